@@ -1,0 +1,466 @@
+/* cli.c - what the commands share: messages, exit codes, paths, the token session. */
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "cli.h"
+#include "json.h"
+
+#ifndef RGS_DATADIR
+#define RGS_DATADIR "/usr/local/share/rgs-enroll"
+#endif
+#ifndef RGS_LOCALEDIR
+#define RGS_LOCALEDIR "/usr/local/share/locale"
+#endif
+
+/* ---- messages -------------------------------------------------------- */
+
+static void vmessage(const rgs_cli *cli, const char *kind, const char *fmt, va_list ap)
+{
+  fprintf(stderr, "%s: ", cli != NULL && cli->prog != NULL ? cli->prog : "rgs-enroll");
+  if (kind != NULL)
+    fprintf(stderr, "%s", kind);
+  vfprintf(stderr, fmt, ap);
+  fputc('\n', stderr);
+}
+
+void rgs_err(const rgs_cli *cli, const char *fmt, ...)
+{
+  va_list ap;
+
+  va_start(ap, fmt);
+  vmessage(cli, NULL, fmt, ap);
+  va_end(ap);
+}
+
+void rgs_warn(const rgs_cli *cli, const char *fmt, ...)
+{
+  va_list ap;
+
+  va_start(ap, fmt);
+  vmessage(cli, _("warning: "), fmt, ap);
+  va_end(ap);
+}
+
+int rgs_fail(const rgs_cli *cli, const char *command, int exit_code, const char *message,
+             const char *detail)
+{
+  rgs_json j;
+
+  if (detail != NULL && detail[0] != '\0')
+    rgs_err(cli, "%s (%s)", message, detail);
+  else
+    rgs_err(cli, "%s", message);
+  if (cli != NULL && cli->json) {
+    rgs_json_start(&j, stdout);
+    rgs_json_object(&j, NULL);
+    rgs_json_str(&j, "command", command);
+    rgs_json_bool(&j, "ok", 0);
+    rgs_json_int(&j, "exit", exit_code);
+    rgs_json_object(&j, "error");
+    rgs_json_str(&j, "message", message);
+    rgs_json_str(&j, "detail", detail != NULL && detail[0] != '\0' ? detail : NULL);
+    rgs_json_end(&j);
+    rgs_json_finish(&j);
+  }
+  return exit_code;
+}
+
+int rgs_usage_error(const rgs_cli *cli, const char *command, const char *fmt, ...)
+{
+  char msg[512];
+  va_list ap;
+
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof(msg), fmt, ap);
+  va_end(ap);
+  rgs_fail(cli, command, RGS_EXIT_USAGE, msg, NULL);
+  fprintf(stderr, _("Try '%s %s --help'.\n"), cli->prog, command);
+  return RGS_EXIT_USAGE;
+}
+
+int rgs_exit_for_p11(rgs_p11_rc rc)
+{
+  switch (rc) {
+  case RGS_P11_OK: return RGS_EXIT_OK;
+  case RGS_P11_ERR_NOMEM:
+  case RGS_P11_ERR_CRYPTO:
+    return RGS_EXIT_INTERNAL;
+  case RGS_P11_ERR_ARG:
+  case RGS_P11_ERR_URI:
+    return RGS_EXIT_USAGE;
+  case RGS_P11_ERR_IO:
+  case RGS_P11_ERR_POLICY:
+    return RGS_EXIT_IO;
+  case RGS_P11_ERR_MODULE_LOAD:
+  case RGS_P11_ERR_MODULE_BAD:
+  case RGS_P11_ERR_MODULE:
+    return RGS_EXIT_MODULE;
+  case RGS_P11_ERR_NO_TOKEN:
+  case RGS_P11_ERR_MANY_TOKENS:
+  case RGS_P11_ERR_TOKEN_REMOVED:
+  case RGS_P11_ERR_TOKEN_RO:
+  case RGS_P11_ERR_TOKEN_FULL:
+  case RGS_P11_ERR_MECHANISM:
+  case RGS_P11_ERR_KEY_NOT_FOUND:
+  case RGS_P11_ERR_KEY_AMBIGUOUS:
+    return RGS_EXIT_TOKEN;
+  case RGS_P11_ERR_PIN_INPUT:
+  case RGS_P11_ERR_PIN_INCORRECT:
+  case RGS_P11_ERR_PIN_LOCKED:
+  case RGS_P11_ERR_PIN_FINAL_TRY:
+  case RGS_P11_ERR_PIN_INVALID:
+  case RGS_P11_ERR_PIN_CANCELLED:
+    return RGS_EXIT_PIN;
+  case RGS_P11_ERR_KEY_ATTRS:
+  case RGS_P11_ERR_KEY_REFUSED:
+  case RGS_P11_ERR_NOT_QUALIFIED:
+  case RGS_P11_ERR_SIGNATURE:
+    return RGS_EXIT_CHECK;
+  }
+  return RGS_EXIT_INTERNAL;
+}
+
+int rgs_fail_report(const rgs_cli *cli, const char *command, int exit_code,
+                    const char *message, const rgs_p11_report *rep)
+{
+  rgs_json j;
+
+  rgs_err(cli, "%s", message);
+  if (cli->json) {
+    rgs_json_start(&j, stdout);
+    rgs_json_object(&j, NULL);
+    rgs_json_str(&j, "command", command);
+    rgs_json_bool(&j, "ok", 0);
+    rgs_json_int(&j, "exit", exit_code);
+    rgs_json_object(&j, "error");
+    rgs_json_str(&j, "message", message);
+    rgs_json_end(&j);
+    rgs_json_report(&j, rep);
+    rgs_json_finish(&j);
+  }
+  return exit_code;
+}
+
+int rgs_fail_p11(const rgs_cli *cli, const char *command, rgs_p11_rc rc,
+                 const rgs_p11_ctx *ctx)
+{
+  return rgs_fail(cli, command, rgs_exit_for_p11(rc), rgs_p11_strerror(rc),
+                  ctx != NULL ? rgs_p11_last_error(ctx) : NULL);
+}
+
+/* ---- paths ----------------------------------------------------------- */
+
+/* Directory of the running binary, so that a build tree works unchanged. */
+static int exe_dir(char *buf, size_t len)
+{
+  ssize_t n = readlink("/proc/self/exe", buf, len - 1);
+  char *slash;
+
+  if (n <= 0)
+    return 0;
+  buf[n] = '\0';
+  slash = strrchr(buf, '/');
+  if (slash == NULL)
+    return 0;
+  *slash = '\0';
+  return 1;
+}
+
+static const char *find_dir(const char *env, const char *build_sub, const char *probe,
+                            const char *installed, char *cache, size_t len)
+{
+  char dir[PATH_MAX], test[PATH_MAX + 64];
+  const char *v = getenv(env);
+
+  if (v != NULL && v[0] != '\0')
+    return v;
+  if (exe_dir(dir, sizeof(dir))) {
+    snprintf(cache, len, "%s/%s", dir, build_sub);
+    snprintf(test, sizeof(test), "%s/%s", cache, probe);
+    if (access(test, R_OK) == 0)
+      return cache;
+  }
+  return installed;
+}
+
+const char *rgs_datadir(void)
+{
+  static char cache[PATH_MAX];
+
+  return find_dir("RGS_ENROLL_DATADIR", "data", "policy/qualified-devices.conf",
+                  RGS_DATADIR, cache, sizeof(cache));
+}
+
+const char *rgs_localedir(void)
+{
+  static char cache[PATH_MAX];
+
+  return find_dir("RGS_ENROLL_LOCALEDIR", "locale", "fr/LC_MESSAGES/rgs-enroll.mo",
+                  RGS_LOCALEDIR, cache, sizeof(cache));
+}
+
+/* ---- small parsers --------------------------------------------------- */
+
+int rgs_parse_int(const char *text, long min, long max, long *out)
+{
+  char *end = NULL;
+  long v;
+
+  if (text == NULL || text[0] == '\0')
+    return -1;
+  errno = 0;
+  v = strtol(text, &end, 10);
+  if (errno != 0 || *end != '\0' || v < min || v > max)
+    return -1;
+  *out = v;
+  return 0;
+}
+
+time_t rgs_now(void)
+{
+  const char *fake = getenv("RGS_ENROLL_NOW");
+  struct tm tm;
+
+  if (fake != NULL && fake[0] != '\0') {
+    memset(&tm, 0, sizeof(tm));
+    if (strptime(fake, "%Y-%m-%d", &tm) != NULL)
+      return timegm(&tm);
+  }
+  return time(NULL);
+}
+
+/* ---- the token session ----------------------------------------------- */
+
+static void session_warn(void *ud, const char *message)
+{
+  rgs_warn((const rgs_cli *)ud, "%s", message);
+}
+
+/* Ask on the terminal, never on stdin: a script piping data must not
+ * consent by accident. */
+static int session_confirm(void *ud, const rgs_p11_slot_info *info)
+{
+  const rgs_cli *cli = ud;
+  char answer[16];
+  FILE *tty = fopen("/dev/tty", "r+");
+  int yes = 0;
+
+  if (tty == NULL)
+    return 0;
+  fprintf(tty, _("Token \"%s\": ONLY ONE PIN TRY IS LEFT. A wrong PIN now locks the token "
+                 "until it is unblocked with the PUK.\nType YES to try anyway: "),
+          info->label);
+  fflush(tty);
+  if (fgets(answer, sizeof(answer), tty) != NULL) {
+    answer[strcspn(answer, "\r\n")] = '\0';
+    /* The English word always works, so that written procedures stay valid
+     * whatever the locale of the machine. */
+    yes = strcmp(answer, "YES") == 0 || strcmp(answer, _("YES")) == 0;
+  }
+  fclose(tty);
+  if (!yes)
+    rgs_err(cli, "%s", _("not confirmed: the last PIN try was not spent"));
+  return yes;
+}
+
+static int load_policies(rgs_session *s, const char *command)
+{
+  char path[PATH_MAX], err[512];
+  rgs_p11_rc rc;
+  size_t i;
+
+  snprintf(path, sizeof(path), "%s/policy/qualified-devices.conf", rgs_datadir());
+  rc = rgs_p11_policy_load(&s->policy, path, err, sizeof(err));
+  if (rc != RGS_P11_OK)
+    return rgs_fail(s->cli, command, rgs_exit_for_p11(rc), rgs_p11_strerror(rc), err);
+  for (i = 0; i < s->cli->n_policies; i++) {
+    rc = rgs_p11_policy_load(&s->policy, s->cli->policies[i], err, sizeof(err));
+    if (rc != RGS_P11_OK)
+      return rgs_fail(s->cli, command, rgs_exit_for_p11(rc), rgs_p11_strerror(rc), err);
+  }
+  return RGS_EXIT_OK;
+}
+
+/* The tokens present, for the message that asks the user to choose. */
+static void list_candidates(const rgs_session *s)
+{
+  rgs_p11_slot_info *slots = NULL;
+  size_t n = 0, i;
+  char *uri_text = NULL;
+  rgs_p11_uri *uri = NULL;
+
+  if (rgs_p11_slots(s->ctx, &slots, &n) != RGS_P11_OK)
+    return;
+  for (i = 0; i < n; i++) {
+    if (!slots[i].token_present || rgs_p11_uri_for_token(&slots[i], &uri) != RGS_P11_OK)
+      continue;
+    uri_text = rgs_p11_uri_format(uri);
+    fprintf(stderr, "  %s\n", uri_text != NULL ? uri_text : "?");
+    free(uri_text);
+    rgs_p11_uri_free(uri);
+    uri = NULL;
+  }
+  free(slots);
+}
+
+int rgs_session_open(rgs_session *s, const rgs_cli *cli, const char *command)
+{
+  rgs_p11_uri *sel = NULL;
+  char err[512];
+  int ret = RGS_EXIT_OK;
+  rgs_p11_rc rc;
+
+  memset(s, 0, sizeof(*s));
+  s->cli = cli;
+  s->pin.from = cli->pin_file != NULL ? RGS_PIN_FROM_FILE
+                : cli->pin_fd >= 0     ? RGS_PIN_FROM_FD
+                                       : RGS_PIN_FROM_TTY;
+  s->pin.path = cli->pin_file;
+  s->pin.fd = cli->pin_fd;
+  s->pin.allow_final_try = cli->final_try;
+  s->pin.confirm_final_try = s->pin.from == RGS_PIN_FROM_TTY ? session_confirm : NULL;
+  s->pin.warn = session_warn;
+  s->pin.ud = (void *)cli;
+  if (cli->token != NULL) {
+    rc = rgs_p11_uri_parse(cli->token, &sel, err, sizeof(err));
+    if (rc != RGS_P11_OK) {
+      ret = rgs_fail(cli, command, RGS_EXIT_USAGE, rgs_p11_strerror(rc), err);
+      goto cleanup;
+    }
+  }
+  ret = load_policies(s, command);
+  if (ret != RGS_EXIT_OK)
+    goto cleanup;
+  rc = rgs_p11_ctx_new(rgs_p11_default_module(cli->module), &s->ctx, err, sizeof(err));
+  if (rc != RGS_P11_OK) {
+    char detail[1024];
+    snprintf(detail, sizeof(detail), "%s: %s", rgs_p11_default_module(cli->module), err);
+    ret = rgs_fail(cli, command, rgs_exit_for_p11(rc), rgs_p11_strerror(rc), detail);
+    goto cleanup;
+  }
+  rc = rgs_p11_token_open(s->ctx, sel, &s->tok);
+  if (rc != RGS_P11_OK) {
+    ret = rgs_fail_p11(cli, command, rc, s->ctx);
+    if (rc == RGS_P11_ERR_MANY_TOKENS)
+      list_candidates(s);
+  }
+
+cleanup:
+  rgs_p11_uri_free(sel);
+  if (ret != RGS_EXIT_OK)
+    rgs_session_close(s);
+  return ret;
+}
+
+/* After a refused PIN, say what the token now tells of its counter. */
+static const char *pin_left_message(const rgs_p11_slot_info *info)
+{
+  if (info->token_flags & CKF_USER_PIN_LOCKED)
+    return _("the token is now LOCKED: use the unblocking code (rgs-enroll pin unblock) or contact the certification authority");
+  if (info->token_flags & CKF_USER_PIN_FINAL_TRY)
+    return _("ONE try is left before the token locks; nothing will be retried automatically");
+  if (info->token_flags & CKF_USER_PIN_COUNT_LOW)
+    return _("fewer tries are left; nothing will be retried automatically");
+  return _("nothing will be retried automatically");
+}
+
+int rgs_session_login(rgs_session *s, const char *command)
+{
+  rgs_p11_rc rc = rgs_p11_login(s->tok, RGS_PIN_USER, &s->pin);
+  char detail[512];
+
+  if (rc == RGS_P11_OK)
+    return RGS_EXIT_OK;
+  if (rc == RGS_P11_ERR_PIN_INCORRECT || rc == RGS_P11_ERR_PIN_LOCKED) {
+    snprintf(detail, sizeof(detail), "%s", pin_left_message(rgs_p11_token_info(s->tok)));
+    return rgs_fail(s->cli, command, RGS_EXIT_PIN, rgs_p11_strerror(rc), detail);
+  }
+  if (rc == RGS_P11_ERR_PIN_INPUT && s->pin.from == RGS_PIN_FROM_TTY)
+    return rgs_fail(s->cli, command, RGS_EXIT_PIN, rgs_p11_strerror(rc),
+                    _("no terminal to ask it on: use --pin-file or --pin-fd"));
+  if (rc == RGS_P11_ERR_PIN_INVALID) {
+    const rgs_p11_slot_info *i = rgs_p11_token_info(s->tok);
+    snprintf(detail, sizeof(detail), _("the token accepts %lu to %lu characters; nothing was sent to it"),
+             (unsigned long)i->min_pin, (unsigned long)i->max_pin);
+    return rgs_fail(s->cli, command, RGS_EXIT_PIN, rgs_p11_strerror(rc), detail);
+  }
+  return rgs_fail_p11(s->cli, command, rc, s->ctx);
+}
+
+void rgs_session_close(rgs_session *s)
+{
+  rgs_p11_token_close(s->tok);
+  rgs_p11_ctx_free(s->ctx);
+  rgs_p11_policy_free(s->policy);
+  s->tok = NULL;
+  s->ctx = NULL;
+  s->policy = NULL;
+}
+
+/* ---- printing tokens and reports ------------------------------------- */
+
+void rgs_print_token(const rgs_cli *cli, const rgs_p11_slot_info *info)
+{
+  (void)cli;
+  printf(_("Token: \"%s\" (%s %s, serial %s)\n"), info->label, info->manufacturer,
+         info->model, info->serial);
+}
+
+static const char *verdict_word(rgs_p11_verdict v)
+{
+  switch (v) {
+  case RGS_CHECK_PASS: return "pass";
+  case RGS_CHECK_FAIL: return "fail";
+  case RGS_CHECK_UNKNOWN: return "unknown";
+  }
+  return "unknown";
+}
+
+static const char *verdict_label(const rgs_p11_criterion *c)
+{
+  if (c->verdict == RGS_CHECK_FAIL && c->waived)
+    return _("DEMO");
+  switch (c->verdict) {
+  case RGS_CHECK_PASS: return _("PASS");
+  case RGS_CHECK_FAIL: return _("FAIL");
+  case RGS_CHECK_UNKNOWN: return _("UNKNOWN");
+  }
+  return "?";
+}
+
+void rgs_print_report(const rgs_cli *cli, const rgs_p11_report *rep)
+{
+  rgs_print_report_from(cli, rep, 0);
+}
+
+void rgs_print_report_from(const rgs_cli *cli, const rgs_p11_report *rep, size_t from)
+{
+  size_t i, n = rgs_p11_report_count(rep);
+
+  (void)cli;
+  for (i = from; i < n; i++) {
+    const rgs_p11_criterion *c = rgs_p11_report_get(rep, i);
+    printf("  [%-7s] %-32s %s\n", verdict_label(c), c->title, c->evidence);
+  }
+}
+
+void rgs_json_report(rgs_json *j, const rgs_p11_report *rep)
+{
+  size_t i, n = rgs_p11_report_count(rep);
+
+  rgs_json_array(j, "criteria");
+  for (i = 0; i < n; i++) {
+    const rgs_p11_criterion *c = rgs_p11_report_get(rep, i);
+    rgs_json_object(j, NULL);
+    rgs_json_str(j, "id", c->id);
+    rgs_json_str(j, "title", c->title);
+    rgs_json_str(j, "verdict", verdict_word(c->verdict));
+    rgs_json_bool(j, "waived_by_demo_policy", c->waived);
+    rgs_json_str(j, "evidence", c->evidence);
+    rgs_json_end(j);
+  }
+  rgs_json_end(j);
+}

@@ -1,0 +1,102 @@
+/* cli.h - what the commands of rgs-enroll share: options, exit codes, output. */
+#ifndef RGS_CLI_H
+#define RGS_CLI_H
+
+#include <libintl.h>
+#include <stdio.h>
+#include "rgs_p11.h"
+#include "rgs_order.h"
+#include "json.h"
+
+#define RGS_TEXTDOMAIN "rgs-enroll"
+#define _(s) gettext(s)
+#define N_(s) (s)
+#define RGS_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+
+/* Exit status: the contract of rgs-enroll(1), section EXIT STATUS. */
+enum {
+  RGS_EXIT_OK = 0,
+  RGS_EXIT_CHECK = 1,      /* a check said no: not qualified, mismatch, refused */
+  RGS_EXIT_USAGE = 2,
+  RGS_EXIT_MODULE = 3,     /* PKCS#11 module missing, unloadable or misbehaving */
+  RGS_EXIT_TOKEN = 4,      /* no token, several, removed, full, unsupported */
+  RGS_EXIT_PIN = 5,        /* PIN wrong, locked, last try not consented, unreadable */
+  RGS_EXIT_STORE = 6,      /* order store */
+  RGS_EXIT_NETWORK = 7,
+  RGS_EXIT_IO = 8,         /* a file could not be read or written */
+  RGS_EXIT_INTERNAL = 9,   /* out of memory, cryptographic library failure */
+};
+
+typedef struct {
+  const char *module;          /* --module */
+  const char *token;           /* --token */
+  const char *db;              /* --db */
+  const char *policies[8];     /* --policy, in order */
+  size_t n_policies;
+  int json;                    /* --json */
+  int final_try;               /* --final-try */
+  const char *pin_file;        /* --pin-file */
+  int pin_fd;                  /* --pin-fd, -1 when absent */
+  const char *prog;
+} rgs_cli;
+
+typedef struct {
+  const char *name;
+  int (*run)(rgs_cli *cli, int argc, char **argv);
+  const char *summary;         /* N_() text, translated when shown */
+} rgs_command;
+
+/* ---- output ---- */
+void rgs_err(const rgs_cli *cli, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void rgs_warn(const rgs_cli *cli, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* Report a failure (stderr, and a JSON document under --json); returns exit. */
+int rgs_fail(const rgs_cli *cli, const char *command, int exit_code, const char *message,
+             const char *detail);
+int rgs_exit_for_p11(rgs_p11_rc rc);
+/* Report a token-layer failure, with the module's detail; returns the exit. */
+int rgs_fail_p11(const rgs_cli *cli, const char *command, rgs_p11_rc rc,
+                 const rgs_p11_ctx *ctx);
+/* A usage error of a subcommand: message and hint; returns RGS_EXIT_USAGE. */
+int rgs_usage_error(const rgs_cli *cli, const char *command, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* ---- paths ---- */
+const char *rgs_datadir(void);
+const char *rgs_localedir(void);
+
+/* ---- the token, opened the same way for every command ---- */
+typedef struct {
+  rgs_p11_ctx *ctx;
+  rgs_p11_token *tok;
+  rgs_p11_policy *policy;
+  rgs_p11_pin_source pin;
+  const rgs_cli *cli;
+} rgs_session;
+
+/* Load the module, pick the token, load the policies. On failure the
+ * message is printed and the exit status returned; the session is freed. */
+int rgs_session_open(rgs_session *s, const rgs_cli *cli, const char *command);
+/* Log in once (counters checked first), reporting failures. 0 or exit. */
+int rgs_session_login(rgs_session *s, const char *command);
+void rgs_session_close(rgs_session *s);
+
+/* Print the token line and the report (text or JSON members). */
+void rgs_print_token(const rgs_cli *cli, const rgs_p11_slot_info *info);
+void rgs_print_report(const rgs_cli *cli, const rgs_p11_report *rep);
+void rgs_print_report_from(const rgs_cli *cli, const rgs_p11_report *rep, size_t from);
+/* A failure whose JSON document carries the report's criteria. */
+int rgs_fail_report(const rgs_cli *cli, const char *command, int exit_code,
+                    const char *message, const rgs_p11_report *rep);
+
+/* Members "criteria": [...] of the current JSON object. */
+void rgs_json_report(rgs_json *j, const rgs_p11_report *rep);
+/* Members "token": {...} of the current JSON object. */
+void rgs_json_token(rgs_json *j, const char *key, const rgs_p11_slot_info *info);
+
+/* Time "now", overridable for tests with RGS_ENROLL_NOW=YYYY-MM-DD. */
+time_t rgs_now(void);
+
+/* Parse a whole decimal number in [min, max]; 0 on success. */
+int rgs_parse_int(const char *text, long min, long max, long *out);
+
+#endif

@@ -1,0 +1,114 @@
+/* cmd_start.c - rgs-enroll start: check, keygen and CSR with one login. */
+#include <getopt.h>
+#include <stdlib.h>
+#include <unistd.h>
+#include <openssl/x509.h>
+#include "commands.h"
+#include "steps.h"
+
+
+#define RGS_DEFAULT_CSR "rgs-request.csr"
+
+static void usage(void)
+{
+  printf("%s\n%s\n", _("Usage: rgs-enroll start [--out FILE] [--der] [--force] [--key-type T]\n"
+                       "                        [--label L] [--validity-years N] SUBJECT\n"
+                       "The holder's one command after plugging the token in: check the token\n"
+                       "against RGS**, generate the key pair on the card and build the SHA-256\n"
+                       "certificate request, with the PIN asked once. Default FILE: rgs-request.csr"),
+         _(RGS_SUBJECT_HELP));
+}
+
+int rgs_cmd_start(rgs_cli *cli, int argc, char **argv)
+{
+  static const struct option opts[] = {
+    { "key-type", required_argument, NULL, 't' },
+    { "label", required_argument, NULL, 'l' },
+    { "validity-years", required_argument, NULL, 'v' },
+    { "out", required_argument, NULL, 'o' },
+    { "der", no_argument, NULL, 'd' },
+    { "force", no_argument, NULL, 'f' },
+    { "help", no_argument, NULL, 'h' },
+    RGS_SUBJECT_LONGOPTS,
+    { NULL, 0, NULL, 0 },
+  };
+  rgs_keygen_opts ko = { NULL, NULL, RGS_DEFAULT_VALIDITY };
+  rgs_subject_opts so = { 0 };
+  const char *out = RGS_DEFAULT_CSR;
+  int der = 0, force = 0, c, ret = RGS_EXIT_OK;
+  rgs_p11_requirements req;
+  rgs_p11_report *rep = NULL;
+  rgs_p11_key *key = NULL;
+  X509_NAME *name = NULL;
+  X509_REQ *csr = NULL;
+  rgs_session s;
+  char err[512];
+  rgs_json j;
+
+  while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+    switch (c) {
+    case 'o': out = optarg; break;
+    case 'd': der = 1; break;
+    case 'f': force = 1; break;
+    case 'h': usage(); return RGS_EXIT_OK;
+    default:
+      if (rgs_subject_opt(&so, c, optarg))
+        break;
+      if (rgs_keygen_opt(cli, "start", &ko, c, optarg, &ret) != 0)
+        return rgs_usage_error(cli, "start", _("unknown option '%s'"), argv[optind - 1]);
+      if (ret != RGS_EXIT_OK)
+        return ret;
+    }
+  }
+  if (optind < argc)
+    return rgs_usage_error(cli, "start", _("unexpected argument '%s'"), argv[optind]);
+  /* Everything the user typed is checked before the card is touched. */
+  if (!rgs_subject_build(&so, &name, err, sizeof(err)))
+    return rgs_usage_error(cli, "start", "%s", err);
+  if (!force && access(out, F_OK) == 0) {
+    ret = rgs_fail(cli, "start", RGS_EXIT_IO,
+                   _("the output file exists; nothing was done (use --out or --force)"), out);
+    goto cleanup_name;
+  }
+  ret = rgs_session_open(&s, cli, "start");
+  if (ret != RGS_EXIT_OK)
+    goto cleanup_name;
+  ret = rgs_step_generate(&s, &ko, &req, &rep, &key, "start");
+  if (ret != RGS_EXIT_OK)
+    goto cleanup;
+  ret = rgs_csr_make(&s, key, name, so.email, &csr, "start");
+  if (ret == RGS_EXIT_OK)
+    ret = rgs_csr_write(cli, csr, out, der, force, "start");
+  if (ret != RGS_EXIT_OK) {
+    char *uri = rgs_p11_key_uri(s.tok, key);
+    rgs_err(cli, _("the key pair stays on the token; build the request again with: rgs-enroll csr --key '%s' --out FILE ..."),
+            uri != NULL ? uri : "?");
+    free(uri);
+    goto cleanup;
+  }
+  if (cli->json) {
+    rgs_json_start(&j, stdout);
+    rgs_json_object(&j, NULL);
+    rgs_json_str(&j, "command", "start");
+    rgs_json_bool(&j, "ok", 1);
+    rgs_json_token(&j, "token", rgs_p11_token_info(s.tok));
+    rgs_json_bool(&j, "demo_device", !rgs_p11_report_passed(rep));
+    rgs_json_key(&j, "key", &s, key);
+  }
+  rgs_csr_report(cli, &j, csr, out);
+  if (cli->json) {
+    rgs_json_report(&j, rep);
+    rgs_json_finish(&j);
+  } else {
+    printf("%s\n", _("Next: send this request to the CA (rgs-enroll submit), then meet the AED."));
+  }
+
+cleanup:
+  X509_REQ_free(csr);
+  rgs_p11_key_free(key);
+  rgs_p11_report_free(rep);
+  rgs_session_close(&s);
+cleanup_name:
+  X509_NAME_free(name);
+  return ret;
+}

@@ -1,0 +1,17 @@
+/* commands.h - the subcommands of rgs-enroll, one file each. */
+#ifndef RGS_COMMANDS_H
+#define RGS_COMMANDS_H
+
+#include "cli.h"
+
+int rgs_cmd_tokens(rgs_cli *cli, int argc, char **argv);
+int rgs_cmd_check(rgs_cli *cli, int argc, char **argv);
+int rgs_cmd_keygen(rgs_cli *cli, int argc, char **argv);
+int rgs_cmd_csr(rgs_cli *cli, int argc, char **argv);
+int rgs_cmd_start(rgs_cli *cli, int argc, char **argv);
+
+/* The table main() dispatches on. */
+extern const rgs_command rgs_commands[];
+extern const size_t rgs_n_commands;
+
+#endif

@@ -1,0 +1,135 @@
+/* main.c - rgs-enroll: set up, parse the global options, dispatch, clean up. */
+#include <getopt.h>
+#include <locale.h>
+#include <stdlib.h>
+#include <string.h>
+#include <openssl/asn1.h>
+#include "commands.h"
+
+enum { OPT_MODULE = 256, OPT_TOKEN, OPT_DB, OPT_JSON, OPT_PIN_FILE, OPT_PIN_FD, OPT_POLICY,
+       OPT_FINAL_TRY, OPT_HELP, OPT_VERSION };
+
+static const struct option global_options[] = {
+  { "module", required_argument, NULL, OPT_MODULE },
+  { "token", required_argument, NULL, OPT_TOKEN },
+  { "db", required_argument, NULL, OPT_DB },
+  { "json", no_argument, NULL, OPT_JSON },
+  { "pin-file", required_argument, NULL, OPT_PIN_FILE },
+  { "pin-fd", required_argument, NULL, OPT_PIN_FD },
+  { "policy", required_argument, NULL, OPT_POLICY },
+  { "final-try", no_argument, NULL, OPT_FINAL_TRY },
+  { "help", no_argument, NULL, OPT_HELP },
+  { "version", no_argument, NULL, OPT_VERSION },
+  { NULL, 0, NULL, 0 },
+};
+
+static void usage(FILE *out, const char *prog)
+{
+  size_t i;
+
+  fprintf(out, _("Usage: %s [--module PATH] [--token URI] [--db PATH] [--json]\n"
+                 "       [--pin-file PATH | --pin-fd N] [--policy FILE] [--final-try] COMMAND ...\n\n"),
+          prog);
+  fprintf(out, "%s\n", _("Commands:"));
+  for (i = 0; i < rgs_n_commands; i++)
+    fprintf(out, "  %-10s %s\n", rgs_commands[i].name, _(rgs_commands[i].summary));
+  fprintf(out, "\n%s\n", _("Global options:\n"
+    "  --module PATH    PKCS#11 module (default: $RGS_ENROLL_MODULE, else OpenSC's)\n"
+    "  --token URI      pkcs11: URI of the token (default: the one token present)\n"
+    "  --db PATH        order store (default: $XDG_DATA_HOME/rgs-enroll/orders.db)\n"
+    "  --json           one JSON document on standard output\n"
+    "  --pin-file PATH  read the PIN from the first line of PATH\n"
+    "  --pin-fd N       read the PIN from file descriptor N\n"
+    "  --policy FILE    add a qualified-device policy file (repeatable)\n"
+    "  --final-try      allow spending the PIN's last try (never done otherwise)\n"
+    "PINs are never taken from the command line. See rgs-enroll(1)."));
+}
+
+static int parse_global(rgs_cli *cli, int argc, char **argv)
+{
+  long fd;
+  int c;
+
+  opterr = 0;
+  /* "+": stop at the command name; the command parses the rest. */
+  while ((c = getopt_long(argc, argv, "+", global_options, NULL)) != -1) {
+    switch (c) {
+    case OPT_MODULE: cli->module = optarg; break;
+    case OPT_TOKEN: cli->token = optarg; break;
+    case OPT_DB: cli->db = optarg; break;
+    case OPT_JSON: cli->json = 1; break;
+    case OPT_PIN_FILE: cli->pin_file = optarg; break;
+    case OPT_FINAL_TRY: cli->final_try = 1; break;
+    case OPT_PIN_FD:
+      if (rgs_parse_int(optarg, 0, 1 << 20, &fd) != 0) {
+        rgs_err(cli, _("--pin-fd needs a file descriptor number, not '%s'"), optarg);
+        return RGS_EXIT_USAGE;
+      }
+      cli->pin_fd = (int)fd;
+      break;
+    case OPT_POLICY:
+      if (cli->n_policies >= RGS_ARRAY_LEN(cli->policies)) {
+        rgs_err(cli, "%s", _("too many --policy files"));
+        return RGS_EXIT_USAGE;
+      }
+      cli->policies[cli->n_policies++] = optarg;
+      break;
+    case OPT_HELP: usage(stdout, cli->prog); exit(RGS_EXIT_OK);
+    case OPT_VERSION: printf("rgs-enroll %s\n", RGS_VERSION); exit(RGS_EXIT_OK);
+    default:
+      rgs_err(cli, _("unknown global option '%s'"), argv[optind - 1]);
+      usage(stderr, cli->prog);
+      return RGS_EXIT_USAGE;
+    }
+  }
+  if (cli->pin_file != NULL && cli->pin_fd >= 0) {
+    rgs_err(cli, "%s", _("--pin-file and --pin-fd exclude each other"));
+    return RGS_EXIT_USAGE;
+  }
+  return RGS_EXIT_OK;
+}
+
+static const rgs_command *find_command(const char *name)
+{
+  size_t i;
+
+  for (i = 0; i < rgs_n_commands; i++)
+    if (strcmp(rgs_commands[i].name, name) == 0)
+      return &rgs_commands[i];
+  return NULL;
+}
+
+int main(int argc, char **argv)
+{
+  rgs_cli cli;
+  const rgs_command *cmd;
+  int ret;
+
+  setlocale(LC_ALL, "");
+  bindtextdomain(RGS_TEXTDOMAIN, rgs_localedir());
+  bind_textdomain_codeset(RGS_TEXTDOMAIN, "UTF-8");
+  textdomain(RGS_TEXTDOMAIN);
+  /* Names with accents go into certificates as UTF8String (RFC 5280). */
+  ASN1_STRING_set_default_mask_asc("utf8only");
+
+  memset(&cli, 0, sizeof(cli));
+  cli.pin_fd = -1;
+  cli.prog = "rgs-enroll";
+  ret = parse_global(&cli, argc, argv);
+  if (ret != RGS_EXIT_OK)
+    return ret;
+  if (optind >= argc) {
+    usage(stderr, cli.prog);
+    return RGS_EXIT_USAGE;
+  }
+  cmd = find_command(argv[optind]);
+  if (cmd == NULL) {
+    rgs_err(&cli, _("unknown command '%s'"), argv[optind]);
+    usage(stderr, cli.prog);
+    return RGS_EXIT_USAGE;
+  }
+  argc -= optind;
+  argv += optind;
+  optind = 0;      /* 0: getopt re-initialises for the command's own options */
+  return cmd->run(&cli, argc, argv);
+}

@@ -1,0 +1,333 @@
+/* p11_check.c - the RGS** report: one criterion per line, with evidence. */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "p11_internal.h"
+
+#define RGS_REPORT_MAX 32
+
+struct rgs_p11_report {
+  rgs_p11_criterion c[RGS_REPORT_MAX];
+  size_t n;
+  const rgs_p11_policy_entry *entry;
+};
+
+/* ---- RGS v2.0 annexe B1 ---------------------------------------------- */
+
+/* 2030-12-31T23:59:59Z: RSA 2048 is acceptable up to this instant. */
+#define RGS_RSA2048_LIMIT ((time_t)1924991999)
+
+unsigned rgs_p11_min_rsa_bits(time_t not_after)
+{
+  return not_after > RGS_RSA2048_LIMIT ? 3072 : 2048;
+}
+
+time_t rgs_p11_validity_end(time_t now, int years)
+{
+  struct tm tm;
+
+  if (gmtime_r(&now, &tm) == NULL)
+    return now;
+  tm.tm_year += years;
+  return timegm(&tm);
+}
+
+/* ---- report plumbing ------------------------------------------------- */
+
+static rgs_p11_criterion *add(rgs_p11_report *rep, const char *id, const char *title,
+                              rgs_p11_verdict v, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+
+static rgs_p11_criterion *add(rgs_p11_report *rep, const char *id, const char *title,
+                              rgs_p11_verdict v, const char *fmt, ...)
+{
+  rgs_p11_criterion *c;
+  va_list ap;
+
+  if (rep->n >= RGS_REPORT_MAX)
+    return NULL;
+  c = &rep->c[rep->n++];
+  memset(c, 0, sizeof(*c));
+  c->id = id;
+  c->title = title;
+  c->verdict = v;
+  va_start(ap, fmt);
+  vsnprintf(c->evidence, sizeof(c->evidence), fmt, ap);
+  va_end(ap);
+  return c;
+}
+
+static rgs_p11_rc report_get(rgs_p11_report **rep)
+{
+  if (*rep == NULL)
+    *rep = calloc(1, sizeof(**rep));
+  return *rep != NULL ? RGS_P11_OK : RGS_P11_ERR_NOMEM;
+}
+
+static rgs_p11_verdict pass_if(int cond)
+{
+  return cond ? RGS_CHECK_PASS : RGS_CHECK_FAIL;
+}
+
+/* ---- token criteria -------------------------------------------------- */
+
+static void check_device(rgs_p11_report *rep, const rgs_p11_slot_info *ti,
+                         const rgs_p11_policy *pol)
+{
+  const rgs_p11_policy_entry *e = NULL;
+  rgs_p11_criterion *c;
+  const char *title = _("qualified device (policy)");
+
+  if (pol != NULL)
+    e = rgs_p11_policy_match(pol, ti->manufacturer, ti->model, ti->label);
+  rep->entry = e;
+  if (e == NULL) {
+    add(rep, "device.policy", title, RGS_CHECK_FAIL,
+        _("manufacturer \"%s\", model \"%s\", label \"%s\": in no qualified-device policy"),
+        ti->manufacturer, ti->model, ti->label);
+    return;
+  }
+  if (!e->demo) {
+    add(rep, "device.policy", title, RGS_CHECK_PASS,
+        _("manufacturer \"%s\", model \"%s\": \"%s\" (%s)"), ti->manufacturer, ti->model,
+        e->name, e->file);
+    return;
+  }
+  c = add(rep, "device.policy", title, RGS_CHECK_FAIL,
+          _("DEMO device \"%s\" (%s), admitted for tests only: not a qualified device"),
+          e->name, e->file);
+  if (c != NULL)
+    c->waived = 1;
+}
+
+static void check_slot(rgs_p11_report *rep, const rgs_p11_slot_info *ti)
+{
+  int waive = rep->entry != NULL && rep->entry->demo && rep->entry->waive_hardware_slot;
+  rgs_p11_criterion *c;
+
+  c = add(rep, "slot.hardware", _("hardware slot"), pass_if(ti->slot_flags & CKF_HW_SLOT),
+          _("slot \"%s\": CKF_HW_SLOT %s"), ti->slot_description,
+          (ti->slot_flags & CKF_HW_SLOT) ? _("set") : _("not set"));
+  if (c != NULL && c->verdict == RGS_CHECK_FAIL)
+    c->waived = waive;
+  c = add(rep, "slot.removable", _("removable device"),
+          pass_if(ti->slot_flags & CKF_REMOVABLE_DEVICE), _("CKF_REMOVABLE_DEVICE %s"),
+          (ti->slot_flags & CKF_REMOVABLE_DEVICE) ? _("set") : _("not set"));
+  if (c != NULL && c->verdict == RGS_CHECK_FAIL)
+    c->waived = waive;
+}
+
+/* RSA key generation at the size the validity needs, else EC P-256 or more.
+ * The RSA mechanism is asked first and EC only when RSA will not do, so
+ * a conformant card costs one call here. */
+static rgs_p11_rc check_keygen(rgs_p11_report *rep, rgs_p11_token *tok, unsigned min_rsa)
+{
+  CK_MECHANISM_INFO rsa, ec;
+  rgs_p11_rc rc_rsa, rc_ec;
+  const char *title = _("on-card key pair generation");
+
+  rc_rsa = rgs_p11_mechanism(tok, CKM_RSA_PKCS_KEY_PAIR_GEN, &rsa);
+  if (rc_rsa != RGS_P11_OK && rc_rsa != RGS_P11_ERR_MECHANISM)
+    return rc_rsa;
+  if (rc_rsa == RGS_P11_OK && (rsa.flags & CKF_GENERATE_KEY_PAIR) &&
+      rsa.ulMaxKeySize >= min_rsa) {
+    add(rep, "mech.keygen", title, RGS_CHECK_PASS,
+        _("CKM_RSA_PKCS_KEY_PAIR_GEN %lu-%lu bits%s; %u bits required"),
+        (unsigned long)rsa.ulMinKeySize, (unsigned long)rsa.ulMaxKeySize,
+        (rsa.flags & CKF_HW) ? ", CKF_HW" : "", min_rsa);
+    return RGS_P11_OK;
+  }
+  rc_ec = rgs_p11_mechanism(tok, CKM_EC_KEY_PAIR_GEN, &ec);
+  if (rc_ec != RGS_P11_OK && rc_ec != RGS_P11_ERR_MECHANISM)
+    return rc_ec;
+  if (rc_ec == RGS_P11_OK && (ec.flags & CKF_GENERATE_KEY_PAIR) && ec.ulMaxKeySize >= 256) {
+    add(rep, "mech.keygen", title, RGS_CHECK_PASS,
+        _("CKM_EC_KEY_PAIR_GEN %lu-%lu bits (RSA %u bits not available)"),
+        (unsigned long)ec.ulMinKeySize, (unsigned long)ec.ulMaxKeySize, min_rsa);
+    return RGS_P11_OK;
+  }
+  add(rep, "mech.keygen", title, RGS_CHECK_FAIL,
+      rc_rsa == RGS_P11_OK
+          ? _("RSA generation up to %lu bits only, %u required; no EC P-256 generation")
+          : _("no RSA (%lu) nor EC key pair generation; %u bits required"),
+      (unsigned long)(rc_rsa == RGS_P11_OK ? rsa.ulMaxKeySize : 0), min_rsa);
+  return RGS_P11_OK;
+}
+
+static rgs_p11_rc check_sign(rgs_p11_report *rep, rgs_p11_token *tok)
+{
+  static const struct { CK_MECHANISM_TYPE m; const char *name; } cands[] = {
+    { CKM_SHA256_RSA_PKCS, "CKM_SHA256_RSA_PKCS" },
+    { CKM_RSA_PKCS, "CKM_RSA_PKCS (SHA-256 DigestInfo)" },
+    { CKM_ECDSA, "CKM_ECDSA (SHA-256)" },
+  };
+  CK_MECHANISM_INFO mi;
+  rgs_p11_rc rc;
+  size_t i;
+
+  for (i = 0; i < RGS_ARRAY_LEN(cands); i++) {
+    rc = rgs_p11_mechanism(tok, cands[i].m, &mi);
+    if (rc != RGS_P11_OK && rc != RGS_P11_ERR_MECHANISM)
+      return rc;
+    if (rc == RGS_P11_OK && (mi.flags & CKF_SIGN)) {
+      add(rep, "mech.sign", _("SHA-256 signature"), RGS_CHECK_PASS, "%s", cands[i].name);
+      return RGS_P11_OK;
+    }
+  }
+  add(rep, "mech.sign", _("SHA-256 signature"), RGS_CHECK_FAIL,
+      _("no CKM_SHA256_RSA_PKCS, CKM_RSA_PKCS or CKM_ECDSA signing mechanism"));
+  return RGS_P11_OK;
+}
+
+static void check_pin_state(rgs_p11_report *rep, const rgs_p11_slot_info *ti)
+{
+  CK_FLAGS f = ti->token_flags;
+  const char *state = _("normal");
+
+  add(rep, "token.initialized", _("token initialised"),
+      pass_if(f & CKF_TOKEN_INITIALIZED), "CKF_TOKEN_INITIALIZED %s",
+      (f & CKF_TOKEN_INITIALIZED) ? _("set") : _("not set"));
+  add(rep, "token.login-required", _("login required"), pass_if(f & CKF_LOGIN_REQUIRED),
+      "CKF_LOGIN_REQUIRED %s", (f & CKF_LOGIN_REQUIRED) ? _("set") : _("not set"));
+  add(rep, "pin.initialized", _("user PIN initialised"),
+      pass_if(f & CKF_USER_PIN_INITIALIZED), "CKF_USER_PIN_INITIALIZED %s",
+      (f & CKF_USER_PIN_INITIALIZED) ? _("set") : _("not set"));
+  if (f & CKF_USER_PIN_LOCKED)
+    state = _("LOCKED: the unblocking code (PUK) is needed");
+  else if (f & CKF_USER_PIN_FINAL_TRY)
+    state = _("one try left");
+  else if (f & CKF_USER_PIN_COUNT_LOW)
+    state = _("a wrong PIN was entered: fewer tries left");
+  add(rep, "pin.not-locked", _("user PIN not locked"), pass_if(!(f & CKF_USER_PIN_LOCKED)),
+      "%s", state);
+}
+
+rgs_p11_rc rgs_p11_check_token(rgs_p11_token *tok, const rgs_p11_requirements *req,
+                               rgs_p11_report **rep)
+{
+  rgs_p11_rc rc;
+  unsigned min_rsa;
+
+  if (tok == NULL || req == NULL || rep == NULL)
+    return RGS_P11_ERR_ARG;
+  rc = report_get(rep);
+  if (rc != RGS_P11_OK)
+    return rc;
+  min_rsa = rgs_p11_min_rsa_bits(req->not_after);
+  check_device(*rep, &tok->info, req->policy);
+  check_slot(*rep, &tok->info);
+  rc = check_keygen(*rep, tok, min_rsa);
+  if (rc == RGS_P11_OK)
+    rc = check_sign(*rep, tok);
+  if (rc != RGS_P11_OK)
+    return rc;
+  check_pin_state(*rep, &tok->info);
+  return RGS_P11_OK;
+}
+
+/* ---- key criteria ---------------------------------------------------- */
+
+static void add_bool(rgs_p11_report *rep, const char *id, const char *attr, int value,
+                     int want)
+{
+  rgs_p11_verdict v = value < 0 ? RGS_CHECK_UNKNOWN : pass_if(value == want);
+
+  add(rep, id, attr, v, "%s = %s", attr,
+      value < 0 ? _("not readable") : (value ? "CK_TRUE" : "CK_FALSE"));
+}
+
+static void check_key_size(rgs_p11_report *rep, const rgs_p11_key_attrs *a, unsigned min_rsa)
+{
+  const char *title = _("key algorithm and size");
+
+  if (a->type == RGS_KEY_RSA) {
+    if (a->bits == 0)
+      add(rep, "key.size", title, RGS_CHECK_UNKNOWN, _("RSA modulus not readable"));
+    else
+      add(rep, "key.size", title, pass_if(a->bits >= min_rsa),
+          _("RSA %u bits; %u required for this validity"), a->bits, min_rsa);
+    if (a->exponent == 0)
+      add(rep, "key.exponent", _("RSA public exponent"), RGS_CHECK_UNKNOWN,
+          _("public exponent not readable"));
+    else
+      add(rep, "key.exponent", _("RSA public exponent"),
+          pass_if(a->exponent > 65536 && (a->exponent & 1)),
+          _("e = %lu; above 2^16 required"), a->exponent);
+  } else if (a->type == RGS_KEY_EC) {
+    add(rep, "key.size", title, pass_if(a->curve != RGS_CURVE_NONE),
+        a->curve != RGS_CURVE_NONE ? _("EC P-%u") : _("EC on a curve RGS** does not list (%u bits)"),
+        a->bits);
+  } else {
+    add(rep, "key.size", title, RGS_CHECK_FAIL, _("neither an RSA nor an EC key"));
+  }
+}
+
+rgs_p11_rc rgs_p11_check_key(rgs_p11_token *tok, const rgs_p11_key *key,
+                             const rgs_p11_requirements *req, rgs_p11_report **rep)
+{
+  const rgs_p11_key_attrs *a;
+  rgs_p11_rc rc;
+
+  if (tok == NULL || key == NULL || req == NULL || rep == NULL)
+    return RGS_P11_ERR_ARG;
+  rc = report_get(rep);
+  if (rc != RGS_P11_OK)
+    return rc;
+  a = rgs_p11_key_get_attrs(key);
+  add_bool(*rep, "key.local", "CKA_LOCAL", a->local, 1);
+  add_bool(*rep, "key.always-sensitive", "CKA_ALWAYS_SENSITIVE", a->always_sensitive, 1);
+  add_bool(*rep, "key.never-extractable", "CKA_NEVER_EXTRACTABLE", a->never_extractable, 1);
+  add_bool(*rep, "key.not-extractable", "CKA_EXTRACTABLE", a->extractable, 0);
+  add_bool(*rep, "key.private", "CKA_PRIVATE", a->private_, 1);
+  add_bool(*rep, "key.token", "CKA_TOKEN", a->token, 1);
+  check_key_size(*rep, a, rgs_p11_min_rsa_bits(req->not_after));
+  return RGS_P11_OK;
+}
+
+/* ---- reading the report ---------------------------------------------- */
+
+void rgs_p11_report_free(rgs_p11_report *rep)
+{
+  free(rep);
+}
+
+size_t rgs_p11_report_count(const rgs_p11_report *rep)
+{
+  return rep != NULL ? rep->n : 0;
+}
+
+const rgs_p11_criterion *rgs_p11_report_get(const rgs_p11_report *rep, size_t i)
+{
+  return rep != NULL && i < rep->n ? &rep->c[i] : NULL;
+}
+
+int rgs_p11_report_passed(const rgs_p11_report *rep)
+{
+  size_t i;
+
+  if (rep == NULL || rep->n == 0)
+    return 0;
+  for (i = 0; i < rep->n; i++)
+    if (rep->c[i].verdict != RGS_CHECK_PASS)
+      return 0;
+  return 1;
+}
+
+int rgs_p11_report_admitted(const rgs_p11_report *rep)
+{
+  size_t i;
+
+  if (rep == NULL || rep->n == 0)
+    return 0;
+  for (i = 0; i < rep->n; i++)
+    if (rep->c[i].verdict != RGS_CHECK_PASS &&
+        !(rep->c[i].verdict == RGS_CHECK_FAIL && rep->c[i].waived))
+      return 0;
+  return 1;
+}
+
+const rgs_p11_policy_entry *rgs_p11_report_policy_entry(const rgs_p11_report *rep)
+{
+  return rep != NULL ? rep->entry : NULL;
+}

@@ -1,0 +1,61 @@
+/* p11_internal.h - shared between the files of pkcs11/, not installed. */
+#ifndef RGS_P11_INTERNAL_H
+#define RGS_P11_INTERNAL_H
+
+#include <libintl.h>
+#include "rgs_p11.h"
+
+#define RGS_TEXTDOMAIN "rgs-enroll"
+#define _(s) dgettext(RGS_TEXTDOMAIN, s)
+#define N_(s) (s)
+
+#define RGS_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+
+struct rgs_p11_ctx {
+  void *dl;
+  CK_FUNCTION_LIST_PTR f;
+  int we_initialized;        /* finalize only what we initialised */
+  char *path;
+  char last_error[256];
+};
+
+#define RGS_P11_MAX_MECHS 8
+
+struct rgs_p11_token {
+  rgs_p11_ctx *ctx;
+  CK_SESSION_HANDLE session;
+  int session_open;
+  int logged_in;
+  rgs_p11_slot_info info;
+  struct {
+    CK_MECHANISM_TYPE type;
+    CK_RV rv;
+    CK_MECHANISM_INFO info;
+  } mechs[RGS_P11_MAX_MECHS];
+  size_t n_mechs;
+};
+
+/* Record "FUNC: CKR_X" on ctx and return the mapped code. */
+rgs_p11_rc rgs_p11_fail(rgs_p11_ctx *ctx, const char *func, CK_RV rv);
+/* Record a free-text detail on ctx. */
+void rgs_p11_set_error(rgs_p11_ctx *ctx, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* Copy a blank-padded PKCS#11 string into a NUL-terminated one. */
+void rgs_p11_trim_copy(char *dst, size_t dstlen, const CK_UTF8CHAR *src, size_t srclen);
+
+/* Fill info from C_GetSlotInfo and, when a token is present, C_GetTokenInfo. */
+rgs_p11_rc rgs_p11_read_slot(rgs_p11_ctx *ctx, CK_SLOT_ID id, rgs_p11_slot_info *info);
+
+/* ---- attribute templates (p11_attr.c) ---- */
+typedef struct {
+  CK_ATTRIBUTE a[24];
+  size_t n;
+  int overflow;              /* an add did not fit: the template is unusable */
+} rgs_p11_tmpl;
+
+void rgs_p11_tmpl_bool(rgs_p11_tmpl *t, CK_ATTRIBUTE_TYPE type, CK_BBOOL *storage);
+void rgs_p11_tmpl_ulong(rgs_p11_tmpl *t, CK_ATTRIBUTE_TYPE type, CK_ULONG *storage);
+void rgs_p11_tmpl_bytes(rgs_p11_tmpl *t, CK_ATTRIBUTE_TYPE type, void *p, size_t len);
+
+#endif

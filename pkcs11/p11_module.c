@@ -1,0 +1,452 @@
+/* p11_module.c - load a PKCS#11 module, list its slots, open a token. */
+#include <dlfcn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "p11_internal.h"
+
+#ifndef RGS_DEFAULT_MODULE
+#define RGS_DEFAULT_MODULE "/usr/lib/x86_64-linux-gnu/pkcs11/opensc-pkcs11.so"
+#endif
+
+/* A module that claims more slots than this is answering nonsense. */
+#define RGS_P11_MAX_SLOTS 1024
+
+const char *rgs_p11_default_module(const char *explicit_path)
+{
+  const char *env = NULL;
+
+  if (explicit_path != NULL && explicit_path[0] != '\0')
+    return explicit_path;
+  env = getenv("RGS_ENROLL_MODULE");
+  if (env != NULL && env[0] != '\0')
+    return env;
+  return RGS_DEFAULT_MODULE;
+}
+
+static void ctx_release(rgs_p11_ctx *ctx)
+{
+  if (ctx->f != NULL && ctx->we_initialized)
+    ctx->f->C_Finalize(NULL);
+  if (ctx->dl != NULL)
+    dlclose(ctx->dl);
+  free(ctx->path);
+  free(ctx);
+}
+
+static rgs_p11_rc ctx_load(rgs_p11_ctx *ctx)
+{
+  CK_C_GetFunctionList get_list = NULL;
+  CK_RV rv;
+
+  /* RTLD_NODELETE keeps the module mapped after dlclose, so that sanitizer
+   * reports at exit can still name its frames. */
+  ctx->dl = dlopen(ctx->path, RTLD_NOW | RTLD_LOCAL | RTLD_NODELETE);
+  if (ctx->dl == NULL) {
+    rgs_p11_set_error(ctx, "%s", dlerror());
+    return RGS_P11_ERR_MODULE_LOAD;
+  }
+  *(void **)&get_list = dlsym(ctx->dl, "C_GetFunctionList");
+  if (get_list == NULL) {
+    rgs_p11_set_error(ctx, _("%s has no C_GetFunctionList"), ctx->path);
+    return RGS_P11_ERR_MODULE_BAD;
+  }
+  rv = get_list(&ctx->f);
+  if (rv != CKR_OK || ctx->f == NULL) {
+    ctx->f = NULL;
+    rgs_p11_set_error(ctx, "C_GetFunctionList: %s", rgs_p11_ckr_name(rv));
+    return RGS_P11_ERR_MODULE_BAD;
+  }
+  if (ctx->f->version.major != 2) {
+    rgs_p11_set_error(ctx, _("unsupported PKCS#11 version %u.%u"),
+                      ctx->f->version.major, ctx->f->version.minor);
+    ctx->f = NULL;
+    return RGS_P11_ERR_MODULE_BAD;
+  }
+  return RGS_P11_OK;
+}
+
+static rgs_p11_rc ctx_initialize(rgs_p11_ctx *ctx)
+{
+  CK_C_INITIALIZE_ARGS args;
+  CK_RV rv;
+
+  memset(&args, 0, sizeof(args));
+  args.flags = CKF_OS_LOCKING_OK;
+  rv = ctx->f->C_Initialize(&args);
+  if (rv == CKR_CRYPTOKI_ALREADY_INITIALIZED)
+    return RGS_P11_OK;        /* someone else in the process owns it */
+  if (rv != CKR_OK)
+    return rgs_p11_fail(ctx, "C_Initialize", rv);
+  ctx->we_initialized = 1;
+  return RGS_P11_OK;
+}
+
+rgs_p11_rc rgs_p11_ctx_new(const char *module_path, rgs_p11_ctx **out, char *errbuf,
+                           size_t errlen)
+{
+  rgs_p11_ctx *ctx = NULL;
+  rgs_p11_rc rc = RGS_P11_ERR_NOMEM;
+
+  if (errbuf != NULL && errlen > 0)
+    errbuf[0] = '\0';
+  if (module_path == NULL || out == NULL)
+    return RGS_P11_ERR_ARG;
+  *out = NULL;
+  ctx = calloc(1, sizeof(*ctx));
+  if (ctx == NULL)
+    goto cleanup;
+  ctx->path = strdup(module_path);
+  if (ctx->path == NULL)
+    goto cleanup;
+  rc = ctx_load(ctx);
+  if (rc != RGS_P11_OK)
+    goto cleanup;
+  rc = ctx_initialize(ctx);
+  if (rc != RGS_P11_OK)
+    goto cleanup;
+  *out = ctx;
+  ctx = NULL;
+
+cleanup:
+  if (ctx != NULL && errbuf != NULL && errlen > 0)
+    snprintf(errbuf, errlen, "%s", ctx->last_error);
+  if (ctx != NULL)
+    ctx_release(ctx);
+  return rc;
+}
+
+void rgs_p11_ctx_free(rgs_p11_ctx *ctx)
+{
+  if (ctx != NULL)
+    ctx_release(ctx);
+}
+
+const char *rgs_p11_module_path(const rgs_p11_ctx *ctx)
+{
+  return ctx != NULL ? ctx->path : "";
+}
+
+CK_FUNCTION_LIST_PTR rgs_p11_functions(const rgs_p11_ctx *ctx)
+{
+  return ctx != NULL ? ctx->f : NULL;
+}
+
+/* Length of one valid UTF-8 sequence at s (at most n bytes), 0 if invalid. */
+static size_t utf8_seq_len(const unsigned char *s, size_t n)
+{
+  size_t len, i;
+
+  if (s[0] < 0x80)
+    return 1;
+  if (s[0] >= 0xC2 && s[0] <= 0xDF)
+    len = 2;
+  else if (s[0] >= 0xE0 && s[0] <= 0xEF)
+    len = 3;
+  else if (s[0] >= 0xF0 && s[0] <= 0xF4)
+    len = 4;
+  else
+    return 0;
+  if (len > n)
+    return 0;
+  for (i = 1; i < len; i++)
+    if ((s[i] & 0xC0) != 0x80)
+      return 0;
+  return len;
+}
+
+void rgs_p11_trim_copy(char *dst, size_t dstlen, const CK_UTF8CHAR *src, size_t srclen)
+{
+  size_t end = srclen, i = 0, o = 0;
+
+  while (end > 0 && (src[end - 1] == ' ' || src[end - 1] == '\0'))
+    end--;
+  /* Modules may hand back control bytes or broken UTF-8: never pass them on
+   * to a terminal or a JSON document. */
+  while (i < end && o + 1 < dstlen) {
+    size_t len = utf8_seq_len(src + i, end - i);
+    if (len == 0 || (len == 1 && (src[i] < 0x20 || src[i] == 0x7F))) {
+      dst[o++] = '?';
+      i++;
+      continue;
+    }
+    if (o + len >= dstlen)
+      break;
+    memcpy(dst + o, src + i, len);
+    o += len;
+    i += len;
+  }
+  dst[o] = '\0';
+}
+
+rgs_p11_rc rgs_p11_read_slot(rgs_p11_ctx *ctx, CK_SLOT_ID id, rgs_p11_slot_info *info)
+{
+  CK_SLOT_INFO si;
+  CK_TOKEN_INFO ti;
+  CK_RV rv;
+
+  memset(info, 0, sizeof(*info));
+  info->slot_id = id;
+  rv = ctx->f->C_GetSlotInfo(id, &si);
+  if (rv != CKR_OK)
+    return rgs_p11_fail(ctx, "C_GetSlotInfo", rv);
+  rgs_p11_trim_copy(info->slot_description, sizeof(info->slot_description),
+                    si.slotDescription, sizeof(si.slotDescription));
+  rgs_p11_trim_copy(info->slot_manufacturer, sizeof(info->slot_manufacturer),
+                    si.manufacturerID, sizeof(si.manufacturerID));
+  info->slot_flags = si.flags;
+  info->token_present = (si.flags & CKF_TOKEN_PRESENT) != 0;
+  if (!info->token_present)
+    return RGS_P11_OK;
+  rv = ctx->f->C_GetTokenInfo(id, &ti);
+  if (rv == CKR_TOKEN_NOT_PRESENT || rv == CKR_TOKEN_NOT_RECOGNIZED) {
+    info->token_present = 0;
+    return RGS_P11_OK;
+  }
+  if (rv != CKR_OK)
+    return rgs_p11_fail(ctx, "C_GetTokenInfo", rv);
+  rgs_p11_trim_copy(info->label, sizeof(info->label), ti.label, sizeof(ti.label));
+  rgs_p11_trim_copy(info->manufacturer, sizeof(info->manufacturer), ti.manufacturerID,
+                    sizeof(ti.manufacturerID));
+  rgs_p11_trim_copy(info->model, sizeof(info->model), ti.model, sizeof(ti.model));
+  rgs_p11_trim_copy(info->serial, sizeof(info->serial), ti.serialNumber,
+                    sizeof(ti.serialNumber));
+  info->token_flags = ti.flags;
+  info->min_pin = ti.ulMinPinLen;
+  info->max_pin = ti.ulMaxPinLen;
+  info->hw_version = ti.hardwareVersion;
+  info->fw_version = ti.firmwareVersion;
+  return RGS_P11_OK;
+}
+
+/* Slot ids in one call when they fit a fixed buffer, as they nearly always
+ * do; the two-call form only when the module says so. Free with free(). */
+static rgs_p11_rc slot_ids(rgs_p11_ctx *ctx, CK_BBOOL present, CK_SLOT_ID **ids,
+                           CK_ULONG *n)
+{
+  CK_SLOT_ID fixed[16];
+  CK_ULONG count = RGS_ARRAY_LEN(fixed);
+  CK_RV rv;
+
+  *ids = NULL;
+  *n = 0;
+  rv = ctx->f->C_GetSlotList(present, fixed, &count);
+  if (rv == CKR_BUFFER_TOO_SMALL) {
+    rv = ctx->f->C_GetSlotList(present, NULL, &count);
+    if (rv != CKR_OK)
+      return rgs_p11_fail(ctx, "C_GetSlotList", rv);
+    if (count > RGS_P11_MAX_SLOTS) {
+      rgs_p11_set_error(ctx, _("the module claims %lu slots"), (unsigned long)count);
+      return RGS_P11_ERR_MODULE_BAD;
+    }
+    *ids = calloc(count ? count : 1, sizeof(**ids));
+    if (*ids == NULL)
+      return RGS_P11_ERR_NOMEM;
+    rv = ctx->f->C_GetSlotList(present, *ids, &count);
+    if (rv != CKR_OK) {
+      free(*ids);
+      *ids = NULL;
+      if (rv == CKR_BUFFER_TOO_SMALL) {
+        rgs_p11_set_error(ctx, _("the module changed its slot count twice in a row"));
+        return RGS_P11_ERR_MODULE_BAD;
+      }
+      return rgs_p11_fail(ctx, "C_GetSlotList", rv);
+    }
+    *n = count;
+    return RGS_P11_OK;
+  }
+  if (rv != CKR_OK)
+    return rgs_p11_fail(ctx, "C_GetSlotList", rv);
+  if (count > RGS_ARRAY_LEN(fixed)) {
+    rgs_p11_set_error(ctx, _("the module wrote past the slot list it was given"));
+    return RGS_P11_ERR_MODULE_BAD;
+  }
+  *ids = calloc(count ? count : 1, sizeof(**ids));
+  if (*ids == NULL)
+    return RGS_P11_ERR_NOMEM;
+  memcpy(*ids, fixed, count * sizeof(*fixed));
+  *n = count;
+  return RGS_P11_OK;
+}
+
+rgs_p11_rc rgs_p11_slots(rgs_p11_ctx *ctx, rgs_p11_slot_info **out, size_t *n)
+{
+  CK_SLOT_ID *ids = NULL;
+  CK_ULONG count = 0, i;
+  rgs_p11_slot_info *infos = NULL;
+  rgs_p11_rc rc;
+
+  if (ctx == NULL || ctx->f == NULL || out == NULL || n == NULL)
+    return RGS_P11_ERR_ARG;
+  *out = NULL;
+  *n = 0;
+  rc = slot_ids(ctx, CK_FALSE, &ids, &count);
+  if (rc != RGS_P11_OK)
+    goto cleanup;
+  infos = calloc(count ? count : 1, sizeof(*infos));
+  if (infos == NULL) {
+    rc = RGS_P11_ERR_NOMEM;
+    goto cleanup;
+  }
+  for (i = 0; i < count; i++) {
+    rc = rgs_p11_read_slot(ctx, ids[i], &infos[i]);
+    if (rc != RGS_P11_OK)
+      goto cleanup;
+  }
+  *out = infos;
+  *n = count;
+  infos = NULL;
+
+cleanup:
+  free(infos);
+  free(ids);
+  return rc;
+}
+
+static rgs_p11_rc open_session(rgs_p11_token *tok)
+{
+  CK_FUNCTION_LIST_PTR f = tok->ctx->f;
+  CK_RV rv;
+
+  rv = f->C_OpenSession(tok->info.slot_id, CKF_SERIAL_SESSION | CKF_RW_SESSION, NULL,
+                        NULL, &tok->session);
+  if (rv == CKR_TOKEN_WRITE_PROTECTED)   /* still fine for reading and checking */
+    rv = f->C_OpenSession(tok->info.slot_id, CKF_SERIAL_SESSION, NULL, NULL,
+                          &tok->session);
+  if (rv != CKR_OK)
+    return rgs_p11_fail(tok->ctx, "C_OpenSession", rv);
+  tok->session_open = 1;
+  return RGS_P11_OK;
+}
+
+/* Find the one token matching sel among the present ones. */
+static rgs_p11_rc select_token(rgs_p11_ctx *ctx, const rgs_p11_uri *sel,
+                               rgs_p11_slot_info *chosen)
+{
+  CK_SLOT_ID *ids = NULL;
+  CK_ULONG count = 0, i;
+  size_t matches = 0, uninitialized = 0;
+  rgs_p11_slot_info info;
+  rgs_p11_rc rc;
+
+  rc = slot_ids(ctx, CK_TRUE, &ids, &count);
+  if (rc != RGS_P11_OK)
+    goto cleanup;
+  for (i = 0; i < count; i++) {
+    rc = rgs_p11_read_slot(ctx, ids[i], &info);
+    if (rc != RGS_P11_OK)
+      goto cleanup;
+    if (!info.token_present)
+      continue;
+    if (sel != NULL && !rgs_p11_uri_match_token(sel, &info))
+      continue;
+    /* "The one token present" means one that can be used: a blank token
+     * (SoftHSM always shows one) is only taken when named explicitly. */
+    if (sel == NULL && !(info.token_flags & CKF_TOKEN_INITIALIZED)) {
+      uninitialized++;
+      continue;
+    }
+    if (matches++ == 0)
+      *chosen = info;
+  }
+  if (matches == 0 && uninitialized > 0)
+    rgs_p11_set_error(ctx, _("%zu token(s) present but not initialised"), uninitialized);
+  if (matches == 0)
+    rc = RGS_P11_ERR_NO_TOKEN;
+  else if (matches > 1)
+    rc = RGS_P11_ERR_MANY_TOKENS;
+
+cleanup:
+  free(ids);
+  return rc;
+}
+
+rgs_p11_rc rgs_p11_token_open(rgs_p11_ctx *ctx, const rgs_p11_uri *sel,
+                              rgs_p11_token **out)
+{
+  rgs_p11_token *tok = NULL;
+  rgs_p11_rc rc = RGS_P11_ERR_NOMEM;
+
+  if (ctx == NULL || ctx->f == NULL || out == NULL)
+    return RGS_P11_ERR_ARG;
+  *out = NULL;
+  tok = calloc(1, sizeof(*tok));
+  if (tok == NULL)
+    goto cleanup;
+  tok->ctx = ctx;
+  rc = select_token(ctx, sel, &tok->info);
+  if (rc != RGS_P11_OK)
+    goto cleanup;
+  rc = open_session(tok);
+  if (rc != RGS_P11_OK)
+    goto cleanup;
+  *out = tok;
+  tok = NULL;
+
+cleanup:
+  rgs_p11_token_close(tok);
+  return rc;
+}
+
+void rgs_p11_token_close(rgs_p11_token *tok)
+{
+  if (tok == NULL)
+    return;
+  /* Closing the last session logs out (PKCS#11 2.40, 11.6): no C_Logout. */
+  if (tok->session_open)
+    tok->ctx->f->C_CloseSession(tok->session);
+  free(tok);
+}
+
+const rgs_p11_slot_info *rgs_p11_token_info(const rgs_p11_token *tok)
+{
+  return tok != NULL ? &tok->info : NULL;
+}
+
+rgs_p11_ctx *rgs_p11_token_ctx(const rgs_p11_token *tok)
+{
+  return tok != NULL ? tok->ctx : NULL;
+}
+
+rgs_p11_rc rgs_p11_token_refresh(rgs_p11_token *tok)
+{
+  CK_TOKEN_INFO ti;
+  CK_RV rv;
+
+  if (tok == NULL)
+    return RGS_P11_ERR_ARG;
+  rv = tok->ctx->f->C_GetTokenInfo(tok->info.slot_id, &ti);
+  if (rv != CKR_OK)
+    return rgs_p11_fail(tok->ctx, "C_GetTokenInfo", rv);
+  tok->info.token_flags = ti.flags;
+  tok->info.min_pin = ti.ulMinPinLen;
+  tok->info.max_pin = ti.ulMaxPinLen;
+  return RGS_P11_OK;
+}
+
+rgs_p11_rc rgs_p11_mechanism(rgs_p11_token *tok, CK_MECHANISM_TYPE mech,
+                             CK_MECHANISM_INFO *info)
+{
+  size_t i;
+  CK_RV rv;
+
+  if (tok == NULL || info == NULL)
+    return RGS_P11_ERR_ARG;
+  for (i = 0; i < tok->n_mechs; i++) {
+    if (tok->mechs[i].type == mech) {
+      *info = tok->mechs[i].info;
+      return tok->mechs[i].rv == CKR_OK ? RGS_P11_OK : RGS_P11_ERR_MECHANISM;
+    }
+  }
+  memset(info, 0, sizeof(*info));
+  rv = tok->ctx->f->C_GetMechanismInfo(tok->info.slot_id, mech, info);
+  if (rv != CKR_OK && rv != CKR_MECHANISM_INVALID)
+    return rgs_p11_fail(tok->ctx, "C_GetMechanismInfo", rv);
+  if (tok->n_mechs < RGS_P11_MAX_MECHS) {
+    tok->mechs[tok->n_mechs].type = mech;
+    tok->mechs[tok->n_mechs].rv = rv;
+    tok->mechs[tok->n_mechs].info = *info;
+    tok->n_mechs++;
+  }
+  return rv == CKR_OK ? RGS_P11_OK : RGS_P11_ERR_MECHANISM;
+}

@@ -1,0 +1,273 @@
+/* p11_pin.c - reading PINs and logging in without ever burning a try by ourselves.
+ *
+ * Rules: the PIN flags are read before every login; a locked PIN is explained,
+ * never tried; the final try is spent only with the user's explicit consent;
+ * one C_Login per call, never a retry; the PIN lives in one fixed buffer that
+ * is wiped on every path. */
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <termios.h>
+#include <unistd.h>
+#include "p11_internal.h"
+
+#define RGS_PIN_CAP 256
+
+static volatile sig_atomic_t pin_interrupted;
+
+static void on_interrupt(int sig)
+{
+  (void)sig;
+  pin_interrupted = 1;
+}
+
+/* Read up to cap-1 bytes until '\n' or EOF, one byte at a time so that a
+ * second secret on the same descriptor (old PIN, new PIN) stays unread. */
+static rgs_p11_rc read_line(int fd, char *buf, size_t cap, size_t *len)
+{
+  size_t n = 0;
+  char c = 0;
+  ssize_t r;
+  rgs_p11_rc rc = RGS_P11_OK;
+
+  for (;;) {
+    r = read(fd, &c, 1);
+    if (r < 0 && errno == EINTR && !pin_interrupted)
+      continue;
+    if (r < 0) {
+      rc = pin_interrupted ? RGS_P11_ERR_PIN_CANCELLED : RGS_P11_ERR_PIN_INPUT;
+      goto cleanup;
+    }
+    if (r == 0 || c == '\n')
+      break;
+    if (n + 1 >= cap) {
+      rc = RGS_P11_ERR_PIN_INVALID;    /* longer than any token accepts */
+      goto cleanup;
+    }
+    buf[n++] = c;
+  }
+  if (n > 0 && buf[n - 1] == '\r')
+    n--;
+  buf[n] = '\0';
+  *len = n;
+  if (n == 0)
+    rc = RGS_P11_ERR_PIN_INPUT;
+
+cleanup:
+  rgs_wipe(&c, sizeof(c));
+  return rc;
+}
+
+static rgs_p11_rc read_tty(const char *prompt, char *buf, size_t cap, size_t *len)
+{
+  struct termios saved, quiet;
+  struct sigaction sa, old_int, old_term;
+  int fd = -1, restore = 0;
+  rgs_p11_rc rc = RGS_P11_ERR_PIN_INPUT;
+
+  fd = open("/dev/tty", O_RDWR | O_CLOEXEC | O_NOCTTY);
+  if (fd < 0)
+    goto cleanup;
+  if (tcgetattr(fd, &saved) != 0)
+    goto cleanup;
+  memset(&sa, 0, sizeof(sa));
+  sa.sa_handler = on_interrupt;       /* no SA_RESTART: read() returns EINTR */
+  sigemptyset(&sa.sa_mask);
+  pin_interrupted = 0;
+  sigaction(SIGINT, &sa, &old_int);
+  sigaction(SIGTERM, &sa, &old_term);
+  quiet = saved;
+  quiet.c_lflag &= ~(tcflag_t)(ECHO | ECHONL);
+  quiet.c_lflag |= ICANON;
+  if (tcsetattr(fd, TCSAFLUSH, &quiet) != 0)
+    goto restore_signals;
+  restore = 1;
+  if (write(fd, prompt, strlen(prompt)) < 0)
+    goto restore_signals;
+  rc = read_line(fd, buf, cap, len);
+  if (write(fd, "\n", 1) < 0) {
+    /* nothing to do: the line feed is cosmetic */
+  }
+
+restore_signals:
+  if (restore)
+    tcsetattr(fd, TCSAFLUSH, &saved);
+  sigaction(SIGINT, &old_int, NULL);
+  sigaction(SIGTERM, &old_term, NULL);
+  if (pin_interrupted)
+    rc = RGS_P11_ERR_PIN_CANCELLED;
+
+cleanup:
+  if (fd >= 0)
+    close(fd);
+  return rc;
+}
+
+static rgs_p11_rc read_file(const char *path, char *buf, size_t cap, size_t *len)
+{
+  int fd;
+  rgs_p11_rc rc;
+
+  if (path == NULL)
+    return RGS_P11_ERR_ARG;
+  fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+  if (fd < 0)
+    return RGS_P11_ERR_PIN_INPUT;
+  rc = read_line(fd, buf, cap, len);
+  close(fd);
+  return rc;
+}
+
+rgs_p11_rc rgs_p11_pin_read(const rgs_p11_pin_source *src, const char *prompt, char *buf,
+                            size_t cap, size_t *len)
+{
+  rgs_p11_rc rc = RGS_P11_ERR_ARG;
+
+  if (src == NULL || buf == NULL || cap < 2 || len == NULL)
+    return RGS_P11_ERR_ARG;
+  *len = 0;
+  switch (src->from) {
+  case RGS_PIN_FROM_TTY:
+    rc = read_tty(prompt != NULL ? prompt : _("PIN: "), buf, cap, len);
+    break;
+  case RGS_PIN_FROM_FILE:
+    rc = read_file(src->path, buf, cap, len);
+    break;
+  case RGS_PIN_FROM_FD:
+    rc = src->fd >= 0 ? read_line(src->fd, buf, cap, len) : RGS_P11_ERR_PIN_INPUT;
+    break;
+  }
+  if (rc != RGS_P11_OK) {
+    rgs_wipe(buf, cap);
+    *len = 0;
+  }
+  return rc;
+}
+
+typedef struct {
+  CK_FLAGS locked, final_try, count_low;
+} pin_flag_set;
+
+static pin_flag_set flags_for(rgs_p11_pin_role role)
+{
+  pin_flag_set s;
+
+  if (role == RGS_PIN_SO) {
+    s.locked = CKF_SO_PIN_LOCKED;
+    s.final_try = CKF_SO_PIN_FINAL_TRY;
+    s.count_low = CKF_SO_PIN_COUNT_LOW;
+  } else {
+    s.locked = CKF_USER_PIN_LOCKED;
+    s.final_try = CKF_USER_PIN_FINAL_TRY;
+    s.count_low = CKF_USER_PIN_COUNT_LOW;
+  }
+  return s;
+}
+
+/* What the counters allow before anything is typed or sent. */
+static rgs_p11_rc gate_on_counters(const rgs_p11_token *tok, rgs_p11_pin_role role,
+                                   const rgs_p11_pin_source *src)
+{
+  pin_flag_set fs = flags_for(role);
+  CK_FLAGS fl = tok->info.token_flags;
+
+  if (fl & fs.locked)
+    return RGS_P11_ERR_PIN_LOCKED;
+  if (fl & fs.final_try) {
+    if (src->allow_final_try)
+      return RGS_P11_OK;
+    if (src->confirm_final_try != NULL && src->confirm_final_try(src->ud, &tok->info) == 1)
+      return RGS_P11_OK;
+    return RGS_P11_ERR_PIN_FINAL_TRY;
+  }
+  if ((fl & fs.count_low) && src->warn != NULL)
+    src->warn(src->ud, _("a wrong PIN was entered since the last correct one: fewer tries are left"));
+  return RGS_P11_OK;
+}
+
+static int use_pinpad(const rgs_p11_token *tok, const rgs_p11_pin_source *src)
+{
+  return src->from == RGS_PIN_FROM_TTY &&
+         (tok->info.token_flags & CKF_PROTECTED_AUTHENTICATION_PATH) != 0;
+}
+
+static rgs_p11_rc check_length(const rgs_p11_token *tok, size_t len)
+{
+  /* Refusing locally costs no try; sending a PIN the token cannot accept may. */
+  if (tok->info.min_pin > 0 && tok->info.min_pin <= RGS_PIN_CAP && len < tok->info.min_pin)
+    return RGS_P11_ERR_PIN_INVALID;
+  if (tok->info.max_pin >= tok->info.min_pin && tok->info.max_pin > 0 &&
+      len > tok->info.max_pin)
+    return RGS_P11_ERR_PIN_INVALID;
+  return RGS_P11_OK;
+}
+
+static rgs_p11_rc do_login(rgs_p11_token *tok, CK_USER_TYPE user, const char *pin,
+                           size_t len)
+{
+  CK_RV rv;
+
+  rv = tok->ctx->f->C_Login(tok->session, user, (CK_UTF8CHAR_PTR)pin, (CK_ULONG)len);
+  if (rv == CKR_USER_ALREADY_LOGGED_IN)
+    rv = CKR_OK;
+  if (rv == CKR_OK) {
+    tok->logged_in = 1;
+    return RGS_P11_OK;
+  }
+  return rgs_p11_fail(tok->ctx, "C_Login", rv);
+}
+
+rgs_p11_rc rgs_p11_login(rgs_p11_token *tok, rgs_p11_pin_role role,
+                         const rgs_p11_pin_source *src)
+{
+  char pin[RGS_PIN_CAP];
+  char prompt[160];
+  size_t len = 0;
+  CK_USER_TYPE user = role == RGS_PIN_SO ? CKU_SO : CKU_USER;
+  rgs_p11_rc rc;
+
+  if (tok == NULL || src == NULL)
+    return RGS_P11_ERR_ARG;
+  rc = rgs_p11_token_refresh(tok);
+  if (rc != RGS_P11_OK)
+    goto cleanup;
+  rc = gate_on_counters(tok, role, src);
+  if (rc != RGS_P11_OK)
+    goto cleanup;
+  if (use_pinpad(tok, src)) {
+    if (src->warn != NULL)
+      src->warn(src->ud, _("enter the PIN on the reader's pinpad"));
+    rc = do_login(tok, user, NULL, 0);
+    goto after_login;
+  }
+  if (src->prompt != NULL)
+    snprintf(prompt, sizeof(prompt), "%s", src->prompt);
+  else if (role == RGS_PIN_SO)
+    snprintf(prompt, sizeof(prompt), _("Unblocking code (PUK) of token \"%s\": "),
+             tok->info.label);
+  else
+    snprintf(prompt, sizeof(prompt), _("PIN of token \"%s\": "), tok->info.label);
+  rc = rgs_p11_pin_read(src, prompt, pin, sizeof(pin), &len);
+  if (rc != RGS_P11_OK)
+    goto cleanup;
+  rc = check_length(tok, len);
+  if (rc != RGS_P11_OK)
+    goto cleanup;
+  rc = do_login(tok, user, pin, len);
+
+after_login:
+  if (rc == RGS_P11_ERR_PIN_INCORRECT || rc == RGS_P11_ERR_PIN_LOCKED)
+    (void)rgs_p11_token_refresh(tok);  /* so the caller can say what is left */
+
+cleanup:
+  rgs_wipe(pin, sizeof(pin));
+  return rc;
+}
+
+int rgs_p11_logged_in(const rgs_p11_token *tok)
+{
+  return tok != NULL && tok->logged_in;
+}

@@ -1,0 +1,370 @@
+/*
+ * rgs_p11.h - the token layer of rgs-enroll.
+ *
+ * Loads any PKCS#11 module, names tokens and objects with RFC 7512 URIs, handles
+ * PINs safely, checks a token and a key against RGS** and generates key pairs on
+ * the card. It knows nothing of orders or of the command line.
+ *
+ * Ownership: every function that hands out a handle or a buffer says how to
+ * release it. Handles are opaque. Functions return rgs_p11_rc, 0 on success.
+ */
+#ifndef RGS_P11_H
+#define RGS_P11_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+#include <p11-kit/pkcs11.h>
+#include <openssl/evp.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- results ---------------------------------------------------------- */
+
+typedef enum {
+  RGS_P11_OK = 0,
+  RGS_P11_ERR_NOMEM,
+  RGS_P11_ERR_ARG,            /* API misuse or invalid argument */
+  RGS_P11_ERR_IO,             /* a file could not be read */
+  RGS_P11_ERR_MODULE_LOAD,    /* module file missing or not loadable */
+  RGS_P11_ERR_MODULE_BAD,     /* not a PKCS#11 module, or it answers nonsense */
+  RGS_P11_ERR_MODULE,         /* the module failed (see rgs_p11_last_error) */
+  RGS_P11_ERR_NO_TOKEN,       /* no token present / none matches */
+  RGS_P11_ERR_MANY_TOKENS,    /* several tokens match: name one with --token */
+  RGS_P11_ERR_TOKEN_REMOVED,  /* the token went away during the operation */
+  RGS_P11_ERR_TOKEN_RO,       /* token write-protected */
+  RGS_P11_ERR_TOKEN_FULL,     /* no room left on the token */
+  RGS_P11_ERR_URI,            /* malformed or refused pkcs11: URI */
+  RGS_P11_ERR_PIN_INPUT,      /* PIN could not be read (no terminal, empty file...) */
+  RGS_P11_ERR_PIN_INCORRECT,  /* PIN refused by the token */
+  RGS_P11_ERR_PIN_LOCKED,     /* PIN locked: unblocking code needed */
+  RGS_P11_ERR_PIN_FINAL_TRY,  /* last try left and the user did not consent */
+  RGS_P11_ERR_PIN_INVALID,    /* PIN of a length or form the token refuses */
+  RGS_P11_ERR_PIN_CANCELLED,  /* cancelled on the pinpad or at the prompt */
+  RGS_P11_ERR_MECHANISM,      /* mechanism or key size not supported */
+  RGS_P11_ERR_KEY_NOT_FOUND,
+  RGS_P11_ERR_KEY_AMBIGUOUS,  /* several keys match the URI */
+  RGS_P11_ERR_KEY_ATTRS,      /* key does not read back as generated on the card */
+  RGS_P11_ERR_KEY_REFUSED,    /* key type/size not RGS** conformant */
+  RGS_P11_ERR_POLICY,         /* policy file malformed */
+  RGS_P11_ERR_NOT_QUALIFIED,  /* token fails the RGS** check and no policy admits it */
+  RGS_P11_ERR_SIGNATURE,      /* signature made by the token does not verify */
+  RGS_P11_ERR_CRYPTO,         /* OpenSSL failure */
+} rgs_p11_rc;
+
+/* A translated, user-facing sentence for rc. Never NULL; static storage. */
+const char *rgs_p11_strerror(rgs_p11_rc rc);
+
+/* Map a PKCS#11 return value to rgs_p11_rc. */
+rgs_p11_rc rgs_p11_from_ckr(CK_RV rv);
+
+/* Symbolic name of a CK_RV ("CKR_PIN_INCORRECT"); static storage, never NULL. */
+const char *rgs_p11_ckr_name(CK_RV rv);
+
+/* ---- secrets ---------------------------------------------------------- */
+
+/* The one wipe of the project: not optimised away. */
+void rgs_wipe(void *p, size_t n);
+
+/* ---- module ----------------------------------------------------------- */
+
+typedef struct rgs_p11_ctx rgs_p11_ctx;
+
+/* The module path to use: explicit, else $RGS_ENROLL_MODULE, else OpenSC's. */
+const char *rgs_p11_default_module(const char *explicit_path);
+
+/* dlopen and C_Initialize (OS locking). A module another part of the process
+ * already initialised is accepted and not finalised by us. On failure errbuf
+ * (may be NULL) says why. Free with rgs_p11_ctx_free(). */
+rgs_p11_rc rgs_p11_ctx_new(const char *module_path, rgs_p11_ctx **out, char *errbuf,
+                           size_t errlen);
+void rgs_p11_ctx_free(rgs_p11_ctx *ctx);
+
+/* Detail of the last failure on ctx: "C_Login: CKR_PIN_INCORRECT", or a
+ * loader message. Empty string when none. Valid until the next call on ctx. */
+const char *rgs_p11_last_error(const rgs_p11_ctx *ctx);
+
+const char *rgs_p11_module_path(const rgs_p11_ctx *ctx);
+/* Raw function list, for tests and for callers that need a call we lack. */
+CK_FUNCTION_LIST_PTR rgs_p11_functions(const rgs_p11_ctx *ctx);
+
+/* ---- slots and tokens ------------------------------------------------- */
+
+/* Blank-padded PKCS#11 strings, trimmed and NUL-terminated here. */
+typedef struct {
+  CK_SLOT_ID slot_id;
+  char slot_description[65];
+  char slot_manufacturer[33];
+  CK_FLAGS slot_flags;           /* CKF_TOKEN_PRESENT, CKF_HW_SLOT, CKF_REMOVABLE_DEVICE */
+  int token_present;
+  char label[33];
+  char manufacturer[33];
+  char model[17];
+  char serial[17];
+  CK_FLAGS token_flags;          /* CKF_USER_PIN_* etc. */
+  CK_ULONG min_pin, max_pin;
+  CK_VERSION hw_version, fw_version;
+} rgs_p11_slot_info;
+
+/* All slots of the module (with or without token). *out is an array of *n
+ * entries; free with free(). */
+rgs_p11_rc rgs_p11_slots(rgs_p11_ctx *ctx, rgs_p11_slot_info **out, size_t *n);
+
+/* ---- URIs (RFC 7512) --------------------------------------------------- */
+
+typedef struct rgs_p11_uri rgs_p11_uri;
+
+typedef enum {
+  RGS_URI_TOKEN = 0,      /* token label */
+  RGS_URI_MANUFACTURER,
+  RGS_URI_MODEL,
+  RGS_URI_SERIAL,
+  RGS_URI_OBJECT,         /* object label */
+  RGS_URI_TYPE,           /* public | private | cert | secret-key | data */
+  RGS_URI_SLOT_DESCRIPTION,
+  RGS_URI_SLOT_MANUFACTURER,
+  RGS_URI_LIBRARY_MANUFACTURER,
+  RGS_URI_LIBRARY_DESCRIPTION,
+  RGS_URI_MODULE_PATH,    /* query attribute module-path */
+  RGS_URI_N_ATTRS
+} rgs_p11_uri_attr;
+
+/* Parse "pkcs11:..." (path and query, percent-decoded). pin-value and
+ * pin-source are refused (RGS_P11_ERR_URI): PINs never travel in a URI.
+ * errbuf (may be NULL) receives a short explanation. Free with
+ * rgs_p11_uri_free(). */
+rgs_p11_rc rgs_p11_uri_parse(const char *text, rgs_p11_uri **out, char *errbuf,
+                             size_t errlen);
+rgs_p11_uri *rgs_p11_uri_new(void);          /* empty URI; NULL on ENOMEM */
+void rgs_p11_uri_free(rgs_p11_uri *uri);
+
+/* Attribute value (decoded), NULL when absent. Borrowed from uri. */
+const char *rgs_p11_uri_get(const rgs_p11_uri *uri, rgs_p11_uri_attr attr);
+/* Set or clear (value NULL) an attribute; the value is copied. */
+rgs_p11_rc rgs_p11_uri_set(rgs_p11_uri *uri, rgs_p11_uri_attr attr, const char *value);
+/* CKA_ID bytes (id=...), NULL/0 when absent. Borrowed. */
+const unsigned char *rgs_p11_uri_get_id(const rgs_p11_uri *uri, size_t *len);
+rgs_p11_rc rgs_p11_uri_set_id(rgs_p11_uri *uri, const unsigned char *id, size_t len);
+/* slot-id=N; returns 0 when absent, 1 with *slot set when present. */
+int rgs_p11_uri_get_slot_id(const rgs_p11_uri *uri, CK_SLOT_ID *slot);
+
+/* Canonical text, attributes in RFC 7512 order, percent-encoded where the
+ * RFC requires. Free with free(). NULL on ENOMEM. */
+char *rgs_p11_uri_format(const rgs_p11_uri *uri);
+
+/* URI naming a token (token, manufacturer, model, serial). Free with
+ * rgs_p11_uri_free(). */
+rgs_p11_rc rgs_p11_uri_for_token(const rgs_p11_slot_info *info, rgs_p11_uri **out);
+
+/* 1 when every token attribute present in uri (token, manufacturer, model,
+ * serial, slot-*) matches info; an absent attribute matches anything. */
+int rgs_p11_uri_match_token(const rgs_p11_uri *uri, const rgs_p11_slot_info *info);
+
+/* ---- qualified-device policy ------------------------------------------ */
+
+typedef struct rgs_p11_policy rgs_p11_policy;
+
+typedef struct {
+  const char *name;              /* entry name from the file */
+  const char *file;              /* file it came from */
+  int demo;                      /* 1: a demo/test device, never qualified */
+  int waive_hardware_slot;       /* demo entries may waive slot.hardware/removable */
+} rgs_p11_policy_entry;
+
+/* Load a policy file and append its entries to *pol (created when NULL).
+ * On a syntax error: RGS_P11_ERR_POLICY with "file:line: reason" in errbuf.
+ * Free with rgs_p11_policy_free(). */
+rgs_p11_rc rgs_p11_policy_load(rgs_p11_policy **pol, const char *path, char *errbuf,
+                               size_t errlen);
+/* Same from a buffer (name used in messages). */
+rgs_p11_rc rgs_p11_policy_load_mem(rgs_p11_policy **pol, const char *name,
+                                   const char *text, size_t len, char *errbuf,
+                                   size_t errlen);
+void rgs_p11_policy_free(rgs_p11_policy *pol);
+size_t rgs_p11_policy_count(const rgs_p11_policy *pol);
+
+/* First entry matching the token's manufacturer, model and label (glob
+ * patterns, case-insensitive), or NULL. Borrowed from pol. */
+const rgs_p11_policy_entry *rgs_p11_policy_match(const rgs_p11_policy *pol,
+                                                 const char *manufacturer,
+                                                 const char *model, const char *label);
+
+/* ---- an open token ---------------------------------------------------- */
+
+typedef struct rgs_p11_token rgs_p11_token;
+
+/* Select the token named by sel (NULL: the only initialised token present;
+ * several: RGS_P11_ERR_MANY_TOKENS) and open a read-write session on it
+ * (read-only when the token is write-protected).
+ * Free with rgs_p11_token_close(). */
+rgs_p11_rc rgs_p11_token_open(rgs_p11_ctx *ctx, const rgs_p11_uri *sel,
+                              rgs_p11_token **out);
+void rgs_p11_token_close(rgs_p11_token *tok);
+
+/* Token information as read at open or at the last refresh. Borrowed. */
+const rgs_p11_slot_info *rgs_p11_token_info(const rgs_p11_token *tok);
+/* Re-read the token information (PIN flags change after a login). */
+rgs_p11_rc rgs_p11_token_refresh(rgs_p11_token *tok);
+rgs_p11_ctx *rgs_p11_token_ctx(const rgs_p11_token *tok);
+
+/* Mechanism info, cached per token. RGS_P11_ERR_MECHANISM when absent. */
+rgs_p11_rc rgs_p11_mechanism(rgs_p11_token *tok, CK_MECHANISM_TYPE mech,
+                             CK_MECHANISM_INFO *info);
+
+/* ---- PINs ------------------------------------------------------------- */
+
+typedef enum {
+  RGS_PIN_FROM_TTY = 0,   /* prompt on /dev/tty without echo; pinpad when the token has one */
+  RGS_PIN_FROM_FILE,      /* first line of a file */
+  RGS_PIN_FROM_FD,        /* first line read from a file descriptor */
+} rgs_p11_pin_from;
+
+typedef enum {
+  RGS_PIN_USER = 0,
+  RGS_PIN_SO,             /* unblocking code */
+} rgs_p11_pin_role;
+
+typedef struct {
+  rgs_p11_pin_from from;
+  const char *path;        /* RGS_PIN_FROM_FILE */
+  int fd;                  /* RGS_PIN_FROM_FD */
+  int allow_final_try;     /* the user said so explicitly (--final-try) */
+  /* Interactive consent for the last try; NULL means no. Returns 1 for yes. */
+  int (*confirm_final_try)(void *ud, const rgs_p11_slot_info *info);
+  /* Receives warnings (count low) as translated sentences. May be NULL. */
+  void (*warn)(void *ud, const char *message);
+  /* Prompt text shown on the terminal; NULL for the default. */
+  const char *prompt;
+  void *ud;
+} rgs_p11_pin_source;
+
+/* Read the PIN flags, refuse a locked PIN or an unconsented final try, warn
+ * on a low count, then read the PIN (or use the pinpad) and log in once.
+ * Never retries. The PIN is wiped on every path. On RGS_P11_ERR_PIN_INCORRECT
+ * the token info is refreshed so callers can tell what is left. */
+rgs_p11_rc rgs_p11_login(rgs_p11_token *tok, rgs_p11_pin_role role,
+                         const rgs_p11_pin_source *src);
+int rgs_p11_logged_in(const rgs_p11_token *tok);
+
+/* Read one secret line from the source into buf (NUL-terminated), at most
+ * cap-1 bytes. The caller wipes buf with rgs_wipe(). */
+rgs_p11_rc rgs_p11_pin_read(const rgs_p11_pin_source *src, const char *prompt,
+                            char *buf, size_t cap, size_t *len);
+
+/* ---- RGS** rules ------------------------------------------------------- */
+
+/* Minimum RSA modulus for a certificate valid until not_after (RGS B1):
+ * 2048 up to 2030-12-31 23:59:59 UTC, 3072 beyond. */
+unsigned rgs_p11_min_rsa_bits(time_t not_after);
+/* not_after of a certificate of `years` years issued at `now`. */
+time_t rgs_p11_validity_end(time_t now, int years);
+
+/* ---- keys ------------------------------------------------------------- */
+
+typedef enum { RGS_KEY_RSA = 1, RGS_KEY_EC } rgs_p11_key_type;
+typedef enum { RGS_CURVE_NONE = 0, RGS_CURVE_P256, RGS_CURVE_P384, RGS_CURVE_P521 } rgs_p11_curve;
+
+typedef struct {
+  rgs_p11_key_type type;
+  unsigned bits;            /* RSA modulus size */
+  rgs_p11_curve curve;      /* EC */
+} rgs_p11_keyspec;
+
+/* "rsa:3072", "ec:p256" ... */
+rgs_p11_rc rgs_p11_keyspec_parse(const char *text, rgs_p11_keyspec *out);
+/* Static text such as "rsa:3072". */
+const char *rgs_p11_keyspec_name(const rgs_p11_keyspec *spec);
+
+typedef struct rgs_p11_key rgs_p11_key;
+
+/* Attributes read back from a private key. Each tri-state is 1, 0, or -1
+ * when the token would not tell. */
+typedef struct {
+  int local, always_sensitive, never_extractable, extractable, sensitive;
+  int private_, token, sign, decrypt;
+  rgs_p11_key_type type;
+  unsigned bits;            /* RSA modulus bits or EC field bits */
+  rgs_p11_curve curve;
+  unsigned long exponent;   /* RSA public exponent (0 when over 64 bits or unknown) */
+} rgs_p11_key_attrs;
+
+/* Generate a key pair on the card with a strict template (token, private,
+ * sensitive, non-extractable, sign only), set CKA_ID from the public key,
+ * read it back and verify it; a key that fails is destroyed. Needs a login.
+ * Free with rgs_p11_key_free() (the objects stay on the token). */
+rgs_p11_rc rgs_p11_keygen(rgs_p11_token *tok, const rgs_p11_keyspec *spec,
+                          const char *label, rgs_p11_key **out);
+
+/* Find the private key named by uri (object label and/or id). Needs a login
+ * for private objects. Free with rgs_p11_key_free(). */
+rgs_p11_rc rgs_p11_key_find(rgs_p11_token *tok, const rgs_p11_uri *uri,
+                            rgs_p11_key **out);
+
+/* Find the private key whose public key equals pub (compared by public key,
+ * never by label or id alone). */
+rgs_p11_rc rgs_p11_key_find_by_public(rgs_p11_token *tok, const EVP_PKEY *pub,
+                                      rgs_p11_key **out);
+
+void rgs_p11_key_free(rgs_p11_key *key);
+
+/* Destroy the key pair on the token. The handle stays to be freed. */
+rgs_p11_rc rgs_p11_key_destroy(rgs_p11_token *tok, rgs_p11_key *key);
+
+const rgs_p11_key_attrs *rgs_p11_key_get_attrs(const rgs_p11_key *key);
+/* Public key; borrowed from key. */
+EVP_PKEY *rgs_p11_key_public(const rgs_p11_key *key);
+const char *rgs_p11_key_label(const rgs_p11_key *key);
+const unsigned char *rgs_p11_key_id(const rgs_p11_key *key, size_t *len);
+/* URI of the private key on its token; free with free(). */
+char *rgs_p11_key_uri(const rgs_p11_token *tok, const rgs_p11_key *key);
+
+/* Sign data with the key: SHA-256 then RSA PKCS#1 v1.5 or ECDSA, made on
+ * the token. *sig is DER for ECDSA, raw for RSA; free with free(). */
+rgs_p11_rc rgs_p11_sign_sha256(rgs_p11_token *tok, const rgs_p11_key *key,
+                               const unsigned char *data, size_t len,
+                               unsigned char **sig, size_t *siglen);
+
+/* ---- the RGS** check -------------------------------------------------- */
+
+typedef enum { RGS_CHECK_PASS = 0, RGS_CHECK_FAIL, RGS_CHECK_UNKNOWN } rgs_p11_verdict;
+
+typedef struct {
+  const char *id;           /* stable: "device.policy", "slot.hardware", ... */
+  const char *title;        /* translated */
+  rgs_p11_verdict verdict;
+  char evidence[256];       /* what was read from the token */
+  int waived;               /* failed but waived by a demo policy entry */
+} rgs_p11_criterion;
+
+typedef struct rgs_p11_report rgs_p11_report;
+
+typedef struct {
+  time_t not_after;         /* end of the certificate's validity */
+  const rgs_p11_policy *policy;
+} rgs_p11_requirements;
+
+/* Check the token (device policy, slot, mechanisms, token and PIN state).
+ * Appends to *rep (created when NULL); free with rgs_p11_report_free(). */
+rgs_p11_rc rgs_p11_check_token(rgs_p11_token *tok, const rgs_p11_requirements *req,
+                               rgs_p11_report **rep);
+/* Check a private key (generated on card, sensitivity, size, exponent). */
+rgs_p11_rc rgs_p11_check_key(rgs_p11_token *tok, const rgs_p11_key *key,
+                             const rgs_p11_requirements *req, rgs_p11_report **rep);
+void rgs_p11_report_free(rgs_p11_report *rep);
+
+size_t rgs_p11_report_count(const rgs_p11_report *rep);
+const rgs_p11_criterion *rgs_p11_report_get(const rgs_p11_report *rep, size_t i);
+/* 1 when every criterion passes. */
+int rgs_p11_report_passed(const rgs_p11_report *rep);
+/* 1 when every failure is waived by a demo policy entry (and nothing is
+ * unknown): keygen may go on, and says the device is a demo one. */
+int rgs_p11_report_admitted(const rgs_p11_report *rep);
+/* Policy entry that matched the token, or NULL. Borrowed. */
+const rgs_p11_policy_entry *rgs_p11_report_policy_entry(const rgs_p11_report *rep);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* RGS_P11_H */
