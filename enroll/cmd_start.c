@@ -19,6 +19,20 @@ static void usage(void)
          _(RGS_SUBJECT_HELP));
 }
 
+/* The CSR step failed after this run made a key: remove it, so that running
+ * start again leaves one key on the card, not a trail of orphans. */
+static void discard_key(const rgs_cli *cli, rgs_session *s, rgs_p11_key *key)
+{
+  char *uri = rgs_p11_key_uri(s->tok, key);
+
+  if (rgs_p11_key_destroy(s->tok, key) == RGS_P11_OK)
+    rgs_err(cli, "%s", _("the key pair made by this run was removed from the token; run start again"));
+  else
+    rgs_err(cli, _("the key pair could not be removed (%s); it stays on the token as %s"),
+            rgs_p11_last_error(s->ctx), uri != NULL ? uri : "?");
+  free(uri);
+}
+
 int rgs_cmd_start(rgs_cli *cli, int argc, char **argv)
 {
   static const struct option opts[] = {
@@ -80,10 +94,7 @@ int rgs_cmd_start(rgs_cli *cli, int argc, char **argv)
   if (ret == RGS_EXIT_OK)
     ret = rgs_csr_write(cli, csr, out, der, force, "start");
   if (ret != RGS_EXIT_OK) {
-    char *uri = rgs_p11_key_uri(s.tok, key);
-    rgs_err(cli, _("the key pair stays on the token; build the request again with: rgs-enroll csr --key '%s' --out FILE ..."),
-            uri != NULL ? uri : "?");
-    free(uri);
+    discard_key(cli, &s, key);
     goto cleanup;
   }
   if (cli->json) {

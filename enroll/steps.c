@@ -201,6 +201,10 @@ int rgs_step_generate(rgs_session *s, const rgs_keygen_opts *o, rgs_p11_requirem
     rgs_print_report(cli, *rep);
     rgs_print_demo_notice(cli, *rep);
   }
+  /* A locked PIN is what the user must act on first, whatever else fails. */
+  if (rgs_p11_token_info(s->tok)->token_flags & CKF_USER_PIN_LOCKED)
+    return rgs_fail_report(cli, command, RGS_EXIT_PIN, rgs_p11_strerror(RGS_P11_ERR_PIN_LOCKED),
+                           *rep);
   if (ret == RGS_EXIT_CHECK)
     return rgs_fail_report(cli, command, RGS_EXIT_CHECK,
                            rgs_p11_strerror(RGS_P11_ERR_NOT_QUALIFIED), *rep);

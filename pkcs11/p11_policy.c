@@ -1,0 +1,913 @@
+/*
+ * p11_policy.c - the qualified-device policy: which tokens count as RGS**
+ * qualified devices, and which demo devices may stand in for one.
+ *
+ * Which models are qualified is data, not code: the shipped file
+ * (data/policy/qualified-devices.conf) and any file the user adds with
+ * --policy. File format, one entry per section:
+ *
+ *   # comment (a line whose first non-blank character is '#')
+ *   [device "Thales IDPrime MD 840"]
+ *   manufacturer = Gemalto*      shell glob on the token's manufacturerID
+ *   model = *                    glob on the token's model
+ *   label = *                    glob on the token's label
+ *   demo = no                    yes: a demo/test device, never qualified
+ *   waive = slot.hardware, slot.removable   (demo entries only)
+ *
+ * - Keys are lower case; an absent pattern key means "*". A value is the
+ *   rest of the line with surrounding blanks removed, or a double-quoted
+ *   string ("\"" and "\\" escape a quote and a backslash) when it must keep
+ *   blanks, start with a quote, or be empty (an unquoted empty pattern is an
+ *   error). There are no trailing comments: '#' is part of a value
+ *   ("PKCS#15 emulated").
+ * - Patterns are matched case-insensitively (ASCII letters) against the
+ *   token fields with leading and trailing blanks removed: '*' any run of
+ *   characters, '?' one character (one UTF-8 sequence), [abc], [a-z], [!x]
+ *   sets of ASCII characters, '\' quotes the next character. This is
+ *   fnmatch(3) with FNM_CASEFOLD for ASCII text, but done here so that the
+ *   verdict does not depend on the locale and costs O(pattern x field)
+ *   whatever the pattern (glibc's fnmatch backtracks exponentially on
+ *   patterns such as "*a*a*a*a*b").
+ * - Errors: RGS_P11_ERR_POLICY with "FILE:LINE: reason" in errbuf, for an
+ *   unknown key, a key outside a section, a malformed line, a NUL byte, a
+ *   line over 1024 bytes, an unterminated quote, waive in a non-demo entry.
+ *   A load is all or nothing: on error *pol keeps exactly what it had.
+ * - Entries are tried in load order and the first entry whose three
+ *   patterns match wins.
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "rgs_p11.h"
+#include "p11_internal.h"
+
+#define POLICY_MAX_LINE 1024
+/* A policy is a few dozen lines; a bound keeps a wrong path (a device, a
+ * huge file) from eating memory. */
+#define POLICY_MAX_FILE (1024 * 1024)
+
+enum { PAT_MANUFACTURER = 0, PAT_MODEL, PAT_LABEL, PAT_N };
+
+/* Keys of a section, one bit each for duplicate detection. */
+enum {
+  KEY_MANUFACTURER = 1u << 0,
+  KEY_MODEL = 1u << 1,
+  KEY_LABEL = 1u << 2,
+  KEY_DEMO = 1u << 3,
+  KEY_WAIVE = 1u << 4,
+};
+
+typedef struct {
+  rgs_p11_policy_entry entry;   /* handed out; its strings point into this rule */
+  char *name;
+  char *pattern[PAT_N];         /* NULL: the key was absent, i.e. "*" */
+} policy_rule;
+
+struct rgs_p11_policy {
+  policy_rule **rules;          /* pointers, so entries handed out never move */
+  size_t n, cap;
+  char **files;                 /* stored copies of the names of loaded files */
+  size_t n_files, cap_files;
+};
+
+/* State of one load. */
+typedef struct {
+  const char *name;             /* file name for messages */
+  char *errbuf;
+  size_t errlen;
+  size_t line_no;
+  rgs_p11_policy *pol;          /* fresh policy receiving this file's entries */
+  policy_rule *cur;             /* entry of the current section, or NULL */
+  unsigned seen;                /* KEY_* bits seen in the current section */
+  int waives;                   /* the current section's waive names a criterion */
+  size_t waive_line;
+} policy_parser;
+
+/* ---- messages --------------------------------------------------------- */
+
+static void parse_error(policy_parser *ps, size_t line, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void parse_error(policy_parser *ps, size_t line, const char *fmt, ...)
+{
+  char reason[512];
+  va_list ap;
+
+  if (ps->errbuf == NULL || ps->errlen == 0)
+    return;
+  va_start(ap, fmt);
+  vsnprintf(reason, sizeof(reason), fmt, ap);
+  va_end(ap);
+  snprintf(ps->errbuf, ps->errlen, "%s:%zu: %s", ps->name, line, reason);
+}
+
+static void plain_error(char *errbuf, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void plain_error(char *errbuf, size_t errlen, const char *fmt, ...)
+{
+  va_list ap;
+
+  if (errbuf == NULL || errlen == 0)
+    return;
+  va_start(ap, fmt);
+  vsnprintf(errbuf, errlen, fmt, ap);
+  va_end(ap);
+}
+
+/* A printable, bounded copy of text from the file for a message: control
+ * characters (terminal escapes) become '?'. */
+static void printable(char *dst, size_t cap, const char *src)
+{
+  size_t n = 0;
+
+  while (src[n] != '\0' && n + 1 < cap) {
+    unsigned char c = (unsigned char)src[n];
+    dst[n] = (c < 0x20 || c == 0x7f) ? '?' : (char)c;
+    n++;
+  }
+  dst[n] = '\0';
+}
+
+/* ---- glob matching ---------------------------------------------------- */
+
+static unsigned char ascii_lower(unsigned char c)
+{
+  return (c >= 'A' && c <= 'Z') ? (unsigned char)(c + ('a' - 'A')) : c;
+}
+
+static unsigned char ascii_upper(unsigned char c)
+{
+  return (c >= 'a' && c <= 'z') ? (unsigned char)(c - ('a' - 'A')) : c;
+}
+
+/* Bytes of the character at s: one, or a UTF-8 lead byte and its
+ * continuation bytes. Never more than n. */
+static size_t char_len(const char *s, size_t n)
+{
+  size_t k = 1;
+
+  if ((unsigned char)s[0] >= 0xC0) {
+    while (k < n && k < 4 && ((unsigned char)s[k] & 0xC0) == 0x80)
+      k++;
+  }
+  return k;
+}
+
+/* The ']' closing the set that opens at p ('['), or NULL when there is none
+ * (the '[' is then an ordinary character, as in fnmatch). */
+static const char *set_end(const char *p)
+{
+  const char *q = p + 1;
+
+  if (*q == '!' || *q == '^')
+    q++;
+  if (*q == ']')
+    q++;   /* a leading ']' is a member */
+  while (*q != '\0' && *q != ']') {
+    if (*q == '\\' && q[1] != '\0')
+      q++;
+    q++;
+  }
+  return *q == ']' ? q : NULL;
+}
+
+static int in_range(unsigned char c, unsigned char lo, unsigned char hi)
+{
+  return (c >= lo && c <= hi) || (ascii_lower(c) >= lo && ascii_lower(c) <= hi) ||
+         (ascii_upper(c) >= lo && ascii_upper(c) <= hi);
+}
+
+/* Does c belong to the set [p, end] (p at '[', end at its ']')? */
+static int set_match(const char *p, const char *end, unsigned char c)
+{
+  const char *q = p + 1;
+  int negate = 0;
+  int found = 0;
+
+  if (*q == '!' || *q == '^') {
+    negate = 1;
+    q++;
+  }
+  do {
+    unsigned char lo;
+    unsigned char hi;
+    if (*q == '\\' && q + 1 < end)
+      q++;
+    lo = (unsigned char)*q++;
+    hi = lo;
+    if (*q == '-' && q + 1 < end) {
+      q++;
+      if (*q == '\\' && q + 1 < end)
+        q++;
+      hi = (unsigned char)*q++;
+    }
+    if (in_range(c, lo, hi))
+      found = 1;
+  } while (q < end);
+  return found != negate;
+}
+
+/* Match one non-'*' pattern element at *pp against the character at s[*i];
+ * on success advance both. */
+static int match_one(const char **pp, const char *s, size_t n, size_t *i)
+{
+  const char *p = *pp;
+  unsigned char c = (unsigned char)s[*i];
+  size_t used = char_len(s + *i, n - *i);
+  const char *end = *p == '[' ? set_end(p) : NULL;
+  int ok;
+
+  if (*p == '?') {
+    ok = 1;
+    p++;
+  } else if (end != NULL) {
+    ok = set_match(p, end, c);
+    p = end + 1;
+  } else {
+    if (*p == '\\' && p[1] != '\0')
+      p++;
+    ok = ascii_lower((unsigned char)*p) == ascii_lower(c);
+    p++;
+    used = 1;   /* literals compare byte by byte, UTF-8 included */
+  }
+  if (ok) {
+    *pp = p;
+    *i += used;
+  }
+  return ok;
+}
+
+/* Glob match of pat against s[0..n): each element but '*' takes exactly one
+ * character, so when a later element fails only the last '*' needs to take
+ * one more character (the classic linear wildcard algorithm). */
+static int glob_match(const char *pat, const char *s, size_t n)
+{
+  const char *p = pat;
+  const char *star_p = NULL;
+  size_t i = 0;
+  size_t star_i = 0;
+  int matched = -1;
+
+  while (i < n && matched < 0) {
+    if (*p == '*') {
+      while (*p == '*')
+        p++;
+      star_p = p;
+      star_i = i;
+    } else if (*p == '\0' || !match_one(&p, s, n, &i)) {
+      if (star_p == NULL) {
+        matched = 0;
+      } else {
+        star_i += char_len(s + star_i, n - star_i);
+        p = star_p;
+        i = star_i;
+      }
+    }
+  }
+  if (matched < 0) {
+    while (*p == '*')
+      p++;
+    matched = (*p == '\0');
+  }
+  return matched;
+}
+
+/* ---- the policy object ------------------------------------------------ */
+
+static void rule_free(policy_rule *r)
+{
+  size_t i;
+
+  if (r == NULL)
+    return;
+  for (i = 0; i < PAT_N; i++)
+    free(r->pattern[i]);
+  free(r->name);
+  free(r);
+}
+
+/* Room for need elements of size elem in arr: the array, maybe moved, or
+ * NULL when out of memory (arr is then untouched and still valid). */
+static void *grow(void *arr, size_t *cap, size_t need, size_t elem)
+{
+  size_t ncap = *cap ? *cap : 8;
+  void *np = arr;
+
+  if (need <= *cap && arr != NULL)
+    goto cleanup;
+  while (ncap < need)
+    ncap *= 2;
+  np = realloc(arr, ncap * elem);
+  if (np != NULL)
+    *cap = ncap;
+
+cleanup:
+  return np;
+}
+
+void rgs_p11_policy_free(rgs_p11_policy *pol)
+{
+  size_t i;
+
+  if (pol == NULL)
+    return;
+  for (i = 0; i < pol->n; i++)
+    rule_free(pol->rules[i]);
+  for (i = 0; i < pol->n_files; i++)
+    free(pol->files[i]);
+  free(pol->rules);
+  free(pol->files);
+  free(pol);
+}
+
+size_t rgs_p11_policy_count(const rgs_p11_policy *pol)
+{
+  return pol != NULL ? pol->n : 0;
+}
+
+/* Move every entry and file name of src to the end of dst. Room is made
+ * first, so this either fails leaving both untouched or cannot fail. */
+static int policy_merge(rgs_p11_policy *dst, rgs_p11_policy *src)
+{
+  policy_rule **rules = grow(dst->rules, &dst->cap, dst->n + src->n, sizeof(*rules));
+  char **files = NULL;
+  int ok = 0;
+
+  if (rules == NULL)
+    goto cleanup;
+  dst->rules = rules;
+  files = grow(dst->files, &dst->cap_files, dst->n_files + src->n_files, sizeof(*files));
+  if (files == NULL)
+    goto cleanup;
+  dst->files = files;
+  ok = 1;
+  if (src->n > 0)
+    memcpy(dst->rules + dst->n, src->rules, src->n * sizeof(*src->rules));
+  if (src->n_files > 0)
+    memcpy(dst->files + dst->n_files, src->files, src->n_files * sizeof(*src->files));
+  dst->n += src->n;
+  dst->n_files += src->n_files;
+  src->n = 0;
+  src->n_files = 0;
+
+cleanup:
+  return ok;
+}
+
+/* ---- parsing ---------------------------------------------------------- */
+
+static int is_blank(char c)
+{
+  return c == ' ' || c == '\t' || c == '\r';
+}
+
+static char *trim(char *s)
+{
+  size_t n;
+
+  while (is_blank(*s))
+    s++;
+  n = strlen(s);
+  while (n > 0 && is_blank(s[n - 1]))
+    s[--n] = '\0';
+  return s;
+}
+
+static int ascii_caseeq(const char *a, const char *b)
+{
+  while (*a != '\0' && ascii_lower((unsigned char)*a) == ascii_lower((unsigned char)*b)) {
+    a++;
+    b++;
+  }
+  return *a == '\0' && *b == '\0';
+}
+
+/* Read a double-quoted string starting at *pp ('"') into out (as large as
+ * the line). On success *pp points past the closing quote. */
+static rgs_p11_rc read_quoted(policy_parser *ps, const char **pp, char *out)
+{
+  rgs_p11_rc rc = RGS_P11_OK;
+  const char *p = *pp + 1;
+  size_t n = 0;
+
+  while (*p != '\0' && *p != '"' && rc == RGS_P11_OK) {
+    if (*p == '\\') {
+      p++;
+      if (*p != '"' && *p != '\\') {
+        parse_error(ps, ps->line_no,
+                    _("unknown escape in a quoted string (only \\\" and \\\\ are allowed)"));
+        rc = RGS_P11_ERR_POLICY;
+        continue;
+      }
+    }
+    out[n++] = *p++;
+  }
+  if (rc == RGS_P11_OK && *p != '"') {
+    parse_error(ps, ps->line_no, _("unterminated quote"));
+    rc = RGS_P11_ERR_POLICY;
+  }
+  if (rc == RGS_P11_OK) {
+    out[n] = '\0';
+    *pp = p + 1;
+  }
+  return rc;
+}
+
+/* Checks that need the whole section: waive only with demo = yes. */
+static rgs_p11_rc finish_section(policy_parser *ps)
+{
+  rgs_p11_rc rc = RGS_P11_OK;
+
+  if (ps->cur != NULL && ps->waives && !ps->cur->entry.demo) {
+    parse_error(ps, ps->waive_line,
+                _("waive is only allowed in a demo entry (demo = yes): a qualified device "
+                  "has nothing to waive"));
+    rc = RGS_P11_ERR_POLICY;
+  }
+  ps->cur = NULL;
+  ps->seen = 0;
+  ps->waives = 0;
+  ps->waive_line = 0;
+  return rc;
+}
+
+/* [device "NAME"] */
+static rgs_p11_rc parse_section(policy_parser *ps, const char *line)
+{
+  rgs_p11_rc rc = RGS_P11_OK;
+  char name[POLICY_MAX_LINE + 1];
+  const char *p = line + 1;
+  policy_rule *r = NULL;
+  policy_rule **rules = NULL;
+
+  rc = finish_section(ps);
+  if (rc != RGS_P11_OK)
+    goto cleanup;
+  while (is_blank(*p))
+    p++;
+  if (strncmp(p, "device", 6) != 0 || !is_blank(p[6])) {
+    parse_error(ps, ps->line_no, _("expected a section header [device \"NAME\"]"));
+    rc = RGS_P11_ERR_POLICY;
+    goto cleanup;
+  }
+  p += 6;
+  while (is_blank(*p))
+    p++;
+  if (*p != '"') {
+    parse_error(ps, ps->line_no, _("the device name must be quoted: [device \"NAME\"]"));
+    rc = RGS_P11_ERR_POLICY;
+    goto cleanup;
+  }
+  rc = read_quoted(ps, &p, name);
+  if (rc != RGS_P11_OK)
+    goto cleanup;
+  while (is_blank(*p))
+    p++;
+  /* line is trimmed: the ']' must end it. */
+  if (*p != ']' || p[1] != '\0') {
+    parse_error(ps, ps->line_no, _("expected a section header [device \"NAME\"]"));
+    rc = RGS_P11_ERR_POLICY;
+    goto cleanup;
+  }
+  if (name[0] == '\0') {
+    parse_error(ps, ps->line_no, _("empty device name"));
+    rc = RGS_P11_ERR_POLICY;
+    goto cleanup;
+  }
+  rules = grow(ps->pol->rules, &ps->pol->cap, ps->pol->n + 1, sizeof(*rules));
+  if (rules == NULL) {
+    rc = RGS_P11_ERR_NOMEM;
+    goto cleanup;
+  }
+  ps->pol->rules = rules;
+  r = calloc(1, sizeof(*r));
+  if (r == NULL) {
+    rc = RGS_P11_ERR_NOMEM;
+    goto cleanup;
+  }
+  r->name = strdup(name);
+  if (r->name == NULL) {
+    rc = RGS_P11_ERR_NOMEM;
+    goto cleanup;
+  }
+  r->entry.name = r->name;
+  r->entry.file = ps->pol->files[0];
+  ps->pol->rules[ps->pol->n++] = r;
+  ps->cur = r;
+  r = NULL;
+
+cleanup:
+  rule_free(r);
+  return rc;
+}
+
+static rgs_p11_rc set_demo(policy_parser *ps, const char *value)
+{
+  rgs_p11_rc rc = RGS_P11_OK;
+
+  if (ascii_caseeq(value, "yes")) {
+    ps->cur->entry.demo = 1;
+  } else if (ascii_caseeq(value, "no")) {
+    ps->cur->entry.demo = 0;
+  } else {
+    parse_error(ps, ps->line_no, _("demo must be yes or no"));
+    rc = RGS_P11_ERR_POLICY;
+  }
+  return rc;
+}
+
+/* waive = comma list of criteria; empty items are ignored. */
+static rgs_p11_rc set_waive(policy_parser *ps, char *value)
+{
+  rgs_p11_rc rc = RGS_P11_OK;
+  char *item = value;
+
+  while (item != NULL && rc == RGS_P11_OK) {
+    char *comma = strchr(item, ',');
+    char *t;
+    if (comma != NULL)
+      *comma = '\0';
+    t = trim(item);
+    if (strcmp(t, "slot.hardware") == 0 || strcmp(t, "slot.removable") == 0) {
+      ps->waives = 1;
+      ps->waive_line = ps->line_no;
+      ps->cur->entry.waive_hardware_slot = 1;
+    } else if (t[0] != '\0') {
+      char shown[65];
+      printable(shown, sizeof(shown), t);
+      parse_error(ps, ps->line_no,
+                  _("\"%s\" cannot be waived (only slot.hardware and slot.removable can)"), shown);
+      rc = RGS_P11_ERR_POLICY;
+    }
+    item = comma != NULL ? comma + 1 : NULL;
+  }
+  return rc;
+}
+
+static rgs_p11_rc set_pattern(policy_parser *ps, int which, const char *value, int quoted)
+{
+  rgs_p11_rc rc = RGS_P11_OK;
+
+  if (value[0] == '\0' && !quoted) {
+    parse_error(ps, ps->line_no,
+                _("empty pattern: write * to match anything, or \"\" for an empty field"));
+    rc = RGS_P11_ERR_POLICY;
+    goto cleanup;
+  }
+  ps->cur->pattern[which] = strdup(value);
+  if (ps->cur->pattern[which] == NULL)
+    rc = RGS_P11_ERR_NOMEM;
+
+cleanup:
+  return rc;
+}
+
+static unsigned key_bit(const char *key)
+{
+  unsigned bit = 0;
+
+  if (strcmp(key, "manufacturer") == 0)
+    bit = KEY_MANUFACTURER;
+  else if (strcmp(key, "model") == 0)
+    bit = KEY_MODEL;
+  else if (strcmp(key, "label") == 0)
+    bit = KEY_LABEL;
+  else if (strcmp(key, "demo") == 0)
+    bit = KEY_DEMO;
+  else if (strcmp(key, "waive") == 0)
+    bit = KEY_WAIVE;
+  return bit;
+}
+
+static rgs_p11_rc apply_key(policy_parser *ps, unsigned bit, char *value, int quoted)
+{
+  rgs_p11_rc rc = RGS_P11_OK;
+
+  switch (bit) {
+  case KEY_MANUFACTURER:
+    rc = set_pattern(ps, PAT_MANUFACTURER, value, quoted);
+    break;
+  case KEY_MODEL:
+    rc = set_pattern(ps, PAT_MODEL, value, quoted);
+    break;
+  case KEY_LABEL:
+    rc = set_pattern(ps, PAT_LABEL, value, quoted);
+    break;
+  case KEY_DEMO:
+    rc = set_demo(ps, value);
+    break;
+  default:
+    rc = set_waive(ps, value);
+    break;
+  }
+  return rc;
+}
+
+/* KEY = VALUE; line is trimmed and not empty. */
+static rgs_p11_rc parse_key(policy_parser *ps, char *line)
+{
+  rgs_p11_rc rc = RGS_P11_OK;
+  char value[POLICY_MAX_LINE + 1];
+  char *eq = strchr(line, '=');
+  char *key;
+  char *raw;
+  const char *p;
+  unsigned bit;
+  int quoted = 0;
+
+  if (eq == NULL) {
+    parse_error(ps, ps->line_no, _("expected KEY = VALUE, a [device \"NAME\"] header or a comment"));
+    rc = RGS_P11_ERR_POLICY;
+    goto cleanup;
+  }
+  *eq = '\0';
+  key = trim(line);
+  raw = trim(eq + 1);
+  bit = key_bit(key);
+  if (bit == 0) {
+    char shown[65];
+    printable(shown, sizeof(shown), key);
+    parse_error(ps, ps->line_no,
+                _("unknown key \"%s\" (expected manufacturer, model, label, demo or waive)"), shown);
+    rc = RGS_P11_ERR_POLICY;
+    goto cleanup;
+  }
+  if (ps->cur == NULL) {
+    parse_error(ps, ps->line_no, _("\"%s\" outside a [device \"NAME\"] section"), key);
+    rc = RGS_P11_ERR_POLICY;
+    goto cleanup;
+  }
+  if (ps->seen & bit) {
+    parse_error(ps, ps->line_no, _("\"%s\" given twice in this section"), key);
+    rc = RGS_P11_ERR_POLICY;
+    goto cleanup;
+  }
+  ps->seen |= bit;
+  if (raw[0] == '"') {
+    p = raw;
+    quoted = 1;
+    rc = read_quoted(ps, &p, value);
+    if (rc != RGS_P11_OK)
+      goto cleanup;
+    if (*p != '\0') {
+      parse_error(ps, ps->line_no, _("unexpected text after the closing quote"));
+      rc = RGS_P11_ERR_POLICY;
+      goto cleanup;
+    }
+  } else {
+    /* raw is at most one line long, like value. */
+    memcpy(value, raw, strlen(raw) + 1);
+  }
+  rc = apply_key(ps, bit, value, quoted);
+
+cleanup:
+  return rc;
+}
+
+static rgs_p11_rc parse_line(policy_parser *ps, const char *start, size_t len)
+{
+  rgs_p11_rc rc = RGS_P11_OK;
+  char buf[POLICY_MAX_LINE + 1];
+  char *line;
+
+  if (len > POLICY_MAX_LINE) {
+    parse_error(ps, ps->line_no, _("line longer than %d bytes"), POLICY_MAX_LINE);
+    rc = RGS_P11_ERR_POLICY;
+    goto cleanup;
+  }
+  if (memchr(start, '\0', len) != NULL) {
+    parse_error(ps, ps->line_no, _("NUL byte in the line (is this a text file?)"));
+    rc = RGS_P11_ERR_POLICY;
+    goto cleanup;
+  }
+  memcpy(buf, start, len);
+  buf[len] = '\0';
+  line = buf;
+  /* A UTF-8 byte order mark, as some editors write, is not content. */
+  if (ps->line_no == 1 && len >= 3 && memcmp(line, "\xEF\xBB\xBF", 3) == 0)
+    line += 3;
+  line = trim(line);
+  if (line[0] == '\0' || line[0] == '#')
+    goto cleanup;
+  if (line[0] == '[')
+    rc = parse_section(ps, line);
+  else
+    rc = parse_key(ps, line);
+
+cleanup:
+  return rc;
+}
+
+static rgs_p11_rc parse_text(policy_parser *ps, const char *text, size_t len)
+{
+  rgs_p11_rc rc = RGS_P11_OK;
+  const char *p = text;
+  const char *end = text + len;
+
+  while (p < end && rc == RGS_P11_OK) {
+    const char *nl = memchr(p, '\n', (size_t)(end - p));
+    const char *eol = nl != NULL ? nl : end;
+    ps->line_no++;
+    rc = parse_line(ps, p, (size_t)(eol - p));
+    p = eol + 1;
+  }
+  if (rc == RGS_P11_OK)
+    rc = finish_section(ps);
+  return rc;
+}
+
+static rgs_p11_policy *policy_new(const char *name)
+{
+  rgs_p11_policy *pol = calloc(1, sizeof(*pol));
+  rgs_p11_policy *out = NULL;
+
+  if (pol == NULL)
+    goto cleanup;
+  pol->files = grow(NULL, &pol->cap_files, 1, sizeof(*pol->files));
+  if (pol->files == NULL)
+    goto cleanup;
+  pol->files[0] = strdup(name);
+  if (pol->files[0] == NULL)
+    goto cleanup;
+  pol->n_files = 1;
+  out = pol;
+  pol = NULL;
+
+cleanup:
+  rgs_p11_policy_free(pol);
+  return out;
+}
+
+rgs_p11_rc rgs_p11_policy_load_mem(rgs_p11_policy **pol, const char *name, const char *text,
+                                   size_t len, char *errbuf, size_t errlen)
+{
+  rgs_p11_rc rc = RGS_P11_OK;
+  rgs_p11_policy *fresh = NULL;
+  rgs_p11_policy *created = NULL;
+  policy_parser ps;
+
+  if (errbuf != NULL && errlen > 0)
+    errbuf[0] = '\0';
+  if (pol == NULL || name == NULL || (text == NULL && len > 0)) {
+    plain_error(errbuf, errlen, _("policy: missing argument"));
+    rc = RGS_P11_ERR_ARG;
+    goto cleanup;
+  }
+  /* Parse into a policy of its own and move the entries over only when the
+   * whole text is good: a failed load leaves *pol as it was. */
+  fresh = policy_new(name);
+  if (fresh == NULL) {
+    rc = RGS_P11_ERR_NOMEM;
+    goto cleanup;
+  }
+  memset(&ps, 0, sizeof(ps));
+  ps.name = name;
+  ps.errbuf = errbuf;
+  ps.errlen = errlen;
+  ps.pol = fresh;
+  rc = parse_text(&ps, text != NULL ? text : "", len);
+  if (rc != RGS_P11_OK)
+    goto cleanup;
+  if (*pol == NULL) {
+    created = calloc(1, sizeof(*created));
+    if (created == NULL) {
+      rc = RGS_P11_ERR_NOMEM;
+      goto cleanup;
+    }
+  }
+  if (!policy_merge(*pol != NULL ? *pol : created, fresh)) {
+    rc = RGS_P11_ERR_NOMEM;
+    goto cleanup;
+  }
+  if (created != NULL) {
+    *pol = created;
+    created = NULL;
+  }
+
+cleanup:
+  if (rc == RGS_P11_ERR_NOMEM)
+    plain_error(errbuf, errlen, "%s: %s", name != NULL ? name : "?", _("out of memory"));
+  rgs_p11_policy_free(created);
+  rgs_p11_policy_free(fresh);
+  return rc;
+}
+
+/* Read a whole file, refusing more than POLICY_MAX_FILE bytes. */
+static rgs_p11_rc read_file(const char *path, char **out, size_t *outlen, char *errbuf,
+                            size_t errlen)
+{
+  rgs_p11_rc rc = RGS_P11_OK;
+  FILE *f = NULL;
+  char *buf = NULL;
+  size_t n;
+
+  f = fopen(path, "rbe");
+  if (f == NULL) {
+    plain_error(errbuf, errlen, "%s: %s", path, strerror(errno));
+    rc = RGS_P11_ERR_IO;
+    goto cleanup;
+  }
+  buf = malloc(POLICY_MAX_FILE + 1);
+  if (buf == NULL) {
+    rc = RGS_P11_ERR_NOMEM;
+    goto cleanup;
+  }
+  n = fread(buf, 1, POLICY_MAX_FILE + 1, f);
+  if (ferror(f)) {
+    plain_error(errbuf, errlen, "%s: %s", path, strerror(errno));
+    rc = RGS_P11_ERR_IO;
+    goto cleanup;
+  }
+  if (n > POLICY_MAX_FILE) {
+    plain_error(errbuf, errlen, _("%s: larger than %d bytes, not a policy file"), path,
+                POLICY_MAX_FILE);
+    rc = RGS_P11_ERR_POLICY;
+    goto cleanup;
+  }
+  *out = buf;
+  *outlen = n;
+  buf = NULL;
+
+cleanup:
+  free(buf);
+  if (f != NULL)
+    fclose(f);
+  return rc;
+}
+
+rgs_p11_rc rgs_p11_policy_load(rgs_p11_policy **pol, const char *path, char *errbuf,
+                               size_t errlen)
+{
+  rgs_p11_rc rc = RGS_P11_OK;
+  char *text = NULL;
+  size_t len = 0;
+
+  if (errbuf != NULL && errlen > 0)
+    errbuf[0] = '\0';
+  if (pol == NULL || path == NULL) {
+    plain_error(errbuf, errlen, _("policy: missing argument"));
+    rc = RGS_P11_ERR_ARG;
+    goto cleanup;
+  }
+  rc = read_file(path, &text, &len, errbuf, errlen);
+  if (rc != RGS_P11_OK)
+    goto cleanup;
+  rc = rgs_p11_policy_load_mem(pol, path, text, len, errbuf, errlen);
+
+cleanup:
+  free(text);
+  return rc;
+}
+
+/* ---- matching --------------------------------------------------------- */
+
+/* The field without surrounding blanks, as [*s, *s + *n). */
+static void trimmed(const char *field, const char **s, size_t *n)
+{
+  const char *p = field != NULL ? field : "";
+  size_t len;
+
+  while (*p == ' ' || *p == '\t')
+    p++;
+  len = strlen(p);
+  while (len > 0 && (p[len - 1] == ' ' || p[len - 1] == '\t'))
+    len--;
+  *s = p;
+  *n = len;
+}
+
+static int pattern_matches(const char *pattern, const char *field)
+{
+  const char *s;
+  size_t n;
+
+  if (pattern == NULL)
+    return 1;   /* absent key: "*" */
+  trimmed(field, &s, &n);
+  return glob_match(pattern, s, n);
+}
+
+const rgs_p11_policy_entry *rgs_p11_policy_match(const rgs_p11_policy *pol,
+                                                 const char *manufacturer,
+                                                 const char *model, const char *label)
+{
+  const rgs_p11_policy_entry *found = NULL;
+  size_t i;
+
+  if (pol == NULL)
+    goto cleanup;
+  for (i = 0; i < pol->n && found == NULL; i++) {
+    const policy_rule *r = pol->rules[i];
+    if (pattern_matches(r->pattern[PAT_MANUFACTURER], manufacturer) &&
+        pattern_matches(r->pattern[PAT_MODEL], model) &&
+        pattern_matches(r->pattern[PAT_LABEL], label))
+      found = &r->entry;
+  }
+
+cleanup:
+  return found;
+}
