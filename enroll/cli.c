@@ -177,12 +177,11 @@ static const char *find_dir(const char *env, const char *build_sub, const char *
 
   if (v != NULL && v[0] != '\0')
     return v;
-  if (exe_dir(dir, sizeof(dir))) {
-    snprintf(cache, len, "%s/%s", dir, build_sub);
-    snprintf(test, sizeof(test), "%s/%s", cache, probe);
-    if (access(test, R_OK) == 0)
-      return cache;
-  }
+  if (exe_dir(dir, sizeof(dir)) &&
+      snprintf(cache, len, "%s/%s", dir, build_sub) < (int)len &&
+      snprintf(test, sizeof(test), "%s/%s", cache, probe) < (int)sizeof(test) &&
+      access(test, R_OK) == 0)
+    return cache;
   return installed;
 }
 

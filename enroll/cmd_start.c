@@ -111,7 +111,7 @@ int rgs_cmd_start(rgs_cli *cli, int argc, char **argv)
     rgs_json_report(&j, rep);
     rgs_json_finish(&j);
   } else {
-    printf("%s\n", _("Next: send this request to the CA (rgs-enroll submit), then meet the AED."));
+    printf("%s\n", _("Next: upload this request on the CA portal, then meet the AED for the face-to-face."));
   }
 
 cleanup:

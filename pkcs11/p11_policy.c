@@ -23,7 +23,9 @@
  * - Patterns are matched case-insensitively (ASCII letters) against the
  *   token fields with leading and trailing blanks removed: '*' any run of
  *   characters, '?' one character (one UTF-8 sequence), [abc], [a-z], [!x]
- *   sets of ASCII characters, '\' quotes the next character. This is
+ *   sets of ASCII characters (ranges compare byte values after folding to
+ *   lower case), '\' quotes the next character; a '[' without its ']' is an
+ *   ordinary character, and a pattern may not end with a lone '\'. This is
  *   fnmatch(3) with FNM_CASEFOLD for ASCII text, but done here so that the
  *   verdict does not depend on the locale and costs O(pattern x field)
  *   whatever the pattern (glibc's fnmatch backtracks exponentially on
@@ -139,11 +141,6 @@ static unsigned char ascii_lower(unsigned char c)
   return (c >= 'A' && c <= 'Z') ? (unsigned char)(c + ('a' - 'A')) : c;
 }
 
-static unsigned char ascii_upper(unsigned char c)
-{
-  return (c >= 'a' && c <= 'z') ? (unsigned char)(c - ('a' - 'A')) : c;
-}
-
 /* Bytes of the character at s: one, or a UTF-8 lead byte and its
  * continuation bytes. Never more than n. */
 static size_t char_len(const char *s, size_t n)
@@ -175,10 +172,13 @@ static const char *set_end(const char *p)
   return *q == ']' ? q : NULL;
 }
 
+/* Case-insensitive as fnmatch's FNM_CASEFOLD: the character and both
+ * bounds are folded to lower case before comparing byte values. */
 static int in_range(unsigned char c, unsigned char lo, unsigned char hi)
 {
-  return (c >= lo && c <= hi) || (ascii_lower(c) >= lo && ascii_lower(c) <= hi) ||
-         (ascii_upper(c) >= lo && ascii_upper(c) <= hi);
+  unsigned char f = ascii_lower(c);
+
+  return f >= ascii_lower(lo) && f <= ascii_lower(hi);
 }
 
 /* Does c belong to the set [p, end] (p at '[', end at its ']')? */
@@ -548,6 +548,22 @@ static rgs_p11_rc set_waive(policy_parser *ps, char *value)
   return rc;
 }
 
+/* 1 when the pattern ends with a backslash that quotes nothing. */
+static int dangling_backslash(const char *p)
+{
+  int dangling = 0;
+
+  while (*p != '\0' && !dangling) {
+    if (*p == '\\' && p[1] == '\0')
+      dangling = 1;
+    else if (*p == '\\')
+      p += 2;
+    else
+      p++;
+  }
+  return dangling;
+}
+
 static rgs_p11_rc set_pattern(policy_parser *ps, int which, const char *value, int quoted)
 {
   rgs_p11_rc rc = RGS_P11_OK;
@@ -555,6 +571,13 @@ static rgs_p11_rc set_pattern(policy_parser *ps, int which, const char *value, i
   if (value[0] == '\0' && !quoted) {
     parse_error(ps, ps->line_no,
                 _("empty pattern: write * to match anything, or \"\" for an empty field"));
+    rc = RGS_P11_ERR_POLICY;
+    goto cleanup;
+  }
+  /* fnmatch refuses such a pattern too; write \\ for a backslash. */
+  if (dangling_backslash(value)) {
+    parse_error(ps, ps->line_no,
+                _("the pattern ends with a lone backslash (write \\\\ to match a backslash)"));
     rc = RGS_P11_ERR_POLICY;
     goto cleanup;
   }

@@ -409,6 +409,9 @@ static void test_errors_name_file_and_line(void **state)
   assert_policy_error("[device \"a\"]\nmodel = x\nlabel = y\nmodel = z\n", 4);
   /* empty unquoted pattern */
   assert_policy_error("[device \"a\"]\nlabel =\n", 2);
+  /* a pattern ending with a backslash that quotes nothing */
+  assert_policy_error("[device \"a\"]\nmodel = x\nlabel = abc\\\n", 3);
+  assert_policy_error("[device \"a\"]\nlabel = \"abc\\\\\"\n", 2);
   /* keys are lower case */
   assert_policy_error("[device \"a\"]\nModel = x\n", 2);
 }
@@ -566,6 +569,9 @@ static void test_glob(void **state)
   assert_true(glob("\\*", "*"));
   assert_false(glob("\\*", "x"));
   assert_true(glob("a\\?", "a?"));
+  assert_true(glob("a\\\\", "a\\"));
+  assert_true(glob("[A-C]x", "bX"));
+  assert_false(glob("[A-C]x", "dx"));
   assert_true(glob("**a**", "bab"));
   assert_true(glob("", ""));
   assert_false(glob("", "x"));

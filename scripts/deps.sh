@@ -1,0 +1,26 @@
+#!/bin/sh
+# deps.sh - install what building, testing and the demo need, from Debian 12's
+# packages. Sourced by demo.sh and test.sh; safe to run again (installs only
+# what is missing). Uses sudo when not root.
+set -eu
+
+RGS_PACKAGES="
+  build-essential cmake ninja-build pkg-config gettext ca-certificates
+  libssl-dev openssl libp11-dev libp11-kit-dev p11-kit libcurl4-openssl-dev
+  libsqlite3-dev sqlite3 libcmocka-dev libjson-c-dev
+  opensc opensc-pkcs11 softhsm2
+  clang libclang-rt-14-dev cppcheck
+"
+
+rgs_install_deps() {
+  missing=""
+  for p in $RGS_PACKAGES; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "ok installed" || missing="$missing $p"
+  done
+  [ -z "$missing" ] && return 0
+  echo ">> installing:$missing"
+  sudo_cmd=""
+  [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
+  $sudo_cmd apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends $missing
+}
