@@ -44,28 +44,39 @@ void rgs_warn(const rgs_cli *cli, const char *fmt, ...)
   va_end(ap);
 }
 
-int rgs_fail(const rgs_cli *cli, const char *command, int exit_code, const char *message,
-             const char *detail)
+/* The one failure report: stderr always, and under --json one document
+ * with the error (and the check report when there is one). */
+static int fail_doc(const rgs_cli *cli, const char *command, int exit_code,
+                    const char *message, const char *detail, const rgs_p11_report *rep)
 {
+  int has_detail = detail != NULL && detail[0] != '\0';
   rgs_json j;
 
-  if (detail != NULL && detail[0] != '\0')
+  if (has_detail)
     rgs_err(cli, "%s (%s)", message, detail);
   else
     rgs_err(cli, "%s", message);
-  if (cli != NULL && cli->json) {
-    rgs_json_start(&j, stdout);
-    rgs_json_object(&j, NULL);
-    rgs_json_str(&j, "command", command);
-    rgs_json_bool(&j, "ok", 0);
-    rgs_json_int(&j, "exit", exit_code);
-    rgs_json_object(&j, "error");
-    rgs_json_str(&j, "message", message);
-    rgs_json_str(&j, "detail", detail != NULL && detail[0] != '\0' ? detail : NULL);
-    rgs_json_end(&j);
-    rgs_json_finish(&j);
-  }
+  if (cli == NULL || !cli->json)
+    return exit_code;
+  rgs_json_start(&j, stdout);
+  rgs_json_object(&j, NULL);
+  rgs_json_str(&j, "command", command);
+  rgs_json_bool(&j, "ok", 0);
+  rgs_json_int(&j, "exit", exit_code);
+  rgs_json_object(&j, "error");
+  rgs_json_str(&j, "message", message);
+  rgs_json_str(&j, "detail", has_detail ? detail : NULL);
+  rgs_json_end(&j);
+  if (rep != NULL)
+    rgs_json_report(&j, rep);
+  rgs_json_finish(&j);
   return exit_code;
+}
+
+int rgs_fail(const rgs_cli *cli, const char *command, int exit_code, const char *message,
+             const char *detail)
+{
+  return fail_doc(cli, command, exit_code, message, detail, NULL);
 }
 
 int rgs_usage_error(const rgs_cli *cli, const char *command, const char *fmt, ...)
@@ -126,22 +137,7 @@ int rgs_exit_for_p11(rgs_p11_rc rc)
 int rgs_fail_report(const rgs_cli *cli, const char *command, int exit_code,
                     const char *message, const rgs_p11_report *rep)
 {
-  rgs_json j;
-
-  rgs_err(cli, "%s", message);
-  if (cli->json) {
-    rgs_json_start(&j, stdout);
-    rgs_json_object(&j, NULL);
-    rgs_json_str(&j, "command", command);
-    rgs_json_bool(&j, "ok", 0);
-    rgs_json_int(&j, "exit", exit_code);
-    rgs_json_object(&j, "error");
-    rgs_json_str(&j, "message", message);
-    rgs_json_end(&j);
-    rgs_json_report(&j, rep);
-    rgs_json_finish(&j);
-  }
-  return exit_code;
+  return fail_doc(cli, command, exit_code, message, NULL, rep);
 }
 
 int rgs_fail_p11(const rgs_cli *cli, const char *command, rgs_p11_rc rc,

@@ -157,12 +157,29 @@ static void test_ctrl_c_cancels_and_restores_echo(void **state)
   assert_int_equal(term_wait(&t), 5);
 }
 
+static void test_pinpad_token_gets_no_keyboard_pin(void **state)
+{
+  fixture *f = *state;
+  const char *argv[] = { rgs_env("RGS_ENROLL_BIN"), "--module", rgs_env("RGS_FAULT_MODULE"),
+                         "--policy", f->policy, "keygen", "--key-type", "ec:p256", NULL };
+  const char *env[] = { f->real_env, f->count_env,
+                        "RGS_FAULT_TOKEN_FLAGS_SET=CKF_PROTECTED_AUTHENTICATION_PATH", NULL };
+  term t;
+
+  term_start(&t, argv, env);
+  assert_true(term_expect(&t, "pinpad"));
+  term_wait(&t);              /* SoftHSM has no pinpad: the login fails, once */
+  assert_null(strstr(t.seen, "PIN of token"));
+  assert_int_equal(rgs_count_lines(f->count, "C_Login"), 1);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test_setup_teardown(test_pin_prompt_does_not_echo, setup, teardown),
     cmocka_unit_test_setup_teardown(test_final_try_needs_yes_on_the_terminal, setup, teardown),
     cmocka_unit_test_setup_teardown(test_ctrl_c_cancels_and_restores_echo, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_pinpad_token_gets_no_keyboard_pin, setup, teardown),
   };
 
   return cmocka_run_group_tests(tests, NULL, NULL);
