@@ -331,3 +331,22 @@ const rgs_p11_policy_entry *rgs_p11_report_policy_entry(const rgs_p11_report *re
 {
   return rep != NULL ? rep->entry : NULL;
 }
+
+rgs_p11_rc rgs_p11_report_add(rgs_p11_report **rep, const char *id, const char *title,
+                              rgs_p11_verdict verdict, const char *fmt, ...)
+{
+  rgs_p11_criterion *c;
+  va_list ap;
+
+  if (rep == NULL || id == NULL || title == NULL || fmt == NULL)
+    return RGS_P11_ERR_ARG;
+  if (report_get(rep) != RGS_P11_OK)
+    return RGS_P11_ERR_NOMEM;
+  c = add(*rep, id, title, verdict, "%s", "");
+  if (c == NULL)
+    return RGS_P11_ERR_NOMEM;
+  va_start(ap, fmt);
+  vsnprintf(c->evidence, sizeof(c->evidence), fmt, ap);
+  va_end(ap);
+  return RGS_P11_OK;
+}

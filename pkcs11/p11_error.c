@@ -35,6 +35,12 @@ const char *rgs_p11_strerror(rgs_p11_rc rc)
   case RGS_P11_ERR_NOT_QUALIFIED: return _("the token does not meet RGS** and no policy admits it");
   case RGS_P11_ERR_SIGNATURE: return _("the signature made by the token does not verify");
   case RGS_P11_ERR_CRYPTO: return _("cryptographic library failure");
+  case RGS_P11_ERR_CERT_MISMATCH: return _("the certificate's public key is not the public key of this key pair");
+  case RGS_P11_ERR_PIN_WEAK: return _("the new PIN is refused: too easy to guess or the same as the current one");
+  case RGS_P11_ERR_PIN_CONFIRM: return _("the two entries of the new PIN differ; nothing was changed");
+  case RGS_P11_ERR_SO_PIN_INCORRECT: return _("unblocking code (PUK) incorrect");
+  case RGS_P11_ERR_SO_PIN_LOCKED: return _("the unblocking code (PUK) is locked: only the certification authority can help now");
+  case RGS_P11_ERR_SO_PIN_FINAL_TRY: return _("only one try of the unblocking code is left: nothing was tried; to spend it, confirm at the prompt or pass --final-try");
   }
   return _("unknown error");
 }

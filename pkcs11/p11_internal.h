@@ -47,6 +47,13 @@ void rgs_p11_trim_copy(char *dst, size_t dstlen, const CK_UTF8CHAR *src, size_t 
 /* Fill info from C_GetSlotInfo and, when a token is present, C_GetTokenInfo. */
 rgs_p11_rc rgs_p11_read_slot(rgs_p11_ctx *ctx, CK_SLOT_ID id, rgs_p11_slot_info *info);
 
+/* ---- PIN counters (p11_pin.c) ---- */
+/* What the counters of role's PIN allow, from tok->info (refresh first):
+ * RGS_P11_ERR_PIN_LOCKED, RGS_P11_ERR_PIN_FINAL_TRY without consent, else
+ * OK (warning through src->warn when the count is low). */
+rgs_p11_rc rgs_p11_pin_gate(const rgs_p11_token *tok, rgs_p11_pin_role role,
+                            const rgs_p11_pin_source *src);
+
 /* ---- attribute templates (p11_attr.c) ---- */
 typedef struct {
   CK_ATTRIBUTE a[24];
@@ -57,5 +64,10 @@ typedef struct {
 void rgs_p11_tmpl_bool(rgs_p11_tmpl *t, CK_ATTRIBUTE_TYPE type, CK_BBOOL *storage);
 void rgs_p11_tmpl_ulong(rgs_p11_tmpl *t, CK_ATTRIBUTE_TYPE type, CK_ULONG *storage);
 void rgs_p11_tmpl_bytes(rgs_p11_tmpl *t, CK_ATTRIBUTE_TYPE type, void *p, size_t len);
+
+/* ---- objects (p11_key.c) ---- */
+/* Up to max handles of the objects matching the template. */
+rgs_p11_rc rgs_p11_find_objects(rgs_p11_token *tok, rgs_p11_tmpl *t, CK_OBJECT_HANDLE *h,
+                                CK_ULONG max, CK_ULONG *n);
 
 #endif

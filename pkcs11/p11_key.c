@@ -362,8 +362,8 @@ static rgs_p11_rc read_public(rgs_p11_token *tok, CK_OBJECT_HANDLE h, EVP_PKEY *
 /* ---- object search --------------------------------------------------- */
 
 /* Up to max handles of objects matching the template. */
-static rgs_p11_rc find_objects(rgs_p11_token *tok, rgs_p11_tmpl *t, CK_OBJECT_HANDLE *h,
-                               CK_ULONG max, CK_ULONG *n)
+rgs_p11_rc rgs_p11_find_objects(rgs_p11_token *tok, rgs_p11_tmpl *t, CK_OBJECT_HANDLE *h,
+                                CK_ULONG max, CK_ULONG *n)
 {
   CK_FUNCTION_LIST_PTR f = tok->ctx->f;
   CK_RV rv;
@@ -391,7 +391,7 @@ static rgs_p11_rc find_by_id(rgs_p11_token *tok, CK_OBJECT_CLASS cls,
 
   rgs_p11_tmpl_ulong(&t, CKA_CLASS, &cls);
   rgs_p11_tmpl_bytes(&t, CKA_ID, (void *)id, id_len);
-  return find_objects(tok, &t, h, max, n);
+  return rgs_p11_find_objects(tok, &t, h, max, n);
 }
 
 /* For EC keys the public point is not on the private object: take it from
@@ -475,7 +475,7 @@ rgs_p11_rc rgs_p11_key_find(rgs_p11_token *tok, const rgs_p11_uri *uri, rgs_p11_
     rgs_p11_tmpl_bytes(&t, CKA_LABEL, (void *)label, strlen(label));
   if (id != NULL)
     rgs_p11_tmpl_bytes(&t, CKA_ID, (void *)id, id_len);
-  rc = find_objects(tok, &t, h, 2, &n);
+  rc = rgs_p11_find_objects(tok, &t, h, 2, &n);
   if (rc != RGS_P11_OK)
     return rc;
   if (n == 0)
@@ -499,7 +499,7 @@ rgs_p11_rc rgs_p11_key_find_by_public(rgs_p11_token *tok, const EVP_PKEY *pub,
     return RGS_P11_ERR_ARG;
   *out = NULL;
   rgs_p11_tmpl_ulong(&t, CKA_CLASS, &cls);
-  rc = find_objects(tok, &t, h, RGS_ARRAY_LEN(h), &n);
+  rc = rgs_p11_find_objects(tok, &t, h, RGS_ARRAY_LEN(h), &n);
   if (rc != RGS_P11_OK)
     return rc;
   for (i = 0; i < n; i++) {

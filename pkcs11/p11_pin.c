@@ -168,7 +168,7 @@ static pin_flag_set flags_for(rgs_p11_pin_role role)
 }
 
 /* What the counters allow before anything is typed or sent. */
-static rgs_p11_rc gate_on_counters(const rgs_p11_token *tok, rgs_p11_pin_role role,
+rgs_p11_rc rgs_p11_pin_gate(const rgs_p11_token *tok, rgs_p11_pin_role role,
                                    const rgs_p11_pin_source *src)
 {
   pin_flag_set fs = flags_for(role);
@@ -234,7 +234,7 @@ rgs_p11_rc rgs_p11_login(rgs_p11_token *tok, rgs_p11_pin_role role,
   rc = rgs_p11_token_refresh(tok);
   if (rc != RGS_P11_OK)
     goto cleanup;
-  rc = gate_on_counters(tok, role, src);
+  rc = rgs_p11_pin_gate(tok, role, src);
   if (rc != RGS_P11_OK)
     goto cleanup;
   if (use_pinpad(tok, src)) {

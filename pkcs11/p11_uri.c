@@ -865,11 +865,14 @@ static rgs_p11_rc set_from_field(rgs_p11_uri *uri, rgs_p11_uri_attr attr, const 
 
   if (n == 0)
     goto cleanup;
-  copy = strndup(field, n);
+  /* malloc, not strndup: allocation-failure tests wrap malloc. */
+  copy = malloc(n + 1);
   if (copy == NULL) {
     rc = RGS_P11_ERR_NOMEM;
     goto cleanup;
   }
+  memcpy(copy, field, n);
+  copy[n] = '\0';
   rc = rgs_p11_uri_set(uri, attr, copy);
 
 cleanup:
@@ -928,29 +931,32 @@ static int field_matches(const char *want, const char *field, size_t cap)
   return strlen(want) == n && memcmp(want, field, n) == 0;
 }
 
+/* Both arguments are non-NULL here. */
+static int token_matches(const rgs_p11_uri *uri, const rgs_p11_slot_info *info)
+{
+  int wants_token = uri->attrs[RGS_URI_TOKEN] != NULL || uri->attrs[RGS_URI_MANUFACTURER] != NULL ||
+                    uri->attrs[RGS_URI_MODEL] != NULL || uri->attrs[RGS_URI_SERIAL] != NULL;
+
+  /* An empty slot has empty token fields: "serial=" must not pick it. */
+  if (wants_token && !info->token_present)
+    return 0;
+  return field_matches(uri->attrs[RGS_URI_TOKEN], info->label, sizeof(info->label)) &&
+         field_matches(uri->attrs[RGS_URI_MANUFACTURER], info->manufacturer,
+                       sizeof(info->manufacturer)) &&
+         field_matches(uri->attrs[RGS_URI_MODEL], info->model, sizeof(info->model)) &&
+         field_matches(uri->attrs[RGS_URI_SERIAL], info->serial, sizeof(info->serial)) &&
+         field_matches(uri->attrs[RGS_URI_SLOT_DESCRIPTION], info->slot_description,
+                       sizeof(info->slot_description)) &&
+         field_matches(uri->attrs[RGS_URI_SLOT_MANUFACTURER], info->slot_manufacturer,
+                       sizeof(info->slot_manufacturer)) &&
+         (!uri->has_slot_id || uri->slot_id == info->slot_id);
+}
+
 int rgs_p11_uri_match_token(const rgs_p11_uri *uri, const rgs_p11_slot_info *info)
 {
   int match = 0;
-  int wants_token;
 
-  if (uri == NULL || info == NULL)
-    goto cleanup;
-  wants_token = uri->attrs[RGS_URI_TOKEN] != NULL || uri->attrs[RGS_URI_MANUFACTURER] != NULL ||
-                uri->attrs[RGS_URI_MODEL] != NULL || uri->attrs[RGS_URI_SERIAL] != NULL;
-  /* An empty slot has empty token fields: "serial=" must not pick it. */
-  if (wants_token && !info->token_present)
-    goto cleanup;
-  match = field_matches(uri->attrs[RGS_URI_TOKEN], info->label, sizeof(info->label)) &&
-          field_matches(uri->attrs[RGS_URI_MANUFACTURER], info->manufacturer,
-                        sizeof(info->manufacturer)) &&
-          field_matches(uri->attrs[RGS_URI_MODEL], info->model, sizeof(info->model)) &&
-          field_matches(uri->attrs[RGS_URI_SERIAL], info->serial, sizeof(info->serial)) &&
-          field_matches(uri->attrs[RGS_URI_SLOT_DESCRIPTION], info->slot_description,
-                        sizeof(info->slot_description)) &&
-          field_matches(uri->attrs[RGS_URI_SLOT_MANUFACTURER], info->slot_manufacturer,
-                        sizeof(info->slot_manufacturer)) &&
-          (!uri->has_slot_id || uri->slot_id == info->slot_id);
-
-cleanup:
+  if (uri != NULL && info != NULL)
+    match = token_matches(uri, info);
   return match;
 }

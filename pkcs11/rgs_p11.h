@@ -16,6 +16,7 @@
 #include <time.h>
 #include <p11-kit/pkcs11.h>
 #include <openssl/evp.h>
+#include <openssl/x509.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -52,6 +53,12 @@ typedef enum {
   RGS_P11_ERR_NOT_QUALIFIED,  /* token fails the RGS** check and no policy admits it */
   RGS_P11_ERR_SIGNATURE,      /* signature made by the token does not verify */
   RGS_P11_ERR_CRYPTO,         /* OpenSSL failure */
+  RGS_P11_ERR_CERT_MISMATCH,  /* the certificate's public key is not the key's */
+  RGS_P11_ERR_PIN_WEAK,       /* new PIN refused: trivial (0000, 1234...) or same as before */
+  RGS_P11_ERR_PIN_CONFIRM,    /* the new PIN and its confirmation differ */
+  RGS_P11_ERR_SO_PIN_INCORRECT, /* unblocking code (PUK / SO PIN) refused */
+  RGS_P11_ERR_SO_PIN_LOCKED,  /* unblocking code locked: only the CA can help */
+  RGS_P11_ERR_SO_PIN_FINAL_TRY, /* last unblocking-code try left, not consented */
 } rgs_p11_rc;
 
 /* A translated, user-facing sentence for rc. Never NULL; static storage. */
@@ -150,12 +157,13 @@ rgs_p11_rc rgs_p11_uri_set_id(rgs_p11_uri *uri, const unsigned char *id, size_t 
 /* slot-id=N; returns 0 when absent, 1 with *slot set when present. */
 int rgs_p11_uri_get_slot_id(const rgs_p11_uri *uri, CK_SLOT_ID *slot);
 
-/* Canonical text, attributes in RFC 7512 order, percent-encoded where the
- * RFC requires. Free with free(). NULL on ENOMEM. */
+/* Canonical text: library-*, slot-*, token, manufacturer, serial, model,
+ * object, type, id, then the query; percent-encoded where RFC 7512 requires
+ * (id always fully). Free with free(). NULL on ENOMEM. */
 char *rgs_p11_uri_format(const rgs_p11_uri *uri);
 
-/* URI naming a token (token, manufacturer, model, serial). Free with
- * rgs_p11_uri_free(). */
+/* URI naming a token (token, manufacturer, model, serial); RGS_P11_ERR_NO_TOKEN
+ * when the slot has none. Free with rgs_p11_uri_free(). */
 rgs_p11_rc rgs_p11_uri_for_token(const rgs_p11_slot_info *info, rgs_p11_uri **out);
 
 /* 1 when every token attribute present in uri (token, manufacturer, model,
@@ -363,6 +371,99 @@ int rgs_p11_report_passed(const rgs_p11_report *rep);
 int rgs_p11_report_admitted(const rgs_p11_report *rep);
 /* Policy entry that matched the token, or NULL. Borrowed. */
 const rgs_p11_policy_entry *rgs_p11_report_policy_entry(const rgs_p11_report *rep);
+
+
+/* ---- certificate objects (p11_cert.c) ---------------------------------- */
+
+/* CKA_CERTIFICATE_CATEGORY values (PKCS#11 2.40). */
+#define RGS_CERT_CATEGORY_UNSPECIFIED 0UL
+#define RGS_CERT_CATEGORY_USER 1UL
+#define RGS_CERT_CATEGORY_AUTHORITY 2UL
+#define RGS_CERT_CATEGORY_UNKNOWN ((unsigned long)-1)
+
+/* One X.509 certificate object read from the token. */
+typedef struct {
+  CK_OBJECT_HANDLE handle;
+  X509 *x509;                  /* owned by the list */
+  unsigned char id[64];        /* CKA_ID */
+  size_t id_len;
+  char label[65];
+  unsigned long category;      /* RGS_CERT_CATEGORY_*, _UNKNOWN when not readable */
+} rgs_p11_cert;
+
+/* Every X.509 certificate object of the token (public objects; private ones
+ * too after a login). Objects whose value does not parse are skipped.
+ * *out is an array of *n entries; free with rgs_p11_cert_list_free(). */
+rgs_p11_rc rgs_p11_cert_list(rgs_p11_token *tok, rgs_p11_cert **out, size_t *n);
+void rgs_p11_cert_list_free(rgs_p11_cert *list, size_t n);
+
+/* Write cert as a token object of category "user" with the key's CKA_ID,
+ * the given label, CKA_SUBJECT, CKA_ISSUER and CKA_SERIAL_NUMBER, after
+ * checking that its public key is the key's (RGS_P11_ERR_CERT_MISMATCH:
+ * nothing written). The object is read back and compared byte for byte; an
+ * object that does not read back identical is destroyed. *handle (may be
+ * NULL) receives the new object. Needs a login on most tokens. */
+rgs_p11_rc rgs_p11_cert_write(rgs_p11_token *tok, const rgs_p11_key *key, X509 *cert,
+                              const char *label, CK_OBJECT_HANDLE *handle);
+
+/* Write a CA certificate (category "authority", CKA_ID = its subject key
+ * identifier, else the SHA-1 of its public key), read back as above. */
+rgs_p11_rc rgs_p11_cert_write_ca(rgs_p11_token *tok, X509 *cert, const char *label,
+                                 CK_OBJECT_HANDLE *handle);
+
+/* Destroy a certificate object. */
+rgs_p11_rc rgs_p11_cert_destroy(rgs_p11_token *tok, CK_OBJECT_HANDLE handle);
+
+/* Add a criterion to *rep (created when NULL), for layers above that check
+ * more than the token (certificates). id and title must outlive the report
+ * (string literals, translated catalogue strings). */
+rgs_p11_rc rgs_p11_report_add(rgs_p11_report **rep, const char *id, const char *title,
+                              rgs_p11_verdict verdict, const char *fmt, ...)
+    __attribute__((format(printf, 5, 6)));
+
+/* ---- PIN change and unblocking (p11_pinmgmt.c) --------------------------- */
+
+/* Why a new PIN is refused before anything is sent to the token. */
+typedef enum {
+  RGS_PIN_NEW_OK = 0,
+  RGS_PIN_NEW_SHORT,           /* under the token's minimum length */
+  RGS_PIN_NEW_LONG,            /* over the token's maximum length */
+  RGS_PIN_NEW_CHARS,           /* control characters */
+  RGS_PIN_NEW_TRIVIAL,         /* one repeated character, or a run such as 1234 / 4321 */
+  RGS_PIN_NEW_SAME,            /* equal to the PIN it replaces */
+} rgs_p11_pin_verdict;
+
+/* Judge a new PIN against the token's length limits (info) and the
+ * triviality rules. old may be NULL. */
+rgs_p11_pin_verdict rgs_p11_pin_judge(const rgs_p11_slot_info *info, const char *pin,
+                                      size_t len, const char *old, size_t old_len);
+/* Translated sentence for a verdict; static storage. */
+const char *rgs_p11_pin_verdict_text(rgs_p11_pin_verdict v);
+
+/* Where the new PIN comes from. From the terminal it is asked twice and the
+ * two entries must match (RGS_P11_ERR_PIN_CONFIRM); a file or descriptor is
+ * read once. */
+typedef struct {
+  rgs_p11_pin_source src;
+  rgs_p11_pin_verdict verdict;  /* out: why RGS_P11_ERR_PIN_WEAK / _INVALID was returned */
+} rgs_p11_new_pin;
+
+/* Change the PIN of `role` with C_SetPIN: the counters of that PIN are read
+ * first (locked: refused; final try: only with consent), then the current
+ * PIN is read from cur, the new one from np and judged; only then is
+ * C_SetPIN called, once. Changing the SO PIN logs in as SO with the current
+ * code first. Every PIN buffer is wiped on every path. After a refused PIN
+ * the token info is refreshed (see rgs_p11_token_info). */
+rgs_p11_rc rgs_p11_pin_change(rgs_p11_token *tok, rgs_p11_pin_role role,
+                              const rgs_p11_pin_source *cur, rgs_p11_new_pin *np);
+
+/* Unblock the user PIN: the SO counters are read first (locked:
+ * RGS_P11_ERR_SO_PIN_LOCKED; final try without consent:
+ * RGS_P11_ERR_SO_PIN_FINAL_TRY), the unblocking code is read from so_src and
+ * the new user PIN from np and judged; then one C_Login(CKU_SO), C_InitPIN
+ * and C_Logout. A wrong code gives RGS_P11_ERR_SO_PIN_INCORRECT. */
+rgs_p11_rc rgs_p11_pin_unblock(rgs_p11_token *tok, const rgs_p11_pin_source *so_src,
+                               rgs_p11_new_pin *np);
 
 #ifdef __cplusplus
 }
