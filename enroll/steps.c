@@ -193,6 +193,8 @@ int rgs_step_generate(rgs_session *s, const rgs_keygen_opts *o, rgs_p11_requirem
   int ret;
 
   rgs_requirements(req, s, o->validity_years);
+  if (o->key_type != NULL && rgs_p11_keyspec_parse(o->key_type, &spec) == RGS_P11_OK)
+    req->key_type = spec.type;     /* probe the mechanisms that will be used */
   ret = rgs_step_check_token(s, req, rep, command);
   if (ret != RGS_EXIT_OK && ret != RGS_EXIT_CHECK)
     return ret;

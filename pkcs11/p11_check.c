@@ -118,61 +118,100 @@ static void check_slot(rgs_p11_report *rep, const rgs_p11_slot_info *ti)
     c->waived = waive;
 }
 
-/* RSA key generation at the size the validity needs, else EC P-256 or more.
- * The RSA mechanism is asked first and EC only when RSA will not do, so
- * a conformant card costs one call here. */
-static rgs_p11_rc check_keygen(rgs_p11_report *rep, rgs_p11_token *tok, unsigned min_rsa)
+/* RSA key generation at the size the validity needs, or EC P-256 and more.
+ * The mechanisms of the key type about to be made are asked first (RSA when
+ * unknown), and the other only when the first will not do: a conformant card
+ * costs one call here. */
+static int rsa_gen_ok(rgs_p11_token *tok, unsigned min_rsa, CK_MECHANISM_INFO *mi,
+                      rgs_p11_rc *rc)
+{
+  *rc = rgs_p11_mechanism(tok, CKM_RSA_PKCS_KEY_PAIR_GEN, mi);
+  return *rc == RGS_P11_OK && (mi->flags & CKF_GENERATE_KEY_PAIR) && mi->ulMaxKeySize >= min_rsa;
+}
+
+static int ec_gen_ok(rgs_p11_token *tok, CK_MECHANISM_INFO *mi, rgs_p11_rc *rc)
+{
+  *rc = rgs_p11_mechanism(tok, CKM_EC_KEY_PAIR_GEN, mi);
+  return *rc == RGS_P11_OK && (mi->flags & CKF_GENERATE_KEY_PAIR) && mi->ulMaxKeySize >= 256;
+}
+
+static int probe_failed(rgs_p11_rc rc)
+{
+  return rc != RGS_P11_OK && rc != RGS_P11_ERR_MECHANISM;
+}
+
+static rgs_p11_rc check_keygen(rgs_p11_report *rep, rgs_p11_token *tok, unsigned min_rsa,
+                               rgs_p11_key_type prefer)
 {
   CK_MECHANISM_INFO rsa, ec;
-  rgs_p11_rc rc_rsa, rc_ec;
+  rgs_p11_rc rc_rsa = RGS_P11_ERR_MECHANISM, rc_ec = RGS_P11_ERR_MECHANISM;
   const char *title = _("on-card key pair generation");
+  int ok;
 
-  rc_rsa = rgs_p11_mechanism(tok, CKM_RSA_PKCS_KEY_PAIR_GEN, &rsa);
-  if (rc_rsa != RGS_P11_OK && rc_rsa != RGS_P11_ERR_MECHANISM)
+  memset(&rsa, 0, sizeof(rsa));
+  memset(&ec, 0, sizeof(ec));
+  if (prefer == RGS_KEY_EC) {
+    ok = ec_gen_ok(tok, &ec, &rc_ec);
+    if (probe_failed(rc_ec))
+      return rc_ec;
+    if (ok) {
+      add(rep, "mech.keygen", title, RGS_CHECK_PASS, _("CKM_EC_KEY_PAIR_GEN %lu-%lu bits%s"),
+          (unsigned long)ec.ulMinKeySize, (unsigned long)ec.ulMaxKeySize,
+          (ec.flags & CKF_HW) ? ", CKF_HW" : "");
+      return RGS_P11_OK;
+    }
+  }
+  ok = rsa_gen_ok(tok, min_rsa, &rsa, &rc_rsa);
+  if (probe_failed(rc_rsa))
     return rc_rsa;
-  if (rc_rsa == RGS_P11_OK && (rsa.flags & CKF_GENERATE_KEY_PAIR) &&
-      rsa.ulMaxKeySize >= min_rsa) {
+  if (ok) {
     add(rep, "mech.keygen", title, RGS_CHECK_PASS,
         _("CKM_RSA_PKCS_KEY_PAIR_GEN %lu-%lu bits%s; %u bits required"),
         (unsigned long)rsa.ulMinKeySize, (unsigned long)rsa.ulMaxKeySize,
         (rsa.flags & CKF_HW) ? ", CKF_HW" : "", min_rsa);
     return RGS_P11_OK;
   }
-  rc_ec = rgs_p11_mechanism(tok, CKM_EC_KEY_PAIR_GEN, &ec);
-  if (rc_ec != RGS_P11_OK && rc_ec != RGS_P11_ERR_MECHANISM)
-    return rc_ec;
-  if (rc_ec == RGS_P11_OK && (ec.flags & CKF_GENERATE_KEY_PAIR) && ec.ulMaxKeySize >= 256) {
-    add(rep, "mech.keygen", title, RGS_CHECK_PASS,
-        _("CKM_EC_KEY_PAIR_GEN %lu-%lu bits (RSA %u bits not available)"),
-        (unsigned long)ec.ulMinKeySize, (unsigned long)ec.ulMaxKeySize, min_rsa);
-    return RGS_P11_OK;
+  if (prefer != RGS_KEY_EC) {
+    ok = ec_gen_ok(tok, &ec, &rc_ec);
+    if (probe_failed(rc_ec))
+      return rc_ec;
+    if (ok) {
+      add(rep, "mech.keygen", title, RGS_CHECK_PASS,
+          _("CKM_EC_KEY_PAIR_GEN %lu-%lu bits (RSA %u bits not available)"),
+          (unsigned long)ec.ulMinKeySize, (unsigned long)ec.ulMaxKeySize, min_rsa);
+      return RGS_P11_OK;
+    }
   }
   add(rep, "mech.keygen", title, RGS_CHECK_FAIL,
-      rc_rsa == RGS_P11_OK
-          ? _("RSA generation up to %lu bits only, %u required; no EC P-256 generation")
-          : _("no RSA (%lu) nor EC key pair generation; %u bits required"),
+      _("RSA generation up to %lu bits, %u required; no EC P-256 generation"),
       (unsigned long)(rc_rsa == RGS_P11_OK ? rsa.ulMaxKeySize : 0), min_rsa);
   return RGS_P11_OK;
 }
 
-static rgs_p11_rc check_sign(rgs_p11_report *rep, rgs_p11_token *tok)
+static rgs_p11_rc check_sign(rgs_p11_report *rep, rgs_p11_token *tok, rgs_p11_key_type prefer)
 {
-  static const struct { CK_MECHANISM_TYPE m; const char *name; } cands[] = {
-    { CKM_SHA256_RSA_PKCS, "CKM_SHA256_RSA_PKCS" },
-    { CKM_RSA_PKCS, "CKM_RSA_PKCS (SHA-256 DigestInfo)" },
-    { CKM_ECDSA, "CKM_ECDSA (SHA-256)" },
+  static const struct { CK_MECHANISM_TYPE m; rgs_p11_key_type t; const char *name; } cands[] = {
+    { CKM_SHA256_RSA_PKCS, RGS_KEY_RSA, "CKM_SHA256_RSA_PKCS" },
+    { CKM_RSA_PKCS, RGS_KEY_RSA, "CKM_RSA_PKCS (SHA-256 DigestInfo)" },
+    { CKM_ECDSA, RGS_KEY_EC, "CKM_ECDSA (SHA-256)" },
   };
   CK_MECHANISM_INFO mi;
   rgs_p11_rc rc;
-  size_t i;
+  size_t pass, i;
 
-  for (i = 0; i < RGS_ARRAY_LEN(cands); i++) {
-    rc = rgs_p11_mechanism(tok, cands[i].m, &mi);
-    if (rc != RGS_P11_OK && rc != RGS_P11_ERR_MECHANISM)
-      return rc;
-    if (rc == RGS_P11_OK && (mi.flags & CKF_SIGN)) {
-      add(rep, "mech.sign", _("SHA-256 signature"), RGS_CHECK_PASS, "%s", cands[i].name);
-      return RGS_P11_OK;
+  /* First pass: the preferred key type's mechanisms; second: the others. */
+  for (pass = 0; pass < 2; pass++) {
+    for (i = 0; i < RGS_ARRAY_LEN(cands); i++) {
+      int preferred = prefer == 0 || cands[i].t == prefer;
+      if ((pass == 0) != preferred)
+        continue;
+      rc = rgs_p11_mechanism(tok, cands[i].m, &mi);
+      if (probe_failed(rc))
+        return rc;
+      if (rc == RGS_P11_OK && (mi.flags & CKF_SIGN)) {
+        add(rep, "mech.sign", _("SHA-256 signature"), RGS_CHECK_PASS, "%s", cands[i].name);
+        return RGS_P11_OK;
+      }
     }
   }
   add(rep, "mech.sign", _("SHA-256 signature"), RGS_CHECK_FAIL,
@@ -217,9 +256,9 @@ rgs_p11_rc rgs_p11_check_token(rgs_p11_token *tok, const rgs_p11_requirements *r
   min_rsa = rgs_p11_min_rsa_bits(req->not_after);
   check_device(*rep, &tok->info, req->policy);
   check_slot(*rep, &tok->info);
-  rc = check_keygen(*rep, tok, min_rsa);
+  rc = check_keygen(*rep, tok, min_rsa, req->key_type);
   if (rc == RGS_P11_OK)
-    rc = check_sign(*rep, tok);
+    rc = check_sign(*rep, tok, req->key_type);
   if (rc != RGS_P11_OK)
     return rc;
   check_pin_state(*rep, &tok->info);

@@ -6,6 +6,7 @@
  * is wiped on every path. */
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <string.h>
@@ -24,9 +25,26 @@ static void on_interrupt(int sig)
   pin_interrupted = 1;
 }
 
+/* At the terminal, wait for input in short slices: a Ctrl-C that lands
+ * between the prompt and the read() would otherwise leave read() blocked. */
+static int wait_input(int fd, int interruptible)
+{
+  struct pollfd pf = { fd, POLLIN, 0 };
+  int r;
+
+  if (!interruptible)
+    return 1;
+  do {
+    if (pin_interrupted)
+      return 0;
+    r = poll(&pf, 1, 200);
+  } while (r == 0 || (r < 0 && errno == EINTR));
+  return r > 0 && !pin_interrupted;
+}
+
 /* Read up to cap-1 bytes until '\n' or EOF, one byte at a time so that a
  * second secret on the same descriptor (old PIN, new PIN) stays unread. */
-static rgs_p11_rc read_line(int fd, char *buf, size_t cap, size_t *len)
+static rgs_p11_rc read_line(int fd, int interruptible, char *buf, size_t cap, size_t *len)
 {
   size_t n = 0;
   char c = 0;
@@ -34,6 +52,10 @@ static rgs_p11_rc read_line(int fd, char *buf, size_t cap, size_t *len)
   rgs_p11_rc rc = RGS_P11_OK;
 
   for (;;) {
+    if (!wait_input(fd, interruptible)) {
+      rc = RGS_P11_ERR_PIN_CANCELLED;
+      goto cleanup;
+    }
     r = read(fd, &c, 1);
     if (r < 0 && errno == EINTR && !pin_interrupted)
       continue;
@@ -87,7 +109,7 @@ static rgs_p11_rc read_tty(const char *prompt, char *buf, size_t cap, size_t *le
   restore = 1;
   if (write(fd, prompt, strlen(prompt)) < 0)
     goto restore_signals;
-  rc = read_line(fd, buf, cap, len);
+  rc = read_line(fd, 1, buf, cap, len);
   if (write(fd, "\n", 1) < 0) {
     /* nothing to do: the line feed is cosmetic */
   }
@@ -116,7 +138,7 @@ static rgs_p11_rc read_file(const char *path, char *buf, size_t cap, size_t *len
   fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
   if (fd < 0)
     return RGS_P11_ERR_PIN_INPUT;
-  rc = read_line(fd, buf, cap, len);
+  rc = read_line(fd, 0, buf, cap, len);
   close(fd);
   return rc;
 }
@@ -137,7 +159,7 @@ rgs_p11_rc rgs_p11_pin_read(const rgs_p11_pin_source *src, const char *prompt, c
     rc = read_file(src->path, buf, cap, len);
     break;
   case RGS_PIN_FROM_FD:
-    rc = src->fd >= 0 ? read_line(src->fd, buf, cap, len) : RGS_P11_ERR_PIN_INPUT;
+    rc = src->fd >= 0 ? read_line(src->fd, 0, buf, cap, len) : RGS_P11_ERR_PIN_INPUT;
     break;
   }
   if (rc != RGS_P11_OK) {

@@ -351,6 +351,9 @@ typedef struct rgs_p11_report rgs_p11_report;
 typedef struct {
   time_t not_after;         /* end of the certificate's validity */
   const rgs_p11_policy *policy;
+  /* The key type about to be made, 0 when not known: its mechanisms are
+   * probed first, so the evidence names the ones that will be used. */
+  rgs_p11_key_type key_type;
 } rgs_p11_requirements;
 
 /* Check the token (device policy, slot, mechanisms, token and PIN state).
@@ -464,6 +467,69 @@ rgs_p11_rc rgs_p11_pin_change(rgs_p11_token *tok, rgs_p11_pin_role role,
  * and C_Logout. A wrong code gives RGS_P11_ERR_SO_PIN_INCORRECT. */
 rgs_p11_rc rgs_p11_pin_unblock(rgs_p11_token *tok, const rgs_p11_pin_source *so_src,
                                rgs_p11_new_pin *np);
+
+/* ---- slot events: tokens that appear and disappear (p11_events.c) ------- */
+
+typedef enum {
+  RGS_P11_EVENT_NONE = 0,     /* nothing changed (timeout) */
+  RGS_P11_EVENT_APPEARED,     /* a token is present that was not */
+  RGS_P11_EVENT_REMOVED,      /* a token seen before is gone */
+} rgs_p11_event_kind;
+
+typedef struct {
+  rgs_p11_event_kind kind;
+  rgs_p11_slot_info info;     /* appeared: as read now; removed: as last seen */
+} rgs_p11_event;
+
+/* Whether the watch may C_Finalize/C_Initialize the module to see new tokens.
+ * Only ever done for a module that this ctx initialised itself. */
+typedef enum {
+  RGS_P11_REINIT_AUTO = 0,    /* when the module shows no slot events and either has
+                               * no removable slot (software tokens) or a USB device
+                               * was just plugged (rgs_p11_watch_kick); every 5 s
+                               * for reader slots that never reported an event */
+  RGS_P11_REINIT_ALWAYS,      /* before every rescan */
+  RGS_P11_REINIT_NEVER,
+} rgs_p11_reinit;
+
+typedef struct {
+  int min_interval_ms;        /* poll interval right after a change; 0: 25 */
+  int max_interval_ms;        /* cap of the backoff, so the worst latency; 0: 150 */
+  rgs_p11_reinit reinit;
+} rgs_p11_watch_opts;
+
+typedef struct rgs_p11_watch rgs_p11_watch;
+
+/* Watch the tokens of ctx's module. opts may be NULL (defaults). The first
+ * poll reports every token already present as APPEARED. Free with
+ * rgs_p11_watch_free() before ctx. */
+rgs_p11_rc rgs_p11_watch_new(rgs_p11_ctx *ctx, const rgs_p11_watch_opts *opts,
+                             rgs_p11_watch **out);
+void rgs_p11_watch_free(rgs_p11_watch *w);
+
+/* Check once, without sleeping: the next queued change, else (when the
+ * backoff says it is time) ask the module for slot events
+ * (C_WaitForSlotEvent with CKF_DONT_BLOCK) and rescan the slots. ev->kind is
+ * RGS_P11_EVENT_NONE when nothing changed.
+ * Re-initialising the module invalidates sessions: close every token opened
+ * on ctx (rgs_p11_token_close) before calling this. */
+rgs_p11_rc rgs_p11_watch_poll(rgs_p11_watch *w, rgs_p11_event *ev);
+/* Milliseconds until the next poll is due (0: now); for poll(2) loops. */
+int rgs_p11_watch_next_ms(const rgs_p11_watch *w);
+/* Something outside the module (a USB device added or removed) says the
+ * token set may change: poll at the fastest rate again and, for modules
+ * without slot events, re-initialise at each poll for a few seconds. */
+void rgs_p11_watch_kick(rgs_p11_watch *w);
+/* Poll with backoff until a change or timeout_ms (-1: forever). */
+rgs_p11_rc rgs_p11_wait_token(rgs_p11_watch *w, int timeout_ms, rgs_p11_event *ev);
+
+/* 1 once the module has reported a slot event of its own. */
+int rgs_p11_watch_uses_events(const rgs_p11_watch *w);
+/* Counters since rgs_p11_watch_new (either pointer may be NULL). */
+void rgs_p11_watch_stats(const rgs_p11_watch *w, unsigned long *rescans,
+                         unsigned long *reinits);
+/* "appeared", "removed", "none": stable words for logs and JSON. */
+const char *rgs_p11_event_name(rgs_p11_event_kind kind);
 
 #ifdef __cplusplus
 }
