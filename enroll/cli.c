@@ -124,11 +124,17 @@ int rgs_exit_for_p11(rgs_p11_rc rc)
   case RGS_P11_ERR_PIN_FINAL_TRY:
   case RGS_P11_ERR_PIN_INVALID:
   case RGS_P11_ERR_PIN_CANCELLED:
+  case RGS_P11_ERR_PIN_WEAK:
+  case RGS_P11_ERR_PIN_CONFIRM:
+  case RGS_P11_ERR_SO_PIN_INCORRECT:
+  case RGS_P11_ERR_SO_PIN_LOCKED:
+  case RGS_P11_ERR_SO_PIN_FINAL_TRY:
     return RGS_EXIT_PIN;
   case RGS_P11_ERR_KEY_ATTRS:
   case RGS_P11_ERR_KEY_REFUSED:
   case RGS_P11_ERR_NOT_QUALIFIED:
   case RGS_P11_ERR_SIGNATURE:
+  case RGS_P11_ERR_CERT_MISMATCH:
     return RGS_EXIT_CHECK;
   }
   return RGS_EXIT_INTERNAL;
@@ -350,9 +356,17 @@ cleanup:
   return ret;
 }
 
-/* After a refused PIN, say what the token now tells of its counter. */
-static const char *pin_left_message(const rgs_p11_slot_info *info)
+const char *rgs_pin_left_message(const rgs_p11_slot_info *info, rgs_p11_pin_role role)
 {
+  if (role == RGS_PIN_SO) {
+    if (info->token_flags & CKF_SO_PIN_LOCKED)
+      return _("the unblocking code is now LOCKED: only the certification authority can help");
+    if (info->token_flags & CKF_SO_PIN_FINAL_TRY)
+      return _("ONE try of the unblocking code is left; nothing will be retried automatically");
+    if (info->token_flags & CKF_SO_PIN_COUNT_LOW)
+      return _("fewer tries of the unblocking code are left; nothing will be retried automatically");
+    return _("nothing will be retried automatically");
+  }
   if (info->token_flags & CKF_USER_PIN_LOCKED)
     return _("the token is now LOCKED: use the unblocking code (rgs-enroll pin unblock) or contact the certification authority");
   if (info->token_flags & CKF_USER_PIN_FINAL_TRY)
@@ -370,7 +384,7 @@ int rgs_session_login(rgs_session *s, const char *command)
   if (rc == RGS_P11_OK)
     return RGS_EXIT_OK;
   if (rc == RGS_P11_ERR_PIN_INCORRECT || rc == RGS_P11_ERR_PIN_LOCKED) {
-    snprintf(detail, sizeof(detail), "%s", pin_left_message(rgs_p11_token_info(s->tok)));
+    snprintf(detail, sizeof(detail), "%s", rgs_pin_left_message(rgs_p11_token_info(s->tok), RGS_PIN_USER));
     return rgs_fail(s->cli, command, RGS_EXIT_PIN, rgs_p11_strerror(rc), detail);
   }
   if (rc == RGS_P11_ERR_PIN_INPUT && s->pin.from == RGS_PIN_FROM_TTY)
@@ -431,6 +445,20 @@ void rgs_print_report(const rgs_cli *cli, const rgs_p11_report *rep)
   rgs_print_report_from(cli, rep, 0);
 }
 
+void rgs_print_padded(const char *s, size_t width)
+{
+  size_t cols = 0;
+  const unsigned char *p;
+
+  /* Columns by characters, not bytes: "DÉMO" is four wide, in any locale. */
+  for (p = (const unsigned char *)s; *p != '\0'; p++)
+    if ((*p & 0xC0) != 0x80)
+      cols++;
+  fputs(s, stdout);
+  while (cols++ < width)
+    fputc(' ', stdout);
+}
+
 void rgs_print_report_from(const rgs_cli *cli, const rgs_p11_report *rep, size_t from)
 {
   size_t i, n = rgs_p11_report_count(rep);
@@ -438,7 +466,11 @@ void rgs_print_report_from(const rgs_cli *cli, const rgs_p11_report *rep, size_t
   (void)cli;
   for (i = from; i < n; i++) {
     const rgs_p11_criterion *c = rgs_p11_report_get(rep, i);
-    printf("  [%-7s] %-32s %s\n", verdict_label(c), c->title, c->evidence);
+    fputs("  [", stdout);
+    rgs_print_padded(verdict_label(c), 7);
+    fputs("] ", stdout);
+    rgs_print_padded(c->title, 32);
+    printf(" %s\n", c->evidence);
   }
 }
 

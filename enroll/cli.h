@@ -79,11 +79,16 @@ int rgs_session_open(rgs_session *s, const rgs_cli *cli, const char *command);
 /* Log in once (counters checked first), reporting failures. 0 or exit. */
 int rgs_session_login(rgs_session *s, const char *command);
 void rgs_session_close(rgs_session *s);
+/* After a refused PIN or unblocking code, what the token now tells of its
+ * counter, as a sentence. */
+const char *rgs_pin_left_message(const rgs_p11_slot_info *info, rgs_p11_pin_role role);
 
 /* Print the token line and the report (text or JSON members). */
 void rgs_print_token(const rgs_cli *cli, const rgs_p11_slot_info *info);
 void rgs_print_report(const rgs_cli *cli, const rgs_p11_report *rep);
 void rgs_print_report_from(const rgs_cli *cli, const rgs_p11_report *rep, size_t from);
+/* Print s on stdout padded with spaces to `width` characters (UTF-8 aware). */
+void rgs_print_padded(const char *s, size_t width);
 /* A failure whose JSON document carries the report's criteria. */
 int rgs_fail_report(const rgs_cli *cli, const char *command, int exit_code,
                     const char *message, const rgs_p11_report *rep);
