@@ -124,6 +124,8 @@ int rgs_exit_for_p11(rgs_p11_rc rc)
   case RGS_P11_ERR_PIN_FINAL_TRY:
   case RGS_P11_ERR_PIN_INVALID:
   case RGS_P11_ERR_PIN_CANCELLED:
+  case RGS_P11_ERR_PIN_LENGTH:
+  case RGS_P11_ERR_PIN_EXPIRED:
   case RGS_P11_ERR_PIN_WEAK:
   case RGS_P11_ERR_PIN_CONFIRM:
   case RGS_P11_ERR_SO_PIN_INCORRECT:
@@ -225,10 +227,16 @@ time_t rgs_now(void)
   const char *fake = getenv("RGS_ENROLL_NOW");
   struct tm tm;
 
+  static int warned;
+
   if (fake != NULL && fake[0] != '\0') {
     memset(&tm, 0, sizeof(tm));
-    if (strptime(fake, "%Y-%m-%d", &tm) != NULL)
+    if (strptime(fake, "%Y-%m-%d", &tm) != NULL) {
+      /* A test hook that changes RGS** decisions: never silent. */
+      if (!warned++)
+        fprintf(stderr, _("rgs-enroll: RGS_ENROLL_NOW is set: today is taken as %s\n"), fake);
       return timegm(&tm);
+    }
   }
   return time(NULL);
 }
@@ -307,7 +315,39 @@ static void list_candidates(const rgs_session *s)
   free(slots);
 }
 
+/* Does the URI name a token (as opposed to only an object)? */
+static int names_token(const rgs_p11_uri *uri)
+{
+  return uri != NULL && (rgs_p11_uri_get(uri, RGS_URI_TOKEN) != NULL ||
+                         rgs_p11_uri_get(uri, RGS_URI_SERIAL) != NULL ||
+                         rgs_p11_uri_get(uri, RGS_URI_MANUFACTURER) != NULL ||
+                         rgs_p11_uri_get(uri, RGS_URI_MODEL) != NULL);
+}
+
+int rgs_session_open_for_key(rgs_session *s, const rgs_cli *cli, const char *command,
+                             const rgs_p11_uri *key_uri)
+{
+  const rgs_p11_uri *use = cli->token == NULL && names_token(key_uri) ? key_uri : NULL;
+  int ret = rgs_session_open_sel(s, cli, command, use);
+
+  /* --token and a key URI naming another token: never sign on the wrong one. */
+  if (ret == RGS_EXIT_OK && names_token(key_uri) &&
+      !rgs_p11_uri_match_token(key_uri, rgs_p11_token_info(s->tok))) {
+    ret = rgs_fail(cli, command, RGS_EXIT_USAGE,
+                   _("the key's URI names another token than the one selected with --token"),
+                   NULL);
+    rgs_session_close(s);
+  }
+  return ret;
+}
+
 int rgs_session_open(rgs_session *s, const rgs_cli *cli, const char *command)
+{
+  return rgs_session_open_sel(s, cli, command, NULL);
+}
+
+int rgs_session_open_sel(rgs_session *s, const rgs_cli *cli, const char *command,
+                         const rgs_p11_uri *fallback)
 {
   rgs_p11_uri *sel = NULL;
   char err[512];
@@ -342,7 +382,7 @@ int rgs_session_open(rgs_session *s, const rgs_cli *cli, const char *command)
     ret = rgs_fail(cli, command, rgs_exit_for_p11(rc), rgs_p11_strerror(rc), detail);
     goto cleanup;
   }
-  rc = rgs_p11_token_open(s->ctx, sel, &s->tok);
+  rc = rgs_p11_token_open(s->ctx, sel != NULL ? sel : fallback, &s->tok);
   if (rc != RGS_P11_OK) {
     ret = rgs_fail_p11(cli, command, rc, s->ctx);
     if (rc == RGS_P11_ERR_MANY_TOKENS)
@@ -383,14 +423,15 @@ int rgs_session_login(rgs_session *s, const char *command)
 
   if (rc == RGS_P11_OK)
     return RGS_EXIT_OK;
-  if (rc == RGS_P11_ERR_PIN_INCORRECT || rc == RGS_P11_ERR_PIN_LOCKED) {
+  /* A PIN the token refused: say what its counter now shows. */
+  if (rc == RGS_P11_ERR_PIN_INCORRECT || rc == RGS_P11_ERR_PIN_INVALID) {
     snprintf(detail, sizeof(detail), "%s", rgs_pin_left_message(rgs_p11_token_info(s->tok), RGS_PIN_USER));
     return rgs_fail(s->cli, command, RGS_EXIT_PIN, rgs_p11_strerror(rc), detail);
   }
   if (rc == RGS_P11_ERR_PIN_INPUT && s->pin.from == RGS_PIN_FROM_TTY)
     return rgs_fail(s->cli, command, RGS_EXIT_PIN, rgs_p11_strerror(rc),
                     _("no terminal to ask it on: use --pin-file or --pin-fd"));
-  if (rc == RGS_P11_ERR_PIN_INVALID) {
+  if (rc == RGS_P11_ERR_PIN_LENGTH) {
     const rgs_p11_slot_info *i = rgs_p11_token_info(s->tok);
     snprintf(detail, sizeof(detail), _("the token accepts %lu to %lu characters; nothing was sent to it"),
              (unsigned long)i->min_pin, (unsigned long)i->max_pin);
@@ -399,11 +440,50 @@ int rgs_session_login(rgs_session *s, const char *command)
   return rgs_fail_p11(s->cli, command, rc, s->ctx);
 }
 
+static void terminating_set(sigset_t *set)
+{
+  sigemptyset(set);
+  sigaddset(set, SIGINT);
+  sigaddset(set, SIGTERM);
+  sigaddset(set, SIGHUP);
+}
+
+void rgs_session_hold_signals(rgs_session *s)
+{
+  sigset_t set;
+
+  if (s->holding)
+    return;
+  terminating_set(&set);
+  if (sigprocmask(SIG_BLOCK, &set, &s->held_old) == 0)
+    s->holding = 1;
+}
+
+int rgs_session_interrupted(const rgs_session *s)
+{
+  sigset_t pending;
+
+  (void)s;
+  if (sigpending(&pending) != 0)
+    return 0;
+  return sigismember(&pending, SIGINT) == 1 || sigismember(&pending, SIGTERM) == 1 ||
+         sigismember(&pending, SIGHUP) == 1;
+}
+
+void rgs_session_release_signals(rgs_session *s)
+{
+  if (!s->holding)
+    return;
+  s->holding = 0;
+  sigprocmask(SIG_SETMASK, &s->held_old, NULL);
+}
+
 void rgs_session_close(rgs_session *s)
 {
   rgs_p11_token_close(s->tok);
   rgs_p11_ctx_free(s->ctx);
   rgs_p11_policy_free(s->policy);
+  rgs_session_release_signals(s);
   s->tok = NULL;
   s->ctx = NULL;
   s->policy = NULL;

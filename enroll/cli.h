@@ -3,6 +3,7 @@
 #define RGS_CLI_H
 
 #include <libintl.h>
+#include <signal.h>
 #include <stdio.h>
 #include "rgs_p11.h"
 #include "rgs_order.h"
@@ -71,14 +72,31 @@ typedef struct {
   rgs_p11_policy *policy;
   rgs_p11_pin_source pin;
   const rgs_cli *cli;
+  sigset_t held_old;           /* signal mask before rgs_session_hold_signals */
+  int holding;
 } rgs_session;
 
 /* Load the module, pick the token, load the policies. On failure the
  * message is printed and the exit status returned; the session is freed. */
 int rgs_session_open(rgs_session *s, const rgs_cli *cli, const char *command);
+/* The same, taking the token from fallback when --token is absent. */
+int rgs_session_open_sel(rgs_session *s, const rgs_cli *cli, const char *command,
+                         const rgs_p11_uri *fallback);
+/* For commands given a key URI: that URI's token attributes choose the token
+ * when --token is absent, and must agree with it when present. */
+int rgs_session_open_for_key(rgs_session *s, const rgs_cli *cli, const char *command,
+                             const rgs_p11_uri *key_uri);
 /* Log in once (counters checked first), reporting failures. 0 or exit. */
 int rgs_session_login(rgs_session *s, const char *command);
 void rgs_session_close(rgs_session *s);
+
+/* From the moment a key exists on the card until it is kept for good or
+ * removed, Ctrl-C, SIGTERM and SIGHUP wait: a signal then must not leave an
+ * orphan key. rgs_session_interrupted() says whether one is waiting;
+ * releasing delivers it (the process then ends as the signal says). */
+void rgs_session_hold_signals(rgs_session *s);
+int rgs_session_interrupted(const rgs_session *s);
+void rgs_session_release_signals(rgs_session *s);
 /* After a refused PIN or unblocking code, what the token now tells of its
  * counter, as a sentence. */
 const char *rgs_pin_left_message(const rgs_p11_slot_info *info, rgs_p11_pin_role role);

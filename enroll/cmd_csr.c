@@ -1,5 +1,6 @@
 /* cmd_csr.c - rgs-enroll csr: a PKCS#10 request signed by a key on the token. */
 #include <getopt.h>
+#include <unistd.h>
 #include <openssl/x509.h>
 #include "commands.h"
 #include "steps.h"
@@ -86,7 +87,12 @@ int rgs_cmd_csr(rgs_cli *cli, int argc, char **argv)
     rgs_p11_uri_free(key_uri);
     return rgs_usage_error(cli, "csr", "%s", err);
   }
-  ret = rgs_session_open(&s, cli, "csr");
+  if (!force && access(out, F_OK) == 0) {     /* before the PIN and the card */
+    ret = rgs_fail(cli, "csr", RGS_EXIT_IO, _("the output file exists; nothing was overwritten"),
+                   out);
+    goto cleanup_args;
+  }
+  ret = rgs_session_open_for_key(&s, cli, "csr", key_uri);
   if (ret != RGS_EXIT_OK)
     goto cleanup_args;
   ret = rgs_session_login(&s, "csr");

@@ -1,5 +1,6 @@
 /* cmd_keygen.c - rgs-enroll keygen: an RGS** key pair made on the card. */
 #include <getopt.h>
+#include <string.h>
 #include "commands.h"
 #include "steps.h"
 
@@ -16,15 +17,23 @@ static void usage(void)
 int rgs_keygen_opt(rgs_cli *cli, const char *command, rgs_keygen_opts *o, int c,
                    const char *arg, int *ret)
 {
-  long years;
+  long years = 0;
+  size_t len;
 
   switch (c) {
   case 't': o->key_type = arg; return 0;
-  case 'l': o->label = arg; return 0;
+  case 'l':
+    len = strlen(arg);
+    /* CKA_LABEL has no fixed size, but tokens and their tools show 32 bytes. */
+    if (len == 0 || len > 32 || rgs_utf8_char_len((const unsigned char *)arg, len) == 0)
+      *ret = rgs_usage_error(cli, command, "%s", _("--label takes 1 to 32 bytes of UTF-8 text"));
+    o->label = arg;
+    return 0;
   case 'v':
     if (rgs_parse_int(arg, 1, 3, &years) != 0)
       *ret = rgs_usage_error(cli, command, "%s", _("--validity-years must be 1, 2 or 3"));
-    o->validity_years = (int)years;
+    else
+      o->validity_years = (int)years;
     return 0;
   default:
     return -1;
@@ -72,7 +81,7 @@ int rgs_cmd_keygen(rgs_cli *cli, int argc, char **argv)
     rgs_json_str(&j, "command", "keygen");
     rgs_json_bool(&j, "ok", 1);
     rgs_json_token(&j, "token", rgs_p11_token_info(s.tok));
-    rgs_json_bool(&j, "demo_device", !rgs_p11_report_passed(rep));
+    rgs_json_bool(&j, "demo_device", rgs_demo_device(rep));
     rgs_json_key(&j, "key", &s, key);
     rgs_json_report(&j, rep);
     rgs_json_finish(&j);

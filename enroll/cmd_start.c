@@ -5,6 +5,7 @@
 #include <openssl/x509.h>
 #include "commands.h"
 #include "steps.h"
+#include "store.h"
 
 
 #define RGS_DEFAULT_CSR "rgs-request.csr"
@@ -12,10 +13,13 @@
 static void usage(void)
 {
   printf("%s\n%s\n", _("Usage: rgs-enroll start [--out FILE] [--der] [--force] [--key-type T]\n"
-                       "                        [--label L] [--validity-years N] SUBJECT\n"
+                       "                        [--label L] [--validity-years N] [--order ID] SUBJECT\n"
                        "The holder's one command after plugging the token in: check the token\n"
                        "against RGS**, generate the key pair on the card and build the SHA-256\n"
-                       "certificate request, with the PIN asked once. Default FILE: rgs-request.csr"),
+                       "certificate request, with the PIN asked once. Default FILE: rgs-request.csr\n"
+                       "With --order ID: the subject fields not given come from the order (holder,\n"
+                       "company, SIREN/SIRET, email), its validity decides the key size, and the\n"
+                       "request is bound to the order (as rgs-enroll order link does)."),
          _(RGS_SUBJECT_HELP));
 }
 
@@ -42,11 +46,17 @@ int rgs_cmd_start(rgs_cli *cli, int argc, char **argv)
     { "out", required_argument, NULL, 'o' },
     { "der", no_argument, NULL, 'd' },
     { "force", no_argument, NULL, 'f' },
+    { "order", required_argument, NULL, 'O' },
     { "help", no_argument, NULL, 'h' },
     RGS_SUBJECT_LONGOPTS,
     { NULL, 0, NULL, 0 },
   };
-  rgs_keygen_opts ko = { NULL, NULL, RGS_DEFAULT_VALIDITY };
+  /* validity 0 until given: --order may supply it */
+  rgs_keygen_opts ko = { NULL, NULL, 0 };
+  const char *order_text = NULL;
+  rgs_order_store *st = NULL;
+  rgs_order order;
+  char cn_buf[2 * RGS_ORDER_NAME_MAX + 2];
   rgs_subject_opts so = { 0 };
   const char *out = RGS_DEFAULT_CSR;
   int der = 0, force = 0, c, ret = RGS_EXIT_OK;
@@ -64,6 +74,7 @@ int rgs_cmd_start(rgs_cli *cli, int argc, char **argv)
     case 'o': out = optarg; break;
     case 'd': der = 1; break;
     case 'f': force = 1; break;
+    case 'O': order_text = optarg; break;
     case 'h': usage(); return RGS_EXIT_OK;
     default:
       if (rgs_subject_opt(&so, c, optarg))
@@ -76,9 +87,24 @@ int rgs_cmd_start(rgs_cli *cli, int argc, char **argv)
   }
   if (optind < argc)
     return rgs_usage_error(cli, "start", _("unexpected argument '%s'"), argv[optind]);
-  /* Everything the user typed is checked before the card is touched. */
-  if (!rgs_subject_build(&so, &name, err, sizeof(err)))
+  /* Everything the user typed, and the order, is checked before the card is touched. */
+  if (order_text != NULL) {
+    ret = rgs_store_start_order(cli, order_text, &st, &order, &ko.validity_years, &so, cn_buf,
+                                sizeof(cn_buf));
+    if (ret != RGS_EXIT_OK)
+      return ret;
+  }
+  if (ko.validity_years == 0)
+    ko.validity_years = RGS_DEFAULT_VALIDITY;
+  if (!rgs_subject_build(&so, &name, err, sizeof(err))) {
+    rgs_order_store_close(st);
     return rgs_usage_error(cli, "start", "%s", err);
+  }
+  if (st != NULL) {
+    ret = rgs_store_check_name(cli, &order, name, "start");
+    if (ret != RGS_EXIT_OK)
+      goto cleanup_name;
+  }
   if (!force && access(out, F_OK) == 0) {
     ret = rgs_fail(cli, "start", RGS_EXIT_IO,
                    _("the output file exists; nothing was done (use --out or --force)"), out);
@@ -91,11 +117,20 @@ int rgs_cmd_start(rgs_cli *cli, int argc, char **argv)
   if (ret != RGS_EXIT_OK)
     goto cleanup;
   ret = rgs_csr_make(&s, key, name, so.email, &csr, "start");
+  if (ret == RGS_EXIT_OK && rgs_session_interrupted(&s)) {
+    ret = rgs_step_keep_or_discard(&s, key, "start");
+    goto cleanup;
+  }
   if (ret == RGS_EXIT_OK)
     ret = rgs_csr_write(cli, csr, out, der, force, "start");
   if (ret != RGS_EXIT_OK) {
     discard_key(cli, &s, key);
     goto cleanup;
+  }
+  if (st != NULL) {
+    ret = rgs_store_link_start(cli, st, order.id, csr, &s, key, out);
+    if (ret != RGS_EXIT_OK)
+      goto cleanup;
   }
   if (cli->json) {
     rgs_json_start(&j, stdout);
@@ -103,10 +138,12 @@ int rgs_cmd_start(rgs_cli *cli, int argc, char **argv)
     rgs_json_str(&j, "command", "start");
     rgs_json_bool(&j, "ok", 1);
     rgs_json_token(&j, "token", rgs_p11_token_info(s.tok));
-    rgs_json_bool(&j, "demo_device", !rgs_p11_report_passed(rep));
+    rgs_json_bool(&j, "demo_device", rgs_demo_device(rep));
     rgs_json_key(&j, "key", &s, key);
   }
   rgs_csr_report(cli, &j, csr, out);
+  if (st != NULL)
+    rgs_store_report_start(cli, &j, st, order.id);
   if (cli->json) {
     rgs_json_report(&j, rep);
     rgs_json_finish(&j);
@@ -121,5 +158,6 @@ cleanup:
   rgs_session_close(&s);
 cleanup_name:
   X509_NAME_free(name);
+  rgs_order_store_close(st);
   return ret;
 }

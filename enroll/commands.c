@@ -7,5 +7,11 @@ const rgs_command rgs_commands[] = {
   { "keygen", rgs_cmd_keygen, N_("generate an RGS** key pair on the token") },
   { "csr", rgs_cmd_csr, N_("build a SHA-256 certificate request signed on the token") },
   { "start", rgs_cmd_start, N_("check, generate the key and build the CSR in one go") },
+  { "order", rgs_cmd_order, N_("record and follow the Pack ID RGS** order, its documents and key") },
+  { "aed", rgs_cmd_aed, N_("AED offices, face-to-face fee estimate and appointment") },
+  { "status", rgs_cmd_status, N_("where an order stands and the next thing to do") },
+  { "pin", rgs_cmd_pin, N_("change the PIN or the unblocking code; unblock a locked PIN") },
+  { "install", rgs_cmd_install, N_("check the issued certificate and install it next to its key") },
+  { "watch", rgs_cmd_watch, N_("wait for the token to be plugged in and take the enrolment where it stands") },
 };
 const size_t rgs_n_commands = RGS_ARRAY_LEN(rgs_commands);

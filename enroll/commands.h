@@ -9,6 +9,12 @@ int rgs_cmd_check(rgs_cli *cli, int argc, char **argv);
 int rgs_cmd_keygen(rgs_cli *cli, int argc, char **argv);
 int rgs_cmd_csr(rgs_cli *cli, int argc, char **argv);
 int rgs_cmd_start(rgs_cli *cli, int argc, char **argv);
+int rgs_cmd_order(rgs_cli *cli, int argc, char **argv);
+int rgs_cmd_aed(rgs_cli *cli, int argc, char **argv);
+int rgs_cmd_status(rgs_cli *cli, int argc, char **argv);
+int rgs_cmd_install(rgs_cli *cli, int argc, char **argv);
+int rgs_cmd_pin(rgs_cli *cli, int argc, char **argv);
+int rgs_cmd_watch(rgs_cli *cli, int argc, char **argv);
 
 /* The table main() dispatches on. */
 extern const rgs_command rgs_commands[];

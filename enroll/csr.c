@@ -31,14 +31,6 @@ cleanup:
   return ok;
 }
 
-static int valid_email(const char *e)
-{
-  const char *at = strchr(e, '@');
-
-  return at != NULL && at != e && at[1] != '\0' && strchr(at + 1, '@') == NULL &&
-         strpbrk(e, " ,;<>\"\\") == NULL && strlen(e) < 256;
-}
-
 /* sha256WithRSAEncryption or ecdsa-with-SHA256, and the signature made on
  * the token over the DER CertificationRequestInfo. */
 static rgs_p11_rc sign_request(rgs_session *s, const rgs_p11_key *key, X509_REQ *req)
@@ -89,9 +81,7 @@ int rgs_csr_make(rgs_session *s, const rgs_p11_key *key, const X509_NAME *name,
   int ret = RGS_EXIT_INTERNAL;
   rgs_p11_rc rc;
 
-  *out = NULL;
-  if (email != NULL && !valid_email(email))
-    return rgs_usage_error(s->cli, command, _("'%s' is not an email address"), email);
+  *out = NULL;          /* email: checked with the subject, before the card */
   req = X509_REQ_new();
   if (req == NULL || X509_REQ_set_version(req, X509_REQ_VERSION_1) != 1 ||
       X509_REQ_set_subject_name(req, name) != 1 ||
@@ -150,8 +140,10 @@ static int encode(X509_REQ *req, int der, unsigned char **buf, size_t *len)
   if ((der ? i2d_X509_REQ_bio(b, req) : PEM_write_bio_X509_REQ(b, req)) != 1)
     goto cleanup;
   n = BIO_get_mem_data(b, &data);
+  if (n <= 0)
+    goto cleanup;
   *buf = malloc((size_t)n);
-  if (n <= 0 || *buf == NULL)
+  if (*buf == NULL)
     goto cleanup;
   memcpy(*buf, data, (size_t)n);
   *len = (size_t)n;
@@ -182,7 +174,7 @@ int rgs_csr_write(const rgs_cli *cli, X509_REQ *req, const char *path, int der, 
   /* Temporary file beside the target, then rename: a reader never sees a
    * half-written request, and a failure leaves the old file alone. */
   fd = mkstemp(tmp);
-  if (fd < 0 || !write_all(fd, buf, len) || fsync(fd) != 0 || close(fd) != 0) {
+  if (fd < 0 || !write_all(fd, buf, len) || fsync(fd) != 0) {
     int e = errno;
     if (fd >= 0) {
       close(fd);
@@ -190,16 +182,19 @@ int rgs_csr_write(const rgs_cli *cli, X509_REQ *req, const char *path, int der, 
     }
     ret = rgs_fail(cli, command, RGS_EXIT_IO, _("the certificate request could not be written"),
                    strerror(e));
-    fd = -1;
     goto cleanup;
   }
-  fd = -1;
-  if (fchmodat(AT_FDCWD, tmp, 0644, 0) != 0 || rename(tmp, path) != 0) {
+  if (close(fd) != 0 || fchmodat(AT_FDCWD, tmp, 0644, 0) != 0 ||
+      (force ? rename(tmp, path) : link(tmp, path)) != 0) {
+    /* Without --force, link() fails if the file appeared since the check:
+     * a request someone else just wrote is never replaced. */
     ret = rgs_fail(cli, command, RGS_EXIT_IO, _("the certificate request could not be written"),
-                   strerror(errno));
+                   errno == EEXIST ? path : strerror(errno));
     unlink(tmp);
     goto cleanup;
   }
+  if (!force)
+    unlink(tmp);
   ret = RGS_EXIT_OK;
 
 cleanup:

@@ -2,6 +2,7 @@
  * that whatever a token or a user typed, the document stays valid. */
 #include <string.h>
 #include "json.h"
+#include "rgs_p11.h"   /* rgs_utf8_char_len */
 
 void rgs_json_start(rgs_json *j, FILE *out)
 {
@@ -16,7 +17,7 @@ static void put_string(FILE *o, const char *s)
 
   fputc('"', o);
   while (*p != '\0') {
-    size_t len = 1, i;
+    size_t len = 1;
     if (*p == '"' || *p == '\\') {
       fprintf(o, "\\%c", *p);
     } else if (*p < 0x20 || *p == 0x7F) {
@@ -24,11 +25,7 @@ static void put_string(FILE *o, const char *s)
     } else if (*p < 0x80) {
       fputc(*p, o);
     } else {
-      len = (*p >= 0xC2 && *p <= 0xDF) ? 2 : (*p >= 0xE0 && *p <= 0xEF) ? 3
-            : (*p >= 0xF0 && *p <= 0xF4) ? 4 : 0;
-      for (i = 1; i < len; i++)
-        if ((p[i] & 0xC0) != 0x80)
-          len = 0;
+      len = rgs_utf8_char_len(p, strnlen((const char *)p, 4));
       if (len == 0) {
         fputs("\\ufffd", o);
         len = 1;

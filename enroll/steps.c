@@ -7,7 +7,10 @@
 void rgs_requirements(rgs_p11_requirements *req, const rgs_session *s, int years)
 {
   memset(req, 0, sizeof(*req));
-  req->not_after = rgs_p11_validity_end(rgs_now(), years);
+  /* The certificate is issued after the face-to-face and the documents, not
+   * today: the key must still do when it is. */
+  req->not_after = rgs_p11_validity_end(rgs_now() + RGS_P11_ISSUANCE_MARGIN_DAYS * 86400L,
+                                        years);
   req->policy = s->policy;
 }
 
@@ -93,13 +96,40 @@ int rgs_step_keygen(rgs_session *s, const rgs_p11_keyspec *spec, const char *lab
   if (!s->cli->json)
     printf(_("Generating a %s key pair on the card...\n"), rgs_p11_keyspec_name(spec));
   fflush(stdout);
+  rgs_session_hold_signals(s);
   rc = rgs_p11_keygen(s->tok, spec, label, key);
   if (rc != RGS_P11_OK)
     return rgs_fail_p11(s->cli, command, rc, s->ctx);
   rc = rgs_p11_check_key(s->tok, *key, req, rep);
   if (rc != RGS_P11_OK)
     return rgs_fail_p11(s->cli, command, rc, s->ctx);
-  return RGS_EXIT_OK;
+  return rgs_step_keep_or_discard(s, *key, command);
+}
+
+int rgs_step_keep_or_discard(rgs_session *s, rgs_p11_key *key, const char *command)
+{
+  char *uri = NULL;
+  int ret;
+
+  if (!rgs_session_interrupted(s))
+    return RGS_EXIT_OK;
+  uri = rgs_p11_key_uri(s->tok, key);
+  if (rgs_p11_key_destroy(s->tok, key) == RGS_P11_OK)
+    ret = rgs_fail(s->cli, command, RGS_EXIT_INTERNAL,
+                   _("interrupted: the key pair made by this run was removed from the token"), NULL);
+  else
+    ret = rgs_fail(s->cli, command, RGS_EXIT_TOKEN,
+                   _("interrupted, and the key pair could not be removed from the token"), uri);
+  free(uri);
+  rgs_session_release_signals(s);   /* the waiting signal ends the process here */
+  return ret;
+}
+
+int rgs_demo_device(const rgs_p11_report *rep)
+{
+  const rgs_p11_policy_entry *e = rgs_p11_report_policy_entry(rep);
+
+  return e != NULL && e->demo;
 }
 
 void rgs_print_demo_notice(const rgs_cli *cli, const rgs_p11_report *rep)

@@ -44,6 +44,13 @@ int rgs_step_generate(rgs_session *s, const rgs_keygen_opts *o, rgs_p11_requirem
 int rgs_keygen_opt(rgs_cli *cli, const char *command, rgs_keygen_opts *o, int c,
                    const char *arg, int *ret);
 
+/* A signal came while the key was being made or used: remove the key made by
+ * this run, then let the signal end the process. 0 when nothing came. */
+int rgs_step_keep_or_discard(rgs_session *s, rgs_p11_key *key, const char *command);
+
+/* 1 when the token was admitted by a demo policy entry. */
+int rgs_demo_device(const rgs_p11_report *rep);
+
 /* Say loudly that a demo device is not a qualified one. */
 void rgs_print_demo_notice(const rgs_cli *cli, const rgs_p11_report *rep);
 

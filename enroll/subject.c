@@ -33,20 +33,30 @@ int rgs_subject_opt(rgs_subject_opts *o, int c, const char *arg)
 static int valid_utf8(const char *s)
 {
   const unsigned char *p = (const unsigned char *)s;
-  size_t len, i;
+  size_t n = strlen(s), len;
 
-  while (*p != '\0') {
-    if (*p < 0x20 || *p == 0x7F)
+  while (n > 0) {
+    len = rgs_utf8_char_len(p, n);
+    if (len == 0 || *p < 0x20 || *p == 0x7F)
       return 0;
-    len = *p < 0x80 ? 1 : (*p >= 0xC2 && *p <= 0xDF) ? 2 : (*p >= 0xE0 && *p <= 0xEF) ? 3
-          : (*p >= 0xF0 && *p <= 0xF4) ? 4 : 0;
-    if (len == 0)
-      return 0;
-    for (i = 1; i < len; i++)
-      if ((p[i] & 0xC0) != 0x80)
-        return 0;
     p += len;
+    n -= len;
   }
+  return 1;
+}
+
+/* An address for an IA5String rfc822Name: printable ASCII, one @, no
+ * characters the extension syntax or a mail header would read otherwise. */
+static int valid_email(const char *e)
+{
+  const char *at = strchr(e, '@'), *p;
+
+  if (at == NULL || at == e || at[1] == '\0' || strchr(at + 1, '@') != NULL ||
+      strlen(e) > 254)
+    return 0;
+  for (p = e; *p != '\0'; p++)
+    if (*p <= 0x20 || *p >= 0x7F || strchr(",;<>\"\\()[]:", *p) != NULL)
+      return 0;
   return 1;
 }
 
@@ -133,7 +143,11 @@ static const char *parse_one(const char *p, char sep, char *type, size_t tlen, c
   while (*p != '\0' && *p != sep && v + 1 < vlen) {
     if (*p == '\\' && p[1] != '\0') {
       if (hexval(p[1]) >= 0 && p[2] != '\0' && hexval(p[2]) >= 0) {
-        value[v++] = (char)(hexval(p[1]) * 16 + hexval(p[2]));
+        value[v] = (char)(hexval(p[1]) * 16 + hexval(p[2]));
+        if (value[v++] == '\0') {
+          snprintf(err, errlen, "%s", _("subject: \\00 is not allowed in a value"));
+          return NULL;
+        }
         p += 3;
       } else {
         value[v++] = p[1];
@@ -142,6 +156,10 @@ static const char *parse_one(const char *p, char sep, char *type, size_t tlen, c
       continue;
     }
     value[v++] = *p++;
+  }
+  if (*p != '\0' && *p != sep) {      /* never split a long value into two */
+    snprintf(err, errlen, _("subject attribute %s: value too long"), type);
+    return NULL;
   }
   while (v > 0 && value[v - 1] == ' ')
     v--;
@@ -228,6 +246,10 @@ int rgs_subject_build(const rgs_subject_opts *o, X509_NAME **out, char *err, siz
   if (o->subject != NULL && (o->cn != NULL || o->o != NULL || o->siren != NULL ||
                              o->siret != NULL || o->ou != NULL || o->country != NULL)) {
     snprintf(err, errlen, "%s", _("--subject excludes --cn, --o, --ou, --siren, --siret and --country"));
+    return 0;
+  }
+  if (o->email != NULL && !valid_email(o->email)) {
+    snprintf(err, errlen, _("'%s' is not an email address"), o->email);
     return 0;
   }
   if (o->subject != NULL ? !parse_dn(o->subject, r, &n, err, errlen)

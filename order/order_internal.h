@@ -49,7 +49,9 @@ rgs_order_rc order_txn_end(rgs_order_store *s, rgs_order_rc rc);
 /* ---- order_db.c ---- */
 /* Load the order inside the current transaction (RGS_ORDER_ERR_NO_ORDER). */
 rgs_order_rc order_load(rgs_order_store *s, long long id, rgs_order *o);
-/* Change status and add the history entry (no transaction of its own). */
+/* Change status and add the history entry (no transaction of its own).
+ * An order whose status_at is "" is being created: its first entry has no
+ * "from" status. */
 rgs_order_rc order_move(rgs_order_store *s, rgs_order *o, rgs_order_status to,
                         const char *note);
 /* RGS_ORDER_ERR_TRANSITION with the sentence that names the current status. */
@@ -77,6 +79,8 @@ int order_mode_from_name(const char *name, rgs_order_f2f_mode *out);
 long order_day_number(const char *date);
 
 /* ---- order_aed.c ---- */
+/* Create *dir empty when it is NULL; RGS_ORDER_ERR_NOMEM. */
+rgs_order_rc order_aed_dir_new(rgs_order_aed_dir **dir);
 /* Add (or replace by id) one office; RGS_ORDER_ERR_NOMEM. */
 rgs_order_rc order_aed_dir_put(rgs_order_aed_dir **dir, const rgs_order_aed *a);
 /* Check one office's fields; 0 and why on error. */

@@ -107,8 +107,9 @@ void rgs_order_date_of(time_t t, char *out, size_t outlen);
 /* Days from a to b (b - a); both valid dates. */
 long rgs_order_date_diff(const char *a, const char *b);
 /* The last day on which a document issued on `issued` is less than `months`
- * months old: issued + months, minus one day (31 January + 3 months is 30
- * April: the end of a shorter month is clamped). out at least 11 bytes. */
+ * months old: issued + months (the end of a shorter month clamped: 31
+ * January + 3 months is 30 April), minus one day. An extract of 2026-11-01
+ * is good until 2027-01-31. out at least 11 bytes. */
 void rgs_order_date_last_day_under(const char *issued, int months, char *out, size_t outlen);
 
 /* ---- values of an order ----------------------------------------------- */
@@ -225,8 +226,8 @@ typedef struct {
   rgs_order_payment payment; /* RGS_PAY_NONE: not chosen, the order stays a draft */
   int accept_cgu;            /* 0: the order stays a draft */
   const char *ca_ref;        /* NULL */
-  const char *dept;          /* NULL */
-  const char *aed_id;        /* NULL, or the AED chosen on the portal (see rgs_order_choose_aed) */
+  const char *dept;          /* NULL; the AED office chosen on the portal is recorded
+                              * with rgs_order_choose_aed (in the same transaction) */
 } rgs_order_input;
 
 /* Fields of rgs_order_update that are set; others are left alone. */
@@ -441,8 +442,9 @@ rgs_order_rc rgs_order_store_open_existing(const char *path, rgs_order_store **o
                                            char *err, size_t errlen);
 void rgs_order_store_close(rgs_order_store *s);
 
-/* Detail of the last failure on s ("order 12 is cancelled; ..."); "" when
- * none. Valid until the next call on s. */
+/* Detail of the last failure on s ("order 12 is cancelled: ..."), to read
+ * after a call returned an error; "" before any failure. Valid until the
+ * next call on s. */
 const char *rgs_order_store_last_error(const rgs_order_store *s);
 /* The schema version this library writes. */
 int rgs_order_store_schema_version(void);
@@ -452,7 +454,12 @@ int rgs_order_store_schema_version(void);
 void rgs_order_store_set_now(rgs_order_store *s, time_t now);
 
 /* Group several writes in one transaction (BEGIN IMMEDIATE): each call
- * made in between joins it. Nested begin/commit pairs are allowed. */
+ * made in between joins it (a call that fails undoes only its own part).
+ * Nested begin/commit pairs are allowed; a rollback of an inner pair makes
+ * the outer commit roll back.
+ * For crash tests only: with RGS_ORDER_TEST_PAUSE_IN_TXN=N in the
+ * environment, every outermost commit first writes "test pause in
+ * transaction" to stderr and sleeps N seconds. */
 rgs_order_rc rgs_order_store_begin(rgs_order_store *s);
 rgs_order_rc rgs_order_store_commit(rgs_order_store *s);
 void rgs_order_store_rollback(rgs_order_store *s);
@@ -500,8 +507,9 @@ rgs_order_rc rgs_order_history(rgs_order_store *s, long long id, rgs_order_event
  * that no other order holds the key (RGS_ORDER_ERR_KEY_BOUND naming it).
  * A new request for the same order replaces the previous one. */
 rgs_order_rc rgs_order_link(rgs_order_store *s, long long id, const rgs_order_link_input *in);
-/* RGS_ORDER_ERR_NO_ORDER when the order exists but nothing is bound is
- * not returned: *found says. b->csr_pem is allocated: rgs_order_binding_clear(). */
+/* The binding of order id: *found is 0 when nothing is bound yet (not an
+ * error; RGS_ORDER_ERR_NO_ORDER is for an order that does not exist).
+ * b->csr_pem is allocated: release with rgs_order_binding_clear(). */
 rgs_order_rc rgs_order_binding_get(rgs_order_store *s, long long id, rgs_order_binding *b,
                                    int *found);
 /* The order a key is bound to, by the SHA-256 of its SubjectPublicKeyInfo
@@ -578,6 +586,15 @@ typedef enum {
 size_t rgs_order_next_steps(const rgs_order *o, const rgs_order_appointment *a,
                             const rgs_order_doc docs[RGS_DOC_COUNT], rgs_order_next *out,
                             size_t max);
+
+/* ---- which orders a token is bound to (order_lookup.c) ------------------- */
+
+/* The orders whose binding names the token serial `serial` (as
+ * rgs_order_link recorded it), newest first: up to max ids into ids, and
+ * *n receives how many there are (may exceed max). An empty serial matches
+ * nothing. */
+rgs_order_rc rgs_order_find_by_token(rgs_order_store *s, const char *serial, long long *ids,
+                                     size_t max, size_t *n);
 
 #ifdef __cplusplus
 }

@@ -10,6 +10,7 @@
 struct rgs_p11_report {
   rgs_p11_criterion c[RGS_REPORT_MAX];
   size_t n;
+  int overflow;             /* a criterion did not fit: never a pass */
   const rgs_p11_policy_entry *entry;
 };
 
@@ -45,8 +46,10 @@ static rgs_p11_criterion *add(rgs_p11_report *rep, const char *id, const char *t
   rgs_p11_criterion *c;
   va_list ap;
 
-  if (rep->n >= RGS_REPORT_MAX)
+  if (rep->n >= RGS_REPORT_MAX) {
+    rep->overflow = 1;
     return NULL;
+  }
   c = &rep->c[rep->n++];
   memset(c, 0, sizeof(*c));
   c->id = id;
@@ -345,7 +348,7 @@ int rgs_p11_report_passed(const rgs_p11_report *rep)
 {
   size_t i;
 
-  if (rep == NULL || rep->n == 0)
+  if (rep == NULL || rep->n == 0 || rep->overflow)
     return 0;
   for (i = 0; i < rep->n; i++)
     if (rep->c[i].verdict != RGS_CHECK_PASS)
@@ -357,7 +360,7 @@ int rgs_p11_report_admitted(const rgs_p11_report *rep)
 {
   size_t i;
 
-  if (rep == NULL || rep->n == 0)
+  if (rep == NULL || rep->n == 0 || rep->overflow)
     return 0;
   for (i = 0; i < rep->n; i++)
     if (rep->c[i].verdict != RGS_CHECK_PASS &&

@@ -35,6 +35,8 @@ const char *rgs_p11_strerror(rgs_p11_rc rc)
   case RGS_P11_ERR_NOT_QUALIFIED: return _("the token does not meet RGS** and no policy admits it");
   case RGS_P11_ERR_SIGNATURE: return _("the signature made by the token does not verify");
   case RGS_P11_ERR_CRYPTO: return _("cryptographic library failure");
+  case RGS_P11_ERR_PIN_LENGTH: return _("the PIN does not have a length the token accepts");
+  case RGS_P11_ERR_PIN_EXPIRED: return _("the PIN has expired: change it first with 'rgs-enroll pin change'");
   case RGS_P11_ERR_CERT_MISMATCH: return _("the certificate's public key is not the public key of this key pair");
   case RGS_P11_ERR_PIN_WEAK: return _("the new PIN is refused: too easy to guess or the same as the current one");
   case RGS_P11_ERR_PIN_CONFIRM: return _("the two entries of the new PIN differ; nothing was changed");
@@ -65,8 +67,9 @@ rgs_p11_rc rgs_p11_from_ckr(CK_RV rv)
   case CKR_PIN_LOCKED: return RGS_P11_ERR_PIN_LOCKED;
   case CKR_PIN_LEN_RANGE:
   case CKR_PIN_INVALID:
-  case CKR_PIN_EXPIRED:
     return RGS_P11_ERR_PIN_INVALID;
+  case CKR_PIN_EXPIRED: return RGS_P11_ERR_PIN_EXPIRED;
+  case CKR_USER_PIN_NOT_INITIALIZED: return RGS_P11_ERR_PIN_INVALID;
   case CKR_FUNCTION_CANCELED: return RGS_P11_ERR_PIN_CANCELLED;
   case CKR_MECHANISM_INVALID:
   case CKR_MECHANISM_PARAM_INVALID:
@@ -108,6 +111,8 @@ static const struct { CK_RV rv; const char *name; } ckr_names[] = {
   CKR_ENTRY(CKR_CRYPTOKI_NOT_INITIALIZED), CKR_ENTRY(CKR_CRYPTOKI_ALREADY_INITIALIZED),
   CKR_ENTRY(CKR_CURVE_NOT_SUPPORTED), CKR_ENTRY(CKR_DOMAIN_PARAMS_INVALID),
   CKR_ENTRY(CKR_RANDOM_NO_RNG), CKR_ENTRY(CKR_USER_TOO_MANY_TYPES),
+  CKR_ENTRY(CKR_ACTION_PROHIBITED), CKR_ENTRY(CKR_KEY_FUNCTION_NOT_PERMITTED),
+  CKR_ENTRY(CKR_KEY_UNEXTRACTABLE), CKR_ENTRY(CKR_KEY_NOT_NEEDED),
 };
 #undef CKR_ENTRY
 

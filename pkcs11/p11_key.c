@@ -72,7 +72,8 @@ rgs_p11_rc rgs_p11_keyspec_parse(const char *text, rgs_p11_keyspec *out)
   memset(out, 0, sizeof(*out));
   if (strncasecmp(text, "rsa:", 4) == 0) {
     bits = strtoul(text + 4, &end, 10);
-    if (end == text + 4 || *end != '\0' || bits < 1024 || bits > 16384)
+    /* The sizes cards of this market make, within what we read back. */
+    if (end == text + 4 || *end != '\0' || (bits != 2048 && bits != 3072 && bits != 4096))
       return RGS_P11_ERR_ARG;
     out->type = RGS_KEY_RSA;
     out->bits = (unsigned)bits;
@@ -203,9 +204,11 @@ cleanup:
 
 /* ---- reading attributes ---------------------------------------------- */
 
+/* 1, 0, or -1 when the module did not fill the value (the buffers start
+ * as 0xFF, which no CK_BBOOL is). */
 static int tri(const CK_ATTRIBUTE *a, CK_BBOOL v)
 {
-  if (a->ulValueLen != sizeof(CK_BBOOL))
+  if (a->ulValueLen != sizeof(CK_BBOOL) || (v != CK_TRUE && v != CK_FALSE))
     return -1;
   return v == CK_TRUE ? 1 : 0;
 }
@@ -275,6 +278,7 @@ static rgs_p11_rc read_private(rgs_p11_token *tok, rgs_p11_key *key)
   CK_RV rv;
 
   memset(&b, 0, sizeof(b));
+  b.local = b.asens = b.nextr = b.extr = b.sens = b.priv = b.tok = b.sign = b.decrypt = 0xFF;
   rgs_p11_tmpl_ulong(&t, CKA_KEY_TYPE, &b.ktype);
   rgs_p11_tmpl_bool(&t, CKA_LOCAL, &b.local);
   rgs_p11_tmpl_bool(&t, CKA_ALWAYS_SENSITIVE, &b.asens);
@@ -423,6 +427,10 @@ static rgs_p11_rc public_from_companion(rgs_p11_token *tok, rgs_p11_key *key)
   rv = tok->ctx->f->C_GetAttributeValue(tok->session, h, &a, 1);
   if (rv != CKR_OK)
     return rgs_p11_fail(tok->ctx, "C_GetAttributeValue", rv);
+  if (a.ulValueLen > sizeof(der)) {     /* a module lying about what it wrote */
+    rgs_p11_set_error(tok->ctx, _("the module returned an impossible certificate length"));
+    return RGS_P11_ERR_MODULE_BAD;
+  }
   cert = d2i_X509(NULL, &p, (long)a.ulValueLen);
   if (cert != NULL)
     key->pkey = X509_get_pubkey(cert);
@@ -632,24 +640,29 @@ static int set_id_refused(CK_RV rv)
 }
 
 /* Give both halves the CKA_ID derived from the public key. A module that
- * will not change CKA_ID keeps the one-time id: the pair still matches. */
-static rgs_p11_rc set_derived_id(rgs_p11_token *tok, rgs_p11_key *key)
+ * will not change CKA_ID keeps the one-time id on both: the pair still
+ * matches, which is what finding an EC key's public half relies on. */
+static rgs_p11_rc set_derived_id(rgs_p11_token *tok, rgs_p11_key *key,
+                                 unsigned char *tmp_id, size_t tmp_len)
 {
   unsigned char id[SHA_DIGEST_LENGTH];
   size_t len = 0;
   CK_ATTRIBUTE a = { CKA_ID, id, 0 };
+  CK_ATTRIBUTE back = { CKA_ID, tmp_id, (CK_ULONG)tmp_len };
   CK_RV rv;
 
   if (!public_key_id(key->pkey, id, &len))
     return RGS_P11_ERR_CRYPTO;
   a.ulValueLen = (CK_ULONG)len;
-  rv = tok->ctx->f->C_SetAttributeValue(tok->session, key->priv, &a, 1);
+  rv = tok->ctx->f->C_SetAttributeValue(tok->session, key->pub, &a, 1);
   if (set_id_refused(rv))
     return RGS_P11_OK;
   if (rv != CKR_OK)
     return rgs_p11_fail(tok->ctx, "C_SetAttributeValue", rv);
-  rv = tok->ctx->f->C_SetAttributeValue(tok->session, key->pub, &a, 1);
-  if (rv != CKR_OK && !set_id_refused(rv))
+  rv = tok->ctx->f->C_SetAttributeValue(tok->session, key->priv, &a, 1);
+  if (set_id_refused(rv))   /* put the public half back in step */
+    rv = tok->ctx->f->C_SetAttributeValue(tok->session, key->pub, &back, 1);
+  if (rv != CKR_OK)
     return rgs_p11_fail(tok->ctx, "C_SetAttributeValue", rv);
   return RGS_P11_OK;
 }
@@ -675,6 +688,32 @@ static rgs_p11_rc verify_generated(rgs_p11_token *tok, const rgs_p11_key *key)
   if (bad == NULL)
     return RGS_P11_OK;
   rgs_p11_set_error(tok->ctx, _("%s does not read back as required"), bad);
+  return RGS_P11_ERR_KEY_ATTRS;
+}
+
+/* A module may ignore parts of a template without a word: what was made
+ * must be what was asked, or it is not kept. */
+static rgs_p11_rc verify_spec(rgs_p11_token *tok, const rgs_p11_key *key,
+                              const rgs_p11_keyspec *spec)
+{
+  const rgs_p11_key_attrs *a = &key->attrs;
+  const char *bad = NULL;
+
+  if (a->type != spec->type)
+    bad = "CKA_KEY_TYPE";
+  else if (spec->type == RGS_KEY_RSA && a->bits != spec->bits)
+    bad = "CKA_MODULUS";
+  else if (spec->type == RGS_KEY_RSA && a->exponent != 65537)
+    bad = "CKA_PUBLIC_EXPONENT";
+  else if (spec->type == RGS_KEY_EC && a->curve != spec->curve)
+    bad = "CKA_EC_PARAMS";
+  else if (a->sign != 1)
+    bad = "CKA_SIGN";
+  else if (a->decrypt == 1)
+    bad = "CKA_DECRYPT";
+  if (bad == NULL)
+    return RGS_P11_OK;
+  rgs_p11_set_error(tok->ctx, _("%s does not read back as requested"), bad);
   return RGS_P11_ERR_KEY_ATTRS;
 }
 
@@ -715,11 +754,13 @@ rgs_p11_rc rgs_p11_keygen(rgs_p11_token *tok, const rgs_p11_keyspec *spec,
   key->has_pub = 1;
   rc = read_public(tok, key->pub, &key->pkey);
   if (rc == RGS_P11_OK)
-    rc = set_derived_id(tok, key);
+    rc = set_derived_id(tok, key, k.tmp_id, sizeof(k.tmp_id));
   if (rc == RGS_P11_OK)
     rc = read_private(tok, key);
   if (rc == RGS_P11_OK)
     rc = verify_generated(tok, key);
+  if (rc == RGS_P11_OK)
+    rc = verify_spec(tok, key, spec);
   if (rc != RGS_P11_OK)
     goto cleanup;
   *out = key;
@@ -927,6 +968,10 @@ rgs_p11_rc rgs_p11_sign_sha256(rgs_p11_token *tok, const rgs_p11_key *key,
   if (rc != RGS_P11_OK)
     goto cleanup;
   want = expected_sig_len(key);
+  if (want == 0) {              /* a curve or size we could not read */
+    rc = RGS_P11_ERR_KEY_REFUSED;
+    goto cleanup;
+  }
   raw_len = (CK_ULONG)want;
   raw = malloc(want ? want : 1);
   if (raw == NULL) {

@@ -57,7 +57,7 @@ static rgs_p11_rc ctx_load(rgs_p11_ctx *ctx)
     rgs_p11_set_error(ctx, "C_GetFunctionList: %s", rgs_p11_ckr_name(rv));
     return RGS_P11_ERR_MODULE_BAD;
   }
-  if (ctx->f->version.major != 2) {
+  if (ctx->f->version.major < 2) {
     rgs_p11_set_error(ctx, _("unsupported PKCS#11 version %u.%u"),
                       ctx->f->version.major, ctx->f->version.minor);
     ctx->f = NULL;
@@ -74,6 +74,8 @@ static rgs_p11_rc ctx_initialize(rgs_p11_ctx *ctx)
   memset(&args, 0, sizeof(args));
   args.flags = CKF_OS_LOCKING_OK;
   rv = ctx->f->C_Initialize(&args);
+  if (rv == CKR_CANT_LOCK)            /* no OS locking there: we are single-threaded */
+    rv = ctx->f->C_Initialize(NULL);
   if (rv == CKR_CRYPTOKI_ALREADY_INITIALIZED)
     return RGS_P11_OK;        /* someone else in the process owns it */
   if (rv != CKR_OK)
@@ -132,11 +134,13 @@ CK_FUNCTION_LIST_PTR rgs_p11_functions(const rgs_p11_ctx *ctx)
   return ctx != NULL ? ctx->f : NULL;
 }
 
-/* Length of one valid UTF-8 sequence at s (at most n bytes), 0 if invalid. */
-static size_t utf8_seq_len(const unsigned char *s, size_t n)
+size_t rgs_utf8_char_len(const unsigned char *s, size_t n)
 {
+  unsigned char lo = 0x80, hi = 0xBF;
   size_t len, i;
 
+  if (n == 0)
+    return 0;
   if (s[0] < 0x80)
     return 1;
   if (s[0] >= 0xC2 && s[0] <= 0xDF)
@@ -147,9 +151,19 @@ static size_t utf8_seq_len(const unsigned char *s, size_t n)
     len = 4;
   else
     return 0;
-  if (len > n)
+  /* The second byte's range rules out overlong forms, surrogates and code
+   * points above U+10FFFF (RFC 3629, section 4). */
+  if (s[0] == 0xE0)
+    lo = 0xA0;
+  else if (s[0] == 0xED)
+    hi = 0x9F;
+  else if (s[0] == 0xF0)
+    lo = 0x90;
+  else if (s[0] == 0xF4)
+    hi = 0x8F;
+  if (len > n || s[1] < lo || s[1] > hi)
     return 0;
-  for (i = 1; i < len; i++)
+  for (i = 2; i < len; i++)
     if ((s[i] & 0xC0) != 0x80)
       return 0;
   return len;
@@ -164,7 +178,7 @@ void rgs_p11_trim_copy(char *dst, size_t dstlen, const CK_UTF8CHAR *src, size_t 
   /* Modules may hand back control bytes or broken UTF-8: never pass them on
    * to a terminal or a JSON document. */
   while (i < end && o + 1 < dstlen) {
-    size_t len = utf8_seq_len(src + i, end - i);
+    size_t len = rgs_utf8_char_len(src + i, end - i);
     if (len == 0 || (len == 1 && (src[i] < 0x20 || src[i] == 0x7F))) {
       dst[o++] = '?';
       i++;
@@ -269,10 +283,17 @@ static rgs_p11_rc slot_ids(rgs_p11_ctx *ctx, CK_BBOOL present, CK_SLOT_ID **ids,
   return RGS_P11_OK;
 }
 
+/* A reader unplugged during the scan, or one whose card answers an error,
+ * must not hide the other tokens. */
+static int slot_skippable(rgs_p11_rc rc)
+{
+  return rc == RGS_P11_ERR_TOKEN_REMOVED || rc == RGS_P11_ERR_MODULE;
+}
+
 rgs_p11_rc rgs_p11_slots(rgs_p11_ctx *ctx, rgs_p11_slot_info **out, size_t *n)
 {
   CK_SLOT_ID *ids = NULL;
-  CK_ULONG count = 0, i;
+  CK_ULONG count = 0, i, kept = 0;
   rgs_p11_slot_info *infos = NULL;
   rgs_p11_rc rc;
 
@@ -289,12 +310,15 @@ rgs_p11_rc rgs_p11_slots(rgs_p11_ctx *ctx, rgs_p11_slot_info **out, size_t *n)
     goto cleanup;
   }
   for (i = 0; i < count; i++) {
-    rc = rgs_p11_read_slot(ctx, ids[i], &infos[i]);
-    if (rc != RGS_P11_OK)
+    rc = rgs_p11_read_slot(ctx, ids[i], &infos[kept]);
+    if (rc == RGS_P11_OK)
+      kept++;
+    else if (!slot_skippable(rc))
       goto cleanup;
   }
+  rc = RGS_P11_OK;
   *out = infos;
-  *n = count;
+  *n = kept;
   infos = NULL;
 
 cleanup:
@@ -334,6 +358,8 @@ static rgs_p11_rc select_token(rgs_p11_ctx *ctx, const rgs_p11_uri *sel,
     goto cleanup;
   for (i = 0; i < count; i++) {
     rc = rgs_p11_read_slot(ctx, ids[i], &info);
+    if (slot_skippable(rc))
+      continue;
     if (rc != RGS_P11_OK)
       goto cleanup;
     if (!info.token_present)
@@ -349,6 +375,7 @@ static rgs_p11_rc select_token(rgs_p11_ctx *ctx, const rgs_p11_uri *sel,
     if (matches++ == 0)
       *chosen = info;
   }
+  rc = RGS_P11_OK;
   if (matches == 0 && uninitialized > 0)
     rgs_p11_set_error(ctx, _("%zu token(s) present but not initialised"), uninitialized);
   if (matches == 0)

@@ -66,7 +66,7 @@ static rgs_p11_rc read_line(int fd, int interruptible, char *buf, size_t cap, si
     if (r == 0 || c == '\n')
       break;
     if (n + 1 >= cap) {
-      rc = RGS_P11_ERR_PIN_INVALID;    /* longer than any token accepts */
+      rc = RGS_P11_ERR_PIN_LENGTH;     /* longer than any token accepts */
       goto cleanup;
     }
     buf[n++] = c;
@@ -85,8 +85,10 @@ cleanup:
 
 static rgs_p11_rc read_tty(const char *prompt, char *buf, size_t cap, size_t *len)
 {
+  static const int caught[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGTSTP };
   struct termios saved, quiet;
-  struct sigaction sa, old_int, old_term;
+  struct sigaction sa, old[5];
+  size_t i;
   int fd = -1, restore = 0;
   rgs_p11_rc rc = RGS_P11_ERR_PIN_INPUT;
 
@@ -99,8 +101,10 @@ static rgs_p11_rc read_tty(const char *prompt, char *buf, size_t cap, size_t *le
   sa.sa_handler = on_interrupt;       /* no SA_RESTART: read() returns EINTR */
   sigemptyset(&sa.sa_mask);
   pin_interrupted = 0;
-  sigaction(SIGINT, &sa, &old_int);
-  sigaction(SIGTERM, &sa, &old_term);
+  /* Whatever stops the prompt (Ctrl-C, Ctrl-\\, Ctrl-Z, a hang-up) cancels
+   * it: the terminal gets its echo back and no core holds a half PIN. */
+  for (i = 0; i < RGS_ARRAY_LEN(caught); i++)
+    sigaction(caught[i], &sa, &old[i]);
   quiet = saved;
   quiet.c_lflag &= ~(tcflag_t)(ECHO | ECHONL);
   quiet.c_lflag |= ICANON;
@@ -117,8 +121,8 @@ static rgs_p11_rc read_tty(const char *prompt, char *buf, size_t cap, size_t *le
 restore_signals:
   if (restore)
     tcsetattr(fd, TCSAFLUSH, &saved);
-  sigaction(SIGINT, &old_int, NULL);
-  sigaction(SIGTERM, &old_term, NULL);
+  for (i = 0; i < RGS_ARRAY_LEN(caught); i++)
+    sigaction(caught[i], &old[i], NULL);
   if (pin_interrupted)
     rc = RGS_P11_ERR_PIN_CANCELLED;
 
@@ -220,10 +224,10 @@ static rgs_p11_rc check_length(const rgs_p11_token *tok, size_t len)
 {
   /* Refusing locally costs no try; sending a PIN the token cannot accept may. */
   if (tok->info.min_pin > 0 && tok->info.min_pin <= RGS_PIN_CAP && len < tok->info.min_pin)
-    return RGS_P11_ERR_PIN_INVALID;
+    return RGS_P11_ERR_PIN_LENGTH;
   if (tok->info.max_pin >= tok->info.min_pin && tok->info.max_pin > 0 &&
       len > tok->info.max_pin)
-    return RGS_P11_ERR_PIN_INVALID;
+    return RGS_P11_ERR_PIN_LENGTH;
   return RGS_P11_OK;
 }
 
@@ -281,7 +285,8 @@ rgs_p11_rc rgs_p11_login(rgs_p11_token *tok, rgs_p11_pin_role role,
   rc = do_login(tok, user, pin, len);
 
 after_login:
-  if (rc == RGS_P11_ERR_PIN_INCORRECT || rc == RGS_P11_ERR_PIN_LOCKED)
+  if (rc == RGS_P11_ERR_PIN_INCORRECT || rc == RGS_P11_ERR_PIN_LOCKED ||
+      rc == RGS_P11_ERR_PIN_INVALID || rc == RGS_P11_ERR_PIN_EXPIRED)
     (void)rgs_p11_token_refresh(tok);  /* so the caller can say what is left */
 
 cleanup:

@@ -59,6 +59,8 @@ typedef enum {
   RGS_P11_ERR_SO_PIN_INCORRECT, /* unblocking code (PUK / SO PIN) refused */
   RGS_P11_ERR_SO_PIN_LOCKED,  /* unblocking code locked: only the CA can help */
   RGS_P11_ERR_SO_PIN_FINAL_TRY, /* last unblocking-code try left, not consented */
+  RGS_P11_ERR_PIN_LENGTH,     /* PIN length outside what the token accepts: not sent */
+  RGS_P11_ERR_PIN_EXPIRED,    /* the token wants the PIN changed first */
 } rgs_p11_rc;
 
 /* A translated, user-facing sentence for rc. Never NULL; static storage. */
@@ -74,6 +76,13 @@ const char *rgs_p11_ckr_name(CK_RV rv);
 
 /* The one wipe of the project: not optimised away. */
 void rgs_wipe(void *p, size_t n);
+
+/* ---- text ------------------------------------------------------------- */
+
+/* Length of the valid UTF-8 sequence at s (RFC 3629: no overlong forms, no
+ * surrogates, nothing above U+10FFFF), reading at most n bytes; 0 when
+ * invalid. The one UTF-8 check of the project. */
+size_t rgs_utf8_char_len(const unsigned char *s, size_t n);
 
 /* ---- module ----------------------------------------------------------- */
 
@@ -268,6 +277,10 @@ rgs_p11_rc rgs_p11_pin_read(const rgs_p11_pin_source *src, const char *prompt,
 unsigned rgs_p11_min_rsa_bits(time_t not_after);
 /* not_after of a certificate of `years` years issued at `now`. */
 time_t rgs_p11_validity_end(time_t now, int years);
+/* Days allowed between the request and the issuance (face-to-face, paper
+ * documents): the key must still be conformant for a certificate issued
+ * that much later. */
+#define RGS_P11_ISSUANCE_MARGIN_DAYS 92
 
 /* ---- keys ------------------------------------------------------------- */
 
@@ -280,7 +293,7 @@ typedef struct {
   rgs_p11_curve curve;      /* EC */
 } rgs_p11_keyspec;
 
-/* "rsa:3072", "ec:p256" ... */
+/* "rsa:2048", "rsa:3072", "rsa:4096", "ec:p256", "ec:p384", "ec:p521". */
 rgs_p11_rc rgs_p11_keyspec_parse(const char *text, rgs_p11_keyspec *out);
 /* Static text such as "rsa:3072". */
 const char *rgs_p11_keyspec_name(const rgs_p11_keyspec *spec);
@@ -530,6 +543,12 @@ void rgs_p11_watch_stats(const rgs_p11_watch *w, unsigned long *rescans,
                          unsigned long *reinits);
 /* "appeared", "removed", "none": stable words for logs and JSON. */
 const char *rgs_p11_event_name(rgs_p11_event_kind kind);
+
+/* The public keys the token shows without a login (p11_pubkeys.c), each as
+ * the SHA-256 of its DER SubjectPublicKeyInfo: what ties a token plugged
+ * in to the key an order is bound to. Keys of a type or form that cannot
+ * be read are left out. *out is an array of *n hashes; free with free(). */
+rgs_p11_rc rgs_p11_public_key_hashes(rgs_p11_token *tok, unsigned char (**out)[32], size_t *n);
 
 #ifdef __cplusplus
 }

@@ -9,7 +9,9 @@ RGS_PACKAGES="
   libssl-dev openssl libp11-dev libp11-kit-dev p11-kit libcurl4-openssl-dev
   libsqlite3-dev sqlite3 libcmocka-dev libjson-c-dev
   opensc opensc-pkcs11 softhsm2
+  libcairo2-dev libqrencode-dev fonts-dejavu-core poppler-utils zbar-tools
   clang libclang-rt-14-dev cppcheck
+  libsystemd-dev systemd udev dbus-daemon umockdev libumockdev-dev bash-completion dpkg-dev
 "
 
 rgs_install_deps() {

@@ -250,6 +250,7 @@ struct config {
     CK_MECHANISM_TYPE hidden[MAX_HIDDEN];
     size_t n_hidden;
     unsigned long rsa_max_bits; /* 0: no limit */
+    unsigned long keygen_tamper; /* TAMPER_* bits */
     struct pin_counter user_pin, so_pin;
     unsigned long nonsense;
     char count_file[PATH_MAX];
@@ -445,6 +446,8 @@ static bool add_nonsense(char *s, struct config *cfg)
 }
 
 /* Calls add() on each non-empty item of a comma-separated variable. */
+static bool add_tamper(char *item, struct config *cfg);
+
 static bool parse_list(const char *var, bool (*add)(char *, struct config *),
                        struct config *cfg)
 {
@@ -580,6 +583,7 @@ static bool config_load(struct config *cfg)
     ok = env_path("RGS_FAULT_REAL", cfg->real) &&
          env_path("RGS_FAULT_COUNT_FILE", cfg->count_file) &&
          env_number("RGS_FAULT_RSA_MAX_BITS", &cfg->rsa_max_bits) &&
+         parse_list("RGS_FAULT_KEYGEN_TAMPER", add_tamper, cfg) &&
          env_flags("RGS_FAULT_TOKEN_FLAGS_SET", token_flag_names, &cfg->token_set) &&
          env_flags("RGS_FAULT_TOKEN_FLAGS_CLEAR", token_flag_names, &cfg->token_clear) &&
          env_flags("RGS_FAULT_SLOT_FLAGS_SET", slot_flag_names, &cfg->slot_set) &&
@@ -1336,19 +1340,84 @@ static bool rsa_too_big(const CK_MECHANISM *m, const CK_ATTRIBUTE *t, CK_ULONG n
     return false;
 }
 
+/* RGS_FAULT_KEYGEN_TAMPER: a module that quietly makes something else than
+ * the template asks, as some do. */
+enum {
+    TAMPER_EXPONENT3 = 1 << 0,  /* RSA public exponent 3 instead of 65537 */
+    TAMPER_SMALLER = 1 << 1,    /* CKA_MODULUS_BITS halved */
+    TAMPER_DECRYPT = 1 << 2,    /* private key also allowed to decrypt */
+};
+
+static bool add_tamper(char *item, struct config *cfg)
+{
+    static const struct named tampers[] = {
+        { "exponent3", TAMPER_EXPONENT3 }, { "smaller", TAMPER_SMALLER },
+        { "decrypt", TAMPER_DECRYPT }, { NULL, 0 },
+    };
+    size_t i;
+
+    for (i = 0; tampers[i].name != NULL; i++) {
+        if (strcmp(item, tampers[i].name) == 0) {
+            cfg->keygen_tamper |= tampers[i].value;
+            return true;
+        }
+    }
+    return false;
+}
+
+/* Copies of the templates with the tampering applied; storage in *t. */
+struct tampered {
+    CK_ATTRIBUTE pub[32], priv[32];
+    CK_BYTE e3[1];
+    CK_ULONG bits;
+    CK_BBOOL yes;
+};
+
+static void tamper(struct tampered *t, CK_ATTRIBUTE_PTR *pub, CK_ULONG *npub,
+                   CK_ATTRIBUTE_PTR *priv, CK_ULONG *npriv)
+{
+    CK_ULONG i;
+
+    if (g.cfg.keygen_tamper == 0 || *npub > 32 || *npriv > 32)
+        return;
+    memcpy(t->pub, *pub, *npub * sizeof(**pub));
+    memcpy(t->priv, *priv, *npriv * sizeof(**priv));
+    t->e3[0] = 3;
+    t->yes = CK_TRUE;
+    for (i = 0; i < *npub; i++) {
+        if (t->pub[i].type == CKA_PUBLIC_EXPONENT && (g.cfg.keygen_tamper & TAMPER_EXPONENT3)) {
+            t->pub[i].pValue = t->e3;
+            t->pub[i].ulValueLen = 1;
+        } else if (t->pub[i].type == CKA_MODULUS_BITS && (g.cfg.keygen_tamper & TAMPER_SMALLER) &&
+                   t->pub[i].ulValueLen == sizeof(CK_ULONG)) {
+            t->bits = *(CK_ULONG *)t->pub[i].pValue / 2;
+            t->pub[i].pValue = &t->bits;
+        }
+    }
+    for (i = 0; i < *npriv; i++)
+        if (t->priv[i].type == CKA_DECRYPT && (g.cfg.keygen_tamper & TAMPER_DECRYPT))
+            t->priv[i].pValue = &t->yes;
+    *pub = t->pub;
+    *priv = t->priv;
+}
+
 static CK_RV fault_C_GenerateKeyPair(SH s, CK_MECHANISM_PTR m, CK_ATTRIBUTE_PTR pub,
                                      CK_ULONG npub, CK_ATTRIBUTE_PTR priv,
                                      CK_ULONG npriv, CK_OBJECT_HANDLE_PTR hpub,
                                      CK_OBJECT_HANDLE_PTR hpriv)
 {
     struct call c;
+    struct tampered t;
     CK_RV rv = CKR_OK;
 
     if (call_begin(&c, FN_C_GenerateKeyPair) && mech_allowed(&c, m)) {
-        if (pub != NULL && rsa_too_big(m, pub, npub))
+        if (pub != NULL && rsa_too_big(m, pub, npub)) {
             call_skip(&c, CKR_KEY_SIZE_RANGE, "RSA_MAX_BITS");
-        else
+        } else {
+            if (pub != NULL && priv != NULL)
+                tamper(&t, &pub, &npub, &priv, &npriv);
             rv = c.real->C_GenerateKeyPair(s, m, pub, npub, priv, npriv, hpub, hpriv);
+        }
     }
     return call_end(&c, rv);
 }

@@ -308,6 +308,64 @@ static void test_bad_input_is_refused_before_the_card(void **state)
   assert_int_not_equal(access(f->out, F_OK), 0);
 }
 
+/* The token a key URI names is the token that signs, or nothing does. */
+static void test_key_uri_names_its_token(void **state)
+{
+  fixture *f = *state;
+  rgs_run_result r;
+
+  assert_int_equal(rgs_softhsm_add_token(&f->hsm, "T2"), 0);
+  rgs_enroll(&r, NULL, NULL, "--module", rgs_env("SOFTHSM2_MODULE"), "--policy", f->demo_policy,
+             "--pin-file", f->hsm.pin_file, "--token", "pkcs11:token=T2", "keygen", "--key-type",
+             "ec:p256", "--label", "same", NULL);
+  rgs_assert_status(&r, 0);
+  rgs_run_free(&r);
+  /* No --token: the key URI's token attribute picks T2 among two tokens. */
+  ENROLL(&r, f, NULL, "csr", "--key", "pkcs11:token=T2;object=same", "--cn", "A B", "--out",
+         f->out);
+  rgs_assert_status(&r, 0);
+  rgs_run_free(&r);
+  /* --token and the key URI disagree: refused, nothing signed. */
+  unlink(f->out);
+  rgs_enroll(&r, NULL, NULL, "--module", rgs_env("SOFTHSM2_MODULE"), "--policy", f->demo_policy,
+             "--pin-file", f->hsm.pin_file, "--token", "pkcs11:token=Cl%C3%A9%20Fr%C3%A9d%C3%A9ric",
+             "csr", "--key", "pkcs11:token=T2;object=same", "--cn", "A B", "--out", f->out, NULL);
+  rgs_assert_status(&r, 2);
+  assert_non_null(strstr(r.err, "another token"));
+  rgs_run_free(&r);
+  assert_int_not_equal(access(f->out, F_OK), 0);
+}
+
+static void test_subject_cannot_smuggle_attributes(void **state)
+{
+  fixture *f = *state;
+  rgs_run_result r;
+  char subject[600];
+
+  /* A value longer than a field must not spill into a second CN. */
+  snprintf(subject, sizeof(subject), "C=FR,CN=Real,description=%0300d,CN=Evil", 0);
+  memset(strstr(subject, "description=") + 12, 'A', 300);
+  ENROLL(&r, f, NULL, "start", "--subject", subject, "--out", f->out);
+  rgs_assert_status(&r, 2);
+  assert_non_null(strstr(r.err, "too long"));
+  rgs_run_free(&r);
+  ENROLL(&r, f, NULL, "start", "--subject", "C=FR,CN=A\\00B", "--out", f->out);
+  rgs_assert_status(&r, 2);
+  rgs_run_free(&r);
+  /* Not an address: refused before the PIN, the card and the key. */
+  ENROLL(&r, f, NULL, "start", "--cn", "A B", "--email", "caf\xc3\xa9@example.fr", "--out", f->out);
+  rgs_assert_status(&r, 2);
+  rgs_run_free(&r);
+  ENROLL(&r, f, NULL, "start", "--cn", "A B", "--email", "a@b@c", "--out", f->out);
+  rgs_assert_status(&r, 2);
+  rgs_run_free(&r);
+  {
+    char *objs = objects(f);
+    assert_int_equal(count_of(objs, "Private Key Object"), 0);
+    free(objs);
+  }
+}
+
 static void test_token_selection(void **state)
 {
   fixture *f = *state;
@@ -408,6 +466,8 @@ int main(void)
     cmocka_unit_test_setup_teardown(test_keygen_then_csr_then_check_key, setup, teardown),
     cmocka_unit_test_setup_teardown(test_bad_input_is_refused_before_the_card, setup, teardown),
     cmocka_unit_test_setup_teardown(test_token_selection, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_key_uri_names_its_token, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_subject_cannot_smuggle_attributes, setup, teardown),
     cmocka_unit_test_setup_teardown(test_pin_sources, setup, teardown),
     cmocka_unit_test_setup_teardown(test_french_messages, setup, teardown),
     cmocka_unit_test_setup_teardown(test_module_errors, setup, teardown),

@@ -382,6 +382,32 @@ static void test_garbage_token_info_stays_printable(void **state)
   rgs_run_free(&r);
 }
 
+/* A module that makes something else than the template asks: the key is
+ * not kept, whatever it made. */
+static void test_tampered_keys_are_not_kept(void **state)
+{
+  static const char *const tampers[] = {
+    "RGS_FAULT_KEYGEN_TAMPER=exponent3", "RGS_FAULT_KEYGEN_TAMPER=smaller",
+    "RGS_FAULT_KEYGEN_TAMPER=decrypt",
+  };
+  static const char *const attr[] = { "CKA_PUBLIC_EXPONENT", "CKA_MODULUS", "CKA_DECRYPT" };
+  fixture *f = *state;
+  rgs_run_result r;
+  size_t i, base = f->n_env;
+
+  for (i = 0; i < 3; i++) {
+    f->n_env = base;
+    fault(f, tampers[i]);
+    ENROLL(&r, f, "start", "--key-type", "rsa:2048", "--cn", "A B", "--out", f->out);
+    rgs_assert_status(&r, 1);
+    assert_non_null(strstr(r.err, attr[i]));
+    assert_non_null(strstr(r.err, "removed from the token"));
+    rgs_run_free(&r);
+    assert_int_equal(all_keys(), 0);
+    assert_int_not_equal(access(f->out, F_OK), 0);
+  }
+}
+
 static void test_init_failures(void **state)
 {
   fixture *f = *state;
@@ -414,6 +440,7 @@ int main(void)
     cmocka_unit_test_setup_teardown(test_module_nonsense, setup, teardown),
     cmocka_unit_test_setup_teardown(test_garbage_token_info_stays_printable, setup, teardown),
     cmocka_unit_test_setup_teardown(test_init_failures, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_tampered_keys_are_not_kept, setup, teardown),
   };
 
   return cmocka_run_group_tests(tests, NULL, NULL);

@@ -93,7 +93,7 @@ static void test_pin_from_file(void **state)
   assert_int_equal(rgs_write_file(path, ""), 0);
   assert_int_equal(rgs_p11_pin_read(&src, NULL, buf, sizeof(buf), &len), RGS_P11_ERR_PIN_INPUT);
   assert_int_equal(rgs_write_file(path, "12345678901\n"), 0);       /* over the buffer */
-  assert_int_equal(rgs_p11_pin_read(&src, NULL, buf, sizeof(buf), &len), RGS_P11_ERR_PIN_INVALID);
+  assert_int_equal(rgs_p11_pin_read(&src, NULL, buf, sizeof(buf), &len), RGS_P11_ERR_PIN_LENGTH);
   for (size_t i = 0; i < sizeof(buf); i++)
     assert_int_equal(buf[i], 0);                                     /* wiped on failure */
   assert_int_equal(rgs_write_file(path, "4321"), 0);                 /* no newline */

@@ -57,6 +57,8 @@ static void test_keyspec(void **state)
   assert_int_equal(s.bits, 521);
   assert_int_not_equal(rgs_p11_keyspec_parse("rsa:", &s), RGS_P11_OK);
   assert_int_not_equal(rgs_p11_keyspec_parse("rsa:512", &s), RGS_P11_OK);
+  assert_int_not_equal(rgs_p11_keyspec_parse("rsa:3000", &s), RGS_P11_OK);
+  assert_int_not_equal(rgs_p11_keyspec_parse("rsa:16384", &s), RGS_P11_OK);
   assert_int_not_equal(rgs_p11_keyspec_parse("rsa:3072x", &s), RGS_P11_OK);
   assert_int_not_equal(rgs_p11_keyspec_parse("ec:frp256v1", &s), RGS_P11_OK);
   assert_int_not_equal(rgs_p11_keyspec_parse("dsa:2048", &s), RGS_P11_OK);
@@ -103,6 +105,21 @@ static void test_error_messages_cover_every_code(void **state)
   assert_int_equal(rgs_p11_from_ckr(CKR_DEVICE_MEMORY), RGS_P11_ERR_TOKEN_FULL);
 }
 
+static void test_utf8(void **state)
+{
+  (void)state;
+  assert_int_equal(rgs_utf8_char_len((const unsigned char *)"a", 1), 1);
+  assert_int_equal(rgs_utf8_char_len((const unsigned char *)"\xc3\xa9", 2), 2);       /* é */
+  assert_int_equal(rgs_utf8_char_len((const unsigned char *)"\xe2\x82\xac", 3), 3);   /* € */
+  assert_int_equal(rgs_utf8_char_len((const unsigned char *)"\xf0\x9f\x94\x91", 4), 4);
+  assert_int_equal(rgs_utf8_char_len((const unsigned char *)"\xc3", 1), 0);           /* cut */
+  assert_int_equal(rgs_utf8_char_len((const unsigned char *)"\xc0\xaf", 2), 0);       /* overlong */
+  assert_int_equal(rgs_utf8_char_len((const unsigned char *)"\xe0\x80\xaf", 3), 0);   /* overlong */
+  assert_int_equal(rgs_utf8_char_len((const unsigned char *)"\xed\xa0\x80", 3), 0);   /* surrogate */
+  assert_int_equal(rgs_utf8_char_len((const unsigned char *)"\xf4\x90\x80\x80", 4), 0);
+  assert_int_equal(rgs_utf8_char_len((const unsigned char *)"\xff", 1), 0);
+}
+
 static void test_wipe(void **state)
 {
   char secret[16] = "123456";
@@ -123,6 +140,7 @@ int main(void)
     cmocka_unit_test(test_siren_siret),
     cmocka_unit_test(test_error_messages_cover_every_code),
     cmocka_unit_test(test_wipe),
+    cmocka_unit_test(test_utf8),
   };
 
   return cmocka_run_group_tests(tests, NULL, NULL);

@@ -1,0 +1,700 @@
+/* certcheck.c - read delivered certificates; judge one against its chain,
+ * RGS** and the order. */
+#include <stdlib.h>
+#include <string.h>
+#include <openssl/core_names.h>
+#include <openssl/err.h>
+#include <openssl/pem.h>
+#include <openssl/pkcs7.h>
+#include <openssl/rand.h>
+#include <openssl/x509v3.h>
+#include "certcheck.h"
+#include "store.h"
+
+#define RGS_CERTS_MAX_FILE (1024 * 1024)
+
+/* ---- reading ------------------------------------------------------------ */
+
+void rgs_certs_free(STACK_OF(X509) *certs)
+{
+  sk_X509_pop_free(certs, X509_free);
+}
+
+STACK_OF(X509) *rgs_certs_from_pkcs7(const unsigned char *der, size_t len)
+{
+  const unsigned char *p = der;
+  PKCS7 *p7 = d2i_PKCS7(NULL, &p, (long)len);
+  STACK_OF(X509) *in = NULL, *out = NULL;
+  int i;
+
+  if (p7 == NULL || p != der + len || !PKCS7_type_is_signed(p7) || p7->d.sign == NULL)
+    goto cleanup;
+  in = p7->d.sign->cert;
+  if (in == NULL || sk_X509_num(in) == 0)
+    goto cleanup;
+  out = sk_X509_new_null();
+  if (out == NULL)
+    goto cleanup;
+  for (i = 0; i < sk_X509_num(in); i++) {
+    X509 *c = sk_X509_value(in, i);
+    if (!X509_up_ref(c) || !sk_X509_push(out, c)) {
+      rgs_certs_free(out);
+      out = NULL;
+      goto cleanup;
+    }
+  }
+
+cleanup:
+  PKCS7_free(p7);
+  return out;
+}
+
+/* Append src's certificates to dst (src consumed). */
+static int append(STACK_OF(X509) *dst, STACK_OF(X509) *src)
+{
+  int ok = 1;
+  X509 *c;
+
+  while (src != NULL && (c = sk_X509_shift(src)) != NULL) {
+    if (ok && sk_X509_push(dst, c))
+      continue;
+    X509_free(c);
+    ok = 0;
+  }
+  sk_X509_free(src);
+  return ok;
+}
+
+static X509 *x509_whole(const unsigned char *der, size_t len)
+{
+  const unsigned char *p = der;
+  X509 *c = d2i_X509(NULL, &p, (long)len);
+
+  if (c != NULL && p != der + len) {   /* trailing bytes: not one certificate */
+    X509_free(c);
+    c = NULL;
+  }
+  return c;
+}
+
+/* DER certificate or DER PKCS#7. */
+static rgs_certs_rc load_der(const unsigned char *der, size_t len, STACK_OF(X509) *out)
+{
+  X509 *c = x509_whole(der, len);
+  STACK_OF(X509) *p7;
+
+  if (c != NULL) {
+    if (sk_X509_push(out, c))
+      return RGS_CERTS_OK;
+    X509_free(c);
+    return RGS_CERTS_ERR_NOMEM;
+  }
+  p7 = rgs_certs_from_pkcs7(der, len);
+  if (p7 == NULL)
+    return RGS_CERTS_ERR_FORMAT;
+  return append(out, p7) ? RGS_CERTS_OK : RGS_CERTS_ERR_NOMEM;
+}
+
+/* Every PEM block; certificates and PKCS#7 kept, other blocks (keys,
+ * requests) ignored. A block that does not parse fails the whole file: a
+ * truncated bundle must not pass for a shorter one. */
+static rgs_certs_rc load_pem(const unsigned char *buf, size_t len, STACK_OF(X509) *out)
+{
+  BIO *bio = BIO_new_mem_buf(buf, (int)len);
+  char *name = NULL, *header = NULL;
+  unsigned char *data = NULL;
+  long dlen = 0;
+  rgs_certs_rc rc = RGS_CERTS_OK;
+  unsigned long e;
+
+  if (bio == NULL)
+    return RGS_CERTS_ERR_NOMEM;
+  ERR_set_mark();
+  for (;;) {
+    if (PEM_read_bio(bio, &name, &header, &data, &dlen) != 1) {
+      e = ERR_peek_last_error();
+      if (ERR_GET_LIB(e) != ERR_LIB_PEM || ERR_GET_REASON(e) != PEM_R_NO_START_LINE)
+        rc = RGS_CERTS_ERR_FORMAT;
+      break;
+    }
+    if (strcmp(name, PEM_STRING_X509) == 0 || strcmp(name, PEM_STRING_X509_OLD) == 0 ||
+        strcmp(name, PEM_STRING_PKCS7) == 0 || strcmp(name, "CMS") == 0)
+      rc = load_der(data, (size_t)dlen, out);
+    OPENSSL_free(name);
+    OPENSSL_free(header);
+    OPENSSL_free(data);
+    name = header = NULL;
+    data = NULL;
+    if (rc != RGS_CERTS_OK)
+      break;
+  }
+  ERR_pop_to_mark();
+  BIO_free(bio);
+  return rc;
+}
+
+/* Bare base64 (white space allowed anywhere), as EST bodies are. */
+static rgs_certs_rc load_base64(const unsigned char *buf, size_t len, STACK_OF(X509) *out)
+{
+  EVP_ENCODE_CTX *ctx = NULL;
+  unsigned char *der = NULL;
+  int n = 0, fin = 0;
+  size_t i;
+  rgs_certs_rc rc = RGS_CERTS_ERR_FORMAT;
+
+  for (i = 0; i < len; i++) {
+    unsigned char ch = buf[i];
+    if (!(ch == '+' || ch == '/' || ch == '=' || ch == ' ' || ch == '\t' || ch == '\r' ||
+          ch == '\n' || (ch >= '0' && ch <= '9') || (ch >= 'A' && ch <= 'Z') ||
+          (ch >= 'a' && ch <= 'z')))
+      return RGS_CERTS_ERR_FORMAT;
+  }
+  if (len > INT_MAX)
+    return RGS_CERTS_ERR_FORMAT;
+  ctx = EVP_ENCODE_CTX_new();
+  der = malloc(len / 4 * 3 + 4);
+  if (ctx == NULL || der == NULL) {
+    rc = RGS_CERTS_ERR_NOMEM;
+    goto cleanup;
+  }
+  EVP_DecodeInit(ctx);
+  if (EVP_DecodeUpdate(ctx, der, &n, buf, (int)len) < 0 || EVP_DecodeFinal(ctx, der + n, &fin) != 1)
+    goto cleanup;
+  if (n + fin > 0)
+    rc = load_der(der, (size_t)(n + fin), out);
+
+cleanup:
+  EVP_ENCODE_CTX_free(ctx);
+  free(der);
+  return rc;
+}
+
+rgs_certs_rc rgs_certs_load_mem(const unsigned char *buf, size_t len, STACK_OF(X509) **out)
+{
+  STACK_OF(X509) *certs = NULL;
+  rgs_certs_rc rc;
+
+  if (buf == NULL || out == NULL)
+    return RGS_CERTS_ERR_FORMAT;
+  *out = NULL;
+  if (len == 0 || len > RGS_CERTS_MAX_FILE)
+    return RGS_CERTS_ERR_FORMAT;
+  certs = sk_X509_new_null();
+  if (certs == NULL)
+    return RGS_CERTS_ERR_NOMEM;
+  if (memmem(buf, len, "-----BEGIN ", 11) != NULL)
+    rc = load_pem(buf, len, certs);
+  else if (buf[0] == 0x30)
+    rc = load_der(buf, len, certs);
+  else
+    rc = load_base64(buf, len, certs);
+  if (rc == RGS_CERTS_OK && sk_X509_num(certs) == 0)
+    rc = RGS_CERTS_ERR_FORMAT;
+  if (rc != RGS_CERTS_OK) {
+    rgs_certs_free(certs);
+    return rc;
+  }
+  *out = certs;
+  return RGS_CERTS_OK;
+}
+
+rgs_certs_rc rgs_certs_load_file(const char *path, STACK_OF(X509) **out)
+{
+  FILE *f = NULL;
+  unsigned char *buf = NULL;
+  size_t len = 0, got;
+  rgs_certs_rc rc = RGS_CERTS_ERR_IO;
+
+  *out = NULL;
+  f = fopen(path, "rb");
+  if (f == NULL)
+    return RGS_CERTS_ERR_IO;
+  buf = malloc(RGS_CERTS_MAX_FILE + 1);
+  if (buf == NULL) {
+    rc = RGS_CERTS_ERR_NOMEM;
+    goto cleanup;
+  }
+  while ((got = fread(buf + len, 1, RGS_CERTS_MAX_FILE + 1 - len, f)) > 0)
+    len += got;
+  if (ferror(f))
+    goto cleanup;
+  rc = len > RGS_CERTS_MAX_FILE ? RGS_CERTS_ERR_FORMAT : rgs_certs_load_mem(buf, len, out);
+
+cleanup:
+  free(buf);
+  fclose(f);
+  return rc;
+}
+
+X509 *rgs_certs_leaf(STACK_OF(X509) *certs, const EVP_PKEY *pub)
+{
+  X509 *found = NULL;
+  int i, n = 0;
+
+  for (i = 0; i < sk_X509_num(certs); i++) {
+    X509 *c = sk_X509_value(certs, i);
+    if (pub != NULL ? EVP_PKEY_eq(X509_get0_pubkey(c), pub) == 1 : X509_check_ca(c) == 0) {
+      if (found == NULL || X509_cmp(found, c) != 0)
+        n++;
+      found = c;
+    }
+  }
+  return n == 1 ? found : NULL;
+}
+
+char *rgs_certs_pem(X509 *leaf, STACK_OF(X509) *others)
+{
+  BIO *b = BIO_new(BIO_s_mem());
+  char *data = NULL, *pem = NULL;
+  long n;
+  int i, ok;
+
+  if (b == NULL)
+    return NULL;
+  ok = leaf == NULL || PEM_write_bio_X509(b, leaf) == 1;
+  for (i = 0; ok && i < sk_X509_num(others); i++) {
+    X509 *c = sk_X509_value(others, i);
+    if (leaf == NULL || X509_cmp(c, leaf) != 0)
+      ok = PEM_write_bio_X509(b, c) == 1;
+  }
+  n = BIO_get_mem_data(b, &data);
+  if (ok && n >= 0) {
+    pem = malloc((size_t)n + 1);
+    if (pem != NULL) {
+      memcpy(pem, data, (size_t)n);
+      pem[n] = '\0';
+    }
+  }
+  BIO_free(b);
+  return pem;
+}
+
+void rgs_cert_fingerprint(X509 *cert, char *out, size_t len)
+{
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned int n = 0, i;
+  size_t o = 0;
+
+  if (len == 0)
+    return;
+  out[0] = '\0';
+  if (X509_digest(cert, EVP_sha256(), md, &n) != 1)
+    return;
+  for (i = 0; i < n && o + 3 < len; i++)
+    o += (size_t)snprintf(out + o, len - o, i + 1 < n ? "%02X:" : "%02X", md[i]);
+}
+
+char *rgs_cert_subject(X509 *cert)
+{
+  BIO *b = BIO_new(BIO_s_mem());
+  char *data = NULL, *text = NULL;
+  long n;
+
+  if (b == NULL)
+    return NULL;
+  if (X509_NAME_print_ex(b, X509_get_subject_name(cert), 0,
+                         (XN_FLAG_ONELINE & ~ASN1_STRFLGS_ESC_MSB) | ASN1_STRFLGS_UTF8_CONVERT) >= 0) {
+    n = BIO_get_mem_data(b, &data);
+    text = OPENSSL_malloc((size_t)n + 1);
+    if (text != NULL) {
+      memcpy(text, data, (size_t)n);
+      text[n] = '\0';
+    }
+  }
+  BIO_free(b);
+  return text;
+}
+
+/* ---- judging ------------------------------------------------------------- */
+
+static time_t asn1_time_t(const ASN1_TIME *t)
+{
+  struct tm tm;
+
+  memset(&tm, 0, sizeof(tm));
+  if (t == NULL || ASN1_TIME_to_tm(t, &tm) != 1)
+    return (time_t)-1;
+  return timegm(&tm);
+}
+
+static void day_text(time_t t, char *out, size_t len)
+{
+  struct tm tm;
+
+  if (gmtime_r(&t, &tm) == NULL)
+    snprintf(out, len, "?");
+  else
+    strftime(out, len, "%Y-%m-%d", &tm);
+}
+
+static const char *short_name(X509 *c, char *buf, size_t len)
+{
+  int i = X509_NAME_get_index_by_NID(X509_get_subject_name(c), NID_commonName, -1);
+  unsigned char *utf8 = NULL;
+
+  snprintf(buf, len, "?");
+  if (i >= 0 && ASN1_STRING_to_UTF8(&utf8, X509_NAME_ENTRY_get_data(
+                   X509_NAME_get_entry(X509_get_subject_name(c), i))) >= 0) {
+    snprintf(buf, len, "%s", (char *)utf8);
+    OPENSSL_free(utf8);
+  }
+  return buf;
+}
+
+static int add(rgs_p11_report **rep, const char *id, const char *title, int pass,
+               const char *evidence)
+{
+  return rgs_p11_report_add(rep, id, title, pass ? RGS_CHECK_PASS : RGS_CHECK_FAIL, "%s",
+                            evidence) == RGS_P11_OK;
+}
+
+/* Trust: the system store or the given anchors, and the delivered
+ * certificates as intermediates. Dates are judged apart (cert.dates), so
+ * that an expired certificate is reported as expired, not as untrusted. */
+static int check_chain(const rgs_certcheck_in *in, rgs_p11_report **rep, STACK_OF(X509) **chain)
+{
+  X509_STORE *store = X509_STORE_new();
+  X509_STORE_CTX *ctx = X509_STORE_CTX_new();
+  const char *title = _("chain of trust");
+  char ev[256], a[96];
+  int ok = 0, i, verified;
+
+  if (store == NULL || ctx == NULL)
+    goto cleanup;
+  if (in->ca_file != NULL) {
+    if (X509_STORE_load_file(store, in->ca_file) != 1) {
+      snprintf(ev, sizeof(ev), _("the CA file %s holds no readable certificate"), in->ca_file);
+      ok = add(rep, "cert.chain", title, 0, ev);
+      goto cleanup;
+    }
+  } else if (X509_STORE_set_default_paths(store) != 1) {
+    goto cleanup;
+  }
+  for (i = 0; i < sk_X509_num(in->anchors); i++)
+    if (X509_STORE_add_cert(store, sk_X509_value(in->anchors, i)) != 1)
+      goto cleanup;
+  if (X509_STORE_CTX_init(ctx, store, in->cert, in->untrusted) != 1)
+    goto cleanup;
+  X509_VERIFY_PARAM_set_flags(X509_STORE_CTX_get0_param(ctx), X509_V_FLAG_NO_CHECK_TIME);
+  ERR_set_mark();
+  verified = X509_verify_cert(ctx) == 1;
+  ERR_pop_to_mark();
+  if (verified) {
+    STACK_OF(X509) *built = X509_STORE_CTX_get1_chain(ctx);
+    X509 *top = sk_X509_value(built, sk_X509_num(built) - 1);
+    snprintf(ev, sizeof(ev), _("%d certificate(s) up to \"%s\" (%s)"), sk_X509_num(built),
+             short_name(top, a, sizeof(a)),
+             in->ca_file != NULL ? in->ca_file : _("system trust store"));
+    if (chain != NULL)
+      *chain = built;
+    else
+      rgs_certs_free(built);
+  } else {
+    snprintf(ev, sizeof(ev), _("%s (against %s)"),
+             X509_verify_cert_error_string(X509_STORE_CTX_get_error(ctx)),
+             in->ca_file != NULL ? in->ca_file : _("the system trust store"));
+  }
+  ok = add(rep, "cert.chain", title, verified, ev);
+
+cleanup:
+  X509_STORE_CTX_free(ctx);
+  X509_STORE_free(store);
+  return ok;
+}
+
+static int check_dates(const rgs_certcheck_in *in, STACK_OF(X509) *chain,
+                       rgs_p11_report **rep)
+{
+  const char *title = _("dates of validity");
+  time_t nb = asn1_time_t(X509_get0_notBefore(in->cert));
+  time_t na = asn1_time_t(X509_get0_notAfter(in->cert));
+  char from[16], to[16], ev[256], name[96];
+  time_t now = in->now;
+  int i;
+
+  day_text(nb, from, sizeof(from));
+  day_text(na, to, sizeof(to));
+  if (nb == (time_t)-1 || na == (time_t)-1)
+    return add(rep, "cert.dates", title, 0, _("dates not readable"));
+  if (in->now < nb) {
+    snprintf(ev, sizeof(ev), _("not valid before %s"), from);
+    return add(rep, "cert.dates", title, 0, ev);
+  }
+  if (in->now > na) {
+    snprintf(ev, sizeof(ev), _("expired on %s"), to);
+    return add(rep, "cert.dates", title, 0, ev);
+  }
+  for (i = 1; i < sk_X509_num(chain); i++) {
+    X509 *ca = sk_X509_value(chain, i);
+    if (X509_cmp_time(X509_get0_notAfter(ca), &now) < 0 ||
+        X509_cmp_time(X509_get0_notBefore(ca), &now) > 0) {
+      snprintf(ev, sizeof(ev), _("the CA certificate \"%s\" is not valid today"),
+               short_name(ca, name, sizeof(name)));
+      return add(rep, "cert.dates", title, 0, ev);
+    }
+  }
+  snprintf(ev, sizeof(ev), _("valid from %s to %s"), from, to);
+  return add(rep, "cert.dates", title, 1, ev);
+}
+
+static int strong_digest(int mdnid)
+{
+  return mdnid == NID_sha256 || mdnid == NID_sha384 || mdnid == NID_sha512 ||
+         mdnid == NID_sha512_256 || mdnid == NID_sha3_256 || mdnid == NID_sha3_384 ||
+         mdnid == NID_sha3_512;
+}
+
+/* The hash of every signature that matters: the certificate's and its CAs'
+ * (a self-signed anchor's own signature proves nothing). */
+static int check_signatures(const rgs_certcheck_in *in, STACK_OF(X509) *chain,
+                            rgs_p11_report **rep)
+{
+  const char *title = _("signature hash (SHA-256 or stronger)");
+  int i, n = chain != NULL ? sk_X509_num(chain) : 1, mdnid = NID_undef, pknid;
+  char ev[256], name[96];
+
+  for (i = 0; i < n; i++) {
+    X509 *c = chain != NULL ? sk_X509_value(chain, i) : in->cert;
+    if (i > 0 && (X509_get_extension_flags(c) & EXFLAG_SS))
+      continue;
+    if (X509_get_signature_info(c, &mdnid, &pknid, NULL, NULL) != 1 || !strong_digest(mdnid)) {
+      snprintf(ev, sizeof(ev), _("\"%s\" is signed with %s"), short_name(c, name, sizeof(name)),
+               OBJ_nid2ln(X509_get_signature_nid(c)));
+      return add(rep, "cert.signature", title, 0, ev);
+    }
+  }
+  return add(rep, "cert.signature", title, 1, OBJ_nid2ln(X509_get_signature_nid(in->cert)));
+}
+
+static int check_usage(const rgs_certcheck_in *in, rgs_p11_report **rep)
+{
+  const char *title = _("key usage: signature and authentication");
+  uint32_t ku = X509_get_key_usage(in->cert), xku = X509_get_extended_key_usage(in->cert);
+  char ev[256];
+  size_t o = 0;
+
+  if (X509_check_ca(in->cert) != 0)
+    return add(rep, "cert.usage", title, 0, _("this is a CA certificate, not the holder's"));
+  if (ku == UINT32_MAX)
+    return add(rep, "cert.usage", title, 0, _("no key usage extension"));
+  ev[0] = '\0';
+  if (ku & KU_DIGITAL_SIGNATURE)
+    o += (size_t)snprintf(ev + o, sizeof(ev) - o, "digitalSignature ");
+  if ((ku & KU_NON_REPUDIATION) && o < sizeof(ev))
+    o += (size_t)snprintf(ev + o, sizeof(ev) - o, "nonRepudiation ");
+  if ((ku & KU_KEY_ENCIPHERMENT) && o < sizeof(ev))
+    o += (size_t)snprintf(ev + o, sizeof(ev) - o, "keyEncipherment ");
+  if (!(ku & KU_DIGITAL_SIGNATURE))
+    return add(rep, "cert.usage", title, 0, _("digitalSignature missing from the key usage"));
+  if (xku != UINT32_MAX && !(xku & (XKU_SSL_CLIENT | XKU_ANYEKU)))
+    return add(rep, "cert.usage", title, 0,
+               _("the extended key usage does not allow client authentication"));
+  if (xku != UINT32_MAX && (xku & XKU_SSL_CLIENT) && o < sizeof(ev))
+    snprintf(ev + o, sizeof(ev) - o, "clientAuth");
+  return add(rep, "cert.usage", title, 1, ev);
+}
+
+static int check_key(const rgs_certcheck_in *in, rgs_p11_report **rep)
+{
+  const char *title = _("key algorithm and size (RGS**)");
+  EVP_PKEY *pub = X509_get0_pubkey(in->cert);
+  time_t na = asn1_time_t(X509_get0_notAfter(in->cert));
+  unsigned min_rsa = rgs_p11_min_rsa_bits(na), bits;
+  char group[64] = "", ev[256];
+  BIGNUM *e = NULL;
+  int ok, pass;
+
+  if (pub == NULL)
+    return add(rep, "cert.key", title, 0, _("public key not readable"));
+  bits = (unsigned)EVP_PKEY_get_bits(pub);
+  if (EVP_PKEY_is_a(pub, "RSA")) {
+    pass = bits >= min_rsa &&
+           EVP_PKEY_get_bn_param(pub, OSSL_PKEY_PARAM_RSA_E, &e) == 1 &&
+           BN_num_bits(e) > 16 && BN_is_odd(e);
+    snprintf(ev, sizeof(ev), _("RSA %u bits, e %s 2^16; %u bits required until the end of validity"),
+             bits, e != NULL && BN_num_bits(e) > 16 ? ">" : "<=", min_rsa);
+    BN_free(e);
+    return add(rep, "cert.key", title, pass, ev);
+  }
+  if (EVP_PKEY_is_a(pub, "EC")) {
+    ok = EVP_PKEY_get_utf8_string_param(pub, OSSL_PKEY_PARAM_GROUP_NAME, group, sizeof(group),
+                                        NULL) == 1;
+    pass = ok && (strcmp(group, "prime256v1") == 0 || strcmp(group, "secp384r1") == 0 ||
+                  strcmp(group, "secp521r1") == 0);
+    snprintf(ev, sizeof(ev), _("EC on %s"), ok ? group : "?");
+    return add(rep, "cert.key", title, pass, ev);
+  }
+  return add(rep, "cert.key", title, 0, _("neither an RSA nor an EC key"));
+}
+
+static int check_subject(const rgs_certcheck_in *in, rgs_p11_report **rep)
+{
+  const char *title = _("subject matches the order");
+  rgs_name_fields f;
+  char why[256], ev[256];
+  char *text;
+  int ok;
+
+  if (!rgs_name_fields_get(X509_get_subject_name(in->cert), &f)) {
+    rgs_name_fields_free(&f);
+    return 0;
+  }
+  if (rgs_order_subject_match(in->order, &f.subj, why, sizeof(why)) == RGS_ORDER_OK) {
+    text = rgs_cert_subject(in->cert);
+    snprintf(ev, sizeof(ev), "%s", text != NULL ? text : "");
+    OPENSSL_free(text);
+    ok = add(rep, "cert.subject", title, 1, ev);
+  } else {
+    snprintf(ev, sizeof(ev), _("order %lld: %s"), in->order->id, why);
+    ok = add(rep, "cert.subject", title, 0, ev);
+  }
+  rgs_name_fields_free(&f);
+  return ok;
+}
+
+/* A CA may start the validity a little before issuing and round it down;
+ * a certificate longer than what was ordered, or a month shorter, is not
+ * the one that was paid for. */
+#define RGS_VALIDITY_SLACK_LONG (2 * 86400)
+#define RGS_VALIDITY_SLACK_SHORT (31 * 86400)
+
+static int check_validity(const rgs_certcheck_in *in, rgs_p11_report **rep)
+{
+  const char *title = _("validity matches the ordered duration");
+  time_t nb = asn1_time_t(X509_get0_notBefore(in->cert));
+  time_t na = asn1_time_t(X509_get0_notAfter(in->cert));
+  time_t want = rgs_p11_validity_end(nb, in->validity_years);
+  char ev[256];
+  int pass = nb != (time_t)-1 && na != (time_t)-1 && na <= want + RGS_VALIDITY_SLACK_LONG &&
+             na >= want - RGS_VALIDITY_SLACK_SHORT;
+
+  snprintf(ev, sizeof(ev), _("%ld days; %d year(s) ordered"), (long)((na - nb) / 86400),
+           in->validity_years);
+  return add(rep, "cert.validity", title, pass, ev);
+}
+
+int rgs_certcheck(const rgs_certcheck_in *in, rgs_p11_report **rep, STACK_OF(X509) **chain)
+{
+  STACK_OF(X509) *built = NULL;
+  int ok;
+
+  if (chain != NULL)
+    *chain = NULL;
+  ok = check_chain(in, rep, &built);
+  ok = ok && check_dates(in, built, rep);
+  ok = ok && check_signatures(in, built, rep);
+  ok = ok && check_usage(in, rep);
+  ok = ok && check_key(in, rep);
+  if (ok && in->order != NULL)
+    ok = check_subject(in, rep);
+  if (ok && in->validity_years > 0)
+    ok = check_validity(in, rep);
+  if (ok && chain != NULL) {
+    *chain = built;
+    built = NULL;
+  }
+  rgs_certs_free(built);
+  return ok ? RGS_EXIT_OK : RGS_EXIT_INTERNAL;
+}
+
+rgs_p11_verdict rgs_report_verdict(const rgs_p11_report *rep, const char *id)
+{
+  size_t i;
+
+  for (i = 0; i < rgs_p11_report_count(rep); i++)
+    if (strcmp(rgs_p11_report_get(rep, i)->id, id) == 0)
+      return rgs_p11_report_get(rep, i)->verdict;
+  return RGS_CHECK_UNKNOWN;
+}
+
+/* When no key has the certificate's public key, say whether one carries
+ * its key identifier: the classic trap of tools that pair by CKA_ID. */
+static void no_key_evidence(rgs_session *s, X509 *cert, char *ev, size_t len)
+{
+  const ASN1_OCTET_STRING *ski = X509_get0_subject_key_id(cert);
+  rgs_p11_uri *uri = rgs_p11_uri_new();
+  rgs_p11_key *other = NULL;
+
+  snprintf(ev, len, "%s", _("no private key on the token has this certificate's public key"));
+  if (uri != NULL && ski != NULL &&
+      rgs_p11_uri_set_id(uri, ASN1_STRING_get0_data(ski), (size_t)ASN1_STRING_length(ski)) ==
+          RGS_P11_OK &&
+      rgs_p11_key_find(s->tok, uri, &other) == RGS_P11_OK)
+    snprintf(ev, len, _("no private key on the token has this certificate's public key; "
+                        "the key \"%s\" has the same CKA_ID but another public key: the certificate is not for it"),
+             rgs_p11_key_label(other));
+  rgs_p11_key_free(other);
+  rgs_p11_uri_free(uri);
+}
+
+int rgs_certcheck_pair(rgs_session *s, const rgs_certcheck_in *in, rgs_p11_key **key,
+                       rgs_p11_report **rep, STACK_OF(X509) **chain, const char *command)
+{
+  const char *title = _("private key of the certificate on the token");
+  rgs_p11_requirements req;
+  char ev[256];
+  rgs_p11_rc rc;
+
+  *key = NULL;
+  if (chain != NULL)
+    *chain = NULL;
+  rc = rgs_p11_key_find_by_public(s->tok, X509_get0_pubkey(in->cert), key);
+  if (rc == RGS_P11_ERR_KEY_NOT_FOUND) {
+    no_key_evidence(s, in->cert, ev, sizeof(ev));
+    if (!add(rep, "cert.key-on-token", title, 0, ev))
+      return rgs_fail(s->cli, command, RGS_EXIT_INTERNAL, rgs_p11_strerror(RGS_P11_ERR_NOMEM), NULL);
+  } else if (rc != RGS_P11_OK) {
+    return rgs_fail_p11(s->cli, command, rc, s->ctx);
+  } else {
+    snprintf(ev, sizeof(ev), _("\"%s\", public key identical"), rgs_p11_key_label(*key));
+    if (!add(rep, "cert.key-on-token", title, 1, ev))
+      return rgs_fail(s->cli, command, RGS_EXIT_INTERNAL, rgs_p11_strerror(RGS_P11_ERR_NOMEM), NULL);
+    memset(&req, 0, sizeof(req));
+    req.not_after = asn1_time_t(X509_get0_notAfter(in->cert));
+    req.policy = s->policy;
+    rc = rgs_p11_check_key(s->tok, *key, &req, rep);
+    if (rc != RGS_P11_OK)
+      return rgs_fail_p11(s->cli, command, rc, s->ctx);
+  }
+  if (rgs_certcheck(in, rep, chain) != RGS_EXIT_OK)
+    return rgs_fail(s->cli, command, RGS_EXIT_INTERNAL, rgs_p11_strerror(RGS_P11_ERR_CRYPTO), NULL);
+  return RGS_EXIT_OK;
+}
+
+int rgs_prove_installed(rgs_session *s, const rgs_p11_key *key, X509 *cert, const char *command)
+{
+  unsigned char challenge[32], *sig = NULL;
+  size_t siglen = 0, i, n = 0;
+  rgs_p11_cert *now = NULL;
+  EVP_MD_CTX *md = NULL;
+  X509 *installed = NULL;
+  int ret = RGS_EXIT_OK, ok;
+  rgs_p11_rc rc;
+
+  if (RAND_bytes(challenge, sizeof(challenge)) != 1)
+    return rgs_fail(s->cli, command, RGS_EXIT_INTERNAL, rgs_p11_strerror(RGS_P11_ERR_CRYPTO), NULL);
+  rc = rgs_p11_cert_list(s->tok, &now, &n);
+  if (rc == RGS_P11_OK)
+    rc = rgs_p11_sign_sha256(s->tok, key, challenge, sizeof(challenge), &sig, &siglen);
+  if (rc != RGS_P11_OK) {
+    ret = rgs_fail_p11(s->cli, command, rc, s->ctx);
+    goto cleanup;
+  }
+  for (i = 0; i < n && installed == NULL; i++)
+    if (X509_cmp(now[i].x509, cert) == 0)
+      installed = now[i].x509;
+  md = EVP_MD_CTX_new();
+  ok = installed != NULL && md != NULL &&
+       EVP_DigestVerifyInit(md, NULL, EVP_sha256(), NULL, X509_get0_pubkey(installed)) == 1 &&
+       EVP_DigestVerify(md, sig, siglen, challenge, sizeof(challenge)) == 1;
+  if (!ok)
+    ret = rgs_fail(s->cli, command, RGS_EXIT_CHECK, rgs_p11_strerror(RGS_P11_ERR_SIGNATURE),
+                   installed == NULL ? _("the certificate is not on the token after writing it")
+                                     : _("the token's signature does not verify with the installed certificate"));
+
+cleanup:
+  EVP_MD_CTX_free(md);
+  free(sig);
+  rgs_p11_cert_list_free(now, n);
+  return ret;
+}

@@ -1,0 +1,83 @@
+/* certcheck.h - certificates as CAs deliver them: read them, and judge one
+ * against its chain of trust, RGS** and the order it was issued for. */
+#ifndef RGS_CERTCHECK_H
+#define RGS_CERTCHECK_H
+
+#include <openssl/x509.h>
+#include "cli.h"
+
+/* What rgs_certs_load_* could not do. */
+typedef enum {
+  RGS_CERTS_OK = 0,
+  RGS_CERTS_ERR_IO,        /* the file could not be read */
+  RGS_CERTS_ERR_FORMAT,    /* nothing in it parses as PEM, DER or PKCS#7 certificates */
+  RGS_CERTS_ERR_NOMEM,
+} rgs_certs_rc;
+
+/* Certificates of a buffer: PEM (any number of CERTIFICATE or PKCS7
+ * blocks), DER certificate, DER PKCS#7 (.p7b/.p7c), or PKCS#7 as bare base64
+ * (what EST returns), line-wrapped or not. *out keeps the order of the
+ * input; free with rgs_certs_free(). */
+rgs_certs_rc rgs_certs_load_mem(const unsigned char *buf, size_t len, STACK_OF(X509) **out);
+rgs_certs_rc rgs_certs_load_file(const char *path, STACK_OF(X509) **out);
+void rgs_certs_free(STACK_OF(X509) *certs);
+
+/* The certificates of a PKCS#7 SignedData (DER); NULL when it is not one. */
+STACK_OF(X509) *rgs_certs_from_pkcs7(const unsigned char *der, size_t len);
+
+/* The end-entity certificate of a bundle, in any order: the one whose
+ * public key is pub when pub is given, else the only certificate that is
+ * not a CA. NULL when there is none or several. Borrowed from certs. */
+X509 *rgs_certs_leaf(STACK_OF(X509) *certs, const EVP_PKEY *pub);
+
+/* PEM text of certificates (leaf first), NUL-terminated; free with free(). */
+char *rgs_certs_pem(X509 *leaf, STACK_OF(X509) *others);
+
+/* SHA-256 fingerprint "AB:CD:..." (96 bytes at least). */
+void rgs_cert_fingerprint(X509 *cert, char *out, size_t len);
+/* Subject one-line, UTF-8; free with OPENSSL_free(). */
+char *rgs_cert_subject(X509 *cert);
+
+typedef struct {
+  X509 *cert;
+  STACK_OF(X509) *untrusted;   /* certificates delivered with it; may be NULL */
+  const char *ca_file;         /* trust anchors; NULL: the system store */
+  STACK_OF(X509) *anchors;     /* more anchors (confirmed by the user); may be NULL */
+  time_t now;
+  const rgs_order *order;      /* NULL: no subject check */
+  int validity_years;          /* ordered validity; 0: not checked */
+} rgs_certcheck_in;
+
+/* Append the certificate criteria to *rep (created when NULL):
+ *   cert.chain      chains to a trust anchor
+ *   cert.dates      the certificate (and its chain) valid now
+ *   cert.signature  SHA-256 or stronger signatures (leaf and CAs)
+ *   cert.usage      end entity; key usage digitalSignature; EKU, when
+ *                   present, allows client authentication
+ *   cert.key        RGS** key rules for the certificate's end of validity
+ *   cert.subject    holder and company of the order (with an order)
+ *   cert.validity   duration consistent with the ordered one (with years)
+ * *chain (may be NULL) receives the verified chain, leaf first, when
+ * cert.chain passes; free with rgs_certs_free(). Returns RGS_EXIT_OK, or
+ * RGS_EXIT_INTERNAL on an allocation or library failure. */
+int rgs_certcheck(const rgs_certcheck_in *in, rgs_p11_report **rep, STACK_OF(X509) **chain);
+
+/* Verdict of the criterion id in rep; RGS_CHECK_UNKNOWN when absent. */
+rgs_p11_verdict rgs_report_verdict(const rgs_p11_report *rep, const char *id);
+
+/* The certificate and its key on the token (logged in): finds the private
+ * key whose public key is the certificate's (never by label or CKA_ID) and
+ * adds "cert.key-on-token", then the key criteria of rgs_p11_check_key for
+ * the certificate's end of validity, then rgs_certcheck's. *key receives
+ * the key (NULL when none); free with rgs_p11_key_free(). Token failures
+ * are reported and their exit returned; a failed criterion is not one. */
+int rgs_certcheck_pair(rgs_session *s, const rgs_certcheck_in *in, rgs_p11_key **key,
+                       rgs_p11_report **rep, STACK_OF(X509) **chain, const char *command);
+
+/* The proof that the token is ready: the certificate as read back from the
+ * token (X509_cmp equal to cert) verifies a signature the token makes with
+ * key over a fresh random challenge. Token failures reported with their
+ * exit (a removed token: RGS_EXIT_TOKEN); a failed proof is RGS_EXIT_CHECK. */
+int rgs_prove_installed(rgs_session *s, const rgs_p11_key *key, X509 *cert, const char *command);
+
+#endif

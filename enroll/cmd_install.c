@@ -1,0 +1,478 @@
+/* cmd_install.c - rgs-enroll install: put the issued certificate next to its
+ * key on the token, after checking it, and prove the token signs with it.
+ *
+ * Nothing is written before every check passed. The token is written first
+ * and the order last, in one transaction: a run cut short (token pulled
+ * out) leaves the order as it was, and running the same command again
+ * finds what was already written and finishes the job. */
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include "certcheck.h"
+#include "commands.h"
+#include "store.h"
+
+static void usage(void)
+{
+  printf("%s\n", _("Usage: rgs-enroll install [ID] [--cert FILE] [--ca-file FILE] [--with-chain]\n"
+                   "                          [--replace] [--label TEXT] [--validity-years N]\n"
+                   "Check the issued certificate, write it on the token next to its private key\n"
+                   "and prove that the token signs with it. FILE: PEM, DER or PKCS#7 (.p7b/.p7c),\n"
+                   "with or without its chain, in any order. With the order number ID the\n"
+                   "certificate must be for the key bound to the order and name its holder and\n"
+                   "company; the order becomes issued, then installed. Without --cert, the\n"
+                   "certificate that `submit --est` brought back for the order is used.\n"
+                   "  --cert FILE          the certificate (and its chain) as the CA delivered it\n"
+                   "  --ca-file FILE       trust anchors (PEM) instead of the system trust store\n"
+                   "  --with-chain         also write the CA certificates of the chain\n"
+                   "  --replace            replace a different certificate already on the token\n"
+                   "                       for the same key\n"
+                   "  --label TEXT         label of the certificate object (default: the key's)\n"
+                   "  --validity-years N   ordered validity, 1 to 3, when there is no order\n"
+                   "Installing the same certificate again changes nothing."));
+}
+
+typedef struct {
+  long long order_id;          /* 0: no order */
+  const char *cert_file, *ca_file, *label;
+  int with_chain, replace;
+  long years;
+} install_opts;
+
+typedef struct {
+  rgs_session s;
+  rgs_order_store *st;
+  rgs_order order;
+  STACK_OF(X509) *certs;       /* as delivered */
+  STACK_OF(X509) *chain;       /* verified, leaf first */
+  X509 *leaf;                  /* borrowed from certs */
+  rgs_p11_key *key;
+  rgs_p11_report *rep;
+  rgs_p11_cert *on_token;
+  size_t n_on_token;
+  int had_same, wrote_cert, ca_written, replaced, order_changed;
+} install_run;
+
+static int parse(rgs_cli *cli, int argc, char **argv, install_opts *o)
+{
+  static const struct option opts[] = {
+    { "cert", required_argument, NULL, 'c' },
+    { "ca-file", required_argument, NULL, 'a' },
+    { "with-chain", no_argument, NULL, 'w' },
+    { "replace", no_argument, NULL, 'r' },
+    { "label", required_argument, NULL, 'l' },
+    { "validity-years", required_argument, NULL, 'v' },
+    { "help", no_argument, NULL, 'h' },
+    { NULL, 0, NULL, 0 },
+  };
+  int c;
+
+  memset(o, 0, sizeof(*o));
+  while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+    switch (c) {
+    case 'c': o->cert_file = optarg; break;
+    case 'a': o->ca_file = optarg; break;
+    case 'w': o->with_chain = 1; break;
+    case 'r': o->replace = 1; break;
+    case 'l': o->label = optarg; break;
+    case 'v':
+      if (rgs_parse_int(optarg, 1, 3, &o->years) != 0)
+        return rgs_usage_error(cli, "install", "%s", _("--validity-years must be 1, 2 or 3"));
+      break;
+    case 'h': usage(); return -1;
+    default: return rgs_usage_error(cli, "install", _("unknown option '%s'"), argv[optind - 1]);
+    }
+  }
+  if (optind < argc && rgs_parse_order_id(cli, "install", argv[optind++], &o->order_id) != 0)
+    return RGS_EXIT_USAGE;
+  if (optind < argc)
+    return rgs_usage_error(cli, "install", _("unexpected argument '%s'"), argv[optind]);
+  if (o->cert_file == NULL)
+    return rgs_usage_error(cli, "install", "%s", _("--cert FILE is required"));
+  if (o->label != NULL && (o->label[0] == '\0' || strlen(o->label) > 64))
+    return rgs_usage_error(cli, "install", "%s", _("--label must have 1 to 64 bytes"));
+  return RGS_EXIT_OK;
+}
+
+/* ---- before the token ---------------------------------------------------- */
+
+static int load_certs(const rgs_cli *cli, const install_opts *o, install_run *r)
+{
+  rgs_certs_rc rc;
+
+  rc = rgs_certs_load_file(o->cert_file, &r->certs);
+  switch (rc) {
+  case RGS_CERTS_OK: return RGS_EXIT_OK;
+  case RGS_CERTS_ERR_IO:
+    return rgs_fail(cli, "install", RGS_EXIT_IO, _("the certificate file could not be read"),
+                    o->cert_file);
+  case RGS_CERTS_ERR_FORMAT:
+    return rgs_fail(cli, "install", RGS_EXIT_IO,
+                    _("no certificate could be read from the file: it is not PEM, DER or PKCS#7, or it is truncated"),
+                    o->cert_file);
+  case RGS_CERTS_ERR_NOMEM: break;
+  }
+  return rgs_fail(cli, "install", RGS_EXIT_INTERNAL, rgs_p11_strerror(RGS_P11_ERR_NOMEM), NULL);
+}
+
+/* The order must be able to take the certificate before the token is
+ * touched: an order that is not yet submitted, or cancelled, refuses it. */
+static int check_order(const rgs_cli *cli, install_run *r, long long id)
+{
+  char detail[256];
+  rgs_order_rc rc = rgs_order_get(r->st, id, &r->order);
+
+  if (rc != RGS_ORDER_OK)
+    return rgs_fail_store(cli, "install", rc, r->st);
+  if (r->order.status == RGS_STATUS_ISSUED || r->order.status == RGS_STATUS_INSTALLED ||
+      rgs_order_transition_allowed(r->order.status, RGS_STATUS_ISSUED))
+    return RGS_EXIT_OK;
+  snprintf(detail, sizeof(detail), _("order %lld is \"%s\" (%s): a certificate cannot be installed for it now"),
+           id, rgs_order_status_name(r->order.status), rgs_order_status_label(r->order.status));
+  return rgs_fail_order(cli, "install", RGS_ORDER_ERR_TRANSITION, detail);
+}
+
+/* The end-entity certificate of the bundle. */
+static int pick_leaf(const rgs_cli *cli, const install_opts *o, install_run *r)
+{
+  char detail[256];
+
+  r->leaf = rgs_certs_leaf(r->certs, NULL);
+  if (r->leaf == NULL && sk_X509_num(r->certs) == 1)
+    r->leaf = sk_X509_value(r->certs, 0);    /* judged below: a CA one is refused */
+  if (r->leaf != NULL)
+    return RGS_EXIT_OK;
+  snprintf(detail, sizeof(detail), _("%s: %d certificates, none or several of them for a holder"),
+           o->cert_file != NULL ? o->cert_file : "", sk_X509_num(r->certs));
+  return rgs_fail(cli, "install", RGS_EXIT_CHECK,
+                  _("the file does not hold exactly one holder certificate"), detail);
+}
+
+/* With an order, the certificate must be for the very key of its request. */
+static int check_bound_key(const rgs_cli *cli, install_run *r)
+{
+  rgs_order_binding b;
+  unsigned char spki[32];
+  char hex[65], detail[512];
+  int found = 0, i, ret = RGS_EXIT_OK;
+  rgs_order_rc rc;
+
+  memset(&b, 0, sizeof(b));
+  rc = rgs_order_binding_get(r->st, r->order.id, &b, &found);
+  if (rc != RGS_ORDER_OK) {
+    ret = rgs_fail_store(cli, "install", rc, r->st);
+    goto cleanup;
+  }
+  if (!rgs_spki_sha256(X509_get0_pubkey(r->leaf), spki)) {
+    ret = rgs_fail(cli, "install", RGS_EXIT_INTERNAL, rgs_p11_strerror(RGS_P11_ERR_CRYPTO), NULL);
+    goto cleanup;
+  }
+  for (i = 0; i < 32; i++)
+    snprintf(hex + 2 * i, 3, "%02x", spki[i]);
+  if (!found) {
+    snprintf(detail, sizeof(detail), _("order %lld has no certificate request bound to it"),
+             r->order.id);
+    ret = rgs_fail_order(cli, "install", RGS_ORDER_ERR_MISMATCH, detail);
+  } else if (strcmp(hex, b.spki_sha256) != 0) {
+    snprintf(detail, sizeof(detail),
+             _("order %lld: the certificate's public key (SPKI SHA-256 %s) is not the key of the order's request (%s)"),
+             r->order.id, hex, b.spki_sha256);
+    ret = rgs_fail_order(cli, "install", RGS_ORDER_ERR_MISMATCH, detail);
+  }
+
+cleanup:
+  rgs_order_binding_clear(&b);
+  return ret;
+}
+
+/* ---- on the token ------------------------------------------------------- */
+
+/* What the token already holds for this key: the same certificate (the run
+ * is a repeat), and/or different ones (--replace). */
+static int survey_token(const rgs_cli *cli, const install_opts *o, install_run *r)
+{
+  EVP_PKEY *pub = rgs_p11_key_public(r->key);
+  rgs_p11_rc rc = rgs_p11_cert_list(r->s.tok, &r->on_token, &r->n_on_token);
+  char detail[256];
+  size_t i;
+  int others = 0;
+
+  if (rc != RGS_P11_OK)
+    return rgs_fail_p11(cli, "install", rc, r->s.ctx);
+  for (i = 0; i < r->n_on_token; i++) {
+    if (X509_cmp(r->on_token[i].x509, r->leaf) == 0)
+      r->had_same = 1;
+    else if (EVP_PKEY_eq(X509_get0_pubkey(r->on_token[i].x509), pub) == 1)
+      others++;
+  }
+  if (others == 0 || o->replace)
+    return RGS_EXIT_OK;
+  if (r->had_same) {
+    rgs_warn(cli, "%s", _("another certificate for the same key is also on the token: --replace removes it"));
+    return RGS_EXIT_OK;
+  }
+  snprintf(detail, sizeof(detail), _("%d other certificate(s) for this key; nothing was written"),
+           others);
+  return rgs_fail(cli, "install", RGS_EXIT_CHECK,
+                  _("a different certificate is already installed for this key: use --replace to replace it"),
+                  detail);
+}
+
+static int on_token(const install_run *r, X509 *c)
+{
+  size_t i;
+
+  for (i = 0; i < r->n_on_token; i++)
+    if (X509_cmp(r->on_token[i].x509, c) == 0)
+      return 1;
+  return 0;
+}
+
+/* Token-layer failure while writing: say what the user should do next. */
+static int write_failed(const rgs_cli *cli, install_run *r, rgs_p11_rc rc)
+{
+  int ret = rgs_fail_p11(cli, "install", rc, r->s.ctx);
+
+  if (rc == RGS_P11_ERR_TOKEN_REMOVED)
+    rgs_err(cli, "%s", _("the order was not changed: plug the token back in and run the same command again to finish"));
+  return ret;
+}
+
+static int write_objects(const rgs_cli *cli, const install_opts *o, install_run *r)
+{
+  const char *label = o->label;
+  char cn[65];
+  X509_NAME *subj;
+  rgs_p11_rc rc;
+  size_t i;
+  int k;
+
+  if (label == NULL && rgs_p11_key_label(r->key)[0] != '\0')
+    label = rgs_p11_key_label(r->key);
+  if (label == NULL) {
+    subj = X509_get_subject_name(r->leaf);
+    if (X509_NAME_get_text_by_NID(subj, NID_commonName, cn, sizeof(cn)) < 0)
+      snprintf(cn, sizeof(cn), "RGS**");
+    label = cn;
+  }
+  if (!r->had_same) {
+    rc = rgs_p11_cert_write(r->s.tok, r->key, r->leaf, label, NULL);
+    if (rc != RGS_P11_OK)
+      return write_failed(cli, r, rc);
+    r->wrote_cert = 1;
+  }
+  for (k = 1; o->with_chain && k < sk_X509_num(r->chain); k++) {
+    X509 *ca = sk_X509_value(r->chain, k);
+    if (on_token(r, ca))
+      continue;
+    if (X509_NAME_get_text_by_NID(X509_get_subject_name(ca), NID_commonName, cn, sizeof(cn)) < 0)
+      snprintf(cn, sizeof(cn), "CA");
+    rc = rgs_p11_cert_write_ca(r->s.tok, ca, cn, NULL);
+    if (rc != RGS_P11_OK)
+      return write_failed(cli, r, rc);
+    r->ca_written++;
+  }
+  /* The new certificate is on the token before the old one goes: a run cut
+   * here leaves both, and the next run with --replace removes the old. */
+  for (i = 0; o->replace && i < r->n_on_token; i++) {
+    if (X509_cmp(r->on_token[i].x509, r->leaf) == 0 ||
+        EVP_PKEY_eq(X509_get0_pubkey(r->on_token[i].x509), rgs_p11_key_public(r->key)) != 1)
+      continue;
+    rc = rgs_p11_cert_destroy(r->s.tok, r->on_token[i].handle);
+    if (rc != RGS_P11_OK)
+      return write_failed(cli, r, rc);
+    r->replaced++;
+  }
+  return RGS_EXIT_OK;
+}
+
+/* The token is ready when a signature it makes verifies with the
+ * certificate read back from it. */
+static int prove(const rgs_cli *cli, install_run *r)
+{
+  int ret = rgs_prove_installed(&r->s, r->key, r->leaf, "install");
+
+  if (ret == RGS_EXIT_TOKEN)
+    rgs_err(cli, "%s", _("the order was not changed: plug the token back in and run the same command again to finish"));
+  return ret;
+}
+
+/* ---- the order ---------------------------------------------------------- */
+
+/* Issued, then installed, in one transaction, after the token is ready. */
+static int record(const rgs_cli *cli, install_run *r)
+{
+  char note[160], serial_hex[80] = "?";
+  BIGNUM *bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(r->leaf), NULL);
+  char *hex = bn != NULL ? BN_bn2hex(bn) : NULL;
+  rgs_order_rc rc = RGS_ORDER_OK;
+
+  if (hex != NULL)
+    snprintf(serial_hex, sizeof(serial_hex), "%s", hex);
+  OPENSSL_free(hex);
+  BN_free(bn);
+  if (r->order.status == RGS_STATUS_INSTALLED)
+    return RGS_EXIT_OK;
+  snprintf(note, sizeof(note), _("certificate serial %s"), serial_hex);
+  rc = rgs_order_store_begin(r->st);
+  if (rc == RGS_ORDER_OK && r->order.status != RGS_STATUS_ISSUED)
+    rc = rgs_order_set_status(r->st, r->order.id, RGS_STATUS_ISSUED, note);
+  if (rc == RGS_ORDER_OK)
+    rc = rgs_order_set_status(r->st, r->order.id, RGS_STATUS_INSTALLED, note);
+  if (rc == RGS_ORDER_OK)
+    rc = rgs_order_store_commit(r->st);
+  else
+    rgs_order_store_rollback(r->st);
+  if (rc != RGS_ORDER_OK) {
+    rgs_err(cli, "%s", _("the certificate is on the token, but the order could not be updated: run the same command again"));
+    return rgs_fail_store(cli, "install", rc, r->st);
+  }
+  r->order_changed = 1;
+  return RGS_EXIT_OK;
+}
+
+/* ---- output ------------------------------------------------------------- */
+
+static void json_cert(rgs_json *j, const char *name, X509 *c)
+{
+  char fp[128], from[32], to[32];
+  char *subject = rgs_cert_subject(c);
+  struct tm tm;
+
+  rgs_cert_fingerprint(c, fp, sizeof(fp));
+  memset(&tm, 0, sizeof(tm));
+  from[0] = to[0] = '\0';
+  if (ASN1_TIME_to_tm(X509_get0_notBefore(c), &tm) == 1)
+    strftime(from, sizeof(from), "%Y-%m-%dT%H:%M:%SZ", &tm);
+  if (ASN1_TIME_to_tm(X509_get0_notAfter(c), &tm) == 1)
+    strftime(to, sizeof(to), "%Y-%m-%dT%H:%M:%SZ", &tm);
+  rgs_json_object(j, name);
+  rgs_json_str(j, "subject", subject);
+  rgs_json_str(j, "sha256", fp);
+  rgs_json_str(j, "not_before", from);
+  rgs_json_str(j, "not_after", to);
+  rgs_json_end(j);
+  OPENSSL_free(subject);
+}
+
+static void print_done(const rgs_cli *cli, install_run *r)
+{
+  rgs_json j;
+  char fp[128];
+  char *subject;
+  int changed = r->wrote_cert || r->ca_written > 0 || r->replaced > 0 || r->order_changed;
+
+  if (cli->json) {
+    rgs_json_start(&j, stdout);
+    rgs_json_object(&j, NULL);
+    rgs_json_str(&j, "command", "install");
+    rgs_json_bool(&j, "ok", 1);
+    if (r->order.id > 0)
+      rgs_json_int(&j, "order", r->order.id);
+    rgs_json_bool(&j, "changed", changed);
+    rgs_json_bool(&j, "certificate_written", r->wrote_cert);
+    rgs_json_int(&j, "ca_certificates_written", r->ca_written);
+    rgs_json_int(&j, "certificates_replaced", r->replaced);
+    rgs_json_bool(&j, "signature_verified", 1);
+    if (r->order.id > 0)
+      rgs_json_str(&j, "status", rgs_order_status_name(RGS_STATUS_INSTALLED));
+    json_cert(&j, "certificate", r->leaf);
+    rgs_json_key(&j, "key", &r->s, r->key);
+    rgs_json_token(&j, "token", rgs_p11_token_info(r->s.tok));
+    rgs_json_report(&j, r->rep);
+    rgs_json_finish(&j);
+    return;
+  }
+  subject = rgs_cert_subject(r->leaf);
+  rgs_cert_fingerprint(r->leaf, fp, sizeof(fp));
+  rgs_print_token(cli, rgs_p11_token_info(r->s.tok));
+  rgs_print_key(cli, &r->s, r->key);
+  rgs_print_report(cli, r->rep);
+  printf(_("Certificate: %s\n  SHA-256      : %s\n"), subject != NULL ? subject : "?", fp);
+  OPENSSL_free(subject);
+  if (!changed)
+    printf("%s\n", _("Already installed: nothing was changed."));
+  else if (r->wrote_cert)
+    printf("%s\n", _("Certificate written on the token next to its key and read back."));
+  if (r->ca_written > 0)
+    printf(_("%d CA certificate(s) written on the token.\n"), r->ca_written);
+  if (r->replaced > 0)
+    printf(_("%d previous certificate(s) for this key removed.\n"), r->replaced);
+  printf("%s\n", _("Proof: a signature made on the token verifies with the installed certificate."));
+  if (r->order_changed)
+    printf(_("Order %lld: certificate installed.\n"), r->order.id);
+}
+
+/* ---- the command -------------------------------------------------------- */
+
+static int run(rgs_cli *cli, const install_opts *o, install_run *r)
+{
+  rgs_certcheck_in in;
+  int ret;
+
+  if (o->order_id > 0) {
+    ret = rgs_store_open_for(cli, "install", o->order_id, &r->st);
+    if (ret == RGS_EXIT_OK)
+      ret = check_order(cli, r, o->order_id);
+    if (ret != RGS_EXIT_OK)
+      return ret;
+  }
+  ret = load_certs(cli, o, r);
+  if (ret == RGS_EXIT_OK)
+    ret = pick_leaf(cli, o, r);
+  if (ret == RGS_EXIT_OK && r->st != NULL)
+    ret = check_bound_key(cli, r);
+  if (ret == RGS_EXIT_OK)
+    ret = rgs_session_open(&r->s, cli, "install");
+  if (ret == RGS_EXIT_OK)
+    ret = rgs_session_login(&r->s, "install");
+  if (ret != RGS_EXIT_OK)
+    return ret;
+  memset(&in, 0, sizeof(in));
+  in.cert = r->leaf;
+  in.untrusted = r->certs;
+  in.ca_file = o->ca_file;
+  in.now = rgs_now();
+  in.order = r->st != NULL ? &r->order : NULL;
+  in.validity_years = r->st != NULL ? r->order.validity_years : (int)o->years;
+  ret = rgs_certcheck_pair(&r->s, &in, &r->key, &r->rep, &r->chain, "install");
+  if (ret != RGS_EXIT_OK)
+    return ret;
+  if (!rgs_p11_report_passed(r->rep)) {
+    if (!cli->json)
+      rgs_print_report(cli, r->rep);
+    return rgs_fail_report(cli, "install", RGS_EXIT_CHECK,
+                           _("the certificate is refused: nothing was written on the token"), r->rep);
+  }
+  ret = survey_token(cli, o, r);
+  if (ret == RGS_EXIT_OK)
+    ret = write_objects(cli, o, r);
+  if (ret == RGS_EXIT_OK)
+    ret = prove(cli, r);
+  if (ret == RGS_EXIT_OK && r->st != NULL)
+    ret = record(cli, r);
+  if (ret == RGS_EXIT_OK)
+    print_done(cli, r);
+  return ret;
+}
+
+int rgs_cmd_install(rgs_cli *cli, int argc, char **argv)
+{
+  install_opts o;
+  install_run r;
+  int ret;
+
+  ret = parse(cli, argc, argv, &o);
+  if (ret != RGS_EXIT_OK)
+    return ret < 0 ? RGS_EXIT_OK : ret;
+  memset(&r, 0, sizeof(r));
+  ret = run(cli, &o, &r);
+  rgs_p11_cert_list_free(r.on_token, r.n_on_token);
+  rgs_p11_report_free(r.rep);
+  rgs_p11_key_free(r.key);
+  rgs_certs_free(r.chain);
+  rgs_certs_free(r.certs);
+  rgs_session_close(&r.s);
+  rgs_order_store_close(r.st);
+  return ret;
+}

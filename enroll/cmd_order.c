@@ -1,0 +1,1187 @@
+/* cmd_order.c - rgs-enroll order: the Pack ID RGS** order, recorded as it
+ * was placed on the Certigna portal, its documents and its binding to the
+ * key and the certificate request. */
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <openssl/pem.h>
+#include "commands.h"
+#include "store.h"
+
+typedef struct {
+  const char *name;
+  int (*run)(rgs_cli *cli, int argc, char **argv);
+  const char *summary;
+} order_sub;
+
+/* ---- order new ------------------------------------------------------------ */
+
+static void usage_new(void)
+{
+  printf("%s\n", _("Usage: rgs-enroll order new --partner CODE --holder-first-name NAME\n"
+                   "         --holder-last-name NAME --email ADDRESS --company NAME\n"
+                   "         (--siren N | --siret N) [--payment carte|virement|cheque] [--accept-cgu]\n"
+                   "         [--validity 1|2|3] [--os windows|macos|other] [--phone NUMBER]\n"
+                   "         [--holder self|other] [--ordered-by NAME] [--product NAME]\n"
+                   "         [--ca-ref REF] [--dept NN] [--aed AED_ID]\n"
+                   "Record a Pack ID RGS** order as placed on the Certigna portal.\n"
+                   "  --partner CODE        partner code (CMA, any case)\n"
+                   "  --validity N          certificate validity in years (default 3)\n"
+                   "  --os OS               operating system, for information (default windows)\n"
+                   "  --holder self|other   the holder is the person ordering (default) or another\n"
+                   "                        person of the company (--ordered-by: who orders)\n"
+                   "  --siren N, --siret N  the company's number (Luhn-checked)\n"
+                   "  --payment METHOD      carte, virement or cheque\n"
+                   "  --accept-cgu          the CGU of Certigna ID RGS** are accepted\n"
+                   "  --ca-ref REF          the CA's order reference (or later: order set)\n"
+                   "  --dept NN             département of the face-to-face\n"
+                   "  --aed AED_ID          the AED office chosen (rgs-enroll aed list)\n"
+                   "Without --accept-cgu or --payment the order is kept as a draft."));
+}
+
+enum { N_PARTNER = 1, N_PRODUCT, N_VALIDITY, N_OS, N_FIRST, N_LAST, N_EMAIL, N_PHONE, N_HOLDER,
+       N_ORDERED_BY, N_COMPANY, N_SIREN, N_SIRET, N_PAYMENT, N_CGU, N_CA_REF, N_DEPT, N_AED,
+       N_HELP };
+
+typedef struct {
+  rgs_order_input in;
+  const char *siren, *siret, *aed, *holder;
+} new_args;
+
+/* A value that the order layer parses: report its sentence as a usage error. */
+static int bad_value(const rgs_cli *cli, const char *command, const char *option, const char *err)
+{
+  return rgs_usage_error(cli, command, "%s: %s", option, err);
+}
+
+static int parse_new_value(rgs_cli *cli, new_args *a, int c, const char *arg)
+{
+  static char partner[16];
+  char err[512];
+
+  switch (c) {
+  case N_PARTNER:
+    if (rgs_order_partner_parse(arg, partner, sizeof(partner), err, sizeof(err)) != RGS_ORDER_OK)
+      return bad_value(cli, "order new", "--partner", err);
+    a->in.partner = partner;
+    return RGS_EXIT_OK;
+  case N_VALIDITY:
+    if (rgs_order_validity_parse(arg, &a->in.validity_years, err, sizeof(err)) != RGS_ORDER_OK)
+      return bad_value(cli, "order new", "--validity", err);
+    return RGS_EXIT_OK;
+  case N_OS:
+    if (rgs_order_os_parse(arg, &a->in.os, err, sizeof(err)) != RGS_ORDER_OK)
+      return bad_value(cli, "order new", "--os", err);
+    return RGS_EXIT_OK;
+  case N_PAYMENT:
+    if (rgs_order_payment_parse(arg, &a->in.payment, err, sizeof(err)) != RGS_ORDER_OK)
+      return bad_value(cli, "order new", "--payment", err);
+    return RGS_EXIT_OK;
+  case N_HOLDER:
+    if (strcmp(arg, "self") != 0 && strcmp(arg, "other") != 0)
+      return rgs_usage_error(cli, "order new", _("--holder must be self or other, not '%s'"), arg);
+    a->in.holder_other = strcmp(arg, "other") == 0;
+    a->holder = arg;
+    return RGS_EXIT_OK;
+  default:
+    return -1;
+  }
+}
+
+static int parse_new_text(new_args *a, int c, const char *arg)
+{
+  switch (c) {
+  case N_PRODUCT: a->in.product = arg; return 1;
+  case N_FIRST: a->in.first_name = arg; return 1;
+  case N_LAST: a->in.last_name = arg; return 1;
+  case N_EMAIL: a->in.email = arg; return 1;
+  case N_PHONE: a->in.phone = arg; return 1;
+  case N_ORDERED_BY: a->in.ordered_by = arg; return 1;
+  case N_COMPANY: a->in.company = arg; return 1;
+  case N_SIREN: a->siren = arg; return 1;
+  case N_SIRET: a->siret = arg; return 1;
+  case N_CGU: a->in.accept_cgu = 1; return 1;
+  case N_CA_REF: a->in.ca_ref = arg; return 1;
+  case N_DEPT: a->in.dept = arg; return 1;
+  case N_AED: a->aed = arg; return 1;
+  default: return 0;
+  }
+}
+
+/* Required options and the SIREN/SIRET pair. */
+static int check_new_args(rgs_cli *cli, new_args *a)
+{
+  static const char *const names[] = { "--partner", "--holder-first-name", "--holder-last-name",
+                                       "--email", "--company" };
+  const char *values[] = { a->in.partner, a->in.first_name, a->in.last_name, a->in.email,
+                           a->in.company };
+  char digits[16];
+  rgs_order_company_id_kind kind;
+  size_t i;
+
+  for (i = 0; i < RGS_ARRAY_LEN(names); i++)
+    if (values[i] == NULL)
+      return rgs_usage_error(cli, "order new", _("%s is required"), names[i]);
+  if ((a->siren == NULL) == (a->siret == NULL))
+    return rgs_usage_error(cli, "order new", "%s", _("give the company's number: --siren N or --siret N"));
+  a->in.company_id = a->siren != NULL ? a->siren : a->siret;
+  if (rgs_order_company_id_parse(a->in.company_id, digits, sizeof(digits), &kind) != RGS_ORDER_OK ||
+      (a->siren != NULL && kind != RGS_ID_SIREN) || (a->siret != NULL && kind != RGS_ID_SIRET))
+    return rgs_usage_error(cli, "order new", "%s %s: %s", a->siren != NULL ? "--siren" : "--siret",
+                           a->in.company_id, rgs_order_strerror(RGS_ORDER_ERR_SIREN));
+  if (a->in.ordered_by != NULL && !a->in.holder_other)
+    return rgs_usage_error(cli, "order new", "%s", _("--ordered-by goes with --holder other"));
+  return RGS_EXIT_OK;
+}
+
+/* The AED office named on the command line, from the directory in use. */
+static int find_aed(const rgs_cli *cli, rgs_order_store *st, const char *id, rgs_order_aed *out,
+                    const char *command)
+{
+  rgs_order_aed_dir *dir = NULL;
+  const rgs_order_aed *a;
+  char path[4096], detail[256];
+  rgs_order_rc rc;
+
+  rgs_aed_shipped_path(path, sizeof(path));
+  rc = rgs_order_aed_directory(st, path, &dir);
+  if (rc != RGS_ORDER_OK)
+    return rgs_fail_store(cli, command, rc, st);
+  a = rgs_order_aed_dir_find(dir, id);
+  if (a != NULL)
+    *out = *a;
+  rgs_order_aed_dir_free(dir);
+  if (a != NULL)
+    return RGS_EXIT_OK;
+  snprintf(detail, sizeof(detail), _("no AED office '%s' in the directory: see rgs-enroll aed list"), id);
+  return rgs_fail_order(cli, command, RGS_ORDER_ERR_NO_AED, detail);
+}
+
+static void print_draft_reasons(const rgs_cli *cli, const rgs_order *o, rgs_json *j)
+{
+  if (cli->json) {
+    rgs_json_array(j, "draft_reasons");
+    if (o->status == RGS_STATUS_DRAFT && o->cgu_accepted_at[0] == '\0')
+      rgs_json_str(j, NULL, "cgu-not-accepted");
+    if (o->status == RGS_STATUS_DRAFT && o->payment == RGS_PAY_NONE)
+      rgs_json_str(j, NULL, "no-payment-method");
+    rgs_json_end(j);
+    return;
+  }
+  if (o->status != RGS_STATUS_DRAFT)
+    return;
+  printf("%s\n", _("The order stays a DRAFT:"));
+  if (o->cgu_accepted_at[0] == '\0')
+    printf("  - %s\n", _("the CGU of Certigna ID RGS** are not accepted (--accept-cgu): accepting them is mandatory to order"));
+  if (o->payment == RGS_PAY_NONE)
+    printf("  - %s\n", _("no payment method is chosen (--payment carte|virement|cheque)"));
+}
+
+static int report_new(const rgs_cli *cli, rgs_order_store *st, long long id)
+{
+  char line[1024];
+  rgs_order o;
+  rgs_order_rc rc = rgs_order_get(st, id, &o);
+  rgs_json j;
+
+  if (rc != RGS_ORDER_OK)
+    return rgs_fail_store(cli, "order new", rc, st);
+  if (cli->json) {
+    rgs_json_start(&j, stdout);
+    rgs_json_object(&j, NULL);
+    rgs_json_str(&j, "command", "order new");
+    rgs_json_bool(&j, "ok", 1);
+    rgs_json_order(&j, "order", &o);
+    print_draft_reasons(cli, &o, &j);
+    rgs_json_finish(&j);
+    return RGS_EXIT_OK;
+  }
+  rgs_order_oneline(&o, line, sizeof(line));
+  printf(_("Order %lld recorded: %s (%s), %d year(s), for %s.\n"), o.id, o.product, o.partner,
+         o.validity_years, line);
+  printf(_("Status: %s.\n"), rgs_order_status_label(o.status));
+  print_draft_reasons(cli, &o, NULL);
+  printf(_("Next: rgs-enroll status %lld\n"), o.id);
+  return RGS_EXIT_OK;
+}
+
+static int order_new(rgs_cli *cli, int argc, char **argv)
+{
+  static const struct option opts[] = {
+    { "partner", required_argument, NULL, N_PARTNER },
+    { "product", required_argument, NULL, N_PRODUCT },
+    { "validity", required_argument, NULL, N_VALIDITY },
+    { "validity-years", required_argument, NULL, N_VALIDITY },
+    { "os", required_argument, NULL, N_OS },
+    { "holder-first-name", required_argument, NULL, N_FIRST },
+    { "holder-last-name", required_argument, NULL, N_LAST },
+    { "email", required_argument, NULL, N_EMAIL },
+    { "phone", required_argument, NULL, N_PHONE },
+    { "holder", required_argument, NULL, N_HOLDER },
+    { "ordered-by", required_argument, NULL, N_ORDERED_BY },
+    { "company", required_argument, NULL, N_COMPANY },
+    { "siren", required_argument, NULL, N_SIREN },
+    { "siret", required_argument, NULL, N_SIRET },
+    { "payment", required_argument, NULL, N_PAYMENT },
+    { "accept-cgu", no_argument, NULL, N_CGU },
+    { "ca-ref", required_argument, NULL, N_CA_REF },
+    { "dept", required_argument, NULL, N_DEPT },
+    { "aed", required_argument, NULL, N_AED },
+    { "help", no_argument, NULL, N_HELP },
+    { NULL, 0, NULL, 0 },
+  };
+  rgs_order_store *st = NULL;
+  rgs_order_aed aed;
+  new_args a;
+  long long id = 0;
+  char dept[4], err[256];
+  int c, ret;
+  rgs_order_rc rc;
+
+  memset(&a, 0, sizeof(a));
+  while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+    if (c == N_HELP || c == 'h') {
+      usage_new();
+      return RGS_EXIT_OK;
+    }
+    if (parse_new_text(&a, c, optarg))
+      continue;
+    ret = parse_new_value(cli, &a, c, optarg);
+    if (ret == -1)
+      return rgs_usage_error(cli, "order new", _("unknown option '%s'"), argv[optind - 1]);
+    if (ret != RGS_EXIT_OK)
+      return ret;
+  }
+  if (optind < argc)
+    return rgs_usage_error(cli, "order new", _("unexpected argument '%s'"), argv[optind]);
+  ret = check_new_args(cli, &a);
+  if (ret != RGS_EXIT_OK)
+    return ret;
+  if (a.in.dept != NULL && rgs_order_dept_parse(a.in.dept, dept, sizeof(dept), err, sizeof(err)) != RGS_ORDER_OK)
+    return bad_value(cli, "order new", "--dept", err);
+  ret = rgs_store_open(cli, "order new", 1, &st);
+  if (ret != RGS_EXIT_OK)
+    return ret;
+  if (a.aed != NULL) {
+    ret = find_aed(cli, st, a.aed, &aed, "order new");
+    if (ret != RGS_EXIT_OK)
+      goto cleanup;
+    if (a.in.dept != NULL && strcmp(dept, aed.dept) != 0) {
+      ret = rgs_usage_error(cli, "order new", _("the AED office %s is in département %s, not %s"),
+                            aed.id, aed.dept, dept);
+      goto cleanup;
+    }
+  }
+  /* The order and its AED office together, or nothing. */
+  rc = rgs_order_store_begin(st);
+  if (rc == RGS_ORDER_OK)
+    rc = rgs_order_create(st, &a.in, &id);
+  if (rc == RGS_ORDER_OK && a.aed != NULL)
+    rc = rgs_order_choose_aed(st, id, &aed);
+  if (rc == RGS_ORDER_OK)
+    rc = rgs_order_store_commit(st);
+  else
+    rgs_order_store_rollback(st);
+  if (rc != RGS_ORDER_OK) {
+    ret = rgs_fail_store(cli, "order new", rc, st);
+    goto cleanup;
+  }
+  ret = report_new(cli, st, id);
+
+cleanup:
+  rgs_order_store_close(st);
+  return ret;
+}
+
+/* ---- order set -------------------------------------------------------------- */
+
+static void usage_set(void)
+{
+  printf("%s\n", _("Usage: rgs-enroll order set ID [--ca-ref REF] [--accept-cgu] [--payment METHOD]\n"
+                   "         [--email ADDRESS] [--phone NUMBER] [--os OS] [--validity N] [--dept NN]\n"
+                   "         [--status STATUS [--note TEXT]]\n"
+                   "Change what is recorded of an order. A draft whose CGU are accepted and whose\n"
+                   "payment is chosen becomes ordered. --status records a step done elsewhere\n"
+                   "(submitted, face-to-face-done, issued, installed, refused, ...) when the order's\n"
+                   "status allows it; the validity can change until the key is generated."));
+}
+
+enum { S_CA_REF = 1, S_CGU, S_PAYMENT, S_EMAIL, S_PHONE, S_OS, S_VALIDITY, S_DEPT, S_STATUS,
+       S_NOTE, S_HELP };
+
+typedef struct {
+  rgs_order_update u;
+  int status_set;
+  rgs_order_status status;
+  const char *note;
+  int any;
+} set_args;
+
+static int parse_set_option(rgs_cli *cli, set_args *a, int c, const char *arg)
+{
+  char err[512];
+
+  a->any = 1;
+  switch (c) {
+  case S_CA_REF: a->u.ca_ref = arg; return RGS_EXIT_OK;
+  case S_CGU: a->u.accept_cgu = 1; return RGS_EXIT_OK;
+  case S_EMAIL: a->u.email = arg; return RGS_EXIT_OK;
+  case S_PHONE: a->u.phone = arg; return RGS_EXIT_OK;
+  case S_DEPT: a->u.dept = arg; return RGS_EXIT_OK;
+  case S_NOTE: a->note = arg; return RGS_EXIT_OK;
+  case S_PAYMENT:
+    if (rgs_order_payment_parse(arg, &a->u.payment, err, sizeof(err)) != RGS_ORDER_OK)
+      return bad_value(cli, "order set", "--payment", err);
+    return RGS_EXIT_OK;
+  case S_OS:
+    a->u.os_set = 1;
+    if (rgs_order_os_parse(arg, &a->u.os, err, sizeof(err)) != RGS_ORDER_OK)
+      return bad_value(cli, "order set", "--os", err);
+    return RGS_EXIT_OK;
+  case S_VALIDITY:
+    if (rgs_order_validity_parse(arg, &a->u.validity_years, err, sizeof(err)) != RGS_ORDER_OK)
+      return bad_value(cli, "order set", "--validity", err);
+    return RGS_EXIT_OK;
+  case S_STATUS:
+    a->status_set = 1;
+    if (rgs_order_status_parse(arg, &a->status, err, sizeof(err)) != RGS_ORDER_OK)
+      return bad_value(cli, "order set", "--status", err);
+    return RGS_EXIT_OK;
+  default:
+    return -1;
+  }
+}
+
+static int print_order_changed(const rgs_cli *cli, rgs_order_store *st, long long id,
+                               const char *command)
+{
+  rgs_order o;
+  rgs_order_rc rc = rgs_order_get(st, id, &o);
+  rgs_json j;
+
+  if (rc != RGS_ORDER_OK)
+    return rgs_fail_store(cli, command, rc, st);
+  if (cli->json) {
+    rgs_json_start(&j, stdout);
+    rgs_json_object(&j, NULL);
+    rgs_json_str(&j, "command", command);
+    rgs_json_bool(&j, "ok", 1);
+    rgs_json_order(&j, "order", &o);
+    rgs_json_finish(&j);
+  } else {
+    printf(_("Order %lld: %s.\n"), o.id, rgs_order_status_label(o.status));
+    print_draft_reasons(cli, &o, NULL);
+  }
+  return RGS_EXIT_OK;
+}
+
+static int order_set(rgs_cli *cli, int argc, char **argv)
+{
+  static const struct option opts[] = {
+    { "ca-ref", required_argument, NULL, S_CA_REF },
+    { "accept-cgu", no_argument, NULL, S_CGU },
+    { "payment", required_argument, NULL, S_PAYMENT },
+    { "email", required_argument, NULL, S_EMAIL },
+    { "phone", required_argument, NULL, S_PHONE },
+    { "os", required_argument, NULL, S_OS },
+    { "validity", required_argument, NULL, S_VALIDITY },
+    { "validity-years", required_argument, NULL, S_VALIDITY },
+    { "dept", required_argument, NULL, S_DEPT },
+    { "status", required_argument, NULL, S_STATUS },
+    { "note", required_argument, NULL, S_NOTE },
+    { "help", no_argument, NULL, S_HELP },
+    { NULL, 0, NULL, 0 },
+  };
+  rgs_order_store *st = NULL;
+  set_args a;
+  long long id;
+  int c, ret;
+  rgs_order_rc rc;
+
+  memset(&a, 0, sizeof(a));
+  while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+    if (c == S_HELP || c == 'h') {
+      usage_set();
+      return RGS_EXIT_OK;
+    }
+    ret = parse_set_option(cli, &a, c, optarg);
+    if (ret == -1)
+      return rgs_usage_error(cli, "order set", _("unknown option '%s'"), argv[optind - 1]);
+    if (ret != RGS_EXIT_OK)
+      return ret;
+  }
+  if (optind + 1 != argc)
+    return rgs_usage_error(cli, "order set", "%s", _("one order number is expected"));
+  ret = rgs_parse_order_id(cli, "order set", argv[optind], &id);
+  if (ret != RGS_EXIT_OK)
+    return ret;
+  if (!a.any)
+    return rgs_usage_error(cli, "order set", "%s", _("nothing to change"));
+  if (a.note != NULL && !a.status_set)
+    return rgs_usage_error(cli, "order set", "%s", _("--note goes with --status"));
+  ret = rgs_store_open_for(cli, "order set", id, &st);
+  if (ret != RGS_EXIT_OK)
+    return ret;
+  rc = rgs_order_store_begin(st);
+  if (rc == RGS_ORDER_OK)
+    rc = rgs_order_update_fields(st, id, &a.u);
+  if (rc == RGS_ORDER_OK && a.status_set)
+    rc = rgs_order_set_status(st, id, a.status, a.note);
+  if (rc == RGS_ORDER_OK)
+    rc = rgs_order_store_commit(st);
+  else
+    rgs_order_store_rollback(st);
+  ret = rc == RGS_ORDER_OK ? print_order_changed(cli, st, id, "order set")
+                           : rgs_fail_store(cli, "order set", rc, st);
+  rgs_order_store_close(st);
+  return ret;
+}
+
+/* ---- order cancel -------------------------------------------------------------- */
+
+static int order_cancel(rgs_cli *cli, int argc, char **argv)
+{
+  static const struct option opts[] = {
+    { "note", required_argument, NULL, 'n' },
+    { "help", no_argument, NULL, 'h' },
+    { NULL, 0, NULL, 0 },
+  };
+  rgs_order_store *st = NULL;
+  const char *note = NULL;
+  long long id;
+  int c, ret;
+  rgs_order_rc rc;
+
+  while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+    switch (c) {
+    case 'n': note = optarg; break;
+    case 'h':
+      printf("%s\n", _("Usage: rgs-enroll order cancel ID [--note TEXT]\n"
+                       "Cancel an order that is not closed yet (the CA is not told: cancel it on\n"
+                       "the portal too)."));
+      return RGS_EXIT_OK;
+    default: return rgs_usage_error(cli, "order cancel", _("unknown option '%s'"), argv[optind - 1]);
+    }
+  }
+  if (optind + 1 != argc)
+    return rgs_usage_error(cli, "order cancel", "%s", _("one order number is expected"));
+  ret = rgs_parse_order_id(cli, "order cancel", argv[optind], &id);
+  if (ret == RGS_EXIT_OK)
+    ret = rgs_store_open_for(cli, "order cancel", id, &st);
+  if (ret != RGS_EXIT_OK)
+    return ret;
+  rc = rgs_order_set_status(st, id, RGS_STATUS_CANCELLED, note);
+  ret = rc == RGS_ORDER_OK ? print_order_changed(cli, st, id, "order cancel")
+                           : rgs_fail_store(cli, "order cancel", rc, st);
+  rgs_order_store_close(st);
+  return ret;
+}
+
+/* ---- order show ---------------------------------------------------------------- */
+
+static void show_appointment_text(const rgs_order_appointment *a)
+{
+  char ht[32], ttc[32];
+  rgs_order_quote q;
+
+  printf(_("  AED          : %s, %s, %s %s (%s)\n"), a->aed.name, a->aed.address,
+         a->aed.postal_code, a->aed.city, a->aed.id);
+  if (a->at[0] == '\0') {
+    printf("  %-13s: %s\n", _("Appointment"), _("not booked yet"));
+    return;
+  }
+  printf(_("  Appointment  : %s, %s\n"), a->at,
+         a->mode == RGS_F2F_HOLDER_TRAVELS ? _("the holder goes to the AED") : _("the AED travels"));
+  if (a->priced && rgs_order_aed_quote(a->mode, a->distance_km, &q) == RGS_ORDER_OK) {
+    rgs_format_euros(a->fee_ht_cents, ht, sizeof(ht));
+    rgs_format_euros(q.ttc_cents, ttc, sizeof(ttc));
+    printf(_("  Estimated fee: %s HT (%s TTC), taxes of the AED's profession may be added\n"), ht, ttc);
+  } else {
+    printf(_("  Estimated fee: none beyond %d km: ask the AED for a quote\n"), RGS_ORDER_AED_RADIUS_KM);
+  }
+}
+
+static void json_appointment(rgs_json *j, const rgs_order_appointment *a, int found)
+{
+  if (!found) {
+    rgs_json_str(j, "appointment", NULL);
+    return;
+  }
+  rgs_json_object(j, "appointment");
+  rgs_json_object(j, "aed");
+  rgs_json_str(j, "id", a->aed.id);
+  rgs_json_str(j, "name", a->aed.name);
+  rgs_json_str(j, "address", a->aed.address);
+  rgs_json_str(j, "postal_code", a->aed.postal_code);
+  rgs_json_str(j, "city", a->aed.city);
+  rgs_json_str(j, "dept", a->aed.dept);
+  rgs_json_end(j);
+  rgs_json_str(j, "at", a->at[0] != '\0' ? a->at : NULL);
+  rgs_json_str(j, "mode", a->mode_set ? rgs_order_mode_name(a->mode) : NULL);
+  if (a->distance_km >= 0)
+    rgs_json_int(j, "distance_km", a->distance_km);
+  else
+    rgs_json_str(j, "distance_km", NULL);
+  if (a->priced)
+    rgs_json_int(j, "fee_ht_cents", a->fee_ht_cents);
+  else
+    rgs_json_str(j, "fee_ht_cents", NULL);
+  rgs_json_end(j);
+}
+
+static void json_binding(rgs_json *j, const rgs_order_binding *b, int found)
+{
+  if (!found) {
+    rgs_json_str(j, "binding", NULL);
+    return;
+  }
+  rgs_json_object(j, "binding");
+  rgs_json_str(j, "spki_sha256", b->spki_sha256);
+  rgs_json_str(j, "subject", b->subject);
+  rgs_json_str(j, "token_serial", b->token_serial[0] != '\0' ? b->token_serial : NULL);
+  rgs_json_str(j, "token_model", b->token_model[0] != '\0' ? b->token_model : NULL);
+  rgs_json_str(j, "key_uri", b->key_uri[0] != '\0' ? b->key_uri : NULL);
+  rgs_json_str(j, "linked_at", b->linked_at);
+  rgs_json_str(j, "csr_pem", b->csr_pem);
+  rgs_json_end(j);
+}
+
+static void json_docs(rgs_json *j, const rgs_order_doc *docs)
+{
+  int k;
+
+  rgs_json_array(j, "documents");
+  for (k = 0; k < RGS_DOC_COUNT; k++) {
+    rgs_json_object(j, NULL);
+    rgs_json_str(j, "kind", rgs_order_doc_kind_name(docs[k].kind));
+    rgs_json_str(j, "state", rgs_order_doc_state_name(docs[k].state));
+    rgs_json_str(j, "issued_on", docs[k].issued_on[0] != '\0' ? docs[k].issued_on : NULL);
+    rgs_json_str(j, "expires_on", docs[k].expires_on[0] != '\0' ? docs[k].expires_on : NULL);
+    rgs_json_str(j, "sent_on", docs[k].sent_on[0] != '\0' ? docs[k].sent_on : NULL);
+    rgs_json_end(j);
+  }
+  rgs_json_end(j);
+}
+
+static void json_history(rgs_json *j, const rgs_order_event *ev, size_t n)
+{
+  size_t i;
+
+  rgs_json_array(j, "history");
+  for (i = 0; i < n; i++) {
+    rgs_json_object(j, NULL);
+    rgs_json_str(j, "at", ev[i].at);
+    rgs_json_str(j, "from", ev[i].has_from ? rgs_order_status_name(ev[i].from) : NULL);
+    rgs_json_str(j, "to", rgs_order_status_name(ev[i].to));
+    rgs_json_str(j, "note", ev[i].note[0] != '\0' ? ev[i].note : NULL);
+    rgs_json_end(j);
+  }
+  rgs_json_end(j);
+}
+
+typedef struct {
+  rgs_order o;
+  rgs_order_event *ev;
+  size_t n_ev;
+  rgs_order_appointment a;
+  int has_a;
+  rgs_order_binding b;
+  int has_b;
+  rgs_order_doc docs[RGS_DOC_COUNT];
+} order_view;
+
+static rgs_order_rc load_view(rgs_order_store *st, long long id, order_view *v)
+{
+  rgs_order_rc rc;
+
+  memset(v, 0, sizeof(*v));
+  rc = rgs_order_get(st, id, &v->o);
+  if (rc == RGS_ORDER_OK)
+    rc = rgs_order_history(st, id, &v->ev, &v->n_ev);
+  if (rc == RGS_ORDER_OK)
+    rc = rgs_order_appointment_get(st, id, &v->a, &v->has_a);
+  if (rc == RGS_ORDER_OK)
+    rc = rgs_order_binding_get(st, id, &v->b, &v->has_b);
+  if (rc == RGS_ORDER_OK)
+    rc = rgs_order_docs_get(st, id, v->docs);
+  return rc;
+}
+
+static void free_view(order_view *v)
+{
+  free(v->ev);
+  rgs_order_binding_clear(&v->b);
+}
+
+static void show_text(const order_view *v)
+{
+  const rgs_order *o = &v->o;
+  char line[1024];
+  size_t i;
+  int k, ready = 0;
+
+  if (rgs_order_text_upper(o->last_name, line, sizeof(line)) != RGS_ORDER_OK)
+    snprintf(line, sizeof(line), "%s", o->last_name);
+  printf(_("Order %lld: %s (%s), %d year(s), %s\n"), o->id, o->product, o->partner,
+         o->validity_years, rgs_order_os_name(o->os));
+  printf(_("  Status       : %s, since %s\n"), rgs_order_status_label(o->status), o->status_at);
+  printf(_("  Holder       : %s %s <%s>%s%s\n"), o->first_name, line, o->email,
+         o->phone[0] != '\0' ? ", " : "", o->phone);
+  printf(_("  Company      : %s, %s %s\n"), o->company, strlen(o->company_id) == 14 ? "SIRET" : "SIREN",
+         o->company_id);
+  if (o->holder_other)
+    printf(_("  Ordered by   : %s (the holder is another person of the company)\n"),
+           o->ordered_by[0] != '\0' ? o->ordered_by : "?");
+  printf(_("  Payment      : %s; CGU %s\n"),
+         o->payment != RGS_PAY_NONE ? rgs_order_payment_name(o->payment) : _("not chosen"),
+         o->cgu_accepted_at[0] != '\0' ? _("accepted") : _("NOT accepted"));
+  printf(_("  CA reference : %s\n"), o->ca_ref[0] != '\0' ? o->ca_ref : "-");
+  printf(_("  Département  : %s\n"), o->dept[0] != '\0' ? o->dept : "-");
+  if (v->has_a)
+    show_appointment_text(&v->a);
+  if (v->has_b) {
+    printf(_("  Request      : %s, SPKI SHA-256 %s\n"), v->b.subject, v->b.spki_sha256);
+    if (v->b.token_serial[0] != '\0' || v->b.key_uri[0] != '\0')
+      printf(_("  Key          : token %s %s, %s\n"), v->b.token_model, v->b.token_serial,
+             v->b.key_uri[0] != '\0' ? v->b.key_uri : "-");
+  }
+  for (k = 0; k < RGS_DOC_COUNT; k++)
+    ready += v->docs[k].state != RGS_DOC_MISSING;
+  printf(_("  Documents    : %d of %d ready or sent (rgs-enroll order docs %lld)\n"), ready,
+         RGS_DOC_COUNT, o->id);
+  printf("%s\n", _("History:"));
+  for (i = 0; i < v->n_ev; i++)
+    printf("  %s  %-18s %s\n", v->ev[i].at, rgs_order_status_name(v->ev[i].to), v->ev[i].note);
+}
+
+static int order_show(rgs_cli *cli, int argc, char **argv)
+{
+  rgs_order_store *st = NULL;
+  order_view v;
+  long long id;
+  int ret;
+  rgs_order_rc rc;
+  rgs_json j;
+
+  if (argc == 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
+    printf("%s\n", _("Usage: rgs-enroll order show ID\nEverything recorded of an order, with its history."));
+    return RGS_EXIT_OK;
+  }
+  if (argc != 2)
+    return rgs_usage_error(cli, "order show", "%s", _("one order number is expected"));
+  ret = rgs_parse_order_id(cli, "order show", argv[1], &id);
+  if (ret == RGS_EXIT_OK)
+    ret = rgs_store_open_for(cli, "order show", id, &st);
+  if (ret != RGS_EXIT_OK)
+    return ret;
+  rc = load_view(st, id, &v);
+  if (rc != RGS_ORDER_OK) {
+    ret = rgs_fail_store(cli, "order show", rc, st);
+  } else if (cli->json) {
+    rgs_json_start(&j, stdout);
+    rgs_json_object(&j, NULL);
+    rgs_json_str(&j, "command", "order show");
+    rgs_json_bool(&j, "ok", 1);
+    rgs_json_order(&j, "order", &v.o);
+    json_appointment(&j, &v.a, v.has_a);
+    json_binding(&j, &v.b, v.has_b);
+    json_docs(&j, v.docs);
+    json_history(&j, v.ev, v.n_ev);
+    rgs_json_finish(&j);
+  } else {
+    show_text(&v);
+  }
+  free_view(&v);
+  rgs_order_store_close(st);
+  return ret;
+}
+
+/* ---- order list ---------------------------------------------------------------- */
+
+typedef struct {
+  const rgs_cli *cli;
+  rgs_json *j;
+} list_ctx;
+
+static int list_one(void *ud, const rgs_order *o)
+{
+  list_ctx *c = ud;
+  char line[1024];
+
+  if (c->cli->json) {
+    rgs_json_order(c->j, NULL, o);
+    return 0;
+  }
+  rgs_order_oneline(o, line, sizeof(line));
+  printf("%6lld  %-17s  %-3s  %s\n", o->id, rgs_order_status_name(o->status),
+         o->dept[0] != '\0' ? o->dept : "-", line);
+  return 0;
+}
+
+static int parse_list_args(rgs_cli *cli, int argc, char **argv, rgs_order_filter *f, char *dept,
+                           char *siren)
+{
+  static const struct option opts[] = {
+    { "dept", required_argument, NULL, 'd' },
+    { "status", required_argument, NULL, 's' },
+    { "siren", required_argument, NULL, 'n' },
+    { "open", no_argument, NULL, 'o' },
+    { "limit", required_argument, NULL, 'l' },
+    { "help", no_argument, NULL, 'h' },
+    { NULL, 0, NULL, 0 },
+  };
+  rgs_order_company_id_kind kind;
+  char err[512];
+  int c;
+
+  while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+    switch (c) {
+    case 'd':
+      if (rgs_order_dept_parse(optarg, dept, 4, err, sizeof(err)) != RGS_ORDER_OK)
+        return bad_value(cli, "order list", "--dept", err);
+      f->dept = dept;
+      break;
+    case 's':
+      f->status_set = 1;
+      if (rgs_order_status_parse(optarg, &f->status, err, sizeof(err)) != RGS_ORDER_OK)
+        return bad_value(cli, "order list", "--status", err);
+      break;
+    case 'n':
+      if (rgs_order_company_id_parse(optarg, siren, 16, &kind) != RGS_ORDER_OK)
+        return bad_value(cli, "order list", "--siren", rgs_order_strerror(RGS_ORDER_ERR_SIREN));
+      siren[9] = '\0';
+      f->siren = siren;
+      break;
+    case 'o': f->open_only = 1; break;
+    case 'l':
+      if (rgs_parse_int(optarg, 1, 1000000000L, &f->limit) != 0)
+        return rgs_usage_error(cli, "order list", _("--limit needs a positive number, not '%s'"), optarg);
+      break;
+    case 'h':
+      printf("%s\n", _("Usage: rgs-enroll order list [--dept NN] [--status STATUS] [--siren N]\n"
+                       "         [--open] [--limit N]\n"
+                       "The orders, by number: all, or those of a département (of the face-to-face),\n"
+                       "a status, a company; --open leaves out installed, cancelled and refused ones."));
+      return -1;
+    default: return rgs_usage_error(cli, "order list", _("unknown option '%s'"), argv[optind - 1]);
+    }
+  }
+  if (optind < argc)
+    return rgs_usage_error(cli, "order list", _("unexpected argument '%s'"), argv[optind]);
+  return RGS_EXIT_OK;
+}
+
+static int order_list(rgs_cli *cli, int argc, char **argv)
+{
+  rgs_order_store *st = NULL;
+  rgs_order_filter f;
+  char dept[4], siren[16];
+  list_ctx ctx;
+  size_t n = 0;
+  int ret;
+  rgs_order_rc rc = RGS_ORDER_OK;
+  rgs_json j;
+
+  memset(&f, 0, sizeof(f));
+  ret = parse_list_args(cli, argc, argv, &f, dept, siren);
+  if (ret != RGS_EXIT_OK)
+    return ret == -1 ? RGS_EXIT_OK : ret;
+  ret = rgs_store_open(cli, "order list", 0, &st);
+  if (ret != RGS_EXIT_OK)
+    return ret;
+  ctx.cli = cli;
+  ctx.j = &j;
+  if (cli->json) {
+    rgs_json_start(&j, stdout);
+    rgs_json_object(&j, NULL);
+    rgs_json_str(&j, "command", "order list");
+    rgs_json_array(&j, "orders");
+  }
+  if (st != NULL)
+    rc = rgs_order_list(st, &f, list_one, &ctx, &n);
+  if (rc != RGS_ORDER_OK && cli->json) {
+    /* The document is already under way: it ends with the error. */
+    rgs_err(cli, "%s (%s)", rgs_order_strerror(rc), rgs_order_store_last_error(st));
+    ret = rgs_exit_for_order(rc);
+    rgs_json_end(&j);
+    rgs_json_bool(&j, "ok", 0);
+    rgs_json_int(&j, "exit", ret);
+    rgs_json_object(&j, "error");
+    rgs_json_str(&j, "message", rgs_order_strerror(rc));
+    rgs_json_str(&j, "detail", rgs_order_store_last_error(st));
+    rgs_json_finish(&j);
+  } else if (rc != RGS_ORDER_OK) {
+    ret = rgs_fail_store(cli, "order list", rc, st);
+  } else if (cli->json) {
+    rgs_json_end(&j);
+    rgs_json_int(&j, "count", (long long)n);
+    rgs_json_bool(&j, "ok", 1);
+    rgs_json_finish(&j);
+  } else if (n == 0) {
+    printf("%s\n", _("No order."));
+  }
+  rgs_order_store_close(st);
+  return ret;
+}
+
+/* ---- order link ------------------------------------------------------------------ */
+
+/* Read a request, PEM or DER. */
+static int read_request(const rgs_cli *cli, const char *path, X509_REQ **out)
+{
+  BIO *b = BIO_new_file(path, "rb");
+  X509_REQ *req = NULL;
+
+  *out = NULL;
+  if (b == NULL)
+    return rgs_fail(cli, "order link", RGS_EXIT_IO, _("the certificate request could not be read"), path);
+  req = PEM_read_bio_X509_REQ(b, NULL, NULL, NULL);
+  if (req == NULL && BIO_reset(b) == 0)
+    req = d2i_X509_REQ_bio(b, NULL);
+  BIO_free(b);
+  if (req == NULL)
+    return rgs_fail(cli, "order link", RGS_EXIT_IO,
+                    _("not a certificate request (PKCS#10, PEM or DER)"), path);
+  *out = req;
+  return RGS_EXIT_OK;
+}
+
+static int report_link(const rgs_cli *cli, rgs_order_store *st, long long id)
+{
+  rgs_order_binding b;
+  rgs_order o;
+  int found = 0;
+  rgs_order_rc rc = rgs_order_get(st, id, &o);
+  rgs_json j;
+
+  if (rc == RGS_ORDER_OK)
+    rc = rgs_order_binding_get(st, id, &b, &found);
+  if (rc != RGS_ORDER_OK)
+    return rgs_fail_store(cli, "order link", rc, st);
+  if (cli->json) {
+    rgs_json_start(&j, stdout);
+    rgs_json_object(&j, NULL);
+    rgs_json_str(&j, "command", "order link");
+    rgs_json_bool(&j, "ok", 1);
+    rgs_json_order(&j, "order", &o);
+    json_binding(&j, &b, found);
+    rgs_json_finish(&j);
+  } else {
+    printf(_("Request bound to order %lld: %s\n  SPKI SHA-256 : %s\n"), id, b.subject, b.spki_sha256);
+    printf(_("Status: %s.\n"), rgs_order_status_label(o.status));
+  }
+  rgs_order_binding_clear(&b);
+  return RGS_EXIT_OK;
+}
+
+static int order_link(rgs_cli *cli, int argc, char **argv)
+{
+  static const struct option opts[] = {
+    { "csr", required_argument, NULL, 'c' },
+    { "token-serial", required_argument, NULL, 's' },
+    { "token-model", required_argument, NULL, 'm' },
+    { "key-uri", required_argument, NULL, 'k' },
+    { "help", no_argument, NULL, 'h' },
+    { NULL, 0, NULL, 0 },
+  };
+  const char *csr = NULL, *serial = NULL, *model = NULL, *key_uri = NULL;
+  rgs_order_store *st = NULL;
+  rgs_p11_uri *uri = NULL;
+  X509_REQ *req = NULL;
+  rgs_order o;
+  char err[256];
+  long long id;
+  int c, ret;
+
+  while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+    switch (c) {
+    case 'c': csr = optarg; break;
+    case 's': serial = optarg; break;
+    case 'm': model = optarg; break;
+    case 'k': key_uri = optarg; break;
+    case 'h':
+      printf("%s\n", _("Usage: rgs-enroll order link ID --csr FILE [--token-serial S] [--token-model M]\n"
+                       "         [--key-uri URI]\n"
+                       "Bind a certificate request (PEM or DER) to the order: its signature must\n"
+                       "verify, its subject must name the holder (CN), the company (O) and its SIREN\n"
+                       "(OU=0002 N), and its key must not be bound to another order. Stores the\n"
+                       "request, the SHA-256 of its public key, and the token and key it came from."));
+      return RGS_EXIT_OK;
+    default: return rgs_usage_error(cli, "order link", _("unknown option '%s'"), argv[optind - 1]);
+    }
+  }
+  if (optind + 1 != argc)
+    return rgs_usage_error(cli, "order link", "%s", _("one order number is expected"));
+  ret = rgs_parse_order_id(cli, "order link", argv[optind], &id);
+  if (ret != RGS_EXIT_OK)
+    return ret;
+  if (csr == NULL)
+    return rgs_usage_error(cli, "order link", "%s", _("--csr FILE is required"));
+  if (key_uri != NULL && rgs_p11_uri_parse(key_uri, &uri, err, sizeof(err)) != RGS_P11_OK)
+    return rgs_usage_error(cli, "order link", "--key-uri: %s", err);
+  rgs_p11_uri_free(uri);
+  ret = read_request(cli, csr, &req);
+  if (ret == RGS_EXIT_OK)
+    ret = rgs_store_open_for(cli, "order link", id, &st);
+  if (ret == RGS_EXIT_OK)
+    ret = rgs_store_order_for_link(cli, st, id, &o, "order link");
+  if (ret == RGS_EXIT_OK)
+    ret = rgs_store_link(cli, st, id, req, serial, model, key_uri, "order link");
+  if (ret == RGS_EXIT_OK)
+    ret = report_link(cli, st, id);
+  rgs_order_store_close(st);
+  X509_REQ_free(req);
+  return ret;
+}
+
+/* ---- order docs ------------------------------------------------------------------ */
+
+static void docs_usage(void)
+{
+  printf("%s\n", _("Usage: rgs-enroll order docs ID [--set DOCUMENT [--state STATE] [--date DAY]\n"
+                   "         [--expires DAY]] [--planned DAY] [--sent DAY]\n"
+                   "The four originals to post to Certigna, their state and the rules on their\n"
+                   "dates. DOCUMENT: request-form, intervention-form, id-document,\n"
+                   "registration-extract. STATE: missing, ready, sent, accepted.\n"
+                   "  --date DAY      date of issue of the registration extract (it must be under\n"
+                   "                  three months old on the day the originals are sent)\n"
+                   "  --expires DAY   end of validity of the identity document (it must be valid\n"
+                   "                  on the face-to-face day)\n"
+                   "  --planned DAY   the day you plan to post the originals\n"
+                   "  --sent DAY      the originals were posted that day (after the face-to-face)\n"
+                   "Days are written YYYY-MM-DD."));
+}
+
+typedef struct {
+  int set;
+  rgs_order_doc_update u;
+  const char *planned, *sent;
+} docs_args;
+
+static int parse_docs_args(rgs_cli *cli, int argc, char **argv, docs_args *a)
+{
+  static const struct option opts[] = {
+    { "set", required_argument, NULL, 'k' },
+    { "state", required_argument, NULL, 's' },
+    { "date", required_argument, NULL, 'd' },
+    { "expires", required_argument, NULL, 'e' },
+    { "planned", required_argument, NULL, 'p' },
+    { "sent", required_argument, NULL, 'S' },
+    { "help", no_argument, NULL, 'h' },
+    { NULL, 0, NULL, 0 },
+  };
+  char err[256];
+  int c;
+
+  while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+    switch (c) {
+    case 'k':
+      a->set = 1;
+      if (rgs_order_doc_kind_parse(optarg, &a->u.kind, err, sizeof(err)) != RGS_ORDER_OK)
+        return bad_value(cli, "order docs", "--set", err);
+      break;
+    case 's':
+      a->u.state_set = 1;
+      if (rgs_order_doc_state_parse(optarg, &a->u.state, err, sizeof(err)) != RGS_ORDER_OK)
+        return bad_value(cli, "order docs", "--state", err);
+      break;
+    case 'd': a->u.issued_on = optarg; break;
+    case 'e': a->u.expires_on = optarg; break;
+    case 'p': a->planned = optarg; break;
+    case 'S': a->sent = optarg; break;
+    case 'h': docs_usage(); return -1;
+    default: return rgs_usage_error(cli, "order docs", _("unknown option '%s'"), argv[optind - 1]);
+    }
+  }
+  if (!a->set && (a->u.state_set || a->u.issued_on != NULL || a->u.expires_on != NULL))
+    return rgs_usage_error(cli, "order docs", "%s", _("--state, --date and --expires go with --set DOCUMENT"));
+  if (a->set && !a->u.state_set && a->u.issued_on == NULL && a->u.expires_on == NULL)
+    return rgs_usage_error(cli, "order docs", "%s", _("--set DOCUMENT needs --state, --date or --expires"));
+  return RGS_EXIT_OK;
+}
+
+static rgs_order_rc apply_docs(rgs_order_store *st, long long id, const docs_args *a)
+{
+  rgs_order_rc rc = rgs_order_store_begin(st);
+
+  if (rc == RGS_ORDER_OK && a->set)
+    rc = rgs_order_doc_set(st, id, &a->u);
+  if (rc == RGS_ORDER_OK && a->planned != NULL)
+    rc = rgs_order_docs_plan(st, id, a->planned);
+  if (rc == RGS_ORDER_OK && a->sent != NULL)
+    rc = rgs_order_docs_sent(st, id, a->sent);
+  if (rc == RGS_ORDER_OK)
+    return rgs_order_store_commit(st);
+  rgs_order_store_rollback(st);
+  return rc;
+}
+
+static void docs_text(const order_view *v, const rgs_order_docnote *notes, size_t n)
+{
+  const char *const *addr = rgs_order_postal_address();
+  char extra[128], last[11], text[512];
+  size_t i;
+  int k;
+
+  printf(_("Documents of order %lld: the originals go by post to\n"), v->o.id);
+  for (i = 0; addr[i] != NULL; i++)
+    printf("    %s\n", addr[i]);
+  for (k = 0; k < RGS_DOC_COUNT; k++) {
+    const rgs_order_doc *d = &v->docs[k];
+    extra[0] = '\0';
+    if (k == RGS_DOC_EXTRACT && d->issued_on[0] != '\0') {
+      rgs_order_date_last_day_under(d->issued_on, RGS_ORDER_EXTRACT_MONTHS, last, sizeof(last));
+      snprintf(extra, sizeof(extra), _(" (issued %s, good until %s)"), d->issued_on, last);
+    } else if (k == RGS_DOC_ID && d->expires_on[0] != '\0') {
+      snprintf(extra, sizeof(extra), _(" (valid until %s)"), d->expires_on);
+    }
+    printf("  [%-8s] %s%s", rgs_order_doc_state_label(d->state), rgs_order_doc_kind_label(d->kind), extra);
+    if (d->sent_on[0] != '\0')
+      printf(_(", sent %s"), d->sent_on);
+    printf("\n");
+  }
+  if (v->o.planned_sending[0] != '\0')
+    printf(_("Planned sending: %s\n"), v->o.planned_sending);
+  for (i = 0; i < n; i++) {
+    if (notes[i].code == RGS_DOCNOTE_MISSING)
+      continue;
+    rgs_docnote_text(&notes[i], text, sizeof(text));
+    printf(_("Warning: %s\n"), text);
+  }
+}
+
+static void docs_json(const order_view *v, const rgs_order_docnote *notes, size_t n)
+{
+  const char *const *addr = rgs_order_postal_address();
+  char text[512];
+  size_t i;
+  rgs_json j;
+
+  rgs_json_start(&j, stdout);
+  rgs_json_object(&j, NULL);
+  rgs_json_str(&j, "command", "order docs");
+  rgs_json_bool(&j, "ok", 1);
+  rgs_json_int(&j, "order", v->o.id);
+  rgs_json_str(&j, "status", rgs_order_status_name(v->o.status));
+  rgs_json_array(&j, "postal_address");
+  for (i = 0; addr[i] != NULL; i++)
+    rgs_json_str(&j, NULL, addr[i]);
+  rgs_json_end(&j);
+  json_docs(&j, v->docs);
+  rgs_json_str(&j, "planned_sending", v->o.planned_sending[0] != '\0' ? v->o.planned_sending : NULL);
+  rgs_json_array(&j, "notes");
+  for (i = 0; i < n; i++) {
+    rgs_docnote_text(&notes[i], text, sizeof(text));
+    rgs_json_object(&j, NULL);
+    rgs_json_str(&j, "document", rgs_order_doc_kind_name(notes[i].kind));
+    rgs_json_str(&j, "text", text);
+    rgs_json_str(&j, "date", notes[i].date[0] != '\0' ? notes[i].date : NULL);
+    rgs_json_end(&j);
+  }
+  rgs_json_end(&j);
+  rgs_json_finish(&j);
+}
+
+/* Print the documents and what is wrong with them (as planned, or today). */
+static void print_docs(const rgs_cli *cli, const order_view *v)
+{
+  rgs_order_docnote notes[RGS_DOC_COUNT + 4];
+  char today[11];
+  size_t n;
+
+  rgs_order_date_of(rgs_now(), today, sizeof(today));
+  /* Once the originals are posted, the rules have been applied. */
+  n = v->o.status >= RGS_STATUS_DOCS_SENT
+          ? 0
+          : rgs_order_docs_check(v->docs, today, v->o.planned_sending, 0,
+                                 v->has_a ? v->a.at : "", notes, RGS_ARRAY_LEN(notes));
+  if (n > RGS_ARRAY_LEN(notes))
+    n = RGS_ARRAY_LEN(notes);
+  if (cli->json)
+    docs_json(v, notes, n);
+  else
+    docs_text(v, notes, n);
+}
+
+static int order_docs(rgs_cli *cli, int argc, char **argv)
+{
+  rgs_order_store *st = NULL;
+  docs_args a;
+  order_view v;
+  long long id;
+  int ret;
+  rgs_order_rc rc = RGS_ORDER_OK;
+
+  memset(&a, 0, sizeof(a));
+  ret = parse_docs_args(cli, argc, argv, &a);
+  if (ret != RGS_EXIT_OK)
+    return ret == -1 ? RGS_EXIT_OK : ret;
+  if (optind + 1 != argc)
+    return rgs_usage_error(cli, "order docs", "%s", _("one order number is expected"));
+  ret = rgs_parse_order_id(cli, "order docs", argv[optind], &id);
+  if (ret == RGS_EXIT_OK)
+    ret = rgs_store_open_for(cli, "order docs", id, &st);
+  if (ret != RGS_EXIT_OK)
+    return ret;
+  if (a.set || a.planned != NULL || a.sent != NULL)
+    rc = apply_docs(st, id, &a);
+  if (rc == RGS_ORDER_OK)
+    rc = load_view(st, id, &v);
+  else
+    memset(&v, 0, sizeof(v));
+  if (rc != RGS_ORDER_OK)
+    ret = rgs_fail_store(cli, "order docs", rc, st);
+  else
+    print_docs(cli, &v);
+  if (rc == RGS_ORDER_OK && a.sent != NULL && !cli->json)
+    printf(_("Order %lld is now %s (%s).\n"), id, rgs_order_status_name(v.o.status),
+           rgs_order_status_label(v.o.status));
+  free_view(&v);
+  rgs_order_store_close(st);
+  return ret;
+}
+
+/* ---- dispatch ------------------------------------------------------------------------ */
+
+static const order_sub subs[] = {
+  { "new", order_new, N_("record an order placed on the Certigna portal") },
+  { "set", order_set, N_("change an order, record a step done elsewhere") },
+  { "show", order_show, N_("everything recorded of an order") },
+  { "list", order_list, N_("list the orders (by département, status, company)") },
+  { "cancel", order_cancel, N_("cancel an order") },
+  { "link", order_link, N_("bind a certificate request (and its key) to an order") },
+  { "docs", order_docs, N_("the four originals to post, their state and dates") },
+};
+
+static void usage(FILE *out)
+{
+  size_t i;
+
+  fprintf(out, "%s\n", _("Usage: rgs-enroll order COMMAND ...\nCommands:"));
+  for (i = 0; i < RGS_ARRAY_LEN(subs); i++)
+    fprintf(out, "  %-8s %s\n", subs[i].name, _(subs[i].summary));
+  fprintf(out, "%s\n", _("rgs-enroll order COMMAND --help describes each one."));
+}
+
+int rgs_cmd_order(rgs_cli *cli, int argc, char **argv)
+{
+  size_t i;
+
+  if (argc < 2) {
+    usage(stderr);
+    return RGS_EXIT_USAGE;
+  }
+  if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "help") == 0) {
+    usage(stdout);
+    return RGS_EXIT_OK;
+  }
+  for (i = 0; i < RGS_ARRAY_LEN(subs); i++) {
+    if (strcmp(subs[i].name, argv[1]) == 0) {
+      optind = 0;
+      return subs[i].run(cli, argc - 1, argv + 1);
+    }
+  }
+  rgs_err(cli, _("unknown order command '%s'"), argv[1]);
+  usage(stderr);
+  return RGS_EXIT_USAGE;
+}

@@ -1,0 +1,415 @@
+/* cmd_submit.c - rgs-enroll submit: hand the order's request to the CA.
+ *
+ * Without --est, the request is written to a file to upload on the CA's
+ * portal. With --est URL, it goes to the CA's EST server (RFC 7030 / 8951):
+ * /cacerts first, to know which CA certificates to trust (an explicit CA
+ * file, the system store, or a fingerprint the user confirms), then
+ * /simpleenroll with the order reference and the retrieval code (read like
+ * a PIN, never from the command line). A 202 answer is recorded in the
+ * order with the time to ask again; --wait keeps asking, never sooner than
+ * the server's Retry-After. */
+#include <getopt.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <openssl/pem.h>
+#include "certcheck.h"
+#include "commands.h"
+#include "estflow.h"
+#include "secret.h"
+#include "store.h"
+
+#define RGS_WAIT_MAX_DEFAULT (24L * 3600)
+
+static void usage(void)
+{
+  printf("%s\n", _("Usage: rgs-enroll submit ID [--out FILE] [--force]\n"
+                   "       rgs-enroll submit ID --est URL [--ca-file FILE] [--ca-fingerprint SHA256]\n"
+                   "                  [--user REF] [--code-file PATH | --code-fd N]\n"
+                   "                  [--wait] [--wait-max SECONDS] [--timeout SECONDS]\n"
+                   "Hand the certificate request bound to order ID to the certification\n"
+                   "authority; the order becomes submitted.\n"
+                   "Without --est: write the request (PEM) to FILE (default rgs-request-ID.csr)\n"
+                   "to upload on the CA's portal.\n"
+                   "With --est URL (https://host[:port][/.well-known/est[/label]]): enrol over\n"
+                   "EST. The CA certificates of /cacerts are trusted when they chain to --ca-file\n"
+                   "(or the system store), or when their SHA-256 fingerprint is the one given\n"
+                   "with --ca-fingerprint or confirmed at the terminal.\n"
+                   "  --ca-file FILE         trust anchors (PEM) for the server and the CA\n"
+                   "  --ca-fingerprint HEX   SHA-256 of the CA certificate, as the CA published it\n"
+                   "  --user REF             HTTP user (default: the order's CA reference)\n"
+                   "  --code-file PATH, --code-fd N   the retrieval code (default: asked on the\n"
+                   "                         terminal); never on the command line\n"
+                   "  --wait                 while the CA answers \"not yet\" (202), ask again\n"
+                   "                         after the delay it gives, up to --wait-max (24 h)\n"
+                   "  --timeout SECONDS      for each exchange (default 60)\n"
+                   "The certificate received is kept with the order: rgs-enroll install ID."));
+}
+
+typedef struct {
+  long long id;
+  const char *out, *est, *ca_file, *fingerprint, *user;
+  rgs_secret_opt code;
+  int force, wait;
+  long wait_max, timeout;
+} submit_opts;
+
+static int parse(rgs_cli *cli, int argc, char **argv, submit_opts *o)
+{
+  enum { O_OUT = 1, O_FORCE, O_EST, O_CA_FILE, O_FP, O_USER, O_CODE_FILE, O_CODE_FD, O_WAIT,
+         O_WAIT_MAX, O_TIMEOUT, O_HELP };
+  static const struct option opts[] = {
+    { "out", required_argument, NULL, O_OUT },
+    { "force", no_argument, NULL, O_FORCE },
+    { "est", required_argument, NULL, O_EST },
+    { "ca-file", required_argument, NULL, O_CA_FILE },
+    { "ca-fingerprint", required_argument, NULL, O_FP },
+    { "user", required_argument, NULL, O_USER },
+    { "code-file", required_argument, NULL, O_CODE_FILE },
+    { "code-fd", required_argument, NULL, O_CODE_FD },
+    { "wait", no_argument, NULL, O_WAIT },
+    { "wait-max", required_argument, NULL, O_WAIT_MAX },
+    { "timeout", required_argument, NULL, O_TIMEOUT },
+    { "help", no_argument, NULL, O_HELP },
+    { NULL, 0, NULL, 0 },
+  };
+  rgs_secret_opt init = RGS_SECRET_OPT_INIT;
+  int c, ret = RGS_EXIT_OK;
+
+  memset(o, 0, sizeof(*o));
+  o->code = init;
+  o->wait_max = RGS_WAIT_MAX_DEFAULT;
+  o->timeout = 60;
+  while (ret == RGS_EXIT_OK && (c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+    switch (c) {
+    case O_OUT: o->out = optarg; break;
+    case O_FORCE: o->force = 1; break;
+    case O_EST: o->est = optarg; break;
+    case O_CA_FILE: o->ca_file = optarg; break;
+    case O_FP: o->fingerprint = optarg; break;
+    case O_USER: o->user = optarg; break;
+    case O_CODE_FILE: o->code.file = optarg; break;
+    case O_CODE_FD: ret = rgs_secret_fd_arg(cli, "submit", "--code-fd", optarg, &o->code); break;
+    case O_WAIT: o->wait = 1; break;
+    case O_WAIT_MAX:
+      if (rgs_parse_int(optarg, 1, 30L * 24 * 3600, &o->wait_max) != 0)
+        ret = rgs_usage_error(cli, "submit", _("--wait-max needs a number of seconds, not '%s'"), optarg);
+      break;
+    case O_TIMEOUT:
+      if (rgs_parse_int(optarg, 1, 3600, &o->timeout) != 0)
+        ret = rgs_usage_error(cli, "submit", _("--timeout needs 1 to 3600 seconds, not '%s'"), optarg);
+      break;
+    case 'h':
+    case O_HELP: usage(); return -1;
+    default: return rgs_usage_error(cli, "submit", _("unknown option '%s'"), argv[optind - 1]);
+    }
+  }
+  if (ret != RGS_EXIT_OK)
+    return ret;
+  if (optind >= argc)
+    return rgs_usage_error(cli, "submit", "%s", _("the order number is required"));
+  ret = rgs_parse_order_id(cli, "submit", argv[optind++], &o->id);
+  if (ret != RGS_EXIT_OK)
+    return ret;
+  if (optind < argc)
+    return rgs_usage_error(cli, "submit", _("unexpected argument '%s'"), argv[optind]);
+  if (o->est == NULL && (o->ca_file != NULL || o->fingerprint != NULL || o->user != NULL ||
+                         o->code.file != NULL || o->code.fd >= 0 || o->wait))
+    return rgs_usage_error(cli, "submit", "%s", _("--ca-file, --ca-fingerprint, --user, --code-*, --wait go with --est"));
+  if (o->est != NULL && (o->out != NULL || o->force))
+    return rgs_usage_error(cli, "submit", "%s", _("--out and --force are for the request file, not --est"));
+  return rgs_secret_check(cli, "submit", "code", &o->code);
+}
+
+typedef struct {
+  rgs_order_store *st;
+  rgs_order order;
+  rgs_order_binding binding;
+  X509_REQ *req;
+} submit_run;
+
+/* The order, its bound request, and a status that allows submitting. */
+static int load(const rgs_cli *cli, const submit_opts *o, submit_run *r)
+{
+  char detail[256];
+  BIO *b = NULL;
+  int found = 0, ret;
+  rgs_order_rc rc;
+
+  ret = rgs_store_open_for(cli, "submit", o->id, &r->st);
+  if (ret != RGS_EXIT_OK)
+    return ret;
+  rc = rgs_order_get(r->st, o->id, &r->order);
+  if (rc == RGS_ORDER_OK)
+    rc = rgs_order_binding_get(r->st, o->id, &r->binding, &found);
+  if (rc != RGS_ORDER_OK)
+    return rgs_fail_store(cli, "submit", rc, r->st);
+  if (!found || r->order.status < RGS_STATUS_CSR_LINKED ||
+      r->order.status == RGS_STATUS_CANCELLED || r->order.status == RGS_STATUS_REFUSED) {
+    snprintf(detail, sizeof(detail),
+             _("order %lld is \"%s\": bind a certificate request to it first (rgs-enroll start --order %lld, or order link)"),
+             o->id, rgs_order_status_name(r->order.status), o->id);
+    if (r->order.status == RGS_STATUS_CANCELLED || r->order.status == RGS_STATUS_REFUSED)
+      snprintf(detail, sizeof(detail), _("order %lld is \"%s\""), o->id,
+               rgs_order_status_name(r->order.status));
+    return rgs_fail_order(cli, "submit", RGS_ORDER_ERR_TRANSITION, detail);
+  }
+  b = BIO_new_mem_buf(r->binding.csr_pem, -1);
+  r->req = b != NULL ? PEM_read_bio_X509_REQ(b, NULL, NULL, NULL) : NULL;
+  BIO_free(b);
+  if (r->req == NULL)
+    return rgs_fail_order(cli, "submit", RGS_ORDER_ERR_CORRUPT,
+                          _("the request bound to the order cannot be read"));
+  return RGS_EXIT_OK;
+}
+
+/* csr-linked becomes submitted; later statuses stay as they are. */
+static int mark_submitted(const rgs_cli *cli, submit_run *r, const char *note)
+{
+  rgs_order_rc rc;
+
+  if (r->order.status != RGS_STATUS_CSR_LINKED)
+    return RGS_EXIT_OK;
+  rc = rgs_order_set_status(r->st, r->order.id, RGS_STATUS_SUBMITTED, note);
+  if (rc != RGS_ORDER_OK)
+    return rgs_fail_store(cli, "submit", rc, r->st);
+  r->order.status = RGS_STATUS_SUBMITTED;
+  return RGS_EXIT_OK;
+}
+
+/* ---- to a file ---------------------------------------------------------- */
+
+static int same_file(const char *path, const char *text)
+{
+  size_t len = 0;
+  char *have = NULL;
+  FILE *f = fopen(path, "rb");
+  int same = 0;
+
+  if (f == NULL)
+    return 0;
+  have = malloc(strlen(text) + 2);
+  if (have != NULL) {
+    len = fread(have, 1, strlen(text) + 1, f);
+    same = len == strlen(text) && memcmp(have, text, len) == 0;
+  }
+  free(have);
+  fclose(f);
+  return same;
+}
+
+static int to_file(const rgs_cli *cli, const submit_opts *o, submit_run *r)
+{
+  char path[4096], note[300];
+  int ret = RGS_EXIT_OK;
+  rgs_json j;
+
+  if (o->out != NULL)
+    snprintf(path, sizeof(path), "%s", o->out);
+  else
+    snprintf(path, sizeof(path), "rgs-request-%lld.csr", o->id);
+  /* The same request already there is fine: running submit again is harmless. */
+  if (!same_file(path, r->binding.csr_pem))
+    ret = rgs_csr_write(cli, r->req, path, 0, o->force, "submit");
+  if (ret != RGS_EXIT_OK)
+    return ret;
+  snprintf(note, sizeof(note), _("request written to %.250s for the CA portal"), path);
+  ret = mark_submitted(cli, r, note);
+  if (ret != RGS_EXIT_OK)
+    return ret;
+  if (cli->json) {
+    rgs_json_start(&j, stdout);
+    rgs_json_object(&j, NULL);
+    rgs_json_str(&j, "command", "submit");
+    rgs_json_bool(&j, "ok", 1);
+    rgs_json_int(&j, "order", o->id);
+    rgs_json_str(&j, "method", "file");
+    rgs_json_str(&j, "file", path);
+    rgs_json_str(&j, "spki_sha256", r->binding.spki_sha256);
+    rgs_json_str(&j, "status", rgs_order_status_name(r->order.status));
+    rgs_json_finish(&j);
+    return RGS_EXIT_OK;
+  }
+  printf(_("Certificate request of order %lld written: %s\n"), o->id, path);
+  printf(_("Next:\n"
+           "  1. Log in to your customer area on the CA's site (Certigna: https://www.certigna.fr,\n"
+           "     \"Espace client\"), open the order %s and upload this file.\n"
+           "  2. Meet the AED for the face-to-face, then post the signed originals.\n"
+           "  3. When the certificate is issued: rgs-enroll install %lld --cert FILE\n"),
+         r->order.ca_ref[0] != '\0' ? r->order.ca_ref : "Pack ID RGS**", o->id);
+  return RGS_EXIT_OK;
+}
+
+/* ---- over EST ------------------------------------------------------------- */
+
+typedef struct {
+  const rgs_cli *cli;
+  const submit_opts *o;
+  submit_run *r;
+} pending_ctx;
+
+/* Each "not yet": the order is submitted and knows when to ask again. */
+static int on_pending(void *ud, long retry_after)
+{
+  pending_ctx *p = ud;
+  rgs_order_rc rc;
+  int ret = mark_submitted(p->cli, p->r, _("request sent over EST"));
+
+  if (ret != RGS_EXIT_OK)
+    return ret;
+  rc = rgs_order_est_pending(p->r->st, p->o->id, p->o->est, rgs_now() + retry_after);
+  return rc == RGS_ORDER_OK ? RGS_EXIT_OK : rgs_fail_store(p->cli, "submit", rc, p->r->st);
+}
+
+static int record_issued(const rgs_cli *cli, const submit_opts *o, submit_run *r, X509 *leaf,
+                         STACK_OF(X509) *certs, STACK_OF(X509) *anchors)
+{
+  char *cert_pem = rgs_certs_pem(leaf, certs), *ca_pem = rgs_certs_pem(NULL, anchors);
+  int ret = RGS_EXIT_OK;
+  rgs_order_rc rc;
+
+  if (cert_pem == NULL || ca_pem == NULL) {
+    ret = rgs_fail(cli, "submit", RGS_EXIT_INTERNAL, rgs_p11_strerror(RGS_P11_ERR_NOMEM), NULL);
+    goto cleanup;
+  }
+  ret = mark_submitted(cli, r, _("request sent over EST"));
+  if (ret != RGS_EXIT_OK)
+    goto cleanup;
+  rc = rgs_order_cert_received(r->st, o->id, cert_pem, ca_pem, "est");
+  if (rc == RGS_ORDER_OK)
+    rc = rgs_order_get(r->st, o->id, &r->order);
+  if (rc != RGS_ORDER_OK)
+    ret = rgs_fail_store(cli, "submit", rc, r->st);
+
+cleanup:
+  free(cert_pem);
+  free(ca_pem);
+  return ret;
+}
+
+static void print_result(const rgs_cli *cli, const submit_opts *o, submit_run *r, X509 *leaf,
+                         long retry_after, int tries)
+{
+  char fp[128], when[32];
+  char *subject = leaf != NULL ? rgs_cert_subject(leaf) : NULL;
+  time_t next = rgs_now() + retry_after;
+  struct tm tm;
+  rgs_json j;
+
+  when[0] = '\0';
+  if (leaf == NULL && gmtime_r(&next, &tm) != NULL)
+    strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+  if (leaf != NULL)
+    rgs_cert_fingerprint(leaf, fp, sizeof(fp));
+  if (cli->json) {
+    rgs_json_start(&j, stdout);
+    rgs_json_object(&j, NULL);
+    rgs_json_str(&j, "command", "submit");
+    rgs_json_bool(&j, "ok", 1);
+    rgs_json_int(&j, "order", o->id);
+    rgs_json_str(&j, "method", "est");
+    rgs_json_str(&j, "url", o->est);
+    rgs_json_bool(&j, "pending", leaf == NULL);
+    rgs_json_int(&j, "tries", tries);
+    if (leaf == NULL) {
+      rgs_json_int(&j, "retry_after", retry_after);
+      rgs_json_str(&j, "next_try_at", when);
+    } else {
+      rgs_json_object(&j, "certificate");
+      rgs_json_str(&j, "subject", subject);
+      rgs_json_str(&j, "sha256", fp);
+      rgs_json_end(&j);
+    }
+    rgs_json_str(&j, "status", rgs_order_status_name(r->order.status));
+    rgs_json_finish(&j);
+  } else if (leaf == NULL) {
+    printf(_("Order %lld: the CA has not issued the certificate yet (it waits for the face-to-face and the paper documents).\n"
+             "Ask again after %s: rgs-enroll submit %lld --est %s (or add --wait).\n"),
+           o->id, when, o->id, o->est);
+  } else {
+    printf(_("Order %lld: certificate received: %s\n  SHA-256 %s\nNext: rgs-enroll install %lld\n"),
+           o->id, subject != NULL ? subject : "?", fp, o->id);
+  }
+  OPENSSL_free(subject);
+}
+
+static int over_est(const rgs_cli *cli, const submit_opts *o, submit_run *r)
+{
+  STACK_OF(X509) *anchors = NULL, *certs = NULL;
+  rgs_p11_pin_source base, src;
+  pending_ctx pc = { cli, o, r };
+  rgs_est_conf conf;
+  char code[256], prompt[200];
+  size_t code_len = 0;
+  X509 *leaf = NULL;
+  long retry_after = 0;
+  int ret, tries = 0;
+
+  if (r->order.status == RGS_STATUS_INSTALLED)
+    return rgs_fail(cli, "submit", RGS_EXIT_CHECK,
+                    _("the certificate of this order is already installed: to get a new one, use rgs-enroll renew"),
+                    NULL);
+  memset(&conf, 0, sizeof(conf));
+  memset(&base, 0, sizeof(base));
+  conf.url = o->est;
+  conf.ca_file = o->ca_file;
+  conf.timeout = o->timeout;
+  conf.user = o->user != NULL ? o->user : r->order.ca_ref;
+  if (conf.user[0] == '\0') {
+    ret = rgs_usage_error(cli, "submit", _("order %lld has no CA reference: give --user, or record it with rgs-enroll order set %lld --ca-ref REF"),
+                          o->id, o->id);
+    goto cleanup;
+  }
+  ret = rgs_est_trust(cli, "submit", &conf, o->fingerprint, &anchors);
+  if (ret != RGS_EXIT_OK)
+    goto cleanup;
+  base.from = RGS_PIN_FROM_TTY;
+  rgs_secret_source(&src, &base, &o->code);
+  snprintf(prompt, sizeof(prompt), _("Retrieval code of order %s: "), conf.user);
+  if (rgs_p11_pin_read(&src, prompt, code, sizeof(code), &code_len) != RGS_P11_OK) {
+    ret = rgs_fail(cli, "submit", RGS_EXIT_PIN, _("the retrieval code could not be read"),
+                   _("use --code-file or --code-fd when there is no terminal"));
+    goto cleanup;
+  }
+  conf.secret = code;
+  conf.secret_len = code_len;
+  ret = rgs_est_poll(cli, "submit", &conf, r->req, 0, o->wait, rgs_now() + o->wait_max,
+                     on_pending, &pc, &certs, &retry_after, &tries);
+  if (ret != RGS_EXIT_OK)
+    goto cleanup;
+  if (certs == NULL) {
+    print_result(cli, o, r, NULL, retry_after, tries);
+    goto cleanup;
+  }
+  ret = rgs_est_answer_leaf(cli, "submit", r->req, certs, anchors, o->ca_file, &leaf);
+  if (ret == RGS_EXIT_OK)
+    ret = record_issued(cli, o, r, leaf, certs, anchors);
+  if (ret == RGS_EXIT_OK)
+    print_result(cli, o, r, leaf, 0, tries);
+
+cleanup:
+  rgs_wipe(code, sizeof(code));
+  rgs_certs_free(certs);
+  rgs_certs_free(anchors);
+  rgs_est_global_cleanup();
+  return ret;
+}
+
+int rgs_cmd_submit(rgs_cli *cli, int argc, char **argv)
+{
+  submit_opts o;
+  submit_run r;
+  int ret;
+
+  ret = parse(cli, argc, argv, &o);
+  if (ret != RGS_EXIT_OK)
+    return ret < 0 ? RGS_EXIT_OK : ret;
+  memset(&r, 0, sizeof(r));
+  ret = load(cli, &o, &r);
+  if (ret == RGS_EXIT_OK)
+    ret = o.est != NULL ? over_est(cli, &o, &r) : to_file(cli, &o, &r);
+  X509_REQ_free(r.req);
+  rgs_order_binding_clear(&r.binding);
+  rgs_order_store_close(r.st);
+  return ret;
+}

@@ -1,0 +1,81 @@
+/* est.h - an EST client (RFC 7030, with the clarifications of RFC 8951)
+ * over libcurl: /cacerts, /simpleenroll and /simplereenroll, HTTPS only,
+ * the server always verified. */
+#ifndef RGS_EST_H
+#define RGS_EST_H
+
+#include <stddef.h>
+#include <openssl/x509.h>
+
+typedef enum {
+  RGS_EST_OK = 0,             /* 200: the certificates are in *certs */
+  RGS_EST_PENDING,            /* 202: ask again after info->retry_after seconds */
+  RGS_EST_ERR_NOMEM,
+  RGS_EST_ERR_URL,            /* not an https:// URL */
+  RGS_EST_ERR_CONNECT,        /* name not resolved, connection refused */
+  RGS_EST_ERR_TLS_VERIFY,     /* the server's certificate does not verify */
+  RGS_EST_ERR_TLS,            /* any other TLS failure (client certificate refused...) */
+  RGS_EST_ERR_TIMEOUT,        /* no complete answer in time */
+  RGS_EST_ERR_AUTH,           /* 401 / 403: credentials refused */
+  RGS_EST_ERR_REFUSED,        /* another 4xx: the server refused the request */
+  RGS_EST_ERR_SERVER,         /* 5xx */
+  RGS_EST_ERR_HTTP,           /* any other status */
+  RGS_EST_ERR_CONTENT_TYPE,   /* 200 with a content type other than application/pkcs7-mime */
+  RGS_EST_ERR_BODY,           /* not base64 of a PKCS#7 certs-only, or too large */
+  RGS_EST_ERR_INTERNAL,       /* libcurl or OpenSSL failure */
+} rgs_est_rc;
+
+/* Translated sentence for rc; static storage. */
+const char *rgs_est_strerror(rgs_est_rc rc);
+
+typedef struct {
+  const char *url;            /* https://host[:port][/.well-known/est[/label]] */
+  const char *ca_file;        /* trust anchors for the server; NULL: the system store */
+  const char *user;           /* HTTP Basic user (order reference); NULL: none */
+  const char *secret;         /* HTTP Basic password (retrieval code); borrowed */
+  size_t secret_len;
+  long timeout;               /* seconds for a whole exchange; 0: 60 */
+  /* TLS client authentication: a key (an EVP_PKEY backed by the token) and
+   * its certificate; both NULL: none. */
+  EVP_PKEY *client_key;
+  X509 *client_cert;
+} rgs_est_conf;
+
+typedef struct {
+  long http_status;           /* 0 when no answer */
+  long retry_after;           /* RGS_EST_PENDING: seconds */
+  char detail[512];           /* libcurl's error, or the server's message (sanitised) */
+} rgs_est_info;
+
+/* Install allocators that wipe what libcurl frees (it copies the
+ * credentials); call once, before any other libcurl use. 0 on success. */
+int rgs_est_global_init(void);
+void rgs_est_global_cleanup(void);
+
+/* GET /cacerts. *certs: free with rgs_certs_free(). */
+rgs_est_rc rgs_est_cacerts(const rgs_est_conf *conf, STACK_OF(X509) **certs,
+                           rgs_est_info *info);
+
+/* POST /simpleenroll (reenroll: /simplereenroll) with the request. On
+ * RGS_EST_OK *certs holds what the server returned (the new certificate,
+ * perhaps with its chain). */
+rgs_est_rc rgs_est_enroll(const rgs_est_conf *conf, X509_REQ *req, int reenroll,
+                          STACK_OF(X509) **certs, rgs_est_info *info);
+
+/* ---- the pieces, for tests ---------------------------------------------- */
+
+/* "application/pkcs7-mime; smime-type=certs-only" and variants: 1 when the
+ * media type is application/pkcs7-mime (any case, any parameters). */
+int rgs_est_is_pkcs7_mime(const char *content_type);
+/* Retry-After: delta-seconds or an HTTP-date; seconds from now, or -1. */
+long rgs_est_retry_after(const char *value, time_t now);
+/* Body of a certs-only response: base64 with or without line breaks
+ * (Content-Transfer-Encoding or not); raw DER accepted too. */
+rgs_est_rc rgs_est_parse_certs(const unsigned char *body, size_t len, STACK_OF(X509) **certs);
+/* The request as base64 DER in 64-column lines (CRLF), NUL-terminated;
+ * free with free(). */
+char *rgs_est_csr_body(X509_REQ *req, size_t *len);
+/* base + "/.well-known/est" when the URL has no path, + "/" + op. */
+int rgs_est_op_url(const char *base, const char *op, char *out, size_t outlen);
+
+#endif

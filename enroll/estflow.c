@@ -1,0 +1,190 @@
+/* estflow.c - the EST steps submit and renew share (see estflow.h). */
+#include <string.h>
+#include <unistd.h>
+#include <openssl/x509v3.h>
+#include "certcheck.h"
+#include "estflow.h"
+
+int rgs_est_fail(const rgs_cli *cli, const char *command, rgs_est_rc rc,
+                 const rgs_est_info *info)
+{
+  int exit_code = rc == RGS_EST_ERR_NOMEM || rc == RGS_EST_ERR_INTERNAL ? RGS_EXIT_INTERNAL
+                  : rc == RGS_EST_ERR_URL                               ? RGS_EXIT_USAGE
+                                                                        : RGS_EXIT_NETWORK;
+  rgs_json j;
+
+  if (info->detail[0] != '\0')
+    rgs_err(cli, "%s (%s)", rgs_est_strerror(rc), info->detail);
+  else
+    rgs_err(cli, "%s", rgs_est_strerror(rc));
+  if (cli->json) {
+    rgs_json_start(&j, stdout);
+    rgs_json_object(&j, NULL);
+    rgs_json_str(&j, "command", command);
+    rgs_json_bool(&j, "ok", 0);
+    rgs_json_int(&j, "exit", exit_code);
+    rgs_json_object(&j, "error");
+    rgs_json_str(&j, "message", rgs_est_strerror(rc));
+    rgs_json_str(&j, "detail", info->detail[0] != '\0' ? info->detail : NULL);
+    rgs_json_int(&j, "http_status", info->http_status);
+    rgs_json_end(&j);
+    rgs_json_finish(&j);
+  }
+  return exit_code;
+}
+
+/* Ask on the terminal, never on stdin: piped data must not consent. */
+static int confirm_fingerprint(X509 *ca, const char *fp)
+{
+  FILE *tty = fopen("/dev/tty", "r+");
+  char answer[16], *subject;
+  int yes = 0;
+
+  if (tty == NULL)
+    return 0;
+  subject = rgs_cert_subject(ca);
+  fprintf(tty, _("The EST server gives this CA certificate:\n  %s\n  SHA-256 %s\n"
+                 "Compare it with the fingerprint the CA published. Type YES if they are the same: "),
+          subject != NULL ? subject : "?", fp);
+  fflush(tty);
+  if (fgets(answer, sizeof(answer), tty) != NULL) {
+    answer[strcspn(answer, "\r\n")] = '\0';
+    yes = strcmp(answer, "YES") == 0 || strcmp(answer, _("YES")) == 0;
+  }
+  fclose(tty);
+  OPENSSL_free(subject);
+  return yes;
+}
+
+/* "AB:CD..." or "abcd...": the hex digits compared, any case. */
+static int hex_equal(const char *a, const char *b)
+{
+  for (;;) {
+    while (*a == ':' || *a == ' ')
+      a++;
+    while (*b == ':' || *b == ' ')
+      b++;
+    if (*a == '\0' || *b == '\0')
+      return *a == *b;
+    if ((*a | 0x20) != (*b | 0x20))
+      return 0;
+    a++;
+    b++;
+  }
+}
+
+static int chains(X509 *cert, STACK_OF(X509) *untrusted, STACK_OF(X509) *anchors,
+                  const char *ca_file)
+{
+  rgs_p11_report *rep = NULL;
+  rgs_certcheck_in in;
+  int ok;
+
+  memset(&in, 0, sizeof(in));
+  in.cert = cert;
+  in.untrusted = untrusted;
+  in.anchors = anchors;
+  in.ca_file = ca_file;
+  in.now = rgs_now();
+  ok = rgs_certcheck(&in, &rep, NULL) == RGS_EXIT_OK &&
+       rgs_report_verdict(rep, "cert.chain") == RGS_CHECK_PASS;
+  rgs_p11_report_free(rep);
+  return ok;
+}
+
+int rgs_est_trust(const rgs_cli *cli, const char *command, const rgs_est_conf *conf,
+                  const char *fingerprint, STACK_OF(X509) **anchors)
+{
+  STACK_OF(X509) *cacerts = NULL;
+  rgs_est_info info;
+  rgs_est_rc rc;
+  char fp[128];
+  int i, ok, ret = RGS_EXIT_OK;
+
+  *anchors = NULL;
+  rc = rgs_est_cacerts(conf, &cacerts, &info);
+  if (rc != RGS_EST_OK)
+    return rgs_est_fail(cli, command, rc, &info);
+  *anchors = sk_X509_new_null();
+  if (*anchors == NULL) {
+    ret = rgs_fail(cli, command, RGS_EXIT_INTERNAL, rgs_p11_strerror(RGS_P11_ERR_NOMEM), NULL);
+    goto cleanup;
+  }
+  for (i = 0; i < sk_X509_num(cacerts); i++) {
+    X509 *ca = sk_X509_value(cacerts, i);
+    rgs_cert_fingerprint(ca, fp, sizeof(fp));
+    ok = chains(ca, cacerts, NULL, conf->ca_file);
+    if (!ok && X509_check_issued(ca, ca) == X509_V_OK)
+      ok = fingerprint != NULL ? hex_equal(fp, fingerprint) : confirm_fingerprint(ca, fp);
+    if (ok && (!X509_up_ref(ca) || !sk_X509_push(*anchors, ca))) {
+      ret = rgs_fail(cli, command, RGS_EXIT_INTERNAL, rgs_p11_strerror(RGS_P11_ERR_NOMEM), NULL);
+      goto cleanup;
+    }
+  }
+  if (sk_X509_num(*anchors) > 0)
+    goto cleanup;
+  for (i = 0; i < sk_X509_num(cacerts); i++) {
+    rgs_cert_fingerprint(sk_X509_value(cacerts, i), fp, sizeof(fp));
+    rgs_err(cli, _("CA certificate of the EST server: SHA-256 %s"), fp);
+  }
+  ret = rgs_fail(cli, command, RGS_EXIT_CHECK,
+                 _("the CA certificates of the EST server are not trusted: compare their fingerprint with the one the CA published, then pass it with --ca-fingerprint (or give --ca-file)"),
+                 fingerprint != NULL ? _("the fingerprint given matches none of them") : NULL);
+
+cleanup:
+  if (ret != RGS_EXIT_OK) {
+    rgs_certs_free(*anchors);
+    *anchors = NULL;
+  }
+  rgs_certs_free(cacerts);
+  return ret;
+}
+
+int rgs_est_poll(const rgs_cli *cli, const char *command, const rgs_est_conf *conf,
+                 X509_REQ *req, int reenroll, int wait, time_t deadline,
+                 rgs_est_pending_fn on_pending, void *ud, STACK_OF(X509) **certs,
+                 long *retry_after, int *tries)
+{
+  rgs_est_info info;
+  rgs_est_rc rc;
+  int ret;
+
+  *certs = NULL;
+  *retry_after = 0;
+  *tries = 0;
+  for (;;) {
+    (*tries)++;
+    rc = rgs_est_enroll(conf, req, reenroll, certs, &info);
+    if (rc == RGS_EST_OK)
+      return RGS_EXIT_OK;
+    if (rc != RGS_EST_PENDING)
+      return rgs_est_fail(cli, command, rc, &info);
+    *retry_after = info.retry_after;
+    if (on_pending != NULL) {
+      ret = on_pending(ud, info.retry_after);
+      if (ret != RGS_EXIT_OK)
+        return ret;
+    }
+    if (!wait || rgs_now() + info.retry_after > deadline)
+      return RGS_EXIT_OK;
+    fprintf(stderr, _("Not issued yet (try %d): asking again in %ld s...\n"), *tries,
+            info.retry_after);
+    /* Never sooner than the server asked. */
+    sleep((unsigned)info.retry_after);
+  }
+}
+
+int rgs_est_answer_leaf(const rgs_cli *cli, const char *command, X509_REQ *req,
+                        STACK_OF(X509) *certs, STACK_OF(X509) *anchors, const char *ca_file,
+                        X509 **leaf)
+{
+  *leaf = rgs_certs_leaf(certs, X509_REQ_get0_pubkey(req));
+  if (*leaf == NULL)
+    return rgs_fail(cli, command, RGS_EXIT_CHECK,
+                    _("the EST server returned no certificate for the key of the request"), NULL);
+  if (!chains(*leaf, certs, anchors, ca_file))
+    return rgs_fail(cli, command, RGS_EXIT_CHECK,
+                    _("the certificate returned by the EST server does not chain to the trusted CA"),
+                    NULL);
+  return RGS_EXIT_OK;
+}

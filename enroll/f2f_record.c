@@ -1,0 +1,692 @@
+/* f2f_record.c - the intervention record: its signature as CMS SignedData
+ * made with a key that stays on a token, and its verification by anyone. */
+#include <ctype.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <openssl/cms.h>
+#include <openssl/err.h>
+#include <openssl/hmac.h>
+#include <openssl/rand.h>
+#include <openssl/sha.h>
+#include <openssl/x509v3.h>
+#include "cli.h"
+#include "f2f_record.h"
+
+/* ---- steps --------------------------------------------------------------- */
+
+const char *rgs_f2f_step_id(rgs_f2f_step s)
+{
+  switch (s) {
+  case RGS_F2F_STEP_TOKEN: return "token-check";
+  case RGS_F2F_STEP_KEY: return "key-match";
+  case RGS_F2F_STEP_POP: return "proof-of-possession";
+  case RGS_F2F_STEP_IDENTITY: return "identity";
+  case RGS_F2F_STEP_COMPANY: return "company";
+  case RGS_F2F_STEP_AED: return "aed";
+  case RGS_F2F_N_STEPS: break;
+  }
+  return "?";
+}
+
+const char *rgs_f2f_step_title(rgs_f2f_step s)
+{
+  switch (s) {
+  case RGS_F2F_STEP_TOKEN: return _("The holder's token meets RGS**");
+  case RGS_F2F_STEP_KEY: return _("The token holds the key of the order's request (holder's PIN)");
+  case RGS_F2F_STEP_POP: return _("Proof of possession: the token signs a fresh challenge");
+  case RGS_F2F_STEP_IDENTITY: return _("Identity document");
+  case RGS_F2F_STEP_COMPANY: return _("Company registration extract");
+  case RGS_F2F_STEP_AED: return _("The AED operator and the AED's certificate");
+  case RGS_F2F_N_STEPS: break;
+  }
+  return "?";
+}
+
+const char *rgs_f2f_strerror(rgs_f2f_rc rc)
+{
+  switch (rc) {
+  case RGS_F2F_OK: return _("success");
+  case RGS_F2F_ERR_NOMEM: return _("out of memory");
+  case RGS_F2F_ERR_CRYPTO: return _("cryptographic library failure");
+  case RGS_F2F_ERR_SIGNER: return _("the AED's token could not sign the record");
+  case RGS_F2F_ERR_FORMAT: return _("not an intervention record of rgs-enroll");
+  case RGS_F2F_ERR_SIGNATURE: return _("the record's signature does not verify: it was altered after signing");
+  case RGS_F2F_ERR_UNTRUSTED: return _("the record's signer is not trusted: the AED certificate does not chain to a trust anchor");
+  case RGS_F2F_ERR_INCONSISTENT: return _("the record contradicts itself");
+  }
+  return _("unknown error");
+}
+
+void rgs_f2f_stamp(time_t t, char *out, size_t outlen)
+{
+  struct tm tm;
+
+  gmtime_r(&t, &tm);
+  snprintf(out, outlen, "%04d-%02d-%02dT%02d:%02d:%02dZ", tm.tm_year + 1900, tm.tm_mon + 1,
+           tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+}
+
+static void set_err(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void set_err(char *err, size_t errlen, const char *fmt, ...)
+{
+  va_list ap;
+
+  if (err == NULL || errlen == 0)
+    return;
+  va_start(ap, fmt);
+  vsnprintf(err, errlen, fmt, ap);
+  va_end(ap);
+}
+
+/* OpenSSL's first queued reason, for a detail; the queue is emptied. */
+static const char *ssl_reason(void)
+{
+  static char buf[256];
+  unsigned long e = ERR_get_error();
+
+  ERR_clear_error();
+  if (e == 0)
+    return "";
+  ERR_error_string_n(e, buf, sizeof(buf));
+  return buf;
+}
+
+/* ---- proof of possession and identity number ------------------------------------ */
+
+char *rgs_f2f_pop_message(long long order_id, const char *spki_hex, const char *nonce_hex,
+                          const char *date)
+{
+  char *m = NULL;
+
+  if (spki_hex == NULL || nonce_hex == NULL || date == NULL)
+    return NULL;
+  if (asprintf(&m, "rgs-enroll f2f proof of possession/1\norder=%lld\nspki-sha256=%s\n"
+                   "nonce=%s\ndate=%s\n",
+               order_id, spki_hex, nonce_hex, date) < 0)
+    return NULL;
+  return m;
+}
+
+/* Upper-case letters and digits; spaces and dashes dropped. */
+static int normalise_number(const char *number, char *out, size_t outlen)
+{
+  size_t n = 0;
+  const unsigned char *p;
+
+  for (p = (const unsigned char *)number; *p != '\0'; p++) {
+    if (*p == ' ' || *p == '-')
+      continue;
+    if (!isascii(*p) || !isalnum(*p) || n + 1 >= outlen) {
+      rgs_wipe(out, outlen);
+      return -1;
+    }
+    out[n++] = (char)toupper(*p);
+  }
+  out[n] = '\0';
+  if (n < 5 || n > 24) {
+    rgs_wipe(out, outlen);
+    return -1;
+  }
+  return (int)n;
+}
+
+static int number_hmac(const char *norm, size_t n, const unsigned char *salt, size_t salt_len,
+                       unsigned char mac[32])
+{
+  unsigned int mac_len = 0;
+
+  return HMAC(EVP_sha256(), salt, (int)salt_len, (const unsigned char *)norm, n, mac,
+              &mac_len) != NULL && mac_len == 32 ? 0 : -1;
+}
+
+int rgs_f2f_id_number_digest(const char *number, char salt_hex[33], char hmac_hex[65],
+                             char last4[5])
+{
+  char norm[32];
+  unsigned char salt[16], mac[32];
+  int n, ret = -1;
+
+  if (number == NULL)
+    return -1;
+  n = normalise_number(number, norm, sizeof(norm));
+  if (n < 0)
+    return -1;
+  if (RAND_bytes(salt, sizeof(salt)) != 1 ||
+      number_hmac(norm, (size_t)n, salt, sizeof(salt), mac) != 0)
+    goto cleanup;
+  rgs_f2f_hex(salt, sizeof(salt), salt_hex);
+  rgs_f2f_hex(mac, sizeof(mac), hmac_hex);
+  memcpy(last4, norm + n - 4, 4);
+  last4[4] = '\0';
+  ret = 0;
+
+cleanup:
+  rgs_wipe(norm, sizeof(norm));
+  rgs_wipe(mac, sizeof(mac));
+  return ret;
+}
+
+int rgs_f2f_id_number_matches(const char *number, const char *salt_hex, const char *hmac_hex)
+{
+  char norm[32], hex[65];
+  unsigned char *salt = NULL, mac[32];
+  size_t salt_len = 0;
+  int n, ok = 0;
+
+  if (number == NULL || hmac_hex == NULL || rgs_cj_unhex(salt_hex, &salt, &salt_len) != 0)
+    return 0;
+  n = normalise_number(number, norm, sizeof(norm));
+  if (n >= 0 && number_hmac(norm, (size_t)n, salt, salt_len, mac) == 0) {
+    rgs_f2f_hex(mac, sizeof(mac), hex);
+    ok = strcmp(hex, hmac_hex) == 0;
+  }
+  rgs_wipe(norm, sizeof(norm));
+  free(salt);
+  return ok;
+}
+
+/* ---- signing ------------------------------------------------------------------ */
+
+typedef struct {
+  unsigned char *p;
+  int n;
+} der_item;
+
+/* DER SET OF orders its elements by their encodings (X.690 11.6). */
+static int der_cmp(const void *a, const void *b)
+{
+  const der_item *x = a, *y = b;
+  int m = x->n < y->n ? x->n : y->n, c = memcmp(x->p, y->p, (size_t)m);
+
+  return c != 0 ? c : x->n - y->n;
+}
+
+/* The DER of the signed attributes as a SET OF: what the signature covers
+ * (RFC 5652 5.4). */
+static int signed_attrs_der(CMS_SignerInfo *si, unsigned char **out, size_t *outlen)
+{
+  der_item items[8];
+  int n = CMS_signed_get_attr_count(si), i, ret = -1;
+  size_t total = 0, off = 0;
+  unsigned char *buf = NULL;
+
+  *out = NULL;
+  memset(items, 0, sizeof(items));
+  if (n <= 0 || n > (int)RGS_ARRAY_LEN(items))
+    return -1;
+  for (i = 0; i < n; i++) {
+    items[i].n = i2d_X509_ATTRIBUTE(CMS_signed_get_attr(si, i), &items[i].p);
+    if (items[i].n <= 0)
+      goto cleanup;
+    total += (size_t)items[i].n;
+  }
+  qsort(items, (size_t)n, sizeof(items[0]), der_cmp);
+  if (total > 0xFFFF)
+    goto cleanup;
+  buf = malloc(total + 4);
+  if (buf == NULL)
+    goto cleanup;
+  buf[off++] = 0x31;
+  if (total < 0x80) {
+    buf[off++] = (unsigned char)total;
+  } else if (total < 0x100) {
+    buf[off++] = 0x81;
+    buf[off++] = (unsigned char)total;
+  } else {
+    buf[off++] = 0x82;
+    buf[off++] = (unsigned char)(total >> 8);
+    buf[off++] = (unsigned char)(total & 0xFF);
+  }
+  for (i = 0; i < n; i++) {
+    memcpy(buf + off, items[i].p, (size_t)items[i].n);
+    off += (size_t)items[i].n;
+  }
+  *out = buf;
+  *outlen = off;
+  buf = NULL;
+  ret = 0;
+
+cleanup:
+  for (i = 0; i < n && i < (int)RGS_ARRAY_LEN(items); i++)
+    OPENSSL_free(items[i].p);
+  free(buf);
+  return ret;
+}
+
+rgs_f2f_rc rgs_f2f_cms_sign(const unsigned char *content, size_t len, X509 *signer,
+                            STACK_OF(X509) *chain, time_t signing_time, rgs_f2f_sign_fn fn,
+                            void *ud, unsigned char **der, size_t *derlen, char *err,
+                            size_t errlen)
+{
+  const int flags = CMS_PARTIAL | CMS_BINARY | CMS_NOSMIMECAP;
+  CMS_ContentInfo *cms = NULL;
+  CMS_SignerInfo *si;
+  ASN1_OCTET_STRING **pos, *body = NULL;
+  ASN1_TIME *when = NULL;
+  unsigned char md[32], *attrs = NULL, *sig = NULL, *out = NULL;
+  size_t attrs_len = 0, sig_len = 0;
+  BIO *check = NULL;
+  rgs_f2f_rc rc = RGS_F2F_ERR_CRYPTO;
+  int i, n;
+
+  if (der == NULL || derlen == NULL)
+    return RGS_F2F_ERR_CRYPTO;
+  *der = NULL;
+  *derlen = 0;
+  if (content == NULL || signer == NULL || fn == NULL || len > RGS_CJ_MAX_TEXT) {
+    set_err(err, errlen, "%s", _("nothing to sign"));
+    return RGS_F2F_ERR_CRYPTO;
+  }
+  /* The signer's public key stands in for the private one, which never
+   * leaves the token: OpenSSL only reads its type to name the algorithms. */
+  cms = CMS_sign(NULL, NULL, NULL, NULL, flags);
+  if (cms == NULL)
+    goto crypto;
+  si = CMS_add1_signer(cms, signer, X509_get0_pubkey(signer), EVP_sha256(), flags);
+  if (si == NULL)
+    goto crypto;
+  for (i = 0; chain != NULL && i < sk_X509_num(chain); i++)
+    if (!CMS_add1_cert(cms, sk_X509_value(chain, i)))
+      goto crypto;
+  pos = CMS_get0_content(cms);
+  body = ASN1_OCTET_STRING_new();
+  if (pos == NULL || body == NULL || !ASN1_OCTET_STRING_set(body, content, (int)len))
+    goto crypto;
+  ASN1_OCTET_STRING_free(*pos);
+  *pos = body;
+  body = NULL;
+  SHA256(content, len, md);
+  when = ASN1_TIME_adj(NULL, signing_time, 0, 0);
+  if (when == NULL ||
+      !CMS_signed_add1_attr_by_NID(si, NID_pkcs9_contentType, V_ASN1_OBJECT,
+                                   OBJ_nid2obj(NID_pkcs7_data), -1) ||
+      !CMS_signed_add1_attr_by_NID(si, NID_pkcs9_signingTime, when->type, when, -1) ||
+      !CMS_signed_add1_attr_by_NID(si, NID_pkcs9_messageDigest, V_ASN1_OCTET_STRING, md,
+                                   (int)sizeof(md)))
+    goto crypto;
+  if (signed_attrs_der(si, &attrs, &attrs_len) != 0)
+    goto crypto;
+  if (fn(ud, attrs, attrs_len, &sig, &sig_len) != 0 || sig == NULL || sig_len == 0) {
+    rc = RGS_F2F_ERR_SIGNER;
+    goto cleanup;
+  }
+  if (!ASN1_STRING_set(CMS_SignerInfo_get0_signature(si), sig, (int)sig_len))
+    goto crypto;
+  /* What was made must verify, or it is not handed out. */
+  check = BIO_new(BIO_s_null());
+  if (check == NULL)
+    goto crypto;
+  if (CMS_verify(cms, NULL, NULL, NULL, check, CMS_NO_SIGNER_CERT_VERIFY | CMS_BINARY) != 1) {
+    set_err(err, errlen, _("the signature made by the token does not verify (%s)"), ssl_reason());
+    rc = RGS_F2F_ERR_SIGNER;
+    goto cleanup;
+  }
+  n = i2d_CMS_ContentInfo(cms, &out);
+  if (n <= 0)
+    goto crypto;
+  *der = malloc((size_t)n);
+  if (*der == NULL) {
+    rc = RGS_F2F_ERR_NOMEM;
+    goto cleanup;
+  }
+  memcpy(*der, out, (size_t)n);
+  *derlen = (size_t)n;
+  rc = RGS_F2F_OK;
+  goto cleanup;
+
+crypto:
+  set_err(err, errlen, "%s", ssl_reason());
+  rc = RGS_F2F_ERR_CRYPTO;
+
+cleanup:
+  OPENSSL_free(out);
+  BIO_free(check);
+  free(sig);
+  free(attrs);
+  ASN1_TIME_free(when);
+  ASN1_OCTET_STRING_free(body);
+  CMS_ContentInfo_free(cms);
+  return rc;
+}
+
+/* ---- verification ------------------------------------------------------------- */
+
+void rgs_f2f_verified_clear(rgs_f2f_verified *v)
+{
+  if (v == NULL)
+    return;
+  free(v->content);
+  rgs_cj_free(v->record);
+  X509_free(v->signer);
+  memset(v, 0, sizeof(*v));
+}
+
+X509_STORE *rgs_f2f_trust_store(const char *cafile, const char *capath, char *err,
+                                size_t errlen)
+{
+  X509_STORE *st = X509_STORE_new();
+
+  if (st == NULL) {
+    set_err(err, errlen, "%s", ssl_reason());
+    return NULL;
+  }
+  if (cafile == NULL && capath == NULL) {
+    if (X509_STORE_set_default_paths(st) != 1)
+      goto fail;
+    return st;
+  }
+  if (cafile != NULL && X509_STORE_load_file(st, cafile) != 1) {
+    set_err(err, errlen, _("%s: no certificate could be read (%s)"), cafile, ssl_reason());
+    X509_STORE_free(st);
+    return NULL;
+  }
+  if (capath != NULL && X509_STORE_load_path(st, capath) != 1) {
+    set_err(err, errlen, _("%s: not a certificate directory (%s)"), capath, ssl_reason());
+    X509_STORE_free(st);
+    return NULL;
+  }
+  return st;
+
+fail:
+  set_err(err, errlen, "%s", ssl_reason());
+  X509_STORE_free(st);
+  return NULL;
+}
+
+static int signing_time_of(CMS_SignerInfo *si, time_t *out)
+{
+  int idx = CMS_signed_get_attr_by_NID(si, NID_pkcs9_signingTime, -1);
+  X509_ATTRIBUTE *a;
+  ASN1_TYPE *t;
+  struct tm tm;
+
+  if (idx < 0)
+    return -1;
+  a = CMS_signed_get_attr(si, idx);
+  t = a != NULL ? X509_ATTRIBUTE_get0_type(a, 0) : NULL;
+  if (t == NULL || (t->type != V_ASN1_UTCTIME && t->type != V_ASN1_GENERALIZEDTIME))
+    return -1;
+  memset(&tm, 0, sizeof(tm));
+  if (ASN1_TIME_to_tm((const ASN1_TIME *)t->value.asn1_string, &tm) != 1)
+    return -1;
+  *out = timegm(&tm);
+  return 0;
+}
+
+static rgs_f2f_rc check_chain(X509_STORE *trust, X509 *signer, STACK_OF(X509) *certs,
+                              time_t when, char *err, size_t errlen)
+{
+  X509_STORE_CTX *ctx = X509_STORE_CTX_new();
+  rgs_f2f_rc rc = RGS_F2F_ERR_UNTRUSTED;
+
+  if (ctx == NULL || X509_STORE_CTX_init(ctx, trust, signer, certs) != 1) {
+    X509_STORE_CTX_free(ctx);
+    set_err(err, errlen, "%s", ssl_reason());
+    return RGS_F2F_ERR_CRYPTO;
+  }
+  /* The purpose `openssl cms -verify` checks, at the time of signing. */
+  X509_STORE_CTX_set_default(ctx, "smime_sign");
+  X509_STORE_CTX_set_time(ctx, 0, when);
+  if (X509_verify_cert(ctx) == 1)
+    rc = RGS_F2F_OK;
+  else
+    set_err(err, errlen, "%s", X509_verify_cert_error_string(X509_STORE_CTX_get_error(ctx)));
+  X509_STORE_CTX_free(ctx);
+  ERR_clear_error();
+  return rc;
+}
+
+rgs_f2f_rc rgs_f2f_verify(const unsigned char *der, size_t len, X509_STORE *trust,
+                          rgs_f2f_verified *v, char *err, size_t errlen)
+{
+  const unsigned char *p = der;
+  CMS_ContentInfo *cms = NULL;
+  STACK_OF(CMS_SignerInfo) *sis;
+  STACK_OF(X509) *certs = NULL, *signers = NULL;
+  ASN1_OCTET_STRING **pos;
+  const ASN1_OBJECT *etype;
+  char *again = NULL, detail[256];
+  size_t again_len = 0;
+  rgs_f2f_rc rc = RGS_F2F_ERR_FORMAT;
+
+  memset(v, 0, sizeof(*v));
+  if (der == NULL || len == 0 || len > 16 * 1024 * 1024) {
+    set_err(err, errlen, "%s", _("empty or oversized file"));
+    return RGS_F2F_ERR_FORMAT;
+  }
+  cms = d2i_CMS_ContentInfo(NULL, &p, (long)len);
+  if (cms == NULL || p != der + len) {
+    set_err(err, errlen, "%s", _("not a DER CMS structure"));
+    goto cleanup;
+  }
+  etype = CMS_get0_eContentType(cms);
+  if (OBJ_obj2nid(CMS_get0_type(cms)) != NID_pkcs7_signed || etype == NULL ||
+      OBJ_obj2nid(etype) != NID_pkcs7_data) {
+    set_err(err, errlen, "%s", _("not a CMS SignedData of data"));
+    goto cleanup;
+  }
+  sis = CMS_get0_SignerInfos(cms);
+  pos = CMS_get0_content(cms);
+  if (sis == NULL || sk_CMS_SignerInfo_num(sis) != 1 || pos == NULL || *pos == NULL) {
+    set_err(err, errlen, "%s", _("a record has one signer and its content inside"));
+    goto cleanup;
+  }
+  if (signing_time_of(sk_CMS_SignerInfo_value(sis, 0), &v->signing_time) != 0) {
+    set_err(err, errlen, "%s", _("the signature has no signing time"));
+    goto cleanup;
+  }
+  /* The signature over the content, with the certificate the record carries. */
+  if (CMS_verify(cms, NULL, NULL, NULL, NULL, CMS_NO_SIGNER_CERT_VERIFY | CMS_BINARY) != 1) {
+    set_err(err, errlen, "%s", ssl_reason());
+    rc = RGS_F2F_ERR_SIGNATURE;
+    goto cleanup;
+  }
+  v->signature_ok = 1;
+  signers = CMS_get0_signers(cms);
+  if (signers == NULL || sk_X509_num(signers) != 1) {
+    set_err(err, errlen, "%s", _("the signer's certificate is not in the record"));
+    goto cleanup;
+  }
+  v->signer = sk_X509_value(signers, 0);
+  X509_up_ref(v->signer);
+  v->content_len = (size_t)ASN1_STRING_length(*pos);
+  v->content = malloc(v->content_len + 1);
+  if (v->content == NULL) {
+    rc = RGS_F2F_ERR_NOMEM;
+    goto cleanup;
+  }
+  memcpy(v->content, ASN1_STRING_get0_data(*pos), v->content_len);
+  v->content[v->content_len] = '\0';
+  SHA256((const unsigned char *)v->content, v->content_len, v->record_sha256);
+  if (trust != NULL) {
+    certs = CMS_get1_certs(cms);
+    rc = check_chain(trust, v->signer, certs, v->signing_time, detail, sizeof(detail));
+    if (rc != RGS_F2F_OK) {
+      char *subj = X509_NAME_oneline(X509_get_subject_name(v->signer), NULL, 0);
+      set_err(err, errlen, "%s: %s", subj != NULL ? subj : "?", detail);
+      OPENSSL_free(subj);
+      goto cleanup;
+    }
+    v->chain_ok = 1;
+  }
+  if (rgs_cj_parse(v->content, v->content_len, &v->record, detail, sizeof(detail)) != 0) {
+    set_err(err, errlen, _("the content is not canonical JSON (%s)"), detail);
+    rc = RGS_F2F_ERR_FORMAT;
+    goto cleanup;
+  }
+  if (rgs_cj_serialize(v->record, &again, &again_len) != 0) {
+    rc = RGS_F2F_ERR_NOMEM;
+    goto cleanup;
+  }
+  if (again_len != v->content_len || memcmp(again, v->content, again_len) != 0) {
+    set_err(err, errlen, "%s", _("the content is not canonical JSON"));
+    rc = RGS_F2F_ERR_FORMAT;
+    goto cleanup;
+  }
+  rc = rgs_f2f_record_check(v->record, v->signer, v->signing_time, err, errlen);
+  if (rc == RGS_F2F_OK)
+    v->consistent = 1;
+
+cleanup:
+  free(again);
+  sk_X509_free(signers);
+  sk_X509_pop_free(certs, X509_free);
+  CMS_ContentInfo_free(cms);
+  ERR_clear_error();
+  return rc;
+}
+
+/* ---- what a record says of itself ---------------------------------------------- */
+
+#define INCONSISTENT(...)                     \
+  do {                                        \
+    set_err(err, errlen, __VA_ARGS__);        \
+    rc = RGS_F2F_ERR_INCONSISTENT;            \
+    goto cleanup;                             \
+  } while (0)
+
+static int is_date(const char *s)
+{
+  return s != NULL && rgs_order_date_valid(s);
+}
+
+/* The steps: six, in order; success: all pass; refused: the failed one is
+ * among the holder's steps, those after it were not done, the AED's was. */
+static int steps_consistent(const rgs_cj *steps, int success)
+{
+  size_t i, failed_at = RGS_F2F_N_STEPS;
+
+  if (rgs_cj_type_of(steps) != RGS_CJ_ARRAY || rgs_cj_count(steps) != RGS_F2F_N_STEPS)
+    return 0;
+  for (i = 0; i < RGS_F2F_N_STEPS; i++) {
+    const rgs_cj *s = rgs_cj_at(steps, i);
+    const char *id = rgs_cj_path_str(s, "id"), *res = rgs_cj_path_str(s, "result");
+    if (id == NULL || res == NULL || strcmp(id, rgs_f2f_step_id((rgs_f2f_step)i)) != 0)
+      return 0;
+    if (strcmp(res, "pass") == 0) {
+      if (failed_at < i && i != RGS_F2F_STEP_AED)
+        return 0;
+    } else if (strcmp(res, "fail") == 0) {
+      if (success || failed_at != RGS_F2F_N_STEPS || i == RGS_F2F_STEP_AED)
+        return 0;
+      failed_at = i;
+    } else if (strcmp(res, "not-done") == 0) {
+      if (failed_at >= i || i == RGS_F2F_STEP_AED)
+        return 0;
+    } else {
+      return 0;
+    }
+  }
+  return success ? failed_at == RGS_F2F_N_STEPS : failed_at != RGS_F2F_N_STEPS;
+}
+
+static int pop_verifies(EVP_PKEY *pub, const char *message, const unsigned char *sig,
+                        size_t sig_len)
+{
+  EVP_MD_CTX *md = EVP_MD_CTX_new();
+  int ok;
+
+  ok = md != NULL && EVP_DigestVerifyInit(md, NULL, EVP_sha256(), NULL, pub) == 1 &&
+       EVP_DigestVerify(md, sig, sig_len, (const unsigned char *)message, strlen(message)) == 1;
+  EVP_MD_CTX_free(md);
+  ERR_clear_error();
+  return ok;
+}
+
+rgs_f2f_rc rgs_f2f_record_check(const rgs_cj *rec, X509 *signer, time_t signing_time,
+                                char *err, size_t errlen)
+{
+  unsigned char cert_md[32], spki_md[32], *der = NULL, *spki = NULL, *sig = NULL;
+  char hex[65], stamp[32], last_day[16];
+  const char *result, *date, *s;
+  size_t spki_len = 0, sig_len = 0;
+  const unsigned char *q;
+  EVP_PKEY *pub = NULL;
+  char *message = NULL;
+  int n, success;
+  rgs_f2f_rc rc = RGS_F2F_OK;
+
+  s = rgs_cj_path_str(rec, "format");
+  if (s == NULL || strcmp(s, RGS_F2F_FORMAT) != 0) {
+    set_err(err, errlen, _("unknown record format '%s'"), s != NULL ? s : "");
+    return RGS_F2F_ERR_FORMAT;
+  }
+  n = i2d_X509(signer, &der);
+  if (n <= 0)
+    return RGS_F2F_ERR_CRYPTO;
+  SHA256(der, (size_t)n, cert_md);
+  rgs_f2f_hex(cert_md, sizeof(cert_md), hex);
+  s = rgs_cj_path_str(rec, "aed.certificate_sha256");
+  if (s == NULL || strcmp(s, hex) != 0)
+    INCONSISTENT("%s", _("the record names another AED certificate than its signer's"));
+  rgs_f2f_stamp(signing_time, stamp, sizeof(stamp));
+  s = rgs_cj_path_str(rec, "intervention.signed_at");
+  if (s == NULL || strcmp(s, stamp) != 0)
+    INCONSISTENT(_("the record says it was signed at %s, the signature says %s"),
+                 s != NULL ? s : "?", stamp);
+  result = rgs_cj_path_str(rec, "intervention.result");
+  date = rgs_cj_path_str(rec, "intervention.date");
+  if (result == NULL || (strcmp(result, "success") != 0 && strcmp(result, "refused") != 0) ||
+      !is_date(date) || rgs_cj_path_int(rec, "order.id", 0) <= 0)
+    INCONSISTENT("%s", _("the record lacks its order, date or result"));
+  success = strcmp(result, "success") == 0;
+  if (!steps_consistent(rgs_cj_path(rec, "steps"), success))
+    INCONSISTENT("%s", _("the steps of the record do not agree with its result"));
+  if (!success) {
+    s = rgs_cj_path_str(rec, "intervention.reason");
+    if (s == NULL || s[0] == '\0')
+      INCONSISTENT("%s", _("a refused intervention must give its reason"));
+    goto cleanup;
+  }
+  /* The key: the SPKI and its hash. */
+  if (rgs_cj_unb64(rgs_cj_path_str(rec, "key.spki"), &spki, &spki_len) != 0)
+    INCONSISTENT("%s", _("the record lacks the holder's public key"));
+  SHA256(spki, spki_len, spki_md);
+  rgs_f2f_hex(spki_md, sizeof(spki_md), hex);
+  s = rgs_cj_path_str(rec, "key.spki_sha256");
+  if (s == NULL || strcmp(s, hex) != 0)
+    INCONSISTENT("%s", _("the holder's public key does not hash to the SPKI SHA-256 of the record"));
+  q = spki;
+  pub = d2i_PUBKEY(NULL, &q, (long)spki_len);
+  if (pub == NULL || q != spki + spki_len)
+    INCONSISTENT("%s", _("the holder's public key cannot be read"));
+  /* The proof of possession: the very message, signed by that key. */
+  message = rgs_f2f_pop_message(rgs_cj_path_int(rec, "order.id", 0), hex,
+                                rgs_cj_path_str(rec, "proof_of_possession.nonce"), date);
+  s = rgs_cj_path_str(rec, "proof_of_possession.message");
+  if (message == NULL || s == NULL || strcmp(s, message) != 0 ||
+      strlen(rgs_cj_path_str(rec, "proof_of_possession.nonce")) != 64)
+    INCONSISTENT("%s", _("the proof-of-possession challenge is not the one this order and key call for"));
+  if (rgs_cj_unb64(rgs_cj_path_str(rec, "proof_of_possession.signature"), &sig, &sig_len) != 0 ||
+      !pop_verifies(pub, message, sig, sig_len))
+    INCONSISTENT("%s", _("the holder's signature of the challenge does not verify with the key of the order"));
+  /* The checks of the day. */
+  if (rgs_cj_path_bool(rec, "check.passed") != 1 &&
+      rgs_cj_path_bool(rec, "check.admitted_by_demo_policy") != 1)
+    INCONSISTENT("%s", _("the record says the token failed the RGS** check"));
+  s = rgs_cj_path_str(rec, "identity.expires_on");
+  if (!is_date(s) || strcmp(s, date) < 0)
+    INCONSISTENT("%s", _("the identity document was not valid on the day of the intervention"));
+  if (rgs_cj_path_bool(rec, "identity.name_matches_order") != 1 ||
+      rgs_cj_path_bool(rec, "identity.verified_in_person") != 1 ||
+      rgs_cj_path_str(rec, "identity.number_hmac_sha256") == NULL)
+    INCONSISTENT("%s", _("the identity of the holder was not established"));
+  s = rgs_cj_path_str(rec, "company.extract_date");
+  if (!is_date(s) || strcmp(s, date) > 0)
+    INCONSISTENT("%s", _("the registration extract has no valid date"));
+  rgs_order_date_last_day_under(s, RGS_ORDER_EXTRACT_MONTHS, last_day, sizeof(last_day));
+  if (strcmp(date, last_day) > 0)
+    INCONSISTENT("%s", _("the registration extract was three months old or more on the day"));
+
+cleanup:
+  free(message);
+  EVP_PKEY_free(pub);
+  free(sig);
+  free(spki);
+  OPENSSL_free(der);
+  return rc;
+}

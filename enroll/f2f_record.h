@@ -1,0 +1,216 @@
+/*
+ * f2f_record.h - the face-to-face intervention record: its canonical JSON,
+ * its CMS signature (SHA-256) and its verification.
+ *
+ * ---- Canonical JSON (rgs_cj_*) -------------------------------------------
+ * The record is one JSON text whose bytes are fixed by its content, so that
+ * its SHA-256 names it and a signature over it can be checked by anyone:
+ *   - no white space anywhere outside strings, no trailing newline;
+ *   - object members sorted by key, compared byte by byte; keys are ASCII
+ *     (so the order is also the one of RFC 8785, JCS); no duplicate key;
+ *   - strings are UTF-8 (valid, no U+0000), written as they are except
+ *     '"' and '\' (escaped with a backslash), and the controls below U+0020,
+ *     written \b \f \n \r \t or else \u00xx in lower-case hex;
+ *   - numbers are integers only, within +/-(2^53 - 1), in plain decimal
+ *     ("-0" and leading zeros never appear);
+ *   - true, false, null.
+ * This is the subset of JSON for which RFC 8785 (JCS) gives the same bytes.
+ * The parser accepts exactly the canonical form and nothing else, so a
+ * record that parses is canonical.
+ *
+ * ---- Signature -----------------------------------------------------------
+ * The canonical bytes are the eContent (id-data) of a CMS SignedData
+ * (RFC 5652) with one SignerInfo: SHA-256, signed attributes contentType,
+ * signingTime and messageDigest, the signer's certificate (and any chain
+ * certificates given) included, signature made by a callback (on the AED's
+ * token). The file is the DER ContentInfo; it verifies with
+ *   openssl cms -verify -inform DER -in RECORD -CAfile TRUST.pem -out record.json
+ */
+#ifndef RGS_F2F_RECORD_H
+#define RGS_F2F_RECORD_H
+
+#include <stddef.h>
+#include <time.h>
+#include <openssl/x509.h>
+
+/* ---- canonical JSON ------------------------------------------------------ */
+
+typedef enum { RGS_CJ_NULL = 0, RGS_CJ_BOOL, RGS_CJ_INT, RGS_CJ_STR, RGS_CJ_ARRAY, RGS_CJ_OBJECT } rgs_cj_type;
+
+typedef struct rgs_cj rgs_cj;
+
+#define RGS_CJ_INT_MAX 9007199254740991LL   /* 2^53 - 1 */
+#define RGS_CJ_MAX_DEPTH 16
+#define RGS_CJ_MAX_TEXT (1024 * 1024)
+
+/* A new empty object or array; NULL on ENOMEM. Free with rgs_cj_free(). */
+rgs_cj *rgs_cj_new_object(void);
+rgs_cj *rgs_cj_new_array(void);
+void rgs_cj_free(rgs_cj *v);
+
+/* Set a member of an object (replacing a member of the same key). Keys are
+ * printable ASCII; strings valid UTF-8 (value NULL sets null). Return 0, or
+ * -1 on ENOMEM, a bad key, a string that is not UTF-8 or an integer out of
+ * range. The value is copied. */
+int rgs_cj_set_str(rgs_cj *obj, const char *key, const char *value);
+int rgs_cj_set_int(rgs_cj *obj, const char *key, long long value);
+int rgs_cj_set_bool(rgs_cj *obj, const char *key, int value);
+int rgs_cj_set_null(rgs_cj *obj, const char *key);
+/* Lower-case hex / base64 (RFC 4648, with padding) of bytes. */
+int rgs_cj_set_hex(rgs_cj *obj, const char *key, const unsigned char *p, size_t len);
+int rgs_cj_set_b64(rgs_cj *obj, const char *key, const unsigned char *p, size_t len);
+/* A new object or array as member key; NULL on failure. Owned by obj. */
+rgs_cj *rgs_cj_set_object(rgs_cj *obj, const char *key);
+rgs_cj *rgs_cj_set_array(rgs_cj *obj, const char *key);
+/* Append to an array; same rules. */
+int rgs_cj_push_str(rgs_cj *arr, const char *value);
+rgs_cj *rgs_cj_push_object(rgs_cj *arr);
+
+/* The canonical text (NUL-terminated for convenience; *len excludes the
+ * NUL). Free with free(). -1 on ENOMEM. */
+int rgs_cj_serialize(const rgs_cj *v, char **out, size_t *len);
+
+/* Parse canonical JSON (see above): anything else is refused, with the
+ * byte offset and the reason in err. Free with rgs_cj_free(). */
+int rgs_cj_parse(const char *text, size_t len, rgs_cj **out, char *err, size_t errlen);
+
+rgs_cj_type rgs_cj_type_of(const rgs_cj *v);        /* RGS_CJ_NULL for NULL */
+/* Member by key, or by dotted path ("aed.token.serial", "steps.0.id": an
+ * array element by index); NULL when absent. */
+const rgs_cj *rgs_cj_get(const rgs_cj *obj, const char *key);
+const rgs_cj *rgs_cj_path(const rgs_cj *v, const char *path);
+/* String value (borrowed) or NULL when v is not a string. */
+const char *rgs_cj_str(const rgs_cj *v);
+/* Path shortcuts: NULL / def when absent or of another type. */
+const char *rgs_cj_path_str(const rgs_cj *v, const char *path);
+long long rgs_cj_path_int(const rgs_cj *v, const char *path, long long def);
+/* 1 for true, 0 for false, -1 when absent or not a boolean. */
+int rgs_cj_path_bool(const rgs_cj *v, const char *path);
+int rgs_cj_bool(const rgs_cj *v);
+long long rgs_cj_int(const rgs_cj *v);
+/* Elements of an array (members of an object: their values). */
+size_t rgs_cj_count(const rgs_cj *v);
+const rgs_cj *rgs_cj_at(const rgs_cj *v, size_t i);
+/* Key of member i of an object; NULL otherwise. */
+const char *rgs_cj_key_at(const rgs_cj *v, size_t i);
+
+/* Decode lower-case hex / base64 text; malloc'd, free with free(). 0 ok. */
+int rgs_cj_unhex(const char *text, unsigned char **out, size_t *len);
+int rgs_cj_unb64(const char *text, unsigned char **out, size_t *len);
+
+/* ---- the record ---------------------------------------------------------- */
+
+/* Value of the "format" member of every record this version writes. */
+#define RGS_F2F_FORMAT "rgs-enroll/f2f-record/1"
+
+/* The steps of a session, in order: their ids in the record ("steps") and
+ * in --json output. */
+typedef enum {
+  RGS_F2F_STEP_TOKEN = 0,     /* "token-check": the holder's token passes check */
+  RGS_F2F_STEP_KEY,           /* "key-match": it holds the key of the order's CSR */
+  RGS_F2F_STEP_POP,           /* "proof-of-possession": PIN, then a signed challenge */
+  RGS_F2F_STEP_IDENTITY,      /* "identity": the identity document */
+  RGS_F2F_STEP_COMPANY,       /* "company": the registration extract */
+  RGS_F2F_STEP_AED,           /* "aed": the AED and the AED's certificate */
+  RGS_F2F_N_STEPS
+} rgs_f2f_step;
+
+const char *rgs_f2f_step_id(rgs_f2f_step s);
+/* Translated title ("Proof of possession"). */
+const char *rgs_f2f_step_title(rgs_f2f_step s);
+
+/* The exact text the holder's token signs for the proof of possession:
+ *   "rgs-enroll f2f proof of possession/1\norder=ID\nspki-sha256=HEX\n"
+ *   "nonce=HEX\ndate=YYYY-MM-DD\n"
+ * Free with free(); NULL on ENOMEM. */
+char *rgs_f2f_pop_message(long long order_id, const char *spki_hex, const char *nonce_hex,
+                          const char *date);
+
+/* Keep only what the record may hold of an identity document number:
+ * the number is normalised (spaces and dashes dropped, letters upper-
+ * cased; 5 to 24 letters and digits, else -1), then HMAC-SHA-256 keyed with
+ * a fresh random 16-byte salt. salt_hex 33 bytes, hmac_hex 65, last4 5. */
+int rgs_f2f_id_number_digest(const char *number, char salt_hex[33], char hmac_hex[65],
+                             char last4[5]);
+/* 1 when number (as typed) is the one whose digest the record holds. */
+int rgs_f2f_id_number_matches(const char *number, const char *salt_hex, const char *hmac_hex);
+
+/* ---- results --------------------------------------------------------------- */
+
+typedef enum {
+  RGS_F2F_OK = 0,
+  RGS_F2F_ERR_NOMEM,
+  RGS_F2F_ERR_CRYPTO,       /* OpenSSL failure */
+  RGS_F2F_ERR_SIGNER,       /* the signing callback failed */
+  RGS_F2F_ERR_FORMAT,       /* not a CMS SignedData record, or content not canonical */
+  RGS_F2F_ERR_SIGNATURE,    /* signature does not verify: the record was altered */
+  RGS_F2F_ERR_UNTRUSTED,    /* signer certificate does not chain to a trust anchor */
+  RGS_F2F_ERR_INCONSISTENT, /* the record contradicts itself (signer, key, proof) */
+} rgs_f2f_rc;
+
+/* Translated sentence; static storage. */
+const char *rgs_f2f_strerror(rgs_f2f_rc rc);
+
+/* ---- signing --------------------------------------------------------------- */
+
+/* Sign data: SHA-256 then the signer key's scheme (RSA PKCS#1 v1.5 or
+ * ECDSA, DER). *sig is malloc'd (free()). Returns 0 on success. */
+typedef int (*rgs_f2f_sign_fn)(void *ud, const unsigned char *data, size_t len,
+                               unsigned char **sig, size_t *siglen);
+
+/* Make the CMS SignedData of content (see above). signer's public key must
+ * be the callback's. chain (may be NULL) adds certificates. *der is
+ * malloc'd (free()). The result is verified before it is returned
+ * (signature and digest, not the chain). */
+rgs_f2f_rc rgs_f2f_cms_sign(const unsigned char *content, size_t len, X509 *signer,
+                            STACK_OF(X509) *chain, time_t signing_time, rgs_f2f_sign_fn fn,
+                            void *ud, unsigned char **der, size_t *derlen, char *err,
+                            size_t errlen);
+
+/* ---- verification ---------------------------------------------------------- */
+
+typedef struct {
+  char *content;                 /* the canonical JSON, NUL-terminated */
+  size_t content_len;
+  rgs_cj *record;                /* parsed content */
+  X509 *signer;                  /* the signer's certificate */
+  time_t signing_time;
+  unsigned char record_sha256[32];   /* SHA-256 of content */
+  int signature_ok;              /* signature and digest verified */
+  int chain_ok;                  /* the signer chains to a trust anchor */
+  int consistent;                /* rgs_f2f_record_check passed */
+} rgs_f2f_verified;
+
+void rgs_f2f_verified_clear(rgs_f2f_verified *v);
+
+/* Trust anchors: cafile and/or capath; both NULL: the system's default
+ * store (OpenSSL's default paths, Debian's ca-certificates). NULL on
+ * failure, with err. Free with X509_STORE_free(). */
+X509_STORE *rgs_f2f_trust_store(const char *cafile, const char *capath, char *err,
+                                size_t errlen);
+
+/* Read and check a DER record: CMS structure, signature over the content,
+ * the signer's chain to trust (may be NULL: chain not checked, chain_ok 0)
+ * at the signing time (so a record stays verifiable after the AED's
+ * certificate expires), the content canonical, then rgs_f2f_record_check.
+ * Fills v as far as it got (clear it in every case); the first failure is
+ * returned with its detail in err. */
+rgs_f2f_rc rgs_f2f_verify(const unsigned char *der, size_t len, X509_STORE *trust,
+                          rgs_f2f_verified *v, char *err, size_t errlen);
+
+/* What a record must say of itself: the format; the AED certificate hash
+ * equals the signer's; signed_at equals the signing time; for a successful
+ * intervention every step passed, the public key hashes to spki_sha256, the
+ * proof-of-possession message is the one rgs_f2f_pop_message makes and its
+ * signature verifies with that key, the identity document was valid on the
+ * day, the extract under three months old, and the name matched. */
+rgs_f2f_rc rgs_f2f_record_check(const rgs_cj *rec, X509 *signer, time_t signing_time,
+                                char *err, size_t errlen);
+
+/* "YYYY-MM-DDTHH:MM:SSZ" of t; out at least 21 bytes. */
+void rgs_f2f_stamp(time_t t, char *out, size_t outlen);
+
+/* Lower-case hex of bytes; out at least 2 * len + 1. */
+void rgs_f2f_hex(const unsigned char *p, size_t len, char *out);
+
+#endif

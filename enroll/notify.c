@@ -1,0 +1,219 @@
+/* notify.c - desktop notification over sd-bus, and the journal line. */
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <systemd/sd-bus.h>
+#include <systemd/sd-daemon.h>
+#include "cli.h"
+#include "notify.h"
+
+#define NOTIFY_BUS_NAME "org.freedesktop.Notifications"
+#define NOTIFY_PATH "/org/freedesktop/Notifications"
+#define NOTIFY_CALL_TIMEOUT_USEC (3 * 1000 * 1000ULL)
+#define NOTIFY_TEXT_MAX 1024
+
+struct rgs_notifier {
+  int desktop;               /* still worth trying the bus */
+  int journal;               /* stderr is connected to the journal */
+  sd_bus *bus;
+  uint32_t last_id;
+};
+
+/* JOURNAL_STREAM=dev:ino names the stream systemd connected; it is only
+ * ours if it is still stderr (a child of the service may have redirected). */
+static int stderr_is_journal(void)
+{
+  const char *v = getenv("JOURNAL_STREAM");
+  unsigned long long dev = 0, ino = 0;
+  struct stat st;
+
+  if (v == NULL || sscanf(v, "%llu:%llu", &dev, &ino) != 2)
+    return 0;
+  if (fstat(STDERR_FILENO, &st) != 0)
+    return 0;
+  return (unsigned long long)st.st_dev == dev && (unsigned long long)st.st_ino == ino;
+}
+
+rgs_notifier *rgs_notifier_new(int desktop)
+{
+  rgs_notifier *n = calloc(1, sizeof(*n));
+
+  if (n == NULL)
+    return NULL;
+  n->desktop = desktop;
+  n->journal = stderr_is_journal();
+  return n;
+}
+
+void rgs_notifier_free(rgs_notifier *n)
+{
+  if (n == NULL)
+    return;
+  if (n->bus != NULL)
+    sd_bus_flush_close_unref(n->bus);
+  free(n);
+}
+
+/* Length of one valid UTF-8 sequence at s, 0 when invalid. */
+static size_t utf8_len(const unsigned char *s)
+{
+  size_t len, i;
+
+  if (s[0] < 0x80)
+    return 1;
+  if (s[0] >= 0xC2 && s[0] <= 0xDF)
+    len = 2;
+  else if (s[0] >= 0xE0 && s[0] <= 0xEF)
+    len = 3;
+  else if (s[0] >= 0xF0 && s[0] <= 0xF4)
+    len = 4;
+  else
+    return 0;
+  for (i = 1; i < len; i++)
+    if ((s[i] & 0xC0) != 0x80)
+      return 0;
+  return len;
+}
+
+void rgs_notify_clean(const char *text, char *out, size_t outlen, int markup_safe)
+{
+  const unsigned char *s = (const unsigned char *)(text != NULL ? text : "");
+  size_t o = 0, len;
+  const char *rep;
+
+  if (outlen == 0)
+    return;
+  while (*s != '\0') {
+    rep = NULL;
+    len = utf8_len(s);
+    if (len == 0 || (len == 1 && (*s < 0x20 || *s == 0x7F))) {
+      /* A newline between sentences is kept; other controls become a space. */
+      rep = *s == '\n' ? "\n" : " ";
+      len = 1;
+    } else if (markup_safe && len == 1) {
+      switch (*s) {
+      case '<': rep = "&lt;"; break;
+      case '>': rep = "&gt;"; break;
+      case '&': rep = "&amp;"; break;
+      default: break;
+      }
+    }
+    if (rep != NULL) {
+      size_t r = strlen(rep);
+      if (o + r >= outlen)
+        break;
+      memcpy(out + o, rep, r);
+      o += r;
+    } else {
+      if (o + len >= outlen)
+        break;
+      memcpy(out + o, s, len);
+      o += len;
+    }
+    s += len;
+  }
+  out[o] = '\0';
+}
+
+static const char *journal_prefix(rgs_note_level level)
+{
+  switch (level) {
+  case RGS_NOTE_INFO: return SD_INFO;
+  case RGS_NOTE_WARNING: return SD_WARNING;
+  case RGS_NOTE_ERROR: return SD_ERR;
+  }
+  return SD_INFO;
+}
+
+static void log_line(const rgs_notifier *n, rgs_note_level level, const char *summary,
+                     const char *body)
+{
+  char s[NOTIFY_TEXT_MAX], b[NOTIFY_TEXT_MAX];
+  char *nl;
+
+  rgs_notify_clean(summary, s, sizeof(s), 0);
+  rgs_notify_clean(body, b, sizeof(b), 0);
+  /* One journal entry per message: no newline inside. */
+  for (nl = strchr(b, '\n'); nl != NULL; nl = strchr(nl, '\n'))
+    *nl = ' ';
+  fprintf(stderr, "%srgs-enroll: %s%s%s\n", n->journal ? journal_prefix(level) : "", s,
+          b[0] != '\0' ? ": " : "", b);
+  fflush(stderr);
+}
+
+static void give_up_desktop(rgs_notifier *n, const char *why)
+{
+  n->desktop = 0;
+  fprintf(stderr, "%srgs-enroll: %s (%s)\n", n->journal ? SD_NOTICE : "",
+          _("no desktop notification: messages go to the journal and the terminal only"), why);
+  if (n->bus != NULL) {
+    sd_bus_flush_close_unref(n->bus);
+    n->bus = NULL;
+  }
+}
+
+static int send_desktop(rgs_notifier *n, rgs_note_level level, int replace,
+                        const char *summary, const char *body)
+{
+  sd_bus_error error = SD_BUS_ERROR_NULL;
+  sd_bus_message *m = NULL, *reply = NULL;
+  char s[NOTIFY_TEXT_MAX], b[NOTIFY_TEXT_MAX];
+  uint8_t urgency = level == RGS_NOTE_ERROR ? 2 : 1;
+  uint32_t id = 0;
+  int r, shown = 0;
+
+  if (n->bus == NULL) {
+    r = sd_bus_open_user(&n->bus);
+    if (r < 0) {
+      n->bus = NULL;
+      give_up_desktop(n, strerror(-r));
+      return 0;
+    }
+  }
+  /* The summary is plain text in the specification, the body may carry
+   * markup: escape both, the servers differ. */
+  rgs_notify_clean(summary, s, sizeof(s), 1);
+  rgs_notify_clean(body, b, sizeof(b), 1);
+  r = sd_bus_message_new_method_call(n->bus, &m, NOTIFY_BUS_NAME, NOTIFY_PATH, NOTIFY_BUS_NAME,
+                                     "Notify");
+  if (r >= 0)
+    r = sd_bus_message_append(m, "susssasa{sv}i", "rgs-enroll",
+                              replace ? n->last_id : (uint32_t)0,
+                              level == RGS_NOTE_INFO ? "dialog-information"
+                              : level == RGS_NOTE_WARNING ? "dialog-warning"
+                                                          : "dialog-error",
+                              s, b, 0, 2, "urgency", "y", urgency, "desktop-entry", "s",
+                              "rgs-enroll", (int32_t)-1);
+  if (r >= 0)
+    r = sd_bus_call(n->bus, m, NOTIFY_CALL_TIMEOUT_USEC, &error, &reply);
+  if (r >= 0 && sd_bus_message_read(reply, "u", &id) >= 0) {
+    n->last_id = id;
+    shown = 1;
+  } else if (r < 0) {
+    give_up_desktop(n, error.message != NULL ? error.message : strerror(-r));
+  }
+  sd_bus_error_free(&error);
+  sd_bus_message_unref(reply);
+  sd_bus_message_unref(m);
+  return shown;
+}
+
+void rgs_notify_log(rgs_notifier *n, rgs_note_level level, const char *text)
+{
+  if (n != NULL && text != NULL)
+    log_line(n, level, text, NULL);
+}
+
+int rgs_notify(rgs_notifier *n, rgs_note_level level, int replace, const char *summary,
+               const char *body)
+{
+  if (n == NULL || summary == NULL)
+    return 0;
+  log_line(n, level, summary, body);
+  if (!n->desktop)
+    return 0;
+  return send_desktop(n, level, replace, summary, body);
+}

@@ -1,0 +1,99 @@
+/* store.h - the order store as the commands use it: where it is, how its
+ * failures are reported, how an order is shown, and the binding of a
+ * certificate request that `order link` and `start --order` share. */
+#ifndef RGS_STORE_H
+#define RGS_STORE_H
+
+#include <openssl/x509.h>
+#include "cli.h"
+#include "steps.h"
+
+/* Exit status for a result of the order layer. */
+int rgs_exit_for_order(rgs_order_rc rc);
+/* Report an order-layer failure (message and detail); returns the exit. */
+int rgs_fail_order(const rgs_cli *cli, const char *command, rgs_order_rc rc, const char *detail);
+/* Same, the detail taken from the store. */
+int rgs_fail_store(const rgs_cli *cli, const char *command, rgs_order_rc rc,
+                   const rgs_order_store *st);
+
+/* The store's path: --db, else $XDG_DATA_HOME/rgs-enroll/orders.db, else
+ * $HOME/.local/share/rgs-enroll/orders.db. 0 on success. */
+int rgs_store_path(const rgs_cli *cli, char *buf, size_t len);
+
+/* Open the store, reporting failures (exit RGS_EXIT_STORE). With create 0
+ * a missing store is not created: *out is NULL and RGS_EXIT_OK returned,
+ * for commands that read and have nothing to read. The clock is rgs_now(). */
+int rgs_store_open(const rgs_cli *cli, const char *command, int create, rgs_order_store **out);
+/* Open an existing store for an order that must exist: a missing store is
+ * reported as an unknown order. */
+int rgs_store_open_for(const rgs_cli *cli, const char *command, long long id,
+                       rgs_order_store **out);
+
+/* An order number from the command line (1 or more); usage error else. */
+int rgs_parse_order_id(const rgs_cli *cli, const char *command, const char *text, long long *id);
+
+/* The AED directory shipped with rgs-enroll (data/aed/offices.csv). */
+void rgs_aed_shipped_path(char *buf, size_t len);
+
+/* "50.00 €" (the translation decides the decimal mark). */
+void rgs_format_euros(long cents, char *buf, size_t len);
+
+/* Members describing an order, under key (NULL inside an array). */
+void rgs_json_order(rgs_json *j, const char *key, const rgs_order *o);
+/* One line for people: "Frédéric SENEZ, BS AUTO (SIREN 732829320)". */
+void rgs_order_oneline(const rgs_order *o, char *buf, size_t len);
+/* A sentence for a note on the documents. */
+void rgs_docnote_text(const rgs_order_docnote *n, char *buf, size_t len);
+
+/* ---- the binding of a request -------------------------------------------- */
+
+/* The subject fields of a request, as UTF-8 copies. */
+typedef struct {
+  char *cn, *o;
+  char *ou[RGS_ORDER_MAX_OU];
+  rgs_order_subject subj;      /* points into the copies */
+} rgs_name_fields;
+
+/* 1 on success; free with rgs_name_fields_free() in every case. */
+int rgs_name_fields_get(const X509_NAME *name, rgs_name_fields *f);
+void rgs_name_fields_free(rgs_name_fields *f);
+
+/* Load order id and check, before any token is touched, that a request
+ * can be bound to it now (status). Failures reported; returns the exit. */
+int rgs_store_order_for_link(const rgs_cli *cli, rgs_order_store *st, long long id,
+                             rgs_order *o, const char *command);
+/* Fill the subject options that were not given from the order: CN
+ * "Prénom NOM" (last name upper-cased), O the company, the SIREN or SIRET,
+ * the email. cn_buf keeps the CN text (at least 2 * RGS_ORDER_NAME_MAX). */
+void rgs_store_fill_subject(const rgs_order *o, rgs_subject_opts *so, char *cn_buf, size_t len);
+/* Check a name against the order; RGS_EXIT_CHECK with the reason if it
+ * does not match. */
+int rgs_store_check_name(const rgs_cli *cli, const rgs_order *o, const X509_NAME *name,
+                         const char *command);
+
+/* Bind a verified request to the order with what is known of the token
+ * (each may be NULL): the one code `order link` and `start --order` use.
+ * Prints nothing on success; reports failures and returns the exit. */
+int rgs_store_link(const rgs_cli *cli, rgs_order_store *st, long long id, X509_REQ *req,
+                   const char *token_serial, const char *token_model, const char *key_uri,
+                   const char *command);
+
+/* ---- start --order ---------------------------------------------------------- */
+
+/* Before any token is touched: open the store, load order id_text, check
+ * that a request can be bound to it, take its validity (a --validity-years
+ * given that differs is a usage error; *validity_years is 0 when none was
+ * given) and fill the subject options not given (rgs_store_fill_subject).
+ * On failure the store is closed and the exit returned. */
+int rgs_store_start_order(const rgs_cli *cli, const char *id_text, rgs_order_store **st,
+                          rgs_order *o, int *validity_years, rgs_subject_opts *so,
+                          char *cn_buf, size_t len);
+/* After the request is written: bind it with the token's serial and model
+ * and the key's URI, as order link does; on failure say how to bind the
+ * written file later. */
+int rgs_store_link_start(const rgs_cli *cli, rgs_order_store *st, long long id, X509_REQ *csr,
+                         rgs_session *s, const rgs_p11_key *key, const char *csr_path);
+/* Text line, or "order" member of j under --json, for the bound order. */
+void rgs_store_report_start(const rgs_cli *cli, rgs_json *j, rgs_order_store *st, long long id);
+
+#endif

@@ -1,0 +1,277 @@
+/* watch_plan.c - a token was plugged in: which step of the enrolment comes next.
+ *
+ * The token is found in the store by its serial number (the binding that
+ * `start --order` and `order link` record), else by the key of a
+ * certificate it holds. A token bound to nothing that holds a user
+ * certificate was delivered by the CA. A token bound to nothing and empty
+ * goes to the one order that awaits a key. */
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <openssl/x509v3.h>
+#include "steps.h"
+#include "store.h"
+#include "watch.h"
+
+#define PLAN_MAX_IDS 16
+
+const char *rgs_watch_action_name(rgs_watch_action a)
+{
+  switch (a) {
+  case RGS_WATCH_IGNORE: return "ignore";
+  case RGS_WATCH_START: return "start";
+  case RGS_WATCH_INSTALL: return "install";
+  case RGS_WATCH_DELIVERED: return "check-delivered";
+  case RGS_WATCH_TELL: return "tell";
+  case RGS_WATCH_DONE: return "done";
+  case RGS_WATCH_NO_ORDER: return "no-order";
+  case RGS_WATCH_AMBIGUOUS: return "ambiguous";
+  }
+  return "ignore";
+}
+
+void rgs_watch_next_text(const rgs_watch_plan *p, char *buf, size_t len)
+{
+  const char *what = NULL;
+
+  switch (p->next) {
+  case RGS_NEXT_ACCEPT_CGU: what = _("accept the general terms of use (CGU) to complete the order"); break;
+  case RGS_NEXT_CHOOSE_PAYMENT: what = _("choose the payment method to complete the order"); break;
+  case RGS_NEXT_MAKE_KEY: what = _("generate the key pair on the token (rgs-enroll start --order)"); break;
+  case RGS_NEXT_LINK_CSR: what = _("bind the certificate request to the order (rgs-enroll order link)"); break;
+  case RGS_NEXT_SUBMIT: what = _("hand the certificate request to the CA (rgs-enroll submit)"); break;
+  case RGS_NEXT_CHOOSE_AED: what = _("choose the AED office for the face-to-face (rgs-enroll aed)"); break;
+  case RGS_NEXT_BOOK_AED: what = _("book the face-to-face appointment with the AED"); break;
+  case RGS_NEXT_MEET_AED: what = _("meet the AED for the face-to-face, with this token and your documents"); break;
+  case RGS_NEXT_PREPARE_DOCS: what = _("prepare the documents that are still missing"); break;
+  case RGS_NEXT_SEND_DOCS: what = _("post the signed originals to Certigna"); break;
+  case RGS_NEXT_WAIT_ISSUE: what = _("wait for the CA to issue the certificate, then plug the token in again"); break;
+  case RGS_NEXT_INSTALL: what = _("install the issued certificate (rgs-enroll install)"); break;
+  case RGS_NEXT_NOTHING: what = _("nothing: the certificate is installed"); break;
+  case RGS_NEXT_CANCELLED: what = _("nothing: the order is cancelled"); break;
+  case RGS_NEXT_REFUSED: what = _("call Certigna: the CA refused the request"); break;
+  }
+  /* TRANSLATORS: order number, what to do next, order number. */
+  snprintf(buf, len, _("Order %lld, next: %s. Details: rgs-enroll status %lld"), p->order_id,
+           what != NULL ? what : "?", p->order_id);
+}
+
+/* The SHA-256 of the keys of the token (its certificates' and its public
+ * key objects'), and whether it holds a user (non-CA) certificate. Read
+ * without a PIN. */
+typedef struct {
+  unsigned char spki[16][32];
+  size_t n;
+  int has_user_cert;
+} token_certs;
+
+static int read_certs(const rgs_cli *cli, rgs_p11_ctx *ctx, const rgs_p11_slot_info *info,
+                      token_certs *tc)
+{
+  rgs_p11_uri *uri = NULL;
+  rgs_p11_token *tok = NULL;
+  rgs_p11_cert *certs = NULL;
+  unsigned char (*keys)[32] = NULL;
+  size_t n = 0, n_keys = 0, i;
+  rgs_p11_rc rc;
+  int ret = RGS_EXIT_OK;
+
+  memset(tc, 0, sizeof(*tc));
+  rc = rgs_p11_uri_for_token(info, &uri);
+  if (rc == RGS_P11_OK)
+    rc = rgs_p11_token_open(ctx, uri, &tok);
+  if (rc == RGS_P11_OK)
+    rc = rgs_p11_cert_list(tok, &certs, &n);
+  if (rc != RGS_P11_OK) {
+    ret = rgs_fail_p11(cli, "watch", rc, ctx);
+    goto cleanup;
+  }
+  for (i = 0; i < n; i++) {
+    EVP_PKEY *pub = X509_get0_pubkey(certs[i].x509);
+    if (X509_check_ca(certs[i].x509) == 0 && certs[i].category != RGS_CERT_CATEGORY_AUTHORITY)
+      tc->has_user_cert = 1;
+    if (pub != NULL && tc->n < RGS_ARRAY_LEN(tc->spki) && rgs_spki_sha256(pub, tc->spki[tc->n]))
+      tc->n++;
+  }
+  /* The key pairs, certificate or not: a key made by start --order. */
+  rc = rgs_p11_public_key_hashes(tok, &keys, &n_keys);
+  if (rc != RGS_P11_OK) {
+    ret = rgs_fail_p11(cli, "watch", rc, ctx);
+    goto cleanup;
+  }
+  for (i = 0; i < n_keys && tc->n < RGS_ARRAY_LEN(tc->spki); i++)
+    memcpy(tc->spki[tc->n++], keys[i], 32);
+
+cleanup:
+  free(keys);
+  rgs_p11_cert_list_free(certs, n);
+  rgs_p11_token_close(tok);
+  rgs_p11_uri_free(uri);
+  return ret;
+}
+
+typedef struct {
+  long long ids[PLAN_MAX_IDS];
+  size_t n;
+} id_list;
+
+static int collect(void *ud, const rgs_order *o)
+{
+  id_list *l = ud;
+
+  if (l->n < PLAN_MAX_IDS)
+    l->ids[l->n] = o->id;
+  l->n++;
+  return 0;
+}
+
+static rgs_order_rc orders_in(rgs_order_store *st, rgs_order_status status, id_list *l)
+{
+  rgs_order_filter f;
+
+  memset(&f, 0, sizeof(f));
+  memset(l, 0, sizeof(*l));
+  f.status_set = 1;
+  f.status = status;
+  f.open_only = 1;
+  return rgs_order_list(st, &f, collect, l, NULL);
+}
+
+/* What to do for an order bound to the token (or the only one awaiting a key). */
+static rgs_order_rc plan_order(rgs_order_store *st, long long id, rgs_watch_plan *p)
+{
+  rgs_order_appointment appt;
+  rgs_order_doc docs[RGS_DOC_COUNT];
+  rgs_order_next next[4];
+  rgs_order o;
+  int found = 0;
+  rgs_order_rc rc;
+
+  rc = rgs_order_get(st, id, &o);
+  if (rc != RGS_ORDER_OK)
+    return rc;
+  p->order_id = id;
+  p->status_known = 1;
+  p->status = o.status;
+  switch (o.status) {
+  case RGS_STATUS_ORDERED: p->action = RGS_WATCH_START; return RGS_ORDER_OK;
+  case RGS_STATUS_ISSUED: p->action = RGS_WATCH_INSTALL; return RGS_ORDER_OK;
+  case RGS_STATUS_INSTALLED: p->action = RGS_WATCH_DONE; p->next = RGS_NEXT_NOTHING; return RGS_ORDER_OK;
+  default: break;
+  }
+  p->action = RGS_WATCH_TELL;
+  memset(&appt, 0, sizeof(appt));
+  rc = rgs_order_appointment_get(st, id, &appt, &found);
+  if (rc == RGS_ORDER_OK)
+    rc = rgs_order_docs_get(st, id, docs);
+  if (rc != RGS_ORDER_OK)
+    return rc;
+  if (rgs_order_next_steps(&o, found ? &appt : NULL, docs, next, RGS_ARRAY_LEN(next)) == 0)
+    next[0] = RGS_NEXT_NOTHING;
+  p->next = next[0];
+  return RGS_ORDER_OK;
+}
+
+/* Among the orders bound to the serial (newest first), the newest one
+ * still open, else the newest. */
+static rgs_order_rc pick_bound(rgs_order_store *st, const long long *ids, size_t n, long long *id)
+{
+  rgs_order o;
+  size_t i;
+  rgs_order_rc rc;
+
+  *id = ids[0];
+  for (i = 0; i < n && i < PLAN_MAX_IDS; i++) {
+    rc = rgs_order_get(st, ids[i], &o);
+    if (rc != RGS_ORDER_OK)
+      return rc;
+    if (!rgs_order_status_final(o.status)) {
+      *id = ids[i];
+      break;
+    }
+  }
+  return RGS_ORDER_OK;
+}
+
+static void join_ids(const id_list *l, char *buf, size_t len)
+{
+  size_t i, o = 0;
+
+  buf[0] = '\0';
+  for (i = 0; i < l->n && i < PLAN_MAX_IDS && o + 24 < len; i++)
+    o += (size_t)snprintf(buf + o, len - o, i == 0 ? "%lld" : ", %lld", l->ids[i]);
+}
+
+static rgs_order_rc plan_store(rgs_order_store *st, const rgs_p11_slot_info *info,
+                               const token_certs *tc, rgs_watch_plan *p)
+{
+  long long ids[PLAN_MAX_IDS], id = 0;
+  size_t n = 0, i;
+  id_list l;
+  rgs_order_rc rc;
+
+  rc = rgs_order_find_by_token(st, info->serial, ids, PLAN_MAX_IDS, &n);
+  if (rc != RGS_ORDER_OK)
+    return rc;
+  if (n > 0) {
+    rc = pick_bound(st, ids, n, &id);
+    p->how = 1;
+  }
+  for (i = 0; rc == RGS_ORDER_OK && id == 0 && i < tc->n; i++) {
+    rc = rgs_order_find_by_spki(st, tc->spki[i], &id);
+    p->how = 2;
+  }
+  if (rc != RGS_ORDER_OK)
+    return rc;
+  if (id != 0)
+    return plan_order(st, id, p);
+  p->how = 0;
+  if (tc->has_user_cert) {
+    p->action = RGS_WATCH_DELIVERED;
+    return RGS_ORDER_OK;
+  }
+  rc = orders_in(st, RGS_STATUS_ORDERED, &l);
+  if (rc != RGS_ORDER_OK)
+    return rc;
+  if (l.n == 1)
+    return plan_order(st, l.ids[0], p);
+  if (l.n > 1) {
+    p->action = RGS_WATCH_AMBIGUOUS;
+    join_ids(&l, p->candidates, sizeof(p->candidates));
+    return RGS_ORDER_OK;
+  }
+  /* A draft that still needs the CGU or a payment: say so. */
+  rc = orders_in(st, RGS_STATUS_DRAFT, &l);
+  if (rc == RGS_ORDER_OK && l.n == 1)
+    return plan_order(st, l.ids[0], p);
+  return rc;
+}
+
+int rgs_watch_plan_for(const rgs_cli *cli, rgs_p11_ctx *ctx, const rgs_p11_slot_info *info,
+                       const char *db_path, rgs_watch_plan *plan)
+{
+  rgs_order_store *st = NULL;
+  token_certs tc;
+  char err[512];
+  rgs_order_rc rc;
+  int ret;
+
+  memset(plan, 0, sizeof(*plan));
+  plan->action = RGS_WATCH_IGNORE;
+  if (!(info->token_flags & CKF_TOKEN_INITIALIZED))
+    return RGS_EXIT_OK;
+  ret = read_certs(cli, ctx, info, &tc);
+  if (ret != RGS_EXIT_OK)
+    return ret;
+  plan->action = tc.has_user_cert ? RGS_WATCH_DELIVERED : RGS_WATCH_NO_ORDER;
+  if (access(db_path, F_OK) != 0)
+    return RGS_EXIT_OK;        /* no store yet: nothing ordered */
+  rc = rgs_order_store_open_existing(db_path, &st, err, sizeof(err));
+  if (rc != RGS_ORDER_OK)
+    return rgs_fail_order(cli, "watch", rc, err);
+  plan->action = RGS_WATCH_NO_ORDER;
+  rc = plan_store(st, info, &tc, plan);
+  ret = rc == RGS_ORDER_OK ? RGS_EXIT_OK : rgs_fail_store(cli, "watch", rc, st);
+  rgs_order_store_close(st);
+  return ret;
+}

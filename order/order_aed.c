@@ -1,0 +1,462 @@
+/* order_aed.c - the directory of AED offices: a CSV file users can edit. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include "order_internal.h"
+
+#define DIR_FILE_MAX (4 * 1024 * 1024)
+#define FIELD_MAX 512
+#define MAX_COLUMNS 16
+
+struct rgs_order_aed_dir {
+  rgs_order_aed *a;
+  size_t n, cap;
+};
+
+rgs_order_rc order_aed_dir_new(rgs_order_aed_dir **dir)
+{
+  if (*dir == NULL)
+    *dir = calloc(1, sizeof(**dir));
+  return *dir != NULL ? RGS_ORDER_OK : RGS_ORDER_ERR_NOMEM;
+}
+
+rgs_order_rc order_aed_dir_put(rgs_order_aed_dir **dir, const rgs_order_aed *a)
+{
+  rgs_order_aed_dir *d;
+  rgs_order_aed *grown;
+  size_t i;
+
+  if (order_aed_dir_new(dir) != RGS_ORDER_OK)
+    return RGS_ORDER_ERR_NOMEM;
+  d = *dir;
+  for (i = 0; i < d->n; i++) {
+    if (strcmp(d->a[i].id, a->id) == 0) {
+      d->a[i] = *a;
+      return RGS_ORDER_OK;
+    }
+  }
+  if (d->n == d->cap) {
+    size_t cap = d->cap == 0 ? 16 : d->cap * 2;
+    grown = realloc(d->a, cap * sizeof(*grown));
+    if (grown == NULL)
+      return RGS_ORDER_ERR_NOMEM;
+    d->a = grown;
+    d->cap = cap;
+  }
+  d->a[d->n++] = *a;
+  return RGS_ORDER_OK;
+}
+
+void rgs_order_aed_dir_free(rgs_order_aed_dir *dir)
+{
+  if (dir == NULL)
+    return;
+  free(dir->a);
+  free(dir);
+}
+
+size_t rgs_order_aed_dir_count(const rgs_order_aed_dir *dir)
+{
+  return dir != NULL ? dir->n : 0;
+}
+
+const rgs_order_aed *rgs_order_aed_dir_get(const rgs_order_aed_dir *dir, size_t i)
+{
+  return dir != NULL && i < dir->n ? &dir->a[i] : NULL;
+}
+
+const rgs_order_aed *rgs_order_aed_dir_find(const rgs_order_aed_dir *dir, const char *id)
+{
+  size_t i;
+
+  for (i = 0; dir != NULL && id != NULL && i < dir->n; i++)
+    if (strcasecmp(dir->a[i].id, id) == 0)
+      return &dir->a[i];
+  return NULL;
+}
+
+/* ---- one office ------------------------------------------------------------ */
+
+static int id_ok(const char *id)
+{
+  const char *p;
+
+  if (id[0] == '\0')
+    return 0;
+  for (p = id; *p != '\0'; p++)
+    if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '-'))
+      return 0;
+  return 1;
+}
+
+/* The postal code's département is the office's (Corsica: 20xxx is 2A or 2B). */
+static int dept_matches(const char *postal_code, const char *dept)
+{
+  char of_pc[4];
+
+  if (rgs_order_dept_of_postal_code(postal_code, of_pc, sizeof(of_pc)) != RGS_ORDER_OK)
+    return 0;
+  if (strncmp(postal_code, "20", 2) == 0)
+    return strcmp(dept, "2A") == 0 || strcmp(dept, "2B") == 0;
+  return strcmp(of_pc, dept) == 0;
+}
+
+int order_aed_valid(const rgs_order_aed *a, char *why, size_t whylen)
+{
+  char dept[4];
+
+  if (!id_ok(a->id)) {
+    snprintf(why, whylen, _("id '%s': lower-case letters, digits and '-' only"), a->id);
+    return 0;
+  }
+  if (!order_text_ok(a->name, sizeof(a->name)) || !order_text_ok(a->address, sizeof(a->address)) ||
+      !order_text_ok(a->city, sizeof(a->city))) {
+    snprintf(why, whylen, "%s", _("name, address and city must be non-empty UTF-8 text"));
+    return 0;
+  }
+  if (rgs_order_dept_parse(a->dept, dept, sizeof(dept), why, whylen) != RGS_ORDER_OK)
+    return 0;
+  if (!dept_matches(a->postal_code, dept)) {
+    snprintf(why, whylen, _("postal code '%s' is not a postal code of département %s"),
+             a->postal_code, dept);
+    return 0;
+  }
+  if (a->phone[0] != '\0' && !order_phone_ok(a->phone)) {
+    snprintf(why, whylen, _("'%s' is not a telephone number"), a->phone);
+    return 0;
+  }
+  if (a->email[0] != '\0' && !order_email_ok(a->email)) {
+    snprintf(why, whylen, _("'%s' is not an email address"), a->email);
+    return 0;
+  }
+  return 1;
+}
+
+/* ---- CSV --------------------------------------------------------------------- */
+
+typedef enum { COL_ID, COL_NAME, COL_ADDRESS, COL_POSTAL, COL_CITY, COL_DEPT, COL_PHONE,
+               COL_EMAIL, COL_COUNT } column;
+
+static const struct {
+  const char *name;
+  int required;
+} columns[COL_COUNT] = {
+  { "id", 1 }, { "name", 1 }, { "address", 1 }, { "postal_code", 1 }, { "city", 1 },
+  { "department", 1 }, { "phone", 0 }, { "email", 0 },
+};
+
+typedef struct {
+  const char *p, *end;
+  unsigned line;             /* line of the current position */
+  const char *name;
+  char *err;
+  size_t errlen;
+} reader;
+
+typedef struct {
+  char field[MAX_COLUMNS][FIELD_MAX];
+  size_t n;
+  unsigned line;             /* where the record starts */
+} record;
+
+static int fail_at(reader *r, unsigned line, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static int fail_at(reader *r, unsigned line, const char *fmt, ...)
+{
+  size_t o;
+  va_list ap;
+
+  o = (size_t)snprintf(r->err, r->errlen, "%s:%u: ", r->name, line);
+  if (o < r->errlen) {
+    va_start(ap, fmt);
+    vsnprintf(r->err + o, r->errlen - o, fmt, ap);
+    va_end(ap);
+  }
+  return -1;
+}
+
+static void skip_line(reader *r)
+{
+  while (r->p < r->end && *r->p != '\n')
+    r->p++;
+  if (r->p < r->end) {
+    r->p++;
+    r->line++;
+  }
+}
+
+static void trim(char *s)
+{
+  size_t n = strlen(s), i = 0;
+
+  while (n > 0 && (s[n - 1] == ' ' || s[n - 1] == '\t'))
+    s[--n] = '\0';
+  while (s[i] == ' ' || s[i] == '\t')
+    i++;
+  memmove(s, s + i, n - i + 1);
+}
+
+/* One field: quoted ("" for a quote, may span lines) or bare (trimmed). */
+static int read_field(reader *r, char *out, unsigned rec_line)
+{
+  size_t o = 0;
+  int quoted = 0;
+
+  while (r->p < r->end && (*r->p == ' ' || *r->p == '\t'))
+    r->p++;
+  if (r->p < r->end && *r->p == '"') {
+    quoted = 1;
+    r->p++;
+  }
+  while (r->p < r->end) {
+    char c = *r->p;
+    if (quoted && c == '"') {
+      if (r->p + 1 < r->end && r->p[1] == '"') {
+        r->p++;
+      } else {
+        r->p++;
+        quoted = 2;
+        break;
+      }
+    } else if (!quoted && (c == ',' || c == '\n' || c == '\r')) {
+      break;
+    } else if (!quoted && c == '"') {
+      return fail_at(r, r->line, "%s", _("a quote inside a field that does not start with one"));
+    }
+    if (c == '\n')
+      r->line++;
+    if (o + 1 >= FIELD_MAX)
+      return fail_at(r, rec_line, _("a field longer than %d bytes"), FIELD_MAX - 1);
+    out[o++] = *r->p++;
+  }
+  if (quoted == 1)
+    return fail_at(r, rec_line, "%s", _("a quoted field is not closed"));
+  out[o] = '\0';
+  if (quoted == 2) {
+    while (r->p < r->end && (*r->p == ' ' || *r->p == '\t'))
+      r->p++;
+    if (r->p < r->end && *r->p != ',' && *r->p != '\n' && *r->p != '\r')
+      return fail_at(r, r->line, "%s", _("text after a closing quote"));
+  } else {
+    trim(out);
+  }
+  return 0;
+}
+
+/* The next record; 1 when one was read, 0 at the end, -1 on error. */
+static int read_record(reader *r, record *rec)
+{
+  for (;;) {
+    if (r->p >= r->end)
+      return 0;
+    if (*r->p == '#' || *r->p == '\n' || (*r->p == '\r' && r->p + 1 < r->end && r->p[1] == '\n')) {
+      skip_line(r);
+      continue;
+    }
+    break;
+  }
+  rec->n = 0;
+  rec->line = r->line;
+  for (;;) {
+    if (rec->n >= MAX_COLUMNS)
+      return fail_at(r, rec->line, _("more than %d fields"), MAX_COLUMNS);
+    if (read_field(r, rec->field[rec->n], rec->line) != 0)
+      return -1;
+    rec->n++;
+    if (r->p < r->end && *r->p == ',') {
+      r->p++;
+      continue;
+    }
+    if (r->p < r->end && *r->p == '\r')
+      r->p++;
+    if (r->p < r->end && *r->p == '\n') {
+      r->p++;
+      r->line++;
+    } else if (r->p < r->end) {
+      return fail_at(r, rec->line, "%s", _("a carriage return alone in a line"));
+    }
+    return 1;
+  }
+}
+
+static int map_header(reader *r, const record *h, int map[MAX_COLUMNS])
+{
+  int seen[COL_COUNT] = { 0 };
+  size_t i, c;
+
+  for (i = 0; i < h->n; i++) {
+    for (c = 0; c < COL_COUNT; c++)
+      if (strcasecmp(h->field[i], columns[c].name) == 0)
+        break;
+    if (c == COL_COUNT)
+      return fail_at(r, h->line, _("unknown column '%s' (columns: id, name, address, postal_code, city, department, phone, email)"),
+                     h->field[i]);
+    if (seen[c])
+      return fail_at(r, h->line, _("column '%s' twice"), columns[c].name);
+    seen[c] = 1;
+    map[i] = (int)c;
+  }
+  for (c = 0; c < COL_COUNT; c++)
+    if (columns[c].required && !seen[c])
+      return fail_at(r, h->line, _("column '%s' is missing from the header"), columns[c].name);
+  return 0;
+}
+
+static int copy_field(reader *r, unsigned line, char *dst, size_t len, const char *src,
+                      const char *what)
+{
+  if (strlen(src) >= len)
+    return fail_at(r, line, _("%s too long (%zu bytes at most)"), what, len - 1);
+  memcpy(dst, src, strlen(src) + 1);
+  return 0;
+}
+
+static int record_to_aed(reader *r, const record *rec, const int map[MAX_COLUMNS], size_t ncol,
+                         rgs_order_aed *a)
+{
+  char why[256];
+  size_t i;
+  int bad = 0;
+
+  memset(a, 0, sizeof(*a));
+  if (rec->n != ncol)
+    return fail_at(r, rec->line, _("%zu fields, the header has %zu"), rec->n, ncol);
+  for (i = 0; i < rec->n && !bad; i++) {
+    const char *v = rec->field[i];
+    switch ((column)map[i]) {
+    case COL_ID: bad = copy_field(r, rec->line, a->id, sizeof(a->id), v, "id"); break;
+    case COL_NAME: bad = copy_field(r, rec->line, a->name, sizeof(a->name), v, "name"); break;
+    case COL_ADDRESS: bad = copy_field(r, rec->line, a->address, sizeof(a->address), v, "address"); break;
+    case COL_POSTAL: bad = copy_field(r, rec->line, a->postal_code, sizeof(a->postal_code), v, "postal_code"); break;
+    case COL_CITY: bad = copy_field(r, rec->line, a->city, sizeof(a->city), v, "city"); break;
+    case COL_DEPT: bad = copy_field(r, rec->line, a->dept, sizeof(a->dept), v, "department"); break;
+    case COL_PHONE: bad = copy_field(r, rec->line, a->phone, sizeof(a->phone), v, "phone"); break;
+    case COL_EMAIL: bad = copy_field(r, rec->line, a->email, sizeof(a->email), v, "email"); break;
+    case COL_COUNT: break;
+    }
+  }
+  if (bad)
+    return -1;
+  if (!order_aed_valid(a, why, sizeof(why)))
+    return fail_at(r, rec->line, "%s", why);
+  /* Canonical département ("1" -> "01", "2a" -> "2A"). */
+  rgs_order_dept_parse(a->dept, a->dept, sizeof(a->dept), why, sizeof(why));
+  snprintf(a->source, sizeof(a->source), "%s:%u", r->name, rec->line);
+  return 0;
+}
+
+static rgs_order_rc parse_all(reader *r, rgs_order_aed_dir **parsed)
+{
+  record *rec = NULL;
+  int map[MAX_COLUMNS];
+  size_t ncol;
+  rgs_order_aed a;
+  const rgs_order_aed *dup;
+  rgs_order_rc rc = RGS_ORDER_ERR_DIRECTORY;
+  int got;
+
+  rec = malloc(sizeof(*rec));
+  if (rec == NULL)
+    return RGS_ORDER_ERR_NOMEM;
+  got = read_record(r, rec);
+  if (got == 0)
+    fail_at(r, r->line, "%s", _("no header line (id,name,address,postal_code,city,department)"));
+  if (got != 1 || map_header(r, rec, map) != 0)
+    goto cleanup;
+  ncol = rec->n;
+  while ((got = read_record(r, rec)) == 1) {
+    if (record_to_aed(r, rec, map, ncol, &a) != 0)
+      goto cleanup;
+    dup = rgs_order_aed_dir_find(*parsed, a.id);
+    if (dup != NULL) {
+      fail_at(r, rec->line, _("id '%s' already used at %s"), a.id, dup->source);
+      goto cleanup;
+    }
+    rc = order_aed_dir_put(parsed, &a);
+    if (rc != RGS_ORDER_OK)
+      goto cleanup;
+    rc = RGS_ORDER_ERR_DIRECTORY;
+  }
+  if (got == 0)
+    rc = RGS_ORDER_OK;
+
+cleanup:
+  free(rec);
+  return rc;
+}
+
+rgs_order_rc rgs_order_aed_dir_load_mem(rgs_order_aed_dir **dir, const char *name,
+                                        const char *text, size_t len, char *err,
+                                        size_t errlen)
+{
+  rgs_order_aed_dir *parsed = NULL;
+  char dummy[8];
+  reader r;
+  rgs_order_rc rc;
+  size_t i;
+
+  if (dir == NULL || text == NULL)
+    return RGS_ORDER_ERR_ARG;
+  memset(&r, 0, sizeof(r));
+  r.p = text;
+  r.end = text + len;
+  r.line = 1;
+  r.name = name != NULL ? name : "-";
+  r.err = err != NULL ? err : dummy;
+  r.errlen = err != NULL ? errlen : sizeof(dummy);
+  if (len >= 3 && memcmp(text, "\xEF\xBB\xBF", 3) == 0)
+    r.p += 3;
+  if (memchr(text, '\0', len) != NULL) {
+    fail_at(&r, 1, "%s", _("binary data, not a CSV text file"));
+    return RGS_ORDER_ERR_DIRECTORY;
+  }
+  rc = parse_all(&r, &parsed);
+  /* All or nothing: the offices join *dir only once the file is whole. */
+  for (i = 0; rc == RGS_ORDER_OK && parsed != NULL && i < parsed->n; i++)
+    rc = order_aed_dir_put(dir, &parsed->a[i]);
+  if (rc == RGS_ORDER_OK)
+    rc = order_aed_dir_new(dir);
+  rgs_order_aed_dir_free(parsed);
+  return rc;
+}
+
+rgs_order_rc rgs_order_aed_dir_load(rgs_order_aed_dir **dir, const char *path, char *err,
+                                    size_t errlen)
+{
+  FILE *f = NULL;
+  char *buf = NULL;
+  size_t n = 0;
+  rgs_order_rc rc = RGS_ORDER_ERR_IO;
+
+  if (dir == NULL || path == NULL)
+    return RGS_ORDER_ERR_ARG;
+  f = fopen(path, "rb");
+  if (f == NULL) {
+    snprintf(err, errlen, "%s: %s", path, strerror(errno));
+    return RGS_ORDER_ERR_IO;
+  }
+  buf = malloc(DIR_FILE_MAX + 1);
+  if (buf == NULL) {
+    rc = RGS_ORDER_ERR_NOMEM;
+    goto cleanup;
+  }
+  n = fread(buf, 1, DIR_FILE_MAX + 1, f);
+  if (ferror(f)) {
+    snprintf(err, errlen, "%s: %s", path, strerror(errno));
+    goto cleanup;
+  }
+  if (n > DIR_FILE_MAX) {
+    snprintf(err, errlen, _("%s: larger than %d bytes"), path, DIR_FILE_MAX);
+    rc = RGS_ORDER_ERR_DIRECTORY;
+    goto cleanup;
+  }
+  rc = rgs_order_aed_dir_load_mem(dir, path, buf, n, err, errlen);
+
+cleanup:
+  free(buf);
+  fclose(f);
+  return rc;
+}

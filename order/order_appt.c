@@ -1,0 +1,335 @@
+/* order_appt.c - the AED office of an order, the appointment, and the
+ * directory offices imported into the store. */
+#include <stdio.h>
+#include <string.h>
+#include "order_internal.h"
+
+/* ---- the directory in use ------------------------------------------------- */
+
+static rgs_order_rc setting_get(rgs_order_store *s, const char *key, char *out, size_t outlen)
+{
+  sqlite3_stmt *st = NULL;
+  rgs_order_rc rc;
+  int src;
+
+  out[0] = '\0';
+  rc = order_prepare(s, "SELECT value FROM settings WHERE key = ?", &st);
+  if (rc != RGS_ORDER_OK)
+    return rc;
+  sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+  src = sqlite3_step(st);
+  if (src == SQLITE_ROW)
+    order_column_text(st, 0, out, outlen);
+  else if (src != SQLITE_DONE)
+    rc = order_sqlite_fail(s, src, _("reading the store"));
+  sqlite3_finalize(st);
+  return rc;
+}
+
+static rgs_order_rc setting_put(rgs_order_store *s, const char *key, const char *value)
+{
+  sqlite3_stmt *st = NULL;
+  rgs_order_rc rc;
+  int src;
+
+  rc = order_prepare(s, "INSERT OR REPLACE INTO settings (key, value) VALUES (?, ?)", &st);
+  if (rc != RGS_ORDER_OK)
+    return rc;
+  sqlite3_bind_text(st, 1, key, -1, SQLITE_STATIC);
+  sqlite3_bind_text(st, 2, value, -1, SQLITE_TRANSIENT);
+  src = sqlite3_step(st);
+  sqlite3_finalize(st);
+  return src == SQLITE_DONE ? RGS_ORDER_OK : order_sqlite_fail(s, src, _("writing the store"));
+}
+
+static rgs_order_rc imported_offices(rgs_order_store *s, rgs_order_aed_dir **dir)
+{
+  sqlite3_stmt *st = NULL;
+  rgs_order_aed a;
+  rgs_order_rc rc;
+  int src;
+
+  rc = order_prepare(s, "SELECT id, name, address, postal_code, city, dept, phone, email, source "
+                        "FROM aed_office ORDER BY rowid", &st);
+  if (rc != RGS_ORDER_OK)
+    return rc;
+  while (rc == RGS_ORDER_OK && (src = sqlite3_step(st)) == SQLITE_ROW) {
+    memset(&a, 0, sizeof(a));
+    order_column_text(st, 0, a.id, sizeof(a.id));
+    order_column_text(st, 1, a.name, sizeof(a.name));
+    order_column_text(st, 2, a.address, sizeof(a.address));
+    order_column_text(st, 3, a.postal_code, sizeof(a.postal_code));
+    order_column_text(st, 4, a.city, sizeof(a.city));
+    order_column_text(st, 5, a.dept, sizeof(a.dept));
+    order_column_text(st, 6, a.phone, sizeof(a.phone));
+    order_column_text(st, 7, a.email, sizeof(a.email));
+    order_column_text(st, 8, a.source, sizeof(a.source));
+    rc = order_aed_dir_put(dir, &a);
+  }
+  if (rc == RGS_ORDER_OK && src != SQLITE_DONE)
+    rc = order_sqlite_fail(s, src, _("reading the AED offices"));
+  sqlite3_finalize(st);
+  return rc;
+}
+
+rgs_order_rc rgs_order_aed_directory(rgs_order_store *s, const char *shipped_path,
+                                     rgs_order_aed_dir **out)
+{
+  rgs_order_aed_dir *dir = NULL;
+  char replace[8];
+  rgs_order_rc rc;
+
+  if (s == NULL || out == NULL)
+    return RGS_ORDER_ERR_ARG;
+  *out = NULL;
+  rc = setting_get(s, "aed.replace", replace, sizeof(replace));
+  if (rc == RGS_ORDER_OK && shipped_path != NULL && strcmp(replace, "1") != 0)
+    rc = rgs_order_aed_dir_load(&dir, shipped_path, s->err, sizeof(s->err));
+  if (rc == RGS_ORDER_OK)
+    rc = imported_offices(s, &dir);
+  if (rc == RGS_ORDER_OK)
+    rc = order_aed_dir_new(&dir);
+  if (rc != RGS_ORDER_OK) {
+    rgs_order_aed_dir_free(dir);
+    return rc;
+  }
+  *out = dir;
+  return RGS_ORDER_OK;
+}
+
+static rgs_order_rc put_office(rgs_order_store *s, sqlite3_stmt *st, const rgs_order_aed *a)
+{
+  int src;
+
+  sqlite3_reset(st);
+  sqlite3_bind_text(st, 1, a->id, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text(st, 2, a->name, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text(st, 3, a->address, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text(st, 4, a->postal_code, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text(st, 5, a->city, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text(st, 6, a->dept, -1, SQLITE_TRANSIENT);
+  order_bind_text(st, 7, a->phone);
+  order_bind_text(st, 8, a->email);
+  order_bind_text(st, 9, a->source);
+  src = sqlite3_step(st);
+  return src == SQLITE_DONE ? RGS_ORDER_OK : order_sqlite_fail(s, src, _("writing the AED offices"));
+}
+
+rgs_order_rc rgs_order_aed_import(rgs_order_store *s, const rgs_order_aed_dir *dir, int replace)
+{
+  sqlite3_stmt *st = NULL;
+  rgs_order_rc rc;
+  size_t i;
+
+  if (s == NULL || dir == NULL)
+    return RGS_ORDER_ERR_ARG;
+  rc = order_txn_begin(s);
+  if (rc != RGS_ORDER_OK)
+    return rc;
+  if (replace) {
+    rc = order_exec(s, "DELETE FROM aed_office");
+    if (rc == RGS_ORDER_OK)
+      rc = setting_put(s, "aed.replace", "1");
+  }
+  if (rc == RGS_ORDER_OK)
+    rc = order_prepare(s, "INSERT OR REPLACE INTO aed_office (id, name, address, postal_code, "
+                          "city, dept, phone, email, source) VALUES (?,?,?,?,?,?,?,?,?)", &st);
+  for (i = 0; rc == RGS_ORDER_OK && i < rgs_order_aed_dir_count(dir); i++)
+    rc = put_office(s, st, rgs_order_aed_dir_get(dir, i));
+  sqlite3_finalize(st);
+  return order_txn_end(s, rc);
+}
+
+/* ---- the office of an order and the appointment -------------------------------- */
+
+rgs_order_rc rgs_order_appointment_get(rgs_order_store *s, long long id,
+                                       rgs_order_appointment *a, int *found)
+{
+  sqlite3_stmt *st = NULL;
+  char mode[32];
+  rgs_order o;
+  rgs_order_rc rc;
+  int src;
+
+  if (s == NULL || a == NULL || found == NULL)
+    return RGS_ORDER_ERR_ARG;
+  memset(a, 0, sizeof(*a));
+  a->distance_km = -1;
+  *found = 0;
+  rc = order_load(s, id, &o);
+  if (rc == RGS_ORDER_OK)
+    rc = order_prepare(s, "SELECT aed_id, aed_name, aed_address, aed_postal_code, aed_city, "
+                          "aed_dept, aed_phone, aed_email, at, mode, distance_km, fee_ht_cents, "
+                          "booked_at FROM appointment WHERE order_id = ?", &st);
+  if (rc != RGS_ORDER_OK)
+    return rc;
+  sqlite3_bind_int64(st, 1, id);
+  src = sqlite3_step(st);
+  if (src == SQLITE_ROW) {
+    *found = 1;
+    order_column_text(st, 0, a->aed.id, sizeof(a->aed.id));
+    order_column_text(st, 1, a->aed.name, sizeof(a->aed.name));
+    order_column_text(st, 2, a->aed.address, sizeof(a->aed.address));
+    order_column_text(st, 3, a->aed.postal_code, sizeof(a->aed.postal_code));
+    order_column_text(st, 4, a->aed.city, sizeof(a->aed.city));
+    order_column_text(st, 5, a->aed.dept, sizeof(a->aed.dept));
+    order_column_text(st, 6, a->aed.phone, sizeof(a->aed.phone));
+    order_column_text(st, 7, a->aed.email, sizeof(a->aed.email));
+    order_column_text(st, 8, a->at, sizeof(a->at));
+    order_column_text(st, 9, mode, sizeof(mode));
+    a->mode_set = order_mode_from_name(mode, &a->mode);
+    if (sqlite3_column_type(st, 10) != SQLITE_NULL)
+      a->distance_km = sqlite3_column_int(st, 10);
+    a->priced = sqlite3_column_type(st, 11) != SQLITE_NULL;
+    a->fee_ht_cents = sqlite3_column_int64(st, 11);
+    order_column_text(st, 12, a->booked_at, sizeof(a->booked_at));
+  } else if (src != SQLITE_DONE) {
+    rc = order_sqlite_fail(s, src, _("reading the appointment"));
+  }
+  sqlite3_finalize(st);
+  return rc;
+}
+
+/* The office can be chosen or the date booked while the face-to-face is
+ * still to come; booking needs a placed order. */
+static rgs_order_rc check_can_arrange(rgs_order_store *s, const rgs_order *o, int booking)
+{
+  if (rgs_order_status_final(o->status) || o->status >= RGS_STATUS_F2F_DONE)
+    return order_fail(s, RGS_ORDER_ERR_TRANSITION,
+                      _("order %lld is %s: the face-to-face can no longer be arranged"), o->id,
+                      rgs_order_status_name(o->status));
+  if (booking && o->status == RGS_STATUS_DRAFT)
+    return order_fail(s, RGS_ORDER_ERR_TRANSITION,
+                      _("order %lld is a draft: place it (accept the CGU, choose the payment) before booking the face-to-face"),
+                      o->id);
+  return RGS_ORDER_OK;
+}
+
+static rgs_order_rc write_appointment(rgs_order_store *s, long long id, const rgs_order_aed *aed,
+                                      const char *at, const rgs_order_quote *q)
+{
+  char stamp[RGS_ORDER_STAMP_MAX];
+  sqlite3_stmt *st = NULL;
+  rgs_order_rc rc;
+  int src;
+
+  order_stamp(s, stamp, sizeof(stamp));
+  rc = order_prepare(s, "INSERT OR REPLACE INTO appointment (order_id, aed_id, aed_name, aed_address, "
+                        "aed_postal_code, aed_city, aed_dept, aed_phone, aed_email, at, mode, "
+                        "distance_km, fee_ht_cents, booked_at) VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)", &st);
+  if (rc != RGS_ORDER_OK)
+    return rc;
+  sqlite3_bind_int64(st, 1, id);
+  sqlite3_bind_text(st, 2, aed->id, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text(st, 3, aed->name, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text(st, 4, aed->address, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text(st, 5, aed->postal_code, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text(st, 6, aed->city, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text(st, 7, aed->dept, -1, SQLITE_TRANSIENT);
+  order_bind_text(st, 8, aed->phone);
+  order_bind_text(st, 9, aed->email);
+  order_bind_text(st, 10, at);
+  order_bind_text(st, 11, q != NULL ? rgs_order_mode_name(q->mode) : NULL);
+  if (q != NULL && q->distance_km >= 0)
+    sqlite3_bind_int(st, 12, q->distance_km);
+  else
+    sqlite3_bind_null(st, 12);
+  if (q != NULL && q->priced)
+    sqlite3_bind_int64(st, 13, q->ht_cents);
+  else
+    sqlite3_bind_null(st, 13);
+  sqlite3_bind_text(st, 14, stamp, -1, SQLITE_TRANSIENT);
+  src = sqlite3_step(st);
+  sqlite3_finalize(st);
+  if (src != SQLITE_DONE)
+    return order_sqlite_fail(s, src, _("writing the appointment"));
+  st = NULL;
+  rc = order_prepare(s, "UPDATE orders SET dept = ? WHERE id = ?", &st);
+  if (rc != RGS_ORDER_OK)
+    return rc;
+  sqlite3_bind_text(st, 1, aed->dept, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_int64(st, 2, id);
+  src = sqlite3_step(st);
+  sqlite3_finalize(st);
+  return src == SQLITE_DONE ? RGS_ORDER_OK : order_sqlite_fail(s, src, _("writing an order"));
+}
+
+static rgs_order_rc check_aed(rgs_order_store *s, const rgs_order_aed *aed)
+{
+  char why[256];
+
+  if (!order_aed_valid(aed, why, sizeof(why)))
+    return order_fail(s, RGS_ORDER_ERR_ARG, _("AED office '%s': %s"), aed->id, why);
+  return RGS_ORDER_OK;
+}
+
+rgs_order_rc rgs_order_choose_aed(rgs_order_store *s, long long id, const rgs_order_aed *aed)
+{
+  rgs_order_appointment cur;
+  rgs_order_quote q;
+  rgs_order o;
+  rgs_order_rc rc;
+  int found = 0, keep;
+
+  if (s == NULL || aed == NULL)
+    return RGS_ORDER_ERR_ARG;
+  rc = check_aed(s, aed);
+  if (rc != RGS_ORDER_OK)
+    return rc;
+  rc = order_txn_begin(s);
+  if (rc != RGS_ORDER_OK)
+    return rc;
+  rc = order_load(s, id, &o);
+  if (rc == RGS_ORDER_OK)
+    rc = check_can_arrange(s, &o, 0);
+  if (rc == RGS_ORDER_OK)
+    rc = rgs_order_appointment_get(s, id, &cur, &found);
+  if (rc == RGS_ORDER_OK) {
+    /* Same office: the booked date and fee stay. */
+    keep = found && strcmp(cur.aed.id, aed->id) == 0;
+    memset(&q, 0, sizeof(q));
+    q.mode = cur.mode;
+    q.distance_km = cur.distance_km;
+    q.priced = cur.priced;
+    q.ht_cents = cur.fee_ht_cents;
+    rc = write_appointment(s, id, aed, keep ? cur.at : NULL, keep && cur.mode_set ? &q : NULL);
+  }
+  return order_txn_end(s, rc);
+}
+
+rgs_order_rc rgs_order_book(rgs_order_store *s, long long id, const rgs_order_aed *aed,
+                            const char *at, rgs_order_f2f_mode mode, int distance_km)
+{
+  rgs_order_appointment cur;
+  rgs_order_quote q;
+  char when[17];
+  rgs_order o;
+  rgs_order_rc rc;
+  int found = 0;
+
+  if (s == NULL)
+    return RGS_ORDER_ERR_ARG;
+  if (!rgs_order_datetime_parse(at, when, sizeof(when)))
+    return order_fail(s, RGS_ORDER_ERR_DATE, _("'%s' is not a day and time YYYY-MM-DDTHH:MM"),
+                      at != NULL ? at : "");
+  rc = rgs_order_aed_quote(mode, distance_km, &q);
+  if (rc != RGS_ORDER_OK)
+    return order_fail(s, rc, "%s", mode == RGS_F2F_AED_TRAVELS && distance_km == -1
+                                       ? _("when the AED travels, give the distance in km")
+                                       : _("the distance must be 0 to 2000 km"));
+  rc = aed != NULL ? check_aed(s, aed) : RGS_ORDER_OK;
+  if (rc == RGS_ORDER_OK)
+    rc = order_txn_begin(s);
+  if (rc != RGS_ORDER_OK)
+    return rc;
+  rc = order_load(s, id, &o);
+  if (rc == RGS_ORDER_OK)
+    rc = check_can_arrange(s, &o, 1);
+  if (rc == RGS_ORDER_OK)
+    rc = rgs_order_appointment_get(s, id, &cur, &found);
+  if (rc == RGS_ORDER_OK && aed == NULL && !found)
+    rc = order_fail(s, RGS_ORDER_ERR_NO_AED, _("order %lld has no AED office yet: name one"), id);
+  if (rc == RGS_ORDER_OK)
+    rc = write_appointment(s, id, aed != NULL ? aed : &cur.aed, when, &q);
+  return order_txn_end(s, rc);
+}

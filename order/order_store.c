@@ -1,0 +1,615 @@
+/* order_store.c - the SQLite file: checked before it is opened, created
+ * whole or not at all, migrated by version, written in transactions. */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "order_internal.h"
+
+#define STORE_BUSY_TIMEOUT_MS 10000
+
+/* ---- schema -------------------------------------------------------------- */
+
+/* migrations[i] takes a store from user_version i to i + 1. Append only:
+ * a released step is never edited. */
+static const char *const migrations[] = {
+  /* 1: the first schema */
+  "CREATE TABLE orders ("
+  "  id INTEGER PRIMARY KEY,"
+  "  created_at TEXT NOT NULL,"
+  "  partner TEXT NOT NULL,"
+  "  product TEXT NOT NULL,"
+  "  validity_years INTEGER NOT NULL CHECK (validity_years BETWEEN 1 AND 3),"
+  "  os TEXT NOT NULL CHECK (os IN ('windows','macos','other')),"
+  "  first_name TEXT NOT NULL,"
+  "  last_name TEXT NOT NULL,"
+  "  email TEXT NOT NULL,"
+  "  phone TEXT,"
+  "  holder_other INTEGER NOT NULL DEFAULT 0 CHECK (holder_other IN (0,1)),"
+  "  ordered_by TEXT,"
+  "  company TEXT NOT NULL,"
+  "  company_id TEXT NOT NULL CHECK (length(company_id) IN (9,14)),"
+  "  siren TEXT NOT NULL CHECK (length(siren) = 9),"
+  "  payment TEXT CHECK (payment IN ('carte','virement','cheque')),"
+  "  cgu_accepted_at TEXT,"
+  "  ca_ref TEXT UNIQUE,"
+  "  dept TEXT,"
+  "  planned_sending TEXT,"
+  "  status TEXT NOT NULL CHECK (status IN ('draft','ordered','key-generated','csr-linked',"
+  "    'submitted','face-to-face-done','documents-sent','issued','installed','cancelled',"
+  "    'refused')),"
+  "  status_at TEXT NOT NULL"
+  ");"
+  "CREATE INDEX orders_dept ON orders(dept);"
+  "CREATE INDEX orders_status ON orders(status);"
+  "CREATE INDEX orders_siren ON orders(siren);"
+  "CREATE TABLE history ("
+  "  id INTEGER PRIMARY KEY,"
+  "  order_id INTEGER NOT NULL REFERENCES orders(id) ON DELETE CASCADE,"
+  "  at TEXT NOT NULL,"
+  "  from_status TEXT,"
+  "  to_status TEXT NOT NULL,"
+  "  note TEXT"
+  ");"
+  "CREATE INDEX history_order ON history(order_id, id);"
+  "CREATE TABLE documents ("
+  "  order_id INTEGER NOT NULL REFERENCES orders(id) ON DELETE CASCADE,"
+  "  kind TEXT NOT NULL CHECK (kind IN ('request-form','intervention-form','id-document',"
+  "    'registration-extract')),"
+  "  state TEXT NOT NULL DEFAULT 'missing' CHECK (state IN ('missing','ready','sent','accepted')),"
+  "  issued_on TEXT,"
+  "  expires_on TEXT,"
+  "  sent_on TEXT,"
+  "  updated_at TEXT,"
+  "  PRIMARY KEY (order_id, kind)"
+  ") WITHOUT ROWID;"
+  "CREATE TABLE appointment ("
+  "  order_id INTEGER PRIMARY KEY REFERENCES orders(id) ON DELETE CASCADE,"
+  "  aed_id TEXT NOT NULL,"
+  "  aed_name TEXT NOT NULL,"
+  "  aed_address TEXT NOT NULL,"
+  "  aed_postal_code TEXT NOT NULL,"
+  "  aed_city TEXT NOT NULL,"
+  "  aed_dept TEXT NOT NULL,"
+  "  aed_phone TEXT,"
+  "  aed_email TEXT,"
+  "  at TEXT,"
+  "  mode TEXT CHECK (mode IN ('holder-travels','aed-travels')),"
+  "  distance_km INTEGER,"
+  "  fee_ht_cents INTEGER,"
+  "  booked_at TEXT NOT NULL"
+  ");"
+  "CREATE TABLE binding ("
+  "  order_id INTEGER PRIMARY KEY REFERENCES orders(id) ON DELETE CASCADE,"
+  "  spki_sha256 TEXT NOT NULL UNIQUE CHECK (length(spki_sha256) = 64),"
+  "  csr_pem TEXT NOT NULL,"
+  "  subject TEXT NOT NULL,"
+  "  token_serial TEXT,"
+  "  token_model TEXT,"
+  "  key_uri TEXT,"
+  "  linked_at TEXT NOT NULL"
+  ");"
+  "CREATE TABLE aed_office ("
+  "  id TEXT PRIMARY KEY,"
+  "  name TEXT NOT NULL,"
+  "  address TEXT NOT NULL,"
+  "  postal_code TEXT NOT NULL,"
+  "  city TEXT NOT NULL,"
+  "  dept TEXT NOT NULL,"
+  "  phone TEXT,"
+  "  email TEXT,"
+  "  source TEXT"
+  ");"
+  "CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID;",
+};
+
+int rgs_order_store_schema_version(void)
+{
+  return (int)ORDER_ARRAY_LEN(migrations);
+}
+
+/* ---- errors and small helpers ----------------------------------------------- */
+
+rgs_order_rc order_fail(rgs_order_store *s, rgs_order_rc rc, const char *fmt, ...)
+{
+  va_list ap;
+
+  if (s == NULL)
+    return rc;
+  va_start(ap, fmt);
+  vsnprintf(s->err, sizeof(s->err), fmt, ap);
+  va_end(ap);
+  return rc;
+}
+
+static rgs_order_rc rc_of_sqlite(int src)
+{
+  switch (src & 0xFF) {
+  case SQLITE_NOMEM: return RGS_ORDER_ERR_NOMEM;
+  case SQLITE_BUSY:
+  case SQLITE_LOCKED: return RGS_ORDER_ERR_BUSY;
+  case SQLITE_CORRUPT:
+  case SQLITE_NOTADB: return RGS_ORDER_ERR_CORRUPT;
+  default: return RGS_ORDER_ERR_STORE;
+  }
+}
+
+rgs_order_rc order_sqlite_fail(rgs_order_store *s, int src, const char *what)
+{
+  rgs_order_rc rc = rc_of_sqlite(src);
+
+  if (rc == RGS_ORDER_ERR_BUSY)
+    return order_fail(s, rc, _("%s: %s (waited %d s)"), s->path, what, STORE_BUSY_TIMEOUT_MS / 1000);
+  return order_fail(s, rc, "%s: %s: %s", s->path, what,
+                    s->db != NULL ? sqlite3_errmsg(s->db) : sqlite3_errstr(src));
+}
+
+time_t order_now(const rgs_order_store *s)
+{
+  return s->fixed_now ? s->now : time(NULL);
+}
+
+void order_stamp(const rgs_order_store *s, char *out, size_t outlen)
+{
+  time_t t = order_now(s);
+  struct tm tm;
+
+  gmtime_r(&t, &tm);
+  snprintf(out, outlen, "%04d-%02d-%02dT%02d:%02d:%02dZ", tm.tm_year + 1900, tm.tm_mon + 1,
+           tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+}
+
+void order_today(const rgs_order_store *s, char *out, size_t outlen)
+{
+  rgs_order_date_of(order_now(s), out, outlen);
+}
+
+void rgs_order_store_set_now(rgs_order_store *s, time_t now)
+{
+  if (s == NULL)
+    return;
+  s->fixed_now = 1;
+  s->now = now;
+}
+
+rgs_order_rc order_prepare(rgs_order_store *s, const char *sql, sqlite3_stmt **st)
+{
+  int src = sqlite3_prepare_v2(s->db, sql, -1, st, NULL);
+
+  if (src != SQLITE_OK) {
+    *st = NULL;
+    return order_sqlite_fail(s, src, _("reading the store"));
+  }
+  return RGS_ORDER_OK;
+}
+
+rgs_order_rc order_exec(rgs_order_store *s, const char *sql)
+{
+  int src = sqlite3_exec(s->db, sql, NULL, NULL, NULL);
+
+  if (src != SQLITE_OK)
+    return order_sqlite_fail(s, src, _("writing the store"));
+  return RGS_ORDER_OK;
+}
+
+int order_bind_text(sqlite3_stmt *st, int i, const char *text)
+{
+  if (text == NULL || text[0] == '\0')
+    return sqlite3_bind_null(st, i);
+  return sqlite3_bind_text(st, i, text, -1, SQLITE_TRANSIENT);
+}
+
+void order_column_text(sqlite3_stmt *st, int col, char *out, size_t outlen)
+{
+  const unsigned char *t = sqlite3_column_text(st, col);
+
+  snprintf(out, outlen, "%s", t != NULL ? (const char *)t : "");
+}
+
+const char *rgs_order_store_last_error(const rgs_order_store *s)
+{
+  return s != NULL ? s->err : "";
+}
+
+/* ---- transactions ------------------------------------------------------------ */
+
+/* For the tests of crash safety only: RGS_ORDER_TEST_PAUSE_IN_TXN=N makes
+ * every outermost transaction wait N seconds before its COMMIT, once its
+ * writes are done, so that a test can kill the process right there. */
+static void test_pause(void)
+{
+  const char *v = getenv("RGS_ORDER_TEST_PAUSE_IN_TXN");
+  int n;
+
+  if (v == NULL || v[0] == '\0')
+    return;
+  n = atoi(v);
+  if (n <= 0)
+    return;
+  fprintf(stderr, "rgs-order: test pause in transaction (%d s)\n", n);
+  fflush(stderr);
+  sleep((unsigned)n);
+}
+
+rgs_order_rc order_txn_begin(rgs_order_store *s)
+{
+  rgs_order_rc rc;
+
+  /* IMMEDIATE: take the write lock now (waiting busy_timeout for it), so
+   * that no read-then-write upgrade can fail half way. */
+  rc = order_exec(s, s->depth == 0 ? "BEGIN IMMEDIATE" : "SAVEPOINT rgs_step");
+  if (rc != RGS_ORDER_OK)
+    return rc;
+  if (s->depth == 0)
+    s->failed = 0;
+  s->depth++;
+  return RGS_ORDER_OK;
+}
+
+rgs_order_rc order_txn_end(rgs_order_store *s, rgs_order_rc rc)
+{
+  rgs_order_rc crc;
+
+  if (s->depth <= 0)
+    return rc;
+  s->depth--;
+  if (s->depth > 0) {
+    if (rc == RGS_ORDER_OK)
+      return order_exec(s, "RELEASE rgs_step");
+    /* Undo the step only; the caller of the outer transaction decides. */
+    sqlite3_exec(s->db, "ROLLBACK TO rgs_step; RELEASE rgs_step", NULL, NULL, NULL);
+    return rc;
+  }
+  if (rc != RGS_ORDER_OK || s->failed) {
+    sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+    return rc != RGS_ORDER_OK ? rc : order_fail(s, RGS_ORDER_ERR_STORE, "%s", _("transaction rolled back"));
+  }
+  test_pause();
+  crc = order_exec(s, "COMMIT");
+  if (crc != RGS_ORDER_OK)
+    sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+  return crc;
+}
+
+rgs_order_rc rgs_order_store_begin(rgs_order_store *s)
+{
+  if (s == NULL)
+    return RGS_ORDER_ERR_ARG;
+  return order_txn_begin(s);
+}
+
+rgs_order_rc rgs_order_store_commit(rgs_order_store *s)
+{
+  if (s == NULL || s->depth == 0)
+    return RGS_ORDER_ERR_ARG;
+  return order_txn_end(s, RGS_ORDER_OK);
+}
+
+void rgs_order_store_rollback(rgs_order_store *s)
+{
+  if (s == NULL || s->depth == 0)
+    return;
+  if (s->depth > 1)
+    s->failed = 1;
+  order_txn_end(s, RGS_ORDER_ERR_ARG);
+}
+
+/* ---- migrations -------------------------------------------------------------- */
+
+static rgs_order_rc user_version(rgs_order_store *s, int *v)
+{
+  sqlite3_stmt *st = NULL;
+  rgs_order_rc rc = order_prepare(s, "PRAGMA user_version", &st);
+  int src;
+
+  if (rc != RGS_ORDER_OK)
+    return rc;
+  src = sqlite3_step(st);
+  if (src == SQLITE_ROW)
+    *v = sqlite3_column_int(st, 0);
+  else
+    rc = order_sqlite_fail(s, src, _("reading the schema version"));
+  sqlite3_finalize(st);
+  return rc;
+}
+
+static rgs_order_rc migrate(rgs_order_store *s)
+{
+  char sql[64];
+  int v = 0, n = rgs_order_store_schema_version();
+  rgs_order_rc rc;
+
+  rc = order_txn_begin(s);
+  if (rc != RGS_ORDER_OK)
+    return rc;
+  /* Read again under the write lock: another process may have migrated. */
+  rc = user_version(s, &v);
+  for (; rc == RGS_ORDER_OK && v < n; v++)
+    rc = order_exec(s, migrations[v]);
+  if (rc == RGS_ORDER_OK) {
+    snprintf(sql, sizeof(sql), "PRAGMA user_version = %d", n);
+    rc = order_exec(s, sql);
+  }
+  return order_txn_end(s, rc);
+}
+
+/* ---- checking a file before SQLite touches it --------------------------------- */
+
+static rgs_order_rc check_header(rgs_order_store *s)
+{
+  static const char magic[16] = "SQLite format 3";
+  unsigned char h[100];
+  ssize_t n;
+  unsigned long app;
+  int fd;
+
+  fd = open(s->path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+  if (fd < 0)
+    return order_fail(s, RGS_ORDER_ERR_IO, "%s: %s", s->path, strerror(errno));
+  n = read(fd, h, sizeof(h));
+  close(fd);
+  if (n < 0)
+    return order_fail(s, RGS_ORDER_ERR_IO, "%s: %s", s->path, strerror(errno));
+  if (n == 0)
+    return order_fail(s, RGS_ORDER_ERR_NOT_STORE, _("%s: the file is empty"), s->path);
+  if (n < (ssize_t)sizeof(h) || memcmp(h, magic, sizeof(magic)) != 0)
+    return order_fail(s, RGS_ORDER_ERR_NOT_STORE, _("%s: not an SQLite database"), s->path);
+  app = ((unsigned long)h[68] << 24) | ((unsigned long)h[69] << 16) |
+        ((unsigned long)h[70] << 8) | (unsigned long)h[71];
+  if (app != ORDER_APPLICATION_ID)
+    return order_fail(s, RGS_ORDER_ERR_NOT_STORE,
+                      _("%s: an SQLite database of another application (application_id 0x%08lx)"),
+                      s->path, app);
+  return RGS_ORDER_OK;
+}
+
+/* Inside SQLite: the marker again, the schema readable, the version known. */
+static rgs_order_rc check_open(rgs_order_store *s)
+{
+  sqlite3_stmt *st = NULL;
+  rgs_order_rc rc;
+  int src, v = 0, app = 0;
+
+  rc = order_prepare(s, "PRAGMA application_id", &st);
+  if (rc != RGS_ORDER_OK)
+    return rc;
+  src = sqlite3_step(st);
+  if (src == SQLITE_ROW)
+    app = sqlite3_column_int(st, 0);
+  sqlite3_finalize(st);
+  if (src != SQLITE_ROW)
+    return order_sqlite_fail(s, src, _("reading the store"));
+  if ((unsigned)app != ORDER_APPLICATION_ID)
+    return order_fail(s, RGS_ORDER_ERR_NOT_STORE, _("%s: not an rgs-enroll order store"), s->path);
+  /* Reading the schema table parses the first page: damage shows here. */
+  rc = order_prepare(s, "SELECT count(*) FROM sqlite_schema", &st);
+  if (rc != RGS_ORDER_OK)
+    return rc;
+  src = sqlite3_step(st);
+  sqlite3_finalize(st);
+  if (src != SQLITE_ROW)
+    return order_sqlite_fail(s, src, _("reading the store"));
+  rc = user_version(s, &v);
+  if (rc != RGS_ORDER_OK)
+    return rc;
+  if (v > rgs_order_store_schema_version())
+    return order_fail(s, RGS_ORDER_ERR_NEWER,
+                      _("%s: schema version %d, this rgs-enroll knows up to %d; nothing was changed"),
+                      s->path, v, rgs_order_store_schema_version());
+  if (v < rgs_order_store_schema_version())
+    return migrate(s);
+  return RGS_ORDER_OK;
+}
+
+static rgs_order_rc store_connect(rgs_order_store *s, const char *path)
+{
+  int src;
+
+  src = sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOFOLLOW, NULL);
+  if (src != SQLITE_OK)
+    return order_sqlite_fail(s, src, _("opening the store"));
+  sqlite3_extended_result_codes(s->db, 1);
+  sqlite3_busy_timeout(s->db, STORE_BUSY_TIMEOUT_MS);
+  /* FULL: a commit is on disk when it returns, even in WAL mode. */
+  src = sqlite3_exec(s->db, "PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL;", NULL, NULL, NULL);
+  return src == SQLITE_OK ? RGS_ORDER_OK : order_sqlite_fail(s, src, _("opening the store"));
+}
+
+/* ---- creating a store ----------------------------------------------------------- */
+
+/* mkdir -p for the directories of path, each new one 0700. */
+static rgs_order_rc make_parents(rgs_order_store *s, const char *path)
+{
+  char dir[PATH_MAX];
+  char *p;
+
+  if (snprintf(dir, sizeof(dir), "%s", path) >= (int)sizeof(dir))
+    return order_fail(s, RGS_ORDER_ERR_IO, _("%s: path too long"), path);
+  p = strrchr(dir, '/');
+  if (p == NULL || p == dir)
+    return RGS_ORDER_OK;
+  *p = '\0';
+  for (p = dir + 1; *p != '\0'; p++) {
+    if (*p != '/')
+      continue;
+    *p = '\0';
+    if (mkdir(dir, 0700) != 0 && errno != EEXIST)
+      return order_fail(s, RGS_ORDER_ERR_IO, "%s: %s", dir, strerror(errno));
+    *p = '/';
+  }
+  if (mkdir(dir, 0700) != 0 && errno != EEXIST)
+    return order_fail(s, RGS_ORDER_ERR_IO, "%s: %s", dir, strerror(errno));
+  return RGS_ORDER_OK;
+}
+
+static void sync_path(const char *path, int directory)
+{
+  int fd = open(path, (directory ? O_DIRECTORY : 0) | O_RDONLY | O_CLOEXEC);
+
+  if (fd >= 0) {
+    fsync(fd);
+    close(fd);
+  }
+}
+
+static void sync_parent(const char *path)
+{
+  char dir[PATH_MAX];
+  char *p;
+
+  snprintf(dir, sizeof(dir), "%s", path);
+  p = strrchr(dir, '/');
+  if (p == NULL)
+    snprintf(dir, sizeof(dir), ".");
+  else if (p == dir)
+    p[1] = '\0';
+  else
+    *p = '\0';
+  sync_path(dir, 1);
+}
+
+/* Build a complete store in a temporary file beside path. */
+static rgs_order_rc build_store(rgs_order_store *s, const char *tmp)
+{
+  char sql[64];
+  rgs_order_rc rc;
+
+  rc = store_connect(s, tmp);
+  if (rc == RGS_ORDER_OK) {
+    snprintf(sql, sizeof(sql), "PRAGMA application_id = %d", (int)ORDER_APPLICATION_ID);
+    rc = order_exec(s, sql);
+  }
+  if (rc == RGS_ORDER_OK)
+    rc = migrate(s);
+  if (rc == RGS_ORDER_OK)
+    rc = order_exec(s, "PRAGMA journal_mode = WAL");
+  if (rc == RGS_ORDER_OK)
+    rc = order_exec(s, "PRAGMA wal_checkpoint(TRUNCATE)");
+  sqlite3_close(s->db);
+  s->db = NULL;
+  return rc;
+}
+
+/* Put the finished file at path unless someone else was faster. */
+static rgs_order_rc publish(rgs_order_store *s, const char *tmp, const char *path)
+{
+  if (link(tmp, path) == 0 || errno == EEXIST) {
+    unlink(tmp);
+    return RGS_ORDER_OK;
+  }
+  /* File systems without hard links. */
+  if (renameat2(AT_FDCWD, tmp, AT_FDCWD, path, RENAME_NOREPLACE) == 0)
+    return RGS_ORDER_OK;
+  if (errno == EEXIST) {
+    unlink(tmp);
+    return RGS_ORDER_OK;
+  }
+  unlink(tmp);
+  return order_fail(s, RGS_ORDER_ERR_IO, "%s: %s", path, strerror(errno));
+}
+
+static rgs_order_rc create_store(rgs_order_store *s, const char *path)
+{
+  char tmp[PATH_MAX];
+  rgs_order_rc rc;
+  int fd;
+
+  rc = make_parents(s, path);
+  if (rc != RGS_ORDER_OK)
+    return rc;
+  if (snprintf(tmp, sizeof(tmp), "%s.new-XXXXXX", path) >= (int)sizeof(tmp))
+    return order_fail(s, RGS_ORDER_ERR_IO, _("%s: path too long"), path);
+  fd = mkstemp(tmp);
+  if (fd < 0)
+    return order_fail(s, RGS_ORDER_ERR_IO, "%s: %s", path, strerror(errno));
+  fchmod(fd, 0600);
+  close(fd);
+  rc = build_store(s, tmp);
+  if (rc != RGS_ORDER_OK) {
+    unlink(tmp);
+    return rc;
+  }
+  sync_path(tmp, 0);
+  rc = publish(s, tmp, path);
+  if (rc == RGS_ORDER_OK)
+    sync_parent(path);
+  return rc;
+}
+
+/* ---- open and close -------------------------------------------------------------- */
+
+static rgs_order_rc open_store(const char *path, int create, rgs_order_store **out, char *err,
+                               size_t errlen)
+{
+  rgs_order_store *s = NULL;
+  struct stat sb;
+  rgs_order_rc rc;
+
+  if (out == NULL)
+    return RGS_ORDER_ERR_ARG;
+  *out = NULL;
+  if (err != NULL && errlen > 0)
+    err[0] = '\0';
+  if (path == NULL || path[0] == '\0')
+    return RGS_ORDER_ERR_ARG;
+  s = calloc(1, sizeof(*s));
+  if (s == NULL)
+    return RGS_ORDER_ERR_NOMEM;
+  if (snprintf(s->path, sizeof(s->path), "%s", path) >= (int)sizeof(s->path)) {
+    rc = order_fail(s, RGS_ORDER_ERR_IO, _("%s: path too long"), path);
+    goto cleanup;
+  }
+  if (stat(path, &sb) != 0) {
+    if (errno != ENOENT || !create) {
+      rc = order_fail(s, RGS_ORDER_ERR_IO, "%s: %s", path, strerror(errno));
+      goto cleanup;
+    }
+    rc = create_store(s, path);
+    if (rc != RGS_ORDER_OK)
+      goto cleanup;
+  } else if (!S_ISREG(sb.st_mode)) {
+    rc = order_fail(s, RGS_ORDER_ERR_NOT_STORE, _("%s: not a regular file"), path);
+    goto cleanup;
+  }
+  rc = check_header(s);
+  if (rc == RGS_ORDER_OK)
+    rc = store_connect(s, path);
+  if (rc == RGS_ORDER_OK)
+    rc = check_open(s);
+
+cleanup:
+  if (rc != RGS_ORDER_OK) {
+    if (err != NULL && errlen > 0)
+      snprintf(err, errlen, "%s", s->err);
+    rgs_order_store_close(s);
+    return rc;
+  }
+  *out = s;
+  return RGS_ORDER_OK;
+}
+
+rgs_order_rc rgs_order_store_open(const char *path, rgs_order_store **out, char *err,
+                                  size_t errlen)
+{
+  return open_store(path, 1, out, err, errlen);
+}
+
+rgs_order_rc rgs_order_store_open_existing(const char *path, rgs_order_store **out,
+                                           char *err, size_t errlen)
+{
+  return open_store(path, 0, out, err, errlen);
+}
+
+void rgs_order_store_close(rgs_order_store *s)
+{
+  if (s == NULL)
+    return;
+  if (s->depth > 0)
+    sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+  sqlite3_close(s->db);
+  free(s);
+}

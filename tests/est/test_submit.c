@@ -1,0 +1,563 @@
+/* test_submit.c - the holder's second half of the journey through the
+ * command: an order with its request bound (order new, start --order),
+ * submit to a file or over EST to the real TLS test responder, the CA's
+ * "not yet" recorded and shown by status, --wait, every failure an EST
+ * exchange can meet, then install from what EST brought back, and renew
+ * with TLS client authentication through the token. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include "est_fixture.h"
+#include "rgs_test.h"
+
+typedef struct {
+  rgs_softhsm hsm;
+  est_fixture est;
+  char policy[600], db[600], code[600], csr[600], out[600];
+  const char *env[4];
+} fixture;
+
+#define ENROLL(r, f, input, ...)                                                             \
+  rgs_enroll((r), NULL, (input), "--db", (f)->db, "--policy", (f)->policy, "--pin-file",    \
+             (f)->hsm.pin_file, __VA_ARGS__, NULL)
+
+static void ok_run(rgs_run_result *r)
+{
+  rgs_assert_status(r, 0);
+  rgs_run_free(r);
+}
+
+static void expect(rgs_run_result *r, int status, const char *text)
+{
+  rgs_assert_status(r, status);
+  if (text != NULL && strstr(r->err, text) == NULL && strstr(r->out, text) == NULL)
+    fail_msg("'%s' not in the output:\n%s\n%s", text, r->out, r->err);
+  rgs_run_free(r);
+}
+
+static char *json_of(rgs_run_result *r, const char *path)
+{
+  return rgs_json_get(r->out, path);
+}
+
+static int setup(void **state)
+{
+  fixture *f = calloc(1, sizeof(*f));
+  rgs_run_result r;
+
+  assert_non_null(f);
+  assert_int_equal(rgs_softhsm_init(&f->hsm, "submit"), 0);
+  setenv("RGS_ENROLL_MODULE", rgs_env("SOFTHSM2_MODULE"), 1);
+  assert_int_equal(est_fixture_init(&f->est, f->hsm.dir), 0);
+  snprintf(f->policy, sizeof(f->policy), "%s/data/policy/demo-softhsm.conf",
+           rgs_env("RGS_SOURCE_DIR"));
+  snprintf(f->db, sizeof(f->db), "%s/orders.db", f->hsm.dir);
+  snprintf(f->code, sizeof(f->code), "%s/code", f->hsm.dir);
+  snprintf(f->csr, sizeof(f->csr), "%s/req.csr", f->hsm.dir);
+  snprintf(f->out, sizeof(f->out), "%s/upload.csr", f->hsm.dir);
+  assert_int_equal(rgs_write_file(f->code, "R3TR-1EV4L\n"), 0);
+  ENROLL(&r, f, NULL, "order", "new", "--partner", "cma", "--holder-first-name", "Jean",
+         "--holder-last-name", "Dupont", "--email", "jean.dupont@example.fr", "--company", "ACME",
+         "--siren", "732829320", "--payment", "carte", "--accept-cgu", "--ca-ref", "CMD-2026-0042");
+  ok_run(&r);
+  ENROLL(&r, f, NULL, "start", "--order", "1", "--key-type", "ec:p256", "--out", f->csr);
+  ok_run(&r);
+  *state = f;
+  return 0;
+}
+
+static int teardown(void **state)
+{
+  fixture *f = *state;
+
+  est_fixture_cleanup(&f->est);
+  rgs_softhsm_cleanup(&f->hsm);
+  free(f);
+  return 0;
+}
+
+static void serve(fixture *f, const char *script)
+{
+  assert_int_equal(est_fixture_start(&f->est, script, 0, NULL), 0);
+}
+
+#define SUBMIT_EST(r, f, ...)                                                                \
+  ENROLL(r, f, NULL, "--json", "submit", "1", "--est", (f)->est.url, "--ca-file",           \
+         (f)->est.ca_file, "--code-file", (f)->code, "--timeout", "5", ##__VA_ARGS__)
+
+static char *order_status(fixture *f)
+{
+  rgs_run_result r;
+  char *v;
+
+  ENROLL(&r, f, NULL, "--json", "status", "1");
+  rgs_assert_status(&r, 0);
+  v = rgs_json_get(r.out, "orders.0.status");
+  rgs_run_free(&r);
+  return v;
+}
+
+/* The face-to-face and the originals, recorded as the holder would. */
+static void through_documents(fixture *f)
+{
+  char today[16], extract[16];
+  time_t now = time(NULL), then = now - 10 * 86400;
+  struct tm tm;
+  rgs_run_result r;
+
+  strftime(today, sizeof(today), "%Y-%m-%d", gmtime_r(&now, &tm));
+  strftime(extract, sizeof(extract), "%Y-%m-%d", gmtime_r(&then, &tm));
+  ENROLL(&r, f, NULL, "order", "set", "1", "--status", "face-to-face-done");
+  ok_run(&r);
+  ENROLL(&r, f, NULL, "order", "docs", "1", "--set", "request-form", "--state", "ready");
+  ok_run(&r);
+  ENROLL(&r, f, NULL, "order", "docs", "1", "--set", "intervention-form", "--state", "ready");
+  ok_run(&r);
+  ENROLL(&r, f, NULL, "order", "docs", "1", "--set", "id-document", "--expires", "2035-01-01");
+  ok_run(&r);
+  ENROLL(&r, f, NULL, "order", "docs", "1", "--set", "registration-extract", "--date", extract);
+  ok_run(&r);
+  ENROLL(&r, f, NULL, "order", "docs", "1", "--sent", today);
+  ok_run(&r);
+}
+
+/* ---- to a file ------------------------------------------------------------ */
+
+static void test_submit_to_file(void **state)
+{
+  fixture *f = *state;
+  rgs_run_result r;
+  char *v, *csr, *written;
+
+  ENROLL(&r, f, NULL, "--json", "submit", "1", "--out", f->out);
+  rgs_assert_status(&r, 0);
+  v = json_of(&r, "status");
+  assert_string_equal(v, "submitted");
+  free(v);
+  rgs_run_free(&r);
+  csr = rgs_read_file(f->csr, NULL);
+  written = rgs_read_file(f->out, NULL);
+  assert_non_null(written);
+  assert_string_equal(csr, written);
+  free(csr);
+  free(written);
+  /* Again: same file, nothing to do, no error. */
+  ENROLL(&r, f, NULL, "submit", "1", "--out", f->out);
+  expect(&r, 0, "upload this file");
+  /* Another file in the way is kept unless --force. */
+  assert_int_equal(rgs_write_file(f->out, "something else\n"), 0);
+  ENROLL(&r, f, NULL, "submit", "1", "--out", f->out);
+  expect(&r, 8, "exists");
+  ENROLL(&r, f, NULL, "submit", "1", "--out", f->out, "--force");
+  expect(&r, 0, NULL);
+  v = order_status(f);
+  assert_string_equal(v, "submitted");
+  free(v);
+}
+
+static void test_submit_needs_a_bound_request(void **state)
+{
+  fixture *f = *state;
+  rgs_run_result r;
+
+  ENROLL(&r, f, NULL, "order", "new", "--partner", "CMA", "--holder-first-name", "Anne",
+         "--holder-last-name", "Martin", "--email", "anne@example.fr", "--company", "ACME",
+         "--siren", "732829320", "--payment", "virement", "--accept-cgu");
+  ok_run(&r);
+  ENROLL(&r, f, NULL, "submit", "2");
+  expect(&r, 1, "bind a certificate request");
+  ENROLL(&r, f, NULL, "submit", "99");
+  expect(&r, 2, NULL);
+  ENROLL(&r, f, NULL, "submit", "1", "--wait");
+  expect(&r, 2, "go with --est");
+}
+
+/* ---- over EST ------------------------------------------------------------- */
+
+static void test_est_200_then_install(void **state)
+{
+  fixture *f = *state;
+  rgs_run_result r;
+  char *v;
+
+  ENROLL(&r, f, NULL, "order", "set", "1", "--status", "submitted");
+  ok_run(&r);
+  through_documents(f);
+  serve(f, "200\n");
+  SUBMIT_EST(&r, f, "--wait");
+  rgs_assert_status(&r, 0);
+  v = json_of(&r, "pending");
+  assert_string_equal(v, "false");
+  free(v);
+  v = json_of(&r, "status");
+  assert_string_equal(v, "issued");
+  free(v);
+  rgs_run_free(&r);
+  /* The order reference and the retrieval code went as Basic credentials:
+   * base64("CMD-2026-0042:R3TR-1EV4L"). */
+  assert_int_equal(est_fixture_logged(&f->est, "auth=Basic Q01ELTIwMjYtMDA0MjpSM1RSLTFFVjRM"), 1);
+  /* install takes what EST brought back, and the CA kept with it. */
+  ENROLL(&r, f, NULL, "--json", "install", "1");
+  rgs_assert_status(&r, 0);
+  v = json_of(&r, "status");
+  assert_string_equal(v, "installed");
+  free(v);
+  rgs_run_free(&r);
+  v = order_status(f);
+  assert_string_equal(v, "installed");
+  free(v);
+  ENROLL(&r, f, NULL, "install", "1");
+  expect(&r, 0, "nothing was changed");
+  /* Installed: a new certificate comes through renew, not submit. */
+  SUBMIT_EST(&r, f);
+  expect(&r, 1, "use rgs-enroll renew");
+}
+
+static void test_est_202_recorded_shown_then_200(void **state)
+{
+  fixture *f = *state;
+  rgs_run_result r;
+  char *v;
+
+  serve(f, "202 120\n200\n");
+  SUBMIT_EST(&r, f);
+  rgs_assert_status(&r, 0);
+  v = json_of(&r, "pending");
+  assert_string_equal(v, "true");
+  free(v);
+  v = json_of(&r, "retry_after");
+  assert_string_equal(v, "120");
+  free(v);
+  rgs_run_free(&r);
+  /* The order knows it is pending and when to ask again. */
+  ENROLL(&r, f, NULL, "--json", "status", "1");
+  rgs_assert_status(&r, 0);
+  v = rgs_json_get(r.out, "orders.0.status");
+  assert_string_equal(v, "submitted");
+  free(v);
+  v = rgs_json_get(r.out, "orders.0.est.pending");
+  assert_string_equal(v, "true");
+  free(v);
+  v = rgs_json_get(r.out, "orders.0.est.next_try_at");
+  assert_non_null(v);
+  assert_int_equal(strlen(v), 20);
+  free(v);
+  rgs_run_free(&r);
+  ENROLL(&r, f, NULL, "status", "1");
+  expect(&r, 0, "next try");
+  /* Asked again: issued. */
+  SUBMIT_EST(&r, f);
+  rgs_assert_status(&r, 0);
+  v = json_of(&r, "pending");
+  assert_string_equal(v, "false");
+  free(v);
+  rgs_run_free(&r);
+  ENROLL(&r, f, NULL, "--json", "status", "1");
+  rgs_assert_status(&r, 0);
+  v = rgs_json_get(r.out, "orders.0.est.pending");
+  assert_string_equal(v, "false");
+  free(v);
+  rgs_run_free(&r);
+}
+
+static void test_est_wait_polls_after_retry_after(void **state)
+{
+  fixture *f = *state;
+  rgs_run_result r;
+  time_t t0 = time(NULL);
+  char *v;
+
+  serve(f, "202 1\n202 1\n200\n");
+  SUBMIT_EST(&r, f, "--wait");
+  rgs_assert_status(&r, 0);
+  v = json_of(&r, "tries");
+  assert_string_equal(v, "3");
+  free(v);
+  assert_non_null(strstr(r.err, "asking again in 1 s"));
+  rgs_run_free(&r);
+  assert_true(time(NULL) - t0 >= 2);       /* never sooner than Retry-After */
+  assert_int_equal(est_fixture_logged(&f->est, "POST /.well-known/est/simpleenroll"), 3);
+}
+
+static void test_est_failures(void **state)
+{
+  fixture *f = *state;
+  rgs_run_result r;
+  char *v;
+
+  serve(f, "401\n400\nctype\ngarbage\n200-unwrapped\n");
+  SUBMIT_EST(&r, f);
+  rgs_assert_status(&r, 7);
+  v = json_of(&r, "error.http_status");
+  assert_string_equal(v, "401");
+  free(v);
+  assert_non_null(strstr(r.err, "refused the credentials"));
+  rgs_run_free(&r);
+  SUBMIT_EST(&r, f);
+  expect(&r, 7, "does not match the order");
+  SUBMIT_EST(&r, f);
+  expect(&r, 7, "content type");
+  SUBMIT_EST(&r, f);
+  expect(&r, 7, "not a base64 PKCS#7");
+  /* Unwrapped base64 is valid EST. */
+  SUBMIT_EST(&r, f);
+  expect(&r, 0, NULL);
+}
+
+static void test_est_untrusted_server(void **state)
+{
+  fixture *f = *state;
+  rgs_run_result r;
+
+  assert_int_equal(est_fixture_start(&f->est, "200\n", 1, NULL), 0);
+  SUBMIT_EST(&r, f);
+  expect(&r, 7, "does not verify");
+  assert_int_equal(est_fixture_logged(&f->est, "GET"), 0);
+}
+
+static void test_est_hanging_server(void **state)
+{
+  fixture *f = *state;
+  rgs_run_result r;
+  time_t t0 = time(NULL);
+
+  serve(f, "hang\n");
+  ENROLL(&r, f, NULL, "submit", "1", "--est", f->est.url, "--ca-file", f->est.ca_file,
+         "--code-file", f->code, "--timeout", "2");
+  expect(&r, 7, "did not answer in time");
+  assert_true(time(NULL) - t0 < 10);
+}
+
+/* /cacerts not chaining to the anchors: only a fingerprint makes it trusted. */
+static void test_est_ca_fingerprint(void **state)
+{
+  fixture *f = *state;
+  rgs_run_result r;
+  char fp[200], *p;
+
+  /* TLS from the "other" CA, given as --ca-file; the EST CA is unknown. */
+  assert_int_equal(est_fixture_start(&f->est, "200\n", 1, NULL), 0);
+  ENROLL(&r, f, NULL, "submit", "1", "--est", f->est.url, "--ca-file", f->est.other_ca_file,
+         "--code-file", f->code);
+  rgs_assert_status(&r, 1);
+  p = strstr(r.err, "SHA-256 ");
+  assert_non_null(p);
+  snprintf(fp, sizeof(fp), "%.95s", p + 8);
+  assert_non_null(strstr(r.err, "--ca-fingerprint"));
+  rgs_run_free(&r);
+  assert_int_equal(est_fixture_logged(&f->est, "POST"), 0);
+  ENROLL(&r, f, NULL, "submit", "1", "--est", f->est.url, "--ca-file", f->est.other_ca_file,
+         "--code-file", f->code, "--ca-fingerprint", "00:11:22");
+  expect(&r, 1, "matches none");
+  ENROLL(&r, f, NULL, "--json", "submit", "1", "--est", f->est.url, "--ca-file",
+         f->est.other_ca_file, "--code-file", f->code, "--ca-fingerprint", fp);
+  expect(&r, 0, NULL);
+}
+
+static void test_est_code_sources(void **state)
+{
+  fixture *f = *state;
+  rgs_run_result r;
+
+  serve(f, "401\n");
+  /* No terminal, no file: nothing is sent. */
+  ENROLL(&r, f, NULL, "submit", "1", "--est", f->est.url, "--ca-file", f->est.ca_file);
+  expect(&r, 5, "retrieval code could not be read");
+  assert_int_equal(est_fixture_logged(&f->est, "POST"), 0);
+  /* From a descriptor. */
+  ENROLL(&r, f, "FROM-FD-CODE\n", "submit", "1", "--est", f->est.url, "--ca-file",
+         f->est.ca_file, "--code-fd", "0");
+  expect(&r, 7, NULL);
+  assert_int_equal(est_fixture_logged(&f->est, "auth=Basic Q01ELTIwMjYtMDA0MjpGUk9NLUZELUNPREU="), 1);
+  ENROLL(&r, f, NULL, "submit", "1", "--est", "http://127.0.0.1:1", "--code-file", f->code);
+  expect(&r, 2, "https://");
+}
+
+/* ---- install with an order --------------------------------------------------- */
+
+/* A certificate from the test CA for the token key of order 1. */
+static void issue_file(fixture *f, const char *subject, const char *path)
+{
+  EVP_PKEY *pub = tpki_csr_pubkey(f->csr);
+  time_t now = time(NULL);
+  tpki_leaf spec = { subject, now - 3600, now - 3600 + 3 * 365 * TPKI_DAY, NULL, 0, 0, NULL,
+                     NULL, 0 };
+  X509 *cert = tpki_issue(&f->est.ca, pub, &spec);
+  X509 *chain[] = { cert, f->est.ca.cert, NULL };
+
+  assert_non_null(cert);
+  assert_int_equal(tpki_write_pem(path, chain), 0);
+  X509_free(cert);
+  EVP_PKEY_free(pub);
+}
+
+#define HOLDER "C=FR,O=ACME,OU=0002 732829320,CN=Jean DUPONT"
+
+static void test_install_order_refused_before_documents(void **state)
+{
+  fixture *f = *state;
+  rgs_run_result r;
+  char cert[700], *v;
+
+  snprintf(cert, sizeof(cert), "%s/issued.pem", f->hsm.dir);
+  issue_file(f, HOLDER, cert);
+  ENROLL(&r, f, NULL, "install", "1", "--cert", cert, "--ca-file", f->est.ca_file);
+  expect(&r, 1, "cannot be installed for it now");
+  v = order_status(f);
+  assert_string_equal(v, "csr-linked");
+  free(v);
+}
+
+static void test_install_order_subject_must_match(void **state)
+{
+  fixture *f = *state;
+  rgs_run_result r;
+  char cert[700];
+
+  ENROLL(&r, f, NULL, "order", "set", "1", "--status", "submitted");
+  ok_run(&r);
+  through_documents(f);
+  snprintf(cert, sizeof(cert), "%s/issued.pem", f->hsm.dir);
+  issue_file(f, "C=FR,O=ACME,OU=0002 732829320,CN=Paul MARTIN", cert);
+  ENROLL(&r, f, NULL, "--json", "install", "1", "--cert", cert, "--ca-file", f->est.ca_file);
+  rgs_assert_status(&r, 1);
+  assert_non_null(strstr(r.out, "\"id\":\"cert.subject\",\"title\""));
+  rgs_run_free(&r);
+}
+
+/* Pulled out at the proof: the order stays as it was; the same command
+ * again finishes the job. */
+static void test_install_order_token_removed_then_again(void **state)
+{
+  fixture *f = *state;
+  rgs_run_result r;
+  char cert[700], real[700], *v;
+  const char *env[] = { real, "RGS_FAULT_REMOVE_AT=C_SignInit:1", NULL };
+
+  ENROLL(&r, f, NULL, "order", "set", "1", "--status", "submitted");
+  ok_run(&r);
+  through_documents(f);
+  snprintf(cert, sizeof(cert), "%s/issued.pem", f->hsm.dir);
+  snprintf(real, sizeof(real), "RGS_FAULT_REAL=%s", rgs_env("SOFTHSM2_MODULE"));
+  issue_file(f, HOLDER, cert);
+  rgs_enroll(&r, env, NULL, "--module", rgs_env("RGS_FAULT_MODULE"), "--db", f->db,
+             "--pin-file", f->hsm.pin_file, "install", "1", "--cert", cert, "--ca-file",
+             f->est.ca_file, NULL);
+  expect(&r, 4, "order was not changed");
+  v = order_status(f);
+  assert_string_equal(v, "documents-sent");
+  free(v);
+  ENROLL(&r, f, NULL, "--json", "install", "1", "--cert", cert, "--ca-file", f->est.ca_file);
+  rgs_assert_status(&r, 0);
+  v = json_of(&r, "certificate_written");
+  assert_string_equal(v, "false");          /* it was whole on the token already */
+  free(v);
+  rgs_run_free(&r);
+  v = order_status(f);
+  assert_string_equal(v, "installed");
+  free(v);
+}
+
+/* ---- renew ------------------------------------------------------------------ */
+
+static int private_keys(void)
+{
+  const char *argv[] = { rgs_env("PKCS11_TOOL"), "--module", rgs_env("SOFTHSM2_MODULE"),
+                         "--login", "--pin", RGS_TEST_PIN, "--list-objects", "--type",
+                         "privkey", NULL };
+  rgs_run_result r;
+  int n = 0;
+  const char *p;
+
+  assert_int_equal(rgs_run(argv, NULL, NULL, &r), 0);
+  for (p = r.out; (p = strstr(p, "Private Key Object")) != NULL; p++)
+    n++;
+  rgs_run_free(&r);
+  return n;
+}
+
+static void installed_order(fixture *f)
+{
+  rgs_run_result r;
+
+  ENROLL(&r, f, NULL, "order", "set", "1", "--status", "submitted");
+  ok_run(&r);
+  through_documents(f);
+  SUBMIT_EST(&r, f);
+  ok_run(&r);
+  ENROLL(&r, f, NULL, "install", "1");
+  ok_run(&r);
+}
+
+static void test_renew_with_client_certificate(void **state)
+{
+  fixture *f = *state;
+  rgs_run_result r;
+  char *v;
+
+  assert_int_equal(est_fixture_start(&f->est, "200\n", 0, f->est.ca_file), 0);
+  installed_order(f);
+  assert_int_equal(private_keys(), 1);
+  ENROLL(&r, f, NULL, "--json", "renew", "1", "--est", f->est.url, "--ca-file", f->est.ca_file,
+         "--key-type", "ec:p256");
+  rgs_assert_status(&r, 0);
+  v = json_of(&r, "signature_verified");
+  assert_string_equal(v, "true");
+  free(v);
+  rgs_run_free(&r);
+  assert_int_equal(private_keys(), 2);
+  /* The server saw the holder's certificate on the TLS connection. */
+  assert_int_equal(est_fixture_logged(&f->est, "POST /.well-known/est/simplereenroll auth=- ct=application/pkcs10 client=Jean DUPONT"), 1);
+}
+
+static void test_renew_refused_leaves_no_key(void **state)
+{
+  fixture *f = *state;
+  rgs_run_result r;
+
+  assert_int_equal(est_fixture_start(&f->est, "200\n400\n", 0, f->est.ca_file), 0);
+  installed_order(f);
+  ENROLL(&r, f, NULL, "renew", "1", "--est", f->est.url, "--ca-file", f->est.ca_file,
+         "--key-type", "ec:p256");
+  expect(&r, 7, "new key pair made by this run was removed");
+  assert_int_equal(private_keys(), 1);
+}
+
+static void test_renew_needs_current_certificate(void **state)
+{
+  fixture *f = *state;
+  rgs_run_result r;
+
+  serve(f, "200\n");
+  ENROLL(&r, f, NULL, "renew", "1", "--est", f->est.url, "--ca-file", f->est.ca_file);
+  expect(&r, 1, "no valid certificate");
+  assert_int_equal(private_keys(), 1);
+  ENROLL(&r, f, NULL, "renew", "1");
+  expect(&r, 2, "--est");
+}
+
+int main(void)
+{
+  const struct CMUnitTest tests[] = {
+    cmocka_unit_test_setup_teardown(test_submit_to_file, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_submit_needs_a_bound_request, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_est_200_then_install, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_est_202_recorded_shown_then_200, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_est_wait_polls_after_retry_after, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_est_failures, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_est_untrusted_server, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_est_hanging_server, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_est_ca_fingerprint, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_est_code_sources, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_install_order_refused_before_documents, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_install_order_subject_must_match, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_install_order_token_removed_then_again, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_renew_with_client_certificate, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_renew_refused_leaves_no_key, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_renew_needs_current_certificate, setup, teardown),
+  };
+
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,24 @@
+/* f2f_pki.h - a test PKI made with OpenSSL: keys, a CA, certificates with
+ * fixed dates (2020-01-01 to 2040-01-01 unless told), files. */
+#ifndef RGS_F2F_PKI_H
+#define RGS_F2F_PKI_H
+
+#include <openssl/evp.h>
+#include <openssl/x509.h>
+
+/* "ec" (P-256) or "rsa" (2048). Free with EVP_PKEY_free(). */
+EVP_PKEY *pki_key(const char *kind);
+/* A certificate for pub: self-signed CA when issuer is NULL (key: issuer_key
+ * = the CA's own), else a leaf for digital signatures. Dates as
+ * "YYYYMMDDHHMMSSZ", NULL for the defaults. Free with X509_free(). */
+X509 *pki_cert(const char *cn, EVP_PKEY *pub, X509 *issuer, EVP_PKEY *issuer_key, int ca,
+               const char *not_before, const char *not_after);
+int pki_write_pem(const char *path, X509 *cert);
+int pki_write_der(const char *path, X509 *cert);
+/* A DER SubjectPublicKeyInfo file (pkcs11-tool --read-object --type pubkey). */
+EVP_PKEY *pki_read_pubkey_der(const char *path);
+/* SHA-256 + sign, for rgs_f2f_cms_sign: ud is the EVP_PKEY. */
+int pki_sign(void *ud, const unsigned char *data, size_t len, unsigned char **sig,
+             size_t *siglen);
+
+#endif

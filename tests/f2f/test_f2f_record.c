@@ -1,0 +1,663 @@
+/* test_f2f_record.c - the intervention record in process: its canonical JSON
+ * (one spelling, everything else refused), the identity number digest, the
+ * CMS signature made through a callback, and verification that tells a
+ * valid record from an altered, untrusted or self-contradicting one. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <openssl/cms.h>
+#include <openssl/sha.h>
+#include "rgs_test.h"
+#include "f2f.h"
+#include "f2f_pki.h"
+
+/* ---- canonical JSON ---------------------------------------------------------- */
+
+static char *serial(const rgs_cj *v)
+{
+  char *text = NULL;
+  size_t len = 0;
+
+  assert_int_equal(rgs_cj_serialize(v, &text, &len), 0);
+  assert_int_equal(strlen(text), len);
+  return text;
+}
+
+static void test_canonical_form(void **state)
+{
+  rgs_cj *o = rgs_cj_new_object(), *inner, *arr;
+  char *text;
+
+  (void)state;
+  /* Inserted in any order, written sorted; accents as they are; the
+   * controls escaped; integers plain. */
+  assert_int_equal(rgs_cj_set_str(o, "zeta", "Frédéric SENEZ"), 0);
+  assert_int_equal(rgs_cj_set_int(o, "alpha", -42), 0);
+  assert_int_equal(rgs_cj_set_str(o, "Beta", "a\"b\\c\n\t\x01/\x7f"), 0);
+  inner = rgs_cj_set_object(o, "mid");
+  assert_non_null(inner);
+  assert_int_equal(rgs_cj_set_bool(inner, "y", 1), 0);
+  assert_int_equal(rgs_cj_set_null(inner, "x"), 0);
+  arr = rgs_cj_set_array(o, "list");
+  assert_int_equal(rgs_cj_push_str(arr, "€"), 0);
+  assert_non_null(rgs_cj_push_object(arr));
+  assert_int_equal(rgs_cj_set_int(o, "alpha", 7), 0);        /* replaced, not duplicated */
+  text = serial(o);
+  assert_string_equal(text, "{\"Beta\":\"a\\\"b\\\\c\\n\\t\\u0001/\x7f\",\"alpha\":7,"
+                            "\"list\":[\"€\",{}],\"mid\":{\"x\":null,\"y\":true},"
+                            "\"zeta\":\"Frédéric SENEZ\"}");
+  free(text);
+  rgs_cj_free(o);
+}
+
+static void test_builder_refuses_bad_values(void **state)
+{
+  rgs_cj *o = rgs_cj_new_object();
+
+  (void)state;
+  assert_int_not_equal(rgs_cj_set_str(o, "k", "caf\xe9"), 0);        /* Latin-1, not UTF-8 */
+  assert_int_not_equal(rgs_cj_set_str(o, "k", "\xed\xa0\x80"), 0);   /* a surrogate */
+  assert_int_not_equal(rgs_cj_set_str(o, "k", "\xc0\xaf"), 0);       /* overlong */
+  assert_int_not_equal(rgs_cj_set_str(o, "clé", "v"), 0);            /* keys are ASCII */
+  assert_int_not_equal(rgs_cj_set_str(o, "", "v"), 0);
+  assert_int_not_equal(rgs_cj_set_int(o, "k", RGS_CJ_INT_MAX + 1), 0);
+  assert_int_equal(rgs_cj_set_int(o, "k", -RGS_CJ_INT_MAX), 0);
+  rgs_cj_free(o);
+}
+
+static void test_parser_accepts_canonical_only(void **state)
+{
+  static const char *const good[] = {
+    "{}", "[]", "0", "-1", "9007199254740991", "\"\"", "null", "true",
+    "{\"a\":[1,{\"b\":\"Ré\\u001f\"}],\"b\":false}",
+    "\"tab\\there\"",
+  };
+  static const struct {
+    const char *text;
+    const char *why;
+  } bad[] = {
+    { "{ }", "white space" },
+    { "{\"a\":1 }", "white space" },
+    { "{\"b\":1,\"a\":2}", "canonical order" },
+    { "{\"a\":1,\"a\":2}", "canonical order" },
+    { "\"\\u00e9\"", "canonical form" },        /* é must be written as itself */
+    { "\"\\u000A\"", "canonical" },             /* upper-case hex, and \n exists */
+    { "\"\\u000a\"", "canonical form" },
+    { "\"\\/\"", "canonical form" },
+    { "1.5", "integers" },
+    { "1e3", "integers" },
+    { "01", "canonical form" },
+    { "-0", "canonical form" },
+    { "9007199254740992", "out of range" },
+    { "\"caf\xe9\"", "UTF-8" },
+    { "\"a\nb\"", "control character" },
+    { "{\"a\":1}x", "trailing" },
+    { "{\"a\":1", "expected" },
+    { "[1,]", "unexpected" },
+    { "tru", "unexpected" },
+    { "", "unexpected end" },
+    { "{\"\xc3\xa9\":1}", "ASCII" },
+  };
+  char err[256], deep[64];
+  rgs_cj *v = NULL;
+  char *again;
+  size_t i;
+
+  (void)state;
+  for (i = 0; i < sizeof(good) / sizeof(good[0]); i++) {
+    if (rgs_cj_parse(good[i], strlen(good[i]), &v, err, sizeof(err)) != 0)
+      fail_msg("refused %s: %s", good[i], err);
+    again = serial(v);
+    assert_string_equal(again, good[i]);        /* parse then write: the same bytes */
+    free(again);
+    rgs_cj_free(v);
+  }
+  for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+    v = NULL;
+    if (rgs_cj_parse(bad[i].text, strlen(bad[i].text), &v, err, sizeof(err)) == 0)
+      fail_msg("accepted %s", bad[i].text);
+    assert_null(v);
+    if (strstr(err, bad[i].why) == NULL)
+      fail_msg("%s: '%s' does not say '%s'", bad[i].text, err, bad[i].why);
+  }
+  /* Nesting is bounded. */
+  memset(deep, '[', sizeof(deep));
+  assert_int_not_equal(rgs_cj_parse(deep, sizeof(deep), &v, err, sizeof(err)), 0);
+  assert_non_null(strstr(err, "deep"));
+}
+
+static void test_hex_and_base64_are_strict(void **state)
+{
+  unsigned char *p = NULL;
+  size_t n = 0;
+
+  (void)state;
+  assert_int_equal(rgs_cj_unhex("00ff10", &p, &n), 0);
+  assert_int_equal(n, 3);
+  assert_int_equal(p[1], 0xff);
+  free(p);
+  assert_int_not_equal(rgs_cj_unhex("00FF", &p, &n), 0);
+  assert_int_not_equal(rgs_cj_unhex("abc", &p, &n), 0);
+  assert_int_equal(rgs_cj_unb64("aGk=", &p, &n), 0);
+  assert_int_equal(n, 2);
+  assert_memory_equal(p, "hi", 2);
+  free(p);
+  assert_int_not_equal(rgs_cj_unb64("aGl=", &p, &n), 0);     /* not the canonical spelling */
+  assert_int_not_equal(rgs_cj_unb64("aG k", &p, &n), 0);
+  assert_int_not_equal(rgs_cj_unb64("aGk", &p, &n), 0);
+}
+
+/* ---- the identity document number ---------------------------------------------- */
+
+static void test_id_number_digest(void **state)
+{
+  char salt[33], mac[65], last4[5], salt2[33], mac2[65];
+
+  (void)state;
+  assert_int_equal(rgs_f2f_id_number_digest("x4rt bpf-w4", salt, mac, last4), 0);
+  assert_string_equal(last4, "PFW4");
+  assert_int_equal(strlen(salt), 32);
+  assert_int_equal(strlen(mac), 64);
+  assert_null(strstr(mac, "X4RT"));
+  /* Typed again, in another way: it matches; another number does not. */
+  assert_true(rgs_f2f_id_number_matches("X4RTBPFW4", salt, mac));
+  assert_false(rgs_f2f_id_number_matches("X4RTBPFW5", salt, mac));
+  /* A fresh salt each time: two records of the same number do not link. */
+  assert_int_equal(rgs_f2f_id_number_digest("X4RTBPFW4", salt2, mac2, last4), 0);
+  assert_string_not_equal(salt, salt2);
+  assert_string_not_equal(mac, mac2);
+  assert_int_not_equal(rgs_f2f_id_number_digest("1234", salt, mac, last4), 0);
+  assert_int_not_equal(rgs_f2f_id_number_digest("12345678901234567890123456", salt, mac, last4), 0);
+  assert_int_not_equal(rgs_f2f_id_number_digest("12345é", salt, mac, last4), 0);
+}
+
+/* ---- records, signed in software ------------------------------------------------- */
+
+typedef struct {
+  EVP_PKEY *ca_key, *aed_key, *holder_key, *other_ca_key;
+  X509 *ca, *aed, *other_ca;
+  X509_STORE *trust, *other_trust;
+  unsigned char *spki;
+  int spki_len;
+  char spki_hex[65];
+  char *pop_msg;
+  unsigned char *pop_sig;
+  size_t pop_sig_len;
+  rgs_f2f_facts f;
+} pki;
+
+static X509_STORE *store_of(X509 *ca)
+{
+  X509_STORE *st = X509_STORE_new();
+
+  assert_non_null(st);
+  assert_int_equal(X509_STORE_add_cert(st, ca), 1);
+  return st;
+}
+
+static int setup(void **state)
+{
+  pki *p = calloc(1, sizeof(*p));
+  unsigned char md[32];
+  size_t i;
+
+  assert_non_null(p);
+  p->ca_key = pki_key("ec");
+  p->aed_key = pki_key("rsa");
+  p->holder_key = pki_key("ec");
+  p->other_ca_key = pki_key("ec");
+  p->ca = pki_cert("Test CA", p->ca_key, NULL, p->ca_key, 1, NULL, NULL);
+  p->other_ca = pki_cert("Test CA", p->other_ca_key, NULL, p->other_ca_key, 1, NULL, NULL);
+  p->aed = pki_cert("Jeanne DUPONT-LÉGER", p->aed_key, p->ca, p->ca_key, 0, NULL, NULL);
+  assert_non_null(p->aed);
+  p->trust = store_of(p->ca);
+  p->other_trust = store_of(p->other_ca);
+  p->spki_len = i2d_PUBKEY(p->holder_key, &p->spki);
+  SHA256(p->spki, (size_t)p->spki_len, md);
+  rgs_f2f_hex(md, 32, p->spki_hex);
+
+  p->f.order_id = 12;
+  p->f.ca_ref = "CMD-2026-0042";
+  p->f.partner = "CMA";
+  p->f.product = "Pack ID RGS**";
+  p->f.validity_years = 3;
+  p->f.first_name = "Frédéric";
+  p->f.last_name = "Senez";
+  p->f.email = "f.senez@example.fr";
+  p->f.company = "BS AUTO";
+  p->f.company_id = "732829320";
+  p->f.siren = "732829320";
+  p->f.token_label = "Clé";
+  p->f.token_model = "IDPrime MD 840";
+  p->f.token_serial = "0123456789";
+  p->f.check_passed = 1;
+  p->f.spki = p->spki;
+  p->f.spki_len = (size_t)p->spki_len;
+  p->f.key_type = "ec";
+  p->f.key_bits = 256;
+  p->f.key_found = 1;
+  snprintf(p->f.date, sizeof(p->f.date), "2026-03-10");
+  p->f.signed_at = 1773137400;                 /* 2026-03-10T10:10:00Z */
+  snprintf(p->f.nonce_hex, sizeof(p->f.nonce_hex), "%064d", 7);
+  p->pop_msg = rgs_f2f_pop_message(12, p->spki_hex, p->f.nonce_hex, p->f.date);
+  assert_int_equal(pki_sign(p->holder_key, (const unsigned char *)p->pop_msg, strlen(p->pop_msg),
+                            &p->pop_sig, &p->pop_sig_len), 0);
+  p->f.pop_message = p->pop_msg;
+  p->f.pop_sig = p->pop_sig;
+  p->f.pop_sig_len = p->pop_sig_len;
+  p->f.pop_verified = 1;
+  p->f.id_doc = RGS_F2F_DOC_ID_CARD;
+  p->f.id_name = "SENEZ Frédéric";
+  p->f.id_expires = "2031-05-31";
+  assert_int_equal(rgs_f2f_id_number_digest("X4RTBPFW4", p->f.id_salt, p->f.id_hmac, p->f.id_last4), 0);
+  p->f.id_number_given = 1;
+  p->f.id_name_matches = p->f.id_valid_on_day = p->f.id_verified_in_person = 1;
+  p->f.extract_date = "2026-02-15";
+  snprintf(p->f.extract_last_day, sizeof(p->f.extract_last_day), "2026-05-14");
+  p->f.extract_ok = 1;
+  p->f.aed_cert = p->aed;
+  p->f.aed_name = "Maître Jeanne Dupont-Léger";
+  p->f.aed_office = "SELARL Acthemis, 29 Chemin de Séverin 13200 ARLES";
+  p->f.place = "13200 ARLES";
+  for (i = 0; i < RGS_F2F_N_STEPS; i++) {
+    p->f.results[i] = RGS_F2F_PASS;
+    snprintf(p->f.details[i], sizeof(p->f.details[i]), "ok %zu", i);
+  }
+  *state = p;
+  return 0;
+}
+
+static int teardown(void **state)
+{
+  pki *p = *state;
+
+  free(p->pop_msg);
+  free(p->pop_sig);
+  OPENSSL_free(p->spki);
+  X509_STORE_free(p->trust);
+  X509_STORE_free(p->other_trust);
+  X509_free(p->ca);
+  X509_free(p->other_ca);
+  X509_free(p->aed);
+  EVP_PKEY_free(p->ca_key);
+  EVP_PKEY_free(p->aed_key);
+  EVP_PKEY_free(p->holder_key);
+  EVP_PKEY_free(p->other_ca_key);
+  free(p);
+  return 0;
+}
+
+/* Build, serialise and sign the facts; *der to free(). */
+static void sign_facts(pki *p, const rgs_f2f_facts *f, unsigned char **der, size_t *len)
+{
+  rgs_cj *rec = rgs_f2f_record_build(f);
+  char *text, err[256] = "";
+  size_t n;
+
+  assert_non_null(rec);
+  text = serial(rec);
+  n = strlen(text);
+  if (rgs_f2f_cms_sign((const unsigned char *)text, n, f->aed_cert, NULL, f->signed_at, pki_sign,
+                       p->aed_key, der, len, err, sizeof(err)) != RGS_F2F_OK)
+    fail_msg("sign: %s", err);
+  free(text);
+  rgs_cj_free(rec);
+}
+
+static rgs_f2f_rc verify(const unsigned char *der, size_t len, X509_STORE *trust, char *err,
+                         size_t errlen, rgs_f2f_verified *v)
+{
+  return rgs_f2f_verify(der, len, trust, v, err, errlen);
+}
+
+static void test_signed_record_verifies(void **state)
+{
+  pki *p = *state;
+  unsigned char *der = NULL, md[32];
+  size_t len = 0;
+  rgs_f2f_verified v;
+  char err[512] = "";
+  CMS_ContentInfo *cms;
+  const unsigned char *q;
+
+  sign_facts(p, &p->f, &der, &len);
+  if (verify(der, len, p->trust, err, sizeof(err), &v) != RGS_F2F_OK)
+    fail_msg("verify: %s", err);
+  assert_true(v.signature_ok && v.chain_ok && v.consistent);
+  assert_int_equal(v.signing_time, p->f.signed_at);
+  assert_string_equal(rgs_cj_path_str(v.record, "intervention.result"), "success");
+  assert_string_equal(rgs_cj_path_str(v.record, "intervention.signed_at"), "2026-03-10T10:10:00Z");
+  assert_string_equal(rgs_cj_path_str(v.record, "holder.first_name"), "Frédéric");
+  assert_string_equal(rgs_cj_path_str(v.record, "identity.number_last4"), "PFW4");
+  assert_string_equal(rgs_cj_path_str(v.record, "key.spki_sha256"), p->spki_hex);
+  assert_null(strstr(v.content, "X4RTBPFW4"));
+  assert_null(strstr(v.content, "\": "));         /* no white space outside strings... */
+  assert_null(strstr(v.content, ", \""));
+  assert_null(strstr(v.content, "\n"));
+  SHA256((const unsigned char *)v.content, v.content_len, md);
+  assert_memory_equal(md, v.record_sha256, 32);
+  /* ...and the CMS is what a verifier expects: SHA-256, signing time. */
+  q = der;
+  cms = d2i_CMS_ContentInfo(NULL, &q, (long)len);
+  assert_non_null(cms);
+  assert_int_equal(OBJ_obj2nid(CMS_get0_type(cms)), NID_pkcs7_signed);
+  CMS_ContentInfo_free(cms);
+  rgs_f2f_verified_clear(&v);
+  free(der);
+}
+
+static void test_ec_aed_key_verifies(void **state)
+{
+  pki *p = *state;
+  EVP_PKEY *ec = pki_key("ec");
+  X509 *aed = pki_cert("AED EC", ec, p->ca, p->ca_key, 0, NULL, NULL);
+  rgs_f2f_facts f = p->f;
+  unsigned char *der = NULL;
+  size_t len = 0;
+  rgs_f2f_verified v;
+  char err[512] = "", *text;
+  rgs_cj *rec;
+
+  f.aed_cert = aed;
+  rec = rgs_f2f_record_build(&f);
+  text = serial(rec);
+  assert_int_equal(rgs_f2f_cms_sign((const unsigned char *)text, strlen(text), aed, NULL,
+                                    f.signed_at, pki_sign, ec, &der, &len, err, sizeof(err)),
+                   RGS_F2F_OK);
+  if (verify(der, len, p->trust, err, sizeof(err), &v) != RGS_F2F_OK)
+    fail_msg("verify: %s", err);
+  rgs_f2f_verified_clear(&v);
+  free(der);
+  free(text);
+  rgs_cj_free(rec);
+  X509_free(aed);
+  EVP_PKEY_free(ec);
+}
+
+static void test_tampered_record_fails(void **state)
+{
+  pki *p = *state;
+  unsigned char *der = NULL, *hit;
+  size_t len = 0, i;
+  rgs_f2f_verified v;
+  char err[512] = "";
+
+  sign_facts(p, &p->f, &der, &len);
+  /* Change one letter of the holder's name inside the signed content. */
+  hit = NULL;
+  for (i = 0; i + 5 < len; i++)
+    if (memcmp(der + i, "Senez", 5) == 0)
+      hit = der + i;
+  assert_non_null(hit);
+  hit[0] = 'Z';
+  assert_int_equal(verify(der, len, p->trust, err, sizeof(err), &v), RGS_F2F_ERR_SIGNATURE);
+  assert_false(v.signature_ok);
+  rgs_f2f_verified_clear(&v);
+  /* Cut short: not a record at all. */
+  assert_int_equal(verify(der, len / 2, p->trust, err, sizeof(err), &v), RGS_F2F_ERR_FORMAT);
+  rgs_f2f_verified_clear(&v);
+  free(der);
+}
+
+static void test_untrusted_signer_fails(void **state)
+{
+  pki *p = *state;
+  unsigned char *der = NULL;
+  size_t len = 0;
+  rgs_f2f_verified v;
+  char err[512] = "";
+
+  sign_facts(p, &p->f, &der, &len);
+  /* Another CA of the same name is not the AED's. */
+  assert_int_equal(verify(der, len, p->other_trust, err, sizeof(err), &v), RGS_F2F_ERR_UNTRUSTED);
+  assert_true(v.signature_ok);
+  assert_false(v.chain_ok);
+  assert_non_null(strstr(err, "Jeanne"));
+  rgs_f2f_verified_clear(&v);
+  /* Without trust anchors the chain is not checked at all. */
+  assert_int_equal(verify(der, len, NULL, err, sizeof(err), &v), RGS_F2F_OK);
+  assert_false(v.chain_ok);
+  rgs_f2f_verified_clear(&v);
+  free(der);
+}
+
+static void test_chain_checked_at_signing_time(void **state)
+{
+  pki *p = *state;
+  X509 *short_lived = pki_cert("AED 2026", p->aed_key, p->ca, p->ca_key, 0, "20260101000000Z",
+                               "20260401000000Z");
+  rgs_f2f_facts f = p->f;
+  unsigned char *der = NULL;
+  size_t len = 0;
+  rgs_f2f_verified v;
+  char err[512] = "";
+
+  /* Valid on the day it signed, expired since: the record stays valid. */
+  f.aed_cert = short_lived;
+  sign_facts(p, &f, &der, &len);
+  if (verify(der, len, p->trust, err, sizeof(err), &v) != RGS_F2F_OK)
+    fail_msg("verify: %s", err);
+  rgs_f2f_verified_clear(&v);
+  free(der);
+  /* Signed after the end of the certificate: refused. */
+  f.signed_at = 1776000000;                     /* 2026-04-12 */
+  sign_facts(p, &f, &der, &len);
+  assert_int_equal(verify(der, len, p->trust, err, sizeof(err), &v), RGS_F2F_ERR_UNTRUSTED);
+  assert_non_null(strstr(err, "expired"));
+  rgs_f2f_verified_clear(&v);
+  free(der);
+  X509_free(short_lived);
+}
+
+/* A record whose signature is fine but whose content lies. */
+static void expect_inconsistent(pki *p, const rgs_f2f_facts *f, const char *why)
+{
+  unsigned char *der = NULL;
+  size_t len = 0;
+  rgs_f2f_verified v;
+  char err[512] = "";
+
+  sign_facts(p, f, &der, &len);
+  assert_int_equal(verify(der, len, p->trust, err, sizeof(err), &v), RGS_F2F_ERR_INCONSISTENT);
+  assert_true(v.signature_ok && v.chain_ok);
+  if (strstr(err, why) == NULL)
+    fail_msg("'%s' does not say '%s'", err, why);
+  rgs_f2f_verified_clear(&v);
+  free(der);
+}
+
+static void test_inconsistent_records_fail(void **state)
+{
+  pki *p = *state;
+  rgs_f2f_facts f;
+  EVP_PKEY *other = pki_key("rsa");
+  X509 *other_aed = pki_cert("Someone Else", other, p->ca, p->ca_key, 0, NULL, NULL);
+  unsigned char bad_sig[72];
+
+  /* The proof of possession signed by another key. */
+  f = p->f;
+  memset(bad_sig, 1, sizeof(bad_sig));
+  f.pop_sig = bad_sig;
+  f.pop_sig_len = sizeof(bad_sig);
+  expect_inconsistent(p, &f, "does not verify");
+  /* A challenge for another order. */
+  f = p->f;
+  f.order_id = 13;
+  expect_inconsistent(p, &f, "challenge");
+  /* An identity document expired on the day, a success all the same. */
+  f = p->f;
+  f.id_expires = "2026-03-09";
+  expect_inconsistent(p, &f, "identity document");
+  /* An extract three months old. */
+  f = p->f;
+  f.extract_date = "2025-12-10";
+  expect_inconsistent(p, &f, "three months");
+  /* Signed by one AED, naming another. */
+  {
+    rgs_f2f_facts g = p->f;
+    rgs_cj *rec;
+    char *text, err[512] = "";
+    unsigned char *der = NULL;
+    size_t len = 0;
+    rgs_f2f_verified v;
+    g.aed_cert = other_aed;
+    rec = rgs_f2f_record_build(&g);
+    text = serial(rec);
+    assert_int_equal(rgs_f2f_cms_sign((const unsigned char *)text, strlen(text), p->aed, NULL,
+                                      g.signed_at, pki_sign, p->aed_key, &der, &len, err,
+                                      sizeof(err)), RGS_F2F_OK);
+    assert_int_equal(verify(der, len, p->trust, err, sizeof(err), &v), RGS_F2F_ERR_INCONSISTENT);
+    assert_non_null(strstr(err, "another AED certificate"));
+    rgs_f2f_verified_clear(&v);
+    free(der);
+    free(text);
+    rgs_cj_free(rec);
+  }
+  X509_free(other_aed);
+  EVP_PKEY_free(other);
+}
+
+static void test_refused_record_is_consistent(void **state)
+{
+  pki *p = *state;
+  rgs_f2f_facts f = p->f;
+  unsigned char *der = NULL;
+  size_t len = 0;
+  rgs_f2f_verified v;
+  char err[512] = "";
+
+  /* The extract was too old: identity passed, company failed, AED signed. */
+  f.results[RGS_F2F_STEP_COMPANY] = RGS_F2F_FAIL;
+  snprintf(f.details[RGS_F2F_STEP_COMPANY], sizeof(f.details[0]), "extract too old");
+  f.reason = f.details[RGS_F2F_STEP_COMPANY];
+  sign_facts(p, &f, &der, &len);
+  if (verify(der, len, p->trust, err, sizeof(err), &v) != RGS_F2F_OK)
+    fail_msg("verify: %s", err);
+  assert_string_equal(rgs_cj_path_str(v.record, "intervention.result"), "refused");
+  assert_string_equal(rgs_cj_path_str(v.record, "intervention.failed_step"), "company");
+  assert_string_equal(rgs_cj_path_str(v.record, "intervention.reason"), "extract too old");
+  rgs_f2f_verified_clear(&v);
+  free(der);
+  /* A refusal at the key step: later steps not done and absent. */
+  f = p->f;
+  f.results[RGS_F2F_STEP_KEY] = RGS_F2F_FAIL;
+  f.results[RGS_F2F_STEP_POP] = f.results[RGS_F2F_STEP_IDENTITY] =
+      f.results[RGS_F2F_STEP_COMPANY] = RGS_F2F_NOT_DONE;
+  snprintf(f.details[RGS_F2F_STEP_KEY], sizeof(f.details[0]), "not the key");
+  f.reason = f.details[RGS_F2F_STEP_KEY];
+  sign_facts(p, &f, &der, &len);
+  if (verify(der, len, p->trust, err, sizeof(err), &v) != RGS_F2F_OK)
+    fail_msg("verify: %s", err);
+  assert_null(rgs_cj_path(v.record, "identity"));
+  assert_null(rgs_cj_path(v.record, "proof_of_possession"));
+  assert_string_equal(rgs_cj_path_str(v.record, "steps.0.id"), "token-check");
+  rgs_f2f_verified_clear(&v);
+  free(der);
+  /* A refusal without its reason contradicts itself. */
+  f.reason = NULL;
+  expect_inconsistent(p, &f, "reason");
+}
+
+static void test_non_canonical_content_is_refused(void **state)
+{
+  pki *p = *state;
+  static const char text[] = "{\"format\": \"rgs-enroll/f2f-record/1\"}";
+  unsigned char *der = NULL;
+  size_t len = 0;
+  rgs_f2f_verified v;
+  char err[512] = "";
+
+  assert_int_equal(rgs_f2f_cms_sign((const unsigned char *)text, strlen(text), p->aed, NULL,
+                                    p->f.signed_at, pki_sign, p->aed_key, &der, &len, err,
+                                    sizeof(err)), RGS_F2F_OK);
+  assert_int_equal(verify(der, len, p->trust, err, sizeof(err), &v), RGS_F2F_ERR_FORMAT);
+  assert_non_null(strstr(err, "canonical"));
+  rgs_f2f_verified_clear(&v);
+  free(der);
+}
+
+static int failing_signer(void *ud, const unsigned char *data, size_t len, unsigned char **sig,
+                          size_t *siglen)
+{
+  (void)ud;
+  (void)data;
+  (void)len;
+  *sig = NULL;
+  *siglen = 0;
+  return -1;
+}
+
+static void test_signer_failures(void **state)
+{
+  pki *p = *state;
+  EVP_PKEY *wrong = pki_key("rsa");
+  unsigned char *der = NULL;
+  size_t len = 0;
+  char err[512] = "";
+
+  assert_int_equal(rgs_f2f_cms_sign((const unsigned char *)"{}", 2, p->aed, NULL, 0,
+                                    failing_signer, NULL, &der, &len, err, sizeof(err)),
+                   RGS_F2F_ERR_SIGNER);
+  assert_null(der);
+  /* A token that signs with another key than the certificate's: caught. */
+  assert_int_equal(rgs_f2f_cms_sign((const unsigned char *)"{}", 2, p->aed, NULL, 0, pki_sign,
+                                    wrong, &der, &len, err, sizeof(err)),
+                   RGS_F2F_ERR_SIGNER);
+  assert_null(der);
+  EVP_PKEY_free(wrong);
+}
+
+static void test_qr_text_and_pdf(void **state)
+{
+  pki *p = *state;
+  rgs_cj *rec = rgs_f2f_record_build(&p->f);
+  unsigned char sha[32];
+  char *qr, path[600], *dir = rgs_tmpdir(), err[256] = "", want[400];
+  size_t n = 0;
+  char *pdf;
+
+  memset(sha, 0xab, sizeof(sha));
+  qr = rgs_f2f_qr_text(rec, sha);
+  snprintf(want, sizeof(want), "RGS-F2F/1;order=12;ref=CMD-2026-0042;spki=%s;record=%s;result=success",
+           p->spki_hex, "abababababababababababababababababababababababababababababababab");
+  assert_string_equal(qr, want);
+  snprintf(path, sizeof(path), "%s/fiche.pdf", dir);
+  if (rgs_f2f_pdf_write(rec, sha, path, err, sizeof(err)) != 0)
+    fail_msg("pdf: %s", err);
+  pdf = rgs_read_file(path, &n);
+  assert_non_null(pdf);
+  assert_true(n > 1000);
+  assert_memory_equal(pdf, "%PDF-", 5);
+  free(pdf);
+  /* An unwritable place: an error, no crash. */
+  snprintf(path, sizeof(path), "%s/no/such/dir/fiche.pdf", dir);
+  assert_int_not_equal(rgs_f2f_pdf_write(rec, sha, path, err, sizeof(err)), 0);
+  assert_true(err[0] != '\0');
+  rgs_rmrf(dir);
+  free(dir);
+  free(qr);
+  rgs_cj_free(rec);
+}
+
+int main(void)
+{
+  const struct CMUnitTest tests[] = {
+    cmocka_unit_test(test_canonical_form),
+    cmocka_unit_test(test_builder_refuses_bad_values),
+    cmocka_unit_test(test_parser_accepts_canonical_only),
+    cmocka_unit_test(test_hex_and_base64_are_strict),
+    cmocka_unit_test(test_id_number_digest),
+    cmocka_unit_test_setup_teardown(test_signed_record_verifies, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_ec_aed_key_verifies, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_tampered_record_fails, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_untrusted_signer_fails, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_chain_checked_at_signing_time, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_inconsistent_records_fail, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_refused_record_is_consistent, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_non_canonical_content_is_refused, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_signer_failures, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_qr_text_and_pdf, setup, teardown),
+  };
+
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}

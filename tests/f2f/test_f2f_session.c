@@ -1,0 +1,795 @@
+/* test_f2f_session.c - the face-to-face for real: two SoftHSM tokens (the
+ * holder's and the AED's, whose certificate a test CA issued for a key made
+ * on it), an order whose request was made with `start --order`, the whole
+ * session scripted and guided on a terminal, every refusal, the record read
+ * back by `f2f verify` and by `openssl cms -verify`, the order store, and
+ * the printed form read back by pdftoppm, pdftotext and zbarimg. */
+#include <errno.h>
+#include <poll.h>
+#include <pty.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+#include "rgs_test.h"
+#include "f2f_pki.h"
+
+#define NOW "2026-03-10"
+#define ID_NUMBER "X4RTBPFW4"
+
+typedef struct {
+  rgs_softhsm hsm;
+  char policy[512], db[600], ca[600], other_ca[600], rec[600], pdf[600], csr[600];
+  char now_env[64], fault_real[700], fault_state[700], fault_count[700];
+  char state_path[600], count_path[600];
+  const char *env[8];
+} fixture;
+
+/* ---- helpers ------------------------------------------------------------------- */
+
+static void run_ok(const char *const *argv)
+{
+  rgs_run_result r;
+
+  assert_int_equal(rgs_run(argv, NULL, NULL, &r), 0);
+  if (r.status != 0)
+    fail_msg("%s failed (%d): %s%s", argv[0], r.status, r.out, r.err);
+  rgs_run_free(&r);
+}
+
+/* rgs-enroll with the store, the demo policy and the fixed day. */
+#define ENROLL(r, f, ...)                                                              \
+  rgs_enroll((r), (f)->env, NULL, "--db", (f)->db, "--policy", (f)->policy, __VA_ARGS__, NULL)
+
+/* The scripted session; extra arguments (then NULL) override or add. */
+static void f2f_run(fixture *f, rgs_run_result *r, const char *module, const char *pin_file,
+                    const char *const *extra)
+{
+  const char *args[64] = {
+    "--db", f->db, "--policy", f->policy, "--module", module, "--pin-file", pin_file,
+    "--json", "f2f", "run", "1", "--aed-token", "pkcs11:token=AED",
+    "--aed-module", rgs_env("SOFTHSM2_MODULE"), "--aed-pin-file", f->hsm.pin_file,
+    "--out", f->rec, "--force", "--ca-file", f->ca, "--batch",
+  };
+  size_t n = 0, i;
+  /* The answers; a later copy of an option wins (getopt). */
+  static const char *const answers[] = {
+    "--id-document", "id-card", "--id-name", "SENEZ Frédéric", "--id-expires", "2031-05-31",
+    "--id-number", "x4rt bpfw4", "--id-verified", "yes", "--extract-date", "2026-02-15",
+    "--office", "SELARL Acthemis, 29 Chemin de Séverin 13200 ARLES", "--place", "13200 Arles",
+  };
+
+  while (args[n] != NULL)
+    n++;
+  for (i = 0; i < sizeof(answers) / sizeof(answers[0]); i++)
+    args[n++] = answers[i];
+  for (i = 0; extra != NULL && extra[i] != NULL; i++)
+    args[n++] = extra[i];
+  args[n] = NULL;
+  assert_int_equal(rgs_enroll_v(r, f->env, NULL, args), 0);
+}
+
+static char *field(const char *json, const char *path)
+{
+  char *v = rgs_json_get(json, path);
+
+  if (v == NULL)
+    fail_msg("no %s in %s", path, json);
+  return v;
+}
+
+static void assert_field(const char *json, const char *path, const char *want)
+{
+  char *v = field(json, path);
+
+  if (strcmp(v, want) != 0)
+    fail_msg("%s is '%s', expected '%s' in %s", path, v, want, json);
+  free(v);
+}
+
+static char *order_status(fixture *f)
+{
+  rgs_run_result r;
+  char *s;
+
+  ENROLL(&r, f, "--json", "order", "show", "1");
+  rgs_assert_status(&r, 0);
+  s = field(r.out, "order.status");
+  rgs_run_free(&r);
+  return s;
+}
+
+static void assert_status(fixture *f, const char *want)
+{
+  char *s = order_status(f);
+
+  assert_string_equal(s, want);
+  free(s);
+}
+
+/* 1 when needle occurs in the bytes of the file (NUL bytes included). */
+static int file_contains(const char *path, const char *needle)
+{
+  size_t n = 0, k = strlen(needle), i;
+  char *p = rgs_read_file(path, &n);
+  int found = 0;
+
+  if (p == NULL)
+    return 0;
+  for (i = 0; i + k <= n && !found; i++)
+    found = memcmp(p + i, needle, k) == 0;
+  free(p);
+  return found;
+}
+
+static int openssl_verify(const char *rec, const char *ca, const char *out)
+{
+  const char *argv[] = { rgs_env("OPENSSL_BIN"), "cms", "-verify", "-inform", "DER", "-in", rec,
+                         "-CAfile", ca, "-out", out, NULL };
+  rgs_run_result r;
+  int status;
+
+  assert_int_equal(rgs_run(argv, NULL, NULL, &r), 0);
+  status = r.status;
+  rgs_run_free(&r);
+  return status;
+}
+
+/* ---- the two tokens, the CA, the order ------------------------------------------------ */
+
+static void make_aed_token(fixture *f)
+{
+  const char *m = rgs_env("SOFTHSM2_MODULE");
+  char pub[600], der[600];
+  EVP_PKEY *ca_key = pki_key("ec"), *other_key = pki_key("ec"), *aed_pub;
+  X509 *ca, *other, *aed;
+
+  snprintf(pub, sizeof(pub), "%s/aed-pub.der", f->hsm.dir);
+  snprintf(der, sizeof(der), "%s/aed.der", f->hsm.dir);
+  {
+    const char *gen[] = { rgs_env("PKCS11_TOOL"), "--module", m, "--token-label", "AED",
+                          "--login", "--pin", RGS_TEST_PIN, "--keypairgen", "--key-type",
+                          "rsa:2048", "--id", "a1", "--label", "aed-key", NULL };
+    const char *read[] = { rgs_env("PKCS11_TOOL"), "--module", m, "--token-label", "AED",
+                           "--read-object", "--type", "pubkey", "--id", "a1", "-o", pub, NULL };
+    run_ok(gen);
+    run_ok(read);
+  }
+  aed_pub = pki_read_pubkey_der(pub);
+  assert_non_null(aed_pub);
+  ca = pki_cert("Autorité de test des AED", ca_key, NULL, ca_key, 1, NULL, NULL);
+  other = pki_cert("Autorité de test des AED", other_key, NULL, other_key, 1, NULL, NULL);
+  aed = pki_cert("Maître Jeanne DUPONT-LÉGER", aed_pub, ca, ca_key, 0, NULL, NULL);
+  assert_non_null(aed);
+  assert_int_equal(pki_write_pem(f->ca, ca), 0);
+  assert_int_equal(pki_write_pem(f->other_ca, other), 0);
+  assert_int_equal(pki_write_der(der, aed), 0);
+  {
+    const char *write[] = { rgs_env("PKCS11_TOOL"), "--module", m, "--token-label", "AED",
+                            "--login", "--pin", RGS_TEST_PIN, "--write-object", der, "--type",
+                            "cert", "--id", "a1", "--label", "aed-cert", NULL };
+    run_ok(write);
+  }
+  X509_free(aed);
+  X509_free(ca);
+  X509_free(other);
+  EVP_PKEY_free(aed_pub);
+  EVP_PKEY_free(ca_key);
+  EVP_PKEY_free(other_key);
+}
+
+static int setup(void **state)
+{
+  fixture *f = calloc(1, sizeof(*f));
+  rgs_run_result r;
+
+  assert_non_null(f);
+  assert_int_equal(rgs_softhsm_init(&f->hsm, "Holder"), 0);
+  assert_int_equal(rgs_softhsm_add_token(&f->hsm, "AED"), 0);
+  snprintf(f->policy, sizeof(f->policy), "%s/data/policy/demo-softhsm.conf", rgs_env("RGS_SOURCE_DIR"));
+  snprintf(f->db, sizeof(f->db), "%s/orders.db", f->hsm.dir);
+  snprintf(f->ca, sizeof(f->ca), "%s/ca.pem", f->hsm.dir);
+  snprintf(f->other_ca, sizeof(f->other_ca), "%s/other-ca.pem", f->hsm.dir);
+  snprintf(f->rec, sizeof(f->rec), "%s/record.p7m", f->hsm.dir);
+  snprintf(f->pdf, sizeof(f->pdf), "%s/fiche.pdf", f->hsm.dir);
+  snprintf(f->csr, sizeof(f->csr), "%s/request.csr", f->hsm.dir);
+  snprintf(f->now_env, sizeof(f->now_env), "RGS_ENROLL_NOW=" NOW);
+  snprintf(f->state_path, sizeof(f->state_path), "%s/pin-tries", f->hsm.dir);
+  snprintf(f->count_path, sizeof(f->count_path), "%s/calls", f->hsm.dir);
+  snprintf(f->fault_real, sizeof(f->fault_real), "RGS_FAULT_REAL=%s", rgs_env("SOFTHSM2_MODULE"));
+  snprintf(f->fault_state, sizeof(f->fault_state), "RGS_FAULT_PIN_STATE=%s", f->state_path);
+  snprintf(f->fault_count, sizeof(f->fault_count), "RGS_FAULT_COUNT_FILE=%s", f->count_path);
+  f->env[0] = f->now_env;
+  f->env[1] = f->fault_real;
+  f->env[2] = f->fault_state;
+  f->env[3] = f->fault_count;
+  make_aed_token(f);
+  /* The holder's order, its key and request, handed to the CA. */
+  ENROLL(&r, f, "order", "new", "--partner", "cma", "--holder-first-name", "Frédéric",
+         "--holder-last-name", "Senez", "--email", "f.senez@example.fr", "--company", "BS AUTO",
+         "--siren", "732829320", "--payment", "virement", "--accept-cgu", "--ca-ref",
+         "CMD-2026-0042");
+  rgs_assert_status(&r, 0);
+  rgs_run_free(&r);
+  ENROLL(&r, f, "--module", rgs_env("SOFTHSM2_MODULE"), "--token", "pkcs11:token=Holder",
+         "--pin-file", f->hsm.pin_file, "start", "--order", "1", "--key-type", "ec:p256", "--out",
+         f->csr);
+  rgs_assert_status(&r, 0);
+  rgs_run_free(&r);
+  ENROLL(&r, f, "order", "set", "1", "--status", "submitted");
+  rgs_assert_status(&r, 0);
+  rgs_run_free(&r);
+  *state = f;
+  return 0;
+}
+
+static int teardown(void **state)
+{
+  fixture *f = *state;
+
+  rgs_softhsm_cleanup(&f->hsm);
+  free(f);
+  return 0;
+}
+
+/* ---- the session ------------------------------------------------------------------ */
+
+static void test_scripted_session_succeeds(void **state)
+{
+  fixture *f = *state;
+  rgs_run_result r;
+  char json_out[600], *sha, *spki, db_wal[640];
+  char *content;
+
+  f2f_run(f, &r, rgs_env("SOFTHSM2_MODULE"), f->hsm.pin_file, NULL);
+  rgs_assert_status(&r, 0);
+  assert_field(r.out, "result", "success");
+  assert_field(r.out, "verified", "true");
+  assert_field(r.out, "status", "face-to-face-done");
+  assert_field(r.out, "record.stored", "true");
+  assert_field(r.out, "steps.2.id", "proof-of-possession");
+  assert_field(r.out, "steps.2.result", "pass");
+  sha = field(r.out, "record.sha256");
+  rgs_run_free(&r);
+  assert_status(f, "face-to-face-done");
+
+  /* The tool's verification, with the binding to the order. */
+  ENROLL(&r, f, "--json", "f2f", "verify", f->rec, "--ca-file", f->ca, "--id-number", ID_NUMBER);
+  rgs_assert_status(&r, 0);
+  assert_field(r.out, "signature_valid", "true");
+  assert_field(r.out, "signer_trusted", "true");
+  assert_field(r.out, "content_consistent", "true");
+  assert_field(r.out, "binding", "match");
+  assert_field(r.out, "id_number_matches", "true");
+  assert_field(r.out, "record_sha256", sha);
+  spki = field(r.out, "spki_sha256");
+  rgs_run_free(&r);
+
+  /* OpenSSL's, and what it hands out is the canonical record. */
+  snprintf(json_out, sizeof(json_out), "%s/record.json", f->hsm.dir);
+  assert_int_equal(openssl_verify(f->rec, f->ca, json_out), 0);
+  content = rgs_read_file(json_out, NULL);
+  assert_non_null(content);
+  assert_field(content, "format", "rgs-enroll/f2f-record/1");
+  assert_field(content, "intervention.result", "success");
+  assert_field(content, "intervention.date", NOW);
+  assert_field(content, "order.ca_ref", "CMD-2026-0042");
+  assert_field(content, "key.spki_sha256", spki);
+  assert_field(content, "identity.number_last4", "PFW4");
+  assert_field(content, "aed.name", "Maître Jeanne DUPONT-LÉGER");   /* the certificate's CN */
+  assert_field(content, "company.extract_last_day", "2026-05-14");
+  assert_null(strstr(content, "\n"));
+  free(content);
+
+  /* The whole document number is nowhere: record, store, its journal. */
+  assert_false(file_contains(f->rec, ID_NUMBER));
+  assert_false(file_contains(f->db, ID_NUMBER));
+  snprintf(db_wal, sizeof(db_wal), "%s-wal", f->db);
+  assert_false(file_contains(db_wal, ID_NUMBER));
+  assert_true(file_contains(f->db, sha) || file_contains(db_wal, sha));
+
+  /* The documents checklist learnt the dates the AED saw. */
+  ENROLL(&r, f, "--json", "order", "show", "1");
+  assert_non_null(strstr(r.out, "\"expires_on\":\"2031-05-31\""));
+  assert_non_null(strstr(r.out, "\"issued_on\":\"2026-02-15\""));
+  rgs_run_free(&r);
+  free(spki);
+  free(sha);
+}
+
+static void test_key_not_the_requests_is_refused(void **state)
+{
+  fixture *f = *state;
+  rgs_run_result r;
+  char json_out[600];
+
+  /* A token with a key of its own, not the one of the order's request. */
+  assert_int_equal(rgs_softhsm_add_token(&f->hsm, "Other"), 0);
+  ENROLL(&r, f, "--module", rgs_env("SOFTHSM2_MODULE"), "--token", "pkcs11:token=Other",
+         "--pin-file", f->hsm.pin_file, "keygen", "--key-type", "ec:p256");
+  rgs_assert_status(&r, 0);
+  rgs_run_free(&r);
+  {
+    /* --token is a global option: before the command. */
+    const char *argv[] = {
+      "--token", "pkcs11:token=Other", "--db", f->db, "--policy", f->policy, "--module",
+      rgs_env("SOFTHSM2_MODULE"), "--pin-file", f->hsm.pin_file, "--json", "f2f", "run", "1",
+      "--aed-token", "pkcs11:token=AED", "--aed-pin-file", f->hsm.pin_file, "--out", f->rec,
+      "--ca-file", f->ca, "--batch", "--id-document", "passport", "--id-name", "Frédéric Senez",
+      "--id-expires", "2031-05-31", "--id-number", ID_NUMBER, "--id-verified", "yes",
+      "--extract-date", "2026-02-15", "--office", "Étude Dupont", "--place", "Arles", NULL };
+    assert_int_equal(rgs_enroll_v(&r, f->env, NULL, argv), 0);
+  }
+  rgs_assert_status(&r, 1);
+  assert_field(r.out, "result", "refused");
+  assert_field(r.out, "steps.0.result", "pass");
+  assert_field(r.out, "steps.1.result", "fail");
+  assert_field(r.out, "steps.2.result", "not-done");
+  assert_field(r.out, "steps.5.result", "pass");
+  assert_field(r.out, "record.stored", "true");
+  assert_non_null(strstr(r.out, "does not hold the private key of the order's request"));
+  rgs_run_free(&r);
+  assert_status(f, "submitted");
+
+  /* The refusal is a valid record: signed, trusted, and says refused. */
+  ENROLL(&r, f, "--json", "f2f", "verify", f->rec, "--ca-file", f->ca);
+  rgs_assert_status(&r, 1);
+  assert_field(r.out, "signature_valid", "true");
+  assert_field(r.out, "signer_trusted", "true");
+  assert_field(r.out, "result", "refused");
+  rgs_run_free(&r);
+  snprintf(json_out, sizeof(json_out), "%s/refused.json", f->hsm.dir);
+  assert_int_equal(openssl_verify(f->rec, f->ca, json_out), 0);
+  assert_true(file_contains(json_out, "\"failed_step\":\"key-match\""));
+  /* And the order's history says so. */
+  ENROLL(&r, f, "--json", "order", "show", "1");
+  assert_non_null(strstr(r.out, "face-to-face refused"));
+  rgs_run_free(&r);
+}
+
+static void test_wrong_pin_respects_the_counters(void **state)
+{
+  fixture *f = *state;
+  rgs_run_result r;
+
+  /* The holder's token through the fault module, which keeps a PIN counter;
+   * the AED's straight on SoftHSM. A wrong PIN: one try spent, refused. */
+  f2f_run(f, &r, rgs_env("RGS_FAULT_MODULE"), f->hsm.bad_pin_file, NULL);
+  rgs_assert_status(&r, 5);
+  assert_field(r.out, "result", "refused");
+  assert_field(r.out, "steps.1.result", "fail");
+  assert_non_null(strstr(r.out, "PIN"));
+  rgs_run_free(&r);
+  assert_int_equal(rgs_count_lines(f->count_path, "C_Login"), 1);
+  {
+    char *tries = rgs_read_file(f->state_path, NULL);
+    assert_non_null(tries);
+    assert_int_equal(atoi(tries), 2);
+    free(tries);
+  }
+  assert_status(f, "submitted");
+
+  /* One try left: never spent without consent, not even tried. */
+  assert_int_equal(rgs_write_file(f->state_path, "1\n"), 0);
+  f2f_run(f, &r, rgs_env("RGS_FAULT_MODULE"), f->hsm.bad_pin_file, NULL);
+  rgs_assert_status(&r, 5);
+  assert_field(r.out, "result", "refused");
+  assert_non_null(strstr(r.out, "only one PIN try is left"));
+  rgs_run_free(&r);
+  assert_int_equal(rgs_count_lines(f->count_path, "C_Login"), 1);
+
+  /* With consent (--final-try) and the right PIN: done. */
+  {
+    const char *args[64];
+    size_t n = 0;
+    const char *base[] = {
+      "--final-try", "--db", f->db, "--policy", f->policy, "--module", rgs_env("RGS_FAULT_MODULE"),
+      "--pin-file", f->hsm.pin_file, "--json", "f2f", "run", "1", "--aed-token",
+      "pkcs11:token=AED", "--aed-module", rgs_env("SOFTHSM2_MODULE"), "--aed-pin-file",
+      f->hsm.pin_file, "--out", f->rec, "--force", "--ca-file", f->ca, "--batch",
+      "--id-document", "id-card", "--id-name", "Frédéric SENEZ", "--id-expires", "2031-05-31",
+      "--id-number", ID_NUMBER, "--id-verified", "yes", "--extract-date", "2026-02-15",
+      "--office", "Étude", "--place", "Arles", NULL };
+    while (base[n] != NULL) {
+      args[n] = base[n];
+      n++;
+    }
+    args[n] = NULL;
+    assert_int_equal(rgs_enroll_v(&r, f->env, NULL, args), 0);
+  }
+  rgs_assert_status(&r, 0);
+  assert_field(r.out, "result", "success");
+  rgs_run_free(&r);
+  assert_int_equal(rgs_count_lines(f->count_path, "C_Login"), 2);
+  assert_status(f, "face-to-face-done");
+}
+
+/* A refusal of the identity or company step: exit 1, stored, status kept. */
+static void expect_refusal(fixture *f, const char *const *extra, const char *step,
+                           const char *why)
+{
+  rgs_run_result r;
+  char path[32];
+
+  f2f_run(f, &r, rgs_env("SOFTHSM2_MODULE"), f->hsm.pin_file, extra);
+  rgs_assert_status(&r, 1);
+  assert_field(r.out, "result", "refused");
+  assert_field(r.out, "record.stored", "true");
+  snprintf(path, sizeof(path), "steps.%s.result", step);
+  assert_field(r.out, path, "fail");
+  if (strstr(r.out, why) == NULL)
+    fail_msg("'%s' not in %s", why, r.out);
+  rgs_run_free(&r);
+  assert_status(f, "submitted");
+}
+
+static void test_identity_and_company_refusals(void **state)
+{
+  fixture *f = *state;
+  const char *expired[] = { "--id-expires", "2026-03-09", NULL };
+  const char *other_name[] = { "--id-name", "Jean DUPONT", NULL };
+  const char *not_seen[] = { "--id-verified", "no", NULL };
+  const char *old_extract[] = { "--extract-date", "2025-12-10", NULL };
+  const char *future_extract[] = { "--extract-date", "2026-03-11", NULL };
+  const char *youngest_ok[] = { "--extract-date", "2025-12-11", "--id-expires", NOW, NULL };
+  rgs_run_result r;
+
+  expect_refusal(f, expired, "3", "expired on 2026-03-09");
+  expect_refusal(f, other_name, "3", "is not the holder of the order");
+  expect_refusal(f, not_seen, "3", "did not confirm");
+  expect_refusal(f, old_extract, "4", "three months old or more");
+  expect_refusal(f, future_extract, "4", "after today");
+  /* Valid on the day itself, an extract of exactly three months less a day. */
+  f2f_run(f, &r, rgs_env("SOFTHSM2_MODULE"), f->hsm.pin_file, youngest_ok);
+  rgs_assert_status(&r, 0);
+  rgs_run_free(&r);
+  assert_status(f, "face-to-face-done");
+  /* Done is done: no second session. */
+  f2f_run(f, &r, rgs_env("SOFTHSM2_MODULE"), f->hsm.pin_file, NULL);
+  rgs_assert_status(&r, 1);
+  assert_non_null(strstr(r.err, "face-to-face-done"));
+  rgs_run_free(&r);
+}
+
+static void test_tampered_and_untrusted_records(void **state)
+{
+  fixture *f = *state;
+  rgs_run_result r;
+  char out[600], *der;
+  size_t n = 0, i;
+  FILE *fp;
+
+  f2f_run(f, &r, rgs_env("SOFTHSM2_MODULE"), f->hsm.pin_file, NULL);
+  rgs_assert_status(&r, 0);
+  rgs_run_free(&r);
+
+  /* Another CA of the same name: not the AED's. */
+  ENROLL(&r, f, "--json", "f2f", "verify", f->rec, "--ca-file", f->other_ca);
+  rgs_assert_status(&r, 1);
+  assert_field(r.out, "signature_valid", "true");
+  assert_field(r.out, "signer_trusted", "false");
+  assert_non_null(strstr(r.out, "not trusted"));
+  rgs_run_free(&r);
+  snprintf(out, sizeof(out), "%s/untrusted.json", f->hsm.dir);
+  assert_int_not_equal(openssl_verify(f->rec, f->other_ca, out), 0);
+
+  /* One byte of the content changed: "13200 Arles" becomes "13201 Arles". */
+  der = rgs_read_file(f->rec, &n);
+  assert_non_null(der);
+  for (i = 0; i + 11 <= n; i++)
+    if (memcmp(der + i, "13200 Arles", 11) == 0)
+      break;
+  assert_true(i + 11 <= n);
+  der[i + 4] = '1';
+  fp = fopen(f->rec, "wb");
+  assert_non_null(fp);
+  assert_int_equal(fwrite(der, 1, n, fp), n);
+  fclose(fp);
+  free(der);
+  ENROLL(&r, f, "--json", "f2f", "verify", f->rec, "--ca-file", f->ca);
+  rgs_assert_status(&r, 1);
+  assert_field(r.out, "signature_valid", "false");
+  assert_non_null(strstr(r.out, "altered"));
+  rgs_run_free(&r);
+  snprintf(out, sizeof(out), "%s/tampered.json", f->hsm.dir);
+  assert_int_not_equal(openssl_verify(f->rec, f->ca, out), 0);
+  /* Not a record at all. */
+  ENROLL(&r, f, "f2f", "verify", f->csr);
+  rgs_assert_status(&r, 1);
+  assert_non_null(strstr(r.err, "not an intervention record"));
+  rgs_run_free(&r);
+  ENROLL(&r, f, "f2f", "verify", "/nonexistent/record.p7m");
+  rgs_assert_status(&r, 8);
+  rgs_run_free(&r);
+}
+
+static void test_untrusted_aed_stops_before_the_holder(void **state)
+{
+  fixture *f = *state;
+  rgs_run_result r;
+  const char *other[] = { "--ca-file", f->other_ca, NULL };
+
+  /* The AED's certificate does not chain to the anchors given: nothing is
+   * asked of the holder, no record is made. */
+  unlink(f->rec);
+  f2f_run(f, &r, rgs_env("RGS_FAULT_MODULE"), f->hsm.pin_file, other);
+  rgs_assert_status(&r, 1);
+  assert_non_null(strstr(r.err, "not trusted"));
+  rgs_run_free(&r);
+  assert_int_equal(rgs_count_lines(f->count_path, "C_Login"), 0);
+  assert_int_not_equal(access(f->rec, F_OK), 0);
+  assert_status(f, "submitted");
+}
+
+static void test_usage_and_order_state(void **state)
+{
+  fixture *f = *state;
+  rgs_run_result r;
+  const char *bad_date[] = { "--id-expires", "31/05/2031", NULL };
+  const char *bad_number[] = { "--id-number", "12", NULL };
+  const char *bad_doc[] = { "--id-document", "permis", NULL };
+  const char *const *bad[] = { bad_date, bad_number, bad_doc };
+  size_t i;
+
+  unlink(f->rec);
+  for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+    f2f_run(f, &r, rgs_env("RGS_FAULT_MODULE"), f->hsm.pin_file, bad[i]);
+    rgs_assert_status(&r, 2);
+    rgs_run_free(&r);
+  }
+  /* A script that forgot an answer learns it before any PIN is used. */
+  {
+    const char *argv[] = { "--db", f->db, "--policy", f->policy, "--module",
+                           rgs_env("RGS_FAULT_MODULE"), "--pin-file", f->hsm.pin_file, "f2f",
+                           "run", "1", "--aed-token", "pkcs11:token=AED", "--aed-module",
+                           rgs_env("SOFTHSM2_MODULE"), "--aed-pin-file", f->hsm.pin_file,
+                           "--ca-file", f->ca, "--out", f->rec, "--id-document", "id-card",
+                           "--id-name", "Frédéric Senez", "--id-expires", "2031-05-31",
+                           "--id-verified", "yes", "--extract-date", "2026-02-15", "--office",
+                           "Étude", "--place", "Arles", NULL };
+    assert_int_equal(rgs_enroll_v(&r, f->env, NULL, argv), 0);
+    rgs_assert_status(&r, 2);
+    assert_non_null(strstr(r.err, "--id-number is needed"));
+    rgs_run_free(&r);
+  }
+  assert_int_equal(rgs_count_lines(f->count_path, "C_Login"), 0);
+  assert_int_not_equal(access(f->rec, F_OK), 0);
+  /* No AED token named. */
+  ENROLL(&r, f, "f2f", "run", "1");
+  rgs_assert_status(&r, 2);
+  assert_non_null(strstr(r.err, "--aed-token"));
+  rgs_run_free(&r);
+  /* An order that has no request yet. */
+  ENROLL(&r, f, "order", "new", "--partner", "cma", "--holder-first-name", "Anne",
+         "--holder-last-name", "Martin", "--email", "a.martin@example.fr", "--company", "BS AUTO",
+         "--siren", "732829320", "--payment", "cheque", "--accept-cgu");
+  rgs_assert_status(&r, 0);
+  rgs_run_free(&r);
+  ENROLL(&r, f, "f2f", "run", "2", "--aed-token", "pkcs11:token=AED");
+  rgs_assert_status(&r, 1);
+  assert_non_null(strstr(r.err, "once the request is submitted"));
+  rgs_run_free(&r);
+  /* No such order. */
+  ENROLL(&r, f, "f2f", "run", "99", "--aed-token", "pkcs11:token=AED");
+  rgs_assert_status(&r, 2);
+  rgs_run_free(&r);
+  ENROLL(&r, f, "f2f", "print", "1");
+  rgs_assert_status(&r, 1);
+  assert_non_null(strstr(r.err, "no face-to-face record"));
+  rgs_run_free(&r);
+  ENROLL(&r, f, "f2f", "frobnicate");
+  rgs_assert_status(&r, 2);
+  rgs_run_free(&r);
+}
+
+/* ---- the printed form ----------------------------------------------------------------- */
+
+/* Share of dark pixels of a binary PGM (P5) image, in per mille. */
+static long dark_per_mille(const char *path)
+{
+  size_t n = 0, i, pixels, dark = 0;
+  char *p = rgs_read_file(path, &n);
+  int w = 0, h = 0, max = 0, off = 0;
+
+  assert_non_null(p);
+  assert_int_equal(sscanf(p, "P5 %d %d %d%n", &w, &h, &max, &off), 3);
+  off++;                                    /* the single white space after maxval */
+  pixels = (size_t)w * (size_t)h;
+  assert_true((size_t)off + pixels <= n);
+  for (i = 0; i < pixels; i++)
+    if ((unsigned char)p[off + i] < 128)
+      dark++;
+  free(p);
+  return (long)(dark * 1000 / pixels);
+}
+
+static void test_printed_form(void **state)
+{
+  fixture *f = *state;
+  rgs_run_result r;
+  char base[600], pgm[640], png[640], *qr, *text;
+  long dark;
+
+  f2f_run(f, &r, rgs_env("SOFTHSM2_MODULE"), f->hsm.pin_file, NULL);
+  rgs_assert_status(&r, 0);
+  rgs_run_free(&r);
+  ENROLL(&r, f, "--json", "f2f", "print", "1", "--out", f->pdf);
+  rgs_assert_status(&r, 0);
+  qr = field(r.out, "qr");
+  rgs_run_free(&r);
+  assert_non_null(strstr(qr, "RGS-F2F/1;order=1;ref=CMD-2026-0042;spki="));
+  assert_non_null(strstr(qr, ";result=success"));
+  /* An existing file is kept. */
+  ENROLL(&r, f, "f2f", "print", "1", "--out", f->pdf);
+  rgs_assert_status(&r, 8);
+  rgs_run_free(&r);
+
+  /* Rendered: a page that is not blank (and not black). */
+  snprintf(base, sizeof(base), "%s/page", f->hsm.dir);
+  {
+    const char *argv[] = { rgs_env("PDFTOPPM"), "-r", "50", "-gray", "-singlefile", f->pdf, base, NULL };
+    run_ok(argv);
+  }
+  snprintf(pgm, sizeof(pgm), "%s.pgm", base);
+  dark = dark_per_mille(pgm);
+  assert_true(dark > 10);
+  assert_true(dark < 500);
+
+  /* The text: the order reference, the holder's name with its accents. */
+  {
+    const char *argv[] = { rgs_env("PDFTOTEXT"), "-enc", "UTF-8", f->pdf, "-", NULL };
+    assert_int_equal(rgs_run(argv, NULL, NULL, &r), 0);
+    rgs_assert_status(&r, 0);
+    text = r.out;
+    assert_non_null(strstr(text, "CMD-2026-0042"));
+    assert_non_null(strstr(text, "Frédéric Senez"));
+    assert_non_null(strstr(text, "Maître Jeanne DUPONT-LÉGER"));
+    assert_non_null(strstr(text, "SUCCESS"));
+    rgs_run_free(&r);
+  }
+
+  /* The QR code says what the record says. */
+  {
+    const char *ppm[] = { rgs_env("PDFTOPPM"), "-r", "150", "-png", "-singlefile", f->pdf, base, NULL };
+    run_ok(ppm);
+  }
+  snprintf(png, sizeof(png), "%s.png", base);
+  {
+    const char *argv[] = { rgs_env("ZBARIMG"), "-q", "--raw", png, NULL };
+    assert_int_equal(rgs_run(argv, NULL, NULL, &r), 0);
+    rgs_assert_status(&r, 0);
+    r.out[strcspn(r.out, "\r\n")] = '\0';
+    assert_string_equal(r.out, qr);
+    rgs_run_free(&r);
+  }
+  /* The same form from the record file, without the store. */
+  {
+    char other_pdf[640];
+    snprintf(other_pdf, sizeof(other_pdf), "%s/fiche2.pdf", f->hsm.dir);
+    ENROLL(&r, f, "f2f", "print", "--record", f->rec, "--out", other_pdf, "--ca-file", f->ca);
+    rgs_assert_status(&r, 0);
+    rgs_run_free(&r);
+  }
+  free(qr);
+}
+
+/* ---- the guided session on a terminal --------------------------------------------------- */
+
+typedef struct {
+  int fd;
+  pid_t pid;
+  char seen[65536];
+  size_t len, mark;
+} term;
+
+static void term_start(term *t, const char *const *argv, const char *const *env)
+{
+  memset(t, 0, sizeof(*t));
+  t->pid = forkpty(&t->fd, NULL, NULL, NULL);
+  assert_true(t->pid >= 0);
+  if (t->pid == 0) {
+    size_t i;
+    for (i = 0; env != NULL && env[i] != NULL; i++)
+      putenv((char *)env[i]);
+    execv(argv[0], (char *const *)argv);
+    _exit(127);
+  }
+}
+
+/* Read until want shows up after the last mark; the mark moves past it. */
+static int term_expect(term *t, const char *want)
+{
+  struct pollfd pf = { t->fd, POLLIN, 0 };
+  char *hit;
+
+  while ((hit = strstr(t->seen + t->mark, want)) == NULL) {
+    ssize_t n;
+    if (poll(&pf, 1, 30000) <= 0)
+      return 0;
+    n = read(t->fd, t->seen + t->len, sizeof(t->seen) - 1 - t->len);
+    if (n <= 0)
+      return 0;
+    t->len += (size_t)n;
+    t->seen[t->len] = '\0';
+  }
+  t->mark = (size_t)(hit - t->seen) + strlen(want);
+  return 1;
+}
+
+static void term_say(term *t, const char *prompt, const char *answer)
+{
+  if (!term_expect(t, prompt))
+    fail_msg("never saw '%s'; the terminal showed:\n%s", prompt, t->seen);
+  assert_int_equal(write(t->fd, answer, strlen(answer)), (ssize_t)strlen(answer));
+}
+
+static int term_wait(term *t)
+{
+  int status = 0;
+
+  term_expect(t, "\x01never\x01");
+  waitpid(t->pid, &status, 0);
+  close(t->fd);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+static void test_guided_session_on_a_terminal(void **state)
+{
+  fixture *f = *state;
+  const char *argv[] = { rgs_env("RGS_ENROLL_BIN"), "--db", f->db, "--policy", f->policy,
+                         "--module", rgs_env("SOFTHSM2_MODULE"), "--token", "pkcs11:token=Holder",
+                         "f2f", "run", "1", "--aed-token", "pkcs11:token=AED",
+                         "--aed-pin-file", f->hsm.pin_file, "--ca-file", f->ca, "--out", f->rec,
+                         "--office", "SELARL Acthemis, Arles", "--place", "Arles", NULL };
+  char conf[700];
+  const char *env[] = { f->now_env, conf, NULL };
+  term t;
+
+  snprintf(conf, sizeof(conf), "SOFTHSM2_CONF=%s", f->hsm.conf);
+  term_start(&t, argv, env);
+  term_say(&t, "Press Enter", "\n");                       /* the AED's token */
+  term_say(&t, "Step 1/6", "");
+  term_say(&t, "Press Enter", "\n");
+  term_say(&t, "Step 2/6", "");
+  term_say(&t, "Holder: PIN of token \"Holder\": ", RGS_TEST_PIN "\n");
+  term_say(&t, "Press Enter", "\n");
+  term_say(&t, "Step 3/6", "");
+  term_say(&t, "Press Enter", "\n");
+  term_say(&t, "Step 4/6", "");
+  term_say(&t, "Document (id-card or passport): ", "passeport\n");
+  term_say(&t, "Name as printed on the document: ", "SENEZ Frédéric\n");
+  term_say(&t, "(YYYY-MM-DD): ", "31/05/2031\n");           /* refused, asked again */
+  term_say(&t, "a date such as", "");
+  term_say(&t, "(YYYY-MM-DD): ", "2031-05-31\n");
+  term_say(&t, "last four characters are kept): ", "X4RT BPFW4\n");
+  term_say(&t, "show the person present? [y/n] ", "maybe\n");
+  term_say(&t, "[y/n] ", "oui\n");
+  term_say(&t, "Press Enter", "\n");
+  term_say(&t, "Step 5/6", "");
+  term_say(&t, "registration extract (YYYY-MM-DD): ", "2026-02-15\n");
+  term_say(&t, "Press Enter", "\n");
+  term_say(&t, "Step 6/6", "");
+  term_say(&t, "AED operator's name [Maître Jeanne DUPONT-LÉGER]: ", "\n");
+  term_say(&t, "Face-to-face DONE", "");
+  assert_int_equal(term_wait(&t), 0);
+  assert_null(strstr(t.seen, RGS_TEST_PIN));               /* the PIN was not echoed */
+  assert_status(f, "face-to-face-done");
+}
+
+int main(void)
+{
+  const struct CMUnitTest tests[] = {
+    cmocka_unit_test_setup_teardown(test_scripted_session_succeeds, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_key_not_the_requests_is_refused, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_wrong_pin_respects_the_counters, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_identity_and_company_refusals, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_tampered_and_untrusted_records, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_untrusted_aed_stops_before_the_holder, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_usage_and_order_state, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_printed_form, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_guided_session_on_a_terminal, setup, teardown),
+  };
+
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}

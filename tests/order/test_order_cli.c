@@ -1,0 +1,908 @@
+/*
+ * test_order_cli.c - the commands order, aed and status run for real:
+ * every bad value gets its message and exit status, the documented JSON
+ * fields, the AED directory and fees, the documents and their dates, the
+ * binding of requests (made here with OpenSSL), the store refused and left
+ * untouched, and where the store lives by default.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/sha.h>
+#include <openssl/x509.h>
+#include <cmocka.h>
+
+#include "rgs_test.h"
+
+static const char *const base_env[] = { "RGS_ENROLL_NOW=2026-11-24", "LC_ALL=C.UTF-8",
+                                        "LANGUAGE=en", NULL };
+
+typedef struct {
+  char *dir;
+  char db[512];
+} fixture;
+
+static int setup(void **state)
+{
+  fixture *f = calloc(1, sizeof(*f));
+
+  f->dir = rgs_tmpdir();
+  snprintf(f->db, sizeof(f->db), "%s/orders.db", f->dir);
+  *state = f;
+  return 0;
+}
+
+static int teardown(void **state)
+{
+  fixture *f = *state;
+
+  rgs_rmrf(f->dir);
+  free(f->dir);
+  free(f);
+  return 0;
+}
+
+/* rgs-enroll --db DB [ARGS...] NULL; json: with --json first. */
+static void run_v(rgs_run_result *r, const char *db, int json, const char *const *env, va_list ap)
+{
+  const char *args[64];
+  size_t n = 0;
+  const char *a;
+
+  if (db != NULL) {
+    args[n++] = "--db";
+    args[n++] = db;
+  }
+  if (json)
+    args[n++] = "--json";
+  while ((a = va_arg(ap, const char *)) != NULL && n < 63)
+    args[n++] = a;
+  args[n] = NULL;
+  assert_int_equal(rgs_enroll_v(r, env != NULL ? env : base_env, NULL, args), 0);
+}
+
+static void run(rgs_run_result *r, const char *db, ...)
+{
+  va_list ap;
+
+  va_start(ap, db);
+  run_v(r, db, 0, NULL, ap);
+  va_end(ap);
+}
+
+static void run_json(rgs_run_result *r, const char *db, ...)
+{
+  va_list ap;
+
+  va_start(ap, db);
+  run_v(r, db, 1, NULL, ap);
+  va_end(ap);
+}
+
+static void assert_has(const char *text, const char *word)
+{
+  if (strstr(text, word) == NULL)
+    fail_msg("\"%s\" not found in:\n%s", word, text);
+}
+
+static void assert_json(const char *doc, const char *path, const char *want)
+{
+  char *v = rgs_json_get(doc, path);
+
+  if (v == NULL || strcmp(v, want) != 0)
+    fail_msg("%s = %s, expected %s, in:\n%s", path, v != NULL ? v : "(absent)", want, doc);
+  free(v);
+}
+
+#define NEW_ORDER "order", "new", "--partner", "cma", "--validity", "3", \
+  "--holder-first-name", "Frédéric", "--holder-last-name", "Senez", "--email", \
+  "f.senez@example.fr", "--company", "BS AUTO", "--siren", "732829320"
+
+static void new_order(const char *db)
+{
+  rgs_run_result r;
+
+  run(&r, db, NEW_ORDER, "--payment", "virement", "--accept-cgu", NULL);
+  rgs_assert_status(&r, 0);
+  rgs_run_free(&r);
+}
+
+/* ---- order new ---------------------------------------------------------------- */
+
+static void test_new_example_of_the_issue(void **state)
+{
+  fixture *f = *state;
+  rgs_run_result r;
+
+  run(&r, f->db, NEW_ORDER, "--payment", "virement", "--accept-cgu", NULL);
+  rgs_assert_status(&r, 0);
+  assert_has(r.out, "Order 1 recorded");
+  assert_has(r.out, "Frédéric SENEZ");
+  assert_has(r.out, "ordered");
+  rgs_run_free(&r);
+  run_json(&r, f->db, "order", "show", "1", NULL);
+  rgs_assert_status(&r, 0);
+  assert_json(r.out, "command", "order show");
+  assert_json(r.out, "ok", "true");
+  assert_json(r.out, "order.id", "1");
+  assert_json(r.out, "order.status", "ordered");
+  assert_json(r.out, "order.partner", "CMA");
+  assert_json(r.out, "order.product", "Pack ID RGS**");
+  assert_json(r.out, "order.validity_years", "3");
+  assert_json(r.out, "order.os", "windows");
+  assert_json(r.out, "order.holder.first_name", "Frédéric");
+  assert_json(r.out, "order.holder.last_name", "Senez");
+  assert_json(r.out, "order.holder.is_orderer", "true");
+  assert_json(r.out, "order.company.name", "BS AUTO");
+  assert_json(r.out, "order.company.siren", "732829320");
+  assert_json(r.out, "order.payment", "virement");
+  assert_json(r.out, "order.cgu_accepted_at", "2026-11-24T00:00:00Z");
+  assert_json(r.out, "documents.0.kind", "request-form");
+  assert_json(r.out, "documents.3.kind", "registration-extract");
+  assert_json(r.out, "documents.3.state", "missing");
+  assert_json(r.out, "history.0.to", "draft");
+  assert_json(r.out, "history.1.to", "ordered");
+  assert_has(r.out, "\"binding\":null");
+  assert_has(r.out, "\"appointment\":null");
+  rgs_run_free(&r);
+  /* text */
+  run(&r, f->db, "order", "show", "1", NULL);
+  rgs_assert_status(&r, 0);
+  assert_has(r.out, "BS AUTO, SIREN 732829320");
+  assert_has(r.out, "History:");
+  rgs_run_free(&r);
+}
+
+static void test_new_draft_says_why(void **state)
+{
+  fixture *f = *state;
+  rgs_run_result r;
+
+  run(&r, f->db, NEW_ORDER, NULL);
+  rgs_assert_status(&r, 0);
+  assert_has(r.out, "DRAFT");
+  assert_has(r.out, "--accept-cgu");
+  assert_has(r.out, "--payment");
+  rgs_run_free(&r);
+  run_json(&r, f->db, NEW_ORDER, "--payment", "cheque", "--holder", "other", "--ordered-by",
+           "Marie Senez", "--os", "macos", "--validity", "1", "--phone", "04 91 00 00 00", NULL);
+  rgs_assert_status(&r, 0);
+  assert_json(r.out, "order.status", "draft");
+  assert_json(r.out, "draft_reasons.0", "cgu-not-accepted");
+  assert_json(r.out, "order.holder.is_orderer", "false");
+  assert_json(r.out, "order.holder.ordered_by", "Marie Senez");
+  assert_json(r.out, "order.os", "macos");
+  assert_json(r.out, "order.validity_years", "1");
+  rgs_run_free(&r);
+  /* accepting the CGU later places it */
+  run_json(&r, f->db, "order", "set", "2", "--accept-cgu", "--ca-ref", "CMD-42", NULL);
+  rgs_assert_status(&r, 0);
+  assert_json(r.out, "order.status", "ordered");
+  assert_json(r.out, "order.ca_ref", "CMD-42");
+  rgs_run_free(&r);
+}
+
+typedef struct {
+  int status;
+  const char *word;          /* in stderr */
+  const char *args[24];
+} bad_case;
+
+static void run_case(const fixture *f, const bad_case *c)
+{
+  rgs_run_result r;
+
+  assert_int_equal(rgs_enroll_v(&r, base_env, NULL, c->args), 0);
+  if (r.status != c->status || strstr(r.err, c->word) == NULL)
+    fail_msg("%s %s %s %s: exit %d (expected %d), stderr:\n%s\nexpected \"%s\"", c->args[2],
+             c->args[3], c->args[4] != NULL ? c->args[4] : "", c->args[5] != NULL ? c->args[5] : "",
+             r.status, c->status, r.err, c->word);
+  (void)f;
+  rgs_run_free(&r);
+}
+
+#define NEW_BASE(db) "--db", db, "order", "new", "--partner", "cma", "--holder-first-name", "A", \
+  "--holder-last-name", "B", "--email", "a@b.fr", "--company", "C"
+
+static void test_bad_values(void **state)
+{
+  fixture *f = *state;
+  const char *db = f->db;
+  const bad_case cases[] = {
+    { 2, "accepted codes are CMA", { "--db", db, "order", "new", "--partner", "xyz", NULL } },
+    { 2, "--partner is required", { "--db", db, "order", "new", "--company", "C", NULL } },
+    { 2, "Luhn", { NEW_BASE(db), "--siren", "732829321", NULL } },
+    { 2, "--siren 73282932000074", { NEW_BASE(db), "--siren", "73282932000074", NULL } },
+    { 2, "--siret 732829320", { NEW_BASE(db), "--siret", "732829320", NULL } },
+    { 2, "--siren N or --siret N", { NEW_BASE(db), NULL } },
+    { 2, "1, 2 or 3", { NEW_BASE(db), "--siren", "732829320", "--validity", "5", NULL } },
+    { 2, "carte, virement, cheque", { NEW_BASE(db), "--siren", "732829320", "--payment", "bitcoin", NULL } },
+    { 2, "windows, macos, other", { NEW_BASE(db), "--siren", "732829320", "--os", "beos", NULL } },
+    { 2, "self or other", { NEW_BASE(db), "--siren", "732829320", "--holder", "boss", NULL } },
+    { 2, "--ordered-by goes with --holder other", { NEW_BASE(db), "--siren", "732829320", "--ordered-by", "X", NULL } },
+    { 2, "'not-an-email' is not an email", { "--db", db, "order", "new", "--partner", "cma",
+      "--holder-first-name", "A", "--holder-last-name", "B", "--email", "not-an-email", "--company", "C",
+      "--siren", "732829320", NULL } },
+    { 2, "'99' is not a French département", { NEW_BASE(db), "--siren", "732829320", "--dept", "99", NULL } },
+    { 2, "no AED office 'nowhere'", { NEW_BASE(db), "--siren", "732829320", "--aed", "nowhere", NULL } },
+    { 2, "is in département 13, not 69", { NEW_BASE(db), "--siren", "732829320", "--aed", "acthemis-arles", "--dept", "69", NULL } },
+    { 2, "unknown option '--colour'", { NEW_BASE(db), "--colour", "red", NULL } },
+    { 2, "no order 99", { "--db", db, "order", "show", "99", NULL } },
+    { 2, "'abc' is not an order number", { "--db", db, "order", "show", "abc", NULL } },
+    { 2, "'0' is not an order number", { "--db", db, "status", "0", NULL } },
+    { 2, "no order 42", { "--db", db, "status", "42", NULL } },
+    { 2, "no order 42", { "--db", db, "order", "cancel", "42", NULL } },
+    { 2, "'2026-02-30' is not a date", { "--db", db, "order", "docs", "1", "--set", "registration-extract", "--date", "2026-02-30", NULL } },
+    { 2, "'2027-13-01' is not a date", { "--db", db, "order", "docs", "1", "--planned", "2027-13-01", NULL } },
+    { 2, "is in the future", { "--db", db, "order", "docs", "1", "--set", "registration-extract", "--date", "2026-12-01", NULL } },
+    { 2, "intervention-form", { "--db", db, "order", "docs", "1", "--set", "passport", "--date", "2026-11-01", NULL } },
+    { 2, "missing, ready, sent or accepted", { "--db", db, "order", "docs", "1", "--set", "id-document", "--state", "lost", NULL } },
+    { 2, "registration extract only", { "--db", db, "order", "docs", "1", "--set", "id-document", "--date", "2026-11-01", NULL } },
+    { 2, "go with --set", { "--db", db, "order", "docs", "1", "--date", "2026-11-01", NULL } },
+    { 2, "face-to-face-done", { "--db", db, "order", "set", "1", "--status", "shipped", NULL } },
+    { 2, "1, 2 or 3", { "--db", db, "order", "set", "1", "--validity", "0", NULL } },
+    { 2, "nothing to change", { "--db", db, "order", "set", "1", NULL } },
+    { 2, "not a day and time", { "--db", db, "aed", "book", "1", "--aed", "acthemis-arles", "--date", "2026-12-03T25:00", "--mode", "holder-travels", NULL } },
+    { 2, "not a day and time", { "--db", db, "aed", "book", "1", "--aed", "acthemis-arles", "--date", "2026-02-30T10:00", "--mode", "holder-travels", NULL } },
+    { 2, "no AED office 'nowhere'", { "--db", db, "aed", "book", "1", "--aed", "nowhere", "--date", "2026-12-03T10:00", "--mode", "holder-travels", NULL } },
+    { 2, "holder-travels", { "--db", db, "aed", "book", "1", "--aed", "acthemis-arles", "--date", "2026-12-03T10:00", "--mode", "teleport", NULL } },
+    { 2, "give the distance", { "--db", db, "aed", "book", "1", "--aed", "acthemis-arles", "--date", "2026-12-03T10:00", "--mode", "aed-travels", NULL } },
+    { 2, "give the distance", { "--db", db, "aed", "quote", "--mode", "aed-travels", NULL } },
+    { 2, "0 to 2000", { "--db", db, "aed", "quote", "--mode", "aed-travels", "--distance-km", "-3", NULL } },
+    { 2, "0 to 2000", { "--db", db, "aed", "quote", "--mode", "aed-travels", "--distance-km", "far", NULL } },
+    { 2, "--mode holder-travels or --mode aed-travels is required", { "--db", db, "aed", "quote", NULL } },
+    { 2, "not a French département", { "--db", db, "aed", "list", "--dept", "99", NULL } },
+    { 2, "not a French postal code", { "--db", db, "aed", "list", "--postal-code", "1300", NULL } },
+    { 2, "unknown order command 'frob'", { "--db", db, "order", "frob", NULL } },
+    { 2, "unknown aed command 'frob'", { "--db", db, "aed", "frob", NULL } },
+    { 2, "--csr FILE is required", { "--db", db, "order", "link", "1", NULL } },
+    { 2, "--key-uri", { "--db", db, "order", "link", "1", "--csr", "x.csr", "--key-uri", "http://x", NULL } },
+    { 8, "could not be read", { "--db", db, "order", "link", "1", "--csr", "/nonexistent.csr", NULL } },
+  };
+  size_t i;
+
+  new_order(f->db);
+  for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+    run_case(f, &cases[i]);
+}
+
+static void test_json_error_document(void **state)
+{
+  fixture *f = *state;
+  rgs_run_result r;
+
+  run_json(&r, f->db, "order", "new", "--partner", "xyz", NULL);
+  rgs_assert_status(&r, 2);
+  assert_json(r.out, "ok", "false");
+  assert_json(r.out, "exit", "2");
+  assert_json(r.out, "command", "order new");
+  assert_has(r.out, "CMA");
+  rgs_run_free(&r);
+  run_json(&r, f->db, "status", "7", NULL);
+  rgs_assert_status(&r, 2);
+  assert_json(r.out, "ok", "false");
+  rgs_run_free(&r);
+}
+
+static void test_illegal_transition(void **state)
+{
+  fixture *f = *state;
+  rgs_run_result r;
+
+  new_order(f->db);
+  run(&r, f->db, "order", "set", "1", "--status", "issued", NULL);
+  rgs_assert_status(&r, 1);
+  assert_has(r.err, "order 1 is ordered");
+  assert_has(r.err, "issued");
+  assert_has(r.err, "key-generated");
+  rgs_run_free(&r);
+  run(&r, f->db, "order", "cancel", "1", "--note", "ordered twice", NULL);
+  rgs_assert_status(&r, 0);
+  rgs_run_free(&r);
+  run(&r, f->db, "order", "cancel", "1", NULL);
+  rgs_assert_status(&r, 1);
+  assert_has(r.err, "order 1 is cancelled");
+  rgs_run_free(&r);
+  run(&r, f->db, "order", "set", "1", "--phone", "0491000000", NULL);
+  rgs_assert_status(&r, 1);
+  rgs_run_free(&r);
+  run_json(&r, f->db, "order", "show", "1", NULL);
+  assert_json(r.out, "history.2.to", "cancelled");
+  assert_json(r.out, "history.2.note", "ordered twice");
+  rgs_run_free(&r);
+}
+
+/* ---- the store refused ------------------------------------------------------------ */
+
+static void test_foreign_store_untouched(void **state)
+{
+  fixture *f = *state;
+  char path[600], side[640];
+  const char *contents[] = { "just some text\n", "SQLite format 3" };
+  size_t i, k, len0, len1;
+  char *before, *after;
+  rgs_run_result r;
+  FILE *fp;
+
+  for (i = 0; i < 3; i++) {
+    snprintf(path, sizeof(path), "%s/foreign-%zu.db", f->dir, i);
+    if (i < 2) {
+      rgs_write_file(path, contents[i]);
+    } else {
+      /* another application's SQLite database */
+      const char *argv[] = { "/usr/bin/env", "sqlite3", path,
+                             "CREATE TABLE t(x); INSERT INTO t VALUES (1);", NULL };
+      if (access("/usr/bin/sqlite3", X_OK) != 0) {
+        fp = fopen(path, "wb");
+        for (k = 0; k < 4096; k++)
+          fputc((int)(k * 7 % 251), fp);
+        fclose(fp);
+      } else {
+        assert_int_equal(rgs_run(argv, NULL, NULL, &r), 0);
+        rgs_assert_status(&r, 0);
+        rgs_run_free(&r);
+      }
+    }
+    before = rgs_read_file(path, &len0);
+    run(&r, path, NEW_ORDER, "--accept-cgu", NULL);
+    rgs_assert_status(&r, 6);
+    assert_has(r.err, "not an rgs-enroll order store");
+    assert_has(r.err, "untouched");
+    rgs_run_free(&r);
+    run(&r, path, "order", "list", NULL);
+    rgs_assert_status(&r, 6);
+    rgs_run_free(&r);
+    run(&r, path, "status", NULL);
+    rgs_assert_status(&r, 6);
+    rgs_run_free(&r);
+    run_json(&r, path, "aed", "import", "/dev/null", NULL);
+    rgs_assert_status(&r, 8);       /* the file is checked first: no header */
+    rgs_run_free(&r);
+    after = rgs_read_file(path, &len1);
+    assert_int_equal(len0, len1);
+    assert_memory_equal(before, after, len0);
+    snprintf(side, sizeof(side), "%s-wal", path);
+    assert_int_not_equal(access(side, F_OK), 0);
+    snprintf(side, sizeof(side), "%s-shm", path);
+    assert_int_not_equal(access(side, F_OK), 0);
+    free(before);
+    free(after);
+  }
+}
+
+static void test_default_store_location(void **state)
+{
+  fixture *f = *state;
+  char xdg[600], home[600], env_xdg[700], env_home[700], path[800];
+  const char *env1[] = { "RGS_ENROLL_NOW=2026-11-24", "LC_ALL=C.UTF-8", env_xdg, env_home, NULL };
+  const char *env2[] = { "RGS_ENROLL_NOW=2026-11-24", "LC_ALL=C.UTF-8", "XDG_DATA_HOME=", env_home, NULL };
+  const char *args[] = { NEW_ORDER, NULL };
+  const char *status_args[] = { "status", NULL };
+  rgs_run_result r;
+  struct stat sb;
+
+  snprintf(xdg, sizeof(xdg), "%s/xdg", f->dir);
+  snprintf(home, sizeof(home), "%s/home", f->dir);
+  mkdir(home, 0755);
+  snprintf(env_xdg, sizeof(env_xdg), "XDG_DATA_HOME=%s", xdg);
+  snprintf(env_home, sizeof(env_home), "HOME=%s", home);
+  /* reading creates nothing */
+  assert_int_equal(rgs_enroll_v(&r, env1, NULL, status_args), 0);
+  rgs_assert_status(&r, 0);
+  assert_has(r.out, "No order in progress");
+  rgs_run_free(&r);
+  assert_int_not_equal(access(xdg, F_OK), 0);
+  assert_int_equal(rgs_enroll_v(&r, env1, NULL, args), 0);
+  rgs_assert_status(&r, 0);
+  rgs_run_free(&r);
+  snprintf(path, sizeof(path), "%s/rgs-enroll/orders.db", xdg);
+  assert_int_equal(stat(path, &sb), 0);
+  assert_int_equal(sb.st_mode & 0777, 0600);
+  snprintf(path, sizeof(path), "%s/rgs-enroll", xdg);
+  assert_int_equal(stat(path, &sb), 0);
+  assert_int_equal(sb.st_mode & 0777, 0700);
+  /* without XDG_DATA_HOME: ~/.local/share */
+  assert_int_equal(rgs_enroll_v(&r, env2, NULL, args), 0);
+  rgs_assert_status(&r, 0);
+  rgs_run_free(&r);
+  snprintf(path, sizeof(path), "%s/.local/share/rgs-enroll/orders.db", home);
+  assert_int_equal(stat(path, &sb), 0);
+}
+
+/* ---- AED ------------------------------------------------------------------------------ */
+
+static void test_aed_list_and_quote(void **state)
+{
+  fixture *f = *state;
+  rgs_run_result r;
+
+  run_json(&r, f->db, "aed", "list", "--dept", "13", NULL);
+  rgs_assert_status(&r, 0);
+  assert_json(r.out, "count", "6");
+  assert_json(r.out, "offices.0.id", "acthemis-arles");
+  assert_json(r.out, "offices.0.postal_code", "13200");
+  assert_json(r.out, "offices.5.city", "LA CIOTAT");
+  rgs_run_free(&r);
+  /* no store was created for a read */
+  assert_int_not_equal(access(f->db, F_OK), 0);
+  run_json(&r, f->db, "aed", "list", "--postal-code", "13090", NULL);
+  rgs_assert_status(&r, 0);
+  assert_json(r.out, "count", "6");
+  assert_json(r.out, "offices.0.id", "benedictis-coeffard-maurel-aix");
+  rgs_run_free(&r);
+  run(&r, f->db, "aed", "list", "--dept", "69", NULL);
+  rgs_assert_status(&r, 0);
+  assert_has(r.out, "03 20 79 24 09");
+  rgs_run_free(&r);
+  run(&r, f->db, "aed", "list", NULL);
+  rgs_assert_status(&r, 0);
+  assert_has(r.out, "SCP MATHIEU DE BENEDICTIS COEFFARD & MAUREL");
+  rgs_run_free(&r);
+
+  run_json(&r, f->db, "aed", "quote", "--mode", "holder-travels", NULL);
+  rgs_assert_status(&r, 0);
+  assert_json(r.out, "quote.priced", "true");
+  assert_json(r.out, "quote.ht_cents", "5000");
+  assert_json(r.out, "quote.vat_cents", "1000");
+  assert_json(r.out, "quote.ttc_cents", "6000");
+  assert_json(r.out, "quote.vat_percent", "20");
+  assert_has(r.out, "taxes of its profession");
+  rgs_run_free(&r);
+  run(&r, f->db, "aed", "quote", "--mode", "aed-travels", "--distance-km", "25", NULL);
+  rgs_assert_status(&r, 0);
+  assert_has(r.out, "170.00 € HT");
+  assert_has(r.out, "204.00 € TTC");
+  assert_has(r.out, "taxes of its profession");
+  rgs_run_free(&r);
+  run(&r, f->db, "aed", "quote", "--mode", "aed-travels", "--distance-km", "45", NULL);
+  rgs_assert_status(&r, 0);
+  assert_has(r.out, "contact the AED");
+  assert_has(r.out, "taxes of its profession");
+  rgs_run_free(&r);
+  run_json(&r, f->db, "aed", "quote", "--mode", "aed-travels", "--distance-km", "45", NULL);
+  assert_json(r.out, "quote.priced", "false");
+  assert_has(r.out, "\"ht_cents\":null");
+  rgs_run_free(&r);
+}
+
+static void test_aed_book(void **state)
+{
+  fixture *f = *state;
+  rgs_run_result r;
+
+  run(&r, f->db, NEW_ORDER, "--aed", "synergie-marseille", NULL);      /* a draft */
+  rgs_assert_status(&r, 0);
+  rgs_run_free(&r);
+  run(&r, f->db, "aed", "book", "1", "--date", "2026-12-03T10:00", "--mode", "holder-travels", NULL);
+  rgs_assert_status(&r, 1);
+  assert_has(r.err, "draft");
+  rgs_run_free(&r);
+  run(&r, f->db, "order", "set", "1", "--accept-cgu", "--payment", "carte", NULL);
+  rgs_assert_status(&r, 0);
+  rgs_run_free(&r);
+  /* the office chosen with the order */
+  run_json(&r, f->db, "aed", "book", "1", "--date", "2026-12-03 10:00", "--mode", "holder-travels", NULL);
+  rgs_assert_status(&r, 0);
+  assert_json(r.out, "aed.id", "synergie-marseille");
+  assert_json(r.out, "at", "2026-12-03T10:00");
+  assert_json(r.out, "quote.ht_cents", "5000");
+  rgs_run_free(&r);
+  run(&r, f->db, "aed", "book", "1", "--aed", "acthemis-arles", "--date", "2026-12-04T14:30",
+      "--mode", "aed-travels", "--distance-km", "12", NULL);
+  rgs_assert_status(&r, 0);
+  assert_has(r.out, "SELARL Acthemis");
+  assert_has(r.out, "170.00 € HT");
+  rgs_run_free(&r);
+  run_json(&r, f->db, "order", "show", "1", NULL);
+  assert_json(r.out, "appointment.aed.id", "acthemis-arles");
+  assert_json(r.out, "appointment.at", "2026-12-04T14:30");
+  assert_json(r.out, "appointment.mode", "aed-travels");
+  assert_json(r.out, "appointment.distance_km", "12");
+  assert_json(r.out, "appointment.fee_ht_cents", "17000");
+  assert_json(r.out, "order.dept", "13");
+  rgs_run_free(&r);
+  /* a past date is recorded with a warning */
+  run(&r, f->db, "aed", "book", "1", "--date", "2026-11-01T10:00", "--mode", "holder-travels", NULL);
+  rgs_assert_status(&r, 0);
+  assert_has(r.err, "in the past");
+  rgs_run_free(&r);
+  run(&r, f->db, "order", "list", "--dept", "13", NULL);
+  rgs_assert_status(&r, 0);
+  assert_has(r.out, "Frédéric SENEZ");
+  rgs_run_free(&r);
+}
+
+static void test_aed_import(void **state)
+{
+  fixture *f = *state;
+  char csv[600], bad[600];
+  rgs_run_result r;
+
+  snprintf(csv, sizeof(csv), "%s/lyon.csv", f->dir);
+  snprintf(bad, sizeof(bad), "%s/bad.csv", f->dir);
+  rgs_write_file(csv, "id,name,address,postal_code,city,department,phone\n"
+                      "lyon-bellecour,\"Étude Bellecour, huissiers\",1 place Bellecour,69002,LYON,69,04 78 00 00 00\n");
+  rgs_write_file(bad, "id,name,address,postal_code,city,department\n"
+                      "lyon-a,Étude A,1 rue,69001,LYON,69\n"
+                      "lyon-b,Étude B,2 rue,6900,LYON,69\n");
+  run(&r, f->db, "aed", "import", bad, NULL);
+  rgs_assert_status(&r, 8);
+  {
+    char want[700];
+    snprintf(want, sizeof(want), "%s:3: ", bad);
+    assert_has(r.err, want);
+  }
+  assert_has(r.err, "6900");
+  rgs_run_free(&r);
+  run_json(&r, f->db, "aed", "list", "--dept", "69", NULL);
+  assert_json(r.out, "count", "0");
+  rgs_run_free(&r);
+  run(&r, f->db, "aed", "import", csv, NULL);
+  rgs_assert_status(&r, 0);
+  rgs_run_free(&r);
+  run_json(&r, f->db, "aed", "list", "--dept", "69", NULL);
+  assert_json(r.out, "count", "1");
+  assert_json(r.out, "offices.0.name", "Étude Bellecour, huissiers");
+  assert_json(r.out, "offices.0.phone", "04 78 00 00 00");
+  rgs_run_free(&r);
+  run_json(&r, f->db, "aed", "list", NULL);
+  assert_json(r.out, "count", "7");
+  rgs_run_free(&r);
+  run(&r, f->db, "aed", "import", "--replace", csv, NULL);
+  rgs_assert_status(&r, 0);
+  rgs_run_free(&r);
+  run_json(&r, f->db, "aed", "list", NULL);
+  assert_json(r.out, "count", "1");
+  rgs_run_free(&r);
+  /* an order can name the imported office */
+  run(&r, f->db, NEW_ORDER, "--aed", "lyon-bellecour", NULL);
+  rgs_assert_status(&r, 0);
+  rgs_run_free(&r);
+}
+
+/* ---- requests made here -------------------------------------------------------------- */
+
+/* A PKCS#10 request made here with OpenSSL: C=FR, O, OU, CN. */
+static void write_csr(const char *path, EVP_PKEY *key, const char *cn, const char *o,
+                      const char *ou, int der, int corrupt)
+{
+  X509_REQ *req = X509_REQ_new();
+  X509_NAME *n = X509_NAME_new();
+  const ASN1_BIT_STRING *sig = NULL;
+  BIO *b;
+
+  X509_NAME_add_entry_by_txt(n, "C", MBSTRING_UTF8, (const unsigned char *)"FR", -1, -1, 0);
+  X509_NAME_add_entry_by_txt(n, "O", MBSTRING_UTF8, (const unsigned char *)o, -1, -1, 0);
+  X509_NAME_add_entry_by_txt(n, "OU", MBSTRING_UTF8, (const unsigned char *)ou, -1, -1, 0);
+  X509_NAME_add_entry_by_txt(n, "CN", MBSTRING_UTF8, (const unsigned char *)cn, -1, -1, 0);
+  assert_int_equal(X509_REQ_set_subject_name(req, n), 1);
+  assert_int_equal(X509_REQ_set_pubkey(req, key), 1);
+  assert_true(X509_REQ_sign(req, key, EVP_sha256()) > 0);
+  if (corrupt) {
+    X509_REQ_get0_signature(req, &sig, NULL);
+    ((unsigned char *)ASN1_STRING_get0_data(sig))[8] ^= 0x5A;
+  }
+  b = BIO_new_file(path, "wb");
+  assert_non_null(b);
+  assert_int_equal(der ? i2d_X509_REQ_bio(b, req) : PEM_write_bio_X509_REQ(b, req), 1);
+  BIO_free(b);
+  X509_NAME_free(n);
+  X509_REQ_free(req);
+}
+
+static void spki_hex(EVP_PKEY *key, char out[65])
+{
+  unsigned char *der = NULL, md[32];
+  int len = i2d_PUBKEY(key, &der), i;
+
+  assert_true(len > 0);
+  SHA256(der, (size_t)len, md);
+  OPENSSL_free(der);
+  for (i = 0; i < 32; i++)
+    sprintf(out + 2 * i, "%02x", md[i]);
+}
+
+/* ---- documents ----------------------------------------------------------------------- */
+
+static void test_documents(void **state)
+{
+  fixture *f = *state;
+  rgs_run_result r;
+  static const char *const later[] = { "RGS_ENROLL_NOW=2026-12-10", "LC_ALL=C.UTF-8", NULL };
+  const char *sent_req[] = { "--db", f->db, "order", "docs", "1", "--set", "request-form", "--state",
+                             "ready", "--sent", "2026-12-05", NULL };
+  const char *sent_future[] = { "--db", f->db, "order", "docs", "1", "--sent", "2026-12-11", NULL };
+
+  new_order(f->db);
+  run(&r, f->db, "order", "docs", "1", NULL);
+  rgs_assert_status(&r, 0);
+  assert_has(r.out, "Certigna");
+  assert_has(r.out, "20 allée de la Râperie");
+  assert_has(r.out, "59650 Villeneuve d'Ascq");
+  assert_has(r.out, "[missing ] signed request form");
+  rgs_run_free(&r);
+  run(&r, f->db, "order", "docs", "1", "--set", "registration-extract", "--date", "2026-11-01", NULL);
+  rgs_assert_status(&r, 0);
+  assert_has(r.out, "good until 2027-01-31");
+  rgs_run_free(&r);
+  run(&r, f->db, "order", "docs", "1", "--planned", "2027-02-10", NULL);
+  rgs_assert_status(&r, 0);
+  assert_has(r.out, "Warning: the registration extract is good until 2027-01-31 only");
+  rgs_run_free(&r);
+  run_json(&r, f->db, "order", "docs", "1", "--set", "id-document", "--expires", "2031-05-02", NULL);
+  rgs_assert_status(&r, 0);
+  assert_json(r.out, "documents.2.state", "ready");
+  assert_json(r.out, "documents.2.expires_on", "2031-05-02");
+  assert_json(r.out, "postal_address.1", "20 allée de la Râperie");
+  assert_json(r.out, "planned_sending", "2027-02-10");
+  assert_json(r.out, "notes.2.document", "registration-extract");
+  rgs_run_free(&r);
+  /* before the face-to-face: the status refuses */
+  run(&r, f->db, "order", "docs", "1", "--sent", "2026-11-24", NULL);
+  rgs_assert_status(&r, 1);
+  assert_has(r.err, "order 1 is ordered");
+  rgs_run_free(&r);
+  /* steps recorded from elsewhere (submit and f2f drive them later) */
+  run(&r, f->db, "order", "set", "1", "--status", "key-generated", NULL);
+  rgs_assert_status(&r, 0);
+  rgs_run_free(&r);
+  run(&r, f->db, "order", "set", "1", "--status", "submitted", NULL);
+  rgs_assert_status(&r, 1);
+  assert_has(r.err, "order 1 is key-generated");
+  rgs_run_free(&r);
+  run(&r, f->db, "aed", "book", "1", "--aed", "acthemis-arles", "--date", "2026-12-03T10:00",
+      "--mode", "holder-travels", NULL);
+  rgs_assert_status(&r, 0);
+  rgs_run_free(&r);
+  {
+    EVP_PKEY *k = EVP_EC_gen("P-256");
+    char csr[600];
+    snprintf(csr, sizeof(csr), "%s/r.csr", f->dir);
+    write_csr(csr, k, "Frédéric SENEZ", "BS AUTO", "0002 732829320", 0, 0);
+    EVP_PKEY_free(k);
+    run(&r, f->db, "order", "link", "1", "--csr", csr, NULL);
+    rgs_assert_status(&r, 0);
+    rgs_run_free(&r);
+  }
+  run(&r, f->db, "order", "set", "1", "--status", "submitted", NULL);
+  rgs_assert_status(&r, 0);
+  rgs_run_free(&r);
+  run(&r, f->db, "order", "set", "1", "--status", "face-to-face-done", "--note", "AED: Acthemis", NULL);
+  rgs_assert_status(&r, 0);
+  rgs_run_free(&r);
+  /* a document missing: refused, and the whole command changes nothing */
+  assert_int_equal(rgs_enroll_v(&r, later, NULL, sent_req), 0);
+  rgs_assert_status(&r, 1);
+  assert_has(r.err, "still missing: signed face-to-face intervention form");
+  rgs_run_free(&r);
+  run_json(&r, f->db, "order", "docs", "1", NULL);
+  assert_json(r.out, "documents.0.state", "missing");
+  assert_json(r.out, "status", "face-to-face-done");
+  rgs_run_free(&r);
+  /* in the future: refused */
+  run(&r, f->db, "order", "docs", "1", "--set", "intervention-form", "--state", "ready", NULL);
+  rgs_assert_status(&r, 0);
+  rgs_run_free(&r);
+  assert_int_equal(rgs_enroll_v(&r, later, NULL, sent_future), 0);
+  rgs_assert_status(&r, 2);
+  assert_has(r.err, "in the future");
+  rgs_run_free(&r);
+  assert_int_equal(rgs_enroll_v(&r, later, NULL, sent_req), 0);
+  rgs_assert_status(&r, 0);
+  assert_has(r.out, "documents-sent");
+  assert_has(r.out, "sent 2026-12-05");
+  rgs_run_free(&r);
+  run_json(&r, f->db, "status", "1", NULL);
+  assert_json(r.out, "orders.0.status", "documents-sent");
+  assert_json(r.out, "orders.0.next.0.step", "wait-issue");
+  rgs_run_free(&r);
+}
+
+/* ---- binding requests ------------------------------------------------------------------- */
+
+static void test_link(void **state)
+{
+  fixture *f = *state;
+  EVP_PKEY *k1 = EVP_EC_gen("P-256"), *k2 = EVP_EC_gen("P-256");
+  char good[600], der[600], wrong_cn[600], wrong_o[600], wrong_ou[600], forged[600], junk[600];
+  char hex[65];
+  rgs_run_result r;
+
+  assert_non_null(k1);
+  assert_non_null(k2);
+  snprintf(good, sizeof(good), "%s/good.csr", f->dir);
+  snprintf(der, sizeof(der), "%s/good.der", f->dir);
+  snprintf(wrong_cn, sizeof(wrong_cn), "%s/cn.csr", f->dir);
+  snprintf(wrong_o, sizeof(wrong_o), "%s/o.csr", f->dir);
+  snprintf(wrong_ou, sizeof(wrong_ou), "%s/ou.csr", f->dir);
+  snprintf(forged, sizeof(forged), "%s/forged.csr", f->dir);
+  snprintf(junk, sizeof(junk), "%s/junk.csr", f->dir);
+  write_csr(good, k1, "FRÉDÉRIC SENEZ", "BS AUTO", "0002 732829320", 0, 0);
+  write_csr(der, k2, "Frédéric Senez", "bs auto", "0002 73282932000074", 1, 0);
+  write_csr(wrong_cn, k1, "Jean Dupont", "BS AUTO", "0002 732829320", 0, 0);
+  write_csr(wrong_o, k1, "Frédéric Senez", "AUTRE SARL", "0002 732829320", 0, 0);
+  write_csr(wrong_ou, k1, "Frédéric Senez", "BS AUTO", "0002 552100554", 0, 0);
+  write_csr(forged, k1, "Frédéric Senez", "BS AUTO", "0002 732829320", 0, 1);
+  rgs_write_file(junk, "-----BEGIN CERTIFICATE REQUEST-----\nnot base64\n-----END CERTIFICATE REQUEST-----\n");
+  new_order(f->db);
+  new_order(f->db);
+  run(&r, f->db, NEW_ORDER, NULL);        /* order 3: a draft */
+  rgs_run_free(&r);
+
+  run(&r, f->db, "order", "link", "1", "--csr", wrong_cn, NULL);
+  rgs_assert_status(&r, 1);
+  assert_has(r.err, "CN \"Jean Dupont\"");
+  rgs_run_free(&r);
+  run(&r, f->db, "order", "link", "1", "--csr", wrong_o, NULL);
+  rgs_assert_status(&r, 1);
+  assert_has(r.err, "AUTRE SARL");
+  rgs_run_free(&r);
+  run(&r, f->db, "order", "link", "1", "--csr", wrong_ou, NULL);
+  rgs_assert_status(&r, 1);
+  assert_has(r.err, "552100554");
+  rgs_run_free(&r);
+  run(&r, f->db, "order", "link", "1", "--csr", forged, NULL);
+  rgs_assert_status(&r, 1);
+  assert_has(r.err, "fails its own signature check");
+  rgs_run_free(&r);
+  run(&r, f->db, "order", "link", "1", "--csr", junk, NULL);
+  rgs_assert_status(&r, 8);
+  assert_has(r.err, "not a certificate request");
+  rgs_run_free(&r);
+  run(&r, f->db, "order", "link", "3", "--csr", good, NULL);
+  rgs_assert_status(&r, 1);
+  assert_has(r.err, "order 3 is draft");
+  rgs_run_free(&r);
+  run_json(&r, f->db, "status", "1", NULL);
+  assert_json(r.out, "orders.0.status", "ordered");
+  assert_json(r.out, "orders.0.next.0.step", "make-key");
+  rgs_run_free(&r);
+
+  run_json(&r, f->db, "order", "link", "1", "--csr", good, "--token-serial", "0A1B2C3D",
+           "--token-model", "IDPrime 940", "--key-uri", "pkcs11:token=RGS;id=%01;type=private", NULL);
+  rgs_assert_status(&r, 0);
+  spki_hex(k1, hex);
+  assert_json(r.out, "order.status", "csr-linked");
+  assert_json(r.out, "binding.spki_sha256", hex);
+  assert_json(r.out, "binding.token_serial", "0A1B2C3D");
+  assert_json(r.out, "binding.token_model", "IDPrime 940");
+  assert_json(r.out, "binding.key_uri", "pkcs11:token=RGS;id=%01;type=private");
+  assert_has(r.out, "BEGIN CERTIFICATE REQUEST");
+  rgs_run_free(&r);
+  run_json(&r, f->db, "order", "show", "1", NULL);
+  assert_json(r.out, "history.2.to", "key-generated");
+  assert_json(r.out, "history.3.to", "csr-linked");
+  assert_json(r.out, "binding.subject", "C = FR, O = BS AUTO, OU = 0002 732829320, CN = FRÉDÉRIC SENEZ");
+  rgs_run_free(&r);
+  run_json(&r, f->db, "status", "1", NULL);
+  assert_json(r.out, "orders.0.next.0.step", "submit");
+  rgs_run_free(&r);
+
+  /* the same key for order 2: refused, naming order 1 */
+  run(&r, f->db, "order", "link", "2", "--csr", good, NULL);
+  rgs_assert_status(&r, 1);
+  assert_has(r.err, "bound to order 1");
+  rgs_run_free(&r);
+  /* another key, DER, with a SIRET whose SIREN is the company's */
+  run(&r, f->db, "order", "link", "2", "--csr", der, NULL);
+  rgs_assert_status(&r, 0);
+  assert_has(r.out, "Request bound to order 2");
+  rgs_run_free(&r);
+  EVP_PKEY_free(k1);
+  EVP_PKEY_free(k2);
+}
+
+/* ---- status ------------------------------------------------------------------------------- */
+
+static void test_status(void **state)
+{
+  fixture *f = *state;
+  rgs_run_result r;
+
+  run(&r, f->db, "status", NULL);
+  rgs_assert_status(&r, 0);
+  assert_has(r.out, "No order in progress");
+  rgs_run_free(&r);
+  new_order(f->db);
+  new_order(f->db);
+  run(&r, f->db, NEW_ORDER, NULL);
+  rgs_run_free(&r);
+  run(&r, f->db, "order", "cancel", "2", NULL);
+  rgs_run_free(&r);
+  run(&r, f->db, "status", NULL);
+  rgs_assert_status(&r, 0);
+  assert_has(r.out, "Order 1:");
+  assert_has(r.out, "Order 3:");
+  if (strstr(r.out, "Order 2:") != NULL)
+    fail_msg("a cancelled order is listed:\n%s", r.out);
+  assert_has(r.out, "rgs-enroll start --order 1");
+  assert_has(r.out, "rgs-enroll aed list --dept NN");
+  assert_has(r.out, "--accept-cgu");
+  rgs_run_free(&r);
+  run(&r, f->db, "status", "2", NULL);
+  rgs_assert_status(&r, 0);
+  assert_has(r.out, "cancelled");
+  rgs_run_free(&r);
+  run(&r, f->db, "aed", "book", "1", "--aed", "acthemis-arles", "--date", "2026-12-03T10:00",
+      "--mode", "holder-travels", NULL);
+  rgs_run_free(&r);
+  run_json(&r, f->db, "status", NULL);
+  rgs_assert_status(&r, 0);
+  assert_json(r.out, "count", "2");
+  assert_json(r.out, "orders.0.id", "1");
+  assert_json(r.out, "orders.0.next.1.step", "meet-aed");
+  assert_json(r.out, "orders.0.next.2.step", "prepare-documents");
+  assert_json(r.out, "orders.1.next.0.step", "accept-cgu");
+  assert_json(r.out, "orders.1.next.1.step", "choose-payment");
+  rgs_run_free(&r);
+  run(&r, f->db, "status", "1", NULL);
+  assert_has(r.out, "Meet the AED on 2026-12-03T10:00 at SELARL Acthemis");
+  rgs_run_free(&r);
+  /* list */
+  run_json(&r, f->db, "order", "list", "--status", "cancelled", NULL);
+  rgs_assert_status(&r, 0);
+  assert_json(r.out, "count", "1");
+  assert_json(r.out, "orders.0.id", "2");
+  rgs_run_free(&r);
+  run_json(&r, f->db, "order", "list", "--open", "--limit", "1", NULL);
+  assert_json(r.out, "count", "1");
+  rgs_run_free(&r);
+  run_json(&r, f->db, "order", "list", "--dept", "13", NULL);
+  assert_json(r.out, "count", "1");
+  rgs_run_free(&r);
+}
+
+static void test_help(void **state)
+{
+  static const char *const cmds[][3] = {
+    { "order", "--help", NULL }, { "order", "new", "--help" }, { "order", "set", "--help" },
+    { "order", "show", "--help" }, { "order", "list", "--help" }, { "order", "cancel", "--help" },
+    { "order", "link", "--help" }, { "order", "docs", "--help" }, { "aed", "--help", NULL },
+    { "aed", "list", "--help" }, { "aed", "quote", "--help" }, { "aed", "book", "--help" },
+    { "aed", "import", "--help" }, { "status", "--help", NULL },
+  };
+  rgs_run_result r;
+  size_t i;
+
+  (void)state;
+  for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
+    const char *args[4] = { cmds[i][0], cmds[i][1], cmds[i][2], NULL };
+    assert_int_equal(rgs_enroll_v(&r, base_env, NULL, args), 0);
+    rgs_assert_status(&r, 0);
+    assert_has(r.out, "Usage: rgs-enroll");
+    rgs_run_free(&r);
+  }
+  assert_int_equal(rgs_enroll(&r, base_env, NULL, "order", NULL), 0);
+  rgs_assert_status(&r, 2);
+  rgs_run_free(&r);
+}
+
+int main(void)
+{
+  const struct CMUnitTest tests[] = {
+    cmocka_unit_test_setup_teardown(test_new_example_of_the_issue, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_new_draft_says_why, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_bad_values, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_json_error_document, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_illegal_transition, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_foreign_store_untouched, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_default_store_location, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_aed_list_and_quote, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_aed_book, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_aed_import, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_documents, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_link, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_status, setup, teardown),
+    cmocka_unit_test(test_help),
+  };
+
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}

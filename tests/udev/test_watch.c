@@ -1,0 +1,734 @@
+/*
+ * test_watch.c - rgs-enroll watch driven by a real SoftHSM2 token that
+ * appears and disappears, and by the fault module for a removal in the
+ * middle of a step:
+ *   - a token initialised while the watcher polls is seen (SoftHSM reads its
+ *     tokens at C_Initialize: the generic re-initialisation does it), a
+ *     token deleted is reported removed, and seen again when it comes back;
+ *   - the order awaiting a key gets it (start --order), then the next
+ *     insertion only tells the next step; an issued order is installed; a
+ *     token with a certificate and no order is a delivered one;
+ *   - a token pulled out during key generation: the step stops, the order
+ *     and the token are as before, the next insertion finishes the job;
+ *   - one step at a time: a held lock, and two watchers at once;
+ *   - no PIN source: the holder is told the command to type; an askpass
+ *     program gives the PIN without a terminal;
+ *   - the desktop notification goes over a private session bus to a
+ *     notification server of the test, markup escaped; with no server the
+ *     watcher carries on.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <cmocka.h>
+
+#include "rgs_order.h"
+#include "watch_test.h"
+
+typedef struct {
+  rgs_softhsm hsm;
+  char db[600], run[600], data[600], policy[600], tokens[600];
+  char run_env[700], data_env[700];
+  const char *env[6];
+} fixture;
+
+static int setup(void **state)
+{
+  fixture *f = calloc(1, sizeof(*f));
+
+  if (f == NULL || rgs_softhsm_init(&f->hsm, "Jean DUPONT") != 0)
+    return -1;
+  snprintf(f->db, sizeof(f->db), "%s/store/orders.db", f->hsm.dir);
+  snprintf(f->run, sizeof(f->run), "%s/run", f->hsm.dir);
+  snprintf(f->data, sizeof(f->data), "%s/data", f->hsm.dir);
+  snprintf(f->tokens, sizeof(f->tokens), "%s/tokens", f->hsm.dir);
+  snprintf(f->policy, sizeof(f->policy), "%s/data/policy/demo-softhsm.conf", rgs_env("RGS_SOURCE_DIR"));
+  if (mkdir(f->run, 0700) != 0)
+    return -1;
+  snprintf(f->run_env, sizeof(f->run_env), "XDG_RUNTIME_DIR=%s", f->run);
+  snprintf(f->data_env, sizeof(f->data_env), "XDG_DATA_HOME=%s", f->data);
+  f->env[0] = f->run_env;
+  f->env[1] = f->data_env;
+  f->env[2] = "LC_ALL=C.UTF-8";
+  f->env[3] = "RGS_ENROLL_NOW=2026-11-24";
+  f->env[4] = NULL;
+  /* No desktop bus unless a test makes one. */
+  unsetenv("DBUS_SESSION_BUS_ADDRESS");
+  unsetenv("SSH_ASKPASS");
+  unsetenv("RGS_ENROLL_ASKPASS");
+  *state = f;
+  return 0;
+}
+
+static int teardown(void **state)
+{
+  fixture *f = *state;
+
+  rgs_softhsm_cleanup(&f->hsm);
+  free(f);
+  return 0;
+}
+
+/* argv of rgs-enroll with the fixture's store, module, policy, then args
+ * (NULL-terminated), into argv (room for 48). */
+static void make_argv(fixture *f, const char **argv, const char *module, int pin, va_list ap)
+{
+  size_t n = 0;
+  const char *a;
+
+  argv[n++] = rgs_env("RGS_ENROLL_BIN");
+  argv[n++] = "--db";
+  argv[n++] = f->db;
+  argv[n++] = "--module";
+  argv[n++] = module != NULL ? module : rgs_env("SOFTHSM2_MODULE");
+  argv[n++] = "--policy";
+  argv[n++] = f->policy;
+  if (pin) {
+    argv[n++] = "--pin-file";
+    argv[n++] = f->hsm.pin_file;
+  }
+  while ((a = va_arg(ap, const char *)) != NULL && n < 47)
+    argv[n++] = a;
+  argv[n] = NULL;
+}
+
+/* Run rgs-enroll to the end. */
+static void run(fixture *f, rgs_run_result *r, const char *const *extra_env, int pin, ...)
+{
+  const char *argv[48], *env[12];
+  size_t n = 0, i;
+  va_list ap;
+
+  va_start(ap, pin);
+  make_argv(f, argv, NULL, pin, ap);
+  va_end(ap);
+  for (i = 0; f->env[i] != NULL; i++)
+    env[n++] = f->env[i];
+  for (i = 0; extra_env != NULL && extra_env[i] != NULL && n < 11; i++)
+    env[n++] = extra_env[i];
+  env[n] = NULL;
+  assert_int_equal(rgs_run(argv, env, NULL, r), 0);
+}
+
+/* Start rgs-enroll in the background. */
+static void start_bg(fixture *f, rgs_bg *b, const char *const *extra_env, const char *module,
+                     int pin, ...)
+{
+  const char *argv[48], *env[12];
+  size_t n = 0, i;
+  va_list ap;
+
+  va_start(ap, pin);
+  make_argv(f, argv, module, pin, ap);
+  va_end(ap);
+  for (i = 0; f->env[i] != NULL; i++)
+    env[n++] = f->env[i];
+  for (i = 0; extra_env != NULL && extra_env[i] != NULL && n < 11; i++)
+    env[n++] = extra_env[i];
+  env[n] = NULL;
+  rgs_bg_start(b, f->hsm.dir, argv, env);
+}
+
+static void new_order(fixture *f)
+{
+  rgs_run_result r;
+
+  run(f, &r, NULL, 0, "order", "new", "--partner", "CMA", "--validity", "2",
+      "--holder-first-name", "Jean", "--holder-last-name", "Dupont", "--email",
+      "jean.dupont@example.fr", "--company", "BS AUTO", "--siren", "732829320", "--payment",
+      "virement", "--accept-cgu", NULL);
+  rgs_assert_status(&r, 0);
+  rgs_run_free(&r);
+}
+
+static rgs_order_status order_status(fixture *f, long long id)
+{
+  rgs_order_store *st = NULL;
+  rgs_order o;
+  char err[256];
+
+  assert_int_equal(rgs_order_store_open_existing(f->db, &st, err, sizeof(err)), RGS_ORDER_OK);
+  assert_int_equal(rgs_order_get(st, id, &o), RGS_ORDER_OK);
+  rgs_order_store_close(st);
+  return o.status;
+}
+
+static void set_status(fixture *f, long long id, rgs_order_status to)
+{
+  rgs_order_store *st = NULL;
+  char err[256];
+
+  assert_int_equal(rgs_order_store_open_existing(f->db, &st, err, sizeof(err)), RGS_ORDER_OK);
+  if (rgs_order_set_status(st, id, to, "test") != RGS_ORDER_OK)
+    fail_msg("set_status %s: %s", rgs_order_status_name(to), rgs_order_store_last_error(st));
+  rgs_order_store_close(st);
+}
+
+/* Every document ready, then posted: the order becomes documents-sent. */
+static void send_documents(fixture *f, long long id)
+{
+  rgs_order_store *st = NULL;
+  rgs_order_doc_update u;
+  char err[256];
+  int k;
+
+  assert_int_equal(rgs_order_store_open_existing(f->db, &st, err, sizeof(err)), RGS_ORDER_OK);
+  rgs_order_store_set_now(st, 1795478400);   /* 2026-11-24 */
+  for (k = 0; k < RGS_DOC_COUNT; k++) {
+    memset(&u, 0, sizeof(u));
+    u.kind = (rgs_order_doc_kind)k;
+    u.state_set = 1;
+    u.state = RGS_DOC_READY;
+    if (k == RGS_DOC_ID) {
+      u.expires_on = "2030-01-01";
+    } else if (k == RGS_DOC_EXTRACT) {
+      u.issued_on = "2026-11-01";
+    }
+    if (rgs_order_doc_set(st, id, &u) != RGS_ORDER_OK)
+      fail_msg("doc %d: %s", k, rgs_order_store_last_error(st));
+  }
+  if (rgs_order_docs_sent(st, id, "2026-11-24") != RGS_ORDER_OK)
+    fail_msg("docs_sent: %s", rgs_order_store_last_error(st));
+  rgs_order_store_close(st);
+}
+
+static int private_keys(void)
+{
+  const char *argv[] = { rgs_env("PKCS11_TOOL"), "--module", rgs_env("SOFTHSM2_MODULE"), "--login",
+                         "--pin", RGS_TEST_PIN, "--list-objects", "--type", "privkey", NULL };
+  rgs_run_result r;
+  const char *p;
+  int n = 0;
+
+  assert_int_equal(rgs_run(argv, NULL, NULL, &r), 0);
+  for (p = r.out; (p = strstr(p, "Private Key Object")) != NULL; p++)
+    n++;
+  rgs_run_free(&r);
+  return n;
+}
+
+/* The JSON document of the watcher's stdout whose "event" is `event`, the
+ * n-th of them (0 first). Free with free(). */
+static char *nth_doc(const char *out, int n)
+{
+  const char *p = out, *nl;
+
+  while (p != NULL && *p != '\0') {
+    nl = strchr(p, '\n');
+    if (strncmp(p, "{", 1) == 0 && n-- == 0)
+      return strndup(p, nl != NULL ? (size_t)(nl - p) : strlen(p));
+    p = nl != NULL ? nl + 1 : NULL;
+  }
+  fail_msg("no JSON document %d in:\n%s", n, out);
+  return NULL;
+}
+
+static void assert_member(const char *doc, const char *path, const char *want)
+{
+  char *v = rgs_json_get(doc, path);
+
+  if (v == NULL || strcmp(v, want) != 0)
+    fail_msg("%s is %s, expected %s, in:\n%s", path, v != NULL ? v : "(absent)", want, doc);
+  free(v);
+}
+
+/* Remove every SoftHSM token: the slot list has the blank one only. */
+static void pull_tokens(fixture *f)
+{
+  rgs_rmrf(f->tokens);
+  assert_int_equal(mkdir(f->tokens, 0700), 0);
+}
+
+/* ---- the token appears and disappears ------------------------------------ */
+
+static void test_token_appears_while_polling(void **state)
+{
+  fixture *f = *state;
+  rgs_run_result r;
+  rgs_bg b;
+  char *doc;
+
+  pull_tokens(f);
+  start_bg(f, &b, NULL, NULL, 0, "--json", "watch", "--once", "--timeout", "30", "--dry-run",
+           "--no-notify", "--no-udev", NULL);
+  rgs_sleep_ms(400);          /* the watcher has polled a few times by now */
+  assert_int_equal(rgs_softhsm_add_token(&f->hsm, "Jean DUPONT"), 0);
+  rgs_bg_wait(&b, 20000, &r);
+  rgs_assert_status(&r, 0);
+  doc = nth_doc(r.out, 0);
+  assert_member(doc, "event", "appeared");
+  assert_member(doc, "token.label", "Jean DUPONT");
+  assert_member(doc, "action", "no-order");
+  assert_member(doc, "outcome", "told");
+  free(doc);
+  rgs_run_free(&r);
+}
+
+static void test_token_removed_and_back(void **state)
+{
+  fixture *f = *state;
+  rgs_run_result r;
+  rgs_bg b;
+  char *doc;
+
+  start_bg(f, &b, NULL, NULL, 0, "--json", "watch", "--timeout", "60", "--dry-run",
+           "--no-notify", "--no-udev", NULL);
+  assert_true(rgs_wait_for_text(b.out_path, "\"appeared\"", 15000));
+  pull_tokens(f);
+  assert_true(rgs_wait_for_text(b.err_path, "Token \"Jean DUPONT\"", 15000));
+  assert_true(rgs_wait_for_text(b.err_path, "removed.", 15000));
+  assert_int_equal(rgs_softhsm_add_token(&f->hsm, "Jean DUPONT"), 0);
+  rgs_sleep_ms(100);
+  for (int i = 0; i < 150; i++) {
+    char *out = rgs_read_file(b.out_path, NULL);
+    const char *second = out != NULL ? strstr(out, "}\n{") : NULL;
+    free(out);
+    if (second != NULL)
+      break;
+    rgs_sleep_ms(100);
+  }
+  rgs_bg_stop(&b, SIGTERM, 10000, &r);
+  rgs_assert_status(&r, 0);      /* a watcher stopped by a signal ends well */
+  doc = nth_doc(r.out, 1);
+  assert_member(doc, "event", "appeared");
+  assert_member(doc, "token.label", "Jean DUPONT");
+  free(doc);
+  rgs_run_free(&r);
+}
+
+static void test_timeout_without_token(void **state)
+{
+  fixture *f = *state;
+  rgs_run_result r;
+
+  pull_tokens(f);
+  run(f, &r, NULL, 0, "watch", "--once", "--timeout", "1", "--no-notify", "--no-udev", NULL);
+  rgs_assert_status(&r, 4);
+  assert_non_null(strstr(r.err, "timeout"));
+  rgs_run_free(&r);
+}
+
+/* ---- the next step ------------------------------------------------------- */
+
+static void test_start_then_tell(void **state)
+{
+  fixture *f = *state;
+  rgs_run_result r;
+  char csr[700], *doc;
+
+  new_order(f);
+  run(f, &r, NULL, 1, "--json", "watch", "--once", "--timeout", "30", "--no-notify", "--no-udev",
+      NULL);
+  rgs_assert_status(&r, 0);
+  doc = nth_doc(r.out, 0);
+  assert_member(doc, "action", "start");
+  assert_member(doc, "order", "1");
+  assert_member(doc, "status", "ordered");
+  assert_member(doc, "outcome", "done");
+  free(doc);
+  rgs_run_free(&r);
+  assert_int_equal(order_status(f, 1), RGS_STATUS_CSR_LINKED);
+  snprintf(csr, sizeof(csr), "%s/store/requests/order-1.csr", f->hsm.dir);
+  assert_int_equal(access(csr, R_OK), 0);
+  assert_int_equal(private_keys(), 1);
+
+  /* The token is bound now (by its serial): the next insertion tells. */
+  run(f, &r, NULL, 1, "--json", "watch", "--once", "--timeout", "30", "--no-notify", "--no-udev",
+      NULL);
+  rgs_assert_status(&r, 0);
+  doc = nth_doc(r.out, 0);
+  assert_member(doc, "action", "tell");
+  assert_member(doc, "status", "csr-linked");
+  assert_member(doc, "outcome", "told");
+  assert_non_null(strstr(doc, "rgs-enroll status 1"));
+  free(doc);
+  rgs_run_free(&r);
+  assert_int_equal(private_keys(), 1);
+
+  /* Found by its key too: the same token under another serial number
+   * (the fault module rewrites it) is matched by its public key. */
+  {
+    char real[700];
+    const char *fault_env[] = { real, "RGS_FAULT_TOKEN_SERIAL=0000OTHER0000", NULL };
+    rgs_bg b;
+
+    snprintf(real, sizeof(real), "RGS_FAULT_REAL=%s", rgs_env("SOFTHSM2_MODULE"));
+    start_bg(f, &b, fault_env, rgs_env("RGS_FAULT_MODULE"), 1, "--json", "watch", "--once",
+             "--timeout", "30", "--no-notify", "--no-udev", NULL);
+    rgs_bg_wait(&b, 60000, &r);
+    rgs_assert_status(&r, 0);
+    doc = nth_doc(r.out, 0);
+    assert_member(doc, "token.serial", "0000OTHER0000");
+    assert_member(doc, "action", "tell");
+    assert_member(doc, "order", "1");
+    free(doc);
+    rgs_run_free(&r);
+  }
+
+  /* Issued: the next insertion installs (shown with --dry-run: the
+   * certificate itself is issue 4's business and tested there). */
+  set_status(f, 1, RGS_STATUS_SUBMITTED);
+  set_status(f, 1, RGS_STATUS_F2F_DONE);
+  send_documents(f, 1);
+  set_status(f, 1, RGS_STATUS_ISSUED);
+  run(f, &r, NULL, 1, "--json", "watch", "--once", "--timeout", "30", "--dry-run", "--no-notify",
+      "--no-udev", NULL);
+  rgs_assert_status(&r, 0);
+  doc = nth_doc(r.out, 0);
+  assert_member(doc, "action", "install");
+  assert_member(doc, "outcome", "dry-run");
+  assert_non_null(strstr(doc, "rgs-enroll install 1"));
+  free(doc);
+  rgs_run_free(&r);
+}
+
+static void test_delivered_token(void **state)
+{
+  fixture *f = *state;
+  char key[700], cert[700];
+  rgs_run_result r;
+  char *doc;
+
+  /* A certificate on the token and no order: delivered by the CA. */
+  snprintf(key, sizeof(key), "%s/k.pem", f->hsm.dir);
+  snprintf(cert, sizeof(cert), "%s/c.der", f->hsm.dir);
+  {
+    const char *gen[] = { rgs_env("OPENSSL_BIN"), "req", "-x509", "-newkey", "rsa:2048", "-nodes",
+                          "-keyout", key, "-outform", "DER", "-out", cert, "-days", "30",
+                          "-subj", "/C=FR/O=BS AUTO/CN=Jean DUPONT",
+                          "-addext", "basicConstraints=critical,CA:FALSE", NULL };
+    const char *put[] = { rgs_env("PKCS11_TOOL"), "--module", rgs_env("SOFTHSM2_MODULE"),
+                          "--login", "--pin", RGS_TEST_PIN, "--write-object", cert, "--type",
+                          "cert", "--id", "01", "--label", "holder", NULL };
+    assert_int_equal(rgs_run(gen, NULL, NULL, &r), 0);
+    rgs_assert_status(&r, 0);
+    rgs_run_free(&r);
+    assert_int_equal(rgs_run(put, NULL, NULL, &r), 0);
+    rgs_assert_status(&r, 0);
+    rgs_run_free(&r);
+  }
+  run(f, &r, NULL, 1, "--json", "watch", "--once", "--timeout", "30", "--dry-run", "--no-notify",
+      "--no-udev", NULL);
+  rgs_assert_status(&r, 0);
+  doc = nth_doc(r.out, 0);
+  assert_member(doc, "action", "check-delivered");
+  assert_non_null(strstr(doc, "check --delivered"));
+  free(doc);
+  rgs_run_free(&r);
+}
+
+/* ---- removal in the middle of a step ------------------------------------- */
+
+static void test_removed_during_keygen(void **state)
+{
+  fixture *f = *state;
+  char real[700];
+  const char *fault_env[] = { real, "RGS_FAULT_REMOVE_AT=C_GenerateKeyPair:1", NULL };
+  rgs_run_result r;
+  rgs_bg b;
+  char *doc;
+
+  new_order(f);
+  snprintf(real, sizeof(real), "RGS_FAULT_REAL=%s", rgs_env("SOFTHSM2_MODULE"));
+  start_bg(f, &b, fault_env, rgs_env("RGS_FAULT_MODULE"), 1, "--json", "watch", "--once",
+           "--timeout", "30", "--no-notify", "--no-udev", NULL);
+  rgs_bg_wait(&b, 60000, &r);
+  rgs_assert_status(&r, 4);
+  doc = nth_doc(r.out, 0);
+  assert_member(doc, "action", "start");
+  assert_member(doc, "outcome", "removed");
+  assert_non_null(strstr(doc, "nothing was lost"));
+  free(doc);
+  rgs_run_free(&r);
+  /* Nothing half-done: the order awaits its key, no key on the token. */
+  assert_int_equal(order_status(f, 1), RGS_STATUS_ORDERED);
+  assert_int_equal(private_keys(), 0);
+
+  /* Plugged in again: the step is done. */
+  run(f, &r, NULL, 1, "--json", "watch", "--once", "--timeout", "30", "--no-notify", "--no-udev",
+      NULL);
+  rgs_assert_status(&r, 0);
+  doc = nth_doc(r.out, 0);
+  assert_member(doc, "outcome", "done");
+  free(doc);
+  rgs_run_free(&r);
+  assert_int_equal(order_status(f, 1), RGS_STATUS_CSR_LINKED);
+  assert_int_equal(private_keys(), 1);
+}
+
+/* ---- one step at a time -------------------------------------------------- */
+
+static void test_lock_held(void **state)
+{
+  fixture *f = *state;
+  char dir[700], lock[760], mine[32];
+  rgs_run_result r;
+  char *doc;
+  int fd;
+
+  new_order(f);
+  snprintf(dir, sizeof(dir), "%s/rgs-enroll", f->run);
+  assert_int_equal(mkdir(dir, 0700), 0);
+  snprintf(lock, sizeof(lock), "%s/watch.lock", dir);
+  fd = open(lock, O_RDWR | O_CREAT, 0600);
+  assert_true(fd >= 0);
+  assert_int_equal(flock(fd, LOCK_EX | LOCK_NB), 0);
+  snprintf(mine, sizeof(mine), "%ld\n", (long)getpid());
+  assert_int_equal(write(fd, mine, strlen(mine)), (ssize_t)strlen(mine));
+
+  run(f, &r, NULL, 1, "--json", "watch", "--once", "--timeout", "30", "--no-notify", "--no-udev",
+      NULL);
+  rgs_assert_status(&r, 0);
+  doc = nth_doc(r.out, 0);
+  assert_member(doc, "outcome", "busy");
+  mine[strlen(mine) - 1] = '\0';
+  assert_non_null(strstr(doc, mine));
+  free(doc);
+  rgs_run_free(&r);
+  assert_int_equal(private_keys(), 0);
+  assert_int_equal(order_status(f, 1), RGS_STATUS_ORDERED);
+  close(fd);
+}
+
+static void test_two_watchers_one_step(void **state)
+{
+  fixture *f = *state;
+  rgs_run_result r1, r2;
+  rgs_bg b1, b2;
+  char *d1, *d2, *o1, *o2;
+  int done;
+
+  new_order(f);
+  start_bg(f, &b1, NULL, NULL, 1, "--json", "watch", "--once", "--timeout", "30", "--no-notify",
+           "--no-udev", NULL);
+  start_bg(f, &b2, NULL, NULL, 1, "--json", "watch", "--once", "--timeout", "30", "--no-notify",
+           "--no-udev", NULL);
+  rgs_bg_wait(&b1, 120000, &r1);
+  rgs_bg_wait(&b2, 120000, &r2);
+  rgs_assert_status(&r1, 0);
+  rgs_assert_status(&r2, 0);
+  d1 = nth_doc(r1.out, 0);
+  d2 = nth_doc(r2.out, 0);
+  o1 = rgs_json_get(d1, "outcome");
+  o2 = rgs_json_get(d2, "outcome");
+  done = (strcmp(o1, "done") == 0) + (strcmp(o2, "done") == 0);
+  /* One made the key; the other found the lock taken, or came after and
+   * only told the next step. */
+  if (done != 1)
+    fail_msg("outcomes %s and %s", o1, o2);
+  assert_int_equal(private_keys(), 1);
+  assert_int_equal(order_status(f, 1), RGS_STATUS_CSR_LINKED);
+  free(o1);
+  free(o2);
+  free(d1);
+  free(d2);
+  rgs_run_free(&r1);
+  rgs_run_free(&r2);
+}
+
+/* ---- the PIN ------------------------------------------------------------- */
+
+static void test_no_pin_source_tells_the_command(void **state)
+{
+  fixture *f = *state;
+  rgs_run_result r;
+  char *doc;
+
+  new_order(f);
+  run(f, &r, NULL, 0, "--json", "watch", "--once", "--timeout", "30", "--no-notify", "--no-udev",
+      NULL);
+  rgs_assert_status(&r, 0);
+  doc = nth_doc(r.out, 0);
+  assert_member(doc, "outcome", "pin-needed");
+  assert_non_null(strstr(doc, "rgs-enroll start --order 1"));
+  free(doc);
+  rgs_run_free(&r);
+  assert_int_equal(private_keys(), 0);
+}
+
+static void test_askpass(void **state)
+{
+  fixture *f = *state;
+  char askpass[700], seen[700], script[2000];
+  rgs_run_result r;
+  char *doc, *prompt;
+
+  new_order(f);
+  snprintf(askpass, sizeof(askpass), "%s/askpass", f->hsm.dir);
+  snprintf(seen, sizeof(seen), "%s/askpass.prompt", f->hsm.dir);
+  snprintf(script, sizeof(script), "#!/bin/sh\nprintf '%%s' \"$1\" > '%s'\necho %s\n", seen,
+           RGS_TEST_PIN);
+  assert_int_equal(rgs_write_file(askpass, script), 0);
+  assert_int_equal(chmod(askpass, 0700), 0);
+  run(f, &r, NULL, 0, "--json", "watch", "--once", "--timeout", "30", "--no-notify", "--no-udev",
+      "--askpass", askpass, NULL);
+  rgs_assert_status(&r, 0);
+  doc = nth_doc(r.out, 0);
+  assert_member(doc, "outcome", "done");
+  free(doc);
+  rgs_run_free(&r);
+  prompt = rgs_read_file(seen, NULL);
+  assert_non_null(prompt);
+  assert_non_null(strstr(prompt, "Jean DUPONT"));
+  free(prompt);
+  assert_int_equal(private_keys(), 1);
+}
+
+/* ---- the desktop notification -------------------------------------------- */
+
+typedef struct {
+  rgs_bg daemon, server;
+  char addr[800];
+} session_bus;
+
+static void bus_start(fixture *f, session_bus *s, int with_server, const char *log)
+{
+  char conf[700], sock[700], text[2000];
+  const char *dargv[] = { "/usr/bin/dbus-daemon", NULL, "--nofork", NULL };
+  char confarg[760];
+  int i;
+
+  snprintf(sock, sizeof(sock), "%s/bus", f->hsm.dir);
+  snprintf(conf, sizeof(conf), "%s/bus.conf", f->hsm.dir);
+  snprintf(text, sizeof(text),
+           "<!DOCTYPE busconfig PUBLIC \"-//freedesktop//DTD D-Bus Bus Configuration 1.0//EN\"\n"
+           " \"http://www.freedesktop.org/standards/dbus/1.0/busconfig.dtd\">\n"
+           "<busconfig><type>session</type><listen>unix:path=%s</listen>"
+           "<auth>EXTERNAL</auth><policy context=\"default\">"
+           "<allow send_destination=\"*\" eavesdrop=\"true\"/><allow eavesdrop=\"true\"/>"
+           "<allow own=\"*\"/></policy></busconfig>\n", sock);
+  assert_int_equal(rgs_write_file(conf, text), 0);
+  snprintf(confarg, sizeof(confarg), "--config-file=%s", conf);
+  dargv[1] = confarg;
+  if (access(dargv[0], X_OK) != 0)
+    skip();
+  rgs_bg_start(&s->daemon, f->hsm.dir, dargv, NULL);
+  for (i = 0; i < 250 && access(sock, F_OK) != 0; i++)
+    rgs_sleep_ms(20);
+  assert_int_equal(access(sock, F_OK), 0);
+  snprintf(s->addr, sizeof(s->addr), "DBUS_SESSION_BUS_ADDRESS=unix:path=%s", sock);
+  putenv(s->addr);
+  if (with_server) {
+    const char *sargv[] = { rgs_env("RGS_FAKE_NOTIFYD"), log, NULL };
+    rgs_bg_start(&s->server, f->hsm.dir, sargv, NULL);
+    assert_true(rgs_wait_for_text(log, "ready", 10000));
+  }
+}
+
+static void bus_stop(session_bus *s)
+{
+  rgs_run_result r;
+
+  if (s->server.pid > 0) {
+    rgs_bg_stop(&s->server, SIGTERM, 5000, &r);
+    rgs_run_free(&r);
+  }
+  rgs_bg_stop(&s->daemon, SIGTERM, 5000, &r);
+  rgs_run_free(&r);
+  unsetenv("DBUS_SESSION_BUS_ADDRESS");
+}
+
+static void test_desktop_notification(void **state)
+{
+  fixture *f = *state;
+  char log[700];
+  session_bus s;
+  rgs_run_result r;
+  char *text;
+
+  memset(&s, 0, sizeof(s));
+  /* A label with markup: shown as text, never interpreted. */
+  pull_tokens(f);
+  assert_int_equal(rgs_softhsm_add_token(&f->hsm, "<b>Jean</b> & Co"), 0);
+  snprintf(log, sizeof(log), "%s/notifications", f->hsm.dir);
+  bus_start(f, &s, 1, log);
+  run(f, &r, NULL, 0, "watch", "--once", "--timeout", "30", "--no-udev", NULL);
+  rgs_assert_status(&r, 0);
+  text = rgs_read_file(log, NULL);
+  bus_stop(&s);
+  assert_non_null(text);
+  if (strstr(text, "|rgs-enroll|") == NULL || strstr(text, "&lt;b&gt;Jean&lt;/b&gt; &amp; Co") == NULL ||
+      strstr(text, "<b>") != NULL)
+    fail_msg("notifications:\n%s", text);
+  free(text);
+  /* The journal line is plain text. */
+  assert_non_null(strstr(r.err, "\"<b>Jean</b> & Co\""));
+  rgs_run_free(&r);
+}
+
+static void test_no_notification_server(void **state)
+{
+  fixture *f = *state;
+  session_bus s;
+  rgs_run_result r;
+
+  memset(&s, 0, sizeof(s));
+  bus_start(f, &s, 0, NULL);
+  run(f, &r, NULL, 0, "watch", "--once", "--timeout", "30", "--no-udev", NULL);
+  bus_stop(&s);
+  rgs_assert_status(&r, 0);
+  assert_non_null(strstr(r.err, "no desktop notification"));
+  assert_non_null(strstr(r.err, "no order waits for it"));
+  rgs_run_free(&r);
+
+  /* No bus at all: the same, and no failure. */
+  run(f, &r, NULL, 0, "watch", "--once", "--timeout", "30", "--no-udev", NULL);
+  rgs_assert_status(&r, 0);
+  assert_non_null(strstr(r.err, "no desktop notification"));
+  rgs_run_free(&r);
+}
+
+/* ---- usage --------------------------------------------------------------- */
+
+static void test_usage(void **state)
+{
+  fixture *f = *state;
+  rgs_run_result r;
+
+  run(f, &r, NULL, 0, "watch", "--timeout", "0", NULL);
+  rgs_assert_status(&r, 2);
+  rgs_run_free(&r);
+  run(f, &r, NULL, 0, "watch", "--askpass", "relative/path", NULL);
+  rgs_assert_status(&r, 2);
+  rgs_run_free(&r);
+  run(f, &r, NULL, 0, "--token", "pkcs11:token=x", "watch", NULL);
+  rgs_assert_status(&r, 2);
+  rgs_run_free(&r);
+  run(f, &r, NULL, 0, "watch", "extra", NULL);
+  rgs_assert_status(&r, 2);
+  rgs_run_free(&r);
+  run(f, &r, NULL, 0, "watch", "--help", NULL);
+  rgs_assert_status(&r, 0);
+  assert_non_null(strstr(r.out, "--once"));
+  rgs_run_free(&r);
+}
+
+int main(void)
+{
+  const struct CMUnitTest tests[] = {
+    cmocka_unit_test_setup_teardown(test_token_appears_while_polling, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_token_removed_and_back, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_timeout_without_token, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_start_then_tell, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_delivered_token, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_removed_during_keygen, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_lock_held, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_two_watchers_one_step, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_no_pin_source_tells_the_command, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_askpass, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_desktop_notification, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_no_notification_server, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_usage, setup, teardown),
+  };
+
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}

@@ -1,0 +1,29 @@
+/* watch_test.h - what the tests of tests/udev share: a command left running
+ * in the background (the watcher) while the test plugs and pulls tokens. */
+#ifndef RGS_WATCH_TEST_H
+#define RGS_WATCH_TEST_H
+
+#include <sys/types.h>
+#include "rgs_test.h"
+
+typedef struct {
+  pid_t pid;
+  char out_path[600], err_path[600];
+} rgs_bg;
+
+/* Start argv (NULL-terminated) with the current environment plus env
+ * (NULL-terminated, may be NULL), stdin /dev/null, no controlling terminal,
+ * stdout and stderr into files of dir. Fails the test when it cannot. */
+void rgs_bg_start(rgs_bg *b, const char *dir, const char *const *argv, const char *const *env);
+/* Wait up to timeout_ms; kills it (SIGKILL) when it has not ended and fails
+ * the test. Fills r (free with rgs_run_free). */
+void rgs_bg_wait(rgs_bg *b, int timeout_ms, rgs_run_result *r);
+/* Send sig, then rgs_bg_wait. */
+void rgs_bg_stop(rgs_bg *b, int sig, int timeout_ms, rgs_run_result *r);
+/* Wait until the file at path contains needle (up to timeout_ms): 1 found. */
+int rgs_wait_for_text(const char *path, const char *needle, int timeout_ms);
+
+/* Sleep ms milliseconds. */
+void rgs_sleep_ms(int ms);
+
+#endif
