@@ -35,20 +35,34 @@ unset pin
 module=$(find /usr/lib -name libsofthsm2.so -path '*softhsm*' | head -n 1)
 rgs() {
   ./build-demo/enroll/rgs-enroll --module "$module" --policy data/policy/demo-softhsm.conf \
-    --pin-file "$demo/pin" "$@"
+    --db "$demo/orders.db" --pin-file "$demo/pin" "$@"
 }
 
-echo "== 1. The token plugged in (a DEMO SoftHSM token, not a qualified device)"
+echo "== 1. The order placed on the Certigna portal (partner code CMA), recorded"
+rgs order new --partner cma --validity 3 --holder-first-name "Frédéric" \
+  --holder-last-name Senez --email f.senez@example.fr --phone 0491000000 \
+  --company "BS AUTO" --siren 732829320 --payment virement --accept-cgu --dept 13
+echo
+echo "== 2. The AED offices of the Bouches-du-Rhône, the fee, the appointment"
+rgs aed list --dept 13
+rgs aed quote --mode holder-travels
+rgs aed book 1 --aed synergie-marseille --date "$(date -d '+9 days' +%Y-%m-%d)T10:00" \
+  --mode holder-travels
+echo
+echo "== 3. The token plugged in (a DEMO SoftHSM token, not a qualified device)"
 rgs tokens
 echo
-echo "== 2. The RGS** check: a demo device is never qualified, so this says no"
+echo "== 4. The RGS** check: a demo device is never qualified, so this says no"
 rgs check || true
 echo
-echo "== 3. The holder's one command: check, key pair on the card, SHA-256 request"
-rgs start --cn "Frédéric SENEZ" --o "BS AUTO" --siren 732829320 \
-  --email f.senez@example.fr --out "$demo/request.csr"
+echo "== 5. The holder's one command: check, key pair on the card, SHA-256 request,"
+echo "      subject taken from the order, request bound to the order"
+rgs start --order 1 --out "$demo/request.csr"
 echo
-echo "== 4. The request, verified independently by OpenSSL"
+echo "== 6. The request, verified independently by OpenSSL"
 openssl req -in "$demo/request.csr" -noout -verify -subject -nameopt utf8
 echo
-echo "Demo done. Token: $demo/tokens, request: $demo/request.csr"
+echo "== 7. Where the order stands, and what comes next"
+rgs status 1
+echo
+echo "Demo done. Token: $demo/tokens, request: $demo/request.csr, orders: $demo/orders.db"
