@@ -421,8 +421,10 @@ int rgs_session_login(rgs_session *s, const char *command)
   rgs_p11_rc rc = rgs_p11_login(s->tok, RGS_PIN_USER, &s->pin);
   char detail[512];
 
-  if (rc == RGS_P11_OK)
+  if (rc == RGS_P11_OK) {
+    rgs_p11_token_set_reauth(s->tok, &s->pin);   /* keys that want it per signature */
     return RGS_EXIT_OK;
+  }
   /* A PIN the token refused: say what its counter now shows. */
   if (rc == RGS_P11_ERR_PIN_INCORRECT || rc == RGS_P11_ERR_PIN_INVALID) {
     snprintf(detail, sizeof(detail), "%s", rgs_pin_left_message(rgs_p11_token_info(s->tok), RGS_PIN_USER));

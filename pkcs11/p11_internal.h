@@ -26,6 +26,7 @@ struct rgs_p11_token {
   CK_SESSION_HANDLE session;
   int session_open;
   int logged_in;
+  const rgs_p11_pin_source *reauth;   /* for CKA_ALWAYS_AUTHENTICATE keys */
   rgs_p11_slot_info info;
   struct {
     CK_MECHANISM_TYPE type;

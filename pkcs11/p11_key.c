@@ -258,7 +258,7 @@ static unsigned count_bits(const unsigned char *n, size_t len)
 
 typedef struct {
   CK_KEY_TYPE ktype;
-  CK_BBOOL local, asens, nextr, extr, sens, priv, tok, sign, decrypt;
+  CK_BBOOL local, asens, nextr, extr, sens, priv, tok, sign, decrypt, always_auth;
   unsigned char id[RGS_ID_MAX];
   char label[64];
   unsigned char modulus[RGS_MODULUS_MAX];
@@ -267,7 +267,7 @@ typedef struct {
 } priv_buf;
 
 enum { PA_KTYPE, PA_LOCAL, PA_ASENS, PA_NEXTR, PA_EXTR, PA_SENS, PA_PRIV, PA_TOKEN,
-       PA_SIGN, PA_DECRYPT, PA_ID, PA_LABEL, PA_MOD, PA_EXP, PA_ECP, PA_N };
+       PA_SIGN, PA_DECRYPT, PA_ID, PA_LABEL, PA_MOD, PA_EXP, PA_ECP, PA_AAUTH, PA_N };
 
 /* Everything about a private key in one C_GetAttributeValue. */
 static rgs_p11_rc read_private(rgs_p11_token *tok, rgs_p11_key *key)
@@ -279,6 +279,7 @@ static rgs_p11_rc read_private(rgs_p11_token *tok, rgs_p11_key *key)
 
   memset(&b, 0, sizeof(b));
   b.local = b.asens = b.nextr = b.extr = b.sens = b.priv = b.tok = b.sign = b.decrypt = 0xFF;
+  b.always_auth = 0xFF;
   rgs_p11_tmpl_ulong(&t, CKA_KEY_TYPE, &b.ktype);
   rgs_p11_tmpl_bool(&t, CKA_LOCAL, &b.local);
   rgs_p11_tmpl_bool(&t, CKA_ALWAYS_SENSITIVE, &b.asens);
@@ -294,6 +295,7 @@ static rgs_p11_rc read_private(rgs_p11_token *tok, rgs_p11_key *key)
   rgs_p11_tmpl_bytes(&t, CKA_MODULUS, b.modulus, sizeof(b.modulus));
   rgs_p11_tmpl_bytes(&t, CKA_PUBLIC_EXPONENT, b.exponent, sizeof(b.exponent));
   rgs_p11_tmpl_bytes(&t, CKA_EC_PARAMS, b.ec_params, sizeof(b.ec_params));
+  rgs_p11_tmpl_bool(&t, CKA_ALWAYS_AUTHENTICATE, &b.always_auth);
   rv = tok->ctx->f->C_GetAttributeValue(tok->session, key->priv, t.a, (CK_ULONG)t.n);
   if (!get_attrs_ok(rv))
     return rgs_p11_fail(tok->ctx, "C_GetAttributeValue", rv);
@@ -307,6 +309,7 @@ static rgs_p11_rc read_private(rgs_p11_token *tok, rgs_p11_key *key)
   ka->token = tri(&t.a[PA_TOKEN], b.tok);
   ka->sign = tri(&t.a[PA_SIGN], b.sign);
   ka->decrypt = tri(&t.a[PA_DECRYPT], b.decrypt);
+  ka->always_authenticate = tri(&t.a[PA_AAUTH], b.always_auth) == 1;
   key->id_len = have(&t.a[PA_ID], sizeof(b.id)) ? t.a[PA_ID].ulValueLen : 0;
   memcpy(key->id, b.id, key->id_len);
   if (have(&t.a[PA_LABEL], sizeof(b.label)))
@@ -982,6 +985,14 @@ rgs_p11_rc rgs_p11_sign_sha256(rgs_p11_token *tok, const rgs_p11_key *key,
   if (rv != CKR_OK) {
     rc = rgs_p11_fail(tok->ctx, "C_SignInit", rv);
     goto cleanup;
+  }
+  /* Such a key wants the PIN for this very signature (PKCS#11 2.40, 4.9):
+   * asked again, with the same counter rules, never kept from the login. */
+  if (key->attrs.always_authenticate) {
+    rc = tok->reauth != NULL ? rgs_p11_login(tok, RGS_PIN_CONTEXT, tok->reauth)
+                             : RGS_P11_ERR_PIN_INPUT;
+    if (rc != RGS_P11_OK)
+      goto cleanup;
   }
   rv = tok->ctx->f->C_Sign(tok->session, (CK_BYTE_PTR)in, (CK_ULONG)in_len, raw, &raw_len);
   if (rv != CKR_OK) {

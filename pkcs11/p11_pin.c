@@ -252,7 +252,9 @@ rgs_p11_rc rgs_p11_login(rgs_p11_token *tok, rgs_p11_pin_role role,
   char pin[RGS_PIN_CAP];
   char prompt[160];
   size_t len = 0;
-  CK_USER_TYPE user = role == RGS_PIN_SO ? CKU_SO : CKU_USER;
+  CK_USER_TYPE user = role == RGS_PIN_SO        ? CKU_SO
+                      : role == RGS_PIN_CONTEXT ? CKU_CONTEXT_SPECIFIC
+                                                : CKU_USER;
   rgs_p11_rc rc;
 
   if (tok == NULL || src == NULL)
@@ -274,6 +276,9 @@ rgs_p11_rc rgs_p11_login(rgs_p11_token *tok, rgs_p11_pin_role role,
   else if (role == RGS_PIN_SO)
     snprintf(prompt, sizeof(prompt), _("Unblocking code (PUK) of token \"%s\": "),
              tok->info.label);
+  else if (role == RGS_PIN_CONTEXT)
+    snprintf(prompt, sizeof(prompt), _("PIN of token \"%s\" again, for this signature: "),
+             tok->info.label);
   else
     snprintf(prompt, sizeof(prompt), _("PIN of token \"%s\": "), tok->info.label);
   rc = rgs_p11_pin_read(src, prompt, pin, sizeof(pin), &len);
@@ -292,6 +297,12 @@ after_login:
 cleanup:
   rgs_wipe(pin, sizeof(pin));
   return rc;
+}
+
+void rgs_p11_token_set_reauth(rgs_p11_token *tok, const rgs_p11_pin_source *src)
+{
+  if (tok != NULL)
+    tok->reauth = src;
 }
 
 int rgs_p11_logged_in(const rgs_p11_token *tok)

@@ -241,6 +241,7 @@ typedef enum {
 typedef enum {
   RGS_PIN_USER = 0,
   RGS_PIN_SO,             /* unblocking code */
+  RGS_PIN_CONTEXT,        /* the user PIN again, for one signature (CKA_ALWAYS_AUTHENTICATE) */
 } rgs_p11_pin_role;
 
 typedef struct {
@@ -264,6 +265,11 @@ typedef struct {
 rgs_p11_rc rgs_p11_login(rgs_p11_token *tok, rgs_p11_pin_role role,
                          const rgs_p11_pin_source *src);
 int rgs_p11_logged_in(const rgs_p11_token *tok);
+
+/* Where to ask the PIN again when a key wants it for each signature
+ * (CKA_ALWAYS_AUTHENTICATE); borrowed, must outlive tok. The PIN is read
+ * again, never kept: that is the point of such keys. */
+void rgs_p11_token_set_reauth(rgs_p11_token *tok, const rgs_p11_pin_source *src);
 
 /* Read one secret line from the source into buf (NUL-terminated), at most
  * cap-1 bytes. The caller wipes buf with rgs_wipe(). */
@@ -305,6 +311,7 @@ typedef struct rgs_p11_key rgs_p11_key;
 typedef struct {
   int local, always_sensitive, never_extractable, extractable, sensitive;
   int private_, token, sign, decrypt;
+  int always_authenticate;  /* the PIN is needed again for every signature */
   rgs_p11_key_type type;
   unsigned bits;            /* RSA modulus bits or EC field bits */
   rgs_p11_curve curve;

@@ -366,6 +366,34 @@ static void test_subject_cannot_smuggle_attributes(void **state)
   }
 }
 
+/* A key that wants the PIN for every signature (CKA_ALWAYS_AUTHENTICATE,
+ * as on signature keys of delivered cards): the PIN is read again for the
+ * signature, not kept from the login. */
+static void test_always_authenticate_key(void **state)
+{
+  fixture *f = *state;
+  const char *gen[] = { rgs_env("PKCS11_TOOL"), "--module", rgs_env("SOFTHSM2_MODULE"), "--login",
+                        "--pin", RGS_TEST_PIN, "--keypairgen", "--key-type", "EC:prime256v1",
+                        "--label", "aauth", "--id", "0a", "--always-auth", "--usage-sign", NULL };
+  const char *args[] = { "--module", rgs_env("SOFTHSM2_MODULE"), "--policy", f->demo_policy,
+                         "--pin-fd", "0", "csr", "--key", "pkcs11:object=aauth", "--cn", "A B",
+                         "--out", f->out, NULL };
+  rgs_run_result r;
+
+  assert_int_equal(rgs_run(gen, NULL, NULL, &r), 0);
+  rgs_assert_status(&r, 0);
+  rgs_run_free(&r);
+  /* One PIN on the descriptor: the login takes it, the signature finds none. */
+  assert_int_equal(rgs_enroll_v(&r, NULL, RGS_TEST_PIN "\n", args), 0);
+  rgs_assert_status(&r, 5);
+  rgs_run_free(&r);
+  assert_int_not_equal(access(f->out, F_OK), 0);
+  /* The PIN twice: login, then the signature's own. */
+  assert_int_equal(rgs_enroll_v(&r, NULL, RGS_TEST_PIN "\n" RGS_TEST_PIN "\n", args), 0);
+  rgs_assert_status(&r, 0);
+  rgs_run_free(&r);
+}
+
 static void test_token_selection(void **state)
 {
   fixture *f = *state;
@@ -466,6 +494,7 @@ int main(void)
     cmocka_unit_test_setup_teardown(test_keygen_then_csr_then_check_key, setup, teardown),
     cmocka_unit_test_setup_teardown(test_bad_input_is_refused_before_the_card, setup, teardown),
     cmocka_unit_test_setup_teardown(test_token_selection, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_always_authenticate_key, setup, teardown),
     cmocka_unit_test_setup_teardown(test_key_uri_names_its_token, setup, teardown),
     cmocka_unit_test_setup_teardown(test_subject_cannot_smuggle_attributes, setup, teardown),
     cmocka_unit_test_setup_teardown(test_pin_sources, setup, teardown),
