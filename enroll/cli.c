@@ -18,6 +18,9 @@
 /* ---- messages -------------------------------------------------------- */
 
 static void vmessage(const rgs_cli *cli, const char *kind, const char *fmt, va_list ap)
+    __attribute__((format(printf, 3, 0)));
+
+static void vmessage(const rgs_cli *cli, const char *kind, const char *fmt, va_list ap)
 {
   fprintf(stderr, "%s: ", cli != NULL && cli->prog != NULL ? cli->prog : "rgs-enroll");
   if (kind != NULL)

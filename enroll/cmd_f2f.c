@@ -10,9 +10,9 @@
 #include "steps.h"
 #include "store.h"
 
-static void usage(void)
+static void usage(FILE *out)
 {
-  printf("%s\n", _("Usage: rgs-enroll f2f run ID [options]      the face-to-face session (AED's laptop)\n"
+  fprintf(out, "%s\n", _("Usage: rgs-enroll f2f run ID [options]      the face-to-face session (AED's laptop)\n"
                    "       rgs-enroll f2f verify FILE [options]  check a signed intervention record\n"
                    "       rgs-enroll f2f print [ID] [options]   the fiche d'intervention as PDF\n"
                    "Run 'rgs-enroll f2f COMMAND --help' for the options of each."));
@@ -657,9 +657,13 @@ int rgs_cmd_f2f(rgs_cli *cli, int argc, char **argv)
   } subs[] = { { "run", cmd_run }, { "verify", cmd_verify }, { "print", cmd_print } };
   size_t i;
 
-  if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
-    usage();
-    return argc < 2 ? RGS_EXIT_USAGE : RGS_EXIT_OK;
+  if (argc < 2) {
+    usage(stderr);
+    return RGS_EXIT_USAGE;
+  }
+  if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+    usage(stdout);
+    return RGS_EXIT_OK;
   }
   for (i = 0; i < RGS_ARRAY_LEN(subs); i++) {
     if (strcmp(argv[1], subs[i].name) == 0) {

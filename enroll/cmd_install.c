@@ -44,6 +44,7 @@ typedef struct {
   rgs_order_store *st;
   rgs_order order;
   STACK_OF(X509) *certs;       /* as delivered */
+  STACK_OF(X509) *anchors;     /* trusted for the order when EST brought it */
   STACK_OF(X509) *chain;       /* verified, leaf first */
   X509 *leaf;                  /* borrowed from certs */
   rgs_p11_key *key;
@@ -87,8 +88,8 @@ static int parse(rgs_cli *cli, int argc, char **argv, install_opts *o)
     return RGS_EXIT_USAGE;
   if (optind < argc)
     return rgs_usage_error(cli, "install", _("unexpected argument '%s'"), argv[optind]);
-  if (o->cert_file == NULL)
-    return rgs_usage_error(cli, "install", "%s", _("--cert FILE is required"));
+  if (o->cert_file == NULL && o->order_id == 0)
+    return rgs_usage_error(cli, "install", "%s", _("give --cert FILE, or the order number"));
   if (o->label != NULL && (o->label[0] == '\0' || strlen(o->label) > 64))
     return rgs_usage_error(cli, "install", "%s", _("--label must have 1 to 64 bytes"));
   return RGS_EXIT_OK;
@@ -96,10 +97,40 @@ static int parse(rgs_cli *cli, int argc, char **argv, install_opts *o)
 
 /* ---- before the token ---------------------------------------------------- */
 
+/* What submit --est kept with the order: the certificate, its chain, and
+ * the CA certificates the holder chose to trust for it. */
+static int load_received(const rgs_cli *cli, const install_opts *o, install_run *r)
+{
+  rgs_order_issuance is;
+  char detail[256];
+  int found = 0, ret = RGS_EXIT_OK;
+  rgs_order_rc rc = rgs_order_issuance_get(r->st, o->order_id, &is, &found);
+
+  if (rc != RGS_ORDER_OK)
+    return rgs_fail_store(cli, "install", rc, r->st);
+  if (!found || is.cert_pem == NULL) {
+    snprintf(detail, sizeof(detail),
+             _("no certificate was received for order %lld: give --cert FILE, or run rgs-enroll submit %lld --est URL"),
+             o->order_id, o->order_id);
+    ret = rgs_fail(cli, "install", RGS_EXIT_USAGE, _("no certificate to install"), detail);
+  } else if (rgs_certs_load_mem((const unsigned char *)is.cert_pem, strlen(is.cert_pem),
+                                &r->certs) != RGS_CERTS_OK ||
+             (is.ca_pem != NULL && is.ca_pem[0] != '\0' &&
+              rgs_certs_load_mem((const unsigned char *)is.ca_pem, strlen(is.ca_pem),
+                                 &r->anchors) != RGS_CERTS_OK)) {
+    ret = rgs_fail_order(cli, "install", RGS_ORDER_ERR_CORRUPT,
+                         _("the certificate kept with the order cannot be read"));
+  }
+  rgs_order_issuance_clear(&is);
+  return ret;
+}
+
 static int load_certs(const rgs_cli *cli, const install_opts *o, install_run *r)
 {
   rgs_certs_rc rc;
 
+  if (o->cert_file == NULL)
+    return load_received(cli, o, r);
   rc = rgs_certs_load_file(o->cert_file, &r->certs);
   switch (rc) {
   case RGS_CERTS_OK: return RGS_EXIT_OK;
@@ -127,8 +158,8 @@ static int check_order(const rgs_cli *cli, install_run *r, long long id)
   if (r->order.status == RGS_STATUS_ISSUED || r->order.status == RGS_STATUS_INSTALLED ||
       rgs_order_transition_allowed(r->order.status, RGS_STATUS_ISSUED))
     return RGS_EXIT_OK;
-  snprintf(detail, sizeof(detail), _("order %lld is \"%s\" (%s): a certificate cannot be installed for it now"),
-           id, rgs_order_status_name(r->order.status), rgs_order_status_label(r->order.status));
+  snprintf(detail, sizeof(detail), _("order %lld is \"%s\" (%s): a certificate cannot be installed for it now; see rgs-enroll status %lld"),
+           id, rgs_order_status_name(r->order.status), rgs_order_status_label(r->order.status), id);
   return rgs_fail_order(cli, "install", RGS_ORDER_ERR_TRANSITION, detail);
 }
 
@@ -300,9 +331,9 @@ static int prove(const rgs_cli *cli, install_run *r)
 /* ---- the order ---------------------------------------------------------- */
 
 /* Issued, then installed, in one transaction, after the token is ready. */
-static int record(const rgs_cli *cli, install_run *r)
+static int record(const rgs_cli *cli, const install_opts *o, install_run *r)
 {
-  char note[160], serial_hex[80] = "?";
+  char note[160], serial_hex[80] = "?", *pem = NULL;
   BIGNUM *bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(r->leaf), NULL);
   char *hex = bn != NULL ? BN_bn2hex(bn) : NULL;
   rgs_order_rc rc = RGS_ORDER_OK;
@@ -315,6 +346,14 @@ static int record(const rgs_cli *cli, install_run *r)
     return RGS_EXIT_OK;
   snprintf(note, sizeof(note), _("certificate serial %s"), serial_hex);
   rc = rgs_order_store_begin(r->st);
+  if (rc == RGS_ORDER_OK && o->cert_file != NULL) {
+    pem = rgs_certs_pem(r->leaf, r->chain);
+    rc = pem != NULL ? rgs_order_cert_received(r->st, r->order.id, pem, NULL, "file")
+                     : RGS_ORDER_ERR_NOMEM;
+    free(pem);
+  }
+  if (rc == RGS_ORDER_OK)
+    rc = rgs_order_get(r->st, r->order.id, &r->order);
   if (rc == RGS_ORDER_OK && r->order.status != RGS_STATUS_ISSUED)
     rc = rgs_order_set_status(r->st, r->order.id, RGS_STATUS_ISSUED, note);
   if (rc == RGS_ORDER_OK)
@@ -431,6 +470,7 @@ static int run(rgs_cli *cli, const install_opts *o, install_run *r)
   memset(&in, 0, sizeof(in));
   in.cert = r->leaf;
   in.untrusted = r->certs;
+  in.anchors = r->anchors;
   in.ca_file = o->ca_file;
   in.now = rgs_now();
   in.order = r->st != NULL ? &r->order : NULL;
@@ -450,7 +490,7 @@ static int run(rgs_cli *cli, const install_opts *o, install_run *r)
   if (ret == RGS_EXIT_OK)
     ret = prove(cli, r);
   if (ret == RGS_EXIT_OK && r->st != NULL)
-    ret = record(cli, r);
+    ret = record(cli, o, r);
   if (ret == RGS_EXIT_OK)
     print_done(cli, r);
   return ret;
@@ -472,6 +512,7 @@ int rgs_cmd_install(rgs_cli *cli, int argc, char **argv)
   rgs_p11_key_free(r.key);
   rgs_certs_free(r.chain);
   rgs_certs_free(r.certs);
+  rgs_certs_free(r.anchors);
   rgs_session_close(&r.s);
   rgs_order_store_close(r.st);
   return ret;

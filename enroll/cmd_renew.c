@@ -14,7 +14,6 @@
 #include "estflow.h"
 #include "steps.h"
 #include "store.h"
-#include "tlskey.h"
 
 #define RGS_WAIT_MAX_DEFAULT (24L * 3600)
 
@@ -101,10 +100,9 @@ typedef struct {
   rgs_session s;
   rgs_order_store *st;
   rgs_order order;
-  rgs_p11_cert *certs;         /* on the token */
-  size_t n_certs;
-  X509 *current;               /* borrowed from certs */
-  rgs_p11_key *current_key, *new_key;
+  X509 *current;               /* the certificate that authenticates */
+  EVP_PKEY *current_key;       /* its key on the token (borrowed from tls) */
+  rgs_p11_key *new_key;
   X509_REQ *req;
   STACK_OF(X509) *anchors, *issued, *chain;
   X509 *leaf;                  /* borrowed from issued */
@@ -113,49 +111,6 @@ typedef struct {
   CK_OBJECT_HANDLE new_cert;   /* written by this run, when wrote_cert */
   int wrote_cert;
 } renew_run;
-
-/* The holder's certificate on the token for this order: its subject names
- * the order's holder and company, its key is on the token, it is valid
- * today; the one that ends last. */
-static int find_current(const rgs_cli *cli, renew_run *r)
-{
-  time_t now = rgs_now();
-  rgs_p11_key *key = NULL;
-  rgs_name_fields f;
-  char why[256];
-  size_t i;
-  rgs_p11_rc rc;
-
-  rc = rgs_p11_cert_list(r->s.tok, &r->certs, &r->n_certs);
-  if (rc != RGS_P11_OK)
-    return rgs_fail_p11(cli, "renew", rc, r->s.ctx);
-  for (i = 0; i < r->n_certs; i++) {
-    X509 *c = r->certs[i].x509;
-    int mine;
-    if (X509_cmp_time(X509_get0_notAfter(c), &now) < 0 ||
-        X509_cmp_time(X509_get0_notBefore(c), &now) > 0)
-      continue;
-    mine = rgs_name_fields_get(X509_get_subject_name(c), &f) &&
-           rgs_order_subject_match(&r->order, &f.subj, why, sizeof(why)) == RGS_ORDER_OK;
-    rgs_name_fields_free(&f);
-    if (!mine || rgs_p11_key_find_by_public(r->s.tok, X509_get0_pubkey(c), &key) != RGS_P11_OK)
-      continue;
-    if (r->current == NULL || ASN1_TIME_compare(X509_get0_notAfter(c),
-                                                X509_get0_notAfter(r->current)) > 0) {
-      rgs_p11_key_free(r->current_key);
-      r->current = c;
-      r->current_key = key;
-    } else {
-      rgs_p11_key_free(key);
-    }
-    key = NULL;
-  }
-  if (r->current != NULL)
-    return RGS_EXIT_OK;
-  return rgs_fail(cli, "renew", RGS_EXIT_CHECK,
-                  _("no valid certificate of this order's holder with its key on the token: renewal needs the current one (else make a new order)"),
-                  NULL);
-}
 
 /* The steps of keygen, without a second login. */
 static int make_key(const rgs_cli *cli, const renew_opts *o, renew_run *r)
@@ -188,22 +143,15 @@ static int make_key(const rgs_cli *cli, const renew_opts *o, renew_run *r)
 /* Over EST, authenticated by the current certificate through the token. */
 static int reenroll(const rgs_cli *cli, const renew_opts *o, renew_run *r)
 {
-  EVP_PKEY *pkey = NULL;
   rgs_est_conf conf;
-  char err[256];
   long retry_after = 0;
   int ret, tries = 0;
-  rgs_p11_rc rc;
 
-  rc = rgs_tls_key_open(rgs_p11_module_path(r->s.ctx), rgs_p11_token_info(r->s.tok),
-                        X509_get0_pubkey(r->current), &r->tls, &pkey, err, sizeof(err));
-  if (rc != RGS_P11_OK)
-    return rgs_fail(cli, "renew", rgs_exit_for_p11(rc), rgs_p11_strerror(rc), err);
   memset(&conf, 0, sizeof(conf));
   conf.url = o->est;
   conf.ca_file = o->ca_file;
   conf.timeout = o->timeout;
-  conf.client_key = pkey;
+  conf.client_key = r->current_key;
   conf.client_cert = r->current;
   ret = rgs_est_trust(cli, "renew", &conf, o->fingerprint, &r->anchors);
   if (ret == RGS_EXIT_OK)
@@ -331,7 +279,8 @@ static int run(rgs_cli *cli, const renew_opts *o, renew_run *r)
   if (ret == RGS_EXIT_OK)
     ret = rgs_session_login(&r->s, "renew");
   if (ret == RGS_EXIT_OK)
-    ret = find_current(cli, r);
+    ret = rgs_est_token_identity(&r->s, &r->order, &r->current, &r->tls, &r->current_key,
+                                 "renew");
   if (ret == RGS_EXIT_OK)
     ret = make_key(cli, o, r);
   if (ret != RGS_EXIT_OK)
@@ -368,8 +317,7 @@ int rgs_cmd_renew(rgs_cli *cli, int argc, char **argv)
   rgs_certs_free(r.anchors);
   X509_REQ_free(r.req);
   rgs_p11_key_free(r.new_key);
-  rgs_p11_key_free(r.current_key);
-  rgs_p11_cert_list_free(r.certs, r.n_certs);
+  X509_free(r.current);
   /* libp11 finalises the module it shares with the session: after every
    * use of the session, before closing it (which then finds it closed). */
   rgs_tls_key_free(r.tls);

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "commands.h"
+#include "issuance.h"
 #include "store.h"
 
 #define MAX_NEXT 8
@@ -62,7 +63,7 @@ static void next_text(rgs_order_next n, const rgs_order *o, const rgs_order_appo
     snprintf(buf, len, _("Bind the certificate request to the order: rgs-enroll order link %lld --csr FILE"), o->id);
     return;
   case RGS_NEXT_SUBMIT:
-    snprintf(buf, len, _("Hand the certificate request to Certigna (rgs-enroll submit, or upload it on the portal), then: rgs-enroll order set %lld --status submitted"), o->id);
+    snprintf(buf, len, _("Hand the certificate request to Certigna: rgs-enroll submit %lld (a file to upload on the portal), or rgs-enroll submit %lld --est URL"), o->id, o->id);
     return;
   case RGS_NEXT_CHOOSE_AED:
     snprintf(buf, len, _("Choose the AED (huissier) for the face-to-face: rgs-enroll aed list --dept %s, then make an appointment and record it: rgs-enroll aed book %lld --aed AED_ID --date YYYY-MM-DDTHH:MM --mode holder-travels|aed-travels"),
@@ -164,10 +165,11 @@ static void print_one(status_ctx *c, const rgs_order *o, const rgs_order_appoint
     else
       printf(_("  Warning: %s\n"), text);
   }
-  if (c->cli->json) {
+  if (c->cli->json)
     rgs_json_end(c->j);
+  rgs_issuance_show(c->cli, c->j, c->st, o);
+  if (c->cli->json)
     rgs_json_end(c->j);
-  }
 }
 
 static int status_one(void *ud, const rgs_order *o)

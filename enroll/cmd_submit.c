@@ -25,7 +25,7 @@ static void usage(void)
 {
   printf("%s\n", _("Usage: rgs-enroll submit ID [--out FILE] [--force]\n"
                    "       rgs-enroll submit ID --est URL [--ca-file FILE] [--ca-fingerprint SHA256]\n"
-                   "                  [--user REF] [--code-file PATH | --code-fd N]\n"
+                   "                  [--user REF] [--code-file PATH | --code-fd N] [--client-cert]\n"
                    "                  [--wait] [--wait-max SECONDS] [--timeout SECONDS]\n"
                    "Hand the certificate request bound to order ID to the certification\n"
                    "authority; the order becomes submitted.\n"
@@ -40,6 +40,9 @@ static void usage(void)
                    "  --user REF             HTTP user (default: the order's CA reference)\n"
                    "  --code-file PATH, --code-fd N   the retrieval code (default: asked on the\n"
                    "                         terminal); never on the command line\n"
+                   "  --client-cert          authenticate with the holder's current certificate\n"
+                   "                         on the token (TLS client certificate, PIN asked)\n"
+                   "                         instead of the retrieval code\n"
                    "  --wait                 while the CA answers \"not yet\" (202), ask again\n"
                    "                         after the delay it gives, up to --wait-max (24 h)\n"
                    "  --timeout SECONDS      for each exchange (default 60)\n"
@@ -50,14 +53,14 @@ typedef struct {
   long long id;
   const char *out, *est, *ca_file, *fingerprint, *user;
   rgs_secret_opt code;
-  int force, wait;
+  int force, wait, client_cert;
   long wait_max, timeout;
 } submit_opts;
 
 static int parse(rgs_cli *cli, int argc, char **argv, submit_opts *o)
 {
   enum { O_OUT = 1, O_FORCE, O_EST, O_CA_FILE, O_FP, O_USER, O_CODE_FILE, O_CODE_FD, O_WAIT,
-         O_WAIT_MAX, O_TIMEOUT, O_HELP };
+         O_WAIT_MAX, O_TIMEOUT, O_CLIENT_CERT, O_HELP };
   static const struct option opts[] = {
     { "out", required_argument, NULL, O_OUT },
     { "force", no_argument, NULL, O_FORCE },
@@ -70,6 +73,7 @@ static int parse(rgs_cli *cli, int argc, char **argv, submit_opts *o)
     { "wait", no_argument, NULL, O_WAIT },
     { "wait-max", required_argument, NULL, O_WAIT_MAX },
     { "timeout", required_argument, NULL, O_TIMEOUT },
+    { "client-cert", no_argument, NULL, O_CLIENT_CERT },
     { "help", no_argument, NULL, O_HELP },
     { NULL, 0, NULL, 0 },
   };
@@ -91,6 +95,7 @@ static int parse(rgs_cli *cli, int argc, char **argv, submit_opts *o)
     case O_CODE_FILE: o->code.file = optarg; break;
     case O_CODE_FD: ret = rgs_secret_fd_arg(cli, "submit", "--code-fd", optarg, &o->code); break;
     case O_WAIT: o->wait = 1; break;
+    case O_CLIENT_CERT: o->client_cert = 1; break;
     case O_WAIT_MAX:
       if (rgs_parse_int(optarg, 1, 30L * 24 * 3600, &o->wait_max) != 0)
         ret = rgs_usage_error(cli, "submit", _("--wait-max needs a number of seconds, not '%s'"), optarg);
@@ -114,8 +119,10 @@ static int parse(rgs_cli *cli, int argc, char **argv, submit_opts *o)
   if (optind < argc)
     return rgs_usage_error(cli, "submit", _("unexpected argument '%s'"), argv[optind]);
   if (o->est == NULL && (o->ca_file != NULL || o->fingerprint != NULL || o->user != NULL ||
-                         o->code.file != NULL || o->code.fd >= 0 || o->wait))
-    return rgs_usage_error(cli, "submit", "%s", _("--ca-file, --ca-fingerprint, --user, --code-*, --wait go with --est"));
+                         o->code.file != NULL || o->code.fd >= 0 || o->wait || o->client_cert))
+    return rgs_usage_error(cli, "submit", "%s", _("--ca-file, --ca-fingerprint, --user, --code-*, --client-cert, --wait go with --est"));
+  if (o->client_cert && (o->code.file != NULL || o->code.fd >= 0))
+    return rgs_usage_error(cli, "submit", "%s", _("--client-cert authenticates instead of the retrieval code: no --code-*"));
   if (o->est != NULL && (o->out != NULL || o->force))
     return rgs_usage_error(cli, "submit", "%s", _("--out and --force are for the request file, not --est"));
   return rgs_secret_check(cli, "submit", "code", &o->code);
@@ -333,48 +340,73 @@ static void print_result(const rgs_cli *cli, const submit_opts *o, submit_run *r
   OPENSSL_free(subject);
 }
 
+/* The retrieval code, read like a PIN, for HTTP Basic with the order
+ * reference. */
+static int read_code(const rgs_cli *cli, const submit_opts *o, const char *user, char *code,
+                     size_t cap, size_t *len)
+{
+  rgs_p11_pin_source base, src;
+  char prompt[200];
+
+  memset(&base, 0, sizeof(base));
+  base.from = RGS_PIN_FROM_TTY;
+  rgs_secret_source(&src, &base, &o->code);
+  snprintf(prompt, sizeof(prompt), _("Retrieval code of order %s: "), user);
+  if (rgs_p11_pin_read(&src, prompt, code, cap, len) == RGS_P11_OK)
+    return RGS_EXIT_OK;
+  return rgs_fail(cli, "submit", RGS_EXIT_PIN, _("the retrieval code could not be read"),
+                  _("use --code-file or --code-fd when there is no terminal"));
+}
+
 static int over_est(const rgs_cli *cli, const submit_opts *o, submit_run *r)
 {
   STACK_OF(X509) *anchors = NULL, *certs = NULL;
-  rgs_p11_pin_source base, src;
   pending_ctx pc = { cli, o, r };
+  rgs_session s;
+  rgs_tls_key *tls = NULL;
+  X509 *client = NULL;
   rgs_est_conf conf;
-  char code[256], prompt[200];
+  char code[256];
   size_t code_len = 0;
   X509 *leaf = NULL;
   long retry_after = 0;
-  int ret, tries = 0;
+  int ret = RGS_EXIT_OK, tries = 0;
 
+  memset(&s, 0, sizeof(s));
+  memset(&conf, 0, sizeof(conf));
+  rgs_wipe(code, sizeof(code));
   if (r->order.status == RGS_STATUS_INSTALLED)
     return rgs_fail(cli, "submit", RGS_EXIT_CHECK,
                     _("the certificate of this order is already installed: to get a new one, use rgs-enroll renew"),
                     NULL);
-  memset(&conf, 0, sizeof(conf));
-  memset(&base, 0, sizeof(base));
   conf.url = o->est;
   conf.ca_file = o->ca_file;
   conf.timeout = o->timeout;
-  conf.user = o->user != NULL ? o->user : r->order.ca_ref;
-  if (conf.user[0] == '\0') {
+  conf.user = o->user != NULL ? o->user : o->client_cert ? NULL : r->order.ca_ref;
+  if (conf.user != NULL && conf.user[0] == '\0') {
     ret = rgs_usage_error(cli, "submit", _("order %lld has no CA reference: give --user, or record it with rgs-enroll order set %lld --ca-ref REF"),
                           o->id, o->id);
     goto cleanup;
   }
-  ret = rgs_est_trust(cli, "submit", &conf, o->fingerprint, &anchors);
-  if (ret != RGS_EXIT_OK)
-    goto cleanup;
-  base.from = RGS_PIN_FROM_TTY;
-  rgs_secret_source(&src, &base, &o->code);
-  snprintf(prompt, sizeof(prompt), _("Retrieval code of order %s: "), conf.user);
-  if (rgs_p11_pin_read(&src, prompt, code, sizeof(code), &code_len) != RGS_P11_OK) {
-    ret = rgs_fail(cli, "submit", RGS_EXIT_PIN, _("the retrieval code could not be read"),
-                   _("use --code-file or --code-fd when there is no terminal"));
-    goto cleanup;
+  if (o->client_cert) {
+    ret = rgs_session_open(&s, cli, "submit");
+    if (ret == RGS_EXIT_OK)
+      ret = rgs_session_login(&s, "submit");
+    if (ret == RGS_EXIT_OK)
+      ret = rgs_est_token_identity(&s, &r->order, &client, &tls, &conf.client_key, "submit");
+    if (ret != RGS_EXIT_OK)
+      goto cleanup;
+    conf.client_cert = client;
   }
-  conf.secret = code;
-  conf.secret_len = code_len;
-  ret = rgs_est_poll(cli, "submit", &conf, r->req, 0, o->wait, rgs_now() + o->wait_max,
-                     on_pending, &pc, &certs, &retry_after, &tries);
+  ret = rgs_est_trust(cli, "submit", &conf, o->fingerprint, &anchors);
+  if (ret == RGS_EXIT_OK && conf.user != NULL) {
+    ret = read_code(cli, o, conf.user, code, sizeof(code), &code_len);
+    conf.secret = code;
+    conf.secret_len = code_len;
+  }
+  if (ret == RGS_EXIT_OK)
+    ret = rgs_est_poll(cli, "submit", &conf, r->req, 0, o->wait, rgs_now() + o->wait_max,
+                       on_pending, &pc, &certs, &retry_after, &tries);
   if (ret != RGS_EXIT_OK)
     goto cleanup;
   if (certs == NULL) {
@@ -391,6 +423,9 @@ cleanup:
   rgs_wipe(code, sizeof(code));
   rgs_certs_free(certs);
   rgs_certs_free(anchors);
+  X509_free(client);
+  rgs_tls_key_free(tls);         /* before the session: libp11 finalises the module */
+  rgs_session_close(&s);
   rgs_est_global_cleanup();
   return ret;
 }

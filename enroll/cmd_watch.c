@@ -8,7 +8,15 @@
  * appears, the plan (watch_plan.c) says which step comes next, and the
  * step runs as the rgs-enroll command itself, executed directly (no
  * shell) with an argv built from validated values, under a lock that
- * keeps one step at a time per user. */
+ * keeps one step at a time per user.
+ *
+ * Why a process of its own for the step rather than a call: the step is
+ * exactly the command the holder would type (same checks, same messages,
+ * same PIN rules, same undo when the token goes away), it owns the
+ * terminal for the PIN prompt, a crash in a vendor module ends the step
+ * and not the watcher, and SIGTERM to the watcher (KillMode=mixed) lets the
+ * step finish instead of cutting a key generation in the middle. Its exit
+ * status and last message line are what the watcher reports. */
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -516,8 +524,11 @@ static int still_present(watch_ctx *W, const rgs_p11_slot_info *info)
   return present;
 }
 
-static void do_step(watch_ctx *W, const rgs_p11_event *ev, const rgs_watch_plan *p,
-                    watch_result *r)
+/* Run the step of plan p for the token of ev. Returns 0 when done (r
+ * filled), 1 when, under the lock, the store says the step is no longer
+ * the one to do (another watcher did it meanwhile): p holds the new plan
+ * for the caller to act on. */
+static int do_step(watch_ctx *W, const rgs_p11_event *ev, rgs_watch_plan *p, watch_result *r)
 {
   argv_builder b;
   char *uri_text = NULL, last[WATCH_LAST_LINE], words[256], hint[128], prompt[256];
@@ -534,6 +545,13 @@ static void do_step(watch_ctx *W, const rgs_p11_event *ev, const rgs_watch_plan 
     snprintf(summary, sizeof(summary), _("Enrolment, order %lld"), p->order_id);
   else
     snprintf(summary, sizeof(summary), "%s", _("Enrolment"));
+  if (W->dry_run) {
+    r->outcome = "dry-run";
+    r->exit_code = RGS_EXIT_OK;
+    snprintf(r->message, sizeof(r->message), _("Token %s: would run: %s"), words, hint);
+    rgs_notify(W->note, RGS_NOTE_INFO, 0, summary, r->message);
+    return 0;
+  }
   pin = choose_pin(W, &ev->info);
   if (pin == PIN_UNAVAILABLE) {
     r->outcome = "pin-needed";
@@ -542,14 +560,7 @@ static void do_step(watch_ctx *W, const rgs_p11_event *ev, const rgs_watch_plan 
              _("Token %s: the next step needs the token's PIN. Open a terminal and run: %s"),
              words, hint);
     rgs_notify(W->note, RGS_NOTE_WARNING, 0, summary, r->message);
-    return;
-  }
-  if (W->dry_run) {
-    r->outcome = "dry-run";
-    r->exit_code = RGS_EXIT_OK;
-    snprintf(r->message, sizeof(r->message), _("Token %s: would run: %s"), words, hint);
-    rgs_notify(W->note, RGS_NOTE_INFO, 0, summary, r->message);
-    return;
+    return 0;
   }
   lock = lock_take(W->lock_path, &holder);
   if (lock == -1) {
@@ -559,7 +570,7 @@ static void do_step(watch_ctx *W, const rgs_p11_event *ev, const rgs_watch_plan 
              _("Token %s: another enrolment step is running (process %ld); this insertion is left to it."),
              words, holder);
     rgs_notify(W->note, RGS_NOTE_WARNING, 0, summary, r->message);
-    return;
+    return 0;
   }
   if (lock < 0) {
     r->outcome = "failed";
@@ -567,7 +578,18 @@ static void do_step(watch_ctx *W, const rgs_p11_event *ev, const rgs_watch_plan 
     snprintf(r->message, sizeof(r->message), _("cannot take the lock %s: %s"), W->lock_path,
              strerror(errno));
     rgs_notify(W->note, RGS_NOTE_ERROR, 0, summary, r->message);
-    return;
+    return 0;
+  }
+  /* The plan was made before the lock: a step that ended meanwhile may
+   * have moved the order on. Ask the store again. */
+  {
+    rgs_watch_plan again;
+    if (rgs_watch_plan_for(W->cli, W->ctx, &ev->info, W->db, &again) == RGS_EXIT_OK &&
+        (again.action != p->action || again.order_id != p->order_id)) {
+      *p = again;
+      lock_release(lock);
+      return 1;
+    }
   }
   if (build_step(W, &b, p, pin, &ev->info, &uri_text) != 0) {
     r->outcome = "failed";
@@ -641,6 +663,7 @@ static void do_step(watch_ctx *W, const rgs_p11_event *ev, const rgs_watch_plan 
 cleanup:
   free(uri_text);
   lock_release(lock);
+  return 0;
 }
 
 static void handle_appeared(watch_ctx *W, const rgs_p11_event *ev)
@@ -667,11 +690,23 @@ static void handle_appeared(watch_ctx *W, const rgs_p11_event *ev)
     return;
   }
   r.exit_code = RGS_EXIT_OK;
+  if (p.action == RGS_WATCH_START || p.action == RGS_WATCH_INSTALL ||
+      p.action == RGS_WATCH_DELIVERED) {
+    if (do_step(W, ev, &p, &r) == 0) {
+      json_result(W, ev, &p, &r);
+      W->exit_code = r.exit_code;
+      return;
+    }
+  }
   switch (p.action) {
   case RGS_WATCH_START:
   case RGS_WATCH_INSTALL:
   case RGS_WATCH_DELIVERED:
-    do_step(W, ev, &p, &r);
+    /* Still a step after the second look: another watcher's step changed
+     * the order to another step; the next insertion does it. */
+    r.outcome = "told";
+    snprintf(r.message, sizeof(r.message), _("Token %s: the order changed meanwhile; plug the token in again to go on."), words);
+    rgs_notify(W->note, RGS_NOTE_INFO, 0, _("Enrolment"), r.message);
     break;
   case RGS_WATCH_TELL:
   case RGS_WATCH_DONE:

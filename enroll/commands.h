@@ -12,7 +12,10 @@ int rgs_cmd_start(rgs_cli *cli, int argc, char **argv);
 int rgs_cmd_order(rgs_cli *cli, int argc, char **argv);
 int rgs_cmd_aed(rgs_cli *cli, int argc, char **argv);
 int rgs_cmd_status(rgs_cli *cli, int argc, char **argv);
+int rgs_cmd_submit(rgs_cli *cli, int argc, char **argv);
 int rgs_cmd_install(rgs_cli *cli, int argc, char **argv);
+int rgs_cmd_renew(rgs_cli *cli, int argc, char **argv);
+int rgs_cmd_f2f(rgs_cli *cli, int argc, char **argv);
 int rgs_cmd_pin(rgs_cli *cli, int argc, char **argv);
 int rgs_cmd_watch(rgs_cli *cli, int argc, char **argv);
 

@@ -4,6 +4,7 @@
 #include <openssl/x509v3.h>
 #include "certcheck.h"
 #include "estflow.h"
+#include "store.h"
 
 int rgs_est_fail(const rgs_cli *cli, const char *command, rgs_est_rc rc,
                  const rgs_est_info *info)
@@ -187,4 +188,70 @@ int rgs_est_answer_leaf(const rgs_cli *cli, const char *command, X509_REQ *req,
                     _("the certificate returned by the EST server does not chain to the trusted CA"),
                     NULL);
   return RGS_EXIT_OK;
+}
+
+/* Valid today, naming the order's holder and company, key on the token. */
+static int holder_cert(rgs_session *s, const rgs_order *o, X509 *c)
+{
+  time_t now = rgs_now();
+  rgs_p11_key *key = NULL;
+  rgs_name_fields f;
+  char why[256];
+  int mine;
+
+  if (X509_cmp_time(X509_get0_notAfter(c), &now) < 0 ||
+      X509_cmp_time(X509_get0_notBefore(c), &now) > 0 || X509_check_ca(c) != 0)
+    return 0;
+  mine = rgs_name_fields_get(X509_get_subject_name(c), &f) &&
+         rgs_order_subject_match(o, &f.subj, why, sizeof(why)) == RGS_ORDER_OK;
+  rgs_name_fields_free(&f);
+  if (mine && rgs_p11_key_find_by_public(s->tok, X509_get0_pubkey(c), &key) != RGS_P11_OK)
+    mine = 0;
+  rgs_p11_key_free(key);
+  return mine;
+}
+
+int rgs_est_token_identity(rgs_session *s, const rgs_order *o, X509 **cert, rgs_tls_key **tls,
+                           EVP_PKEY **pkey, const char *command)
+{
+  rgs_p11_cert *certs = NULL;
+  X509 *best = NULL;
+  size_t n = 0, i;
+  char err[256];
+  rgs_p11_rc rc;
+  int ret = RGS_EXIT_OK;
+
+  *cert = NULL;
+  *tls = NULL;
+  *pkey = NULL;
+  rc = rgs_p11_cert_list(s->tok, &certs, &n);
+  if (rc != RGS_P11_OK)
+    return rgs_fail_p11(s->cli, command, rc, s->ctx);
+  for (i = 0; i < n; i++) {
+    X509 *c = certs[i].x509;
+    if (holder_cert(s, o, c) &&
+        (best == NULL || ASN1_TIME_compare(X509_get0_notAfter(c), X509_get0_notAfter(best)) > 0))
+      best = c;
+  }
+  if (best == NULL) {
+    ret = rgs_fail(s->cli, command, RGS_EXIT_CHECK,
+                   _("no valid certificate of this order's holder with its key on the token to authenticate with"),
+                   NULL);
+    goto cleanup;
+  }
+  rc = rgs_tls_key_open(rgs_p11_module_path(s->ctx), rgs_p11_token_info(s->tok),
+                        X509_get0_pubkey(best), tls, pkey, err, sizeof(err));
+  if (rc != RGS_P11_OK) {
+    ret = rgs_fail(s->cli, command, rgs_exit_for_p11(rc), rgs_p11_strerror(rc), err);
+    goto cleanup;
+  }
+  if (!X509_up_ref(best)) {
+    ret = rgs_fail(s->cli, command, RGS_EXIT_INTERNAL, rgs_p11_strerror(RGS_P11_ERR_NOMEM), NULL);
+    goto cleanup;
+  }
+  *cert = best;
+
+cleanup:
+  rgs_p11_cert_list_free(certs, n);
+  return ret;
 }

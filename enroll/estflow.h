@@ -6,6 +6,7 @@
 
 #include "cli.h"
 #include "est.h"
+#include "tlskey.h"
 
 /* Report an EST failure (text and JSON, with the HTTP status); returns the
  * exit: RGS_EXIT_NETWORK, RGS_EXIT_USAGE for a bad URL, RGS_EXIT_INTERNAL. */
@@ -36,5 +37,16 @@ int rgs_est_poll(const rgs_cli *cli, const char *command, const rgs_est_conf *co
 int rgs_est_answer_leaf(const rgs_cli *cli, const char *command, X509_REQ *req,
                         STACK_OF(X509) *certs, STACK_OF(X509) *anchors, const char *ca_file,
                         X509 **leaf);
+
+/* TLS client authentication with the token: the holder's current
+ * certificate on it for order o (its subject names the order's holder and
+ * company, its private key is on the token, it is valid today; the one
+ * that ends last) and that key as an OpenSSL key through libp11. The
+ * session must be logged in. *cert: free with X509_free(); *tls: free with
+ * rgs_tls_key_free() after the last use of the session (libp11 finalises
+ * the module it shares with it); *pkey is borrowed from *tls. Reports
+ * failures (none: RGS_EXIT_CHECK). */
+int rgs_est_token_identity(rgs_session *s, const rgs_order *o, X509 **cert, rgs_tls_key **tls,
+                           EVP_PKEY **pkey, const char *command);
 
 #endif

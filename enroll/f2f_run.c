@@ -1085,8 +1085,6 @@ int rgs_f2f_run(rgs_cli *cli, long long id, rgs_f2f_run_opts *o)
       break;
     pause_screen(&r);
   }
-  if (step_ret != RGS_EXIT_OK)
-    screen(&r, rgs_f2f_step_title(RGS_F2F_STEP_AED), 6);
   ret = step_aed(&r);
   if (ret != RGS_EXIT_OK)
     goto cleanup;

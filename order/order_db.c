@@ -176,6 +176,11 @@ rgs_order_rc rgs_order_set_status(rgs_order_store *s, long long id, rgs_order_st
     rc = order_fail(s, RGS_ORDER_ERR_TRANSITION, _("order %lld becomes csr-linked when a certificate request is bound to it"), id);
     goto done;
   }
+  /* The face-to-face is proved by a signed, verified record, not declared. */
+  if (to == RGS_STATUS_F2F_DONE) {
+    rc = order_fail(s, RGS_ORDER_ERR_TRANSITION, _("order %lld becomes face-to-face-done when a verified face-to-face record is stored (rgs-enroll f2f run)"), id);
+    goto done;
+  }
   if (to == RGS_STATUS_DOCS_SENT) {
     rc = order_fail(s, RGS_ORDER_ERR_TRANSITION, _("order %lld becomes documents-sent when the sending of the originals is recorded, after their check"), id);
     goto done;

@@ -6,9 +6,9 @@
 #include <string.h>
 #include "order_internal.h"
 
-/* The table comes with the first record. (A later schema migration may
- * create it as well: IF NOT EXISTS keeps the two compatible.) */
-static const char create_sql[] =
+/* Migration 3 (order_store.c). IF NOT EXISTS: stores written while the
+ * table was still created with the first record keep theirs. */
+const char order_sql_f2f[] =
   "CREATE TABLE IF NOT EXISTS f2f_record ("
   "  id INTEGER PRIMARY KEY,"
   "  order_id INTEGER NOT NULL REFERENCES orders(id) ON DELETE CASCADE,"
@@ -166,9 +166,7 @@ rgs_order_rc rgs_order_f2f_add(rgs_order_store *s, long long order_id,
   rc = order_txn_begin(s);
   if (rc != RGS_ORDER_OK)
     return rc;
-  rc = order_exec(s, create_sql);
-  if (rc == RGS_ORDER_OK)
-    rc = order_load(s, order_id, &o);
+  rc = order_load(s, order_id, &o);
   if (rc != RGS_ORDER_OK)
     goto done;
   if (in->success && in->verified) {
@@ -207,25 +205,6 @@ done:
   return order_txn_end(s, rc);
 }
 
-static rgs_order_rc table_exists(rgs_order_store *s, int *exists)
-{
-  sqlite3_stmt *st = NULL;
-  rgs_order_rc rc = order_prepare(s, "SELECT 1 FROM sqlite_schema WHERE type = 'table' AND "
-                                     "name = 'f2f_record'", &st);
-  int src;
-
-  *exists = 0;
-  if (rc != RGS_ORDER_OK)
-    return rc;
-  src = sqlite3_step(st);
-  if (src == SQLITE_ROW)
-    *exists = 1;
-  else if (src != SQLITE_DONE)
-    rc = order_sqlite_fail(s, src, _("reading the store"));
-  sqlite3_finalize(st);
-  return rc;
-}
-
 static void row_to_record(sqlite3_stmt *st, rgs_order_f2f *r)
 {
   char result[16];
@@ -260,7 +239,7 @@ rgs_order_rc rgs_order_f2f_latest(rgs_order_store *s, long long order_id, rgs_or
   sqlite3_stmt *st = NULL;
   rgs_order o;
   rgs_order_rc rc;
-  int exists = 0, src;
+  int src;
   const void *blob;
   int n;
 
@@ -269,9 +248,7 @@ rgs_order_rc rgs_order_f2f_latest(rgs_order_store *s, long long order_id, rgs_or
   memset(out, 0, sizeof(*out));
   *found = 0;
   rc = order_load(s, order_id, &o);
-  if (rc == RGS_ORDER_OK)
-    rc = table_exists(s, &exists);
-  if (rc != RGS_ORDER_OK || !exists)
+  if (rc != RGS_ORDER_OK)
     return rc;
   rc = order_prepare(s, "SELECT " F2F_COLUMNS ", cms FROM f2f_record WHERE order_id = ? "
                         "ORDER BY id DESC LIMIT 1", &st);
@@ -306,16 +283,14 @@ rgs_order_rc rgs_order_f2f_list(rgs_order_store *s, long long order_id, rgs_orde
   size_t cap = 0;
   rgs_order o;
   rgs_order_rc rc;
-  int exists = 0, src;
+  int src;
 
   if (s == NULL || out == NULL || n == NULL)
     return RGS_ORDER_ERR_ARG;
   *out = NULL;
   *n = 0;
   rc = order_load(s, order_id, &o);
-  if (rc == RGS_ORDER_OK)
-    rc = table_exists(s, &exists);
-  if (rc != RGS_ORDER_OK || !exists)
+  if (rc != RGS_ORDER_OK)
     return rc;
   rc = order_prepare(s, "SELECT " F2F_COLUMNS " FROM f2f_record WHERE order_id = ? ORDER BY id",
                      &st);

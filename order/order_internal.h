@@ -86,4 +86,8 @@ rgs_order_rc order_aed_dir_put(rgs_order_aed_dir **dir, const rgs_order_aed *a);
 /* Check one office's fields; 0 and why on error. */
 int order_aed_valid(const rgs_order_aed *a, char *why, size_t whylen);
 
+/* Schema migrations defined beside the code that uses the tables. */
+extern const char order_sql_issuance[];
+extern const char order_sql_f2f[];
+
 #endif

@@ -105,6 +105,10 @@ static const char *const migrations[] = {
   "  source TEXT"
   ");"
   "CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT) WITHOUT ROWID;",
+  /* 2: what comes back from the CA (order_issuance.c) */
+  order_sql_issuance,
+  /* 3: the face-to-face records (order_f2f.c) */
+  order_sql_f2f,
 };
 
 int rgs_order_store_schema_version(void)

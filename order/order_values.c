@@ -321,6 +321,10 @@ static const struct {
   { RGS_STATUS_SUBMITTED, RGS_STATUS_F2F_DONE },
   { RGS_STATUS_F2F_DONE, RGS_STATUS_DOCS_SENT },
   { RGS_STATUS_DOCS_SENT, RGS_STATUS_ISSUED },
+  /* The CA is the judge of when to issue: a certificate it sent (EST 200)
+   * is issued, even before the face-to-face or the papers are recorded. */
+  { RGS_STATUS_SUBMITTED, RGS_STATUS_ISSUED },
+  { RGS_STATUS_F2F_DONE, RGS_STATUS_ISSUED },
   { RGS_STATUS_ISSUED, RGS_STATUS_INSTALLED },
 };
 

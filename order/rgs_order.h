@@ -596,6 +596,92 @@ size_t rgs_order_next_steps(const rgs_order *o, const rgs_order_appointment *a,
 rgs_order_rc rgs_order_find_by_token(rgs_order_store *s, const char *serial, long long *ids,
                                      size_t max, size_t *n);
 
+/* ---- face-to-face intervention records (order_f2f.c) -------------------- */
+
+/* A signed intervention record as the face-to-face session hands it over.
+ * The order layer does not read CMS: it keeps the bytes and trusts the
+ * caller's verified flag (enroll/ verifies the signature, the AED's chain
+ * and the record's content before calling). */
+typedef struct {
+  const unsigned char *cms_der;  /* required: the signed record (DER CMS) */
+  size_t cms_len;
+  const char *record_sha256;     /* required: hex SHA-256 of the record's JSON */
+  const char *spki_sha256;       /* hex; required for a success: must be the bound key's */
+  const char *signed_at;         /* required: "YYYY-MM-DDTHH:MM:SSZ" */
+  const char *day;               /* required: "YYYY-MM-DD" of the intervention */
+  int success;                   /* 1: every step passed; 0: refused */
+  int verified;                  /* 1: signature, chain and content verified */
+  const char *failed_step;       /* refused: the step that failed, else NULL */
+  const char *reason;            /* refused (or not verified): why; NULL otherwise */
+  const char *aed_name;          /* NULL when unknown */
+} rgs_order_f2f_input;
+
+typedef struct {
+  long long id;                  /* record number in the store */
+  long long order_id;
+  char stored_at[RGS_ORDER_STAMP_MAX];
+  char signed_at[RGS_ORDER_STAMP_MAX];
+  char day[11];
+  int success, verified;
+  char failed_step[32];
+  char reason[512];
+  char aed_name[160];
+  char record_sha256[65];
+  char spki_sha256[65];          /* "" when the key step was not reached */
+  unsigned char *cms_der;        /* free with rgs_order_f2f_clear() */
+  size_t cms_len;
+} rgs_order_f2f;
+
+/* Keep a face-to-face record with the order, in one transaction. A
+ * successful, verified record whose key is the one bound to the order
+ * moves the order to face-to-face-done (RGS_ORDER_ERR_TRANSITION when its
+ * status does not allow it, RGS_ORDER_ERR_MISMATCH when the key is not the
+ * bound one: then nothing is stored). Any other record (refused, or not
+ * verified) is kept, the status is left as it is, and the history gets an
+ * entry saying so. *record_id (may be NULL) receives its number. */
+rgs_order_rc rgs_order_f2f_add(rgs_order_store *s, long long order_id,
+                               const rgs_order_f2f_input *in, long long *record_id);
+/* The latest record of the order; *found 0 when there is none. Clear with
+ * rgs_order_f2f_clear() in every case. */
+rgs_order_rc rgs_order_f2f_latest(rgs_order_store *s, long long order_id, rgs_order_f2f *out,
+                                  int *found);
+/* The order's records, oldest first (cms_der left NULL); *n entries, free
+ * the array with free(). */
+rgs_order_rc rgs_order_f2f_list(rgs_order_store *s, long long order_id, rgs_order_f2f **out,
+                                size_t *n);
+void rgs_order_f2f_clear(rgs_order_f2f *r);
+
+/* ---- issuance: the CA's answer (order_issuance.c) ---------------------- */
+
+/* What came back from the CA for an order. */
+typedef struct {
+  char *cert_pem;            /* certificate received, then its chain (PEM); NULL when none */
+  char *ca_pem;              /* CA certificates trusted for it (EST /cacerts, confirmed); NULL */
+  char cert_source[16];      /* "est", "file", "renew"; "" when no certificate */
+  char cert_at[RGS_ORDER_STAMP_MAX];
+  char est_url[512];         /* EST server used, "" when none */
+  int pending;               /* 1: the CA answered "not yet" (EST 202) */
+  char pending_since[RGS_ORDER_STAMP_MAX];
+  char next_try_at[RGS_ORDER_STAMP_MAX];   /* when to ask again, "" when nothing pending */
+  int attempts;              /* EST answers "not yet" so far */
+} rgs_order_issuance;
+
+/* *found is 0 when nothing came back yet. Free the strings with
+ * rgs_order_issuance_clear(). */
+rgs_order_rc rgs_order_issuance_get(rgs_order_store *s, long long id, rgs_order_issuance *out,
+                                    int *found);
+void rgs_order_issuance_clear(rgs_order_issuance *i);
+/* The EST server answered "not yet" (202): record the URL and when to ask
+ * again, count the attempt. The status is not changed. */
+rgs_order_rc rgs_order_est_pending(rgs_order_store *s, long long id, const char *url,
+                                   time_t next_try);
+/* A certificate came back (source "est", "file" or "renew"): keep it (PEM,
+ * certificate then chain) and the CA certificates trusted for it (ca_pem,
+ * may be NULL to keep the previous), clear the pending state, and move the
+ * order to issued when its status allows that step now. One transaction. */
+rgs_order_rc rgs_order_cert_received(rgs_order_store *s, long long id, const char *cert_pem,
+                                     const char *ca_pem, const char *source);
+
 #ifdef __cplusplus
 }
 #endif

@@ -11,7 +11,7 @@ RGS_PACKAGES="
   opensc opensc-pkcs11 softhsm2
   libcairo2-dev libqrencode-dev fonts-dejavu-core poppler-utils zbar-tools
   clang libclang-rt-14-dev cppcheck
-  libsystemd-dev systemd udev dbus-daemon umockdev libumockdev-dev bash-completion dpkg-dev
+  libsystemd-dev systemd udev dbus-daemon umockdev libumockdev-dev bash-completion dpkg-dev strace
 "
 
 rgs_install_deps() {

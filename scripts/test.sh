@@ -29,12 +29,19 @@ cppcheck --quiet --error-exitcode=1 --std=c11 --enable=warning,portability \
 if [ "$fuzz_seconds" -gt 0 ]; then
   echo ">> fuzzing each parser for ${fuzz_seconds}s (clang, libFuzzer)"
   CC=clang cmake -S . -B build-fuzz -G Ninja -DRGS_FUZZ=ON >/dev/null
-  ninja -C build-fuzz fuzz_uri fuzz_policy
-  for t in uri policy; do
+  # target, binary, seed corpus: every parser of untrusted input.
+  set -- fuzz_uri tests/fuzz/fuzz_uri tests/fuzz/corpus/uri \
+         fuzz_policy tests/fuzz/fuzz_policy tests/fuzz/corpus/policy \
+         fuzz_canon tests/f2f/fuzz_canon tests/f2f/corpus/canon \
+         fuzz_certs tests/est/fuzz_certs tests/est/corpus/certs \
+         fuzz_udev_props tests/udev/fuzz_udev_props tests/udev/corpus/udev_props
+  while [ $# -ge 3 ]; do
+    ninja -C build-fuzz "$1" >/dev/null
     work=$(mktemp -d)
-    ./build-fuzz/tests/fuzz/fuzz_$t -max_total_time="$fuzz_seconds" -max_len=4096 \
-      -print_final_stats=0 "$work" "tests/fuzz/corpus/$t" 2>&1 | tail -n 2
+    ./build-fuzz/"$2" -max_total_time="$fuzz_seconds" -max_len=8192 \
+      -print_final_stats=0 "$work" "$3" 2>&1 | tail -n 2
     rm -rf "$work"
+    shift 3
   done
 fi
 echo ">> all tests passed"

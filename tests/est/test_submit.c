@@ -4,12 +4,16 @@
  * "not yet" recorded and shown by status, --wait, every failure an EST
  * exchange can meet, then install from what EST brought back, and renew
  * with TLS client authentication through the token. */
+#include <poll.h>
+#include <pty.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/wait.h>
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
 #include "est_fixture.h"
+#include "rgs_order.h"
 #include "rgs_test.h"
 
 typedef struct {
@@ -99,6 +103,34 @@ static char *order_status(fixture *f)
   return v;
 }
 
+/* The face-to-face as its record lands in the store (the AED's session
+ * itself, rgs-enroll f2f run, is tested with the face-to-face commands):
+ * a verified record of the bound key. */
+static void record_face_to_face(fixture *f)
+{
+  rgs_order_store *st = NULL;
+  rgs_order_binding b;
+  static const unsigned char cms[] = { 0x30, 0x03, 0x02, 0x01, 0x00 };
+  char err[256], now[32], today[16];
+  time_t t = time(NULL);
+  struct tm tm;
+  int found = 0;
+
+  strftime(now, sizeof(now), "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&t, &tm));
+  strftime(today, sizeof(today), "%Y-%m-%d", &tm);
+  assert_int_equal(rgs_order_store_open_existing(f->db, &st, err, sizeof(err)), RGS_ORDER_OK);
+  assert_int_equal(rgs_order_binding_get(st, 1, &b, &found), RGS_ORDER_OK);
+  assert_true(found);
+  {
+    rgs_order_f2f_input in = { cms, sizeof(cms),
+                               "0000000000000000000000000000000000000000000000000000000000000000",
+                               b.spki_sha256, now, today, 1, 1, NULL, NULL, "Test AED" };
+    assert_int_equal(rgs_order_f2f_add(st, 1, &in, NULL), RGS_ORDER_OK);
+  }
+  rgs_order_binding_clear(&b);
+  rgs_order_store_close(st);
+}
+
 /* The face-to-face and the originals, recorded as the holder would. */
 static void through_documents(fixture *f)
 {
@@ -109,8 +141,7 @@ static void through_documents(fixture *f)
 
   strftime(today, sizeof(today), "%Y-%m-%d", gmtime_r(&now, &tm));
   strftime(extract, sizeof(extract), "%Y-%m-%d", gmtime_r(&then, &tm));
-  ENROLL(&r, f, NULL, "order", "set", "1", "--status", "face-to-face-done");
-  ok_run(&r);
+  record_face_to_face(f);
   ENROLL(&r, f, NULL, "order", "docs", "1", "--set", "request-form", "--state", "ready");
   ok_run(&r);
   ENROLL(&r, f, NULL, "order", "docs", "1", "--set", "intervention-form", "--state", "ready");
@@ -356,6 +387,57 @@ static void test_est_ca_fingerprint(void **state)
   expect(&r, 0, NULL);
 }
 
+/* Run rgs-enroll on a pseudo-terminal, answer `answer` to the first prompt
+ * that contains `prompt`, then the retrieval code; the exit status. */
+static int on_terminal(fixture *f, const char *prompt, const char *answer, char *seen,
+                       size_t cap)
+{
+  const char *argv[] = { rgs_env("RGS_ENROLL_BIN"), "--db", f->db, "submit", "1", "--est",
+                         f->est.url, "--ca-file", f->est.other_ca_file, NULL };
+  struct pollfd pf;
+  size_t len = 0;
+  int fd, status = 0, answered = 0, coded = 0;
+  pid_t pid = forkpty(&fd, NULL, NULL, NULL);
+
+  assert_true(pid >= 0);
+  if (pid == 0) {
+    execv(argv[0], (char *const *)argv);
+    _exit(127);
+  }
+  pf.fd = fd;
+  pf.events = POLLIN;
+  seen[0] = '\0';
+  while (poll(&pf, 1, 20000) > 0) {
+    ssize_t n = read(fd, seen + len, cap - 1 - len);
+    if (n <= 0)
+      break;
+    len += (size_t)n;
+    seen[len] = '\0';
+    if (!answered && strstr(seen, prompt) != NULL) {
+      answered = write(fd, answer, strlen(answer)) > 0;
+    } else if (answered && !coded && strstr(seen, "Retrieval code") != NULL) {
+      coded = write(fd, "R3TR-1EV4L\n", 11) > 0;
+    }
+  }
+  waitpid(pid, &status, 0);
+  close(fd);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128;
+}
+
+static void test_est_fingerprint_confirmed_at_terminal(void **state)
+{
+  fixture *f = *state;
+  char seen[8192];
+
+  assert_int_equal(est_fixture_start(&f->est, "200\n", 1, NULL), 0);
+  assert_int_equal(on_terminal(f, "Type YES", "no\n", seen, sizeof(seen)), 1);
+  assert_non_null(strstr(seen, "SHA-256"));
+  assert_int_equal(est_fixture_logged(&f->est, "POST"), 0);
+  assert_int_equal(on_terminal(f, "Type YES", "YES\n", seen, sizeof(seen)), 0);
+  assert_null(strstr(seen, "R3TR-1EV4L"));        /* the code was not echoed */
+  assert_non_null(strstr(seen, "certificate received"));
+}
+
 static void test_est_code_sources(void **state)
 {
   fixture *f = *state;
@@ -460,6 +542,32 @@ static void test_install_order_token_removed_then_again(void **state)
   free(v);
 }
 
+/* Authenticated by the holder's current certificate on the token instead of
+ * the retrieval code. */
+static void test_est_with_client_certificate(void **state)
+{
+  fixture *f = *state;
+  rgs_run_result r;
+  char cert[700];
+
+  assert_int_equal(est_fixture_start(&f->est, "200\n", 0, f->est.ca_file), 0);
+  /* Without a certificate of the holder on the token: refused, nothing sent. */
+  ENROLL(&r, f, NULL, "submit", "1", "--est", f->est.url, "--ca-file", f->est.ca_file,
+         "--client-cert");
+  expect(&r, 1, "no valid certificate");
+  assert_int_equal(est_fixture_logged(&f->est, "POST"), 0);
+  snprintf(cert, sizeof(cert), "%s/previous.pem", f->hsm.dir);
+  issue_file(f, HOLDER, cert);
+  ENROLL(&r, f, NULL, "install", "--cert", cert, "--ca-file", f->est.ca_file);
+  ok_run(&r);
+  ENROLL(&r, f, NULL, "--json", "submit", "1", "--est", f->est.url, "--ca-file", f->est.ca_file,
+         "--client-cert");
+  expect(&r, 0, "\"pending\":false");
+  assert_int_equal(est_fixture_logged(&f->est, "POST /.well-known/est/simpleenroll auth=- ct=application/pkcs10 client=Jean DUPONT"), 1);
+  ENROLL(&r, f, NULL, "submit", "1", "--est", f->est.url, "--client-cert", "--code-file", f->code);
+  expect(&r, 2, "no --code");
+}
+
 /* ---- renew ------------------------------------------------------------------ */
 
 static int private_keys(void)
@@ -551,9 +659,11 @@ int main(void)
     cmocka_unit_test_setup_teardown(test_est_hanging_server, setup, teardown),
     cmocka_unit_test_setup_teardown(test_est_ca_fingerprint, setup, teardown),
     cmocka_unit_test_setup_teardown(test_est_code_sources, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_est_fingerprint_confirmed_at_terminal, setup, teardown),
     cmocka_unit_test_setup_teardown(test_install_order_refused_before_documents, setup, teardown),
     cmocka_unit_test_setup_teardown(test_install_order_subject_must_match, setup, teardown),
     cmocka_unit_test_setup_teardown(test_install_order_token_removed_then_again, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_est_with_client_certificate, setup, teardown),
     cmocka_unit_test_setup_teardown(test_renew_with_client_certificate, setup, teardown),
     cmocka_unit_test_setup_teardown(test_renew_refused_leaves_no_key, setup, teardown),
     cmocka_unit_test_setup_teardown(test_renew_needs_current_certificate, setup, teardown),

@@ -629,6 +629,21 @@ static void test_qr_text_and_pdf(void **state)
   assert_true(n > 1000);
   assert_memory_equal(pdf, "%PDF-", 5);
   free(pdf);
+  /* A refusal prints too, with its reason. */
+  {
+    rgs_f2f_facts g = p->f;
+    rgs_cj *refused;
+    g.results[RGS_F2F_STEP_IDENTITY] = RGS_F2F_FAIL;
+    g.results[RGS_F2F_STEP_COMPANY] = RGS_F2F_NOT_DONE;
+    snprintf(g.details[RGS_F2F_STEP_IDENTITY], sizeof(g.details[0]), "the identity card expired");
+    g.reason = g.details[RGS_F2F_STEP_IDENTITY];
+    refused = rgs_f2f_record_build(&g);
+    assert_non_null(refused);
+    snprintf(path, sizeof(path), "%s/refused.pdf", dir);
+    if (rgs_f2f_pdf_write(refused, sha, path, err, sizeof(err)) != 0)
+      fail_msg("pdf: %s", err);
+    rgs_cj_free(refused);
+  }
   /* An unwritable place: an error, no crash. */
   snprintf(path, sizeof(path), "%s/no/such/dir/fiche.pdf", dir);
   assert_int_not_equal(rgs_f2f_pdf_write(rec, sha, path, err, sizeof(err)), 0);

@@ -298,6 +298,43 @@ static void test_scripted_session_succeeds(void **state)
   free(sha);
 }
 
+static void test_appointment_gives_office_and_place(void **state)
+{
+  fixture *f = *state;
+  rgs_run_result r;
+  char json_out[600], *content;
+  const char *argv[] = {
+    "--db", f->db, "--policy", f->policy, "--module", rgs_env("SOFTHSM2_MODULE"), "--pin-file",
+    f->hsm.pin_file, "f2f", "run", "1", "--aed-token", "pkcs11:token=AED", "--aed-pin-file",
+    f->hsm.pin_file, "--out", f->rec, "--ca-file", f->ca, "--id-document", "passport",
+    "--id-name", "Senez Frederic", "--id-expires", "2031-05-31", "--id-number", ID_NUMBER,
+    "--id-verified", "yes", "--extract-date", "2026-02-15", "--aed-name", "Me Jeanne Dupont",
+    NULL };
+
+  ENROLL(&r, f, "aed", "book", "1", "--aed", "acthemis-arles", "--date", "2026-03-10T10:00",
+         "--mode", "holder-travels");
+  rgs_assert_status(&r, 0);
+  rgs_run_free(&r);
+  /* No --office, no --place, and no terminal: the appointment answers. */
+  assert_int_equal(rgs_enroll_v(&r, f->env, NULL, argv), 0);
+  rgs_assert_status(&r, 0);
+  assert_non_null(strstr(r.out, "Face-to-face DONE"));
+  assert_non_null(strstr(r.out, "Step 6/6"));
+  rgs_run_free(&r);
+  snprintf(json_out, sizeof(json_out), "%s/record.json", f->hsm.dir);
+  assert_int_equal(openssl_verify(f->rec, f->ca, json_out), 0);
+  content = rgs_read_file(json_out, NULL);
+  assert_non_null(content);
+  assert_field(content, "aed.office_id", "acthemis-arles");
+  assert_field(content, "aed.office", "SELARL Acthemis, 29 Chemin de Séverin 13200 ARLES");
+  assert_field(content, "aed.name", "Me Jeanne Dupont");
+  assert_field(content, "intervention.place", "13200 ARLES");
+  assert_field(content, "identity.document", "passport");
+  assert_field(content, "identity.name_as_printed", "Senez Frederic");   /* accents aside */
+  free(content);
+  assert_status(f, "face-to-face-done");
+}
+
 static void test_key_not_the_requests_is_refused(void **state)
 {
   fixture *f = *state;
@@ -781,6 +818,7 @@ int main(void)
 {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test_setup_teardown(test_scripted_session_succeeds, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_appointment_gives_office_and_place, setup, teardown),
     cmocka_unit_test_setup_teardown(test_key_not_the_requests_is_refused, setup, teardown),
     cmocka_unit_test_setup_teardown(test_wrong_pin_respects_the_counters, setup, teardown),
     cmocka_unit_test_setup_teardown(test_identity_and_company_refusals, setup, teardown),

@@ -21,6 +21,9 @@
 #include <cmocka.h>
 
 #include "rgs_test.h"
+#include "rgs_order.h"
+
+static void record_f2f(const char *db, long long id, EVP_PKEY *k);
 
 static const char *const base_env[] = { "RGS_ENROLL_NOW=2026-11-24", "LC_ALL=C.UTF-8",
                                         "LANGUAGE=en", NULL };
@@ -667,17 +670,20 @@ static void test_documents(void **state)
     char csr[600];
     snprintf(csr, sizeof(csr), "%s/r.csr", f->dir);
     write_csr(csr, k, "Frédéric SENEZ", "BS AUTO", "0002 732829320", 0, 0);
-    EVP_PKEY_free(k);
     run(&r, f->db, "order", "link", "1", "--csr", csr, NULL);
     rgs_assert_status(&r, 0);
     rgs_run_free(&r);
+    run(&r, f->db, "order", "set", "1", "--status", "submitted", NULL);
+    rgs_assert_status(&r, 0);
+    rgs_run_free(&r);
+    /* The face-to-face cannot be declared: only a verified record moves there. */
+    run(&r, f->db, "order", "set", "1", "--status", "face-to-face-done", "--note", "AED: Acthemis", NULL);
+    rgs_assert_status(&r, 1);
+    assert_has(r.err, "f2f run");
+    rgs_run_free(&r);
+    record_f2f(f->db, 1, k);
+    EVP_PKEY_free(k);
   }
-  run(&r, f->db, "order", "set", "1", "--status", "submitted", NULL);
-  rgs_assert_status(&r, 0);
-  rgs_run_free(&r);
-  run(&r, f->db, "order", "set", "1", "--status", "face-to-face-done", "--note", "AED: Acthemis", NULL);
-  rgs_assert_status(&r, 0);
-  rgs_run_free(&r);
   /* a document missing: refused, and the whole command changes nothing */
   assert_int_equal(rgs_enroll_v(&r, later, NULL, sent_req), 0);
   rgs_assert_status(&r, 1);
@@ -704,6 +710,36 @@ static void test_documents(void **state)
   assert_json(r.out, "orders.0.status", "documents-sent");
   assert_json(r.out, "orders.0.next.0.step", "wait-issue");
   rgs_run_free(&r);
+}
+
+/* What f2f run stores after a verified, successful session (the CMS bytes
+ * are not read by the order layer; the f2f tests sign real ones). */
+static void record_f2f(const char *db, long long id, EVP_PKEY *k)
+{
+  static const unsigned char cms[] = { 0x30, 0x03, 0x02, 0x01, 0x00 };
+  unsigned char *der = NULL, spki[32];
+  char spki_hex[65], err[256];
+  int n = i2d_PUBKEY(k, &der), i;
+  rgs_order_store *st = NULL;
+  rgs_order_f2f_input in;
+
+  assert_true(n > 0);
+  SHA256(der, (size_t)n, spki);
+  OPENSSL_free(der);
+  for (i = 0; i < 32; i++)
+    snprintf(spki_hex + 2 * i, 3, "%02x", spki[i]);
+  memset(&in, 0, sizeof(in));
+  in.cms_der = cms;
+  in.cms_len = sizeof(cms);
+  in.record_sha256 = "00000000000000000000000000000000000000000000000000000000000000aa";
+  in.spki_sha256 = spki_hex;
+  in.signed_at = "2026-12-03T10:30:00Z";
+  in.day = "2026-12-03";
+  in.success = 1;
+  in.verified = 1;
+  assert_int_equal(rgs_order_store_open(db, &st, err, sizeof(err)), RGS_ORDER_OK);
+  assert_int_equal(rgs_order_f2f_add(st, id, &in, NULL), RGS_ORDER_OK);
+  rgs_order_store_close(st);
 }
 
 /* ---- binding requests ------------------------------------------------------------------- */

@@ -335,6 +335,12 @@ static void test_kill_writer_at_random(void **state)
         ids[n_ids++] = id;
     }
     close(p[0]);
+    /* Killed before the store even existed (a loaded machine): then nothing
+     * may have been reported committed. */
+    if (access(db_path, F_OK) != 0) {
+      assert_int_equal(n_ids, 0);
+      continue;
+    }
     total = check_whole(db_path);
     assert_true((size_t)total >= n_ids);
   }

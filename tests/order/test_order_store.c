@@ -607,6 +607,34 @@ static rgs_order_rc link_with(rgs_order_store *st, long long id, const char *cn,
   return rgs_order_link(st, id, &in);
 }
 
+/* Face-to-face-done the only way there is: a successful, verified record
+ * of the key bound with seed. (The CMS bytes are not read by this layer.) */
+static rgs_order_rc f2f_done(rgs_order_store *st, long long id, unsigned char seed)
+{
+  static unsigned char cms[] = { 0x30, 0x03, 0x02, 0x01, 0x00 };
+  static int n;
+  unsigned char spki[32];
+  char spki_hex[65], rec_hex[65];
+  rgs_order_f2f_input in;
+  size_t i;
+
+  spki_of(spki, seed);
+  for (i = 0; i < 32; i++)
+    snprintf(spki_hex + 2 * i, 3, "%02x", spki[i]);
+  snprintf(rec_hex, sizeof(rec_hex), "%064x", ++n);     /* one record hash each */
+  memset(&in, 0, sizeof(in));
+  in.cms_der = cms;
+  in.cms_len = sizeof(cms);
+  in.record_sha256 = rec_hex;
+  in.spki_sha256 = spki_hex;
+  in.signed_at = "2026-12-03T10:30:00Z";
+  in.day = "2026-12-03";
+  in.success = 1;
+  in.verified = 1;
+  in.aed_name = "Acthemis";
+  return rgs_order_f2f_add(st, id, &in, NULL);
+}
+
 static void test_link(void **state)
 {
   fixture *f = *state;
@@ -759,7 +787,10 @@ static void test_appointment(void **state)
   assert_int_equal(rgs_order_set_status(f->st, id, RGS_STATUS_KEY_GENERATED, NULL), RGS_ORDER_OK);
   assert_int_equal(link_with(f->st, id, "Frédéric Senez", "BS AUTO", "0002 732829320", 7), RGS_ORDER_OK);
   assert_int_equal(rgs_order_set_status(f->st, id, RGS_STATUS_SUBMITTED, NULL), RGS_ORDER_OK);
-  assert_int_equal(rgs_order_set_status(f->st, id, RGS_STATUS_F2F_DONE, NULL), RGS_ORDER_OK);
+  /* Declared, face-to-face-done is refused: only a verified record moves there. */
+  assert_int_equal(rgs_order_set_status(f->st, id, RGS_STATUS_F2F_DONE, NULL),
+                   RGS_ORDER_ERR_TRANSITION);
+  assert_int_equal(f2f_done(f->st, id, 7), RGS_ORDER_OK);
   assert_int_equal(rgs_order_book(f->st, id, &a, "2026-12-05T10:00", RGS_F2F_HOLDER_TRAVELS, -1),
                    RGS_ORDER_ERR_TRANSITION);
 }
@@ -791,9 +822,9 @@ static long long order_after_f2f(fixture *f)
   static unsigned char seed = 100;
 
   assert_int_equal(rgs_order_book(f->st, id, &a, "2026-12-03T10:00", RGS_F2F_HOLDER_TRAVELS, -1), RGS_ORDER_OK);
-  assert_int_equal(link_with(f->st, id, "Frédéric Senez", "BS AUTO", "0002 732829320", seed++), RGS_ORDER_OK);
+  assert_int_equal(link_with(f->st, id, "Frédéric Senez", "BS AUTO", "0002 732829320", seed), RGS_ORDER_OK);
   assert_int_equal(rgs_order_set_status(f->st, id, RGS_STATUS_SUBMITTED, NULL), RGS_ORDER_OK);
-  assert_int_equal(rgs_order_set_status(f->st, id, RGS_STATUS_F2F_DONE, NULL), RGS_ORDER_OK);
+  assert_int_equal(f2f_done(f->st, id, seed++), RGS_ORDER_OK);
   return id;
 }
 

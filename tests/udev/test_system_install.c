@@ -8,7 +8,9 @@
  *     (naming P's binary) and the bash completion where they belong; with
  *     DESTDIR the unit names the final path; the installed binary runs;
  *   - the bash completion completes commands and options from --help;
- *   - `cpack -G DEB` makes a package holding the same files.
+ *   - `cpack -G DEB` makes a package holding the same files;
+ *   - every system call the watcher and the step it runs make (traced with
+ *     strace) is in the unit's SystemCallFilter=@system-service.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -283,6 +285,129 @@ static void test_debian_package(void **state)
   free(dir);
 }
 
+/* ---- the unit's SystemCallFilter=@system-service holds -------------------- */
+
+#define MAX_NAMES 1024
+
+typedef struct {
+  char name[64];
+  char group[64];            /* the group this line belongs to */
+} filter_line;
+
+/* Is name in group (expanded through the nested groups)? */
+static int in_group(const filter_line *l, size_t n, const char *group, const char *name, int depth)
+{
+  size_t i;
+
+  if (depth > 8)
+    return 0;
+  for (i = 0; i < n; i++) {
+    if (strcmp(l[i].group, group) != 0)
+      continue;
+    if (l[i].name[0] == '@' ? in_group(l, n, l[i].name, name, depth + 1)
+                            : strcmp(l[i].name, name) == 0)
+      return 1;
+  }
+  return 0;
+}
+
+static void test_syscalls_within_unit_filter(void **state)
+{
+  const char *strace = "/usr/bin/strace";
+  const char *sa = tool("SYSTEMD_ANALYZE", "/usr/bin/systemd-analyze");
+  char trace[700], db[700], policy[700], rt_env[800], run[700];
+  static filter_line lines[4096];
+  size_t n_lines = 0;
+  char used[MAX_NAMES][48];
+  size_t n_used = 0, i;
+  rgs_softhsm hsm;
+  rgs_run_result r;
+  char group[64] = "", *p, *text;
+
+  (void)state;
+  /* Sanitizers add system calls of their own. */
+  if (access(strace, X_OK) != 0 || access(sa, X_OK) != 0 || getenv("RGS_SANITIZED") != NULL)
+    skip();
+  {
+    const char *argv[] = { sa, "syscall-filter", NULL };
+    assert_int_equal(rgs_run(argv, NULL, NULL, &r), 0);
+    rgs_assert_status(&r, 0);
+    for (p = r.out; p != NULL && *p != '\0' && n_lines < 4096;) {
+      char *nl = strchr(p, '\n'), word[64];
+      if (nl != NULL)
+        *nl = '\0';
+      if (p[0] == '@' && sscanf(p, "%63s", group) == 1) {
+        /* a group starts */
+      } else if (p[0] == ' ' && sscanf(p, " %63s", word) == 1 && word[0] != '#' && group[0] != '\0') {
+        snprintf(lines[n_lines].name, sizeof(lines[0].name), "%s", word);
+        snprintf(lines[n_lines].group, sizeof(lines[0].group), "%s", group);
+        n_lines++;
+      }
+      p = nl != NULL ? nl + 1 : NULL;
+    }
+    rgs_run_free(&r);
+  }
+  assert_true(n_lines > 100);
+
+  /* The watcher and the step it runs (start --order) on SoftHSM2. */
+  assert_int_equal(rgs_softhsm_init(&hsm, "Jean DUPONT"), 0);
+  snprintf(db, sizeof(db), "%s/orders.db", hsm.dir);
+  snprintf(trace, sizeof(trace), "%s/strace", hsm.dir);
+  snprintf(run, sizeof(run), "%s/run", hsm.dir);
+  assert_int_equal(mkdir(run, 0700), 0);
+  snprintf(rt_env, sizeof(rt_env), "XDG_RUNTIME_DIR=%s", run);
+  snprintf(policy, sizeof(policy), "%s/data/policy/demo-softhsm.conf", rgs_env("RGS_SOURCE_DIR"));
+  {
+    const char *env[] = { rt_env, "LC_ALL=C.UTF-8", NULL };
+    assert_int_equal(rgs_enroll(&r, env, NULL, "--db", db, "order", "new", "--partner", "CMA",
+                                "--validity", "2", "--holder-first-name", "Jean",
+                                "--holder-last-name", "Dupont", "--email", "j@example.fr",
+                                "--company", "BS AUTO", "--siren", "732829320", "--payment",
+                                "virement", "--accept-cgu", NULL), 0);
+    rgs_assert_status(&r, 0);
+    rgs_run_free(&r);
+  }
+  {
+    const char *argv[] = { strace, "-f", "-qq", "-o", trace, rgs_env("RGS_ENROLL_BIN"), "--db", db,
+                           "--module", rgs_env("SOFTHSM2_MODULE"), "--policy", policy,
+                           "--pin-file", hsm.pin_file, "--json", "watch", "--once", "--timeout",
+                           "30", NULL };
+    const char *env[] = { rt_env, "LC_ALL=C.UTF-8", NULL };
+    assert_int_equal(rgs_run(argv, env, NULL, &r), 0);
+    rgs_assert_status(&r, 0);
+    assert_non_null(strstr(r.out, "\"outcome\":\"done\""));
+    rgs_run_free(&r);
+  }
+  text = rgs_read_file(trace, NULL);
+  assert_non_null(text);
+  for (p = text; p != NULL && *p != '\0';) {
+    char *nl = strchr(p, '\n'), name[48];
+    const char *q = p;
+    if (nl != NULL)
+      *nl = '\0';
+    while (*q >= '0' && *q <= '9')
+      q++;
+    while (*q == ' ')
+      q++;
+    if (strncmp(q, "<... ", 5) == 0)
+      q += 5;
+    if (sscanf(q, "%47[a-z0-9_]", name) == 1 && (q[strlen(name)] == '(' || q[strlen(name)] == ' ')) {
+      for (i = 0; i < n_used && strcmp(used[i], name) != 0; i++)
+        ;
+      if (i == n_used && n_used < MAX_NAMES)
+        snprintf(used[n_used++], sizeof(used[0]), "%s", name);
+    }
+    p = nl != NULL ? nl + 1 : NULL;
+  }
+  free(text);
+  assert_true(n_used > 20);
+  for (i = 0; i < n_used; i++)
+    if (!in_group(lines, n_lines, "@system-service", used[i], 0))
+      fail_msg("system call %s is outside SystemCallFilter=@system-service of the unit", used[i]);
+  print_message("%zu system calls, all in @system-service\n", n_used);
+  rgs_softhsm_cleanup(&hsm);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -290,6 +415,7 @@ int main(void)
     cmocka_unit_test(test_install_layout),
     cmocka_unit_test(test_bash_completion),
     cmocka_unit_test(test_debian_package),
+    cmocka_unit_test(test_syscalls_within_unit_filter),
   };
 
   return cmocka_run_group_tests(tests, NULL, NULL);

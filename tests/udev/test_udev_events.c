@@ -29,45 +29,18 @@
 #define TOKEN_SYSPATH "/sys/devices/pci0000:00/0000:00:14.0/usb1/1-2"
 #define MOUSE_SYSPATH "/sys/devices/pci0000:00/0000:00:14.0/usb1/1-3"
 
-/* A CCID token as umockdev-record writes it, with hostile strings. */
-static const char token_dev[] =
-  "P: /devices/pci0000:00/0000:00:14.0/usb1/1-2\n"
-  "N: bus/usb/001/005\n"
-  "E: DEVNAME=/dev/bus/usb/001/005\n"
-  "E: DEVTYPE=usb_device\n"
-  "E: DRIVER=usb\n"
-  "E: PRODUCT=8e6/3438/200\n"
-  "E: TYPE=0/0/0\n"
-  "E: BUSNUM=001\n"
-  "E: DEVNUM=005\n"
-  "E: MAJOR=189\n"
-  "E: MINOR=4\n"
-  "E: SUBSYSTEM=usb\n"
-  "E: ID_VENDOR=Evil$(touch CANARY)\n"
-  "E: ID_VENDOR_ID=08e6\n"
-  "E: ID_MODEL=Token;rm -rf \"x\" 'y' `touch CANARY`\n"
-  "E: ID_MODEL_ID=3438\n"
-  "E: ID_SERIAL_SHORT=$(touch CANARY)\n"
-  "E: ID_USB_INTERFACES=:0b0000:\n"
-  "E: RGS_ENROLL_TOKEN=idprime\n"
-  "A: idVendor=08e6\n"
-  "A: idProduct=3438\n"
-  "A: bDeviceClass=00\n"
-  "A: bNumInterfaces= 1\n";
+/* The devices, in umockdev-record's format (tests/udev/data): a CCID
+ * token (Gemalto USB Shell Token V2, the IDPrime's USB form) whose vendor,
+ * model and serial strings are hostile, and a USB mouse. */
+static void add_device(UMockdevTestbed *tb, const char *name)
+{
+  char path[1024];
+  GError *err = NULL;
 
-static const char mouse_dev[] =
-  "P: /devices/pci0000:00/0000:00:14.0/usb1/1-3\n"
-  "N: bus/usb/001/006\n"
-  "E: DEVTYPE=usb_device\n"
-  "E: PRODUCT=46d/c077/7200\n"
-  "E: SUBSYSTEM=usb\n"
-  "E: ID_VENDOR=Logitech\n"
-  "E: ID_VENDOR_ID=046d\n"
-  "E: ID_MODEL=USB_Optical_Mouse\n"
-  "E: ID_MODEL_ID=c077\n"
-  "E: ID_USB_INTERFACES=:030102:\n"
-  "A: idVendor=046d\n"
-  "A: idProduct=c077\n";
+  snprintf(path, sizeof(path), "%s/tests/udev/data/%s", rgs_env("RGS_SOURCE_DIR"), name);
+  if (!umockdev_testbed_add_from_file(tb, path, &err))
+    fail_msg("%s: %s", path, err != NULL ? err->message : "?");
+}
 
 /* Realtime nanoseconds of the first line "what N" of the trace file. */
 static long long trace_at(const char *path, const char *what)
@@ -93,8 +66,7 @@ static void test_events_reach_the_watcher(void **state)
 {
   rgs_softhsm hsm;
   UMockdevTestbed *tb;
-  GError *err = NULL;
-  char tokens[600], trace[600], canary[600], run[600], run_env[700], dev[2048];
+  char tokens[600], trace[600], canary[600], run[600], run_env[700];
   char policy[600];
   const char *env[3];
   const char *argv[24];
@@ -122,9 +94,8 @@ static void test_events_reach_the_watcher(void **state)
   env[0] = run_env;
   env[1] = "LC_ALL=C.UTF-8";
   env[2] = NULL;
-  snprintf(dev, sizeof(dev), "%s", token_dev);
-  assert_true(umockdev_testbed_add_from_string(tb, dev, &err));
-  assert_true(umockdev_testbed_add_from_string(tb, mouse_dev, &err));
+  add_device(tb, "idprime-hostile.umockdev");
+  add_device(tb, "usb-mouse.umockdev");
 
   argv[n++] = rgs_env("RGS_ENROLL_BIN");
   argv[n++] = "--module";

@@ -20,6 +20,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <cmocka.h>
 
 #include "notify.h"
@@ -429,6 +430,39 @@ static void test_ids_match_the_code(void **state)
   free(rs);
 }
 
+/* The real parser: udevadm test loads every rules file, ours put in
+ * /etc/udev/rules.d of a private mount namespace (tmpfs over the rules
+ * directory, /run/udev and /dev, so that the machine is left as it was),
+ * and says "FILE:LINE ..." for each key, operator or GOTO it refuses.
+ * Needs root and unshare: skipped otherwise. */
+static void test_udevadm_reads_the_rules(void **state)
+{
+  char script[2048], rules[1024];
+  const char *argv[] = { "/usr/bin/unshare", "-m", "/bin/sh", "-c", script, NULL };
+  rgs_run_result r;
+
+  (void)state;
+  if (geteuid() != 0 || access("/usr/bin/unshare", X_OK) != 0 ||
+      access("/usr/bin/udevadm", X_OK) != 0 || access("/sys/class/mem/null", F_OK) != 0)
+    skip();
+  snprintf(rules, sizeof(rules), "%s/udev/70-rgs-enroll.rules", rgs_env("RGS_SOURCE_DIR"));
+  snprintf(script, sizeof(script),
+           "mount -t tmpfs none /etc/udev/rules.d && mount -t tmpfs none /run/udev && "
+           "cp '%s' /etc/udev/rules.d/ && mount -t tmpfs none /dev || exit 77\n"
+           "exec /usr/bin/udevadm test --action=add /sys/class/mem/null\n", rules);
+  assert_int_equal(rgs_run(argv, NULL, NULL, &r), 0);
+  if (r.status == 77 || strstr(r.err, "unshare failed") != NULL) {
+    rgs_run_free(&r);
+    skip();
+  }
+  if (strstr(r.out, "Reading rules file: /etc/udev/rules.d/70-rgs-enroll.rules") == NULL &&
+      strstr(r.err, "Reading rules file: /etc/udev/rules.d/70-rgs-enroll.rules") == NULL)
+    fail_msg("udevadm did not read the rules:\n%s%s", r.out, r.err);
+  if (strstr(r.out, "70-rgs-enroll.rules:") != NULL || strstr(r.err, "70-rgs-enroll.rules:") != NULL)
+    fail_msg("udevadm refuses part of the rules:\n%s%s", r.out, r.err);
+  rgs_run_free(&r);
+}
+
 /* ---- what the watcher reads from udev ------------------------------------ */
 
 typedef struct {
@@ -530,6 +564,7 @@ int main(void)
     cmocka_unit_test(test_devices),
     cmocka_unit_test(test_hostile_values_are_inert),
     cmocka_unit_test(test_ids_match_the_code),
+    cmocka_unit_test(test_udevadm_reads_the_rules),
     cmocka_unit_test(test_device_values_validated),
     cmocka_unit_test(test_notify_clean),
   };
