@@ -1,5 +1,6 @@
 /* cli.c - what the commands share: messages, exit codes, paths, the token session. */
 #include <errno.h>
+#include <getopt.h>
 #include <limits.h>
 #include <stdarg.h>
 #include <stdlib.h>
@@ -156,6 +157,43 @@ int rgs_fail_p11(const rgs_cli *cli, const char *command, rgs_p11_rc rc,
 {
   return rgs_fail(cli, command, rgs_exit_for_p11(rc), rgs_p11_strerror(rc),
                   ctx != NULL ? rgs_p11_last_error(ctx) : NULL);
+}
+
+/* ---- subcommands ---------------------------------------------------- */
+
+static void sub_usage(FILE *out, const char *group, const rgs_command *subs, size_t n)
+{
+  size_t i;
+
+  fprintf(out, _("Usage: rgs-enroll %s COMMAND ...\nCommands:\n"), group);
+  for (i = 0; i < n; i++)
+    fprintf(out, "  %-8s %s\n", subs[i].name, _(subs[i].summary));
+  fprintf(out, _("'rgs-enroll %s COMMAND --help' describes each one.\n"), group);
+}
+
+int rgs_dispatch(rgs_cli *cli, const char *group, const rgs_command *subs, size_t n,
+                 int argc, char **argv)
+{
+  size_t i;
+
+  if (argc < 2) {
+    sub_usage(stderr, group, subs, n);
+    return RGS_EXIT_USAGE;
+  }
+  if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+      strcmp(argv[1], "help") == 0) {
+    sub_usage(stdout, group, subs, n);
+    return RGS_EXIT_OK;
+  }
+  for (i = 0; i < n; i++) {
+    if (strcmp(subs[i].name, argv[1]) == 0) {
+      optind = 0;        /* the subcommand parses its own options afresh */
+      return subs[i].run(cli, argc - 1, argv + 1);
+    }
+  }
+  rgs_err(cli, _("unknown %s command '%s'"), group, argv[1]);
+  sub_usage(stderr, group, subs, n);
+  return RGS_EXIT_USAGE;
 }
 
 /* ---- paths ----------------------------------------------------------- */

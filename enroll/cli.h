@@ -61,6 +61,11 @@ int rgs_fail_p11(const rgs_cli *cli, const char *command, rgs_p11_rc rc,
 int rgs_usage_error(const rgs_cli *cli, const char *command, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* A command made of subcommands (order, aed, f2f): run argv[1] from subs,
+ * or print the list of them (stdout for --help, stderr on misuse). */
+int rgs_dispatch(rgs_cli *cli, const char *group, const rgs_command *subs, size_t n,
+                 int argc, char **argv);
+
 /* ---- paths ---- */
 const char *rgs_datadir(void);
 const char *rgs_localedir(void);

@@ -495,46 +495,14 @@ static int aed_import(rgs_cli *cli, int argc, char **argv)
 
 /* ---- dispatch ----------------------------------------------------------------------- */
 
-static const struct {
-  const char *name;
-  int (*run)(rgs_cli *cli, int argc, char **argv);
-  const char *summary;
-} subs[] = {
+static const rgs_command subs[] = {
   { "list", aed_list, N_("the AED offices of a département or near a postal code") },
   { "quote", aed_quote, N_("the estimated fee of the face-to-face, HT and TTC") },
   { "book", aed_book, N_("record the face-to-face appointment of an order") },
   { "import", aed_import, N_("add (or replace) AED offices from a CSV directory file") },
 };
 
-static void usage(FILE *out)
-{
-  size_t i;
-
-  fprintf(out, "%s\n", _("Usage: rgs-enroll aed COMMAND ...\nCommands:"));
-  for (i = 0; i < RGS_ARRAY_LEN(subs); i++)
-    fprintf(out, "  %-8s %s\n", subs[i].name, _(subs[i].summary));
-  fprintf(out, "%s\n", _("rgs-enroll aed COMMAND --help describes each one."));
-}
-
 int rgs_cmd_aed(rgs_cli *cli, int argc, char **argv)
 {
-  size_t i;
-
-  if (argc < 2) {
-    usage(stderr);
-    return RGS_EXIT_USAGE;
-  }
-  if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "help") == 0) {
-    usage(stdout);
-    return RGS_EXIT_OK;
-  }
-  for (i = 0; i < RGS_ARRAY_LEN(subs); i++) {
-    if (strcmp(subs[i].name, argv[1]) == 0) {
-      optind = 0;
-      return subs[i].run(cli, argc - 1, argv + 1);
-    }
-  }
-  rgs_err(cli, _("unknown aed command '%s'"), argv[1]);
-  usage(stderr);
-  return RGS_EXIT_USAGE;
+  return rgs_dispatch(cli, "aed", subs, RGS_ARRAY_LEN(subs), argc, argv);
 }

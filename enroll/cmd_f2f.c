@@ -10,14 +10,6 @@
 #include "steps.h"
 #include "store.h"
 
-static void usage(FILE *out)
-{
-  fprintf(out, "%s\n", _("Usage: rgs-enroll f2f run ID [options]      the face-to-face session (AED's laptop)\n"
-                   "       rgs-enroll f2f verify FILE [options]  check a signed intervention record\n"
-                   "       rgs-enroll f2f print [ID] [options]   the fiche d'intervention as PDF\n"
-                   "Run 'rgs-enroll f2f COMMAND --help' for the options of each."));
-}
-
 static void usage_run(void)
 {
   printf("%s\n", _("Usage: rgs-enroll [--token URI] [--pin-file F | --pin-fd N] f2f run ID\n"
@@ -651,25 +643,11 @@ cleanup:
 
 int rgs_cmd_f2f(rgs_cli *cli, int argc, char **argv)
 {
-  static const struct {
-    const char *name;
-    int (*run)(rgs_cli *, int, char **);
-  } subs[] = { { "run", cmd_run }, { "verify", cmd_verify }, { "print", cmd_print } };
-  size_t i;
+  static const rgs_command subs[] = {
+    { "run", cmd_run, N_("the face-to-face session, on the AED's laptop") },
+    { "verify", cmd_verify, N_("check a signed intervention record") },
+    { "print", cmd_print, N_("the fiche d'intervention as PDF") },
+  };
 
-  if (argc < 2) {
-    usage(stderr);
-    return RGS_EXIT_USAGE;
-  }
-  if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
-    usage(stdout);
-    return RGS_EXIT_OK;
-  }
-  for (i = 0; i < RGS_ARRAY_LEN(subs); i++) {
-    if (strcmp(argv[1], subs[i].name) == 0) {
-      optind = 0;
-      return subs[i].run(cli, argc - 1, argv + 1);
-    }
-  }
-  return rgs_usage_error(cli, "f2f", _("unknown f2f command '%s' (run, verify or print)"), argv[1]);
+  return rgs_dispatch(cli, "f2f", subs, RGS_ARRAY_LEN(subs), argc, argv);
 }

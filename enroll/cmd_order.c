@@ -8,12 +8,6 @@
 #include "commands.h"
 #include "store.h"
 
-typedef struct {
-  const char *name;
-  int (*run)(rgs_cli *cli, int argc, char **argv);
-  const char *summary;
-} order_sub;
-
 /* ---- order new ------------------------------------------------------------ */
 
 static void usage_new(void)
@@ -1143,7 +1137,7 @@ static int order_docs(rgs_cli *cli, int argc, char **argv)
 
 /* ---- dispatch ------------------------------------------------------------------------ */
 
-static const order_sub subs[] = {
+static const rgs_command subs[] = {
   { "new", order_new, N_("record an order placed on the Certigna portal") },
   { "set", order_set, N_("change an order, record a step done elsewhere") },
   { "show", order_show, N_("everything recorded of an order") },
@@ -1153,35 +1147,7 @@ static const order_sub subs[] = {
   { "docs", order_docs, N_("the four originals to post, their state and dates") },
 };
 
-static void usage(FILE *out)
-{
-  size_t i;
-
-  fprintf(out, "%s\n", _("Usage: rgs-enroll order COMMAND ...\nCommands:"));
-  for (i = 0; i < RGS_ARRAY_LEN(subs); i++)
-    fprintf(out, "  %-8s %s\n", subs[i].name, _(subs[i].summary));
-  fprintf(out, "%s\n", _("rgs-enroll order COMMAND --help describes each one."));
-}
-
 int rgs_cmd_order(rgs_cli *cli, int argc, char **argv)
 {
-  size_t i;
-
-  if (argc < 2) {
-    usage(stderr);
-    return RGS_EXIT_USAGE;
-  }
-  if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "help") == 0) {
-    usage(stdout);
-    return RGS_EXIT_OK;
-  }
-  for (i = 0; i < RGS_ARRAY_LEN(subs); i++) {
-    if (strcmp(subs[i].name, argv[1]) == 0) {
-      optind = 0;
-      return subs[i].run(cli, argc - 1, argv + 1);
-    }
-  }
-  rgs_err(cli, _("unknown order command '%s'"), argv[1]);
-  usage(stderr);
-  return RGS_EXIT_USAGE;
+  return rgs_dispatch(cli, "order", subs, RGS_ARRAY_LEN(subs), argc, argv);
 }
