@@ -39,6 +39,7 @@ typedef struct {
   const char *pin_file;        /* --pin-file */
   int pin_fd;                  /* --pin-fd, -1 when absent */
   const char *prog;
+  char **argv_all;             /* the whole command line, for rgs_cmd_delegate */
 } rgs_cli;
 
 typedef struct {

@@ -628,7 +628,8 @@ static void show_text(const order_view *v)
            o->ordered_by[0] != '\0' ? o->ordered_by : "?");
   printf(_("  Payment      : %s; CGU %s\n"),
          o->payment != RGS_PAY_NONE ? rgs_order_payment_name(o->payment) : _("not chosen"),
-         o->cgu_accepted_at[0] != '\0' ? _("accepted") : _("NOT accepted"));
+         /* TRANSLATORS: the CGU (terms of use), plural in French. */
+         o->cgu_accepted_at[0] != '\0' ? _("terms accepted") : _("terms NOT accepted"));
   printf(_("  CA reference : %s\n"), o->ca_ref[0] != '\0' ? o->ca_ref : "-");
   printf(_("  Département  : %s\n"), o->dept[0] != '\0' ? o->dept : "-");
   if (v->has_a)

@@ -1,5 +1,16 @@
-/* commands.c - the dispatch table: name, function, one-line help. */
+/* commands.c - the dispatch table: name, function, one-line help.
+ *
+ * Compiled twice. In rgs-enroll (RGS_LEAN), the commands that need libcurl,
+ * libp11, cairo or libsystemd are handed to rgs-enroll-full: the binary the
+ * holder runs most (start, check, install) then maps a dozen libraries
+ * instead of sixty, and stays under 10 MB. */
 #include "commands.h"
+
+#ifdef RGS_LEAN
+#define HEAVY(fn) rgs_cmd_delegate
+#else
+#define HEAVY(fn) fn
+#endif
 
 const rgs_command rgs_commands[] = {
   { "tokens", rgs_cmd_tokens, N_("list slots and tokens with their pkcs11: URIs and PIN state") },
@@ -10,11 +21,11 @@ const rgs_command rgs_commands[] = {
   { "order", rgs_cmd_order, N_("record and follow the Pack ID RGS** order, its documents and key") },
   { "aed", rgs_cmd_aed, N_("AED offices, face-to-face fee estimate and appointment") },
   { "status", rgs_cmd_status, N_("where an order stands and the next thing to do") },
-  { "submit", rgs_cmd_submit, N_("hand the request to the CA: a file for its portal, or EST") },
+  { "submit", HEAVY(rgs_cmd_submit), N_("hand the request to the CA: a file for its portal, or EST") },
   { "install", rgs_cmd_install, N_("check the issued certificate and install it next to its key") },
-  { "renew", rgs_cmd_renew, N_("renew the certificate over EST with a new key on the card") },
+  { "renew", HEAVY(rgs_cmd_renew), N_("renew the certificate over EST with a new key on the card") },
   { "pin", rgs_cmd_pin, N_("change the PIN or the unblocking code; unblock a locked PIN") },
-  { "f2f", rgs_cmd_f2f, N_("the face-to-face with the AED: signed record, verification, printed form") },
-  { "watch", rgs_cmd_watch, N_("wait for the token to be plugged in and take the enrolment where it stands") },
+  { "f2f", HEAVY(rgs_cmd_f2f), N_("the face-to-face with the AED: signed record, verification, printed form") },
+  { "watch", HEAVY(rgs_cmd_watch), N_("wait for the token to be plugged in and take the enrolment where it stands") },
 };
 const size_t rgs_n_commands = RGS_ARRAY_LEN(rgs_commands);

@@ -19,6 +19,9 @@ int rgs_cmd_f2f(rgs_cli *cli, int argc, char **argv);
 int rgs_cmd_pin(rgs_cli *cli, int argc, char **argv);
 int rgs_cmd_watch(rgs_cli *cli, int argc, char **argv);
 
+/* Exec rgs-enroll-full with the same command line (lean binary only). */
+int rgs_cmd_delegate(rgs_cli *cli, int argc, char **argv);
+
 /* The table main() dispatches on. */
 extern const rgs_command rgs_commands[];
 extern const size_t rgs_n_commands;

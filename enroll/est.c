@@ -178,28 +178,123 @@ cleanup:
   return out;
 }
 
-int rgs_est_op_url(const char *base, const char *op, char *out, size_t outlen)
+/* The parts of an EST URL: https, host, port and path only. Credentials,
+ * a query or a fragment are refused: libcurl would send credentials found in
+ * the URL, and the URL is printed in messages. */
+typedef struct {
+  char *host, *port, *path;
+} url_parts;
+
+static void url_parts_free(url_parts *p)
 {
-  const char *host, *path;
-  size_t blen;
+  curl_free(p->host);
+  curl_free(p->port);
+  curl_free(p->path);
+  memset(p, 0, sizeof(*p));
+}
+
+static int has_part(CURLU *u, CURLUPart part)
+{
+  char *v = NULL;
+  CURLUcode uc = curl_url_get(u, part, &v, 0);
+
+  curl_free(v);
+  return uc == CURLUE_OK;
+}
+
+static int url_split(const char *base, url_parts *p, char *err, size_t errlen)
+{
+  CURLU *u = NULL;
+  char *scheme = NULL;
+  const char *auth_end;
+  int ret = -1;
+
+  memset(p, 0, sizeof(*p));
+  if (err != NULL && errlen > 0)
+    err[0] = '\0';
+#define URL_ERR(msg) do { if (err != NULL) snprintf(err, errlen, "%s", (msg)); goto done; } while (0)
+  if (base == NULL || strncasecmp(base, "https://", 8) != 0)
+    URL_ERR(_("the EST address must be an https:// URL"));
+  /* Checked on the text too, whatever the parser makes of it. */
+  auth_end = base + 8 + strcspn(base + 8, "/?#");
+  if (memchr(base + 8, '@', (size_t)(auth_end - (base + 8))) != NULL)
+    URL_ERR(_("the EST address must not hold a user name or password (user:code@host): give the order reference with --user and the code with --code-*"));
+  if (strpbrk(base, "?#") != NULL)
+    URL_ERR(_("the EST address must not have a query (?...) or a fragment (#...)"));
+  u = curl_url();
+  if (u == NULL)
+    URL_ERR(_("out of memory"));
+  if (curl_url_set(u, CURLUPART_URL, base, 0) != CURLUE_OK)
+    URL_ERR(_("the EST address is not a valid URL"));
+  if (curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK || strcasecmp(scheme, "https") != 0)
+    URL_ERR(_("the EST address must be an https:// URL"));
+  if (has_part(u, CURLUPART_USER) || has_part(u, CURLUPART_PASSWORD) ||
+      has_part(u, CURLUPART_OPTIONS))
+    URL_ERR(_("the EST address must not hold a user name or password (user:code@host): give the order reference with --user and the code with --code-*"));
+  if (has_part(u, CURLUPART_QUERY) || has_part(u, CURLUPART_FRAGMENT))
+    URL_ERR(_("the EST address must not have a query (?...) or a fragment (#...)"));
+  if (curl_url_get(u, CURLUPART_HOST, &p->host, 0) != CURLUE_OK || p->host[0] == '\0')
+    URL_ERR(_("the EST address has no host name"));
+  if (curl_url_get(u, CURLUPART_PORT, &p->port, 0) != CURLUE_OK)
+    p->port = NULL;
+  if (curl_url_get(u, CURLUPART_PATH, &p->path, 0) != CURLUE_OK)
+    p->path = NULL;
+  ret = 0;
+#undef URL_ERR
+
+done:
+  curl_free(scheme);
+  curl_url_cleanup(u);
+  if (ret != 0)
+    url_parts_free(p);
+  return ret;
+}
+
+/* scheme://host[:port] then the path without its trailing slashes ("/"
+ * when none), then the operation. */
+static int url_join(const url_parts *p, const char *op, char *out, size_t outlen)
+{
+  const char *path = p->path != NULL ? p->path : "";
+  size_t plen = strlen(path);
   int n;
 
-  if (base == NULL || strncasecmp(base, "https://", 8) != 0)
-    return -1;
-  host = base + 8;
-  if (*host == '\0' || *host == '/')
-    return -1;
-  path = strchr(host, '/');
-  if (strpbrk(host, "?#") != NULL)
-    return -1;
-  blen = strlen(base);
-  while (blen > 8 && base[blen - 1] == '/')
-    blen--;
-  if (path == NULL || path >= base + blen)
-    n = snprintf(out, outlen, "%.*s/.well-known/est/%s", (int)blen, base, op);
+  while (plen > 0 && path[plen - 1] == '/')
+    plen--;
+  if (op == NULL)
+    n = snprintf(out, outlen, "https://%s%s%s%.*s", p->host, p->port != NULL ? ":" : "",
+                 p->port != NULL ? p->port : "", plen == 0 ? 1 : (int)plen,
+                 plen == 0 ? "/" : path);
   else
-    n = snprintf(out, outlen, "%.*s/%s", (int)blen, base, op);
+    n = snprintf(out, outlen, "https://%s%s%s%.*s%s/%s", p->host, p->port != NULL ? ":" : "",
+                 p->port != NULL ? p->port : "", (int)plen, path,
+                 plen == 0 ? "/.well-known/est" : "", op);
   return n > 0 && (size_t)n < outlen ? 0 : -1;
+}
+
+int rgs_est_check_url(const char *base, char *canon, size_t canonlen, char *err, size_t errlen)
+{
+  url_parts p;
+  int ret;
+
+  if (url_split(base, &p, err, errlen) != 0)
+    return -1;
+  ret = url_join(&p, NULL, canon, canonlen);
+  if (ret != 0 && err != NULL)
+    snprintf(err, errlen, "%s", _("the EST address is too long"));
+  url_parts_free(&p);
+  return ret;
+}
+
+int rgs_est_op_url(const char *base, const char *op, char *out, size_t outlen)
+{
+  url_parts p;
+  int ret;
+
+  if (url_split(base, &p, NULL, 0) != 0)
+    return -1;
+  ret = url_join(&p, op, out, outlen);
+  url_parts_free(&p);
+  return ret;
 }
 
 /* ---- one exchange ----------------------------------------------------------- */

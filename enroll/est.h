@@ -62,6 +62,12 @@ rgs_est_rc rgs_est_cacerts(const rgs_est_conf *conf, STACK_OF(X509) **certs,
 rgs_est_rc rgs_est_enroll(const rgs_est_conf *conf, X509_REQ *req, int reenroll,
                           STACK_OF(X509) **certs, rgs_est_info *info);
 
+/* Check an EST URL given by the user: https only, a host, no user name,
+ * password, query or fragment (libcurl would send credentials written in
+ * the URL, and the URL is printed). canon: https://host[:port]/path, the
+ * only form to store and print. 0, or -1 with a translated reason in err. */
+int rgs_est_check_url(const char *base, char *canon, size_t canonlen, char *err, size_t errlen);
+
 /* ---- the pieces, for tests ---------------------------------------------- */
 
 /* "application/pkcs7-mime; smime-type=certs-only" and variants: 1 when the
@@ -75,7 +81,8 @@ rgs_est_rc rgs_est_parse_certs(const unsigned char *body, size_t len, STACK_OF(X
 /* The request as base64 DER in 64-column lines (CRLF), NUL-terminated;
  * free with free(). */
 char *rgs_est_csr_body(X509_REQ *req, size_t *len);
-/* base + "/.well-known/est" when the URL has no path, + "/" + op. */
+/* base + "/.well-known/est" when the URL has no path, + "/" + op; -1 when
+ * rgs_est_check_url() refuses base. */
 int rgs_est_op_url(const char *base, const char *op, char *out, size_t outlen);
 
 #endif

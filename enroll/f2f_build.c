@@ -255,7 +255,16 @@ rgs_cj *rgs_f2f_record_build(const rgs_f2f_facts *f)
     bad |= opt_str(o, "name_as_printed", f->id_name);
     bad |= opt_str(o, "expires_on", f->id_expires);
     bad |= opt_str(o, "number_salt", f->id_number_given ? f->id_salt : NULL);
-    bad |= opt_str(o, "number_hmac_sha256", f->id_number_given ? f->id_hmac : NULL);
+    /* f->id_hmac holds the scrypt digest (rgs_f2f_id_number_digest). */
+    bad |= opt_str(o, "number_scrypt", f->id_number_given ? f->id_hmac : NULL);
+    if (f->id_number_given) {
+      bad |= opt_str(o, "number_kdf", "scrypt");
+      bad |= rgs_cj_set_int(o, "number_kdf_n", RGS_F2F_KDF_N);
+      bad |= rgs_cj_set_int(o, "number_kdf_r", RGS_F2F_KDF_R);
+      bad |= rgs_cj_set_int(o, "number_kdf_p", RGS_F2F_KDF_P);
+    } else {
+      bad |= opt_str(o, "number_kdf", NULL);
+    }
     bad |= opt_str(o, "number_last4", f->id_number_given ? f->id_last4 : NULL);
     bad |= rgs_cj_set_bool(o, "name_matches_order", f->id_name_matches);
     bad |= rgs_cj_set_bool(o, "valid_on_day", f->id_valid_on_day);

@@ -2,12 +2,13 @@
  * made with a key that stays on a token, and its verification by anyone. */
 #include <ctype.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <openssl/cms.h>
 #include <openssl/err.h>
-#include <openssl/hmac.h>
+#include <openssl/evp.h>
 #include <openssl/rand.h>
 #include <openssl/sha.h>
 #include <openssl/x509v3.h>
@@ -134,20 +135,38 @@ static int normalise_number(const char *number, char *out, size_t outlen)
   return (int)n;
 }
 
-static int number_hmac(const char *norm, size_t n, const unsigned char *salt, size_t salt_len,
-                       unsigned char mac[32])
+/* The document number has few unknowns once its last four characters are
+ * in the record (a passport number: about 7e5 candidates), so no hash of it
+ * resists a search offline: only the cost of each guess does. scrypt at
+ * N=2^15, r=8 takes some 32 MiB and tens of milliseconds per guess, where
+ * HMAC-SHA-256 took a microsecond. The random salt keeps two records of the
+ * same number apart and rules out precomputed tables. */
+static int number_scrypt(const char *norm, size_t n, const unsigned char *salt, size_t salt_len,
+                         uint64_t N, uint64_t r, uint64_t p, unsigned char out[32])
 {
-  unsigned int mac_len = 0;
+  int ok = EVP_PBE_scrypt(norm, n, salt, salt_len, N, r, p, RGS_F2F_KDF_MAXMEM, out, 32);
 
-  return HMAC(EVP_sha256(), salt, (int)salt_len, (const unsigned char *)norm, n, mac,
-              &mac_len) != NULL && mac_len == 32 ? 0 : -1;
+  ERR_clear_error();
+  return ok == 1 ? 0 : -1;
 }
 
-int rgs_f2f_id_number_digest(const char *number, char salt_hex[33], char hmac_hex[65],
+int rgs_f2f_id_number_valid(const char *number)
+{
+  char norm[32];
+  int n;
+
+  if (number == NULL)
+    return 0;
+  n = normalise_number(number, norm, sizeof(norm));
+  rgs_wipe(norm, sizeof(norm));
+  return n >= 0;
+}
+
+int rgs_f2f_id_number_digest(const char *number, char salt_hex[33], char digest_hex[65],
                              char last4[5])
 {
   char norm[32];
-  unsigned char salt[16], mac[32];
+  unsigned char salt[16], md[32];
   int n, ret = -1;
 
   if (number == NULL)
@@ -156,35 +175,72 @@ int rgs_f2f_id_number_digest(const char *number, char salt_hex[33], char hmac_he
   if (n < 0)
     return -1;
   if (RAND_bytes(salt, sizeof(salt)) != 1 ||
-      number_hmac(norm, (size_t)n, salt, sizeof(salt), mac) != 0)
+      number_scrypt(norm, (size_t)n, salt, sizeof(salt), RGS_F2F_KDF_N, RGS_F2F_KDF_R,
+                    RGS_F2F_KDF_P, md) != 0)
     goto cleanup;
   rgs_f2f_hex(salt, sizeof(salt), salt_hex);
-  rgs_f2f_hex(mac, sizeof(mac), hmac_hex);
+  rgs_f2f_hex(md, sizeof(md), digest_hex);
+  /* Kept because the procedure asks for them; the scrypt cost above is what
+   * protects the rest of the number. */
   memcpy(last4, norm + n - 4, 4);
   last4[4] = '\0';
   ret = 0;
 
 cleanup:
   rgs_wipe(norm, sizeof(norm));
-  rgs_wipe(mac, sizeof(mac));
+  rgs_wipe(md, sizeof(md));
   return ret;
 }
 
-int rgs_f2f_id_number_matches(const char *number, const char *salt_hex, const char *hmac_hex)
+int rgs_f2f_id_kdf_acceptable(const rgs_cj *identity)
+{
+  const char *kdf = rgs_cj_path_str(identity, "number_kdf");
+  const char *salt = rgs_cj_path_str(identity, "number_salt");
+  const char *md = rgs_cj_path_str(identity, "number_scrypt");
+  long long N = rgs_cj_path_int(identity, "number_kdf_n", 0);
+  long long r = rgs_cj_path_int(identity, "number_kdf_r", 0);
+  long long p = rgs_cj_path_int(identity, "number_kdf_p", 0);
+
+  if (kdf == NULL || strcmp(kdf, "scrypt") != 0 || salt == NULL || strlen(salt) != 32 ||
+      md == NULL || strlen(md) != 64)
+    return 0;
+  /* No weaker than what we make; no stronger than a verifier can afford
+   * (EVP_PBE_scrypt with no output only checks the parameters, maxmem
+   * included). */
+  if (N < RGS_F2F_KDF_N || r < RGS_F2F_KDF_R || p < RGS_F2F_KDF_P || p > 16 ||
+      (N & (N - 1)) != 0)
+    return 0;
+  if (EVP_PBE_scrypt(NULL, 0, NULL, 0, (uint64_t)N, (uint64_t)r, (uint64_t)p,
+                     RGS_F2F_KDF_MAXMEM, NULL, 0) != 1) {
+    ERR_clear_error();
+    return 0;
+  }
+  return 1;
+}
+
+int rgs_f2f_id_number_matches(const char *number, const rgs_cj *identity)
 {
   char norm[32], hex[65];
-  unsigned char *salt = NULL, mac[32];
+  unsigned char *salt = NULL, md[32];
   size_t salt_len = 0;
   int n, ok = 0;
 
-  if (number == NULL || hmac_hex == NULL || rgs_cj_unhex(salt_hex, &salt, &salt_len) != 0)
+  if (!rgs_f2f_id_kdf_acceptable(identity))
+    return -1;
+  if (number == NULL ||
+      rgs_cj_unhex(rgs_cj_path_str(identity, "number_salt"), &salt, &salt_len) != 0)
     return 0;
   n = normalise_number(number, norm, sizeof(norm));
-  if (n >= 0 && number_hmac(norm, (size_t)n, salt, salt_len, mac) == 0) {
-    rgs_f2f_hex(mac, sizeof(mac), hex);
-    ok = strcmp(hex, hmac_hex) == 0;
+  if (n >= 0 &&
+      number_scrypt(norm, (size_t)n, salt, salt_len,
+                    (uint64_t)rgs_cj_path_int(identity, "number_kdf_n", 0),
+                    (uint64_t)rgs_cj_path_int(identity, "number_kdf_r", 0),
+                    (uint64_t)rgs_cj_path_int(identity, "number_kdf_p", 0), md) == 0) {
+    rgs_f2f_hex(md, sizeof(md), hex);
+    ok = strcmp(hex, rgs_cj_path_str(identity, "number_scrypt")) == 0;
   }
   rgs_wipe(norm, sizeof(norm));
+  rgs_wipe(md, sizeof(md));
   free(salt);
   return ok;
 }
@@ -673,8 +729,10 @@ rgs_f2f_rc rgs_f2f_record_check(const rgs_cj *rec, X509 *signer, time_t signing_
     INCONSISTENT("%s", _("the identity document was not valid on the day of the intervention"));
   if (rgs_cj_path_bool(rec, "identity.name_matches_order") != 1 ||
       rgs_cj_path_bool(rec, "identity.verified_in_person") != 1 ||
-      rgs_cj_path_str(rec, "identity.number_hmac_sha256") == NULL)
+      rgs_cj_path_str(rec, "identity.number_scrypt") == NULL)
     INCONSISTENT("%s", _("the identity of the holder was not established"));
+  if (!rgs_f2f_id_kdf_acceptable(rgs_cj_path(rec, "identity")))
+    INCONSISTENT("%s", _("the document number is kept with an unknown or too weak key derivation (scrypt, N >= 32768, r >= 8 required)"));
   s = rgs_cj_path_str(rec, "company.extract_date");
   if (!is_date(s) || strcmp(s, date) > 0)
     INCONSISTENT("%s", _("the registration extract has no valid date"));

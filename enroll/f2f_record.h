@@ -126,14 +126,32 @@ const char *rgs_f2f_step_title(rgs_f2f_step s);
 char *rgs_f2f_pop_message(long long order_id, const char *spki_hex, const char *nonce_hex,
                           const char *date);
 
+/* The key derivation of the identity document number: scrypt, N=2^15,
+ * r=8, p=1 (32 MiB), 32 bytes out; a verifier accepts no less, and at most
+ * what fits in RGS_F2F_KDF_MAXMEM. */
+#define RGS_F2F_KDF_N 32768
+#define RGS_F2F_KDF_R 8
+#define RGS_F2F_KDF_P 1
+#define RGS_F2F_KDF_MAXMEM (64ULL * 1024 * 1024)
+
+/* 1 when number normalises (spaces and dashes dropped, letters upper-
+ * cased; 5 to 24 letters and digits). No KDF is run. */
+int rgs_f2f_id_number_valid(const char *number);
 /* Keep only what the record may hold of an identity document number:
- * the number is normalised (spaces and dashes dropped, letters upper-
- * cased; 5 to 24 letters and digits, else -1), then HMAC-SHA-256 keyed with
- * a fresh random 16-byte salt. salt_hex 33 bytes, hmac_hex 65, last4 5. */
-int rgs_f2f_id_number_digest(const char *number, char salt_hex[33], char hmac_hex[65],
+ * the number is normalised (as above, else -1), then scrypt (the
+ * parameters above) with a fresh random 16-byte salt. The last four
+ * characters are kept too: the slow KDF, not secrecy of the rest's length,
+ * is what stands against a search of the rest. salt_hex 33 bytes,
+ * digest_hex 65, last4 5. -1 also when the KDF fails (memory). */
+int rgs_f2f_id_number_digest(const char *number, char salt_hex[33], char digest_hex[65],
                              char last4[5]);
-/* 1 when number (as typed) is the one whose digest the record holds. */
-int rgs_f2f_id_number_matches(const char *number, const char *salt_hex, const char *hmac_hex);
+/* The record's identity object holds number_kdf "scrypt", number_kdf_n,
+ * number_kdf_r, number_kdf_p (integers), number_salt and number_scrypt
+ * (hex): 1 when these are well formed and no weaker than RGS_F2F_KDF_*. */
+int rgs_f2f_id_kdf_acceptable(const rgs_cj *identity);
+/* 1 when number (as typed) is the one whose digest identity holds, 0 when
+ * not, -1 when the record's KDF is unknown or too weak (nothing computed). */
+int rgs_f2f_id_number_matches(const char *number, const rgs_cj *identity);
 
 /* ---- results --------------------------------------------------------------- */
 

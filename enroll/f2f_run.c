@@ -683,9 +683,7 @@ static int doc_valid(const char *s)
 
 static int number_valid(const char *s)
 {
-  char salt[33], mac[65], last4[5];
-
-  return rgs_f2f_id_number_digest(s, salt, mac, last4) == 0;
+  return rgs_f2f_id_number_valid(s);
 }
 
 static int step_identity(run *r)
@@ -725,8 +723,11 @@ static int step_identity(run *r)
     if (r->o->id_number == NULL)
       return rgs_fail(r->cli, CMD, RGS_EXIT_INTERNAL, rgs_f2f_strerror(RGS_F2F_ERR_NOMEM), NULL);
   }
-  if (rgs_f2f_id_number_digest(r->o->id_number, r->f.id_salt, r->f.id_hmac, r->f.id_last4) != 0)
+  if (!rgs_f2f_id_number_valid(r->o->id_number))
     return rgs_usage_error(r->cli, CMD, "%s", _("--id-number: 5 to 24 letters and digits"));
+  if (rgs_f2f_id_number_digest(r->o->id_number, r->f.id_salt, r->f.id_hmac, r->f.id_last4) != 0)
+    return rgs_fail(r->cli, CMD, RGS_EXIT_INTERNAL, rgs_f2f_strerror(RGS_F2F_ERR_CRYPTO),
+                    _("the key derivation of the document number failed (scrypt, 32 MiB)"));
   rgs_wipe(r->o->id_number, strlen(r->o->id_number));
   r->f.id_number_given = 1;
   ret = ask_yes_no(r, r->o->id_verified, "--id-verified",

@@ -21,6 +21,7 @@ static CK_RV get_attr(CK_FUNCTION_LIST_PTR f, CK_SESSION_HANDLE h, CK_OBJECT_HAN
                       CK_ATTRIBUTE_TYPE type, unsigned char **out, size_t *len)
 {
   CK_ATTRIBUTE a = { type, NULL, 0 };
+  CK_ULONG alloc;
   CK_RV rv;
 
   *out = NULL;
@@ -30,11 +31,13 @@ static CK_RV get_attr(CK_FUNCTION_LIST_PTR f, CK_SESSION_HANDLE h, CK_OBJECT_HAN
     return rv;
   if (a.ulValueLen == CK_UNAVAILABLE_INFORMATION || a.ulValueLen > 64 * 1024)
     return CKR_ATTRIBUTE_VALUE_INVALID;
-  a.pValue = malloc(a.ulValueLen + 1);
+  alloc = a.ulValueLen;
+  a.pValue = malloc(alloc + 1);
   if (a.pValue == NULL)
     return CKR_HOST_MEMORY;
   rv = f->C_GetAttributeValue(h, o, &a, 1);
-  if (rv != CKR_OK || a.ulValueLen == CK_UNAVAILABLE_INFORMATION) {
+  /* Never past what was allocated, whatever the module says now. */
+  if (rv != CKR_OK || a.ulValueLen == CK_UNAVAILABLE_INFORMATION || a.ulValueLen > alloc) {
     free(a.pValue);
     return rv != CKR_OK ? rv : CKR_ATTRIBUTE_VALUE_INVALID;
   }

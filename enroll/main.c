@@ -115,6 +115,7 @@ int main(int argc, char **argv)
   memset(&cli, 0, sizeof(cli));
   cli.pin_fd = -1;
   cli.prog = "rgs-enroll";
+  cli.argv_all = argv;
   ret = parse_global(&cli, argc, argv);
   if (ret != RGS_EXIT_OK)
     return ret;

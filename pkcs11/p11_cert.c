@@ -19,6 +19,7 @@ static rgs_p11_rc read_value(rgs_p11_token *tok, CK_OBJECT_HANDLE h, unsigned ch
                              size_t *len)
 {
   CK_ATTRIBUTE a = { CKA_VALUE, NULL, 0 };
+  CK_ULONG alloc;
   CK_RV rv;
 
   *der = NULL;
@@ -32,12 +33,14 @@ static rgs_p11_rc read_value(rgs_p11_token *tok, CK_OBJECT_HANDLE h, unsigned ch
                       (unsigned long)a.ulValueLen);
     return RGS_P11_ERR_MODULE_BAD;
   }
-  a.pValue = malloc(a.ulValueLen);
+  alloc = a.ulValueLen;
+  a.pValue = malloc(alloc);
   if (a.pValue == NULL)
     return RGS_P11_ERR_NOMEM;
   rv = tok->ctx->f->C_GetAttributeValue(tok->session, h, &a, 1);
-  if (rv != CKR_OK || a.ulValueLen == CK_UNAVAILABLE_INFORMATION ||
-      a.ulValueLen > RGS_CERT_MAX_DER) {
+  /* Bounded by what we allocated, not by a limit: a module that grows the
+   * value between the two calls must not make us read past the buffer. */
+  if (rv != CKR_OK || a.ulValueLen == 0 || a.ulValueLen > alloc) {
     free(a.pValue);
     if (rv == CKR_OK) {
       rgs_p11_set_error(tok->ctx, _("the token changed the size of a certificate value"));

@@ -27,6 +27,7 @@
 
 static const char *const installed[] = {
   "bin/rgs-enroll",
+  "libexec/rgs-enroll/rgs-enroll-full",
   "share/man/man1/rgs-enroll.1",
   "share/locale/fr/LC_MESSAGES/rgs-enroll.mo",
   "share/locale/en/LC_MESSAGES/rgs-enroll.mo",
