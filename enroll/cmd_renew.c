@@ -39,6 +39,7 @@ typedef struct {
   rgs_keygen_opts ko;
   int wait;
   long wait_max, timeout;
+  char est_url[2048];          /* --est as checked: https://host[:port]/path */
 } renew_opts;
 
 static int parse(rgs_cli *cli, int argc, char **argv, renew_opts *o)
@@ -93,6 +94,12 @@ static int parse(rgs_cli *cli, int argc, char **argv, renew_opts *o)
     return rgs_usage_error(cli, "renew", _("unexpected argument '%s'"), argv[optind]);
   if (o->est == NULL)
     return rgs_usage_error(cli, "renew", "%s", _("--est URL is required: renewal goes over EST"));
+  if (o->est != NULL) {
+    char why[256];
+    if (rgs_est_check_url(o->est, o->est_url, sizeof(o->est_url), why, sizeof(why)) != 0)
+      return rgs_usage_error(cli, "renew", "%s", why);
+    o->est = o->est_url;
+  }
   return RGS_EXIT_OK;
 }
 

@@ -55,6 +55,7 @@ typedef struct {
   rgs_secret_opt code;
   int force, wait, client_cert;
   long wait_max, timeout;
+  char est_url[2048];          /* --est as checked: https://host[:port]/path */
 } submit_opts;
 
 static int parse(rgs_cli *cli, int argc, char **argv, submit_opts *o)
@@ -125,6 +126,12 @@ static int parse(rgs_cli *cli, int argc, char **argv, submit_opts *o)
     return rgs_usage_error(cli, "submit", "%s", _("--client-cert authenticates instead of the retrieval code: no --code-*"));
   if (o->est != NULL && (o->out != NULL || o->force))
     return rgs_usage_error(cli, "submit", "%s", _("--out and --force are for the request file, not --est"));
+  if (o->est != NULL) {
+    char why[256];
+    if (rgs_est_check_url(o->est, o->est_url, sizeof(o->est_url), why, sizeof(why)) != 0)
+      return rgs_usage_error(cli, "submit", "%s", why);
+    o->est = o->est_url;
+  }
   return rgs_secret_check(cli, "submit", "code", &o->code);
 }
 

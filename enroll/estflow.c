@@ -239,6 +239,23 @@ int rgs_est_token_identity(rgs_session *s, const rgs_order *o, X509 **cert, rgs_
                    NULL);
     goto cleanup;
   }
+  /* A key that wants the PIN again for every signature (CKA_ALWAYS_AUTHENTICATE)
+   * would make libp11 ask for it on its own, outside the PIN rules (counters
+   * read first, never the last try without consent): refused. */
+  {
+    rgs_p11_key *key = NULL;
+    int always = 0;
+    if (rgs_p11_key_find_by_public(s->tok, X509_get0_pubkey(best), &key) == RGS_P11_OK &&
+        key != NULL)
+      always = rgs_p11_key_get_attrs(key)->always_authenticate == 1;
+    rgs_p11_key_free(key);
+    if (always) {
+      ret = rgs_fail(s->cli, command, RGS_EXIT_CHECK,
+                     _("this key asks for the PIN at every signature; it cannot authenticate a TLS connection unattended"),
+                     NULL);
+      goto cleanup;
+    }
+  }
   rc = rgs_tls_key_open(rgs_p11_module_path(s->ctx), rgs_p11_token_info(s->tok),
                         X509_get0_pubkey(best), tls, pkey, err, sizeof(err));
   if (rc != RGS_P11_OK) {

@@ -473,8 +473,8 @@ static int signing_time_of(CMS_SignerInfo *si, time_t *out)
   return 0;
 }
 
-static rgs_f2f_rc check_chain(X509_STORE *trust, X509 *signer, STACK_OF(X509) *certs,
-                              time_t when, char *err, size_t errlen)
+rgs_f2f_rc rgs_f2f_check_chain(X509_STORE *trust, X509 *signer, STACK_OF(X509) *certs,
+                               time_t when, char *err, size_t errlen)
 {
   X509_STORE_CTX *ctx = X509_STORE_CTX_new();
   rgs_f2f_rc rc = RGS_F2F_ERR_UNTRUSTED;
@@ -484,7 +484,7 @@ static rgs_f2f_rc check_chain(X509_STORE *trust, X509 *signer, STACK_OF(X509) *c
     set_err(err, errlen, "%s", ssl_reason());
     return RGS_F2F_ERR_CRYPTO;
   }
-  /* The purpose `openssl cms -verify` checks, at the time of signing. */
+  /* The purpose `openssl cms -verify` checks, at the time asked. */
   X509_STORE_CTX_set_default(ctx, "smime_sign");
   X509_STORE_CTX_set_time(ctx, 0, when);
   if (X509_verify_cert(ctx) == 1)
@@ -498,6 +498,12 @@ static rgs_f2f_rc check_chain(X509_STORE *trust, X509 *signer, STACK_OF(X509) *c
 
 rgs_f2f_rc rgs_f2f_verify(const unsigned char *der, size_t len, X509_STORE *trust,
                           rgs_f2f_verified *v, char *err, size_t errlen)
+{
+  return rgs_f2f_verify_at(der, len, trust, rgs_now(), v, err, errlen);
+}
+
+rgs_f2f_rc rgs_f2f_verify_at(const unsigned char *der, size_t len, X509_STORE *trust,
+                             time_t now, rgs_f2f_verified *v, char *err, size_t errlen)
 {
   const unsigned char *p = der;
   CMS_ContentInfo *cms = NULL;
@@ -535,6 +541,19 @@ rgs_f2f_rc rgs_f2f_verify(const unsigned char *der, size_t len, X509_STORE *trus
     set_err(err, errlen, "%s", _("the signature has no signing time"));
     goto cleanup;
   }
+  /* The signer chooses the signingTime, and the chain is checked at that
+   * time: a record "from the future" is refused (the chain of an expired
+   * key cannot be checked at a date to come either way). Backdating is not
+   * caught here: f2f run checks the chain at the current time too. */
+  if (v->signing_time > now + RGS_F2F_CLOCK_SKEW) {
+    char when[32], clock[32];
+    rgs_f2f_stamp(v->signing_time, when, sizeof(when));
+    rgs_f2f_stamp(now, clock, sizeof(clock));
+    set_err(err, errlen, _("the signature says it was made at %s, later than now (%s)"), when,
+            clock);
+    rc = RGS_F2F_ERR_UNTRUSTED;
+    goto cleanup;
+  }
   /* The signature over the content, with the certificate the record carries. */
   if (CMS_verify(cms, NULL, NULL, NULL, NULL, CMS_NO_SIGNER_CERT_VERIFY | CMS_BINARY) != 1) {
     set_err(err, errlen, "%s", ssl_reason());
@@ -560,7 +579,7 @@ rgs_f2f_rc rgs_f2f_verify(const unsigned char *der, size_t len, X509_STORE *trus
   SHA256((const unsigned char *)v->content, v->content_len, v->record_sha256);
   if (trust != NULL) {
     certs = CMS_get1_certs(cms);
-    rc = check_chain(trust, v->signer, certs, v->signing_time, detail, sizeof(detail));
+    rc = rgs_f2f_check_chain(trust, v->signer, certs, v->signing_time, detail, sizeof(detail));
     if (rc != RGS_F2F_OK) {
       char *subj = X509_NAME_oneline(X509_get_subject_name(v->signer), NULL, 0);
       set_err(err, errlen, "%s: %s", subj != NULL ? subj : "?", detail);

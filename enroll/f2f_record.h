@@ -215,6 +215,17 @@ X509_STORE *rgs_f2f_trust_store(const char *cafile, const char *capath, char *er
  * returned with its detail in err. */
 rgs_f2f_rc rgs_f2f_verify(const unsigned char *der, size_t len, X509_STORE *trust,
                           rgs_f2f_verified *v, char *err, size_t errlen);
+/* The same with the current time given (rgs_f2f_verify: rgs_now()): a
+ * signing time later than now + RGS_F2F_CLOCK_SKEW is refused
+ * (RGS_F2F_ERR_UNTRUSTED), before the signature is even checked. */
+#define RGS_F2F_CLOCK_SKEW 300
+rgs_f2f_rc rgs_f2f_verify_at(const unsigned char *der, size_t len, X509_STORE *trust,
+                             time_t now, rgs_f2f_verified *v, char *err, size_t errlen);
+/* The signer's chain to trust at time when, for S/MIME signing; certs (may
+ * be NULL) are untrusted intermediates. RGS_F2F_ERR_UNTRUSTED with
+ * OpenSSL's reason in err. */
+rgs_f2f_rc rgs_f2f_check_chain(X509_STORE *trust, X509 *signer, STACK_OF(X509) *certs,
+                               time_t when, char *err, size_t errlen);
 
 /* What a record must say of itself: the format; the AED certificate hash
  * equals the signer's; signed_at equals the signing time; for a successful

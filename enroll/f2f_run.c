@@ -883,6 +883,16 @@ static int sign_record(run *r, made *m)
   rgs_f2f_hex(m->sha, sizeof(m->sha), m->sha_hex);
   /* The order moves on only on a record that verifies like any verifier's. */
   frc = rgs_f2f_verify(m->der, m->der_len, r->trust, &v, m->verify_err, sizeof(m->verify_err));
+  /* The chain was checked at the signingTime, a date the signer picks: the
+   * record was made just now, so its AED certificate must be valid now too
+   * (an expired or not yet valid one cannot pass by backdating). */
+  if (frc == RGS_F2F_OK && r->trust != NULL) {
+    char why[256] = "";
+    frc = rgs_f2f_check_chain(r->trust, v.signer, NULL, rgs_now(), why, sizeof(why));
+    if (frc != RGS_F2F_OK)
+      snprintf(m->verify_err, sizeof(m->verify_err), _("the AED certificate, checked now: %s"),
+               why);
+  }
   m->verified = frc == RGS_F2F_OK;
   if (!m->verified && m->verify_err[0] == '\0')
     snprintf(m->verify_err, sizeof(m->verify_err), "%s", rgs_f2f_strerror(frc));

@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <libp11.h>
+#include <openssl/ui.h>
 #include "tlskey.h"
 
 struct rgs_tls_key {
@@ -10,6 +11,7 @@ struct rgs_tls_key {
   PKCS11_SLOT *slots;
   unsigned int n_slots;
   EVP_PKEY *pkey;
+  UI_METHOD *ui;              /* refuses every question: libp11 never prompts */
 };
 
 void rgs_tls_key_free(rgs_tls_key *k)
@@ -23,7 +25,20 @@ void rgs_tls_key_free(rgs_tls_key *k)
     PKCS11_CTX_unload(k->ctx);
   if (k->ctx != NULL)
     PKCS11_CTX_free(k->ctx);
+  if (k->ui != NULL)
+    UI_destroy_method(k->ui);
   free(k);
+}
+
+/* libp11 asks through OpenSSL's UI for a context-specific login
+ * (CKA_ALWAYS_AUTHENTICATE): by default at the terminal, outside the PIN
+ * rules. Such keys are refused before (rgs_est_token_identity); should one get
+ * here anyway, nothing is asked and the signature fails. */
+static int ui_refuse(UI *ui, UI_STRING *uis)
+{
+  (void)ui;
+  (void)uis;
+  return -1;
 }
 
 static int same(const char *a, const char *b)
@@ -80,6 +95,14 @@ rgs_p11_rc rgs_tls_key_open(const char *module, const rgs_p11_slot_info *info,
   k->ctx = PKCS11_CTX_new();
   if (k->ctx == NULL)
     goto fail;
+  k->ui = UI_create_method("rgs-enroll: no PIN prompt through libp11");
+  if (k->ui == NULL || UI_method_set_reader(k->ui, ui_refuse) != 0 ||
+      UI_method_set_writer(k->ui, ui_refuse) != 0 ||
+      PKCS11_set_ui_method(k->ctx, k->ui, NULL) != 0) {
+    snprintf(err, errlen, "%s", _("libp11 could not be told never to ask for the PIN"));
+    rc = RGS_P11_ERR_MODULE;
+    goto fail;
+  }
   if (PKCS11_CTX_load(k->ctx, module) != 0) {
     snprintf(err, errlen, _("libp11 could not load %s"), module);
     rc = RGS_P11_ERR_MODULE_LOAD;

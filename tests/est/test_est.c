@@ -245,6 +245,28 @@ static void test_pieces(void **state)
   assert_int_equal(rgs_est_op_url("http://ca.example", "cacerts", url, sizeof(url)), -1);
   assert_int_equal(rgs_est_op_url("https://", "cacerts", url, sizeof(url)), -1);
   assert_int_equal(rgs_est_op_url("https://ca.example/?x=1", "cacerts", url, sizeof(url)), -1);
+  assert_int_equal(rgs_est_op_url("https://ca.example/#top", "cacerts", url, sizeof(url)), -1);
+  assert_int_equal(rgs_est_op_url("https://REF:CODE@ca.example/", "cacerts", url, sizeof(url)), -1);
+  assert_int_equal(rgs_est_op_url("https://REF@ca.example/", "cacerts", url, sizeof(url)), -1);
+  assert_int_equal(rgs_est_op_url("https://:CODE@ca.example/", "cacerts", url, sizeof(url)), -1);
+  {
+    char canon[256], why[256];
+    assert_int_equal(rgs_est_check_url("https://ca.example:8443/.well-known/est/rgs/", canon,
+                                       sizeof(canon), why, sizeof(why)), 0);
+    assert_string_equal(canon, "https://ca.example:8443/.well-known/est/rgs");
+    assert_int_equal(rgs_est_check_url("https://ca.example", canon, sizeof(canon), why,
+                                       sizeof(why)), 0);
+    assert_string_equal(canon, "https://ca.example/");
+    assert_int_equal(rgs_est_check_url("https://a:b@ca.example/", canon, sizeof(canon), why,
+                                       sizeof(why)), -1);
+    assert_non_null(strstr(why, "user name or password"));
+    assert_null(strstr(why, "ca.example"));
+    assert_int_equal(rgs_est_check_url("https://ca.example/est?code=b", canon, sizeof(canon), why,
+                                       sizeof(why)), -1);
+    assert_non_null(strstr(why, "query"));
+    assert_int_equal(rgs_est_check_url("ftp://ca.example/", canon, sizeof(canon), why,
+                                       sizeof(why)), -1);
+  }
 
   assert_true(rgs_est_is_pkcs7_mime("application/pkcs7-mime; smime-type=certs-only"));
   assert_true(rgs_est_is_pkcs7_mime("Application/PKCS7-MIME"));

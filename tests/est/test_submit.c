@@ -337,6 +337,37 @@ static void test_est_failures(void **state)
   expect(&r, 0, NULL);
 }
 
+/* Credentials, a query or a fragment in the URL: refused before anything is
+ * sent (libcurl would send user:password@ itself), and never echoed. */
+static void test_est_url_with_credentials_refused(void **state)
+{
+  fixture *f = *state;
+  rgs_run_result r;
+  char url[256];
+
+  serve(f, "200\n");
+  snprintf(url, sizeof(url), "https://a:b@127.0.0.1:%d/", f->est.port);
+  ENROLL(&r, f, NULL, "submit", "1", "--est", url, "--ca-file", f->est.ca_file, "--code-file",
+         f->code);
+  rgs_assert_status(&r, 2);
+  assert_non_null(strstr(r.err, "user name or password"));
+  assert_null(strstr(r.err, "a:b@"));
+  assert_null(strstr(r.out, "a:b@"));
+  rgs_run_free(&r);
+  snprintf(url, sizeof(url), "https://127.0.0.1:%d/.well-known/est?code=R3TR", f->est.port);
+  ENROLL(&r, f, NULL, "submit", "1", "--est", url, "--ca-file", f->est.ca_file, "--code-file",
+         f->code);
+  rgs_assert_status(&r, 2);
+  assert_non_null(strstr(r.err, "query"));
+  assert_null(strstr(r.err, "R3TR"));
+  rgs_run_free(&r);
+  snprintf(url, sizeof(url), "https://127.0.0.1:%d/#frag", f->est.port);
+  ENROLL(&r, f, NULL, "renew", "1", "--est", url, "--ca-file", f->est.ca_file);
+  expect(&r, 2, "fragment");
+  assert_int_equal(est_fixture_logged(&f->est, "GET"), 0);
+  assert_int_equal(est_fixture_logged(&f->est, "POST"), 0);
+}
+
 static void test_est_untrusted_server(void **state)
 {
   fixture *f = *state;
@@ -568,6 +599,76 @@ static void test_est_with_client_certificate(void **state)
   expect(&r, 2, "no --code");
 }
 
+/* A key that wants the PIN at every signature (CKA_ALWAYS_AUTHENTICATE):
+ * libp11 would ask for it itself at the terminal, outside the PIN rules.
+ * Refused for TLS client authentication, with one login only and nothing
+ * sent. */
+static void test_client_cert_always_authenticate_refused(void **state)
+{
+  fixture *f = *state;
+  const char *gen[] = { rgs_env("PKCS11_TOOL"), "--module", rgs_env("SOFTHSM2_MODULE"),
+                        "--keypairgen", "--key-type", "EC:prime256v1", "--always-auth",
+                        "--usage-sign", "--id", "0b", "--label", "aa", "--login", "--pin",
+                        RGS_TEST_PIN, NULL };
+  char pubfile[700], certfile[700], real[700], count[700], countenv[760];
+  const char *readpub[] = { rgs_env("PKCS11_TOOL"), "--module", rgs_env("SOFTHSM2_MODULE"),
+                            "--read-object", "--type", "pubkey", "--id", "0b", "-o", pubfile,
+                            NULL };
+  const char *writecert[] = { rgs_env("PKCS11_TOOL"), "--module", rgs_env("SOFTHSM2_MODULE"),
+                              "--login", "--pin", RGS_TEST_PIN, "--write-object", certfile,
+                              "--type", "cert", "--id", "0b", "--label", "aa", NULL };
+  const char *env[] = { real, countenv, NULL };
+  time_t now = time(NULL);
+  tpki_leaf spec = { HOLDER, now - 3600, now + 300 * TPKI_DAY, NULL, 0, 0, NULL, NULL, 0 };
+  rgs_run_result r;
+  EVP_PKEY *pub;
+  X509 *cert;
+  FILE *fp;
+  char *calls, *p;
+  int logins = 0;
+
+  snprintf(pubfile, sizeof(pubfile), "%s/aa-pub.der", f->hsm.dir);
+  snprintf(certfile, sizeof(certfile), "%s/aa-cert.der", f->hsm.dir);
+  snprintf(count, sizeof(count), "%s/calls", f->hsm.dir);
+  snprintf(real, sizeof(real), "RGS_FAULT_REAL=%s", rgs_env("SOFTHSM2_MODULE"));
+  snprintf(countenv, sizeof(countenv), "RGS_FAULT_COUNT_FILE=%s", count);
+  assert_int_equal(rgs_run(gen, NULL, NULL, &r), 0);
+  rgs_assert_status(&r, 0);
+  rgs_run_free(&r);
+  assert_int_equal(rgs_run(readpub, NULL, NULL, &r), 0);
+  rgs_assert_status(&r, 0);
+  rgs_run_free(&r);
+  fp = fopen(pubfile, "rb");
+  assert_non_null(fp);
+  pub = d2i_PUBKEY_fp(fp, NULL);
+  fclose(fp);
+  assert_non_null(pub);
+  cert = tpki_issue(&f->est.ca, pub, &spec);
+  assert_non_null(cert);
+  fp = fopen(certfile, "wb");
+  assert_non_null(fp);
+  assert_int_equal(i2d_X509_fp(fp, cert), 1);
+  fclose(fp);
+  X509_free(cert);
+  EVP_PKEY_free(pub);
+  assert_int_equal(rgs_run(writecert, NULL, NULL, &r), 0);
+  rgs_assert_status(&r, 0);
+  rgs_run_free(&r);
+
+  assert_int_equal(est_fixture_start(&f->est, "200\n", 0, f->est.ca_file), 0);
+  rgs_enroll(&r, env, NULL, "--module", rgs_env("RGS_FAULT_MODULE"), "--db", f->db,
+             "--policy", f->policy, "--pin-file", f->hsm.pin_file, "submit", "1", "--est",
+             f->est.url, "--ca-file", f->est.ca_file, "--client-cert", NULL);
+  expect(&r, 1, "this key asks for the PIN at every signature; it cannot authenticate a TLS connection unattended");
+  assert_int_equal(est_fixture_logged(&f->est, "POST"), 0);
+  calls = rgs_read_file(count, NULL);
+  assert_non_null(calls);
+  for (p = calls; (p = strstr(p, "C_Login\n")) != NULL; p++)
+    logins++;
+  free(calls);
+  assert_true(logins <= 1);
+}
+
 /* ---- renew ------------------------------------------------------------------ */
 
 static int private_keys(void)
@@ -655,6 +756,7 @@ int main(void)
     cmocka_unit_test_setup_teardown(test_est_202_recorded_shown_then_200, setup, teardown),
     cmocka_unit_test_setup_teardown(test_est_wait_polls_after_retry_after, setup, teardown),
     cmocka_unit_test_setup_teardown(test_est_failures, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_est_url_with_credentials_refused, setup, teardown),
     cmocka_unit_test_setup_teardown(test_est_untrusted_server, setup, teardown),
     cmocka_unit_test_setup_teardown(test_est_hanging_server, setup, teardown),
     cmocka_unit_test_setup_teardown(test_est_ca_fingerprint, setup, teardown),
@@ -664,6 +766,7 @@ int main(void)
     cmocka_unit_test_setup_teardown(test_install_order_subject_must_match, setup, teardown),
     cmocka_unit_test_setup_teardown(test_install_order_token_removed_then_again, setup, teardown),
     cmocka_unit_test_setup_teardown(test_est_with_client_certificate, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_client_cert_always_authenticate_refused, setup, teardown),
     cmocka_unit_test_setup_teardown(test_renew_with_client_certificate, setup, teardown),
     cmocka_unit_test_setup_teardown(test_renew_refused_leaves_no_key, setup, teardown),
     cmocka_unit_test_setup_teardown(test_renew_needs_current_certificate, setup, teardown),

@@ -5,7 +5,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <openssl/cms.h>
+#include <openssl/evp.h>
 #include <openssl/sha.h>
 #include "rgs_test.h"
 #include "f2f.h"
@@ -149,9 +151,28 @@ static void test_hex_and_base64_are_strict(void **state)
 
 /* ---- the identity document number ---------------------------------------------- */
 
+/* The identity object a record holds for a digest, with chosen KDF terms. */
+static rgs_cj *identity_of(const char *salt, const char *md, const char *kdf, long long n,
+                           long long r, long long p)
+{
+  rgs_cj *o = rgs_cj_new_object();
+
+  assert_non_null(o);
+  assert_int_equal(rgs_cj_set_str(o, "number_salt", salt), 0);
+  assert_int_equal(rgs_cj_set_str(o, "number_scrypt", md), 0);
+  assert_int_equal(rgs_cj_set_str(o, "number_kdf", kdf), 0);
+  assert_int_equal(rgs_cj_set_int(o, "number_kdf_n", n), 0);
+  assert_int_equal(rgs_cj_set_int(o, "number_kdf_r", r), 0);
+  assert_int_equal(rgs_cj_set_int(o, "number_kdf_p", p), 0);
+  return o;
+}
+
 static void test_id_number_digest(void **state)
 {
-  char salt[33], mac[65], last4[5], salt2[33], mac2[65];
+  char salt[33], mac[65], last4[5], salt2[33], mac2[65], want[65];
+  unsigned char *raw = NULL, md[32];
+  size_t raw_len = 0;
+  rgs_cj *id;
 
   (void)state;
   assert_int_equal(rgs_f2f_id_number_digest("x4rt bpf-w4", salt, mac, last4), 0);
@@ -159,13 +180,46 @@ static void test_id_number_digest(void **state)
   assert_int_equal(strlen(salt), 32);
   assert_int_equal(strlen(mac), 64);
   assert_null(strstr(mac, "X4RT"));
+  /* It is scrypt N=2^15 r=8 p=1 over the normalised number and the salt. */
+  assert_int_equal(rgs_cj_unhex(salt, &raw, &raw_len), 0);
+  assert_int_equal(raw_len, 16);
+  assert_int_equal(EVP_PBE_scrypt("X4RTBPFW4", 9, raw, raw_len, 32768, 8, 1,
+                                  64ULL * 1024 * 1024, md, sizeof(md)), 1);
+  rgs_f2f_hex(md, sizeof(md), want);
+  assert_string_equal(mac, want);
+  free(raw);
   /* Typed again, in another way: it matches; another number does not. */
-  assert_true(rgs_f2f_id_number_matches("X4RTBPFW4", salt, mac));
-  assert_false(rgs_f2f_id_number_matches("X4RTBPFW5", salt, mac));
+  id = identity_of(salt, mac, "scrypt", 32768, 8, 1);
+  assert_int_equal(rgs_f2f_id_kdf_acceptable(id), 1);
+  assert_int_equal(rgs_f2f_id_number_matches("X4RTBPFW4", id), 1);
+  assert_int_equal(rgs_f2f_id_number_matches("x4rt-bpfw4", id), 1);
+  assert_int_equal(rgs_f2f_id_number_matches("X4RTBPFW5", id), 0);
+  rgs_cj_free(id);
+  /* Weaker or unknown parameters: nothing is computed, -1. */
+  {
+    static const struct {
+      const char *kdf;
+      long long n, r, p;
+    } bad[] = {
+      { "scrypt", 16384, 8, 1 }, { "scrypt", 32768, 4, 1 }, { "scrypt", 32768, 8, 0 },
+      { "scrypt", 49152, 8, 1 },                  /* not a power of two */
+      { "scrypt", 1LL << 20, 8, 1 },              /* beyond what a verifier affords */
+      { "hmac-sha256", 32768, 8, 1 }, { "pbkdf2", 32768, 8, 1 },
+    };
+    size_t i;
+    for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+      id = identity_of(salt, mac, bad[i].kdf, bad[i].n, bad[i].r, bad[i].p);
+      assert_int_equal(rgs_f2f_id_kdf_acceptable(id), 0);
+      assert_int_equal(rgs_f2f_id_number_matches("X4RTBPFW4", id), -1);
+      rgs_cj_free(id);
+    }
+  }
   /* A fresh salt each time: two records of the same number do not link. */
   assert_int_equal(rgs_f2f_id_number_digest("X4RTBPFW4", salt2, mac2, last4), 0);
   assert_string_not_equal(salt, salt2);
   assert_string_not_equal(mac, mac2);
+  assert_true(rgs_f2f_id_number_valid("x4rt bpf-w4"));
+  assert_false(rgs_f2f_id_number_valid("1234"));
   assert_int_not_equal(rgs_f2f_id_number_digest("1234", salt, mac, last4), 0);
   assert_int_not_equal(rgs_f2f_id_number_digest("12345678901234567890123456", salt, mac, last4), 0);
   assert_int_not_equal(rgs_f2f_id_number_digest("12345é", salt, mac, last4), 0);
@@ -517,6 +571,92 @@ static void test_inconsistent_records_fail(void **state)
   EVP_PKEY_free(other);
 }
 
+/* Signed, trusted, but the document number is kept with a KDF the verifier
+ * does not accept (weaker than scrypt N=2^15 r=8, or unknown). */
+static void expect_kdf_refused(pki *p, const char *kdf, long long n, long long r)
+{
+  rgs_cj *rec = rgs_f2f_record_build(&p->f);
+  rgs_cj *id;
+  char *text, err[512] = "";
+  unsigned char *der = NULL;
+  size_t len = 0;
+  rgs_f2f_verified v;
+
+  assert_non_null(rec);
+  id = (rgs_cj *)rgs_cj_path(rec, "identity");
+  assert_non_null(id);
+  assert_int_equal(rgs_cj_set_str(id, "number_kdf", kdf), 0);
+  assert_int_equal(rgs_cj_set_int(id, "number_kdf_n", n), 0);
+  assert_int_equal(rgs_cj_set_int(id, "number_kdf_r", r), 0);
+  text = serial(rec);
+  assert_int_equal(rgs_f2f_cms_sign((const unsigned char *)text, strlen(text), p->aed, NULL,
+                                    p->f.signed_at, pki_sign, p->aed_key, &der, &len, err,
+                                    sizeof(err)), RGS_F2F_OK);
+  assert_int_equal(verify(der, len, p->trust, err, sizeof(err), &v), RGS_F2F_ERR_INCONSISTENT);
+  assert_true(v.signature_ok && v.chain_ok);
+  if (strstr(err, "key derivation") == NULL)
+    fail_msg("'%s' does not speak of the key derivation", err);
+  rgs_f2f_verified_clear(&v);
+  free(der);
+  free(text);
+  rgs_cj_free(rec);
+}
+
+static void test_weak_or_unknown_kdf_is_refused(void **state)
+{
+  pki *p = *state;
+  rgs_cj *rec = rgs_f2f_record_build(&p->f);
+
+  /* What the builder writes. */
+  assert_non_null(rec);
+  assert_string_equal(rgs_cj_path_str(rec, "identity.number_kdf"), "scrypt");
+  assert_int_equal(rgs_cj_path_int(rec, "identity.number_kdf_n", 0), 32768);
+  assert_int_equal(rgs_cj_path_int(rec, "identity.number_kdf_r", 0), 8);
+  assert_int_equal(rgs_cj_path_int(rec, "identity.number_kdf_p", 0), 1);
+  assert_null(rgs_cj_path(rec, "identity.number_hmac_sha256"));
+  rgs_cj_free(rec);
+  expect_kdf_refused(p, "scrypt", 16384, 8);        /* N < 2^15 */
+  expect_kdf_refused(p, "scrypt", 1024, 1);
+  expect_kdf_refused(p, "scrypt", 32768, 1);        /* r < 8 */
+  expect_kdf_refused(p, "hmac-sha256", 32768, 8);   /* unknown */
+  expect_kdf_refused(p, "SCRYPT", 32768, 8);
+}
+
+/* The signer picks the signingTime: one later than now + 5 min is refused. */
+static void test_future_signing_time_is_refused(void **state)
+{
+  pki *p = *state;
+  rgs_f2f_facts f = p->f;
+  unsigned char *der = NULL;
+  size_t len = 0;
+  rgs_f2f_verified v;
+  char err[512] = "";
+  time_t now = p->f.signed_at - 3600;        /* the record is an hour ahead */
+
+  sign_facts(p, &f, &der, &len);
+  assert_int_equal(rgs_f2f_verify_at(der, len, p->trust, now, &v, err, sizeof(err)),
+                   RGS_F2F_ERR_UNTRUSTED);
+  if (strstr(err, "later than now") == NULL)
+    fail_msg("'%s' does not say the record is from the future", err);
+  rgs_f2f_verified_clear(&v);
+  /* Within the clock skew: accepted; just beyond: refused. */
+  assert_int_equal(rgs_f2f_verify_at(der, len, p->trust, p->f.signed_at - RGS_F2F_CLOCK_SKEW,
+                                     &v, err, sizeof(err)), RGS_F2F_OK);
+  rgs_f2f_verified_clear(&v);
+  assert_int_equal(rgs_f2f_verify_at(der, len, p->trust,
+                                     p->f.signed_at - RGS_F2F_CLOCK_SKEW - 1, &v, err,
+                                     sizeof(err)), RGS_F2F_ERR_UNTRUSTED);
+  rgs_f2f_verified_clear(&v);
+  free(der);
+  /* And against the real clock: signed a day from now. */
+  f.signed_at = time(NULL) + 86400;
+  sign_facts(p, &f, &der, &len);
+  assert_int_equal(verify(der, len, p->trust, err, sizeof(err), &v), RGS_F2F_ERR_UNTRUSTED);
+  assert_non_null(strstr(err, "later than now"));
+  rgs_f2f_verified_clear(&v);
+  free(der);
+}
+
 static void test_refused_record_is_consistent(void **state)
 {
   pki *p = *state;
@@ -668,6 +808,8 @@ int main(void)
     cmocka_unit_test_setup_teardown(test_untrusted_signer_fails, setup, teardown),
     cmocka_unit_test_setup_teardown(test_chain_checked_at_signing_time, setup, teardown),
     cmocka_unit_test_setup_teardown(test_inconsistent_records_fail, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_weak_or_unknown_kdf_is_refused, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_future_signing_time_is_refused, setup, teardown),
     cmocka_unit_test_setup_teardown(test_refused_record_is_consistent, setup, teardown),
     cmocka_unit_test_setup_teardown(test_non_canonical_content_is_refused, setup, teardown),
     cmocka_unit_test_setup_teardown(test_signer_failures, setup, teardown),

@@ -265,6 +265,11 @@ static void test_scripted_session_succeeds(void **state)
   assert_field(r.out, "record_sha256", sha);
   spki = field(r.out, "spki_sha256");
   rgs_run_free(&r);
+  /* Another number: the recomputed scrypt differs, verify says so. */
+  ENROLL(&r, f, "--json", "f2f", "verify", f->rec, "--ca-file", f->ca, "--id-number", "X4RTBPFW5");
+  assert_int_not_equal(r.status, 0);
+  assert_field(r.out, "id_number_matches", "false");
+  rgs_run_free(&r);
 
   /* OpenSSL's, and what it hands out is the canonical record. */
   snprintf(json_out, sizeof(json_out), "%s/record.json", f->hsm.dir);
@@ -277,6 +282,17 @@ static void test_scripted_session_succeeds(void **state)
   assert_field(content, "order.ca_ref", "CMD-2026-0042");
   assert_field(content, "key.spki_sha256", spki);
   assert_field(content, "identity.number_last4", "PFW4");
+  /* The number: scrypt, with its parameters, no HMAC any more. */
+  assert_field(content, "identity.number_kdf", "scrypt");
+  assert_field(content, "identity.number_kdf_n", "32768");
+  assert_field(content, "identity.number_kdf_r", "8");
+  assert_field(content, "identity.number_kdf_p", "1");
+  assert_null(strstr(content, "hmac"));
+  {
+    char *md = field(content, "identity.number_scrypt");
+    assert_int_equal(strlen(md), 64);
+    free(md);
+  }
   assert_field(content, "aed.name", "Maître Jeanne DUPONT-LÉGER");   /* the certificate's CN */
   assert_field(content, "company.extract_last_day", "2026-05-14");
   assert_null(strstr(content, "\n"));
