@@ -729,64 +729,6 @@ static void test_printed_form(void **state)
 
 /* ---- the guided session on a terminal --------------------------------------------------- */
 
-typedef struct {
-  int fd;
-  pid_t pid;
-  char seen[65536];
-  size_t len, mark;
-} term;
-
-static void term_start(term *t, const char *const *argv, const char *const *env)
-{
-  memset(t, 0, sizeof(*t));
-  t->pid = forkpty(&t->fd, NULL, NULL, NULL);
-  assert_true(t->pid >= 0);
-  if (t->pid == 0) {
-    size_t i;
-    for (i = 0; env != NULL && env[i] != NULL; i++)
-      putenv((char *)env[i]);
-    execv(argv[0], (char *const *)argv);
-    _exit(127);
-  }
-}
-
-/* Read until want shows up after the last mark; the mark moves past it. */
-static int term_expect(term *t, const char *want)
-{
-  struct pollfd pf = { t->fd, POLLIN, 0 };
-  char *hit;
-
-  while ((hit = strstr(t->seen + t->mark, want)) == NULL) {
-    ssize_t n;
-    if (poll(&pf, 1, 30000) <= 0)
-      return 0;
-    n = read(t->fd, t->seen + t->len, sizeof(t->seen) - 1 - t->len);
-    if (n <= 0)
-      return 0;
-    t->len += (size_t)n;
-    t->seen[t->len] = '\0';
-  }
-  t->mark = (size_t)(hit - t->seen) + strlen(want);
-  return 1;
-}
-
-static void term_say(term *t, const char *prompt, const char *answer)
-{
-  if (!term_expect(t, prompt))
-    fail_msg("never saw '%s'; the terminal showed:\n%s", prompt, t->seen);
-  assert_int_equal(write(t->fd, answer, strlen(answer)), (ssize_t)strlen(answer));
-}
-
-static int term_wait(term *t)
-{
-  int status = 0;
-
-  term_expect(t, "\x01never\x01");
-  waitpid(t->pid, &status, 0);
-  close(t->fd);
-  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-}
-
 static void test_guided_session_on_a_terminal(void **state)
 {
   fixture *f = *state;
@@ -797,35 +739,35 @@ static void test_guided_session_on_a_terminal(void **state)
                          "--office", "SELARL Acthemis, Arles", "--place", "Arles", NULL };
   char conf[700];
   const char *env[] = { f->now_env, conf, NULL };
-  term t;
+  rgs_term t;
 
   snprintf(conf, sizeof(conf), "SOFTHSM2_CONF=%s", f->hsm.conf);
-  term_start(&t, argv, env);
-  term_say(&t, "Press Enter", "\n");                       /* the AED's token */
-  term_say(&t, "Step 1/6", "");
-  term_say(&t, "Press Enter", "\n");
-  term_say(&t, "Step 2/6", "");
-  term_say(&t, "Holder: PIN of token \"Holder\": ", RGS_TEST_PIN "\n");
-  term_say(&t, "Press Enter", "\n");
-  term_say(&t, "Step 3/6", "");
-  term_say(&t, "Press Enter", "\n");
-  term_say(&t, "Step 4/6", "");
-  term_say(&t, "Document (id-card or passport): ", "passeport\n");
-  term_say(&t, "Name as printed on the document: ", "SENEZ Frédéric\n");
-  term_say(&t, "(YYYY-MM-DD): ", "31/05/2031\n");           /* refused, asked again */
-  term_say(&t, "a date such as", "");
-  term_say(&t, "(YYYY-MM-DD): ", "2031-05-31\n");
-  term_say(&t, "last four characters are kept): ", "X4RT BPFW4\n");
-  term_say(&t, "show the person present? [y/n] ", "maybe\n");
-  term_say(&t, "[y/n] ", "oui\n");
-  term_say(&t, "Press Enter", "\n");
-  term_say(&t, "Step 5/6", "");
-  term_say(&t, "registration extract (YYYY-MM-DD): ", "2026-02-15\n");
-  term_say(&t, "Press Enter", "\n");
-  term_say(&t, "Step 6/6", "");
-  term_say(&t, "AED operator's name [Maître Jeanne DUPONT-LÉGER]: ", "\n");
-  term_say(&t, "Face-to-face DONE", "");
-  assert_int_equal(term_wait(&t), 0);
+  rgs_term_start(&t, argv, env);
+  rgs_term_say(&t, "Press Enter", "\n");                       /* the AED's token */
+  rgs_term_say(&t, "Step 1/6", "");
+  rgs_term_say(&t, "Press Enter", "\n");
+  rgs_term_say(&t, "Step 2/6", "");
+  rgs_term_say(&t, "Holder: PIN of token \"Holder\": ", RGS_TEST_PIN "\n");
+  rgs_term_say(&t, "Press Enter", "\n");
+  rgs_term_say(&t, "Step 3/6", "");
+  rgs_term_say(&t, "Press Enter", "\n");
+  rgs_term_say(&t, "Step 4/6", "");
+  rgs_term_say(&t, "Document (id-card or passport): ", "passeport\n");
+  rgs_term_say(&t, "Name as printed on the document: ", "SENEZ Frédéric\n");
+  rgs_term_say(&t, "(YYYY-MM-DD): ", "31/05/2031\n");           /* refused, asked again */
+  rgs_term_say(&t, "a date such as", "");
+  rgs_term_say(&t, "(YYYY-MM-DD): ", "2031-05-31\n");
+  rgs_term_say(&t, "last four characters are kept): ", "X4RT BPFW4\n");
+  rgs_term_say(&t, "show the person present? [y/n] ", "maybe\n");
+  rgs_term_say(&t, "[y/n] ", "oui\n");
+  rgs_term_say(&t, "Press Enter", "\n");
+  rgs_term_say(&t, "Step 5/6", "");
+  rgs_term_say(&t, "registration extract (YYYY-MM-DD): ", "2026-02-15\n");
+  rgs_term_say(&t, "Press Enter", "\n");
+  rgs_term_say(&t, "Step 6/6", "");
+  rgs_term_say(&t, "AED operator's name [Maître Jeanne DUPONT-LÉGER]: ", "\n");
+  rgs_term_say(&t, "Face-to-face DONE", "");
+  assert_int_equal(rgs_term_wait(&t), 0);
   assert_null(strstr(t.seen, RGS_TEST_PIN));               /* the PIN was not echoed */
   assert_status(f, "face-to-face-done");
 }

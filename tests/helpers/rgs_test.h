@@ -64,6 +64,25 @@ int rgs_count_lines(const char *path, const char *line);
  * absent. Free with free(). Fails the test on invalid JSON. */
 char *rgs_json_get(const char *doc, const char *path);
 
+/* A command on a pseudo-terminal (pty.c): no stdin pipe, a real tty. */
+typedef struct {
+  int fd;                /* the master side */
+  int pid;
+  char seen[65536];      /* everything the terminal showed */
+  size_t len, mark;      /* mark: just past the last text expected */
+} rgs_term;
+
+void rgs_term_start(rgs_term *t, const char *const *argv, const char *const *env);
+/* Read until want shows up after the previous expectation (1), or the
+ * command ends or 30 s pass (0). */
+int rgs_term_expect(rgs_term *t, const char *want);
+void rgs_term_type(rgs_term *t, const char *text);
+/* Expect prompt (failing the test otherwise), then type answer. */
+void rgs_term_say(rgs_term *t, const char *prompt, const char *answer);
+int rgs_term_echo_on(rgs_term *t);
+/* Read to the end, reap; the exit status (128+signal when killed). */
+int rgs_term_wait(rgs_term *t);
+
 /* Assert a command's exit status, printing its output when it differs. */
 #define rgs_assert_status(r, want)                                                  \
   do {                                                                              \

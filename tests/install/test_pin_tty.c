@@ -13,67 +13,6 @@
 #include "rgs_test.h"
 
 typedef struct {
-  int fd;
-  pid_t pid;
-  char seen[16384];
-  size_t len;
-} term;
-
-static void term_start(term *t, const char *const *argv, const char *const *env)
-{
-  memset(t, 0, sizeof(*t));
-  t->pid = forkpty(&t->fd, NULL, NULL, NULL);
-  assert_true(t->pid >= 0);
-  if (t->pid == 0) {
-    size_t i;
-    for (i = 0; env != NULL && env[i] != NULL; i++)
-      putenv((char *)env[i]);
-    execv(argv[0], (char *const *)argv);
-    _exit(127);
-  }
-}
-
-static int term_expect(term *t, const char *want)
-{
-  struct pollfd pf = { t->fd, POLLIN, 0 };
-
-  while (strstr(t->seen, want) == NULL) {
-    ssize_t n;
-    if (poll(&pf, 1, 20000) <= 0)
-      return 0;
-    n = read(t->fd, t->seen + t->len, sizeof(t->seen) - 1 - t->len);
-    if (n <= 0)
-      return 0;
-    t->len += (size_t)n;
-    t->seen[t->len] = '\0';
-  }
-  return 1;
-}
-
-static void term_type(term *t, const char *text)
-{
-  assert_int_equal(write(t->fd, text, strlen(text)), (ssize_t)strlen(text));
-}
-
-static int echo_on(term *t)
-{
-  struct termios tio;
-
-  assert_int_equal(tcgetattr(t->fd, &tio), 0);
-  return (tio.c_lflag & ECHO) != 0;
-}
-
-static int term_wait(term *t)
-{
-  int status = 0;
-
-  term_expect(t, "\x01never\x01");
-  waitpid(t->pid, &status, 0);
-  close(t->fd);
-  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
-}
-
-typedef struct {
   rgs_softhsm hsm;
   char count[600], count_env[700], real_env[700];
 } fixture;
@@ -118,18 +57,18 @@ static void test_change_asks_twice_without_echo(void **state)
   fixture *f = *state;
   const char *argv[] = { rgs_env("RGS_ENROLL_BIN"), "--module", rgs_env("SOFTHSM2_MODULE"),
                          "pin", "change", NULL };
-  term t;
+  rgs_term t;
 
-  term_start(&t, argv, NULL);
-  assert_true(term_expect(&t, "Current PIN of token \"pintty\": "));
-  assert_false(echo_on(&t));
-  term_type(&t, RGS_TEST_PIN "\n");
-  assert_true(term_expect(&t, "New PIN: "));
-  assert_false(echo_on(&t));
-  term_type(&t, "258036\n");
-  assert_true(term_expect(&t, "New PIN, again: "));
-  term_type(&t, "258036\n");
-  assert_int_equal(term_wait(&t), 0);
+  rgs_term_start(&t, argv, NULL);
+  assert_true(rgs_term_expect(&t, "Current PIN of token \"pintty\": "));
+  assert_false(rgs_term_echo_on(&t));
+  rgs_term_type(&t, RGS_TEST_PIN "\n");
+  assert_true(rgs_term_expect(&t, "New PIN: "));
+  assert_false(rgs_term_echo_on(&t));
+  rgs_term_type(&t, "258036\n");
+  assert_true(rgs_term_expect(&t, "New PIN, again: "));
+  rgs_term_type(&t, "258036\n");
+  assert_int_equal(rgs_term_wait(&t), 0);
   assert_null(strstr(t.seen, "258036"));
   assert_null(strstr(t.seen, RGS_TEST_PIN));
   assert_non_null(strstr(t.seen, "PIN changed"));
@@ -143,16 +82,16 @@ static void test_entries_that_differ_change_nothing(void **state)
   const char *argv[] = { rgs_env("RGS_ENROLL_BIN"), "--module", rgs_env("RGS_FAULT_MODULE"),
                          "pin", "change", NULL };
   const char *env[] = { f->real_env, f->count_env, NULL };
-  term t;
+  rgs_term t;
 
-  term_start(&t, argv, env);
-  assert_true(term_expect(&t, "Current PIN"));
-  term_type(&t, RGS_TEST_PIN "\n");
-  assert_true(term_expect(&t, "New PIN: "));
-  term_type(&t, "258036\n");
-  assert_true(term_expect(&t, "New PIN, again: "));
-  term_type(&t, "258037\n");
-  assert_int_equal(term_wait(&t), 5);
+  rgs_term_start(&t, argv, env);
+  assert_true(rgs_term_expect(&t, "Current PIN"));
+  rgs_term_type(&t, RGS_TEST_PIN "\n");
+  assert_true(rgs_term_expect(&t, "New PIN: "));
+  rgs_term_type(&t, "258036\n");
+  assert_true(rgs_term_expect(&t, "New PIN, again: "));
+  rgs_term_type(&t, "258037\n");
+  assert_int_equal(rgs_term_wait(&t), 5);
   assert_non_null(strstr(t.seen, "differ"));
   assert_int_equal(rgs_count_lines(f->count, "C_SetPIN"), 0);
   assert_true(user_pin_works(RGS_TEST_PIN));
@@ -163,18 +102,18 @@ static void test_unblock_at_the_terminal(void **state)
   fixture *f = *state;
   const char *argv[] = { rgs_env("RGS_ENROLL_BIN"), "--module", rgs_env("SOFTHSM2_MODULE"),
                          "pin", "unblock", NULL };
-  term t;
+  rgs_term t;
 
   (void)f;
-  term_start(&t, argv, NULL);
-  assert_true(term_expect(&t, "Unblocking code (PUK) of token \"pintty\": "));
-  assert_false(echo_on(&t));
-  term_type(&t, RGS_TEST_SO_PIN "\n");
-  assert_true(term_expect(&t, "New PIN: "));
-  term_type(&t, "369147\n");
-  assert_true(term_expect(&t, "New PIN, again: "));
-  term_type(&t, "369147\n");
-  assert_int_equal(term_wait(&t), 0);
+  rgs_term_start(&t, argv, NULL);
+  assert_true(rgs_term_expect(&t, "Unblocking code (PUK) of token \"pintty\": "));
+  assert_false(rgs_term_echo_on(&t));
+  rgs_term_type(&t, RGS_TEST_SO_PIN "\n");
+  assert_true(rgs_term_expect(&t, "New PIN: "));
+  rgs_term_type(&t, "369147\n");
+  assert_true(rgs_term_expect(&t, "New PIN, again: "));
+  rgs_term_type(&t, "369147\n");
+  assert_int_equal(rgs_term_wait(&t), 0);
   assert_null(strstr(t.seen, RGS_TEST_SO_PIN));
   assert_true(user_pin_works("369147"));
 }
