@@ -2,9 +2,11 @@
 # demo.sh - build rgs-enroll and run a whole enrolment on a DEMO token.
 #
 # The token is SoftHSM2, a software token created here in build-demo/demo/: it is
-# NOT a qualified device, and rgs-enroll says so at every step. Everything
-# else is what a holder does with a real IDPrime or eToken: check the token,
-# generate the key on it, build the SHA-256 request for the CA.
+# NOT a qualified device, and rgs-enroll says so at every step; the CA is a
+# DEMO CA made here, not Certigna. Everything else is what a holder does with
+# a real IDPrime or eToken: record the order, book the AED, check the token,
+# generate the key on it, build the SHA-256 request bound to the order, hand
+# it to the CA, install the issued certificate and prove the token signs.
 # Usage: ./scripts/demo.sh   (run it again: it starts from a fresh token)
 set -eu
 cd "$(dirname "$0")/.."
@@ -62,7 +64,28 @@ echo
 echo "== 6. The request, verified independently by OpenSSL"
 openssl req -in "$demo/request.csr" -noout -verify -subject -nameopt utf8
 echo
-echo "== 7. Where the order stands, and what comes next"
+echo "== 7. The request handed to the CA: a file to upload on the portal"
+rgs submit 1 --out "$demo/to-upload.csr"
+echo
+echo "== 8. A DEMO CA stands in for Certigna and issues the certificate"
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes \
+  -keyout "$demo/demo-ca.key" -out "$demo/demo-ca.pem" -days 30 \
+  -subj "/C=FR/O=DEMO CA, not Certigna/CN=rgs-enroll DEMO CA" \
+  -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" \
+  2>/dev/null
+printf '%s\n' 'keyUsage=critical,digitalSignature,nonRepudiation' \
+  'extendedKeyUsage=clientAuth,emailProtection' 'basicConstraints=CA:FALSE' \
+  'subjectKeyIdentifier=hash' 'authorityKeyIdentifier=keyid' > "$demo/demo-ca.ext"
+openssl x509 -req -in "$demo/to-upload.csr" -CA "$demo/demo-ca.pem" -CAkey "$demo/demo-ca.key" \
+  -days 1095 -sha256 -extfile "$demo/demo-ca.ext" -out "$demo/certificate.pem" 2>/dev/null
+echo "issued: $demo/certificate.pem"
+echo
+echo "== 9. The certificate checked, installed next to its key, and proved on the token"
+rgs install 1 --cert "$demo/certificate.pem" --ca-file "$demo/demo-ca.pem"
+echo
+echo "== 10. Where the order stands"
 rgs status 1
 echo
-echo "Demo done. Token: $demo/tokens, request: $demo/request.csr, orders: $demo/orders.db"
+echo "Demo done: order $demo/orders.db, token $demo/tokens (DEMO, not qualified),"
+echo "request $demo/request.csr, certificate $demo/certificate.pem (DEMO CA)."
+echo "The face-to-face (rgs-enroll f2f) needs the AED's own token: see README and tests/f2f."
