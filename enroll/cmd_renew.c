@@ -69,12 +69,10 @@ static int parse(rgs_cli *cli, int argc, char **argv, renew_opts *o)
     case O_FP: o->fingerprint = optarg; break;
     case O_WAIT: o->wait = 1; break;
     case O_WAIT_MAX:
-      if (rgs_parse_int(optarg, 1, 30L * 24 * 3600, &o->wait_max) != 0)
-        ret = rgs_usage_error(cli, "renew", _("--wait-max needs a number of seconds, not '%s'"), optarg);
+      ret = rgs_est_seconds_arg(cli, "renew", "--wait-max", optarg, 30L * 24 * 3600, &o->wait_max);
       break;
     case O_TIMEOUT:
-      if (rgs_parse_int(optarg, 1, 3600, &o->timeout) != 0)
-        ret = rgs_usage_error(cli, "renew", _("--timeout needs 1 to 3600 seconds, not '%s'"), optarg);
+      ret = rgs_est_seconds_arg(cli, "renew", "--timeout", optarg, 3600, &o->timeout);
       break;
     case 't': o->ko.key_type = optarg; break;
     case 'l': o->ko.label = optarg; break;
@@ -85,22 +83,11 @@ static int parse(rgs_cli *cli, int argc, char **argv, renew_opts *o)
   }
   if (ret != RGS_EXIT_OK)
     return ret;
-  if (optind >= argc)
-    return rgs_usage_error(cli, "renew", "%s", _("the order number is required"));
-  ret = rgs_parse_order_id(cli, "renew", argv[optind++], &o->id);
-  if (ret != RGS_EXIT_OK)
-    return ret;
-  if (optind < argc)
-    return rgs_usage_error(cli, "renew", _("unexpected argument '%s'"), argv[optind]);
-  if (o->est == NULL)
-    return rgs_usage_error(cli, "renew", "%s", _("--est URL is required: renewal goes over EST"));
-  if (o->est != NULL) {
-    char why[256];
-    if (rgs_est_check_url(o->est, o->est_url, sizeof(o->est_url), why, sizeof(why)) != 0)
-      return rgs_usage_error(cli, "renew", "%s", why);
-    o->est = o->est_url;
-  }
-  return RGS_EXIT_OK;
+  ret = rgs_est_tail_args(cli, "renew", argc, argv, &o->id, &o->est, o->est_url,
+                          sizeof(o->est_url));
+  if (ret == RGS_EXIT_OK && o->est == NULL)
+    ret = rgs_usage_error(cli, "renew", "%s", _("--est URL is required: renewal goes over EST"));
+  return ret;
 }
 
 typedef struct {

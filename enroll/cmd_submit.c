@@ -98,12 +98,10 @@ static int parse(rgs_cli *cli, int argc, char **argv, submit_opts *o)
     case O_WAIT: o->wait = 1; break;
     case O_CLIENT_CERT: o->client_cert = 1; break;
     case O_WAIT_MAX:
-      if (rgs_parse_int(optarg, 1, 30L * 24 * 3600, &o->wait_max) != 0)
-        ret = rgs_usage_error(cli, "submit", _("--wait-max needs a number of seconds, not '%s'"), optarg);
+      ret = rgs_est_seconds_arg(cli, "submit", "--wait-max", optarg, 30L * 24 * 3600, &o->wait_max);
       break;
     case O_TIMEOUT:
-      if (rgs_parse_int(optarg, 1, 3600, &o->timeout) != 0)
-        ret = rgs_usage_error(cli, "submit", _("--timeout needs 1 to 3600 seconds, not '%s'"), optarg);
+      ret = rgs_est_seconds_arg(cli, "submit", "--timeout", optarg, 3600, &o->timeout);
       break;
     case 'h':
     case O_HELP: usage(); return -1;
@@ -112,13 +110,10 @@ static int parse(rgs_cli *cli, int argc, char **argv, submit_opts *o)
   }
   if (ret != RGS_EXIT_OK)
     return ret;
-  if (optind >= argc)
-    return rgs_usage_error(cli, "submit", "%s", _("the order number is required"));
-  ret = rgs_parse_order_id(cli, "submit", argv[optind++], &o->id);
+  ret = rgs_est_tail_args(cli, "submit", argc, argv, &o->id, &o->est, o->est_url,
+                          sizeof(o->est_url));
   if (ret != RGS_EXIT_OK)
     return ret;
-  if (optind < argc)
-    return rgs_usage_error(cli, "submit", _("unexpected argument '%s'"), argv[optind]);
   if (o->est == NULL && (o->ca_file != NULL || o->fingerprint != NULL || o->user != NULL ||
                          o->code.file != NULL || o->code.fd >= 0 || o->wait || o->client_cert))
     return rgs_usage_error(cli, "submit", "%s", _("--ca-file, --ca-fingerprint, --user, --code-*, --client-cert, --wait go with --est"));
@@ -126,12 +121,6 @@ static int parse(rgs_cli *cli, int argc, char **argv, submit_opts *o)
     return rgs_usage_error(cli, "submit", "%s", _("--client-cert authenticates instead of the retrieval code: no --code-*"));
   if (o->est != NULL && (o->out != NULL || o->force))
     return rgs_usage_error(cli, "submit", "%s", _("--out and --force are for the request file, not --est"));
-  if (o->est != NULL) {
-    char why[256];
-    if (rgs_est_check_url(o->est, o->est_url, sizeof(o->est_url), why, sizeof(why)) != 0)
-      return rgs_usage_error(cli, "submit", "%s", why);
-    o->est = o->est_url;
-  }
   return rgs_secret_check(cli, "submit", "code", &o->code);
 }
 

@@ -4,6 +4,7 @@
 #include <openssl/x509v3.h>
 #include "certcheck.h"
 #include "estflow.h"
+#include <getopt.h>
 #include "store.h"
 
 int rgs_est_fail(const rgs_cli *cli, const char *command, rgs_est_rc rc,
@@ -271,4 +272,34 @@ int rgs_est_token_identity(rgs_session *s, const rgs_order *o, X509 **cert, rgs_
 cleanup:
   rgs_p11_cert_list_free(certs, n);
   return ret;
+}
+
+int rgs_est_seconds_arg(const rgs_cli *cli, const char *command, const char *option,
+                        const char *text, long max, long *out)
+{
+  if (rgs_parse_int(text, 1, max, out) != 0)
+    return rgs_usage_error(cli, command, _("%s needs 1 to %ld seconds, not '%s'"), option, max,
+                           text);
+  return RGS_EXIT_OK;
+}
+
+int rgs_est_tail_args(const rgs_cli *cli, const char *command, int argc, char **argv,
+                      long long *id, const char **est, char *url, size_t url_len)
+{
+  char why[256];
+  int ret;
+
+  if (optind >= argc)
+    return rgs_usage_error(cli, command, "%s", _("the order number is required"));
+  ret = rgs_parse_order_id(cli, command, argv[optind++], id);
+  if (ret != RGS_EXIT_OK)
+    return ret;
+  if (optind < argc)
+    return rgs_usage_error(cli, command, _("unexpected argument '%s'"), argv[optind]);
+  if (*est == NULL)
+    return RGS_EXIT_OK;
+  if (rgs_est_check_url(*est, url, url_len, why, sizeof(why)) != 0)
+    return rgs_usage_error(cli, command, "%s", why);
+  *est = url;
+  return RGS_EXIT_OK;
 }

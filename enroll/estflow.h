@@ -10,6 +10,17 @@
 
 /* Report an EST failure (text and JSON, with the HTTP status); returns the
  * exit: RGS_EXIT_NETWORK, RGS_EXIT_USAGE for a bad URL, RGS_EXIT_INTERNAL. */
+/* --wait-max and --timeout of submit and renew: a number of seconds in
+ * [1, max]; 0, or the usage error's exit status. */
+int rgs_est_seconds_arg(const rgs_cli *cli, const char *command, const char *option,
+                        const char *text, long max, long *out);
+
+/* What follows the options of submit and renew: exactly one order number;
+ * then, when *est is set, the URL checked and replaced by its printable form
+ * (https://host[:port]/path, written to url). 0, or the usage error's exit. */
+int rgs_est_tail_args(const rgs_cli *cli, const char *command, int argc, char **argv,
+                      long long *id, const char **est, char *url, size_t url_len);
+
 int rgs_est_fail(const rgs_cli *cli, const char *command, rgs_est_rc rc,
                  const rgs_est_info *info);
 
