@@ -1,6 +1,7 @@
 /* cmd_keygen.c - rgs-enroll keygen: an RGS** key pair made on the card. */
 #include <getopt.h>
 #include <string.h>
+#include "rgs_common.h"
 #include "commands.h"
 #include "steps.h"
 
@@ -25,7 +26,7 @@ int rgs_keygen_opt(rgs_cli *cli, const char *command, rgs_keygen_opts *o, int c,
   case 'l':
     len = strlen(arg);
     /* CKA_LABEL has no fixed size, but tokens and their tools show 32 bytes. */
-    if (len == 0 || len > 32 || rgs_utf8_char_len((const unsigned char *)arg, len) == 0)
+    if (len == 0 || len > 32 || !rgsx_utf8_valid(arg, len))
       *ret = rgs_usage_error(cli, command, "%s", _("--label takes 1 to 32 bytes of UTF-8 text"));
     o->label = arg;
     return 0;

@@ -2,7 +2,7 @@
  * that whatever a token or a user typed, the document stays valid. */
 #include <string.h>
 #include "json.h"
-#include "rgs_p11.h"   /* rgs_utf8_char_len */
+#include "rgs_common.h"
 
 void rgs_json_start(rgs_json *j, FILE *out)
 {
@@ -25,7 +25,7 @@ static void put_string(FILE *o, const char *s)
     } else if (*p < 0x80) {
       fputc(*p, o);
     } else {
-      len = rgs_utf8_char_len(p, strnlen((const char *)p, 4));
+      len = rgsx_utf8_char_len(p, strnlen((const char *)p, 4));
       if (len == 0) {
         fputs("\\ufffd", o);
         len = 1;

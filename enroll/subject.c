@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <openssl/x509.h>
+#include "rgs_common.h"
 #include "steps.h"
 
 #define RGS_RDN_MAX 16
@@ -36,7 +37,7 @@ static int valid_utf8(const char *s)
   size_t n = strlen(s), len;
 
   while (n > 0) {
-    len = rgs_utf8_char_len(p, n);
+    len = rgsx_utf8_char_len(p, n);
     if (len == 0 || *p < 0x20 || *p == 0x7F)
       return 0;
     p += len;

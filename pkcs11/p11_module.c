@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include "rgs_common.h"
 #include "p11_internal.h"
 
 #ifndef RGS_DEFAULT_MODULE
@@ -134,63 +135,15 @@ CK_FUNCTION_LIST_PTR rgs_p11_functions(const rgs_p11_ctx *ctx)
   return ctx != NULL ? ctx->f : NULL;
 }
 
-size_t rgs_utf8_char_len(const unsigned char *s, size_t n)
-{
-  unsigned char lo = 0x80, hi = 0xBF;
-  size_t len, i;
-
-  if (n == 0)
-    return 0;
-  if (s[0] < 0x80)
-    return 1;
-  if (s[0] >= 0xC2 && s[0] <= 0xDF)
-    len = 2;
-  else if (s[0] >= 0xE0 && s[0] <= 0xEF)
-    len = 3;
-  else if (s[0] >= 0xF0 && s[0] <= 0xF4)
-    len = 4;
-  else
-    return 0;
-  /* The second byte's range rules out overlong forms, surrogates and code
-   * points above U+10FFFF (RFC 3629, section 4). */
-  if (s[0] == 0xE0)
-    lo = 0xA0;
-  else if (s[0] == 0xED)
-    hi = 0x9F;
-  else if (s[0] == 0xF0)
-    lo = 0x90;
-  else if (s[0] == 0xF4)
-    hi = 0x8F;
-  if (len > n || s[1] < lo || s[1] > hi)
-    return 0;
-  for (i = 2; i < len; i++)
-    if ((s[i] & 0xC0) != 0x80)
-      return 0;
-  return len;
-}
-
 void rgs_p11_trim_copy(char *dst, size_t dstlen, const CK_UTF8CHAR *src, size_t srclen)
 {
-  size_t end = srclen, i = 0, o = 0;
+  size_t end = srclen;
 
   while (end > 0 && (src[end - 1] == ' ' || src[end - 1] == '\0'))
     end--;
   /* Modules may hand back control bytes or broken UTF-8: never pass them on
    * to a terminal or a JSON document. */
-  while (i < end && o + 1 < dstlen) {
-    size_t len = rgs_utf8_char_len(src + i, end - i);
-    if (len == 0 || (len == 1 && (src[i] < 0x20 || src[i] == 0x7F))) {
-      dst[o++] = '?';
-      i++;
-      continue;
-    }
-    if (o + len >= dstlen)
-      break;
-    memcpy(dst + o, src + i, len);
-    o += len;
-    i += len;
-  }
-  dst[o] = '\0';
+  rgsx_sanitize_buf(dst, dstlen, (const char *)src, end);
 }
 
 rgs_p11_rc rgs_p11_read_slot(rgs_p11_ctx *ctx, CK_SLOT_ID id, rgs_p11_slot_info *info)

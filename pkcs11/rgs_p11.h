@@ -77,13 +77,6 @@ const char *rgs_p11_ckr_name(CK_RV rv);
 /* The one wipe of the project: not optimised away. */
 void rgs_wipe(void *p, size_t n);
 
-/* ---- text ------------------------------------------------------------- */
-
-/* Length of the valid UTF-8 sequence at s (RFC 3629: no overlong forms, no
- * surrogates, nothing above U+10FFFF), reading at most n bytes; 0 when
- * invalid. The one UTF-8 check of the project. */
-size_t rgs_utf8_char_len(const unsigned char *s, size_t n);
-
 /* ---- module ----------------------------------------------------------- */
 
 typedef struct rgs_p11_ctx rgs_p11_ctx;

@@ -2,6 +2,7 @@
  * key specs, SIREN/SIRET check digits. */
 #include <stdlib.h>
 #include <string.h>
+#include "rgs_common.h"
 #include "rgs_test.h"
 #include "rgs_p11.h"
 #include "rgs_order.h"
@@ -108,16 +109,16 @@ static void test_error_messages_cover_every_code(void **state)
 static void test_utf8(void **state)
 {
   (void)state;
-  assert_int_equal(rgs_utf8_char_len((const unsigned char *)"a", 1), 1);
-  assert_int_equal(rgs_utf8_char_len((const unsigned char *)"\xc3\xa9", 2), 2);       /* é */
-  assert_int_equal(rgs_utf8_char_len((const unsigned char *)"\xe2\x82\xac", 3), 3);   /* € */
-  assert_int_equal(rgs_utf8_char_len((const unsigned char *)"\xf0\x9f\x94\x91", 4), 4);
-  assert_int_equal(rgs_utf8_char_len((const unsigned char *)"\xc3", 1), 0);           /* cut */
-  assert_int_equal(rgs_utf8_char_len((const unsigned char *)"\xc0\xaf", 2), 0);       /* overlong */
-  assert_int_equal(rgs_utf8_char_len((const unsigned char *)"\xe0\x80\xaf", 3), 0);   /* overlong */
-  assert_int_equal(rgs_utf8_char_len((const unsigned char *)"\xed\xa0\x80", 3), 0);   /* surrogate */
-  assert_int_equal(rgs_utf8_char_len((const unsigned char *)"\xf4\x90\x80\x80", 4), 0);
-  assert_int_equal(rgs_utf8_char_len((const unsigned char *)"\xff", 1), 0);
+  assert_int_equal(rgsx_utf8_char_len((const unsigned char *)"a", 1), 1);
+  assert_int_equal(rgsx_utf8_char_len((const unsigned char *)"\xc3\xa9", 2), 2);       /* é */
+  assert_int_equal(rgsx_utf8_char_len((const unsigned char *)"\xe2\x82\xac", 3), 3);   /* € */
+  assert_int_equal(rgsx_utf8_char_len((const unsigned char *)"\xf0\x9f\x94\x91", 4), 4);
+  assert_int_equal(rgsx_utf8_char_len((const unsigned char *)"\xc3", 1), 0);           /* cut */
+  assert_int_equal(rgsx_utf8_char_len((const unsigned char *)"\xc0\xaf", 2), 0);       /* overlong */
+  assert_int_equal(rgsx_utf8_char_len((const unsigned char *)"\xe0\x80\xaf", 3), 0);   /* overlong */
+  assert_int_equal(rgsx_utf8_char_len((const unsigned char *)"\xed\xa0\x80", 3), 0);   /* surrogate */
+  assert_int_equal(rgsx_utf8_char_len((const unsigned char *)"\xf4\x90\x80\x80", 4), 0);
+  assert_int_equal(rgsx_utf8_char_len((const unsigned char *)"\xff", 1), 0);
 }
 
 static void test_wipe(void **state)
