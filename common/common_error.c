@@ -1,5 +1,7 @@
 /* common_error.c - results of the shared helpers and their meaning. */
 #include <libintl.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include "rgs_common.h"
 #include "common_internal.h"
 
@@ -14,4 +16,15 @@ const char *rgsx_strerror(rgsx_rc rc)
   case RGSX_ERR_SYSTEM: return _("system error");
   }
   return _("unknown error");
+}
+
+void rgsx_errf(char *err, size_t errlen, const char *fmt, ...)
+{
+  va_list ap;
+
+  if (err == NULL || errlen == 0)
+    return;
+  va_start(ap, fmt);
+  vsnprintf(err, errlen, fmt, ap);
+  va_end(ap);
 }

@@ -56,6 +56,43 @@ int rgsx_utf8_valid(const char *s, size_t n)
   return 1;
 }
 
+/* Every byte of one parity is NUL: ASCII saved as UTF-16 without a BOM. */
+static int nul_every_other(const unsigned char *p, size_t n)
+{
+  size_t i, parity;
+
+  if (n < 2)
+    return 0;
+  for (parity = 0; parity < 2; parity++) {
+    for (i = parity; i < n && p[i] == '\0'; i += 2)
+      ;
+    if (i >= n)
+      return 1;
+  }
+  return 0;
+}
+
+rgsx_text_fault rgsx_text_check(const char *s, size_t n, unsigned flags)
+{
+  const unsigned char *p = (const unsigned char *)s;
+  size_t i, k;
+
+  if (n >= 2 && ((p[0] == 0xFF && p[1] == 0xFE) || (p[0] == 0xFE && p[1] == 0xFF)))
+    return RGSX_TEXT_UTF16;
+  if (memchr(p, '\0', n) != NULL)
+    return nul_every_other(p, n) ? RGSX_TEXT_UTF16 : RGSX_TEXT_NUL;
+  for (i = 0; i < n; i += k) {
+    k = rgsx_utf8_char_len(p + i, n - i);
+    if (k == 0)
+      return RGSX_TEXT_NOT_UTF8;
+    if ((flags & RGSX_TEXT_BLANKS) && (p[i] == '\t' || p[i] == '\r'))
+      continue;
+    if (p[i] < 0x20 || p[i] == 0x7F || (k == 2 && p[i] == 0xC2 && p[i + 1] < 0xA0))
+      return RGSX_TEXT_CONTROL;
+  }
+  return RGSX_TEXT_OK;
+}
+
 /* The code point of a well-formed sequence of k bytes. */
 static unsigned long decode(const unsigned char *p, size_t k)
 {

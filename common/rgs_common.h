@@ -19,11 +19,33 @@ typedef enum {
 /* A sentence for rc, in the person's language (never NULL). */
 const char *rgsx_strerror(rgsx_rc rc);
 
+/* Format a message into err (errlen bytes, always terminated, cut when
+ * longer); nothing when err is NULL or errlen is 0. */
+void rgsx_errf(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
 /* Length in bytes of the well-formed UTF-8 character at s (1 to 4), or 0
  * when it is not one (overlong, surrogate, above U+10FFFF, cut by n). */
 size_t rgsx_utf8_char_len(const unsigned char *s, size_t n);
 /* 1 when the n bytes at s are well-formed UTF-8 without NUL, else 0. */
 int rgsx_utf8_valid(const char *s, size_t n);
+
+/* What is wrong with text that should be plain UTF-8 (a PIN file, a
+ * policy or trust file line), so the message can say how to fix it. */
+typedef enum {
+  RGSX_TEXT_OK = 0,
+  RGSX_TEXT_UTF16,      /* a UTF-16 byte-order mark, or a NUL every other byte */
+  RGSX_TEXT_NUL,
+  RGSX_TEXT_NOT_UTF8,   /* another 8-bit encoding (Windows-1252...) or garbage */
+  RGSX_TEXT_CONTROL,    /* C0, DEL or C1 controls: an escape, a stray CR */
+} rgsx_text_fault;
+
+/* With RGSX_TEXT_BLANKS, a tab and a CR count as blanks, not controls. */
+#define RGSX_TEXT_BLANKS 1u
+
+/* Judge the n bytes at s (no byte-order mark stripping: the caller strips a
+ * UTF-8 BOM where one is allowed). */
+rgsx_text_fault rgsx_text_check(const char *s, size_t n, unsigned flags);
 
 /* A printable copy of untrusted text for a terminal, a log or a message:
  * C0 and C1 controls, DEL, NUL, bidirectional overrides and bytes that are

@@ -1,5 +1,6 @@
 /* certcheck.c - read delivered certificates; judge one against its chain,
  * RGS** and the order. */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <openssl/core_names.h>
@@ -9,6 +10,7 @@
 #include <openssl/rand.h>
 #include <openssl/x509v3.h>
 #include "certcheck.h"
+#include "rgs_common.h"
 #include "store.h"
 
 #define RGS_CERTS_MAX_FILE (1024 * 1024)
@@ -198,17 +200,25 @@ rgs_certs_rc rgs_certs_load_mem(const unsigned char *buf, size_t len, STACK_OF(X
   return RGS_CERTS_OK;
 }
 
-rgs_certs_rc rgs_certs_load_file(const char *path, STACK_OF(X509) **out)
+rgs_certs_rc rgs_certs_load_file(const char *path, STACK_OF(X509) **out, char *why,
+                                 size_t whylen)
 {
   FILE *f = NULL;
   unsigned char *buf = NULL;
   size_t len = 0, got;
   rgs_certs_rc rc = RGS_CERTS_ERR_IO;
+  rgsx_rc frc = RGSX_OK;
 
   *out = NULL;
-  f = fopen(path, "rb");
-  if (f == NULL)
-    return RGS_CERTS_ERR_IO;
+  if (whylen > 0)
+    why[0] = '\0';
+  /* A FIFO or a device named as a certificate would block the read forever. */
+  f = rgsx_fopen_regular(path, &frc);
+  if (f == NULL) {
+    snprintf(why, whylen, "%s: %s", path,
+             frc == RGSX_ERR_SYSTEM ? strerror(errno) : rgsx_strerror(frc));
+    return frc == RGSX_ERR_NOMEM ? RGS_CERTS_ERR_NOMEM : RGS_CERTS_ERR_IO;
+  }
   buf = malloc(RGS_CERTS_MAX_FILE + 1);
   if (buf == NULL) {
     rc = RGS_CERTS_ERR_NOMEM;
@@ -216,14 +226,58 @@ rgs_certs_rc rgs_certs_load_file(const char *path, STACK_OF(X509) **out)
   }
   while ((got = fread(buf + len, 1, RGS_CERTS_MAX_FILE + 1 - len, f)) > 0)
     len += got;
-  if (ferror(f))
+  if (ferror(f)) {
+    snprintf(why, whylen, "%s: %s", path, strerror(errno));
     goto cleanup;
+  }
   rc = len > RGS_CERTS_MAX_FILE ? RGS_CERTS_ERR_FORMAT : rgs_certs_load_mem(buf, len, out);
+  if (rc != RGS_CERTS_OK)
+    snprintf(why, whylen, "%s", path);
 
 cleanup:
   free(buf);
   fclose(f);
   return rc;
+}
+
+/* Trust anchors (and CRLs) of a PEM file into store, as
+ * X509_STORE_load_file does, but refusing what is not a regular file. */
+static int load_anchors(X509_STORE *store, const char *path, char *why, size_t whylen)
+{
+  rgsx_rc frc = RGSX_OK;
+  FILE *f = rgsx_fopen_regular(path, &frc);
+  STACK_OF(X509_INFO) *infos = NULL;
+  BIO *bio = NULL;
+  int i, n = 0, ok = 1;
+
+  if (f == NULL) {
+    snprintf(why, whylen, "%s", frc == RGSX_ERR_SYSTEM ? strerror(errno) : rgsx_strerror(frc));
+    return 0;
+  }
+  bio = BIO_new_fp(f, BIO_CLOSE);
+  if (bio == NULL) {
+    fclose(f);
+    snprintf(why, whylen, "%s", rgsx_strerror(RGSX_ERR_NOMEM));
+    return 0;
+  }
+  ERR_set_mark();
+  infos = PEM_X509_INFO_read_bio(bio, NULL, NULL, NULL);
+  ERR_pop_to_mark();
+  for (i = 0; ok && i < sk_X509_INFO_num(infos); i++) {
+    X509_INFO *info = sk_X509_INFO_value(infos, i);
+    if (info->x509 != NULL) {
+      ok = X509_STORE_add_cert(store, info->x509) == 1;
+      n++;
+    }
+    if (ok && info->crl != NULL)
+      ok = X509_STORE_add_crl(store, info->crl) == 1;
+  }
+  sk_X509_INFO_pop_free(infos, X509_INFO_free);
+  BIO_free(bio);
+  if (ok && n > 0)
+    return 1;
+  snprintf(why, whylen, "%s", _("no readable certificate in it"));
+  return 0;
 }
 
 X509 *rgs_certs_leaf(STACK_OF(X509) *certs, const EVP_PKEY *pub)
@@ -286,23 +340,7 @@ void rgs_cert_fingerprint(X509 *cert, char *out, size_t len)
 
 char *rgs_cert_subject(X509 *cert)
 {
-  BIO *b = BIO_new(BIO_s_mem());
-  char *data = NULL, *text = NULL;
-  long n;
-
-  if (b == NULL)
-    return NULL;
-  if (X509_NAME_print_ex(b, X509_get_subject_name(cert), 0,
-                         (XN_FLAG_ONELINE & ~ASN1_STRFLGS_ESC_MSB) | ASN1_STRFLGS_UTF8_CONVERT) >= 0) {
-    n = BIO_get_mem_data(b, &data);
-    text = OPENSSL_malloc((size_t)n + 1);
-    if (text != NULL) {
-      memcpy(text, data, (size_t)n);
-      text[n] = '\0';
-    }
-  }
-  BIO_free(b);
-  return text;
+  return rgs_subject_text(X509_get_subject_name(cert));
 }
 
 /* ---- judging ------------------------------------------------------------- */
@@ -327,17 +365,28 @@ static void day_text(time_t t, char *out, size_t len)
     strftime(out, len, "%Y-%m-%d", &tm);
 }
 
-static const char *short_name(X509 *c, char *buf, size_t len)
+/* The CN of c, sanitised: it is printed and logged. */
+void rgs_cert_cn(X509 *c, char *buf, size_t len)
 {
-  int i = X509_NAME_get_index_by_NID(X509_get_subject_name(c), NID_commonName, -1);
+  const X509_NAME *name = X509_get_subject_name(c);
+  int i = X509_NAME_get_index_by_NID(name, NID_commonName, -1), n = -1;
   unsigned char *utf8 = NULL;
 
-  snprintf(buf, len, "?");
-  if (i >= 0 && ASN1_STRING_to_UTF8(&utf8, X509_NAME_ENTRY_get_data(
-                   X509_NAME_get_entry(X509_get_subject_name(c), i))) >= 0) {
-    snprintf(buf, len, "%s", (char *)utf8);
-    OPENSSL_free(utf8);
-  }
+  if (len == 0)
+    return;
+  buf[0] = '\0';
+  if (i >= 0)
+    n = ASN1_STRING_to_UTF8(&utf8, X509_NAME_ENTRY_get_data(X509_NAME_get_entry(name, i)));
+  if (n > 0)
+    rgsx_sanitize_buf(buf, len, (const char *)utf8, (size_t)n);
+  OPENSSL_free(utf8);
+}
+
+static const char *short_name(X509 *c, char *buf, size_t len)
+{
+  rgs_cert_cn(c, buf, len);
+  if (buf[0] == '\0')
+    snprintf(buf, len, "?");
   return buf;
 }
 
@@ -348,6 +397,115 @@ static int add(rgs_p11_report **rep, const char *id, const char *title, int pass
                             evidence) == RGS_P11_OK;
 }
 
+/* ---- structure: what OpenSSL 3.0 parses but RFC 5280 forbids ----------- */
+
+/* An extension of a type OpenSSL knows whose value does not decode. */
+static int ext_garbled(X509_EXTENSION *ext)
+{
+  const X509V3_EXT_METHOD *m = X509V3_EXT_get(ext);
+  void *d;
+
+  if (m == NULL)
+    return 0;                  /* unknown type: judged by criticality in the chain check */
+  ERR_set_mark();
+  d = X509V3_EXT_d2i(ext);
+  ERR_pop_to_mark();
+  if (d == NULL)
+    return 1;
+  if (m->it != NULL)
+    ASN1_item_free(d, ASN1_ITEM_ptr(m->it));
+  else if (m->ext_free != NULL)
+    m->ext_free(d);
+  return 0;
+}
+
+static const char *ext_name(X509_EXTENSION *ext, char *buf, size_t len)
+{
+  ASN1_OBJECT *obj = X509_EXTENSION_get_object(ext);
+  int nid = OBJ_obj2nid(obj);
+
+  if (nid != NID_undef)
+    snprintf(buf, len, "%s", OBJ_nid2ln(nid));
+  else if (OBJ_obj2txt(buf, (int)len, obj, 1) <= 0)
+    snprintf(buf, len, "?");
+  return buf;
+}
+
+/* What is wrong with c itself, in why; 1 when nothing. */
+static int well_formed(X509 *c, char *why, size_t len)
+{
+  long version = X509_get_version(c);
+  int i, n = X509_get_ext_count(c), ok = 0;
+  BIGNUM *serial = ASN1_INTEGER_to_BN(X509_get0_serialNumber(c), NULL);
+  char name[96];
+
+  if (version != X509_VERSION_1 && version != X509_VERSION_3) {
+    snprintf(why, len, _("it says it is version %ld: only versions 1 and 3 are allowed"),
+             version + 1);
+    goto cleanup;
+  }
+  if (version == X509_VERSION_1 && n > 0) {
+    snprintf(why, len, "%s", _("it says version 1 but carries extensions, which only version 3 allows"));
+    goto cleanup;
+  }
+  if (serial == NULL || BN_is_negative(serial) || BN_is_zero(serial) || BN_num_bytes(serial) > 20) {
+    snprintf(why, len, "%s", _("its serial number is zero, negative or longer than 20 bytes (RFC 5280 wants a positive number)"));
+    goto cleanup;
+  }
+  for (i = 0; i < n; i++) {
+    X509_EXTENSION *ext = X509_get_ext(c, i);
+    if (X509_get_ext_by_OBJ(c, X509_EXTENSION_get_object(ext), i) >= 0) {
+      snprintf(why, len, _("the extension %s appears twice"), ext_name(ext, name, sizeof(name)));
+      goto cleanup;
+    }
+    if (ext_garbled(ext)) {
+      snprintf(why, len, _("the extension %s cannot be decoded"), ext_name(ext, name, sizeof(name)));
+      goto cleanup;
+    }
+  }
+  if (X509_get_extension_flags(c) & EXFLAG_INVALID) {
+    snprintf(why, len, "%s", _("its extensions are malformed or contradict each other"));
+    goto cleanup;
+  }
+  if (X509_get0_pubkey(c) == NULL) {
+    snprintf(why, len, "%s", _("its public key cannot be read"));
+    goto cleanup;
+  }
+  ok = 1;
+
+cleanup:
+  BN_free(serial);
+  return ok;
+}
+
+/* The certificate and those delivered with it are judged as they are,
+ * before any chain is built: OpenSSL would otherwise report a malformed
+ * certificate as one whose issuer is unknown. *sound: 1 when all pass. */
+static int check_structure(const rgs_certcheck_in *in, rgs_p11_report **rep, int *sound)
+{
+  const char *title = _("well-formed certificate (RFC 5280)");
+  char why[256], ev[384], name[96];
+  int i;
+
+  *sound = 0;
+  if (!well_formed(in->cert, why, sizeof(why))) {
+    snprintf(ev, sizeof(ev), _("the certificate \"%s\" is malformed: %s"),
+             short_name(in->cert, name, sizeof(name)), why);
+    return add(rep, "cert.structure", title, 0, ev);
+  }
+  for (i = 0; i < sk_X509_num(in->untrusted); i++) {
+    X509 *c = sk_X509_value(in->untrusted, i);
+    if (X509_cmp(c, in->cert) != 0 && !well_formed(c, why, sizeof(why))) {
+      snprintf(ev, sizeof(ev), _("the CA certificate \"%s\" delivered with it is malformed: %s"),
+               short_name(c, name, sizeof(name)), why);
+      return add(rep, "cert.structure", title, 0, ev);
+    }
+  }
+  *sound = 1;
+  return add(rep, "cert.structure", title, 1,
+             _("version, serial number, extensions and public key as RFC 5280 wants them"));
+}
+
 /* Trust: the system store or the given anchors, and the delivered
  * certificates as intermediates. Dates are judged apart (cert.dates), so
  * that an expired certificate is reported as expired, not as untrusted. */
@@ -356,14 +514,14 @@ static int check_chain(const rgs_certcheck_in *in, rgs_p11_report **rep, STACK_O
   X509_STORE *store = X509_STORE_new();
   X509_STORE_CTX *ctx = X509_STORE_CTX_new();
   const char *title = _("chain of trust");
-  char ev[256], a[96];
+  char ev[512], a[96], why[256];
   int ok = 0, i, verified;
 
   if (store == NULL || ctx == NULL)
     goto cleanup;
   if (in->ca_file != NULL) {
-    if (X509_STORE_load_file(store, in->ca_file) != 1) {
-      snprintf(ev, sizeof(ev), _("the CA file %s holds no readable certificate"), in->ca_file);
+    if (!load_anchors(store, in->ca_file, why, sizeof(why))) {
+      snprintf(ev, sizeof(ev), _("the CA file %s cannot be used: %s"), in->ca_file, why);
       ok = add(rep, "cert.chain", title, 0, ev);
       goto cleanup;
     }
@@ -375,7 +533,10 @@ static int check_chain(const rgs_certcheck_in *in, rgs_p11_report **rep, STACK_O
       goto cleanup;
   if (X509_STORE_CTX_init(ctx, store, in->cert, in->untrusted) != 1)
     goto cleanup;
-  X509_VERIFY_PARAM_set_flags(X509_STORE_CTX_get0_param(ctx), X509_V_FLAG_NO_CHECK_TIME);
+  /* Strict: RFC 5280's rules on extensions, names and algorithms, for the
+   * whole chain (check_structure covers what OpenSSL 3.0 lets through). */
+  X509_VERIFY_PARAM_set_flags(X509_STORE_CTX_get0_param(ctx),
+                              X509_V_FLAG_NO_CHECK_TIME | X509_V_FLAG_X509_STRICT);
   ERR_set_mark();
   verified = X509_verify_cert(ctx) == 1;
   ERR_pop_to_mark();
@@ -576,10 +737,15 @@ static int check_validity(const rgs_certcheck_in *in, rgs_p11_report **rep)
 int rgs_certcheck(const rgs_certcheck_in *in, rgs_p11_report **rep, STACK_OF(X509) **chain)
 {
   STACK_OF(X509) *built = NULL;
-  int ok;
+  int ok, sound = 0;
 
   if (chain != NULL)
     *chain = NULL;
+  /* A malformed certificate is judged no further: any other verdict on it
+   * would be about what some parser made of it. */
+  ok = check_structure(in, rep, &sound);
+  if (!ok || !sound)
+    return ok ? RGS_EXIT_OK : RGS_EXIT_INTERNAL;
   ok = check_chain(in, rep, &built);
   ok = ok && check_dates(in, built, rep);
   ok = ok && check_signatures(in, built, rep);
@@ -638,8 +804,14 @@ int rgs_certcheck_pair(rgs_session *s, const rgs_certcheck_in *in, rgs_p11_key *
   *key = NULL;
   if (chain != NULL)
     *chain = NULL;
-  rc = rgs_p11_key_find_by_public(s->tok, X509_get0_pubkey(in->cert), key);
-  if (rc == RGS_P11_ERR_KEY_NOT_FOUND) {
+  /* No key to look for: bad input, said by the criteria, not a failure. */
+  rc = X509_get0_pubkey(in->cert) == NULL
+           ? RGS_P11_ERR_KEY_NOT_FOUND
+           : rgs_p11_key_find_by_public(s->tok, X509_get0_pubkey(in->cert), key);
+  if (rc == RGS_P11_ERR_KEY_NOT_FOUND && X509_get0_pubkey(in->cert) == NULL) {
+    if (!add(rep, "cert.key-on-token", title, 0, _("the certificate's public key cannot be read")))
+      return rgs_fail(s->cli, command, RGS_EXIT_INTERNAL, rgs_p11_strerror(RGS_P11_ERR_NOMEM), NULL);
+  } else if (rc == RGS_P11_ERR_KEY_NOT_FOUND) {
     no_key_evidence(s, in->cert, ev, sizeof(ev));
     if (!add(rep, "cert.key-on-token", title, 0, ev))
       return rgs_fail(s->cli, command, RGS_EXIT_INTERNAL, rgs_p11_strerror(RGS_P11_ERR_NOMEM), NULL);

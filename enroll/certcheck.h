@@ -19,7 +19,10 @@ typedef enum {
  * (what EST returns), line-wrapped or not. *out keeps the order of the
  * input; free with rgs_certs_free(). */
 rgs_certs_rc rgs_certs_load_mem(const unsigned char *buf, size_t len, STACK_OF(X509) **out);
-rgs_certs_rc rgs_certs_load_file(const char *path, STACK_OF(X509) **out);
+/* The same from a file, refusing what is not a regular file (a FIFO would
+ * block); why (may be empty) gets the path and the reason on failure. */
+rgs_certs_rc rgs_certs_load_file(const char *path, STACK_OF(X509) **out, char *why,
+                                 size_t whylen);
 void rgs_certs_free(STACK_OF(X509) *certs);
 
 /* The certificates of a PKCS#7 SignedData (DER); NULL when it is not one. */
@@ -35,8 +38,12 @@ char *rgs_certs_pem(X509 *leaf, STACK_OF(X509) *others);
 
 /* SHA-256 fingerprint "AB:CD:..." (96 bytes at least). */
 void rgs_cert_fingerprint(X509 *cert, char *out, size_t len);
-/* Subject one-line, UTF-8; free with OPENSSL_free(). */
+/* Subject one-line, UTF-8, sanitised for printing (rgsx_sanitize); free
+ * with OPENSSL_free(). */
 char *rgs_cert_subject(X509 *cert);
+/* The first CN of cert's subject, sanitised for printing and labels, into
+ * buf (empty when there is none). */
+void rgs_cert_cn(X509 *cert, char *buf, size_t len);
 
 typedef struct {
   X509 *cert;
@@ -49,7 +56,12 @@ typedef struct {
 } rgs_certcheck_in;
 
 /* Append the certificate criteria to *rep (created when NULL):
- *   cert.chain      chains to a trust anchor
+ *   cert.structure  the certificate and those delivered with it are
+ *                   well-formed (version 1 or 3, no extension in v1,
+ *                   positive serial, no repeated or undecodable
+ *                   extension, readable public key); when it fails, no
+ *                   other criterion follows
+ *   cert.chain      chains to a trust anchor (OpenSSL's strict mode)
  *   cert.dates      the certificate (and its chain) valid now
  *   cert.signature  SHA-256 or stronger signatures (leaf and CAs)
  *   cert.usage      end entity; key usage digitalSignature; EKU, when

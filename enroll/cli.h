@@ -34,6 +34,8 @@ typedef struct {
   const char *db;              /* --db */
   const char *policies[8];     /* --policy, in order */
   size_t n_policies;
+  const char *aed_trust[8];    /* --aed-trust, in order */
+  size_t n_aed_trust;
   int json;                    /* --json */
   int final_try;               /* --final-try */
   const char *pin_file;        /* --pin-file */

@@ -7,16 +7,18 @@
 #include "store.h"
 
 /* The directory in use: the shipped file, with the offices imported into
- * the store when there is one. */
-static int load_directory(const rgs_cli *cli, rgs_order_store *st, rgs_order_aed_dir **dir,
-                          const char *command)
+ * the store when there is one; with dept, that département's offices only
+ * (read through the store's index: a large import costs nothing here). */
+static int load_directory(const rgs_cli *cli, rgs_order_store *st, const char *dept,
+                          rgs_order_aed_dir **dir, const char *command)
 {
   char path[4096], err[1024];
   rgs_order_rc rc;
 
   rgs_aed_shipped_path(path, sizeof(path));
   if (st != NULL) {
-    rc = rgs_order_aed_directory(st, path, dir);
+    rc = dept != NULL ? rgs_order_aed_directory_dept(st, path, dept, dir)
+                      : rgs_order_aed_directory(st, path, dir);
     return rc == RGS_ORDER_OK ? RGS_EXIT_OK : rgs_fail_store(cli, command, rc, st);
   }
   rc = rgs_order_aed_dir_load(dir, path, err, sizeof(err));
@@ -132,9 +134,9 @@ static int aed_list(rgs_cli *cli, int argc, char **argv)
     return rgs_usage_error(cli, "aed list", "--dept: %s", err);
   if (pc != NULL && rgs_order_dept_of_postal_code(pc, dept, sizeof(dept)) != RGS_ORDER_OK)
     return rgs_usage_error(cli, "aed list", _("--postal-code: '%s' is not a French postal code (5 digits)"), pc);
-  ret = rgs_store_open(cli, "aed list", 0, &st);
+  ret = rgs_store_open_read(cli, "aed list", &st);
   if (ret == RGS_EXIT_OK)
-    ret = load_directory(cli, st, &dir, "aed list");
+    ret = load_directory(cli, st, dept_arg != NULL || pc != NULL ? dept : NULL, &dir, "aed list");
   if (ret != RGS_EXIT_OK)
     goto cleanup;
   if (cli->json) {
@@ -394,7 +396,7 @@ static int find_office(const rgs_cli *cli, rgs_order_store *st, const char *id, 
   rgs_order_aed_dir *dir = NULL;
   const rgs_order_aed *a;
   char detail[256];
-  int ret = load_directory(cli, st, &dir, "aed book");
+  int ret = load_directory(cli, st, NULL, &dir, "aed book");
 
   if (ret != RGS_EXIT_OK)
     return ret;

@@ -7,6 +7,7 @@
 #include <unistd.h>
 #include "commands.h"
 #include "f2f.h"
+#include "rgs_common.h"
 #include "steps.h"
 #include "store.h"
 
@@ -41,8 +42,9 @@ static void usage_run(void)
                    "  --extract-date DATE    date of the company registration extract\n"
                    "  --out FILE             record file (default f2f-ID-YYYYMMDD.p7m)\n"
                    "  --force                replace an existing record file\n"
-                   "  --ca-file F, --ca-path D   trust anchors of AED certificates (default:\n"
-                   "                         the system's)\n"
+                   "  --ca-file F, --ca-path D   more chain anchors of AED certificates; who\n"
+                   "                         counts as an AED is said by the AED trust files\n"
+                   "                         (--aed-trust), never by the system's store\n"
                    "  --batch                never ask: a missing answer is a usage error"));
 }
 
@@ -50,13 +52,15 @@ static void usage_verify(void)
 {
   printf("%s\n", _("Usage: rgs-enroll f2f verify FILE [--ca-file F] [--ca-path D] [--order ID]\n"
                    "                              [--id-number NUMBER]\n"
-                   "Check a face-to-face record: the CMS signature over its content, the AED's\n"
-                   "certificate chain to the trust anchors at the signing time, the content\n"
-                   "(canonical JSON, proof of possession, dates), and its binding to the order in\n"
+                   "Check a face-to-face record: the CMS signature over its content, that the\n"
+                   "signer is a listed AED (AED trust files, --aed-trust; chain anchors from\n"
+                   "them and --ca-file / --ca-path, never the system's store) at the signing\n"
+                   "time, and not the holder; the content (canonical JSON, proof of possession,\n"
+                   "dates), and its binding to the order in\n"
                    "the store (required with --order, else when the store has the order).\n"
                    "With --id-number, whether that document number is the one recorded.\n"
                    "Exit 0 for a valid record of a successful intervention, 1 otherwise.\n"
-                   "The same record verifies with:\n"
+                   "The signature and the chain (not the AED list) also verify with:\n"
                    "  openssl cms -verify -inform DER -in FILE -CAfile CA.pem -out record.json"));
 }
 
@@ -68,7 +72,10 @@ static void usage_print(void)
                    "the record FILE) as a one-page PDF: order, holder, company, AED, date and\n"
                    "place, the checks and their results, blank signature boxes, and a QR code\n"
                    "with the order reference, the key's SPKI SHA-256 and the record's SHA-256.\n"
-                   "A record whose signature does not verify is not printed.\n"
+                   "The record is checked as f2f verify checks it: a record whose signature\n"
+                   "does not verify, or that is not signed by a listed AED (AED trust files,\n"
+                   "--aed-trust; chain anchors from them and --ca-file / --ca-path, never the\n"
+                   "system's store), is not printed (exit 1, with the reason).\n"
                    "  --out FILE   the PDF (default fiche-ID.pdf)"));
 }
 
@@ -306,6 +313,73 @@ static const char *binding_mismatch(const rgs_cj *rec, const rgs_order *o,
   return NULL;
 }
 
+/* A string of the record (hostile input) for the terminal: sanitised into
+ * buf; def when absent. */
+static const char *rec_text(const rgs_cj *rec, const char *path, const char *def, char *buf,
+                            size_t len)
+{
+  const char *s = rgs_cj_path_str(rec, path);
+
+  return s != NULL ? rgsx_sanitize_buf(buf, len, s, strlen(s)) : def;
+}
+
+/* What f2f verify found, as text: the signature, the AED, what the record
+ * says of itself. */
+static void print_record_text(const rgs_cli *cli, const char *file, const rgs_f2f_verified *v,
+                              const char *signer, const char *stamp, const char *hex)
+{
+  char a[256], b[256], c[256], d[256];
+  const rgs_cj *rec = v->record;
+
+  printf(_("Record: %s\n"), file);
+  if (v->signature_ok)
+    printf(_("  signature     : valid, by %s, at %s\n"), signer != NULL ? signer : "?", stamp);
+  if (v->aed_listed) {
+    printf(_("  AED certificate: a listed AED (entry \"%s\", %s:%u), valid at the signing time\n"),
+           v->aed->name, v->aed->file, v->aed->line);
+    rgs_f2f_print_demo_aed(cli, v->aed);
+  }
+  if (rec == NULL)
+    return;
+  printf(_("  order         : %lld (CA reference %s), %s %s, %s\n"),
+         rgs_cj_path_int(rec, "order.id", 0), rec_text(rec, "order.ca_ref", "—", a, sizeof(a)),
+         rec_text(rec, "holder.first_name", "?", b, sizeof(b)),
+         rec_text(rec, "holder.last_name", "?", c, sizeof(c)),
+         rec_text(rec, "company.name", "?", d, sizeof(d)));
+  printf(_("  date          : %s, %s\n"), rec_text(rec, "intervention.date", "?", a, sizeof(a)),
+         rec_text(rec, "intervention.place", "—", b, sizeof(b)));
+  if (rgs_cj_path_str(rec, "key.spki_sha256") != NULL)
+    printf(_("  key           : SPKI SHA-256 %s\n"),
+           rec_text(rec, "key.spki_sha256", "", a, sizeof(a)));
+  printf(_("  record        : SHA-256 %s\n"), hex);
+}
+
+/* The end of f2f verify's text for a record that verified. */
+static void print_verdict_text(const rgs_f2f_verified *v, long long order_id,
+                               const char *binding, const char *why, int number_match,
+                               const char *result, int ret)
+{
+  char reason[512];
+
+  if (strcmp(binding, "match") == 0)
+    printf(_("  order store   : the record matches order %lld\n"), order_id);
+  else if (why != NULL)
+    printf(_("  order store   : MISMATCH with order %lld: %s\n"), order_id, why);
+  else
+    printf("%s\n", _("  order store   : not checked (the order is not in this store)"));
+  if (number_match >= 0)
+    printf("%s\n", number_match ? _("  id number     : matches the recorded document")
+                                : _("  id number     : does NOT match the recorded document"));
+  if (rgs_cj_path_bool(v->record, "check.admitted_by_demo_policy") == 1)
+    printf("%s\n", _("  *** DEMO DEVICE: the holder's token was admitted by a demo policy only"));
+  if (result != NULL && strcmp(result, "success") == 0)
+    printf("%s\n", ret == RGS_EXIT_OK ? _("Result: VALID record of a successful face-to-face.")
+                                      : _("Result: the record is valid but does not match."));
+  else
+    printf(_("Result: valid record of a REFUSED face-to-face: %s\n"),
+           rec_text(v->record, "intervention.reason", "", reason, sizeof(reason)));
+}
+
 static int cmd_verify(rgs_cli *cli, int argc, char **argv)
 {
   static const struct option opts[] = {
@@ -323,7 +397,7 @@ static int cmd_verify(rgs_cli *cli, int argc, char **argv)
   unsigned char *der = NULL;
   size_t len = 0;
   long long order_id = 0;
-  X509_STORE *trust = NULL;
+  rgs_f2f_aed_trust *aeds = NULL;
   rgs_order_store *st = NULL;
   rgs_order order;
   rgs_order_binding b;
@@ -366,13 +440,11 @@ static int cmd_verify(rgs_cli *cli, int argc, char **argv)
     ret = rgs_fail(cli, cmd, RGS_EXIT_IO, _("the record cannot be read"), file);
     goto cleanup;
   }
-  trust = rgs_f2f_trust_store(ca_file, ca_path, err, sizeof(err));
-  if (trust == NULL) {
-    ret = rgs_fail(cli, cmd, RGS_EXIT_IO, _("the trust anchors cannot be read"), err);
+  ret = rgs_f2f_load_aeds(cli, cmd, ca_file, ca_path, &aeds);
+  if (ret != RGS_EXIT_OK)
     goto cleanup;
-  }
   err[0] = '\0';
-  frc = rgs_f2f_verify(der, len, trust, &v, err, sizeof(err));
+  frc = rgs_f2f_verify(der, len, aeds, &v, err, sizeof(err));
   if (frc == RGS_F2F_OK) {
     result = rgs_cj_path_str(v.record, "intervention.result");
     /* The order: the one named, else the record's if the store has it. */
@@ -424,6 +496,9 @@ static int cmd_verify(rgs_cli *cli, int argc, char **argv)
     rgs_json_str(&j, "file", file);
     rgs_json_bool(&j, "signature_valid", v.signature_ok);
     rgs_json_bool(&j, "signer_trusted", v.chain_ok);
+    rgs_json_bool(&j, "signer_listed_aed", v.aed_listed);
+    rgs_json_str(&j, "aed_entry", v.aed != NULL ? v.aed->name : NULL);
+    rgs_json_bool(&j, "demo_aed", v.aed != NULL && v.aed->demo);
     rgs_json_bool(&j, "content_consistent", v.consistent);
     rgs_json_str(&j, "signer", signer);
     rgs_json_str(&j, "signed_at", v.signature_ok ? stamp : NULL);
@@ -447,45 +522,13 @@ static int cmd_verify(rgs_cli *cli, int argc, char **argv)
     }
     rgs_json_finish(&j);
   } else {
-    printf(_("Record: %s\n"), file);
-    if (v.signature_ok)
-      printf(_("  signature     : valid, by %s, at %s\n"), signer != NULL ? signer : "?", stamp);
-    if (v.chain_ok)
-      printf("%s\n", _("  AED certificate: trusted (chains to a trust anchor at the signing time)"));
-    if (v.record != NULL) {
-      printf(_("  order         : %lld (CA reference %s), %s %s, %s\n"),
-             rgs_cj_path_int(v.record, "order.id", 0),
-             rgs_cj_path_str(v.record, "order.ca_ref") != NULL ? rgs_cj_path_str(v.record, "order.ca_ref") : "—",
-             rgs_cj_path_str(v.record, "holder.first_name"), rgs_cj_path_str(v.record, "holder.last_name"),
-             rgs_cj_path_str(v.record, "company.name"));
-      printf(_("  date          : %s, %s\n"), rgs_cj_path_str(v.record, "intervention.date"),
-             rgs_cj_path_str(v.record, "intervention.place") != NULL ? rgs_cj_path_str(v.record, "intervention.place") : "—");
-      if (rgs_cj_path_str(v.record, "key.spki_sha256") != NULL)
-        printf(_("  key           : SPKI SHA-256 %s\n"), rgs_cj_path_str(v.record, "key.spki_sha256"));
-      printf(_("  record        : SHA-256 %s\n"), hex);
-    }
-    if (frc == RGS_F2F_OK) {
-      if (strcmp(binding, "match") == 0)
-        printf(_("  order store   : the record matches order %lld\n"), order_id);
-      else if (why != NULL)
-        printf(_("  order store   : MISMATCH with order %lld: %s\n"), order_id, why);
-      else
-        printf("%s\n", _("  order store   : not checked (the order is not in this store)"));
-      if (number_match >= 0)
-        printf("%s\n", number_match ? _("  id number     : matches the recorded document")
-                                    : _("  id number     : does NOT match the recorded document"));
-      if (rgs_cj_path_bool(v.record, "check.admitted_by_demo_policy") == 1)
-        printf("%s\n", _("  *** DEMO DEVICE: the holder's token was admitted by a demo policy only"));
-      if (result != NULL && strcmp(result, "success") == 0)
-        printf("%s\n", ret == RGS_EXIT_OK ? _("Result: VALID record of a successful face-to-face.")
-                                          : _("Result: the record is valid but does not match."));
-      else
-        printf(_("Result: valid record of a REFUSED face-to-face: %s\n"),
-               rgs_cj_path_str(v.record, "intervention.reason") != NULL ? rgs_cj_path_str(v.record, "intervention.reason") : "");
-    } else {
+    print_record_text(cli, file, &v, signer, stamp, hex);
+    if (frc != RGS_F2F_OK) {
       rgs_err(cli, "%s%s%s%s", rgs_f2f_strerror(frc), err[0] != '\0' ? " (" : "", err,
               err[0] != '\0' ? ")" : "");
       printf("%s\n", _("Result: INVALID record."));
+    } else {
+      print_verdict_text(&v, order_id, binding, why, number_match, result, ret);
     }
   }
 
@@ -494,7 +537,7 @@ cleanup:
   rgs_order_binding_clear(&b);
   rgs_order_store_close(st);
   rgs_f2f_verified_clear(&v);
-  X509_STORE_free(trust);
+  rgs_f2f_aed_trust_free(aeds);
   free(der);
   if (id_number != NULL) {
     rgs_wipe(id_number, strlen(id_number));
@@ -526,7 +569,7 @@ static int cmd_print(rgs_cli *cli, int argc, char **argv)
   int c, ret = RGS_EXIT_OK, force = 0, found = 0;
   rgs_order_store *st = NULL;
   rgs_order_f2f rec;
-  X509_STORE *trust = NULL;
+  rgs_f2f_aed_trust *aeds = NULL;
   rgs_f2f_verified v;
   rgs_f2f_rc frc;
   char *qr = NULL;
@@ -581,15 +624,13 @@ static int cmd_print(rgs_cli *cli, int argc, char **argv)
     len = rec.cms_len;
     rec.cms_der = NULL;
   }
-  if (ca_file != NULL || ca_path != NULL) {
-    trust = rgs_f2f_trust_store(ca_file, ca_path, err, sizeof(err));
-    if (trust == NULL) {
-      ret = rgs_fail(cli, cmd, RGS_EXIT_IO, _("the trust anchors cannot be read"), err);
-      goto cleanup;
-    }
-  }
+  /* The signer must be a listed AED, as for verify: a form printed from a
+   * record signed by anyone else would pass for a finished face-to-face. */
+  ret = rgs_f2f_load_aeds(cli, cmd, ca_file, ca_path, &aeds);
+  if (ret != RGS_EXIT_OK)
+    goto cleanup;
   err[0] = '\0';
-  frc = rgs_f2f_verify(der, len, trust, &v, err, sizeof(err));
+  frc = rgs_f2f_verify(der, len, aeds, &v, err, sizeof(err));
   if (frc != RGS_F2F_OK) {
     ret = rgs_fail(cli, cmd, frc == RGS_F2F_ERR_NOMEM ? RGS_EXIT_INTERNAL : RGS_EXIT_CHECK,
                    rgs_f2f_strerror(frc), err);
@@ -623,17 +664,22 @@ static int cmd_print(rgs_cli *cli, int argc, char **argv)
     rgs_json_str(&j, "record_sha256", hex);
     rgs_json_str(&j, "result", rgs_cj_path_str(v.record, "intervention.result"));
     rgs_json_str(&j, "qr", qr);
+    rgs_json_str(&j, "aed_entry", v.aed->name);
+    rgs_json_bool(&j, "demo_aed", v.aed->demo);
     rgs_json_finish(&j);
   } else {
     printf(_("Form written to %s (order %lld, record SHA-256 %s).\n"), out,
            rgs_cj_path_int(v.record, "order.id", 0), hex);
+    printf(_("  AED certificate: a listed AED (entry \"%s\", %s:%u)\n"), v.aed->name,
+           v.aed->file, v.aed->line);
+    rgs_f2f_print_demo_aed(cli, v.aed);
     printf("%s\n", _("Print it; the holder and the AED sign it; the original goes to Certigna with the other documents."));
   }
 
 cleanup:
   free(qr);
   rgs_f2f_verified_clear(&v);
-  X509_STORE_free(trust);
+  rgs_f2f_aed_trust_free(aeds);
   free(der);
   rgs_order_f2f_clear(&rec);
   rgs_order_store_close(st);

@@ -5,11 +5,14 @@
  * and the order last, in one transaction: a run cut short (token pulled
  * out) leaves the order as it was, and running the same command again
  * finds what was already written and finishes the job. */
+#include <errno.h>
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "certcheck.h"
 #include "commands.h"
+#include "rgs_common.h"
 #include "store.h"
 
 static void usage(void)
@@ -125,22 +128,45 @@ static int load_received(const rgs_cli *cli, const install_opts *o, install_run 
   return ret;
 }
 
+/* The trust anchors' file is opened once before the token is touched, so
+ * that a FIFO or a missing file is said at once (certcheck reads it). */
+static int check_ca_file(const rgs_cli *cli, const install_opts *o)
+{
+  rgsx_rc frc = RGSX_OK;
+  char detail[512];
+  int fd;
+
+  if (o->ca_file == NULL)
+    return RGS_EXIT_OK;
+  fd = rgsx_open_regular(o->ca_file, &frc);
+  if (fd >= 0) {
+    close(fd);
+    return RGS_EXIT_OK;
+  }
+  snprintf(detail, sizeof(detail), "%s: %s", o->ca_file,
+           frc == RGSX_ERR_SYSTEM ? strerror(errno) : rgsx_strerror(frc));
+  return rgs_fail(cli, "install", RGS_EXIT_IO, _("the CA file could not be read"), detail);
+}
+
 static int load_certs(const rgs_cli *cli, const install_opts *o, install_run *r)
 {
+  char why[512];
   rgs_certs_rc rc;
+  int ret = check_ca_file(cli, o);
 
+  if (ret != RGS_EXIT_OK)
+    return ret;
   if (o->cert_file == NULL)
     return load_received(cli, o, r);
-  rc = rgs_certs_load_file(o->cert_file, &r->certs);
+  rc = rgs_certs_load_file(o->cert_file, &r->certs, why, sizeof(why));
   switch (rc) {
   case RGS_CERTS_OK: return RGS_EXIT_OK;
   case RGS_CERTS_ERR_IO:
-    return rgs_fail(cli, "install", RGS_EXIT_IO, _("the certificate file could not be read"),
-                    o->cert_file);
+    return rgs_fail(cli, "install", RGS_EXIT_IO, _("the certificate file could not be read"), why);
   case RGS_CERTS_ERR_FORMAT:
     return rgs_fail(cli, "install", RGS_EXIT_IO,
                     _("no certificate could be read from the file: it is not PEM, DER or PKCS#7, or it is truncated"),
-                    o->cert_file);
+                    why);
   case RGS_CERTS_ERR_NOMEM: break;
   }
   return rgs_fail(cli, "install", RGS_EXIT_INTERNAL, rgs_p11_strerror(RGS_P11_ERR_NOMEM), NULL);
@@ -194,6 +220,14 @@ static int check_bound_key(const rgs_cli *cli, install_run *r)
     ret = rgs_fail_store(cli, "install", rc, r->st);
     goto cleanup;
   }
+  /* A key that does not decode is the certificate's fault, not the
+   * library's: refused like any other bad certificate. */
+  if (X509_get0_pubkey(r->leaf) == NULL) {
+    ret = rgs_fail(cli, "install", RGS_EXIT_CHECK,
+                   _("the certificate is refused: its public key cannot be read (the certificate is malformed)"),
+                   NULL);
+    goto cleanup;
+  }
   if (!rgs_spki_sha256(X509_get0_pubkey(r->leaf), spki)) {
     ret = rgs_fail(cli, "install", RGS_EXIT_INTERNAL, rgs_p11_strerror(RGS_P11_ERR_CRYPTO), NULL);
     goto cleanup;
@@ -205,10 +239,13 @@ static int check_bound_key(const rgs_cli *cli, install_run *r)
              r->order.id);
     ret = rgs_fail_order(cli, "install", RGS_ORDER_ERR_MISMATCH, detail);
   } else if (strcmp(hex, b.spki_sha256) != 0) {
+    /* The key first: a certificate for another key is that, whatever name
+     * it carries. */
     snprintf(detail, sizeof(detail),
              _("order %lld: the certificate's public key (SPKI SHA-256 %s) is not the key of the order's request (%s)"),
              r->order.id, hex, b.spki_sha256);
-    ret = rgs_fail_order(cli, "install", RGS_ORDER_ERR_MISMATCH, detail);
+    ret = rgs_fail(cli, "install", RGS_EXIT_CHECK,
+                   _("this certificate is for another key, not the key of the order"), detail);
   }
 
 cleanup:
@@ -269,20 +306,41 @@ static int write_failed(const rgs_cli *cli, install_run *r, rgs_p11_rc rc)
   return ret;
 }
 
+/* A run killed while it wrote the certificate can leave an empty or
+ * half-written certificate object for the key. Removed once the good one is
+ * on the token, so that the token ends with exactly one. Only a pulled-out
+ * token stops the install here: the certificate itself is in place. */
+static int remove_leftovers(const rgs_cli *cli, install_run *r)
+{
+  size_t n = 0;
+  rgs_p11_rc rc = rgs_p11_cert_remove_partial(r->s.tok, r->key, &n);
+
+  if (n > 0)
+    rgs_warn(cli, ngettext("an interrupted installation had left an empty or damaged certificate for this key on the token: removed",
+                           "an interrupted installation had left %zu empty or damaged certificates for this key on the token: removed",
+                           (unsigned long)n),
+             n);
+  if (rc == RGS_P11_ERR_TOKEN_REMOVED)
+    return write_failed(cli, r, rc);
+  if (rc != RGS_P11_OK)
+    rgs_warn(cli, _("an empty or damaged certificate that an interrupted installation left on the token could not be removed (%s: %s)"),
+             rgs_p11_strerror(rc), rgs_p11_last_error(r->s.ctx));
+  return RGS_EXIT_OK;
+}
+
 static int write_objects(const rgs_cli *cli, const install_opts *o, install_run *r)
 {
   const char *label = o->label;
   char cn[65];
-  X509_NAME *subj;
   rgs_p11_rc rc;
   size_t i;
-  int k;
+  int k, ret;
 
   if (label == NULL && rgs_p11_key_label(r->key)[0] != '\0')
     label = rgs_p11_key_label(r->key);
   if (label == NULL) {
-    subj = X509_get_subject_name(r->leaf);
-    if (X509_NAME_get_text_by_NID(subj, NID_commonName, cn, sizeof(cn)) < 0)
+    rgs_cert_cn(r->leaf, cn, sizeof(cn));
+    if (cn[0] == '\0')
       snprintf(cn, sizeof(cn), "RGS**");
     label = cn;
   }
@@ -292,11 +350,15 @@ static int write_objects(const rgs_cli *cli, const install_opts *o, install_run 
       return write_failed(cli, r, rc);
     r->wrote_cert = 1;
   }
+  ret = remove_leftovers(cli, r);
+  if (ret != RGS_EXIT_OK)
+    return ret;
   for (k = 1; o->with_chain && k < sk_X509_num(r->chain); k++) {
     X509 *ca = sk_X509_value(r->chain, k);
     if (on_token(r, ca))
       continue;
-    if (X509_NAME_get_text_by_NID(X509_get_subject_name(ca), NID_commonName, cn, sizeof(cn)) < 0)
+    rgs_cert_cn(ca, cn, sizeof(cn));
+    if (cn[0] == '\0')
       snprintf(cn, sizeof(cn), "CA");
     rc = rgs_p11_cert_write_ca(r->s.tok, ca, cn, NULL);
     if (rc != RGS_P11_OK)
@@ -444,6 +506,17 @@ static void print_done(const rgs_cli *cli, install_run *r)
 
 /* ---- the command -------------------------------------------------------- */
 
+/* The headline of a refusal: the first thing that is wrong, in the order
+ * that matters (the certificate itself, then whose key it is for). */
+static const char *refusal(const rgs_p11_report *rep)
+{
+  if (rgs_report_verdict(rep, "cert.structure") == RGS_CHECK_FAIL)
+    return _("the certificate is refused: it is malformed; nothing was written on the token");
+  if (rgs_report_verdict(rep, "cert.key-on-token") == RGS_CHECK_FAIL)
+    return _("this certificate is for another key, not a key on the token: nothing was written on the token");
+  return _("the certificate is refused: nothing was written on the token");
+}
+
 static int run(rgs_cli *cli, const install_opts *o, install_run *r)
 {
   rgs_certcheck_in in;
@@ -481,8 +554,7 @@ static int run(rgs_cli *cli, const install_opts *o, install_run *r)
   if (!rgs_p11_report_passed(r->rep)) {
     if (!cli->json)
       rgs_print_report(cli, r->rep);
-    return rgs_fail_report(cli, "install", RGS_EXIT_CHECK,
-                           _("the certificate is refused: nothing was written on the token"), r->rep);
+    return rgs_fail_report(cli, "install", RGS_EXIT_CHECK, refusal(r->rep), r->rep);
   }
   ret = survey_token(cli, o, r);
   if (ret == RGS_EXIT_OK)

@@ -1,11 +1,14 @@
 /* cmd_order.c - rgs-enroll order: the Pack ID RGS** order, recorded as it
  * was placed on the Certigna portal, its documents and its binding to the
  * key and the certificate request. */
+#include <errno.h>
 #include <getopt.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <openssl/pem.h>
 #include "commands.h"
+#include "rgs_common.h"
 #include "store.h"
 
 /* ---- order new ------------------------------------------------------------ */
@@ -666,7 +669,7 @@ static int order_show(rgs_cli *cli, int argc, char **argv)
     return rgs_usage_error(cli, "order show", "%s", _("one order number is expected"));
   ret = rgs_parse_order_id(cli, "order show", argv[1], &id);
   if (ret == RGS_EXIT_OK)
-    ret = rgs_store_open_for(cli, "order show", id, &st);
+    ret = rgs_store_open_read_for(cli, "order show", id, &st);
   if (ret != RGS_EXIT_OK)
     return ret;
   rc = load_view(st, id, &v);
@@ -781,7 +784,7 @@ static int order_list(rgs_cli *cli, int argc, char **argv)
   ret = parse_list_args(cli, argc, argv, &f, dept, siren);
   if (ret != RGS_EXIT_OK)
     return ret == -1 ? RGS_EXIT_OK : ret;
-  ret = rgs_store_open(cli, "order list", 0, &st);
+  ret = rgs_store_open_read(cli, "order list", &st);
   if (ret != RGS_EXIT_OK)
     return ret;
   ctx.cli = cli;
@@ -821,15 +824,27 @@ static int order_list(rgs_cli *cli, int argc, char **argv)
 
 /* ---- order link ------------------------------------------------------------------ */
 
-/* Read a request, PEM or DER. */
+/* Read a request, PEM or DER; a FIFO or a device is refused before a read
+ * could block. */
 static int read_request(const rgs_cli *cli, const char *path, X509_REQ **out)
 {
-  BIO *b = BIO_new_file(path, "rb");
+  rgsx_rc frc = RGSX_OK;
+  FILE *f = rgsx_fopen_regular(path, &frc);
+  BIO *b = NULL;
   X509_REQ *req = NULL;
+  char detail[PATH_MAX + 160];
 
   *out = NULL;
-  if (b == NULL)
-    return rgs_fail(cli, "order link", RGS_EXIT_IO, _("the certificate request could not be read"), path);
+  if (f == NULL) {
+    snprintf(detail, sizeof(detail), "%s: %s", path,
+             frc == RGSX_ERR_SYSTEM ? strerror(errno) : rgsx_strerror(frc));
+    return rgs_fail(cli, "order link", RGS_EXIT_IO, _("the certificate request could not be read"), detail);
+  }
+  b = BIO_new_fp(f, BIO_CLOSE);
+  if (b == NULL) {
+    fclose(f);
+    return rgs_fail(cli, "order link", RGS_EXIT_INTERNAL, rgsx_strerror(RGSX_ERR_NOMEM), NULL);
+  }
   req = PEM_read_bio_X509_REQ(b, NULL, NULL, NULL);
   if (req == NULL && BIO_reset(b) == 0)
     req = d2i_X509_REQ_bio(b, NULL);

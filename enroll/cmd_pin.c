@@ -110,8 +110,12 @@ static int pin_failed(rgs_session *s, rgs_p11_rc rc, const rgs_p11_new_pin *np,
                (unsigned long)info->min_pin, (unsigned long)info->max_pin);
     break;
   case RGS_P11_ERR_PIN_INPUT:
+    /* The reader's own reason (no such file, not a regular file...) when
+     * it has one. */
     snprintf(detail, sizeof(detail), "%s",
-             _("no terminal to ask it on, or an empty line: use the --...-file or --...-fd options"));
+             rgs_p11_last_error(s->ctx)[0] != '\0'
+                 ? rgs_p11_last_error(s->ctx)
+                 : _("no terminal to ask it on, or an empty line: use the --...-file or --...-fd options"));
     break;
   default:
     return rgs_fail_p11(s->cli, command, rc, s->ctx);

@@ -12,6 +12,7 @@
 #include "certcheck.h"
 #include "commands.h"
 #include "estflow.h"
+#include "rgs_common.h"
 #include "steps.h"
 #include "store.h"
 
@@ -137,10 +138,14 @@ static int make_key(const rgs_cli *cli, const renew_opts *o, renew_run *r)
 /* Over EST, authenticated by the current certificate through the token. */
 static int reenroll(const rgs_cli *cli, const renew_opts *o, renew_run *r)
 {
+  rgs_est_pace pace;
   rgs_est_conf conf;
   long retry_after = 0;
   int ret, tries = 0;
 
+  memset(&pace, 0, sizeof(pace));
+  pace.wait = o->wait;
+  pace.wait_max = o->wait_max;
   memset(&conf, 0, sizeof(conf));
   conf.url = o->est;
   conf.ca_file = o->ca_file;
@@ -149,8 +154,8 @@ static int reenroll(const rgs_cli *cli, const renew_opts *o, renew_run *r)
   conf.client_cert = r->current;
   ret = rgs_est_trust(cli, "renew", &conf, o->fingerprint, &r->anchors);
   if (ret == RGS_EXIT_OK)
-    ret = rgs_est_poll(cli, "renew", &conf, r->req, 1, o->wait, rgs_now() + o->wait_max, NULL,
-                       NULL, &r->issued, &retry_after, &tries);
+    ret = rgs_est_poll(cli, "renew", &conf, r->req, 1, &pace, NULL, NULL, &r->issued,
+                       &retry_after, &tries);
   if (ret == RGS_EXIT_OK && r->issued == NULL)
     ret = rgs_fail(cli, "renew", RGS_EXIT_NETWORK,
                    _("the CA has not issued the new certificate yet: run renew again later, with --wait to keep asking"),
@@ -191,6 +196,13 @@ static int install_new(const rgs_cli *cli, const renew_opts *o, renew_run *r)
   if (rc != RGS_P11_OK)
     return rgs_fail_p11(cli, "renew", rc, r->s.ctx);
   r->wrote_cert = 1;
+  /* A module killed inside C_CreateObject may leave an empty certificate
+   * object without CKA_ID beside the one just written (see install): the
+   * good one is on the token now. */
+  rc = rgs_p11_cert_remove_partial(r->s.tok, r->new_key, NULL);
+  if (rc != RGS_P11_OK)
+    rgs_warn(cli, _("an empty or damaged certificate that an interrupted installation left on the token could not be removed (%s: %s)"),
+             rgs_p11_strerror(rc), rgs_p11_last_error(r->s.ctx));
   return rgs_prove_installed(&r->s, r->new_key, r->leaf, "renew");
 }
 
@@ -212,7 +224,8 @@ static int record(const rgs_cli *cli, renew_run *r)
 static void print_done(const rgs_cli *cli, renew_run *r)
 {
   char fp[128];
-  char *subject = rgs_cert_subject(r->leaf);
+  char *subject = rgs_cert_subject(r->leaf);     /* sanitised: the CA wrote it */
+  const char *shown = subject != NULL ? subject : "?";
   rgs_json j;
 
   rgs_cert_fingerprint(r->leaf, fp, sizeof(fp));
@@ -223,7 +236,7 @@ static void print_done(const rgs_cli *cli, renew_run *r)
     rgs_json_bool(&j, "ok", 1);
     rgs_json_int(&j, "order", r->order.id);
     rgs_json_object(&j, "certificate");
-    rgs_json_str(&j, "subject", subject);
+    rgs_json_str(&j, "subject", shown);
     rgs_json_str(&j, "sha256", fp);
     rgs_json_end(&j);
     rgs_json_key(&j, "key", &r->s, r->new_key);
@@ -235,7 +248,7 @@ static void print_done(const rgs_cli *cli, renew_run *r)
     rgs_print_report(cli, r->rep);
     printf(_("New certificate installed next to the new key: %s\n  SHA-256 %s\n"
              "Proof: a signature made on the token verifies with it. The previous certificate stays on the token.\n"),
-           subject != NULL ? subject : "?", fp);
+           shown, fp);
   }
   OPENSSL_free(subject);
 }

@@ -4,6 +4,7 @@
 #include <unistd.h>
 #include <openssl/x509.h>
 #include "commands.h"
+#include "orderkey.h"
 #include "steps.h"
 #include "store.h"
 
@@ -12,19 +13,27 @@
 
 static void usage(void)
 {
-  printf("%s\n%s\n", _("Usage: rgs-enroll start [--out FILE] [--der] [--force] [--key-type T]\n"
-                       "                        [--label L] [--validity-years N] [--order ID] SUBJECT\n"
+  printf("%s\n%s\n%s\n", _("Usage: rgs-enroll start [--out FILE] [--der] [--force] [--key-type T]\n"
+                       "                        [--label L] [--validity-years N] [--order ID\n"
+                       "                        [--new-key [--yes]]] SUBJECT\n"
                        "The holder's one command after plugging the token in: check the token\n"
                        "against RGS**, generate the key pair on the card and build the SHA-256\n"
                        "certificate request, with the PIN asked once. Default FILE: rgs-request.csr\n"
                        "With --order ID: the subject fields not given come from the order (holder,\n"
                        "company, SIREN/SIRET, email), its validity decides the key size, and the\n"
                        "request is bound to the order (as rgs-enroll order link does)."),
+         _("Run again on the same order, start uses the order's key pair again if it is on\n"
+           "the token (or the one an interrupted run left), never makes a second one, and\n"
+           "refuses while another start works on the order. --new-key makes a new key pair\n"
+           "and replaces the order's request; a key pair of the order on this token is\n"
+           "removed once the new request is bound, after a question (or --yes; without\n"
+           "either, nothing is done: exit 2); one on another token stays there."),
          _(RGS_SUBJECT_HELP));
 }
 
 /* The CSR step failed after this run made a key: remove it, so that running
- * start again leaves one key on the card, not a trail of orphans. */
+ * start again leaves one key on the card, not a trail of orphans. Never
+ * called for a key this run did not make. */
 static void discard_key(const rgs_cli *cli, rgs_session *s, rgs_p11_key *key)
 {
   char *uri = rgs_p11_key_uri(s->tok, key);
@@ -37,6 +46,23 @@ static void discard_key(const rgs_cli *cli, rgs_session *s, rgs_p11_key *key)
   free(uri);
 }
 
+/* start --order: the token checked as for any start, then, logged in, the
+ * order's key used again, an interrupted run's key found, or a new one. */
+static int order_key(rgs_orderkey *okey, rgs_session *s, const rgs_keygen_opts *ko,
+                     rgs_p11_requirements *req, rgs_p11_report **rep, rgs_p11_key **key)
+{
+  rgs_p11_keyspec spec;
+  int ret = rgs_step_prepare(s, ko, req, rep, &spec, "start");
+
+  if (ret == RGS_EXIT_OK)
+    ret = rgs_orderkey_check_token(okey, s);
+  if (ret == RGS_EXIT_OK)
+    ret = rgs_session_login(s, "start");
+  if (ret == RGS_EXIT_OK)
+    ret = rgs_orderkey_get(okey, s, ko, &spec, req, rep, key);
+  return ret;
+}
+
 int rgs_cmd_start(rgs_cli *cli, int argc, char **argv)
 {
   static const struct option opts[] = {
@@ -47,6 +73,8 @@ int rgs_cmd_start(rgs_cli *cli, int argc, char **argv)
     { "der", no_argument, NULL, 'd' },
     { "force", no_argument, NULL, 'f' },
     { "order", required_argument, NULL, 'O' },
+    { "new-key", no_argument, NULL, 'N' },
+    { "yes", no_argument, NULL, 'y' },
     { "help", no_argument, NULL, 'h' },
     RGS_SUBJECT_LONGOPTS,
     { NULL, 0, NULL, 0 },
@@ -59,7 +87,8 @@ int rgs_cmd_start(rgs_cli *cli, int argc, char **argv)
   char cn_buf[2 * RGS_ORDER_NAME_MAX + 2];
   rgs_subject_opts so = { 0 };
   const char *out = RGS_DEFAULT_CSR;
-  int der = 0, force = 0, c, ret = RGS_EXIT_OK;
+  int der = 0, force = 0, new_key = 0, yes = 0, c, ret = RGS_EXIT_OK;
+  rgs_orderkey okey;
   rgs_p11_requirements req;
   rgs_p11_report *rep = NULL;
   rgs_p11_key *key = NULL;
@@ -75,6 +104,8 @@ int rgs_cmd_start(rgs_cli *cli, int argc, char **argv)
     case 'd': der = 1; break;
     case 'f': force = 1; break;
     case 'O': order_text = optarg; break;
+    case 'N': new_key = 1; break;
+    case 'y': yes = 1; break;
     case 'h': usage(); return RGS_EXIT_OK;
     default:
       if (rgs_subject_opt(&so, c, optarg))
@@ -87,6 +118,11 @@ int rgs_cmd_start(rgs_cli *cli, int argc, char **argv)
   }
   if (optind < argc)
     return rgs_usage_error(cli, "start", _("unexpected argument '%s'"), argv[optind]);
+  if ((new_key || yes) && order_text == NULL)
+    return rgs_usage_error(cli, "start", "%s", _("--new-key and --yes go with --order"));
+  if (yes && !new_key)
+    return rgs_usage_error(cli, "start", "%s", _("--yes confirms --new-key, which was not given"));
+  memset(&okey, 0, sizeof(okey));
   /* Everything the user typed, and the order, is checked before the card is touched. */
   if (order_text != NULL) {
     ret = rgs_store_start_order(cli, order_text, &st, &order, &ko.validity_years, &so, cn_buf,
@@ -110,10 +146,19 @@ int rgs_cmd_start(rgs_cli *cli, int argc, char **argv)
                    _("the output file exists; nothing was done (use --out or --force)"), out);
     goto cleanup_name;
   }
+  /* One run per order from here on; the binding is read under the lock. */
+  if (st != NULL) {
+    ret = rgs_orderkey_begin(&okey, cli, st, order.id, new_key, yes);
+    if (ret != RGS_EXIT_OK)
+      goto cleanup_name;
+  }
   ret = rgs_session_open(&s, cli, "start");
   if (ret != RGS_EXIT_OK)
     goto cleanup_name;
-  ret = rgs_step_generate(&s, &ko, &req, &rep, &key, "start");
+  if (st == NULL)
+    ret = rgs_step_generate(&s, &ko, &req, &rep, &key, "start");
+  else
+    ret = order_key(&okey, &s, &ko, &req, &rep, &key);
   if (ret != RGS_EXIT_OK)
     goto cleanup;
   ret = rgs_csr_make(&s, key, name, so.email, &csr, "start");
@@ -124,13 +169,15 @@ int rgs_cmd_start(rgs_cli *cli, int argc, char **argv)
   if (ret == RGS_EXIT_OK)
     ret = rgs_csr_write(cli, csr, out, der, force, "start");
   if (ret != RGS_EXIT_OK) {
-    discard_key(cli, &s, key);
+    if (st == NULL || okey.origin == RGS_ORDERKEY_GENERATED)
+      discard_key(cli, &s, key);
     goto cleanup;
   }
   if (st != NULL) {
     ret = rgs_store_link_start(cli, st, order.id, csr, &s, key, out);
     if (ret != RGS_EXIT_OK)
       goto cleanup;
+    rgs_orderkey_finish(&okey, &s);
   }
   if (cli->json) {
     rgs_json_start(&j, stdout);
@@ -139,7 +186,8 @@ int rgs_cmd_start(rgs_cli *cli, int argc, char **argv)
     rgs_json_bool(&j, "ok", 1);
     rgs_json_token(&j, "token", rgs_p11_token_info(s.tok));
     rgs_json_bool(&j, "demo_device", rgs_demo_device(rep));
-    rgs_json_key(&j, "key", &s, key);
+    rgs_json_key_origin(&j, "key", &s, key,
+                        rgs_orderkey_origin_name(st != NULL ? okey.origin : RGS_ORDERKEY_GENERATED));
   }
   rgs_csr_report(cli, &j, csr, out);
   if (st != NULL)
@@ -157,6 +205,7 @@ cleanup:
   rgs_p11_report_free(rep);
   rgs_session_close(&s);
 cleanup_name:
+  rgs_orderkey_end(&okey);
   X509_NAME_free(name);
   rgs_order_store_close(st);
   return ret;

@@ -247,7 +247,7 @@ int rgs_cmd_status(rgs_cli *cli, int argc, char **argv)
       return ret;
   }
   memset(&c, 0, sizeof(c));
-  ret = id != 0 ? rgs_store_open_for(cli, "status", id, &c.st) : rgs_store_open(cli, "status", 0, &c.st);
+  ret = id != 0 ? rgs_store_open_read_for(cli, "status", id, &c.st) : rgs_store_open_read(cli, "status", &c.st);
   if (ret != RGS_EXIT_OK)
     return ret;
   /* A single order that does not exist is an error before any output. */

@@ -16,6 +16,7 @@
 #include "certcheck.h"
 #include "commands.h"
 #include "estflow.h"
+#include "rgs_common.h"
 #include "secret.h"
 #include "store.h"
 
@@ -26,7 +27,7 @@ static void usage(void)
   printf("%s\n", _("Usage: rgs-enroll submit ID [--out FILE] [--force]\n"
                    "       rgs-enroll submit ID --est URL [--ca-file FILE] [--ca-fingerprint SHA256]\n"
                    "                  [--user REF] [--code-file PATH | --code-fd N] [--client-cert]\n"
-                   "                  [--wait] [--wait-max SECONDS] [--timeout SECONDS]\n"
+                   "                  [--wait] [--wait-max SECONDS] [--now] [--timeout SECONDS]\n"
                    "Hand the certificate request bound to order ID to the certification\n"
                    "authority; the order becomes submitted.\n"
                    "Without --est: write the request (PEM) to FILE (default rgs-request-ID.csr)\n"
@@ -44,7 +45,11 @@ static void usage(void)
                    "                         on the token (TLS client certificate, PIN asked)\n"
                    "                         instead of the retrieval code\n"
                    "  --wait                 while the CA answers \"not yet\" (202), ask again\n"
-                   "                         after the delay it gives, up to --wait-max (24 h)\n"
+                   "                         after the delay it gives (at least 60 s, at most 30\n"
+                   "                         requests), up to --wait-max (24 h)\n"
+                   "  --now                  ask now, even before the time the CA gave for the\n"
+                   "                         next try (by default submit waits for it, with\n"
+                   "                         --wait, or says when and sends nothing)\n"
                    "  --timeout SECONDS      for each exchange (default 60)\n"
                    "The certificate received is kept with the order: rgs-enroll install ID."));
 }
@@ -53,7 +58,7 @@ typedef struct {
   long long id;
   const char *out, *est, *ca_file, *fingerprint, *user;
   rgs_secret_opt code;
-  int force, wait, client_cert;
+  int force, wait, client_cert, now;
   long wait_max, timeout;
   char est_url[2048];          /* --est as checked: https://host[:port]/path */
 } submit_opts;
@@ -61,7 +66,7 @@ typedef struct {
 static int parse(rgs_cli *cli, int argc, char **argv, submit_opts *o)
 {
   enum { O_OUT = 1, O_FORCE, O_EST, O_CA_FILE, O_FP, O_USER, O_CODE_FILE, O_CODE_FD, O_WAIT,
-         O_WAIT_MAX, O_TIMEOUT, O_CLIENT_CERT, O_HELP };
+         O_WAIT_MAX, O_TIMEOUT, O_CLIENT_CERT, O_NOW, O_HELP };
   static const struct option opts[] = {
     { "out", required_argument, NULL, O_OUT },
     { "force", no_argument, NULL, O_FORCE },
@@ -75,6 +80,7 @@ static int parse(rgs_cli *cli, int argc, char **argv, submit_opts *o)
     { "wait-max", required_argument, NULL, O_WAIT_MAX },
     { "timeout", required_argument, NULL, O_TIMEOUT },
     { "client-cert", no_argument, NULL, O_CLIENT_CERT },
+    { "now", no_argument, NULL, O_NOW },
     { "help", no_argument, NULL, O_HELP },
     { NULL, 0, NULL, 0 },
   };
@@ -97,6 +103,7 @@ static int parse(rgs_cli *cli, int argc, char **argv, submit_opts *o)
     case O_CODE_FD: ret = rgs_secret_fd_arg(cli, "submit", "--code-fd", optarg, &o->code); break;
     case O_WAIT: o->wait = 1; break;
     case O_CLIENT_CERT: o->client_cert = 1; break;
+    case O_NOW: o->now = 1; break;
     case O_WAIT_MAX:
       ret = rgs_est_seconds_arg(cli, "submit", "--wait-max", optarg, 30L * 24 * 3600, &o->wait_max);
       break;
@@ -115,8 +122,9 @@ static int parse(rgs_cli *cli, int argc, char **argv, submit_opts *o)
   if (ret != RGS_EXIT_OK)
     return ret;
   if (o->est == NULL && (o->ca_file != NULL || o->fingerprint != NULL || o->user != NULL ||
-                         o->code.file != NULL || o->code.fd >= 0 || o->wait || o->client_cert))
-    return rgs_usage_error(cli, "submit", "%s", _("--ca-file, --ca-fingerprint, --user, --code-*, --client-cert, --wait go with --est"));
+                         o->code.file != NULL || o->code.fd >= 0 || o->wait || o->client_cert ||
+                         o->now))
+    return rgs_usage_error(cli, "submit", "%s", _("--ca-file, --ca-fingerprint, --user, --code-*, --client-cert, --wait, --now go with --est"));
   if (o->client_cert && (o->code.file != NULL || o->code.fd >= 0))
     return rgs_usage_error(cli, "submit", "%s", _("--client-cert authenticates instead of the retrieval code: no --code-*"));
   if (o->est != NULL && (o->out != NULL || o->force))
@@ -249,10 +257,12 @@ typedef struct {
   const rgs_cli *cli;
   const submit_opts *o;
   submit_run *r;
+  time_t next_try;             /* recorded at the last "not yet" */
 } pending_ctx;
 
-/* Each "not yet": the order is submitted and knows when to ask again. */
-static int on_pending(void *ud, long retry_after)
+/* Each "not yet": the order is submitted and knows when to ask again (wall
+ * clock: the time is kept across runs and shown to people). */
+static int on_pending(void *ud, long delay)
 {
   pending_ctx *p = ud;
   rgs_order_rc rc;
@@ -260,7 +270,8 @@ static int on_pending(void *ud, long retry_after)
 
   if (ret != RGS_EXIT_OK)
     return ret;
-  rc = rgs_order_est_pending(p->r->st, p->o->id, p->o->est, rgs_now() + retry_after);
+  p->next_try = time(NULL) + delay;
+  rc = rgs_order_est_pending(p->r->st, p->o->id, p->o->est, p->next_try);
   return rc == RGS_ORDER_OK ? RGS_EXIT_OK : rgs_fail_store(p->cli, "submit", rc, p->r->st);
 }
 
@@ -290,50 +301,113 @@ cleanup:
   return ret;
 }
 
-static void print_result(const rgs_cli *cli, const submit_opts *o, submit_run *r, X509 *leaf,
-                         long retry_after, int tries)
+static void stamp(time_t t, char *out, size_t len)
 {
-  char fp[128], when[32];
-  char *subject = leaf != NULL ? rgs_cert_subject(leaf) : NULL;
-  time_t next = rgs_now() + retry_after;
   struct tm tm;
+
+  out[0] = '\0';
+  if (gmtime_r(&t, &tm) != NULL)
+    strftime(out, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
+/* The members every EST answer of submit starts with. */
+static void est_json_head(rgs_json *j, const submit_opts *o, int pending, int sent, int tries)
+{
+  rgs_json_start(j, stdout);
+  rgs_json_object(j, NULL);
+  rgs_json_str(j, "command", "submit");
+  rgs_json_bool(j, "ok", 1);
+  rgs_json_int(j, "order", o->id);
+  rgs_json_str(j, "method", "est");
+  rgs_json_str(j, "url", o->est);
+  rgs_json_bool(j, "pending", pending);
+  rgs_json_bool(j, "sent", sent);
+  rgs_json_int(j, "tries", tries);
+}
+
+/* Still pending: ask again at next_try, in `left` seconds. sent 0: this
+ * run sent nothing, the time is the one the order recorded. */
+static void print_pending(const rgs_cli *cli, const submit_opts *o, submit_run *r,
+                          time_t next_try, long left, int tries, int sent)
+{
+  char when[32];
   rgs_json j;
 
-  when[0] = '\0';
-  if (leaf == NULL && gmtime_r(&next, &tm) != NULL)
-    strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
-  if (leaf != NULL)
-    rgs_cert_fingerprint(leaf, fp, sizeof(fp));
+  stamp(next_try, when, sizeof(when));
   if (cli->json) {
-    rgs_json_start(&j, stdout);
-    rgs_json_object(&j, NULL);
-    rgs_json_str(&j, "command", "submit");
-    rgs_json_bool(&j, "ok", 1);
-    rgs_json_int(&j, "order", o->id);
-    rgs_json_str(&j, "method", "est");
-    rgs_json_str(&j, "url", o->est);
-    rgs_json_bool(&j, "pending", leaf == NULL);
-    rgs_json_int(&j, "tries", tries);
-    if (leaf == NULL) {
-      rgs_json_int(&j, "retry_after", retry_after);
-      rgs_json_str(&j, "next_try_at", when);
-    } else {
-      rgs_json_object(&j, "certificate");
-      rgs_json_str(&j, "subject", subject);
-      rgs_json_str(&j, "sha256", fp);
-      rgs_json_end(&j);
-    }
+    est_json_head(&j, o, 1, sent, tries);
+    rgs_json_int(&j, "retry_after", left);
+    rgs_json_str(&j, "next_try_at", when);
     rgs_json_str(&j, "status", rgs_order_status_name(r->order.status));
     rgs_json_finish(&j);
-  } else if (leaf == NULL) {
+  } else if (sent) {
     printf(_("Order %lld: the CA has not issued the certificate yet (it waits for the face-to-face and the paper documents).\n"
              "Ask again after %s: rgs-enroll submit %lld --est %s (or add --wait).\n"),
            o->id, when, o->id, o->est);
   } else {
+    printf(_("Order %lld: the CA asked to be asked again after %s (in %ld s); nothing was sent now.\n"
+             "Run rgs-enroll submit %lld --est %s after that time, or add --wait (with a --wait-max long enough) to wait for it here.\n"),
+           o->id, when, left, o->id, o->est);
+  }
+}
+
+static void print_issued(const rgs_cli *cli, const submit_opts *o, submit_run *r, X509 *leaf,
+                         int tries)
+{
+  char fp[128];
+  char *subject = rgs_cert_subject(leaf);      /* sanitised: the CA wrote it */
+  const char *shown = subject != NULL ? subject : "?";
+  rgs_json j;
+
+  rgs_cert_fingerprint(leaf, fp, sizeof(fp));
+  if (cli->json) {
+    est_json_head(&j, o, 0, 1, tries);
+    rgs_json_object(&j, "certificate");
+    rgs_json_str(&j, "subject", shown);
+    rgs_json_str(&j, "sha256", fp);
+    rgs_json_end(&j);
+    rgs_json_str(&j, "status", rgs_order_status_name(r->order.status));
+    rgs_json_finish(&j);
+  } else {
     printf(_("Order %lld: certificate received: %s\n  SHA-256 %s\nNext: rgs-enroll install %lld\n"),
-           o->id, subject != NULL ? subject : "?", fp, o->id);
+           o->id, shown, fp, o->id);
   }
   OPENSSL_free(subject);
+}
+
+/* The next try the order recorded (RFC 7030 4.2.3: the client waits for
+ * it, across runs). *first_delay: seconds to wait before asking (0: now).
+ * *done: nothing is to be sent in this run (said already). */
+static int honour_next_try(const rgs_cli *cli, const submit_opts *o, submit_run *r,
+                           long *first_delay, int *done)
+{
+  time_t next_try = 0, now = time(NULL);
+  long left;
+  char when[32];
+  int pending = 0;
+  rgs_order_rc rc;
+
+  *first_delay = 0;
+  *done = 0;
+  if (o->now)
+    return RGS_EXIT_OK;
+  rc = rgs_order_est_next_try(r->st, o->id, &next_try, &pending);
+  if (rc != RGS_ORDER_OK)
+    return rgs_fail_store(cli, "submit", rc, r->st);
+  if (!pending || next_try <= now)
+    return RGS_EXIT_OK;
+  /* A time edited far away in the store waits no longer than a server may ask. */
+  left = next_try - now < RGS_EST_RETRY_MAX ? (long)(next_try - now) : RGS_EST_RETRY_MAX;
+  if (o->wait && left <= o->wait_max) {
+    stamp(next_try, when, sizeof(when));
+    fprintf(stderr, _("Order %lld: the CA asked to be asked again after %s: asking again at that time (in %ld s)...\n"),
+            o->id, when, left);
+    *first_delay = left;
+    return RGS_EXIT_OK;
+  }
+  print_pending(cli, o, r, now + left, left, 0, 0);
+  *done = 1;
+  return RGS_EXIT_OK;
 }
 
 /* The retrieval code, read like a PIN, for HTTP Basic with the order
@@ -342,22 +416,37 @@ static int read_code(const rgs_cli *cli, const submit_opts *o, const char *user,
                      size_t cap, size_t *len)
 {
   rgs_p11_pin_source base, src;
-  char prompt[200];
+  char prompt[200], why[768];
 
   memset(&base, 0, sizeof(base));
   base.from = RGS_PIN_FROM_TTY;
   rgs_secret_source(&src, &base, &o->code);
   snprintf(prompt, sizeof(prompt), _("Retrieval code of order %s: "), user);
-  if (rgs_p11_pin_read(&src, prompt, code, cap, len) == RGS_P11_OK)
+  if (rgs_p11_pin_read_why(&src, prompt, code, cap, len, why, sizeof(why)) == RGS_P11_OK)
     return RGS_EXIT_OK;
   return rgs_fail(cli, "submit", RGS_EXIT_PIN, _("the retrieval code could not be read"),
-                  _("use --code-file or --code-fd when there is no terminal"));
+                  why[0] != '\0' ? why : _("use --code-file or --code-fd when there is no terminal"));
+}
+
+/* TLS client authentication with the holder's current certificate: the
+ * token logged in (the PIN read then, after the recorded next try). */
+static int token_client(const rgs_cli *cli, submit_run *r, rgs_session *s, X509 **client,
+                        rgs_tls_key **tls, rgs_est_conf *conf)
+{
+  int ret = rgs_session_open(s, cli, "submit");
+
+  if (ret == RGS_EXIT_OK)
+    ret = rgs_session_login(s, "submit");
+  if (ret == RGS_EXIT_OK)
+    ret = rgs_est_token_identity(s, &r->order, client, tls, &conf->client_key, "submit");
+  conf->client_cert = *client;
+  return ret;
 }
 
 static int over_est(const rgs_cli *cli, const submit_opts *o, submit_run *r)
 {
   STACK_OF(X509) *anchors = NULL, *certs = NULL;
-  pending_ctx pc = { cli, o, r };
+  pending_ctx pc = { cli, o, r, 0 };
   rgs_session s;
   rgs_tls_key *tls = NULL;
   X509 *client = NULL;
@@ -365,11 +454,15 @@ static int over_est(const rgs_cli *cli, const submit_opts *o, submit_run *r)
   char code[256];
   size_t code_len = 0;
   X509 *leaf = NULL;
-  long retry_after = 0;
-  int ret = RGS_EXIT_OK, tries = 0;
+  rgs_est_pace pace;
+  long retry_after = 0, first_delay = 0;
+  int ret = RGS_EXIT_OK, tries = 0, done = 0;
 
   memset(&s, 0, sizeof(s));
   memset(&conf, 0, sizeof(conf));
+  memset(&pace, 0, sizeof(pace));
+  pace.wait = o->wait;
+  pace.wait_max = o->wait_max;
   rgs_wipe(code, sizeof(code));
   if (r->order.status == RGS_STATUS_INSTALLED)
     return rgs_fail(cli, "submit", RGS_EXIT_CHECK,
@@ -379,41 +472,41 @@ static int over_est(const rgs_cli *cli, const submit_opts *o, submit_run *r)
   conf.ca_file = o->ca_file;
   conf.timeout = o->timeout;
   conf.user = o->user != NULL ? o->user : o->client_cert ? NULL : r->order.ca_ref;
-  if (conf.user != NULL && conf.user[0] == '\0') {
-    ret = rgs_usage_error(cli, "submit", _("order %lld has no CA reference: give --user, or record it with rgs-enroll order set %lld --ca-ref REF"),
-                          o->id, o->id);
-    goto cleanup;
-  }
-  if (o->client_cert) {
-    ret = rgs_session_open(&s, cli, "submit");
-    if (ret == RGS_EXIT_OK)
-      ret = rgs_session_login(&s, "submit");
-    if (ret == RGS_EXIT_OK)
-      ret = rgs_est_token_identity(&s, &r->order, &client, &tls, &conf.client_key, "submit");
-    if (ret != RGS_EXIT_OK)
-      goto cleanup;
-    conf.client_cert = client;
-  }
-  ret = rgs_est_trust(cli, "submit", &conf, o->fingerprint, &anchors);
+  if (conf.user != NULL && conf.user[0] == '\0')
+    return rgs_usage_error(cli, "submit", _("order %lld has no CA reference: give --user, or record it with rgs-enroll order set %lld --ca-ref REF"),
+                           o->id, o->id);
+  /* Before anything is asked or sent: too early means no contact at all. */
+  ret = honour_next_try(cli, o, r, &first_delay, &done);
+  if (ret != RGS_EXIT_OK || done)
+    return ret;
+  /* The wait comes first, the PIN and the code after it: no secret is held
+   * through it. */
+  rgs_est_pace_begin(&pace, first_delay);
+  if (o->client_cert)
+    ret = token_client(cli, r, &s, &client, &tls, &conf);
+  if (ret == RGS_EXIT_OK)
+    ret = rgs_est_trust(cli, "submit", &conf, o->fingerprint, &anchors);
   if (ret == RGS_EXIT_OK && conf.user != NULL) {
     ret = read_code(cli, o, conf.user, code, sizeof(code), &code_len);
     conf.secret = code;
     conf.secret_len = code_len;
   }
   if (ret == RGS_EXIT_OK)
-    ret = rgs_est_poll(cli, "submit", &conf, r->req, 0, o->wait, rgs_now() + o->wait_max,
-                       on_pending, &pc, &certs, &retry_after, &tries);
+    ret = rgs_est_poll(cli, "submit", &conf, r->req, 0, &pace, on_pending, &pc, &certs,
+                       &retry_after, &tries);
   if (ret != RGS_EXIT_OK)
     goto cleanup;
+  /* The last request is sent: the code is no longer needed. */
+  rgs_wipe(code, sizeof(code));
   if (certs == NULL) {
-    print_result(cli, o, r, NULL, retry_after, tries);
+    print_pending(cli, o, r, pc.next_try, retry_after, tries, 1);
     goto cleanup;
   }
   ret = rgs_est_answer_leaf(cli, "submit", r->req, certs, anchors, o->ca_file, &leaf);
   if (ret == RGS_EXIT_OK)
     ret = record_issued(cli, o, r, leaf, certs, anchors);
   if (ret == RGS_EXIT_OK)
-    print_result(cli, o, r, leaf, 0, tries);
+    print_issued(cli, o, r, leaf, tries);
 
 cleanup:
   rgs_wipe(code, sizeof(code));

@@ -41,7 +41,11 @@ extern char **environ;
 
 #define WATCH_MAX_ARGS 40
 #define WATCH_LAST_LINE 512
-#define WATCH_MAX_POLL_FAILURES 5
+/* A module that fails every poll for that long ends the watch. A count
+ * of failures would be a clock too, and a short one: a reader service
+ * restarting, or SoftHSM2's token directory being replaced, fails a
+ * few polls in a row. */
+#define WATCH_FAILING_MAX_MS 30000
 
 typedef struct {
   rgs_cli *cli;
@@ -65,9 +69,11 @@ typedef struct {
   char csr[PATH_MAX];          /* the request file of the last start */
   int pin_fd_used;
   int handled;
+  int polled;                  /* the module was looked at once */
+  int kicked;                  /* the next tick comes from a udev event */
   int exit_code;               /* outcome of the last token handled */
   int fatal;                   /* the module or the loop failed */
-  int poll_failures;           /* in a row */
+  uint64_t failing_since;      /* CLOCK_MONOTONIC us of the first failed poll in a row; 0 none */
 } watch_ctx;
 
 /* ---- small helpers ------------------------------------------------------- */
@@ -760,6 +766,26 @@ static void rearm(watch_ctx *W)
   sd_event_source_set_enabled(W->tick, SD_EVENT_ONESHOT);
 }
 
+/* A failed poll: a reader unplugged mid-call or pcscd restarting fails
+ * polls for a moment (said once); the watch goes on, on the module's
+ * backoff, and ends when the module has failed for WATCH_FAILING_MAX_MS.
+ * 1 when the watch must end. */
+static int poll_failed(watch_ctx *W, rgs_p11_rc rc)
+{
+  uint64_t now = 0;
+
+  sd_event_now(W->ev, CLOCK_MONOTONIC, &now);
+  if (W->failing_since == 0) {
+    W->failing_since = now != 0 ? now : 1;
+    rgs_warn(W->cli, "%s (%s)", rgs_p11_strerror(rc), rgs_p11_last_error(W->ctx));
+    return 0;
+  }
+  if (now - W->failing_since < (uint64_t)WATCH_FAILING_MAX_MS * 1000ULL)
+    return 0;
+  W->fatal = rgs_fail_p11(W->cli, "watch", rc, W->ctx);
+  return 1;
+}
+
 static int on_tick(sd_event_source *s, uint64_t usec, void *ud)
 {
   watch_ctx *W = ud;
@@ -768,19 +794,26 @@ static int on_tick(sd_event_source *s, uint64_t usec, void *ud)
 
   (void)s;
   (void)usec;
+  /* For --trace readers: which ticks the backoff made and which a udev
+   * event made. */
+  trace(W, W->kicked ? "tick-kick" : "tick-timer");
+  W->kicked = 0;
   for (;;) {
     rc = rgs_p11_watch_poll(W->w, &ev);
-    if (rc != RGS_P11_OK) {
-      /* A reader unplugged mid-call or pcscd restarting fails one poll;
-       * a module that keeps failing ends the watch. */
-      if (++W->poll_failures < WATCH_MAX_POLL_FAILURES) {
-        rgs_warn(W->cli, "%s (%s)", rgs_p11_strerror(rc), rgs_p11_last_error(W->ctx));
-        break;
-      }
-      W->fatal = rgs_fail_p11(W->cli, "watch", rc, W->ctx);
-      return sd_event_exit(W->ev, 0);
+    if (!W->polled) {
+      W->polled = 1;
+      trace(W, "polled");
     }
-    W->poll_failures = 0;
+    if (rc != RGS_P11_OK) {
+      if (poll_failed(W, rc))
+        return sd_event_exit(W->ev, 0);
+      break;
+    }
+    /* A poll that was not due yet says nothing of the module. */
+    if (W->failing_since != 0 && !rgs_p11_watch_failing(W->w)) {
+      W->failing_since = 0;
+      rgs_notify_log(W->note, RGS_NOTE_INFO, _("The token module answers again; watching goes on."));
+    }
     if (ev.kind == RGS_P11_EVENT_NONE)
       break;
     if (ev.kind == RGS_P11_EVENT_APPEARED)
@@ -830,6 +863,7 @@ static int on_device(sd_device_monitor *m, sd_device *dev, void *ud)
   trace(W, action == SD_DEVICE_ADD ? "usb-add" : "usb-remove");
   /* The module may need a moment to see the reader: poll fast now. */
   rgs_p11_watch_kick(W->w);
+  W->kicked = 1;
   rearm(W);
   return 0;
 }

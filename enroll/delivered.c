@@ -8,6 +8,7 @@
 #include <openssl/x509v3.h>
 #include "certcheck.h"
 #include "delivered.h"
+#include "rgs_common.h"
 
 typedef struct {
   X509 *cert;                  /* borrowed from the token list */
@@ -18,7 +19,7 @@ typedef struct {
 
 static void json_pairs(rgs_json *j, rgs_session *s, pair *p, size_t n)
 {
-  char fp[128];
+  char fp[128], label[256];
   char *subject;
   size_t i;
 
@@ -29,7 +30,7 @@ static void json_pairs(rgs_json *j, rgs_session *s, pair *p, size_t n)
     rgs_json_object(j, NULL);
     rgs_json_str(j, "subject", subject);
     rgs_json_str(j, "sha256", fp);
-    rgs_json_str(j, "label", p[i].label);
+    rgs_json_str(j, "label", rgsx_sanitize_buf(label, sizeof(label), p[i].label, strlen(p[i].label)));
     rgs_json_bool(j, "ok", rgs_p11_report_passed(p[i].rep));
     if (p[i].key != NULL)
       rgs_json_key(j, "key", s, p[i].key);
@@ -40,17 +41,19 @@ static void json_pairs(rgs_json *j, rgs_session *s, pair *p, size_t n)
   rgs_json_end(j);
 }
 
+/* Subjects come sanitised from rgs_cert_subject; labels are the token's. */
 static void print_pairs(const rgs_cli *cli, pair *p, size_t n)
 {
-  char fp[128];
+  char fp[128], label[256];
   char *subject;
   size_t i;
 
   for (i = 0; i < n; i++) {
     subject = rgs_cert_subject(p[i].cert);
     rgs_cert_fingerprint(p[i].cert, fp, sizeof(fp));
-    printf(_("Certificate \"%s\": %s\n  SHA-256 %s\n"), p[i].label, subject != NULL ? subject : "?",
-           fp);
+    printf(_("Certificate \"%s\": %s\n  SHA-256 %s\n"),
+           rgsx_sanitize_buf(label, sizeof(label), p[i].label, strlen(p[i].label)),
+           subject != NULL ? subject : "?", fp);
     rgs_print_report(cli, p[i].rep);
     OPENSSL_free(subject);
   }

@@ -13,8 +13,8 @@
 #include <openssl/ssl.h>
 #include "certcheck.h"
 #include "est.h"
+#include "rgs_common.h"
 
-#define RGS_EST_MAX_BODY (1024 * 1024)
 #define RGS_EST_DEFAULT_TIMEOUT 60L
 #define RGS_EST_CONNECT_TIMEOUT 30L
 /* RFC 7030 4.2.3 makes Retry-After mandatory on 202; when a server forgets
@@ -42,6 +42,7 @@ const char *rgs_est_strerror(rgs_est_rc rc)
   case RGS_EST_ERR_HTTP: return _("the EST server gave an unexpected answer");
   case RGS_EST_ERR_CONTENT_TYPE: return _("the EST server answered with a content type other than application/pkcs7-mime");
   case RGS_EST_ERR_BODY: return _("the EST server's answer is not a base64 PKCS#7 certificate bundle");
+  case RGS_EST_ERR_TOO_LARGE: return _("the EST server's answer is too large: it was not read to the end");
   case RGS_EST_ERR_INTERNAL: return _("internal failure of the network library");
   }
   return _("unknown error");
@@ -116,26 +117,194 @@ int rgs_est_is_pkcs7_mime(const char *ct)
   return *ct == '\0' || *ct == ';';
 }
 
+/* ---- Retry-After (RFC 9110 section 10.2.3) --------------------------------- */
+
+static const char *skip_ows(const char *p)
+{
+  while (*p == ' ' || *p == '\t')
+    p++;
+  return p;
+}
+
+/* delay-seconds = 1*DIGIT, saturated at RGS_EST_RETRY_MAX: any number of
+ * digits, no overflow. */
+static long delay_seconds(const char *p)
+{
+  long v = 0;
+
+  if (*p < '0' || *p > '9')
+    return -1;
+  for (; *p >= '0' && *p <= '9'; p++)
+    if (v <= RGS_EST_RETRY_MAX)
+      v = v * 10 + (*p - '0');
+  if (*skip_ows(p) != '\0')
+    return -1;
+  return v < RGS_EST_RETRY_MAX ? v : RGS_EST_RETRY_MAX;
+}
+
+/* Exactly n digits (HTTP-date fields have fixed widths). */
+static int take_digits(const char **p, int n, int *v)
+{
+  int i;
+
+  *v = 0;
+  for (i = 0; i < n; i++) {
+    if ((*p)[i] < '0' || (*p)[i] > '9')
+      return 0;
+    *v = *v * 10 + ((*p)[i] - '0');
+  }
+  *p += n;
+  return 1;
+}
+
+static int take(const char **p, const char *lit)
+{
+  size_t n = strlen(lit);
+
+  if (strncmp(*p, lit, n) != 0)
+    return 0;
+  *p += n;
+  return 1;
+}
+
+/* One of the words, case-sensitive (HTTP-date is): its index, or -1. */
+static int take_word(const char **p, const char *const *words, int n)
+{
+  int i;
+
+  for (i = 0; i < n; i++)
+    if (take(p, words[i]))
+      return i;
+  return -1;
+}
+
+static const char *const day_names[] = { "Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun" };
+static const char *const day_names_l[] = { "Monday", "Tuesday", "Wednesday", "Thursday",
+                                           "Friday", "Saturday", "Sunday" };
+static const char *const months[] = { "Jan", "Feb", "Mar", "Apr", "May", "Jun",
+                                      "Jul", "Aug", "Sep", "Oct", "Nov", "Dec" };
+
+typedef struct {
+  int year, month, day, hour, minute, second;   /* month 0 to 11 */
+} http_date;
+
+static int take_month(const char **p, http_date *d)
+{
+  d->month = take_word(p, months, 12);
+  return d->month >= 0;
+}
+
+/* time-of-day = hour ":" minute ":" second (leap second allowed) */
+static int take_time(const char **p, http_date *d)
+{
+  return take_digits(p, 2, &d->hour) && take(p, ":") && take_digits(p, 2, &d->minute) &&
+         take(p, ":") && take_digits(p, 2, &d->second) && d->hour <= 23 && d->minute <= 59 &&
+         d->second <= 60;
+}
+
+/* IMF-fixdate: Sun, 06 Nov 1994 08:49:37 GMT */
+static int imf_fixdate(const char *p, http_date *d)
+{
+  return take_word(&p, day_names, 7) >= 0 && take(&p, ", ") && take_digits(&p, 2, &d->day) &&
+         take(&p, " ") && take_month(&p, d) && take(&p, " ") &&
+         take_digits(&p, 4, &d->year) && take(&p, " ") && take_time(&p, d) &&
+         take(&p, " GMT") && *skip_ows(p) == '\0';
+}
+
+/* rfc850-date: Sunday, 06-Nov-94 08:49:37 GMT (two-digit year) */
+static int rfc850_date(const char *p, http_date *d)
+{
+  return take_word(&p, day_names_l, 7) >= 0 && take(&p, ", ") &&
+         take_digits(&p, 2, &d->day) && take(&p, "-") && take_month(&p, d) && take(&p, "-") &&
+         take_digits(&p, 2, &d->year) && take(&p, " ") && take_time(&p, d) &&
+         take(&p, " GMT") && *skip_ows(p) == '\0';
+}
+
+/* asctime-date: Sun Nov  6 08:49:37 1994 */
+static int asctime_date(const char *p, http_date *d)
+{
+  int one_digit;
+
+  if (take_word(&p, day_names, 7) < 0 || !take(&p, " ") || !take_month(&p, d) ||
+      !take(&p, " "))
+    return 0;
+  one_digit = take(&p, " ");
+  return take_digits(&p, one_digit ? 1 : 2, &d->day) && take(&p, " ") && take_time(&p, d) &&
+         take(&p, " ") && take_digits(&p, 4, &d->year) && *skip_ows(p) == '\0';
+}
+
+static int leap(int y)
+{
+  return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+}
+
+/* Days from 1970-01-01 to y-m-d (proleptic Gregorian, m 1 to 12). */
+static long long days_from_civil(long long y, int m, int d)
+{
+  long long era, yoe, doy, doe;
+
+  y -= m <= 2;
+  era = (y >= 0 ? y : y - 399) / 400;
+  yoe = y - era * 400;
+  doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+  doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+  return era * 146097 + doe - 719468;
+}
+
+/* Seconds since the epoch of a checked date: years 0 to 9999, so the
+ * result is within +-3e11 and long long arithmetic cannot overflow. */
+static long long date_seconds(const http_date *d)
+{
+  return days_from_civil(d->year, d->month + 1, d->day) * 86400LL + d->hour * 3600LL +
+         d->minute * 60LL + d->second;
+}
+
+static int date_valid(const http_date *d)
+{
+  static const int mdays[] = { 31, 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31 };
+  int last = mdays[d->month] + (d->month == 1 && leap(d->year));
+
+  return d->day >= 1 && d->day <= last;
+}
+
+/* RFC 9110 5.6.7: a two-digit year that looks more than 50 years ahead is
+ * the latest past year with those digits. */
+static void full_year(http_date *d, time_t now)
+{
+  struct tm tm;
+  long long this_year = 1970;
+
+  if (gmtime_r(&now, &tm) != NULL)
+    this_year = (long long)tm.tm_year + 1900;
+  d->year += (int)(this_year - this_year % 100);
+  if (d->year > this_year + 50)
+    d->year -= 100;
+}
+
 long rgs_est_retry_after(const char *value, time_t now)
 {
-  char *end = NULL;
-  long secs;
-  time_t when;
+  http_date d;
+  long long when;
 
   if (value == NULL)
     return -1;
-  while (*value == ' ' || *value == '\t')
-    value++;
-  if (isdigit((unsigned char)*value)) {
-    secs = strtol(value, &end, 10);
-    while (end != NULL && (*end == ' ' || *end == '\t'))
-      end++;
-    return end != NULL && *end == '\0' && secs >= 0 ? secs : -1;
-  }
-  when = curl_getdate(value, NULL);
-  if (when == (time_t)-1)
+  value = skip_ows(value);
+  if (*value >= '0' && *value <= '9')
+    return delay_seconds(value);
+  memset(&d, 0, sizeof(d));
+  if (rfc850_date(value, &d))
+    full_year(&d, now);
+  else if (!imf_fixdate(value, &d) && !asctime_date(value, &d))
     return -1;
-  return when > now ? (long)(when - now) : 0;
+  if (!date_valid(&d))
+    return -1;
+  when = date_seconds(&d);
+  /* Compared before subtracting: now may be anything a time_t holds. */
+  if ((long long)now >= when)
+    return 0;
+  if ((long long)now < when - RGS_EST_RETRY_MAX)
+    return RGS_EST_RETRY_MAX;
+  return (long)(when - (long long)now);
 }
 
 rgs_est_rc rgs_est_parse_certs(const unsigned char *body, size_t len, STACK_OF(X509) **certs)
@@ -202,52 +371,74 @@ static int has_part(CURLU *u, CURLUPart part)
   return uc == CURLUE_OK;
 }
 
-static int url_split(const char *base, url_parts *p, char *err, size_t errlen)
+/* Why the text of base cannot be an EST URL, whatever a parser would make
+ * of it; NULL when it may be one. */
+static const char *url_text_problem(const char *base)
 {
-  CURLU *u = NULL;
-  char *scheme = NULL;
   const char *auth_end;
-  int ret = -1;
 
-  memset(p, 0, sizeof(*p));
-  if (err != NULL && errlen > 0)
-    err[0] = '\0';
-#define URL_ERR(msg) do { if (err != NULL) snprintf(err, errlen, "%s", (msg)); goto done; } while (0)
   if (base == NULL || strncasecmp(base, "https://", 8) != 0)
-    URL_ERR(_("the EST address must be an https:// URL"));
-  /* Checked on the text too, whatever the parser makes of it. */
+    return _("the EST address must be an https:// URL");
   auth_end = base + 8 + strcspn(base + 8, "/?#");
   if (memchr(base + 8, '@', (size_t)(auth_end - (base + 8))) != NULL)
-    URL_ERR(_("the EST address must not hold a user name or password (user:code@host): give the order reference with --user and the code with --code-*"));
+    return _("the EST address must not hold a user name or password (user:code@host): give the order reference with --user and the code with --code-*");
   if (strpbrk(base, "?#") != NULL)
-    URL_ERR(_("the EST address must not have a query (?...) or a fragment (#...)"));
-  u = curl_url();
-  if (u == NULL)
-    URL_ERR(_("out of memory"));
-  if (curl_url_set(u, CURLUPART_URL, base, 0) != CURLUE_OK)
-    URL_ERR(_("the EST address is not a valid URL"));
-  if (curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) != CURLUE_OK || strcasecmp(scheme, "https") != 0)
-    URL_ERR(_("the EST address must be an https:// URL"));
+    return _("the EST address must not have a query (?...) or a fragment (#...)");
+  return NULL;
+}
+
+/* Why the parsed URL u cannot be an EST URL; NULL when it is one, its
+ * parts then in p (the caller frees them either way). */
+static const char *url_parsed_problem(CURLU *u, url_parts *p)
+{
+  char *scheme = NULL;
+  int https;
+
+  https = curl_url_get(u, CURLUPART_SCHEME, &scheme, 0) == CURLUE_OK &&
+          strcasecmp(scheme, "https") == 0;
+  curl_free(scheme);
+  if (!https)
+    return _("the EST address must be an https:// URL");
   if (has_part(u, CURLUPART_USER) || has_part(u, CURLUPART_PASSWORD) ||
       has_part(u, CURLUPART_OPTIONS))
-    URL_ERR(_("the EST address must not hold a user name or password (user:code@host): give the order reference with --user and the code with --code-*"));
+    return _("the EST address must not hold a user name or password (user:code@host): give the order reference with --user and the code with --code-*");
   if (has_part(u, CURLUPART_QUERY) || has_part(u, CURLUPART_FRAGMENT))
-    URL_ERR(_("the EST address must not have a query (?...) or a fragment (#...)"));
-  if (curl_url_get(u, CURLUPART_HOST, &p->host, 0) != CURLUE_OK || p->host[0] == '\0')
-    URL_ERR(_("the EST address has no host name"));
+    return _("the EST address must not have a query (?...) or a fragment (#...)");
+  if (curl_url_get(u, CURLUPART_HOST, &p->host, 0) != CURLUE_OK || p->host == NULL ||
+      p->host[0] == '\0')
+    return _("the EST address has no host name");
   if (curl_url_get(u, CURLUPART_PORT, &p->port, 0) != CURLUE_OK)
     p->port = NULL;
   if (curl_url_get(u, CURLUPART_PATH, &p->path, 0) != CURLUE_OK)
     p->path = NULL;
-  ret = 0;
-#undef URL_ERR
+  return NULL;
+}
 
-done:
-  curl_free(scheme);
+static int url_split(const char *base, url_parts *p, char *err, size_t errlen)
+{
+  CURLU *u = NULL;
+  const char *why;
+
+  memset(p, 0, sizeof(*p));
+  if (err != NULL && errlen > 0)
+    err[0] = '\0';
+  why = url_text_problem(base);
+  if (why == NULL) {
+    u = curl_url();
+    if (u == NULL)
+      why = _("out of memory");
+    else if (curl_url_set(u, CURLUPART_URL, base, 0) != CURLUE_OK)
+      why = _("the EST address is not a valid URL");
+    else
+      why = url_parsed_problem(u, p);
+  }
   curl_url_cleanup(u);
-  if (ret != 0)
-    url_parts_free(p);
-  return ret;
+  if (why == NULL)
+    return 0;
+  if (err != NULL)
+    snprintf(err, errlen, "%s", why);
+  url_parts_free(p);
+  return -1;
 }
 
 /* scheme://host[:port] then the path without its trailing slashes ("/"
@@ -343,26 +534,28 @@ static CURLcode on_ssl_ctx(CURL *curl, void *sslctx, void *ud)
   return CURLE_OK;
 }
 
-/* The server's words, made safe to print: the first line or so of text. */
+/* The server's words, made safe to print: the start of its text with each
+ * run of white space made one space, then through the one sanitiser (what
+ * is left of controls, bidi overrides, NULs and bytes that are not UTF-8
+ * become '?'). */
 static void server_text(const buffer *b, char *out, size_t len)
 {
+  char flat[300];
   size_t i, o = 0;
   int space = 0;
 
-  for (i = 0; i < b->len && o + 1 < len && o < 300; i++) {
+  for (i = 0; i < b->len && o + 1 < sizeof(flat); i++) {
     unsigned char ch = b->p[i];
     if (ch == '\r' || ch == '\n' || ch == '\t' || ch == ' ') {
       space = o > 0;
       continue;
     }
-    if (ch < 0x20 || ch == 0x7F)
-      continue;
-    if (space && o + 2 < len)
-      out[o++] = ' ';
+    if (space && o + 2 < sizeof(flat))
+      flat[o++] = ' ';
     space = 0;
-    out[o++] = (char)ch;
+    flat[o++] = (char)ch;
   }
-  out[o] = '\0';
+  rgsx_sanitize_buf(out, len, flat, o);
 }
 
 static rgs_est_rc from_curl(CURLcode cc, const buffer *b)
@@ -384,7 +577,8 @@ static rgs_est_rc from_curl(CURLcode cc, const buffer *b)
   case CURLE_PEER_FAILED_VERIFICATION:
   case CURLE_SSL_CACERT_BADFILE:
     return RGS_EST_ERR_TLS_VERIFY;
-  case CURLE_WRITE_ERROR: return b->too_big ? RGS_EST_ERR_BODY : RGS_EST_ERR_NOMEM;
+  case CURLE_WRITE_ERROR: return b->too_big ? RGS_EST_ERR_TOO_LARGE : RGS_EST_ERR_NOMEM;
+  case CURLE_FILESIZE_EXCEEDED: return RGS_EST_ERR_TOO_LARGE;
   case CURLE_SSL_CONNECT_ERROR:
   case CURLE_SSL_CERTPROBLEM:
   case CURLE_SSL_CIPHER:
@@ -420,6 +614,9 @@ static int setup(CURL *h, const rgs_est_conf *c, const char *url, char *errbuf,
   ok &= curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT,
                          timeout < RGS_EST_CONNECT_TIMEOUT ? timeout : RGS_EST_CONNECT_TIMEOUT) == CURLE_OK;
   ok &= curl_easy_setopt(h, CURLOPT_USERAGENT, "rgs-enroll/" RGS_VERSION) == CURLE_OK;
+  /* A Content-Length over the limit is refused before the body is read;
+   * on_body stops the others. */
+  ok &= curl_easy_setopt(h, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)RGS_EST_MAX_BODY) == CURLE_OK;
   if (c->ca_file != NULL) {
     /* Only these anchors: an explicit CA file replaces the system store. */
     ok &= curl_easy_setopt(h, CURLOPT_CAINFO, c->ca_file) == CURLE_OK;
@@ -451,7 +648,7 @@ static int setup(CURL *h, const rgs_est_conf *c, const char *url, char *errbuf,
 static rgs_est_rc exchange(const rgs_est_conf *c, const char *op, const char *body,
                            size_t body_len, STACK_OF(X509) **certs, rgs_est_info *info)
 {
-  char url[2048], errbuf[CURL_ERROR_SIZE];
+  char url[2048], errbuf[CURL_ERROR_SIZE], said[251];   /* said: sanitised, whole characters */
   struct curl_slist *headers = NULL;
   struct curl_header *hdr = NULL;
   buffer resp = { NULL, 0, 0, 0 };
@@ -480,15 +677,22 @@ static rgs_est_rc exchange(const rgs_est_conf *c, const char *op, const char *bo
   curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &info->http_status);
   if (cc != CURLE_OK) {
     rc = from_curl(cc, &resp);
-    snprintf(info->detail, sizeof(info->detail), "%.200s: %.300s", url,
-             errbuf[0] != '\0' ? errbuf : curl_easy_strerror(cc));
+    if (rc == RGS_EST_ERR_TOO_LARGE) {
+      snprintf(info->detail, sizeof(info->detail), _("%.200s: over %d bytes"), url,
+               RGS_EST_MAX_BODY);
+      goto cleanup;
+    }
+    /* libcurl's words may quote the server (a TLS alert, a status line). */
+    rgsx_sanitize_buf(said, sizeof(said), errbuf[0] != '\0' ? errbuf : curl_easy_strerror(cc),
+                      (size_t)-1);
+    snprintf(info->detail, sizeof(info->detail), "%.200s: %s", url, said);
     goto cleanup;
   }
   curl_easy_getinfo(h, CURLINFO_CONTENT_TYPE, &ct);
   if (info->http_status == 200) {
     if (!rgs_est_is_pkcs7_mime(ct)) {
-      snprintf(info->detail, sizeof(info->detail), "%.200s: Content-Type: %.200s", url,
-               ct != NULL ? ct : "(none)");
+      rgsx_sanitize_buf(said, sizeof(said), ct != NULL ? ct : "(none)", (size_t)-1);
+      snprintf(info->detail, sizeof(info->detail), "%.200s: Content-Type: %s", url, said);
       rc = RGS_EST_ERR_CONTENT_TYPE;
     } else {
       rc = rgs_est_parse_certs(resp.p, resp.len, certs);
@@ -502,9 +706,8 @@ static rgs_est_rc exchange(const rgs_est_conf *c, const char *op, const char *bo
       info->retry_after = RGS_EST_DEFAULT_RETRY;
     rc = RGS_EST_PENDING;
   } else {
-    char said[320];
     server_text(&resp, said, sizeof(said));
-    snprintf(info->detail, sizeof(info->detail), _("%.200s: HTTP %ld%s%.250s"), url, info->http_status,
+    snprintf(info->detail, sizeof(info->detail), _("%.200s: HTTP %ld%s%s"), url, info->http_status,
              said[0] != '\0' ? ": " : "", said);
     if (info->http_status == 401 || info->http_status == 403)
       rc = RGS_EST_ERR_AUTH;

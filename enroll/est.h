@@ -5,6 +5,7 @@
 #define RGS_EST_H
 
 #include <stddef.h>
+#include <time.h>
 #include <openssl/x509.h>
 
 typedef enum {
@@ -21,9 +22,16 @@ typedef enum {
   RGS_EST_ERR_SERVER,         /* 5xx */
   RGS_EST_ERR_HTTP,           /* any other status */
   RGS_EST_ERR_CONTENT_TYPE,   /* 200 with a content type other than application/pkcs7-mime */
-  RGS_EST_ERR_BODY,           /* not base64 of a PKCS#7 certs-only, or too large */
+  RGS_EST_ERR_BODY,           /* not base64 of a PKCS#7 certs-only */
+  RGS_EST_ERR_TOO_LARGE,      /* an answer over RGS_EST_MAX_BODY bytes */
   RGS_EST_ERR_INTERNAL,       /* libcurl or OpenSSL failure */
 } rgs_est_rc;
+
+/* The longest answer read from a server. */
+#define RGS_EST_MAX_BODY (1024 * 1024)
+/* The longest Retry-After kept (30 days, the longest --wait-max): a server
+ * that asks for more is asked again after that. */
+#define RGS_EST_RETRY_MAX (30L * 24 * 3600)
 
 /* Translated sentence for rc; static storage. */
 const char *rgs_est_strerror(rgs_est_rc rc);
@@ -43,7 +51,7 @@ typedef struct {
 
 typedef struct {
   long http_status;           /* 0 when no answer */
-  long retry_after;           /* RGS_EST_PENDING: seconds */
+  long retry_after;           /* RGS_EST_PENDING: seconds, 0 to RGS_EST_RETRY_MAX */
   char detail[512];           /* libcurl's error, or the server's message (sanitised) */
 } rgs_est_info;
 
@@ -73,7 +81,11 @@ int rgs_est_check_url(const char *base, char *canon, size_t canonlen, char *err,
 /* "application/pkcs7-mime; smime-type=certs-only" and variants: 1 when the
  * media type is application/pkcs7-mime (any case, any parameters). */
 int rgs_est_is_pkcs7_mime(const char *content_type);
-/* Retry-After: delta-seconds or an HTTP-date; seconds from now, or -1. */
+/* Retry-After as RFC 9110 section 10.2.3 defines it: delay-seconds
+ * (1*DIGIT) or an HTTP-date (IMF-fixdate, or the obsolete rfc850-date and
+ * asctime-date), surrounded by optional spaces. Seconds from now, 0 for a
+ * date in the past, at most RGS_EST_RETRY_MAX whatever the value or now;
+ * -1 when value is not a Retry-After. */
 long rgs_est_retry_after(const char *value, time_t now);
 /* Body of a certs-only response: base64 with or without line breaks
  * (Content-Transfer-Encoding or not); raw DER accepted too. */

@@ -1,9 +1,13 @@
 /* estflow.c - the EST steps submit and renew share (see estflow.h). */
+#include <errno.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 #include <openssl/x509v3.h>
 #include "certcheck.h"
 #include "estflow.h"
+#include "rgs_common.h"
 #include <getopt.h>
 #include "store.h"
 
@@ -44,7 +48,7 @@ static int confirm_fingerprint(X509 *ca, const char *fp)
 
   if (tty == NULL)
     return 0;
-  subject = rgs_cert_subject(ca);
+  subject = rgs_cert_subject(ca);     /* sanitised: the server wrote that name */
   fprintf(tty, _("The EST server gives this CA certificate:\n  %s\n  SHA-256 %s\n"
                  "Compare it with the fingerprint the CA published. Type YES if they are the same: "),
           subject != NULL ? subject : "?", fp);
@@ -142,18 +146,124 @@ cleanup:
   return ret;
 }
 
+/* ---- pace ------------------------------------------------------------------ */
+
+/* A test setting from the environment: a number in [1, max], else max (a
+ * bad value never loosens the bound). Said once on stderr when used. */
+static long lowered(const char *name, long max, int *warned)
+{
+  const char *v = getenv(name);
+  char *end = NULL, shown[64];
+  long n;
+
+  if (v == NULL || v[0] == '\0')
+    return max;
+  errno = 0;
+  n = strtol(v, &end, 10);
+  if (errno != 0 || end == v || *end != '\0' || n < 1 || n > max) {
+    /* Whoever set the environment wrote that value: made printable first. */
+    if (!(*warned)++)
+      fprintf(stderr, _("rgs-enroll: %s=%s ignored: 1 to %ld\n"), name,
+              rgsx_sanitize_buf(shown, sizeof(shown), v, strlen(v)), max);
+    return max;
+  }
+  if (!(*warned)++)
+    fprintf(stderr, _("rgs-enroll: %s is set to %ld (a test setting)\n"), name, n);
+  return n;
+}
+
+static long retry_floor(void)
+{
+  static int warned;
+
+  return lowered("RGS_ENROLL_EST_FLOOR", RGS_EST_RETRY_FLOOR, &warned);
+}
+
+static int max_tries(void)
+{
+  static int warned;
+
+  return (int)lowered("RGS_ENROLL_EST_MAX_TRIES", RGS_EST_MAX_TRIES, &warned);
+}
+
+long rgs_est_next_delay(long retry_after)
+{
+  long floor_s = retry_floor();
+
+  if (retry_after < floor_s)
+    return floor_s;
+  return retry_after < RGS_EST_RETRY_MAX ? retry_after : RGS_EST_RETRY_MAX;
+}
+
+/* Whole seconds since start on the monotonic clock: a change of the wall
+ * clock neither shortens nor stretches a wait. */
+static long elapsed_since(const struct timespec *start)
+{
+  struct timespec now;
+
+  clock_gettime(CLOCK_MONOTONIC, &now);
+  return (long)(now.tv_sec - start->tv_sec) - (now.tv_nsec < start->tv_nsec);
+}
+
+/* Sleep the whole delay; a signal that interrupts it does not cut it short. */
+static void pause_for(long seconds)
+{
+  struct timespec until;
+
+  clock_gettime(CLOCK_MONOTONIC, &until);
+  until.tv_sec += seconds;
+  while (clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &until, NULL) == EINTR)
+    ;
+}
+
+/* After a "not yet": 1 when the pace allows waiting delay and asking again. */
+static int may_ask_again(const rgs_est_pace *pace, const struct timespec *start, int tries,
+                         long delay)
+{
+  long left;
+
+  if (!pace->wait)
+    return 0;
+  if (tries >= max_tries()) {
+    fprintf(stderr, _("Not issued yet after %d requests, the most one run makes: stopping here.\n"),
+            tries);
+    return 0;
+  }
+  left = pace->wait_max - elapsed_since(start);
+  if (delay > left) {
+    fprintf(stderr, _("Not issued yet: the next try is in %ld s, beyond what --wait-max leaves (%ld s): stopping here.\n"),
+            delay, left > 0 ? left : 0);
+    return 0;
+  }
+  return 1;
+}
+
+void rgs_est_pace_begin(rgs_est_pace *pace, long first_delay)
+{
+  clock_gettime(CLOCK_MONOTONIC, &pace->start);
+  pace->begun = 1;
+  if (first_delay > 0)
+    pause_for(first_delay);
+}
+
 int rgs_est_poll(const rgs_cli *cli, const char *command, const rgs_est_conf *conf,
-                 X509_REQ *req, int reenroll, int wait, time_t deadline,
+                 X509_REQ *req, int reenroll, const rgs_est_pace *pace,
                  rgs_est_pending_fn on_pending, void *ud, STACK_OF(X509) **certs,
                  long *retry_after, int *tries)
 {
+  struct timespec start;
   rgs_est_info info;
   rgs_est_rc rc;
+  long delay;
   int ret;
 
   *certs = NULL;
   *retry_after = 0;
   *tries = 0;
+  if (pace->begun)
+    start = pace->start;
+  else
+    clock_gettime(CLOCK_MONOTONIC, &start);
   for (;;) {
     (*tries)++;
     rc = rgs_est_enroll(conf, req, reenroll, certs, &info);
@@ -161,18 +271,17 @@ int rgs_est_poll(const rgs_cli *cli, const char *command, const rgs_est_conf *co
       return RGS_EXIT_OK;
     if (rc != RGS_EST_PENDING)
       return rgs_est_fail(cli, command, rc, &info);
-    *retry_after = info.retry_after;
+    delay = rgs_est_next_delay(info.retry_after);
+    *retry_after = delay;
     if (on_pending != NULL) {
-      ret = on_pending(ud, info.retry_after);
+      ret = on_pending(ud, delay);
       if (ret != RGS_EXIT_OK)
         return ret;
     }
-    if (!wait || rgs_now() + info.retry_after > deadline)
+    if (!may_ask_again(pace, &start, *tries, delay))
       return RGS_EXIT_OK;
-    fprintf(stderr, _("Not issued yet (try %d): asking again in %ld s...\n"), *tries,
-            info.retry_after);
-    /* Never sooner than the server asked. */
-    sleep((unsigned)info.retry_after);
+    fprintf(stderr, _("Not issued yet (try %d): asking again in %ld s...\n"), *tries, delay);
+    pause_for(delay);
   }
 }
 

@@ -4,6 +4,7 @@
 #ifndef RGS_ESTFLOW_H
 #define RGS_ESTFLOW_H
 
+#include <time.h>
 #include "cli.h"
 #include "est.h"
 #include "tlskey.h"
@@ -31,15 +32,47 @@ int rgs_est_fail(const rgs_cli *cli, const char *command, rgs_est_rc rc,
 int rgs_est_trust(const rgs_cli *cli, const char *command, const rgs_est_conf *conf,
                   const char *fingerprint, STACK_OF(X509) **anchors);
 
-/* Called after each "not yet" (202), with the delay the server asked for. */
-typedef int (*rgs_est_pending_fn)(void *ud, long retry_after);
+/* The pace of asking again after "not yet" (RFC 7030 4.2.3). Never sooner
+ * than the server's Retry-After, and never sooner than the floor after the
+ * previous request, even when the server says 0 or a date in the past
+ * (60 s: the least Retry-After Cisco's libest server lets a CA set); at
+ * most RGS_EST_MAX_TRIES requests in one run. For the tests only, the
+ * environment may lower both, never raise them: RGS_ENROLL_EST_FLOOR (1 to
+ * 60 seconds) and RGS_ENROLL_EST_MAX_TRIES (1 to 30); a warning says so. */
+#define RGS_EST_RETRY_FLOOR 60L
+#define RGS_EST_MAX_TRIES 30
 
-/* POST the request; while the server says "not yet" and wait is set, wait
- * the Retry-After it gives (never less) and ask again, until deadline.
- * Returns RGS_EXIT_OK with *certs set (issued) or with *certs NULL (still
- * pending: *retry_after says when to ask), or a reported failure. */
+/* The delay before asking again after "not yet" with this Retry-After
+ * (seconds, as rgs_est_info gives it): the floor at least,
+ * RGS_EST_RETRY_MAX at most. */
+long rgs_est_next_delay(long retry_after);
+
+typedef struct {
+  int wait;                   /* ask again while the answer is "not yet" */
+  long wait_max;              /* seconds this run may wait in all (--wait-max) */
+  struct timespec start;      /* CLOCK_MONOTONIC when rgs_est_pace_begin() ran */
+  int begun;
+} rgs_est_pace;
+
+/* Start the --wait-max clock, then wait first_delay seconds (the next try
+ * the order recorded; 0: none). Call it before any secret is read (the
+ * retrieval code, the PIN of a token login), so that no secret is held
+ * through that wait. */
+void rgs_est_pace_begin(rgs_est_pace *pace, long first_delay);
+
+/* Called after each "not yet" (202), with the delay before the next try. */
+typedef int (*rgs_est_pending_fn)(void *ud, long delay);
+
+/* POST the request; while the server says "not yet" and pace->wait is set,
+ * wait rgs_est_next_delay() and ask again, as long as the wait fits in
+ * pace->wait_max (counted from rgs_est_pace_begin(), else from the call)
+ * and the cap of tries allows. The credentials in conf are held through
+ * those waits: HTTP Basic sends the code with every request, and a pipe or
+ * a terminal cannot give it again. Returns RGS_EXIT_OK with *certs set
+ * (issued) or with *certs NULL (still pending: *retry_after says in how
+ * many seconds to ask), or a reported failure. */
 int rgs_est_poll(const rgs_cli *cli, const char *command, const rgs_est_conf *conf,
-                 X509_REQ *req, int reenroll, int wait, time_t deadline,
+                 X509_REQ *req, int reenroll, const rgs_est_pace *pace,
                  rgs_est_pending_fn on_pending, void *ud, STACK_OF(X509) **certs,
                  long *retry_after, int *tries);
 

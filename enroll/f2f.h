@@ -110,6 +110,15 @@ typedef struct {
   const char *ca_file, *ca_path;
 } rgs_f2f_run_opts;
 
+/* The AED trust list of the command line: data/aed-trust/aed-trust.conf,
+ * then each --aed-trust file, with ca_file / ca_path (either NULL) as more
+ * chain anchors; never the system store. The exit status; on failure the
+ * message is printed. Free *out with rgs_f2f_aed_trust_free(). */
+int rgs_f2f_load_aeds(const rgs_cli *cli, const char *command, const char *ca_file,
+                      const char *ca_path, rgs_f2f_aed_trust **out);
+/* The notice of a DEMO AED entry (text output only; nothing for others). */
+void rgs_f2f_print_demo_aed(const rgs_cli *cli, const rgs_f2f_aed_entry *e);
+
 /* The whole session for order id; prints and returns the exit status. */
 int rgs_f2f_run(rgs_cli *cli, long long id, rgs_f2f_run_opts *o);
 

@@ -176,18 +176,46 @@ static int draw_qr(page *p, const char *text, double x, double y, double size)
   return 0;
 }
 
+/* A field value for the QR text: ';', '=', '%' and anything but printable
+ * ASCII percent-encoded, so that a CA reference cannot add a field (such
+ * as a forged "result=success") to what a phone reads. NULL: no memory. */
+static char *qr_field(const char *v)
+{
+  static const char hexd[] = "0123456789ABCDEF";
+  size_t i, o = 0, n = v != NULL ? strlen(v) : 0;
+  char *out = malloc(3 * n + 1);
+
+  if (out == NULL)
+    return NULL;
+  for (i = 0; i < n; i++) {
+    unsigned char c = (unsigned char)v[i];
+    if (c > 0x20 && c < 0x7F && c != ';' && c != '=' && c != '%') {
+      out[o++] = (char)c;
+    } else {
+      out[o++] = '%';
+      out[o++] = hexd[c >> 4];
+      out[o++] = hexd[c & 0x0F];
+    }
+  }
+  out[o] = '\0';
+  return out;
+}
+
 char *rgs_f2f_qr_text(const rgs_cj *rec, const unsigned char record_sha256[32])
 {
   char hex[65], *out = NULL;
-  const char *ref = rgs_cj_path_str(rec, "order.ca_ref");
-  const char *spki = rgs_cj_path_str(rec, "key.spki_sha256");
-  const char *result = rgs_cj_path_str(rec, "intervention.result");
+  char *ref = qr_field(rgs_cj_path_str(rec, "order.ca_ref"));
+  char *spki = qr_field(rgs_cj_path_str(rec, "key.spki_sha256"));
+  char *result = qr_field(rgs_cj_path_str(rec, "intervention.result"));
 
   rgs_f2f_hex(record_sha256, 32, hex);
-  if (asprintf(&out, "RGS-F2F/1;order=%lld;ref=%s;spki=%s;record=%s;result=%s",
-               rgs_cj_path_int(rec, "order.id", 0), ref != NULL ? ref : "",
-               spki != NULL ? spki : "", hex, result != NULL ? result : "") < 0)
-    return NULL;
+  if (ref != NULL && spki != NULL && result != NULL &&
+      asprintf(&out, "RGS-F2F/1;order=%lld;ref=%s;spki=%s;record=%s;result=%s",
+               rgs_cj_path_int(rec, "order.id", 0), ref, spki, hex, result) < 0)
+    out = NULL;
+  free(ref);
+  free(spki);
+  free(result);
   return out;
 }
 

@@ -12,6 +12,8 @@
 #include <openssl/rand.h>
 #include <openssl/sha.h>
 #include <openssl/x509v3.h>
+#include "rgs_common.h"
+#include "certcheck.h"
 #include "cli.h"
 #include "f2f_record.h"
 
@@ -56,6 +58,8 @@ const char *rgs_f2f_strerror(rgs_f2f_rc rc)
   case RGS_F2F_ERR_SIGNATURE: return _("the record's signature does not verify: it was altered after signing");
   case RGS_F2F_ERR_UNTRUSTED: return _("the record's signer is not trusted: the AED certificate does not chain to a trust anchor");
   case RGS_F2F_ERR_INCONSISTENT: return _("the record contradicts itself");
+  case RGS_F2F_ERR_NOT_AED: return _("the record's signer is not a listed AED");
+  case RGS_F2F_ERR_TRUST_FILE: return _("an AED trust file cannot be used");
   }
   return _("unknown error");
 }
@@ -69,19 +73,6 @@ void rgs_f2f_stamp(time_t t, char *out, size_t outlen)
            tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
 }
 
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void set_err(char *err, size_t errlen, const char *fmt, ...)
-{
-  va_list ap;
-
-  if (err == NULL || errlen == 0)
-    return;
-  va_start(ap, fmt);
-  vsnprintf(err, errlen, fmt, ap);
-  va_end(ap);
-}
 
 /* OpenSSL's first queued reason, for a detail; the queue is emptied. */
 static const char *ssl_reason(void)
@@ -334,7 +325,7 @@ rgs_f2f_rc rgs_f2f_cms_sign(const unsigned char *content, size_t len, X509 *sign
   *der = NULL;
   *derlen = 0;
   if (content == NULL || signer == NULL || fn == NULL || len > RGS_CJ_MAX_TEXT) {
-    set_err(err, errlen, "%s", _("nothing to sign"));
+    rgsx_errf(err, errlen, "%s", _("nothing to sign"));
     return RGS_F2F_ERR_CRYPTO;
   }
   /* The signer's public key stands in for the private one, which never
@@ -377,7 +368,7 @@ rgs_f2f_rc rgs_f2f_cms_sign(const unsigned char *content, size_t len, X509 *sign
   if (check == NULL)
     goto crypto;
   if (CMS_verify(cms, NULL, NULL, NULL, check, CMS_NO_SIGNER_CERT_VERIFY | CMS_BINARY) != 1) {
-    set_err(err, errlen, _("the signature made by the token does not verify (%s)"), ssl_reason());
+    rgsx_errf(err, errlen, _("the signature made by the token does not verify (%s)"), ssl_reason());
     rc = RGS_F2F_ERR_SIGNER;
     goto cleanup;
   }
@@ -395,7 +386,7 @@ rgs_f2f_rc rgs_f2f_cms_sign(const unsigned char *content, size_t len, X509 *sign
   goto cleanup;
 
 crypto:
-  set_err(err, errlen, "%s", ssl_reason());
+  rgsx_errf(err, errlen, "%s", ssl_reason());
   rc = RGS_F2F_ERR_CRYPTO;
 
 cleanup:
@@ -421,38 +412,6 @@ void rgs_f2f_verified_clear(rgs_f2f_verified *v)
   memset(v, 0, sizeof(*v));
 }
 
-X509_STORE *rgs_f2f_trust_store(const char *cafile, const char *capath, char *err,
-                                size_t errlen)
-{
-  X509_STORE *st = X509_STORE_new();
-
-  if (st == NULL) {
-    set_err(err, errlen, "%s", ssl_reason());
-    return NULL;
-  }
-  if (cafile == NULL && capath == NULL) {
-    if (X509_STORE_set_default_paths(st) != 1)
-      goto fail;
-    return st;
-  }
-  if (cafile != NULL && X509_STORE_load_file(st, cafile) != 1) {
-    set_err(err, errlen, _("%s: no certificate could be read (%s)"), cafile, ssl_reason());
-    X509_STORE_free(st);
-    return NULL;
-  }
-  if (capath != NULL && X509_STORE_load_path(st, capath) != 1) {
-    set_err(err, errlen, _("%s: not a certificate directory (%s)"), capath, ssl_reason());
-    X509_STORE_free(st);
-    return NULL;
-  }
-  return st;
-
-fail:
-  set_err(err, errlen, "%s", ssl_reason());
-  X509_STORE_free(st);
-  return NULL;
-}
-
 static int signing_time_of(CMS_SignerInfo *si, time_t *out)
 {
   int idx = CMS_signed_get_attr_by_NID(si, NID_pkcs9_signingTime, -1);
@@ -473,37 +432,15 @@ static int signing_time_of(CMS_SignerInfo *si, time_t *out)
   return 0;
 }
 
-rgs_f2f_rc rgs_f2f_check_chain(X509_STORE *trust, X509 *signer, STACK_OF(X509) *certs,
-                               time_t when, char *err, size_t errlen)
-{
-  X509_STORE_CTX *ctx = X509_STORE_CTX_new();
-  rgs_f2f_rc rc = RGS_F2F_ERR_UNTRUSTED;
-
-  if (ctx == NULL || X509_STORE_CTX_init(ctx, trust, signer, certs) != 1) {
-    X509_STORE_CTX_free(ctx);
-    set_err(err, errlen, "%s", ssl_reason());
-    return RGS_F2F_ERR_CRYPTO;
-  }
-  /* The purpose `openssl cms -verify` checks, at the time asked. */
-  X509_STORE_CTX_set_default(ctx, "smime_sign");
-  X509_STORE_CTX_set_time(ctx, 0, when);
-  if (X509_verify_cert(ctx) == 1)
-    rc = RGS_F2F_OK;
-  else
-    set_err(err, errlen, "%s", X509_verify_cert_error_string(X509_STORE_CTX_get_error(ctx)));
-  X509_STORE_CTX_free(ctx);
-  ERR_clear_error();
-  return rc;
-}
-
-rgs_f2f_rc rgs_f2f_verify(const unsigned char *der, size_t len, X509_STORE *trust,
+rgs_f2f_rc rgs_f2f_verify(const unsigned char *der, size_t len, const rgs_f2f_aed_trust *aeds,
                           rgs_f2f_verified *v, char *err, size_t errlen)
 {
-  return rgs_f2f_verify_at(der, len, trust, rgs_now(), v, err, errlen);
+  return rgs_f2f_verify_at(der, len, aeds, rgs_now(), v, err, errlen);
 }
 
-rgs_f2f_rc rgs_f2f_verify_at(const unsigned char *der, size_t len, X509_STORE *trust,
-                             time_t now, rgs_f2f_verified *v, char *err, size_t errlen)
+rgs_f2f_rc rgs_f2f_verify_at(const unsigned char *der, size_t len,
+                             const rgs_f2f_aed_trust *aeds, time_t now, rgs_f2f_verified *v,
+                             char *err, size_t errlen)
 {
   const unsigned char *p = der;
   CMS_ContentInfo *cms = NULL;
@@ -511,34 +448,35 @@ rgs_f2f_rc rgs_f2f_verify_at(const unsigned char *der, size_t len, X509_STORE *t
   STACK_OF(X509) *certs = NULL, *signers = NULL;
   ASN1_OCTET_STRING **pos;
   const ASN1_OBJECT *etype;
-  char *again = NULL, detail[256];
+  rgs_f2f_aed_verdict verdict;
+  char *again = NULL, detail[1024];
   size_t again_len = 0;
   rgs_f2f_rc rc = RGS_F2F_ERR_FORMAT;
 
   memset(v, 0, sizeof(*v));
   if (der == NULL || len == 0 || len > 16 * 1024 * 1024) {
-    set_err(err, errlen, "%s", _("empty or oversized file"));
+    rgsx_errf(err, errlen, "%s", _("empty or oversized file"));
     return RGS_F2F_ERR_FORMAT;
   }
   cms = d2i_CMS_ContentInfo(NULL, &p, (long)len);
   if (cms == NULL || p != der + len) {
-    set_err(err, errlen, "%s", _("not a DER CMS structure"));
+    rgsx_errf(err, errlen, "%s", _("not a DER CMS structure"));
     goto cleanup;
   }
   etype = CMS_get0_eContentType(cms);
   if (OBJ_obj2nid(CMS_get0_type(cms)) != NID_pkcs7_signed || etype == NULL ||
       OBJ_obj2nid(etype) != NID_pkcs7_data) {
-    set_err(err, errlen, "%s", _("not a CMS SignedData of data"));
+    rgsx_errf(err, errlen, "%s", _("not a CMS SignedData of data"));
     goto cleanup;
   }
   sis = CMS_get0_SignerInfos(cms);
   pos = CMS_get0_content(cms);
   if (sis == NULL || sk_CMS_SignerInfo_num(sis) != 1 || pos == NULL || *pos == NULL) {
-    set_err(err, errlen, "%s", _("a record has one signer and its content inside"));
+    rgsx_errf(err, errlen, "%s", _("a record has one signer and its content inside"));
     goto cleanup;
   }
   if (signing_time_of(sk_CMS_SignerInfo_value(sis, 0), &v->signing_time) != 0) {
-    set_err(err, errlen, "%s", _("the signature has no signing time"));
+    rgsx_errf(err, errlen, "%s", _("the signature has no signing time"));
     goto cleanup;
   }
   /* The signer chooses the signingTime, and the chain is checked at that
@@ -549,21 +487,21 @@ rgs_f2f_rc rgs_f2f_verify_at(const unsigned char *der, size_t len, X509_STORE *t
     char when[32], clock[32];
     rgs_f2f_stamp(v->signing_time, when, sizeof(when));
     rgs_f2f_stamp(now, clock, sizeof(clock));
-    set_err(err, errlen, _("the signature says it was made at %s, later than now (%s)"), when,
+    rgsx_errf(err, errlen, _("the signature says it was made at %s, later than now (%s)"), when,
             clock);
     rc = RGS_F2F_ERR_UNTRUSTED;
     goto cleanup;
   }
   /* The signature over the content, with the certificate the record carries. */
   if (CMS_verify(cms, NULL, NULL, NULL, NULL, CMS_NO_SIGNER_CERT_VERIFY | CMS_BINARY) != 1) {
-    set_err(err, errlen, "%s", ssl_reason());
+    rgsx_errf(err, errlen, "%s", ssl_reason());
     rc = RGS_F2F_ERR_SIGNATURE;
     goto cleanup;
   }
   v->signature_ok = 1;
   signers = CMS_get0_signers(cms);
   if (signers == NULL || sk_X509_num(signers) != 1) {
-    set_err(err, errlen, "%s", _("the signer's certificate is not in the record"));
+    rgsx_errf(err, errlen, "%s", _("the signer's certificate is not in the record"));
     goto cleanup;
   }
   v->signer = sk_X509_value(signers, 0);
@@ -577,19 +515,21 @@ rgs_f2f_rc rgs_f2f_verify_at(const unsigned char *der, size_t len, X509_STORE *t
   memcpy(v->content, ASN1_STRING_get0_data(*pos), v->content_len);
   v->content[v->content_len] = '\0';
   SHA256((const unsigned char *)v->content, v->content_len, v->record_sha256);
-  if (trust != NULL) {
+  /* Who signed: a listed AED, by the AED trust list alone. */
+  if (aeds != NULL) {
     certs = CMS_get1_certs(cms);
-    rc = rgs_f2f_check_chain(trust, v->signer, certs, v->signing_time, detail, sizeof(detail));
+    rc = rgs_f2f_aed_check(aeds, v->signer, certs, v->signing_time, &verdict, detail,
+                           sizeof(detail));
+    v->chain_ok = verdict.chain_ok;
+    v->aed = verdict.entry;
     if (rc != RGS_F2F_OK) {
-      char *subj = X509_NAME_oneline(X509_get_subject_name(v->signer), NULL, 0);
-      set_err(err, errlen, "%s: %s", subj != NULL ? subj : "?", detail);
-      OPENSSL_free(subj);
+      rgsx_errf(err, errlen, "%s", detail);
       goto cleanup;
     }
-    v->chain_ok = 1;
+    v->aed_listed = 1;
   }
   if (rgs_cj_parse(v->content, v->content_len, &v->record, detail, sizeof(detail)) != 0) {
-    set_err(err, errlen, _("the content is not canonical JSON (%s)"), detail);
+    rgsx_errf(err, errlen, _("the content is not canonical JSON (%s)"), detail);
     rc = RGS_F2F_ERR_FORMAT;
     goto cleanup;
   }
@@ -598,7 +538,7 @@ rgs_f2f_rc rgs_f2f_verify_at(const unsigned char *der, size_t len, X509_STORE *t
     goto cleanup;
   }
   if (again_len != v->content_len || memcmp(again, v->content, again_len) != 0) {
-    set_err(err, errlen, "%s", _("the content is not canonical JSON"));
+    rgsx_errf(err, errlen, "%s", _("the content is not canonical JSON"));
     rc = RGS_F2F_ERR_FORMAT;
     goto cleanup;
   }
@@ -617,12 +557,28 @@ cleanup:
 
 /* ---- what a record says of itself ---------------------------------------------- */
 
-#define INCONSISTENT(...)                     \
-  do {                                        \
-    set_err(err, errlen, __VA_ARGS__);        \
-    rc = RGS_F2F_ERR_INCONSISTENT;            \
-    goto cleanup;                             \
-  } while (0)
+/* Say why the record contradicts itself; returns RGS_F2F_ERR_INCONSISTENT. */
+static rgs_f2f_rc inconsistent(char *err, size_t errlen, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static rgs_f2f_rc inconsistent(char *err, size_t errlen, const char *fmt, ...)
+{
+  va_list ap;
+
+  if (err != NULL && errlen > 0) {
+    va_start(ap, fmt);
+    vsnprintf(err, errlen, fmt, ap);
+    va_end(ap);
+  }
+  return RGS_F2F_ERR_INCONSISTENT;
+}
+
+/* A string of the record (hostile input) for a message: sanitised, "" for
+ * NULL. Returns buf. */
+static const char *shown(const char *s, char *buf, size_t len)
+{
+  return rgsx_sanitize_buf(buf, len, s != NULL ? s : "", s != NULL ? strlen(s) : 0);
+}
 
 static int is_date(const char *s)
 {
@@ -672,11 +628,83 @@ static int pop_verifies(EVP_PKEY *pub, const char *message, const unsigned char 
   return ok;
 }
 
+int rgs_f2f_is_holder_name(const char *first, const char *last, const char *name)
+{
+  char *both = NULL;
+  size_t len;
+  int same = 0;
+
+  if (first == NULL || last == NULL || name == NULL || first[0] == '\0' || last[0] == '\0' ||
+      name[0] == '\0')
+    return 0;
+  /* On the heap: a record's names may be long, and a cut name could
+   * compare equal to what it is not. */
+  len = strlen(first) + strlen(last) + 2;
+  both = malloc(len);
+  if (both == NULL)
+    return -1;
+  snprintf(both, len, "%s %s", first, last);
+  same = rgs_order_names_equal(name, both);
+  if (!same) {
+    snprintf(both, len, "%s %s", last, first);
+    same = rgs_order_names_equal(name, both);
+  }
+  free(both);
+  return same;
+}
+
+/* The AED signs for someone else: not with the holder's key, not under the
+ * holder's name; and the name the record gives the AED is the signer's. */
+static rgs_f2f_rc aed_is_not_holder(const rgs_cj *rec, X509 *signer, char *err, size_t errlen)
+{
+  unsigned char *spki = NULL, *mine = NULL;
+  size_t spki_len = 0;
+  const char *aed_name = rgs_cj_path_str(rec, "aed.name");
+  char cn[256], name[256];
+  int n;
+  rgs_f2f_rc rc = RGS_F2F_OK;
+
+  rc = RGS_F2F_ERR_INCONSISTENT;
+  rgs_cert_cn(signer, cn, sizeof(cn));
+  if (cn[0] == '\0') {
+    rgsx_errf(err, errlen, "%s", _("the AED's certificate names no one (no CN)"));
+    goto cleanup;
+  }
+  /* Out of memory counts as the holder's name: refused, never let through. */
+  if (rgs_f2f_is_holder_name(rgs_cj_path_str(rec, "holder.first_name"),
+                             rgs_cj_path_str(rec, "holder.last_name"), cn) != 0) {
+    rgsx_errf(err, errlen, _("the record is signed by the holder (%s): the AED and the holder must be two people"), cn);
+    goto cleanup;
+  }
+  if (aed_name == NULL || !rgs_order_names_equal(aed_name, cn)) {
+    rgsx_errf(err, errlen, _("the record names the AED \"%s\", the signer's certificate \"%s\""),
+            shown(aed_name, name, sizeof(name)), cn);
+    goto cleanup;
+  }
+  rc = RGS_F2F_OK;
+  if (rgs_cj_unb64(rgs_cj_path_str(rec, "key.spki"), &spki, &spki_len) != 0)
+    goto cleanup;                /* a refusal before the key step has none */
+  n = i2d_PUBKEY(X509_get0_pubkey(signer), &mine);
+  if (n <= 0) {
+    rc = RGS_F2F_ERR_CRYPTO;
+    goto cleanup;
+  }
+  if ((size_t)n == spki_len && memcmp(mine, spki, spki_len) == 0) {
+    rgsx_errf(err, errlen, "%s", _("the record is signed with the holder's own key: the AED and the holder must be two people"));
+    rc = RGS_F2F_ERR_INCONSISTENT;
+  }
+
+cleanup:
+  OPENSSL_free(mine);
+  free(spki);
+  return rc;
+}
+
 rgs_f2f_rc rgs_f2f_record_check(const rgs_cj *rec, X509 *signer, time_t signing_time,
                                 char *err, size_t errlen)
 {
   unsigned char cert_md[32], spki_md[32], *der = NULL, *spki = NULL, *sig = NULL;
-  char hex[65], stamp[32], last_day[16];
+  char hex[65], stamp[32], last_day[16], clean[128];
   const char *result, *date, *s;
   size_t spki_len = 0, sig_len = 0;
   const unsigned char *q;
@@ -687,7 +715,7 @@ rgs_f2f_rc rgs_f2f_record_check(const rgs_cj *rec, X509 *signer, time_t signing_
 
   s = rgs_cj_path_str(rec, "format");
   if (s == NULL || strcmp(s, RGS_F2F_FORMAT) != 0) {
-    set_err(err, errlen, _("unknown record format '%s'"), s != NULL ? s : "");
+    rgsx_errf(err, errlen, _("unknown record format '%s'"), shown(s, clean, sizeof(clean)));
     return RGS_F2F_ERR_FORMAT;
   }
   n = i2d_X509(signer, &der);
@@ -696,68 +724,101 @@ rgs_f2f_rc rgs_f2f_record_check(const rgs_cj *rec, X509 *signer, time_t signing_
   SHA256(der, (size_t)n, cert_md);
   rgs_f2f_hex(cert_md, sizeof(cert_md), hex);
   s = rgs_cj_path_str(rec, "aed.certificate_sha256");
-  if (s == NULL || strcmp(s, hex) != 0)
-    INCONSISTENT("%s", _("the record names another AED certificate than its signer's"));
+  if (s == NULL || strcmp(s, hex) != 0) {
+    rc = inconsistent(err, errlen, "%s", _("the record names another AED certificate than its signer's"));
+    goto cleanup;
+  }
+  rc = aed_is_not_holder(rec, signer, err, errlen);
+  if (rc != RGS_F2F_OK)
+    goto cleanup;
   rgs_f2f_stamp(signing_time, stamp, sizeof(stamp));
   s = rgs_cj_path_str(rec, "intervention.signed_at");
-  if (s == NULL || strcmp(s, stamp) != 0)
-    INCONSISTENT(_("the record says it was signed at %s, the signature says %s"),
-                 s != NULL ? s : "?", stamp);
+  if (s == NULL || strcmp(s, stamp) != 0) {
+    rc = inconsistent(err, errlen, _("the record says it was signed at %s, the signature says %s"),
+                      s != NULL ? shown(s, clean, sizeof(clean)) : "?", stamp);
+    goto cleanup;
+  }
   result = rgs_cj_path_str(rec, "intervention.result");
   date = rgs_cj_path_str(rec, "intervention.date");
   if (result == NULL || (strcmp(result, "success") != 0 && strcmp(result, "refused") != 0) ||
-      !is_date(date) || rgs_cj_path_int(rec, "order.id", 0) <= 0)
-    INCONSISTENT("%s", _("the record lacks its order, date or result"));
+      !is_date(date) || rgs_cj_path_int(rec, "order.id", 0) <= 0) {
+    rc = inconsistent(err, errlen, "%s", _("the record lacks its order, date or result"));
+    goto cleanup;
+  }
   success = strcmp(result, "success") == 0;
-  if (!steps_consistent(rgs_cj_path(rec, "steps"), success))
-    INCONSISTENT("%s", _("the steps of the record do not agree with its result"));
+  if (!steps_consistent(rgs_cj_path(rec, "steps"), success)) {
+    rc = inconsistent(err, errlen, "%s", _("the steps of the record do not agree with its result"));
+    goto cleanup;
+  }
   if (!success) {
     s = rgs_cj_path_str(rec, "intervention.reason");
     if (s == NULL || s[0] == '\0')
-      INCONSISTENT("%s", _("a refused intervention must give its reason"));
+      rc = inconsistent(err, errlen, "%s", _("a refused intervention must give its reason"));
     goto cleanup;
   }
   /* The key: the SPKI and its hash. */
-  if (rgs_cj_unb64(rgs_cj_path_str(rec, "key.spki"), &spki, &spki_len) != 0)
-    INCONSISTENT("%s", _("the record lacks the holder's public key"));
+  if (rgs_cj_unb64(rgs_cj_path_str(rec, "key.spki"), &spki, &spki_len) != 0) {
+    rc = inconsistent(err, errlen, "%s", _("the record lacks the holder's public key"));
+    goto cleanup;
+  }
   SHA256(spki, spki_len, spki_md);
   rgs_f2f_hex(spki_md, sizeof(spki_md), hex);
   s = rgs_cj_path_str(rec, "key.spki_sha256");
-  if (s == NULL || strcmp(s, hex) != 0)
-    INCONSISTENT("%s", _("the holder's public key does not hash to the SPKI SHA-256 of the record"));
+  if (s == NULL || strcmp(s, hex) != 0) {
+    rc = inconsistent(err, errlen, "%s", _("the holder's public key does not hash to the SPKI SHA-256 of the record"));
+    goto cleanup;
+  }
   q = spki;
   pub = d2i_PUBKEY(NULL, &q, (long)spki_len);
-  if (pub == NULL || q != spki + spki_len)
-    INCONSISTENT("%s", _("the holder's public key cannot be read"));
+  if (pub == NULL || q != spki + spki_len) {
+    rc = inconsistent(err, errlen, "%s", _("the holder's public key cannot be read"));
+    goto cleanup;
+  }
   /* The proof of possession: the very message, signed by that key. */
   message = rgs_f2f_pop_message(rgs_cj_path_int(rec, "order.id", 0), hex,
                                 rgs_cj_path_str(rec, "proof_of_possession.nonce"), date);
   s = rgs_cj_path_str(rec, "proof_of_possession.message");
   if (message == NULL || s == NULL || strcmp(s, message) != 0 ||
-      strlen(rgs_cj_path_str(rec, "proof_of_possession.nonce")) != 64)
-    INCONSISTENT("%s", _("the proof-of-possession challenge is not the one this order and key call for"));
+      strlen(rgs_cj_path_str(rec, "proof_of_possession.nonce")) != 64) {
+    rc = inconsistent(err, errlen, "%s", _("the proof-of-possession challenge is not the one this order and key call for"));
+    goto cleanup;
+  }
   if (rgs_cj_unb64(rgs_cj_path_str(rec, "proof_of_possession.signature"), &sig, &sig_len) != 0 ||
-      !pop_verifies(pub, message, sig, sig_len))
-    INCONSISTENT("%s", _("the holder's signature of the challenge does not verify with the key of the order"));
+      !pop_verifies(pub, message, sig, sig_len)) {
+    rc = inconsistent(err, errlen, "%s", _("the holder's signature of the challenge does not verify with the key of the order"));
+    goto cleanup;
+  }
   /* The checks of the day. */
   if (rgs_cj_path_bool(rec, "check.passed") != 1 &&
-      rgs_cj_path_bool(rec, "check.admitted_by_demo_policy") != 1)
-    INCONSISTENT("%s", _("the record says the token failed the RGS** check"));
+      rgs_cj_path_bool(rec, "check.admitted_by_demo_policy") != 1) {
+    rc = inconsistent(err, errlen, "%s", _("the record says the token failed the RGS** check"));
+    goto cleanup;
+  }
   s = rgs_cj_path_str(rec, "identity.expires_on");
-  if (!is_date(s) || strcmp(s, date) < 0)
-    INCONSISTENT("%s", _("the identity document was not valid on the day of the intervention"));
+  if (!is_date(s) || strcmp(s, date) < 0) {
+    rc = inconsistent(err, errlen, "%s", _("the identity document was not valid on the day of the intervention"));
+    goto cleanup;
+  }
   if (rgs_cj_path_bool(rec, "identity.name_matches_order") != 1 ||
       rgs_cj_path_bool(rec, "identity.verified_in_person") != 1 ||
-      rgs_cj_path_str(rec, "identity.number_scrypt") == NULL)
-    INCONSISTENT("%s", _("the identity of the holder was not established"));
-  if (!rgs_f2f_id_kdf_acceptable(rgs_cj_path(rec, "identity")))
-    INCONSISTENT("%s", _("the document number is kept with an unknown or too weak key derivation (scrypt, N >= 32768, r >= 8 required)"));
+      rgs_cj_path_str(rec, "identity.number_scrypt") == NULL) {
+    rc = inconsistent(err, errlen, "%s", _("the identity of the holder was not established"));
+    goto cleanup;
+  }
+  if (!rgs_f2f_id_kdf_acceptable(rgs_cj_path(rec, "identity"))) {
+    rc = inconsistent(err, errlen, "%s", _("the document number is kept with an unknown or too weak key derivation (scrypt, N >= 32768, r >= 8 required)"));
+    goto cleanup;
+  }
   s = rgs_cj_path_str(rec, "company.extract_date");
-  if (!is_date(s) || strcmp(s, date) > 0)
-    INCONSISTENT("%s", _("the registration extract has no valid date"));
+  if (!is_date(s) || strcmp(s, date) > 0) {
+    rc = inconsistent(err, errlen, "%s", _("the registration extract has no valid date"));
+    goto cleanup;
+  }
   rgs_order_date_last_day_under(s, RGS_ORDER_EXTRACT_MONTHS, last_day, sizeof(last_day));
-  if (strcmp(date, last_day) > 0)
-    INCONSISTENT("%s", _("the registration extract was three months old or more on the day"));
+  if (strcmp(date, last_day) > 0) {
+    rc = inconsistent(err, errlen, "%s", _("the registration extract was three months old or more on the day"));
+    goto cleanup;
+  }
 
 cleanup:
   free(message);

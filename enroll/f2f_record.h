@@ -164,6 +164,8 @@ typedef enum {
   RGS_F2F_ERR_SIGNATURE,    /* signature does not verify: the record was altered */
   RGS_F2F_ERR_UNTRUSTED,    /* signer certificate does not chain to a trust anchor */
   RGS_F2F_ERR_INCONSISTENT, /* the record contradicts itself (signer, key, proof) */
+  RGS_F2F_ERR_NOT_AED,      /* no AED trust entry lists the signer (chained or not) */
+  RGS_F2F_ERR_TRUST_FILE,   /* an AED trust file cannot be read or is malformed */
 } rgs_f2f_rc;
 
 /* Translated sentence; static storage. */
@@ -185,6 +187,86 @@ rgs_f2f_rc rgs_f2f_cms_sign(const unsigned char *content, size_t len, X509 *sign
                             void *ud, unsigned char **der, size_t *derlen, char *err,
                             size_t errlen);
 
+/* ---- who counts as an AED -------------------------------------------------- */
+
+/* An AED trust list: the entries of the AED trust files (data/aed-trust/
+ * aed-trust.conf, then each --aed-trust FILE) and the chain anchors. Format,
+ * one entry per section:
+ *   # comment (a line whose first non-blank character is '#')
+ *   [aed "NAME"]
+ *   issuer = C=FR, O=..., CN=...  subject DN of the CA that issues AED certificates
+ *   issuer-file = PATH            or that CA's certificate (PEM or DER; relative
+ *                                 to the trust file's directory); it is a chain
+ *                                 anchor then
+ *   policy = OID                  a certificate policy the AED certificate carries
+ *   eku = OID                     an extended key usage it carries
+ *   sha256 = HEX                  or: a pinned certificate, SHA-256 of its DER
+ *                                 (colons and blanks ignored; up to 16 lines)
+ *   demo = yes                    a DEMO entry: reported as such everywhere
+ * An issuer entry needs policy and/or eku (every one given must be present);
+ * a pinned entry has no issuer, policy or eku. The issuer must be the AED
+ * certificate's direct issuer in a chain to the anchors (issuer-file
+ * certificates, --ca-file, --ca-path: never the system store). A pinned
+ * certificate is its own anchor. A load is all or nothing; errors are
+ * "FILE:LINE: reason". Bounds: 256 KiB, lines of 1024 bytes, 256 entries. */
+typedef enum { RGS_F2F_AED_BY_ISSUER = 1, RGS_F2F_AED_PINNED } rgs_f2f_aed_kind;
+
+#define RGS_F2F_AED_MAX_PINS 16
+
+typedef struct {
+  char *name;                    /* as written in [aed "NAME"] */
+  char *file;                    /* the trust file's name, sanitised: for messages */
+  unsigned line;                 /* of the section */
+  int demo;
+  rgs_f2f_aed_kind kind;
+  X509_NAME *issuer;             /* NULL when not given */
+  X509 *issuer_cert;             /* issuer-file; NULL when not given */
+  ASN1_OBJECT *policy, *eku;     /* NULL when not given */
+  unsigned char pins[RGS_F2F_AED_MAX_PINS][32];
+  size_t n_pins;
+} rgs_f2f_aed_entry;
+
+typedef struct rgs_f2f_aed_trust rgs_f2f_aed_trust;
+
+/* An empty list; NULL on ENOMEM. Free with rgs_f2f_aed_trust_free(). */
+rgs_f2f_aed_trust *rgs_f2f_aed_trust_new(void);
+void rgs_f2f_aed_trust_free(rgs_f2f_aed_trust *t);
+/* Add the entries of a file, or of text named name (relative issuer-file
+ * paths are taken from name's directory). RGS_F2F_ERR_TRUST_FILE with
+ * "NAME:LINE: reason" in err; t is then unchanged. */
+rgs_f2f_rc rgs_f2f_aed_trust_load(rgs_f2f_aed_trust *t, const char *path, char *err,
+                                  size_t errlen);
+rgs_f2f_rc rgs_f2f_aed_trust_load_mem(rgs_f2f_aed_trust *t, const char *name,
+                                      const char *text, size_t len, char *err,
+                                      size_t errlen);
+/* More chain anchors: a PEM file and/or a hashed directory (either NULL). */
+rgs_f2f_rc rgs_f2f_aed_trust_add_anchors(rgs_f2f_aed_trust *t, const char *cafile,
+                                         const char *capath, char *err, size_t errlen);
+size_t rgs_f2f_aed_trust_count(const rgs_f2f_aed_trust *t);
+const rgs_f2f_aed_entry *rgs_f2f_aed_trust_get(const rgs_f2f_aed_trust *t, size_t i);
+/* The files loaded, "a.conf, b.conf", for messages. */
+const char *rgs_f2f_aed_trust_files(const rgs_f2f_aed_trust *t);
+
+/* What rgs_f2f_aed_check found, apart from its verdict on the role. */
+typedef struct {
+  const rgs_f2f_aed_entry *entry;   /* the entry that lists the signer (borrowed
+                                       from the list); NULL when none does */
+  int chain_ok;                     /* the signer chains to an anchor of the list
+                                       at that time (a pinned certificate: it is
+                                       valid then), listed or not */
+} rgs_f2f_aed_verdict;
+
+/* Whether signer is a listed AED at time when: a pinned entry, else a chain
+ * to the anchors whose issuer an issuer entry names, with its policy / EKU.
+ * certs (may be NULL) are untrusted intermediates. RGS_F2F_OK with
+ * out->entry set; RGS_F2F_ERR_UNTRUSTED when an entry names the signer or
+ * its issuer but there is no chain to an anchor (or a pinned certificate is
+ * not valid then); RGS_F2F_ERR_NOT_AED when no entry lists it, whether it
+ * chains or not (out->chain_ok tells); the reason in err. out is filled in
+ * every case. */
+rgs_f2f_rc rgs_f2f_aed_check(const rgs_f2f_aed_trust *t, X509 *signer, STACK_OF(X509) *certs,
+                             time_t when, rgs_f2f_aed_verdict *out, char *err, size_t errlen);
+
 /* ---- verification ---------------------------------------------------------- */
 
 typedef struct {
@@ -195,46 +277,46 @@ typedef struct {
   time_t signing_time;
   unsigned char record_sha256[32];   /* SHA-256 of content */
   int signature_ok;              /* signature and digest verified */
-  int chain_ok;                  /* the signer chains to a trust anchor */
+  int chain_ok;                  /* the signer chains to an anchor of the AED
+                                    trust list (rgs_f2f_aed_verdict.chain_ok) */
+  int aed_listed;                /* ... and the AED trust list names it */
+  const rgs_f2f_aed_entry *aed;  /* the entry that does (borrowed from the list) */
   int consistent;                /* rgs_f2f_record_check passed */
 } rgs_f2f_verified;
 
 void rgs_f2f_verified_clear(rgs_f2f_verified *v);
 
-/* Trust anchors: cafile and/or capath; both NULL: the system's default
- * store (OpenSSL's default paths, Debian's ca-certificates). NULL on
- * failure, with err. Free with X509_STORE_free(). */
-X509_STORE *rgs_f2f_trust_store(const char *cafile, const char *capath, char *err,
-                                size_t errlen);
-
 /* Read and check a DER record: CMS structure, signature over the content,
- * the signer's chain to trust (may be NULL: chain not checked, chain_ok 0)
- * at the signing time (so a record stays verifiable after the AED's
- * certificate expires), the content canonical, then rgs_f2f_record_check.
- * Fills v as far as it got (clear it in every case); the first failure is
- * returned with its detail in err. */
-rgs_f2f_rc rgs_f2f_verify(const unsigned char *der, size_t len, X509_STORE *trust,
+ * the signer is a listed AED of aeds (rgs_f2f_aed_check; aeds NULL: not
+ * checked, chain_ok and aed_listed 0) at the signing time (so a record
+ * stays verifiable after the AED's certificate expires), the content
+ * canonical, then rgs_f2f_record_check. Fills v as far as it got (clear it
+ * in every case); the first failure is returned with its detail in err. */
+rgs_f2f_rc rgs_f2f_verify(const unsigned char *der, size_t len, const rgs_f2f_aed_trust *aeds,
                           rgs_f2f_verified *v, char *err, size_t errlen);
 /* The same with the current time given (rgs_f2f_verify: rgs_now()): a
  * signing time later than now + RGS_F2F_CLOCK_SKEW is refused
  * (RGS_F2F_ERR_UNTRUSTED), before the signature is even checked. */
 #define RGS_F2F_CLOCK_SKEW 300
-rgs_f2f_rc rgs_f2f_verify_at(const unsigned char *der, size_t len, X509_STORE *trust,
-                             time_t now, rgs_f2f_verified *v, char *err, size_t errlen);
-/* The signer's chain to trust at time when, for S/MIME signing; certs (may
- * be NULL) are untrusted intermediates. RGS_F2F_ERR_UNTRUSTED with
- * OpenSSL's reason in err. */
-rgs_f2f_rc rgs_f2f_check_chain(X509_STORE *trust, X509 *signer, STACK_OF(X509) *certs,
-                               time_t when, char *err, size_t errlen);
+rgs_f2f_rc rgs_f2f_verify_at(const unsigned char *der, size_t len,
+                             const rgs_f2f_aed_trust *aeds, time_t now, rgs_f2f_verified *v,
+                             char *err, size_t errlen);
 
 /* What a record must say of itself: the format; the AED certificate hash
- * equals the signer's; signed_at equals the signing time; for a successful
+ * equals the signer's; the AED is not the holder (the signer's public key
+ * is not the holder's, its CN is not the holder's name) and the AED's name
+ * is the CN of the signer's certificate; signed_at equals the signing time; for a successful
  * intervention every step passed, the public key hashes to spki_sha256, the
  * proof-of-possession message is the one rgs_f2f_pop_message makes and its
  * signature verifies with that key, the identity document was valid on the
  * day, the extract under three months old, and the name matched. */
 rgs_f2f_rc rgs_f2f_record_check(const rgs_cj *rec, X509 *signer, time_t signing_time,
                                 char *err, size_t errlen);
+
+/* 1 when name is the holder's, "First Last" or "Last First" (folded as
+ * rgs_order_names_equal does), 0 when not or when a part is NULL or empty,
+ * -1 when out of memory. */
+int rgs_f2f_is_holder_name(const char *first, const char *last, const char *name);
 
 /* "YYYY-MM-DDTHH:MM:SSZ" of t; out at least 21 bytes. */
 void rgs_f2f_stamp(time_t t, char *out, size_t outlen);

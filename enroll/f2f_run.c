@@ -12,7 +12,9 @@
 #include <openssl/pem.h>
 #include <openssl/rand.h>
 #include <openssl/sha.h>
+#include "certcheck.h"
 #include "f2f.h"
+#include "rgs_common.h"
 #include "steps.h"
 #include "store.h"
 
@@ -52,7 +54,8 @@ typedef struct {
   X509 *aed_cert;
   rgs_p11_pin_source aed_pin;
   char aed_prompt[160];
-  X509_STORE *trust;
+  rgs_f2f_aed_trust *aeds;        /* who counts as an AED, and the anchors */
+  const rgs_f2f_aed_entry *aed_entry;   /* the entry that lists the AED */
   /* answers */
   char id_name[256], id_expires[16], extract[16], aed_name[256], office[512], place[256];
   char holder_name[2 * RGS_ORDER_NAME_MAX + 2];
@@ -99,6 +102,40 @@ cleanup:
   free(tmp);
   errno = saved;
   return ret;
+}
+
+int rgs_f2f_load_aeds(const rgs_cli *cli, const char *command, const char *ca_file,
+                      const char *ca_path, rgs_f2f_aed_trust **out)
+{
+  rgs_f2f_aed_trust *t = rgs_f2f_aed_trust_new();
+  char path[4096], err[1024];
+  rgs_f2f_rc rc = RGS_F2F_OK;
+  size_t i;
+
+  *out = NULL;
+  if (t == NULL)
+    return rgs_fail(cli, command, RGS_EXIT_INTERNAL, rgs_f2f_strerror(RGS_F2F_ERR_NOMEM), NULL);
+  snprintf(path, sizeof(path), "%s/aed-trust/aed-trust.conf", rgs_datadir());
+  rc = rgs_f2f_aed_trust_load(t, path, err, sizeof(err));
+  for (i = 0; rc == RGS_F2F_OK && i < cli->n_aed_trust; i++)
+    rc = rgs_f2f_aed_trust_load(t, cli->aed_trust[i], err, sizeof(err));
+  if (rc == RGS_F2F_OK)
+    rc = rgs_f2f_aed_trust_add_anchors(t, ca_file, ca_path, err, sizeof(err));
+  if (rc != RGS_F2F_OK) {
+    rgs_f2f_aed_trust_free(t);
+    return rgs_fail(cli, command, rc == RGS_F2F_ERR_NOMEM ? RGS_EXIT_INTERNAL : RGS_EXIT_IO,
+                    rgs_f2f_strerror(rc), err);
+  }
+  *out = t;
+  return RGS_EXIT_OK;
+}
+
+void rgs_f2f_print_demo_aed(const rgs_cli *cli, const rgs_f2f_aed_entry *e)
+{
+  if (cli->json || e == NULL || !e->demo)
+    return;
+  printf(_("  *** DEMO AED: the AED's certificate is admitted by the demo entry \"%s\" (%s:%u) only; the record is worth nothing for a real certificate.\n"),
+         e->name, e->file, e->line);
 }
 
 static void out(const run *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -168,18 +205,21 @@ static int is_no(const char *a)
          strcasecmp(a, _("no")) == 0;
 }
 
-static int date_ok(const char *s)
+/* Checks of an answer for ask(); ud is what the check needs, if anything. */
+typedef int (*answer_check)(const void *ud, const char *answer);
+
+static int date_ok(const void *ud, const char *s)
 {
+  (void)ud;
   return rgs_order_date_valid(s);
 }
 
-static int text_ok(const char *s)
+static int text_ok(const void *ud, const char *s)
 {
+  (void)ud;
   return s[0] != '\0' && strlen(s) < 250;
 }
 
-/* The answer to a question: the flag's value, else asked on the terminal
- * (again until valid; Enter keeps a default), else a usage error. */
 /* Copy text, cut on a UTF-8 boundary if it does not fit. */
 static void copy_text(char *dst, size_t len, const char *src)
 {
@@ -194,8 +234,11 @@ static void copy_text(char *dst, size_t len, const char *src)
   dst[n] = '\0';
 }
 
+/* The answer to a question: the flag's value, else asked on the terminal
+ * (again until valid(ud, answer); Enter keeps a default), else a usage
+ * error. */
 static int ask(run *r, const char *given, const char *default_answer, const char *flag,
-               const char *question, int (*valid)(const char *), const char *invalid,
+               const char *question, answer_check valid, const void *ud, const char *invalid,
                char *buf, size_t len)
 {
   char def[512];
@@ -222,7 +265,7 @@ static int ask(run *r, const char *given, const char *default_answer, const char
       return rgs_usage_error(r->cli, CMD, _("%s is needed (end of input)"), flag);
     if (buf[0] == '\0' && def[0] != '\0')
       copy_text(buf, len, def);
-    if (valid(buf))
+    if (valid(ud, buf))
       return RGS_EXIT_OK;
     printf("  %s\n", invalid);
   }
@@ -473,6 +516,41 @@ static int same_token(const rgs_p11_slot_info *a, const rgs_p11_slot_info *b)
          strcmp(a->manufacturer, b->manufacturer) == 0 && strcmp(a->model, b->model) == 0;
 }
 
+/* The AED's certificate, before the holder's time is spent: a listed AED
+ * (a certificate the verifiers will not accept makes a worthless record),
+ * not the holder, and the name the operator gave is its name. */
+static int check_aed(run *r)
+{
+  char detail[1024], cn[256], name[256];
+  rgs_f2f_aed_verdict verdict;
+  rgs_f2f_rc frc;
+
+  frc = rgs_f2f_aed_check(r->aeds, r->aed_cert, NULL, rgs_now(), &verdict, detail,
+                          sizeof(detail));
+  r->aed_entry = verdict.entry;
+  if (frc != RGS_F2F_OK)
+    return rgs_fail(r->cli, CMD, frc == RGS_F2F_ERR_CRYPTO ? RGS_EXIT_INTERNAL : RGS_EXIT_CHECK,
+                    rgs_f2f_strerror(frc), detail);
+  rgs_cert_cn(r->aed_cert, cn, sizeof(cn));
+  if (cn[0] == '\0')
+    return rgs_fail(r->cli, CMD, RGS_EXIT_CHECK, _("the AED's certificate names no one (no CN)"),
+                    NULL);
+  if (EVP_PKEY_eq(X509_get0_pubkey(r->aed_cert), X509_REQ_get0_pubkey(r->csr)) == 1 ||
+      rgs_f2f_is_holder_name(r->order.first_name, r->order.last_name, cn) != 0) {
+    snprintf(detail, sizeof(detail), _("the AED's certificate is %s's, the holder of order %lld"),
+             cn, r->id);
+    return rgs_fail(r->cli, CMD, RGS_EXIT_CHECK,
+                    _("the holder cannot be the AED of the holder's own face-to-face"), detail);
+  }
+  if (r->o->aed_name != NULL && !rgs_order_names_equal(r->o->aed_name, cn)) {
+    snprintf(detail, sizeof(detail), _("--aed-name \"%s\", the certificate \"%s\""),
+             rgsx_sanitize_buf(name, sizeof(name), r->o->aed_name, strlen(r->o->aed_name)), cn);
+    return rgs_fail(r->cli, CMD, RGS_EXIT_CHECK,
+                    _("the AED's name is not the name of the AED's certificate"), detail);
+  }
+  return RGS_EXIT_OK;
+}
+
 /* The AED's token: opened after the holder's (a module that wraps another
  * must be initialised first), unlocked, its certificate and key found. */
 static int open_aed(run *r, const rgs_p11_uri *aed_uri)
@@ -524,27 +602,7 @@ static int open_aed(run *r, const rgs_p11_uri *aed_uri)
                              &r->aed_key, CMD);
   if (ret != RGS_EXIT_OK)
     return ret;
-  /* A certificate the verifiers will not trust makes a worthless record:
-   * say it now, before the holder's time is spent. */
-  {
-    X509_STORE_CTX *vc = X509_STORE_CTX_new();
-    int ok = vc != NULL && X509_STORE_CTX_init(vc, r->trust, r->aed_cert, NULL) == 1;
-    if (ok) {
-      X509_STORE_CTX_set_default(vc, "smime_sign");
-      X509_STORE_CTX_set_time(vc, 0, rgs_now());
-      ok = X509_verify_cert(vc) == 1;
-      if (!ok)
-        snprintf(detail, sizeof(detail), "%s",
-                 X509_verify_cert_error_string(X509_STORE_CTX_get_error(vc)));
-    } else {
-      snprintf(detail, sizeof(detail), "%s", rgs_f2f_strerror(RGS_F2F_ERR_CRYPTO));
-    }
-    X509_STORE_CTX_free(vc);
-    if (!ok)
-      return rgs_fail(r->cli, CMD, RGS_EXIT_CHECK, rgs_f2f_strerror(RGS_F2F_ERR_UNTRUSTED),
-                      detail);
-  }
-  return RGS_EXIT_OK;
+  return check_aed(r);
 }
 
 /* ---- the six steps -------------------------------------------------------------- */
@@ -674,15 +732,17 @@ static int step_pop(run *r)
                      _("the token signed the fresh challenge; the signature verifies with the request's key"));
 }
 
-static int doc_valid(const char *s)
+static int doc_valid(const void *ud, const char *s)
 {
   rgs_f2f_doc d;
 
+  (void)ud;
   return rgs_f2f_doc_parse(s, &d) == 0;
 }
 
-static int number_valid(const char *s)
+static int number_valid(const void *ud, const char *s)
 {
+  (void)ud;
   return rgs_f2f_id_number_valid(s);
 }
 
@@ -695,7 +755,7 @@ static int step_identity(run *r)
   out(r, _("Holder of the order: %s\n"), r->holder_name);
   if (r->o->id_doc == RGS_F2F_DOC_NONE) {
     ret = ask(r, NULL, NULL, "--id-document",
-              _("Document (id-card or passport)"), doc_valid,
+              _("Document (id-card or passport)"), doc_valid, NULL,
               _("answer id-card (carte d'identité) or passport"), buf, sizeof(buf));
     if (ret != RGS_EXIT_OK)
       return ret;
@@ -703,10 +763,10 @@ static int step_identity(run *r)
   }
   r->f.id_doc = r->o->id_doc;
   ret = ask(r, r->o->id_name, NULL, "--id-name", _("Name as printed on the document"), text_ok,
-            _("type the name as printed"), r->id_name, sizeof(r->id_name));
+            NULL, _("type the name as printed"), r->id_name, sizeof(r->id_name));
   if (ret == RGS_EXIT_OK)
     ret = ask(r, r->o->id_expires, NULL, "--id-expires",
-              _("End of validity printed on the document (YYYY-MM-DD)"), date_ok,
+              _("End of validity printed on the document (YYYY-MM-DD)"), date_ok, NULL,
               _("a date such as 2031-05-31"), r->id_expires, sizeof(r->id_expires));
   if (ret != RGS_EXIT_OK)
     return ret;
@@ -714,7 +774,7 @@ static int step_identity(run *r)
     char number[64];
     ret = ask(r, NULL, NULL, "--id-number",
               _("Document number (only a salted hash and the last four characters are kept)"),
-              number_valid, _("5 to 24 letters and digits"), number, sizeof(number));
+              number_valid, NULL, _("5 to 24 letters and digits"), number, sizeof(number));
     if (ret == RGS_EXIT_OK)
       r->o->id_number = strdup(number);
     rgs_wipe(number, sizeof(number));
@@ -739,12 +799,8 @@ static int step_identity(run *r)
   r->f.id_expires = r->id_expires;
   r->f.id_verified_in_person = verified;
   r->f.id_valid_on_day = strcmp(r->id_expires, r->f.date) >= 0;
-  r->f.id_name_matches = rgs_order_names_equal(r->id_name, r->holder_name);
-  if (!r->f.id_name_matches) {
-    char reversed[sizeof(r->holder_name)];
-    snprintf(reversed, sizeof(reversed), "%s %s", r->order.last_name, r->order.first_name);
-    r->f.id_name_matches = rgs_order_names_equal(r->id_name, reversed);
-  }
+  r->f.id_name_matches =
+      rgs_f2f_is_holder_name(r->order.first_name, r->order.last_name, r->id_name) == 1;
   if (!verified)
     return step_result(r, RGS_F2F_STEP_IDENTITY, RGS_F2F_FAIL, RGS_EXIT_CHECK, "%s",
                        _("the AED did not confirm that the document is genuine and shows the person present"));
@@ -767,7 +823,7 @@ static int step_company(run *r)
   screen(r, rgs_f2f_step_title(RGS_F2F_STEP_COMPANY), 5);
   out(r, _("Company of the order: %s (SIREN %s)\n"), r->order.company, r->order.siren);
   ret = ask(r, r->o->extract_date, NULL, "--extract-date",
-            _("Date of the registration extract (YYYY-MM-DD)"), date_ok,
+            _("Date of the registration extract (YYYY-MM-DD)"), date_ok, NULL,
             _("a date such as 2026-02-15"), r->extract, sizeof(r->extract));
   if (ret != RGS_EXIT_OK)
     return ret;
@@ -787,21 +843,11 @@ static int step_company(run *r)
                      r->f.extract_last_day);
 }
 
-/* The CN of the AED's certificate, the default for the AED's name. */
-static void cert_cn(X509 *cert, char *buf, size_t len)
+/* The name typed must be the certificate's (ud: its CN), as people write
+ * names. */
+static int aed_name_ok(const void *ud, const char *s)
 {
-  X509_NAME *n = X509_get_subject_name(cert);
-  int i = X509_NAME_get_index_by_NID(n, NID_commonName, -1);
-  unsigned char *utf8 = NULL;
-  int k;
-
-  buf[0] = '\0';
-  if (i < 0)
-    return;
-  k = ASN1_STRING_to_UTF8(&utf8, X509_NAME_ENTRY_get_data(X509_NAME_get_entry(n, i)));
-  if (k > 0)
-    snprintf(buf, len, "%.*s", k, (const char *)utf8);
-  OPENSSL_free(utf8);
+  return text_ok(NULL, s) && rgs_order_names_equal(s, (const char *)ud);
 }
 
 static int step_aed(run *r)
@@ -814,14 +860,15 @@ static int step_aed(run *r)
   subject = rgs_subject_text(X509_get_subject_name(r->aed_cert));
   out(r, _("The AED's certificate: %s\n"), subject != NULL ? subject : "?");
   OPENSSL_free(subject);
-  cert_cn(r->aed_cert, cn, sizeof(cn));
-  ret = ask(r, r->o->aed_name, cn, "--aed-name", _("AED operator's name"), text_ok,
-            _("type the name"), r->aed_name, sizeof(r->aed_name));
+  rgs_cert_cn(r->aed_cert, cn, sizeof(cn));
+  ret = ask(r, r->o->aed_name, cn, "--aed-name", _("AED operator's name"), aed_name_ok, cn,
+            _("the name of the AED's certificate, as it is written there"), r->aed_name,
+            sizeof(r->aed_name));
   if (ret == RGS_EXIT_OK)
-    ret = ask(r, r->o->office, r->office, "--office", _("AED office"), text_ok,
+    ret = ask(r, r->o->office, r->office, "--office", _("AED office"), text_ok, NULL,
               _("type the office's name and address"), r->office, sizeof(r->office));
   if (ret == RGS_EXIT_OK)
-    ret = ask(r, r->o->place, r->place, "--place", _("Place of the face-to-face"), text_ok,
+    ret = ask(r, r->o->place, r->place, "--place", _("Place of the face-to-face"), text_ok, NULL,
               _("type where it takes place"), r->place, sizeof(r->place));
   if (ret != RGS_EXIT_OK)
     return ret;
@@ -882,13 +929,14 @@ static int sign_record(run *r, made *m)
   SHA256((const unsigned char *)text, len, m->sha);
   rgs_f2f_hex(m->sha, sizeof(m->sha), m->sha_hex);
   /* The order moves on only on a record that verifies like any verifier's. */
-  frc = rgs_f2f_verify(m->der, m->der_len, r->trust, &v, m->verify_err, sizeof(m->verify_err));
+  frc = rgs_f2f_verify(m->der, m->der_len, r->aeds, &v, m->verify_err, sizeof(m->verify_err));
   /* The chain was checked at the signingTime, a date the signer picks: the
    * record was made just now, so its AED certificate must be valid now too
    * (an expired or not yet valid one cannot pass by backdating). */
-  if (frc == RGS_F2F_OK && r->trust != NULL) {
-    char why[256] = "";
-    frc = rgs_f2f_check_chain(r->trust, v.signer, NULL, rgs_now(), why, sizeof(why));
+  if (frc == RGS_F2F_OK) {
+    char why[1024] = "";
+    rgs_f2f_aed_verdict now;
+    frc = rgs_f2f_aed_check(r->aeds, v.signer, NULL, rgs_now(), &now, why, sizeof(why));
     if (frc != RGS_F2F_OK)
       snprintf(m->verify_err, sizeof(m->verify_err), _("the AED certificate, checked now: %s"),
                why);
@@ -965,6 +1013,7 @@ static void report(run *r, const made *m, int success, int ret)
     if (r->interactive)
       printf("\n");
     printf(_("Record: %s (SHA-256 %s)\n"), m->path, m->sha_hex);
+    rgs_f2f_print_demo_aed(r->cli, r->aed_entry);
     if (success && m->verified)
       printf(_("Face-to-face DONE: the record is signed, verified and stored; order %lld is now %s.\n"),
              r->id, rgs_order_status_name(now.status));
@@ -989,6 +1038,8 @@ static void report(run *r, const made *m, int success, int ret)
   rgs_json_str(&j, "verify_error", m->verified ? NULL : m->verify_err);
   rgs_json_str(&j, "status", rgs_order_status_name(now.status));
   rgs_json_bool(&j, "demo_device", !r->f.check_passed && r->f.check_admitted);
+  rgs_json_bool(&j, "demo_aed", r->aed_entry != NULL && r->aed_entry->demo);
+  rgs_json_str(&j, "aed_entry", r->aed_entry != NULL ? r->aed_entry->name : NULL);
   rgs_json_object(&j, "record");
   rgs_json_str(&j, "file", m->path);
   rgs_json_str(&j, "sha256", m->sha_hex);
@@ -1053,11 +1104,9 @@ int rgs_f2f_run(rgs_cli *cli, long long id, rgs_f2f_run_opts *o)
                    _("the record file exists; nothing was done (use --out or --force)"), m.path);
     goto cleanup;
   }
-  r.trust = rgs_f2f_trust_store(o->ca_file, o->ca_path, err, sizeof(err));
-  if (r.trust == NULL) {
-    ret = rgs_fail(cli, CMD, RGS_EXIT_IO, _("the trust anchors cannot be read"), err);
+  ret = rgs_f2f_load_aeds(cli, CMD, o->ca_file, o->ca_path, &r.aeds);
+  if (ret != RGS_EXIT_OK)
     goto cleanup;
-  }
   /* Fill what the record says of the order. */
   r.f.ca_ref = r.order.ca_ref;
   r.f.partner = r.order.partner;
@@ -1083,7 +1132,9 @@ int rgs_f2f_run(rgs_cli *cli, long long id, rgs_f2f_run_opts *o)
   ret = open_aed(&r, aed_uri);
   if (ret != RGS_EXIT_OK)
     goto cleanup;
-  out(&r, "%s\n", _("The AED's token is unlocked; its certificate is valid and trusted."));
+  out(&r, _("The AED's token is unlocked; its certificate is valid and listed as an AED (\"%s\", %s:%u).\n"),
+      r.aed_entry->name, r.aed_entry->file, r.aed_entry->line);
+  rgs_f2f_print_demo_aed(cli, r.aed_entry);
   pause_screen(&r);
 
   for (i = 0; i < RGS_ARRAY_LEN(steps); i++) {
@@ -1134,7 +1185,7 @@ cleanup:
   rgs_p11_ctx_free(r.aed_ctx);      /* before the holder's: see open_aed */
   if (r.s_open)
     rgs_session_close(&r.s);
-  X509_STORE_free(r.trust);
+  rgs_f2f_aed_trust_free(r.aeds);
   OPENSSL_free(r.spki);
   X509_REQ_free(r.csr);
   rgs_order_binding_clear(&r.bind);

@@ -1,13 +1,14 @@
 /* main.c - rgs-enroll: set up, parse the global options, dispatch, clean up. */
 #include <getopt.h>
 #include <locale.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <openssl/asn1.h>
 #include "commands.h"
 
 enum { OPT_MODULE = 256, OPT_TOKEN, OPT_DB, OPT_JSON, OPT_PIN_FILE, OPT_PIN_FD, OPT_POLICY,
-       OPT_FINAL_TRY, OPT_HELP, OPT_VERSION };
+       OPT_FINAL_TRY, OPT_HELP, OPT_VERSION, OPT_AED_TRUST };
 
 static const struct option global_options[] = {
   { "module", required_argument, NULL, OPT_MODULE },
@@ -18,6 +19,7 @@ static const struct option global_options[] = {
   { "pin-fd", required_argument, NULL, OPT_PIN_FD },
   { "policy", required_argument, NULL, OPT_POLICY },
   { "final-try", no_argument, NULL, OPT_FINAL_TRY },
+  { "aed-trust", required_argument, NULL, OPT_AED_TRUST },
   { "help", no_argument, NULL, OPT_HELP },
   { "version", no_argument, NULL, OPT_VERSION },
   { NULL, 0, NULL, 0 },
@@ -28,7 +30,8 @@ static void usage(FILE *out, const char *prog)
   size_t i;
 
   fprintf(out, _("Usage: %s [--module PATH] [--token URI] [--db PATH] [--json]\n"
-                 "       [--pin-file PATH | --pin-fd N] [--policy FILE] [--final-try] COMMAND ...\n\n"),
+                 "       [--pin-file PATH | --pin-fd N] [--policy FILE] [--aed-trust FILE]\n"
+                 "       [--final-try] COMMAND ...\n\n"),
           prog);
   fprintf(out, "%s\n", _("Commands:"));
   for (i = 0; i < rgs_n_commands; i++)
@@ -41,6 +44,8 @@ static void usage(FILE *out, const char *prog)
     "  --pin-file PATH  read the PIN from the first line of PATH\n"
     "  --pin-fd N       read the PIN from file descriptor N\n"
     "  --policy FILE    add a qualified-device policy file (repeatable)\n"
+    "  --aed-trust FILE add an AED trust file: who may sign face-to-face records\n"
+    "                   (repeatable)\n"
     "  --final-try      allow spending the PIN's last try (never done otherwise)\n"
     "PINs are never taken from the command line. See rgs-enroll(1)."));
 }
@@ -74,6 +79,13 @@ static int parse_global(rgs_cli *cli, int argc, char **argv)
       }
       cli->policies[cli->n_policies++] = optarg;
       break;
+    case OPT_AED_TRUST:
+      if (cli->n_aed_trust >= RGS_ARRAY_LEN(cli->aed_trust)) {
+        rgs_err(cli, "%s", _("too many --aed-trust files"));
+        return RGS_EXIT_USAGE;
+      }
+      cli->aed_trust[cli->n_aed_trust++] = optarg;
+      break;
     case OPT_HELP: usage(stdout, cli->prog); exit(RGS_EXIT_OK);
     case OPT_VERSION: printf("rgs-enroll %s\n", RGS_VERSION); exit(RGS_EXIT_OK);
     default:
@@ -105,6 +117,10 @@ int main(int argc, char **argv)
   const rgs_command *cmd;
   int ret;
 
+  /* A file size limit (ulimit -f) must not kill us mid-write without a
+   * word: the write fails with EFBIG instead, and is reported like a full
+   * disk, the store's transaction rolled back. */
+  signal(SIGXFSZ, SIG_IGN);
   setlocale(LC_ALL, "");
   bindtextdomain(RGS_TEXTDOMAIN, rgs_localedir());
   bind_textdomain_codeset(RGS_TEXTDOMAIN, "UTF-8");

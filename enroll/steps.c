@@ -91,13 +91,21 @@ int rgs_step_keygen(rgs_session *s, const rgs_p11_keyspec *spec, const char *lab
                     const rgs_p11_requirements *req, rgs_p11_report **rep,
                     rgs_p11_key **key, const char *command)
 {
+  return rgs_step_keygen_noted(s, spec, label, req, rep, NULL, NULL, key, command);
+}
+
+int rgs_step_keygen_noted(rgs_session *s, const rgs_p11_keyspec *spec, const char *label,
+                          const rgs_p11_requirements *req, rgs_p11_report **rep,
+                          rgs_p11_keygen_note note, void *ud, rgs_p11_key **key,
+                          const char *command)
+{
   rgs_p11_rc rc;
 
   if (!s->cli->json)
     printf(_("Generating a %s key pair on the card...\n"), rgs_p11_keyspec_name(spec));
   fflush(stdout);
   rgs_session_hold_signals(s);
-  rc = rgs_p11_keygen(s->tok, spec, label, key);
+  rc = rgs_p11_keygen_noted(s->tok, spec, label, note, ud, key);
   if (rc != RGS_P11_OK)
     return rgs_fail_p11(s->cli, command, rc, s->ctx);
   rc = rgs_p11_check_key(s->tok, *key, req, rep);
@@ -194,6 +202,12 @@ void rgs_print_key(const rgs_cli *cli, rgs_session *s, const rgs_p11_key *key)
 
 void rgs_json_key(rgs_json *j, const char *name, rgs_session *s, const rgs_p11_key *key)
 {
+  rgs_json_key_origin(j, name, s, key, NULL);
+}
+
+void rgs_json_key_origin(rgs_json *j, const char *name, rgs_session *s, const rgs_p11_key *key,
+                         const char *origin)
+{
   const rgs_p11_key_attrs *a = rgs_p11_key_get_attrs(key);
   unsigned char spki[32];
   const unsigned char *id;
@@ -209,22 +223,21 @@ void rgs_json_key(rgs_json *j, const char *name, rgs_session *s, const rgs_p11_k
   rgs_json_str(j, "uri", uri);
   if (rgs_spki_sha256(rgs_p11_key_public(key), spki))
     rgs_json_hex(j, "spki_sha256", spki, sizeof(spki));
+  if (origin != NULL)
+    rgs_json_str(j, "origin", origin);
   rgs_json_end(j);
   free(uri);
 }
 
-int rgs_step_generate(rgs_session *s, const rgs_keygen_opts *o, rgs_p11_requirements *req,
-                      rgs_p11_report **rep, rgs_p11_key **key, const char *command)
+int rgs_step_prepare(rgs_session *s, const rgs_keygen_opts *o, rgs_p11_requirements *req,
+                     rgs_p11_report **rep, rgs_p11_keyspec *spec, const char *command)
 {
   const rgs_cli *cli = s->cli;
-  rgs_p11_keyspec spec;
-  char label[64];
-  size_t n_token;
   int ret;
 
   rgs_requirements(req, s, o->validity_years);
-  if (o->key_type != NULL && rgs_p11_keyspec_parse(o->key_type, &spec) == RGS_P11_OK)
-    req->key_type = spec.type;     /* probe the mechanisms that will be used */
+  if (o->key_type != NULL && rgs_p11_keyspec_parse(o->key_type, spec) == RGS_P11_OK)
+    req->key_type = spec->type;    /* probe the mechanisms that will be used */
   ret = rgs_step_check_token(s, req, rep, command);
   if (ret != RGS_EXIT_OK && ret != RGS_EXIT_CHECK)
     return ret;
@@ -240,23 +253,43 @@ int rgs_step_generate(rgs_session *s, const rgs_keygen_opts *o, rgs_p11_requirem
   if (ret == RGS_EXIT_CHECK)
     return rgs_fail_report(cli, command, RGS_EXIT_CHECK,
                            rgs_p11_strerror(RGS_P11_ERR_NOT_QUALIFIED), *rep);
-  ret = rgs_step_pick_keyspec(s, o->key_type, req, &spec, command);
-  if (ret != RGS_EXIT_OK)
-    return ret;
-  ret = rgs_session_login(s, command);
-  if (ret != RGS_EXIT_OK)
-    return ret;
+  return rgs_step_pick_keyspec(s, o->key_type, req, spec, command);
+}
+
+int rgs_step_make_key(rgs_session *s, const rgs_keygen_opts *o, const rgs_p11_keyspec *spec,
+                      const rgs_p11_requirements *req, rgs_p11_report **rep,
+                      rgs_p11_keygen_note note, void *ud, rgs_p11_key **key,
+                      const char *command)
+{
+  char label[64];
+  size_t n_token;
+  int ret;
+
   if (o->label != NULL)
     snprintf(label, sizeof(label), "%s", o->label);
   else
     rgs_default_label(label, sizeof(label));
   n_token = rgs_p11_report_count(*rep);
-  ret = rgs_step_keygen(s, &spec, label, req, rep, key, command);
+  ret = rgs_step_keygen_noted(s, spec, label, req, rep, note, ud, key, command);
   if (ret != RGS_EXIT_OK)
     return ret;
-  if (!cli->json) {
-    rgs_print_key(cli, s, *key);
-    rgs_print_report_from(cli, *rep, n_token);
+  if (!s->cli->json) {
+    rgs_print_key(s->cli, s, *key);
+    rgs_print_report_from(s->cli, *rep, n_token);
   }
   return RGS_EXIT_OK;
+}
+
+int rgs_step_generate(rgs_session *s, const rgs_keygen_opts *o, rgs_p11_requirements *req,
+                      rgs_p11_report **rep, rgs_p11_key **key, const char *command)
+{
+  rgs_p11_keyspec spec;
+  int ret;
+
+  ret = rgs_step_prepare(s, o, req, rep, &spec, command);
+  if (ret == RGS_EXIT_OK)
+    ret = rgs_session_login(s, command);
+  if (ret == RGS_EXIT_OK)
+    ret = rgs_step_make_key(s, o, &spec, req, rep, NULL, NULL, key, command);
+  return ret;
 }

@@ -27,6 +27,12 @@ int rgs_step_keygen(rgs_session *s, const rgs_p11_keyspec *spec, const char *lab
                     const rgs_p11_requirements *req, rgs_p11_report **rep,
                     rgs_p11_key **key, const char *command);
 
+/* rgs_step_keygen, telling note the key's ids (rgs_p11_keygen_noted). */
+int rgs_step_keygen_noted(rgs_session *s, const rgs_p11_keyspec *spec, const char *label,
+                          const rgs_p11_requirements *req, rgs_p11_report **rep,
+                          rgs_p11_keygen_note note, void *ud, rgs_p11_key **key,
+                          const char *command);
+
 /* What keygen and start share: check the token (printing the report in
  * text mode), refuse it unless it passes or a demo policy admits it, pick
  * the key type, log in once, generate and read back. */
@@ -38,6 +44,15 @@ typedef struct {
 
 int rgs_step_generate(rgs_session *s, const rgs_keygen_opts *o, rgs_p11_requirements *req,
                       rgs_p11_report **rep, rgs_p11_key **key, const char *command);
+/* rgs_step_generate in two halves, for start --order, which may use the
+ * order's key instead: everything before the login (check, report,
+ * refusals, key type), then, logged in, the key pair made and shown. */
+int rgs_step_prepare(rgs_session *s, const rgs_keygen_opts *o, rgs_p11_requirements *req,
+                     rgs_p11_report **rep, rgs_p11_keyspec *spec, const char *command);
+int rgs_step_make_key(rgs_session *s, const rgs_keygen_opts *o, const rgs_p11_keyspec *spec,
+                      const rgs_p11_requirements *req, rgs_p11_report **rep,
+                      rgs_p11_keygen_note note, void *ud, rgs_p11_key **key,
+                      const char *command);
 
 /* --key-type, --label, --validity-years of keygen and start: 0 when c was one
  * of them (stored; *ret set on a bad value), -1 otherwise. */
@@ -60,6 +75,9 @@ void rgs_default_label(char *buf, size_t len);
 /* Text and JSON of a key: type, URI, id. */
 void rgs_print_key(const rgs_cli *cli, rgs_session *s, const rgs_p11_key *key);
 void rgs_json_key(rgs_json *j, const char *name, rgs_session *s, const rgs_p11_key *key);
+/* The same with an "origin" member (NULL: none). */
+void rgs_json_key_origin(rgs_json *j, const char *name, rgs_session *s, const rgs_p11_key *key,
+                         const char *origin);
 
 /* ---- subject ---- */
 typedef struct {

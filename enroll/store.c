@@ -2,10 +2,12 @@
  * orders in text and JSON, and the binding of a certificate request. */
 #include <errno.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <openssl/pem.h>
+#include "rgs_common.h"
 #include "store.h"
 
 /* ---- failures ---------------------------------------------------------- */
@@ -47,6 +49,8 @@ int rgs_exit_for_order(rgs_order_rc rc)
   case RGS_ORDER_ERR_CORRUPT:
   case RGS_ORDER_ERR_BUSY:
   case RGS_ORDER_ERR_STORE:
+  case RGS_ORDER_ERR_FULL:
+  case RGS_ORDER_ERR_OLDER:
     return RGS_EXIT_STORE;
   }
   return RGS_EXIT_INTERNAL;
@@ -81,7 +85,22 @@ int rgs_store_path(const rgs_cli *cli, char *buf, size_t len)
   return n > 0 && (size_t)n < len ? 0 : -1;
 }
 
-int rgs_store_open(const rgs_cli *cli, const char *command, int create, rgs_order_store **out)
+typedef enum { STORE_CREATE, STORE_EXISTING, STORE_READ } store_mode;
+
+/* A reader opens read-only; a store of an older schema is upgraded by the
+ * ordinary open, as every command did before (a read-only file then says
+ * so). */
+static rgs_order_rc open_read(const char *path, rgs_order_store **out, char *err, size_t len)
+{
+  rgs_order_rc rc = rgs_order_store_open_readonly(path, out, err, len);
+
+  if (rc == RGS_ORDER_ERR_OLDER)
+    rc = rgs_order_store_open_existing(path, out, err, len);
+  return rc;
+}
+
+static int store_open_mode(const rgs_cli *cli, const char *command, store_mode mode,
+                           rgs_order_store **out)
 {
   char path[PATH_MAX], err[1024];
   struct stat sb;
@@ -91,26 +110,53 @@ int rgs_store_open(const rgs_cli *cli, const char *command, int create, rgs_orde
   if (rgs_store_path(cli, path, sizeof(path)) != 0)
     return rgs_fail(cli, command, RGS_EXIT_STORE, rgs_order_strerror(RGS_ORDER_ERR_IO),
                     _("no order store: give --db PATH, or set HOME or XDG_DATA_HOME"));
-  if (!create && stat(path, &sb) != 0 && errno == ENOENT)
+  /* Nothing there (lstat: a dangling link is something, and is refused). */
+  if (mode != STORE_CREATE && lstat(path, &sb) != 0 && errno == ENOENT)
     return RGS_EXIT_OK;
-  rc = rgs_order_store_open(path, out, err, sizeof(err));
+  if (mode == STORE_READ)
+    rc = open_read(path, out, err, sizeof(err));
+  else
+    rc = rgs_order_store_open(path, out, err, sizeof(err));
   if (rc != RGS_ORDER_OK)
     return rgs_fail(cli, command, RGS_EXIT_STORE, rgs_order_strerror(rc), err);
   rgs_order_store_set_now(*out, rgs_now());
   return RGS_EXIT_OK;
 }
 
-int rgs_store_open_for(const rgs_cli *cli, const char *command, long long id,
-                       rgs_order_store **out)
+int rgs_store_open(const rgs_cli *cli, const char *command, int create, rgs_order_store **out)
+{
+  return store_open_mode(cli, command, create ? STORE_CREATE : STORE_EXISTING, out);
+}
+
+int rgs_store_open_read(const rgs_cli *cli, const char *command, rgs_order_store **out)
+{
+  return store_open_mode(cli, command, STORE_READ, out);
+}
+
+/* The store must hold order id: a missing store is an unknown order. */
+static int store_open_for_mode(const rgs_cli *cli, const char *command, long long id,
+                               store_mode mode, rgs_order_store **out)
 {
   char path[PATH_MAX], detail[PATH_MAX + 128];
-  int ret = rgs_store_open(cli, command, 0, out);
+  int ret = store_open_mode(cli, command, mode, out);
 
   if (ret != RGS_EXIT_OK || *out != NULL)
     return ret;
   rgs_store_path(cli, path, sizeof(path));
   snprintf(detail, sizeof(detail), _("no order %lld: there is no order store at %s yet"), id, path);
   return rgs_fail_order(cli, command, RGS_ORDER_ERR_NO_ORDER, detail);
+}
+
+int rgs_store_open_for(const rgs_cli *cli, const char *command, long long id,
+                       rgs_order_store **out)
+{
+  return store_open_for_mode(cli, command, id, STORE_EXISTING, out);
+}
+
+int rgs_store_open_read_for(const rgs_cli *cli, const char *command, long long id,
+                            rgs_order_store **out)
+{
+  return store_open_for_mode(cli, command, id, STORE_READ, out);
 }
 
 int rgs_parse_order_id(const rgs_cli *cli, const char *command, const char *text, long long *id)
@@ -216,52 +262,142 @@ void rgs_docnote_text(const rgs_order_docnote *n, char *buf, size_t len)
 
 /* ---- the subject of a request ------------------------------------------------- */
 
-static char *entry_utf8(const X509_NAME_ENTRY *e)
+/* The value of e as UTF-8, and its length: a NUL inside stays visible to
+ * the caller through *len. NULL when it is not text (or out of memory:
+ * *nomem set). */
+static char *entry_utf8(const X509_NAME_ENTRY *e, size_t *len, int *nomem)
 {
   unsigned char *utf8 = NULL;
   char *copy;
   int n = ASN1_STRING_to_UTF8(&utf8, X509_NAME_ENTRY_get_data(e));
 
+  *len = 0;
   if (n < 0)
     return NULL;
   copy = malloc((size_t)n + 1);
   if (copy != NULL) {
     memcpy(copy, utf8, (size_t)n);
     copy[n] = '\0';
+    *len = (size_t)n;
+  } else {
+    *nomem = 1;
   }
   OPENSSL_free(utf8);
   return copy;
 }
 
-int rgs_name_fields_get(const X509_NAME *name, rgs_name_fields *f)
+/* Where the value of an attribute goes (OU apart); NULL for a type the
+ * order cannot vouch for. Types that name nobody (C, ST, L, the CA's
+ * serialNumber) are kept in spare only to spot repeats. */
+static char **slot_of(rgs_name_fields *f, int nid, char **spare)
 {
-  int i, nid, n = X509_NAME_entry_count(name);
-  char *v;
+  switch (nid) {
+  case NID_commonName: return &f->cn;
+  case NID_organizationName: return &f->o;
+  case NID_givenName: return &f->gn;
+  case NID_surname: return &f->sn;
+  case NID_pkcs9_emailAddress: return &f->email;
+  case NID_organizationIdentifier: return &f->org_id;
+  case NID_countryName: return &spare[0];
+  case NID_stateOrProvinceName: return &spare[1];
+  case NID_localityName: return &spare[2];
+  case NID_serialNumber: return &spare[3];
+  default: return NULL;
+  }
+}
 
-  memset(f, 0, sizeof(*f));
-  for (i = 0; i < n; i++) {
-    const X509_NAME_ENTRY *e = X509_NAME_get_entry(name, i);
-    nid = OBJ_obj2nid(X509_NAME_ENTRY_get_object(e));
-    if (nid != NID_commonName && nid != NID_organizationName &&
-        nid != NID_organizationalUnitName)
-      continue;
-    v = entry_utf8(e);
-    if (v == NULL)
-      return 0;
-    if (nid == NID_commonName && f->cn == NULL)
-      f->cn = v;
-    else if (nid == NID_organizationName && f->o == NULL)
-      f->o = v;
-    else if (nid == NID_organizationalUnitName && f->subj.n_ou < RGS_ORDER_MAX_OU)
+#define RGS_NAME_SPARES 4
+
+/* The first reason is the one people read. */
+static void refuse(rgs_name_fields *f, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void refuse(rgs_name_fields *f, const char *fmt, ...)
+{
+  va_list ap;
+
+  if (f->refused[0] != '\0')
+    return;
+  va_start(ap, fmt);
+  vsnprintf(f->refused, sizeof(f->refused), fmt, ap);
+  va_end(ap);
+}
+
+/* One attribute of the subject: its text must be clean, its type known and
+ * not repeated. Values are quoted sanitised. Returns 0 only when out of
+ * memory. */
+static int take_entry(rgs_name_fields *f, const X509_NAME_ENTRY *e, char **spare)
+{
+  int nid = OBJ_obj2nid(X509_NAME_ENTRY_get_object(e)), nomem = 0;
+  const char *type = nid != NID_undef ? OBJ_nid2sn(nid) : "?";
+  char oid[80], clean[128], **slot;
+  size_t len = 0;
+  char *v = entry_utf8(e, &len, &nomem);
+
+  if (nid == NID_undef && OBJ_obj2txt(oid, sizeof(oid), X509_NAME_ENTRY_get_object(e), 1) > 0)
+    type = oid;
+  if (v == NULL) {
+    if (!nomem)
+      refuse(f, _("the subject's %s cannot be read as text"), type);
+    return !nomem;
+  }
+  rgsx_sanitize_buf(clean, sizeof(clean), v, len);
+  if (memchr(v, '\0', len) != NULL)
+    refuse(f, _("the subject's %s holds a NUL byte, which would hide what follows it (\"%s\")"),
+           type, clean);
+  else if (!rgsx_is_clean(v, len))
+    refuse(f, _("the subject's %s holds control characters or text that is not UTF-8 (\"%s\")"),
+           type, clean);
+  if (nid == NID_organizationalUnitName) {
+    if (f->subj.n_ou > 0)
+      refuse(f, _("the subject names more than one %s (the second is \"%s\")"), type, clean);
+    if (f->subj.n_ou < RGS_ORDER_MAX_OU)
       f->ou[f->subj.n_ou++] = v;
     else
       free(v);
+    return 1;
   }
+  slot = slot_of(f, nid, spare);
+  if (slot == NULL)
+    refuse(f, _("the subject carries the attribute %s (\"%s\"), which the order cannot vouch for"),
+           type, clean);
+  else if (*slot != NULL)
+    refuse(f, _("the subject names more than one %s (the second is \"%s\")"), type, clean);
+  else if (nid == NID_countryName && strcmp(v, "FR") != 0)
+    refuse(f, _("the subject's %s is \"%s\", not FR"), type, clean);
+  if (slot != NULL && *slot == NULL) {
+    *slot = v;
+    return 1;
+  }
+  free(v);
+  return 1;
+}
+
+int rgs_name_fields_get(const X509_NAME *name, rgs_name_fields *f)
+{
+  int i, n = X509_NAME_entry_count(name), ok = 1;
+  char *spare[RGS_NAME_SPARES] = { NULL };
+
+  memset(f, 0, sizeof(*f));
+  for (i = 0; i < n && ok; i++) {
+    const X509_NAME_ENTRY *e = X509_NAME_get_entry(name, i);
+    /* Two attributes in one RDN ("CN=A+CN=B"): which one counts is up to
+     * each reader; refused whatever they say. */
+    if (i > 0 && X509_NAME_ENTRY_set(e) == X509_NAME_ENTRY_set(X509_NAME_get_entry(name, i - 1)))
+      refuse(f, _("the subject puts two attributes in one RDN (%s joined to the one before), which readers understand differently"),
+             OBJ_nid2sn(OBJ_obj2nid(X509_NAME_ENTRY_get_object(e))));
+    ok = take_entry(f, e, spare);
+  }
+  for (i = 0; i < RGS_NAME_SPARES; i++)
+    free(spare[i]);
   f->subj.cn = f->cn;
   f->subj.o = f->o;
   for (i = 0; (size_t)i < f->subj.n_ou; i++)
     f->subj.ou[i] = f->ou[i];
-  return 1;
+  f->subj.gn = f->gn;
+  f->subj.sn = f->sn;
+  f->subj.email = f->email;
+  f->subj.org_id = f->org_id;
+  f->subj.refused = f->refused[0] != '\0' ? f->refused : NULL;
+  return ok;
 }
 
 void rgs_name_fields_free(rgs_name_fields *f)
@@ -272,6 +408,10 @@ void rgs_name_fields_free(rgs_name_fields *f)
   free(f->o);
   for (i = 0; i < RGS_ORDER_MAX_OU; i++)
     free(f->ou[i]);
+  free(f->gn);
+  free(f->sn);
+  free(f->email);
+  free(f->org_id);
   memset(f, 0, sizeof(*f));
 }
 

@@ -28,6 +28,13 @@ int rgs_store_open(const rgs_cli *cli, const char *command, int create, rgs_orde
  * reported as an unknown order. */
 int rgs_store_open_for(const rgs_cli *cli, const char *command, long long id,
                        rgs_order_store **out);
+/* The same two for commands that only read: the store is opened read-only
+ * (a read-only file, directory or file system still works; nothing is
+ * created or written; a store of an older schema is upgraded first when it
+ * can be). */
+int rgs_store_open_read(const rgs_cli *cli, const char *command, rgs_order_store **out);
+int rgs_store_open_read_for(const rgs_cli *cli, const char *command, long long id,
+                            rgs_order_store **out);
 
 /* An order number from the command line (1 or more); usage error else. */
 int rgs_parse_order_id(const rgs_cli *cli, const char *command, const char *text, long long *id);
@@ -47,14 +54,20 @@ void rgs_docnote_text(const rgs_order_docnote *n, char *buf, size_t len);
 
 /* ---- the binding of a request -------------------------------------------- */
 
-/* The subject fields of a request, as UTF-8 copies. */
+/* The subject fields of a request or a certificate, as UTF-8 copies. */
 typedef struct {
   char *cn, *o;
   char *ou[RGS_ORDER_MAX_OU];
+  char *gn, *sn, *email, *org_id;
+  char refused[320];           /* why the structure is refused, "" when sound */
   rgs_order_subject subj;      /* points into the copies */
 } rgs_name_fields;
 
-/* 1 on success; free with rgs_name_fields_free() in every case. */
+/* Every RDN of name is read: a NUL byte or control in a value, a repeated
+ * attribute, a multi-valued RDN or an attribute type the order cannot
+ * vouch for sets f->refused (and f->subj.refused), which
+ * rgs_order_subject_match then reports. 1 on success, 0 when out of
+ * memory; free with rgs_name_fields_free() in every case. */
 int rgs_name_fields_get(const X509_NAME *name, rgs_name_fields *f);
 void rgs_name_fields_free(rgs_name_fields *f);
 

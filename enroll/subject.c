@@ -293,15 +293,15 @@ char *rgs_subject_text(const X509_NAME *name)
 
   if (b == NULL)
     return NULL;
-  /* RFC 2253 escaping off for the person reading, UTF-8 kept as is. */
+  /* RFC 2253 escaping off for the person reading, UTF-8 kept as is; what
+   * a CA or a requester wrote may still hold C1 controls or bidirectional
+   * overrides, so the text is sanitised (never longer than its input). */
   if (X509_NAME_print_ex(b, name, 0, (XN_FLAG_ONELINE & ~ASN1_STRFLGS_ESC_MSB) |
                                      ASN1_STRFLGS_UTF8_CONVERT) >= 0) {
     len = BIO_get_mem_data(b, &data);
     text = OPENSSL_malloc((size_t)len + 1);
-    if (text != NULL) {
-      memcpy(text, data, (size_t)len);
-      text[len] = '\0';
-    }
+    if (text != NULL)
+      rgsx_sanitize_buf(text, (size_t)len + 1, data, (size_t)len);
   }
   BIO_free(b);
   return text;

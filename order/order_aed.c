@@ -4,22 +4,91 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include "rgs_common.h"
 #include "order_internal.h"
 
-#define DIR_FILE_MAX (4 * 1024 * 1024)
+/* A directory of every commissaire de justice of France is a few hundred
+ * kilobytes; the bounds leave room for far more and still cap the memory
+ * (an office takes about 1 KiB). */
+#define DIR_FILE_MAX (32 * 1024 * 1024)
+#define DIR_OFFICES_MAX 200000
 #define FIELD_MAX 512
 #define MAX_COLUMNS 16
 
+/* Offices in order, and an open-addressing index of their ids (slot value:
+ * position + 1, 0 for empty) so that adding, replacing and finding cost
+ * the same at 100 000 offices as at 6. */
 struct rgs_order_aed_dir {
   rgs_order_aed *a;
   size_t n, cap;
+  size_t *slot;
+  size_t nslots;             /* a power of two, at least twice n */
 };
+
+/* FNV-1a of the id folded to ASCII lower case: ids match in any case. */
+static size_t id_hash(const char *id)
+{
+  size_t h = (size_t)14695981039346656037ULL;
+  const unsigned char *p;
+
+  for (p = (const unsigned char *)id; *p != '\0'; p++) {
+    h ^= (size_t)(*p >= 'A' && *p <= 'Z' ? *p + ('a' - 'A') : *p);
+    h *= (size_t)1099511628211ULL;
+  }
+  return h;
+}
+
+/* The slot of id: the one holding it, or the empty one where it goes. */
+static size_t slot_of(const rgs_order_aed_dir *d, const char *id)
+{
+  size_t mask = d->nslots - 1, i = id_hash(id) & mask;
+
+  while (d->slot[i] != 0 && strcasecmp(d->a[d->slot[i] - 1].id, id) != 0)
+    i = (i + 1) & mask;
+  return i;
+}
+
+static rgs_order_rc grow_index(rgs_order_aed_dir *d)
+{
+  size_t nslots = d->nslots == 0 ? 32 : d->nslots * 2, i;
+  size_t *slot = calloc(nslots, sizeof(*slot));
+
+  if (slot == NULL)
+    return RGS_ORDER_ERR_NOMEM;
+  free(d->slot);
+  d->slot = slot;
+  d->nslots = nslots;
+  for (i = 0; i < d->n; i++)
+    d->slot[slot_of(d, d->a[i].id)] = i + 1;
+  return RGS_ORDER_OK;
+}
 
 rgs_order_rc order_aed_dir_new(rgs_order_aed_dir **dir)
 {
   if (*dir == NULL)
     *dir = calloc(1, sizeof(**dir));
   return *dir != NULL ? RGS_ORDER_OK : RGS_ORDER_ERR_NOMEM;
+}
+
+/* Room for n offices at once: a large file is read without a copy of the
+ * offices at each doubling (untouched room costs no memory). */
+static rgs_order_rc dir_reserve(rgs_order_aed_dir *d, size_t n)
+{
+  rgs_order_aed *grown;
+
+  if (n <= d->cap)
+    return RGS_ORDER_OK;
+  grown = realloc(d->a, n * sizeof(*grown));
+  if (grown == NULL)
+    return RGS_ORDER_ERR_NOMEM;
+  d->a = grown;
+  d->cap = n;
+  while (d->nslots < 2 * n)
+    if (grow_index(d) != RGS_ORDER_OK)
+      return RGS_ORDER_ERR_NOMEM;
+  return RGS_ORDER_OK;
 }
 
 rgs_order_rc order_aed_dir_put(rgs_order_aed_dir **dir, const rgs_order_aed *a)
@@ -31,11 +100,12 @@ rgs_order_rc order_aed_dir_put(rgs_order_aed_dir **dir, const rgs_order_aed *a)
   if (order_aed_dir_new(dir) != RGS_ORDER_OK)
     return RGS_ORDER_ERR_NOMEM;
   d = *dir;
-  for (i = 0; i < d->n; i++) {
-    if (strcmp(d->a[i].id, a->id) == 0) {
-      d->a[i] = *a;
-      return RGS_ORDER_OK;
-    }
+  if (2 * (d->n + 1) > d->nslots && grow_index(d) != RGS_ORDER_OK)
+    return RGS_ORDER_ERR_NOMEM;
+  i = slot_of(d, a->id);
+  if (d->slot[i] != 0) {
+    d->a[d->slot[i] - 1] = *a;
+    return RGS_ORDER_OK;
   }
   if (d->n == d->cap) {
     size_t cap = d->cap == 0 ? 16 : d->cap * 2;
@@ -46,6 +116,7 @@ rgs_order_rc order_aed_dir_put(rgs_order_aed_dir **dir, const rgs_order_aed *a)
     d->cap = cap;
   }
   d->a[d->n++] = *a;
+  d->slot[i] = d->n;
   return RGS_ORDER_OK;
 }
 
@@ -53,6 +124,7 @@ void rgs_order_aed_dir_free(rgs_order_aed_dir *dir)
 {
   if (dir == NULL)
     return;
+  free(dir->slot);
   free(dir->a);
   free(dir);
 }
@@ -71,10 +143,10 @@ const rgs_order_aed *rgs_order_aed_dir_find(const rgs_order_aed_dir *dir, const 
 {
   size_t i;
 
-  for (i = 0; dir != NULL && id != NULL && i < dir->n; i++)
-    if (strcasecmp(dir->a[i].id, id) == 0)
-      return &dir->a[i];
-  return NULL;
+  if (dir == NULL || id == NULL || dir->n == 0)
+    return NULL;
+  i = slot_of(dir, id);
+  return dir->slot[i] != 0 ? &dir->a[dir->slot[i] - 1] : NULL;
 }
 
 /* ---- one office ------------------------------------------------------------ */
@@ -164,17 +236,21 @@ typedef struct {
 static int fail_at(reader *r, unsigned line, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
+/* The message quotes the file's own bytes: printed through the sanitiser,
+ * so that a directory file cannot drive the terminal. */
 static int fail_at(reader *r, unsigned line, const char *fmt, ...)
 {
+  char raw[1024];
   size_t o;
   va_list ap;
 
-  o = (size_t)snprintf(r->err, r->errlen, "%s:%u: ", r->name, line);
-  if (o < r->errlen) {
+  o = (size_t)snprintf(raw, sizeof(raw), "%s:%u: ", r->name, line);
+  if (o < sizeof(raw)) {
     va_start(ap, fmt);
-    vsnprintf(r->err + o, r->errlen - o, fmt, ap);
+    vsnprintf(raw + o, sizeof(raw) - o, fmt, ap);
     va_end(ap);
   }
+  rgsx_sanitize_buf(r->err, r->errlen, raw, strlen(raw));
   return -1;
 }
 
@@ -348,6 +424,26 @@ static int record_to_aed(reader *r, const record *rec, const int map[MAX_COLUMNS
   return 0;
 }
 
+/* Room to reserve before parsing: one record per line at most, capped so
+ * that a file of blank lines cannot make us reserve hundreds of MB before
+ * its first bad line; past the cap the directory grows by doubling. */
+#define DIR_RESERVE_MAX 4096
+
+static size_t lines_in(const reader *r)
+{
+  const char *p = r->p;
+  size_t n = 0;
+
+  while (p < r->end && n < DIR_RESERVE_MAX) {
+    p = memchr(p, '\n', (size_t)(r->end - p));
+    if (p == NULL)
+      break;
+    p++;
+    n++;
+  }
+  return n + 1;
+}
+
 static rgs_order_rc parse_all(reader *r, rgs_order_aed_dir **parsed)
 {
   record *rec = NULL;
@@ -359,8 +455,11 @@ static rgs_order_rc parse_all(reader *r, rgs_order_aed_dir **parsed)
   int got;
 
   rec = malloc(sizeof(*rec));
-  if (rec == NULL)
+  if (rec == NULL || order_aed_dir_new(parsed) != RGS_ORDER_OK ||
+      dir_reserve(*parsed, lines_in(r)) != RGS_ORDER_OK) {
+    free(rec);
     return RGS_ORDER_ERR_NOMEM;
+  }
   got = read_record(r, rec);
   if (got == 0)
     fail_at(r, r->line, "%s", _("no header line (id,name,address,postal_code,city,department)"));
@@ -373,6 +472,10 @@ static rgs_order_rc parse_all(reader *r, rgs_order_aed_dir **parsed)
     dup = rgs_order_aed_dir_find(*parsed, a.id);
     if (dup != NULL) {
       fail_at(r, rec->line, _("id '%s' already used at %s"), a.id, dup->source);
+      goto cleanup;
+    }
+    if (rgs_order_aed_dir_count(*parsed) >= DIR_OFFICES_MAX) {
+      fail_at(r, rec->line, _("more than %d offices"), DIR_OFFICES_MAX);
       goto cleanup;
     }
     rc = order_aed_dir_put(parsed, &a);
@@ -414,7 +517,13 @@ rgs_order_rc rgs_order_aed_dir_load_mem(rgs_order_aed_dir **dir, const char *nam
     return RGS_ORDER_ERR_DIRECTORY;
   }
   rc = parse_all(&r, &parsed);
-  /* All or nothing: the offices join *dir only once the file is whole. */
+  /* All or nothing: the offices join *dir only once the file is whole
+   * (handed over as they are when *dir has none yet). */
+  if (rc == RGS_ORDER_OK && rgs_order_aed_dir_count(*dir) == 0) {
+    rgs_order_aed_dir_free(*dir);
+    *dir = parsed;
+    parsed = NULL;
+  }
   for (i = 0; rc == RGS_ORDER_OK && parsed != NULL && i < parsed->n; i++)
     rc = order_aed_dir_put(dir, &parsed->a[i]);
   if (rc == RGS_ORDER_OK)
@@ -423,40 +532,179 @@ rgs_order_rc rgs_order_aed_dir_load_mem(rgs_order_aed_dir **dir, const char *nam
   return rc;
 }
 
+/* The whole file, read with its size known (one allocation, no guess). */
+static rgs_order_rc read_whole(const char *path, char **buf, size_t *len, char *err,
+                               size_t errlen)
+{
+  struct stat sb;
+  rgsx_rc xrc = RGSX_OK;
+  size_t got = 0;
+  ssize_t n;
+  int fd = rgsx_open_regular(path, &xrc);
+
+  *buf = NULL;
+  if (fd < 0) {
+    snprintf(err, errlen, "%s: %s", path,
+             xrc == RGSX_ERR_SYSTEM ? strerror(errno) : rgsx_strerror(xrc));
+    return RGS_ORDER_ERR_IO;
+  }
+  if (fstat(fd, &sb) != 0) {
+    snprintf(err, errlen, "%s: %s", path, strerror(errno));
+    close(fd);
+    return RGS_ORDER_ERR_IO;
+  }
+  if (sb.st_size > DIR_FILE_MAX) {
+    snprintf(err, errlen, _("%s: larger than %d bytes"), path, DIR_FILE_MAX);
+    close(fd);
+    return RGS_ORDER_ERR_DIRECTORY;
+  }
+  *buf = malloc((size_t)sb.st_size + 1);
+  if (*buf == NULL) {
+    close(fd);
+    return RGS_ORDER_ERR_NOMEM;
+  }
+  /* A file that grows meanwhile is read up to the size seen. */
+  while (got < (size_t)sb.st_size) {
+    n = read(fd, *buf + got, (size_t)sb.st_size - got);
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n < 0) {
+      snprintf(err, errlen, "%s: %s", path, strerror(errno));
+      close(fd);
+      free(*buf);
+      *buf = NULL;
+      return RGS_ORDER_ERR_IO;
+    }
+    if (n == 0)
+      break;
+    got += (size_t)n;
+  }
+  close(fd);
+  *len = got;
+  return RGS_ORDER_OK;
+}
+
 rgs_order_rc rgs_order_aed_dir_load(rgs_order_aed_dir **dir, const char *path, char *err,
                                     size_t errlen)
 {
-  FILE *f = NULL;
-  char *buf = NULL;
+  char *buf = NULL, dummy[8];
   size_t n = 0;
-  rgs_order_rc rc = RGS_ORDER_ERR_IO;
+  rgs_order_rc rc;
 
   if (dir == NULL || path == NULL)
     return RGS_ORDER_ERR_ARG;
-  f = fopen(path, "rb");
-  if (f == NULL) {
-    snprintf(err, errlen, "%s: %s", path, strerror(errno));
-    return RGS_ORDER_ERR_IO;
+  if (err == NULL) {
+    err = dummy;
+    errlen = sizeof(dummy);
   }
-  buf = malloc(DIR_FILE_MAX + 1);
-  if (buf == NULL) {
-    rc = RGS_ORDER_ERR_NOMEM;
-    goto cleanup;
-  }
-  n = fread(buf, 1, DIR_FILE_MAX + 1, f);
-  if (ferror(f)) {
-    snprintf(err, errlen, "%s: %s", path, strerror(errno));
-    goto cleanup;
-  }
-  if (n > DIR_FILE_MAX) {
-    snprintf(err, errlen, _("%s: larger than %d bytes"), path, DIR_FILE_MAX);
-    rc = RGS_ORDER_ERR_DIRECTORY;
-    goto cleanup;
-  }
-  rc = rgs_order_aed_dir_load_mem(dir, path, buf, n, err, errlen);
-
-cleanup:
+  rc = read_whole(path, &buf, &n, err, errlen);
+  if (rc == RGS_ORDER_OK)
+    rc = rgs_order_aed_dir_load_mem(dir, path, buf, n, err, errlen);
   free(buf);
-  fclose(f);
+  return rc;
+}
+
+/* ---- the offices of one département, from the store ----------------------------- */
+
+/* Put every office the statement yields into *dir (same id: replaced). */
+rgs_order_rc order_aed_put_rows(rgs_order_store *s, sqlite3_stmt *st, rgs_order_aed_dir **dir)
+{
+  rgs_order_aed a;
+  rgs_order_rc rc = RGS_ORDER_OK;
+  int src;
+
+  while (rc == RGS_ORDER_OK && (src = sqlite3_step(st)) == SQLITE_ROW) {
+    memset(&a, 0, sizeof(a));
+    order_column_text(st, 0, a.id, sizeof(a.id));
+    order_column_text(st, 1, a.name, sizeof(a.name));
+    order_column_text(st, 2, a.address, sizeof(a.address));
+    order_column_text(st, 3, a.postal_code, sizeof(a.postal_code));
+    order_column_text(st, 4, a.city, sizeof(a.city));
+    order_column_text(st, 5, a.dept, sizeof(a.dept));
+    order_column_text(st, 6, a.phone, sizeof(a.phone));
+    order_column_text(st, 7, a.email, sizeof(a.email));
+    order_column_text(st, 8, a.source, sizeof(a.source));
+    rc = order_aed_dir_put(dir, &a);
+  }
+  if (rc == RGS_ORDER_OK && src != SQLITE_DONE)
+    rc = order_sqlite_fail(s, src, _("reading the AED offices"));
+  return rc;
+}
+
+/* 1 when the last import replaced the shipped directory. */
+static rgs_order_rc shipped_replaced(rgs_order_store *s, int *replaced)
+{
+  sqlite3_stmt *st = NULL;
+  rgs_order_rc rc;
+  int src;
+
+  *replaced = 0;
+  rc = order_prepare(s, "SELECT value FROM settings WHERE key = 'aed.replace'", &st);
+  if (rc != RGS_ORDER_OK)
+    return rc;
+  src = sqlite3_step(st);
+  if (src == SQLITE_ROW)
+    *replaced = sqlite3_column_text(st, 0) != NULL &&
+                strcmp((const char *)sqlite3_column_text(st, 0), "1") == 0;
+  else if (src != SQLITE_DONE)
+    rc = order_sqlite_fail(s, src, _("reading the store"));
+  sqlite3_finalize(st);
+  return rc;
+}
+
+/* Shipped offices that an import replaced take the imported version, in
+ * their place, as rgs_order_aed_directory() does (whatever its dept). */
+static rgs_order_rc apply_imported(rgs_order_store *s, rgs_order_aed_dir **dir)
+{
+  sqlite3_stmt *st = NULL;
+  rgs_order_rc rc;
+  size_t i, n = rgs_order_aed_dir_count(*dir);
+
+  rc = order_prepare(s, "SELECT " ORDER_AED_COLUMNS " FROM aed_office WHERE id = ?", &st);
+  for (i = 0; rc == RGS_ORDER_OK && i < n; i++) {
+    sqlite3_reset(st);
+    sqlite3_bind_text(st, 1, (*dir)->a[i].id, -1, SQLITE_TRANSIENT);
+    rc = order_aed_put_rows(s, st, dir);
+  }
+  sqlite3_finalize(st);
+  return rc;
+}
+
+rgs_order_rc rgs_order_aed_directory_dept(rgs_order_store *s, const char *shipped_path,
+                                          const char *dept, rgs_order_aed_dir **out)
+{
+  rgs_order_aed_dir *all = NULL;
+  sqlite3_stmt *st = NULL;
+  rgs_order_rc rc;
+  size_t i;
+  int replaced = 0;
+
+  if (s == NULL || dept == NULL || out == NULL)
+    return RGS_ORDER_ERR_ARG;
+  *out = NULL;
+  rc = shipped_replaced(s, &replaced);
+  if (rc == RGS_ORDER_OK && shipped_path != NULL && !replaced)
+    rc = rgs_order_aed_dir_load(&all, shipped_path, s->err, sizeof(s->err));
+  if (rc == RGS_ORDER_OK)
+    rc = apply_imported(s, &all);
+  /* The index on dept: only this département's rows are read. */
+  if (rc == RGS_ORDER_OK)
+    rc = order_prepare(s, "SELECT " ORDER_AED_COLUMNS " FROM aed_office WHERE dept = ? "
+                          "ORDER BY rowid", &st);
+  if (rc == RGS_ORDER_OK) {
+    sqlite3_bind_text(st, 1, dept, -1, SQLITE_TRANSIENT);
+    rc = order_aed_put_rows(s, st, &all);
+  }
+  sqlite3_finalize(st);
+  if (rc == RGS_ORDER_OK)
+    rc = order_aed_dir_new(out);
+  for (i = 0; rc == RGS_ORDER_OK && i < rgs_order_aed_dir_count(all); i++)
+    if (strcmp(all->a[i].dept, dept) == 0)
+      rc = order_aed_dir_put(out, &all->a[i]);
+  rgs_order_aed_dir_free(all);
+  if (rc != RGS_ORDER_OK) {
+    rgs_order_aed_dir_free(*out);
+    *out = NULL;
+  }
   return rc;
 }

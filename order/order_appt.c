@@ -45,29 +45,11 @@ static rgs_order_rc setting_put(rgs_order_store *s, const char *key, const char 
 static rgs_order_rc imported_offices(rgs_order_store *s, rgs_order_aed_dir **dir)
 {
   sqlite3_stmt *st = NULL;
-  rgs_order_aed a;
   rgs_order_rc rc;
-  int src;
 
-  rc = order_prepare(s, "SELECT id, name, address, postal_code, city, dept, phone, email, source "
-                        "FROM aed_office ORDER BY rowid", &st);
-  if (rc != RGS_ORDER_OK)
-    return rc;
-  while (rc == RGS_ORDER_OK && (src = sqlite3_step(st)) == SQLITE_ROW) {
-    memset(&a, 0, sizeof(a));
-    order_column_text(st, 0, a.id, sizeof(a.id));
-    order_column_text(st, 1, a.name, sizeof(a.name));
-    order_column_text(st, 2, a.address, sizeof(a.address));
-    order_column_text(st, 3, a.postal_code, sizeof(a.postal_code));
-    order_column_text(st, 4, a.city, sizeof(a.city));
-    order_column_text(st, 5, a.dept, sizeof(a.dept));
-    order_column_text(st, 6, a.phone, sizeof(a.phone));
-    order_column_text(st, 7, a.email, sizeof(a.email));
-    order_column_text(st, 8, a.source, sizeof(a.source));
-    rc = order_aed_dir_put(dir, &a);
-  }
-  if (rc == RGS_ORDER_OK && src != SQLITE_DONE)
-    rc = order_sqlite_fail(s, src, _("reading the AED offices"));
+  rc = order_prepare(s, "SELECT " ORDER_AED_COLUMNS " FROM aed_office ORDER BY rowid", &st);
+  if (rc == RGS_ORDER_OK)
+    rc = order_aed_put_rows(s, st, dir);
   sqlite3_finalize(st);
   return rc;
 }

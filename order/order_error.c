@@ -36,6 +36,8 @@ const char *rgs_order_strerror(rgs_order_rc rc)
   case RGS_ORDER_ERR_CORRUPT: return _("the order store is damaged");
   case RGS_ORDER_ERR_BUSY: return _("the order store stayed locked by another process");
   case RGS_ORDER_ERR_STORE: return _("order store failure");
+  case RGS_ORDER_ERR_FULL: return _("the disk is full or a file size limit was reached: nothing was written");
+  case RGS_ORDER_ERR_OLDER: return _("the order store needs an upgrade that a read-only open cannot make");
   }
   return _("unknown error");
 }

@@ -21,6 +21,7 @@ struct rgs_order_store {
   char err[1024];
   int depth;               /* transaction nesting: 0 none, 1 BEGIN, more SAVEPOINTs */
   int failed;              /* a nested step failed: the outer commit rolls back */
+  int readonly;            /* opened by rgs_order_store_open_readonly: no write at all */
   int fixed_now;
   time_t now;
 };
@@ -89,5 +90,10 @@ int order_aed_valid(const rgs_order_aed *a, char *why, size_t whylen);
 /* Schema migrations defined beside the code that uses the tables. */
 extern const char order_sql_issuance[];
 extern const char order_sql_f2f[];
+
+/* The columns of an AED office, in the order order_aed_put_rows reads them. */
+#define ORDER_AED_COLUMNS "id, name, address, postal_code, city, dept, phone, email, source"
+/* Put every office the statement st yields into *dir (same id: replaced). */
+rgs_order_rc order_aed_put_rows(rgs_order_store *s, sqlite3_stmt *st, rgs_order_aed_dir **dir);
 
 #endif

@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include "order_internal.h"
 
 /* Migration 2 (order_store.c). IF NOT EXISTS: stores written while the
@@ -141,6 +142,44 @@ rgs_order_rc rgs_order_est_pending(rgs_order_store *s, long long id, const char 
 
 done:
   return order_txn_end(s, rc);
+}
+
+/* "YYYY-MM-DDTHH:MM:SSZ" as stamp_of() writes it, back to UTC seconds. */
+static int stamp_parse(const char *text, time_t *out)
+{
+  struct tm tm;
+  const char *end;
+
+  memset(&tm, 0, sizeof(tm));
+  end = strptime(text, "%Y-%m-%dT%H:%M:%SZ", &tm);
+  if (end == NULL || *end != '\0')
+    return -1;
+  *out = timegm(&tm);
+  return *out == (time_t)-1 ? -1 : 0;
+}
+
+rgs_order_rc rgs_order_est_next_try(rgs_order_store *s, long long id, time_t *next_try,
+                                    int *pending)
+{
+  rgs_order_issuance i;
+  rgs_order_rc rc;
+  int found = 0;
+
+  if (s == NULL || next_try == NULL || pending == NULL)
+    return RGS_ORDER_ERR_ARG;
+  *next_try = 0;
+  *pending = 0;
+  rc = rgs_order_issuance_get(s, id, &i, &found);
+  if (rc != RGS_ORDER_OK)
+    return rc;
+  if (found && i.pending) {
+    if (stamp_parse(i.next_try_at, next_try) == 0)
+      *pending = 1;
+    else
+      rc = order_fail(s, RGS_ORDER_ERR_CORRUPT, "%s", _("the time to ask the CA again cannot be read"));
+  }
+  rgs_order_issuance_clear(&i);
+  return rc;
 }
 
 rgs_order_rc rgs_order_cert_received(rgs_order_store *s, long long id, const char *cert_pem,

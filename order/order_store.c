@@ -7,7 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
+#include "rgs_common.h"
 #include "order_internal.h"
 
 #define STORE_BUSY_TIMEOUT_MS 10000
@@ -109,6 +111,8 @@ static const char *const migrations[] = {
   order_sql_issuance,
   /* 3: the face-to-face records (order_f2f.c) */
   order_sql_f2f,
+  /* 4: aed list --dept reads one département's offices, not all of them */
+  "CREATE INDEX aed_office_dept ON aed_office(dept);",
 };
 
 int rgs_order_store_schema_version(void)
@@ -138,16 +142,107 @@ static rgs_order_rc rc_of_sqlite(int src)
   case SQLITE_LOCKED: return RGS_ORDER_ERR_BUSY;
   case SQLITE_CORRUPT:
   case SQLITE_NOTADB: return RGS_ORDER_ERR_CORRUPT;
+  case SQLITE_FULL: return RGS_ORDER_ERR_FULL;
   default: return RGS_ORDER_ERR_STORE;
   }
+}
+
+/* The directory part of path ("." when there is none). */
+static void dir_of(const char *path, char *dir, size_t len)
+{
+  const char *slash = strrchr(path, '/');
+
+  if (slash == NULL)
+    snprintf(dir, len, ".");
+  else if (slash == path)
+    snprintf(dir, len, "/");
+  else
+    snprintf(dir, len, "%.*s", (int)(slash - path), path);
+}
+
+/* Why path cannot be read (write 0) or written (write 1), in words, when
+ * the file system says so; 0 when no such cause is found. SQLite writes
+ * its journal (-wal, -shm) beside the store: the directory counts too. */
+static int access_cause(const char *path, int write, char *out, size_t len)
+{
+  char dir[4096], wal[4200];
+  struct statvfs vfs;
+  struct stat sb;
+
+  dir_of(path, dir, sizeof(dir));
+  if (write && statvfs(dir, &vfs) == 0 && (vfs.f_flag & ST_RDONLY) != 0) {
+    snprintf(out, len, "%s", _("the order store is on a read-only file system"));
+    return 1;
+  }
+  if (access(path, write ? W_OK : R_OK) != 0 && (errno == EACCES || errno == EPERM || errno == EROFS)) {
+    snprintf(out, len, write ? _("permission denied: this user may not write the order store (%s)")
+                             : _("permission denied: this user may not read the order store (%s)"),
+             errno == EROFS ? strerror(errno) : _("file permissions"));
+    return 1;
+  }
+  snprintf(wal, sizeof(wal), "%s-wal", path);
+  if (access(dir, W_OK) != 0 && errno == EACCES && lstat(wal, &sb) != 0) {
+    snprintf(out, len, _("permission denied on the directory %s: SQLite cannot create the journal files (-wal, -shm) beside the store"),
+             dir);
+    return 1;
+  }
+  return 0;
+}
+
+/* SQLite's answers that mean "the file system refused": read-only,
+ * permission, cannot open, and I/O errors whose errno says so. */
+static int refused_by_files(int src, int sys_errno)
+{
+  switch (src & 0xFF) {
+  case SQLITE_READONLY:
+  case SQLITE_CANTOPEN:
+  case SQLITE_PERM:
+    return 1;
+  case SQLITE_IOERR:
+    return sys_errno == EACCES || sys_errno == EPERM || sys_errno == EROFS;
+  default:
+    return 0;
+  }
+}
+
+/* The errno of the failed system call. sqlite3_system_errno() reads the
+ * global errno, often overwritten by then: each file (the store, its -wal
+ * journal) keeps its own, which is asked first. */
+static int failed_errno(sqlite3 *db)
+{
+  sqlite3_file *f = NULL;
+  int e = 0;
+
+  if (db == NULL)
+    return 0;
+  if (sqlite3_file_control(db, "main", SQLITE_FCNTL_LAST_ERRNO, &e) == SQLITE_OK && e != 0)
+    return e;
+  if (sqlite3_file_control(db, "main", SQLITE_FCNTL_JOURNAL_POINTER, &f) == SQLITE_OK &&
+      f != NULL && f->pMethods != NULL &&
+      f->pMethods->xFileControl(f, SQLITE_FCNTL_LAST_ERRNO, &e) == SQLITE_OK && e != 0)
+    return e;
+  return sqlite3_system_errno(db);
 }
 
 rgs_order_rc order_sqlite_fail(rgs_order_store *s, int src, const char *what)
 {
   rgs_order_rc rc = rc_of_sqlite(src);
+  int sys_errno = failed_errno(s->db);
+  char cause[512];
 
+  /* A write refused by ulimit -f (EFBIG, SIGXFSZ ignored) or a full disk
+   * comes back as SQLITE_FULL or as an I/O error carrying that errno. */
+  if ((src & 0xFF) == SQLITE_IOERR && (sys_errno == EFBIG || sys_errno == ENOSPC))
+    rc = RGS_ORDER_ERR_FULL;
+  if (rc == RGS_ORDER_ERR_FULL)
+    return order_fail(s, rc, _("%s: %s: %s; the store is left as it was"),
+                      s->path, what, sys_errno != 0 ? strerror(sys_errno) : sqlite3_errstr(src));
   if (rc == RGS_ORDER_ERR_BUSY)
     return order_fail(s, rc, _("%s: %s (waited %d s)"), s->path, what, STORE_BUSY_TIMEOUT_MS / 1000);
+  if (s->readonly && (src & 0xFF) == SQLITE_READONLY)
+    return order_fail(s, rc, _("%s: %s: the store was opened for reading only"), s->path, what);
+  if (refused_by_files(src, sys_errno) && access_cause(s->path, !s->readonly, cause, sizeof(cause)))
+    return order_fail(s, rc, "%s: %s: %s", s->path, what, cause);
   return order_fail(s, rc, "%s: %s: %s", s->path, what,
                     s->db != NULL ? sqlite3_errmsg(s->db) : sqlite3_errstr(src));
 }
@@ -243,6 +338,8 @@ rgs_order_rc order_txn_begin(rgs_order_store *s)
 {
   rgs_order_rc rc;
 
+  if (s->readonly)
+    return order_fail(s, RGS_ORDER_ERR_STORE, _("%s: the store was opened for reading only"), s->path);
   /* IMMEDIATE: take the write lock now (waiting busy_timeout for it), so
    * that no read-then-write upgrade can fail half way. */
   rc = order_exec(s, s->depth == 0 ? "BEGIN IMMEDIATE" : "SAVEPOINT rgs_step");
@@ -351,7 +448,10 @@ static rgs_order_rc check_header(rgs_order_store *s)
   unsigned long app;
   int fd;
 
-  fd = open(s->path, O_RDONLY | O_CLOEXEC | O_NOCTTY);
+  fd = open(s->path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NOFOLLOW);
+  if (fd < 0 && (errno == EACCES || errno == EPERM))
+    return order_fail(s, RGS_ORDER_ERR_IO, _("%s: permission denied: this user may not read the order store"),
+                      s->path);
   if (fd < 0)
     return order_fail(s, RGS_ORDER_ERR_IO, "%s: %s", s->path, strerror(errno));
   n = read(fd, h, sizeof(h));
@@ -404,23 +504,89 @@ static rgs_order_rc check_open(rgs_order_store *s)
     return order_fail(s, RGS_ORDER_ERR_NEWER,
                       _("%s: schema version %d, this rgs-enroll knows up to %d; nothing was changed"),
                       s->path, v, rgs_order_store_schema_version());
+  if (v < rgs_order_store_schema_version() && s->readonly)
+    return order_fail(s, RGS_ORDER_ERR_OLDER,
+                      _("%s: schema version %d, this rgs-enroll writes %d: a command that writes upgrades it; nothing was changed"),
+                      s->path, v, rgs_order_store_schema_version());
   if (v < rgs_order_store_schema_version())
     return migrate(s);
   return RGS_ORDER_OK;
 }
 
-static rgs_order_rc store_connect(rgs_order_store *s, const char *path)
+static rgs_order_rc store_connect_flags(rgs_order_store *s, const char *path, int flags)
 {
   int src;
 
-  src = sqlite3_open_v2(path, &s->db, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOFOLLOW, NULL);
+  src = sqlite3_open_v2(path, &s->db, flags | SQLITE_OPEN_NOFOLLOW, NULL);
   if (src != SQLITE_OK)
     return order_sqlite_fail(s, src, _("opening the store"));
   sqlite3_extended_result_codes(s->db, 1);
   sqlite3_busy_timeout(s->db, STORE_BUSY_TIMEOUT_MS);
+  return RGS_ORDER_OK;
+}
+
+static rgs_order_rc store_settings(rgs_order_store *s)
+{
   /* FULL: a commit is on disk when it returns, even in WAL mode. */
-  src = sqlite3_exec(s->db, "PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL;", NULL, NULL, NULL);
+  int src = sqlite3_exec(s->db, "PRAGMA foreign_keys = ON; PRAGMA synchronous = FULL;", NULL, NULL, NULL);
+
   return src == SQLITE_OK ? RGS_ORDER_OK : order_sqlite_fail(s, src, _("opening the store"));
+}
+
+static rgs_order_rc store_connect(rgs_order_store *s, const char *path)
+{
+  rgs_order_rc rc = store_connect_flags(s, path, SQLITE_OPEN_READWRITE);
+
+  return rc == RGS_ORDER_OK ? store_settings(s) : rc;
+}
+
+/* path as a "file:" URI with immutable=1 ('%', '?', '#' escaped). */
+static int immutable_uri(const char *path, char *uri, size_t len)
+{
+  size_t o;
+  const char *p;
+
+  o = (size_t)snprintf(uri, len, "%s", path[0] == '/' ? "file://" : "file:");
+  for (p = path; *p != '\0' && o + 4 < len; p++) {
+    if (*p == '%' || *p == '?' || *p == '#')
+      o += (size_t)snprintf(uri + o, len - o, "%%%02X", (unsigned char)*p);
+    else
+      uri[o++] = *p;
+  }
+  if (*p != '\0' || o + sizeof("?immutable=1") > len)
+    return -1;
+  snprintf(uri + o, len - o, "?immutable=1");
+  return 0;
+}
+
+/* Read only. In WAL mode even a reader needs the -shm index beside the
+ * store; in a directory it may not write (or on a read-only file system)
+ * SQLite cannot make it. When no journal is pending (no -wal, or an empty
+ * one) the file itself is the whole store, and it is read as immutable. */
+static rgs_order_rc store_connect_readonly(rgs_order_store *s, const char *path)
+{
+  char wal[4200], uri[3 * 4096 + 32];
+  struct stat sb;
+  rgs_order_rc rc;
+  int src;
+
+  rc = store_connect_flags(s, path, SQLITE_OPEN_READONLY);
+  if (rc != RGS_ORDER_OK)
+    return rc;
+  src = sqlite3_exec(s->db, "SELECT count(*) FROM sqlite_schema", NULL, NULL, NULL);
+  if (src == SQLITE_OK)
+    return store_settings(s);
+  if ((src & 0xFF) != SQLITE_READONLY && (src & 0xFF) != SQLITE_CANTOPEN)
+    return order_sqlite_fail(s, src, _("reading the store"));
+  snprintf(wal, sizeof(wal), "%s-wal", path);
+  if (lstat(wal, &sb) == 0 && sb.st_size > 0)
+    return order_sqlite_fail(s, src, _("reading the store (changes are pending in its -wal journal)"));
+  sqlite3_close(s->db);
+  s->db = NULL;
+  if (immutable_uri(path, uri, sizeof(uri)) != 0)
+    return order_fail(s, RGS_ORDER_ERR_IO, _("%s: path too long"), path);
+  rc = store_connect_flags(s, uri, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI);
+  return rc == RGS_ORDER_OK ? store_settings(s) : rc;
 }
 
 /* ---- creating a store ----------------------------------------------------------- */
@@ -546,7 +712,39 @@ static rgs_order_rc create_store(rgs_order_store *s, const char *path)
 
 /* ---- open and close -------------------------------------------------------------- */
 
-static rgs_order_rc open_store(const char *path, int create, rgs_order_store **out, char *err,
+typedef enum { OPEN_CREATE, OPEN_EXISTING, OPEN_READONLY } open_mode;
+
+/* lstat(path) failed: say why in words. */
+static rgs_order_rc missing_cause(rgs_order_store *s, const char *path, int err)
+{
+  char dir[4096];
+  struct stat sb;
+
+  dir_of(path, dir, sizeof(dir));
+  if (err == ENOENT && stat(dir, &sb) != 0 && errno == ENOENT)
+    return order_fail(s, RGS_ORDER_ERR_IO, _("%s: the directory %s does not exist"), path, dir);
+  if (err == EACCES)
+    return order_fail(s, RGS_ORDER_ERR_IO, _("%s: permission denied: this user may not enter the directory %s"),
+                      path, dir);
+  return order_fail(s, RGS_ORDER_ERR_IO, "%s: %s", path, strerror(err));
+}
+
+/* A symbolic link is refused: the store would be written wherever the
+ * link points, now or after someone changes it. */
+static rgs_order_rc refuse_link(rgs_order_store *s, const char *path)
+{
+  char target[4096], shown[1024];
+  ssize_t n = readlink(path, target, sizeof(target) - 1);
+
+  target[n > 0 ? n : 0] = '\0';
+  /* The link's text is whatever someone wrote there: printable first. */
+  rgsx_sanitize_buf(shown, sizeof(shown), n > 0 ? target : "?", (size_t)-1);
+  return order_fail(s, RGS_ORDER_ERR_IO,
+                    _("%s: the order store is a symbolic link (to %s): refused; give the real path"),
+                    path, shown);
+}
+
+static rgs_order_rc open_store(const char *path, open_mode mode, rgs_order_store **out, char *err,
                                size_t errlen)
 {
   rgs_order_store *s = NULL;
@@ -563,25 +761,29 @@ static rgs_order_rc open_store(const char *path, int create, rgs_order_store **o
   s = calloc(1, sizeof(*s));
   if (s == NULL)
     return RGS_ORDER_ERR_NOMEM;
+  s->readonly = mode == OPEN_READONLY;
   if (snprintf(s->path, sizeof(s->path), "%s", path) >= (int)sizeof(s->path)) {
     rc = order_fail(s, RGS_ORDER_ERR_IO, _("%s: path too long"), path);
     goto cleanup;
   }
-  if (stat(path, &sb) != 0) {
-    if (errno != ENOENT || !create) {
-      rc = order_fail(s, RGS_ORDER_ERR_IO, "%s: %s", path, strerror(errno));
+  if (lstat(path, &sb) != 0) {
+    if (errno != ENOENT || mode != OPEN_CREATE) {
+      rc = missing_cause(s, path, errno);
       goto cleanup;
     }
     rc = create_store(s, path);
     if (rc != RGS_ORDER_OK)
       goto cleanup;
+  } else if (S_ISLNK(sb.st_mode)) {
+    rc = refuse_link(s, path);
+    goto cleanup;
   } else if (!S_ISREG(sb.st_mode)) {
     rc = order_fail(s, RGS_ORDER_ERR_NOT_STORE, _("%s: not a regular file"), path);
     goto cleanup;
   }
   rc = check_header(s);
   if (rc == RGS_ORDER_OK)
-    rc = store_connect(s, path);
+    rc = mode == OPEN_READONLY ? store_connect_readonly(s, path) : store_connect(s, path);
   if (rc == RGS_ORDER_OK)
     rc = check_open(s);
 
@@ -599,13 +801,19 @@ cleanup:
 rgs_order_rc rgs_order_store_open(const char *path, rgs_order_store **out, char *err,
                                   size_t errlen)
 {
-  return open_store(path, 1, out, err, errlen);
+  return open_store(path, OPEN_CREATE, out, err, errlen);
 }
 
 rgs_order_rc rgs_order_store_open_existing(const char *path, rgs_order_store **out,
                                            char *err, size_t errlen)
 {
-  return open_store(path, 0, out, err, errlen);
+  return open_store(path, OPEN_EXISTING, out, err, errlen);
+}
+
+rgs_order_rc rgs_order_store_open_readonly(const char *path, rgs_order_store **out,
+                                           char *err, size_t errlen)
+{
+  return open_store(path, OPEN_READONLY, out, err, errlen);
 }
 
 void rgs_order_store_close(rgs_order_store *s)

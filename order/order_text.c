@@ -2,6 +2,8 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <string.h>
+#include <strings.h>
+#include "rgs_common.h"
 #include "order_internal.h"
 
 /* Decode one UTF-8 sequence; its length, or 0 when it is not valid
@@ -292,30 +294,81 @@ static int ou_matches(const rgs_order *o, const rgs_order_subject *subj, const c
   return 0;
 }
 
+/* organizationIdentifier "NTRFR-" + SIREN or SIRET (ETSI EN 319 412-1). */
+static int org_id_matches(const rgs_order *o, const char *id)
+{
+  char digits[16];
+  rgs_order_company_id_kind kind;
+
+  return strncmp(id, "NTRFR-", 6) == 0 &&
+         rgs_order_company_id_parse(id + 6, digits, sizeof(digits), &kind) == RGS_ORDER_OK &&
+         strncmp(digits, o->siren, 9) == 0;
+}
+
+/* The attributes that, when present, must name the holder too. */
+static int extras_match(const rgs_order *o, const rgs_order_subject *subj, char *why,
+                        size_t whylen)
+{
+  char clean[128];
+
+  if (subj->gn != NULL && !rgs_order_names_equal(subj->gn, o->first_name)) {
+    snprintf(why, whylen, _("GN \"%s\" is not the holder's first name \"%s\""),
+             rgsx_sanitize_buf(clean, sizeof(clean), subj->gn, strlen(subj->gn)), o->first_name);
+    return 0;
+  }
+  if (subj->sn != NULL && !rgs_order_names_equal(subj->sn, o->last_name)) {
+    snprintf(why, whylen, _("SN \"%s\" is not the holder's last name \"%s\""),
+             rgsx_sanitize_buf(clean, sizeof(clean), subj->sn, strlen(subj->sn)), o->last_name);
+    return 0;
+  }
+  if (subj->email != NULL && strcasecmp(subj->email, o->email) != 0) {
+    snprintf(why, whylen, _("emailAddress \"%s\" is not the holder's address \"%s\""),
+             rgsx_sanitize_buf(clean, sizeof(clean), subj->email, strlen(subj->email)), o->email);
+    return 0;
+  }
+  if (subj->org_id != NULL && !org_id_matches(o, subj->org_id)) {
+    snprintf(why, whylen, _("organizationIdentifier \"%s\" is not NTRFR-%s (the company's SIREN)"),
+             rgsx_sanitize_buf(clean, sizeof(clean), subj->org_id, strlen(subj->org_id)), o->siren);
+    return 0;
+  }
+  return 1;
+}
+
 rgs_order_rc rgs_order_subject_match(const rgs_order *o, const rgs_order_subject *subj,
                                      char *why, size_t whylen)
 {
   const char *seen = NULL;
+  char clean[128];
 
   if (o == NULL || subj == NULL || why == NULL || whylen == 0)
     return RGS_ORDER_ERR_ARG;
   why[0] = '\0';
+  /* What was read may be hostile: every value quoted below is sanitised. */
+  if (subj->refused != NULL) {
+    rgsx_sanitize_buf(why, whylen, subj->refused, strlen(subj->refused));
+    return RGS_ORDER_ERR_MISMATCH;
+  }
   if (subj->cn == NULL || !cn_matches(o, subj->cn)) {
     snprintf(why, whylen, _("CN \"%s\" is not the holder's name \"%s %s\""),
-             subj->cn != NULL ? subj->cn : "", o->first_name, o->last_name);
+             rgsx_sanitize_buf(clean, sizeof(clean), subj->cn, subj->cn != NULL ? strlen(subj->cn) : 0),
+             o->first_name, o->last_name);
     return RGS_ORDER_ERR_MISMATCH;
   }
   if (subj->o == NULL || !rgs_order_names_equal(subj->o, o->company)) {
-    snprintf(why, whylen, _("O \"%s\" is not the company \"%s\""), subj->o != NULL ? subj->o : "",
+    snprintf(why, whylen, _("O \"%s\" is not the company \"%s\""),
+             rgsx_sanitize_buf(clean, sizeof(clean), subj->o, subj->o != NULL ? strlen(subj->o) : 0),
              o->company);
     return RGS_ORDER_ERR_MISMATCH;
   }
   if (!ou_matches(o, subj, &seen)) {
     if (seen != NULL)
-      snprintf(why, whylen, _("OU \"%s\" does not carry the company's SIREN %s"), seen, o->siren);
+      snprintf(why, whylen, _("OU \"%s\" does not carry the company's SIREN %s"),
+               rgsx_sanitize_buf(clean, sizeof(clean), seen, strlen(seen)), o->siren);
     else
       snprintf(why, whylen, _("the request has no OU \"0002 %s\" (the company's SIREN)"), o->siren);
     return RGS_ORDER_ERR_MISMATCH;
   }
+  if (!extras_match(o, subj, why, whylen))
+    return RGS_ORDER_ERR_MISMATCH;
   return RGS_ORDER_OK;
 }

@@ -60,6 +60,8 @@ typedef enum {
   RGS_ORDER_ERR_CORRUPT,        /* store damaged */
   RGS_ORDER_ERR_BUSY,           /* another process kept the store locked too long */
   RGS_ORDER_ERR_STORE,          /* any other SQLite failure (detail says which) */
+  RGS_ORDER_ERR_FULL,           /* disk full or file size limit (ulimit -f): nothing written */
+  RGS_ORDER_ERR_OLDER,          /* a read-only open met an older schema it may not migrate */
 } rgs_order_rc;
 
 /* Translated sentence for rc; static storage, never NULL. */
@@ -263,8 +265,9 @@ typedef struct rgs_order_aed_dir rgs_order_aed_dir;
  * optionally phone,email in any order; blank lines and lines starting
  * with # ignored) and add its offices to *dir (created when NULL). An
  * office whose id is already there is replaced. On error nothing is added,
- * err says "name:LINE: why" and RGS_ORDER_ERR_DIRECTORY (or _IO) is
- * returned. Free with rgs_order_aed_dir_free(). */
+ * err says "name:LINE: why" (the file's text sanitised) and
+ * RGS_ORDER_ERR_DIRECTORY (or _IO) is returned. At most 32 MiB and 200 000
+ * offices; the cost grows linearly. Free with rgs_order_aed_dir_free(). */
 rgs_order_rc rgs_order_aed_dir_load(rgs_order_aed_dir **dir, const char *path, char *err,
                                     size_t errlen);
 rgs_order_rc rgs_order_aed_dir_load_mem(rgs_order_aed_dir **dir, const char *name,
@@ -370,13 +373,22 @@ typedef struct {
   const char *o;
   const char *ou[RGS_ORDER_MAX_OU];
   size_t n_ou;
+  /* Attributes that must name the same holder when present (NULL: absent). */
+  const char *gn, *sn, *email, *org_id;
+  /* Why the subject's structure is refused (a NUL byte, a repeated or
+   * multi-valued attribute, an attribute the order cannot vouch for);
+   * NULL when it is sound. Set by whoever read the subject. */
+  const char *refused;
 } rgs_order_subject;
 
-/* Compare a request's subject with the order: CN equals "first last" or
- * "last first", O equals the company (both folded as rgs_order_names_equal
- * does), and one OU is "0002 " + a SIREN or SIRET whose SIREN part is the
- * order's. RGS_ORDER_OK, or RGS_ORDER_ERR_MISMATCH with why saying which
- * field differs and what was expected. */
+/* Compare a request's subject with the order: refused when subj->refused
+ * is set; CN equals "first last" or "last first", O equals the company
+ * (both folded as rgs_order_names_equal does), one OU is "0002 " + a SIREN
+ * or SIRET whose SIREN part is the order's; GN,
+ * SN, emailAddress and organizationIdentifier (NTRFR-SIREN), when present,
+ * are the holder's. RGS_ORDER_OK, or RGS_ORDER_ERR_MISMATCH with why
+ * saying which field differs and what was expected (values from the
+ * subject sanitised). */
 rgs_order_rc rgs_order_subject_match(const rgs_order *o, const rgs_order_subject *subj,
                                      char *why, size_t whylen);
 
@@ -433,12 +445,23 @@ typedef struct rgs_order_store rgs_order_store;
  * not an rgs-enroll store (another SQLite database, text, random bytes, an
  * empty file) is refused with RGS_ORDER_ERR_NOT_STORE and left untouched;
  * a store of an older schema is migrated in one transaction. WAL journal,
- * foreign keys on, a writer waits up to 10 s for another.
+ * foreign keys on, a writer waits up to 10 s for another. A symbolic link
+ * is refused (RGS_ORDER_ERR_IO); a write refused by the file system says
+ * why (read-only, permission), a full disk or a file size limit gives
+ * RGS_ORDER_ERR_FULL with the transaction rolled back.
  * On failure err says why. Close with rgs_order_store_close(). */
 rgs_order_rc rgs_order_store_open(const char *path, rgs_order_store **out, char *err,
                                   size_t errlen);
 /* As above, but a missing file is not created: RGS_ORDER_ERR_IO. */
 rgs_order_rc rgs_order_store_open_existing(const char *path, rgs_order_store **out,
+                                           char *err, size_t errlen);
+/* Open an existing store for reading only: never created, never migrated,
+ * never written (any write through it fails). Works on a read-only file,
+ * directory or file system. A store of an older schema gives
+ * RGS_ORDER_ERR_OLDER (rgs_order_store_open_existing() migrates it). A
+ * refusal names its cause in err: a symbolic link, permission denied, a
+ * read-only file system, a missing directory. */
+rgs_order_rc rgs_order_store_open_readonly(const char *path, rgs_order_store **out,
                                            char *err, size_t errlen);
 void rgs_order_store_close(rgs_order_store *s);
 
@@ -526,6 +549,13 @@ rgs_order_rc rgs_order_aed_directory(rgs_order_store *s, const char *shipped_pat
  * added (same id: replaced); with replace, they replace every office
  * imported before and the shipped file is no longer used. */
 rgs_order_rc rgs_order_aed_import(rgs_order_store *s, const rgs_order_aed_dir *dir, int replace);
+/* The offices of one département (canonical: "13", "2A") in the directory
+ * in use: the same offices, in the same order, as rgs_order_aed_directory()
+ * holds for dept, read through the store's index so that the cost follows
+ * that département's offices, not the whole directory. Free with
+ * rgs_order_aed_dir_free(). */
+rgs_order_rc rgs_order_aed_directory_dept(rgs_order_store *s, const char *shipped_path,
+                                          const char *dept, rgs_order_aed_dir **out);
 
 /* Choose the AED office of the order (as on the portal), keeping any
  * booked date if the office is the same. Sets the order's département. */
@@ -675,6 +705,11 @@ void rgs_order_issuance_clear(rgs_order_issuance *i);
  * again, count the attempt. The status is not changed. */
 rgs_order_rc rgs_order_est_pending(rgs_order_store *s, long long id, const char *url,
                                    time_t next_try);
+/* The next try recorded by rgs_order_est_pending (UTC seconds), *pending 1;
+ * *pending 0 and *next_try 0 when nothing is pending. A recorded time that
+ * does not read back is RGS_ORDER_ERR_CORRUPT. */
+rgs_order_rc rgs_order_est_next_try(rgs_order_store *s, long long id, time_t *next_try,
+                                    int *pending);
 /* A certificate came back (source "est", "file" or "renew"): keep it (PEM,
  * certificate then chain) and the CA certificates trusted for it (ca_pem,
  * may be NULL to keep the previous), clear the pending state, and move the

@@ -296,6 +296,122 @@ rgs_p11_rc rgs_p11_cert_write_ca(rgs_p11_token *tok, X509 *cert, const char *lab
   return write_object(tok, cert, id, id_len, label, RGS_CERT_CATEGORY_AUTHORITY, handle);
 }
 
+/* ---- leftovers of an interrupted write ------------------------------- */
+
+/* Whether the object's CKA_ID is empty or the key's: only then can a broken
+ * object be a leftover of ours. An ID that cannot be read, or of another
+ * length, is someone else's. */
+static rgs_p11_rc id_is_ours_or_none(rgs_p11_token *tok, CK_OBJECT_HANDLE h,
+                                     const unsigned char *id, size_t id_len, int *ours)
+{
+  unsigned char buf[64];
+  CK_ATTRIBUTE a = { CKA_ID, NULL, 0 };
+  CK_RV rv;
+
+  *ours = 0;
+  rv = tok->ctx->f->C_GetAttributeValue(tok->session, h, &a, 1);
+  if (rv == CKR_ATTRIBUTE_TYPE_INVALID || rv == CKR_ATTRIBUTE_SENSITIVE)
+    return RGS_P11_OK;
+  if (rv != CKR_OK)
+    return rgs_p11_fail(tok->ctx, "C_GetAttributeValue", rv);
+  if (a.ulValueLen == 0) {
+    *ours = 1;
+    return RGS_P11_OK;
+  }
+  if (a.ulValueLen != id_len || id_len > sizeof(buf))
+    return RGS_P11_OK;
+  a.pValue = buf;
+  rv = tok->ctx->f->C_GetAttributeValue(tok->session, h, &a, 1);
+  if (rv != CKR_OK)
+    return rgs_p11_fail(tok->ctx, "C_GetAttributeValue", rv);
+  *ours = a.ulValueLen == id_len && memcmp(buf, id, id_len) == 0;
+  return RGS_P11_OK;
+}
+
+/* Whether the object is broken: an X.509 object (or of unknown type) whose
+ * value is empty or not exactly one DER certificate. A value that cannot
+ * be read or is too large to judge leaves the object alone. */
+static rgs_p11_rc value_is_broken(rgs_p11_token *tok, CK_OBJECT_HANDLE h, int *broken)
+{
+  CK_CERTIFICATE_TYPE type = CKC_X_509;
+  CK_ATTRIBUTE a[2] = { { CKA_CERTIFICATE_TYPE, &type, sizeof(type) }, { CKA_VALUE, NULL, 0 } };
+  unsigned char *der = NULL;
+  const unsigned char *p;
+  size_t len = 0;
+  X509 *x = NULL;
+  rgs_p11_rc rc;
+  CK_RV rv;
+
+  *broken = 0;
+  /* A module answering TYPE_INVALID or SENSITIVE may leave an entry
+   * alone: the value's length must then read "unknown", not "empty" (its
+   * pValue is NULL, so this input length is not a buffer size). */
+  a[1].ulValueLen = CK_UNAVAILABLE_INFORMATION;
+  rv = tok->ctx->f->C_GetAttributeValue(tok->session, h, a, 2);
+  if (rv != CKR_OK && rv != CKR_ATTRIBUTE_TYPE_INVALID && rv != CKR_ATTRIBUTE_SENSITIVE)
+    return rgs_p11_fail(tok->ctx, "C_GetAttributeValue", rv);
+  if (a[0].ulValueLen == sizeof(type) && type != CKC_X_509)
+    return RGS_P11_OK;          /* an attribute or WTLS certificate: not ours */
+  if (a[1].ulValueLen == 0) {
+    *broken = 1;
+    return RGS_P11_OK;
+  }
+  if (a[1].ulValueLen == CK_UNAVAILABLE_INFORMATION || a[1].ulValueLen > RGS_CERT_MAX_DER)
+    return RGS_P11_OK;
+  rc = read_value(tok, h, &der, &len);
+  if (rc == RGS_P11_ERR_MODULE_BAD)
+    return RGS_P11_OK;
+  if (rc != RGS_P11_OK)
+    return rc;
+  p = der;
+  x = d2i_X509(NULL, &p, (long)len);
+  *broken = x == NULL || p != der + len;
+  X509_free(x);
+  free(der);
+  return RGS_P11_OK;
+}
+
+rgs_p11_rc rgs_p11_cert_remove_partial(rgs_p11_token *tok, const rgs_p11_key *key,
+                                       size_t *removed)
+{
+  CK_OBJECT_CLASS cls = CKO_CERTIFICATE;
+  CK_OBJECT_HANDLE h[RGS_CERT_MAX_OBJECTS];
+  CK_ULONG found = 0, i;
+  rgs_p11_tmpl t = { .n = 0 };
+  const unsigned char *id;
+  size_t id_len = 0, count = 0;
+  int ours, broken;
+  rgs_p11_rc rc;
+  CK_RV rv;
+
+  if (removed != NULL)
+    *removed = 0;
+  if (tok == NULL || key == NULL)
+    return RGS_P11_ERR_ARG;
+  id = rgs_p11_key_id(key, &id_len);
+  if (id == NULL || id_len == 0)
+    return RGS_P11_OK;          /* nothing can be paired with the key: nothing is ours */
+  /* By class only: the object may have lost (or never got) its type. */
+  rgs_p11_tmpl_ulong(&t, CKA_CLASS, &cls);
+  rc = rgs_p11_find_objects(tok, &t, h, RGS_ARRAY_LEN(h), &found);
+  for (i = 0; rc == RGS_P11_OK && i < found; i++) {
+    rc = id_is_ours_or_none(tok, h[i], id, id_len, &ours);
+    if (rc != RGS_P11_OK || !ours)
+      continue;
+    rc = value_is_broken(tok, h[i], &broken);
+    if (rc != RGS_P11_OK || !broken)
+      continue;
+    rv = tok->ctx->f->C_DestroyObject(tok->session, h[i]);
+    if (rv != CKR_OK)
+      rc = rgs_p11_fail(tok->ctx, "C_DestroyObject", rv);
+    else
+      count++;
+  }
+  if (removed != NULL)
+    *removed = count;
+  return rc;
+}
+
 rgs_p11_rc rgs_p11_cert_destroy(rgs_p11_token *tok, CK_OBJECT_HANDLE handle)
 {
   CK_RV rv;

@@ -11,7 +11,13 @@
  *   - a module that only reads its token set at C_Initialize (SoftHSM2,
  *     tpm2-pkcs11, OpenSC without plug-and-play for a new reader) is
  *     finalised and initialised again before the rescan, when we initialised
- *     it ourselves and the caller holds no session.
+ *     it ourselves and the caller holds no session. When that C_Initialize
+ *     fails (SoftHSM2 while its token directory is being replaced, a reader
+ *     service restarting), the module is left finalised: the next polls try
+ *     C_Initialize again, on the backoff, before anything else.
+ *
+ * A failed poll is retried on the backoff too, never at once: a failure
+ * that lasts a moment must not burn the caller's patience in a busy loop.
  *
  * C_WaitForSlotEvent is never called in blocking mode: a blocked call can
  * only be interrupted by C_Finalize from another thread, cannot honour a
@@ -45,6 +51,8 @@ struct rgs_p11_watch {
   int events_supported;          /* C_WaitForSlotEvent(DONT_BLOCK) did not say unsupported */
   int events_seen;               /* ... and it has reported an event at least once */
   int removable_slots;           /* the last scan saw a CKF_REMOVABLE_DEVICE slot */
+  int need_init;                 /* we finalised and C_Initialize failed since */
+  int failing;                   /* the last look at the module failed */
   int interval_ms;               /* current backoff */
   long long next_poll;           /* monotonic ms */
   long long last_rescan, last_reinit;
@@ -102,27 +110,39 @@ static int queue_pop(rgs_p11_watch *w, rgs_p11_event *ev)
   return 1;
 }
 
-/* C_Finalize then C_Initialize, so that a module that reads its token set
- * at initialisation sees the current one. Only for a module we initialised. */
-static rgs_p11_rc reinitialize(rgs_p11_watch *w)
+/* C_Initialize of a module that we finalised. On failure the module stays
+ * finalised and need_init says so: every later poll starts here again. */
+static rgs_p11_rc initialize_again(rgs_p11_watch *w)
 {
   CK_C_INITIALIZE_ARGS args;
   rgs_p11_ctx *ctx = w->ctx;
   CK_RV rv;
 
-  if (!ctx->we_initialized)
-    return RGS_P11_OK;
-  ctx->f->C_Finalize(NULL);
-  ctx->we_initialized = 0;
   memset(&args, 0, sizeof(args));
   args.flags = CKF_OS_LOCKING_OK;
   rv = ctx->f->C_Initialize(&args);
-  if (rv != CKR_OK && rv != CKR_CRYPTOKI_ALREADY_INITIALIZED)
+  if (rv != CKR_OK && rv != CKR_CRYPTOKI_ALREADY_INITIALIZED) {
+    w->need_init = 1;
     return rgs_p11_fail(ctx, "C_Initialize", rv);
+  }
+  w->need_init = 0;
   ctx->we_initialized = rv == CKR_OK;
   w->reinits++;
   w->last_reinit = now_ms();
   return RGS_P11_OK;
+}
+
+/* C_Finalize then C_Initialize, so that a module that reads its token set
+ * at initialisation sees the current one. Only for a module we initialised. */
+static rgs_p11_rc reinitialize(rgs_p11_watch *w)
+{
+  rgs_p11_ctx *ctx = w->ctx;
+
+  if (!ctx->we_initialized)
+    return RGS_P11_OK;
+  ctx->f->C_Finalize(NULL);
+  ctx->we_initialized = 0;
+  return initialize_again(w);
 }
 
 /* Take a snapshot of the present tokens into *out (*n entries; free()). */
@@ -290,12 +310,17 @@ int rgs_p11_watch_next_ms(const rgs_p11_watch *w)
 
   if (w == NULL)
     return -1;
-  if (w->q_len > 0 || !w->primed)
+  if (w->q_len > 0)
     return 0;
   d = w->next_poll - now_ms();
   if (d < 0)
     return 0;
   return d > w->opts.max_interval_ms ? w->opts.max_interval_ms : (int)d;
+}
+
+int rgs_p11_watch_failing(const rgs_p11_watch *w)
+{
+  return w != NULL && w->failing;
 }
 
 int rgs_p11_watch_uses_events(const rgs_p11_watch *w)
@@ -312,12 +337,41 @@ void rgs_p11_watch_stats(const rgs_p11_watch *w, unsigned long *rescans,
     *reinits = w != NULL ? w->reinits : 0;
 }
 
-rgs_p11_rc rgs_p11_watch_poll(rgs_p11_watch *w, rgs_p11_event *ev)
+/* One look at the module: initialise it again if a re-initialisation
+ * failed, else the slot events, re-initialisation and rescan that are due. */
+static rgs_p11_rc look(rgs_p11_watch *w, long long t)
 {
   rgs_p11_slot_info *cur = NULL;
   size_t n = 0;
-  long long t;
   int rescan;
+  rgs_p11_rc rc;
+
+  if (w->need_init) {
+    rc = initialize_again(w);
+    if (rc != RGS_P11_OK)
+      return rc;
+    rescan = 1;
+  } else {
+    rescan = !w->primed || module_event(w) || !w->events_seen || t < w->burst_until ||
+             t - w->last_rescan >= WATCH_SAFETY_RESCAN_MS;
+    if (rescan && w->primed && want_reinit(w, t)) {
+      rc = reinitialize(w);
+      if (rc != RGS_P11_OK)
+        return rc;
+    }
+  }
+  if (!rescan)
+    return RGS_P11_OK;
+  rc = snapshot(w, &cur, &n);
+  if (rc != RGS_P11_OK)
+    return rc;
+  diff_and_keep(w, cur, n);
+  w->primed = 1;
+  return RGS_P11_OK;
+}
+
+rgs_p11_rc rgs_p11_watch_poll(rgs_p11_watch *w, rgs_p11_event *ev)
+{
   rgs_p11_rc rc;
 
   if (w == NULL || ev == NULL)
@@ -326,32 +380,20 @@ rgs_p11_rc rgs_p11_watch_poll(rgs_p11_watch *w, rgs_p11_event *ev)
   ev->kind = RGS_P11_EVENT_NONE;
   if (queue_pop(w, ev))
     return RGS_P11_OK;
-  t = now_ms();
-  if (w->primed && t < w->next_poll)
+  if (now_ms() < w->next_poll)
     return RGS_P11_OK;
-  rescan = !w->primed || module_event(w) || !w->events_seen || t < w->burst_until ||
-           t - w->last_rescan >= WATCH_SAFETY_RESCAN_MS;
-  if (rescan && w->primed && want_reinit(w, t)) {
-    rc = reinitialize(w);
-    if (rc != RGS_P11_OK)
-      return rc;
-  }
-  if (rescan) {
-    rc = snapshot(w, &cur, &n);
-    if (rc != RGS_P11_OK)
-      return rc;
-    diff_and_keep(w, cur, n);
-    w->primed = 1;
-  }
-  /* Backoff: fast again after a change, slower while nothing happens. */
-  if (w->q_len > 0)
+  rc = look(w, now_ms());
+  w->failing = rc != RGS_P11_OK;
+  /* Backoff: fast again after a change, slower while nothing happens or
+   * while the module fails. */
+  if (rc == RGS_P11_OK && w->q_len > 0)
     w->interval_ms = w->opts.min_interval_ms;
   else if (w->interval_ms < w->opts.max_interval_ms)
     w->interval_ms = w->interval_ms * 2 > w->opts.max_interval_ms ? w->opts.max_interval_ms
                                                                  : w->interval_ms * 2;
   w->next_poll = now_ms() + w->interval_ms;
   queue_pop(w, ev);
-  return RGS_P11_OK;
+  return rc;
 }
 
 rgs_p11_rc rgs_p11_wait_token(rgs_p11_watch *w, int timeout_ms, rgs_p11_event *ev)

@@ -441,6 +441,25 @@ static rgs_p11_rc public_from_companion(rgs_p11_token *tok, rgs_p11_key *key)
   return key->pkey != NULL ? RGS_P11_OK : RGS_P11_ERR_MODULE_BAD;
 }
 
+/* The public-key object of the same CKA_ID, kept with the key when it holds
+ * the very same public key: then removing the key removes both halves. */
+static void attach_public_half(rgs_p11_token *tok, rgs_p11_key *key)
+{
+  CK_OBJECT_HANDLE h;
+  CK_ULONG n = 0;
+  EVP_PKEY *pub = NULL;
+
+  if (key->has_pub || key->id_len == 0 || key->pkey == NULL)
+    return;
+  if (find_by_id(tok, CKO_PUBLIC_KEY, key->id, key->id_len, &h, 1, &n) != RGS_P11_OK || n != 1)
+    return;
+  if (read_public(tok, h, &pub) == RGS_P11_OK && EVP_PKEY_eq(pub, key->pkey) == 1) {
+    key->pub = h;
+    key->has_pub = 1;
+  }
+  EVP_PKEY_free(pub);
+}
+
 static rgs_p11_rc load_key(rgs_p11_token *tok, CK_OBJECT_HANDLE priv, rgs_p11_key **out)
 {
   rgs_p11_key *key = NULL;
@@ -457,6 +476,7 @@ static rgs_p11_rc load_key(rgs_p11_token *tok, CK_OBJECT_HANDLE priv, rgs_p11_ke
     rc = public_from_companion(tok, key);
   if (rc != RGS_P11_OK)
     goto cleanup;
+  attach_public_half(tok, key);
   *out = key;
   key = NULL;
 
@@ -720,8 +740,40 @@ static rgs_p11_rc verify_spec(rgs_p11_token *tok, const rgs_p11_key *key,
   return RGS_P11_ERR_KEY_ATTRS;
 }
 
+/* The caller could not record an id: nothing is made, or what was made is
+ * removed, since no later run could find it. */
+static rgs_p11_rc note_id(rgs_p11_token *tok, rgs_p11_keygen_note note, void *ud, int final,
+                          const unsigned char *id, size_t len)
+{
+  if (note == NULL || note(ud, final, id, len) == 0)
+    return RGS_P11_OK;
+  rgs_p11_set_error(tok->ctx, "%s", _("the key pair could not be recorded before it was made"));
+  return RGS_P11_ERR_IO;
+}
+
+/* The derived CKA_ID, told to the caller before it is set. */
+static rgs_p11_rc note_final_id(rgs_p11_token *tok, const rgs_p11_key *key,
+                                rgs_p11_keygen_note note, void *ud)
+{
+  unsigned char id[SHA_DIGEST_LENGTH];
+  size_t len = 0;
+
+  if (note == NULL)
+    return RGS_P11_OK;
+  if (!public_key_id(key->pkey, id, &len))
+    return RGS_P11_ERR_CRYPTO;
+  return note_id(tok, note, ud, 1, id, len);
+}
+
 rgs_p11_rc rgs_p11_keygen(rgs_p11_token *tok, const rgs_p11_keyspec *spec,
                           const char *label, rgs_p11_key **out)
+{
+  return rgs_p11_keygen_noted(tok, spec, label, NULL, NULL, out);
+}
+
+rgs_p11_rc rgs_p11_keygen_noted(rgs_p11_token *tok, const rgs_p11_keyspec *spec,
+                                const char *label, rgs_p11_keygen_note note, void *ud,
+                                rgs_p11_key **out)
 {
   keygen_tmpl k;
   CK_MECHANISM mech = { 0, NULL, 0 };
@@ -745,6 +797,9 @@ rgs_p11_rc rgs_p11_keygen(rgs_p11_token *tok, const rgs_p11_keyspec *spec,
     rc = RGS_P11_ERR_NOMEM;
     goto cleanup;
   }
+  rc = note_id(tok, note, ud, 0, k.tmp_id, sizeof(k.tmp_id));
+  if (rc != RGS_P11_OK)
+    goto cleanup;
   rv = tok->ctx->f->C_GenerateKeyPair(tok->session, &mech, k.pub.a, (CK_ULONG)k.pub.n,
                                       k.priv.a, (CK_ULONG)k.priv.n, &key->pub, &key->priv);
   if (rv != CKR_OK) {
@@ -756,6 +811,8 @@ rgs_p11_rc rgs_p11_keygen(rgs_p11_token *tok, const rgs_p11_keyspec *spec,
   created = 1;
   key->has_pub = 1;
   rc = read_public(tok, key->pub, &key->pkey);
+  if (rc == RGS_P11_OK)
+    rc = note_final_id(tok, key, note, ud);
   if (rc == RGS_P11_OK)
     rc = set_derived_id(tok, key, k.tmp_id, sizeof(k.tmp_id));
   if (rc == RGS_P11_OK)
@@ -781,6 +838,156 @@ cleanup:
   }
   rgs_p11_key_free(key);
   return rc;
+}
+
+static int is_tmp_id(const unsigned char *id, size_t len)
+{
+  return len == sizeof(RGS_TMP_ID_PREFIX) - 1 + 8 &&
+         memcmp(id, RGS_TMP_ID_PREFIX, sizeof(RGS_TMP_ID_PREFIX) - 1) == 0;
+}
+
+/* 1 when the public half of key carries CKA_ID id. */
+static int pub_has_id(rgs_p11_token *tok, const rgs_p11_key *key, const unsigned char *id,
+                      size_t len)
+{
+  unsigned char buf[RGS_ID_MAX];
+  CK_ATTRIBUTE a = { CKA_ID, buf, sizeof(buf) };
+
+  if (tok->ctx->f->C_GetAttributeValue(tok->session, key->pub, &a, 1) != CKR_OK)
+    return 0;
+  return a.ulValueLen == len && memcmp(buf, id, len) == 0;
+}
+
+/* The public-key object of CKA_ID id when it is key's public half: the same
+ * public key as the private half's (RSA), or, for EC, whose private half
+ * does not hold it, the public key from which final (when known) derives.
+ * RGS_P11_ERR_KEY_NOT_FOUND when there is none such. */
+static rgs_p11_rc leftover_public_half(rgs_p11_token *tok, rgs_p11_key *key,
+                                       const unsigned char *id, size_t len,
+                                       const unsigned char *final, size_t final_len)
+{
+  CK_OBJECT_HANDLE h[2];
+  CK_ULONG n = 0;
+  EVP_PKEY *pub = NULL;
+  unsigned char derived[SHA_DIGEST_LENGTH];
+  size_t dlen = 0;
+  int same;
+  rgs_p11_rc rc;
+
+  if (id == NULL || len == 0)
+    return RGS_P11_ERR_KEY_NOT_FOUND;
+  rc = find_by_id(tok, CKO_PUBLIC_KEY, id, len, h, 2, &n);
+  if (rc != RGS_P11_OK)
+    return rc;
+  if (n != 1)
+    return RGS_P11_ERR_KEY_NOT_FOUND;
+  rc = read_public(tok, h[0], &pub);
+  if (rc != RGS_P11_OK)
+    return rc;
+  if (key->pkey != NULL)
+    same = EVP_PKEY_eq(pub, key->pkey) == 1;
+  else
+    same = final == NULL || (public_key_id(pub, derived, &dlen) && dlen == final_len &&
+                             memcmp(derived, final, dlen) == 0);
+  if (!same) {
+    EVP_PKEY_free(pub);
+    return RGS_P11_ERR_KEY_NOT_FOUND;
+  }
+  key->pub = h[0];
+  key->has_pub = 1;
+  if (key->pkey == NULL)
+    key->pkey = pub;
+  else
+    EVP_PKEY_free(pub);
+  return RGS_P11_OK;
+}
+
+/* The private half by the final id, else by the one-time id. */
+static rgs_p11_rc leftover_private_half(rgs_p11_token *tok, const unsigned char *tmp,
+                                        size_t tmp_len, const unsigned char *final,
+                                        size_t final_len, CK_OBJECT_HANDLE *priv)
+{
+  CK_OBJECT_HANDLE h[2];
+  CK_ULONG n = 0;
+  rgs_p11_rc rc = RGS_P11_OK;
+
+  if (final != NULL && final_len > 0)
+    rc = find_by_id(tok, CKO_PRIVATE_KEY, final, final_len, h, 2, &n);
+  if (rc == RGS_P11_OK && n == 0 && tmp != NULL && tmp_len > 0)
+    rc = find_by_id(tok, CKO_PRIVATE_KEY, tmp, tmp_len, h, 2, &n);
+  if (rc != RGS_P11_OK)
+    return rc;
+  if (n == 0)
+    return RGS_P11_ERR_KEY_NOT_FOUND;
+  if (n > 1)
+    return RGS_P11_ERR_KEY_AMBIGUOUS;
+  *priv = h[0];
+  return RGS_P11_OK;
+}
+
+rgs_p11_rc rgs_p11_key_find_leftover_ids(rgs_p11_token *tok, const unsigned char *tmp,
+                                         size_t tmp_len, const unsigned char *final,
+                                         size_t final_len, rgs_p11_key **out)
+{
+  rgs_p11_key *key = NULL;
+  unsigned char own[RGS_ID_MAX];
+  size_t own_len;
+  rgs_p11_rc rc;
+
+  if (tok == NULL || out == NULL || tmp_len > RGS_ID_MAX || final_len > RGS_ID_MAX ||
+      ((tmp == NULL || tmp_len == 0) && (final == NULL || final_len == 0)))
+    return RGS_P11_ERR_ARG;
+  *out = NULL;
+  if (final_len == 0)
+    final = NULL;
+  key = calloc(1, sizeof(*key));
+  if (key == NULL)
+    return RGS_P11_ERR_NOMEM;
+  rc = leftover_private_half(tok, tmp, tmp_len, final, final_len, &key->priv);
+  if (rc == RGS_P11_OK)
+    rc = read_private(tok, key);
+  if (rc != RGS_P11_OK)
+    goto cleanup;
+  own_len = key->id_len;
+  memcpy(own, key->id, own_len);
+  /* A run killed between the two C_SetAttributeValue of set_derived_id()
+   * leaves the halves with different ids: the public half is looked for by
+   * the private half's id, then by each id of the journal. */
+  rc = leftover_public_half(tok, key, own, own_len, final, final_len);
+  if (rc == RGS_P11_ERR_KEY_NOT_FOUND)
+    rc = leftover_public_half(tok, key, final, final_len, final, final_len);
+  if (rc == RGS_P11_ERR_KEY_NOT_FOUND)
+    rc = leftover_public_half(tok, key, tmp, tmp_len, final, final_len);
+  if (rc == RGS_P11_ERR_KEY_NOT_FOUND && key->pkey != NULL && !is_tmp_id(own, own_len))
+    rc = RGS_P11_OK;    /* final id on the private half, public half gone: still usable */
+  if (rc != RGS_P11_OK)
+    goto cleanup;
+  /* Finish what keygen would have done: both halves get the derived id
+   * (the private half's current id is the one to go back to). */
+  if (key->has_pub && (is_tmp_id(own, own_len) || !pub_has_id(tok, key, own, own_len))) {
+    rc = set_derived_id(tok, key, own, own_len);
+    if (rc == RGS_P11_OK)
+      rc = read_private(tok, key);
+    if (rc != RGS_P11_OK)
+      goto cleanup;
+  }
+  rc = verify_generated(tok, key);
+  if (rc != RGS_P11_OK)
+    goto cleanup;
+  *out = key;
+  key = NULL;
+
+cleanup:
+  rgs_p11_key_free(key);
+  return rc;
+}
+
+rgs_p11_rc rgs_p11_key_find_leftover(rgs_p11_token *tok, const unsigned char *id, size_t len,
+                                     rgs_p11_key **out)
+{
+  if (id != NULL && is_tmp_id(id, len))
+    return rgs_p11_key_find_leftover_ids(tok, id, len, NULL, 0, out);
+  return rgs_p11_key_find_leftover_ids(tok, NULL, 0, id, len, out);
 }
 
 rgs_p11_rc rgs_p11_key_destroy(rgs_p11_token *tok, rgs_p11_key *key)

@@ -14,6 +14,7 @@
 #include <termios.h>
 #include <unistd.h>
 #include "p11_internal.h"
+#include "rgs_common.h"
 
 #define RGS_PIN_CAP 256
 
@@ -75,8 +76,6 @@ static rgs_p11_rc read_line(int fd, int interruptible, char *buf, size_t cap, si
     n--;
   buf[n] = '\0';
   *len = n;
-  if (n == 0)
-    rc = RGS_P11_ERR_PIN_INPUT;
 
 cleanup:
   rgs_wipe(&c, sizeof(c));
@@ -132,26 +131,92 @@ cleanup:
   return rc;
 }
 
-static rgs_p11_rc read_file(const char *path, char *buf, size_t cap, size_t *len)
+/* Only a regular file: a FIFO named as a file would block the open or the
+ * read forever (a pipe belongs on a descriptor). The system's own reason
+ * goes in why: not found, permission denied, not a regular file. */
+static rgs_p11_rc read_file(const char *path, char *buf, size_t cap, size_t *len, char *why,
+                            size_t whylen)
 {
-  int fd;
+  rgsx_rc orc = RGSX_OK;
+  char shown[512];
+  int fd, err;
   rgs_p11_rc rc;
 
   if (path == NULL)
     return RGS_P11_ERR_ARG;
-  fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
-  if (fd < 0)
+  fd = rgsx_open_regular(path, &orc);
+  if (fd < 0) {
+    err = errno;
+    rgsx_sanitize_buf(shown, sizeof(shown), path, strlen(path));
+    if (orc == RGSX_ERR_NOT_REGULAR)
+      snprintf(why, whylen, _("the file %s cannot be used: %s; a pipe can be given as a descriptor (--pin-fd, --puk-fd, --new-pin-fd...)"),
+               shown, rgsx_strerror(orc));
+    else
+      snprintf(why, whylen, _("the file %s cannot be opened: %s"), shown,
+               orc == RGSX_ERR_SYSTEM ? strerror(err) : rgsx_strerror(orc));
     return RGS_P11_ERR_PIN_INPUT;
+  }
   rc = read_line(fd, 0, buf, cap, len);
   close(fd);
   return rc;
 }
 
-rgs_p11_rc rgs_p11_pin_read(const rgs_p11_pin_source *src, const char *prompt, char *buf,
-                            size_t cap, size_t *len)
-{
-  rgs_p11_rc rc = RGS_P11_ERR_ARG;
+/* ---- what a secret may be: plain text on one line ------------------------ */
 
+/* What was read, named for the person: never its bytes, which are a
+ * secret and may end up in a journal. */
+static void say_fault(rgsx_text_fault t, const rgs_p11_pin_source *src, char *why, size_t whylen)
+{
+  char where[600], shown[512];
+
+  if (src->from == RGS_PIN_FROM_FILE)
+    snprintf(where, sizeof(where), _("the file %s"),
+             rgsx_sanitize_buf(shown, sizeof(shown), src->path, strlen(src->path)));
+  else if (src->from == RGS_PIN_FROM_FD)
+    snprintf(where, sizeof(where), _("the input on descriptor %d"), src->fd);
+  else
+    snprintf(where, sizeof(where), "%s", _("what was typed"));
+  switch (t) {
+  case RGSX_TEXT_OK:
+    why[0] = '\0';
+    break;
+  case RGSX_TEXT_UTF16:
+    snprintf(why, whylen, _("%s is in UTF-16 (as Notepad saves \"Unicode\"): save it as UTF-8 or plain text"), where);
+    break;
+  case RGSX_TEXT_NUL:
+    snprintf(why, whylen, _("%s contains a NUL byte: a PIN is plain text; save it again as UTF-8 or plain text"), where);
+    break;
+  case RGSX_TEXT_NOT_UTF8:
+    snprintf(why, whylen, _("%s is not UTF-8 text (an accented letter saved in another encoding, such as Windows-1252?): save it as UTF-8"), where);
+    break;
+  case RGSX_TEXT_CONTROL:
+    snprintf(why, whylen, _("%s contains a control character (a tab, an escape, a carriage return inside the line...): a PIN is plain text on one line"), where);
+    break;
+  }
+}
+
+/* A UTF-8 byte-order mark, as Windows editors write, is no part of a PIN. */
+static void strip_bom(char *buf, size_t *len)
+{
+  if (*len >= 3 && memcmp(buf, "\xEF\xBB\xBF", 3) == 0) {
+    memmove(buf, buf + 3, *len - 3);
+    *len -= 3;
+    rgs_wipe(buf + *len, 3);
+  }
+}
+
+rgs_p11_rc rgs_p11_pin_read_why(const rgs_p11_pin_source *src, const char *prompt, char *buf,
+                                size_t cap, size_t *len, char *why, size_t whylen)
+{
+  char none[1], where[512];
+  rgs_p11_rc rc = RGS_P11_ERR_ARG;
+  rgsx_text_fault t;
+
+  if (why == NULL || whylen == 0) {
+    why = none;
+    whylen = sizeof(none);
+  }
+  why[0] = '\0';
   if (src == NULL || buf == NULL || cap < 2 || len == NULL)
     return RGS_P11_ERR_ARG;
   *len = 0;
@@ -160,17 +225,38 @@ rgs_p11_rc rgs_p11_pin_read(const rgs_p11_pin_source *src, const char *prompt, c
     rc = read_tty(prompt != NULL ? prompt : _("PIN: "), buf, cap, len);
     break;
   case RGS_PIN_FROM_FILE:
-    rc = read_file(src->path, buf, cap, len);
+    rc = read_file(src->path, buf, cap, len, why, whylen);
     break;
   case RGS_PIN_FROM_FD:
     rc = src->fd >= 0 ? read_line(src->fd, 0, buf, cap, len) : RGS_P11_ERR_PIN_INPUT;
     break;
+  }
+  if (rc == RGS_P11_OK) {
+    strip_bom(buf, len);
+    /* Judged before anything reaches the token: a wrong encoding would
+     * cost a real try, and three lock the card. */
+    t = rgsx_text_check(buf, *len, 0);
+    if (t != RGSX_TEXT_OK) {
+      say_fault(t, src, why, whylen);
+      rc = RGS_P11_ERR_PIN_TEXT;
+    } else if (*len == 0) {
+      if (src->from == RGS_PIN_FROM_FILE)
+        snprintf(why, whylen, _("the file %s holds no PIN: its first line is empty"),
+                 rgsx_sanitize_buf(where, sizeof(where), src->path, strlen(src->path)));
+      rc = RGS_P11_ERR_PIN_INPUT;
+    }
   }
   if (rc != RGS_P11_OK) {
     rgs_wipe(buf, cap);
     *len = 0;
   }
   return rc;
+}
+
+rgs_p11_rc rgs_p11_pin_read(const rgs_p11_pin_source *src, const char *prompt, char *buf,
+                            size_t cap, size_t *len)
+{
+  return rgs_p11_pin_read_why(src, prompt, buf, cap, len, NULL, 0);
 }
 
 typedef struct {
@@ -250,7 +336,7 @@ rgs_p11_rc rgs_p11_login(rgs_p11_token *tok, rgs_p11_pin_role role,
                          const rgs_p11_pin_source *src)
 {
   char pin[RGS_PIN_CAP];
-  char prompt[160];
+  char prompt[160], why[768];
   size_t len = 0;
   CK_USER_TYPE user = role == RGS_PIN_SO        ? CKU_SO
                       : role == RGS_PIN_CONTEXT ? CKU_CONTEXT_SPECIFIC
@@ -281,9 +367,11 @@ rgs_p11_rc rgs_p11_login(rgs_p11_token *tok, rgs_p11_pin_role role,
              tok->info.label);
   else
     snprintf(prompt, sizeof(prompt), _("PIN of token \"%s\": "), tok->info.label);
-  rc = rgs_p11_pin_read(src, prompt, pin, sizeof(pin), &len);
-  if (rc != RGS_P11_OK)
+  rc = rgs_p11_pin_read_why(src, prompt, pin, sizeof(pin), &len, why, sizeof(why));
+  if (rc != RGS_P11_OK) {
+    rgs_p11_set_error(tok->ctx, "%s", why);   /* the detail the caller shows */
     goto cleanup;
+  }
   rc = check_length(tok, len);
   if (rc != RGS_P11_OK)
     goto cleanup;

@@ -88,21 +88,34 @@ static rgs_p11_rc verdict_rc(rgs_p11_pin_verdict v)
 
 /* ---- reading ------------------------------------------------------------- */
 
+/* Read one secret; when it cannot be used (no such file, UTF-16, a NUL...)
+ * the reason becomes the token context's last error, which callers show. */
+static rgs_p11_rc read_secret(rgs_p11_token *tok, const rgs_p11_pin_source *src,
+                              const char *prompt, char *buf, size_t cap, size_t *len)
+{
+  char why[768];
+  rgs_p11_rc rc = rgs_p11_pin_read_why(src, prompt, buf, cap, len, why, sizeof(why));
+
+  if (rc != RGS_P11_OK)
+    rgs_p11_set_error(tok->ctx, "%s", why);
+  return rc;
+}
+
 /* The new PIN, twice from a terminal, once from a file or descriptor. */
-static rgs_p11_rc read_new(rgs_p11_new_pin *np, const char *what, char *buf, size_t cap,
-                           size_t *len)
+static rgs_p11_rc read_new(rgs_p11_token *tok, rgs_p11_new_pin *np, const char *what,
+                           char *buf, size_t cap, size_t *len)
 {
   char again[RGS_PIN_CAP], prompt[160];
   size_t again_len = 0;
   rgs_p11_rc rc;
 
   snprintf(prompt, sizeof(prompt), _("New %s: "), what);
-  rc = rgs_p11_pin_read(&np->src, np->src.prompt != NULL ? np->src.prompt : prompt, buf,
-                        cap, len);
+  rc = read_secret(tok, &np->src, np->src.prompt != NULL ? np->src.prompt : prompt, buf,
+                   cap, len);
   if (rc != RGS_P11_OK || np->src.from != RGS_PIN_FROM_TTY)
     goto cleanup;
   snprintf(prompt, sizeof(prompt), _("New %s, again: "), what);
-  rc = rgs_p11_pin_read(&np->src, prompt, again, sizeof(again), &again_len);
+  rc = read_secret(tok, &np->src, prompt, again, sizeof(again), &again_len);
   if (rc == RGS_P11_OK && (again_len != *len || memcmp(again, buf, *len) != 0))
     rc = RGS_P11_ERR_PIN_CONFIRM;
 
@@ -219,12 +232,12 @@ rgs_p11_rc rgs_p11_pin_change(rgs_p11_token *tok, rgs_p11_pin_role role,
              tok->info.label);
   else
     snprintf(prompt, sizeof(prompt), _("Current PIN of token \"%s\": "), tok->info.label);
-  rc = rgs_p11_pin_read(cur, cur->prompt != NULL ? cur->prompt : prompt, old, sizeof(old),
-                        &old_len);
+  rc = read_secret(tok, cur, cur->prompt != NULL ? cur->prompt : prompt, old, sizeof(old),
+                   &old_len);
   if (rc == RGS_P11_OK)
     rc = length_possible(tok, old_len);
   if (rc == RGS_P11_OK)
-    rc = read_new(np, what, fresh, sizeof(fresh), &new_len);
+    rc = read_new(tok, np, what, fresh, sizeof(fresh), &new_len);
   if (rc != RGS_P11_OK)
     goto cleanup;
   np->verdict = rgs_p11_pin_judge(&tok->info, fresh, new_len, old, old_len);
@@ -285,12 +298,12 @@ rgs_p11_rc rgs_p11_pin_unblock(rgs_p11_token *tok, const rgs_p11_pin_source *so_
   } else {
     snprintf(prompt, sizeof(prompt), _("Unblocking code (PUK) of token \"%s\": "),
              tok->info.label);
-    rc = rgs_p11_pin_read(so_src, so_src->prompt != NULL ? so_src->prompt : prompt, code,
-                          sizeof(code), &code_len);
+    rc = read_secret(tok, so_src, so_src->prompt != NULL ? so_src->prompt : prompt, code,
+                     sizeof(code), &code_len);
     if (rc == RGS_P11_OK)
       rc = length_possible(tok, code_len);
     if (rc == RGS_P11_OK)
-      rc = read_new(np, _("PIN"), fresh, sizeof(fresh), &new_len);
+      rc = read_new(tok, np, _("PIN"), fresh, sizeof(fresh), &new_len);
     if (rc != RGS_P11_OK)
       goto cleanup;
     np->verdict = rgs_p11_pin_judge(&tok->info, fresh, new_len, NULL, 0);

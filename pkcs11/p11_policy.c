@@ -32,6 +32,7 @@
  *   patterns such as "*a*a*a*a*b").
  * - Errors: RGS_P11_ERR_POLICY with "FILE:LINE: reason" in errbuf, for an
  *   unknown key, a key outside a section, a malformed line, a NUL byte, a
+ *   control character (tab and CR excepted), text that is not UTF-8, a
  *   line over 1024 bytes, an unterminated quote, waive in a non-demo entry.
  *   A load is all or nothing: on error *pol keeps exactly what it had.
  * - Entries are tried in load order and the first entry whose three
@@ -45,6 +46,7 @@
 
 #include "rgs_p11.h"
 #include "p11_internal.h"
+#include "rgs_common.h"
 
 #define POLICY_MAX_LINE 1024
 /* A policy is a few dozen lines; a bound keeps a wrong path (a device, a
@@ -691,6 +693,33 @@ cleanup:
   return rc;
 }
 
+/* A policy is UTF-8 text: a control character in a device name would reach
+ * the terminal with every report, and another encoding would silently
+ * match nothing. Tabs and the CR of a CRLF ending are blanks. */
+static rgs_p11_rc check_text(policy_parser *ps, const unsigned char *p, size_t len)
+{
+  const char *why = NULL;
+
+  switch (rgsx_text_check((const char *)p, len, RGSX_TEXT_BLANKS)) {
+  case RGSX_TEXT_OK:
+    return RGS_P11_OK;
+  case RGSX_TEXT_UTF16:
+    why = _("the file is in UTF-16 (as Notepad saves \"Unicode\"): save it as UTF-8");
+    break;
+  case RGSX_TEXT_NUL:
+    why = _("NUL byte in the line (is this a text file?)");
+    break;
+  case RGSX_TEXT_NOT_UTF8:
+    why = _("not UTF-8 text (an accented letter saved as Windows-1252?): save the file as UTF-8");
+    break;
+  case RGSX_TEXT_CONTROL:
+    why = _("control character in the line");
+    break;
+  }
+  parse_error(ps, ps->line_no, "%s", why);
+  return RGS_P11_ERR_POLICY;
+}
+
 static rgs_p11_rc parse_line(policy_parser *ps, const char *start, size_t len)
 {
   rgs_p11_rc rc = RGS_P11_OK;
@@ -702,11 +731,9 @@ static rgs_p11_rc parse_line(policy_parser *ps, const char *start, size_t len)
     rc = RGS_P11_ERR_POLICY;
     goto cleanup;
   }
-  if (memchr(start, '\0', len) != NULL) {
-    parse_error(ps, ps->line_no, _("NUL byte in the line (is this a text file?)"));
-    rc = RGS_P11_ERR_POLICY;
+  rc = check_text(ps, (const unsigned char *)start, len);
+  if (rc != RGS_P11_OK)
     goto cleanup;
-  }
   memcpy(buf, start, len);
   buf[len] = '\0';
   line = buf;
@@ -824,14 +851,17 @@ static rgs_p11_rc read_file(const char *path, char **out, size_t *outlen, char *
                             size_t errlen)
 {
   rgs_p11_rc rc = RGS_P11_OK;
+  rgsx_rc orc = RGSX_OK;
   FILE *f = NULL;
   char *buf = NULL;
   size_t n;
 
-  f = fopen(path, "rbe");
+  /* A FIFO or a device given as --policy would block the read forever. */
+  f = rgsx_fopen_regular(path, &orc);
   if (f == NULL) {
-    plain_error(errbuf, errlen, "%s: %s", path, strerror(errno));
-    rc = RGS_P11_ERR_IO;
+    plain_error(errbuf, errlen, "%s: %s", path,
+                orc == RGSX_ERR_SYSTEM ? strerror(errno) : rgsx_strerror(orc));
+    rc = orc == RGSX_ERR_NOMEM ? RGS_P11_ERR_NOMEM : RGS_P11_ERR_IO;
     goto cleanup;
   }
   buf = malloc(POLICY_MAX_FILE + 1);

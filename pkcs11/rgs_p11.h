@@ -61,6 +61,8 @@ typedef enum {
   RGS_P11_ERR_SO_PIN_FINAL_TRY, /* last unblocking-code try left, not consented */
   RGS_P11_ERR_PIN_LENGTH,     /* PIN length outside what the token accepts: not sent */
   RGS_P11_ERR_PIN_EXPIRED,    /* the token wants the PIN changed first */
+  RGS_P11_ERR_PIN_TEXT,       /* the secret read is not plain text (UTF-16, NUL, control
+                                 character, not UTF-8): refused, never sent */
 } rgs_p11_rc;
 
 /* A translated, user-facing sentence for rc. Never NULL; static storage. */
@@ -265,9 +267,22 @@ int rgs_p11_logged_in(const rgs_p11_token *tok);
 void rgs_p11_token_set_reauth(rgs_p11_token *tok, const rgs_p11_pin_source *src);
 
 /* Read one secret line from the source into buf (NUL-terminated), at most
- * cap-1 bytes. The caller wipes buf with rgs_wipe(). */
+ * cap-1 bytes. The caller wipes buf with rgs_wipe(). A file must be a
+ * regular file (a FIFO would block: pass a pipe as a descriptor). A UTF-8
+ * byte-order mark at the start and the final CR/LF are dropped; UTF-16,
+ * NUL bytes, text that is not UTF-8 and control characters are refused with
+ * RGS_P11_ERR_PIN_TEXT, so that nothing a token would count as a wrong try
+ * is ever returned. */
 rgs_p11_rc rgs_p11_pin_read(const rgs_p11_pin_source *src, const char *prompt,
                             char *buf, size_t cap, size_t *len);
+/* The same; on failure why (whylen bytes, may be NULL) gets a sentence for
+ * the person: what was found and how to mend it ("the file F is in UTF-16
+ * (as Notepad saves "Unicode"): save it as UTF-8 or plain text"), or why a
+ * file could not be opened. Empty when there is nothing to add. Never
+ * quotes the secret. */
+rgs_p11_rc rgs_p11_pin_read_why(const rgs_p11_pin_source *src, const char *prompt,
+                                char *buf, size_t cap, size_t *len, char *why,
+                                size_t whylen);
 
 /* ---- RGS** rules ------------------------------------------------------- */
 
@@ -317,6 +332,35 @@ typedef struct {
  * Free with rgs_p11_key_free() (the objects stay on the token). */
 rgs_p11_rc rgs_p11_keygen(rgs_p11_token *tok, const rgs_p11_keyspec *spec,
                           const char *label, rgs_p11_key **out);
+
+/* Told each CKA_ID of a key pair being made: the one-time id (final 0)
+ * just before C_GenerateKeyPair, the id derived from the public key
+ * (final 1) just before it is set. A caller that records them durably can
+ * find the key of a run killed in between (rgs_p11_key_find_leftover).
+ * Return non-zero when the id could not be recorded: nothing is made then,
+ * or what was made is removed (RGS_P11_ERR_IO). */
+typedef int (*rgs_p11_keygen_note)(void *ud, int final, const unsigned char *id, size_t len);
+
+/* rgs_p11_keygen, telling note (may be NULL) the ids as above. */
+rgs_p11_rc rgs_p11_keygen_noted(rgs_p11_token *tok, const rgs_p11_keyspec *spec,
+                                const char *label, rgs_p11_keygen_note note, void *ud,
+                                rgs_p11_key **out);
+
+/* The key pair a killed keygen left, by one of the ids it was told: a key
+ * still carrying the one-time id gets its derived CKA_ID now, as keygen
+ * would have given it; it must read back as generated on the card
+ * (RGS_P11_ERR_KEY_ATTRS otherwise). RGS_P11_ERR_KEY_NOT_FOUND when no
+ * private key has that id. Needs a login. Free with rgs_p11_key_free(). */
+rgs_p11_rc rgs_p11_key_find_leftover(rgs_p11_token *tok, const unsigned char *id, size_t len,
+                                     rgs_p11_key **out);
+/* The same, given both ids the caller was told (tmp or final may be NULL):
+ * also a pair whose halves carry different ids, left by a run killed
+ * between the two C_SetAttributeValue of keygen (one half with the final
+ * id, the other still with the one-time id), is found whole; both halves
+ * then get the final id. */
+rgs_p11_rc rgs_p11_key_find_leftover_ids(rgs_p11_token *tok, const unsigned char *tmp,
+                                         size_t tmp_len, const unsigned char *final,
+                                         size_t final_len, rgs_p11_key **out);
 
 /* Find the private key named by uri (object label and/or id). Needs a login
  * for private objects. Free with rgs_p11_key_free(). */
@@ -430,6 +474,19 @@ rgs_p11_rc rgs_p11_cert_write_ca(rgs_p11_token *tok, X509 *cert, const char *lab
 /* Destroy a certificate object. */
 rgs_p11_rc rgs_p11_cert_destroy(rgs_p11_token *tok, CK_OBJECT_HANDLE handle);
 
+/* Remove what an interrupted write of a certificate left for key: the
+ * certificate objects whose CKA_ID is the key's or empty and whose value is
+ * empty or not one DER X.509 certificate. (SoftHSM2 killed inside
+ * C_CreateObject leaves a certificate object with every attribute at its
+ * default; a module that creates the object then fills it leaves one with
+ * the key's CKA_ID and no value.) Certificates that parse, other types and
+ * objects with another CKA_ID are left alone. *removed (may be NULL) counts
+ * the objects removed, also when an error stopped the sweep. Run it after
+ * the good certificate is on the token; needs a login (the leftover may be
+ * a private object). */
+rgs_p11_rc rgs_p11_cert_remove_partial(rgs_p11_token *tok, const rgs_p11_key *key,
+                                       size_t *removed);
+
 /* Add a criterion to *rep (created when NULL), for layers above that check
  * more than the token (certificates). id and title must outlive the report
  * (string literals, translated catalogue strings). */
@@ -525,7 +582,10 @@ void rgs_p11_watch_free(rgs_p11_watch *w);
  * (C_WaitForSlotEvent with CKF_DONT_BLOCK) and rescan the slots. ev->kind is
  * RGS_P11_EVENT_NONE when nothing changed.
  * Re-initialising the module invalidates sessions: close every token opened
- * on ctx (rgs_p11_token_close) before calling this. */
+ * on ctx (rgs_p11_token_close) before calling this.
+ * A failed poll is due again after the backoff, not at once; when the
+ * failure was the C_Initialize of a re-initialisation, the module stays
+ * finalised and the next polls initialise it first. */
 rgs_p11_rc rgs_p11_watch_poll(rgs_p11_watch *w, rgs_p11_event *ev);
 /* Milliseconds until the next poll is due (0: now); for poll(2) loops. */
 int rgs_p11_watch_next_ms(const rgs_p11_watch *w);
@@ -536,6 +596,9 @@ void rgs_p11_watch_kick(rgs_p11_watch *w);
 /* Poll with backoff until a change or timeout_ms (-1: forever). */
 rgs_p11_rc rgs_p11_wait_token(rgs_p11_watch *w, int timeout_ms, rgs_p11_event *ev);
 
+/* 1 while the last look at the module failed (a poll that was not due
+ * does not count as a look). */
+int rgs_p11_watch_failing(const rgs_p11_watch *w);
 /* 1 once the module has reported a slot event of its own. */
 int rgs_p11_watch_uses_events(const rgs_p11_watch *w);
 /* Counters since rgs_p11_watch_new (either pointer may be NULL). */

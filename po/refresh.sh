@@ -17,7 +17,8 @@ msgattrib --no-obsolete -o po/fr.po po/fr.po
     -e 's/^"Content-Type: text\/plain; charset=CHARSET\\n"$/"Content-Type: text\/plain; charset=UTF-8\\n"/' \
     -e 's/^"PO-Revision-Date: .*/"PO-Revision-Date: 2026-11-24 00:00+0000\\n"/' \
     -e 's/^"Last-Translator: .*/"Last-Translator: rgs-enroll developers\\n"/' \
-    -e 's/^"Language-Team: .*/"Language-Team: English\\n"/'
+    -e 's/^"Language-Team: .*/"Language-Team: English\\n"/' \
+    -e 's/^"Plural-Forms: .*/"Plural-Forms: nplurals=2; plural=(n != 1);\\n"/'
 } > po/en.po
 msgfmt --check --statistics -o /dev/null po/fr.po
 msgfmt --check -o /dev/null po/en.po

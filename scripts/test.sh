@@ -32,8 +32,11 @@ if [ "$fuzz_seconds" -gt 0 ]; then
   # target, binary, seed corpus: every parser of untrusted input.
   set -- fuzz_uri tests/fuzz/fuzz_uri tests/fuzz/corpus/uri \
          fuzz_policy tests/fuzz/fuzz_policy tests/fuzz/corpus/policy \
+         fuzz_pin_input tests/fuzz/fuzz_pin_input tests/fuzz/corpus/pin_input \
          fuzz_canon tests/f2f/fuzz_canon tests/f2f/corpus/canon \
+         fuzz_aed_trust tests/f2f/fuzz_aed_trust tests/f2f/corpus/aed_trust \
          fuzz_certs tests/est/fuzz_certs tests/est/corpus/certs \
+         fuzz_aed_csv tests/order/fuzz_aed_csv tests/order/corpus/aed_csv \
          fuzz_udev_props tests/udev/fuzz_udev_props tests/udev/corpus/udev_props
   while [ $# -ge 3 ]; do
     ninja -C build-fuzz "$1" >/dev/null

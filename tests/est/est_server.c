@@ -13,6 +13,13 @@
  *   garbage       200 with a body that is not base64
  *   badder        200 with base64 of bytes that are not PKCS#7
  *   hang          read the request, never answer
+ *   huge          200 with a 2 MiB pkcs7-mime body (Content-Length given)
+ *   huge-nolength the same without Content-Length (the body ends at close)
+ *   hostile       400 whose text body holds ESC sequences, a C1 control,
+ *                 a bidi override, a NUL and bytes that are not UTF-8
+ *   hostile-ctype 200 whose Content-Type holds such characters
+ * "202 N" sends N as it is: hostile values ("202 99999999999999999999",
+ * "202 Thu, 01 Jan 1970 00:00:00 GMT", "202 soon") go through unchanged
  * (the last line repeats). Each request is logged to --log as
  * "METHOD PATH auth=<Authorization> ct=<Content-Type> client=<CN> body=<n>"
  * so the tests can see what the client sent. Test code only. */
@@ -168,17 +175,54 @@ static int read_request(SSL *ssl, request *rq)
   return 0;
 }
 
+/* with_length 0: no Content-Length, the body ends when the connection closes. */
+static void respond_raw(SSL *ssl, int status, const char *reason, const char *extra,
+                        const char *ctype, const char *body, size_t len, int with_length)
+{
+  char head[1024], clen[64];
+  int n;
+
+  clen[0] = '\0';
+  if (with_length)
+    snprintf(clen, sizeof(clen), "Content-Length: %zu\r\n", len);
+  n = snprintf(head, sizeof(head), "HTTP/1.1 %d %s\r\nContent-Type: %s\r\n%s%sConnection: close\r\n\r\n",
+               status, reason, ctype, clen, extra != NULL ? extra : "");
+  SSL_write(ssl, head, n);
+  if (len > 0)
+    SSL_write(ssl, body, (int)len);
+}
+
 static void respond(SSL *ssl, int status, const char *reason, const char *extra,
                     const char *ctype, const char *body)
 {
-  char head[1024];
-  int n = snprintf(head, sizeof(head),
-                   "HTTP/1.1 %d %s\r\nContent-Type: %s\r\nContent-Length: %zu\r\n%sConnection: close\r\n\r\n",
-                   status, reason, ctype, strlen(body), extra != NULL ? extra : "");
+  respond_raw(ssl, status, reason, extra, ctype, body, strlen(body), 1);
+}
 
-  SSL_write(ssl, head, n);
-  if (body[0] != '\0')
-    SSL_write(ssl, body, (int)strlen(body));
+/* Over the client's 1 MiB limit: valid base64 characters, 2 MiB of them. */
+static void respond_huge(SSL *ssl, int with_length)
+{
+  size_t len = 2 * 1024 * 1024;
+  char *body = malloc(len);
+
+  if (body == NULL)
+    die("memory");
+  memset(body, 'A', len);
+  respond_raw(ssl, 200, "OK", NULL, "application/pkcs7-mime; smime-type=certs-only", body, len,
+              with_length);
+  free(body);
+}
+
+/* What a hostile server says: terminal escapes (ESC [2J, OSC title), a C1
+ * CSI (U+009B), a right-to-left override (U+202E), a NUL, bytes that are
+ * not UTF-8. */
+static const char hostile_text[] =
+  "denied \x1b[2J\x1b]0;pwned\x07 csi=\xc2\x9b" "31m rlo=\xe2\x80\xae"
+  "txt.exe nul=\0after bad=\xff\xfe end\n";
+
+static void respond_hostile(SSL *ssl)
+{
+  respond_raw(ssl, 400, "Bad Request", NULL, "text/plain", hostile_text,
+              sizeof(hostile_text) - 1, 1);
 }
 
 /* ---- PKCS#7 and signing -------------------------------------------------- */
@@ -344,6 +388,18 @@ static void enroll(server *s, SSL *ssl, const request *rq)
     char buf[256];
     while (SSL_read(ssl, buf, sizeof(buf)) > 0)
       ;                        /* until the client gives up */
+    return;
+  }
+  if (strcmp(action, "huge") == 0 || strcmp(action, "huge-nolength") == 0) {
+    respond_huge(ssl, strcmp(action, "huge") == 0);
+    return;
+  }
+  if (strcmp(action, "hostile") == 0) {
+    respond_hostile(ssl);
+    return;
+  }
+  if (strcmp(action, "hostile-ctype") == 0) {
+    respond(ssl, 200, "OK", NULL, "application/x-\x1b[31mred\xe2\x80\xae\xc2\x9bzz", "AAAA\r\n");
     return;
   }
   if (strcmp(action, "garbage") == 0) {

@@ -38,8 +38,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     return 0;
   memcpy(text, data, size);
   text[size] = '\0';
+  /* A Retry-After: -1 or 0 to the clamp, whatever now is (UBSan watches
+   * the arithmetic). */
   secs = rgs_est_retry_after(text, 0);
-  CHECK(secs >= -1);
+  CHECK(secs >= -1 && secs <= RGS_EST_RETRY_MAX);
+  CHECK(rgs_est_retry_after(text, (time_t)INT64_MIN) <= RGS_EST_RETRY_MAX);
+  CHECK(rgs_est_retry_after(text, (time_t)INT64_MAX) <= RGS_EST_RETRY_MAX);
   (void)rgs_est_is_pkcs7_mime(text);
 
   rc = rgs_certs_load_mem(data, size, &certs);

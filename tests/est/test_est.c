@@ -8,6 +8,7 @@
 #include <openssl/x509.h>
 #include "certcheck.h"
 #include "est.h"
+#include "rgs_common.h"
 #include "est_fixture.h"
 #include "rgs_test.h"
 
@@ -267,6 +268,37 @@ static void test_pieces(void **state)
     assert_int_equal(rgs_est_check_url("ftp://ca.example/", canon, sizeof(canon), why,
                                        sizeof(why)), -1);
   }
+  /* Each refusal with its own reason (review item 15: the checks written
+   * as plain code, no macro hiding a goto). */
+  {
+    static const struct {
+      const char *url, *why;
+    } refused[] = {
+      { NULL, "https://" },
+      { "ftp://ca.example/", "https://" },
+      { "https:/ca.example/", "https://" },
+      { "https://user@ca.example/", "user name or password" },
+      { "https://ca.example/est#top", "fragment" },
+      { "https://ca.example:99999/", "not a valid URL" },
+      { "https://ca.example/a b", "not a valid URL" },
+    };
+    char canon[256], why[256];
+    size_t i;
+
+    for (i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+      why[0] = '\0';
+      assert_int_equal(rgs_est_check_url(refused[i].url, canon, sizeof(canon), why, sizeof(why)),
+                       -1);
+      if (strstr(why, refused[i].why) == NULL)
+        fail_msg("%s: '%s', not '%s'", refused[i].url != NULL ? refused[i].url : "(null)", why,
+                 refused[i].why);
+    }
+    assert_int_equal(rgs_est_check_url("HTTPS://Ca.Example:8443", canon, sizeof(canon), why,
+                                       sizeof(why)), 0);
+    assert_int_equal(rgs_est_check_url("https://ca.example/x", canon, sizeof(canon), NULL, 0), 0);
+    assert_int_equal(rgs_est_check_url("https://a@ca.example/x", canon, sizeof(canon), NULL, 0),
+                     -1);
+  }
 
   assert_true(rgs_est_is_pkcs7_mime("application/pkcs7-mime; smime-type=certs-only"));
   assert_true(rgs_est_is_pkcs7_mime("Application/PKCS7-MIME"));
@@ -288,6 +320,139 @@ static void test_pieces(void **state)
   free(body);
 }
 
+
+/* The clamp of a Retry-After: 30 days, the longest --wait-max. */
+#define MONTH (30L * 24 * 3600)
+/* 2015-10-21T07:28:00Z */
+#define T2015 1445412480L
+
+/* RFC 9110 section 10.2.3: delay-seconds (1*DIGIT) or an HTTP-date in one
+ * of its three formats; anything else is not a Retry-After. Huge values
+ * are clamped, never overflowed. */
+static void test_retry_after_rfc9110(void **state)
+{
+  (void)state;
+  /* delay-seconds */
+  assert_int_equal(rgs_est_retry_after("0", 0), 0);
+  assert_int_equal(rgs_est_retry_after("007", 0), 7);
+  assert_int_equal(rgs_est_retry_after("\t42\t", 0), 42);
+  assert_int_equal(rgs_est_retry_after("2592000", 0), MONTH);
+  assert_int_equal(rgs_est_retry_after("2592001", 0), MONTH);
+  assert_int_equal(rgs_est_retry_after("9223372036854775807", 0), MONTH);
+  assert_int_equal(rgs_est_retry_after("99999999999999999999999999999999999999", 0), MONTH);
+  assert_int_equal(rgs_est_retry_after("+5", 0), -1);
+  assert_int_equal(rgs_est_retry_after("5s", 0), -1);
+  assert_int_equal(rgs_est_retry_after("5 5", 0), -1);
+  assert_int_equal(rgs_est_retry_after("1e3", 0), -1);
+  assert_int_equal(rgs_est_retry_after("0x10", 0), -1);
+  assert_int_equal(rgs_est_retry_after("", 0), -1);
+  assert_int_equal(rgs_est_retry_after("   ", 0), -1);
+  assert_int_equal(rgs_est_retry_after(NULL, 0), -1);
+  /* IMF-fixdate, rfc850-date, asctime-date */
+  assert_int_equal(rgs_est_retry_after("Wed, 21 Oct 2015 07:28:00 GMT", T2015 - 90), 90);
+  assert_int_equal(rgs_est_retry_after("Wednesday, 21-Oct-15 07:28:00 GMT", T2015 - 90), 90);
+  assert_int_equal(rgs_est_retry_after("Wed Oct 21 07:28:00 2015", T2015 - 90), 90);
+  assert_int_equal(rgs_est_retry_after("Thu Oct  1 07:28:00 2015", T2015 - 20 * 86400 - 90), 90);
+  assert_int_equal(rgs_est_retry_after("Sat, 29 Feb 2020 00:00:00 GMT", 1582934400L - 1), 1);
+  /* In the past: now. */
+  assert_int_equal(rgs_est_retry_after("Thu, 01 Jan 1970 00:00:00 GMT", T2015), 0);
+  assert_int_equal(rgs_est_retry_after("Mon, 01 Jan 0001 00:00:00 GMT", T2015), 0);
+  /* Far away: clamped, whatever "now" is. */
+  assert_int_equal(rgs_est_retry_after("Fri, 31 Dec 9999 23:59:59 GMT", T2015), MONTH);
+  assert_int_equal(rgs_est_retry_after("Fri, 31 Dec 9999 23:59:59 GMT", (time_t)INT64_MIN), MONTH);
+  assert_int_equal(rgs_est_retry_after("Thu, 01 Jan 1970 00:00:00 GMT", (time_t)INT64_MAX), 0);
+  assert_int_equal(rgs_est_retry_after("5", (time_t)INT64_MAX), 5);
+  /* Two-digit years (RFC 9110 5.6.7): more than 50 years ahead means the
+   * century before. */
+  assert_int_equal(rgs_est_retry_after("Monday, 01-Jan-80 00:00:00 GMT", T2015), 0);
+  assert_int_equal(rgs_est_retry_after("Thursday, 22-Oct-15 07:28:00 GMT", T2015), 86400);
+  /* Not HTTP-dates: wrong case, wrong names, out of range, trailing text,
+   * the formats curl_getdate() would also take. */
+  assert_int_equal(rgs_est_retry_after("Wed, 21 Oct 2015 07:28:00 gmt", 0), -1);
+  assert_int_equal(rgs_est_retry_after("wed, 21 Oct 2015 07:28:00 GMT", 0), -1);
+  assert_int_equal(rgs_est_retry_after("Wed, 21 Okt 2015 07:28:00 GMT", 0), -1);
+  assert_int_equal(rgs_est_retry_after("Wed, 32 Oct 2015 07:28:00 GMT", 0), -1);
+  assert_int_equal(rgs_est_retry_after("Fri, 29 Feb 2019 00:00:00 GMT", 0), -1);
+  assert_int_equal(rgs_est_retry_after("Wed, 21 Oct 2015 24:00:00 GMT", 0), -1);
+  assert_int_equal(rgs_est_retry_after("Wed, 21 Oct 2015 07:60:00 GMT", 0), -1);
+  assert_int_equal(rgs_est_retry_after("Wed, 21 Oct 2015 07:28:00 GMT x", 0), -1);
+  assert_int_equal(rgs_est_retry_after("Wed, 21 Oct 15 07:28:00 GMT", 0), -1);
+  assert_int_equal(rgs_est_retry_after("Wed, 21 Oct 2015 07:28 GMT", 0), -1);
+  assert_int_equal(rgs_est_retry_after("Wed, 21 Oct 2015 07:28:00 +0000", 0), -1);
+  assert_int_equal(rgs_est_retry_after("2015-10-21T07:28:00Z", 0), -1);
+  assert_int_equal(rgs_est_retry_after("tomorrow", 0), -1);
+  assert_int_equal(rgs_est_retry_after("Wed, 21 Oct 99999 07:28:00 GMT", 0), -1);
+}
+
+/* Hostile Retry-After values from the server itself. */
+static void test_202_hostile_retry_after(void **state)
+{
+  fixture *f = *state;
+  STACK_OF(X509) *certs = NULL;
+  rgs_est_info info;
+
+  start(f, "202 99999999999999999999\n202 Fri, 31 Dec 9999 23:59:59 GMT\n"
+           "202 Thu, 01 Jan 1970 00:00:00 GMT\n202 0\n");
+  assert_int_equal(enroll(f, &certs, &info), RGS_EST_PENDING);
+  assert_int_equal(info.retry_after, MONTH);
+  assert_int_equal(enroll(f, &certs, &info), RGS_EST_PENDING);
+  assert_int_equal(info.retry_after, MONTH);
+  assert_int_equal(enroll(f, &certs, &info), RGS_EST_PENDING);
+  assert_int_equal(info.retry_after, 0);
+  assert_int_equal(enroll(f, &certs, &info), RGS_EST_PENDING);
+  assert_int_equal(info.retry_after, 0);
+  assert_null(certs);
+}
+
+/* Over the size limit the answer is "too large", with or without a
+ * Content-Length, never "not a PKCS#7 bundle". */
+static void test_body_too_large(void **state)
+{
+  fixture *f = *state;
+  STACK_OF(X509) *certs = NULL;
+  rgs_est_info info;
+  rgs_est_rc rc;
+
+  start(f, "huge\nhuge-nolength\n");
+  rc = enroll(f, &certs, &info);
+  assert_non_null(strstr(rgs_est_strerror(rc), "too large"));
+  assert_non_null(strstr(info.detail, "1048576"));
+  rc = enroll(f, &certs, &info);
+  assert_non_null(strstr(rgs_est_strerror(rc), "too large"));
+  assert_null(certs);
+}
+
+/* Nothing the server wrote reaches a message unsanitised: no control
+ * character, no bidi override, no byte that is not UTF-8. */
+static void assert_clean(const char *text)
+{
+  size_t i;
+
+  if (!rgsx_is_clean(text, strlen(text)))
+    fail_msg("not clean: %s", text);
+  for (i = 0; text[i] != '\0'; i++)
+    assert_true((unsigned char)text[i] >= 0x20 && (unsigned char)text[i] != 0x7F);
+  assert_null(strstr(text, "\xe2\x80\xae"));
+  assert_null(strstr(text, "\xc2\x9b"));
+}
+
+static void test_server_strings_sanitised(void **state)
+{
+  fixture *f = *state;
+  STACK_OF(X509) *certs = NULL;
+  rgs_est_info info;
+
+  start(f, "hostile\nhostile-ctype\n");
+  assert_int_equal(enroll(f, &certs, &info), RGS_EST_ERR_REFUSED);
+  assert_non_null(strstr(info.detail, "denied"));
+  assert_non_null(strstr(info.detail, "txt.exe"));
+  assert_clean(info.detail);
+  assert_int_equal(enroll(f, &certs, &info), RGS_EST_ERR_CONTENT_TYPE);
+  assert_non_null(strstr(info.detail, "application/x-"));
+  assert_clean(info.detail);
+  assert_null(certs);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -302,6 +467,10 @@ int main(void)
     cmocka_unit_test_setup_teardown(test_hanging_server_times_out, setup, teardown),
     cmocka_unit_test_setup_teardown(test_refused_connection, setup, teardown),
     cmocka_unit_test_setup_teardown(test_pieces, setup, teardown),
+    cmocka_unit_test(test_retry_after_rfc9110),
+    cmocka_unit_test_setup_teardown(test_202_hostile_retry_after, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_body_too_large, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_server_strings_sanitised, setup, teardown),
   };
 
   return cmocka_run_group_tests(tests, NULL, NULL);

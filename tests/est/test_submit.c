@@ -4,8 +4,12 @@
  * "not yet" recorded and shown by status, --wait, every failure an EST
  * exchange can meet, then install from what EST brought back, and renew
  * with TLS client authentication through the token. */
+#include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
+#include <sys/ioctl.h>
 #include <pty.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <sys/wait.h>
@@ -90,6 +94,50 @@ static void serve(fixture *f, const char *script)
 #define SUBMIT_EST(r, f, ...)                                                                \
   ENROLL(r, f, NULL, "--json", "submit", "1", "--est", (f)->est.url, "--ca-file",           \
          (f)->est.ca_file, "--code-file", (f)->code, "--timeout", "5", ##__VA_ARGS__)
+
+#define SUBMIT_EST_ENV(r, f, env, ...)                                                        \
+  rgs_enroll((r), (env), NULL, "--db", (f)->db, "--policy", (f)->policy, "--pin-file",       \
+             (f)->hsm.pin_file, "--json", "submit", "1", "--est", (f)->est.url, "--ca-file",   \
+             (f)->est.ca_file, "--code-file", (f)->code, "--timeout", "5", ##__VA_ARGS__, NULL)
+
+/* The floor between two requests, lowered from 60 s to 1 s for the tests
+ * (never lower than 1 s), and the cap on requests per run, lowered to 3. */
+static const char *const floor_1s[] = { "RGS_ENROLL_EST_FLOOR=1", NULL };
+static const char *const floor_1s_cap_3[] = { "RGS_ENROLL_EST_FLOOR=1", "RGS_ENROLL_EST_MAX_TRIES=3",
+                                              NULL };
+
+/* submit --json --est ... run under timeout(1) as a safety net only: a
+ * client that would sleep for a century is killed (status 137) and the
+ * test fails instead of hanging. The waits themselves follow the client's
+ * exit. */
+static void submit_bounded(rgs_run_result *r, fixture *f, const char *const *env,
+                           const char *const *extra)
+{
+  const char *argv[48] = { "/usr/bin/timeout", "-s", "KILL", "60", rgs_env("RGS_ENROLL_BIN"),
+                           "--db", f->db, "--policy", f->policy, "--pin-file", f->hsm.pin_file,
+                           "--json", "submit", "1", "--est", f->est.url, "--ca-file",
+                           f->est.ca_file, "--code-file", f->code, "--timeout", "5", NULL };
+  size_t n = 22, i;
+
+  for (i = 0; extra != NULL && extra[i] != NULL && n < 47; i++)
+    argv[n++] = extra[i];
+  argv[n] = NULL;
+  assert_int_equal(rgs_run(argv, env, NULL, r), 0);
+  if (r->status == 128 + 9)
+    fail_msg("the client was still running after 60 s (killed):\n%s", r->err);
+}
+
+static long json_long(rgs_run_result *r, const char *path)
+{
+  char *v = json_of(r, path);
+  long n;
+
+  if (v == NULL)
+    fail_msg("no %s in:\n%s", path, r->out);
+  n = atol(v);
+  free(v);
+  return n;
+}
 
 static char *order_status(fixture *f)
 {
@@ -278,8 +326,8 @@ static void test_est_202_recorded_shown_then_200(void **state)
   rgs_run_free(&r);
   ENROLL(&r, f, NULL, "status", "1");
   expect(&r, 0, "next try");
-  /* Asked again: issued. */
-  SUBMIT_EST(&r, f);
+  /* Asked again before the time the CA gave, on purpose (--now): issued. */
+  SUBMIT_EST(&r, f, "--now");
   rgs_assert_status(&r, 0);
   v = json_of(&r, "pending");
   assert_string_equal(v, "false");
@@ -301,7 +349,7 @@ static void test_est_wait_polls_after_retry_after(void **state)
   char *v;
 
   serve(f, "202 1\n202 1\n200\n");
-  SUBMIT_EST(&r, f, "--wait");
+  SUBMIT_EST_ENV(&r, f, floor_1s, "--wait");
   rgs_assert_status(&r, 0);
   v = json_of(&r, "tries");
   assert_string_equal(v, "3");
@@ -747,6 +795,459 @@ static void test_renew_needs_current_certificate(void **state)
   expect(&r, 2, "--est");
 }
 
+
+/* ---- hostile Retry-After, pacing, the recorded next try --------------------- */
+
+#define MONTH (30L * 24 * 3600)
+
+/* Item 8: a Retry-After far away (delay-seconds that overflow a long, an
+ * HTTP-date in year 9999) is clamped, never overflows (UBSan), and is never
+ * waited for past --wait-max: one request, pending, at once. */
+static void test_est_huge_retry_after_bounded(void **state)
+{
+  fixture *f = *state;
+  const char *const args[] = { "--wait", "--wait-max", "20", NULL };
+  rgs_run_result r;
+  time_t t0 = time(NULL);
+  char *v;
+
+  serve(f, "202 99999999999999999999\n202 Fri, 31 Dec 9999 23:59:59 GMT\n200\n");
+  submit_bounded(&r, f, NULL, args);
+  rgs_assert_status(&r, 0);
+  v = json_of(&r, "pending");
+  assert_string_equal(v, "true");
+  free(v);
+  assert_int_equal(json_long(&r, "retry_after"), MONTH);
+  assert_int_equal(json_long(&r, "tries"), 1);
+  assert_non_null(strstr(r.err, "--wait-max"));
+  rgs_run_free(&r);
+  assert_true(time(NULL) - t0 < 20);
+  assert_int_equal(est_fixture_logged(&f->est, "POST"), 1);
+  /* The same with the HTTP-date, asked on purpose (--now). */
+  {
+    const char *const again[] = { "--wait", "--wait-max", "20", "--now", NULL };
+    submit_bounded(&r, f, NULL, again);
+    rgs_assert_status(&r, 0);
+    assert_int_equal(json_long(&r, "retry_after"), MONTH);
+    rgs_run_free(&r);
+  }
+  assert_int_equal(est_fixture_logged(&f->est, "POST"), 2);
+}
+
+/* Item 9: "Retry-After: 0", a date in the past or a missing value never
+ * make the client hammer the server: at least the floor between two
+ * requests (60 s by default, 1 s here), at most the cap of requests per
+ * run. The server counts what it received. */
+static void test_est_floor_between_tries(void **state)
+{
+  fixture *f = *state;
+  const char *const args[] = { "--wait", "--wait-max", "3", NULL };
+  rgs_run_result r;
+  time_t t0, t1;
+  int posts;
+
+  serve(f, "202 0\n202 Thu, 01 Jan 1970 00:00:00 GMT\n");
+  t0 = time(NULL);
+  submit_bounded(&r, f, floor_1s, args);
+  t1 = time(NULL);
+  posts = est_fixture_logged(&f->est, "POST");
+  /* One request, then one per floor at most, within the run. */
+  if (posts > (int)(t1 - t0) + 2)
+    fail_msg("%d requests in %ld s with a floor of 1 s", posts, (long)(t1 - t0));
+  assert_true(posts >= 2);
+  rgs_assert_status(&r, 0);
+  assert_int_equal(json_long(&r, "retry_after"), 1);
+  rgs_run_free(&r);
+}
+
+static void test_est_cap_on_tries(void **state)
+{
+  fixture *f = *state;
+  const char *const args[] = { "--wait", "--wait-max", "30", NULL };
+  rgs_run_result r;
+  time_t t0 = time(NULL);
+  char *v;
+
+  serve(f, "202 0\n");
+  submit_bounded(&r, f, floor_1s_cap_3, args);
+  rgs_assert_status(&r, 0);
+  v = json_of(&r, "pending");
+  assert_string_equal(v, "true");
+  free(v);
+  assert_int_equal(json_long(&r, "tries"), 3);
+  rgs_run_free(&r);
+  assert_int_equal(est_fixture_logged(&f->est, "POST"), 3);
+  /* Two floors between the three requests. */
+  assert_true(time(NULL) - t0 >= 2);
+}
+
+/* The default floor, without the test setting: "Retry-After: 0" is taken
+ * as 60 s, so --wait-max 5 allows no second request. */
+static void test_est_default_floor(void **state)
+{
+  fixture *f = *state;
+  const char *const args[] = { "--wait", "--wait-max", "5", NULL };
+  rgs_run_result r;
+
+  serve(f, "202 0\n");
+  submit_bounded(&r, f, NULL, args);
+  rgs_assert_status(&r, 0);
+  assert_int_equal(json_long(&r, "retry_after"), 60);
+  assert_int_equal(json_long(&r, "tries"), 1);
+  rgs_run_free(&r);
+  assert_int_equal(est_fixture_logged(&f->est, "POST"), 1);
+  /* A test setting of 0 is no floor at all: refused, the default stays. */
+  {
+    const char *const zero[] = { "RGS_ENROLL_EST_FLOOR=0", NULL };
+    const char *const now[] = { "--wait", "--wait-max", "5", "--now", NULL };
+    submit_bounded(&r, f, zero, now);
+    rgs_assert_status(&r, 0);
+    assert_int_equal(json_long(&r, "retry_after"), 60);
+    rgs_run_free(&r);
+  }
+  assert_int_equal(est_fixture_logged(&f->est, "POST"), 2);
+}
+
+/* A Retry-After that is not one: the default delay (5 minutes). */
+static void test_est_garbage_retry_after(void **state)
+{
+  fixture *f = *state;
+  const char *const args[] = { "--wait", "--wait-max", "5", NULL };
+  rgs_run_result r;
+
+  serve(f, "202 soon\n");
+  submit_bounded(&r, f, floor_1s, args);
+  rgs_assert_status(&r, 0);
+  assert_int_equal(json_long(&r, "retry_after"), 300);
+  rgs_run_free(&r);
+  assert_int_equal(est_fixture_logged(&f->est, "POST"), 1);
+}
+
+/* Item 10: the next try the order recorded holds across runs (RFC 7030
+ * 4.2.3): before it, submit says when and sends nothing (not even
+ * /cacerts), unless --wait allows waiting for it; --now asks at once. */
+static void test_est_second_run_honours_next_try(void **state)
+{
+  fixture *f = *state;
+  rgs_run_result r;
+  char *v, *next;
+
+  serve(f, "202 120\n200\n");
+  SUBMIT_EST(&r, f);
+  rgs_assert_status(&r, 0);
+  next = json_of(&r, "next_try_at");
+  assert_non_null(next);
+  rgs_run_free(&r);
+  assert_int_equal(est_fixture_logged(&f->est, "POST"), 1);
+  assert_int_equal(est_fixture_logged(&f->est, "GET"), 1);
+  /* Again at once: nothing sent, the same time given back. */
+  SUBMIT_EST(&r, f);
+  rgs_assert_status(&r, 0);
+  v = json_of(&r, "pending");
+  assert_string_equal(v, "true");
+  free(v);
+  v = json_of(&r, "next_try_at");
+  assert_string_equal(v, next);
+  free(v);
+  assert_int_equal(json_long(&r, "tries"), 0);
+  assert_true(json_long(&r, "retry_after") > 100);
+  rgs_run_free(&r);
+  ENROLL(&r, f, NULL, "submit", "1", "--est", f->est.url, "--ca-file", f->est.ca_file,
+         "--code-file", f->code);
+  expect(&r, 0, next);
+  /* --wait within a --wait-max shorter than what is left: nothing sent. */
+  SUBMIT_EST(&r, f, "--wait", "--wait-max", "5");
+  expect(&r, 0, "\"pending\":true");
+  assert_int_equal(est_fixture_logged(&f->est, "POST"), 1);
+  assert_int_equal(est_fixture_logged(&f->est, "GET"), 1);
+  /* --now: asked at once. */
+  SUBMIT_EST(&r, f, "--now");
+  expect(&r, 0, "\"pending\":false");
+  assert_int_equal(est_fixture_logged(&f->est, "POST"), 2);
+  free(next);
+}
+
+/* The recorded time within --wait-max: waited for, then asked. */
+static void test_est_second_run_waits_for_next_try(void **state)
+{
+  fixture *f = *state;
+  const char *const args[] = { "--wait", "--wait-max", "30", NULL };
+  rgs_run_result r;
+  time_t t0;
+
+  serve(f, "202 3\n200\n");
+  SUBMIT_EST_ENV(&r, f, floor_1s);
+  rgs_assert_status(&r, 0);
+  assert_int_equal(json_long(&r, "retry_after"), 3);
+  rgs_run_free(&r);
+  t0 = time(NULL);
+  submit_bounded(&r, f, floor_1s, args);
+  rgs_assert_status(&r, 0);
+  assert_non_null(strstr(r.out, "\"pending\":false"));
+  assert_non_null(strstr(r.err, "asking again at"));
+  rgs_run_free(&r);
+  assert_true(time(NULL) - t0 >= 1);
+  assert_int_equal(est_fixture_logged(&f->est, "POST"), 2);
+}
+
+/* Item 11 and item 3, through the command: "too large", and the server's
+ * words without escapes. */
+static void test_est_too_large_and_hostile_text(void **state)
+{
+  fixture *f = *state;
+  rgs_run_result r;
+
+  serve(f, "huge\nhostile\n");
+  SUBMIT_EST(&r, f);
+  rgs_assert_status(&r, 7);
+  assert_non_null(strstr(r.err, "too large"));
+  assert_null(strstr(r.err, "PKCS#7"));
+  rgs_run_free(&r);
+  SUBMIT_EST(&r, f);
+  rgs_assert_status(&r, 7);
+  assert_non_null(strstr(r.err, "denied"));
+  assert_null(strchr(r.err, '\x1b'));
+  assert_null(strstr(r.err, "\xe2\x80\xae"));
+  assert_null(strstr(r.out, "\xe2\x80\xae"));
+  assert_null(strstr(r.err, "\xc2\x9b"));
+  rgs_run_free(&r);
+}
+
+/* renew meets the same server: a huge Retry-After is not waited for, the
+ * new key made by the run is removed. */
+static void test_renew_huge_retry_after(void **state)
+{
+  fixture *f = *state;
+  const char *argv[] = { "/usr/bin/timeout", "-s", "KILL", "60", rgs_env("RGS_ENROLL_BIN"),
+                         "--db", f->db, "--policy", f->policy, "--pin-file", f->hsm.pin_file,
+                         "renew", "1", "--est", f->est.url, "--ca-file", f->est.ca_file,
+                         "--key-type", "ec:p256", "--wait", "--wait-max", "20", NULL };
+  rgs_run_result r;
+
+  assert_int_equal(est_fixture_start(&f->est, "200\n202 99999999999999999999\n", 0,
+                                     f->est.ca_file), 0);
+  installed_order(f);
+  assert_int_equal(rgs_run(argv, NULL, NULL, &r), 0);
+  expect(&r, 7, "not issued the new certificate yet");
+  assert_int_equal(private_keys(), 1);
+  assert_int_equal(est_fixture_logged(&f->est, "POST /.well-known/est/simplereenroll"), 1);
+}
+
+/* ---- no secret held through the recorded wait (review item 2) -------------- */
+
+/* The next try order 1 recorded, read from the store itself. */
+static time_t recorded_next_try(fixture *f)
+{
+  rgs_order_store *st = NULL;
+  time_t next = 0;
+  int pending = 0;
+  char err[256];
+
+  assert_int_equal(rgs_order_store_open_existing(f->db, &st, err, sizeof(err)), RGS_ORDER_OK);
+  assert_int_equal(rgs_order_est_next_try(st, 1, &next, &pending), RGS_ORDER_OK);
+  rgs_order_store_close(st);
+  assert_true(pending);
+  return next;
+}
+
+typedef struct {
+  int status;
+  time_t drained;              /* when the client had taken the secret from the pipe */
+  char err[16384];
+  char out_file[700];
+} piped_run;
+
+/* Append what the client's stderr has now; 0 at its end. */
+static int read_err(int fd, piped_run *p, size_t *len, int timeout_ms)
+{
+  struct pollfd pf = { fd, POLLIN, 0 };
+  ssize_t n;
+
+  if (poll(&pf, 1, timeout_ms) <= 0)
+    return 1;
+  n = read(fd, p->err + *len, sizeof(p->err) - 1 - *len);
+  if (n <= 0)
+    return 0;
+  *len += (size_t)n;
+  p->err[*len] = '\0';
+  return 1;
+}
+
+/* Run rgs-enroll with args (after the safety net timeout(1) and the
+ * binary), the secret's descriptor being 3, a pipe that stays empty until
+ * the client says it waits for the recorded next try ("asking again at
+ * that time"). Then the secret is written, and the pipe watched until the
+ * client has read all of it (FIONREAD 0): p->drained is the time then. */
+static void run_secret_on_pipe(const char *const *args, const char *secret, piped_run *p)
+{
+  const char *argv[48] = { "/usr/bin/timeout", "-s", "KILL", "60", rgs_env("RGS_ENROLL_BIN") };
+  int sec[2], errp[2], out, waiting = 1, open_err = 1, left = 1, st = 0;
+  size_t n = 5, i, len = 0;
+  pid_t pid;
+
+  for (i = 0; args[i] != NULL && n < 47; i++)
+    argv[n++] = args[i];
+  argv[n] = NULL;
+  p->err[0] = '\0';
+  p->drained = 0;
+  assert_int_equal(pipe(sec), 0);
+  assert_int_equal(pipe(errp), 0);
+  out = open(p->out_file, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+  assert_true(out >= 0);
+  pid = fork();
+  assert_true(pid >= 0);
+  if (pid == 0) {
+    int null = open("/dev/null", O_RDONLY);
+    setsid();
+    dup2(null, 0);
+    dup2(out, 1);
+    dup2(errp[1], 2);
+    if (sec[0] != 3) {
+      dup2(sec[0], 3);
+      close(sec[0]);
+    }
+    close(sec[1]);
+    execv(argv[0], (char *const *)argv);
+    _exit(127);
+  }
+  close(out);
+  close(errp[1]);
+  signal(SIGPIPE, SIG_IGN);
+  while (waiting && open_err) {
+    open_err = read_err(errp[0], p, &len, 60000);
+    waiting = strstr(p->err, "asking again at that time") == NULL;
+  }
+  if (waiting)
+    fail_msg("the client never said it waits for the recorded next try:\n%s", p->err);
+  assert_int_equal(write(sec[1], secret, strlen(secret)), (ssize_t)strlen(secret));
+  close(sec[1]);
+  /* Sampled while the client's stderr is read: the time noted can only be
+   * later than the read, never earlier. */
+  while (left > 0 && open_err) {
+    assert_int_equal(ioctl(sec[0], FIONREAD, &left), 0);
+    if (left == 0)
+      p->drained = time(NULL);
+    else
+      open_err = read_err(errp[0], p, &len, 10);
+  }
+  while (open_err)
+    open_err = read_err(errp[0], p, &len, -1);
+  close(errp[0]);
+  close(sec[0]);
+  waitpid(pid, &st, 0);
+  p->status = WIFEXITED(st) ? WEXITSTATUS(st) : 128 + WTERMSIG(st);
+  if (p->drained == 0)
+    fail_msg("the client never read the secret (exit %d):\n%s", p->status, p->err);
+}
+
+static void expect_issued_after(piped_run *p, time_t next)
+{
+  char *out = rgs_read_file(p->out_file, NULL);
+
+  if (p->status != 0)
+    fail_msg("exit %d\n%s\n%s", p->status, out != NULL ? out : "", p->err);
+  assert_non_null(out);
+  assert_non_null(strstr(out, "\"pending\":false"));
+  free(out);
+  /* The secret left the pipe only once the wait for the recorded next try
+   * was over: never held through it. */
+  if (p->drained < next)
+    fail_msg("the secret was read %ld s before the recorded next try, then held through the wait",
+             (long)(next - p->drained));
+}
+
+/* --wait with the retrieval code on a pipe (--code-fd): the code is read
+ * after the wait for the time the CA gave, not before it. */
+static void test_est_code_read_after_the_wait(void **state)
+{
+  fixture *f = *state;
+  piped_run *p = calloc(1, sizeof(*p));
+  rgs_run_result r;
+  time_t next;
+
+  assert_non_null(p);
+  serve(f, "202 6\n200\n");
+  SUBMIT_EST_ENV(&r, f, floor_1s);
+  rgs_assert_status(&r, 0);
+  assert_int_equal(json_long(&r, "retry_after"), 6);
+  rgs_run_free(&r);
+  next = recorded_next_try(f);
+  snprintf(p->out_file, sizeof(p->out_file), "%s/piped.out", f->hsm.dir);
+  {
+    const char *const args[] = { "--db", f->db, "--policy", f->policy, "--json", "submit", "1",
+                                 "--est", f->est.url, "--ca-file", f->est.ca_file, "--code-fd",
+                                 "3", "--timeout", "5", "--wait", "--wait-max", "60", NULL };
+    run_secret_on_pipe(args, "R3TR-1EV4L\n", p);
+  }
+  expect_issued_after(p, next);
+  /* The code read from the pipe went out as the Basic password. */
+  assert_int_equal(est_fixture_logged(&f->est, "auth=Basic Q01ELTIwMjYtMDA0MjpSM1RSLTFFVjRM"), 2);
+  free(p);
+}
+
+/* The same with --client-cert: the token is logged in (PIN on a pipe,
+ * --pin-fd) after the wait. */
+static void test_est_token_login_after_the_wait(void **state)
+{
+  fixture *f = *state;
+  piped_run *p = calloc(1, sizeof(*p));
+  rgs_run_result r;
+  char cert[700];
+  time_t next;
+
+  assert_non_null(p);
+  assert_int_equal(est_fixture_start(&f->est, "202 6\n200\n", 0, f->est.ca_file), 0);
+  snprintf(cert, sizeof(cert), "%s/previous.pem", f->hsm.dir);
+  issue_file(f, HOLDER, cert);
+  ENROLL(&r, f, NULL, "install", "--cert", cert, "--ca-file", f->est.ca_file);
+  ok_run(&r);
+  rgs_enroll(&r, floor_1s, NULL, "--db", f->db, "--policy", f->policy, "--pin-file",
+             f->hsm.pin_file, "--json", "submit", "1", "--est", f->est.url, "--ca-file",
+             f->est.ca_file, "--client-cert", "--timeout", "5", NULL);
+  rgs_assert_status(&r, 0);
+  assert_int_equal(json_long(&r, "retry_after"), 6);
+  rgs_run_free(&r);
+  next = recorded_next_try(f);
+  snprintf(p->out_file, sizeof(p->out_file), "%s/piped.out", f->hsm.dir);
+  {
+    const char *const args[] = { "--db", f->db, "--policy", f->policy, "--pin-fd", "3", "--json",
+                                 "submit", "1", "--est", f->est.url, "--ca-file", f->est.ca_file,
+                                 "--client-cert", "--timeout", "5", "--wait", "--wait-max", "60",
+                                 NULL };
+    run_secret_on_pipe(args, RGS_TEST_PIN "\n", p);
+  }
+  expect_issued_after(p, next);
+  assert_int_equal(est_fixture_logged(&f->est, "POST /.well-known/est/simpleenroll auth=- ct=application/pkcs10 client=Jean DUPONT"), 2);
+  free(p);
+}
+
+/* Review item 17: the test settings of the pace, when refused, are named
+ * but their value is made printable first (whoever set the environment
+ * wrote it). */
+static void test_est_hostile_test_setting(void **state)
+{
+  fixture *f = *state;
+  const char *const env[] = { "RGS_ENROLL_EST_FLOOR=\x1b]0;owned\x07\x1b[2J\xe2\x80\xae" "5",
+                              "RGS_ENROLL_EST_MAX_TRIES=\x9b" "31m\xc2\x9b" "1m\x1b[31m2", NULL };
+  const char *const args[] = { "--wait", "--wait-max", "5", NULL };
+  rgs_run_result r;
+
+  serve(f, "202 0\n");
+  submit_bounded(&r, f, env, args);
+  rgs_assert_status(&r, 0);
+  assert_non_null(strstr(r.err, "RGS_ENROLL_EST_FLOOR="));
+  assert_non_null(strstr(r.err, "RGS_ENROLL_EST_MAX_TRIES="));
+  assert_non_null(strstr(r.err, "ignored"));
+  assert_null(strchr(r.err, '\x1b'));
+  assert_null(strchr(r.err, '\x07'));
+  assert_null(strstr(r.err, "\xe2\x80\xae"));
+  assert_null(strchr(r.err, '\x9b'));
+  assert_null(strstr(r.err, "\xc2\x9b"));
+  /* Refused: the defaults hold (60 s floor). */
+  assert_int_equal(json_long(&r, "retry_after"), 60);
+  rgs_run_free(&r);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -770,6 +1271,18 @@ int main(void)
     cmocka_unit_test_setup_teardown(test_renew_with_client_certificate, setup, teardown),
     cmocka_unit_test_setup_teardown(test_renew_refused_leaves_no_key, setup, teardown),
     cmocka_unit_test_setup_teardown(test_renew_needs_current_certificate, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_est_huge_retry_after_bounded, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_est_floor_between_tries, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_est_cap_on_tries, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_est_default_floor, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_est_garbage_retry_after, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_est_second_run_honours_next_try, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_est_second_run_waits_for_next_try, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_est_too_large_and_hostile_text, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_renew_huge_retry_after, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_est_code_read_after_the_wait, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_est_token_login_after_the_wait, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_est_hostile_test_setting, setup, teardown),
   };
 
   return cmocka_run_group_tests(tests, NULL, NULL);

@@ -29,8 +29,36 @@ static int add_ext(X509 *x, X509 *issuer, int nid, const char *value)
   return ok;
 }
 
+/* certificatePolicies with one OID (the text form needs a config database). */
+static int add_policy(X509 *x, const char *oid)
+{
+  CERTIFICATEPOLICIES *pols = sk_POLICYINFO_new_null();
+  POLICYINFO *pi = POLICYINFO_new();
+  int ok = pols != NULL && pi != NULL;
+
+  if (ok) {
+    ASN1_OBJECT_free(pi->policyid);
+    pi->policyid = OBJ_txt2obj(oid, 1);
+    ok = pi->policyid != NULL && sk_POLICYINFO_push(pols, pi) > 0;
+  }
+  if (ok)
+    pi = NULL;
+  ok = ok && X509_add1_ext_i2d(x, NID_certificate_policies, pols, 0, X509V3_ADD_DEFAULT) == 1;
+  POLICYINFO_free(pi);
+  CERTIFICATEPOLICIES_free(pols);
+  return ok;
+}
+
 X509 *pki_cert(const char *cn, EVP_PKEY *pub, X509 *issuer, EVP_PKEY *issuer_key, int ca,
                const char *not_before, const char *not_after)
+{
+  return pki_cert_policy(cn, pub, issuer, issuer_key, ca, not_before, not_after,
+                         PKI_DEMO_AED_POLICY);
+}
+
+X509 *pki_cert_policy(const char *cn, EVP_PKEY *pub, X509 *issuer, EVP_PKEY *issuer_key,
+                      int ca, const char *not_before, const char *not_after,
+                      const char *policy)
 {
   X509 *x = X509_new();
   X509_NAME *name = X509_NAME_new();
@@ -59,7 +87,8 @@ X509 *pki_cert(const char *cn, EVP_PKEY *pub, X509 *issuer, EVP_PKEY *issuer_key
     ok = add_ext(x, issuer, NID_basic_constraints, "critical,CA:FALSE") &&
          add_ext(x, issuer, NID_key_usage, "critical,digitalSignature,nonRepudiation") &&
          add_ext(x, issuer, NID_subject_key_identifier, "hash") &&
-         add_ext(x, issuer, NID_authority_key_identifier, "keyid");
+         add_ext(x, issuer, NID_authority_key_identifier, "keyid") &&
+         (policy == NULL || add_policy(x, policy));
   if (ok)
     ok = X509_sign(x, issuer_key, EVP_sha256()) > 0;
   BN_free(bn);

@@ -13,6 +13,14 @@ EVP_PKEY *pki_key(const char *kind);
  * "YYYYMMDDHHMMSSZ", NULL for the defaults. Free with X509_free(). */
 X509 *pki_cert(const char *cn, EVP_PKEY *pub, X509 *issuer, EVP_PKEY *issuer_key, int ca,
                const char *not_before, const char *not_after);
+/* The policy OID that the DEMO entry of data/aed-trust/demo-aed.conf asks
+ * of AED certificates: pki_cert puts it in every leaf. */
+#define PKI_DEMO_AED_POLICY "2.25.274948067526918018299264828686314218659"
+/* The same with the leaf's certificate policy given (NULL: none), for a
+ * certificate of the test CA that is not an AED's. */
+X509 *pki_cert_policy(const char *cn, EVP_PKEY *pub, X509 *issuer, EVP_PKEY *issuer_key,
+                      int ca, const char *not_before, const char *not_after,
+                      const char *policy);
 int pki_write_pem(const char *path, X509 *cert);
 int pki_write_der(const char *path, X509 *cert);
 /* A DER SubjectPublicKeyInfo file (pkcs11-tool --read-object --type pubkey). */

@@ -12,6 +12,7 @@
 #include "rgs_test.h"
 #include "f2f.h"
 #include "f2f_pki.h"
+#include "rgs_common.h"
 
 /* ---- canonical JSON ---------------------------------------------------------- */
 
@@ -230,7 +231,8 @@ static void test_id_number_digest(void **state)
 typedef struct {
   EVP_PKEY *ca_key, *aed_key, *holder_key, *other_ca_key;
   X509 *ca, *aed, *other_ca;
-  X509_STORE *trust, *other_trust;
+  rgs_f2f_aed_trust *trust, *other_trust;
+  char dir[512], ca_pem[600], other_ca_pem[600];
   unsigned char *spki;
   int spki_len;
   char spki_hex[65];
@@ -240,13 +242,22 @@ typedef struct {
   rgs_f2f_facts f;
 } pki;
 
-static X509_STORE *store_of(X509 *ca)
+/* The AED trust list of the tests: the test CA's AED certificates (its
+ * name and the demo policy), with ca_pem as the chain anchor. */
+static rgs_f2f_aed_trust *aeds_of(const char *ca_pem)
 {
-  X509_STORE *st = X509_STORE_new();
+  static const char text[] = "[aed \"test AEDs\"]\n"
+                             "issuer = C=FR, O=Huissiers de Test, CN=Test CA\n"
+                             "policy = " PKI_DEMO_AED_POLICY "\n";
+  rgs_f2f_aed_trust *t = rgs_f2f_aed_trust_new();
+  char err[512] = "";
 
-  assert_non_null(st);
-  assert_int_equal(X509_STORE_add_cert(st, ca), 1);
-  return st;
+  assert_non_null(t);
+  if (rgs_f2f_aed_trust_load_mem(t, "test.conf", text, strlen(text), err, sizeof(err)) !=
+          RGS_F2F_OK ||
+      rgs_f2f_aed_trust_add_anchors(t, ca_pem, NULL, err, sizeof(err)) != RGS_F2F_OK)
+    fail_msg("trust list: %s", err);
+  return t;
 }
 
 static int setup(void **state)
@@ -264,8 +275,17 @@ static int setup(void **state)
   p->other_ca = pki_cert("Test CA", p->other_ca_key, NULL, p->other_ca_key, 1, NULL, NULL);
   p->aed = pki_cert("Jeanne DUPONT-LÉGER", p->aed_key, p->ca, p->ca_key, 0, NULL, NULL);
   assert_non_null(p->aed);
-  p->trust = store_of(p->ca);
-  p->other_trust = store_of(p->other_ca);
+  {
+    char *dir = rgs_tmpdir();
+    snprintf(p->dir, sizeof(p->dir), "%s", dir);
+    free(dir);
+  }
+  snprintf(p->ca_pem, sizeof(p->ca_pem), "%s/ca.pem", p->dir);
+  snprintf(p->other_ca_pem, sizeof(p->other_ca_pem), "%s/other-ca.pem", p->dir);
+  assert_int_equal(pki_write_pem(p->ca_pem, p->ca), 0);
+  assert_int_equal(pki_write_pem(p->other_ca_pem, p->other_ca), 0);
+  p->trust = aeds_of(p->ca_pem);
+  p->other_trust = aeds_of(p->other_ca_pem);
   p->spki_len = i2d_PUBKEY(p->holder_key, &p->spki);
   SHA256(p->spki, (size_t)p->spki_len, md);
   rgs_f2f_hex(md, 32, p->spki_hex);
@@ -310,7 +330,7 @@ static int setup(void **state)
   snprintf(p->f.extract_last_day, sizeof(p->f.extract_last_day), "2026-05-14");
   p->f.extract_ok = 1;
   p->f.aed_cert = p->aed;
-  p->f.aed_name = "Maître Jeanne Dupont-Léger";
+  p->f.aed_name = "jeanne dupont-leger";      /* the CN, as people write it */
   p->f.aed_office = "SELARL Acthemis, 29 Chemin de Séverin 13200 ARLES";
   p->f.place = "13200 ARLES";
   for (i = 0; i < RGS_F2F_N_STEPS; i++) {
@@ -328,8 +348,9 @@ static int teardown(void **state)
   free(p->pop_msg);
   free(p->pop_sig);
   OPENSSL_free(p->spki);
-  X509_STORE_free(p->trust);
-  X509_STORE_free(p->other_trust);
+  rgs_f2f_aed_trust_free(p->trust);
+  rgs_f2f_aed_trust_free(p->other_trust);
+  rgs_rmrf(p->dir);
   X509_free(p->ca);
   X509_free(p->other_ca);
   X509_free(p->aed);
@@ -358,8 +379,8 @@ static void sign_facts(pki *p, const rgs_f2f_facts *f, unsigned char **der, size
   rgs_cj_free(rec);
 }
 
-static rgs_f2f_rc verify(const unsigned char *der, size_t len, X509_STORE *trust, char *err,
-                         size_t errlen, rgs_f2f_verified *v)
+static rgs_f2f_rc verify(const unsigned char *der, size_t len, const rgs_f2f_aed_trust *trust,
+                         char *err, size_t errlen, rgs_f2f_verified *v)
 {
   return rgs_f2f_verify(der, len, trust, v, err, errlen);
 }
@@ -413,6 +434,7 @@ static void test_ec_aed_key_verifies(void **state)
   rgs_cj *rec;
 
   f.aed_cert = aed;
+  f.aed_name = "AED EC";
   rec = rgs_f2f_record_build(&f);
   text = serial(rec);
   assert_int_equal(rgs_f2f_cms_sign((const unsigned char *)text, strlen(text), aed, NULL,
@@ -468,7 +490,7 @@ static void test_untrusted_signer_fails(void **state)
   assert_false(v.chain_ok);
   assert_non_null(strstr(err, "Jeanne"));
   rgs_f2f_verified_clear(&v);
-  /* Without trust anchors the chain is not checked at all. */
+  /* Without a trust list the signer is not checked at all. */
   assert_int_equal(verify(der, len, NULL, err, sizeof(err), &v), RGS_F2F_OK);
   assert_false(v.chain_ok);
   rgs_f2f_verified_clear(&v);
@@ -488,6 +510,7 @@ static void test_chain_checked_at_signing_time(void **state)
 
   /* Valid on the day it signed, expired since: the record stays valid. */
   f.aed_cert = short_lived;
+  f.aed_name = "AED 2026";
   sign_facts(p, &f, &der, &len);
   if (verify(der, len, p->trust, err, sizeof(err), &v) != RGS_F2F_OK)
     fail_msg("verify: %s", err);
@@ -777,8 +800,17 @@ static void test_qr_text_and_pdf(void **state)
     g.results[RGS_F2F_STEP_COMPANY] = RGS_F2F_NOT_DONE;
     snprintf(g.details[RGS_F2F_STEP_IDENTITY], sizeof(g.details[0]), "the identity card expired");
     g.reason = g.details[RGS_F2F_STEP_IDENTITY];
+    /* A CA reference that tries to add a field to the QR text of a refusal. */
+    g.ca_ref = "X;result=success";
     refused = rgs_f2f_record_build(&g);
     assert_non_null(refused);
+    {
+      char *forged = rgs_f2f_qr_text(refused, sha);
+      assert_non_null(forged);
+      if (strstr(forged, ";result=success") != NULL || strstr(forged, "ref=X%3Bresult%3Dsuccess;") == NULL)
+        fail_msg("QR text of a refusal: %s", forged);
+      free(forged);
+    }
     snprintf(path, sizeof(path), "%s/refused.pdf", dir);
     if (rgs_f2f_pdf_write(refused, sha, path, err, sizeof(err)) != 0)
       fail_msg("pdf: %s", err);
@@ -792,6 +824,468 @@ static void test_qr_text_and_pdf(void **state)
   free(dir);
   free(qr);
   rgs_cj_free(rec);
+}
+
+/* ---- who counts as an AED --------------------------------------------------------- */
+
+/* facts signed by cert (key), verified against trust; returns the result. */
+static rgs_f2f_rc sign_as(pki *p, const rgs_f2f_facts *f, X509 *cert, EVP_PKEY *key,
+                          const rgs_f2f_aed_trust *trust, rgs_f2f_verified *v, char *err,
+                          size_t errlen)
+{
+  rgs_f2f_facts g = *f;
+  rgs_cj *rec;
+  char *text, serr[256] = "";
+  unsigned char *der = NULL;
+  size_t len = 0;
+  rgs_f2f_rc rc;
+
+  (void)p;
+  g.aed_cert = cert;
+  rec = rgs_f2f_record_build(&g);
+  assert_non_null(rec);
+  text = serial(rec);
+  if (rgs_f2f_cms_sign((const unsigned char *)text, strlen(text), cert, NULL, g.signed_at,
+                       pki_sign, key, &der, &len, serr, sizeof(serr)) != RGS_F2F_OK)
+    fail_msg("sign: %s", serr);
+  err[0] = '\0';
+  rc = rgs_f2f_verify_at(der, len, trust, g.signed_at + 60, v, err, errlen);
+  free(der);
+  free(text);
+  rgs_cj_free(rec);
+  return rc;
+}
+
+/* A certificate of the trusted CA proves a name, not the AED's role. */
+static void test_non_aed_signer_fails(void **state)
+{
+  pki *p = *state;
+  EVP_PKEY *key = pki_key("ec");
+  X509 *plain = pki_cert_policy("Paul MARTIN", key, p->ca, p->ca_key, 0, NULL, NULL, NULL);
+  X509 *other_policy = pki_cert_policy("Paul MARTIN", key, p->ca, p->ca_key, 0, NULL, NULL,
+                                       "1.2.3.4.5");
+  rgs_f2f_facts f = p->f;
+  rgs_f2f_verified v;
+  char err[1024];
+
+  f.aed_name = "Paul Martin";
+  assert_int_equal(sign_as(p, &f, plain, key, p->trust, &v, err, sizeof(err)),
+                   RGS_F2F_ERR_NOT_AED);
+  assert_true(v.signature_ok);
+  assert_true(v.chain_ok);                    /* it chains: that is not enough */
+  assert_false(v.aed_listed);
+  assert_null(v.aed);
+  if (strstr(err, "signed by Paul MARTIN, who is not a listed AED") == NULL ||
+      strstr(err, "entry of the AED trust list (test.conf) names this certificate") == NULL)
+    fail_msg("'%s' does not say why", err);
+  rgs_f2f_verified_clear(&v);
+  /* Another policy than the one the entry asks: said too. */
+  assert_int_equal(sign_as(p, &f, other_policy, key, p->trust, &v, err, sizeof(err)),
+                   RGS_F2F_ERR_NOT_AED);
+  if (strstr(err, "lacks the certificate policy " PKI_DEMO_AED_POLICY) == NULL)
+    fail_msg("'%s' does not name the missing policy", err);
+  rgs_f2f_verified_clear(&v);
+  /* The listed AED: its entry is named. */
+  assert_int_equal(sign_as(p, &p->f, p->aed, p->aed_key, p->trust, &v, err, sizeof(err)),
+                   RGS_F2F_OK);
+  assert_true(v.aed_listed);
+  assert_string_equal(v.aed->name, "test AEDs");
+  assert_false(v.aed->demo);
+  rgs_f2f_verified_clear(&v);
+  X509_free(plain);
+  X509_free(other_policy);
+  EVP_PKEY_free(key);
+}
+
+/* The holder cannot sign the holder's own face-to-face, by name or by key. */
+static void test_holder_cannot_sign_as_aed(void **state)
+{
+  pki *p = *state;
+  X509 *by_name = pki_cert("Frédéric SENEZ", p->aed_key, p->ca, p->ca_key, 0, NULL, NULL);
+  X509 *reversed = pki_cert("senez frederic", p->aed_key, p->ca, p->ca_key, 0, NULL, NULL);
+  X509 *by_key = pki_cert("Jeanne DUPONT-LÉGER", p->holder_key, p->ca, p->ca_key, 0, NULL, NULL);
+  rgs_f2f_facts f = p->f;
+  rgs_f2f_verified v;
+  char err[1024];
+
+  f.aed_name = "Frédéric Senez";
+  assert_int_equal(sign_as(p, &f, by_name, p->aed_key, p->trust, &v, err, sizeof(err)),
+                   RGS_F2F_ERR_INCONSISTENT);
+  assert_non_null(strstr(err, "signed by the holder"));
+  rgs_f2f_verified_clear(&v);
+  f.aed_name = "SENEZ Frédéric";
+  assert_int_equal(sign_as(p, &f, reversed, p->aed_key, p->trust, &v, err, sizeof(err)),
+                   RGS_F2F_ERR_INCONSISTENT);
+  assert_non_null(strstr(err, "signed by the holder"));
+  rgs_f2f_verified_clear(&v);
+  assert_int_equal(sign_as(p, &p->f, by_key, p->holder_key, p->trust, &v, err, sizeof(err)),
+                   RGS_F2F_ERR_INCONSISTENT);
+  assert_non_null(strstr(err, "holder's own key"));
+  rgs_f2f_verified_clear(&v);
+  X509_free(by_name);
+  X509_free(reversed);
+  X509_free(by_key);
+}
+
+static void test_aed_name_must_be_the_certificates(void **state)
+{
+  pki *p = *state;
+  rgs_f2f_facts f = p->f;
+  rgs_f2f_verified v;
+  char err[1024];
+
+  f.aed_name = "Me Jean AUTRE";
+  assert_int_equal(sign_as(p, &f, p->aed, p->aed_key, p->trust, &v, err, sizeof(err)),
+                   RGS_F2F_ERR_INCONSISTENT);
+  assert_non_null(strstr(err, "names the AED \"Me Jean AUTRE\""));
+  rgs_f2f_verified_clear(&v);
+  /* Case, accents and blanks aside, it is the same name. */
+  f.aed_name = "JEANNE  Dupont-Leger";
+  assert_int_equal(sign_as(p, &f, p->aed, p->aed_key, p->trust, &v, err, sizeof(err)),
+                   RGS_F2F_OK);
+  rgs_f2f_verified_clear(&v);
+}
+
+/* The trust list decides, never the system store; a pinned certificate is
+ * its own anchor. */
+static void test_pinned_aed_and_no_system_store(void **state)
+{
+  pki *p = *state;
+  rgs_f2f_aed_trust *dn_only = rgs_f2f_aed_trust_new(), *pins = rgs_f2f_aed_trust_new();
+  static const char dn_text[] = "[aed \"by name\"]\nissuer = /C=FR/O=Huissiers de Test/CN=Test CA\n"
+                                "policy = " PKI_DEMO_AED_POLICY "\n";
+  unsigned char *der = NULL, md[32];
+  char text[256], hex[65], err[1024] = "";
+  rgs_f2f_verified v;
+  int n;
+
+  /* OpenSSL's default store made of the test CA: not used for the AED. */
+  setenv("SSL_CERT_FILE", p->ca_pem, 1);
+  assert_int_equal(rgs_f2f_aed_trust_load_mem(dn_only, "dn.conf", dn_text, strlen(dn_text), err,
+                                              sizeof(err)), RGS_F2F_OK);
+  assert_int_equal(sign_as(p, &p->f, p->aed, p->aed_key, dn_only, &v, err, sizeof(err)),
+                   RGS_F2F_ERR_UNTRUSTED);
+  assert_false(v.chain_ok);
+  rgs_f2f_verified_clear(&v);
+  unsetenv("SSL_CERT_FILE");
+  /* The AED certificate pinned: no anchor needed. */
+  n = i2d_X509(p->aed, &der);
+  assert_true(n > 0);
+  SHA256(der, (size_t)n, md);
+  OPENSSL_free(der);
+  rgs_f2f_hex(md, 32, hex);
+  snprintf(text, sizeof(text), "[aed \"Jeanne\"]\nsha256 = %.2s:%s\n", hex, hex + 2);
+  assert_int_equal(rgs_f2f_aed_trust_load_mem(pins, "pins.conf", text, strlen(text), err,
+                                              sizeof(err)), RGS_F2F_OK);
+  assert_int_equal(sign_as(p, &p->f, p->aed, p->aed_key, pins, &v, err, sizeof(err)),
+                   RGS_F2F_OK);
+  assert_true(v.aed_listed);
+  assert_int_equal(v.aed->kind, RGS_F2F_AED_PINNED);
+  rgs_f2f_verified_clear(&v);
+  rgs_f2f_aed_trust_free(dn_only);
+  rgs_f2f_aed_trust_free(pins);
+}
+
+/* The trust files are untrusted input: each fault at its line. */
+static void test_aed_trust_file_errors(void **state)
+{
+  static const struct {
+    const char *text, *want;
+  } bad[] = {
+    { "issuer = C=FR\n", "t.conf:1: a setting outside" },
+    { "[aed \"a\"]\nissuer = C=FR, CN=X\n", "t.conf:1: an issuer alone" },
+    { "[aed \"a\"]\npolicy = 1.2.3\n", "t.conf:1: the entry names no issuer" },
+    { "[aed \"a\"]\nsha256 = 00\n", "t.conf:2: sha256: 64 hexadecimal" },
+    { "# c\n[aed \"a\"]\nissuer = C=FR, CN=X\npolicy = 1.2.3\nsha256 = "
+      "0000000000000000000000000000000000000000000000000000000000000000\n", "t.conf:2: an entry pins" },
+    { "[aed \"a\"]\nissuer = C=FR + CN=X\n", "t.conf:2: issuer: a multi-valued" },
+    { "[aed \"a\"]\nissuer = XX=1\n", "t.conf:2: issuer: unknown attribute type 'XX'" },
+    { "[aed \"a\"]\nissuer = C=FRANCE\n", "t.conf:2: issuer: bad or empty value for C" },
+    { "[aed \"a\"]\npolicy = 1..2\n", "t.conf:2: policy: a numeric OID" },
+    { "[aed \"a\"]\npolicy = 1.2\npolicy = 1.3\n", "t.conf:3: policy is given twice" },
+    { "[aed \"a\"]\ncolour = blue\n", "t.conf:2: unknown setting 'colour'" },
+    { "[aed \"a\"]\ncol\x1bur = blue\n", "t.conf:2: control character" },
+    { "[aed \"a\"]\ndemo = maybe\n", "t.conf:2: demo is yes or no" },
+    { "[aed \"\"]\n", "t.conf:1: an entry's name" },
+    { "[aed \"a\n", "t.conf:1: unterminated quote" },
+    { "[device \"a\"]\n", "t.conf:1: a section is" },
+    { "[aed \"a\"]\nissuer-file = /nonexistent/ca.pem\n", "t.conf:2: issuer-file /nonexistent/ca.pem" },
+    { "[aed \"a\"]\nissuer-file = /dev/null\n", "t.conf:2: issuer-file /dev/null" },
+    { "[aed \"a\"]\nissuer = C\xff\n", "t.conf:2: not UTF-8" },
+    { "junk\n", "t.conf:1: a line is a comment" },
+  };
+  rgs_f2f_aed_trust *t = rgs_f2f_aed_trust_new();
+  char err[1024], text[2048], nul[] = "[aed \"a\"]\nde\0mo = yes\n";
+  size_t i;
+
+  (void)state;
+  for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+    err[0] = '\0';
+    assert_int_equal(rgs_f2f_aed_trust_load_mem(t, "t.conf", bad[i].text, strlen(bad[i].text),
+                                                err, sizeof(err)), RGS_F2F_ERR_TRUST_FILE);
+    if (strstr(err, bad[i].want) == NULL)
+      fail_msg("%zu: '%s' does not say '%s'", i, err, bad[i].want);
+    assert_int_equal(rgs_f2f_aed_trust_count(t), 0);         /* all or nothing */
+  }
+  assert_int_equal(rgs_f2f_aed_trust_load_mem(t, "t.conf", nul, sizeof(nul) - 1, err,
+                                              sizeof(err)), RGS_F2F_ERR_TRUST_FILE);
+  assert_non_null(strstr(err, "t.conf:2: NUL byte"));
+  memset(text, 'a', sizeof(text));
+  text[sizeof(text) - 1] = '\n';
+  assert_int_equal(rgs_f2f_aed_trust_load_mem(t, "t.conf", text, sizeof(text), err,
+                                              sizeof(err)), RGS_F2F_ERR_TRUST_FILE);
+  assert_non_null(strstr(err, "t.conf:1: line longer than 1024 bytes"));
+  /* A good file (a Windows editor's: BOM, CRLF) with a bad one after it:
+   * the good entries stay. */
+  snprintf(text, sizeof(text), "\xef\xbb\xbf# c\r\n[aed \"a\"]\r\nissuer = C=FR, CN=X\r\neku = 1.3.6.1.5.5.7.3.4\r\ndemo = yes\r\n");
+  assert_int_equal(rgs_f2f_aed_trust_load_mem(t, "good.conf", text, strlen(text), err,
+                                              sizeof(err)), RGS_F2F_OK);
+  assert_int_equal(rgs_f2f_aed_trust_load_mem(t, "bad.conf", "x", 1, err, sizeof(err)),
+                   RGS_F2F_ERR_TRUST_FILE);
+  assert_int_equal(rgs_f2f_aed_trust_count(t), 1);
+  assert_true(rgs_f2f_aed_trust_get(t, 0)->demo);
+  assert_int_equal(rgs_f2f_aed_trust_get(t, 0)->line, 2);
+  assert_string_equal(rgs_f2f_aed_trust_files(t), "good.conf");
+  /* A FIFO is refused before any read could block. */
+  assert_int_equal(rgs_f2f_aed_trust_load(t, "/nonexistent.conf", err, sizeof(err)),
+                   RGS_F2F_ERR_TRUST_FILE);
+  assert_non_null(strstr(err, "/nonexistent.conf"));
+  rgs_f2f_aed_trust_free(t);
+}
+
+/* The shipped files: the default one lists no AED, the demo one a DEMO entry
+ * that admits the test PKI's AED certificates. */
+static void test_shipped_trust_files(void **state)
+{
+  pki *p = *state;
+  rgs_f2f_aed_trust *t = rgs_f2f_aed_trust_new();
+  char path[700], err[1024] = "";
+  const rgs_f2f_aed_entry *e;
+
+  snprintf(path, sizeof(path), "%s/data/aed-trust/aed-trust.conf", rgs_env("RGS_SOURCE_DIR"));
+  if (rgs_f2f_aed_trust_load(t, path, err, sizeof(err)) != RGS_F2F_OK)
+    fail_msg("%s", err);
+  assert_int_equal(rgs_f2f_aed_trust_count(t), 0);
+  snprintf(path, sizeof(path), "%s/data/aed-trust/demo-aed.conf", rgs_env("RGS_SOURCE_DIR"));
+  if (rgs_f2f_aed_trust_load(t, path, err, sizeof(err)) != RGS_F2F_OK)
+    fail_msg("%s", err);
+  assert_int_equal(rgs_f2f_aed_trust_count(t), 1);
+  e = rgs_f2f_aed_trust_get(t, 0);
+  assert_true(e->demo);
+  assert_non_null(strstr(e->name, "DEMO"));
+  rgs_f2f_aed_trust_free(t);
+  (void)p;
+}
+
+/* ---- issue 9, items 3, 4, 8, 13 ---------------------------------------------------- */
+
+/* No byte of text is a control, DEL, C1 control or bidirectional override. */
+static void assert_printable(const char *text)
+{
+  if (!rgsx_is_clean(text, strlen(text)))
+    fail_msg("'%s' holds a control or bidi character", text);
+}
+
+/* A signer that chains to no anchor and whose issuer no entry names: not a
+ * listed AED, and not trusted either (--json "signer_trusted": false). */
+static void test_unchained_signer_is_not_trusted(void **state)
+{
+  pki *p = *state;
+  EVP_PKEY *foreign_key = pki_key("ec"), *key = pki_key("ec");
+  X509 *foreign = pki_cert("Autorite Etrangere", foreign_key, NULL, foreign_key, 1, NULL, NULL);
+  X509 *signer = pki_cert("Paul MARTIN", key, foreign, foreign_key, 0, NULL, NULL);
+  rgs_f2f_facts f = p->f;
+  rgs_f2f_aed_verdict verdict;
+  rgs_f2f_verified v;
+  char err[1024];
+
+  f.aed_name = "Paul Martin";
+  assert_int_equal(sign_as(p, &f, signer, key, p->trust, &v, err, sizeof(err)),
+                   RGS_F2F_ERR_NOT_AED);
+  assert_true(v.signature_ok);
+  assert_false(v.chain_ok);
+  assert_false(v.aed_listed);
+  assert_non_null(strstr(err, "not a listed AED"));
+  rgs_f2f_verified_clear(&v);
+  /* The check itself says so apart from the verdict on the role. */
+  assert_int_equal(rgs_f2f_aed_check(p->trust, signer, NULL, p->f.signed_at, &verdict, err,
+                                     sizeof(err)), RGS_F2F_ERR_NOT_AED);
+  assert_false(verdict.chain_ok);
+  assert_null(verdict.entry);
+  /* A certificate of the anchored CA that is not an AED's does chain. */
+  X509_free(signer);
+  signer = pki_cert_policy("Paul MARTIN", key, p->ca, p->ca_key, 0, NULL, NULL, NULL);
+  assert_int_equal(rgs_f2f_aed_check(p->trust, signer, NULL, p->f.signed_at, &verdict, err,
+                                     sizeof(err)), RGS_F2F_ERR_NOT_AED);
+  assert_true(verdict.chain_ok);
+  X509_free(signer);
+  X509_free(foreign);
+  EVP_PKEY_free(key);
+  EVP_PKEY_free(foreign_key);
+}
+
+/* An entry that names its issuer by issuer-file only: an expired or
+ * unchained AED certificate is reported with the real cause. */
+static void test_issuer_file_entry_gives_the_real_cause(void **state)
+{
+  pki *p = *state;
+  rgs_f2f_aed_trust *t = rgs_f2f_aed_trust_new();
+  X509 *short_lived = pki_cert("AED 2026", p->aed_key, p->ca, p->ca_key, 0, "20260101000000Z",
+                               "20260401000000Z");
+  X509 *by_other = pki_cert("AED Autre", p->aed_key, p->other_ca, p->other_ca_key, 0, NULL,
+                            NULL);
+  static const char text[] = "[aed \"by file\"]\nissuer-file = ca.pem\npolicy = "
+                             PKI_DEMO_AED_POLICY "\n";
+  char name[600], err[1024] = "";
+  rgs_f2f_facts f = p->f;
+  rgs_f2f_verified v;
+
+  snprintf(name, sizeof(name), "%s/t.conf", p->dir);
+  if (rgs_f2f_aed_trust_load_mem(t, name, text, strlen(text), err, sizeof(err)) != RGS_F2F_OK)
+    fail_msg("%s", err);
+  /* Valid on the day: a listed AED. */
+  f.aed_cert = short_lived;
+  f.aed_name = "AED 2026";
+  f.signed_at = 1773137400;                     /* 2026-03-10 */
+  if (sign_as(p, &f, short_lived, p->aed_key, t, &v, err, sizeof(err)) != RGS_F2F_OK)
+    fail_msg("verify: %s", err);
+  assert_string_equal(v.aed->name, "by file");
+  rgs_f2f_verified_clear(&v);
+  /* Signed after its end: expired, not "not a listed AED". */
+  f.signed_at = 1776000000;                     /* 2026-04-12 */
+  assert_int_equal(sign_as(p, &f, short_lived, p->aed_key, t, &v, err, sizeof(err)),
+                   RGS_F2F_ERR_UNTRUSTED);
+  if (strstr(err, "expired") == NULL)
+    fail_msg("'%s' does not say the certificate expired", err);
+  assert_false(v.chain_ok);
+  rgs_f2f_verified_clear(&v);
+  /* Issued by another CA of the same name: no chain, said so. */
+  f = p->f;
+  f.aed_name = "AED Autre";
+  assert_int_equal(sign_as(p, &f, by_other, p->aed_key, t, &v, err, sizeof(err)),
+                   RGS_F2F_ERR_UNTRUSTED);
+  assert_null(strstr(err, "not a listed AED"));
+  rgs_f2f_verified_clear(&v);
+  X509_free(by_other);
+  X509_free(short_lived);
+  rgs_f2f_aed_trust_free(t);
+}
+
+/* Strings of the record (hostile input) reach messages only sanitised. */
+static void test_record_strings_are_sanitised(void **state)
+{
+  pki *p = *state;
+  rgs_f2f_facts f = p->f;
+  rgs_f2f_verified v;
+  rgs_cj *rec, *obj;
+  char err[1024];
+
+  f.aed_name = "Me \x1b[2J\xe2\x80\xae AUTRE\xc2\x9b";
+  assert_int_equal(sign_as(p, &f, p->aed, p->aed_key, p->trust, &v, err, sizeof(err)),
+                   RGS_F2F_ERR_INCONSISTENT);
+  assert_non_null(strstr(err, "names the AED \"Me ?[2J? AUTRE?\""));
+  assert_printable(err);
+  rgs_f2f_verified_clear(&v);
+  /* The signing time the record claims. */
+  rec = rgs_f2f_record_build(&p->f);
+  assert_non_null(rec);
+  obj = (rgs_cj *)rgs_cj_path(rec, "intervention");
+  assert_int_equal(rgs_cj_set_str(obj, "signed_at", "2026\x1b]0;x\x07"), 0);
+  assert_int_equal(rgs_f2f_record_check(rec, p->aed, p->f.signed_at, err, sizeof(err)),
+                   RGS_F2F_ERR_INCONSISTENT);
+  assert_non_null(strstr(err, "signed at 2026?]0;x?"));
+  assert_printable(err);
+  /* The format. */
+  assert_int_equal(rgs_cj_set_str(rec, "format", "rgs\xe2\x80\xae\x1b"), 0);
+  assert_int_equal(rgs_f2f_record_check(rec, p->aed, p->f.signed_at, err, sizeof(err)),
+                   RGS_F2F_ERR_FORMAT);
+  assert_non_null(strstr(err, "'rgs?" "?'"));
+  assert_printable(err);
+  rgs_cj_free(rec);
+}
+
+/* Trust files: control characters and bidi overrides are refused (a tab is
+ * a blank), and what comes from a file reaches a message sanitised. */
+static void test_aed_trust_file_text(void **state)
+{
+  static const struct {
+    const char *text;
+    size_t len;
+    const char *want;
+  } bad[] = {
+    { "[aed \"a\"]\nissuer = C=FR, CN=X\x1b[2J\npolicy = 1.2.3\n", 0, "t.conf:2: control character" },
+    { "# \xc2\x85 next line\n", 0, "t.conf:1: control character" },
+    { "# \x7f\n", 0, "t.conf:1: control character" },
+    { "[aed \"a\"]\nissuer = C=FR, CN=\xe2\x80\xaeX\npolicy = 1.2.3\n", 0,
+      "t.conf:2: bidirectional" },
+    { "#\xe2\x81\xa6\n", 0, "t.conf:1: bidirectional" },
+    { "\xff\xfe[\0a\0e\0d\0", 10, "t.conf:1: the file is in UTF-16" },
+    { "[aed \"a\"]\nissuer = C\xe9\n", 0, "t.conf:2: not UTF-8" },
+  };
+  rgs_f2f_aed_trust *t = rgs_f2f_aed_trust_new();
+  static const char tabs[] = "[aed \"a\"]\n\tissuer =\tC=FR, CN=X\t\npolicy = 1.2.3\n";
+  static const char rel[] = "[aed \"a\"]\nissuer-file = ca.pem\npolicy = 1.2.3\n";
+  char err[1024];
+  size_t i;
+
+  (void)state;
+  for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+    size_t len = bad[i].len != 0 ? bad[i].len : strlen(bad[i].text);
+    err[0] = '\0';
+    assert_int_equal(rgs_f2f_aed_trust_load_mem(t, "t.conf", bad[i].text, len, err,
+                                                sizeof(err)), RGS_F2F_ERR_TRUST_FILE);
+    if (strstr(err, bad[i].want) == NULL)
+      fail_msg("%zu: '%s' does not say '%s'", i, err, bad[i].want);
+    assert_printable(err);
+    assert_int_equal(rgs_f2f_aed_trust_count(t), 0);
+  }
+  err[0] = '\0';
+  if (rgs_f2f_aed_trust_load_mem(t, "t.conf", tabs, strlen(tabs), err, sizeof(err)) !=
+      RGS_F2F_OK)
+    fail_msg("tabs: %s", err);
+  /* The trust file's own name, and the issuer-file path made from it. */
+  assert_int_equal(rgs_f2f_aed_trust_load_mem(t, "/nonexistent/\x1b]0;x\x07/t.conf", rel,
+                                              strlen(rel), err, sizeof(err)),
+                   RGS_F2F_ERR_TRUST_FILE);
+  assert_non_null(strstr(err, "issuer-file /nonexistent/?]0;x?/ca.pem"));
+  assert_printable(err);
+  /* --ca-file and --ca-path. */
+  assert_int_equal(rgs_f2f_aed_trust_add_anchors(t, "/nonexistent/\xe2\x80\xae.pem", NULL, err,
+                                                 sizeof(err)), RGS_F2F_ERR_TRUST_FILE);
+  assert_printable(err);
+  /* An entry's file, kept for messages, is printable. */
+  assert_int_equal(rgs_f2f_aed_trust_load_mem(t, "x\x1b.conf", tabs, strlen(tabs), err,
+                                              sizeof(err)), RGS_F2F_OK);
+  assert_printable(rgs_f2f_aed_trust_get(t, 1)->file);
+  rgs_f2f_aed_trust_free(t);
+}
+
+/* The holder's names as a record gives them may be long (blanks fold
+ * away): the holder is still found behind them. */
+static void test_holder_found_behind_long_names(void **state)
+{
+  pki *p = *state;
+  X509 *by_name = pki_cert("Frédéric SENEZ", p->aed_key, p->ca, p->ca_key, 0, NULL, NULL);
+  rgs_f2f_facts f = p->f;
+  rgs_f2f_verified v;
+  char first[1200], err[1024];
+
+  memset(first, ' ', sizeof(first));
+  memcpy(first, "Frédéric", strlen("Frédéric"));
+  first[sizeof(first) - 1] = '\0';
+  assert_int_equal(rgs_f2f_is_holder_name(first, "Senez", "frederic senez"), 1);
+  assert_int_equal(rgs_f2f_is_holder_name("Senez", first, "frederic senez"), 1);
+  assert_int_equal(rgs_f2f_is_holder_name(first, "Senez", "Jeanne Senez"), 0);
+  assert_int_equal(rgs_f2f_is_holder_name(NULL, "Senez", "Senez"), 0);
+  assert_int_equal(rgs_f2f_is_holder_name("", "Senez", "Senez"), 0);
+  f.first_name = first;
+  f.aed_name = "Frédéric Senez";
+  assert_int_equal(sign_as(p, &f, by_name, p->aed_key, p->trust, &v, err, sizeof(err)),
+                   RGS_F2F_ERR_INCONSISTENT);
+  if (strstr(err, "signed by the holder") == NULL)
+    fail_msg("'%s'", err);
+  rgs_f2f_verified_clear(&v);
+  X509_free(by_name);
 }
 
 int main(void)
@@ -814,6 +1308,17 @@ int main(void)
     cmocka_unit_test_setup_teardown(test_non_canonical_content_is_refused, setup, teardown),
     cmocka_unit_test_setup_teardown(test_signer_failures, setup, teardown),
     cmocka_unit_test_setup_teardown(test_qr_text_and_pdf, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_non_aed_signer_fails, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_holder_cannot_sign_as_aed, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_aed_name_must_be_the_certificates, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_pinned_aed_and_no_system_store, setup, teardown),
+    cmocka_unit_test(test_aed_trust_file_errors),
+    cmocka_unit_test_setup_teardown(test_shipped_trust_files, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_unchained_signer_is_not_trusted, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_issuer_file_entry_gives_the_real_cause, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_record_strings_are_sanitised, setup, teardown),
+    cmocka_unit_test(test_aed_trust_file_text),
+    cmocka_unit_test_setup_teardown(test_holder_found_behind_long_names, setup, teardown),
   };
 
   return cmocka_run_group_tests(tests, NULL, NULL);

@@ -14,16 +14,18 @@
 #include <unistd.h>
 #include "rgs_test.h"
 #include "f2f_pki.h"
+#include <openssl/pem.h>
 
 #define NOW "2026-03-10"
 #define ID_NUMBER "X4RTBPFW4"
 
 typedef struct {
   rgs_softhsm hsm;
-  char policy[512], db[600], ca[600], other_ca[600], rec[600], pdf[600], csr[600];
+  char policy[512], aed_trust[512], db[600], ca[600], other_ca[600], rec[600], pdf[600], csr[600];
   char now_env[64], fault_real[700], fault_state[700], fault_count[700];
   char state_path[600], count_path[600];
   const char *env[8];
+  const char *holder_token;       /* --token for f2f_run; NULL: the one there */
 } fixture;
 
 /* ---- helpers ------------------------------------------------------------------- */
@@ -38,17 +40,18 @@ static void run_ok(const char *const *argv)
   rgs_run_free(&r);
 }
 
-/* rgs-enroll with the store, the demo policy and the fixed day. */
+/* rgs-enroll with the store, the demo policy, the demo AED and the fixed day. */
 #define ENROLL(r, f, ...)                                                              \
-  rgs_enroll((r), (f)->env, NULL, "--db", (f)->db, "--policy", (f)->policy, __VA_ARGS__, NULL)
+  rgs_enroll((r), (f)->env, NULL, "--db", (f)->db, "--policy", (f)->policy, "--aed-trust", \
+             (f)->aed_trust, __VA_ARGS__, NULL)
 
 /* The scripted session; extra arguments (then NULL) override or add. */
 static void f2f_run(fixture *f, rgs_run_result *r, const char *module, const char *pin_file,
                     const char *const *extra)
 {
   const char *args[64] = {
-    "--db", f->db, "--policy", f->policy, "--module", module, "--pin-file", pin_file,
-    "--json", "f2f", "run", "1", "--aed-token", "pkcs11:token=AED",
+    "--db", f->db, "--policy", f->policy, "--aed-trust", f->aed_trust, "--module", module,
+    "--pin-file", pin_file, "--json", "f2f", "run", "1", "--aed-token", "pkcs11:token=AED",
     "--aed-module", rgs_env("SOFTHSM2_MODULE"), "--aed-pin-file", f->hsm.pin_file,
     "--out", f->rec, "--force", "--ca-file", f->ca, "--batch",
   };
@@ -62,6 +65,12 @@ static void f2f_run(fixture *f, rgs_run_result *r, const char *module, const cha
 
   while (args[n] != NULL)
     n++;
+  if (f->holder_token != NULL) {
+    memmove(args + 2, args, n * sizeof(args[0]));
+    args[0] = "--token";
+    args[1] = f->holder_token;
+    n += 2;
+  }
   for (i = 0; i < sizeof(answers) / sizeof(answers[0]); i++)
     args[n++] = answers[i];
   for (i = 0; extra != NULL && extra[i] != NULL; i++)
@@ -163,6 +172,15 @@ static void make_aed_token(fixture *f)
   aed = pki_cert("Maître Jeanne DUPONT-LÉGER", aed_pub, ca, ca_key, 0, NULL, NULL);
   assert_non_null(aed);
   assert_int_equal(pki_write_pem(f->ca, ca), 0);
+  {
+    char key_path[640];
+    FILE *kf;
+    snprintf(key_path, sizeof(key_path), "%s/ca-key.pem", f->hsm.dir);
+    kf = fopen(key_path, "w");
+    assert_non_null(kf);
+    assert_int_equal(PEM_write_PrivateKey(kf, ca_key, NULL, NULL, 0, NULL, NULL), 1);
+    fclose(kf);
+  }
   assert_int_equal(pki_write_pem(f->other_ca, other), 0);
   assert_int_equal(pki_write_der(der, aed), 0);
   {
@@ -188,6 +206,8 @@ static int setup(void **state)
   assert_int_equal(rgs_softhsm_init(&f->hsm, "Holder"), 0);
   assert_int_equal(rgs_softhsm_add_token(&f->hsm, "AED"), 0);
   snprintf(f->policy, sizeof(f->policy), "%s/data/policy/demo-softhsm.conf", rgs_env("RGS_SOURCE_DIR"));
+  snprintf(f->aed_trust, sizeof(f->aed_trust), "%s/data/aed-trust/demo-aed.conf",
+           rgs_env("RGS_SOURCE_DIR"));
   snprintf(f->db, sizeof(f->db), "%s/orders.db", f->hsm.dir);
   snprintf(f->ca, sizeof(f->ca), "%s/ca.pem", f->hsm.dir);
   snprintf(f->other_ca, sizeof(f->other_ca), "%s/other-ca.pem", f->hsm.dir);
@@ -320,12 +340,13 @@ static void test_appointment_gives_office_and_place(void **state)
   rgs_run_result r;
   char json_out[600], *content;
   const char *argv[] = {
-    "--db", f->db, "--policy", f->policy, "--module", rgs_env("SOFTHSM2_MODULE"), "--pin-file",
+    "--db", f->db, "--policy", f->policy, "--aed-trust", f->aed_trust, "--module",
+    rgs_env("SOFTHSM2_MODULE"), "--pin-file",
     f->hsm.pin_file, "f2f", "run", "1", "--aed-token", "pkcs11:token=AED", "--aed-pin-file",
     f->hsm.pin_file, "--out", f->rec, "--ca-file", f->ca, "--id-document", "passport",
     "--id-name", "Senez Frederic", "--id-expires", "2031-05-31", "--id-number", ID_NUMBER,
-    "--id-verified", "yes", "--extract-date", "2026-02-15", "--aed-name", "Me Jeanne Dupont",
-    NULL };
+    "--id-verified", "yes", "--extract-date", "2026-02-15", "--aed-name",
+    "maitre jeanne dupont-leger", NULL };
 
   ENROLL(&r, f, "aed", "book", "1", "--aed", "acthemis-arles", "--date", "2026-03-10T10:00",
          "--mode", "holder-travels");
@@ -343,7 +364,7 @@ static void test_appointment_gives_office_and_place(void **state)
   assert_non_null(content);
   assert_field(content, "aed.office_id", "acthemis-arles");
   assert_field(content, "aed.office", "SELARL Acthemis, 29 Chemin de Séverin 13200 ARLES");
-  assert_field(content, "aed.name", "Me Jeanne Dupont");
+  assert_field(content, "aed.name", "maitre jeanne dupont-leger");   /* the CN, as typed */
   assert_field(content, "intervention.place", "13200 ARLES");
   assert_field(content, "identity.document", "passport");
   assert_field(content, "identity.name_as_printed", "Senez Frederic");   /* accents aside */
@@ -366,7 +387,8 @@ static void test_key_not_the_requests_is_refused(void **state)
   {
     /* --token is a global option: before the command. */
     const char *argv[] = {
-      "--token", "pkcs11:token=Other", "--db", f->db, "--policy", f->policy, "--module",
+      "--token", "pkcs11:token=Other", "--db", f->db, "--policy", f->policy, "--aed-trust",
+      f->aed_trust, "--module",
       rgs_env("SOFTHSM2_MODULE"), "--pin-file", f->hsm.pin_file, "--json", "f2f", "run", "1",
       "--aed-token", "pkcs11:token=AED", "--aed-pin-file", f->hsm.pin_file, "--out", f->rec,
       "--ca-file", f->ca, "--batch", "--id-document", "passport", "--id-name", "Frédéric Senez",
@@ -437,7 +459,8 @@ static void test_wrong_pin_respects_the_counters(void **state)
     const char *args[64];
     size_t n = 0;
     const char *base[] = {
-      "--final-try", "--db", f->db, "--policy", f->policy, "--module", rgs_env("RGS_FAULT_MODULE"),
+      "--final-try", "--db", f->db, "--policy", f->policy, "--aed-trust", f->aed_trust,
+      "--module", rgs_env("RGS_FAULT_MODULE"),
       "--pin-file", f->hsm.pin_file, "--json", "f2f", "run", "1", "--aed-token",
       "pkcs11:token=AED", "--aed-module", rgs_env("SOFTHSM2_MODULE"), "--aed-pin-file",
       f->hsm.pin_file, "--out", f->rec, "--force", "--ca-file", f->ca, "--batch",
@@ -508,13 +531,22 @@ static void test_identity_and_company_refusals(void **state)
 static void test_tampered_and_untrusted_records(void **state)
 {
   fixture *f = *state;
+  const char *hostile_place[] = { "--place", "13200 Arles\x1b]0;x\x07\xe2\x80\xae", NULL };
   rgs_run_result r;
   char out[600], *der;
   size_t n = 0, i;
   FILE *fp;
 
-  f2f_run(f, &r, rgs_env("SOFTHSM2_MODULE"), f->hsm.pin_file, NULL);
+  /* A place with an escape sequence and a bidi override: the record keeps
+   * it, f2f verify shows it sanitised. */
+  f2f_run(f, &r, rgs_env("SOFTHSM2_MODULE"), f->hsm.pin_file, hostile_place);
   rgs_assert_status(&r, 0);
+  rgs_run_free(&r);
+  ENROLL(&r, f, "f2f", "verify", f->rec, "--ca-file", f->ca);
+  rgs_assert_status(&r, 0);
+  if (strstr(r.out, "13200 Arles?]0;x??") == NULL || strchr(r.out, '\x1b') != NULL ||
+      strstr(r.out, "\xe2\x80\xae") != NULL)
+    fail_msg("verify shows the record's text raw: %s", r.out);
   rgs_run_free(&r);
 
   /* Another CA of the same name: not the AED's. */
@@ -593,7 +625,8 @@ static void test_usage_and_order_state(void **state)
   }
   /* A script that forgot an answer learns it before any PIN is used. */
   {
-    const char *argv[] = { "--db", f->db, "--policy", f->policy, "--module",
+    const char *argv[] = { "--db", f->db, "--policy", f->policy, "--aed-trust", f->aed_trust,
+                           "--module",
                            rgs_env("RGS_FAULT_MODULE"), "--pin-file", f->hsm.pin_file, "f2f",
                            "run", "1", "--aed-token", "pkcs11:token=AED", "--aed-module",
                            rgs_env("SOFTHSM2_MODULE"), "--aed-pin-file", f->hsm.pin_file,
@@ -636,6 +669,239 @@ static void test_usage_and_order_state(void **state)
   rgs_run_free(&r);
 }
 
+/* ---- who may sign as the AED --------------------------------------------------------- */
+
+/* A token `label` whose key (EC, made on it) has a certificate of the test
+ * CA for cn, with the certificate policy given (NULL: none). */
+static void make_signer_token(fixture *f, const char *label, const char *cn, const char *policy)
+{
+  const char *m = rgs_env("SOFTHSM2_MODULE");
+  char pub[600], der[600], key_path[640];
+  EVP_PKEY *ca_key, *key;
+  X509 *ca, *cert;
+  FILE *fp;
+
+  assert_int_equal(rgs_softhsm_add_token(&f->hsm, label), 0);
+  snprintf(pub, sizeof(pub), "%s/%s-pub.der", f->hsm.dir, label);
+  snprintf(der, sizeof(der), "%s/%s.der", f->hsm.dir, label);
+  snprintf(key_path, sizeof(key_path), "%s/ca-key.pem", f->hsm.dir);
+  {
+    const char *gen[] = { rgs_env("PKCS11_TOOL"), "--module", m, "--token-label", label,
+                          "--login", "--pin", RGS_TEST_PIN, "--keypairgen", "--key-type",
+                          "EC:prime256v1", "--id", "b1", "--label", "k", NULL };
+    const char *read[] = { rgs_env("PKCS11_TOOL"), "--module", m, "--token-label", label,
+                           "--read-object", "--type", "pubkey", "--id", "b1", "-o", pub, NULL };
+    run_ok(gen);
+    run_ok(read);
+  }
+  fp = fopen(key_path, "r");
+  assert_non_null(fp);
+  ca_key = PEM_read_PrivateKey(fp, NULL, NULL, NULL);
+  fclose(fp);
+  fp = fopen(f->ca, "r");
+  assert_non_null(fp);
+  ca = PEM_read_X509(fp, NULL, NULL, NULL);
+  fclose(fp);
+  key = pki_read_pubkey_der(pub);
+  assert_non_null(ca_key);
+  assert_non_null(ca);
+  assert_non_null(key);
+  cert = pki_cert_policy(cn, key, ca, ca_key, 0, NULL, NULL, policy);
+  assert_non_null(cert);
+  assert_int_equal(pki_write_der(der, cert), 0);
+  {
+    const char *write[] = { rgs_env("PKCS11_TOOL"), "--module", m, "--token-label", label,
+                            "--login", "--pin", RGS_TEST_PIN, "--write-object", der, "--type",
+                            "cert", "--id", "b1", "--label", "cert", NULL };
+    run_ok(write);
+  }
+  X509_free(cert);
+  X509_free(ca);
+  EVP_PKEY_free(key);
+  EVP_PKEY_free(ca_key);
+}
+
+/* f2f run refused before the holder's PIN: the holder's token through the
+ * fault module counts the logins; no record, no change to the order. */
+static void expect_refused_before_holder(fixture *f, const char *const *extra, const char *why)
+{
+  rgs_run_result r;
+
+  unlink(f->rec);
+  f2f_run(f, &r, rgs_env("RGS_FAULT_MODULE"), f->hsm.pin_file, extra);
+  rgs_assert_status(&r, 1);
+  if (strstr(r.err, why) == NULL)
+    fail_msg("'%s' not in %s", why, r.err);
+  rgs_run_free(&r);
+  assert_int_equal(rgs_count_lines(f->count_path, "C_Login"), 0);
+  assert_int_not_equal(access(f->rec, F_OK), 0);
+  assert_status(f, "submitted");
+}
+
+/* Someone with a certificate of the trusted CA who is not an AED, the holder
+ * under the holder's own name, an --aed-name that is not the certificate's:
+ * each refused before the holder types a PIN. */
+static void test_only_a_listed_aed_signs(void **state)
+{
+  fixture *f = *state;
+  const char *notary[] = { "--aed-token", "pkcs11:token=Notary", NULL };
+  const char *holder[] = { "--aed-token", "pkcs11:token=Holder2", NULL };
+  const char *other_name[] = { "--aed-name", "Me Jean AUTRE", NULL };
+
+  f->holder_token = "pkcs11:token=Holder";
+  make_signer_token(f, "Notary", "Paul MARTIN", NULL);
+  make_signer_token(f, "Holder2", "Frédéric SENEZ", PKI_DEMO_AED_POLICY);
+  expect_refused_before_holder(f, notary, "signed by Paul MARTIN, who is not a listed AED");
+  expect_refused_before_holder(f, notary, "demo-aed.conf");
+  expect_refused_before_holder(f, holder, "the holder cannot be the AED");
+  expect_refused_before_holder(f, other_name, "not the name of the AED's certificate");
+}
+
+/* f2f verify: the AED trust list decides, never the system store; the
+ * demo entry is said to be one; --aed-trust adds entries. */
+static void test_verify_needs_a_listed_aed(void **state)
+{
+  fixture *f = *state;
+  rgs_run_result r;
+  char pins[600], bad[600], der[600], text[400], *fp, *colon;
+  char sslenv[700];
+  const char *env[10];
+  size_t i;
+
+  f2f_run(f, &r, rgs_env("SOFTHSM2_MODULE"), f->hsm.pin_file, NULL);
+  rgs_assert_status(&r, 0);
+  assert_field(r.out, "demo_aed", "true");
+  rgs_run_free(&r);
+
+  /* The demo entry: accepted, and said to be a demo. */
+  ENROLL(&r, f, "f2f", "verify", f->rec, "--ca-file", f->ca);
+  rgs_assert_status(&r, 0);
+  assert_non_null(strstr(r.out, "DEMO AED"));
+  rgs_run_free(&r);
+  ENROLL(&r, f, "--json", "f2f", "verify", f->rec, "--ca-file", f->ca);
+  rgs_assert_status(&r, 0);
+  assert_field(r.out, "signer_listed_aed", "true");
+  assert_field(r.out, "demo_aed", "true");
+  rgs_run_free(&r);
+
+  /* No AED trust file given: the shipped one lists no AED, and a record of
+   * an AED that chains to the CA given is refused, saying why. */
+  {
+    const char *argv[] = { "--db", f->db, "--json", "f2f", "verify", f->rec, "--ca-file",
+                           f->ca, NULL };
+    assert_int_equal(rgs_enroll_v(&r, f->env, NULL, argv), 0);
+  }
+  rgs_assert_status(&r, 1);
+  assert_field(r.out, "signature_valid", "true");
+  assert_field(r.out, "signer_trusted", "true");
+  assert_field(r.out, "signer_listed_aed", "false");
+  assert_non_null(strstr(r.out, "signed by Maître Jeanne DUPONT-LÉGER, who is not a listed AED"));
+  assert_non_null(strstr(r.out, "aed-trust.conf"));
+  rgs_run_free(&r);
+
+  /* The CA in OpenSSL's default store (SSL_CERT_FILE), not given with
+   * --ca-file: no fallback, the AED's chain has no anchor. */
+  snprintf(sslenv, sizeof(sslenv), "SSL_CERT_FILE=%s", f->ca);
+  for (i = 0; f->env[i] != NULL; i++)
+    env[i] = f->env[i];
+  env[i++] = sslenv;
+  env[i] = NULL;
+  {
+    const char *argv[] = { "--db", f->db, "--aed-trust", f->aed_trust, "--json", "f2f",
+                           "verify", f->rec, NULL };
+    assert_int_equal(rgs_enroll_v(&r, env, NULL, argv), 0);
+  }
+  rgs_assert_status(&r, 1);
+  assert_field(r.out, "signer_trusted", "false");
+  assert_non_null(strstr(r.out, "not trusted"));
+  rgs_run_free(&r);
+
+  /* --aed-trust FILE pinning the AED's certificate: accepted, no anchor
+   * needed, not a demo. */
+  snprintf(der, sizeof(der), "%s/aed.der", f->hsm.dir);
+  {
+    const char *argv[] = { rgs_env("OPENSSL_BIN"), "x509", "-inform", "DER", "-in", der,
+                           "-noout", "-fingerprint", "-sha256", NULL };
+    assert_int_equal(rgs_run(argv, NULL, NULL, &r), 0);
+    rgs_assert_status(&r, 0);
+  }
+  fp = strchr(r.out, '=');
+  assert_non_null(fp);
+  fp++;
+  fp[strcspn(fp, "\r\n")] = '\0';
+  snprintf(text, sizeof(text), "# the AED of the tests\n[aed \"Maître Dupont-Léger\"]\nsha256 = %s\n", fp);
+  rgs_run_free(&r);
+  snprintf(pins, sizeof(pins), "%s/pins.conf", f->hsm.dir);
+  assert_int_equal(rgs_write_file(pins, text), 0);
+  {
+    const char *argv[] = { "--db", f->db, "--aed-trust", pins, "--json", "f2f", "verify",
+                           f->rec, NULL };
+    assert_int_equal(rgs_enroll_v(&r, f->env, NULL, argv), 0);
+  }
+  rgs_assert_status(&r, 0);
+  assert_field(r.out, "aed_entry", "Maître Dupont-Léger");
+  assert_field(r.out, "demo_aed", "false");
+  rgs_run_free(&r);
+
+  /* A malformed trust file: its line, exit 8, nothing verified. */
+  colon = strstr(text, "sha256 = ");
+  assert_non_null(colon);
+  colon[9] = 'Z';
+  snprintf(bad, sizeof(bad), "%s/bad.conf", f->hsm.dir);
+  assert_int_equal(rgs_write_file(bad, text), 0);
+  ENROLL(&r, f, "--aed-trust", bad, "f2f", "verify", f->rec, "--ca-file", f->ca);
+  rgs_assert_status(&r, 8);
+  assert_non_null(strstr(r.err, "bad.conf:3: sha256: 64 hexadecimal digits"));
+  rgs_run_free(&r);
+}
+
+/* ---- faults on the AED's token ------------------------------------------------------ */
+
+/* The holder's token straight on SoftHSM, the AED's through the fault
+ * module over the same SoftHSM (already initialised by the process): the
+ * fault is reported with its exit status, no record is written or stored,
+ * the order does not move. */
+static void expect_aed_fault(fixture *f, const char *var, int status, const char *why)
+{
+  const char *extra[] = { "--aed-module", rgs_env("RGS_FAULT_MODULE"), NULL };
+  rgs_run_result r;
+
+  unlink(f->rec);
+  f->env[4] = var;
+  f->env[5] = NULL;
+  f2f_run(f, &r, rgs_env("SOFTHSM2_MODULE"), f->hsm.pin_file, extra);
+  f->env[4] = NULL;
+  if (r.status != status || strstr(r.err, why) == NULL)
+    fail_msg("%s: exit %d (expected %d), '%s' not in: %s%s", var, r.status, status, why, r.out,
+             r.err);
+  rgs_run_free(&r);
+  assert_int_not_equal(access(f->rec, F_OK), 0);
+  assert_status(f, "submitted");
+  ENROLL(&r, f, "f2f", "print", "1");
+  rgs_assert_status(&r, 1);
+  assert_non_null(strstr(r.err, "no face-to-face record"));
+  rgs_run_free(&r);
+}
+
+static void test_faults_on_the_aed_token(void **state)
+{
+  fixture *f = *state;
+  const char *extra[] = { "--aed-module", rgs_env("RGS_FAULT_MODULE"), NULL };
+  rgs_run_result r;
+
+  /* No fault: the fault module works over the SoftHSM the holder's token
+   * already uses, and the AED's token signs through it. */
+  expect_aed_fault(f, "RGS_FAULT_FAIL=C_Sign:1:CKR_DEVICE_ERROR", 3, "the AED's token could not sign the record");
+  expect_aed_fault(f, "RGS_FAULT_REMOVE_AT=C_Sign:1", 4, "the AED's token could not sign the record");
+  expect_aed_fault(f, "RGS_FAULT_FAIL=C_Login:1:CKR_DEVICE_ERROR", 3, "the AED's token");
+  expect_aed_fault(f, "RGS_FAULT_FAIL=C_Login:1:CKR_PIN_INCORRECT", 5, "the AED's token");
+  f2f_run(f, &r, rgs_env("SOFTHSM2_MODULE"), f->hsm.pin_file, extra);
+  rgs_assert_status(&r, 0);
+  assert_field(r.out, "verified", "true");
+  rgs_run_free(&r);
+  assert_status(f, "face-to-face-done");
+}
+
 /* ---- the printed form ----------------------------------------------------------------- */
 
 /* Share of dark pixels of a binary PGM (P5) image, in per mille. */
@@ -667,14 +933,34 @@ static void test_printed_form(void **state)
   f2f_run(f, &r, rgs_env("SOFTHSM2_MODULE"), f->hsm.pin_file, NULL);
   rgs_assert_status(&r, 0);
   rgs_run_free(&r);
-  ENROLL(&r, f, "--json", "f2f", "print", "1", "--out", f->pdf);
+  /* The signer is checked as f2f verify checks it, anchors given or not:
+   * without the test CA as anchor the demo AED has no chain... */
+  ENROLL(&r, f, "f2f", "print", "1", "--out", f->pdf);
+  rgs_assert_status(&r, 1);
+  if (strstr(r.err, "not trusted") == NULL)
+    fail_msg("print without an anchor: %s%s", r.out, r.err);
+  rgs_run_free(&r);
+  assert_int_not_equal(access(f->pdf, F_OK), 0);
+  /* ...and without the demo trust file it is not a listed AED. */
+  {
+    const char *argv[] = { "--db", f->db, "f2f", "print", "1", "--out", f->pdf, "--ca-file",
+                           f->ca, NULL };
+    assert_int_equal(rgs_enroll_v(&r, f->env, NULL, argv), 0);
+  }
+  rgs_assert_status(&r, 1);
+  if (strstr(r.err, "not a listed AED") == NULL)
+    fail_msg("print by a non-listed AED: %s%s", r.out, r.err);
+  rgs_run_free(&r);
+  assert_int_not_equal(access(f->pdf, F_OK), 0);
+  ENROLL(&r, f, "--json", "f2f", "print", "1", "--out", f->pdf, "--ca-file", f->ca);
   rgs_assert_status(&r, 0);
   qr = field(r.out, "qr");
+  assert_field(r.out, "demo_aed", "true");
   rgs_run_free(&r);
   assert_non_null(strstr(qr, "RGS-F2F/1;order=1;ref=CMD-2026-0042;spki="));
   assert_non_null(strstr(qr, ";result=success"));
   /* An existing file is kept. */
-  ENROLL(&r, f, "f2f", "print", "1", "--out", f->pdf);
+  ENROLL(&r, f, "f2f", "print", "1", "--out", f->pdf, "--ca-file", f->ca);
   rgs_assert_status(&r, 8);
   rgs_run_free(&r);
 
@@ -733,6 +1019,7 @@ static void test_guided_session_on_a_terminal(void **state)
 {
   fixture *f = *state;
   const char *argv[] = { rgs_env("RGS_ENROLL_BIN"), "--db", f->db, "--policy", f->policy,
+                         "--aed-trust", f->aed_trust,
                          "--module", rgs_env("SOFTHSM2_MODULE"), "--token", "pkcs11:token=Holder",
                          "f2f", "run", "1", "--aed-token", "pkcs11:token=AED",
                          "--aed-pin-file", f->hsm.pin_file, "--ca-file", f->ca, "--out", f->rec,
@@ -784,6 +1071,9 @@ int main(void)
     cmocka_unit_test_setup_teardown(test_untrusted_aed_stops_before_the_holder, setup, teardown),
     cmocka_unit_test_setup_teardown(test_usage_and_order_state, setup, teardown),
     cmocka_unit_test_setup_teardown(test_printed_form, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_only_a_listed_aed_signs, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_verify_needs_a_listed_aed, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_faults_on_the_aed_token, setup, teardown),
     cmocka_unit_test_setup_teardown(test_guided_session_on_a_terminal, setup, teardown),
   };
 

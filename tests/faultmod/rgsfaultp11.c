@@ -17,6 +17,14 @@
  * start afresh at each C_Initialize.  The simulated PIN counters live in files
  * and so survive C_Finalize, C_Initialize and the end of the process.
  *
+ * THE REAL MODULE MAY ALREADY BE IN USE by the process (f2f drives the
+ * holder's token through SoftHSM2 and the AED's through this module over the
+ * same SoftHSM2): its C_Initialize then answers
+ * CKR_CRYPTOKI_ALREADY_INITIALIZED, and this module is initialised all the
+ * same, as a second application would be. It does not own the real module's
+ * initialisation then: its C_Finalize and C_CloseAllSessions close only the
+ * sessions opened through it, and never finalise the real module.
+ *
  * Order of the checks on every call: the call is counted (count file); a
  * RGS_FAULT_FAIL rule that fires answers without calling the real module; a
  * removed token answers CKR_DEVICE_REMOVED / CKR_TOKEN_NOT_PRESENT; then the
@@ -32,6 +40,7 @@
 #include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -43,6 +52,7 @@
 #include <p11-kit/pkcs11.h>
 
 #define LOG_PREFIX "rgsfaultp11: "
+#define MAX_SESSIONS 256
 
 /* Every function of the PKCS#11 2.40 list, in list order, with what it
  * concerns: the library (GLOBAL), the token (TOKEN: answers
@@ -255,6 +265,9 @@ struct config {
     unsigned long nonsense;
     char count_file[PATH_MAX];
     bool log;
+    int cert_kill;               /* CERT_KILL_* (RGS_FAULT_CERT_CREATE_KILL) */
+    int keygen_pause;            /* KEYGEN_PAUSE_* (RGS_FAULT_KEYGEN_PAUSE) */
+    char pause_fifo[PATH_MAX];   /* RGS_FAULT_PAUSE_FIFO */
 };
 
 static struct {
@@ -266,6 +279,11 @@ static struct {
     unsigned long calls[FN_COUNT];
     bool removed;
     int count_fd;
+    bool owns_real;   /* our C_Initialize initialised the real module */
+    /* Sessions opened through us, closed by us when the real module is
+     * another user's (owns_real false). */
+    struct { CK_SESSION_HANDLE h; CK_SLOT_ID slot; } sessions[MAX_SESSIONS];
+    size_t n_sessions;
 } g = { .lock = PTHREAD_MUTEX_INITIALIZER, .count_fd = -1 };
 
 __attribute__((format(printf, 1, 2)))
@@ -447,6 +465,7 @@ static bool add_nonsense(char *s, struct config *cfg)
 
 /* Calls add() on each non-empty item of a comma-separated variable. */
 static bool add_tamper(char *item, struct config *cfg);
+static bool env_keygen_pause(struct config *cfg);
 
 static bool parse_list(const char *var, bool (*add)(char *, struct config *),
                        struct config *cfg)
@@ -558,6 +577,37 @@ static bool env_remove_at(struct config *cfg)
     return ok;
 }
 
+/* RGS_FAULT_CERT_CREATE_KILL=bare|empty|written: C_CreateObject of a
+ * certificate leaves on the real token what a kill -9 at that instant
+ * leaves, then the process kills itself (SIGKILL, exit status 137).
+ * bare: a certificate object with only its class, type and CKA_TOKEN, every
+ * other attribute at the module's default (SoftHSM2's file store, killed
+ * inside its own C_CreateObject); empty: the caller's template with an empty
+ * CKA_VALUE (a module that creates the object, then fills it); written: the
+ * object complete, the caller never told. */
+enum { CERT_KILL_NONE, CERT_KILL_BARE, CERT_KILL_EMPTY, CERT_KILL_WRITTEN };
+
+static bool env_cert_kill(struct config *cfg)
+{
+    static const struct named modes[] = {
+        { "bare", CERT_KILL_BARE }, { "empty", CERT_KILL_EMPTY },
+        { "written", CERT_KILL_WRITTEN }, { NULL, 0 },
+    };
+    const char *value = getenv("RGS_FAULT_CERT_CREATE_KILL");
+    size_t i;
+
+    if (value == NULL || *value == '\0')
+        return true;
+    for (i = 0; modes[i].name != NULL; i++) {
+        if (strcmp(value, modes[i].name) == 0) {
+            cfg->cert_kill = (int)modes[i].value;
+            return true;
+        }
+    }
+    complain("bad RGS_FAULT_CERT_CREATE_KILL: '%s' (want bare, empty or written)", value);
+    return false;
+}
+
 static bool config_load(struct config *cfg)
 {
     const char *log = getenv("RGS_FAULT_LOG");
@@ -593,8 +643,10 @@ static bool config_load(struct config *cfg)
          parse_list("RGS_FAULT_FAIL", add_rule, cfg) &&
          parse_list("RGS_FAULT_MECH_HIDE", add_hidden, cfg) &&
          parse_list("RGS_FAULT_NONSENSE", add_nonsense, cfg) &&
-         env_remove_at(cfg);
+         env_remove_at(cfg) &&
+         env_keygen_pause(cfg);
 
+    ok = ok && env_cert_kill(cfg);
     return ok;
 }
 
@@ -610,6 +662,8 @@ static void module_unload(void)
     g.dl = NULL;
     g.real = NULL;
     g.initialized = false;
+    g.owns_real = false;
+    g.n_sessions = 0;
 }
 
 /* Called with g.lock held.  RTLD_NODELETE keeps the real module mapped after
@@ -963,24 +1017,70 @@ typedef CK_BYTE_PTR BP;
 typedef CK_ULONG_PTR LP;
 
 FORWARD(C_GetInfo, (CK_INFO_PTR info), (info))
-FORWARD(C_OpenSession, (CK_SLOT_ID slot, CK_FLAGS flags, CK_VOID_PTR app,
-                        CK_NOTIFY notify, CK_SESSION_HANDLE_PTR s),
-        (slot, flags, app, notify, s))
-FORWARD(C_CloseSession, (SH s), (s))
-FORWARD(C_CloseAllSessions, (CK_SLOT_ID slot), (slot))
 FORWARD(C_GetSessionInfo, (SH s, CK_SESSION_INFO_PTR info), (s, info))
 FORWARD(C_GetOperationState, (SH s, BP state, LP len), (s, state, len))
 FORWARD(C_SetOperationState, (SH s, BP state, CK_ULONG len, OH enc, OH auth),
         (s, state, len, enc, auth))
 FORWARD(C_Logout, (SH s), (s))
-FORWARD(C_CreateObject, (SH s, CK_ATTRIBUTE_PTR t, CK_ULONG n, CK_OBJECT_HANDLE_PTR o),
-        (s, t, n, o))
+
+/* The template that RGS_FAULT_CERT_CREATE_KILL makes the real module write
+ * for a certificate; 0 when it does not apply (not a certificate, too big). */
+static CK_ULONG cert_kill_template(const CK_ATTRIBUTE *t, CK_ULONG n, CK_ATTRIBUTE *out,
+                                   CK_ULONG max)
+{
+    CK_OBJECT_CLASS cls;
+    CK_ULONG i, k = 0;
+    bool cert = false;
+
+    for (i = 0; i < n; i++) {
+        if (t[i].type == CKA_CLASS && t[i].pValue != NULL && t[i].ulValueLen == sizeof cls) {
+            memcpy(&cls, t[i].pValue, sizeof cls);
+            cert = cls == CKO_CERTIFICATE;
+        }
+    }
+    if (!cert || n > max)
+        return 0;
+    for (i = 0; i < n; i++) {
+        bool basic = t[i].type == CKA_CLASS || t[i].type == CKA_CERTIFICATE_TYPE ||
+                     t[i].type == CKA_TOKEN;
+
+        if (g.cfg.cert_kill == CERT_KILL_BARE && !basic && t[i].type != CKA_VALUE)
+            continue;
+        out[k] = t[i];
+        if (g.cfg.cert_kill != CERT_KILL_WRITTEN && t[i].type == CKA_VALUE)
+            out[k].ulValueLen = 0;
+        k++;
+    }
+    return k;
+}
+
+static CK_RV fault_C_CreateObject(SH s, CK_ATTRIBUTE_PTR t, CK_ULONG n, OH *o)
+{
+    struct call c;
+    CK_ATTRIBUTE partial[64];
+    CK_ULONG k = 0;
+    CK_RV rv = CKR_OK;
+
+    if (call_begin(&c, FN_C_CreateObject)) {
+        if (g.cfg.cert_kill != CERT_KILL_NONE && t != NULL)
+            k = cert_kill_template(t, n, partial, 64);
+        if (k == 0) {
+            rv = c.real->C_CreateObject(s, t, n, o);
+        } else {
+            rv = c.real->C_CreateObject(s, partial, k, o);
+            complain("C_CreateObject of a certificate -> 0x%lx, then SIGKILL "
+                     "(RGS_FAULT_CERT_CREATE_KILL)", rv);
+            kill(getpid(), SIGKILL);
+        }
+    }
+    return call_end(&c, rv);
+}
 FORWARD(C_CopyObject, (SH s, OH o, CK_ATTRIBUTE_PTR t, CK_ULONG n,
                        CK_OBJECT_HANDLE_PTR out),
         (s, o, t, n, out))
 FORWARD(C_DestroyObject, (SH s, OH o), (s, o))
 FORWARD(C_GetObjectSize, (SH s, OH o, LP size), (s, o, size))
-FORWARD(C_SetAttributeValue, (SH s, OH o, CK_ATTRIBUTE_PTR t, CK_ULONG n), (s, o, t, n))
+static CK_RV fault_C_SetAttributeValue(SH s, OH o, CK_ATTRIBUTE_PTR t, CK_ULONG n);
 FORWARD(C_FindObjectsInit, (SH s, CK_ATTRIBUTE_PTR t, CK_ULONG n), (s, t, n))
 FORWARD(C_FindObjects, (SH s, CK_OBJECT_HANDLE_PTR o, CK_ULONG max, LP n),
         (s, o, max, n))
@@ -1042,11 +1142,110 @@ FORWARD(C_WaitForSlotEvent, (CK_FLAGS flags, CK_SLOT_ID_PTR slot, CK_VOID_PTR r)
 
 /* ---- Functions with behaviour of their own ------------------------------- */
 
+/* The sessions opened through us (with g.lock held). A session the table
+ * cannot hold is still opened: only the cleanup of a module we do not own
+ * would miss it, and the list is far larger than any test needs. */
+static void session_add(CK_SESSION_HANDLE h, CK_SLOT_ID slot)
+{
+    if (g.n_sessions >= MAX_SESSIONS) {
+        complain("more than %d sessions: the last ones are not tracked", MAX_SESSIONS);
+        return;
+    }
+    g.sessions[g.n_sessions].h = h;
+    g.sessions[g.n_sessions].slot = slot;
+    g.n_sessions++;
+}
+
+static void session_remove(CK_SESSION_HANDLE h)
+{
+    size_t i;
+
+    for (i = 0; i < g.n_sessions; i++) {
+        if (g.sessions[i].h == h) {
+            g.sessions[i] = g.sessions[--g.n_sessions];
+            return;
+        }
+    }
+}
+
+/* Close the sessions opened through us, on slot (all slots when all);
+ * real NULL: they are closed already, forget them. */
+static void sessions_close_own(CK_FUNCTION_LIST_PTR real, bool all, CK_SLOT_ID slot)
+{
+    size_t i = 0;
+
+    pthread_mutex_lock(&g.lock);
+    while (i < g.n_sessions) {
+        if (all || g.sessions[i].slot == slot) {
+            if (real != NULL)
+                real->C_CloseSession(g.sessions[i].h);
+            g.sessions[i] = g.sessions[--g.n_sessions];
+        } else {
+            i++;
+        }
+    }
+    pthread_mutex_unlock(&g.lock);
+}
+
+static CK_RV fault_C_OpenSession(CK_SLOT_ID slot, CK_FLAGS flags, CK_VOID_PTR app,
+                                 CK_NOTIFY notify, CK_SESSION_HANDLE_PTR s)
+{
+    struct call c;
+    CK_RV rv = CKR_OK;
+    bool opened = false;
+
+    if (call_begin(&c, FN_C_OpenSession)) {
+        rv = c.real->C_OpenSession(slot, flags, app, notify, s);
+        opened = rv == CKR_OK;
+    }
+    if (opened) {
+        pthread_mutex_lock(&g.lock);
+        session_add(*s, slot);
+        pthread_mutex_unlock(&g.lock);
+    }
+    return call_end(&c, rv);
+}
+
+static CK_RV fault_C_CloseSession(SH s)
+{
+    struct call c;
+    CK_RV rv = CKR_OK;
+
+    if (call_begin(&c, FN_C_CloseSession))
+        rv = c.real->C_CloseSession(s);
+    rv = call_end(&c, rv);
+    if (rv == CKR_OK) {
+        pthread_mutex_lock(&g.lock);
+        session_remove(s);
+        pthread_mutex_unlock(&g.lock);
+    }
+    return rv;
+}
+
+/* The real C_CloseAllSessions would close the other user's sessions too
+ * when the real module is not ours: then only ours are closed. */
+static CK_RV fault_C_CloseAllSessions(CK_SLOT_ID slot)
+{
+    struct call c;
+    CK_RV rv = CKR_OK;
+
+    if (call_begin(&c, FN_C_CloseAllSessions)) {
+        if (g.owns_real) {
+            rv = c.real->C_CloseAllSessions(slot);
+            if (rv == CKR_OK)
+                sessions_close_own(NULL, false, slot);
+        } else {
+            sessions_close_own(c.real, false, slot);
+        }
+    }
+    return call_end(&c, rv);
+}
+
 static CK_RV fault_C_Initialize(CK_VOID_PTR init_args)
 {
     struct call c;
     CK_RV rv = CKR_OK;
-    bool real_ok = false;
+    bool real_ok = false, shared = false;
 
     pthread_mutex_lock(&g.lock);
     if (g.initialized) {
@@ -1069,16 +1268,25 @@ static CK_RV fault_C_Initialize(CK_VOID_PTR init_args)
     if (call_begin(&c, FN_C_Initialize)) {
         rv = c.real->C_Initialize(init_args);
         real_ok = rv == CKR_OK;
+        /* Someone else in the process uses the real module: it is ready,
+         * and ours is initialised now for our caller, who had not. */
+        if (rv == CKR_CRYPTOKI_ALREADY_INITIALIZED) {
+            rv = CKR_OK;
+            shared = true;
+        }
     }
     rv = call_end(&c, rv);
 
     pthread_mutex_lock(&g.lock);
     if (real_ok && rv != CKR_OK)
         g.real->C_Finalize(NULL); /* the caller believes it failed */
-    if (real_ok && rv == CKR_OK)
+    if ((real_ok || shared) && rv == CKR_OK) {
         g.initialized = true;
-    else
+        g.owns_real = real_ok;
+        g.n_sessions = 0;
+    } else {
         module_unload();
+    }
     pthread_mutex_unlock(&g.lock);
     return rv;
 }
@@ -1090,7 +1298,14 @@ static CK_RV fault_C_Finalize(CK_VOID_PTR reserved)
     bool finalized = false;
 
     if (call_begin(&c, FN_C_Finalize)) {
-        rv = c.real->C_Finalize(reserved);
+        if (g.owns_real) {
+            rv = c.real->C_Finalize(reserved);
+        } else if (reserved != NULL) {
+            rv = CKR_ARGUMENTS_BAD;
+        } else {
+            /* Not ours to finalise: end what our caller opened, only. */
+            sessions_close_own(c.real, true, 0);
+        }
         finalized = rv == CKR_OK;
     }
     rv = call_end(&c, rv);
@@ -1401,6 +1616,60 @@ static void tamper(struct tampered *t, CK_ATTRIBUTE_PTR *pub, CK_ULONG *npub,
     *priv = t->priv;
 }
 
+/* RGS_FAULT_KEYGEN_PAUSE=before|after with RGS_FAULT_PAUSE_FIFO=PATH: the
+ * first C_GenerateKeyPair of the process stops before (or just after) the
+ * real call, writes "paused C_GenerateKeyPair before|after PID\n" to the FIFO
+ * PATH (made by the test, which reads it: an event, not a guessed delay),
+ * then waits until the test writes a byte to the FIFO PATH.go. A test may
+ * instead kill the process while it waits. */
+enum { KEYGEN_PAUSE_NONE, KEYGEN_PAUSE_BEFORE, KEYGEN_PAUSE_AFTER, KEYGEN_PAUSE_SETID };
+
+static bool env_keygen_pause(struct config *cfg)
+{
+    const char *value = getenv("RGS_FAULT_KEYGEN_PAUSE");
+
+    if (value == NULL || *value == '\0')
+        return true;
+    if (strcmp(value, "before") == 0)
+        cfg->keygen_pause = KEYGEN_PAUSE_BEFORE;
+    else if (strcmp(value, "after") == 0)
+        cfg->keygen_pause = KEYGEN_PAUSE_AFTER;
+    else if (strcmp(value, "setid") == 0)
+        cfg->keygen_pause = KEYGEN_PAUSE_SETID;
+    if (cfg->keygen_pause == KEYGEN_PAUSE_NONE || !env_path("RGS_FAULT_PAUSE_FIFO", cfg->pause_fifo) ||
+        cfg->pause_fifo[0] == '\0') {
+        complain("bad RGS_FAULT_KEYGEN_PAUSE: '%s' (want before, after or setid, with RGS_FAULT_PAUSE_FIFO)",
+                 value);
+        return false;
+    }
+    return true;
+}
+
+static void keygen_pause(int when)
+{
+    static bool done;
+    char line[96], go[PATH_MAX + 4];
+    int fd, len;
+
+    if (g.cfg.keygen_pause != when || done)
+        return;
+    done = true;
+    len = snprintf(line, sizeof line, "paused %s %s %ld\n",
+                   when == KEYGEN_PAUSE_SETID ? "C_SetAttributeValue" : "C_GenerateKeyPair",
+                   when == KEYGEN_PAUSE_BEFORE ? "before" : "after", (long)getpid());
+    fd = open(g.cfg.pause_fifo, O_WRONLY | O_CLOEXEC);
+    if (fd < 0 || write(fd, line, (size_t)len) != len)
+        complain("cannot write %s: %s", g.cfg.pause_fifo, strerror(errno));
+    if (fd >= 0)
+        close(fd);
+    snprintf(go, sizeof go, "%s.go", g.cfg.pause_fifo);
+    fd = open(go, O_RDONLY | O_CLOEXEC);
+    if (fd < 0 || read(fd, line, 1) != 1)
+        complain("cannot read %s: %s", go, strerror(errno));
+    if (fd >= 0)
+        close(fd);
+}
+
 static CK_RV fault_C_GenerateKeyPair(SH s, CK_MECHANISM_PTR m, CK_ATTRIBUTE_PTR pub,
                                      CK_ULONG npub, CK_ATTRIBUTE_PTR priv,
                                      CK_ULONG npriv, CK_OBJECT_HANDLE_PTR hpub,
@@ -1416,8 +1685,28 @@ static CK_RV fault_C_GenerateKeyPair(SH s, CK_MECHANISM_PTR m, CK_ATTRIBUTE_PTR 
         } else {
             if (pub != NULL && priv != NULL)
                 tamper(&t, &pub, &npub, &priv, &npriv);
+            keygen_pause(KEYGEN_PAUSE_BEFORE);
             rv = c.real->C_GenerateKeyPair(s, m, pub, npub, priv, npriv, hpub, hpriv);
+            keygen_pause(KEYGEN_PAUSE_AFTER);
         }
+    }
+    return call_end(&c, rv);
+}
+
+/* RGS_FAULT_KEYGEN_PAUSE=setid: the first C_SetAttributeValue of a CKA_ID
+ * (keygen giving one half of a pair its final id) pauses after the real
+ * call, the other half not yet changed. */
+static CK_RV fault_C_SetAttributeValue(SH s, OH o, CK_ATTRIBUTE_PTR t, CK_ULONG n)
+{
+    struct call c;
+    CK_RV rv = CKR_OK;
+    CK_ULONG i;
+
+    if (call_begin(&c, FN_C_SetAttributeValue)) {
+        rv = c.real->C_SetAttributeValue(s, o, t, n);
+        for (i = 0; rv == CKR_OK && t != NULL && i < n; i++)
+            if (t[i].type == CKA_ID)
+                keygen_pause(KEYGEN_PAUSE_SETID);
     }
     return call_end(&c, rv);
 }

@@ -333,6 +333,72 @@ static void test_forwarding(void **state)
     assert_int_equal(t.p11->C_GetInfo(&info), CKR_CRYPTOKI_NOT_INITIALIZED);
 }
 
+/* The process already uses the real module itself: f2f drives the holder's
+ * token through SoftHSM2 and the AED's through this module over the same
+ * SoftHSM2. Our module then works on the real module it did not initialise,
+ * and its C_Finalize closes only its own sessions, leaving the real module
+ * to the one who initialised it. */
+static void test_real_module_already_initialised(void **state)
+{
+    void *dl = dlopen(real_module(), RTLD_NOW | RTLD_LOCAL);
+    CK_C_GetFunctionList get_list;
+    CK_FUNCTION_LIST_PTR real = NULL;
+    CK_SLOT_ID slots[16];
+    CK_ULONG n = 16;
+    CK_SESSION_HANDLE s, own, s2;
+    CK_SESSION_INFO si;
+    CK_INFO info;
+
+    (void)state;
+    assert_non_null(dl);
+    get_list = (CK_C_GetFunctionList)dlsym(dl, "C_GetFunctionList");
+    assert_non_null(get_list);
+    assert_int_equal(get_list(&real), CKR_OK);
+    assert_int_equal(real->C_Initialize(NULL), CKR_OK);
+    assert_int_equal(real->C_OpenSession(t.slot, CKF_SERIAL_SESSION, NULL, NULL, &own), CKR_OK);
+    setenv("RGS_FAULT_FAIL", "C_Login:1:CKR_DEVICE_ERROR", 1);
+
+    /* Nobody initialised our module: it says so, and it works. */
+    initialize();
+    assert_int_equal(t.p11->C_Initialize(NULL), CKR_CRYPTOKI_ALREADY_INITIALIZED);
+    assert_int_equal(t.p11->C_GetInfo(&info), CKR_OK);
+    s = open_session();
+    s2 = open_session();
+    assert_int_equal(login(s, CKU_USER, USER_PIN), CKR_DEVICE_ERROR);   /* faults apply */
+    assert_int_equal(login(s, CKU_USER, USER_PIN), CKR_OK);
+    assert_int_equal(t.p11->C_CloseSession(s2), CKR_OK);
+
+    /* C_CloseAllSessions and C_Finalize: our sessions only. */
+    assert_int_equal(t.p11->C_CloseAllSessions(t.slot), CKR_OK);
+    assert_int_equal(real->C_GetSessionInfo(s, &si), CKR_SESSION_HANDLE_INVALID);
+    assert_int_equal(real->C_GetSessionInfo(own, &si), CKR_OK);
+    s = open_session();
+    finalize();
+    assert_int_equal(t.p11->C_GetInfo(&info), CKR_CRYPTOKI_NOT_INITIALIZED);
+    assert_int_equal(real->C_GetSessionInfo(s, &si), CKR_SESSION_HANDLE_INVALID);
+    assert_int_equal(real->C_GetSessionInfo(own, &si), CKR_OK);
+    assert_int_equal(real->C_GetSlotList(CK_TRUE, slots, &n), CKR_OK);
+    /* The login is the application's while a session of it stays open. */
+    assert_int_equal(real->C_CloseSession(own), CKR_OK);
+
+    /* Once more, the configuration read again; then the owner finalises. */
+    unsetenv("RGS_FAULT_FAIL");
+    initialize();
+    s = open_session();
+    assert_int_equal(login(s, CKU_USER, USER_PIN), CKR_OK);
+    finalize();
+    assert_int_equal(real->C_Finalize(NULL), CKR_OK);
+
+    /* Alone again: our module initialises the real one and finalises it. */
+    initialize();
+    n = 16;
+    assert_int_equal(real->C_GetSlotList(CK_TRUE, slots, &n), CKR_OK);
+    finalize();
+    n = 16;
+    assert_int_equal(real->C_GetSlotList(CK_TRUE, slots, &n), CKR_CRYPTOKI_NOT_INITIALIZED);
+    dlclose(dl);
+}
+
 static void test_real_module_missing(void **state)
 {
     (void)state;
@@ -801,6 +867,7 @@ int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_setup_teardown(test_forwarding, test_setup, test_teardown),
+        cmocka_unit_test_setup_teardown(test_real_module_already_initialised, test_setup, test_teardown),
         cmocka_unit_test_setup_teardown(test_real_module_missing, test_setup, test_teardown),
         cmocka_unit_test_setup_teardown(test_bad_config, test_setup, test_teardown),
         cmocka_unit_test_setup_teardown(test_fail_nth_call, test_setup, test_teardown),

@@ -30,7 +30,9 @@ int rgs_term_expect(rgs_term *t, const char *want)
 
   while ((hit = strstr(t->seen + t->mark, want)) == NULL) {
     ssize_t n;
-    if (t->len + 1 >= sizeof(t->seen) || poll(&pf, 1, 30000) <= 0)
+    /* A safety net, not what the test waits for: output ends the wait. An
+     * ASan key generation on a loaded machine can be silent for long. */
+    if (t->len + 1 >= sizeof(t->seen) || poll(&pf, 1, 120000) <= 0)
       return 0;
     n = read(t->fd, t->seen + t->len, sizeof(t->seen) - 1 - t->len);
     if (n <= 0)

@@ -126,9 +126,66 @@ void tpki_ca_free(tpki_ca *ca)
   memset(ca, 0, sizeof(*ca));
 }
 
+/* The field changes of a hostile CA made before the extensions. */
+static int hostile_fields(X509 *x, const tpki_hostile *h)
+{
+  BIGNUM *bn = NULL;
+  int ok = 1;
+
+  if (h->serial != NULL) {
+    ok = BN_dec2bn(&bn, h->serial) > 0 && BN_to_ASN1_INTEGER(bn, X509_get_serialNumber(x)) != NULL;
+    BN_free(bn);
+  }
+  if (ok && h->version != 0)
+    ok = X509_set_version(x, h->version - 1) == 1;
+  return ok;
+}
+
+/* An EC point that is not on P-256 in place of the key, and extensions
+ * that are repeated or do not decode. */
+static int hostile_extras(X509 *x, X509 *issuer, const tpki_hostile *h)
+{
+  static const unsigned char garbage[] = { 0x04, 0x02, 'z', 'z' };
+  ASN1_OCTET_STRING *os = NULL;
+  X509_EXTENSION *e = NULL;
+  unsigned char *point = NULL;
+  int ok = 1;
+
+  if (h->dup_ext)
+    ok = add_ext(x, issuer, NID_ext_key_usage, "clientAuth");
+  if (ok && h->garbage_ext) {
+    os = ASN1_OCTET_STRING_new();
+    ok = os != NULL && ASN1_OCTET_STRING_set(os, garbage, sizeof(garbage));
+    if (ok)
+      e = X509_EXTENSION_create_by_NID(NULL, NID_subject_alt_name, 0, os);
+    ok = e != NULL && X509_add_ext(x, e, -1);
+    X509_EXTENSION_free(e);
+    ASN1_OCTET_STRING_free(os);
+  }
+  if (ok && h->bad_pubkey) {
+    point = OPENSSL_malloc(65);
+    ok = point != NULL;
+    if (ok) {
+      memset(point, 0x01, 65);
+      point[0] = 0x04;
+      ok = X509_PUBKEY_set0_param(X509_get_X509_PUBKEY(x), OBJ_nid2obj(NID_X9_62_id_ecPublicKey),
+                                  V_ASN1_OBJECT, OBJ_nid2obj(NID_X9_62_prime256v1), point, 65);
+      if (!ok)
+        OPENSSL_free(point);
+    }
+  }
+  return ok;
+}
+
 X509 *tpki_issue(const tpki_ca *ca, EVP_PKEY *pub, const tpki_leaf *spec)
 {
-  X509_NAME *name = parse_name(spec->subject);
+  return tpki_issue_hostile(ca, pub, spec, NULL);
+}
+
+X509 *tpki_issue_hostile(const tpki_ca *ca, EVP_PKEY *pub, const tpki_leaf *spec,
+                         const tpki_hostile *h)
+{
+  X509_NAME *name = h != NULL && h->name != NULL ? X509_NAME_dup(h->name) : parse_name(spec->subject);
   X509 *x = NULL;
   ASN1_OCTET_STRING *ski = NULL;
   char san[256];
@@ -140,7 +197,8 @@ X509 *tpki_issue(const tpki_ca *ca, EVP_PKEY *pub, const tpki_leaf *spec)
   X509_NAME_free(name);
   if (x == NULL)
     return NULL;
-  ok = add_ext(x, ca->cert, NID_basic_constraints, "critical,CA:FALSE") &&
+  ok = h == NULL || hostile_fields(x, h);
+  ok = ok && add_ext(x, ca->cert, NID_basic_constraints, "critical,CA:FALSE") &&
        add_ext(x, ca->cert, NID_authority_key_identifier, "keyid:always");
   if (ok && spec->ski != NULL) {
     ski = ASN1_OCTET_STRING_new();
@@ -159,11 +217,30 @@ X509 *tpki_issue(const tpki_ca *ca, EVP_PKEY *pub, const tpki_leaf *spec)
     ok = add_ext(x, ca->cert, NID_key_usage, "critical,digitalSignature,nonRepudiation") &&
          add_ext(x, ca->cert, NID_ext_key_usage, "clientAuth,emailProtection");
   }
+  if (ok && h != NULL)
+    ok = hostile_extras(x, ca->cert, h);
   if (!ok || X509_sign(x, ca->key, spec->md != NULL ? spec->md : EVP_sha256()) <= 0) {
     X509_free(x);
     return NULL;
   }
   return x;
+}
+
+int tpki_write_csr(const char *path, EVP_PKEY *key, const X509_NAME *name)
+{
+  X509_REQ *req = X509_REQ_new();
+  FILE *f = NULL;
+  int ok = req != NULL && X509_REQ_set_version(req, 0) && X509_REQ_set_subject_name(req, name) &&
+           X509_REQ_set_pubkey(req, key) && X509_REQ_sign(req, key, EVP_sha256()) > 0;
+
+  if (ok) {
+    f = fopen(path, "w");
+    ok = f != NULL && PEM_write_X509_REQ(f, req) == 1;
+    if (f != NULL && fclose(f) != 0)
+      ok = 0;
+  }
+  X509_REQ_free(req);
+  return ok ? 0 : -1;
 }
 
 EVP_PKEY *tpki_csr_pubkey(const char *path)

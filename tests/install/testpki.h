@@ -35,6 +35,24 @@ typedef struct {
 /* A certificate for pub issued by ca. NULL on failure. */
 X509 *tpki_issue(const tpki_ca *ca, EVP_PKEY *pub, const tpki_leaf *spec);
 
+/* What a hostile or careless CA does (hostile certificates for the tests
+ * of the checks that must refuse them). Zero: as tpki_issue. */
+typedef struct {
+  const X509_NAME *name;      /* subject as the test built it, instead of spec->subject */
+  const char *serial;         /* decimal serial instead of a random one: "0", "-1" */
+  long version;               /* the version field plus one (1, 3, 99); 0: 3 */
+  int dup_ext;                /* the extended key usage twice */
+  int garbage_ext;            /* a subject alternative name whose value is not DER */
+  int bad_pubkey;             /* an EC point that is not on the curve */
+} tpki_hostile;
+
+X509 *tpki_issue_hostile(const tpki_ca *ca, EVP_PKEY *pub, const tpki_leaf *spec,
+                         const tpki_hostile *h);
+
+/* A PKCS#10 request for key with this subject (SHA-256), written as PEM.
+ * 0 on success. */
+int tpki_write_csr(const char *path, EVP_PKEY *key, const X509_NAME *name);
+
 /* The public key of a PKCS#10 request file (PEM or DER). */
 EVP_PKEY *tpki_csr_pubkey(const char *path);
 /* A fresh EC P-256 key pair. */

@@ -10,6 +10,9 @@
  *     without any re-initialisation;
  *   - the backoff grows while nothing happens, a kick makes the next poll
  *     due at once;
+ *   - a re-initialisation that fails (SoftHSM2 without its token
+ *     directory) is told, retried on the backoff rather than at once, and
+ *     the watch goes on when the module can be initialised again;
  *   - the public keys of a token, hashed without a login, are those
  *     pkcs11-tool reads.
  */
@@ -147,6 +150,36 @@ static void test_module_with_slot_events(void **state)
   unsetenv("RGS_EVMOD_STATE");
 }
 
+static void test_reinit_fails_then_recovers(void **state)
+{
+  fixture *f = *state;
+  rgs_p11_ctx *ctx = open_module(rgs_env("SOFTHSM2_MODULE"));
+  rgs_p11_watch *w = NULL;
+  rgs_p11_event ev;
+  char away[700];
+  rgs_p11_rc rc = RGS_P11_OK;
+  int i;
+
+  snprintf(away, sizeof(away), "%s/tokens.away", f->hsm.dir);
+  assert_int_equal(rgs_p11_watch_new(ctx, NULL, &w), RGS_P11_OK);
+  assert_true(wait_for(w, RGS_P11_EVENT_APPEARED, "first", 2000));
+  /* The next re-initialisation cannot load SoftHSM2's store. */
+  assert_int_equal(rename(f->tokens, away), 0);
+  for (i = 0; i < 100 && rc == RGS_P11_OK; i++)
+    rc = rgs_p11_wait_token(w, 100, &ev);
+  assert_int_not_equal(rc, RGS_P11_OK);
+  assert_non_null(strstr(rgs_p11_last_error(ctx), "C_Initialize"));
+  /* A failure is not retried in a busy loop: the next poll waits. */
+  assert_true(rgs_p11_watch_next_ms(w) > 0);
+  /* The store is back with one more token: the module is initialised
+   * again at the next poll and the new token is seen. */
+  assert_int_equal(rename(away, f->tokens), 0);
+  assert_int_equal(rgs_softhsm_add_token(&f->hsm, "second"), 0);
+  assert_true(wait_for(w, RGS_P11_EVENT_APPEARED, "second", 3000));
+  rgs_p11_watch_free(w);
+  rgs_p11_ctx_free(ctx);
+}
+
 static void test_backoff_and_kick(void **state)
 {
   rgs_p11_ctx *ctx = open_module(rgs_env("SOFTHSM2_MODULE"));
@@ -226,6 +259,7 @@ int main(void)
     cmocka_unit_test_setup_teardown(test_softhsm_appears_and_goes, setup, teardown),
     cmocka_unit_test_setup_teardown(test_reinit_never, setup, teardown),
     cmocka_unit_test_setup_teardown(test_module_with_slot_events, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_reinit_fails_then_recovers, setup, teardown),
     cmocka_unit_test_setup_teardown(test_backoff_and_kick, setup, teardown),
     cmocka_unit_test_setup_teardown(test_public_key_hashes, setup, teardown),
   };

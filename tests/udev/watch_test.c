@@ -54,12 +54,12 @@ void rgs_bg_start(rgs_bg *b, const char *dir, const char *const *argv, const cha
 
 void rgs_bg_wait(rgs_bg *b, int timeout_ms, rgs_run_result *r)
 {
-  int status = 0, waited = 0;
+  int status = b->status, waited = 0;
   pid_t p;
 
   memset(r, 0, sizeof(*r));
   for (;;) {
-    p = waitpid(b->pid, &status, WNOHANG);
+    p = b->ended ? b->pid : waitpid(b->pid, &status, WNOHANG);
     if (p == b->pid)
       break;
     if (waited >= timeout_ms) {
@@ -81,12 +81,70 @@ void rgs_bg_wait(rgs_bg *b, int timeout_ms, rgs_run_result *r)
   if (r->err == NULL)
     r->err = strdup("");
   b->pid = 0;
+  b->ended = 0;
 }
 
 void rgs_bg_stop(rgs_bg *b, int sig, int timeout_ms, rgs_run_result *r)
 {
-  kill(b->pid, sig);
+  if (!b->ended)
+    kill(b->pid, sig);
   rgs_bg_wait(b, timeout_ms, r);
+}
+
+/* How many times needle occurs in the complete lines of text. */
+static int count_in_lines(const char *text, const char *needle)
+{
+  const char *end = strrchr(text, '\n'), *p = text;
+  int n = 0;
+
+  while (end != NULL && (p = strstr(p, needle)) != NULL && p + strlen(needle) <= end + 1) {
+    n++;
+    p += strlen(needle);
+  }
+  return n;
+}
+
+void rgs_bg_expect(rgs_bg *b, const char *path, const char *needle, int count)
+{
+  static char msg[32768];
+  int waited = 0, found, last_look = 0;
+  const char *why = NULL;
+  char *out, *err, *t;
+
+  for (;;) {
+    /* Whether it ended is asked before the file is read: what it wrote
+     * before its end is all there then. */
+    if (!b->ended && waitpid(b->pid, &b->status, WNOHANG) == b->pid)
+      b->ended = 1;
+    last_look = b->ended || waited >= RGS_WAIT_SAFETY_MS;
+    t = rgs_read_file(path, NULL);
+    found = t != NULL && count_in_lines(t, needle) >= count;
+    free(t);
+    if (found)
+      return;
+    if (last_look)
+      break;
+    rgs_sleep_ms(20);
+    waited += 20;
+  }
+  if (b->ended) {
+    why = "it ended first";
+  } else {
+    why = "still waiting after the safety net";
+    kill(b->pid, SIGKILL);
+    waitpid(b->pid, &b->status, 0);
+    b->ended = 1;
+  }
+  out = rgs_read_file(b->out_path, NULL);
+  err = rgs_read_file(b->err_path, NULL);
+  snprintf(msg, sizeof(msg),
+           "%s: \"%s\" %d time(s) expected in %s; wait status %d\n--- stdout\n%s\n--- stderr\n%s",
+           why, needle, count, path, b->status, out != NULL ? out : "", err != NULL ? err : "");
+  free(out);
+  free(err);
+  /* cmocka cuts long failure messages: the output goes to stderr whole. */
+  fprintf(stderr, "%s\n", msg);
+  fail_msg("%s: \"%s\" expected in %s", why, needle, path);
 }
 
 int rgs_wait_for_text(const char *path, const char *needle, int timeout_ms)

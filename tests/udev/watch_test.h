@@ -8,8 +8,14 @@
 
 typedef struct {
   pid_t pid;
+  int ended, status;           /* reaped by rgs_bg_expect: its wait status */
   char out_path[600], err_path[600];
 } rgs_bg;
+
+/* The longest any wait of these tests may take: a safety net against a
+ * hung test, never what a test counts on (waits end on the output they
+ * wait for). An ASan build on a loaded two-core machine is slow. */
+#define RGS_WAIT_SAFETY_MS 120000
 
 /* Start argv (NULL-terminated) with the current environment plus env
  * (NULL-terminated, may be NULL), stdin /dev/null, no controlling terminal,
@@ -22,6 +28,11 @@ void rgs_bg_wait(rgs_bg *b, int timeout_ms, rgs_run_result *r);
 void rgs_bg_stop(rgs_bg *b, int sig, int timeout_ms, rgs_run_result *r);
 /* Wait until the file at path contains needle (up to timeout_ms): 1 found. */
 int rgs_wait_for_text(const char *path, const char *needle, int timeout_ms);
+/* Wait until the file at path (b's out_path or err_path) holds needle
+ * `count` times in complete lines (a line still being written does not
+ * count). Fails the test, showing b's stdout and stderr, when b ends
+ * before that or after RGS_WAIT_SAFETY_MS. */
+void rgs_bg_expect(rgs_bg *b, const char *path, const char *needle, int count);
 
 /* Sleep ms milliseconds. */
 void rgs_sleep_ms(int ms);

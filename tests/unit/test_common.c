@@ -65,6 +65,31 @@ static void test_utf8_valid(void **state)
   assert_true(rgsx_utf8_valid("", 0));
 }
 
+static void test_text_check(void **state)
+{
+  (void)state;
+  assert_int_equal(rgsx_text_check("1234", 4, 0), RGSX_TEXT_OK);
+  assert_int_equal(rgsx_text_check("\xc3\xa9t\xc3\xa9", 5, 0), RGSX_TEXT_OK);
+  assert_int_equal(rgsx_text_check("\xff\xfe" "1\0", 4, 0), RGSX_TEXT_UTF16);
+  assert_int_equal(rgsx_text_check("1\0" "2\0" "3\0", 6, 0), RGSX_TEXT_UTF16);
+  assert_int_equal(rgsx_text_check("12\0" "34", 5, 0), RGSX_TEXT_NUL);
+  assert_int_equal(rgsx_text_check("caf\xe9", 4, 0), RGSX_TEXT_NOT_UTF8);
+  assert_int_equal(rgsx_text_check("a\tb", 3, 0), RGSX_TEXT_CONTROL);
+  assert_int_equal(rgsx_text_check("a\tb\r", 4, RGSX_TEXT_BLANKS), RGSX_TEXT_OK);
+  assert_int_equal(rgsx_text_check("a\x1b[1m", 5, RGSX_TEXT_BLANKS), RGSX_TEXT_CONTROL);
+  assert_int_equal(rgsx_text_check("a\xc2\x9b", 3, RGSX_TEXT_BLANKS), RGSX_TEXT_CONTROL);
+}
+
+static void test_errf(void **state)
+{
+  char buf[8];
+
+  (void)state;
+  rgsx_errf(buf, sizeof buf, "%s:%d", "file.conf", 12);
+  assert_string_equal(buf, "file.co");
+  rgsx_errf(NULL, 0, "%s", "nothing");
+}
+
 static void test_open_regular(void **state)
 {
   char dir[] = "/tmp/rgs-common-XXXXXX";
@@ -114,6 +139,8 @@ int main(void)
     cmocka_unit_test(test_sanitize_controls),
     cmocka_unit_test(test_sanitize_buf_bounds),
     cmocka_unit_test(test_utf8_valid),
+    cmocka_unit_test(test_text_check),
+    cmocka_unit_test(test_errf),
     cmocka_unit_test(test_open_regular),
   };
   return cmocka_run_group_tests(tests, NULL, NULL);
