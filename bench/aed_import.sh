@@ -21,11 +21,11 @@ RUNS=${RUNS:-10}
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/rgs-bench-aed-XXXXXX")
 trap 'rm -rf "$WORK"' EXIT INT TERM
 
-if [ ! -x "$BUILD/enroll/rgs-enroll" ]; then
+if [ ! -x "$BUILD/cli/rgs-enroll" ]; then
   cmake -S "$SRC" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DBUILD_TESTING=OFF >/dev/null
 fi
 cmake --build "$BUILD" --target rgs-enroll >/dev/null
-BIN="$BUILD/enroll/rgs-enroll"
+BIN="$BUILD/cli/rgs-enroll"
 CSV="$WORK/offices.csv"
 
 # N offices, one département after the other in turn; every field valid.

@@ -19,11 +19,11 @@ RUNS=${RUNS:-30}
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/rgs-bench-XXXXXX")
 trap 'rm -rf "$WORK"' EXIT INT TERM
 
-if [ ! -x "$BUILD/enroll/rgs-enroll" ]; then
+if [ ! -x "$BUILD/cli/rgs-enroll" ]; then
   cmake -S "$SRC" -B "$BUILD" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DBUILD_TESTING=OFF >/dev/null
 fi
 cmake --build "$BUILD" --target rgs-enroll rgsorder >/dev/null
-BIN="$BUILD/enroll/rgs-enroll"
+BIN="$BUILD/cli/rgs-enroll"
 LIB=$(find "$BUILD/order" -name 'librgsorder.a' | head -n 1)
 
 cc -O2 -D_GNU_SOURCE -I"$SRC/order" "$SRC/bench/gen_orders.c" "$LIB" \

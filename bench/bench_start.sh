@@ -84,7 +84,7 @@ if ! build ""; then
     BUILD_NOTE="Release build FAILED with -Werror ($(grep -m1 -o '\[-Werror=[^]]*\]' "$BUILD_DIR/bench-build.log" || echo '?')); measured a Release build with -Wno-error"
     build "-Wno-error" || die "build failed, see $BUILD_DIR/bench-build.log"
 fi
-RGS=$BUILD_DIR/enroll/rgs-enroll
+RGS=$BUILD_DIR/cli/rgs-enroll
 [ -x "$RGS" ] || die "no $RGS after the build"
 
 # ---------------------------------------------------------------- results

@@ -27,7 +27,7 @@ set -euo pipefail
 build=${1:-build}
 runs=${2:-20}
 poll_max=${3:-}
-bin="$build/enroll/rgs-enroll"
+bin="$build/cli/rgs-enroll"
 module=${SOFTHSM2_MODULE:-}
 for m in "$module" /usr/lib/softhsm/libsofthsm2.so /usr/lib/x86_64-linux-gnu/softhsm/libsofthsm2.so; do
   if [ -n "$m" ] && [ -r "$m" ]; then module=$m; break; fi

@@ -11,7 +11,7 @@
 #include <openssl/x509v3.h>
 #include "certcheck.h"
 #include "rgs_common.h"
-#include "store.h"
+#include "orders.h"
 
 #define RGS_CERTS_MAX_FILE (1024 * 1024)
 
@@ -810,26 +810,26 @@ int rgs_certcheck_pair(rgs_session *s, const rgs_certcheck_in *in, rgs_p11_key *
            : rgs_p11_key_find_by_public(s->tok, X509_get0_pubkey(in->cert), key);
   if (rc == RGS_P11_ERR_KEY_NOT_FOUND && X509_get0_pubkey(in->cert) == NULL) {
     if (!add(rep, "cert.key-on-token", title, 0, _("the certificate's public key cannot be read")))
-      return rgs_fail(s->cli, command, RGS_EXIT_INTERNAL, rgs_p11_strerror(RGS_P11_ERR_NOMEM), NULL);
+      return rgs_fail(s->io, command, RGS_EXIT_INTERNAL, rgs_p11_strerror(RGS_P11_ERR_NOMEM), NULL);
   } else if (rc == RGS_P11_ERR_KEY_NOT_FOUND) {
     no_key_evidence(s, in->cert, ev, sizeof(ev));
     if (!add(rep, "cert.key-on-token", title, 0, ev))
-      return rgs_fail(s->cli, command, RGS_EXIT_INTERNAL, rgs_p11_strerror(RGS_P11_ERR_NOMEM), NULL);
+      return rgs_fail(s->io, command, RGS_EXIT_INTERNAL, rgs_p11_strerror(RGS_P11_ERR_NOMEM), NULL);
   } else if (rc != RGS_P11_OK) {
-    return rgs_fail_p11(s->cli, command, rc, s->ctx);
+    return rgs_fail_p11(s->io, command, rc, s->ctx);
   } else {
     snprintf(ev, sizeof(ev), _("\"%s\", public key identical"), rgs_p11_key_label(*key));
     if (!add(rep, "cert.key-on-token", title, 1, ev))
-      return rgs_fail(s->cli, command, RGS_EXIT_INTERNAL, rgs_p11_strerror(RGS_P11_ERR_NOMEM), NULL);
+      return rgs_fail(s->io, command, RGS_EXIT_INTERNAL, rgs_p11_strerror(RGS_P11_ERR_NOMEM), NULL);
     memset(&req, 0, sizeof(req));
     req.not_after = asn1_time_t(X509_get0_notAfter(in->cert));
     req.policy = s->policy;
     rc = rgs_p11_check_key(s->tok, *key, &req, rep);
     if (rc != RGS_P11_OK)
-      return rgs_fail_p11(s->cli, command, rc, s->ctx);
+      return rgs_fail_p11(s->io, command, rc, s->ctx);
   }
   if (rgs_certcheck(in, rep, chain) != RGS_EXIT_OK)
-    return rgs_fail(s->cli, command, RGS_EXIT_INTERNAL, rgs_p11_strerror(RGS_P11_ERR_CRYPTO), NULL);
+    return rgs_fail(s->io, command, RGS_EXIT_INTERNAL, rgs_p11_strerror(RGS_P11_ERR_CRYPTO), NULL);
   return RGS_EXIT_OK;
 }
 
@@ -844,12 +844,12 @@ int rgs_prove_installed(rgs_session *s, const rgs_p11_key *key, X509 *cert, cons
   rgs_p11_rc rc;
 
   if (RAND_bytes(challenge, sizeof(challenge)) != 1)
-    return rgs_fail(s->cli, command, RGS_EXIT_INTERNAL, rgs_p11_strerror(RGS_P11_ERR_CRYPTO), NULL);
+    return rgs_fail(s->io, command, RGS_EXIT_INTERNAL, rgs_p11_strerror(RGS_P11_ERR_CRYPTO), NULL);
   rc = rgs_p11_cert_list(s->tok, &now, &n);
   if (rc == RGS_P11_OK)
     rc = rgs_p11_sign_sha256(s->tok, key, challenge, sizeof(challenge), &sig, &siglen);
   if (rc != RGS_P11_OK) {
-    ret = rgs_fail_p11(s->cli, command, rc, s->ctx);
+    ret = rgs_fail_p11(s->io, command, rc, s->ctx);
     goto cleanup;
   }
   for (i = 0; i < n && installed == NULL; i++)
@@ -860,7 +860,7 @@ int rgs_prove_installed(rgs_session *s, const rgs_p11_key *key, X509 *cert, cons
        EVP_DigestVerifyInit(md, NULL, EVP_sha256(), NULL, X509_get0_pubkey(installed)) == 1 &&
        EVP_DigestVerify(md, sig, siglen, challenge, sizeof(challenge)) == 1;
   if (!ok)
-    ret = rgs_fail(s->cli, command, RGS_EXIT_CHECK, rgs_p11_strerror(RGS_P11_ERR_SIGNATURE),
+    ret = rgs_fail(s->io, command, RGS_EXIT_CHECK, rgs_p11_strerror(RGS_P11_ERR_SIGNATURE),
                    installed == NULL ? _("the certificate is not on the token after writing it")
                                      : _("the token's signature does not verify with the installed certificate"));
 

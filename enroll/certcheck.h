@@ -4,7 +4,7 @@
 #define RGS_CERTCHECK_H
 
 #include <openssl/x509.h>
-#include "cli.h"
+#include "flow.h"
 
 /* What rgs_certs_load_* could not do. */
 typedef enum {

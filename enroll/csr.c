@@ -91,12 +91,12 @@ int rgs_csr_make(rgs_session *s, const rgs_p11_key *key, const X509_NAME *name,
     goto crypto_error;
   rc = sign_request(s, key, req);
   if (rc != RGS_P11_OK) {
-    ret = rgs_fail_p11(s->cli, command, rc, s->ctx);
+    ret = rgs_fail_p11(s->io, command, rc, s->ctx);
     goto cleanup;
   }
   /* Never hand a CA a request that does not verify. */
   if (X509_REQ_verify(req, rgs_p11_key_public(key)) != 1) {
-    ret = rgs_fail(s->cli, command, RGS_EXIT_CHECK, rgs_p11_strerror(RGS_P11_ERR_SIGNATURE),
+    ret = rgs_fail(s->io, command, RGS_EXIT_CHECK, rgs_p11_strerror(RGS_P11_ERR_SIGNATURE),
                    _("the certificate request does not verify with the key's public key"));
     goto cleanup;
   }
@@ -106,7 +106,7 @@ int rgs_csr_make(rgs_session *s, const rgs_p11_key *key, const X509_NAME *name,
   goto cleanup;
 
 crypto_error:
-  ret = rgs_fail(s->cli, command, RGS_EXIT_INTERNAL, rgs_p11_strerror(RGS_P11_ERR_CRYPTO),
+  ret = rgs_fail(s->io, command, RGS_EXIT_INTERNAL, rgs_p11_strerror(RGS_P11_ERR_CRYPTO),
                  _("building the certificate request failed"));
 cleanup:
   X509_REQ_free(req);
@@ -154,7 +154,7 @@ cleanup:
   return ok;
 }
 
-int rgs_csr_write(const rgs_cli *cli, X509_REQ *req, const char *path, int der, int force,
+int rgs_csr_write(const rgs_io *io, X509_REQ *req, const char *path, int der, int force,
                   const char *command)
 {
   char tmp[PATH_MAX];
@@ -163,12 +163,12 @@ int rgs_csr_write(const rgs_cli *cli, X509_REQ *req, const char *path, int der, 
   int fd = -1, ret = RGS_EXIT_IO;
 
   if (!force && access(path, F_OK) == 0)
-    return rgs_fail(cli, command, RGS_EXIT_IO, _("the output file exists; nothing was overwritten"),
+    return rgs_fail(io, command, RGS_EXIT_IO, _("the output file exists; nothing was overwritten"),
                     path);
   if (!encode(req, der, &buf, &len))
-    return rgs_fail(cli, command, RGS_EXIT_INTERNAL, rgs_p11_strerror(RGS_P11_ERR_CRYPTO), NULL);
+    return rgs_fail(io, command, RGS_EXIT_INTERNAL, rgs_p11_strerror(RGS_P11_ERR_CRYPTO), NULL);
   if (snprintf(tmp, sizeof(tmp), "%s.XXXXXX", path) >= (int)sizeof(tmp)) {
-    ret = rgs_fail(cli, command, RGS_EXIT_IO, _("path too long"), path);
+    ret = rgs_fail(io, command, RGS_EXIT_IO, _("path too long"), path);
     goto cleanup;
   }
   /* Temporary file beside the target, then rename: a reader never sees a
@@ -180,7 +180,7 @@ int rgs_csr_write(const rgs_cli *cli, X509_REQ *req, const char *path, int der, 
       close(fd);
       unlink(tmp);
     }
-    ret = rgs_fail(cli, command, RGS_EXIT_IO, _("the certificate request could not be written"),
+    ret = rgs_fail(io, command, RGS_EXIT_IO, _("the certificate request could not be written"),
                    strerror(e));
     goto cleanup;
   }
@@ -188,7 +188,7 @@ int rgs_csr_write(const rgs_cli *cli, X509_REQ *req, const char *path, int der, 
       (force ? rename(tmp, path) : link(tmp, path)) != 0) {
     /* Without --force, link() fails if the file appeared since the check:
      * a request someone else just wrote is never replaced. */
-    ret = rgs_fail(cli, command, RGS_EXIT_IO, _("the certificate request could not be written"),
+    ret = rgs_fail(io, command, RGS_EXIT_IO, _("the certificate request could not be written"),
                    errno == EEXIST ? path : strerror(errno));
     unlink(tmp);
     goto cleanup;
@@ -200,4 +200,32 @@ int rgs_csr_write(const rgs_cli *cli, X509_REQ *req, const char *path, int der, 
 cleanup:
   free(buf);
   return ret;
+}
+
+void rgs_csr_report(const rgs_io *io, rgs_json *j, X509_REQ *req, const char *path)
+{
+  char *subject = rgs_subject_text(X509_REQ_get_subject_name(req));
+  unsigned char spki[32];
+  int have_spki = rgs_spki_sha256(X509_REQ_get0_pubkey(req), spki);
+  size_t i;
+
+  if (io->json) {
+    rgs_json_object(j, "csr");
+    rgs_json_str(j, "file", path);
+    rgs_json_str(j, "subject", subject);
+    rgs_json_str(j, "signature", "sha256");
+    if (have_spki)
+      rgs_json_hex(j, "spki_sha256", spki, sizeof(spki));
+    rgs_json_end(j);
+  } else {
+    printf(_("Certificate request written: %s\n  subject      : %s\n  signature    : SHA-256, made on the token, verified\n"),
+           path, subject != NULL ? subject : "?");
+    if (have_spki) {
+      printf("  SPKI SHA-256 : ");
+      for (i = 0; i < sizeof(spki); i++)
+        printf("%02x", spki[i]);
+      printf("\n");
+    }
+  }
+  OPENSSL_free(subject);
 }

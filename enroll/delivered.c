@@ -42,7 +42,7 @@ static void json_pairs(rgs_json *j, rgs_session *s, pair *p, size_t n)
 }
 
 /* Subjects come sanitised from rgs_cert_subject; labels are the token's. */
-static void print_pairs(const rgs_cli *cli, pair *p, size_t n)
+static void print_pairs(const rgs_io *io, pair *p, size_t n)
 {
   char fp[128], label[256];
   char *subject;
@@ -54,7 +54,7 @@ static void print_pairs(const rgs_cli *cli, pair *p, size_t n)
     printf(_("Certificate \"%s\": %s\n  SHA-256 %s\n"),
            rgsx_sanitize_buf(label, sizeof(label), p[i].label, strlen(p[i].label)),
            subject != NULL ? subject : "?", fp);
-    rgs_print_report(cli, p[i].rep);
+    rgs_print_report(io, p[i].rep);
     OPENSSL_free(subject);
   }
 }
@@ -81,7 +81,7 @@ static STACK_OF(X509) *token_cas(rgs_p11_cert *certs, size_t n)
 int rgs_check_delivered(rgs_session *s, rgs_p11_report *token_rep, const char *ca_file,
                         int validity_years)
 {
-  const rgs_cli *cli = s->cli;
+  const rgs_io *io = s->io;
   rgs_p11_cert *certs = NULL;
   size_t n = 0, n_pairs = 0, i;
   STACK_OF(X509) *cas = NULL;
@@ -96,11 +96,11 @@ int rgs_check_delivered(rgs_session *s, rgs_p11_report *token_rep, const char *c
     return ret;
   rc = rgs_p11_cert_list(s->tok, &certs, &n);
   if (rc != RGS_P11_OK)
-    return rgs_fail_p11(cli, "check", rc, s->ctx);
+    return rgs_fail_p11(io, "check", rc, s->ctx);
   cas = token_cas(certs, n);
   pairs = calloc(n > 0 ? n : 1, sizeof(*pairs));
   if (cas == NULL || pairs == NULL) {
-    ret = rgs_fail(cli, "check", RGS_EXIT_INTERNAL, rgs_p11_strerror(RGS_P11_ERR_NOMEM), NULL);
+    ret = rgs_fail(io, "check", RGS_EXIT_INTERNAL, rgs_p11_strerror(RGS_P11_ERR_NOMEM), NULL);
     goto cleanup;
   }
   for (i = 0; i < n; i++) {
@@ -124,7 +124,7 @@ int rgs_check_delivered(rgs_session *s, rgs_p11_report *token_rep, const char *c
   for (i = 0; i < n_pairs; i++)
     all_ok = all_ok && rgs_p11_report_passed(pairs[i].rep);
   ret = all_ok ? RGS_EXIT_OK : RGS_EXIT_CHECK;
-  if (cli->json) {
+  if (io->json) {
     rgs_json_start(&j, stdout);
     rgs_json_object(&j, NULL);
     rgs_json_str(&j, "command", "check");
@@ -137,14 +137,14 @@ int rgs_check_delivered(rgs_session *s, rgs_p11_report *token_rep, const char *c
     json_pairs(&j, s, pairs, n_pairs);
     rgs_json_finish(&j);
   } else {
-    rgs_print_token(cli, rgs_p11_token_info(s->tok));
-    rgs_print_report(cli, token_rep);
-    print_pairs(cli, pairs, n_pairs);
+    rgs_print_token(io, rgs_p11_token_info(s->tok));
+    rgs_print_report(io, token_rep);
+    print_pairs(io, pairs, n_pairs);
     if (n_pairs == 0)
       printf("%s\n", _("The token holds no holder certificate."));
     printf("%s\n", all_ok ? _("Result: the delivered token meets RGS** and holds a usable key and certificate.")
                           : _("Result: the delivered token is NOT ready."));
-    rgs_print_demo_notice(cli, token_rep);
+    rgs_print_demo_notice(io, token_rep);
     if (all_ok)
       printf("%s\n", _("Next: replace the initial PIN with your own: rgs-enroll pin change"));
   }

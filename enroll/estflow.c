@@ -9,9 +9,9 @@
 #include "estflow.h"
 #include "rgs_common.h"
 #include <getopt.h>
-#include "store.h"
+#include "orders.h"
 
-int rgs_est_fail(const rgs_cli *cli, const char *command, rgs_est_rc rc,
+int rgs_est_fail(const rgs_io *io, const char *command, rgs_est_rc rc,
                  const rgs_est_info *info)
 {
   int exit_code = rc == RGS_EST_ERR_NOMEM || rc == RGS_EST_ERR_INTERNAL ? RGS_EXIT_INTERNAL
@@ -20,10 +20,10 @@ int rgs_est_fail(const rgs_cli *cli, const char *command, rgs_est_rc rc,
   rgs_json j;
 
   if (info->detail[0] != '\0')
-    rgs_err(cli, "%s (%s)", rgs_est_strerror(rc), info->detail);
+    rgs_err(io, "%s (%s)", rgs_est_strerror(rc), info->detail);
   else
-    rgs_err(cli, "%s", rgs_est_strerror(rc));
-  if (cli->json) {
+    rgs_err(io, "%s", rgs_est_strerror(rc));
+  if (io->json) {
     rgs_json_start(&j, stdout);
     rgs_json_object(&j, NULL);
     rgs_json_str(&j, "command", command);
@@ -98,7 +98,7 @@ static int chains(X509 *cert, STACK_OF(X509) *untrusted, STACK_OF(X509) *anchors
   return ok;
 }
 
-int rgs_est_trust(const rgs_cli *cli, const char *command, const rgs_est_conf *conf,
+int rgs_est_trust(const rgs_io *io, const char *command, const rgs_est_conf *conf,
                   const char *fingerprint, STACK_OF(X509) **anchors)
 {
   STACK_OF(X509) *cacerts = NULL;
@@ -110,10 +110,10 @@ int rgs_est_trust(const rgs_cli *cli, const char *command, const rgs_est_conf *c
   *anchors = NULL;
   rc = rgs_est_cacerts(conf, &cacerts, &info);
   if (rc != RGS_EST_OK)
-    return rgs_est_fail(cli, command, rc, &info);
+    return rgs_est_fail(io, command, rc, &info);
   *anchors = sk_X509_new_null();
   if (*anchors == NULL) {
-    ret = rgs_fail(cli, command, RGS_EXIT_INTERNAL, rgs_p11_strerror(RGS_P11_ERR_NOMEM), NULL);
+    ret = rgs_fail(io, command, RGS_EXIT_INTERNAL, rgs_p11_strerror(RGS_P11_ERR_NOMEM), NULL);
     goto cleanup;
   }
   for (i = 0; i < sk_X509_num(cacerts); i++) {
@@ -123,7 +123,7 @@ int rgs_est_trust(const rgs_cli *cli, const char *command, const rgs_est_conf *c
     if (!ok && X509_check_issued(ca, ca) == X509_V_OK)
       ok = fingerprint != NULL ? hex_equal(fp, fingerprint) : confirm_fingerprint(ca, fp);
     if (ok && (!X509_up_ref(ca) || !sk_X509_push(*anchors, ca))) {
-      ret = rgs_fail(cli, command, RGS_EXIT_INTERNAL, rgs_p11_strerror(RGS_P11_ERR_NOMEM), NULL);
+      ret = rgs_fail(io, command, RGS_EXIT_INTERNAL, rgs_p11_strerror(RGS_P11_ERR_NOMEM), NULL);
       goto cleanup;
     }
   }
@@ -131,9 +131,9 @@ int rgs_est_trust(const rgs_cli *cli, const char *command, const rgs_est_conf *c
     goto cleanup;
   for (i = 0; i < sk_X509_num(cacerts); i++) {
     rgs_cert_fingerprint(sk_X509_value(cacerts, i), fp, sizeof(fp));
-    rgs_err(cli, _("CA certificate of the EST server: SHA-256 %s"), fp);
+    rgs_err(io, _("CA certificate of the EST server: SHA-256 %s"), fp);
   }
-  ret = rgs_fail(cli, command, RGS_EXIT_CHECK,
+  ret = rgs_fail(io, command, RGS_EXIT_CHECK,
                  _("the CA certificates of the EST server are not trusted: compare their fingerprint with the one the CA published, then pass it with --ca-fingerprint (or give --ca-file)"),
                  fingerprint != NULL ? _("the fingerprint given matches none of them") : NULL);
 
@@ -246,7 +246,7 @@ void rgs_est_pace_begin(rgs_est_pace *pace, long first_delay)
     pause_for(first_delay);
 }
 
-int rgs_est_poll(const rgs_cli *cli, const char *command, const rgs_est_conf *conf,
+int rgs_est_poll(const rgs_io *io, const char *command, const rgs_est_conf *conf,
                  X509_REQ *req, int reenroll, const rgs_est_pace *pace,
                  rgs_est_pending_fn on_pending, void *ud, STACK_OF(X509) **certs,
                  long *retry_after, int *tries)
@@ -270,7 +270,7 @@ int rgs_est_poll(const rgs_cli *cli, const char *command, const rgs_est_conf *co
     if (rc == RGS_EST_OK)
       return RGS_EXIT_OK;
     if (rc != RGS_EST_PENDING)
-      return rgs_est_fail(cli, command, rc, &info);
+      return rgs_est_fail(io, command, rc, &info);
     delay = rgs_est_next_delay(info.retry_after);
     *retry_after = delay;
     if (on_pending != NULL) {
@@ -285,16 +285,16 @@ int rgs_est_poll(const rgs_cli *cli, const char *command, const rgs_est_conf *co
   }
 }
 
-int rgs_est_answer_leaf(const rgs_cli *cli, const char *command, X509_REQ *req,
+int rgs_est_answer_leaf(const rgs_io *io, const char *command, X509_REQ *req,
                         STACK_OF(X509) *certs, STACK_OF(X509) *anchors, const char *ca_file,
                         X509 **leaf)
 {
   *leaf = rgs_certs_leaf(certs, X509_REQ_get0_pubkey(req));
   if (*leaf == NULL)
-    return rgs_fail(cli, command, RGS_EXIT_CHECK,
+    return rgs_fail(io, command, RGS_EXIT_CHECK,
                     _("the EST server returned no certificate for the key of the request"), NULL);
   if (!chains(*leaf, certs, anchors, ca_file))
-    return rgs_fail(cli, command, RGS_EXIT_CHECK,
+    return rgs_fail(io, command, RGS_EXIT_CHECK,
                     _("the certificate returned by the EST server does not chain to the trusted CA"),
                     NULL);
   return RGS_EXIT_OK;
@@ -336,7 +336,7 @@ int rgs_est_token_identity(rgs_session *s, const rgs_order *o, X509 **cert, rgs_
   *pkey = NULL;
   rc = rgs_p11_cert_list(s->tok, &certs, &n);
   if (rc != RGS_P11_OK)
-    return rgs_fail_p11(s->cli, command, rc, s->ctx);
+    return rgs_fail_p11(s->io, command, rc, s->ctx);
   for (i = 0; i < n; i++) {
     X509 *c = certs[i].x509;
     if (holder_cert(s, o, c) &&
@@ -344,7 +344,7 @@ int rgs_est_token_identity(rgs_session *s, const rgs_order *o, X509 **cert, rgs_
       best = c;
   }
   if (best == NULL) {
-    ret = rgs_fail(s->cli, command, RGS_EXIT_CHECK,
+    ret = rgs_fail(s->io, command, RGS_EXIT_CHECK,
                    _("no valid certificate of this order's holder with its key on the token to authenticate with"),
                    NULL);
     goto cleanup;
@@ -360,7 +360,7 @@ int rgs_est_token_identity(rgs_session *s, const rgs_order *o, X509 **cert, rgs_
       always = rgs_p11_key_get_attrs(key)->always_authenticate == 1;
     rgs_p11_key_free(key);
     if (always) {
-      ret = rgs_fail(s->cli, command, RGS_EXIT_CHECK,
+      ret = rgs_fail(s->io, command, RGS_EXIT_CHECK,
                      _("this key asks for the PIN at every signature; it cannot authenticate a TLS connection unattended"),
                      NULL);
       goto cleanup;
@@ -369,11 +369,11 @@ int rgs_est_token_identity(rgs_session *s, const rgs_order *o, X509 **cert, rgs_
   rc = rgs_tls_key_open(rgs_p11_module_path(s->ctx), rgs_p11_token_info(s->tok),
                         X509_get0_pubkey(best), tls, pkey, err, sizeof(err));
   if (rc != RGS_P11_OK) {
-    ret = rgs_fail(s->cli, command, rgs_exit_for_p11(rc), rgs_p11_strerror(rc), err);
+    ret = rgs_fail(s->io, command, rgs_exit_for_p11(rc), rgs_p11_strerror(rc), err);
     goto cleanup;
   }
   if (!X509_up_ref(best)) {
-    ret = rgs_fail(s->cli, command, RGS_EXIT_INTERNAL, rgs_p11_strerror(RGS_P11_ERR_NOMEM), NULL);
+    ret = rgs_fail(s->io, command, RGS_EXIT_INTERNAL, rgs_p11_strerror(RGS_P11_ERR_NOMEM), NULL);
     goto cleanup;
   }
   *cert = best;
@@ -383,32 +383,3 @@ cleanup:
   return ret;
 }
 
-int rgs_est_seconds_arg(const rgs_cli *cli, const char *command, const char *option,
-                        const char *text, long max, long *out)
-{
-  if (rgs_parse_int(text, 1, max, out) != 0)
-    return rgs_usage_error(cli, command, _("%s needs 1 to %ld seconds, not '%s'"), option, max,
-                           text);
-  return RGS_EXIT_OK;
-}
-
-int rgs_est_tail_args(const rgs_cli *cli, const char *command, int argc, char **argv,
-                      long long *id, const char **est, char *url, size_t url_len)
-{
-  char why[256];
-  int ret;
-
-  if (optind >= argc)
-    return rgs_usage_error(cli, command, "%s", _("the order number is required"));
-  ret = rgs_parse_order_id(cli, command, argv[optind++], id);
-  if (ret != RGS_EXIT_OK)
-    return ret;
-  if (optind < argc)
-    return rgs_usage_error(cli, command, _("unexpected argument '%s'"), argv[optind]);
-  if (*est == NULL)
-    return RGS_EXIT_OK;
-  if (rgs_est_check_url(*est, url, url_len, why, sizeof(why)) != 0)
-    return rgs_usage_error(cli, command, "%s", why);
-  *est = url;
-  return RGS_EXIT_OK;
-}

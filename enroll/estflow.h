@@ -5,31 +5,21 @@
 #define RGS_ESTFLOW_H
 
 #include <time.h>
-#include "cli.h"
+#include "flow.h"
 #include "est.h"
 #include "tlskey.h"
 
 /* Report an EST failure (text and JSON, with the HTTP status); returns the
  * exit: RGS_EXIT_NETWORK, RGS_EXIT_USAGE for a bad URL, RGS_EXIT_INTERNAL. */
-/* --wait-max and --timeout of submit and renew: a number of seconds in
- * [1, max]; 0, or the usage error's exit status. */
-int rgs_est_seconds_arg(const rgs_cli *cli, const char *command, const char *option,
-                        const char *text, long max, long *out);
 
-/* What follows the options of submit and renew: exactly one order number;
- * then, when *est is set, the URL checked and replaced by its printable form
- * (https://host[:port]/path, written to url). 0, or the usage error's exit. */
-int rgs_est_tail_args(const rgs_cli *cli, const char *command, int argc, char **argv,
-                      long long *id, const char **est, char *url, size_t url_len);
-
-int rgs_est_fail(const rgs_cli *cli, const char *command, rgs_est_rc rc,
+int rgs_est_fail(const rgs_io *io, const char *command, rgs_est_rc rc,
                  const rgs_est_info *info);
 
 /* GET /cacerts and decide which of its certificates to trust: those that
  * chain to conf->ca_file (or the system store), else the self-signed ones
  * whose SHA-256 fingerprint is `fingerprint` or that the user confirms at
  * the terminal. *anchors: free with rgs_certs_free(). Reports failures. */
-int rgs_est_trust(const rgs_cli *cli, const char *command, const rgs_est_conf *conf,
+int rgs_est_trust(const rgs_io *io, const char *command, const rgs_est_conf *conf,
                   const char *fingerprint, STACK_OF(X509) **anchors);
 
 /* The pace of asking again after "not yet" (RFC 7030 4.2.3). Never sooner
@@ -71,14 +61,14 @@ typedef int (*rgs_est_pending_fn)(void *ud, long delay);
  * a terminal cannot give it again. Returns RGS_EXIT_OK with *certs set
  * (issued) or with *certs NULL (still pending: *retry_after says in how
  * many seconds to ask), or a reported failure. */
-int rgs_est_poll(const rgs_cli *cli, const char *command, const rgs_est_conf *conf,
+int rgs_est_poll(const rgs_io *io, const char *command, const rgs_est_conf *conf,
                  X509_REQ *req, int reenroll, const rgs_est_pace *pace,
                  rgs_est_pending_fn on_pending, void *ud, STACK_OF(X509) **certs,
                  long *retry_after, int *tries);
 
 /* The certificate for the request's key among what the server returned,
  * chaining to the anchors (and ca_file or the system store). Reports. */
-int rgs_est_answer_leaf(const rgs_cli *cli, const char *command, X509_REQ *req,
+int rgs_est_answer_leaf(const rgs_io *io, const char *command, X509_REQ *req,
                         STACK_OF(X509) *certs, STACK_OF(X509) *anchors, const char *ca_file,
                         X509 **leaf);
 

@@ -4,7 +4,7 @@
 #define RGS_F2F_H
 
 #include <openssl/x509.h>
-#include "cli.h"
+#include "flow.h"
 #include "f2f_record.h"
 
 typedef enum { RGS_F2F_NOT_DONE = 0, RGS_F2F_PASS, RGS_F2F_FAIL } rgs_f2f_result;
@@ -80,7 +80,7 @@ rgs_cj *rgs_f2f_record_build(const rgs_f2f_facts *f);
  * NULL), only that one. Needs the AED logged in. On failure the exit status
  * is returned and the message printed. *cert and *key: free with
  * X509_free() and rgs_p11_key_free(). */
-int rgs_f2f_aed_identity(const rgs_cli *cli, rgs_p11_token *tok, const unsigned char *id,
+int rgs_f2f_aed_identity(const rgs_io *io, rgs_p11_token *tok, const unsigned char *id,
                          size_t id_len, time_t now, X509 **cert, rgs_p11_key **key,
                          const char *command);
 
@@ -114,13 +114,13 @@ typedef struct {
  * then each --aed-trust file, with ca_file / ca_path (either NULL) as more
  * chain anchors; never the system store. The exit status; on failure the
  * message is printed. Free *out with rgs_f2f_aed_trust_free(). */
-int rgs_f2f_load_aeds(const rgs_cli *cli, const char *command, const char *ca_file,
+int rgs_f2f_load_aeds(const rgs_io *io, const char *command, const char *ca_file,
                       const char *ca_path, rgs_f2f_aed_trust **out);
 /* The notice of a DEMO AED entry (text output only; nothing for others). */
-void rgs_f2f_print_demo_aed(const rgs_cli *cli, const rgs_f2f_aed_entry *e);
+void rgs_f2f_print_demo_aed(const rgs_io *io, const rgs_f2f_aed_entry *e);
 
 /* The whole session for order id; prints and returns the exit status. */
-int rgs_f2f_run(rgs_cli *cli, long long id, rgs_f2f_run_opts *o);
+int rgs_f2f_run(rgs_io *io, long long id, rgs_f2f_run_opts *o);
 
 /* Write a file whole, atomically (temporary file, then rename); an
  * existing file is kept unless force. 0, or -1 with errno. */

@@ -16,7 +16,7 @@
 #include <openssl/sha.h>
 #include <openssl/x509v3.h>
 #include "certcheck.h"
-#include "cli.h"
+#include "flow.h"
 #include "f2f_record.h"
 #include "rgs_common.h"
 

@@ -14,7 +14,7 @@
 #include <openssl/x509v3.h>
 #include "rgs_common.h"
 #include "certcheck.h"
-#include "cli.h"
+#include "flow.h"
 #include "f2f_record.h"
 
 /* ---- steps --------------------------------------------------------------- */

@@ -16,13 +16,13 @@
 #include "f2f.h"
 #include "rgs_common.h"
 #include "steps.h"
-#include "store.h"
+#include "orders.h"
 
 #define CMD "f2f run"
 
 typedef struct {
-  rgs_cli *cli;
-  rgs_cli hcli;                   /* cli, with the holder's token chosen */
+  rgs_io *io;
+  rgs_io hcli;                   /* io, with the holder's token chosen */
   char *holder_uri;
   rgs_f2f_run_opts *o;
   int interactive;
@@ -104,7 +104,7 @@ cleanup:
   return ret;
 }
 
-int rgs_f2f_load_aeds(const rgs_cli *cli, const char *command, const char *ca_file,
+int rgs_f2f_load_aeds(const rgs_io *io, const char *command, const char *ca_file,
                       const char *ca_path, rgs_f2f_aed_trust **out)
 {
   rgs_f2f_aed_trust *t = rgs_f2f_aed_trust_new();
@@ -114,25 +114,25 @@ int rgs_f2f_load_aeds(const rgs_cli *cli, const char *command, const char *ca_fi
 
   *out = NULL;
   if (t == NULL)
-    return rgs_fail(cli, command, RGS_EXIT_INTERNAL, rgs_f2f_strerror(RGS_F2F_ERR_NOMEM), NULL);
+    return rgs_fail(io, command, RGS_EXIT_INTERNAL, rgs_f2f_strerror(RGS_F2F_ERR_NOMEM), NULL);
   snprintf(path, sizeof(path), "%s/aed-trust/aed-trust.conf", rgs_datadir());
   rc = rgs_f2f_aed_trust_load(t, path, err, sizeof(err));
-  for (i = 0; rc == RGS_F2F_OK && i < cli->n_aed_trust; i++)
-    rc = rgs_f2f_aed_trust_load(t, cli->aed_trust[i], err, sizeof(err));
+  for (i = 0; rc == RGS_F2F_OK && i < io->n_aed_trust; i++)
+    rc = rgs_f2f_aed_trust_load(t, io->aed_trust[i], err, sizeof(err));
   if (rc == RGS_F2F_OK)
     rc = rgs_f2f_aed_trust_add_anchors(t, ca_file, ca_path, err, sizeof(err));
   if (rc != RGS_F2F_OK) {
     rgs_f2f_aed_trust_free(t);
-    return rgs_fail(cli, command, rc == RGS_F2F_ERR_NOMEM ? RGS_EXIT_INTERNAL : RGS_EXIT_IO,
+    return rgs_fail(io, command, rc == RGS_F2F_ERR_NOMEM ? RGS_EXIT_INTERNAL : RGS_EXIT_IO,
                     rgs_f2f_strerror(rc), err);
   }
   *out = t;
   return RGS_EXIT_OK;
 }
 
-void rgs_f2f_print_demo_aed(const rgs_cli *cli, const rgs_f2f_aed_entry *e)
+void rgs_f2f_print_demo_aed(const rgs_io *io, const rgs_f2f_aed_entry *e)
 {
-  if (cli->json || e == NULL || !e->demo)
+  if (io->json || e == NULL || !e->demo)
     return;
   printf(_("  *** DEMO AED: the AED's certificate is admitted by the demo entry \"%s\" (%s:%u) only; the record is worth nothing for a real certificate.\n"),
          e->name, e->file, e->line);
@@ -144,7 +144,7 @@ static void out(const run *r, const char *fmt, ...)
 {
   va_list ap;
 
-  if (r->cli->json)
+  if (r->io->json)
     return;
   va_start(ap, fmt);
   vprintf(fmt, ap);
@@ -154,7 +154,7 @@ static void out(const run *r, const char *fmt, ...)
 /* One screen per step on a terminal; plain headings otherwise. */
 static void screen(const run *r, const char *title, int n)
 {
-  if (r->cli->json)
+  if (r->io->json)
     return;
   if (r->interactive)
     fputs("\033[H\033[2J", stdout);
@@ -254,7 +254,7 @@ static int ask(run *r, const char *given, const char *default_answer, const char
       copy_text(buf, len, def);
       return RGS_EXIT_OK;
     }
-    return rgs_usage_error(r->cli, CMD, _("%s is needed (no terminal to ask on)"), flag);
+    return rgs_usage_error(r->io, CMD, _("%s is needed (no terminal to ask on)"), flag);
   }
   for (;;) {
     if (def[0] != '\0')
@@ -262,7 +262,7 @@ static int ask(run *r, const char *given, const char *default_answer, const char
     else
       printf("%s: ", question);
     if (read_answer(buf, len) != 0)
-      return rgs_usage_error(r->cli, CMD, _("%s is needed (end of input)"), flag);
+      return rgs_usage_error(r->io, CMD, _("%s is needed (end of input)"), flag);
     if (buf[0] == '\0' && def[0] != '\0')
       copy_text(buf, len, def);
     if (valid(ud, buf))
@@ -281,11 +281,11 @@ static int ask_yes_no(run *r, int given, const char *flag, const char *question,
     return RGS_EXIT_OK;
   }
   if (!r->interactive)
-    return rgs_usage_error(r->cli, CMD, _("%s is needed (no terminal to ask on)"), flag);
+    return rgs_usage_error(r->io, CMD, _("%s is needed (no terminal to ask on)"), flag);
   for (;;) {
     printf("%s [%s] ", question, _("y/n"));
     if (read_answer(buf, sizeof(buf)) != 0)
-      return rgs_usage_error(r->cli, CMD, _("%s is needed (end of input)"), flag);
+      return rgs_usage_error(r->io, CMD, _("%s is needed (end of input)"), flag);
     if (is_yes(buf) || is_no(buf)) {
       *answer = is_yes(buf);
       return RGS_EXIT_OK;
@@ -310,8 +310,8 @@ static int step_result(run *r, rgs_f2f_step i, rgs_f2f_result res, int exit_code
     r->f.reason = r->f.details[i];
     r->exit_code = exit_code;
     out(r, "  -> %s: %s\n", _("REFUSED"), r->f.details[i]);
-    if (!r->cli->json)
-      fprintf(stderr, "%s: %s\n", r->cli->prog, r->f.details[i]);
+    if (!r->io->json)
+      fprintf(stderr, "%s: %s\n", r->io->prog, r->f.details[i]);
     return exit_code;
   }
   out(r, "  -> %s: %s\n", _("PASS"), r->f.details[i]);
@@ -332,7 +332,7 @@ static const char *pin_left(const rgs_p11_slot_info *info)
 
 static void warn_cb(void *ud, const char *message)
 {
-  rgs_warn((const rgs_cli *)ud, "%s", message);
+  rgs_warn((const rgs_io *)ud, "%s", message);
 }
 
 /* Consent for the AED's last PIN try, on the terminal only. */
@@ -367,45 +367,45 @@ static int load_order(run *r)
   unsigned char md[32], *der = NULL;
   int n;
 
-  ret = rgs_store_open_for(r->cli, CMD, r->id, &r->st);
+  ret = rgs_store_open_for(r->io, CMD, r->id, &r->st);
   if (ret != RGS_EXIT_OK)
     return ret;
   rc = rgs_order_get(r->st, r->id, &r->order);
   if (rc != RGS_ORDER_OK)
-    return rgs_fail_store(r->cli, CMD, rc, r->st);
+    return rgs_fail_store(r->io, CMD, rc, r->st);
   if (!rgs_order_transition_allowed(r->order.status, RGS_STATUS_F2F_DONE)) {
     snprintf(detail, sizeof(detail),
              _("order %lld is %s (%s): the face-to-face comes once the request is submitted to the CA"),
              r->id, rgs_order_status_name(r->order.status), rgs_order_status_label(r->order.status));
-    return rgs_fail_order(r->cli, CMD, RGS_ORDER_ERR_TRANSITION, detail);
+    return rgs_fail_order(r->io, CMD, RGS_ORDER_ERR_TRANSITION, detail);
   }
   rc = rgs_order_binding_get(r->st, r->id, &r->bind, &found);
   if (rc != RGS_ORDER_OK)
-    return rgs_fail_store(r->cli, CMD, rc, r->st);
+    return rgs_fail_store(r->io, CMD, rc, r->st);
   if (!found) {
     snprintf(detail, sizeof(detail), _("no certificate request is bound to order %lld"), r->id);
-    return rgs_fail(r->cli, CMD, RGS_EXIT_CHECK, detail, NULL);
+    return rgs_fail(r->io, CMD, RGS_EXIT_CHECK, detail, NULL);
   }
   rc = rgs_order_appointment_get(r->st, r->id, &r->appt, &r->have_appt);
   if (rc != RGS_ORDER_OK)
-    return rgs_fail_store(r->cli, CMD, rc, r->st);
+    return rgs_fail_store(r->io, CMD, rc, r->st);
   /* The request of the order, and its key. */
   b = BIO_new_mem_buf(r->bind.csr_pem, -1);
   r->csr = b != NULL ? PEM_read_bio_X509_REQ(b, NULL, NULL, NULL) : NULL;
   BIO_free(b);
   if (r->csr == NULL || X509_REQ_get0_pubkey(r->csr) == NULL)
-    return rgs_fail(r->cli, CMD, RGS_EXIT_STORE, _("the request stored with the order cannot be read"), NULL);
+    return rgs_fail(r->io, CMD, RGS_EXIT_STORE, _("the request stored with the order cannot be read"), NULL);
   r->spki_len = i2d_PUBKEY(X509_REQ_get0_pubkey(r->csr), &r->spki);
   if (r->spki_len <= 0)
-    return rgs_fail(r->cli, CMD, RGS_EXIT_INTERNAL, rgs_f2f_strerror(RGS_F2F_ERR_CRYPTO), NULL);
+    return rgs_fail(r->io, CMD, RGS_EXIT_INTERNAL, rgs_f2f_strerror(RGS_F2F_ERR_CRYPTO), NULL);
   SHA256(r->spki, (size_t)r->spki_len, md);
   rgs_f2f_hex(md, sizeof(md), r->spki_hex);
   if (strcmp(r->spki_hex, r->bind.spki_sha256) != 0)
-    return rgs_fail(r->cli, CMD, RGS_EXIT_STORE,
+    return rgs_fail(r->io, CMD, RGS_EXIT_STORE,
                     _("the request stored with the order does not carry the key recorded for it"), NULL);
   n = i2d_X509_REQ(r->csr, &der);
   if (n <= 0)
-    return rgs_fail(r->cli, CMD, RGS_EXIT_INTERNAL, rgs_f2f_strerror(RGS_F2F_ERR_CRYPTO), NULL);
+    return rgs_fail(r->io, CMD, RGS_EXIT_INTERNAL, rgs_f2f_strerror(RGS_F2F_ERR_CRYPTO), NULL);
   SHA256(der, (size_t)n, md);
   OPENSSL_free(der);
   rgs_f2f_hex(md, sizeof(md), r->csr_hex);
@@ -433,15 +433,15 @@ static int check_answers_given(run *r)
     return RGS_EXIT_OK;
   for (i = 0; i < RGS_ARRAY_LEN(need); i++)
     if (*(const char *const *)((const char *)r->o + need[i].off) == NULL)
-      return rgs_usage_error(r->cli, CMD, _("%s is needed (no terminal to ask on)"), need[i].flag);
+      return rgs_usage_error(r->io, CMD, _("%s is needed (no terminal to ask on)"), need[i].flag);
   if (r->o->id_doc == RGS_F2F_DOC_NONE)
-    return rgs_usage_error(r->cli, CMD, _("%s is needed (no terminal to ask on)"), "--id-document");
+    return rgs_usage_error(r->io, CMD, _("%s is needed (no terminal to ask on)"), "--id-document");
   if (r->o->id_verified < 0)
-    return rgs_usage_error(r->cli, CMD, _("%s is needed (no terminal to ask on)"), "--id-verified");
+    return rgs_usage_error(r->io, CMD, _("%s is needed (no terminal to ask on)"), "--id-verified");
   if (r->o->office == NULL && r->office[0] == '\0')
-    return rgs_usage_error(r->cli, CMD, _("%s is needed (no terminal to ask on)"), "--office");
+    return rgs_usage_error(r->io, CMD, _("%s is needed (no terminal to ask on)"), "--office");
   if (r->o->place == NULL && r->place[0] == '\0')
-    return rgs_usage_error(r->cli, CMD, _("%s is needed (no terminal to ask on)"), "--place");
+    return rgs_usage_error(r->io, CMD, _("%s is needed (no terminal to ask on)"), "--place");
   return RGS_EXIT_OK;
 }
 
@@ -471,15 +471,15 @@ static int choose_holder_token(run *r, const rgs_p11_uri *aed_uri)
   rgs_p11_rc rc;
   int ret = RGS_EXIT_OK;
 
-  r->hcli = *r->cli;
-  if (r->cli->token != NULL)
+  r->hcli = *r->io;
+  if (r->io->token != NULL)
     return RGS_EXIT_OK;
-  rc = rgs_p11_ctx_new(rgs_p11_default_module(r->cli->module), &ctx, err, sizeof(err));
+  rc = rgs_p11_ctx_new(rgs_p11_default_module(r->io->module), &ctx, err, sizeof(err));
   if (rc != RGS_P11_OK)
-    return rgs_fail(r->cli, CMD, rgs_exit_for_p11(rc), rgs_p11_strerror(rc), err);
+    return rgs_fail(r->io, CMD, rgs_exit_for_p11(rc), rgs_p11_strerror(rc), err);
   rc = rgs_p11_slots(ctx, &slots, &n);
   if (rc != RGS_P11_OK) {
-    ret = rgs_fail_p11(r->cli, CMD, rc, ctx);
+    ret = rgs_fail_p11(r->io, CMD, rc, ctx);
     goto cleanup;
   }
   for (i = 0; i < n; i++) {
@@ -491,14 +491,14 @@ static int choose_holder_token(run *r, const rgs_p11_uri *aed_uri)
       continue;
     if (rgs_p11_uri_for_token(&slots[i], &u) != RGS_P11_OK ||
         (r->holder_uri = rgs_p11_uri_format(u)) == NULL) {
-      ret = rgs_fail(r->cli, CMD, RGS_EXIT_INTERNAL, rgs_p11_strerror(RGS_P11_ERR_NOMEM), NULL);
+      ret = rgs_fail(r->io, CMD, RGS_EXIT_INTERNAL, rgs_p11_strerror(RGS_P11_ERR_NOMEM), NULL);
       goto cleanup;
     }
   }
   if (found == 0)
-    ret = rgs_fail(r->cli, CMD, RGS_EXIT_TOKEN, _("the holder's token is not there: plug it in"), NULL);
+    ret = rgs_fail(r->io, CMD, RGS_EXIT_TOKEN, _("the holder's token is not there: plug it in"), NULL);
   else if (found > 1)
-    ret = rgs_fail(r->cli, CMD, RGS_EXIT_TOKEN, rgs_p11_strerror(RGS_P11_ERR_MANY_TOKENS),
+    ret = rgs_fail(r->io, CMD, RGS_EXIT_TOKEN, rgs_p11_strerror(RGS_P11_ERR_MANY_TOKENS),
                    _("name the holder's token with --token"));
   else
     r->hcli.token = r->holder_uri;
@@ -529,23 +529,23 @@ static int check_aed(run *r)
                           sizeof(detail));
   r->aed_entry = verdict.entry;
   if (frc != RGS_F2F_OK)
-    return rgs_fail(r->cli, CMD, frc == RGS_F2F_ERR_CRYPTO ? RGS_EXIT_INTERNAL : RGS_EXIT_CHECK,
+    return rgs_fail(r->io, CMD, frc == RGS_F2F_ERR_CRYPTO ? RGS_EXIT_INTERNAL : RGS_EXIT_CHECK,
                     rgs_f2f_strerror(frc), detail);
   rgs_cert_cn(r->aed_cert, cn, sizeof(cn));
   if (cn[0] == '\0')
-    return rgs_fail(r->cli, CMD, RGS_EXIT_CHECK, _("the AED's certificate names no one (no CN)"),
+    return rgs_fail(r->io, CMD, RGS_EXIT_CHECK, _("the AED's certificate names no one (no CN)"),
                     NULL);
   if (EVP_PKEY_eq(X509_get0_pubkey(r->aed_cert), X509_REQ_get0_pubkey(r->csr)) == 1 ||
       rgs_f2f_is_holder_name(r->order.first_name, r->order.last_name, cn) != 0) {
     snprintf(detail, sizeof(detail), _("the AED's certificate is %s's, the holder of order %lld"),
              cn, r->id);
-    return rgs_fail(r->cli, CMD, RGS_EXIT_CHECK,
+    return rgs_fail(r->io, CMD, RGS_EXIT_CHECK,
                     _("the holder cannot be the AED of the holder's own face-to-face"), detail);
   }
   if (r->o->aed_name != NULL && !rgs_order_names_equal(r->o->aed_name, cn)) {
     snprintf(detail, sizeof(detail), _("--aed-name \"%s\", the certificate \"%s\""),
              rgsx_sanitize_buf(name, sizeof(name), r->o->aed_name, strlen(r->o->aed_name)), cn);
-    return rgs_fail(r->cli, CMD, RGS_EXIT_CHECK,
+    return rgs_fail(r->io, CMD, RGS_EXIT_CHECK,
                     _("the AED's name is not the name of the AED's certificate"), detail);
   }
   return RGS_EXIT_OK;
@@ -556,7 +556,7 @@ static int check_aed(run *r)
 static int open_aed(run *r, const rgs_p11_uri *aed_uri)
 {
   const char *module = r->o->aed_module != NULL ? r->o->aed_module
-                                                : rgs_p11_default_module(r->cli->module);
+                                                : rgs_p11_default_module(r->io->module);
   const unsigned char *id;
   size_t id_len = 0;
   char err[512], detail[600];
@@ -566,16 +566,16 @@ static int open_aed(run *r, const rgs_p11_uri *aed_uri)
   rc = rgs_p11_ctx_new(module, &r->aed_ctx, err, sizeof(err));
   if (rc != RGS_P11_OK) {
     snprintf(detail, sizeof(detail), "%s: %s", module, err);
-    return rgs_fail(r->cli, CMD, rgs_exit_for_p11(rc), rgs_p11_strerror(rc), detail);
+    return rgs_fail(r->io, CMD, rgs_exit_for_p11(rc), rgs_p11_strerror(rc), detail);
   }
   rc = rgs_p11_token_open(r->aed_ctx, aed_uri, &r->aed_tok);
   if (rc != RGS_P11_OK) {
     snprintf(detail, sizeof(detail), _("the AED's token (%s): %s"), r->o->aed_token,
              rgs_p11_last_error(r->aed_ctx));
-    return rgs_fail(r->cli, CMD, rgs_exit_for_p11(rc), rgs_p11_strerror(rc), detail);
+    return rgs_fail(r->io, CMD, rgs_exit_for_p11(rc), rgs_p11_strerror(rc), detail);
   }
   if (same_token(rgs_p11_token_info(r->aed_tok), rgs_p11_token_info(r->s.tok)))
-    return rgs_usage_error(r->cli, CMD, "%s",
+    return rgs_usage_error(r->io, CMD, "%s",
                            _("--token and --aed-token name the same token: the holder's and the AED's are two"));
   r->aed_pin.from = r->o->aed_pin_file != NULL ? RGS_PIN_FROM_FILE
                     : r->o->aed_pin_fd >= 0     ? RGS_PIN_FROM_FD
@@ -585,7 +585,7 @@ static int open_aed(run *r, const rgs_p11_uri *aed_uri)
   r->aed_pin.allow_final_try = r->o->aed_final_try;
   r->aed_pin.confirm_final_try = r->aed_pin.from == RGS_PIN_FROM_TTY ? aed_confirm : NULL;
   r->aed_pin.warn = warn_cb;
-  r->aed_pin.ud = r->cli;
+  r->aed_pin.ud = r->io;
   snprintf(r->aed_prompt, sizeof(r->aed_prompt), _("AED: PIN of your token \"%s\": "),
            rgs_p11_token_info(r->aed_tok)->label);
   r->aed_pin.prompt = r->aed_prompt;
@@ -595,10 +595,10 @@ static int open_aed(run *r, const rgs_p11_uri *aed_uri)
              rc == RGS_P11_ERR_PIN_INCORRECT || rc == RGS_P11_ERR_PIN_LOCKED
                  ? pin_left(rgs_p11_token_info(r->aed_tok))
                  : rgs_p11_last_error(r->aed_ctx));
-    return rgs_fail(r->cli, CMD, rgs_exit_for_p11(rc), rgs_p11_strerror(rc), detail);
+    return rgs_fail(r->io, CMD, rgs_exit_for_p11(rc), rgs_p11_strerror(rc), detail);
   }
   id = rgs_p11_uri_get_id(aed_uri, &id_len);
-  ret = rgs_f2f_aed_identity(r->cli, r->aed_tok, id, id_len, rgs_now(), &r->aed_cert,
+  ret = rgs_f2f_aed_identity(r->io, r->aed_tok, id, id_len, rgs_now(), &r->aed_cert,
                              &r->aed_key, CMD);
   if (ret != RGS_EXIT_OK)
     return ret;
@@ -620,8 +620,8 @@ static int step_token(run *r)
   r->f.token_manufacturer = info->manufacturer;
   r->f.token_model = info->model;
   r->f.token_serial = info->serial;
-  if (!r->cli->json)
-    rgs_print_token(r->cli, info);
+  if (!r->io->json)
+    rgs_print_token(r->io, info);
   rgs_requirements(&req, &r->s, r->order.validity_years);
   rc = rgs_p11_check_token(r->s.tok, &req, &r->rep);
   if (rc != RGS_P11_OK)
@@ -630,9 +630,9 @@ static int step_token(run *r)
   r->f.report = r->rep;
   r->f.check_passed = rgs_p11_report_passed(r->rep);
   r->f.check_admitted = rgs_p11_report_admitted(r->rep);
-  if (!r->cli->json) {
-    rgs_print_report(r->cli, r->rep);
-    rgs_print_demo_notice(r->cli, r->rep);
+  if (!r->io->json) {
+    rgs_print_report(r->io, r->rep);
+    rgs_print_demo_notice(r->io, r->rep);
   }
   if (r->f.check_passed)
     return step_result(r, RGS_F2F_STEP_TOKEN, RGS_F2F_PASS, 0, "%s",
@@ -781,12 +781,12 @@ static int step_identity(run *r)
     if (ret != RGS_EXIT_OK)
       return ret;
     if (r->o->id_number == NULL)
-      return rgs_fail(r->cli, CMD, RGS_EXIT_INTERNAL, rgs_f2f_strerror(RGS_F2F_ERR_NOMEM), NULL);
+      return rgs_fail(r->io, CMD, RGS_EXIT_INTERNAL, rgs_f2f_strerror(RGS_F2F_ERR_NOMEM), NULL);
   }
   if (!rgs_f2f_id_number_valid(r->o->id_number))
-    return rgs_usage_error(r->cli, CMD, "%s", _("--id-number: 5 to 24 letters and digits"));
+    return rgs_usage_error(r->io, CMD, "%s", _("--id-number: 5 to 24 letters and digits"));
   if (rgs_f2f_id_number_digest(r->o->id_number, r->f.id_salt, r->f.id_hmac, r->f.id_last4) != 0)
-    return rgs_fail(r->cli, CMD, RGS_EXIT_INTERNAL, rgs_f2f_strerror(RGS_F2F_ERR_CRYPTO),
+    return rgs_fail(r->io, CMD, RGS_EXIT_INTERNAL, rgs_f2f_strerror(RGS_F2F_ERR_CRYPTO),
                     _("the key derivation of the document number failed (scrypt, 32 MiB)"));
   rgs_wipe(r->o->id_number, strlen(r->o->id_number));
   r->f.id_number_given = 1;
@@ -911,18 +911,18 @@ static int sign_record(run *r, made *m)
   r->f.signed_at = rgs_now();
   rec = rgs_f2f_record_build(&r->f);
   if (rec == NULL || rgs_cj_serialize(rec, &text, &len) != 0) {
-    ret = rgs_fail(r->cli, CMD, RGS_EXIT_INTERNAL, rgs_f2f_strerror(RGS_F2F_ERR_NOMEM), NULL);
+    ret = rgs_fail(r->io, CMD, RGS_EXIT_INTERNAL, rgs_f2f_strerror(RGS_F2F_ERR_NOMEM), NULL);
     goto cleanup;
   }
   frc = rgs_f2f_cms_sign((const unsigned char *)text, len, r->aed_cert, NULL, r->f.signed_at,
                          rgs_f2f_token_sign, &signer, &m->der, &m->der_len, err, sizeof(err));
   if (frc == RGS_F2F_ERR_SIGNER && signer.rc != RGS_P11_OK) {
-    ret = rgs_fail(r->cli, CMD, rgs_exit_for_p11(signer.rc), rgs_f2f_strerror(frc),
+    ret = rgs_fail(r->io, CMD, rgs_exit_for_p11(signer.rc), rgs_f2f_strerror(frc),
                    rgs_p11_last_error(r->aed_ctx));
     goto cleanup;
   }
   if (frc != RGS_F2F_OK) {
-    ret = rgs_fail(r->cli, CMD, frc == RGS_F2F_ERR_NOMEM ? RGS_EXIT_INTERNAL : RGS_EXIT_INTERNAL,
+    ret = rgs_fail(r->io, CMD, frc == RGS_F2F_ERR_NOMEM ? RGS_EXIT_INTERNAL : RGS_EXIT_INTERNAL,
                    rgs_f2f_strerror(frc), err);
     goto cleanup;
   }
@@ -996,7 +996,7 @@ static int store_record(run *r, made *m, int success)
   else
     rgs_order_store_rollback(r->st);
   if (rc != RGS_ORDER_OK)
-    return rgs_fail_store(r->cli, CMD, rc, r->st);
+    return rgs_fail_store(r->io, CMD, rc, r->st);
   m->stored = 1;
   return RGS_EXIT_OK;
 }
@@ -1009,11 +1009,11 @@ static void report(run *r, const made *m, int success, int ret)
 
   if (rgs_order_get(r->st, r->id, &now) != RGS_ORDER_OK)
     now = r->order;
-  if (!r->cli->json) {
+  if (!r->io->json) {
     if (r->interactive)
       printf("\n");
     printf(_("Record: %s (SHA-256 %s)\n"), m->path, m->sha_hex);
-    rgs_f2f_print_demo_aed(r->cli, r->aed_entry);
+    rgs_f2f_print_demo_aed(r->io, r->aed_entry);
     if (success && m->verified)
       printf(_("Face-to-face DONE: the record is signed, verified and stored; order %lld is now %s.\n"),
              r->id, rgs_order_status_name(now.status));
@@ -1059,7 +1059,7 @@ static void report(run *r, const made *m, int success, int ret)
 
 /* ---- the session ------------------------------------------------------------------ */
 
-int rgs_f2f_run(rgs_cli *cli, long long id, rgs_f2f_run_opts *o)
+int rgs_f2f_run(rgs_io *io, long long id, rgs_f2f_run_opts *o)
 {
   run r;
   made m;
@@ -1072,10 +1072,10 @@ int rgs_f2f_run(rgs_cli *cli, long long id, rgs_f2f_run_opts *o)
 
   memset(&r, 0, sizeof(r));
   memset(&m, 0, sizeof(m));
-  r.cli = cli;
+  r.io = io;
   r.o = o;
   r.id = id;
-  r.interactive = !o->batch && !cli->json && isatty(STDIN_FILENO) && isatty(STDOUT_FILENO);
+  r.interactive = !o->batch && !io->json && isatty(STDIN_FILENO) && isatty(STDOUT_FILENO);
   r.f.order_id = id;
   rgs_order_date_of(rgs_now(), r.f.date, sizeof(r.f.date));
   today = r.f.date;
@@ -1085,11 +1085,11 @@ int rgs_f2f_run(rgs_cli *cli, long long id, rgs_f2f_run_opts *o)
     snprintf(m.path, sizeof(m.path), "f2f-%lld-%.4s%.2s%.2s.p7m", id, today, today + 5, today + 8);
 
   if (o->aed_token == NULL) {
-    ret = rgs_usage_error(cli, CMD, "%s", _("--aed-token URI is needed: the AED's own token signs the record"));
+    ret = rgs_usage_error(io, CMD, "%s", _("--aed-token URI is needed: the AED's own token signs the record"));
     goto cleanup;
   }
   if (rgs_p11_uri_parse(o->aed_token, &aed_uri, err, sizeof(err)) != RGS_P11_OK) {
-    ret = rgs_usage_error(cli, CMD, "--aed-token: %s", err);
+    ret = rgs_usage_error(io, CMD, "--aed-token: %s", err);
     goto cleanup;
   }
   ret = load_order(&r);
@@ -1100,11 +1100,11 @@ int rgs_f2f_run(rgs_cli *cli, long long id, rgs_f2f_run_opts *o)
   if (ret != RGS_EXIT_OK)
     goto cleanup;
   if (!o->force && access(m.path, F_OK) == 0) {
-    ret = rgs_fail(cli, CMD, RGS_EXIT_IO,
+    ret = rgs_fail(io, CMD, RGS_EXIT_IO,
                    _("the record file exists; nothing was done (use --out or --force)"), m.path);
     goto cleanup;
   }
-  ret = rgs_f2f_load_aeds(cli, CMD, o->ca_file, o->ca_path, &r.aeds);
+  ret = rgs_f2f_load_aeds(io, CMD, o->ca_file, o->ca_path, &r.aeds);
   if (ret != RGS_EXIT_OK)
     goto cleanup;
   /* Fill what the record says of the order. */
@@ -1134,7 +1134,7 @@ int rgs_f2f_run(rgs_cli *cli, long long id, rgs_f2f_run_opts *o)
     goto cleanup;
   out(&r, _("The AED's token is unlocked; its certificate is valid and listed as an AED (\"%s\", %s:%u).\n"),
       r.aed_entry->name, r.aed_entry->file, r.aed_entry->line);
-  rgs_f2f_print_demo_aed(cli, r.aed_entry);
+  rgs_f2f_print_demo_aed(io, r.aed_entry);
   pause_screen(&r);
 
   for (i = 0; i < RGS_ARRAY_LEN(steps); i++) {
@@ -1156,7 +1156,7 @@ int rgs_f2f_run(rgs_cli *cli, long long id, rgs_f2f_run_opts *o)
   if (ret != RGS_EXIT_OK)
     goto cleanup;
   if (rgs_f2f_write_file(m.path, m.der, m.der_len, o->force) != 0) {
-    ret = rgs_fail(cli, CMD, RGS_EXIT_IO, _("the record could not be written"), strerror(errno));
+    ret = rgs_fail(io, CMD, RGS_EXIT_IO, _("the record could not be written"), strerror(errno));
     goto cleanup;
   }
   ret = store_record(&r, &m, success);

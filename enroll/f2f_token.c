@@ -128,7 +128,7 @@ static int valid_at(X509 *cert, time_t now)
          X509_cmp_time(X509_get0_notAfter(cert), &now) >= 0;
 }
 
-int rgs_f2f_aed_identity(const rgs_cli *cli, rgs_p11_token *tok, const unsigned char *id,
+int rgs_f2f_aed_identity(const rgs_io *io, rgs_p11_token *tok, const unsigned char *id,
                          size_t id_len, time_t now, X509 **cert, rgs_p11_key **key,
                          const char *command)
 {
@@ -148,7 +148,7 @@ int rgs_f2f_aed_identity(const rgs_cli *cli, rgs_p11_token *tok, const unsigned 
   rv = read_certs(tok, certs, MAX_CERTS, &n, &where);
   if (rv != CKR_OK) {
     snprintf(detail, sizeof(detail), "%s: %s", where, rgs_p11_ckr_name(rv));
-    ret = rgs_fail(cli, command, rgs_exit_for_p11(rgs_p11_from_ckr(rv)),
+    ret = rgs_fail(io, command, rgs_exit_for_p11(rgs_p11_from_ckr(rv)),
                    rgs_p11_strerror(rgs_p11_from_ckr(rv)), detail);
     goto cleanup;
   }
@@ -159,7 +159,7 @@ int rgs_f2f_aed_identity(const rgs_cli *cli, rgs_p11_token *tok, const unsigned 
     if (rc == RGS_P11_ERR_KEY_NOT_FOUND)
       continue;
     if (rc != RGS_P11_OK) {
-      ret = rgs_fail_p11(cli, command, rc, rgs_p11_token_ctx(tok));
+      ret = rgs_fail_p11(io, command, rc, rgs_p11_token_ctx(tok));
       goto cleanup;
     }
     n_match++;
@@ -167,7 +167,7 @@ int rgs_f2f_aed_identity(const rgs_cli *cli, rgs_p11_token *tok, const unsigned 
       n_valid++;
   }
   if (n_match == 0) {
-    ret = rgs_fail(cli, command, RGS_EXIT_TOKEN,
+    ret = rgs_fail(io, command, RGS_EXIT_TOKEN,
                    _("the AED's token holds no certificate together with its private key"),
                    id != NULL ? _("none with the id= of --aed-token") : NULL);
     goto cleanup;
@@ -180,7 +180,7 @@ int rgs_f2f_aed_identity(const rgs_cli *cli, rgs_p11_token *tok, const unsigned 
     break;
   }
   if (n_match > 1 && n_valid != 1) {
-    rgs_fail(cli, command, RGS_EXIT_USAGE,
+    rgs_fail(io, command, RGS_EXIT_USAGE,
              _("the AED's token holds several certificates with their keys: name one with id= in --aed-token"),
              NULL);
     for (i = 0; i < n; i++) {
@@ -198,7 +198,7 @@ int rgs_f2f_aed_identity(const rgs_cli *cli, rgs_p11_token *tok, const unsigned 
     goto cleanup;
   }
   if (!valid_at(certs[pick].cert, now)) {
-    ret = rgs_fail(cli, command, RGS_EXIT_CHECK,
+    ret = rgs_fail(io, command, RGS_EXIT_CHECK,
                    _("the AED's certificate is not valid today: it cannot sign the record"), NULL);
     goto cleanup;
   }

@@ -2,7 +2,7 @@
 #include <string.h>
 #include "issuance.h"
 
-void rgs_issuance_show(const rgs_cli *cli, rgs_json *j, rgs_order_store *st, const rgs_order *o)
+void rgs_issuance_show(const rgs_io *io, rgs_json *j, rgs_order_store *st, const rgs_order *o)
 {
   rgs_order_issuance is;
   char now[RGS_ORDER_STAMP_MAX];
@@ -14,7 +14,7 @@ void rgs_issuance_show(const rgs_cli *cli, rgs_json *j, rgs_order_store *st, con
     return;
   strftime(now, sizeof(now), "%Y-%m-%dT%H:%M:%SZ", gmtime_r(&t, &tm));
   due = is.pending && strcmp(is.next_try_at, now) <= 0;
-  if (cli->json) {
+  if (io->json) {
     rgs_json_object(j, "est");
     rgs_json_str(j, "url", is.est_url[0] != '\0' ? is.est_url : NULL);
     rgs_json_bool(j, "pending", is.pending);

@@ -7,7 +7,7 @@
 #include <sys/stat.h>
 #include <systemd/sd-bus.h>
 #include <systemd/sd-daemon.h>
-#include "cli.h"
+#include "flow.h"
 #include "notify.h"
 
 #define NOTIFY_BUS_NAME "org.freedesktop.Notifications"

@@ -6,7 +6,7 @@
 #include <unistd.h>
 #include <openssl/pem.h>
 #include "orderkey.h"
-#include "store.h"
+#include "orders.h"
 
 #define CMD "start"
 
@@ -20,7 +20,7 @@ const char *rgs_orderkey_origin_name(rgs_orderkey_origin o)
   return "?";
 }
 
-int rgs_orderkey_begin(rgs_orderkey *k, const rgs_cli *cli, rgs_order_store *st, long long id,
+int rgs_orderkey_begin(rgs_orderkey *k, const rgs_io *io, rgs_order_store *st, long long id,
                        int new_key, int yes)
 {
   char path[PATH_MAX], err[PATH_MAX + 256], msg[256];
@@ -29,13 +29,13 @@ int rgs_orderkey_begin(rgs_orderkey *k, const rgs_cli *cli, rgs_order_store *st,
   rgs_order_rc orc;
 
   memset(k, 0, sizeof(*k));
-  k->cli = cli;
+  k->io = io;
   k->st = st;
   k->id = id;
   k->new_key = new_key;
   k->yes = yes;
-  if (rgs_store_path(cli, path, sizeof(path)) != 0)
-    return rgs_fail(cli, CMD, RGS_EXIT_STORE, rgs_order_strerror(RGS_ORDER_ERR_IO), NULL);
+  if (rgs_store_path(io, path, sizeof(path)) != 0)
+    return rgs_fail(io, CMD, RGS_EXIT_STORE, rgs_order_strerror(RGS_ORDER_ERR_IO), NULL);
   err[0] = '\0';
   lrc = rgs_orderlock_take(path, id, &k->lock, &holder, err, sizeof(err));
   switch (lrc) {
@@ -47,18 +47,18 @@ int rgs_orderkey_begin(rgs_orderkey *k, const rgs_cli *cli, rgs_order_store *st,
                holder);
     else
       snprintf(msg, sizeof(msg), _("another rgs-enroll is preparing order %lld"), id);
-    return rgs_fail(cli, CMD, RGS_EXIT_STORE, msg,
+    return rgs_fail(io, CMD, RGS_EXIT_STORE, msg,
                     _("nothing was done; let it finish, then run start again if it failed"));
   case RGS_ORDERLOCK_ERR_NOMEM:
-    return rgs_fail(cli, CMD, RGS_EXIT_INTERNAL, _("out of memory"), NULL);
+    return rgs_fail(io, CMD, RGS_EXIT_INTERNAL, _("out of memory"), NULL);
   case RGS_ORDERLOCK_ERR_PATH:
   case RGS_ORDERLOCK_ERR_IO:
-    return rgs_fail(cli, CMD, RGS_EXIT_STORE, _("the order's lock file cannot be used"), err);
+    return rgs_fail(io, CMD, RGS_EXIT_STORE, _("the order's lock file cannot be used"), err);
   }
   /* Read under the lock: a run that ended meanwhile may have bound a key. */
   orc = rgs_order_binding_get(st, id, &k->binding, &k->bound);
   if (orc != RGS_ORDER_OK)
-    return rgs_fail_store(cli, CMD, orc, st);
+    return rgs_fail_store(io, CMD, orc, st);
   return RGS_EXIT_OK;
 }
 
@@ -73,7 +73,7 @@ static int refuse_elsewhere(const rgs_orderkey *k, const char *serial)
              "rgs-enroll start --order %lld --new-key"),
            k->binding.token_serial, serial, k->id);
   snprintf(msg, sizeof(msg), _("the key pair of order %lld is on another token"), k->id);
-  return rgs_fail(k->cli, CMD, RGS_EXIT_TOKEN, msg, detail);
+  return rgs_fail(k->io, CMD, RGS_EXIT_TOKEN, msg, detail);
 }
 
 int rgs_orderkey_check_token(rgs_orderkey *k, rgs_session *s)
@@ -84,7 +84,7 @@ int rgs_orderkey_check_token(rgs_orderkey *k, rgs_session *s)
       strcmp(k->binding.token_serial, serial) == 0)
     return RGS_EXIT_OK;
   if (k->new_key) {
-    rgs_warn(k->cli, _("the key pair of order %lld stays on the token with serial %s: --new-key "
+    rgs_warn(k->io, _("the key pair of order %lld stays on the token with serial %s: --new-key "
                        "cannot remove it from here; once the new request is bound, a "
                        "certificate asked with it is of no use"),
              k->id, k->binding.token_serial);
@@ -186,10 +186,10 @@ static int adopt_key(rgs_orderkey *k, rgs_session *s, const rgs_p11_key *key,
   rgs_p11_rc rc = rgs_p11_check_key(s->tok, key, req, rep);
 
   if (rc != RGS_P11_OK)
-    return rgs_fail_p11(k->cli, CMD, rc, s->ctx);
-  if (!k->cli->json) {
-    rgs_print_key(k->cli, s, key);
-    rgs_print_report_from(k->cli, *rep, n_token);
+    return rgs_fail_p11(k->io, CMD, rc, s->ctx);
+  if (!k->io->json) {
+    rgs_print_key(k->io, s, key);
+    rgs_print_report_from(k->io, *rep, n_token);
   }
   return RGS_EXIT_OK;
 }
@@ -211,21 +211,21 @@ static int find_leftover(rgs_orderkey *k, rgs_session *s, const rgs_orderlock_jo
   if (rc == RGS_P11_ERR_KEY_NOT_FOUND)
     return RGS_EXIT_OK;                 /* the run died before the card made it */
   if (rc != RGS_P11_OK)
-    return rgs_fail_p11(k->cli, CMD, rc, s->ctx);
+    return rgs_fail_p11(k->io, CMD, rc, s->ctx);
   if (!rgs_spki_sha256(rgs_p11_key_public(key), spki)) {
     rgs_p11_key_free(key);
-    return rgs_fail(k->cli, CMD, RGS_EXIT_INTERNAL, rgs_p11_strerror(RGS_P11_ERR_CRYPTO), NULL);
+    return rgs_fail(k->io, CMD, RGS_EXIT_INTERNAL, rgs_p11_strerror(RGS_P11_ERR_CRYPTO), NULL);
   }
   orc = rgs_order_find_by_spki(k->st, spki, &other);
   if (orc != RGS_ORDER_OK) {
     rgs_p11_key_free(key);
-    return rgs_fail_store(k->cli, CMD, orc, k->st);
+    return rgs_fail_store(k->io, CMD, orc, k->st);
   }
   if (other != 0) {
     /* Bound after all: this order's own key (dealt with as such), or,
      * against all odds, another order's, which is never touched. */
     if (other != k->id)
-      rgs_warn(k->cli, _("the key pair recorded for order %lld is bound to order %lld; it is left alone"),
+      rgs_warn(k->io, _("the key pair recorded for order %lld is bound to order %lld; it is left alone"),
                k->id, other);
     rgs_p11_key_free(key);
     return RGS_EXIT_OK;
@@ -242,10 +242,10 @@ static int remove_leftover(rgs_orderkey *k, rgs_session *s, rgs_p11_key *key, co
   int removed = rgs_p11_key_destroy(s->tok, key) == RGS_P11_OK;
 
   if (removed)
-    rgs_warn(k->cli, _("the key pair an interrupted run of order %lld left on the token was removed: %s"),
+    rgs_warn(k->io, _("the key pair an interrupted run of order %lld left on the token was removed: %s"),
              k->id, why);
   else
-    rgs_warn(k->cli, _("the key pair an interrupted run of order %lld left could not be removed (%s); it stays on the token as %s"),
+    rgs_warn(k->io, _("the key pair an interrupted run of order %lld left could not be removed (%s); it stays on the token as %s"),
              k->id, rgs_p11_last_error(s->ctx), uri != NULL ? uri : "?");
   free(uri);
   return removed;
@@ -259,7 +259,7 @@ static int confirmed(const rgs_orderkey *k, const rgs_p11_key *old)
 
   if (k->yes)
     return 1;
-  if (k->cli->json || !isatty(STDIN_FILENO))
+  if (k->io->json || !isatty(STDIN_FILENO))
     return -1;
   printf(_("The key pair of order %lld (label \"%s\") will be removed from the token once the new "
            "request is bound: a certificate asked with it could no longer be used.\n"
@@ -280,7 +280,7 @@ static int refuse_unconfirmed(const rgs_orderkey *k, int answer)
 
   snprintf(msg, sizeof(msg),
            _("--new-key would remove the key pair of order %lld from the token"), k->id);
-  return rgs_fail(k->cli, CMD, RGS_EXIT_USAGE, msg,
+  return rgs_fail(k->io, CMD, RGS_EXIT_USAGE, msg,
                   answer < 0 ? _("nothing was done; confirm with --yes, or answer the question in a terminal")
                              : _("nothing was done: the answer was not yes"));
 }
@@ -298,23 +298,23 @@ static int refuse_bound(rgs_orderkey *k, rgs_session *s, const rgs_p11_key *key,
     snprintf(detail, sizeof(detail),
              _("the key pair of order %lld: %s; to make a new one: rgs-enroll start --order %lld --new-key"),
              k->id, why, k->id);
-    return rgs_fail(k->cli, CMD, RGS_EXIT_CHECK, rgs_p11_strerror(RGS_P11_ERR_KEY_REFUSED),
+    return rgs_fail(k->io, CMD, RGS_EXIT_CHECK, rgs_p11_strerror(RGS_P11_ERR_KEY_REFUSED),
                     detail);
   }
   /* The criteria go with the refusal: they say what fails. */
   n_token = rgs_p11_report_count(*rep);
   rc = rgs_p11_check_key(s->tok, key, req, rep);
   if (rc != RGS_P11_OK)
-    return rgs_fail_p11(k->cli, CMD, rc, s->ctx);
-  if (!k->cli->json) {
-    rgs_print_key(k->cli, s, key);
-    rgs_print_report_from(k->cli, *rep, n_token);
+    return rgs_fail_p11(k->io, CMD, rc, s->ctx);
+  if (!k->io->json) {
+    rgs_print_key(k->io, s, key);
+    rgs_print_report_from(k->io, *rep, n_token);
   }
   snprintf(msg, sizeof(msg),
            _("the key pair of order %lld no longer meets RGS** for the order (%s); to make a new "
              "one: rgs-enroll start --order %lld --new-key"),
            k->id, why, k->id);
-  return rgs_fail_report(k->cli, CMD, RGS_EXIT_CHECK, msg, *rep);
+  return rgs_fail_report(k->io, CMD, RGS_EXIT_CHECK, msg, *rep);
 }
 
 /* --new-key and the order's key is not on this token: say where it stays. */
@@ -324,7 +324,7 @@ static void warn_old_key_stays(const rgs_orderkey *k, const char *serial)
   if (k->binding.token_serial[0] != '\0' && strcmp(k->binding.token_serial, serial) != 0)
     return;
   if (k->binding.token_serial[0] == '\0')
-    rgs_warn(k->cli, _("the key pair of order %lld is not on this token; if it is on another "
+    rgs_warn(k->io, _("the key pair of order %lld is not on this token; if it is on another "
                        "token, it stays there"),
              k->id);
 }
@@ -344,12 +344,12 @@ static int bound_key(rgs_orderkey *k, rgs_session *s, const rgs_keygen_opts *o,
   int ret, answer;
 
   if (pub == NULL)
-    return rgs_fail(k->cli, CMD, RGS_EXIT_STORE, rgs_order_strerror(RGS_ORDER_ERR_IO),
+    return rgs_fail(k->io, CMD, RGS_EXIT_STORE, rgs_order_strerror(RGS_ORDER_ERR_IO),
                     _("the request bound to the order cannot be read"));
   rc = rgs_p11_key_find_by_public(s->tok, pub, &found);
   EVP_PKEY_free(pub);
   if (rc != RGS_P11_OK && rc != RGS_P11_ERR_KEY_NOT_FOUND)
-    return rgs_fail_p11(k->cli, CMD, rc, s->ctx);
+    return rgs_fail_p11(k->io, CMD, rc, s->ctx);
   *absent = found == NULL;
   if (found == NULL && !k->new_key) {
     snprintf(msg, sizeof(msg), _("the key pair of order %lld is not on this token"), k->id);
@@ -358,7 +358,7 @@ static int bound_key(rgs_orderkey *k, rgs_session *s, const rgs_keygen_opts *o,
                "the token that holds it; or, to make a new key pair and replace the order's "
                "request: rgs-enroll start --order %lld --new-key"),
              k->binding.spki_sha256, k->id);
-    return rgs_fail(k->cli, CMD, RGS_EXIT_TOKEN, msg, detail);
+    return rgs_fail(k->io, CMD, RGS_EXIT_TOKEN, msg, detail);
   }
   if (found == NULL) {
     warn_old_key_stays(k, rgs_p11_token_info(s->tok)->serial);
@@ -375,7 +375,7 @@ static int bound_key(rgs_orderkey *k, rgs_session *s, const rgs_keygen_opts *o,
   }
   rc = judge_key(s, found, o, req, &v, why, sizeof(why));
   if (rc != RGS_P11_OK)
-    ret = rgs_fail_p11(k->cli, CMD, rc, s->ctx);
+    ret = rgs_fail_p11(k->io, CMD, rc, s->ctx);
   else if (v != KEY_GOOD)
     ret = refuse_bound(k, s, found, v, why, req, rep);
   else
@@ -384,7 +384,7 @@ static int bound_key(rgs_orderkey *k, rgs_session *s, const rgs_keygen_opts *o,
     rgs_p11_key_free(found);
     return ret;
   }
-  if (!k->cli->json)
+  if (!k->io->json)
     printf(_("Order %lld already has its key pair on this token: it is used again, no new key pair is made.\n"),
            k->id);
   k->origin = RGS_ORDERKEY_REUSED;
@@ -406,7 +406,7 @@ static int use_leftover(rgs_orderkey *k, rgs_session *s, rgs_p11_key *left, long
 
   if (rc != RGS_P11_OK) {
     rgs_p11_key_free(left);
-    return rgs_fail_p11(k->cli, CMD, rc, s->ctx);
+    return rgs_fail_p11(k->io, CMD, rc, s->ctx);
   }
   if (v == KEY_GOOD) {
     ret = adopt_key(k, s, left, req, rep);
@@ -414,7 +414,7 @@ static int use_leftover(rgs_orderkey *k, rgs_session *s, rgs_p11_key *left, long
       rgs_p11_key_free(left);
       return ret;
     }
-    if (!k->cli->json)
+    if (!k->io->json)
       printf(_("Found the key pair an interrupted run of order %lld (process %ld) left on this token: it is used, no new key pair is made.\n"),
              k->id, pid);
     k->origin = RGS_ORDERKEY_RECOVERED;
@@ -460,11 +460,11 @@ static int foreign_leftovers(rgs_orderkey *k, const char *serial, int have_lefto
              _("an interrupted run of order %lld made a key pair on another token (serial %s)"),
              k->id, e->token_serial);
     if (!k->new_key && !k->bound && !have_leftover)
-      return rgs_fail(k->cli, CMD, RGS_EXIT_TOKEN, msg,
+      return rgs_fail(k->io, CMD, RGS_EXIT_TOKEN, msg,
                       _("nothing was done. Plug in that token and run start again, so that this "
                         "key pair is used or removed; or make a key pair on this token with "
                         "--new-key (the other one then stays on its token)"));
-    rgs_warn(k->cli, _("%s, with CKA_ID %s. It stays on that token and on record: when that "
+    rgs_warn(k->io, _("%s, with CKA_ID %s. It stays on that token and on record: when that "
                        "token is plugged in, rgs-enroll start --order %lld removes it, the order "
                        "having its key pair on this token"),
              msg, journal_id(e, hex), k->id);
@@ -484,7 +484,7 @@ static void drop_leftover(rgs_orderkey *k, rgs_session *s, rgs_p11_key *leftover
     forget = remove_leftover(k, s, leftover, _("the order has its key pair on another token"));
   rgs_p11_key_free(leftover);
   if (forget && rgs_orderlock_done(k->lock, serial) != 0)
-    rgs_warn(k->cli, _("the order's lock file %s could not be updated: %s"),
+    rgs_warn(k->io, _("the order's lock file %s could not be updated: %s"),
              rgs_orderlock_path(k->lock), strerror(errno));
 }
 
@@ -534,7 +534,7 @@ int rgs_orderkey_get(rgs_orderkey *k, rgs_session *s, const rgs_keygen_opts *o,
       return ret;
   }
   if (rgs_orderlock_begin_key(k->lock, serial) != 0)
-    return rgs_fail(k->cli, CMD, RGS_EXIT_STORE,
+    return rgs_fail(k->io, CMD, RGS_EXIT_STORE,
                     _("the order's journal is full: key pairs left by interrupted runs on too many tokens"),
                     rgs_orderlock_path(k->lock));
   ret = rgs_step_make_key(s, o, spec, req, rep, rgs_orderlock_note_id, k->lock, key, CMD);
@@ -550,17 +550,17 @@ void rgs_orderkey_finish(rgs_orderkey *k, rgs_session *s)
   if (k->old_key != NULL) {
     uri = rgs_p11_key_uri(s->tok, k->old_key);
     if (rgs_p11_key_destroy(s->tok, k->old_key) == RGS_P11_OK) {
-      if (!k->cli->json)
+      if (!k->io->json)
         printf(_("The previous key pair of order %lld was removed from the token.\n"), k->id);
     } else {
-      rgs_warn(k->cli, _("the previous key pair of order %lld could not be removed (%s); it stays on the token as %s"),
+      rgs_warn(k->io, _("the previous key pair of order %lld could not be removed (%s); it stays on the token as %s"),
                k->id, rgs_p11_last_error(s->ctx), uri != NULL ? uri : "?");
     }
     free(uri);
   }
   /* This token's entry only: leftovers on other tokens wait for them. */
   if (rgs_orderlock_done(k->lock, rgs_p11_token_info(s->tok)->serial) != 0)
-    rgs_warn(k->cli, _("the order's lock file %s could not be updated: %s"),
+    rgs_warn(k->io, _("the order's lock file %s could not be updated: %s"),
              rgs_orderlock_path(k->lock), strerror(errno));
 }
 

@@ -34,7 +34,7 @@ typedef enum {
 } rgs_orderkey_origin;
 
 typedef struct {
-  const rgs_cli *cli;
+  const rgs_io *io;
   rgs_order_store *st;
   long long id;
   int new_key, yes;
@@ -52,7 +52,7 @@ const char *rgs_orderkey_origin_name(rgs_orderkey_origin o);
 /* Before the token is touched: take the order's lock (another run holding
  * it: RGS_EXIT_STORE, naming its pid) and read the binding. Reports
  * failures; returns the exit. Always end with rgs_orderkey_end(). */
-int rgs_orderkey_begin(rgs_orderkey *k, const rgs_cli *cli, rgs_order_store *st, long long id,
+int rgs_orderkey_begin(rgs_orderkey *k, const rgs_io *io, rgs_order_store *st, long long id,
                        int new_key, int yes);
 /* Before the login: the order's key on another token is refused here. */
 int rgs_orderkey_check_token(rgs_orderkey *k, rgs_session *s);

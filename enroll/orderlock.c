@@ -9,7 +9,7 @@
 #include <string.h>
 #include <sys/file.h>
 #include <unistd.h>
-#include "cli.h"
+#include "flow.h"
 #include "orderlock.h"
 #include "rgs_common.h"
 

@@ -20,7 +20,7 @@ int rgs_step_check_token(rgs_session *s, const rgs_p11_requirements *req,
   rgs_p11_rc rc = rgs_p11_check_token(s->tok, req, rep);
 
   if (rc != RGS_P11_OK)
-    return rgs_fail_p11(s->cli, command, rc, s->ctx);
+    return rgs_fail_p11(s->io, command, rc, s->ctx);
   if (rgs_p11_report_passed(*rep) || rgs_p11_report_admitted(*rep))
     return RGS_EXIT_OK;
   return RGS_EXIT_CHECK;
@@ -68,7 +68,7 @@ int rgs_step_pick_keyspec(rgs_session *s, const char *requested,
 
   if (requested != NULL) {
     if (rgs_p11_keyspec_parse(requested, spec) != RGS_P11_OK)
-      return rgs_usage_error(s->cli, command,
+      return rgs_usage_error(s->io, command,
                              _("--key-type must be rsa:3072, rsa:2048, rsa:4096, ec:p256, ec:p384 or ec:p521, not '%s'"),
                              requested);
     if (spec_allowed(spec, min_rsa))
@@ -76,14 +76,14 @@ int rgs_step_pick_keyspec(rgs_session *s, const char *requested,
     snprintf(detail, sizeof(detail),
              _("%s: a certificate valid after 2030-12-31 needs RSA %u bits or more, or EC"),
              requested, min_rsa);
-    return rgs_fail(s->cli, command, RGS_EXIT_CHECK, rgs_p11_strerror(RGS_P11_ERR_KEY_REFUSED),
+    return rgs_fail(s->io, command, RGS_EXIT_CHECK, rgs_p11_strerror(RGS_P11_ERR_KEY_REFUSED),
                     detail);
   }
   if (pick_default(s, min_rsa, spec))
     return RGS_EXIT_OK;
   snprintf(detail, sizeof(detail), _("no RSA %u-bit nor EC P-256 key generation on this token"),
            min_rsa);
-  return rgs_fail(s->cli, command, RGS_EXIT_TOKEN, rgs_p11_strerror(RGS_P11_ERR_MECHANISM),
+  return rgs_fail(s->io, command, RGS_EXIT_TOKEN, rgs_p11_strerror(RGS_P11_ERR_MECHANISM),
                   detail);
 }
 
@@ -101,16 +101,16 @@ int rgs_step_keygen_noted(rgs_session *s, const rgs_p11_keyspec *spec, const cha
 {
   rgs_p11_rc rc;
 
-  if (!s->cli->json)
+  if (!s->io->json)
     printf(_("Generating a %s key pair on the card...\n"), rgs_p11_keyspec_name(spec));
   fflush(stdout);
   rgs_session_hold_signals(s);
   rc = rgs_p11_keygen_noted(s->tok, spec, label, note, ud, key);
   if (rc != RGS_P11_OK)
-    return rgs_fail_p11(s->cli, command, rc, s->ctx);
+    return rgs_fail_p11(s->io, command, rc, s->ctx);
   rc = rgs_p11_check_key(s->tok, *key, req, rep);
   if (rc != RGS_P11_OK)
-    return rgs_fail_p11(s->cli, command, rc, s->ctx);
+    return rgs_fail_p11(s->io, command, rc, s->ctx);
   return rgs_step_keep_or_discard(s, *key, command);
 }
 
@@ -123,10 +123,10 @@ int rgs_step_keep_or_discard(rgs_session *s, rgs_p11_key *key, const char *comma
     return RGS_EXIT_OK;
   uri = rgs_p11_key_uri(s->tok, key);
   if (rgs_p11_key_destroy(s->tok, key) == RGS_P11_OK)
-    ret = rgs_fail(s->cli, command, RGS_EXIT_INTERNAL,
+    ret = rgs_fail(s->io, command, RGS_EXIT_INTERNAL,
                    _("interrupted: the key pair made by this run was removed from the token"), NULL);
   else
-    ret = rgs_fail(s->cli, command, RGS_EXIT_TOKEN,
+    ret = rgs_fail(s->io, command, RGS_EXIT_TOKEN,
                    _("interrupted, and the key pair could not be removed from the token"), uri);
   free(uri);
   rgs_session_release_signals(s);   /* the waiting signal ends the process here */
@@ -140,13 +140,13 @@ int rgs_demo_device(const rgs_p11_report *rep)
   return e != NULL && e->demo;
 }
 
-void rgs_print_demo_notice(const rgs_cli *cli, const rgs_p11_report *rep)
+void rgs_print_demo_notice(const rgs_io *io, const rgs_p11_report *rep)
 {
   const rgs_p11_policy_entry *e = rgs_p11_report_policy_entry(rep);
 
   if (e == NULL || !e->demo || rgs_p11_report_passed(rep))
     return;
-  fprintf(cli->json ? stderr : stdout,
+  fprintf(io->json ? stderr : stdout,
           _("*** DEMO DEVICE: \"%s\" is admitted by the demo policy %s.\n"
             "*** It is NOT a qualified device: a CA will not issue an RGS** certificate for it.\n"),
           e->name, e->file);
@@ -182,14 +182,14 @@ static void hex(char *out, const unsigned char *p, size_t n)
   out[2 * n] = '\0';
 }
 
-void rgs_print_key(const rgs_cli *cli, rgs_session *s, const rgs_p11_key *key)
+void rgs_print_key(const rgs_io *io, rgs_session *s, const rgs_p11_key *key)
 {
   const rgs_p11_key_attrs *a = rgs_p11_key_get_attrs(key);
   unsigned char spki[32];
   char spki_hex[65] = "";
   char *uri = rgs_p11_key_uri(s->tok, key);
 
-  (void)cli;
+  (void)io;
   if (rgs_spki_sha256(rgs_p11_key_public(key), spki))
     hex(spki_hex, spki, sizeof(spki));
   if (a->type == RGS_KEY_RSA)
@@ -232,7 +232,7 @@ void rgs_json_key_origin(rgs_json *j, const char *name, rgs_session *s, const rg
 int rgs_step_prepare(rgs_session *s, const rgs_keygen_opts *o, rgs_p11_requirements *req,
                      rgs_p11_report **rep, rgs_p11_keyspec *spec, const char *command)
 {
-  const rgs_cli *cli = s->cli;
+  const rgs_io *io = s->io;
   int ret;
 
   rgs_requirements(req, s, o->validity_years);
@@ -241,17 +241,17 @@ int rgs_step_prepare(rgs_session *s, const rgs_keygen_opts *o, rgs_p11_requireme
   ret = rgs_step_check_token(s, req, rep, command);
   if (ret != RGS_EXIT_OK && ret != RGS_EXIT_CHECK)
     return ret;
-  if (!cli->json) {
-    rgs_print_token(cli, rgs_p11_token_info(s->tok));
-    rgs_print_report(cli, *rep);
-    rgs_print_demo_notice(cli, *rep);
+  if (!io->json) {
+    rgs_print_token(io, rgs_p11_token_info(s->tok));
+    rgs_print_report(io, *rep);
+    rgs_print_demo_notice(io, *rep);
   }
   /* A locked PIN is what the user must act on first, whatever else fails. */
   if (rgs_p11_token_info(s->tok)->token_flags & CKF_USER_PIN_LOCKED)
-    return rgs_fail_report(cli, command, RGS_EXIT_PIN, rgs_p11_strerror(RGS_P11_ERR_PIN_LOCKED),
+    return rgs_fail_report(io, command, RGS_EXIT_PIN, rgs_p11_strerror(RGS_P11_ERR_PIN_LOCKED),
                            *rep);
   if (ret == RGS_EXIT_CHECK)
-    return rgs_fail_report(cli, command, RGS_EXIT_CHECK,
+    return rgs_fail_report(io, command, RGS_EXIT_CHECK,
                            rgs_p11_strerror(RGS_P11_ERR_NOT_QUALIFIED), *rep);
   return rgs_step_pick_keyspec(s, o->key_type, req, spec, command);
 }
@@ -273,9 +273,9 @@ int rgs_step_make_key(rgs_session *s, const rgs_keygen_opts *o, const rgs_p11_ke
   ret = rgs_step_keygen_noted(s, spec, label, req, rep, note, ud, key, command);
   if (ret != RGS_EXIT_OK)
     return ret;
-  if (!s->cli->json) {
-    rgs_print_key(s->cli, s, *key);
-    rgs_print_report_from(s->cli, *rep, n_token);
+  if (!s->io->json) {
+    rgs_print_key(s->io, s, *key);
+    rgs_print_report_from(s->io, *rep, n_token);
   }
   return RGS_EXIT_OK;
 }

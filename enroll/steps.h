@@ -3,7 +3,7 @@
 #define RGS_STEPS_H
 
 #include <openssl/x509.h>
-#include "cli.h"
+#include "flow.h"
 
 /* --validity-years: 1, 2 or 3 (Pack ID RGS**), default 3. */
 #define RGS_DEFAULT_VALIDITY 3
@@ -54,10 +54,6 @@ int rgs_step_make_key(rgs_session *s, const rgs_keygen_opts *o, const rgs_p11_ke
                       rgs_p11_keygen_note note, void *ud, rgs_p11_key **key,
                       const char *command);
 
-/* --key-type, --label, --validity-years of keygen and start: 0 when c was one
- * of them (stored; *ret set on a bad value), -1 otherwise. */
-int rgs_keygen_opt(rgs_cli *cli, const char *command, rgs_keygen_opts *o, int c,
-                   const char *arg, int *ret);
 
 /* A signal came while the key was being made or used: remove the key made by
  * this run, then let the signal end the process. 0 when nothing came. */
@@ -67,13 +63,13 @@ int rgs_step_keep_or_discard(rgs_session *s, rgs_p11_key *key, const char *comma
 int rgs_demo_device(const rgs_p11_report *rep);
 
 /* Say loudly that a demo device is not a qualified one. */
-void rgs_print_demo_notice(const rgs_cli *cli, const rgs_p11_report *rep);
+void rgs_print_demo_notice(const rgs_io *io, const rgs_p11_report *rep);
 
 /* Default key label: "RGS** YYYY-MM-DD". buf at least 32 bytes. */
 void rgs_default_label(char *buf, size_t len);
 
 /* Text and JSON of a key: type, URI, id. */
-void rgs_print_key(const rgs_cli *cli, rgs_session *s, const rgs_p11_key *key);
+void rgs_print_key(const rgs_io *io, rgs_session *s, const rgs_p11_key *key);
 void rgs_json_key(rgs_json *j, const char *name, rgs_session *s, const rgs_p11_key *key);
 /* The same with an "origin" member (NULL: none). */
 void rgs_json_key_origin(rgs_json *j, const char *name, rgs_session *s, const rgs_p11_key *key,
@@ -112,10 +108,10 @@ int rgs_csr_make(rgs_session *s, const rgs_p11_key *key, const X509_NAME *name,
                  const char *email, X509_REQ **out, const char *command);
 /* Write PEM or DER atomically (temporary file, then rename). An existing
  * file is kept unless force. */
-int rgs_csr_write(const rgs_cli *cli, X509_REQ *req, const char *path, int der, int force,
+int rgs_csr_write(const rgs_io *io, X509_REQ *req, const char *path, int der, int force,
                   const char *command);
 /* Text, or members of j under --json, describing a written request. */
-void rgs_csr_report(const rgs_cli *cli, rgs_json *j, X509_REQ *req, const char *path);
+void rgs_csr_report(const rgs_io *io, rgs_json *j, X509_REQ *req, const char *path);
 /* SHA-256 of the request's SubjectPublicKeyInfo (DER). */
 int rgs_spki_sha256(EVP_PKEY *pkey, unsigned char out[32]);
 

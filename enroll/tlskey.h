@@ -6,7 +6,7 @@
 #define RGS_TLSKEY_H
 
 #include <openssl/evp.h>
-#include "cli.h"
+#include "flow.h"
 
 typedef struct rgs_tls_key rgs_tls_key;
 

@@ -5,7 +5,7 @@
 #define RGS_WATCH_H
 
 #include <stddef.h>
-#include "cli.h"
+#include "flow.h"
 
 /* ---- USB devices from udev (watch_udev.c) --------------------------------
  * Every value comes from the device or from the udev database: a USB
@@ -69,8 +69,8 @@ typedef struct {
 /* Decide what to do for the token in slot info of ctx, reading the store
  * at db_path (may not exist: no order). Opens the token read-only-wise (a
  * session, no login) to read its certificates, and closes it. Failures are
- * reported (cli, "watch") and returned as exit statuses. */
-int rgs_watch_plan_for(const rgs_cli *cli, rgs_p11_ctx *ctx, const rgs_p11_slot_info *info,
+ * reported (io, "watch") and returned as exit statuses. */
+int rgs_watch_plan_for(const rgs_io *io, rgs_p11_ctx *ctx, const rgs_p11_slot_info *info,
                        const char *db_path, rgs_watch_plan *plan);
 
 /* Stable word for JSON and logs: "start", "install", "check-delivered",

@@ -10,7 +10,7 @@
 #include <unistd.h>
 #include <openssl/x509v3.h>
 #include "steps.h"
-#include "store.h"
+#include "orders.h"
 #include "watch.h"
 
 #define PLAN_MAX_IDS 16
@@ -65,7 +65,7 @@ typedef struct {
   int has_user_cert;
 } token_certs;
 
-static int read_certs(const rgs_cli *cli, rgs_p11_ctx *ctx, const rgs_p11_slot_info *info,
+static int read_certs(const rgs_io *io, rgs_p11_ctx *ctx, const rgs_p11_slot_info *info,
                       token_certs *tc)
 {
   rgs_p11_uri *uri = NULL;
@@ -83,7 +83,7 @@ static int read_certs(const rgs_cli *cli, rgs_p11_ctx *ctx, const rgs_p11_slot_i
   if (rc == RGS_P11_OK)
     rc = rgs_p11_cert_list(tok, &certs, &n);
   if (rc != RGS_P11_OK) {
-    ret = rgs_fail_p11(cli, "watch", rc, ctx);
+    ret = rgs_fail_p11(io, "watch", rc, ctx);
     goto cleanup;
   }
   for (i = 0; i < n; i++) {
@@ -96,7 +96,7 @@ static int read_certs(const rgs_cli *cli, rgs_p11_ctx *ctx, const rgs_p11_slot_i
   /* The key pairs, certificate or not: a key made by start --order. */
   rc = rgs_p11_public_key_hashes(tok, &keys, &n_keys);
   if (rc != RGS_P11_OK) {
-    ret = rgs_fail_p11(cli, "watch", rc, ctx);
+    ret = rgs_fail_p11(io, "watch", rc, ctx);
     goto cleanup;
   }
   for (i = 0; i < n_keys && tc->n < RGS_ARRAY_LEN(tc->spki); i++)
@@ -247,7 +247,7 @@ static rgs_order_rc plan_store(rgs_order_store *st, const rgs_p11_slot_info *inf
   return rc;
 }
 
-int rgs_watch_plan_for(const rgs_cli *cli, rgs_p11_ctx *ctx, const rgs_p11_slot_info *info,
+int rgs_watch_plan_for(const rgs_io *io, rgs_p11_ctx *ctx, const rgs_p11_slot_info *info,
                        const char *db_path, rgs_watch_plan *plan)
 {
   rgs_order_store *st = NULL;
@@ -260,7 +260,7 @@ int rgs_watch_plan_for(const rgs_cli *cli, rgs_p11_ctx *ctx, const rgs_p11_slot_
   plan->action = RGS_WATCH_IGNORE;
   if (!(info->token_flags & CKF_TOKEN_INITIALIZED))
     return RGS_EXIT_OK;
-  ret = read_certs(cli, ctx, info, &tc);
+  ret = read_certs(io, ctx, info, &tc);
   if (ret != RGS_EXIT_OK)
     return ret;
   plan->action = tc.has_user_cert ? RGS_WATCH_DELIVERED : RGS_WATCH_NO_ORDER;
@@ -268,10 +268,10 @@ int rgs_watch_plan_for(const rgs_cli *cli, rgs_p11_ctx *ctx, const rgs_p11_slot_
     return RGS_EXIT_OK;        /* no store yet: nothing ordered */
   rc = rgs_order_store_open_existing(db_path, &st, err, sizeof(err));
   if (rc != RGS_ORDER_OK)
-    return rgs_fail_order(cli, "watch", rc, err);
+    return rgs_fail_order(io, "watch", rc, err);
   plan->action = RGS_WATCH_NO_ORDER;
   rc = plan_store(st, info, &tc, plan);
-  ret = rc == RGS_ORDER_OK ? RGS_EXIT_OK : rgs_fail_store(cli, "watch", rc, st);
+  ret = rc == RGS_ORDER_OK ? RGS_EXIT_OK : rgs_fail_store(io, "watch", rc, st);
   rgs_order_store_close(st);
   return ret;
 }

@@ -36,7 +36,7 @@ unset pin
 
 module=$(find /usr/lib -name libsofthsm2.so -path '*softhsm*' | head -n 1)
 rgs() {
-  ./build-demo/enroll/rgs-enroll --module "$module" --policy data/policy/demo-softhsm.conf \
+  ./build-demo/cli/rgs-enroll --module "$module" --policy data/policy/demo-softhsm.conf \
     --db "$demo/orders.db" --pin-file "$demo/pin" "$@"
 }
 

@@ -23,8 +23,8 @@ ctest --test-dir build-asan --output-on-failure -j "$jobs"
 
 echo ">> static analysis (cppcheck)"
 cppcheck --quiet --error-exitcode=1 --std=c11 --enable=warning,portability \
-  --inline-suppr -I common -I pkcs11 -I order -I enroll -I /usr/include/p11-kit-1 \
-  --suppress=missingIncludeSystem common pkcs11 order enroll
+  --inline-suppr -I common -I pkcs11 -I order -I enroll -I cli -I /usr/include/p11-kit-1 \
+  --suppress=missingIncludeSystem common pkcs11 order enroll cli
 
 if [ "$fuzz_seconds" -gt 0 ]; then
   echo ">> fuzzing each parser for ${fuzz_seconds}s (clang, libFuzzer)"

@@ -11,7 +11,7 @@
 #include <unistd.h>
 #include <openssl/crypto.h>
 #include "rgs_test.h"
-#include "cli.h"
+#include "flow.h"
 #include "steps.h"
 /* The token layer's internals, to wrap the module's function list below;
  * its gettext macros are the same as enroll's under other spellings. */
@@ -143,7 +143,7 @@ static int csr_path(rgs_session *s, const rgs_p11_key *key, const char *out, lon
   }
   ret = rgs_csr_make(s, key, name, so.email, &req, "csr");
   if (ret == RGS_EXIT_OK)
-    ret = rgs_csr_write(s->cli, req, out, 0, 1, "csr");
+    ret = rgs_csr_write(s->io, req, out, 0, 1, "csr");
 
 cleanup:
   fail_at = 0;
@@ -156,7 +156,7 @@ static void run_every_failure(const char *key_type)
 {
   rgs_softhsm hsm;
   rgs_run_result r;
-  rgs_cli cli;
+  rgs_io cli;
   rgs_session s;
   rgs_p11_uri *uri = NULL;
   rgs_p11_key *key = NULL;
@@ -172,7 +172,7 @@ static void run_every_failure(const char *key_type)
   rgs_enroll(&r, NULL, NULL, "--module", rgs_env("SOFTHSM2_MODULE"), "--policy", policy,
              "--pin-file", hsm.pin_file, "keygen", "--key-type", key_type, "--label", "alloc",
              NULL);
-  rgs_assert_status(&r, 0);
+  rgs_assert_status(&r, RGS_EXIT_OK);
   rgs_run_free(&r);
 
   memset(&cli, 0, sizeof(cli));

@@ -2,23 +2,23 @@
 #include <string.h>
 #include "secret.h"
 
-int rgs_secret_fd_arg(const rgs_cli *cli, const char *command, const char *option,
+int rgs_secret_fd_arg(const rgs_io *io, const char *command, const char *option,
                       const char *arg, rgs_secret_opt *o)
 {
   long fd;
 
   if (rgs_parse_int(arg, 0, 1 << 20, &fd) != 0)
-    return rgs_usage_error(cli, command, _("%s needs a file descriptor number, not '%s'"),
+    return rgs_usage_error(io, command, _("%s needs a file descriptor number, not '%s'"),
                            option, arg);
   o->fd = (int)fd;
   return RGS_EXIT_OK;
 }
 
-int rgs_secret_check(const rgs_cli *cli, const char *command, const char *name,
+int rgs_secret_check(const rgs_io *io, const char *command, const char *name,
                      const rgs_secret_opt *o)
 {
   if (o->file != NULL && o->fd >= 0)
-    return rgs_usage_error(cli, command, _("--%s-file and --%s-fd exclude each other"), name,
+    return rgs_usage_error(io, command, _("--%s-file and --%s-fd exclude each other"), name,
                            name);
   return RGS_EXIT_OK;
 }

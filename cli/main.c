@@ -50,7 +50,7 @@ static void usage(FILE *out, const char *prog)
     "PINs are never taken from the command line. See rgs-enroll(1)."));
 }
 
-static int parse_global(rgs_cli *cli, int argc, char **argv)
+static int parse_global(rgs_io *io, int argc, char **argv)
 {
   long fd;
   int c;
@@ -59,43 +59,43 @@ static int parse_global(rgs_cli *cli, int argc, char **argv)
   /* "+": stop at the command name; the command parses the rest. */
   while ((c = getopt_long(argc, argv, "+", global_options, NULL)) != -1) {
     switch (c) {
-    case OPT_MODULE: cli->module = optarg; break;
-    case OPT_TOKEN: cli->token = optarg; break;
-    case OPT_DB: cli->db = optarg; break;
-    case OPT_JSON: cli->json = 1; break;
-    case OPT_PIN_FILE: cli->pin_file = optarg; break;
-    case OPT_FINAL_TRY: cli->final_try = 1; break;
+    case OPT_MODULE: io->module = optarg; break;
+    case OPT_TOKEN: io->token = optarg; break;
+    case OPT_DB: io->db = optarg; break;
+    case OPT_JSON: io->json = 1; break;
+    case OPT_PIN_FILE: io->pin_file = optarg; break;
+    case OPT_FINAL_TRY: io->final_try = 1; break;
     case OPT_PIN_FD:
       if (rgs_parse_int(optarg, 0, 1 << 20, &fd) != 0) {
-        rgs_err(cli, _("--pin-fd needs a file descriptor number, not '%s'"), optarg);
+        rgs_err(io, _("--pin-fd needs a file descriptor number, not '%s'"), optarg);
         return RGS_EXIT_USAGE;
       }
-      cli->pin_fd = (int)fd;
+      io->pin_fd = (int)fd;
       break;
     case OPT_POLICY:
-      if (cli->n_policies >= RGS_ARRAY_LEN(cli->policies)) {
-        rgs_err(cli, "%s", _("too many --policy files"));
+      if (io->n_policies >= RGS_ARRAY_LEN(io->policies)) {
+        rgs_err(io, "%s", _("too many --policy files"));
         return RGS_EXIT_USAGE;
       }
-      cli->policies[cli->n_policies++] = optarg;
+      io->policies[io->n_policies++] = optarg;
       break;
     case OPT_AED_TRUST:
-      if (cli->n_aed_trust >= RGS_ARRAY_LEN(cli->aed_trust)) {
-        rgs_err(cli, "%s", _("too many --aed-trust files"));
+      if (io->n_aed_trust >= RGS_ARRAY_LEN(io->aed_trust)) {
+        rgs_err(io, "%s", _("too many --aed-trust files"));
         return RGS_EXIT_USAGE;
       }
-      cli->aed_trust[cli->n_aed_trust++] = optarg;
+      io->aed_trust[io->n_aed_trust++] = optarg;
       break;
-    case OPT_HELP: usage(stdout, cli->prog); exit(RGS_EXIT_OK);
+    case OPT_HELP: usage(stdout, io->prog); exit(RGS_EXIT_OK);
     case OPT_VERSION: printf("rgs-enroll %s\n", RGS_VERSION); exit(RGS_EXIT_OK);
     default:
-      rgs_err(cli, _("unknown global option '%s'"), argv[optind - 1]);
-      usage(stderr, cli->prog);
+      rgs_err(io, _("unknown global option '%s'"), argv[optind - 1]);
+      usage(stderr, io->prog);
       return RGS_EXIT_USAGE;
     }
   }
-  if (cli->pin_file != NULL && cli->pin_fd >= 0) {
-    rgs_err(cli, "%s", _("--pin-file and --pin-fd exclude each other"));
+  if (io->pin_file != NULL && io->pin_fd >= 0) {
+    rgs_err(io, "%s", _("--pin-file and --pin-fd exclude each other"));
     return RGS_EXIT_USAGE;
   }
   return RGS_EXIT_OK;
@@ -113,7 +113,7 @@ static const rgs_command *find_command(const char *name)
 
 int main(int argc, char **argv)
 {
-  rgs_cli cli;
+  rgs_io io;
   const rgs_command *cmd;
   int ret;
 
@@ -128,25 +128,25 @@ int main(int argc, char **argv)
   /* Names with accents go into certificates as UTF8String (RFC 5280). */
   ASN1_STRING_set_default_mask_asc("utf8only");
 
-  memset(&cli, 0, sizeof(cli));
-  cli.pin_fd = -1;
-  cli.prog = "rgs-enroll";
-  cli.argv_all = argv;
-  ret = parse_global(&cli, argc, argv);
+  memset(&io, 0, sizeof(io));
+  io.pin_fd = -1;
+  io.prog = "rgs-enroll";
+  io.argv_all = argv;
+  ret = parse_global(&io, argc, argv);
   if (ret != RGS_EXIT_OK)
     return ret;
   if (optind >= argc) {
-    usage(stderr, cli.prog);
+    usage(stderr, io.prog);
     return RGS_EXIT_USAGE;
   }
   cmd = find_command(argv[optind]);
   if (cmd == NULL) {
-    rgs_err(&cli, _("unknown command '%s'"), argv[optind]);
-    usage(stderr, cli.prog);
+    rgs_err(&io, _("unknown command '%s'"), argv[optind]);
+    usage(stderr, io.prog);
     return RGS_EXIT_USAGE;
   }
   argc -= optind;
   argv += optind;
   optind = 0;      /* 0: getopt re-initialises for the command's own options */
-  return cmd->run(&cli, argc, argv);
+  return cmd->run(&io, argc, argv);
 }

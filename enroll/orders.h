@@ -5,39 +5,39 @@
 #define RGS_STORE_H
 
 #include <openssl/x509.h>
-#include "cli.h"
+#include "flow.h"
 #include "steps.h"
 
 /* Exit status for a result of the order layer. */
 int rgs_exit_for_order(rgs_order_rc rc);
 /* Report an order-layer failure (message and detail); returns the exit. */
-int rgs_fail_order(const rgs_cli *cli, const char *command, rgs_order_rc rc, const char *detail);
+int rgs_fail_order(const rgs_io *io, const char *command, rgs_order_rc rc, const char *detail);
 /* Same, the detail taken from the store. */
-int rgs_fail_store(const rgs_cli *cli, const char *command, rgs_order_rc rc,
+int rgs_fail_store(const rgs_io *io, const char *command, rgs_order_rc rc,
                    const rgs_order_store *st);
 
 /* The store's path: --db, else $XDG_DATA_HOME/rgs-enroll/orders.db, else
  * $HOME/.local/share/rgs-enroll/orders.db. 0 on success. */
-int rgs_store_path(const rgs_cli *cli, char *buf, size_t len);
+int rgs_store_path(const rgs_io *io, char *buf, size_t len);
 
 /* Open the store, reporting failures (exit RGS_EXIT_STORE). With create 0
  * a missing store is not created: *out is NULL and RGS_EXIT_OK returned,
  * for commands that read and have nothing to read. The clock is rgs_now(). */
-int rgs_store_open(const rgs_cli *cli, const char *command, int create, rgs_order_store **out);
+int rgs_store_open(const rgs_io *io, const char *command, int create, rgs_order_store **out);
 /* Open an existing store for an order that must exist: a missing store is
  * reported as an unknown order. */
-int rgs_store_open_for(const rgs_cli *cli, const char *command, long long id,
+int rgs_store_open_for(const rgs_io *io, const char *command, long long id,
                        rgs_order_store **out);
 /* The same two for commands that only read: the store is opened read-only
  * (a read-only file, directory or file system still works; nothing is
  * created or written; a store of an older schema is upgraded first when it
  * can be). */
-int rgs_store_open_read(const rgs_cli *cli, const char *command, rgs_order_store **out);
-int rgs_store_open_read_for(const rgs_cli *cli, const char *command, long long id,
+int rgs_store_open_read(const rgs_io *io, const char *command, rgs_order_store **out);
+int rgs_store_open_read_for(const rgs_io *io, const char *command, long long id,
                             rgs_order_store **out);
 
 /* An order number from the command line (1 or more); usage error else. */
-int rgs_parse_order_id(const rgs_cli *cli, const char *command, const char *text, long long *id);
+int rgs_parse_order_id(const rgs_io *io, const char *command, const char *text, long long *id);
 
 /* The AED directory shipped with rgs-enroll (data/aed/offices.csv). */
 void rgs_aed_shipped_path(char *buf, size_t len);
@@ -73,7 +73,7 @@ void rgs_name_fields_free(rgs_name_fields *f);
 
 /* Load order id and check, before any token is touched, that a request
  * can be bound to it now (status). Failures reported; returns the exit. */
-int rgs_store_order_for_link(const rgs_cli *cli, rgs_order_store *st, long long id,
+int rgs_store_order_for_link(const rgs_io *io, rgs_order_store *st, long long id,
                              rgs_order *o, const char *command);
 /* Fill the subject options that were not given from the order: CN
  * "Prénom NOM" (last name upper-cased), O the company, the SIREN or SIRET,
@@ -81,13 +81,13 @@ int rgs_store_order_for_link(const rgs_cli *cli, rgs_order_store *st, long long 
 void rgs_store_fill_subject(const rgs_order *o, rgs_subject_opts *so, char *cn_buf, size_t len);
 /* Check a name against the order; RGS_EXIT_CHECK with the reason if it
  * does not match. */
-int rgs_store_check_name(const rgs_cli *cli, const rgs_order *o, const X509_NAME *name,
+int rgs_store_check_name(const rgs_io *io, const rgs_order *o, const X509_NAME *name,
                          const char *command);
 
 /* Bind a verified request to the order with what is known of the token
  * (each may be NULL): the one code `order link` and `start --order` use.
  * Prints nothing on success; reports failures and returns the exit. */
-int rgs_store_link(const rgs_cli *cli, rgs_order_store *st, long long id, X509_REQ *req,
+int rgs_store_link(const rgs_io *io, rgs_order_store *st, long long id, X509_REQ *req,
                    const char *token_serial, const char *token_model, const char *key_uri,
                    const char *command);
 
@@ -98,15 +98,15 @@ int rgs_store_link(const rgs_cli *cli, rgs_order_store *st, long long id, X509_R
  * given that differs is a usage error; *validity_years is 0 when none was
  * given) and fill the subject options not given (rgs_store_fill_subject).
  * On failure the store is closed and the exit returned. */
-int rgs_store_start_order(const rgs_cli *cli, const char *id_text, rgs_order_store **st,
+int rgs_store_start_order(const rgs_io *io, const char *id_text, rgs_order_store **st,
                           rgs_order *o, int *validity_years, rgs_subject_opts *so,
                           char *cn_buf, size_t len);
 /* After the request is written: bind it with the token's serial and model
  * and the key's URI, as order link does; on failure say how to bind the
  * written file later. */
-int rgs_store_link_start(const rgs_cli *cli, rgs_order_store *st, long long id, X509_REQ *csr,
+int rgs_store_link_start(const rgs_io *io, rgs_order_store *st, long long id, X509_REQ *csr,
                          rgs_session *s, const rgs_p11_key *key, const char *csr_path);
 /* Text line, or "order" member of j under --json, for the bound order. */
-void rgs_store_report_start(const rgs_cli *cli, rgs_json *j, rgs_order_store *st, long long id);
+void rgs_store_report_start(const rgs_io *io, rgs_json *j, rgs_order_store *st, long long id);
 
 #endif

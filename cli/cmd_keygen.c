@@ -15,33 +15,7 @@ static void usage(void)
                    "RSA 2048 is refused when the certificate would be valid after 2030."));
 }
 
-int rgs_keygen_opt(rgs_cli *cli, const char *command, rgs_keygen_opts *o, int c,
-                   const char *arg, int *ret)
-{
-  long years = 0;
-  size_t len;
-
-  switch (c) {
-  case 't': o->key_type = arg; return 0;
-  case 'l':
-    len = strlen(arg);
-    /* CKA_LABEL has no fixed size, but tokens and their tools show 32 bytes. */
-    if (len == 0 || len > 32 || !rgsx_utf8_valid(arg, len))
-      *ret = rgs_usage_error(cli, command, "%s", _("--label takes 1 to 32 bytes of UTF-8 text"));
-    o->label = arg;
-    return 0;
-  case 'v':
-    if (rgs_parse_int(arg, 1, 3, &years) != 0)
-      *ret = rgs_usage_error(cli, command, "%s", _("--validity-years must be 1, 2 or 3"));
-    else
-      o->validity_years = (int)years;
-    return 0;
-  default:
-    return -1;
-  }
-}
-
-int rgs_cmd_keygen(rgs_cli *cli, int argc, char **argv)
+int rgs_cmd_keygen(rgs_io *io, int argc, char **argv)
 {
   static const struct option opts[] = {
     { "key-type", required_argument, NULL, 't' },
@@ -63,20 +37,20 @@ int rgs_cmd_keygen(rgs_cli *cli, int argc, char **argv)
       usage();
       return RGS_EXIT_OK;
     }
-    if (rgs_keygen_opt(cli, "keygen", &o, c, optarg, &ret) != 0)
-      return rgs_usage_error(cli, "keygen", _("unknown option '%s'"), argv[optind - 1]);
+    if (rgs_keygen_opt(io, "keygen", &o, c, optarg, &ret) != 0)
+      return rgs_usage_error(io, "keygen", _("unknown option '%s'"), argv[optind - 1]);
     if (ret != RGS_EXIT_OK)
       return ret;
   }
   if (optind < argc)
-    return rgs_usage_error(cli, "keygen", _("unexpected argument '%s'"), argv[optind]);
-  ret = rgs_session_open(&s, cli, "keygen");
+    return rgs_usage_error(io, "keygen", _("unexpected argument '%s'"), argv[optind]);
+  ret = rgs_session_open(&s, io, "keygen");
   if (ret != RGS_EXIT_OK)
     return ret;
   ret = rgs_step_generate(&s, &o, &req, &rep, &key, "keygen");
   if (ret != RGS_EXIT_OK)
     goto cleanup;
-  if (cli->json) {
+  if (io->json) {
     rgs_json_start(&j, stdout);
     rgs_json_object(&j, NULL);
     rgs_json_str(&j, "command", "keygen");

@@ -42,13 +42,13 @@ static const char *full_path(char *buf, size_t len)
   return RGS_LIBEXECDIR "/rgs-enroll-full";
 }
 
-int rgs_cmd_delegate(rgs_cli *cli, int argc, char **argv)
+int rgs_cmd_delegate(rgs_io *io, int argc, char **argv)
 {
   char buf[PATH_MAX];
   const char *path = full_path(buf, sizeof(buf));
 
   (void)argc;
-  execv(path, cli->argv_all);
-  return rgs_fail(cli, argv[0], RGS_EXIT_INTERNAL,
+  execv(path, io->argv_all);
+  return rgs_fail(io, argv[0], RGS_EXIT_INTERNAL,
                   _("this command is in rgs-enroll-full, which could not be run"), path);
 }

@@ -8,7 +8,7 @@
 #include <sys/stat.h>
 #include <openssl/pem.h>
 #include "rgs_common.h"
-#include "store.h"
+#include "orders.h"
 
 /* ---- failures ---------------------------------------------------------- */
 
@@ -56,26 +56,26 @@ int rgs_exit_for_order(rgs_order_rc rc)
   return RGS_EXIT_INTERNAL;
 }
 
-int rgs_fail_order(const rgs_cli *cli, const char *command, rgs_order_rc rc, const char *detail)
+int rgs_fail_order(const rgs_io *io, const char *command, rgs_order_rc rc, const char *detail)
 {
-  return rgs_fail(cli, command, rgs_exit_for_order(rc), rgs_order_strerror(rc), detail);
+  return rgs_fail(io, command, rgs_exit_for_order(rc), rgs_order_strerror(rc), detail);
 }
 
-int rgs_fail_store(const rgs_cli *cli, const char *command, rgs_order_rc rc,
+int rgs_fail_store(const rgs_io *io, const char *command, rgs_order_rc rc,
                    const rgs_order_store *st)
 {
-  return rgs_fail_order(cli, command, rc, rgs_order_store_last_error(st));
+  return rgs_fail_order(io, command, rc, rgs_order_store_last_error(st));
 }
 
 /* ---- the store ------------------------------------------------------------ */
 
-int rgs_store_path(const rgs_cli *cli, char *buf, size_t len)
+int rgs_store_path(const rgs_io *io, char *buf, size_t len)
 {
   const char *xdg = getenv("XDG_DATA_HOME"), *home = getenv("HOME");
   int n;
 
-  if (cli->db != NULL)
-    n = snprintf(buf, len, "%s", cli->db);
+  if (io->db != NULL)
+    n = snprintf(buf, len, "%s", io->db);
   else if (xdg != NULL && xdg[0] == '/')    /* relative values are ignored (XDG spec) */
     n = snprintf(buf, len, "%s/rgs-enroll/orders.db", xdg);
   else if (home != NULL && home[0] != '\0')
@@ -99,7 +99,7 @@ static rgs_order_rc open_read(const char *path, rgs_order_store **out, char *err
   return rc;
 }
 
-static int store_open_mode(const rgs_cli *cli, const char *command, store_mode mode,
+static int store_open_mode(const rgs_io *io, const char *command, store_mode mode,
                            rgs_order_store **out)
 {
   char path[PATH_MAX], err[1024];
@@ -107,8 +107,8 @@ static int store_open_mode(const rgs_cli *cli, const char *command, store_mode m
   rgs_order_rc rc;
 
   *out = NULL;
-  if (rgs_store_path(cli, path, sizeof(path)) != 0)
-    return rgs_fail(cli, command, RGS_EXIT_STORE, rgs_order_strerror(RGS_ORDER_ERR_IO),
+  if (rgs_store_path(io, path, sizeof(path)) != 0)
+    return rgs_fail(io, command, RGS_EXIT_STORE, rgs_order_strerror(RGS_ORDER_ERR_IO),
                     _("no order store: give --db PATH, or set HOME or XDG_DATA_HOME"));
   /* Nothing there (lstat: a dangling link is something, and is refused). */
   if (mode != STORE_CREATE && lstat(path, &sb) != 0 && errno == ENOENT)
@@ -118,53 +118,53 @@ static int store_open_mode(const rgs_cli *cli, const char *command, store_mode m
   else
     rc = rgs_order_store_open(path, out, err, sizeof(err));
   if (rc != RGS_ORDER_OK)
-    return rgs_fail(cli, command, RGS_EXIT_STORE, rgs_order_strerror(rc), err);
+    return rgs_fail(io, command, RGS_EXIT_STORE, rgs_order_strerror(rc), err);
   rgs_order_store_set_now(*out, rgs_now());
   return RGS_EXIT_OK;
 }
 
-int rgs_store_open(const rgs_cli *cli, const char *command, int create, rgs_order_store **out)
+int rgs_store_open(const rgs_io *io, const char *command, int create, rgs_order_store **out)
 {
-  return store_open_mode(cli, command, create ? STORE_CREATE : STORE_EXISTING, out);
+  return store_open_mode(io, command, create ? STORE_CREATE : STORE_EXISTING, out);
 }
 
-int rgs_store_open_read(const rgs_cli *cli, const char *command, rgs_order_store **out)
+int rgs_store_open_read(const rgs_io *io, const char *command, rgs_order_store **out)
 {
-  return store_open_mode(cli, command, STORE_READ, out);
+  return store_open_mode(io, command, STORE_READ, out);
 }
 
 /* The store must hold order id: a missing store is an unknown order. */
-static int store_open_for_mode(const rgs_cli *cli, const char *command, long long id,
+static int store_open_for_mode(const rgs_io *io, const char *command, long long id,
                                store_mode mode, rgs_order_store **out)
 {
   char path[PATH_MAX], detail[PATH_MAX + 128];
-  int ret = store_open_mode(cli, command, mode, out);
+  int ret = store_open_mode(io, command, mode, out);
 
   if (ret != RGS_EXIT_OK || *out != NULL)
     return ret;
-  rgs_store_path(cli, path, sizeof(path));
+  rgs_store_path(io, path, sizeof(path));
   snprintf(detail, sizeof(detail), _("no order %lld: there is no order store at %s yet"), id, path);
-  return rgs_fail_order(cli, command, RGS_ORDER_ERR_NO_ORDER, detail);
+  return rgs_fail_order(io, command, RGS_ORDER_ERR_NO_ORDER, detail);
 }
 
-int rgs_store_open_for(const rgs_cli *cli, const char *command, long long id,
+int rgs_store_open_for(const rgs_io *io, const char *command, long long id,
                        rgs_order_store **out)
 {
-  return store_open_for_mode(cli, command, id, STORE_EXISTING, out);
+  return store_open_for_mode(io, command, id, STORE_EXISTING, out);
 }
 
-int rgs_store_open_read_for(const rgs_cli *cli, const char *command, long long id,
+int rgs_store_open_read_for(const rgs_io *io, const char *command, long long id,
                             rgs_order_store **out)
 {
-  return store_open_for_mode(cli, command, id, STORE_READ, out);
+  return store_open_for_mode(io, command, id, STORE_READ, out);
 }
 
-int rgs_parse_order_id(const rgs_cli *cli, const char *command, const char *text, long long *id)
+int rgs_parse_order_id(const rgs_io *io, const char *command, const char *text, long long *id)
 {
   long v;
 
   if (text == NULL || rgs_parse_int(text, 1, 2147483647L, &v) != 0)
-    return rgs_usage_error(cli, command, _("'%s' is not an order number"), text != NULL ? text : "");
+    return rgs_usage_error(io, command, _("'%s' is not an order number"), text != NULL ? text : "");
   *id = v;
   return RGS_EXIT_OK;
 }
@@ -415,7 +415,7 @@ void rgs_name_fields_free(rgs_name_fields *f)
   memset(f, 0, sizeof(*f));
 }
 
-int rgs_store_order_for_link(const rgs_cli *cli, rgs_order_store *st, long long id,
+int rgs_store_order_for_link(const rgs_io *io, rgs_order_store *st, long long id,
                              rgs_order *o, const char *command)
 {
   rgs_order_rc rc = rgs_order_get(st, id, o);
@@ -423,13 +423,13 @@ int rgs_store_order_for_link(const rgs_cli *cli, rgs_order_store *st, long long 
   char detail[512];
 
   if (rc != RGS_ORDER_OK)
-    return rgs_fail_store(cli, command, rc, st);
+    return rgs_fail_store(io, command, rc, st);
   first = o->status == RGS_STATUS_ORDERED ? RGS_STATUS_KEY_GENERATED : RGS_STATUS_CSR_LINKED;
   if (rgs_order_transition_allowed(o->status, first))
     return RGS_EXIT_OK;
   snprintf(detail, sizeof(detail), _("order %lld is %s (%s): a certificate request can be bound to an order that is ordered, key-generated or csr-linked"),
            id, rgs_order_status_name(o->status), rgs_order_status_label(o->status));
-  return rgs_fail_order(cli, command, RGS_ORDER_ERR_TRANSITION, detail);
+  return rgs_fail_order(io, command, RGS_ORDER_ERR_TRANSITION, detail);
 }
 
 void rgs_store_fill_subject(const rgs_order *o, rgs_subject_opts *so, char *cn_buf, size_t len)
@@ -456,7 +456,7 @@ void rgs_store_fill_subject(const rgs_order *o, rgs_subject_opts *so, char *cn_b
   }
 }
 
-int rgs_store_check_name(const rgs_cli *cli, const rgs_order *o, const X509_NAME *name,
+int rgs_store_check_name(const rgs_io *io, const rgs_order *o, const X509_NAME *name,
                          const char *command)
 {
   rgs_name_fields f;
@@ -464,10 +464,10 @@ int rgs_store_check_name(const rgs_cli *cli, const rgs_order *o, const X509_NAME
   int ret = RGS_EXIT_OK;
 
   if (!rgs_name_fields_get(name, &f)) {
-    ret = rgs_fail(cli, command, RGS_EXIT_INTERNAL, rgs_order_strerror(RGS_ORDER_ERR_NOMEM), NULL);
+    ret = rgs_fail(io, command, RGS_EXIT_INTERNAL, rgs_order_strerror(RGS_ORDER_ERR_NOMEM), NULL);
   } else if (rgs_order_subject_match(o, &f.subj, why, sizeof(why)) != RGS_ORDER_OK) {
     snprintf(detail, sizeof(detail), _("order %lld: %s"), o->id, why);
-    ret = rgs_fail_order(cli, command, RGS_ORDER_ERR_MISMATCH, detail);
+    ret = rgs_fail_order(io, command, RGS_ORDER_ERR_MISMATCH, detail);
   }
   rgs_name_fields_free(&f);
   return ret;
@@ -494,7 +494,7 @@ static char *request_pem(X509_REQ *req)
   return pem;
 }
 
-int rgs_store_link(const rgs_cli *cli, rgs_order_store *st, long long id, X509_REQ *req,
+int rgs_store_link(const rgs_io *io, rgs_order_store *st, long long id, X509_REQ *req,
                    const char *token_serial, const char *token_model, const char *key_uri,
                    const char *command)
 {
@@ -509,7 +509,7 @@ int rgs_store_link(const rgs_cli *cli, rgs_order_store *st, long long id, X509_R
   memset(&f, 0, sizeof(f));
   /* A request that fails its own signature proves nothing about the key. */
   if (pub == NULL || X509_REQ_verify(req, pub) != 1) {
-    ret = rgs_fail(cli, command, RGS_EXIT_CHECK, _("the certificate request fails its own signature check"),
+    ret = rgs_fail(io, command, RGS_EXIT_CHECK, _("the certificate request fails its own signature check"),
                    _("it was not signed by the private key of the public key it carries, or it was altered"));
     goto cleanup;
   }
@@ -517,7 +517,7 @@ int rgs_store_link(const rgs_cli *cli, rgs_order_store *st, long long id, X509_R
   subject = rgs_subject_text(X509_REQ_get_subject_name(req));
   if (pem == NULL || subject == NULL || !rgs_spki_sha256(pub, spki) ||
       !rgs_name_fields_get(X509_REQ_get_subject_name(req), &f)) {
-    ret = rgs_fail(cli, command, RGS_EXIT_INTERNAL, rgs_order_strerror(RGS_ORDER_ERR_NOMEM), NULL);
+    ret = rgs_fail(io, command, RGS_EXIT_INTERNAL, rgs_order_strerror(RGS_ORDER_ERR_NOMEM), NULL);
     goto cleanup;
   }
   memset(&in, 0, sizeof(in));
@@ -529,7 +529,7 @@ int rgs_store_link(const rgs_cli *cli, rgs_order_store *st, long long id, X509_R
   in.token_model = token_model;
   in.key_uri = key_uri;
   rc = rgs_order_link(st, id, &in);
-  ret = rc == RGS_ORDER_OK ? RGS_EXIT_OK : rgs_fail_store(cli, command, rc, st);
+  ret = rc == RGS_ORDER_OK ? RGS_EXIT_OK : rgs_fail_store(io, command, rc, st);
 
 cleanup:
   rgs_name_fields_free(&f);
@@ -540,7 +540,7 @@ cleanup:
 
 /* ---- start --order -------------------------------------------------------------- */
 
-int rgs_store_start_order(const rgs_cli *cli, const char *id_text, rgs_order_store **st,
+int rgs_store_start_order(const rgs_io *io, const char *id_text, rgs_order_store **st,
                           rgs_order *o, int *validity_years, rgs_subject_opts *so,
                           char *cn_buf, size_t len)
 {
@@ -548,13 +548,13 @@ int rgs_store_start_order(const rgs_cli *cli, const char *id_text, rgs_order_sto
   int ret;
 
   *st = NULL;
-  ret = rgs_parse_order_id(cli, "start", id_text, &id);
+  ret = rgs_parse_order_id(io, "start", id_text, &id);
   if (ret == RGS_EXIT_OK)
-    ret = rgs_store_open_for(cli, "start", id, st);
+    ret = rgs_store_open_for(io, "start", id, st);
   if (ret == RGS_EXIT_OK)
-    ret = rgs_store_order_for_link(cli, *st, id, o, "start");
+    ret = rgs_store_order_for_link(io, *st, id, o, "start");
   if (ret == RGS_EXIT_OK && *validity_years != 0 && *validity_years != o->validity_years)
-    ret = rgs_usage_error(cli, "start", _("--validity-years %d differs from the validity of order %lld (%d years)"),
+    ret = rgs_usage_error(io, "start", _("--validity-years %d differs from the validity of order %lld (%d years)"),
                           *validity_years, id, o->validity_years);
   if (ret != RGS_EXIT_OK) {
     rgs_order_store_close(*st);
@@ -566,27 +566,27 @@ int rgs_store_start_order(const rgs_cli *cli, const char *id_text, rgs_order_sto
   return RGS_EXIT_OK;
 }
 
-int rgs_store_link_start(const rgs_cli *cli, rgs_order_store *st, long long id, X509_REQ *csr,
+int rgs_store_link_start(const rgs_io *io, rgs_order_store *st, long long id, X509_REQ *csr,
                          rgs_session *s, const rgs_p11_key *key, const char *csr_path)
 {
   const rgs_p11_slot_info *info = rgs_p11_token_info(s->tok);
   char *uri = rgs_p11_key_uri(s->tok, key);
-  int ret = rgs_store_link(cli, st, id, csr, info->serial, info->model, uri, "start");
+  int ret = rgs_store_link(io, st, id, csr, info->serial, info->model, uri, "start");
 
   free(uri);
   if (ret != RGS_EXIT_OK)
-    rgs_err(cli, _("the request is kept in %s; bind it to the order with: rgs-enroll order link %lld --csr %s"),
+    rgs_err(io, _("the request is kept in %s; bind it to the order with: rgs-enroll order link %lld --csr %s"),
             csr_path, id, csr_path);
   return ret;
 }
 
-void rgs_store_report_start(const rgs_cli *cli, rgs_json *j, rgs_order_store *st, long long id)
+void rgs_store_report_start(const rgs_io *io, rgs_json *j, rgs_order_store *st, long long id)
 {
   rgs_order o;
 
   if (rgs_order_get(st, id, &o) != RGS_ORDER_OK)
     return;
-  if (cli->json)
+  if (io->json)
     rgs_json_order(j, "order", &o);
   else
     printf(_("Request bound to order %lld: %s. Where it stands: rgs-enroll status %lld\n"), id,

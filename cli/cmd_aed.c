@@ -4,12 +4,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include "commands.h"
-#include "store.h"
+#include "orders.h"
 
 /* The directory in use: the shipped file, with the offices imported into
  * the store when there is one; with dept, that département's offices only
  * (read through the store's index: a large import costs nothing here). */
-static int load_directory(const rgs_cli *cli, rgs_order_store *st, const char *dept,
+static int load_directory(const rgs_io *io, rgs_order_store *st, const char *dept,
                           rgs_order_aed_dir **dir, const char *command)
 {
   char path[4096], err[1024];
@@ -19,29 +19,29 @@ static int load_directory(const rgs_cli *cli, rgs_order_store *st, const char *d
   if (st != NULL) {
     rc = dept != NULL ? rgs_order_aed_directory_dept(st, path, dept, dir)
                       : rgs_order_aed_directory(st, path, dir);
-    return rc == RGS_ORDER_OK ? RGS_EXIT_OK : rgs_fail_store(cli, command, rc, st);
+    return rc == RGS_ORDER_OK ? RGS_EXIT_OK : rgs_fail_store(io, command, rc, st);
   }
   rc = rgs_order_aed_dir_load(dir, path, err, sizeof(err));
-  return rc == RGS_ORDER_OK ? RGS_EXIT_OK : rgs_fail_order(cli, command, rc, err);
+  return rc == RGS_ORDER_OK ? RGS_EXIT_OK : rgs_fail_order(io, command, rc, err);
 }
 
-static int parse_distance(const rgs_cli *cli, const char *command, const char *arg, int *km)
+static int parse_distance(const rgs_io *io, const char *command, const char *arg, int *km)
 {
   long v;
 
   if (rgs_parse_int(arg, 0, 2000, &v) != 0)
-    return rgs_usage_error(cli, command, _("--distance-km needs a whole number of km from 0 to 2000, not '%s'"), arg);
+    return rgs_usage_error(io, command, _("--distance-km needs a whole number of km from 0 to 2000, not '%s'"), arg);
   *km = (int)v;
   return RGS_EXIT_OK;
 }
 
-static int parse_mode(const rgs_cli *cli, const char *command, const char *arg,
+static int parse_mode(const rgs_io *io, const char *command, const char *arg,
                       rgs_order_f2f_mode *mode)
 {
   char err[256];
 
   if (rgs_order_mode_parse(arg, mode, err, sizeof(err)) != RGS_ORDER_OK)
-    return rgs_usage_error(cli, command, "--mode: %s", err);
+    return rgs_usage_error(io, command, "--mode: %s", err);
   return RGS_EXIT_OK;
 }
 
@@ -74,7 +74,7 @@ static void text_office(const rgs_order_aed *a)
 }
 
 /* Offices of dept, those at postal_code (may be NULL) first. */
-static size_t print_offices(const rgs_cli *cli, const rgs_order_aed_dir *dir, const char *dept,
+static size_t print_offices(const rgs_io *io, const rgs_order_aed_dir *dir, const char *dept,
                             const char *postal_code, rgs_json *j)
 {
   size_t i, n = 0;
@@ -87,7 +87,7 @@ static size_t print_offices(const rgs_cli *cli, const rgs_order_aed_dir *dir, co
       if ((dept != NULL && strcmp(a->dept, dept) != 0) || (pass == 0 && !here) ||
           (pass == 1 && postal_code != NULL && here))
         continue;
-      if (cli->json)
+      if (io->json)
         json_office(j, a);
       else
         text_office(a);
@@ -97,7 +97,7 @@ static size_t print_offices(const rgs_cli *cli, const rgs_order_aed_dir *dir, co
   return n;
 }
 
-static int aed_list(rgs_cli *cli, int argc, char **argv)
+static int aed_list(rgs_io *io, int argc, char **argv)
 {
   static const struct option opts[] = {
     { "dept", required_argument, NULL, 'd' },
@@ -123,23 +123,23 @@ static int aed_list(rgs_cli *cli, int argc, char **argv)
                        "shipped with rgs-enroll and the files imported with aed import. With\n"
                        "--postal-code, the offices of its département, those of the same town first."));
       return RGS_EXIT_OK;
-    default: return rgs_usage_error(cli, "aed list", _("unknown option '%s'"), argv[optind - 1]);
+    default: return rgs_usage_error(io, "aed list", _("unknown option '%s'"), argv[optind - 1]);
     }
   }
   if (optind < argc)
-    return rgs_usage_error(cli, "aed list", _("unexpected argument '%s'"), argv[optind]);
+    return rgs_usage_error(io, "aed list", _("unexpected argument '%s'"), argv[optind]);
   if (dept_arg != NULL && pc != NULL)
-    return rgs_usage_error(cli, "aed list", "%s", _("--dept and --postal-code exclude each other"));
+    return rgs_usage_error(io, "aed list", "%s", _("--dept and --postal-code exclude each other"));
   if (dept_arg != NULL && rgs_order_dept_parse(dept_arg, dept, sizeof(dept), err, sizeof(err)) != RGS_ORDER_OK)
-    return rgs_usage_error(cli, "aed list", "--dept: %s", err);
+    return rgs_usage_error(io, "aed list", "--dept: %s", err);
   if (pc != NULL && rgs_order_dept_of_postal_code(pc, dept, sizeof(dept)) != RGS_ORDER_OK)
-    return rgs_usage_error(cli, "aed list", _("--postal-code: '%s' is not a French postal code (5 digits)"), pc);
-  ret = rgs_store_open_read(cli, "aed list", &st);
+    return rgs_usage_error(io, "aed list", _("--postal-code: '%s' is not a French postal code (5 digits)"), pc);
+  ret = rgs_store_open_read(io, "aed list", &st);
   if (ret == RGS_EXIT_OK)
-    ret = load_directory(cli, st, dept_arg != NULL || pc != NULL ? dept : NULL, &dir, "aed list");
+    ret = load_directory(io, st, dept_arg != NULL || pc != NULL ? dept : NULL, &dir, "aed list");
   if (ret != RGS_EXIT_OK)
     goto cleanup;
-  if (cli->json) {
+  if (io->json) {
     rgs_json_start(&j, stdout);
     rgs_json_object(&j, NULL);
     rgs_json_str(&j, "command", "aed list");
@@ -147,8 +147,8 @@ static int aed_list(rgs_cli *cli, int argc, char **argv)
     rgs_json_str(&j, "dept", dept_arg != NULL || pc != NULL ? dept : NULL);
     rgs_json_array(&j, "offices");
   }
-  n = print_offices(cli, dir, dept_arg != NULL || pc != NULL ? dept : NULL, pc, &j);
-  if (cli->json) {
+  n = print_offices(io, dir, dept_arg != NULL || pc != NULL ? dept : NULL, pc, &j);
+  if (io->json) {
     rgs_json_end(&j);
     rgs_json_int(&j, "count", (long long)n);
     rgs_json_finish(&j);
@@ -219,7 +219,7 @@ static void quote_json(rgs_json *j, const char *key, const rgs_order_quote *q)
   rgs_json_end(j);
 }
 
-static int aed_quote(rgs_cli *cli, int argc, char **argv)
+static int aed_quote(rgs_io *io, int argc, char **argv)
 {
   static const struct option opts[] = {
     { "mode", required_argument, NULL, 'm' },
@@ -235,13 +235,13 @@ static int aed_quote(rgs_cli *cli, int argc, char **argv)
   while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
     switch (c) {
     case 'm':
-      ret = parse_mode(cli, "aed quote", optarg, &mode);
+      ret = parse_mode(io, "aed quote", optarg, &mode);
       if (ret != RGS_EXIT_OK)
         return ret;
       mode_set = 1;
       break;
     case 'k':
-      ret = parse_distance(cli, "aed quote", optarg, &km);
+      ret = parse_distance(io, "aed quote", optarg, &km);
       if (ret != RGS_EXIT_OK)
         return ret;
       break;
@@ -252,18 +252,18 @@ static int aed_quote(rgs_cli *cli, int argc, char **argv)
                        "AED). Amounts HT and TTC (VAT 20 %); the AED may add the taxes of its\n"
                        "profession."));
       return RGS_EXIT_OK;
-    default: return rgs_usage_error(cli, "aed quote", _("unknown option '%s'"), argv[optind - 1]);
+    default: return rgs_usage_error(io, "aed quote", _("unknown option '%s'"), argv[optind - 1]);
     }
   }
   if (optind < argc)
-    return rgs_usage_error(cli, "aed quote", _("unexpected argument '%s'"), argv[optind]);
+    return rgs_usage_error(io, "aed quote", _("unexpected argument '%s'"), argv[optind]);
   if (!mode_set)
-    return rgs_usage_error(cli, "aed quote", "%s", _("--mode holder-travels or --mode aed-travels is required"));
+    return rgs_usage_error(io, "aed quote", "%s", _("--mode holder-travels or --mode aed-travels is required"));
   if (mode == RGS_F2F_AED_TRAVELS && km < 0)
-    return rgs_usage_error(cli, "aed quote", "%s", _("when the AED travels, give the distance: --distance-km N"));
+    return rgs_usage_error(io, "aed quote", "%s", _("when the AED travels, give the distance: --distance-km N"));
   if (rgs_order_aed_quote(mode, km, &q) != RGS_ORDER_OK)
-    return rgs_fail_order(cli, "aed quote", RGS_ORDER_ERR_DISTANCE, NULL);
-  if (cli->json) {
+    return rgs_fail_order(io, "aed quote", RGS_ORDER_ERR_DISTANCE, NULL);
+  if (io->json) {
     rgs_json_start(&j, stdout);
     rgs_json_object(&j, NULL);
     rgs_json_str(&j, "command", "aed quote");
@@ -285,7 +285,7 @@ typedef struct {
   long long id;
 } book_args;
 
-static int parse_book_args(rgs_cli *cli, int argc, char **argv, book_args *a)
+static int parse_book_args(rgs_io *io, int argc, char **argv, book_args *a)
 {
   static const struct option opts[] = {
     { "aed", required_argument, NULL, 'a' },
@@ -304,35 +304,35 @@ static int parse_book_args(rgs_cli *cli, int argc, char **argv, book_args *a)
     switch (c) {
     case 'a': a->aed = optarg; break;
     case 'd': a->date = optarg; break;
-    case 'm': ret = parse_mode(cli, "aed book", optarg, &a->mode); a->mode_set = 1; break;
-    case 'k': ret = parse_distance(cli, "aed book", optarg, &a->km); break;
+    case 'm': ret = parse_mode(io, "aed book", optarg, &a->mode); a->mode_set = 1; break;
+    case 'k': ret = parse_distance(io, "aed book", optarg, &a->km); break;
     case 'h':
       printf("%s\n", _("Usage: rgs-enroll aed book ID [--aed AED_ID] --date YYYY-MM-DDTHH:MM\n"
                        "         --mode holder-travels|aed-travels [--distance-km N]\n"
                        "Record the face-to-face appointment of order ID with an AED office (by\n"
                        "default the one chosen with the order) and its estimated fee."));
       return -1;
-    default: return rgs_usage_error(cli, "aed book", _("unknown option '%s'"), argv[optind - 1]);
+    default: return rgs_usage_error(io, "aed book", _("unknown option '%s'"), argv[optind - 1]);
     }
     if (ret != RGS_EXIT_OK)
       return ret;
   }
   if (optind + 1 != argc)
-    return rgs_usage_error(cli, "aed book", "%s", _("one order number is expected"));
-  ret = rgs_parse_order_id(cli, "aed book", argv[optind], &a->id);
+    return rgs_usage_error(io, "aed book", "%s", _("one order number is expected"));
+  ret = rgs_parse_order_id(io, "aed book", argv[optind], &a->id);
   if (ret != RGS_EXIT_OK)
     return ret;
   if (a->date == NULL || !a->mode_set)
-    return rgs_usage_error(cli, "aed book", "%s", _("--date and --mode are required"));
+    return rgs_usage_error(io, "aed book", "%s", _("--date and --mode are required"));
   if (!rgs_order_datetime_parse(a->date, when, sizeof(when)))
-    return rgs_usage_error(cli, "aed book", _("--date: '%s' is not a day and time YYYY-MM-DDTHH:MM"), a->date);
+    return rgs_usage_error(io, "aed book", _("--date: '%s' is not a day and time YYYY-MM-DDTHH:MM"), a->date);
   if (a->mode == RGS_F2F_AED_TRAVELS && a->km < 0)
-    return rgs_usage_error(cli, "aed book", "%s", _("when the AED travels, give the distance: --distance-km N"));
+    return rgs_usage_error(io, "aed book", "%s", _("when the AED travels, give the distance: --distance-km N"));
   return RGS_EXIT_OK;
 }
 
 /* Warn of what the appointment date tells about the documents. */
-static void book_warnings(const rgs_cli *cli, rgs_order_store *st, long long id, const char *at)
+static void book_warnings(const rgs_io *io, rgs_order_store *st, long long id, const char *at)
 {
   rgs_order_docnote notes[RGS_DOC_COUNT + 4];
   rgs_order_doc docs[RGS_DOC_COUNT];
@@ -341,7 +341,7 @@ static void book_warnings(const rgs_cli *cli, rgs_order_store *st, long long id,
 
   rgs_order_date_of(rgs_now(), today, sizeof(today));
   if (strncmp(at, today, 10) < 0)
-    rgs_warn(cli, _("the appointment (%s) is in the past"), at);
+    rgs_warn(io, _("the appointment (%s) is in the past"), at);
   if (rgs_order_docs_get(st, id, docs) != RGS_ORDER_OK)
     return;
   n = rgs_order_docs_check(docs, today, "", 0, at, notes, RGS_ARRAY_LEN(notes));
@@ -349,11 +349,11 @@ static void book_warnings(const rgs_cli *cli, rgs_order_store *st, long long id,
     if (notes[i].code != RGS_DOCNOTE_ID_EXPIRED_F2F && notes[i].code != RGS_DOCNOTE_ID_EXPIRED)
       continue;
     rgs_docnote_text(&notes[i], text, sizeof(text));
-    rgs_warn(cli, "%s", text);
+    rgs_warn(io, "%s", text);
   }
 }
 
-static int report_book(const rgs_cli *cli, rgs_order_store *st, long long id)
+static int report_book(const rgs_io *io, rgs_order_store *st, long long id)
 {
   rgs_order_appointment a;
   rgs_order_quote q;
@@ -362,9 +362,9 @@ static int report_book(const rgs_cli *cli, rgs_order_store *st, long long id)
   rgs_json j;
 
   if (rc != RGS_ORDER_OK || !found)
-    return rgs_fail_store(cli, "aed book", rc != RGS_ORDER_OK ? rc : RGS_ORDER_ERR_STORE, st);
+    return rgs_fail_store(io, "aed book", rc != RGS_ORDER_OK ? rc : RGS_ORDER_ERR_STORE, st);
   rgs_order_aed_quote(a.mode, a.distance_km, &q);
-  if (cli->json) {
+  if (io->json) {
     rgs_json_start(&j, stdout);
     rgs_json_object(&j, NULL);
     rgs_json_str(&j, "command", "aed book");
@@ -387,16 +387,16 @@ static int report_book(const rgs_cli *cli, rgs_order_store *st, long long id)
     quote_text(&q);
     printf("%s\n", _("Bring the token, a valid identity document and the face-to-face intervention form."));
   }
-  book_warnings(cli, st, id, a.at);
+  book_warnings(io, st, id, a.at);
   return RGS_EXIT_OK;
 }
 
-static int find_office(const rgs_cli *cli, rgs_order_store *st, const char *id, rgs_order_aed *out)
+static int find_office(const rgs_io *io, rgs_order_store *st, const char *id, rgs_order_aed *out)
 {
   rgs_order_aed_dir *dir = NULL;
   const rgs_order_aed *a;
   char detail[256];
-  int ret = load_directory(cli, st, NULL, &dir, "aed book");
+  int ret = load_directory(io, st, NULL, &dir, "aed book");
 
   if (ret != RGS_EXIT_OK)
     return ret;
@@ -407,10 +407,10 @@ static int find_office(const rgs_cli *cli, rgs_order_store *st, const char *id, 
   if (a != NULL)
     return RGS_EXIT_OK;
   snprintf(detail, sizeof(detail), _("no AED office '%s' in the directory: see rgs-enroll aed list"), id);
-  return rgs_fail_order(cli, "aed book", RGS_ORDER_ERR_NO_AED, detail);
+  return rgs_fail_order(io, "aed book", RGS_ORDER_ERR_NO_AED, detail);
 }
 
-static int aed_book(rgs_cli *cli, int argc, char **argv)
+static int aed_book(rgs_io *io, int argc, char **argv)
 {
   rgs_order_store *st = NULL;
   rgs_order_aed office;
@@ -419,17 +419,17 @@ static int aed_book(rgs_cli *cli, int argc, char **argv)
   rgs_order_rc rc;
 
   memset(&a, 0, sizeof(a));
-  ret = parse_book_args(cli, argc, argv, &a);
+  ret = parse_book_args(io, argc, argv, &a);
   if (ret != RGS_EXIT_OK)
     return ret == -1 ? RGS_EXIT_OK : ret;
-  ret = rgs_store_open_for(cli, "aed book", a.id, &st);
+  ret = rgs_store_open_for(io, "aed book", a.id, &st);
   if (ret != RGS_EXIT_OK)
     return ret;
   if (a.aed != NULL)
-    ret = find_office(cli, st, a.aed, &office);
+    ret = find_office(io, st, a.aed, &office);
   if (ret == RGS_EXIT_OK) {
     rc = rgs_order_book(st, a.id, a.aed != NULL ? &office : NULL, a.date, a.mode, a.km);
-    ret = rc == RGS_ORDER_OK ? report_book(cli, st, a.id) : rgs_fail_store(cli, "aed book", rc, st);
+    ret = rc == RGS_ORDER_OK ? report_book(io, st, a.id) : rgs_fail_store(io, "aed book", rc, st);
   }
   rgs_order_store_close(st);
   return ret;
@@ -437,7 +437,7 @@ static int aed_book(rgs_cli *cli, int argc, char **argv)
 
 /* ---- aed import ------------------------------------------------------------------- */
 
-static int aed_import(rgs_cli *cli, int argc, char **argv)
+static int aed_import(rgs_io *io, int argc, char **argv)
 {
   static const struct option opts[] = {
     { "replace", no_argument, NULL, 'r' },
@@ -462,21 +462,21 @@ static int aed_import(rgs_cli *cli, int argc, char **argv)
                        "directory and every earlier import. A bad line is named (FILE:LINE) and\n"
                        "nothing is imported."));
       return RGS_EXIT_OK;
-    default: return rgs_usage_error(cli, "aed import", _("unknown option '%s'"), argv[optind - 1]);
+    default: return rgs_usage_error(io, "aed import", _("unknown option '%s'"), argv[optind - 1]);
     }
   }
   if (optind + 1 != argc)
-    return rgs_usage_error(cli, "aed import", "%s", _("one directory file is expected"));
+    return rgs_usage_error(io, "aed import", "%s", _("one directory file is expected"));
   rc = rgs_order_aed_dir_load(&dir, argv[optind], err, sizeof(err));
   if (rc != RGS_ORDER_OK)
-    return rgs_fail_order(cli, "aed import", rc, err);
-  ret = rgs_store_open(cli, "aed import", 1, &st);
+    return rgs_fail_order(io, "aed import", rc, err);
+  ret = rgs_store_open(io, "aed import", 1, &st);
   if (ret == RGS_EXIT_OK) {
     rc = rgs_order_aed_import(st, dir, replace);
     if (rc != RGS_ORDER_OK)
-      ret = rgs_fail_store(cli, "aed import", rc, st);
+      ret = rgs_fail_store(io, "aed import", rc, st);
   }
-  if (ret == RGS_EXIT_OK && cli->json) {
+  if (ret == RGS_EXIT_OK && io->json) {
     rgs_json_start(&j, stdout);
     rgs_json_object(&j, NULL);
     rgs_json_str(&j, "command", "aed import");
@@ -504,7 +504,7 @@ static const rgs_command subs[] = {
   { "import", aed_import, N_("add (or replace) AED offices from a CSV directory file") },
 };
 
-int rgs_cmd_aed(rgs_cli *cli, int argc, char **argv)
+int rgs_cmd_aed(rgs_io *io, int argc, char **argv)
 {
-  return rgs_dispatch(cli, "aed", subs, RGS_ARRAY_LEN(subs), argc, argv);
+  return rgs_dispatch(io, "aed", subs, RGS_ARRAY_LEN(subs), argc, argv);
 }

@@ -9,7 +9,7 @@
 #include <openssl/pem.h>
 #include "commands.h"
 #include "rgs_common.h"
-#include "store.h"
+#include "orders.h"
 
 /* ---- order new ------------------------------------------------------------ */
 
@@ -46,12 +46,12 @@ typedef struct {
 } new_args;
 
 /* A value that the order layer parses: report its sentence as a usage error. */
-static int bad_value(const rgs_cli *cli, const char *command, const char *option, const char *err)
+static int bad_value(const rgs_io *io, const char *command, const char *option, const char *err)
 {
-  return rgs_usage_error(cli, command, "%s: %s", option, err);
+  return rgs_usage_error(io, command, "%s: %s", option, err);
 }
 
-static int parse_new_value(rgs_cli *cli, new_args *a, int c, const char *arg)
+static int parse_new_value(rgs_io *io, new_args *a, int c, const char *arg)
 {
   static char partner[16];
   char err[512];
@@ -59,24 +59,24 @@ static int parse_new_value(rgs_cli *cli, new_args *a, int c, const char *arg)
   switch (c) {
   case N_PARTNER:
     if (rgs_order_partner_parse(arg, partner, sizeof(partner), err, sizeof(err)) != RGS_ORDER_OK)
-      return bad_value(cli, "order new", "--partner", err);
+      return bad_value(io, "order new", "--partner", err);
     a->in.partner = partner;
     return RGS_EXIT_OK;
   case N_VALIDITY:
     if (rgs_order_validity_parse(arg, &a->in.validity_years, err, sizeof(err)) != RGS_ORDER_OK)
-      return bad_value(cli, "order new", "--validity", err);
+      return bad_value(io, "order new", "--validity", err);
     return RGS_EXIT_OK;
   case N_OS:
     if (rgs_order_os_parse(arg, &a->in.os, err, sizeof(err)) != RGS_ORDER_OK)
-      return bad_value(cli, "order new", "--os", err);
+      return bad_value(io, "order new", "--os", err);
     return RGS_EXIT_OK;
   case N_PAYMENT:
     if (rgs_order_payment_parse(arg, &a->in.payment, err, sizeof(err)) != RGS_ORDER_OK)
-      return bad_value(cli, "order new", "--payment", err);
+      return bad_value(io, "order new", "--payment", err);
     return RGS_EXIT_OK;
   case N_HOLDER:
     if (strcmp(arg, "self") != 0 && strcmp(arg, "other") != 0)
-      return rgs_usage_error(cli, "order new", _("--holder must be self or other, not '%s'"), arg);
+      return rgs_usage_error(io, "order new", _("--holder must be self or other, not '%s'"), arg);
     a->in.holder_other = strcmp(arg, "other") == 0;
     a->holder = arg;
     return RGS_EXIT_OK;
@@ -106,7 +106,7 @@ static int parse_new_text(new_args *a, int c, const char *arg)
 }
 
 /* Required options and the SIREN/SIRET pair. */
-static int check_new_args(rgs_cli *cli, new_args *a)
+static int check_new_args(rgs_io *io, new_args *a)
 {
   static const char *const names[] = { "--partner", "--holder-first-name", "--holder-last-name",
                                        "--email", "--company" };
@@ -118,21 +118,21 @@ static int check_new_args(rgs_cli *cli, new_args *a)
 
   for (i = 0; i < RGS_ARRAY_LEN(names); i++)
     if (values[i] == NULL)
-      return rgs_usage_error(cli, "order new", _("%s is required"), names[i]);
+      return rgs_usage_error(io, "order new", _("%s is required"), names[i]);
   if ((a->siren == NULL) == (a->siret == NULL))
-    return rgs_usage_error(cli, "order new", "%s", _("give the company's number: --siren N or --siret N"));
+    return rgs_usage_error(io, "order new", "%s", _("give the company's number: --siren N or --siret N"));
   a->in.company_id = a->siren != NULL ? a->siren : a->siret;
   if (rgs_order_company_id_parse(a->in.company_id, digits, sizeof(digits), &kind) != RGS_ORDER_OK ||
       (a->siren != NULL && kind != RGS_ID_SIREN) || (a->siret != NULL && kind != RGS_ID_SIRET))
-    return rgs_usage_error(cli, "order new", "%s %s: %s", a->siren != NULL ? "--siren" : "--siret",
+    return rgs_usage_error(io, "order new", "%s %s: %s", a->siren != NULL ? "--siren" : "--siret",
                            a->in.company_id, rgs_order_strerror(RGS_ORDER_ERR_SIREN));
   if (a->in.ordered_by != NULL && !a->in.holder_other)
-    return rgs_usage_error(cli, "order new", "%s", _("--ordered-by goes with --holder other"));
+    return rgs_usage_error(io, "order new", "%s", _("--ordered-by goes with --holder other"));
   return RGS_EXIT_OK;
 }
 
 /* The AED office named on the command line, from the directory in use. */
-static int find_aed(const rgs_cli *cli, rgs_order_store *st, const char *id, rgs_order_aed *out,
+static int find_aed(const rgs_io *io, rgs_order_store *st, const char *id, rgs_order_aed *out,
                     const char *command)
 {
   rgs_order_aed_dir *dir = NULL;
@@ -143,7 +143,7 @@ static int find_aed(const rgs_cli *cli, rgs_order_store *st, const char *id, rgs
   rgs_aed_shipped_path(path, sizeof(path));
   rc = rgs_order_aed_directory(st, path, &dir);
   if (rc != RGS_ORDER_OK)
-    return rgs_fail_store(cli, command, rc, st);
+    return rgs_fail_store(io, command, rc, st);
   a = rgs_order_aed_dir_find(dir, id);
   if (a != NULL)
     *out = *a;
@@ -151,12 +151,12 @@ static int find_aed(const rgs_cli *cli, rgs_order_store *st, const char *id, rgs
   if (a != NULL)
     return RGS_EXIT_OK;
   snprintf(detail, sizeof(detail), _("no AED office '%s' in the directory: see rgs-enroll aed list"), id);
-  return rgs_fail_order(cli, command, RGS_ORDER_ERR_NO_AED, detail);
+  return rgs_fail_order(io, command, RGS_ORDER_ERR_NO_AED, detail);
 }
 
-static void print_draft_reasons(const rgs_cli *cli, const rgs_order *o, rgs_json *j)
+static void print_draft_reasons(const rgs_io *io, const rgs_order *o, rgs_json *j)
 {
-  if (cli->json) {
+  if (io->json) {
     rgs_json_array(j, "draft_reasons");
     if (o->status == RGS_STATUS_DRAFT && o->cgu_accepted_at[0] == '\0')
       rgs_json_str(j, NULL, "cgu-not-accepted");
@@ -174,7 +174,7 @@ static void print_draft_reasons(const rgs_cli *cli, const rgs_order *o, rgs_json
     printf("  - %s\n", _("no payment method is chosen (--payment carte|virement|cheque)"));
 }
 
-static int report_new(const rgs_cli *cli, rgs_order_store *st, long long id)
+static int report_new(const rgs_io *io, rgs_order_store *st, long long id)
 {
   char line[1024];
   rgs_order o;
@@ -182,14 +182,14 @@ static int report_new(const rgs_cli *cli, rgs_order_store *st, long long id)
   rgs_json j;
 
   if (rc != RGS_ORDER_OK)
-    return rgs_fail_store(cli, "order new", rc, st);
-  if (cli->json) {
+    return rgs_fail_store(io, "order new", rc, st);
+  if (io->json) {
     rgs_json_start(&j, stdout);
     rgs_json_object(&j, NULL);
     rgs_json_str(&j, "command", "order new");
     rgs_json_bool(&j, "ok", 1);
     rgs_json_order(&j, "order", &o);
-    print_draft_reasons(cli, &o, &j);
+    print_draft_reasons(io, &o, &j);
     rgs_json_finish(&j);
     return RGS_EXIT_OK;
   }
@@ -197,12 +197,12 @@ static int report_new(const rgs_cli *cli, rgs_order_store *st, long long id)
   printf(_("Order %lld recorded: %s (%s), %d year(s), for %s.\n"), o.id, o.product, o.partner,
          o.validity_years, line);
   printf(_("Status: %s.\n"), rgs_order_status_label(o.status));
-  print_draft_reasons(cli, &o, NULL);
+  print_draft_reasons(io, &o, NULL);
   printf(_("Next: rgs-enroll status %lld\n"), o.id);
   return RGS_EXIT_OK;
 }
 
-static int order_new(rgs_cli *cli, int argc, char **argv)
+static int order_new(rgs_io *io, int argc, char **argv)
 {
   static const struct option opts[] = {
     { "partner", required_argument, NULL, N_PARTNER },
@@ -243,28 +243,28 @@ static int order_new(rgs_cli *cli, int argc, char **argv)
     }
     if (parse_new_text(&a, c, optarg))
       continue;
-    ret = parse_new_value(cli, &a, c, optarg);
+    ret = parse_new_value(io, &a, c, optarg);
     if (ret == -1)
-      return rgs_usage_error(cli, "order new", _("unknown option '%s'"), argv[optind - 1]);
+      return rgs_usage_error(io, "order new", _("unknown option '%s'"), argv[optind - 1]);
     if (ret != RGS_EXIT_OK)
       return ret;
   }
   if (optind < argc)
-    return rgs_usage_error(cli, "order new", _("unexpected argument '%s'"), argv[optind]);
-  ret = check_new_args(cli, &a);
+    return rgs_usage_error(io, "order new", _("unexpected argument '%s'"), argv[optind]);
+  ret = check_new_args(io, &a);
   if (ret != RGS_EXIT_OK)
     return ret;
   if (a.in.dept != NULL && rgs_order_dept_parse(a.in.dept, dept, sizeof(dept), err, sizeof(err)) != RGS_ORDER_OK)
-    return bad_value(cli, "order new", "--dept", err);
-  ret = rgs_store_open(cli, "order new", 1, &st);
+    return bad_value(io, "order new", "--dept", err);
+  ret = rgs_store_open(io, "order new", 1, &st);
   if (ret != RGS_EXIT_OK)
     return ret;
   if (a.aed != NULL) {
-    ret = find_aed(cli, st, a.aed, &aed, "order new");
+    ret = find_aed(io, st, a.aed, &aed, "order new");
     if (ret != RGS_EXIT_OK)
       goto cleanup;
     if (a.in.dept != NULL && strcmp(dept, aed.dept) != 0) {
-      ret = rgs_usage_error(cli, "order new", _("the AED office %s is in département %s, not %s"),
+      ret = rgs_usage_error(io, "order new", _("the AED office %s is in département %s, not %s"),
                             aed.id, aed.dept, dept);
       goto cleanup;
     }
@@ -280,10 +280,10 @@ static int order_new(rgs_cli *cli, int argc, char **argv)
   else
     rgs_order_store_rollback(st);
   if (rc != RGS_ORDER_OK) {
-    ret = rgs_fail_store(cli, "order new", rc, st);
+    ret = rgs_fail_store(io, "order new", rc, st);
     goto cleanup;
   }
-  ret = report_new(cli, st, id);
+  ret = report_new(io, st, id);
 
 cleanup:
   rgs_order_store_close(st);
@@ -314,7 +314,7 @@ typedef struct {
   int any;
 } set_args;
 
-static int parse_set_option(rgs_cli *cli, set_args *a, int c, const char *arg)
+static int parse_set_option(rgs_io *io, set_args *a, int c, const char *arg)
 {
   char err[512];
 
@@ -328,28 +328,28 @@ static int parse_set_option(rgs_cli *cli, set_args *a, int c, const char *arg)
   case S_NOTE: a->note = arg; return RGS_EXIT_OK;
   case S_PAYMENT:
     if (rgs_order_payment_parse(arg, &a->u.payment, err, sizeof(err)) != RGS_ORDER_OK)
-      return bad_value(cli, "order set", "--payment", err);
+      return bad_value(io, "order set", "--payment", err);
     return RGS_EXIT_OK;
   case S_OS:
     a->u.os_set = 1;
     if (rgs_order_os_parse(arg, &a->u.os, err, sizeof(err)) != RGS_ORDER_OK)
-      return bad_value(cli, "order set", "--os", err);
+      return bad_value(io, "order set", "--os", err);
     return RGS_EXIT_OK;
   case S_VALIDITY:
     if (rgs_order_validity_parse(arg, &a->u.validity_years, err, sizeof(err)) != RGS_ORDER_OK)
-      return bad_value(cli, "order set", "--validity", err);
+      return bad_value(io, "order set", "--validity", err);
     return RGS_EXIT_OK;
   case S_STATUS:
     a->status_set = 1;
     if (rgs_order_status_parse(arg, &a->status, err, sizeof(err)) != RGS_ORDER_OK)
-      return bad_value(cli, "order set", "--status", err);
+      return bad_value(io, "order set", "--status", err);
     return RGS_EXIT_OK;
   default:
     return -1;
   }
 }
 
-static int print_order_changed(const rgs_cli *cli, rgs_order_store *st, long long id,
+static int print_order_changed(const rgs_io *io, rgs_order_store *st, long long id,
                                const char *command)
 {
   rgs_order o;
@@ -357,8 +357,8 @@ static int print_order_changed(const rgs_cli *cli, rgs_order_store *st, long lon
   rgs_json j;
 
   if (rc != RGS_ORDER_OK)
-    return rgs_fail_store(cli, command, rc, st);
-  if (cli->json) {
+    return rgs_fail_store(io, command, rc, st);
+  if (io->json) {
     rgs_json_start(&j, stdout);
     rgs_json_object(&j, NULL);
     rgs_json_str(&j, "command", command);
@@ -367,12 +367,12 @@ static int print_order_changed(const rgs_cli *cli, rgs_order_store *st, long lon
     rgs_json_finish(&j);
   } else {
     printf(_("Order %lld: %s.\n"), o.id, rgs_order_status_label(o.status));
-    print_draft_reasons(cli, &o, NULL);
+    print_draft_reasons(io, &o, NULL);
   }
   return RGS_EXIT_OK;
 }
 
-static int order_set(rgs_cli *cli, int argc, char **argv)
+static int order_set(rgs_io *io, int argc, char **argv)
 {
   static const struct option opts[] = {
     { "ca-ref", required_argument, NULL, S_CA_REF },
@@ -401,22 +401,22 @@ static int order_set(rgs_cli *cli, int argc, char **argv)
       usage_set();
       return RGS_EXIT_OK;
     }
-    ret = parse_set_option(cli, &a, c, optarg);
+    ret = parse_set_option(io, &a, c, optarg);
     if (ret == -1)
-      return rgs_usage_error(cli, "order set", _("unknown option '%s'"), argv[optind - 1]);
+      return rgs_usage_error(io, "order set", _("unknown option '%s'"), argv[optind - 1]);
     if (ret != RGS_EXIT_OK)
       return ret;
   }
   if (optind + 1 != argc)
-    return rgs_usage_error(cli, "order set", "%s", _("one order number is expected"));
-  ret = rgs_parse_order_id(cli, "order set", argv[optind], &id);
+    return rgs_usage_error(io, "order set", "%s", _("one order number is expected"));
+  ret = rgs_parse_order_id(io, "order set", argv[optind], &id);
   if (ret != RGS_EXIT_OK)
     return ret;
   if (!a.any)
-    return rgs_usage_error(cli, "order set", "%s", _("nothing to change"));
+    return rgs_usage_error(io, "order set", "%s", _("nothing to change"));
   if (a.note != NULL && !a.status_set)
-    return rgs_usage_error(cli, "order set", "%s", _("--note goes with --status"));
-  ret = rgs_store_open_for(cli, "order set", id, &st);
+    return rgs_usage_error(io, "order set", "%s", _("--note goes with --status"));
+  ret = rgs_store_open_for(io, "order set", id, &st);
   if (ret != RGS_EXIT_OK)
     return ret;
   rc = rgs_order_store_begin(st);
@@ -428,15 +428,15 @@ static int order_set(rgs_cli *cli, int argc, char **argv)
     rc = rgs_order_store_commit(st);
   else
     rgs_order_store_rollback(st);
-  ret = rc == RGS_ORDER_OK ? print_order_changed(cli, st, id, "order set")
-                           : rgs_fail_store(cli, "order set", rc, st);
+  ret = rc == RGS_ORDER_OK ? print_order_changed(io, st, id, "order set")
+                           : rgs_fail_store(io, "order set", rc, st);
   rgs_order_store_close(st);
   return ret;
 }
 
 /* ---- order cancel -------------------------------------------------------------- */
 
-static int order_cancel(rgs_cli *cli, int argc, char **argv)
+static int order_cancel(rgs_io *io, int argc, char **argv)
 {
   static const struct option opts[] = {
     { "note", required_argument, NULL, 'n' },
@@ -457,19 +457,19 @@ static int order_cancel(rgs_cli *cli, int argc, char **argv)
                        "Cancel an order that is not closed yet (the CA is not told: cancel it on\n"
                        "the portal too)."));
       return RGS_EXIT_OK;
-    default: return rgs_usage_error(cli, "order cancel", _("unknown option '%s'"), argv[optind - 1]);
+    default: return rgs_usage_error(io, "order cancel", _("unknown option '%s'"), argv[optind - 1]);
     }
   }
   if (optind + 1 != argc)
-    return rgs_usage_error(cli, "order cancel", "%s", _("one order number is expected"));
-  ret = rgs_parse_order_id(cli, "order cancel", argv[optind], &id);
+    return rgs_usage_error(io, "order cancel", "%s", _("one order number is expected"));
+  ret = rgs_parse_order_id(io, "order cancel", argv[optind], &id);
   if (ret == RGS_EXIT_OK)
-    ret = rgs_store_open_for(cli, "order cancel", id, &st);
+    ret = rgs_store_open_for(io, "order cancel", id, &st);
   if (ret != RGS_EXIT_OK)
     return ret;
   rc = rgs_order_set_status(st, id, RGS_STATUS_CANCELLED, note);
-  ret = rc == RGS_ORDER_OK ? print_order_changed(cli, st, id, "order cancel")
-                           : rgs_fail_store(cli, "order cancel", rc, st);
+  ret = rc == RGS_ORDER_OK ? print_order_changed(io, st, id, "order cancel")
+                           : rgs_fail_store(io, "order cancel", rc, st);
   rgs_order_store_close(st);
   return ret;
 }
@@ -652,7 +652,7 @@ static void show_text(const order_view *v)
     printf("  %s  %-18s %s\n", v->ev[i].at, rgs_order_status_name(v->ev[i].to), v->ev[i].note);
 }
 
-static int order_show(rgs_cli *cli, int argc, char **argv)
+static int order_show(rgs_io *io, int argc, char **argv)
 {
   rgs_order_store *st = NULL;
   order_view v;
@@ -666,16 +666,16 @@ static int order_show(rgs_cli *cli, int argc, char **argv)
     return RGS_EXIT_OK;
   }
   if (argc != 2)
-    return rgs_usage_error(cli, "order show", "%s", _("one order number is expected"));
-  ret = rgs_parse_order_id(cli, "order show", argv[1], &id);
+    return rgs_usage_error(io, "order show", "%s", _("one order number is expected"));
+  ret = rgs_parse_order_id(io, "order show", argv[1], &id);
   if (ret == RGS_EXIT_OK)
-    ret = rgs_store_open_read_for(cli, "order show", id, &st);
+    ret = rgs_store_open_read_for(io, "order show", id, &st);
   if (ret != RGS_EXIT_OK)
     return ret;
   rc = load_view(st, id, &v);
   if (rc != RGS_ORDER_OK) {
-    ret = rgs_fail_store(cli, "order show", rc, st);
-  } else if (cli->json) {
+    ret = rgs_fail_store(io, "order show", rc, st);
+  } else if (io->json) {
     rgs_json_start(&j, stdout);
     rgs_json_object(&j, NULL);
     rgs_json_str(&j, "command", "order show");
@@ -697,7 +697,7 @@ static int order_show(rgs_cli *cli, int argc, char **argv)
 /* ---- order list ---------------------------------------------------------------- */
 
 typedef struct {
-  const rgs_cli *cli;
+  const rgs_io *io;
   rgs_json *j;
 } list_ctx;
 
@@ -706,7 +706,7 @@ static int list_one(void *ud, const rgs_order *o)
   list_ctx *c = ud;
   char line[1024];
 
-  if (c->cli->json) {
+  if (c->io->json) {
     rgs_json_order(c->j, NULL, o);
     return 0;
   }
@@ -716,7 +716,7 @@ static int list_one(void *ud, const rgs_order *o)
   return 0;
 }
 
-static int parse_list_args(rgs_cli *cli, int argc, char **argv, rgs_order_filter *f, char *dept,
+static int parse_list_args(rgs_io *io, int argc, char **argv, rgs_order_filter *f, char *dept,
                            char *siren)
 {
   static const struct option opts[] = {
@@ -736,24 +736,24 @@ static int parse_list_args(rgs_cli *cli, int argc, char **argv, rgs_order_filter
     switch (c) {
     case 'd':
       if (rgs_order_dept_parse(optarg, dept, 4, err, sizeof(err)) != RGS_ORDER_OK)
-        return bad_value(cli, "order list", "--dept", err);
+        return bad_value(io, "order list", "--dept", err);
       f->dept = dept;
       break;
     case 's':
       f->status_set = 1;
       if (rgs_order_status_parse(optarg, &f->status, err, sizeof(err)) != RGS_ORDER_OK)
-        return bad_value(cli, "order list", "--status", err);
+        return bad_value(io, "order list", "--status", err);
       break;
     case 'n':
       if (rgs_order_company_id_parse(optarg, siren, 16, &kind) != RGS_ORDER_OK)
-        return bad_value(cli, "order list", "--siren", rgs_order_strerror(RGS_ORDER_ERR_SIREN));
+        return bad_value(io, "order list", "--siren", rgs_order_strerror(RGS_ORDER_ERR_SIREN));
       siren[9] = '\0';
       f->siren = siren;
       break;
     case 'o': f->open_only = 1; break;
     case 'l':
       if (rgs_parse_int(optarg, 1, 1000000000L, &f->limit) != 0)
-        return rgs_usage_error(cli, "order list", _("--limit needs a positive number, not '%s'"), optarg);
+        return rgs_usage_error(io, "order list", _("--limit needs a positive number, not '%s'"), optarg);
       break;
     case 'h':
       printf("%s\n", _("Usage: rgs-enroll order list [--dept NN] [--status STATUS] [--siren N]\n"
@@ -761,15 +761,15 @@ static int parse_list_args(rgs_cli *cli, int argc, char **argv, rgs_order_filter
                        "The orders, by number: all, or those of a département (of the face-to-face),\n"
                        "a status, a company; --open leaves out installed, cancelled and refused ones."));
       return -1;
-    default: return rgs_usage_error(cli, "order list", _("unknown option '%s'"), argv[optind - 1]);
+    default: return rgs_usage_error(io, "order list", _("unknown option '%s'"), argv[optind - 1]);
     }
   }
   if (optind < argc)
-    return rgs_usage_error(cli, "order list", _("unexpected argument '%s'"), argv[optind]);
+    return rgs_usage_error(io, "order list", _("unexpected argument '%s'"), argv[optind]);
   return RGS_EXIT_OK;
 }
 
-static int order_list(rgs_cli *cli, int argc, char **argv)
+static int order_list(rgs_io *io, int argc, char **argv)
 {
   rgs_order_store *st = NULL;
   rgs_order_filter f;
@@ -781,15 +781,15 @@ static int order_list(rgs_cli *cli, int argc, char **argv)
   rgs_json j;
 
   memset(&f, 0, sizeof(f));
-  ret = parse_list_args(cli, argc, argv, &f, dept, siren);
+  ret = parse_list_args(io, argc, argv, &f, dept, siren);
   if (ret != RGS_EXIT_OK)
     return ret == -1 ? RGS_EXIT_OK : ret;
-  ret = rgs_store_open_read(cli, "order list", &st);
+  ret = rgs_store_open_read(io, "order list", &st);
   if (ret != RGS_EXIT_OK)
     return ret;
-  ctx.cli = cli;
+  ctx.io = io;
   ctx.j = &j;
-  if (cli->json) {
+  if (io->json) {
     rgs_json_start(&j, stdout);
     rgs_json_object(&j, NULL);
     rgs_json_str(&j, "command", "order list");
@@ -797,9 +797,9 @@ static int order_list(rgs_cli *cli, int argc, char **argv)
   }
   if (st != NULL)
     rc = rgs_order_list(st, &f, list_one, &ctx, &n);
-  if (rc != RGS_ORDER_OK && cli->json) {
+  if (rc != RGS_ORDER_OK && io->json) {
     /* The document is already under way: it ends with the error. */
-    rgs_err(cli, "%s (%s)", rgs_order_strerror(rc), rgs_order_store_last_error(st));
+    rgs_err(io, "%s (%s)", rgs_order_strerror(rc), rgs_order_store_last_error(st));
     ret = rgs_exit_for_order(rc);
     rgs_json_end(&j);
     rgs_json_bool(&j, "ok", 0);
@@ -809,8 +809,8 @@ static int order_list(rgs_cli *cli, int argc, char **argv)
     rgs_json_str(&j, "detail", rgs_order_store_last_error(st));
     rgs_json_finish(&j);
   } else if (rc != RGS_ORDER_OK) {
-    ret = rgs_fail_store(cli, "order list", rc, st);
-  } else if (cli->json) {
+    ret = rgs_fail_store(io, "order list", rc, st);
+  } else if (io->json) {
     rgs_json_end(&j);
     rgs_json_int(&j, "count", (long long)n);
     rgs_json_bool(&j, "ok", 1);
@@ -826,7 +826,7 @@ static int order_list(rgs_cli *cli, int argc, char **argv)
 
 /* Read a request, PEM or DER; a FIFO or a device is refused before a read
  * could block. */
-static int read_request(const rgs_cli *cli, const char *path, X509_REQ **out)
+static int read_request(const rgs_io *io, const char *path, X509_REQ **out)
 {
   rgsx_rc frc = RGSX_OK;
   FILE *f = rgsx_fopen_regular(path, &frc);
@@ -838,25 +838,25 @@ static int read_request(const rgs_cli *cli, const char *path, X509_REQ **out)
   if (f == NULL) {
     snprintf(detail, sizeof(detail), "%s: %s", path,
              frc == RGSX_ERR_SYSTEM ? strerror(errno) : rgsx_strerror(frc));
-    return rgs_fail(cli, "order link", RGS_EXIT_IO, _("the certificate request could not be read"), detail);
+    return rgs_fail(io, "order link", RGS_EXIT_IO, _("the certificate request could not be read"), detail);
   }
   b = BIO_new_fp(f, BIO_CLOSE);
   if (b == NULL) {
     fclose(f);
-    return rgs_fail(cli, "order link", RGS_EXIT_INTERNAL, rgsx_strerror(RGSX_ERR_NOMEM), NULL);
+    return rgs_fail(io, "order link", RGS_EXIT_INTERNAL, rgsx_strerror(RGSX_ERR_NOMEM), NULL);
   }
   req = PEM_read_bio_X509_REQ(b, NULL, NULL, NULL);
   if (req == NULL && BIO_reset(b) == 0)
     req = d2i_X509_REQ_bio(b, NULL);
   BIO_free(b);
   if (req == NULL)
-    return rgs_fail(cli, "order link", RGS_EXIT_IO,
+    return rgs_fail(io, "order link", RGS_EXIT_IO,
                     _("not a certificate request (PKCS#10, PEM or DER)"), path);
   *out = req;
   return RGS_EXIT_OK;
 }
 
-static int report_link(const rgs_cli *cli, rgs_order_store *st, long long id)
+static int report_link(const rgs_io *io, rgs_order_store *st, long long id)
 {
   rgs_order_binding b;
   rgs_order o;
@@ -867,8 +867,8 @@ static int report_link(const rgs_cli *cli, rgs_order_store *st, long long id)
   if (rc == RGS_ORDER_OK)
     rc = rgs_order_binding_get(st, id, &b, &found);
   if (rc != RGS_ORDER_OK)
-    return rgs_fail_store(cli, "order link", rc, st);
-  if (cli->json) {
+    return rgs_fail_store(io, "order link", rc, st);
+  if (io->json) {
     rgs_json_start(&j, stdout);
     rgs_json_object(&j, NULL);
     rgs_json_str(&j, "command", "order link");
@@ -884,7 +884,7 @@ static int report_link(const rgs_cli *cli, rgs_order_store *st, long long id)
   return RGS_EXIT_OK;
 }
 
-static int order_link(rgs_cli *cli, int argc, char **argv)
+static int order_link(rgs_io *io, int argc, char **argv)
 {
   static const struct option opts[] = {
     { "csr", required_argument, NULL, 'c' },
@@ -917,28 +917,28 @@ static int order_link(rgs_cli *cli, int argc, char **argv)
                        "(OU=0002 N), and its key must not be bound to another order. Stores the\n"
                        "request, the SHA-256 of its public key, and the token and key it came from."));
       return RGS_EXIT_OK;
-    default: return rgs_usage_error(cli, "order link", _("unknown option '%s'"), argv[optind - 1]);
+    default: return rgs_usage_error(io, "order link", _("unknown option '%s'"), argv[optind - 1]);
     }
   }
   if (optind + 1 != argc)
-    return rgs_usage_error(cli, "order link", "%s", _("one order number is expected"));
-  ret = rgs_parse_order_id(cli, "order link", argv[optind], &id);
+    return rgs_usage_error(io, "order link", "%s", _("one order number is expected"));
+  ret = rgs_parse_order_id(io, "order link", argv[optind], &id);
   if (ret != RGS_EXIT_OK)
     return ret;
   if (csr == NULL)
-    return rgs_usage_error(cli, "order link", "%s", _("--csr FILE is required"));
+    return rgs_usage_error(io, "order link", "%s", _("--csr FILE is required"));
   if (key_uri != NULL && rgs_p11_uri_parse(key_uri, &uri, err, sizeof(err)) != RGS_P11_OK)
-    return rgs_usage_error(cli, "order link", "--key-uri: %s", err);
+    return rgs_usage_error(io, "order link", "--key-uri: %s", err);
   rgs_p11_uri_free(uri);
-  ret = read_request(cli, csr, &req);
+  ret = read_request(io, csr, &req);
   if (ret == RGS_EXIT_OK)
-    ret = rgs_store_open_for(cli, "order link", id, &st);
+    ret = rgs_store_open_for(io, "order link", id, &st);
   if (ret == RGS_EXIT_OK)
-    ret = rgs_store_order_for_link(cli, st, id, &o, "order link");
+    ret = rgs_store_order_for_link(io, st, id, &o, "order link");
   if (ret == RGS_EXIT_OK)
-    ret = rgs_store_link(cli, st, id, req, serial, model, key_uri, "order link");
+    ret = rgs_store_link(io, st, id, req, serial, model, key_uri, "order link");
   if (ret == RGS_EXIT_OK)
-    ret = report_link(cli, st, id);
+    ret = report_link(io, st, id);
   rgs_order_store_close(st);
   X509_REQ_free(req);
   return ret;
@@ -968,7 +968,7 @@ typedef struct {
   const char *planned, *sent;
 } docs_args;
 
-static int parse_docs_args(rgs_cli *cli, int argc, char **argv, docs_args *a)
+static int parse_docs_args(rgs_io *io, int argc, char **argv, docs_args *a)
 {
   static const struct option opts[] = {
     { "set", required_argument, NULL, 'k' },
@@ -988,25 +988,25 @@ static int parse_docs_args(rgs_cli *cli, int argc, char **argv, docs_args *a)
     case 'k':
       a->set = 1;
       if (rgs_order_doc_kind_parse(optarg, &a->u.kind, err, sizeof(err)) != RGS_ORDER_OK)
-        return bad_value(cli, "order docs", "--set", err);
+        return bad_value(io, "order docs", "--set", err);
       break;
     case 's':
       a->u.state_set = 1;
       if (rgs_order_doc_state_parse(optarg, &a->u.state, err, sizeof(err)) != RGS_ORDER_OK)
-        return bad_value(cli, "order docs", "--state", err);
+        return bad_value(io, "order docs", "--state", err);
       break;
     case 'd': a->u.issued_on = optarg; break;
     case 'e': a->u.expires_on = optarg; break;
     case 'p': a->planned = optarg; break;
     case 'S': a->sent = optarg; break;
     case 'h': docs_usage(); return -1;
-    default: return rgs_usage_error(cli, "order docs", _("unknown option '%s'"), argv[optind - 1]);
+    default: return rgs_usage_error(io, "order docs", _("unknown option '%s'"), argv[optind - 1]);
     }
   }
   if (!a->set && (a->u.state_set || a->u.issued_on != NULL || a->u.expires_on != NULL))
-    return rgs_usage_error(cli, "order docs", "%s", _("--state, --date and --expires go with --set DOCUMENT"));
+    return rgs_usage_error(io, "order docs", "%s", _("--state, --date and --expires go with --set DOCUMENT"));
   if (a->set && !a->u.state_set && a->u.issued_on == NULL && a->u.expires_on == NULL)
-    return rgs_usage_error(cli, "order docs", "%s", _("--set DOCUMENT needs --state, --date or --expires"));
+    return rgs_usage_error(io, "order docs", "%s", _("--set DOCUMENT needs --state, --date or --expires"));
   return RGS_EXIT_OK;
 }
 
@@ -1093,7 +1093,7 @@ static void docs_json(const order_view *v, const rgs_order_docnote *notes, size_
 }
 
 /* Print the documents and what is wrong with them (as planned, or today). */
-static void print_docs(const rgs_cli *cli, const order_view *v)
+static void print_docs(const rgs_io *io, const order_view *v)
 {
   rgs_order_docnote notes[RGS_DOC_COUNT + 4];
   char today[11];
@@ -1107,13 +1107,13 @@ static void print_docs(const rgs_cli *cli, const order_view *v)
                                  v->has_a ? v->a.at : "", notes, RGS_ARRAY_LEN(notes));
   if (n > RGS_ARRAY_LEN(notes))
     n = RGS_ARRAY_LEN(notes);
-  if (cli->json)
+  if (io->json)
     docs_json(v, notes, n);
   else
     docs_text(v, notes, n);
 }
 
-static int order_docs(rgs_cli *cli, int argc, char **argv)
+static int order_docs(rgs_io *io, int argc, char **argv)
 {
   rgs_order_store *st = NULL;
   docs_args a;
@@ -1123,14 +1123,14 @@ static int order_docs(rgs_cli *cli, int argc, char **argv)
   rgs_order_rc rc = RGS_ORDER_OK;
 
   memset(&a, 0, sizeof(a));
-  ret = parse_docs_args(cli, argc, argv, &a);
+  ret = parse_docs_args(io, argc, argv, &a);
   if (ret != RGS_EXIT_OK)
     return ret == -1 ? RGS_EXIT_OK : ret;
   if (optind + 1 != argc)
-    return rgs_usage_error(cli, "order docs", "%s", _("one order number is expected"));
-  ret = rgs_parse_order_id(cli, "order docs", argv[optind], &id);
+    return rgs_usage_error(io, "order docs", "%s", _("one order number is expected"));
+  ret = rgs_parse_order_id(io, "order docs", argv[optind], &id);
   if (ret == RGS_EXIT_OK)
-    ret = rgs_store_open_for(cli, "order docs", id, &st);
+    ret = rgs_store_open_for(io, "order docs", id, &st);
   if (ret != RGS_EXIT_OK)
     return ret;
   if (a.set || a.planned != NULL || a.sent != NULL)
@@ -1140,10 +1140,10 @@ static int order_docs(rgs_cli *cli, int argc, char **argv)
   else
     memset(&v, 0, sizeof(v));
   if (rc != RGS_ORDER_OK)
-    ret = rgs_fail_store(cli, "order docs", rc, st);
+    ret = rgs_fail_store(io, "order docs", rc, st);
   else
-    print_docs(cli, &v);
-  if (rc == RGS_ORDER_OK && a.sent != NULL && !cli->json)
+    print_docs(io, &v);
+  if (rc == RGS_ORDER_OK && a.sent != NULL && !io->json)
     printf(_("Order %lld is now %s (%s).\n"), id, rgs_order_status_name(v.o.status),
            rgs_order_status_label(v.o.status));
   free_view(&v);
@@ -1163,7 +1163,7 @@ static const rgs_command subs[] = {
   { "docs", order_docs, N_("the four originals to post, their state and dates") },
 };
 
-int rgs_cmd_order(rgs_cli *cli, int argc, char **argv)
+int rgs_cmd_order(rgs_io *io, int argc, char **argv)
 {
-  return rgs_dispatch(cli, "order", subs, RGS_ARRAY_LEN(subs), argc, argv);
+  return rgs_dispatch(io, "order", subs, RGS_ARRAY_LEN(subs), argc, argv);
 }

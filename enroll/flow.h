@@ -1,6 +1,8 @@
-/* cli.h - what the commands of rgs-enroll share: options, exit codes, output. */
-#ifndef RGS_CLI_H
-#define RGS_CLI_H
+/* flow.h - what every workflow of rgs-enroll shares: the options of the run
+ * and where its output goes (text or JSON), failures and their exit class,
+ * data paths, and the token session. Nothing here parses a command line. */
+#ifndef RGS_FLOW_H
+#define RGS_FLOW_H
 
 #include <libintl.h>
 #include <signal.h>
@@ -14,20 +16,11 @@
 #define N_(s) (s)
 #define RGS_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
-/* Exit status: the contract of rgs-enroll(1), section EXIT STATUS. */
-enum {
-  RGS_EXIT_OK = 0,
-  RGS_EXIT_CHECK = 1,      /* a check said no: not qualified, mismatch, refused */
-  RGS_EXIT_USAGE = 2,
-  RGS_EXIT_MODULE = 3,     /* PKCS#11 module missing, unloadable or misbehaving */
-  RGS_EXIT_TOKEN = 4,      /* no token, several, removed, full, unsupported */
-  RGS_EXIT_PIN = 5,        /* PIN wrong, locked, last try not consented, unreadable */
-  RGS_EXIT_STORE = 6,      /* order store */
-  RGS_EXIT_NETWORK = 7,
-  RGS_EXIT_IO = 8,         /* a file could not be read or written */
-  RGS_EXIT_INTERNAL = 9,   /* out of memory, cryptographic library failure */
-};
+#include "rgs_exit.h"
 
+/* The run: what the person chose (module, token, store, policies, PIN
+ * source) and how results are shown (text, or JSON on stdout). A front end
+ * fills it; the workflows read it and report through it. */
 typedef struct {
   const char *module;          /* --module */
   const char *token;           /* --token */
@@ -40,34 +33,24 @@ typedef struct {
   int final_try;               /* --final-try */
   const char *pin_file;        /* --pin-file */
   int pin_fd;                  /* --pin-fd, -1 when absent */
-  const char *prog;
+  const char *prog;            /* name in messages */
   char **argv_all;             /* the whole command line, for rgs_cmd_delegate */
-} rgs_cli;
-
-typedef struct {
-  const char *name;
-  int (*run)(rgs_cli *cli, int argc, char **argv);
-  const char *summary;         /* N_() text, translated when shown */
-} rgs_command;
+} rgs_io;
 
 /* ---- output ---- */
-void rgs_err(const rgs_cli *cli, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-void rgs_warn(const rgs_cli *cli, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void rgs_err(const rgs_io *io, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+void rgs_warn(const rgs_io *io, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 /* Report a failure (stderr, and a JSON document under --json); returns exit. */
-int rgs_fail(const rgs_cli *cli, const char *command, int exit_code, const char *message,
+int rgs_fail(const rgs_io *io, const char *command, int exit_code, const char *message,
              const char *detail);
 int rgs_exit_for_p11(rgs_p11_rc rc);
 /* Report a token-layer failure, with the module's detail; returns the exit. */
-int rgs_fail_p11(const rgs_cli *cli, const char *command, rgs_p11_rc rc,
+int rgs_fail_p11(const rgs_io *io, const char *command, rgs_p11_rc rc,
                  const rgs_p11_ctx *ctx);
 /* A usage error of a subcommand: message and hint; returns RGS_EXIT_USAGE. */
-int rgs_usage_error(const rgs_cli *cli, const char *command, const char *fmt, ...)
+int rgs_usage_error(const rgs_io *io, const char *command, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
-/* A command made of subcommands (order, aed, f2f): run argv[1] from subs,
- * or print the list of them (stdout for --help, stderr on misuse). */
-int rgs_dispatch(rgs_cli *cli, const char *group, const rgs_command *subs, size_t n,
-                 int argc, char **argv);
 
 /* ---- paths ---- */
 const char *rgs_datadir(void);
@@ -79,20 +62,20 @@ typedef struct {
   rgs_p11_token *tok;
   rgs_p11_policy *policy;
   rgs_p11_pin_source pin;
-  const rgs_cli *cli;
+  const rgs_io *io;
   sigset_t held_old;           /* signal mask before rgs_session_hold_signals */
   int holding;
 } rgs_session;
 
 /* Load the module, pick the token, load the policies. On failure the
  * message is printed and the exit status returned; the session is freed. */
-int rgs_session_open(rgs_session *s, const rgs_cli *cli, const char *command);
+int rgs_session_open(rgs_session *s, const rgs_io *io, const char *command);
 /* The same, taking the token from fallback when --token is absent. */
-int rgs_session_open_sel(rgs_session *s, const rgs_cli *cli, const char *command,
+int rgs_session_open_sel(rgs_session *s, const rgs_io *io, const char *command,
                          const rgs_p11_uri *fallback);
 /* For commands given a key URI: that URI's token attributes choose the token
  * when --token is absent, and must agree with it when present. */
-int rgs_session_open_for_key(rgs_session *s, const rgs_cli *cli, const char *command,
+int rgs_session_open_for_key(rgs_session *s, const rgs_io *io, const char *command,
                              const rgs_p11_uri *key_uri);
 /* Log in once (counters checked first), reporting failures. 0 or exit. */
 int rgs_session_login(rgs_session *s, const char *command);
@@ -110,13 +93,13 @@ void rgs_session_release_signals(rgs_session *s);
 const char *rgs_pin_left_message(const rgs_p11_slot_info *info, rgs_p11_pin_role role);
 
 /* Print the token line and the report (text or JSON members). */
-void rgs_print_token(const rgs_cli *cli, const rgs_p11_slot_info *info);
-void rgs_print_report(const rgs_cli *cli, const rgs_p11_report *rep);
-void rgs_print_report_from(const rgs_cli *cli, const rgs_p11_report *rep, size_t from);
+void rgs_print_token(const rgs_io *io, const rgs_p11_slot_info *info);
+void rgs_print_report(const rgs_io *io, const rgs_p11_report *rep);
+void rgs_print_report_from(const rgs_io *io, const rgs_p11_report *rep, size_t from);
 /* Print s on stdout padded with spaces to `width` characters (UTF-8 aware). */
 void rgs_print_padded(const char *s, size_t width);
 /* A failure whose JSON document carries the report's criteria. */
-int rgs_fail_report(const rgs_cli *cli, const char *command, int exit_code,
+int rgs_fail_report(const rgs_io *io, const char *command, int exit_code,
                     const char *message, const rgs_p11_report *rep);
 
 /* Members "criteria": [...] of the current JSON object. */

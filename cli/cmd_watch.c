@@ -34,7 +34,7 @@
 #include <systemd/sd-event.h>
 #include "commands.h"
 #include "notify.h"
-#include "store.h"
+#include "orders.h"
 #include "watch.h"
 
 extern char **environ;
@@ -48,7 +48,7 @@ extern char **environ;
 #define WATCH_FAILING_MAX_MS 30000
 
 typedef struct {
-  rgs_cli *cli;
+  rgs_io *io;
   /* options */
   int once, dry_run, desktop, use_udev;
   long timeout_s;
@@ -212,9 +212,9 @@ static int have_tty(void)
 
 static pin_way choose_pin(const watch_ctx *W, const rgs_p11_slot_info *info)
 {
-  if (W->cli->pin_file != NULL)
+  if (W->io->pin_file != NULL)
     return PIN_FILE;
-  if (W->cli->pin_fd >= 0 && !W->pin_fd_used)
+  if (W->io->pin_fd >= 0 && !W->pin_fd_used)
     return PIN_FD;
   if (info->token_flags & CKF_PROTECTED_AUTHENTICATION_PATH)
     return PIN_PINPAD;
@@ -265,11 +265,11 @@ static int common_args(watch_ctx *W, argv_builder *b, const rgs_p11_slot_info *i
   r |= arg(b, *uri_text);
   r |= arg(b, "--db");
   r |= arg(b, W->db);
-  for (i = 0; i < W->cli->n_policies; i++) {
+  for (i = 0; i < W->io->n_policies; i++) {
     r |= arg(b, "--policy");
-    r |= arg(b, W->cli->policies[i]);
+    r |= arg(b, W->io->policies[i]);
   }
-  if (W->cli->final_try)
+  if (W->io->final_try)
     r |= arg(b, "--final-try");
   return r;
 }
@@ -331,7 +331,7 @@ static int run_step(watch_ctx *W, const char *const *argv, pin_way pin, const ch
 
   posix_spawn_file_actions_init(&fa);
   posix_spawn_file_actions_adddup2(&fa, errp[1], STDERR_FILENO);
-  if (W->cli->json)     /* our stdout carries one JSON document per token */
+  if (W->io->json)     /* our stdout carries one JSON document per token */
     posix_spawn_file_actions_adddup2(&fa, errp[1], STDOUT_FILENO);
   if (pinp[0] >= 0)
     posix_spawn_file_actions_adddup2(&fa, pinp[0], 3);
@@ -412,7 +412,7 @@ static void json_result(const watch_ctx *W, const rgs_p11_event *ev, const rgs_w
 {
   rgs_json j;
 
-  if (!W->cli->json)
+  if (!W->io->json)
     return;
   rgs_json_start(&j, stdout);
   rgs_json_object(&j, NULL);
@@ -478,10 +478,10 @@ static int build_step(watch_ctx *W, argv_builder *b, const rgs_watch_plan *p, pi
 
   if (pin == PIN_FILE) {
     r |= arg(b, "--pin-file");
-    r |= arg(b, W->cli->pin_file);
+    r |= arg(b, W->io->pin_file);
   } else if (pin == PIN_FD) {
     r |= arg(b, "--pin-fd");
-    r |= arg(b, argnum(b, W->cli->pin_fd));
+    r |= arg(b, argnum(b, W->io->pin_fd));
   } else if (pin == PIN_ASKPASS) {
     r |= arg(b, "--pin-fd");
     r |= arg(b, "3");
@@ -590,7 +590,7 @@ static int do_step(watch_ctx *W, const rgs_p11_event *ev, rgs_watch_plan *p, wat
    * have moved the order on. Ask the store again. */
   {
     rgs_watch_plan again;
-    if (rgs_watch_plan_for(W->cli, W->ctx, &ev->info, W->db, &again) == RGS_EXIT_OK &&
+    if (rgs_watch_plan_for(W->io, W->ctx, &ev->info, W->db, &again) == RGS_EXIT_OK &&
         (again.action != p->action || again.order_id != p->order_id)) {
       *p = again;
       lock_release(lock);
@@ -684,7 +684,7 @@ static void handle_appeared(watch_ctx *W, const rgs_p11_event *ev)
   trace(W, "visible");
   memset(&r, 0, sizeof(r));
   token_words(&ev->info, words, sizeof(words));
-  ret = rgs_watch_plan_for(W->cli, W->ctx, &ev->info, W->db, &p);
+  ret = rgs_watch_plan_for(W->io, W->ctx, &ev->info, W->db, &p);
   W->handled = 1;
   if (ret != RGS_EXIT_OK) {
     r.outcome = "failed";
@@ -777,12 +777,12 @@ static int poll_failed(watch_ctx *W, rgs_p11_rc rc)
   sd_event_now(W->ev, CLOCK_MONOTONIC, &now);
   if (W->failing_since == 0) {
     W->failing_since = now != 0 ? now : 1;
-    rgs_warn(W->cli, "%s (%s)", rgs_p11_strerror(rc), rgs_p11_last_error(W->ctx));
+    rgs_warn(W->io, "%s (%s)", rgs_p11_strerror(rc), rgs_p11_last_error(W->ctx));
     return 0;
   }
   if (now - W->failing_since < (uint64_t)WATCH_FAILING_MAX_MS * 1000ULL)
     return 0;
-  W->fatal = rgs_fail_p11(W->cli, "watch", rc, W->ctx);
+  W->fatal = rgs_fail_p11(W->io, "watch", rc, W->ctx);
   return 1;
 }
 
@@ -875,7 +875,7 @@ static int on_deadline(sd_event_source *s, uint64_t usec, void *ud)
   (void)s;
   (void)usec;
   if (W->once && !W->handled)
-    W->exit_code = rgs_fail(W->cli, "watch", RGS_EXIT_TOKEN,
+    W->exit_code = rgs_fail(W->io, "watch", RGS_EXIT_TOKEN,
                             rgs_p11_strerror(RGS_P11_ERR_NO_TOKEN),
                             _("no initialised token appeared before the timeout"));
   return sd_event_exit(W->ev, 0);
@@ -904,7 +904,7 @@ static void start_udev(watch_ctx *W)
   if (r < 0) {
     /* Containers and build machines have no udev: PKCS#11 polling alone
      * still sees the token. */
-    rgs_warn(W->cli, _("no udev events (%s): the module is polled only"), strerror(-r));
+    rgs_warn(W->io, _("no udev events (%s): the module is polled only"), strerror(-r));
     W->mon = sd_device_monitor_unref(W->mon);
   }
 }
@@ -961,31 +961,31 @@ static int parse(watch_ctx *W, int argc, char **argv)
     case OPT_NO_UDEV: W->use_udev = 0; break;
     case OPT_TIMEOUT:
       if (rgs_parse_int(optarg, 1, 7 * 24 * 3600, &W->timeout_s) != 0)
-        return rgs_usage_error(W->cli, "watch", _("--timeout needs seconds (1 or more), not '%s'"), optarg);
+        return rgs_usage_error(W->io, "watch", _("--timeout needs seconds (1 or more), not '%s'"), optarg);
       break;
     case OPT_POLL_MAX:
       if (rgs_parse_int(optarg, 25, 60000, &W->poll_max_ms) != 0)
-        return rgs_usage_error(W->cli, "watch", _("--poll-max needs milliseconds (25 to 60000), not '%s'"), optarg);
+        return rgs_usage_error(W->io, "watch", _("--poll-max needs milliseconds (25 to 60000), not '%s'"), optarg);
       break;
     case OPT_ASKPASS:
       askpass = optarg;
       if (askpass[0] != '/' || !path_ok(askpass) || access(askpass, X_OK) != 0)
-        return rgs_usage_error(W->cli, "watch", _("--askpass needs the absolute path of a program, not '%s'"), optarg);
+        return rgs_usage_error(W->io, "watch", _("--askpass needs the absolute path of a program, not '%s'"), optarg);
       break;
     case OPT_TRACE:
       if (!path_ok(optarg))
-        return rgs_usage_error(W->cli, "watch", _("bad path '%s'"), optarg);
+        return rgs_usage_error(W->io, "watch", _("bad path '%s'"), optarg);
       W->trace = optarg;
       break;
     case OPT_HELP: usage(); exit(RGS_EXIT_OK);
     default:
-      return rgs_usage_error(W->cli, "watch", _("unknown option '%s'"), argv[optind - 1]);
+      return rgs_usage_error(W->io, "watch", _("unknown option '%s'"), argv[optind - 1]);
     }
   }
   if (optind < argc)
-    return rgs_usage_error(W->cli, "watch", _("unexpected argument '%s'"), argv[optind]);
-  if (W->cli->token != NULL)
-    return rgs_usage_error(W->cli, "watch", "%s",
+    return rgs_usage_error(W->io, "watch", _("unexpected argument '%s'"), argv[optind]);
+  if (W->io->token != NULL)
+    return rgs_usage_error(W->io, "watch", "%s",
                            _("--token does not go with watch: every token plugged in is handled"));
   W->askpass = find_askpass(askpass);
   return RGS_EXIT_OK;
@@ -1002,29 +1002,29 @@ static int setup(watch_ctx *W)
 
   n = readlink("/proc/self/exe", W->self, sizeof(W->self) - 1);
   if (n <= 0)
-    return rgs_fail(W->cli, "watch", RGS_EXIT_INTERNAL, _("cannot find the rgs-enroll program"),
+    return rgs_fail(W->io, "watch", RGS_EXIT_INTERNAL, _("cannot find the rgs-enroll program"),
                     strerror(errno));
   W->self[n] = '\0';
-  if (rgs_store_path(W->cli, W->db, sizeof(W->db)) != 0 || !path_ok(W->db))
-    return rgs_fail(W->cli, "watch", RGS_EXIT_STORE, _("cannot tell where the order store is"), NULL);
+  if (rgs_store_path(W->io, W->db, sizeof(W->db)) != 0 || !path_ok(W->db))
+    return rgs_fail(W->io, "watch", RGS_EXIT_STORE, _("cannot tell where the order store is"), NULL);
   if (rgs_watch_lock_path(W->db, W->lock_path, sizeof(W->lock_path)) != 0)
-    return rgs_fail(W->cli, "watch", RGS_EXIT_IO, _("cannot tell where the lock file goes"), NULL);
-  snprintf(W->module, sizeof(W->module), "%s", rgs_p11_default_module(W->cli->module));
+    return rgs_fail(W->io, "watch", RGS_EXIT_IO, _("cannot tell where the lock file goes"), NULL);
+  snprintf(W->module, sizeof(W->module), "%s", rgs_p11_default_module(W->io->module));
   if (!path_ok(W->module))
-    return rgs_usage_error(W->cli, "watch", "%s", _("bad module path"));
+    return rgs_usage_error(W->io, "watch", "%s", _("bad module path"));
   W->note = rgs_notifier_new(W->desktop);
   if (W->note == NULL)
-    return rgs_fail(W->cli, "watch", RGS_EXIT_INTERNAL, _("out of memory"), NULL);
+    return rgs_fail(W->io, "watch", RGS_EXIT_INTERNAL, _("out of memory"), NULL);
   rc = rgs_p11_ctx_new(W->module, &W->ctx, err, sizeof(err));
   if (rc != RGS_P11_OK) {
     snprintf(detail, sizeof(detail), "%s: %s", W->module, err);
-    return rgs_fail(W->cli, "watch", rgs_exit_for_p11(rc), rgs_p11_strerror(rc), detail);
+    return rgs_fail(W->io, "watch", rgs_exit_for_p11(rc), rgs_p11_strerror(rc), detail);
   }
   memset(&wo, 0, sizeof(wo));
   wo.max_interval_ms = (int)W->poll_max_ms;
   rc = rgs_p11_watch_new(W->ctx, &wo, &W->w);
   if (rc != RGS_P11_OK)
-    return rgs_fail_p11(W->cli, "watch", rc, W->ctx);
+    return rgs_fail_p11(W->io, "watch", rc, W->ctx);
 
   sigemptyset(&mask);
   sigaddset(&mask, SIGINT);
@@ -1044,7 +1044,7 @@ static int setup(watch_ctx *W)
     r = sd_event_add_time_relative(W->ev, &W->deadline, CLOCK_MONOTONIC,
                                    (uint64_t)W->timeout_s * 1000000ULL, 10000, on_deadline, W);
   if (r < 0)
-    return rgs_fail(W->cli, "watch", RGS_EXIT_INTERNAL, _("cannot set up the event loop"),
+    return rgs_fail(W->io, "watch", RGS_EXIT_INTERNAL, _("cannot set up the event loop"),
                     strerror(-r));
   if (W->use_udev)
     start_udev(W);
@@ -1063,19 +1063,19 @@ static void teardown(watch_ctx *W)
   rgs_notifier_free(W->note);
 }
 
-int rgs_cmd_watch(rgs_cli *cli, int argc, char **argv)
+int rgs_cmd_watch(rgs_io *io, int argc, char **argv)
 {
   watch_ctx W;
   int ret;
 
   memset(&W, 0, sizeof(W));
-  W.cli = cli;
+  W.io = io;
   ret = parse(&W, argc, argv);
   if (ret != RGS_EXIT_OK)
     return ret;
   ret = setup(&W);
   if (ret == RGS_EXIT_OK) {
-    if (!cli->json)
+    if (!io->json)
       rgs_notify_log(W.note, RGS_NOTE_INFO,
                      W.once ? _("Waiting for a token to be plugged in...")
                             : _("Watching for tokens; stop with Ctrl-C."));

@@ -22,13 +22,13 @@ static void usage(void)
                    "  --ca-file FILE       trust anchors for --delivered instead of the system store"));
 }
 
-static int print_result(const rgs_cli *cli, rgs_session *s, const rgs_p11_report *rep,
+static int print_result(const rgs_io *io, rgs_session *s, const rgs_p11_report *rep,
                         const rgs_p11_key *key)
 {
   int passed = rgs_p11_report_passed(rep);
   rgs_json j;
 
-  if (cli->json) {
+  if (io->json) {
     rgs_json_start(&j, stdout);
     rgs_json_object(&j, NULL);
     rgs_json_str(&j, "command", "check");
@@ -42,18 +42,18 @@ static int print_result(const rgs_cli *cli, rgs_session *s, const rgs_p11_report
     rgs_json_report(&j, rep);
     rgs_json_finish(&j);
   } else {
-    rgs_print_token(cli, rgs_p11_token_info(s->tok));
+    rgs_print_token(io, rgs_p11_token_info(s->tok));
     if (key != NULL)
-      rgs_print_key(cli, s, key);
-    rgs_print_report(cli, rep);
+      rgs_print_key(io, s, key);
+    rgs_print_report(io, rep);
     printf("%s\n", passed ? _("Result: the token meets RGS**.")
                           : _("Result: the token does NOT meet RGS**."));
-    rgs_print_demo_notice(cli, rep);
+    rgs_print_demo_notice(io, rep);
   }
   return passed ? RGS_EXIT_OK : RGS_EXIT_CHECK;
 }
 
-int rgs_cmd_check(rgs_cli *cli, int argc, char **argv)
+int rgs_cmd_check(rgs_io *io, int argc, char **argv)
 {
   static const struct option opts[] = {
     { "key", required_argument, NULL, 'k' },
@@ -80,24 +80,24 @@ int rgs_cmd_check(rgs_cli *cli, int argc, char **argv)
     case 'k': key_text = optarg; break;
     case 'v':
       if (rgs_parse_int(optarg, 1, 3, &years) != 0)
-        return rgs_usage_error(cli, "check", _("--validity-years must be 1, 2 or 3"));
+        return rgs_usage_error(io, "check", _("--validity-years must be 1, 2 or 3"));
       years_given = 1;
       break;
     case 'd': delivered = 1; break;
     case 'a': ca_file = optarg; break;
     case 'h': usage(); return RGS_EXIT_OK;
-    default: return rgs_usage_error(cli, "check", _("unknown option '%s'"), argv[optind - 1]);
+    default: return rgs_usage_error(io, "check", _("unknown option '%s'"), argv[optind - 1]);
     }
   }
   if (optind < argc)
-    return rgs_usage_error(cli, "check", _("unexpected argument '%s'"), argv[optind]);
+    return rgs_usage_error(io, "check", _("unexpected argument '%s'"), argv[optind]);
   if (delivered && key_text != NULL)
-    return rgs_usage_error(cli, "check", "%s", _("--delivered checks every key with its certificate: no --key"));
+    return rgs_usage_error(io, "check", "%s", _("--delivered checks every key with its certificate: no --key"));
   if (ca_file != NULL && !delivered)
-    return rgs_usage_error(cli, "check", "%s", _("--ca-file goes with --delivered"));
+    return rgs_usage_error(io, "check", "%s", _("--ca-file goes with --delivered"));
   if (key_text != NULL && rgs_p11_uri_parse(key_text, &key_uri, err, sizeof(err)) != RGS_P11_OK)
-    return rgs_usage_error(cli, "check", "--key: %s", err);
-  ret = rgs_session_open_for_key(&s, cli, "check", key_uri);
+    return rgs_usage_error(io, "check", "--key: %s", err);
+  ret = rgs_session_open_for_key(&s, io, "check", key_uri);
   if (ret != RGS_EXIT_OK)
     goto cleanup_uri;
   rgs_requirements(&req, &s, (int)years);
@@ -116,11 +116,11 @@ int rgs_cmd_check(rgs_cli *cli, int argc, char **argv)
     if (rc == RGS_P11_OK)
       rc = rgs_p11_check_key(s.tok, key, &req, &rep);
     if (rc != RGS_P11_OK) {
-      ret = rgs_fail_p11(cli, "check", rc, s.ctx);
+      ret = rgs_fail_p11(io, "check", rc, s.ctx);
       goto cleanup;
     }
   }
-  ret = print_result(cli, &s, rep, key);
+  ret = print_result(io, &s, rep, key);
 
 cleanup:
   rgs_p11_key_free(key);

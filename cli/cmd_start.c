@@ -6,7 +6,7 @@
 #include "commands.h"
 #include "orderkey.h"
 #include "steps.h"
-#include "store.h"
+#include "orders.h"
 
 
 #define RGS_DEFAULT_CSR "rgs-request.csr"
@@ -34,14 +34,14 @@ static void usage(void)
 /* The CSR step failed after this run made a key: remove it, so that running
  * start again leaves one key on the card, not a trail of orphans. Never
  * called for a key this run did not make. */
-static void discard_key(const rgs_cli *cli, rgs_session *s, rgs_p11_key *key)
+static void discard_key(const rgs_io *io, rgs_session *s, rgs_p11_key *key)
 {
   char *uri = rgs_p11_key_uri(s->tok, key);
 
   if (rgs_p11_key_destroy(s->tok, key) == RGS_P11_OK)
-    rgs_err(cli, "%s", _("the key pair made by this run was removed from the token; run start again"));
+    rgs_err(io, "%s", _("the key pair made by this run was removed from the token; run start again"));
   else
-    rgs_err(cli, _("the key pair could not be removed (%s); it stays on the token as %s"),
+    rgs_err(io, _("the key pair could not be removed (%s); it stays on the token as %s"),
             rgs_p11_last_error(s->ctx), uri != NULL ? uri : "?");
   free(uri);
 }
@@ -63,7 +63,7 @@ static int order_key(rgs_orderkey *okey, rgs_session *s, const rgs_keygen_opts *
   return ret;
 }
 
-int rgs_cmd_start(rgs_cli *cli, int argc, char **argv)
+int rgs_cmd_start(rgs_io *io, int argc, char **argv)
 {
   static const struct option opts[] = {
     { "key-type", required_argument, NULL, 't' },
@@ -110,22 +110,22 @@ int rgs_cmd_start(rgs_cli *cli, int argc, char **argv)
     default:
       if (rgs_subject_opt(&so, c, optarg))
         break;
-      if (rgs_keygen_opt(cli, "start", &ko, c, optarg, &ret) != 0)
-        return rgs_usage_error(cli, "start", _("unknown option '%s'"), argv[optind - 1]);
+      if (rgs_keygen_opt(io, "start", &ko, c, optarg, &ret) != 0)
+        return rgs_usage_error(io, "start", _("unknown option '%s'"), argv[optind - 1]);
       if (ret != RGS_EXIT_OK)
         return ret;
     }
   }
   if (optind < argc)
-    return rgs_usage_error(cli, "start", _("unexpected argument '%s'"), argv[optind]);
+    return rgs_usage_error(io, "start", _("unexpected argument '%s'"), argv[optind]);
   if ((new_key || yes) && order_text == NULL)
-    return rgs_usage_error(cli, "start", "%s", _("--new-key and --yes go with --order"));
+    return rgs_usage_error(io, "start", "%s", _("--new-key and --yes go with --order"));
   if (yes && !new_key)
-    return rgs_usage_error(cli, "start", "%s", _("--yes confirms --new-key, which was not given"));
+    return rgs_usage_error(io, "start", "%s", _("--yes confirms --new-key, which was not given"));
   memset(&okey, 0, sizeof(okey));
   /* Everything the user typed, and the order, is checked before the card is touched. */
   if (order_text != NULL) {
-    ret = rgs_store_start_order(cli, order_text, &st, &order, &ko.validity_years, &so, cn_buf,
+    ret = rgs_store_start_order(io, order_text, &st, &order, &ko.validity_years, &so, cn_buf,
                                 sizeof(cn_buf));
     if (ret != RGS_EXIT_OK)
       return ret;
@@ -134,25 +134,25 @@ int rgs_cmd_start(rgs_cli *cli, int argc, char **argv)
     ko.validity_years = RGS_DEFAULT_VALIDITY;
   if (!rgs_subject_build(&so, &name, err, sizeof(err))) {
     rgs_order_store_close(st);
-    return rgs_usage_error(cli, "start", "%s", err);
+    return rgs_usage_error(io, "start", "%s", err);
   }
   if (st != NULL) {
-    ret = rgs_store_check_name(cli, &order, name, "start");
+    ret = rgs_store_check_name(io, &order, name, "start");
     if (ret != RGS_EXIT_OK)
       goto cleanup_name;
   }
   if (!force && access(out, F_OK) == 0) {
-    ret = rgs_fail(cli, "start", RGS_EXIT_IO,
+    ret = rgs_fail(io, "start", RGS_EXIT_IO,
                    _("the output file exists; nothing was done (use --out or --force)"), out);
     goto cleanup_name;
   }
   /* One run per order from here on; the binding is read under the lock. */
   if (st != NULL) {
-    ret = rgs_orderkey_begin(&okey, cli, st, order.id, new_key, yes);
+    ret = rgs_orderkey_begin(&okey, io, st, order.id, new_key, yes);
     if (ret != RGS_EXIT_OK)
       goto cleanup_name;
   }
-  ret = rgs_session_open(&s, cli, "start");
+  ret = rgs_session_open(&s, io, "start");
   if (ret != RGS_EXIT_OK)
     goto cleanup_name;
   if (st == NULL)
@@ -167,19 +167,19 @@ int rgs_cmd_start(rgs_cli *cli, int argc, char **argv)
     goto cleanup;
   }
   if (ret == RGS_EXIT_OK)
-    ret = rgs_csr_write(cli, csr, out, der, force, "start");
+    ret = rgs_csr_write(io, csr, out, der, force, "start");
   if (ret != RGS_EXIT_OK) {
     if (st == NULL || okey.origin == RGS_ORDERKEY_GENERATED)
-      discard_key(cli, &s, key);
+      discard_key(io, &s, key);
     goto cleanup;
   }
   if (st != NULL) {
-    ret = rgs_store_link_start(cli, st, order.id, csr, &s, key, out);
+    ret = rgs_store_link_start(io, st, order.id, csr, &s, key, out);
     if (ret != RGS_EXIT_OK)
       goto cleanup;
     rgs_orderkey_finish(&okey, &s);
   }
-  if (cli->json) {
+  if (io->json) {
     rgs_json_start(&j, stdout);
     rgs_json_object(&j, NULL);
     rgs_json_str(&j, "command", "start");
@@ -189,10 +189,10 @@ int rgs_cmd_start(rgs_cli *cli, int argc, char **argv)
     rgs_json_key_origin(&j, "key", &s, key,
                         rgs_orderkey_origin_name(st != NULL ? okey.origin : RGS_ORDERKEY_GENERATED));
   }
-  rgs_csr_report(cli, &j, csr, out);
+  rgs_csr_report(io, &j, csr, out);
   if (st != NULL)
-    rgs_store_report_start(cli, &j, st, order.id);
-  if (cli->json) {
+    rgs_store_report_start(io, &j, st, order.id);
+  if (io->json) {
     rgs_json_report(&j, rep);
     rgs_json_finish(&j);
   } else {

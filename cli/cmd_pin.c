@@ -30,7 +30,7 @@ typedef struct {
   rgs_secret_opt puk, fresh;
 } pin_opts;
 
-static int parse(rgs_cli *cli, int argc, char **argv, pin_opts *o)
+static int parse(rgs_io *io, int argc, char **argv, pin_opts *o)
 {
   enum { O_SO = 1, O_PUK_FILE, O_PUK_FD, O_NEW_FILE, O_NEW_FD, O_HELP };
   static const struct option opts[] = {
@@ -54,30 +54,30 @@ static int parse(rgs_cli *cli, int argc, char **argv, pin_opts *o)
   if (strcmp(argv[1], "change") == 0)
     o->change = 1;
   else if (strcmp(argv[1], "unblock") != 0)
-    return rgs_usage_error(cli, "pin", _("unknown action '%s': change or unblock"), argv[1]);
+    return rgs_usage_error(io, "pin", _("unknown action '%s': change or unblock"), argv[1]);
   argc--;
   argv++;
   while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1 && ret == RGS_EXIT_OK) {
     switch (c) {
     case O_SO: o->so = 1; break;
     case O_PUK_FILE: o->puk.file = optarg; break;
-    case O_PUK_FD: ret = rgs_secret_fd_arg(cli, "pin", "--puk-fd", optarg, &o->puk); break;
+    case O_PUK_FD: ret = rgs_secret_fd_arg(io, "pin", "--puk-fd", optarg, &o->puk); break;
     case O_NEW_FILE: o->fresh.file = optarg; break;
-    case O_NEW_FD: ret = rgs_secret_fd_arg(cli, "pin", "--new-pin-fd", optarg, &o->fresh); break;
+    case O_NEW_FD: ret = rgs_secret_fd_arg(io, "pin", "--new-pin-fd", optarg, &o->fresh); break;
     case 'h':
     case O_HELP: usage(); return -1;
-    default: return rgs_usage_error(cli, "pin", _("unknown option '%s'"), argv[optind - 1]);
+    default: return rgs_usage_error(io, "pin", _("unknown option '%s'"), argv[optind - 1]);
     }
   }
   if (ret != RGS_EXIT_OK)
     return ret;
   if (optind < argc)
-    return rgs_usage_error(cli, "pin", _("unexpected argument '%s'"), argv[optind]);
+    return rgs_usage_error(io, "pin", _("unexpected argument '%s'"), argv[optind]);
   if (o->so && !o->change)
-    return rgs_usage_error(cli, "pin", "%s", _("--so goes with pin change"));
-  ret = rgs_secret_check(cli, "pin", "puk", &o->puk);
+    return rgs_usage_error(io, "pin", "%s", _("--so goes with pin change"));
+  ret = rgs_secret_check(io, "pin", "puk", &o->puk);
   if (ret == RGS_EXIT_OK)
-    ret = rgs_secret_check(cli, "pin", "new-pin", &o->fresh);
+    ret = rgs_secret_check(io, "pin", "new-pin", &o->fresh);
   return ret;
 }
 
@@ -118,17 +118,17 @@ static int pin_failed(rgs_session *s, rgs_p11_rc rc, const rgs_p11_new_pin *np,
                  : _("no terminal to ask it on, or an empty line: use the --...-file or --...-fd options"));
     break;
   default:
-    return rgs_fail_p11(s->cli, command, rc, s->ctx);
+    return rgs_fail_p11(s->io, command, rc, s->ctx);
   }
-  return rgs_fail(s->cli, command, rgs_exit_for_p11(rc), rgs_p11_strerror(rc), detail);
+  return rgs_fail(s->io, command, rgs_exit_for_p11(rc), rgs_p11_strerror(rc), detail);
 }
 
-static void print_done(const rgs_cli *cli, rgs_session *s, const pin_opts *o)
+static void print_done(const rgs_io *io, rgs_session *s, const pin_opts *o)
 {
   const char *action = o->change ? "change" : "unblock";
   rgs_json j;
 
-  if (cli->json) {
+  if (io->json) {
     rgs_json_start(&j, stdout);
     rgs_json_object(&j, NULL);
     rgs_json_str(&j, "command", "pin");
@@ -139,7 +139,7 @@ static void print_done(const rgs_cli *cli, rgs_session *s, const pin_opts *o)
     rgs_json_finish(&j);
     return;
   }
-  rgs_print_token(cli, rgs_p11_token_info(s->tok));
+  rgs_print_token(io, rgs_p11_token_info(s->tok));
   if (!o->change)
     printf("%s\n", _("PIN unblocked: the new PIN is set and its tries are restored."));
   else if (o->so)
@@ -148,7 +148,7 @@ static void print_done(const rgs_cli *cli, rgs_session *s, const pin_opts *o)
     printf("%s\n", _("PIN changed."));
 }
 
-int rgs_cmd_pin(rgs_cli *cli, int argc, char **argv)
+int rgs_cmd_pin(rgs_io *io, int argc, char **argv)
 {
   rgs_p11_pin_source cur;
   rgs_p11_new_pin np;
@@ -157,10 +157,10 @@ int rgs_cmd_pin(rgs_cli *cli, int argc, char **argv)
   rgs_p11_rc rc;
   int ret;
 
-  ret = parse(cli, argc, argv, &o);
+  ret = parse(io, argc, argv, &o);
   if (ret != RGS_EXIT_OK)
     return ret < 0 ? RGS_EXIT_OK : ret;
-  ret = rgs_session_open(&s, cli, "pin");
+  ret = rgs_session_open(&s, io, "pin");
   if (ret != RGS_EXIT_OK)
     return ret;
   memset(&np, 0, sizeof(np));
@@ -177,7 +177,7 @@ int rgs_cmd_pin(rgs_cli *cli, int argc, char **argv)
                   : rgs_p11_pin_unblock(s.tok, &cur, &np);
   }
   if (rc == RGS_P11_OK)
-    print_done(cli, &s, &o);
+    print_done(io, &s, &o);
   else
     ret = pin_failed(&s, rc, &np, "pin");
   rgs_session_close(&s);

@@ -1,4 +1,4 @@
-/* cli.c - what the commands share: messages, exit codes, paths, the token session. */
+/* flow.c - what the workflows share: messages, exit classes, paths, the token session. */
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include "cli.h"
+#include "flow.h"
 #include "json.h"
 
 #ifndef RGS_DATADIR
@@ -18,49 +18,49 @@
 
 /* ---- messages -------------------------------------------------------- */
 
-static void vmessage(const rgs_cli *cli, const char *kind, const char *fmt, va_list ap)
+static void vmessage(const rgs_io *io, const char *kind, const char *fmt, va_list ap)
     __attribute__((format(printf, 3, 0)));
 
-static void vmessage(const rgs_cli *cli, const char *kind, const char *fmt, va_list ap)
+static void vmessage(const rgs_io *io, const char *kind, const char *fmt, va_list ap)
 {
-  fprintf(stderr, "%s: ", cli != NULL && cli->prog != NULL ? cli->prog : "rgs-enroll");
+  fprintf(stderr, "%s: ", io != NULL && io->prog != NULL ? io->prog : "rgs-enroll");
   if (kind != NULL)
     fprintf(stderr, "%s", kind);
   vfprintf(stderr, fmt, ap);
   fputc('\n', stderr);
 }
 
-void rgs_err(const rgs_cli *cli, const char *fmt, ...)
+void rgs_err(const rgs_io *io, const char *fmt, ...)
 {
   va_list ap;
 
   va_start(ap, fmt);
-  vmessage(cli, NULL, fmt, ap);
+  vmessage(io, NULL, fmt, ap);
   va_end(ap);
 }
 
-void rgs_warn(const rgs_cli *cli, const char *fmt, ...)
+void rgs_warn(const rgs_io *io, const char *fmt, ...)
 {
   va_list ap;
 
   va_start(ap, fmt);
-  vmessage(cli, _("warning: "), fmt, ap);
+  vmessage(io, _("warning: "), fmt, ap);
   va_end(ap);
 }
 
 /* The one failure report: stderr always, and under --json one document
  * with the error (and the check report when there is one). */
-static int fail_doc(const rgs_cli *cli, const char *command, int exit_code,
+static int fail_doc(const rgs_io *io, const char *command, int exit_code,
                     const char *message, const char *detail, const rgs_p11_report *rep)
 {
   int has_detail = detail != NULL && detail[0] != '\0';
   rgs_json j;
 
   if (has_detail)
-    rgs_err(cli, "%s (%s)", message, detail);
+    rgs_err(io, "%s (%s)", message, detail);
   else
-    rgs_err(cli, "%s", message);
-  if (cli == NULL || !cli->json)
+    rgs_err(io, "%s", message);
+  if (io == NULL || !io->json)
     return exit_code;
   rgs_json_start(&j, stdout);
   rgs_json_object(&j, NULL);
@@ -77,13 +77,13 @@ static int fail_doc(const rgs_cli *cli, const char *command, int exit_code,
   return exit_code;
 }
 
-int rgs_fail(const rgs_cli *cli, const char *command, int exit_code, const char *message,
+int rgs_fail(const rgs_io *io, const char *command, int exit_code, const char *message,
              const char *detail)
 {
-  return fail_doc(cli, command, exit_code, message, detail, NULL);
+  return fail_doc(io, command, exit_code, message, detail, NULL);
 }
 
-int rgs_usage_error(const rgs_cli *cli, const char *command, const char *fmt, ...)
+int rgs_usage_error(const rgs_io *io, const char *command, const char *fmt, ...)
 {
   char msg[512];
   va_list ap;
@@ -91,8 +91,8 @@ int rgs_usage_error(const rgs_cli *cli, const char *command, const char *fmt, ..
   va_start(ap, fmt);
   vsnprintf(msg, sizeof(msg), fmt, ap);
   va_end(ap);
-  rgs_fail(cli, command, RGS_EXIT_USAGE, msg, NULL);
-  fprintf(stderr, _("Try '%s %s --help'.\n"), cli->prog, command);
+  rgs_fail(io, command, RGS_EXIT_USAGE, msg, NULL);
+  fprintf(stderr, _("Try '%s %s --help'.\n"), io->prog, command);
   return RGS_EXIT_USAGE;
 }
 
@@ -147,59 +147,21 @@ int rgs_exit_for_p11(rgs_p11_rc rc)
   return RGS_EXIT_INTERNAL;
 }
 
-int rgs_fail_report(const rgs_cli *cli, const char *command, int exit_code,
+int rgs_fail_report(const rgs_io *io, const char *command, int exit_code,
                     const char *message, const rgs_p11_report *rep)
 {
-  return fail_doc(cli, command, exit_code, message, NULL, rep);
+  return fail_doc(io, command, exit_code, message, NULL, rep);
 }
 
-int rgs_fail_p11(const rgs_cli *cli, const char *command, rgs_p11_rc rc,
+int rgs_fail_p11(const rgs_io *io, const char *command, rgs_p11_rc rc,
                  const rgs_p11_ctx *ctx)
 {
-  return rgs_fail(cli, command, rgs_exit_for_p11(rc), rgs_p11_strerror(rc),
+  return rgs_fail(io, command, rgs_exit_for_p11(rc), rgs_p11_strerror(rc),
                   ctx != NULL ? rgs_p11_last_error(ctx) : NULL);
 }
 
 /* ---- subcommands ---------------------------------------------------- */
 
-static void sub_usage(FILE *out, const char *group, const rgs_command *subs, size_t n)
-{
-  size_t i;
-
-  fprintf(out, _("Usage: rgs-enroll %s COMMAND ...\nCommands:\n"), group);
-  for (i = 0; i < n; i++)
-    fprintf(out, "  %-8s %s\n", subs[i].name, _(subs[i].summary));
-  fprintf(out, _("'rgs-enroll %s COMMAND --help' describes each one.\n"), group);
-}
-
-int rgs_dispatch(rgs_cli *cli, const char *group, const rgs_command *subs, size_t n,
-                 int argc, char **argv)
-{
-  size_t i;
-
-  if (argc < 2) {
-    sub_usage(stderr, group, subs, n);
-    return RGS_EXIT_USAGE;
-  }
-  if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
-      strcmp(argv[1], "help") == 0) {
-    sub_usage(stdout, group, subs, n);
-    return RGS_EXIT_OK;
-  }
-  for (i = 0; i < n; i++) {
-    if (strcmp(subs[i].name, argv[1]) == 0) {
-      optind = 0;        /* the subcommand parses its own options afresh */
-      return subs[i].run(cli, argc - 1, argv + 1);
-    }
-  }
-  rgs_err(cli, _("unknown %s command '%s'"), group, argv[1]);
-  sub_usage(stderr, group, subs, n);
-  return RGS_EXIT_USAGE;
-}
-
-/* ---- paths ----------------------------------------------------------- */
-
-/* Directory of the running binary, so that a build tree works unchanged. */
 static int exe_dir(char *buf, size_t len)
 {
   ssize_t n = readlink("/proc/self/exe", buf, len - 1);
@@ -287,14 +249,14 @@ time_t rgs_now(void)
 
 static void session_warn(void *ud, const char *message)
 {
-  rgs_warn((const rgs_cli *)ud, "%s", message);
+  rgs_warn((const rgs_io *)ud, "%s", message);
 }
 
 /* Ask on the terminal, never on stdin: a script piping data must not
  * consent by accident. */
 static int session_confirm(void *ud, const rgs_p11_slot_info *info)
 {
-  const rgs_cli *cli = ud;
+  const rgs_io *io = ud;
   char answer[16];
   FILE *tty = fopen("/dev/tty", "r+");
   int yes = 0;
@@ -313,7 +275,7 @@ static int session_confirm(void *ud, const rgs_p11_slot_info *info)
   }
   fclose(tty);
   if (!yes)
-    rgs_err(cli, "%s", _("not confirmed: the last PIN try was not spent"));
+    rgs_err(io, "%s", _("not confirmed: the last PIN try was not spent"));
   return yes;
 }
 
@@ -326,11 +288,11 @@ static int load_policies(rgs_session *s, const char *command)
   snprintf(path, sizeof(path), "%s/policy/qualified-devices.conf", rgs_datadir());
   rc = rgs_p11_policy_load(&s->policy, path, err, sizeof(err));
   if (rc != RGS_P11_OK)
-    return rgs_fail(s->cli, command, rgs_exit_for_p11(rc), rgs_p11_strerror(rc), err);
-  for (i = 0; i < s->cli->n_policies; i++) {
-    rc = rgs_p11_policy_load(&s->policy, s->cli->policies[i], err, sizeof(err));
+    return rgs_fail(s->io, command, rgs_exit_for_p11(rc), rgs_p11_strerror(rc), err);
+  for (i = 0; i < s->io->n_policies; i++) {
+    rc = rgs_p11_policy_load(&s->policy, s->io->policies[i], err, sizeof(err));
     if (rc != RGS_P11_OK)
-      return rgs_fail(s->cli, command, rgs_exit_for_p11(rc), rgs_p11_strerror(rc), err);
+      return rgs_fail(s->io, command, rgs_exit_for_p11(rc), rgs_p11_strerror(rc), err);
   }
   return RGS_EXIT_OK;
 }
@@ -366,16 +328,16 @@ static int names_token(const rgs_p11_uri *uri)
                          rgs_p11_uri_get(uri, RGS_URI_MODEL) != NULL);
 }
 
-int rgs_session_open_for_key(rgs_session *s, const rgs_cli *cli, const char *command,
+int rgs_session_open_for_key(rgs_session *s, const rgs_io *io, const char *command,
                              const rgs_p11_uri *key_uri)
 {
-  const rgs_p11_uri *use = cli->token == NULL && names_token(key_uri) ? key_uri : NULL;
-  int ret = rgs_session_open_sel(s, cli, command, use);
+  const rgs_p11_uri *use = io->token == NULL && names_token(key_uri) ? key_uri : NULL;
+  int ret = rgs_session_open_sel(s, io, command, use);
 
   /* --token and a key URI naming another token: never sign on the wrong one. */
   if (ret == RGS_EXIT_OK && names_token(key_uri) &&
       !rgs_p11_uri_match_token(key_uri, rgs_p11_token_info(s->tok))) {
-    ret = rgs_fail(cli, command, RGS_EXIT_USAGE,
+    ret = rgs_fail(io, command, RGS_EXIT_USAGE,
                    _("the key's URI names another token than the one selected with --token"),
                    NULL);
     rgs_session_close(s);
@@ -383,12 +345,12 @@ int rgs_session_open_for_key(rgs_session *s, const rgs_cli *cli, const char *com
   return ret;
 }
 
-int rgs_session_open(rgs_session *s, const rgs_cli *cli, const char *command)
+int rgs_session_open(rgs_session *s, const rgs_io *io, const char *command)
 {
-  return rgs_session_open_sel(s, cli, command, NULL);
+  return rgs_session_open_sel(s, io, command, NULL);
 }
 
-int rgs_session_open_sel(rgs_session *s, const rgs_cli *cli, const char *command,
+int rgs_session_open_sel(rgs_session *s, const rgs_io *io, const char *command,
                          const rgs_p11_uri *fallback)
 {
   rgs_p11_uri *sel = NULL;
@@ -397,36 +359,36 @@ int rgs_session_open_sel(rgs_session *s, const rgs_cli *cli, const char *command
   rgs_p11_rc rc;
 
   memset(s, 0, sizeof(*s));
-  s->cli = cli;
-  s->pin.from = cli->pin_file != NULL ? RGS_PIN_FROM_FILE
-                : cli->pin_fd >= 0     ? RGS_PIN_FROM_FD
+  s->io = io;
+  s->pin.from = io->pin_file != NULL ? RGS_PIN_FROM_FILE
+                : io->pin_fd >= 0     ? RGS_PIN_FROM_FD
                                        : RGS_PIN_FROM_TTY;
-  s->pin.path = cli->pin_file;
-  s->pin.fd = cli->pin_fd;
-  s->pin.allow_final_try = cli->final_try;
+  s->pin.path = io->pin_file;
+  s->pin.fd = io->pin_fd;
+  s->pin.allow_final_try = io->final_try;
   s->pin.confirm_final_try = s->pin.from == RGS_PIN_FROM_TTY ? session_confirm : NULL;
   s->pin.warn = session_warn;
-  s->pin.ud = (void *)cli;
-  if (cli->token != NULL) {
-    rc = rgs_p11_uri_parse(cli->token, &sel, err, sizeof(err));
+  s->pin.ud = (void *)io;
+  if (io->token != NULL) {
+    rc = rgs_p11_uri_parse(io->token, &sel, err, sizeof(err));
     if (rc != RGS_P11_OK) {
-      ret = rgs_fail(cli, command, RGS_EXIT_USAGE, rgs_p11_strerror(rc), err);
+      ret = rgs_fail(io, command, RGS_EXIT_USAGE, rgs_p11_strerror(rc), err);
       goto cleanup;
     }
   }
   ret = load_policies(s, command);
   if (ret != RGS_EXIT_OK)
     goto cleanup;
-  rc = rgs_p11_ctx_new(rgs_p11_default_module(cli->module), &s->ctx, err, sizeof(err));
+  rc = rgs_p11_ctx_new(rgs_p11_default_module(io->module), &s->ctx, err, sizeof(err));
   if (rc != RGS_P11_OK) {
     char detail[1024];
-    snprintf(detail, sizeof(detail), "%s: %s", rgs_p11_default_module(cli->module), err);
-    ret = rgs_fail(cli, command, rgs_exit_for_p11(rc), rgs_p11_strerror(rc), detail);
+    snprintf(detail, sizeof(detail), "%s: %s", rgs_p11_default_module(io->module), err);
+    ret = rgs_fail(io, command, rgs_exit_for_p11(rc), rgs_p11_strerror(rc), detail);
     goto cleanup;
   }
   rc = rgs_p11_token_open(s->ctx, sel != NULL ? sel : fallback, &s->tok);
   if (rc != RGS_P11_OK) {
-    ret = rgs_fail_p11(cli, command, rc, s->ctx);
+    ret = rgs_fail_p11(io, command, rc, s->ctx);
     if (rc == RGS_P11_ERR_MANY_TOKENS)
       list_candidates(s);
   }
@@ -470,18 +432,18 @@ int rgs_session_login(rgs_session *s, const char *command)
   /* A PIN the token refused: say what its counter now shows. */
   if (rc == RGS_P11_ERR_PIN_INCORRECT || rc == RGS_P11_ERR_PIN_INVALID) {
     snprintf(detail, sizeof(detail), "%s", rgs_pin_left_message(rgs_p11_token_info(s->tok), RGS_PIN_USER));
-    return rgs_fail(s->cli, command, RGS_EXIT_PIN, rgs_p11_strerror(rc), detail);
+    return rgs_fail(s->io, command, RGS_EXIT_PIN, rgs_p11_strerror(rc), detail);
   }
   if (rc == RGS_P11_ERR_PIN_INPUT && s->pin.from == RGS_PIN_FROM_TTY)
-    return rgs_fail(s->cli, command, RGS_EXIT_PIN, rgs_p11_strerror(rc),
+    return rgs_fail(s->io, command, RGS_EXIT_PIN, rgs_p11_strerror(rc),
                     _("no terminal to ask it on: use --pin-file or --pin-fd"));
   if (rc == RGS_P11_ERR_PIN_LENGTH) {
     const rgs_p11_slot_info *i = rgs_p11_token_info(s->tok);
     snprintf(detail, sizeof(detail), _("the token accepts %lu to %lu characters; nothing was sent to it"),
              (unsigned long)i->min_pin, (unsigned long)i->max_pin);
-    return rgs_fail(s->cli, command, RGS_EXIT_PIN, rgs_p11_strerror(rc), detail);
+    return rgs_fail(s->io, command, RGS_EXIT_PIN, rgs_p11_strerror(rc), detail);
   }
-  return rgs_fail_p11(s->cli, command, rc, s->ctx);
+  return rgs_fail_p11(s->io, command, rc, s->ctx);
 }
 
 static void terminating_set(sigset_t *set)
@@ -535,9 +497,9 @@ void rgs_session_close(rgs_session *s)
 
 /* ---- printing tokens and reports ------------------------------------- */
 
-void rgs_print_token(const rgs_cli *cli, const rgs_p11_slot_info *info)
+void rgs_print_token(const rgs_io *io, const rgs_p11_slot_info *info)
 {
-  (void)cli;
+  (void)io;
   printf(_("Token: \"%s\" (%s %s, serial %s)\n"), info->label, info->manufacturer,
          info->model, info->serial);
 }
@@ -564,9 +526,9 @@ static const char *verdict_label(const rgs_p11_criterion *c)
   return "?";
 }
 
-void rgs_print_report(const rgs_cli *cli, const rgs_p11_report *rep)
+void rgs_print_report(const rgs_io *io, const rgs_p11_report *rep)
 {
-  rgs_print_report_from(cli, rep, 0);
+  rgs_print_report_from(io, rep, 0);
 }
 
 void rgs_print_padded(const char *s, size_t width)
@@ -583,11 +545,11 @@ void rgs_print_padded(const char *s, size_t width)
     fputc(' ', stdout);
 }
 
-void rgs_print_report_from(const rgs_cli *cli, const rgs_p11_report *rep, size_t from)
+void rgs_print_report_from(const rgs_io *io, const rgs_p11_report *rep, size_t from)
 {
   size_t i, n = rgs_p11_report_count(rep);
 
-  (void)cli;
+  (void)io;
   for (i = from; i < n; i++) {
     const rgs_p11_criterion *c = rgs_p11_report_get(rep, i);
     fputs("  [", stdout);

@@ -14,35 +14,7 @@ static void usage(void)
          _(RGS_SUBJECT_HELP));
 }
 
-void rgs_csr_report(const rgs_cli *cli, rgs_json *j, X509_REQ *req, const char *path)
-{
-  char *subject = rgs_subject_text(X509_REQ_get_subject_name(req));
-  unsigned char spki[32];
-  int have_spki = rgs_spki_sha256(X509_REQ_get0_pubkey(req), spki);
-  size_t i;
-
-  if (cli->json) {
-    rgs_json_object(j, "csr");
-    rgs_json_str(j, "file", path);
-    rgs_json_str(j, "subject", subject);
-    rgs_json_str(j, "signature", "sha256");
-    if (have_spki)
-      rgs_json_hex(j, "spki_sha256", spki, sizeof(spki));
-    rgs_json_end(j);
-  } else {
-    printf(_("Certificate request written: %s\n  subject      : %s\n  signature    : SHA-256, made on the token, verified\n"),
-           path, subject != NULL ? subject : "?");
-    if (have_spki) {
-      printf("  SPKI SHA-256 : ");
-      for (i = 0; i < sizeof(spki); i++)
-        printf("%02x", spki[i]);
-      printf("\n");
-    }
-  }
-  OPENSSL_free(subject);
-}
-
-int rgs_cmd_csr(rgs_cli *cli, int argc, char **argv)
+int rgs_cmd_csr(rgs_io *io, int argc, char **argv)
 {
   static const struct option opts[] = {
     { "key", required_argument, NULL, 'k' },
@@ -74,25 +46,25 @@ int rgs_cmd_csr(rgs_cli *cli, int argc, char **argv)
     case 'h': usage(); return RGS_EXIT_OK;
     default:
       if (!rgs_subject_opt(&so, c, optarg))
-        return rgs_usage_error(cli, "csr", _("unknown option '%s'"), argv[optind - 1]);
+        return rgs_usage_error(io, "csr", _("unknown option '%s'"), argv[optind - 1]);
     }
   }
   if (optind < argc)
-    return rgs_usage_error(cli, "csr", _("unexpected argument '%s'"), argv[optind]);
+    return rgs_usage_error(io, "csr", _("unexpected argument '%s'"), argv[optind]);
   if (key_text == NULL || out == NULL)
-    return rgs_usage_error(cli, "csr", "%s", _("--key and --out are required"));
+    return rgs_usage_error(io, "csr", "%s", _("--key and --out are required"));
   if (rgs_p11_uri_parse(key_text, &key_uri, err, sizeof(err)) != RGS_P11_OK)
-    return rgs_usage_error(cli, "csr", "--key: %s", err);
+    return rgs_usage_error(io, "csr", "--key: %s", err);
   if (!rgs_subject_build(&so, &name, err, sizeof(err))) {
     rgs_p11_uri_free(key_uri);
-    return rgs_usage_error(cli, "csr", "%s", err);
+    return rgs_usage_error(io, "csr", "%s", err);
   }
   if (!force && access(out, F_OK) == 0) {     /* before the PIN and the card */
-    ret = rgs_fail(cli, "csr", RGS_EXIT_IO, _("the output file exists; nothing was overwritten"),
+    ret = rgs_fail(io, "csr", RGS_EXIT_IO, _("the output file exists; nothing was overwritten"),
                    out);
     goto cleanup_args;
   }
-  ret = rgs_session_open_for_key(&s, cli, "csr", key_uri);
+  ret = rgs_session_open_for_key(&s, io, "csr", key_uri);
   if (ret != RGS_EXIT_OK)
     goto cleanup_args;
   ret = rgs_session_login(&s, "csr");
@@ -100,23 +72,23 @@ int rgs_cmd_csr(rgs_cli *cli, int argc, char **argv)
     goto cleanup;
   rc = rgs_p11_key_find(s.tok, key_uri, &key);
   if (rc != RGS_P11_OK) {
-    ret = rgs_fail_p11(cli, "csr", rc, s.ctx);
+    ret = rgs_fail_p11(io, "csr", rc, s.ctx);
     goto cleanup;
   }
   ret = rgs_csr_make(&s, key, name, so.email, &req, "csr");
   if (ret == RGS_EXIT_OK)
-    ret = rgs_csr_write(cli, req, out, der, force, "csr");
+    ret = rgs_csr_write(io, req, out, der, force, "csr");
   if (ret != RGS_EXIT_OK)
     goto cleanup;
-  if (cli->json) {
+  if (io->json) {
     rgs_json_start(&j, stdout);
     rgs_json_object(&j, NULL);
     rgs_json_str(&j, "command", "csr");
     rgs_json_bool(&j, "ok", 1);
     rgs_json_key(&j, "key", &s, key);
   }
-  rgs_csr_report(cli, &j, req, out);
-  if (cli->json)
+  rgs_csr_report(io, &j, req, out);
+  if (io->json)
     rgs_json_finish(&j);
 
 cleanup:

@@ -80,7 +80,7 @@ static char *slot_uri(const rgs_p11_slot_info *s)
   return text;
 }
 
-int rgs_cmd_tokens(rgs_cli *cli, int argc, char **argv)
+int rgs_cmd_tokens(rgs_io *io, int argc, char **argv)
 {
   static const struct option opts[] = { { "help", no_argument, NULL, 'h' }, { 0, 0, 0, 0 } };
   rgs_p11_ctx *ctx = NULL;
@@ -96,19 +96,19 @@ int rgs_cmd_tokens(rgs_cli *cli, int argc, char **argv)
       printf("%s\n", _("Usage: rgs-enroll tokens\nList every slot of the module, its token, URI, flags and PIN state."));
       return RGS_EXIT_OK;
     }
-    return rgs_usage_error(cli, "tokens", _("unknown option '%s'"), argv[optind - 1]);
+    return rgs_usage_error(io, "tokens", _("unknown option '%s'"), argv[optind - 1]);
   }
-  rc = rgs_p11_ctx_new(rgs_p11_default_module(cli->module), &ctx, err, sizeof(err));
+  rc = rgs_p11_ctx_new(rgs_p11_default_module(io->module), &ctx, err, sizeof(err));
   if (rc != RGS_P11_OK) {
-    ret = rgs_fail(cli, "tokens", rgs_exit_for_p11(rc), rgs_p11_strerror(rc), err);
+    ret = rgs_fail(io, "tokens", rgs_exit_for_p11(rc), rgs_p11_strerror(rc), err);
     goto cleanup;
   }
   rc = rgs_p11_slots(ctx, &slots, &n);
   if (rc != RGS_P11_OK) {
-    ret = rgs_fail_p11(cli, "tokens", rc, ctx);
+    ret = rgs_fail_p11(io, "tokens", rc, ctx);
     goto cleanup;
   }
-  if (cli->json) {
+  if (io->json) {
     rgs_json_start(&j, stdout);
     rgs_json_object(&j, NULL);
     rgs_json_str(&j, "command", "tokens");
@@ -120,13 +120,13 @@ int rgs_cmd_tokens(rgs_cli *cli, int argc, char **argv)
   }
   for (i = 0; i < n; i++) {
     char *uri = slot_uri(&slots[i]);
-    if (cli->json)
+    if (io->json)
       print_slot_json(&j, &slots[i], uri);
     else
       print_slot_text(&slots[i], uri);
     free(uri);
   }
-  if (cli->json)
+  if (io->json)
     rgs_json_finish(&j);
 
 cleanup:

@@ -4,7 +4,7 @@
 #include <string.h>
 #include "commands.h"
 #include "issuance.h"
-#include "store.h"
+#include "orders.h"
 
 #define MAX_NEXT 8
 
@@ -106,7 +106,7 @@ static void next_text(rgs_order_next n, const rgs_order *o, const rgs_order_appo
 
 typedef struct {
   rgs_order_store *st;
-  const rgs_cli *cli;
+  const rgs_io *io;
   rgs_json *j;
   rgs_order_rc rc;
   size_t shown;
@@ -128,7 +128,7 @@ static void print_one(status_ctx *c, const rgs_order *o, const rgs_order_appoint
   if (nn > RGS_ARRAY_LEN(notes))
     nn = RGS_ARRAY_LEN(notes);
   rgs_order_oneline(o, line, sizeof(line));
-  if (c->cli->json) {
+  if (c->io->json) {
     rgs_json_object(c->j, NULL);
     rgs_json_int(c->j, "id", o->id);
     rgs_json_str(c->j, "status", rgs_order_status_name(o->status));
@@ -142,7 +142,7 @@ static void print_one(status_ctx *c, const rgs_order *o, const rgs_order_appoint
   }
   for (i = 0; i < n && i < MAX_NEXT; i++) {
     next_text(next[i], o, a, docs, text, sizeof(text));
-    if (c->cli->json) {
+    if (c->io->json) {
       rgs_json_object(c->j, NULL);
       rgs_json_str(c->j, "step", next_name(next[i]));
       rgs_json_str(c->j, "text", text);
@@ -151,7 +151,7 @@ static void print_one(status_ctx *c, const rgs_order *o, const rgs_order_appoint
       printf("  %s %s\n", i == 0 ? _("Next:") : _("Also:"), text);
     }
   }
-  if (c->cli->json) {
+  if (c->io->json) {
     rgs_json_end(c->j);
     rgs_json_array(c->j, "warnings");
   }
@@ -160,15 +160,15 @@ static void print_one(status_ctx *c, const rgs_order *o, const rgs_order_appoint
         notes[i].code == RGS_DOCNOTE_ID_UNDATED)
       continue;
     rgs_docnote_text(&notes[i], text, sizeof(text));
-    if (c->cli->json)
+    if (c->io->json)
       rgs_json_str(c->j, NULL, text);
     else
       printf(_("  Warning: %s\n"), text);
   }
-  if (c->cli->json)
+  if (c->io->json)
     rgs_json_end(c->j);
-  rgs_issuance_show(c->cli, c->j, c->st, o);
-  if (c->cli->json)
+  rgs_issuance_show(c->io, c->j, c->st, o);
+  if (c->io->json)
     rgs_json_end(c->j);
 }
 
@@ -184,7 +184,7 @@ static int status_one(void *ud, const rgs_order *o)
     c->rc = rgs_order_docs_get(c->st, o->id, docs);
   if (c->rc != RGS_ORDER_OK)
     return 1;
-  if (!c->cli->json && c->shown > 0)
+  if (!c->io->json && c->shown > 0)
     printf("\n");
   print_one(c, o, &a, docs);
   c->shown++;
@@ -197,9 +197,9 @@ static int finish(status_ctx *c, long long id)
 
   if (c->rc != RGS_ORDER_OK) {
     ret = rgs_exit_for_order(c->rc);
-    rgs_err(c->cli, "%s (%s)", rgs_order_strerror(c->rc), rgs_order_store_last_error(c->st));
+    rgs_err(c->io, "%s (%s)", rgs_order_strerror(c->rc), rgs_order_store_last_error(c->st));
   }
-  if (c->cli->json) {
+  if (c->io->json) {
     rgs_json_end(c->j);
     rgs_json_int(c->j, "count", (long long)c->shown);
     rgs_json_bool(c->j, "ok", ret == RGS_EXIT_OK);
@@ -217,7 +217,7 @@ static int finish(status_ctx *c, long long id)
   return ret;
 }
 
-int rgs_cmd_status(rgs_cli *cli, int argc, char **argv)
+int rgs_cmd_status(rgs_io *io, int argc, char **argv)
 {
   static const struct option opts[] = {
     { "help", no_argument, NULL, 'h' },
@@ -233,35 +233,35 @@ int rgs_cmd_status(rgs_cli *cli, int argc, char **argv)
 
   while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
     if (opt != 'h')
-      return rgs_usage_error(cli, "status", _("unknown option '%s'"), argv[optind - 1]);
+      return rgs_usage_error(io, "status", _("unknown option '%s'"), argv[optind - 1]);
     printf("%s\n", _("Usage: rgs-enroll status [ID]\n"
                      "Where an order stands and the next thing to do; without ID, every order\n"
                      "that is not closed (installed, cancelled or refused)."));
     return RGS_EXIT_OK;
   }
   if (optind + 1 < argc)
-    return rgs_usage_error(cli, "status", _("unexpected argument '%s'"), argv[optind + 1]);
+    return rgs_usage_error(io, "status", _("unexpected argument '%s'"), argv[optind + 1]);
   if (optind < argc) {
-    ret = rgs_parse_order_id(cli, "status", argv[optind], &id);
+    ret = rgs_parse_order_id(io, "status", argv[optind], &id);
     if (ret != RGS_EXIT_OK)
       return ret;
   }
   memset(&c, 0, sizeof(c));
-  ret = id != 0 ? rgs_store_open_read_for(cli, "status", id, &c.st) : rgs_store_open_read(cli, "status", &c.st);
+  ret = id != 0 ? rgs_store_open_read_for(io, "status", id, &c.st) : rgs_store_open_read(io, "status", &c.st);
   if (ret != RGS_EXIT_OK)
     return ret;
   /* A single order that does not exist is an error before any output. */
   if (id != 0) {
     c.rc = rgs_order_get(c.st, id, &o);
     if (c.rc != RGS_ORDER_OK) {
-      ret = rgs_fail_store(cli, "status", c.rc, c.st);
+      ret = rgs_fail_store(io, "status", c.rc, c.st);
       rgs_order_store_close(c.st);
       return ret;
     }
   }
-  c.cli = cli;
+  c.io = io;
   c.j = &j;
-  if (cli->json) {
+  if (io->json) {
     rgs_json_start(&j, stdout);
     rgs_json_object(&j, NULL);
     rgs_json_str(&j, "command", "status");

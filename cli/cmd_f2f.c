@@ -9,7 +9,7 @@
 #include "f2f.h"
 #include "rgs_common.h"
 #include "steps.h"
-#include "store.h"
+#include "orders.h"
 
 static void usage_run(void)
 {
@@ -98,7 +98,7 @@ static char *take_arg(char *arg)
   return copy;
 }
 
-static int text_arg(const rgs_cli *cli, const char *cmd, const char *opt, const char *v)
+static int text_arg(const rgs_io *io, const char *cmd, const char *opt, const char *v)
 {
   rgs_cj *probe = rgs_cj_new_object();
   int ok = probe != NULL && v[0] != '\0' && strlen(v) < 250 && rgs_cj_set_str(probe, "t", v) == 0;
@@ -106,10 +106,10 @@ static int text_arg(const rgs_cli *cli, const char *cmd, const char *opt, const 
   rgs_cj_free(probe);
   if (ok)
     return RGS_EXIT_OK;
-  return rgs_usage_error(cli, cmd, _("%s: UTF-8 text of 1 to 249 bytes"), opt);
+  return rgs_usage_error(io, cmd, _("%s: UTF-8 text of 1 to 249 bytes"), opt);
 }
 
-static int cmd_run(rgs_cli *cli, int argc, char **argv)
+static int cmd_run(rgs_io *io, int argc, char **argv)
 {
   static const struct option opts[] = {
     { "aed-token", required_argument, NULL, OPT_AED_TOKEN },
@@ -156,34 +156,34 @@ static int cmd_run(rgs_cli *cli, int argc, char **argv)
     case OPT_AED_PIN_FILE: o.aed_pin_file = optarg; break;
     case OPT_AED_PIN_FD:
       if (rgs_parse_int(optarg, 0, 1 << 20, &fd) != 0)
-        ret = rgs_usage_error(cli, cmd, _("--aed-pin-fd needs a file descriptor number, not '%s'"), optarg);
+        ret = rgs_usage_error(io, cmd, _("--aed-pin-fd needs a file descriptor number, not '%s'"), optarg);
       o.aed_pin_fd = (int)fd;
       break;
     case OPT_AED_FINAL_TRY: o.aed_final_try = 1; break;
     case OPT_AED_NAME:
       o.aed_name = optarg;
-      ret = text_arg(cli, cmd, "--aed-name", optarg);
+      ret = text_arg(io, cmd, "--aed-name", optarg);
       break;
     case OPT_OFFICE:
       o.office = optarg;
-      ret = text_arg(cli, cmd, "--office", optarg);
+      ret = text_arg(io, cmd, "--office", optarg);
       break;
     case OPT_PLACE:
       o.place = optarg;
-      ret = text_arg(cli, cmd, "--place", optarg);
+      ret = text_arg(io, cmd, "--place", optarg);
       break;
     case OPT_ID_DOC:
       if (rgs_f2f_doc_parse(optarg, &o.id_doc) != 0)
-        ret = rgs_usage_error(cli, cmd, _("--id-document must be id-card or passport, not '%s'"), optarg);
+        ret = rgs_usage_error(io, cmd, _("--id-document must be id-card or passport, not '%s'"), optarg);
       break;
     case OPT_ID_NAME:
       o.id_name = optarg;
-      ret = text_arg(cli, cmd, "--id-name", optarg);
+      ret = text_arg(io, cmd, "--id-name", optarg);
       break;
     case OPT_ID_EXPIRES:
       o.id_expires = optarg;
       if (!rgs_order_date_valid(optarg))
-        ret = rgs_usage_error(cli, cmd, _("--id-expires needs a date YYYY-MM-DD, not '%s'"), optarg);
+        ret = rgs_usage_error(io, cmd, _("--id-expires needs a date YYYY-MM-DD, not '%s'"), optarg);
       break;
     case OPT_ID_NUMBER:
       if (o.id_number != NULL) {
@@ -192,9 +192,9 @@ static int cmd_run(rgs_cli *cli, int argc, char **argv)
       }
       o.id_number = take_arg(optarg);
       if (o.id_number == NULL)
-        ret = rgs_fail(cli, cmd, RGS_EXIT_INTERNAL, rgs_f2f_strerror(RGS_F2F_ERR_NOMEM), NULL);
+        ret = rgs_fail(io, cmd, RGS_EXIT_INTERNAL, rgs_f2f_strerror(RGS_F2F_ERR_NOMEM), NULL);
       else if (!rgs_f2f_id_number_valid(o.id_number))
-        ret = rgs_usage_error(cli, cmd, "%s", _("--id-number: 5 to 24 letters and digits (spaces and dashes are ignored)"));
+        ret = rgs_usage_error(io, cmd, "%s", _("--id-number: 5 to 24 letters and digits (spaces and dashes are ignored)"));
       break;
     case OPT_ID_VERIFIED:
       if (strcmp(optarg, "yes") == 0 || strcmp(optarg, "oui") == 0)
@@ -202,12 +202,12 @@ static int cmd_run(rgs_cli *cli, int argc, char **argv)
       else if (strcmp(optarg, "no") == 0 || strcmp(optarg, "non") == 0)
         o.id_verified = 0;
       else
-        ret = rgs_usage_error(cli, cmd, _("--id-verified must be yes or no, not '%s'"), optarg);
+        ret = rgs_usage_error(io, cmd, _("--id-verified must be yes or no, not '%s'"), optarg);
       break;
     case OPT_EXTRACT:
       o.extract_date = optarg;
       if (!rgs_order_date_valid(optarg))
-        ret = rgs_usage_error(cli, cmd, _("--extract-date needs a date YYYY-MM-DD, not '%s'"), optarg);
+        ret = rgs_usage_error(io, cmd, _("--extract-date needs a date YYYY-MM-DD, not '%s'"), optarg);
       break;
     case OPT_OUT: o.out = optarg; break;
     case OPT_FORCE: o.force = 1; break;
@@ -216,23 +216,23 @@ static int cmd_run(rgs_cli *cli, int argc, char **argv)
     case OPT_BATCH: o.batch = 1; break;
     case 'h':
     case OPT_HELP: usage_run(); goto done;
-    default: ret = rgs_usage_error(cli, cmd, _("unknown option '%s'"), argv[optind - 1]);
+    default: ret = rgs_usage_error(io, cmd, _("unknown option '%s'"), argv[optind - 1]);
     }
   }
   if (ret != RGS_EXIT_OK)
     goto done;
   if (o.aed_pin_file != NULL && o.aed_pin_fd >= 0) {
-    ret = rgs_usage_error(cli, cmd, "%s", _("--aed-pin-file and --aed-pin-fd exclude each other"));
+    ret = rgs_usage_error(io, cmd, "%s", _("--aed-pin-file and --aed-pin-fd exclude each other"));
     goto done;
   }
   if (optind + 1 != argc) {
-    ret = rgs_usage_error(cli, cmd, "%s", optind >= argc ? _("the order number is missing")
+    ret = rgs_usage_error(io, cmd, "%s", optind >= argc ? _("the order number is missing")
                                                       : _("one order number only"));
     goto done;
   }
-  ret = rgs_parse_order_id(cli, cmd, argv[optind], &id);
+  ret = rgs_parse_order_id(io, cmd, argv[optind], &id);
   if (ret == RGS_EXIT_OK)
-    return rgs_f2f_run(cli, id, &o);     /* it wipes and frees o.id_number */
+    return rgs_f2f_run(io, id, &o);     /* it wipes and frees o.id_number */
 
 done:
   if (o.id_number != NULL) {
@@ -270,17 +270,17 @@ static unsigned char *read_whole(const char *path, size_t *len)
 
 /* The store, if there is one, for a command that can do without it: a
  * missing or unusable store is said (warning) and skipped. */
-static rgs_order_store *optional_store(const rgs_cli *cli)
+static rgs_order_store *optional_store(const rgs_io *io)
 {
   char path[4096], err[1024];
   rgs_order_store *st = NULL;
   rgs_order_rc rc;
 
-  if (rgs_store_path(cli, path, sizeof(path)) != 0 || access(path, F_OK) != 0)
+  if (rgs_store_path(io, path, sizeof(path)) != 0 || access(path, F_OK) != 0)
     return NULL;
   rc = rgs_order_store_open_existing(path, &st, err, sizeof(err));
   if (rc != RGS_ORDER_OK) {
-    rgs_warn(cli, _("the order store was not consulted: %s (%s)"), rgs_order_strerror(rc), err);
+    rgs_warn(io, _("the order store was not consulted: %s (%s)"), rgs_order_strerror(rc), err);
     return NULL;
   }
   rgs_order_store_set_now(st, rgs_now());
@@ -325,7 +325,7 @@ static const char *rec_text(const rgs_cj *rec, const char *path, const char *def
 
 /* What f2f verify found, as text: the signature, the AED, what the record
  * says of itself. */
-static void print_record_text(const rgs_cli *cli, const char *file, const rgs_f2f_verified *v,
+static void print_record_text(const rgs_io *io, const char *file, const rgs_f2f_verified *v,
                               const char *signer, const char *stamp, const char *hex)
 {
   char a[256], b[256], c[256], d[256];
@@ -337,7 +337,7 @@ static void print_record_text(const rgs_cli *cli, const char *file, const rgs_f2
   if (v->aed_listed) {
     printf(_("  AED certificate: a listed AED (entry \"%s\", %s:%u), valid at the signing time\n"),
            v->aed->name, v->aed->file, v->aed->line);
-    rgs_f2f_print_demo_aed(cli, v->aed);
+    rgs_f2f_print_demo_aed(io, v->aed);
   }
   if (rec == NULL)
     return;
@@ -380,7 +380,7 @@ static void print_verdict_text(const rgs_f2f_verified *v, long long order_id,
            rec_text(v->record, "intervention.reason", "", reason, sizeof(reason)));
 }
 
-static int cmd_verify(rgs_cli *cli, int argc, char **argv)
+static int cmd_verify(rgs_io *io, int argc, char **argv)
 {
   static const struct option opts[] = {
     { "ca-file", required_argument, NULL, OPT_CA_FILE },
@@ -420,27 +420,27 @@ static int cmd_verify(rgs_cli *cli, int argc, char **argv)
       break;
     case 'h':
     case OPT_HELP: usage_verify(); goto cleanup;
-    default: ret = rgs_usage_error(cli, cmd, _("unknown option '%s'"), argv[optind - 1]);
+    default: ret = rgs_usage_error(io, cmd, _("unknown option '%s'"), argv[optind - 1]);
     }
   }
   if (ret != RGS_EXIT_OK)
     goto cleanup;
   if (optind + 1 != argc) {
-    ret = rgs_usage_error(cli, cmd, "%s", _("one record FILE is needed"));
+    ret = rgs_usage_error(io, cmd, "%s", _("one record FILE is needed"));
     goto cleanup;
   }
   file = argv[optind];
   if (order_arg != NULL) {
-    ret = rgs_parse_order_id(cli, cmd, order_arg, &order_id);
+    ret = rgs_parse_order_id(io, cmd, order_arg, &order_id);
     if (ret != RGS_EXIT_OK)
       goto cleanup;
   }
   der = read_whole(file, &len);
   if (der == NULL) {
-    ret = rgs_fail(cli, cmd, RGS_EXIT_IO, _("the record cannot be read"), file);
+    ret = rgs_fail(io, cmd, RGS_EXIT_IO, _("the record cannot be read"), file);
     goto cleanup;
   }
-  ret = rgs_f2f_load_aeds(cli, cmd, ca_file, ca_path, &aeds);
+  ret = rgs_f2f_load_aeds(io, cmd, ca_file, ca_path, &aeds);
   if (ret != RGS_EXIT_OK)
     goto cleanup;
   err[0] = '\0';
@@ -449,21 +449,21 @@ static int cmd_verify(rgs_cli *cli, int argc, char **argv)
     result = rgs_cj_path_str(v.record, "intervention.result");
     /* The order: the one named, else the record's if the store has it. */
     if (order_id == 0) {
-      st = optional_store(cli);
+      st = optional_store(io);
       if (st != NULL && rgs_order_get(st, rgs_cj_path_int(v.record, "order.id", 0), &order) == RGS_ORDER_OK)
         order_id = order.id;
     } else {
-      ret = rgs_store_open_for(cli, cmd, order_id, &st);
+      ret = rgs_store_open_for(io, cmd, order_id, &st);
       if (ret != RGS_EXIT_OK)
         goto cleanup;
       if (rgs_order_get(st, order_id, &order) != RGS_ORDER_OK) {
-        ret = rgs_fail_store(cli, cmd, RGS_ORDER_ERR_NO_ORDER, st);
+        ret = rgs_fail_store(io, cmd, RGS_ORDER_ERR_NO_ORDER, st);
         goto cleanup;
       }
     }
     if (order_id != 0) {
       if (rgs_order_binding_get(st, order_id, &b, &found) != RGS_ORDER_OK) {
-        ret = rgs_fail_store(cli, cmd, RGS_ORDER_ERR_STORE, st);
+        ret = rgs_fail_store(io, cmd, RGS_ORDER_ERR_STORE, st);
         goto cleanup;
       }
       why = binding_mismatch(v.record, &order, &b, found);
@@ -487,7 +487,7 @@ static int cmd_verify(rgs_cli *cli, int argc, char **argv)
   rgs_f2f_hex(v.record_sha256, sizeof(v.record_sha256), hex);
   rgs_f2f_stamp(v.signing_time, stamp, sizeof(stamp));
 
-  if (cli->json) {
+  if (io->json) {
     rgs_json_start(&j, stdout);
     rgs_json_object(&j, NULL);
     rgs_json_str(&j, "command", cmd);
@@ -522,9 +522,9 @@ static int cmd_verify(rgs_cli *cli, int argc, char **argv)
     }
     rgs_json_finish(&j);
   } else {
-    print_record_text(cli, file, &v, signer, stamp, hex);
+    print_record_text(io, file, &v, signer, stamp, hex);
     if (frc != RGS_F2F_OK) {
-      rgs_err(cli, "%s%s%s%s", rgs_f2f_strerror(frc), err[0] != '\0' ? " (" : "", err,
+      rgs_err(io, "%s%s%s%s", rgs_f2f_strerror(frc), err[0] != '\0' ? " (" : "", err,
               err[0] != '\0' ? ")" : "");
       printf("%s\n", _("Result: INVALID record."));
     } else {
@@ -548,7 +548,7 @@ cleanup:
 
 /* ---- print ------------------------------------------------------------------------ */
 
-static int cmd_print(rgs_cli *cli, int argc, char **argv)
+static int cmd_print(rgs_io *io, int argc, char **argv)
 {
   static const struct option opts[] = {
     { "record", required_argument, NULL, OPT_RECORD },
@@ -586,38 +586,38 @@ static int cmd_print(rgs_cli *cli, int argc, char **argv)
     case OPT_CA_PATH: ca_path = optarg; break;
     case 'h':
     case OPT_HELP: usage_print(); return RGS_EXIT_OK;
-    default: return rgs_usage_error(cli, cmd, _("unknown option '%s'"), argv[optind - 1]);
+    default: return rgs_usage_error(io, cmd, _("unknown option '%s'"), argv[optind - 1]);
     }
   }
   if (optind + 1 < argc)
-    return rgs_usage_error(cli, cmd, _("unexpected argument '%s'"), argv[optind + 1]);
+    return rgs_usage_error(io, cmd, _("unexpected argument '%s'"), argv[optind + 1]);
   if (optind < argc) {
-    ret = rgs_parse_order_id(cli, cmd, argv[optind], &id);
+    ret = rgs_parse_order_id(io, cmd, argv[optind], &id);
     if (ret != RGS_EXIT_OK)
       return ret;
   }
   if (id == 0 && record == NULL)
-    return rgs_usage_error(cli, cmd, "%s", _("give the order number, or --record FILE"));
+    return rgs_usage_error(io, cmd, "%s", _("give the order number, or --record FILE"));
   /* The record: the file, else the order's last one. */
   if (record != NULL) {
     der = read_whole(record, &len);
     if (der == NULL) {
-      ret = rgs_fail(cli, cmd, RGS_EXIT_IO, _("the record cannot be read"), record);
+      ret = rgs_fail(io, cmd, RGS_EXIT_IO, _("the record cannot be read"), record);
       goto cleanup;
     }
   } else {
     rgs_order_rc rc;
-    ret = rgs_store_open_for(cli, cmd, id, &st);
+    ret = rgs_store_open_for(io, cmd, id, &st);
     if (ret != RGS_EXIT_OK)
       goto cleanup;
     rc = rgs_order_f2f_latest(st, id, &rec, &found);
     if (rc != RGS_ORDER_OK) {
-      ret = rgs_fail_store(cli, cmd, rc, st);
+      ret = rgs_fail_store(io, cmd, rc, st);
       goto cleanup;
     }
     if (!found) {
       snprintf(err, sizeof(err), _("order %lld has no face-to-face record: run 'rgs-enroll f2f run %lld' first"), id, id);
-      ret = rgs_fail(cli, cmd, RGS_EXIT_CHECK, err, NULL);
+      ret = rgs_fail(io, cmd, RGS_EXIT_CHECK, err, NULL);
       goto cleanup;
     }
     der = rec.cms_der;
@@ -626,18 +626,18 @@ static int cmd_print(rgs_cli *cli, int argc, char **argv)
   }
   /* The signer must be a listed AED, as for verify: a form printed from a
    * record signed by anyone else would pass for a finished face-to-face. */
-  ret = rgs_f2f_load_aeds(cli, cmd, ca_file, ca_path, &aeds);
+  ret = rgs_f2f_load_aeds(io, cmd, ca_file, ca_path, &aeds);
   if (ret != RGS_EXIT_OK)
     goto cleanup;
   err[0] = '\0';
   frc = rgs_f2f_verify(der, len, aeds, &v, err, sizeof(err));
   if (frc != RGS_F2F_OK) {
-    ret = rgs_fail(cli, cmd, frc == RGS_F2F_ERR_NOMEM ? RGS_EXIT_INTERNAL : RGS_EXIT_CHECK,
+    ret = rgs_fail(io, cmd, frc == RGS_F2F_ERR_NOMEM ? RGS_EXIT_INTERNAL : RGS_EXIT_CHECK,
                    rgs_f2f_strerror(frc), err);
     goto cleanup;
   }
   if (id != 0 && rgs_cj_path_int(v.record, "order.id", 0) != id) {
-    ret = rgs_fail(cli, cmd, RGS_EXIT_CHECK, _("the record is about another order"), NULL);
+    ret = rgs_fail(io, cmd, RGS_EXIT_CHECK, _("the record is about another order"), NULL);
     goto cleanup;
   }
   if (out == NULL) {
@@ -645,16 +645,16 @@ static int cmd_print(rgs_cli *cli, int argc, char **argv)
     out = out_buf;
   }
   if (!force && access(out, F_OK) == 0) {
-    ret = rgs_fail(cli, cmd, RGS_EXIT_IO, _("the output file exists; nothing was done (use --out or --force)"), out);
+    ret = rgs_fail(io, cmd, RGS_EXIT_IO, _("the output file exists; nothing was done (use --out or --force)"), out);
     goto cleanup;
   }
   if (rgs_f2f_pdf_write(v.record, v.record_sha256, out, err, sizeof(err)) != 0) {
-    ret = rgs_fail(cli, cmd, RGS_EXIT_IO, _("the form could not be written"), err);
+    ret = rgs_fail(io, cmd, RGS_EXIT_IO, _("the form could not be written"), err);
     goto cleanup;
   }
   rgs_f2f_hex(v.record_sha256, sizeof(v.record_sha256), hex);
   qr = rgs_f2f_qr_text(v.record, v.record_sha256);
-  if (cli->json) {
+  if (io->json) {
     rgs_json_start(&j, stdout);
     rgs_json_object(&j, NULL);
     rgs_json_str(&j, "command", cmd);
@@ -672,7 +672,7 @@ static int cmd_print(rgs_cli *cli, int argc, char **argv)
            rgs_cj_path_int(v.record, "order.id", 0), hex);
     printf(_("  AED certificate: a listed AED (entry \"%s\", %s:%u)\n"), v.aed->name,
            v.aed->file, v.aed->line);
-    rgs_f2f_print_demo_aed(cli, v.aed);
+    rgs_f2f_print_demo_aed(io, v.aed);
     printf("%s\n", _("Print it; the holder and the AED sign it; the original goes to Certigna with the other documents."));
   }
 
@@ -688,7 +688,7 @@ cleanup:
 
 /* ---- dispatch ---------------------------------------------------------------------- */
 
-int rgs_cmd_f2f(rgs_cli *cli, int argc, char **argv)
+int rgs_cmd_f2f(rgs_io *io, int argc, char **argv)
 {
   static const rgs_command subs[] = {
     { "run", cmd_run, N_("the face-to-face session, on the AED's laptop") },
@@ -696,5 +696,5 @@ int rgs_cmd_f2f(rgs_cli *cli, int argc, char **argv)
     { "print", cmd_print, N_("the fiche d'intervention as PDF") },
   };
 
-  return rgs_dispatch(cli, "f2f", subs, RGS_ARRAY_LEN(subs), argc, argv);
+  return rgs_dispatch(io, "f2f", subs, RGS_ARRAY_LEN(subs), argc, argv);
 }

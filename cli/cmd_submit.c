@@ -18,7 +18,7 @@
 #include "estflow.h"
 #include "rgs_common.h"
 #include "secret.h"
-#include "store.h"
+#include "orders.h"
 
 #define RGS_WAIT_MAX_DEFAULT (24L * 3600)
 
@@ -63,7 +63,7 @@ typedef struct {
   char est_url[2048];          /* --est as checked: https://host[:port]/path */
 } submit_opts;
 
-static int parse(rgs_cli *cli, int argc, char **argv, submit_opts *o)
+static int parse(rgs_io *io, int argc, char **argv, submit_opts *o)
 {
   enum { O_OUT = 1, O_FORCE, O_EST, O_CA_FILE, O_FP, O_USER, O_CODE_FILE, O_CODE_FD, O_WAIT,
          O_WAIT_MAX, O_TIMEOUT, O_CLIENT_CERT, O_NOW, O_HELP };
@@ -100,36 +100,36 @@ static int parse(rgs_cli *cli, int argc, char **argv, submit_opts *o)
     case O_FP: o->fingerprint = optarg; break;
     case O_USER: o->user = optarg; break;
     case O_CODE_FILE: o->code.file = optarg; break;
-    case O_CODE_FD: ret = rgs_secret_fd_arg(cli, "submit", "--code-fd", optarg, &o->code); break;
+    case O_CODE_FD: ret = rgs_secret_fd_arg(io, "submit", "--code-fd", optarg, &o->code); break;
     case O_WAIT: o->wait = 1; break;
     case O_CLIENT_CERT: o->client_cert = 1; break;
     case O_NOW: o->now = 1; break;
     case O_WAIT_MAX:
-      ret = rgs_est_seconds_arg(cli, "submit", "--wait-max", optarg, 30L * 24 * 3600, &o->wait_max);
+      ret = rgs_est_seconds_arg(io, "submit", "--wait-max", optarg, 30L * 24 * 3600, &o->wait_max);
       break;
     case O_TIMEOUT:
-      ret = rgs_est_seconds_arg(cli, "submit", "--timeout", optarg, 3600, &o->timeout);
+      ret = rgs_est_seconds_arg(io, "submit", "--timeout", optarg, 3600, &o->timeout);
       break;
     case 'h':
     case O_HELP: usage(); return -1;
-    default: return rgs_usage_error(cli, "submit", _("unknown option '%s'"), argv[optind - 1]);
+    default: return rgs_usage_error(io, "submit", _("unknown option '%s'"), argv[optind - 1]);
     }
   }
   if (ret != RGS_EXIT_OK)
     return ret;
-  ret = rgs_est_tail_args(cli, "submit", argc, argv, &o->id, &o->est, o->est_url,
+  ret = rgs_est_tail_args(io, "submit", argc, argv, &o->id, &o->est, o->est_url,
                           sizeof(o->est_url));
   if (ret != RGS_EXIT_OK)
     return ret;
   if (o->est == NULL && (o->ca_file != NULL || o->fingerprint != NULL || o->user != NULL ||
                          o->code.file != NULL || o->code.fd >= 0 || o->wait || o->client_cert ||
                          o->now))
-    return rgs_usage_error(cli, "submit", "%s", _("--ca-file, --ca-fingerprint, --user, --code-*, --client-cert, --wait, --now go with --est"));
+    return rgs_usage_error(io, "submit", "%s", _("--ca-file, --ca-fingerprint, --user, --code-*, --client-cert, --wait, --now go with --est"));
   if (o->client_cert && (o->code.file != NULL || o->code.fd >= 0))
-    return rgs_usage_error(cli, "submit", "%s", _("--client-cert authenticates instead of the retrieval code: no --code-*"));
+    return rgs_usage_error(io, "submit", "%s", _("--client-cert authenticates instead of the retrieval code: no --code-*"));
   if (o->est != NULL && (o->out != NULL || o->force))
-    return rgs_usage_error(cli, "submit", "%s", _("--out and --force are for the request file, not --est"));
-  return rgs_secret_check(cli, "submit", "code", &o->code);
+    return rgs_usage_error(io, "submit", "%s", _("--out and --force are for the request file, not --est"));
+  return rgs_secret_check(io, "submit", "code", &o->code);
 }
 
 typedef struct {
@@ -140,21 +140,21 @@ typedef struct {
 } submit_run;
 
 /* The order, its bound request, and a status that allows submitting. */
-static int load(const rgs_cli *cli, const submit_opts *o, submit_run *r)
+static int load(const rgs_io *io, const submit_opts *o, submit_run *r)
 {
   char detail[256];
   BIO *b = NULL;
   int found = 0, ret;
   rgs_order_rc rc;
 
-  ret = rgs_store_open_for(cli, "submit", o->id, &r->st);
+  ret = rgs_store_open_for(io, "submit", o->id, &r->st);
   if (ret != RGS_EXIT_OK)
     return ret;
   rc = rgs_order_get(r->st, o->id, &r->order);
   if (rc == RGS_ORDER_OK)
     rc = rgs_order_binding_get(r->st, o->id, &r->binding, &found);
   if (rc != RGS_ORDER_OK)
-    return rgs_fail_store(cli, "submit", rc, r->st);
+    return rgs_fail_store(io, "submit", rc, r->st);
   if (!found || r->order.status < RGS_STATUS_CSR_LINKED ||
       r->order.status == RGS_STATUS_CANCELLED || r->order.status == RGS_STATUS_REFUSED) {
     snprintf(detail, sizeof(detail),
@@ -163,19 +163,19 @@ static int load(const rgs_cli *cli, const submit_opts *o, submit_run *r)
     if (r->order.status == RGS_STATUS_CANCELLED || r->order.status == RGS_STATUS_REFUSED)
       snprintf(detail, sizeof(detail), _("order %lld is \"%s\""), o->id,
                rgs_order_status_name(r->order.status));
-    return rgs_fail_order(cli, "submit", RGS_ORDER_ERR_TRANSITION, detail);
+    return rgs_fail_order(io, "submit", RGS_ORDER_ERR_TRANSITION, detail);
   }
   b = BIO_new_mem_buf(r->binding.csr_pem, -1);
   r->req = b != NULL ? PEM_read_bio_X509_REQ(b, NULL, NULL, NULL) : NULL;
   BIO_free(b);
   if (r->req == NULL)
-    return rgs_fail_order(cli, "submit", RGS_ORDER_ERR_CORRUPT,
+    return rgs_fail_order(io, "submit", RGS_ORDER_ERR_CORRUPT,
                           _("the request bound to the order cannot be read"));
   return RGS_EXIT_OK;
 }
 
 /* csr-linked becomes submitted; later statuses stay as they are. */
-static int mark_submitted(const rgs_cli *cli, submit_run *r, const char *note)
+static int mark_submitted(const rgs_io *io, submit_run *r, const char *note)
 {
   rgs_order_rc rc;
 
@@ -183,7 +183,7 @@ static int mark_submitted(const rgs_cli *cli, submit_run *r, const char *note)
     return RGS_EXIT_OK;
   rc = rgs_order_set_status(r->st, r->order.id, RGS_STATUS_SUBMITTED, note);
   if (rc != RGS_ORDER_OK)
-    return rgs_fail_store(cli, "submit", rc, r->st);
+    return rgs_fail_store(io, "submit", rc, r->st);
   r->order.status = RGS_STATUS_SUBMITTED;
   return RGS_EXIT_OK;
 }
@@ -209,7 +209,7 @@ static int same_file(const char *path, const char *text)
   return same;
 }
 
-static int to_file(const rgs_cli *cli, const submit_opts *o, submit_run *r)
+static int to_file(const rgs_io *io, const submit_opts *o, submit_run *r)
 {
   char path[4096], note[300];
   int ret = RGS_EXIT_OK;
@@ -221,14 +221,14 @@ static int to_file(const rgs_cli *cli, const submit_opts *o, submit_run *r)
     snprintf(path, sizeof(path), "rgs-request-%lld.csr", o->id);
   /* The same request already there is fine: running submit again is harmless. */
   if (!same_file(path, r->binding.csr_pem))
-    ret = rgs_csr_write(cli, r->req, path, 0, o->force, "submit");
+    ret = rgs_csr_write(io, r->req, path, 0, o->force, "submit");
   if (ret != RGS_EXIT_OK)
     return ret;
   snprintf(note, sizeof(note), _("request written to %.250s for the CA portal"), path);
-  ret = mark_submitted(cli, r, note);
+  ret = mark_submitted(io, r, note);
   if (ret != RGS_EXIT_OK)
     return ret;
-  if (cli->json) {
+  if (io->json) {
     rgs_json_start(&j, stdout);
     rgs_json_object(&j, NULL);
     rgs_json_str(&j, "command", "submit");
@@ -254,7 +254,7 @@ static int to_file(const rgs_cli *cli, const submit_opts *o, submit_run *r)
 /* ---- over EST ------------------------------------------------------------- */
 
 typedef struct {
-  const rgs_cli *cli;
+  const rgs_io *io;
   const submit_opts *o;
   submit_run *r;
   time_t next_try;             /* recorded at the last "not yet" */
@@ -266,16 +266,16 @@ static int on_pending(void *ud, long delay)
 {
   pending_ctx *p = ud;
   rgs_order_rc rc;
-  int ret = mark_submitted(p->cli, p->r, _("request sent over EST"));
+  int ret = mark_submitted(p->io, p->r, _("request sent over EST"));
 
   if (ret != RGS_EXIT_OK)
     return ret;
   p->next_try = time(NULL) + delay;
   rc = rgs_order_est_pending(p->r->st, p->o->id, p->o->est, p->next_try);
-  return rc == RGS_ORDER_OK ? RGS_EXIT_OK : rgs_fail_store(p->cli, "submit", rc, p->r->st);
+  return rc == RGS_ORDER_OK ? RGS_EXIT_OK : rgs_fail_store(p->io, "submit", rc, p->r->st);
 }
 
-static int record_issued(const rgs_cli *cli, const submit_opts *o, submit_run *r, X509 *leaf,
+static int record_issued(const rgs_io *io, const submit_opts *o, submit_run *r, X509 *leaf,
                          STACK_OF(X509) *certs, STACK_OF(X509) *anchors)
 {
   char *cert_pem = rgs_certs_pem(leaf, certs), *ca_pem = rgs_certs_pem(NULL, anchors);
@@ -283,17 +283,17 @@ static int record_issued(const rgs_cli *cli, const submit_opts *o, submit_run *r
   rgs_order_rc rc;
 
   if (cert_pem == NULL || ca_pem == NULL) {
-    ret = rgs_fail(cli, "submit", RGS_EXIT_INTERNAL, rgs_p11_strerror(RGS_P11_ERR_NOMEM), NULL);
+    ret = rgs_fail(io, "submit", RGS_EXIT_INTERNAL, rgs_p11_strerror(RGS_P11_ERR_NOMEM), NULL);
     goto cleanup;
   }
-  ret = mark_submitted(cli, r, _("request sent over EST"));
+  ret = mark_submitted(io, r, _("request sent over EST"));
   if (ret != RGS_EXIT_OK)
     goto cleanup;
   rc = rgs_order_cert_received(r->st, o->id, cert_pem, ca_pem, "est");
   if (rc == RGS_ORDER_OK)
     rc = rgs_order_get(r->st, o->id, &r->order);
   if (rc != RGS_ORDER_OK)
-    ret = rgs_fail_store(cli, "submit", rc, r->st);
+    ret = rgs_fail_store(io, "submit", rc, r->st);
 
 cleanup:
   free(cert_pem);
@@ -327,14 +327,14 @@ static void est_json_head(rgs_json *j, const submit_opts *o, int pending, int se
 
 /* Still pending: ask again at next_try, in `left` seconds. sent 0: this
  * run sent nothing, the time is the one the order recorded. */
-static void print_pending(const rgs_cli *cli, const submit_opts *o, submit_run *r,
+static void print_pending(const rgs_io *io, const submit_opts *o, submit_run *r,
                           time_t next_try, long left, int tries, int sent)
 {
   char when[32];
   rgs_json j;
 
   stamp(next_try, when, sizeof(when));
-  if (cli->json) {
+  if (io->json) {
     est_json_head(&j, o, 1, sent, tries);
     rgs_json_int(&j, "retry_after", left);
     rgs_json_str(&j, "next_try_at", when);
@@ -351,7 +351,7 @@ static void print_pending(const rgs_cli *cli, const submit_opts *o, submit_run *
   }
 }
 
-static void print_issued(const rgs_cli *cli, const submit_opts *o, submit_run *r, X509 *leaf,
+static void print_issued(const rgs_io *io, const submit_opts *o, submit_run *r, X509 *leaf,
                          int tries)
 {
   char fp[128];
@@ -360,7 +360,7 @@ static void print_issued(const rgs_cli *cli, const submit_opts *o, submit_run *r
   rgs_json j;
 
   rgs_cert_fingerprint(leaf, fp, sizeof(fp));
-  if (cli->json) {
+  if (io->json) {
     est_json_head(&j, o, 0, 1, tries);
     rgs_json_object(&j, "certificate");
     rgs_json_str(&j, "subject", shown);
@@ -378,7 +378,7 @@ static void print_issued(const rgs_cli *cli, const submit_opts *o, submit_run *r
 /* The next try the order recorded (RFC 7030 4.2.3: the client waits for
  * it, across runs). *first_delay: seconds to wait before asking (0: now).
  * *done: nothing is to be sent in this run (said already). */
-static int honour_next_try(const rgs_cli *cli, const submit_opts *o, submit_run *r,
+static int honour_next_try(const rgs_io *io, const submit_opts *o, submit_run *r,
                            long *first_delay, int *done)
 {
   time_t next_try = 0, now = time(NULL);
@@ -393,7 +393,7 @@ static int honour_next_try(const rgs_cli *cli, const submit_opts *o, submit_run 
     return RGS_EXIT_OK;
   rc = rgs_order_est_next_try(r->st, o->id, &next_try, &pending);
   if (rc != RGS_ORDER_OK)
-    return rgs_fail_store(cli, "submit", rc, r->st);
+    return rgs_fail_store(io, "submit", rc, r->st);
   if (!pending || next_try <= now)
     return RGS_EXIT_OK;
   /* A time edited far away in the store waits no longer than a server may ask. */
@@ -405,14 +405,14 @@ static int honour_next_try(const rgs_cli *cli, const submit_opts *o, submit_run 
     *first_delay = left;
     return RGS_EXIT_OK;
   }
-  print_pending(cli, o, r, now + left, left, 0, 0);
+  print_pending(io, o, r, now + left, left, 0, 0);
   *done = 1;
   return RGS_EXIT_OK;
 }
 
 /* The retrieval code, read like a PIN, for HTTP Basic with the order
  * reference. */
-static int read_code(const rgs_cli *cli, const submit_opts *o, const char *user, char *code,
+static int read_code(const rgs_io *io, const submit_opts *o, const char *user, char *code,
                      size_t cap, size_t *len)
 {
   rgs_p11_pin_source base, src;
@@ -424,16 +424,16 @@ static int read_code(const rgs_cli *cli, const submit_opts *o, const char *user,
   snprintf(prompt, sizeof(prompt), _("Retrieval code of order %s: "), user);
   if (rgs_p11_pin_read_why(&src, prompt, code, cap, len, why, sizeof(why)) == RGS_P11_OK)
     return RGS_EXIT_OK;
-  return rgs_fail(cli, "submit", RGS_EXIT_PIN, _("the retrieval code could not be read"),
+  return rgs_fail(io, "submit", RGS_EXIT_PIN, _("the retrieval code could not be read"),
                   why[0] != '\0' ? why : _("use --code-file or --code-fd when there is no terminal"));
 }
 
 /* TLS client authentication with the holder's current certificate: the
  * token logged in (the PIN read then, after the recorded next try). */
-static int token_client(const rgs_cli *cli, submit_run *r, rgs_session *s, X509 **client,
+static int token_client(const rgs_io *io, submit_run *r, rgs_session *s, X509 **client,
                         rgs_tls_key **tls, rgs_est_conf *conf)
 {
-  int ret = rgs_session_open(s, cli, "submit");
+  int ret = rgs_session_open(s, io, "submit");
 
   if (ret == RGS_EXIT_OK)
     ret = rgs_session_login(s, "submit");
@@ -443,10 +443,10 @@ static int token_client(const rgs_cli *cli, submit_run *r, rgs_session *s, X509 
   return ret;
 }
 
-static int over_est(const rgs_cli *cli, const submit_opts *o, submit_run *r)
+static int over_est(const rgs_io *io, const submit_opts *o, submit_run *r)
 {
   STACK_OF(X509) *anchors = NULL, *certs = NULL;
-  pending_ctx pc = { cli, o, r, 0 };
+  pending_ctx pc = { io, o, r, 0 };
   rgs_session s;
   rgs_tls_key *tls = NULL;
   X509 *client = NULL;
@@ -465,7 +465,7 @@ static int over_est(const rgs_cli *cli, const submit_opts *o, submit_run *r)
   pace.wait_max = o->wait_max;
   rgs_wipe(code, sizeof(code));
   if (r->order.status == RGS_STATUS_INSTALLED)
-    return rgs_fail(cli, "submit", RGS_EXIT_CHECK,
+    return rgs_fail(io, "submit", RGS_EXIT_CHECK,
                     _("the certificate of this order is already installed: to get a new one, use rgs-enroll renew"),
                     NULL);
   conf.url = o->est;
@@ -473,40 +473,40 @@ static int over_est(const rgs_cli *cli, const submit_opts *o, submit_run *r)
   conf.timeout = o->timeout;
   conf.user = o->user != NULL ? o->user : o->client_cert ? NULL : r->order.ca_ref;
   if (conf.user != NULL && conf.user[0] == '\0')
-    return rgs_usage_error(cli, "submit", _("order %lld has no CA reference: give --user, or record it with rgs-enroll order set %lld --ca-ref REF"),
+    return rgs_usage_error(io, "submit", _("order %lld has no CA reference: give --user, or record it with rgs-enroll order set %lld --ca-ref REF"),
                            o->id, o->id);
   /* Before anything is asked or sent: too early means no contact at all. */
-  ret = honour_next_try(cli, o, r, &first_delay, &done);
+  ret = honour_next_try(io, o, r, &first_delay, &done);
   if (ret != RGS_EXIT_OK || done)
     return ret;
   /* The wait comes first, the PIN and the code after it: no secret is held
    * through it. */
   rgs_est_pace_begin(&pace, first_delay);
   if (o->client_cert)
-    ret = token_client(cli, r, &s, &client, &tls, &conf);
+    ret = token_client(io, r, &s, &client, &tls, &conf);
   if (ret == RGS_EXIT_OK)
-    ret = rgs_est_trust(cli, "submit", &conf, o->fingerprint, &anchors);
+    ret = rgs_est_trust(io, "submit", &conf, o->fingerprint, &anchors);
   if (ret == RGS_EXIT_OK && conf.user != NULL) {
-    ret = read_code(cli, o, conf.user, code, sizeof(code), &code_len);
+    ret = read_code(io, o, conf.user, code, sizeof(code), &code_len);
     conf.secret = code;
     conf.secret_len = code_len;
   }
   if (ret == RGS_EXIT_OK)
-    ret = rgs_est_poll(cli, "submit", &conf, r->req, 0, &pace, on_pending, &pc, &certs,
+    ret = rgs_est_poll(io, "submit", &conf, r->req, 0, &pace, on_pending, &pc, &certs,
                        &retry_after, &tries);
   if (ret != RGS_EXIT_OK)
     goto cleanup;
   /* The last request is sent: the code is no longer needed. */
   rgs_wipe(code, sizeof(code));
   if (certs == NULL) {
-    print_pending(cli, o, r, pc.next_try, retry_after, tries, 1);
+    print_pending(io, o, r, pc.next_try, retry_after, tries, 1);
     goto cleanup;
   }
-  ret = rgs_est_answer_leaf(cli, "submit", r->req, certs, anchors, o->ca_file, &leaf);
+  ret = rgs_est_answer_leaf(io, "submit", r->req, certs, anchors, o->ca_file, &leaf);
   if (ret == RGS_EXIT_OK)
-    ret = record_issued(cli, o, r, leaf, certs, anchors);
+    ret = record_issued(io, o, r, leaf, certs, anchors);
   if (ret == RGS_EXIT_OK)
-    print_issued(cli, o, r, leaf, tries);
+    print_issued(io, o, r, leaf, tries);
 
 cleanup:
   rgs_wipe(code, sizeof(code));
@@ -519,19 +519,19 @@ cleanup:
   return ret;
 }
 
-int rgs_cmd_submit(rgs_cli *cli, int argc, char **argv)
+int rgs_cmd_submit(rgs_io *io, int argc, char **argv)
 {
   submit_opts o;
   submit_run r;
   int ret;
 
-  ret = parse(cli, argc, argv, &o);
+  ret = parse(io, argc, argv, &o);
   if (ret != RGS_EXIT_OK)
     return ret < 0 ? RGS_EXIT_OK : ret;
   memset(&r, 0, sizeof(r));
-  ret = load(cli, &o, &r);
+  ret = load(io, &o, &r);
   if (ret == RGS_EXIT_OK)
-    ret = o.est != NULL ? over_est(cli, &o, &r) : to_file(cli, &o, &r);
+    ret = o.est != NULL ? over_est(io, &o, &r) : to_file(io, &o, &r);
   X509_REQ_free(r.req);
   rgs_order_binding_clear(&r.binding);
   rgs_order_store_close(r.st);

@@ -14,10 +14,10 @@ typedef struct {
 #define RGS_SECRET_OPT_INIT { NULL, -1 }
 
 /* Store the argument of --NAME-fd. 0, or a usage error reported (exit 2). */
-int rgs_secret_fd_arg(const rgs_cli *cli, const char *command, const char *option,
+int rgs_secret_fd_arg(const rgs_io *io, const char *command, const char *option,
                       const char *arg, rgs_secret_opt *o);
 /* 0, or a usage error when both --NAME-file and --NAME-fd were given. */
-int rgs_secret_check(const rgs_cli *cli, const char *command, const char *name,
+int rgs_secret_check(const rgs_io *io, const char *command, const char *name,
                      const rgs_secret_opt *o);
 
 /* A source for the secret: a copy of base (callbacks, consent) reading

@@ -13,7 +13,7 @@
 #include "certcheck.h"
 #include "commands.h"
 #include "rgs_common.h"
-#include "store.h"
+#include "orders.h"
 
 static void usage(void)
 {
@@ -57,7 +57,7 @@ typedef struct {
   int had_same, wrote_cert, ca_written, replaced, order_changed;
 } install_run;
 
-static int parse(rgs_cli *cli, int argc, char **argv, install_opts *o)
+static int parse(rgs_io *io, int argc, char **argv, install_opts *o)
 {
   static const struct option opts[] = {
     { "cert", required_argument, NULL, 'c' },
@@ -81,20 +81,20 @@ static int parse(rgs_cli *cli, int argc, char **argv, install_opts *o)
     case 'l': o->label = optarg; break;
     case 'v':
       if (rgs_parse_int(optarg, 1, 3, &o->years) != 0)
-        return rgs_usage_error(cli, "install", "%s", _("--validity-years must be 1, 2 or 3"));
+        return rgs_usage_error(io, "install", "%s", _("--validity-years must be 1, 2 or 3"));
       break;
     case 'h': usage(); return -1;
-    default: return rgs_usage_error(cli, "install", _("unknown option '%s'"), argv[optind - 1]);
+    default: return rgs_usage_error(io, "install", _("unknown option '%s'"), argv[optind - 1]);
     }
   }
-  if (optind < argc && rgs_parse_order_id(cli, "install", argv[optind++], &o->order_id) != 0)
+  if (optind < argc && rgs_parse_order_id(io, "install", argv[optind++], &o->order_id) != 0)
     return RGS_EXIT_USAGE;
   if (optind < argc)
-    return rgs_usage_error(cli, "install", _("unexpected argument '%s'"), argv[optind]);
+    return rgs_usage_error(io, "install", _("unexpected argument '%s'"), argv[optind]);
   if (o->cert_file == NULL && o->order_id == 0)
-    return rgs_usage_error(cli, "install", "%s", _("give --cert FILE, or the order number"));
+    return rgs_usage_error(io, "install", "%s", _("give --cert FILE, or the order number"));
   if (o->label != NULL && (o->label[0] == '\0' || strlen(o->label) > 64))
-    return rgs_usage_error(cli, "install", "%s", _("--label must have 1 to 64 bytes"));
+    return rgs_usage_error(io, "install", "%s", _("--label must have 1 to 64 bytes"));
   return RGS_EXIT_OK;
 }
 
@@ -102,7 +102,7 @@ static int parse(rgs_cli *cli, int argc, char **argv, install_opts *o)
 
 /* What submit --est kept with the order: the certificate, its chain, and
  * the CA certificates the holder chose to trust for it. */
-static int load_received(const rgs_cli *cli, const install_opts *o, install_run *r)
+static int load_received(const rgs_io *io, const install_opts *o, install_run *r)
 {
   rgs_order_issuance is;
   char detail[256];
@@ -110,18 +110,18 @@ static int load_received(const rgs_cli *cli, const install_opts *o, install_run 
   rgs_order_rc rc = rgs_order_issuance_get(r->st, o->order_id, &is, &found);
 
   if (rc != RGS_ORDER_OK)
-    return rgs_fail_store(cli, "install", rc, r->st);
+    return rgs_fail_store(io, "install", rc, r->st);
   if (!found || is.cert_pem == NULL) {
     snprintf(detail, sizeof(detail),
              _("no certificate was received for order %lld: give --cert FILE, or run rgs-enroll submit %lld --est URL"),
              o->order_id, o->order_id);
-    ret = rgs_fail(cli, "install", RGS_EXIT_USAGE, _("no certificate to install"), detail);
+    ret = rgs_fail(io, "install", RGS_EXIT_USAGE, _("no certificate to install"), detail);
   } else if (rgs_certs_load_mem((const unsigned char *)is.cert_pem, strlen(is.cert_pem),
                                 &r->certs) != RGS_CERTS_OK ||
              (is.ca_pem != NULL && is.ca_pem[0] != '\0' &&
               rgs_certs_load_mem((const unsigned char *)is.ca_pem, strlen(is.ca_pem),
                                  &r->anchors) != RGS_CERTS_OK)) {
-    ret = rgs_fail_order(cli, "install", RGS_ORDER_ERR_CORRUPT,
+    ret = rgs_fail_order(io, "install", RGS_ORDER_ERR_CORRUPT,
                          _("the certificate kept with the order cannot be read"));
   }
   rgs_order_issuance_clear(&is);
@@ -130,7 +130,7 @@ static int load_received(const rgs_cli *cli, const install_opts *o, install_run 
 
 /* The trust anchors' file is opened once before the token is touched, so
  * that a FIFO or a missing file is said at once (certcheck reads it). */
-static int check_ca_file(const rgs_cli *cli, const install_opts *o)
+static int check_ca_file(const rgs_io *io, const install_opts *o)
 {
   rgsx_rc frc = RGSX_OK;
   char detail[512];
@@ -145,52 +145,52 @@ static int check_ca_file(const rgs_cli *cli, const install_opts *o)
   }
   snprintf(detail, sizeof(detail), "%s: %s", o->ca_file,
            frc == RGSX_ERR_SYSTEM ? strerror(errno) : rgsx_strerror(frc));
-  return rgs_fail(cli, "install", RGS_EXIT_IO, _("the CA file could not be read"), detail);
+  return rgs_fail(io, "install", RGS_EXIT_IO, _("the CA file could not be read"), detail);
 }
 
-static int load_certs(const rgs_cli *cli, const install_opts *o, install_run *r)
+static int load_certs(const rgs_io *io, const install_opts *o, install_run *r)
 {
   char why[512];
   rgs_certs_rc rc;
-  int ret = check_ca_file(cli, o);
+  int ret = check_ca_file(io, o);
 
   if (ret != RGS_EXIT_OK)
     return ret;
   if (o->cert_file == NULL)
-    return load_received(cli, o, r);
+    return load_received(io, o, r);
   rc = rgs_certs_load_file(o->cert_file, &r->certs, why, sizeof(why));
   switch (rc) {
   case RGS_CERTS_OK: return RGS_EXIT_OK;
   case RGS_CERTS_ERR_IO:
-    return rgs_fail(cli, "install", RGS_EXIT_IO, _("the certificate file could not be read"), why);
+    return rgs_fail(io, "install", RGS_EXIT_IO, _("the certificate file could not be read"), why);
   case RGS_CERTS_ERR_FORMAT:
-    return rgs_fail(cli, "install", RGS_EXIT_IO,
+    return rgs_fail(io, "install", RGS_EXIT_IO,
                     _("no certificate could be read from the file: it is not PEM, DER or PKCS#7, or it is truncated"),
                     why);
   case RGS_CERTS_ERR_NOMEM: break;
   }
-  return rgs_fail(cli, "install", RGS_EXIT_INTERNAL, rgs_p11_strerror(RGS_P11_ERR_NOMEM), NULL);
+  return rgs_fail(io, "install", RGS_EXIT_INTERNAL, rgs_p11_strerror(RGS_P11_ERR_NOMEM), NULL);
 }
 
 /* The order must be able to take the certificate before the token is
  * touched: an order that is not yet submitted, or cancelled, refuses it. */
-static int check_order(const rgs_cli *cli, install_run *r, long long id)
+static int check_order(const rgs_io *io, install_run *r, long long id)
 {
   char detail[256];
   rgs_order_rc rc = rgs_order_get(r->st, id, &r->order);
 
   if (rc != RGS_ORDER_OK)
-    return rgs_fail_store(cli, "install", rc, r->st);
+    return rgs_fail_store(io, "install", rc, r->st);
   if (r->order.status == RGS_STATUS_ISSUED || r->order.status == RGS_STATUS_INSTALLED ||
       rgs_order_transition_allowed(r->order.status, RGS_STATUS_ISSUED))
     return RGS_EXIT_OK;
   snprintf(detail, sizeof(detail), _("order %lld is \"%s\" (%s): a certificate cannot be installed for it now; see rgs-enroll status %lld"),
            id, rgs_order_status_name(r->order.status), rgs_order_status_label(r->order.status), id);
-  return rgs_fail_order(cli, "install", RGS_ORDER_ERR_TRANSITION, detail);
+  return rgs_fail_order(io, "install", RGS_ORDER_ERR_TRANSITION, detail);
 }
 
 /* The end-entity certificate of the bundle. */
-static int pick_leaf(const rgs_cli *cli, const install_opts *o, install_run *r)
+static int pick_leaf(const rgs_io *io, const install_opts *o, install_run *r)
 {
   char detail[256];
 
@@ -201,12 +201,12 @@ static int pick_leaf(const rgs_cli *cli, const install_opts *o, install_run *r)
     return RGS_EXIT_OK;
   snprintf(detail, sizeof(detail), _("%s: %d certificates, none or several of them for a holder"),
            o->cert_file != NULL ? o->cert_file : "", sk_X509_num(r->certs));
-  return rgs_fail(cli, "install", RGS_EXIT_CHECK,
+  return rgs_fail(io, "install", RGS_EXIT_CHECK,
                   _("the file does not hold exactly one holder certificate"), detail);
 }
 
 /* With an order, the certificate must be for the very key of its request. */
-static int check_bound_key(const rgs_cli *cli, install_run *r)
+static int check_bound_key(const rgs_io *io, install_run *r)
 {
   rgs_order_binding b;
   unsigned char spki[32];
@@ -217,19 +217,19 @@ static int check_bound_key(const rgs_cli *cli, install_run *r)
   memset(&b, 0, sizeof(b));
   rc = rgs_order_binding_get(r->st, r->order.id, &b, &found);
   if (rc != RGS_ORDER_OK) {
-    ret = rgs_fail_store(cli, "install", rc, r->st);
+    ret = rgs_fail_store(io, "install", rc, r->st);
     goto cleanup;
   }
   /* A key that does not decode is the certificate's fault, not the
    * library's: refused like any other bad certificate. */
   if (X509_get0_pubkey(r->leaf) == NULL) {
-    ret = rgs_fail(cli, "install", RGS_EXIT_CHECK,
+    ret = rgs_fail(io, "install", RGS_EXIT_CHECK,
                    _("the certificate is refused: its public key cannot be read (the certificate is malformed)"),
                    NULL);
     goto cleanup;
   }
   if (!rgs_spki_sha256(X509_get0_pubkey(r->leaf), spki)) {
-    ret = rgs_fail(cli, "install", RGS_EXIT_INTERNAL, rgs_p11_strerror(RGS_P11_ERR_CRYPTO), NULL);
+    ret = rgs_fail(io, "install", RGS_EXIT_INTERNAL, rgs_p11_strerror(RGS_P11_ERR_CRYPTO), NULL);
     goto cleanup;
   }
   for (i = 0; i < 32; i++)
@@ -237,14 +237,14 @@ static int check_bound_key(const rgs_cli *cli, install_run *r)
   if (!found) {
     snprintf(detail, sizeof(detail), _("order %lld has no certificate request bound to it"),
              r->order.id);
-    ret = rgs_fail_order(cli, "install", RGS_ORDER_ERR_MISMATCH, detail);
+    ret = rgs_fail_order(io, "install", RGS_ORDER_ERR_MISMATCH, detail);
   } else if (strcmp(hex, b.spki_sha256) != 0) {
     /* The key first: a certificate for another key is that, whatever name
      * it carries. */
     snprintf(detail, sizeof(detail),
              _("order %lld: the certificate's public key (SPKI SHA-256 %s) is not the key of the order's request (%s)"),
              r->order.id, hex, b.spki_sha256);
-    ret = rgs_fail(cli, "install", RGS_EXIT_CHECK,
+    ret = rgs_fail(io, "install", RGS_EXIT_CHECK,
                    _("this certificate is for another key, not the key of the order"), detail);
   }
 
@@ -257,7 +257,7 @@ cleanup:
 
 /* What the token already holds for this key: the same certificate (the run
  * is a repeat), and/or different ones (--replace). */
-static int survey_token(const rgs_cli *cli, const install_opts *o, install_run *r)
+static int survey_token(const rgs_io *io, const install_opts *o, install_run *r)
 {
   EVP_PKEY *pub = rgs_p11_key_public(r->key);
   rgs_p11_rc rc = rgs_p11_cert_list(r->s.tok, &r->on_token, &r->n_on_token);
@@ -266,7 +266,7 @@ static int survey_token(const rgs_cli *cli, const install_opts *o, install_run *
   int others = 0;
 
   if (rc != RGS_P11_OK)
-    return rgs_fail_p11(cli, "install", rc, r->s.ctx);
+    return rgs_fail_p11(io, "install", rc, r->s.ctx);
   for (i = 0; i < r->n_on_token; i++) {
     if (X509_cmp(r->on_token[i].x509, r->leaf) == 0)
       r->had_same = 1;
@@ -276,12 +276,12 @@ static int survey_token(const rgs_cli *cli, const install_opts *o, install_run *
   if (others == 0 || o->replace)
     return RGS_EXIT_OK;
   if (r->had_same) {
-    rgs_warn(cli, "%s", _("another certificate for the same key is also on the token: --replace removes it"));
+    rgs_warn(io, "%s", _("another certificate for the same key is also on the token: --replace removes it"));
     return RGS_EXIT_OK;
   }
   snprintf(detail, sizeof(detail), _("%d other certificate(s) for this key; nothing was written"),
            others);
-  return rgs_fail(cli, "install", RGS_EXIT_CHECK,
+  return rgs_fail(io, "install", RGS_EXIT_CHECK,
                   _("a different certificate is already installed for this key: use --replace to replace it"),
                   detail);
 }
@@ -297,12 +297,12 @@ static int on_token(const install_run *r, X509 *c)
 }
 
 /* Token-layer failure while writing: say what the user should do next. */
-static int write_failed(const rgs_cli *cli, install_run *r, rgs_p11_rc rc)
+static int write_failed(const rgs_io *io, install_run *r, rgs_p11_rc rc)
 {
-  int ret = rgs_fail_p11(cli, "install", rc, r->s.ctx);
+  int ret = rgs_fail_p11(io, "install", rc, r->s.ctx);
 
   if (rc == RGS_P11_ERR_TOKEN_REMOVED)
-    rgs_err(cli, "%s", _("the order was not changed: plug the token back in and run the same command again to finish"));
+    rgs_err(io, "%s", _("the order was not changed: plug the token back in and run the same command again to finish"));
   return ret;
 }
 
@@ -310,25 +310,25 @@ static int write_failed(const rgs_cli *cli, install_run *r, rgs_p11_rc rc)
  * half-written certificate object for the key. Removed once the good one is
  * on the token, so that the token ends with exactly one. Only a pulled-out
  * token stops the install here: the certificate itself is in place. */
-static int remove_leftovers(const rgs_cli *cli, install_run *r)
+static int remove_leftovers(const rgs_io *io, install_run *r)
 {
   size_t n = 0;
   rgs_p11_rc rc = rgs_p11_cert_remove_partial(r->s.tok, r->key, &n);
 
   if (n > 0)
-    rgs_warn(cli, ngettext("an interrupted installation had left an empty or damaged certificate for this key on the token: removed",
+    rgs_warn(io, ngettext("an interrupted installation had left an empty or damaged certificate for this key on the token: removed",
                            "an interrupted installation had left %zu empty or damaged certificates for this key on the token: removed",
                            (unsigned long)n),
              n);
   if (rc == RGS_P11_ERR_TOKEN_REMOVED)
-    return write_failed(cli, r, rc);
+    return write_failed(io, r, rc);
   if (rc != RGS_P11_OK)
-    rgs_warn(cli, _("an empty or damaged certificate that an interrupted installation left on the token could not be removed (%s: %s)"),
+    rgs_warn(io, _("an empty or damaged certificate that an interrupted installation left on the token could not be removed (%s: %s)"),
              rgs_p11_strerror(rc), rgs_p11_last_error(r->s.ctx));
   return RGS_EXIT_OK;
 }
 
-static int write_objects(const rgs_cli *cli, const install_opts *o, install_run *r)
+static int write_objects(const rgs_io *io, const install_opts *o, install_run *r)
 {
   const char *label = o->label;
   char cn[65];
@@ -347,10 +347,10 @@ static int write_objects(const rgs_cli *cli, const install_opts *o, install_run 
   if (!r->had_same) {
     rc = rgs_p11_cert_write(r->s.tok, r->key, r->leaf, label, NULL);
     if (rc != RGS_P11_OK)
-      return write_failed(cli, r, rc);
+      return write_failed(io, r, rc);
     r->wrote_cert = 1;
   }
-  ret = remove_leftovers(cli, r);
+  ret = remove_leftovers(io, r);
   if (ret != RGS_EXIT_OK)
     return ret;
   for (k = 1; o->with_chain && k < sk_X509_num(r->chain); k++) {
@@ -362,7 +362,7 @@ static int write_objects(const rgs_cli *cli, const install_opts *o, install_run 
       snprintf(cn, sizeof(cn), "CA");
     rc = rgs_p11_cert_write_ca(r->s.tok, ca, cn, NULL);
     if (rc != RGS_P11_OK)
-      return write_failed(cli, r, rc);
+      return write_failed(io, r, rc);
     r->ca_written++;
   }
   /* The new certificate is on the token before the old one goes: a run cut
@@ -373,7 +373,7 @@ static int write_objects(const rgs_cli *cli, const install_opts *o, install_run 
       continue;
     rc = rgs_p11_cert_destroy(r->s.tok, r->on_token[i].handle);
     if (rc != RGS_P11_OK)
-      return write_failed(cli, r, rc);
+      return write_failed(io, r, rc);
     r->replaced++;
   }
   return RGS_EXIT_OK;
@@ -381,19 +381,19 @@ static int write_objects(const rgs_cli *cli, const install_opts *o, install_run 
 
 /* The token is ready when a signature it makes verifies with the
  * certificate read back from it. */
-static int prove(const rgs_cli *cli, install_run *r)
+static int prove(const rgs_io *io, install_run *r)
 {
   int ret = rgs_prove_installed(&r->s, r->key, r->leaf, "install");
 
   if (ret == RGS_EXIT_TOKEN)
-    rgs_err(cli, "%s", _("the order was not changed: plug the token back in and run the same command again to finish"));
+    rgs_err(io, "%s", _("the order was not changed: plug the token back in and run the same command again to finish"));
   return ret;
 }
 
 /* ---- the order ---------------------------------------------------------- */
 
 /* Issued, then installed, in one transaction, after the token is ready. */
-static int record(const rgs_cli *cli, const install_opts *o, install_run *r)
+static int record(const rgs_io *io, const install_opts *o, install_run *r)
 {
   char note[160], serial_hex[80] = "?", *pem = NULL;
   BIGNUM *bn = ASN1_INTEGER_to_BN(X509_get0_serialNumber(r->leaf), NULL);
@@ -425,8 +425,8 @@ static int record(const rgs_cli *cli, const install_opts *o, install_run *r)
   else
     rgs_order_store_rollback(r->st);
   if (rc != RGS_ORDER_OK) {
-    rgs_err(cli, "%s", _("the certificate is on the token, but the order could not be updated: run the same command again"));
-    return rgs_fail_store(cli, "install", rc, r->st);
+    rgs_err(io, "%s", _("the certificate is on the token, but the order could not be updated: run the same command again"));
+    return rgs_fail_store(io, "install", rc, r->st);
   }
   r->order_changed = 1;
   return RGS_EXIT_OK;
@@ -456,14 +456,14 @@ static void json_cert(rgs_json *j, const char *name, X509 *c)
   OPENSSL_free(subject);
 }
 
-static void print_done(const rgs_cli *cli, install_run *r)
+static void print_done(const rgs_io *io, install_run *r)
 {
   rgs_json j;
   char fp[128];
   char *subject;
   int changed = r->wrote_cert || r->ca_written > 0 || r->replaced > 0 || r->order_changed;
 
-  if (cli->json) {
+  if (io->json) {
     rgs_json_start(&j, stdout);
     rgs_json_object(&j, NULL);
     rgs_json_str(&j, "command", "install");
@@ -486,9 +486,9 @@ static void print_done(const rgs_cli *cli, install_run *r)
   }
   subject = rgs_cert_subject(r->leaf);
   rgs_cert_fingerprint(r->leaf, fp, sizeof(fp));
-  rgs_print_token(cli, rgs_p11_token_info(r->s.tok));
-  rgs_print_key(cli, &r->s, r->key);
-  rgs_print_report(cli, r->rep);
+  rgs_print_token(io, rgs_p11_token_info(r->s.tok));
+  rgs_print_key(io, &r->s, r->key);
+  rgs_print_report(io, r->rep);
   printf(_("Certificate: %s\n  SHA-256      : %s\n"), subject != NULL ? subject : "?", fp);
   OPENSSL_free(subject);
   if (!changed)
@@ -517,25 +517,25 @@ static const char *refusal(const rgs_p11_report *rep)
   return _("the certificate is refused: nothing was written on the token");
 }
 
-static int run(rgs_cli *cli, const install_opts *o, install_run *r)
+static int run(rgs_io *io, const install_opts *o, install_run *r)
 {
   rgs_certcheck_in in;
   int ret;
 
   if (o->order_id > 0) {
-    ret = rgs_store_open_for(cli, "install", o->order_id, &r->st);
+    ret = rgs_store_open_for(io, "install", o->order_id, &r->st);
     if (ret == RGS_EXIT_OK)
-      ret = check_order(cli, r, o->order_id);
+      ret = check_order(io, r, o->order_id);
     if (ret != RGS_EXIT_OK)
       return ret;
   }
-  ret = load_certs(cli, o, r);
+  ret = load_certs(io, o, r);
   if (ret == RGS_EXIT_OK)
-    ret = pick_leaf(cli, o, r);
+    ret = pick_leaf(io, o, r);
   if (ret == RGS_EXIT_OK && r->st != NULL)
-    ret = check_bound_key(cli, r);
+    ret = check_bound_key(io, r);
   if (ret == RGS_EXIT_OK)
-    ret = rgs_session_open(&r->s, cli, "install");
+    ret = rgs_session_open(&r->s, io, "install");
   if (ret == RGS_EXIT_OK)
     ret = rgs_session_login(&r->s, "install");
   if (ret != RGS_EXIT_OK)
@@ -552,33 +552,33 @@ static int run(rgs_cli *cli, const install_opts *o, install_run *r)
   if (ret != RGS_EXIT_OK)
     return ret;
   if (!rgs_p11_report_passed(r->rep)) {
-    if (!cli->json)
-      rgs_print_report(cli, r->rep);
-    return rgs_fail_report(cli, "install", RGS_EXIT_CHECK, refusal(r->rep), r->rep);
+    if (!io->json)
+      rgs_print_report(io, r->rep);
+    return rgs_fail_report(io, "install", RGS_EXIT_CHECK, refusal(r->rep), r->rep);
   }
-  ret = survey_token(cli, o, r);
+  ret = survey_token(io, o, r);
   if (ret == RGS_EXIT_OK)
-    ret = write_objects(cli, o, r);
+    ret = write_objects(io, o, r);
   if (ret == RGS_EXIT_OK)
-    ret = prove(cli, r);
+    ret = prove(io, r);
   if (ret == RGS_EXIT_OK && r->st != NULL)
-    ret = record(cli, o, r);
+    ret = record(io, o, r);
   if (ret == RGS_EXIT_OK)
-    print_done(cli, r);
+    print_done(io, r);
   return ret;
 }
 
-int rgs_cmd_install(rgs_cli *cli, int argc, char **argv)
+int rgs_cmd_install(rgs_io *io, int argc, char **argv)
 {
   install_opts o;
   install_run r;
   int ret;
 
-  ret = parse(cli, argc, argv, &o);
+  ret = parse(io, argc, argv, &o);
   if (ret != RGS_EXIT_OK)
     return ret < 0 ? RGS_EXIT_OK : ret;
   memset(&r, 0, sizeof(r));
-  ret = run(cli, &o, &r);
+  ret = run(io, &o, &r);
   rgs_p11_cert_list_free(r.on_token, r.n_on_token);
   rgs_p11_report_free(r.rep);
   rgs_p11_key_free(r.key);

@@ -14,7 +14,7 @@
 #include "estflow.h"
 #include "rgs_common.h"
 #include "steps.h"
-#include "store.h"
+#include "orders.h"
 
 #define RGS_WAIT_MAX_DEFAULT (24L * 3600)
 
@@ -43,7 +43,7 @@ typedef struct {
   char est_url[2048];          /* --est as checked: https://host[:port]/path */
 } renew_opts;
 
-static int parse(rgs_cli *cli, int argc, char **argv, renew_opts *o)
+static int parse(rgs_io *io, int argc, char **argv, renew_opts *o)
 {
   enum { O_EST = 1, O_CA_FILE, O_FP, O_WAIT, O_WAIT_MAX, O_TIMEOUT, O_HELP };
   static const struct option opts[] = {
@@ -70,24 +70,24 @@ static int parse(rgs_cli *cli, int argc, char **argv, renew_opts *o)
     case O_FP: o->fingerprint = optarg; break;
     case O_WAIT: o->wait = 1; break;
     case O_WAIT_MAX:
-      ret = rgs_est_seconds_arg(cli, "renew", "--wait-max", optarg, 30L * 24 * 3600, &o->wait_max);
+      ret = rgs_est_seconds_arg(io, "renew", "--wait-max", optarg, 30L * 24 * 3600, &o->wait_max);
       break;
     case O_TIMEOUT:
-      ret = rgs_est_seconds_arg(cli, "renew", "--timeout", optarg, 3600, &o->timeout);
+      ret = rgs_est_seconds_arg(io, "renew", "--timeout", optarg, 3600, &o->timeout);
       break;
     case 't': o->ko.key_type = optarg; break;
     case 'l': o->ko.label = optarg; break;
     case 'h':
     case O_HELP: usage(); return -1;
-    default: return rgs_usage_error(cli, "renew", _("unknown option '%s'"), argv[optind - 1]);
+    default: return rgs_usage_error(io, "renew", _("unknown option '%s'"), argv[optind - 1]);
     }
   }
   if (ret != RGS_EXIT_OK)
     return ret;
-  ret = rgs_est_tail_args(cli, "renew", argc, argv, &o->id, &o->est, o->est_url,
+  ret = rgs_est_tail_args(io, "renew", argc, argv, &o->id, &o->est, o->est_url,
                           sizeof(o->est_url));
   if (ret == RGS_EXIT_OK && o->est == NULL)
-    ret = rgs_usage_error(cli, "renew", "%s", _("--est URL is required: renewal goes over EST"));
+    ret = rgs_usage_error(io, "renew", "%s", _("--est URL is required: renewal goes over EST"));
   return ret;
 }
 
@@ -108,7 +108,7 @@ typedef struct {
 } renew_run;
 
 /* The steps of keygen, without a second login. */
-static int make_key(const rgs_cli *cli, const renew_opts *o, renew_run *r)
+static int make_key(const rgs_io *io, const renew_opts *o, renew_run *r)
 {
   rgs_p11_requirements req;
   rgs_p11_report *token_rep = NULL;
@@ -120,7 +120,7 @@ static int make_key(const rgs_cli *cli, const renew_opts *o, renew_run *r)
                                                              : RGS_DEFAULT_VALIDITY);
   ret = rgs_step_check_token(&r->s, &req, &token_rep, "renew");
   if (ret == RGS_EXIT_CHECK)
-    ret = rgs_fail_report(cli, "renew", RGS_EXIT_CHECK,
+    ret = rgs_fail_report(io, "renew", RGS_EXIT_CHECK,
                           rgs_p11_strerror(RGS_P11_ERR_NOT_QUALIFIED), token_rep);
   if (ret == RGS_EXIT_OK)
     ret = rgs_step_pick_keyspec(&r->s, o->ko.key_type, &req, &spec, "renew");
@@ -136,7 +136,7 @@ static int make_key(const rgs_cli *cli, const renew_opts *o, renew_run *r)
 }
 
 /* Over EST, authenticated by the current certificate through the token. */
-static int reenroll(const rgs_cli *cli, const renew_opts *o, renew_run *r)
+static int reenroll(const rgs_io *io, const renew_opts *o, renew_run *r)
 {
   rgs_est_pace pace;
   rgs_est_conf conf;
@@ -152,21 +152,21 @@ static int reenroll(const rgs_cli *cli, const renew_opts *o, renew_run *r)
   conf.timeout = o->timeout;
   conf.client_key = r->current_key;
   conf.client_cert = r->current;
-  ret = rgs_est_trust(cli, "renew", &conf, o->fingerprint, &r->anchors);
+  ret = rgs_est_trust(io, "renew", &conf, o->fingerprint, &r->anchors);
   if (ret == RGS_EXIT_OK)
-    ret = rgs_est_poll(cli, "renew", &conf, r->req, 1, &pace, NULL, NULL, &r->issued,
+    ret = rgs_est_poll(io, "renew", &conf, r->req, 1, &pace, NULL, NULL, &r->issued,
                        &retry_after, &tries);
   if (ret == RGS_EXIT_OK && r->issued == NULL)
-    ret = rgs_fail(cli, "renew", RGS_EXIT_NETWORK,
+    ret = rgs_fail(io, "renew", RGS_EXIT_NETWORK,
                    _("the CA has not issued the new certificate yet: run renew again later, with --wait to keep asking"),
                    NULL);
   if (ret == RGS_EXIT_OK)
-    ret = rgs_est_answer_leaf(cli, "renew", r->req, r->issued, r->anchors, o->ca_file, &r->leaf);
+    ret = rgs_est_answer_leaf(io, "renew", r->req, r->issued, r->anchors, o->ca_file, &r->leaf);
   return ret;
 }
 
 /* Checked like install does, written next to the new key, proven. */
-static int install_new(const rgs_cli *cli, const renew_opts *o, renew_run *r)
+static int install_new(const rgs_io *io, const renew_opts *o, renew_run *r)
 {
   rgs_p11_key *key = NULL;
   rgs_certcheck_in in;
@@ -186,27 +186,27 @@ static int install_new(const rgs_cli *cli, const renew_opts *o, renew_run *r)
   if (ret != RGS_EXIT_OK)
     return ret;
   if (!rgs_p11_report_passed(r->rep)) {
-    if (!cli->json)
-      rgs_print_report(cli, r->rep);
-    return rgs_fail_report(cli, "renew", RGS_EXIT_CHECK,
+    if (!io->json)
+      rgs_print_report(io, r->rep);
+    return rgs_fail_report(io, "renew", RGS_EXIT_CHECK,
                            _("the new certificate is refused: nothing was written on the token"), r->rep);
   }
   rc = rgs_p11_cert_write(r->s.tok, r->new_key, r->leaf, rgs_p11_key_label(r->new_key),
                           &r->new_cert);
   if (rc != RGS_P11_OK)
-    return rgs_fail_p11(cli, "renew", rc, r->s.ctx);
+    return rgs_fail_p11(io, "renew", rc, r->s.ctx);
   r->wrote_cert = 1;
   /* A module killed inside C_CreateObject may leave an empty certificate
    * object without CKA_ID beside the one just written (see install): the
    * good one is on the token now. */
   rc = rgs_p11_cert_remove_partial(r->s.tok, r->new_key, NULL);
   if (rc != RGS_P11_OK)
-    rgs_warn(cli, _("an empty or damaged certificate that an interrupted installation left on the token could not be removed (%s: %s)"),
+    rgs_warn(io, _("an empty or damaged certificate that an interrupted installation left on the token could not be removed (%s: %s)"),
              rgs_p11_strerror(rc), rgs_p11_last_error(r->s.ctx));
   return rgs_prove_installed(&r->s, r->new_key, r->leaf, "renew");
 }
 
-static int record(const rgs_cli *cli, renew_run *r)
+static int record(const rgs_io *io, renew_run *r)
 {
   char *cert_pem = rgs_certs_pem(r->leaf, r->issued), *ca_pem = rgs_certs_pem(NULL, r->anchors);
   rgs_order_rc rc = RGS_ORDER_ERR_NOMEM;
@@ -217,11 +217,11 @@ static int record(const rgs_cli *cli, renew_run *r)
   free(ca_pem);
   if (rc == RGS_ORDER_OK)
     return RGS_EXIT_OK;
-  rgs_err(cli, "%s", _("the new certificate is on the token, but the order could not record it"));
-  return rgs_fail_store(cli, "renew", rc, r->st);
+  rgs_err(io, "%s", _("the new certificate is on the token, but the order could not record it"));
+  return rgs_fail_store(io, "renew", rc, r->st);
 }
 
-static void print_done(const rgs_cli *cli, renew_run *r)
+static void print_done(const rgs_io *io, renew_run *r)
 {
   char fp[128];
   char *subject = rgs_cert_subject(r->leaf);     /* sanitised: the CA wrote it */
@@ -229,7 +229,7 @@ static void print_done(const rgs_cli *cli, renew_run *r)
   rgs_json j;
 
   rgs_cert_fingerprint(r->leaf, fp, sizeof(fp));
-  if (cli->json) {
+  if (io->json) {
     rgs_json_start(&j, stdout);
     rgs_json_object(&j, NULL);
     rgs_json_str(&j, "command", "renew");
@@ -244,8 +244,8 @@ static void print_done(const rgs_cli *cli, renew_run *r)
     rgs_json_report(&j, r->rep);
     rgs_json_finish(&j);
   } else {
-    rgs_print_key(cli, &r->s, r->new_key);
-    rgs_print_report(cli, r->rep);
+    rgs_print_key(io, &r->s, r->new_key);
+    rgs_print_report(io, r->rep);
     printf(_("New certificate installed next to the new key: %s\n  SHA-256 %s\n"
              "Proof: a signature made on the token verifies with it. The previous certificate stays on the token.\n"),
            shown, fp);
@@ -254,7 +254,7 @@ static void print_done(const rgs_cli *cli, renew_run *r)
 }
 
 /* A run that failed after making the new key leaves no trace of it. */
-static void discard_new_key(const rgs_cli *cli, renew_run *r)
+static void discard_new_key(const rgs_io *io, renew_run *r)
 {
   char *uri;
 
@@ -264,60 +264,60 @@ static void discard_new_key(const rgs_cli *cli, renew_run *r)
     (void)rgs_p11_cert_destroy(r->s.tok, r->new_cert);
   uri = rgs_p11_key_uri(r->s.tok, r->new_key);
   if (rgs_p11_key_destroy(r->s.tok, r->new_key) == RGS_P11_OK)
-    rgs_err(cli, "%s", _("the new key pair made by this run was removed from the token"));
+    rgs_err(io, "%s", _("the new key pair made by this run was removed from the token"));
   else
-    rgs_err(cli, _("the new key pair could not be removed (%s); it stays on the token as %s"),
+    rgs_err(io, _("the new key pair could not be removed (%s); it stays on the token as %s"),
             rgs_p11_last_error(r->s.ctx), uri != NULL ? uri : "?");
   free(uri);
 }
 
-static int run(rgs_cli *cli, const renew_opts *o, renew_run *r)
+static int run(rgs_io *io, const renew_opts *o, renew_run *r)
 {
   rgs_order_rc rc;
   int ret;
 
-  ret = rgs_store_open_for(cli, "renew", o->id, &r->st);
+  ret = rgs_store_open_for(io, "renew", o->id, &r->st);
   if (ret != RGS_EXIT_OK)
     return ret;
   rc = rgs_order_get(r->st, o->id, &r->order);
   if (rc != RGS_ORDER_OK)
-    return rgs_fail_store(cli, "renew", rc, r->st);
-  ret = rgs_session_open(&r->s, cli, "renew");
+    return rgs_fail_store(io, "renew", rc, r->st);
+  ret = rgs_session_open(&r->s, io, "renew");
   if (ret == RGS_EXIT_OK)
     ret = rgs_session_login(&r->s, "renew");
   if (ret == RGS_EXIT_OK)
     ret = rgs_est_token_identity(&r->s, &r->order, &r->current, &r->tls, &r->current_key,
                                  "renew");
   if (ret == RGS_EXIT_OK)
-    ret = make_key(cli, o, r);
+    ret = make_key(io, o, r);
   if (ret != RGS_EXIT_OK)
     return ret;
   ret = rgs_csr_make(&r->s, r->new_key, X509_get_subject_name(r->current), NULL, &r->req, "renew");
   if (ret == RGS_EXIT_OK)
-    ret = reenroll(cli, o, r);
+    ret = reenroll(io, o, r);
   if (ret == RGS_EXIT_OK)
-    ret = install_new(cli, o, r);
+    ret = install_new(io, o, r);
   if (ret != RGS_EXIT_OK) {
-    discard_new_key(cli, r);
+    discard_new_key(io, r);
     return ret;
   }
-  ret = record(cli, r);
+  ret = record(io, r);
   if (ret == RGS_EXIT_OK)
-    print_done(cli, r);
+    print_done(io, r);
   return ret;
 }
 
-int rgs_cmd_renew(rgs_cli *cli, int argc, char **argv)
+int rgs_cmd_renew(rgs_io *io, int argc, char **argv)
 {
   renew_opts o;
   renew_run r;
   int ret;
 
-  ret = parse(cli, argc, argv, &o);
+  ret = parse(io, argc, argv, &o);
   if (ret != RGS_EXIT_OK)
     return ret < 0 ? RGS_EXIT_OK : ret;
   memset(&r, 0, sizeof(r));
-  ret = run(cli, &o, &r);
+  ret = run(io, &o, &r);
   rgs_p11_report_free(r.rep);
   rgs_certs_free(r.chain);
   rgs_certs_free(r.issued);

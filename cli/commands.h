@@ -1,0 +1,29 @@
+/* commands.h - the subcommands of rgs-enroll, one file each. */
+#ifndef RGS_COMMANDS_H
+#define RGS_COMMANDS_H
+
+#include "cli.h"
+
+int rgs_cmd_tokens(rgs_io *io, int argc, char **argv);
+int rgs_cmd_check(rgs_io *io, int argc, char **argv);
+int rgs_cmd_keygen(rgs_io *io, int argc, char **argv);
+int rgs_cmd_csr(rgs_io *io, int argc, char **argv);
+int rgs_cmd_start(rgs_io *io, int argc, char **argv);
+int rgs_cmd_order(rgs_io *io, int argc, char **argv);
+int rgs_cmd_aed(rgs_io *io, int argc, char **argv);
+int rgs_cmd_status(rgs_io *io, int argc, char **argv);
+int rgs_cmd_submit(rgs_io *io, int argc, char **argv);
+int rgs_cmd_install(rgs_io *io, int argc, char **argv);
+int rgs_cmd_renew(rgs_io *io, int argc, char **argv);
+int rgs_cmd_f2f(rgs_io *io, int argc, char **argv);
+int rgs_cmd_pin(rgs_io *io, int argc, char **argv);
+int rgs_cmd_watch(rgs_io *io, int argc, char **argv);
+
+/* Exec rgs-enroll-full with the same command line (lean binary only). */
+int rgs_cmd_delegate(rgs_io *io, int argc, char **argv);
+
+/* The table main() dispatches on. */
+extern const rgs_command rgs_commands[];
+extern const size_t rgs_n_commands;
+
+#endif
