@@ -2,7 +2,7 @@
 #include <string.h>
 #include "cli.h"
 
-static void sub_usage(FILE *out, const char *group, const rgs_command *subs, size_t n)
+static void sub_usage(FILE *out, const char *group, const cli_command *subs, size_t n)
 {
   size_t i;
 
@@ -12,7 +12,7 @@ static void sub_usage(FILE *out, const char *group, const rgs_command *subs, siz
   fprintf(out, _("'rgs-enroll %s COMMAND --help' describes each one.\n"), group);
 }
 
-int rgs_dispatch(rgs_io *io, const char *group, const rgs_command *subs, size_t n,
+int cli_dispatch(rgs_io *io, const char *group, const cli_command *subs, size_t n,
                  int argc, char **argv)
 {
   size_t i;

@@ -4,16 +4,16 @@
 #include "estflow.h"
 #include "orders.h"
 
-int rgs_est_seconds_arg(const rgs_io *io, const char *command, const char *option,
-                        const char *text, long max, long *out)
+int cli_seconds_arg(const rgs_io *io, const char *command, const char *option,
+                    const char *text, long max, long *out)
 {
-  if (rgs_parse_int(text, 1, max, out) != 0)
+  if (!rgs_parse_number(text, 1, max, out))
     return rgs_usage_error(io, command, _("%s needs 1 to %ld seconds, not '%s'"), option, max,
                            text);
   return RGS_EXIT_OK;
 }
 
-int rgs_est_tail_args(const rgs_io *io, const char *command, int argc, char **argv,
+int cli_est_tail_args(const rgs_io *io, const char *command, int argc, char **argv,
                       long long *id, const char **est, char *url, size_t url_len)
 {
   char why[256];
@@ -28,7 +28,7 @@ int rgs_est_tail_args(const rgs_io *io, const char *command, int argc, char **ar
     return rgs_usage_error(io, command, _("unexpected argument '%s'"), argv[optind]);
   if (*est == NULL)
     return RGS_EXIT_OK;
-  if (rgs_est_check_url(*est, url, url_len, why, sizeof(why)) != 0)
+  if (rgs_est_url_canon(*est, url, url_len, why, sizeof(why)) != RGS_EST_OK)
     return rgs_usage_error(io, command, "%s", why);
   *est = url;
   return RGS_EXIT_OK;

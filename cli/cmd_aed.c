@@ -6,30 +6,11 @@
 #include "commands.h"
 #include "orders.h"
 
-/* The directory in use: the shipped file, with the offices imported into
- * the store when there is one; with dept, that département's offices only
- * (read through the store's index: a large import costs nothing here). */
-static int load_directory(const rgs_io *io, rgs_order_store *st, const char *dept,
-                          rgs_order_aed_dir **dir, const char *command)
-{
-  char path[4096], err[1024];
-  rgs_order_rc rc;
-
-  rgs_aed_shipped_path(path, sizeof(path));
-  if (st != NULL) {
-    rc = dept != NULL ? rgs_order_aed_directory_dept(st, path, dept, dir)
-                      : rgs_order_aed_directory(st, path, dir);
-    return rc == RGS_ORDER_OK ? RGS_EXIT_OK : rgs_fail_store(io, command, rc, st);
-  }
-  rc = rgs_order_aed_dir_load(dir, path, err, sizeof(err));
-  return rc == RGS_ORDER_OK ? RGS_EXIT_OK : rgs_fail_order(io, command, rc, err);
-}
-
 static int parse_distance(const rgs_io *io, const char *command, const char *arg, int *km)
 {
   long v;
 
-  if (rgs_parse_int(arg, 0, 2000, &v) != 0)
+  if (!rgs_parse_number(arg, 0, 2000, &v))
     return rgs_usage_error(io, command, _("--distance-km needs a whole number of km from 0 to 2000, not '%s'"), arg);
   *km = (int)v;
   return RGS_EXIT_OK;
@@ -136,7 +117,8 @@ static int aed_list(rgs_io *io, int argc, char **argv)
     return rgs_usage_error(io, "aed list", _("--postal-code: '%s' is not a French postal code (5 digits)"), pc);
   ret = rgs_store_open_read(io, "aed list", &st);
   if (ret == RGS_EXIT_OK)
-    ret = load_directory(io, st, dept_arg != NULL || pc != NULL ? dept : NULL, &dir, "aed list");
+    ret = rgs_store_aed_directory(io, st, dept_arg != NULL || pc != NULL ? dept : NULL, &dir,
+                                  "aed list");
   if (ret != RGS_EXIT_OK)
     goto cleanup;
   if (io->json) {
@@ -283,6 +265,7 @@ typedef struct {
   rgs_order_f2f_mode mode;
   int mode_set, km;
   long long id;
+  int help;                    /* --help printed the usage: nothing else to do */
 } book_args;
 
 static int parse_book_args(rgs_io *io, int argc, char **argv, book_args *a)
@@ -311,7 +294,8 @@ static int parse_book_args(rgs_io *io, int argc, char **argv, book_args *a)
                        "         --mode holder-travels|aed-travels [--distance-km N]\n"
                        "Record the face-to-face appointment of order ID with an AED office (by\n"
                        "default the one chosen with the order) and its estimated fee."));
-      return -1;
+      a->help = 1;
+      return RGS_EXIT_OK;
     default: return rgs_usage_error(io, "aed book", _("unknown option '%s'"), argv[optind - 1]);
     }
     if (ret != RGS_EXIT_OK)
@@ -391,25 +375,6 @@ static int report_book(const rgs_io *io, rgs_order_store *st, long long id)
   return RGS_EXIT_OK;
 }
 
-static int find_office(const rgs_io *io, rgs_order_store *st, const char *id, rgs_order_aed *out)
-{
-  rgs_order_aed_dir *dir = NULL;
-  const rgs_order_aed *a;
-  char detail[256];
-  int ret = load_directory(io, st, NULL, &dir, "aed book");
-
-  if (ret != RGS_EXIT_OK)
-    return ret;
-  a = rgs_order_aed_dir_find(dir, id);
-  if (a != NULL)
-    *out = *a;
-  rgs_order_aed_dir_free(dir);
-  if (a != NULL)
-    return RGS_EXIT_OK;
-  snprintf(detail, sizeof(detail), _("no AED office '%s' in the directory: see rgs-enroll aed list"), id);
-  return rgs_fail_order(io, "aed book", RGS_ORDER_ERR_NO_AED, detail);
-}
-
 static int aed_book(rgs_io *io, int argc, char **argv)
 {
   rgs_order_store *st = NULL;
@@ -420,13 +385,13 @@ static int aed_book(rgs_io *io, int argc, char **argv)
 
   memset(&a, 0, sizeof(a));
   ret = parse_book_args(io, argc, argv, &a);
-  if (ret != RGS_EXIT_OK)
-    return ret == -1 ? RGS_EXIT_OK : ret;
+  if (ret != RGS_EXIT_OK || a.help)
+    return ret;
   ret = rgs_store_open_for(io, "aed book", a.id, &st);
   if (ret != RGS_EXIT_OK)
     return ret;
   if (a.aed != NULL)
-    ret = find_office(io, st, a.aed, &office);
+    ret = rgs_store_find_aed(io, st, a.aed, &office, "aed book");
   if (ret == RGS_EXIT_OK) {
     rc = rgs_order_book(st, a.id, a.aed != NULL ? &office : NULL, a.date, a.mode, a.km);
     ret = rc == RGS_ORDER_OK ? report_book(io, st, a.id) : rgs_fail_store(io, "aed book", rc, st);
@@ -497,14 +462,14 @@ static int aed_import(rgs_io *io, int argc, char **argv)
 
 /* ---- dispatch ----------------------------------------------------------------------- */
 
-static const rgs_command subs[] = {
+static const cli_command subs[] = {
   { "list", aed_list, N_("the AED offices of a département or near a postal code") },
   { "quote", aed_quote, N_("the estimated fee of the face-to-face, HT and TTC") },
   { "book", aed_book, N_("record the face-to-face appointment of an order") },
   { "import", aed_import, N_("add (or replace) AED offices from a CSV directory file") },
 };
 
-int rgs_cmd_aed(rgs_io *io, int argc, char **argv)
+int cli_cmd_aed(rgs_io *io, int argc, char **argv)
 {
-  return rgs_dispatch(io, "aed", subs, RGS_ARRAY_LEN(subs), argc, argv);
+  return cli_dispatch(io, "aed", subs, RGS_ARRAY_LEN(subs), argc, argv);
 }

@@ -1,6 +1,7 @@
 /* cmd_check.c - rgs-enroll check: the RGS** report of a token and a key. */
 #include <getopt.h>
 #include <stdlib.h>
+#include <string.h>
 #include "commands.h"
 #include "delivered.h"
 #include "steps.h"
@@ -53,7 +54,21 @@ static int print_result(const rgs_io *io, rgs_session *s, const rgs_p11_report *
   return passed ? RGS_EXIT_OK : RGS_EXIT_CHECK;
 }
 
-int rgs_cmd_check(rgs_io *io, int argc, char **argv)
+typedef struct {
+  const char *key_text, *ca_file;
+  long years;
+  int delivered, years_given;
+  int help;                    /* --help: the usage was printed, nothing to run */
+} check_opts;
+
+typedef struct {
+  rgs_session s;
+  rgs_p11_uri *key_uri;
+  rgs_p11_key *key;
+  rgs_p11_report *rep;
+} check_run;
+
+static int parse(rgs_io *io, int argc, char **argv, check_opts *o)
 {
   static const struct option opts[] = {
     { "key", required_argument, NULL, 'k' },
@@ -63,70 +78,79 @@ int rgs_cmd_check(rgs_io *io, int argc, char **argv)
     { "help", no_argument, NULL, 'h' },
     { NULL, 0, NULL, 0 },
   };
-  rgs_session s;
-  rgs_p11_requirements req;
-  rgs_p11_report *rep = NULL;
-  rgs_p11_uri *key_uri = NULL;
-  rgs_p11_key *key = NULL;
-  const char *key_text = NULL, *ca_file = NULL;
-  long years = RGS_DEFAULT_VALIDITY;
-  int delivered = 0, years_given = 0;
-  char err[256];
-  int c, ret;
-  rgs_p11_rc rc;
+  int c;
 
+  memset(o, 0, sizeof(*o));
+  o->years = RGS_DEFAULT_VALIDITY;
   while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
     switch (c) {
-    case 'k': key_text = optarg; break;
+    case 'k': o->key_text = optarg; break;
     case 'v':
-      if (rgs_parse_int(optarg, 1, 3, &years) != 0)
+      if (!rgs_parse_number(optarg, 1, 3, &o->years))
         return rgs_usage_error(io, "check", _("--validity-years must be 1, 2 or 3"));
-      years_given = 1;
+      o->years_given = 1;
       break;
-    case 'd': delivered = 1; break;
-    case 'a': ca_file = optarg; break;
-    case 'h': usage(); return RGS_EXIT_OK;
+    case 'd': o->delivered = 1; break;
+    case 'a': o->ca_file = optarg; break;
+    case 'h': usage(); o->help = 1; return RGS_EXIT_OK;
     default: return rgs_usage_error(io, "check", _("unknown option '%s'"), argv[optind - 1]);
     }
   }
   if (optind < argc)
     return rgs_usage_error(io, "check", _("unexpected argument '%s'"), argv[optind]);
-  if (delivered && key_text != NULL)
+  if (o->delivered && o->key_text != NULL)
     return rgs_usage_error(io, "check", "%s", _("--delivered checks every key with its certificate: no --key"));
-  if (ca_file != NULL && !delivered)
+  if (o->ca_file != NULL && !o->delivered)
     return rgs_usage_error(io, "check", "%s", _("--ca-file goes with --delivered"));
-  if (key_text != NULL && rgs_p11_uri_parse(key_text, &key_uri, err, sizeof(err)) != RGS_P11_OK)
-    return rgs_usage_error(io, "check", "--key: %s", err);
-  ret = rgs_session_open_for_key(&s, io, "check", key_uri);
-  if (ret != RGS_EXIT_OK)
-    goto cleanup_uri;
-  rgs_requirements(&req, &s, (int)years);
-  ret = rgs_step_check_token(&s, &req, &rep, "check");
-  if (ret != RGS_EXIT_OK && ret != RGS_EXIT_CHECK)
-    goto cleanup;
-  if (delivered) {
-    ret = rgs_check_delivered(&s, rep, ca_file, years_given ? (int)years : 0);
-    goto cleanup;
-  }
-  if (key_uri != NULL) {
-    ret = rgs_session_login(&s, "check");
-    if (ret != RGS_EXIT_OK)
-      goto cleanup;
-    rc = rgs_p11_key_find(s.tok, key_uri, &key);
-    if (rc == RGS_P11_OK)
-      rc = rgs_p11_check_key(s.tok, key, &req, &rep);
-    if (rc != RGS_P11_OK) {
-      ret = rgs_fail_p11(io, "check", rc, s.ctx);
-      goto cleanup;
-    }
-  }
-  ret = print_result(io, &s, rep, key);
+  return RGS_EXIT_OK;
+}
 
-cleanup:
-  rgs_p11_key_free(key);
-  rgs_p11_report_free(rep);
-  rgs_session_close(&s);
-cleanup_uri:
-  rgs_p11_uri_free(key_uri);
+static int run(rgs_io *io, const check_opts *o, check_run *r)
+{
+  rgs_p11_requirements req;
+  char err[256];
+  rgs_p11_rc rc;
+  int ret;
+
+  if (o->key_text != NULL &&
+      rgs_p11_uri_parse(o->key_text, &r->key_uri, err, sizeof(err)) != RGS_P11_OK)
+    return rgs_usage_error(io, "check", "--key: %s", err);
+  ret = rgs_session_open_for_key(&r->s, io, "check", r->key_uri);
+  if (ret != RGS_EXIT_OK)
+    return ret;
+  rgs_requirements(&req, &r->s, (int)o->years);
+  ret = rgs_step_check_token(&r->s, &req, &r->rep, "check");
+  if (ret != RGS_EXIT_OK && ret != RGS_EXIT_CHECK)
+    return ret;
+  if (o->delivered)
+    return rgs_check_delivered(&r->s, r->rep, o->ca_file, o->years_given ? (int)o->years : 0);
+  if (r->key_uri != NULL) {
+    ret = rgs_session_login(&r->s, "check");
+    if (ret != RGS_EXIT_OK)
+      return ret;
+    rc = rgs_p11_key_find(r->s.tok, r->key_uri, &r->key);
+    if (rc == RGS_P11_OK)
+      rc = rgs_p11_check_key(r->s.tok, r->key, &req, &r->rep);
+    if (rc != RGS_P11_OK)
+      return rgs_fail_p11(io, "check", rc, r->s.ctx);
+  }
+  return print_result(io, &r->s, r->rep, r->key);
+}
+
+int cli_cmd_check(rgs_io *io, int argc, char **argv)
+{
+  check_opts o;
+  check_run r;
+  int ret;
+
+  ret = parse(io, argc, argv, &o);
+  if (ret != RGS_EXIT_OK || o.help)
+    return ret;
+  memset(&r, 0, sizeof(r));
+  ret = run(io, &o, &r);
+  rgs_p11_key_free(r.key);
+  rgs_p11_report_free(r.rep);
+  rgs_session_close(&r.s);
+  rgs_p11_uri_free(r.key_uri);
   return ret;
 }

@@ -14,7 +14,16 @@ static void usage(void)
          _(RGS_SUBJECT_HELP));
 }
 
-int rgs_cmd_csr(rgs_io *io, int argc, char **argv)
+typedef struct {
+  rgs_subject_opts so;
+  const char *key_text, *out;
+  int der, force;
+  int help;                    /* --help printed the usage: nothing else to do */
+  rgs_p11_uri *key_uri;        /* parsed from key_text; owned */
+  X509_NAME *name;             /* built from so; owned */
+} csr_opts;
+
+static int parse_options(rgs_io *io, int argc, char **argv, csr_opts *o)
 {
   static const struct option opts[] = {
     { "key", required_argument, NULL, 'k' },
@@ -25,78 +34,110 @@ int rgs_cmd_csr(rgs_io *io, int argc, char **argv)
     RGS_SUBJECT_LONGOPTS,
     { NULL, 0, NULL, 0 },
   };
-  rgs_subject_opts so = { 0 };
-  const char *key_text = NULL, *out = NULL;
-  int der = 0, force = 0, c, ret;
-  rgs_p11_uri *key_uri = NULL;
-  rgs_p11_key *key = NULL;
-  X509_NAME *name = NULL;
-  X509_REQ *req = NULL;
-  rgs_session s;
-  char err[512];
-  rgs_p11_rc rc;
-  rgs_json j;
+  int c;
 
   while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
     switch (c) {
-    case 'k': key_text = optarg; break;
-    case 'o': out = optarg; break;
-    case 'd': der = 1; break;
-    case 'f': force = 1; break;
-    case 'h': usage(); return RGS_EXIT_OK;
+    case 'k': o->key_text = optarg; break;
+    case 'o': o->out = optarg; break;
+    case 'd': o->der = 1; break;
+    case 'f': o->force = 1; break;
+    case 'h': usage(); o->help = 1; return RGS_EXIT_OK;
     default:
-      if (!rgs_subject_opt(&so, c, optarg))
+      if (!rgs_subject_opt(&o->so, c, optarg))
         return rgs_usage_error(io, "csr", _("unknown option '%s'"), argv[optind - 1]);
     }
   }
+  return RGS_EXIT_OK;
+}
+
+/* The options, the key's URI and the subject, all checked before the PIN
+ * and the card; free o's members with free_opts() in every case. */
+static int parse(rgs_io *io, int argc, char **argv, csr_opts *o)
+{
+  char err[512];
+  int ret;
+
+  memset(o, 0, sizeof(*o));
+  ret = parse_options(io, argc, argv, o);
+  if (ret != RGS_EXIT_OK || o->help)
+    return ret;
   if (optind < argc)
     return rgs_usage_error(io, "csr", _("unexpected argument '%s'"), argv[optind]);
-  if (key_text == NULL || out == NULL)
+  if (o->key_text == NULL || o->out == NULL)
     return rgs_usage_error(io, "csr", "%s", _("--key and --out are required"));
-  if (rgs_p11_uri_parse(key_text, &key_uri, err, sizeof(err)) != RGS_P11_OK)
+  if (rgs_p11_uri_parse(o->key_text, &o->key_uri, err, sizeof(err)) != RGS_P11_OK)
     return rgs_usage_error(io, "csr", "--key: %s", err);
-  if (!rgs_subject_build(&so, &name, err, sizeof(err))) {
-    rgs_p11_uri_free(key_uri);
+  if (!rgs_subject_build(&o->so, &o->name, err, sizeof(err)))
     return rgs_usage_error(io, "csr", "%s", err);
-  }
-  if (!force && access(out, F_OK) == 0) {     /* before the PIN and the card */
-    ret = rgs_fail(io, "csr", RGS_EXIT_IO, _("the output file exists; nothing was overwritten"),
-                   out);
-    goto cleanup_args;
-  }
-  ret = rgs_session_open_for_key(&s, io, "csr", key_uri);
+  if (!o->force && access(o->out, F_OK) == 0)
+    return rgs_fail(io, "csr", RGS_EXIT_IO, _("the output file exists; nothing was overwritten"),
+                    o->out);
+  return RGS_EXIT_OK;
+}
+
+static void free_opts(csr_opts *o)
+{
+  X509_NAME_free(o->name);
+  rgs_p11_uri_free(o->key_uri);
+}
+
+/* Logged in on the open session: the key found, the request made and written. */
+static int run(rgs_io *io, const csr_opts *o, rgs_session *s, rgs_p11_key **key,
+               X509_REQ **req)
+{
+  rgs_p11_rc rc;
+  int ret = rgs_session_login(s, "csr");
+
   if (ret != RGS_EXIT_OK)
-    goto cleanup_args;
-  ret = rgs_session_login(&s, "csr");
-  if (ret != RGS_EXIT_OK)
-    goto cleanup;
-  rc = rgs_p11_key_find(s.tok, key_uri, &key);
-  if (rc != RGS_P11_OK) {
-    ret = rgs_fail_p11(io, "csr", rc, s.ctx);
-    goto cleanup;
-  }
-  ret = rgs_csr_make(&s, key, name, so.email, &req, "csr");
+    return ret;
+  rc = rgs_p11_key_find(s->tok, o->key_uri, key);
+  if (rc != RGS_P11_OK)
+    return rgs_fail_p11(io, "csr", rc, s->ctx);
+  ret = rgs_csr_make(s, *key, o->name, o->so.email, req, "csr");
   if (ret == RGS_EXIT_OK)
-    ret = rgs_csr_write(io, req, out, der, force, "csr");
-  if (ret != RGS_EXIT_OK)
-    goto cleanup;
+    ret = rgs_csr_write(io, *req, o->out, o->der, o->force, "csr");
+  return ret;
+}
+
+static void print_done(const rgs_io *io, const csr_opts *o, rgs_session *s,
+                       const rgs_p11_key *key, X509_REQ *req)
+{
+  rgs_json j;
+
   if (io->json) {
     rgs_json_start(&j, stdout);
     rgs_json_object(&j, NULL);
     rgs_json_str(&j, "command", "csr");
     rgs_json_bool(&j, "ok", 1);
-    rgs_json_key(&j, "key", &s, key);
+    rgs_json_key(&j, "key", s, key);
   }
-  rgs_csr_report(io, &j, req, out);
+  rgs_csr_report(io, &j, req, o->out);
   if (io->json)
     rgs_json_finish(&j);
+}
 
-cleanup:
+int cli_cmd_csr(rgs_io *io, int argc, char **argv)
+{
+  csr_opts o;
+  rgs_p11_key *key = NULL;
+  X509_REQ *req = NULL;
+  rgs_session s;
+  int ret;
+
+  ret = parse(io, argc, argv, &o);
+  if (ret != RGS_EXIT_OK || o.help)
+    goto cleanup_args;
+  ret = rgs_session_open_for_key(&s, io, "csr", o.key_uri);
+  if (ret != RGS_EXIT_OK)
+    goto cleanup_args;
+  ret = run(io, &o, &s, &key, &req);
+  if (ret == RGS_EXIT_OK)
+    print_done(io, &o, &s, key, req);
   X509_REQ_free(req);
   rgs_p11_key_free(key);
   rgs_session_close(&s);
 cleanup_args:
-  X509_NAME_free(name);
-  rgs_p11_uri_free(key_uri);
+  free_opts(&o);
   return ret;
 }

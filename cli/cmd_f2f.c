@@ -94,19 +94,134 @@ static char *take_arg(char *arg)
 {
   char *copy = strdup(arg);
 
-  rgs_wipe(arg, strlen(arg));
+  rgsx_wipe(arg, strlen(arg));
   return copy;
 }
 
 static int text_arg(const rgs_io *io, const char *cmd, const char *opt, const char *v)
 {
   rgs_cj *probe = rgs_cj_new_object();
-  int ok = probe != NULL && v[0] != '\0' && strlen(v) < 250 && rgs_cj_set_str(probe, "t", v) == 0;
+  int ok = probe != NULL && v[0] != '\0' && strlen(v) < 250 &&
+           rgs_cj_set_str(probe, "t", v) == RGS_CJ_OK;
 
   rgs_cj_free(probe);
   if (ok)
     return RGS_EXIT_OK;
   return rgs_usage_error(io, cmd, _("%s: UTF-8 text of 1 to 249 bytes"), opt);
+}
+
+static const char run_cmd[] = "f2f run";
+
+/* The options of f2f run before the command line: none given, the AED's
+ * token and module from the environment. */
+static void run_opts_init(rgs_f2f_run_opts *o)
+{
+  memset(o, 0, sizeof(*o));
+  o->aed_pin_fd = -1;
+  o->id_verified = -1;
+  o->aed_token = getenv("RGS_ENROLL_AED_TOKEN");
+  o->aed_module = getenv("RGS_ENROLL_AED_MODULE");
+  if (o->aed_token != NULL && o->aed_token[0] == '\0')
+    o->aed_token = NULL;
+  if (o->aed_module != NULL && o->aed_module[0] == '\0')
+    o->aed_module = NULL;
+}
+
+static void run_opts_clear(rgs_f2f_run_opts *o)
+{
+  if (o->id_number != NULL) {
+    rgsx_wipe(o->id_number, strlen(o->id_number));
+    free(o->id_number);
+    o->id_number = NULL;
+  }
+}
+
+/* --id-number: a copy, wiped from argv, replacing one given before. */
+static int run_id_number(rgs_io *io, rgs_f2f_run_opts *o, char *arg)
+{
+  run_opts_clear(o);
+  o->id_number = take_arg(arg);
+  if (o->id_number == NULL)
+    return rgs_fail(io, run_cmd, RGS_EXIT_INTERNAL, rgs_f2f_strerror(RGS_F2F_ERR_NOMEM), NULL);
+  if (!rgs_f2f_id_number_valid(o->id_number))
+    return rgs_usage_error(io, run_cmd, "%s", _("--id-number: 5 to 24 letters and digits (spaces and dashes are ignored)"));
+  return RGS_EXIT_OK;
+}
+
+/* The answers about the holder's documents. */
+static int run_doc_option(rgs_io *io, int c, char *arg, rgs_f2f_run_opts *o)
+{
+  switch (c) {
+  case OPT_ID_DOC:
+    o->id_doc = rgs_f2f_doc_parse(arg);
+    if (o->id_doc == RGS_F2F_DOC_NONE)
+      return rgs_usage_error(io, run_cmd, _("--id-document must be id-card or passport, not '%s'"), arg);
+    return RGS_EXIT_OK;
+  case OPT_ID_NAME:
+    o->id_name = arg;
+    return text_arg(io, run_cmd, "--id-name", arg);
+  case OPT_ID_EXPIRES:
+    o->id_expires = arg;
+    if (!rgs_order_date_valid(arg))
+      return rgs_usage_error(io, run_cmd, _("--id-expires needs a date YYYY-MM-DD, not '%s'"), arg);
+    return RGS_EXIT_OK;
+  case OPT_ID_NUMBER:
+    return run_id_number(io, o, arg);
+  case OPT_ID_VERIFIED:
+    if (strcmp(arg, "yes") == 0 || strcmp(arg, "oui") == 0)
+      o->id_verified = 1;
+    else if (strcmp(arg, "no") == 0 || strcmp(arg, "non") == 0)
+      o->id_verified = 0;
+    else
+      return rgs_usage_error(io, run_cmd, _("--id-verified must be yes or no, not '%s'"), arg);
+    return RGS_EXIT_OK;
+  default: /* OPT_EXTRACT */
+    o->extract_date = arg;
+    if (!rgs_order_date_valid(arg))
+      return rgs_usage_error(io, run_cmd, _("--extract-date needs a date YYYY-MM-DD, not '%s'"), arg);
+    return RGS_EXIT_OK;
+  }
+}
+
+/* One option of f2f run (not --help) into o; the exit status. */
+static int run_option(rgs_io *io, int c, char **argv, rgs_f2f_run_opts *o)
+{
+  long fd;
+
+  switch (c) {
+  case OPT_AED_TOKEN: o->aed_token = optarg; break;
+  case OPT_AED_MODULE: o->aed_module = optarg; break;
+  case OPT_AED_PIN_FILE: o->aed_pin_file = optarg; break;
+  case OPT_AED_PIN_FD:
+    if (!rgs_parse_number(optarg, 0, 1 << 20, &fd))
+      return rgs_usage_error(io, run_cmd, _("--aed-pin-fd needs a file descriptor number, not '%s'"), optarg);
+    o->aed_pin_fd = (int)fd;
+    break;
+  case OPT_AED_FINAL_TRY: o->aed_final_try = 1; break;
+  case OPT_AED_NAME:
+    o->aed_name = optarg;
+    return text_arg(io, run_cmd, "--aed-name", optarg);
+  case OPT_OFFICE:
+    o->office = optarg;
+    return text_arg(io, run_cmd, "--office", optarg);
+  case OPT_PLACE:
+    o->place = optarg;
+    return text_arg(io, run_cmd, "--place", optarg);
+  case OPT_ID_DOC:
+  case OPT_ID_NAME:
+  case OPT_ID_EXPIRES:
+  case OPT_ID_NUMBER:
+  case OPT_ID_VERIFIED:
+  case OPT_EXTRACT:
+    return run_doc_option(io, c, optarg, o);
+  case OPT_OUT: o->out = optarg; break;
+  case OPT_FORCE: o->force = 1; break;
+  case OPT_CA_FILE: o->ca_file = optarg; break;
+  case OPT_CA_PATH: o->ca_path = optarg; break;
+  case OPT_BATCH: o->batch = 1; break;
+  default: return rgs_usage_error(io, run_cmd, _("unknown option '%s'"), argv[optind - 1]);
+  }
+  return RGS_EXIT_OK;
 }
 
 static int cmd_run(rgs_io *io, int argc, char **argv)
@@ -134,115 +249,60 @@ static int cmd_run(rgs_io *io, int argc, char **argv)
     { "help", no_argument, NULL, OPT_HELP },
     { NULL, 0, NULL, 0 },
   };
-  static const char cmd[] = "f2f run";
   rgs_f2f_run_opts o;
   long long id = 0;
-  long fd;
   int c, ret = RGS_EXIT_OK;
 
-  memset(&o, 0, sizeof(o));
-  o.aed_pin_fd = -1;
-  o.id_verified = -1;
-  o.aed_token = getenv("RGS_ENROLL_AED_TOKEN");
-  o.aed_module = getenv("RGS_ENROLL_AED_MODULE");
-  if (o.aed_token != NULL && o.aed_token[0] == '\0')
-    o.aed_token = NULL;
-  if (o.aed_module != NULL && o.aed_module[0] == '\0')
-    o.aed_module = NULL;
+  run_opts_init(&o);
   while (ret == RGS_EXIT_OK && (c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-    switch (c) {
-    case OPT_AED_TOKEN: o.aed_token = optarg; break;
-    case OPT_AED_MODULE: o.aed_module = optarg; break;
-    case OPT_AED_PIN_FILE: o.aed_pin_file = optarg; break;
-    case OPT_AED_PIN_FD:
-      if (rgs_parse_int(optarg, 0, 1 << 20, &fd) != 0)
-        ret = rgs_usage_error(io, cmd, _("--aed-pin-fd needs a file descriptor number, not '%s'"), optarg);
-      o.aed_pin_fd = (int)fd;
-      break;
-    case OPT_AED_FINAL_TRY: o.aed_final_try = 1; break;
-    case OPT_AED_NAME:
-      o.aed_name = optarg;
-      ret = text_arg(io, cmd, "--aed-name", optarg);
-      break;
-    case OPT_OFFICE:
-      o.office = optarg;
-      ret = text_arg(io, cmd, "--office", optarg);
-      break;
-    case OPT_PLACE:
-      o.place = optarg;
-      ret = text_arg(io, cmd, "--place", optarg);
-      break;
-    case OPT_ID_DOC:
-      if (rgs_f2f_doc_parse(optarg, &o.id_doc) != 0)
-        ret = rgs_usage_error(io, cmd, _("--id-document must be id-card or passport, not '%s'"), optarg);
-      break;
-    case OPT_ID_NAME:
-      o.id_name = optarg;
-      ret = text_arg(io, cmd, "--id-name", optarg);
-      break;
-    case OPT_ID_EXPIRES:
-      o.id_expires = optarg;
-      if (!rgs_order_date_valid(optarg))
-        ret = rgs_usage_error(io, cmd, _("--id-expires needs a date YYYY-MM-DD, not '%s'"), optarg);
-      break;
-    case OPT_ID_NUMBER:
-      if (o.id_number != NULL) {
-        rgs_wipe(o.id_number, strlen(o.id_number));
-        free(o.id_number);
-      }
-      o.id_number = take_arg(optarg);
-      if (o.id_number == NULL)
-        ret = rgs_fail(io, cmd, RGS_EXIT_INTERNAL, rgs_f2f_strerror(RGS_F2F_ERR_NOMEM), NULL);
-      else if (!rgs_f2f_id_number_valid(o.id_number))
-        ret = rgs_usage_error(io, cmd, "%s", _("--id-number: 5 to 24 letters and digits (spaces and dashes are ignored)"));
-      break;
-    case OPT_ID_VERIFIED:
-      if (strcmp(optarg, "yes") == 0 || strcmp(optarg, "oui") == 0)
-        o.id_verified = 1;
-      else if (strcmp(optarg, "no") == 0 || strcmp(optarg, "non") == 0)
-        o.id_verified = 0;
-      else
-        ret = rgs_usage_error(io, cmd, _("--id-verified must be yes or no, not '%s'"), optarg);
-      break;
-    case OPT_EXTRACT:
-      o.extract_date = optarg;
-      if (!rgs_order_date_valid(optarg))
-        ret = rgs_usage_error(io, cmd, _("--extract-date needs a date YYYY-MM-DD, not '%s'"), optarg);
-      break;
-    case OPT_OUT: o.out = optarg; break;
-    case OPT_FORCE: o.force = 1; break;
-    case OPT_CA_FILE: o.ca_file = optarg; break;
-    case OPT_CA_PATH: o.ca_path = optarg; break;
-    case OPT_BATCH: o.batch = 1; break;
-    case 'h':
-    case OPT_HELP: usage_run(); goto done;
-    default: ret = rgs_usage_error(io, cmd, _("unknown option '%s'"), argv[optind - 1]);
+    if (c == 'h' || c == OPT_HELP) {
+      usage_run();
+      goto done;
     }
+    ret = run_option(io, c, argv, &o);
   }
   if (ret != RGS_EXIT_OK)
     goto done;
   if (o.aed_pin_file != NULL && o.aed_pin_fd >= 0) {
-    ret = rgs_usage_error(io, cmd, "%s", _("--aed-pin-file and --aed-pin-fd exclude each other"));
+    ret = rgs_usage_error(io, run_cmd, "%s", _("--aed-pin-file and --aed-pin-fd exclude each other"));
     goto done;
   }
   if (optind + 1 != argc) {
-    ret = rgs_usage_error(io, cmd, "%s", optind >= argc ? _("the order number is missing")
-                                                      : _("one order number only"));
+    ret = rgs_usage_error(io, run_cmd, "%s", optind >= argc ? _("the order number is missing")
+                                                          : _("one order number only"));
     goto done;
   }
-  ret = rgs_parse_order_id(io, cmd, argv[optind], &id);
+  ret = rgs_parse_order_id(io, run_cmd, argv[optind], &id);
   if (ret == RGS_EXIT_OK)
     return rgs_f2f_run(io, id, &o);     /* it wipes and frees o.id_number */
 
 done:
-  if (o.id_number != NULL) {
-    rgs_wipe(o.id_number, strlen(o.id_number));
-    free(o.id_number);
-  }
+  run_opts_clear(&o);
   return ret;
 }
 
 /* ---- verify -------------------------------------------------------------------- */
+
+/* What f2f verify was told. */
+typedef struct {
+  const char *ca_file, *ca_path, *file;
+  long long order_id;            /* --order; 0: not given */
+  char *id_number;               /* --id-number, a copy wiped from argv: wipe and free */
+  int help;
+} verify_args;
+
+/* What f2f verify found. */
+typedef struct {
+  rgs_f2f_verified v;
+  rgs_f2f_rc frc;
+  char err[512];
+  const char *result;            /* intervention.result */
+  long long order_id;            /* the order checked against; 0: none */
+  const char *binding, *why;     /* "match", "mismatch" (why), "not-checked" */
+  int number_checked, number_ok; /* --id-number against the recorded digest */
+} verify_found;
+
+static const char verify_cmd[] = "f2f verify";
 
 /* A record file whole (at most 16 MiB); NULL when it cannot be read. */
 static unsigned char *read_whole(const char *path, size_t *len)
@@ -355,32 +415,31 @@ static void print_record_text(const rgs_io *io, const char *file, const rgs_f2f_
 }
 
 /* The end of f2f verify's text for a record that verified. */
-static void print_verdict_text(const rgs_f2f_verified *v, long long order_id,
-                               const char *binding, const char *why, int number_match,
-                               const char *result, int ret)
+static void print_verdict_text(const verify_found *f, int ret)
 {
   char reason[512];
 
-  if (strcmp(binding, "match") == 0)
-    printf(_("  order store   : the record matches order %lld\n"), order_id);
-  else if (why != NULL)
-    printf(_("  order store   : MISMATCH with order %lld: %s\n"), order_id, why);
+  if (strcmp(f->binding, "match") == 0)
+    printf(_("  order store   : the record matches order %lld\n"), f->order_id);
+  else if (f->why != NULL)
+    printf(_("  order store   : MISMATCH with order %lld: %s\n"), f->order_id, f->why);
   else
     printf("%s\n", _("  order store   : not checked (the order is not in this store)"));
-  if (number_match >= 0)
-    printf("%s\n", number_match ? _("  id number     : matches the recorded document")
+  if (f->number_checked)
+    printf("%s\n", f->number_ok ? _("  id number     : matches the recorded document")
                                 : _("  id number     : does NOT match the recorded document"));
-  if (rgs_cj_path_bool(v->record, "check.admitted_by_demo_policy") == 1)
+  if (rgs_cj_path_bool(f->v.record, "check.admitted_by_demo_policy") == 1)
     printf("%s\n", _("  *** DEMO DEVICE: the holder's token was admitted by a demo policy only"));
-  if (result != NULL && strcmp(result, "success") == 0)
+  if (f->result != NULL && strcmp(f->result, "success") == 0)
     printf("%s\n", ret == RGS_EXIT_OK ? _("Result: VALID record of a successful face-to-face.")
                                       : _("Result: the record is valid but does not match."));
   else
     printf(_("Result: valid record of a REFUSED face-to-face: %s\n"),
-           rec_text(v->record, "intervention.reason", "", reason, sizeof(reason)));
+           rec_text(f->v.record, "intervention.reason", "", reason, sizeof(reason)));
 }
 
-static int cmd_verify(rgs_io *io, int argc, char **argv)
+
+static int verify_parse(rgs_io *io, int argc, char **argv, verify_args *a)
 {
   static const struct option opts[] = {
     { "ca-file", required_argument, NULL, OPT_CA_FILE },
@@ -390,165 +449,212 @@ static int cmd_verify(rgs_io *io, int argc, char **argv)
     { "help", no_argument, NULL, OPT_HELP },
     { NULL, 0, NULL, 0 },
   };
-  static const char cmd[] = "f2f verify";
-  const char *ca_file = NULL, *ca_path = NULL, *file, *result = NULL, *why = NULL;
-  const char *binding = "not-checked";
-  char *order_arg = NULL, *id_number = NULL, *signer = NULL;
-  unsigned char *der = NULL;
-  size_t len = 0;
-  long long order_id = 0;
-  rgs_f2f_aed_trust *aeds = NULL;
+  const char *order_arg = NULL;
+  int c;
+
+  while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+    switch (c) {
+    case OPT_CA_FILE: a->ca_file = optarg; break;
+    case OPT_CA_PATH: a->ca_path = optarg; break;
+    case OPT_ORDER: order_arg = optarg; break;
+    case OPT_ID_NUMBER:
+      free(a->id_number);
+      a->id_number = take_arg(optarg);
+      break;
+    case 'h':
+    case OPT_HELP:
+      usage_verify();
+      a->help = 1;
+      return RGS_EXIT_OK;
+    default: return rgs_usage_error(io, verify_cmd, _("unknown option '%s'"), argv[optind - 1]);
+    }
+  }
+  if (optind + 1 != argc)
+    return rgs_usage_error(io, verify_cmd, "%s", _("one record FILE is needed"));
+  a->file = argv[optind];
+  if (order_arg != NULL)
+    return rgs_parse_order_id(io, verify_cmd, order_arg, &a->order_id);
+  return RGS_EXIT_OK;
+}
+
+/* A verified record against the order in the store (the one named, else
+ * the record's if the store has it) and against --id-number. */
+static int verify_against_order(rgs_io *io, const verify_args *a, verify_found *f)
+{
   rgs_order_store *st = NULL;
   rgs_order order;
   rgs_order_binding b;
-  rgs_f2f_verified v;
-  rgs_f2f_rc frc;
-  char err[512], hex[65], stamp[32];
-  int c, ret = RGS_EXIT_OK, found = 0, number_match = -1;
-  rgs_json j;
+  int found = 0, ret = RGS_EXIT_OK;
 
-  memset(&v, 0, sizeof(v));
   memset(&b, 0, sizeof(b));
-  while (ret == RGS_EXIT_OK && (c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-    switch (c) {
-    case OPT_CA_FILE: ca_file = optarg; break;
-    case OPT_CA_PATH: ca_path = optarg; break;
-    case OPT_ORDER: order_arg = optarg; break;
-    case OPT_ID_NUMBER:
-      free(id_number);
-      id_number = take_arg(optarg);
-      break;
-    case 'h':
-    case OPT_HELP: usage_verify(); goto cleanup;
-    default: ret = rgs_usage_error(io, cmd, _("unknown option '%s'"), argv[optind - 1]);
-    }
-  }
-  if (ret != RGS_EXIT_OK)
-    goto cleanup;
-  if (optind + 1 != argc) {
-    ret = rgs_usage_error(io, cmd, "%s", _("one record FILE is needed"));
-    goto cleanup;
-  }
-  file = argv[optind];
-  if (order_arg != NULL) {
-    ret = rgs_parse_order_id(io, cmd, order_arg, &order_id);
+  f->result = rgs_cj_path_str(f->v.record, "intervention.result");
+  f->order_id = a->order_id;
+  if (f->order_id == 0) {
+    st = optional_store(io);
+    if (st != NULL &&
+        rgs_order_get(st, rgs_cj_path_int(f->v.record, "order.id", 0), &order) == RGS_ORDER_OK)
+      f->order_id = order.id;
+  } else {
+    ret = rgs_store_open_for(io, verify_cmd, f->order_id, &st);
     if (ret != RGS_EXIT_OK)
       goto cleanup;
-  }
-  der = read_whole(file, &len);
-  if (der == NULL) {
-    ret = rgs_fail(io, cmd, RGS_EXIT_IO, _("the record cannot be read"), file);
-    goto cleanup;
-  }
-  ret = rgs_f2f_load_aeds(io, cmd, ca_file, ca_path, &aeds);
-  if (ret != RGS_EXIT_OK)
-    goto cleanup;
-  err[0] = '\0';
-  frc = rgs_f2f_verify(der, len, aeds, &v, err, sizeof(err));
-  if (frc == RGS_F2F_OK) {
-    result = rgs_cj_path_str(v.record, "intervention.result");
-    /* The order: the one named, else the record's if the store has it. */
-    if (order_id == 0) {
-      st = optional_store(io);
-      if (st != NULL && rgs_order_get(st, rgs_cj_path_int(v.record, "order.id", 0), &order) == RGS_ORDER_OK)
-        order_id = order.id;
-    } else {
-      ret = rgs_store_open_for(io, cmd, order_id, &st);
-      if (ret != RGS_EXIT_OK)
-        goto cleanup;
-      if (rgs_order_get(st, order_id, &order) != RGS_ORDER_OK) {
-        ret = rgs_fail_store(io, cmd, RGS_ORDER_ERR_NO_ORDER, st);
-        goto cleanup;
-      }
-    }
-    if (order_id != 0) {
-      if (rgs_order_binding_get(st, order_id, &b, &found) != RGS_ORDER_OK) {
-        ret = rgs_fail_store(io, cmd, RGS_ORDER_ERR_STORE, st);
-        goto cleanup;
-      }
-      why = binding_mismatch(v.record, &order, &b, found);
-      binding = why == NULL ? "match" : "mismatch";
-    }
-    if (id_number != NULL) {
-      /* -1: no digest this tool recomputes (unknown or weak KDF): no match. */
-      number_match = rgs_f2f_id_number_matches(id_number, rgs_cj_path(v.record, "identity"));
-      if (number_match < 0)
-        number_match = 0;
+    if (rgs_order_get(st, f->order_id, &order) != RGS_ORDER_OK) {
+      ret = rgs_fail_store(io, verify_cmd, RGS_ORDER_ERR_NO_ORDER, st);
+      goto cleanup;
     }
   }
-  if (frc != RGS_F2F_OK)
-    ret = frc == RGS_F2F_ERR_NOMEM || frc == RGS_F2F_ERR_CRYPTO ? RGS_EXIT_INTERNAL : RGS_EXIT_CHECK;
-  else if (why != NULL || number_match == 0 || result == NULL || strcmp(result, "success") != 0)
-    ret = RGS_EXIT_CHECK;
-  else
-    ret = RGS_EXIT_OK;
-  if (v.signer != NULL)
-    signer = rgs_subject_text(X509_get_subject_name(v.signer));
-  rgs_f2f_hex(v.record_sha256, sizeof(v.record_sha256), hex);
-  rgs_f2f_stamp(v.signing_time, stamp, sizeof(stamp));
-
-  if (io->json) {
-    rgs_json_start(&j, stdout);
-    rgs_json_object(&j, NULL);
-    rgs_json_str(&j, "command", cmd);
-    rgs_json_bool(&j, "ok", ret == RGS_EXIT_OK);
-    rgs_json_int(&j, "exit", ret);
-    rgs_json_str(&j, "file", file);
-    rgs_json_bool(&j, "signature_valid", v.signature_ok);
-    rgs_json_bool(&j, "signer_trusted", v.chain_ok);
-    rgs_json_bool(&j, "signer_listed_aed", v.aed_listed);
-    rgs_json_str(&j, "aed_entry", v.aed != NULL ? v.aed->name : NULL);
-    rgs_json_bool(&j, "demo_aed", v.aed != NULL && v.aed->demo);
-    rgs_json_bool(&j, "content_consistent", v.consistent);
-    rgs_json_str(&j, "signer", signer);
-    rgs_json_str(&j, "signed_at", v.signature_ok ? stamp : NULL);
-    rgs_json_str(&j, "record_sha256", v.content != NULL ? hex : NULL);
-    if (v.record != NULL) {
-      rgs_json_int(&j, "order", rgs_cj_path_int(v.record, "order.id", 0));
-      rgs_json_str(&j, "result", result);
-      rgs_json_str(&j, "reason", rgs_cj_path_str(v.record, "intervention.reason"));
-      rgs_json_str(&j, "spki_sha256", rgs_cj_path_str(v.record, "key.spki_sha256"));
-      rgs_json_bool(&j, "demo_device", rgs_cj_path_bool(v.record, "check.admitted_by_demo_policy") == 1);
+  if (f->order_id != 0) {
+    if (rgs_order_binding_get(st, f->order_id, &b, &found) != RGS_ORDER_OK) {
+      ret = rgs_fail_store(io, verify_cmd, RGS_ORDER_ERR_STORE, st);
+      goto cleanup;
     }
-    rgs_json_str(&j, "binding", binding);
-    rgs_json_str(&j, "binding_error", why);
-    if (number_match >= 0)
-      rgs_json_bool(&j, "id_number_matches", number_match);
-    if (frc != RGS_F2F_OK) {
-      rgs_json_object(&j, "error");
-      rgs_json_str(&j, "message", rgs_f2f_strerror(frc));
-      rgs_json_str(&j, "detail", err[0] != '\0' ? err : NULL);
-      rgs_json_end(&j);
-    }
-    rgs_json_finish(&j);
-  } else {
-    print_record_text(io, file, &v, signer, stamp, hex);
-    if (frc != RGS_F2F_OK) {
-      rgs_err(io, "%s%s%s%s", rgs_f2f_strerror(frc), err[0] != '\0' ? " (" : "", err,
-              err[0] != '\0' ? ")" : "");
-      printf("%s\n", _("Result: INVALID record."));
-    } else {
-      print_verdict_text(&v, order_id, binding, why, number_match, result, ret);
-    }
+    f->why = binding_mismatch(f->v.record, &order, &b, found);
+    f->binding = f->why == NULL ? "match" : "mismatch";
+  }
+  if (a->id_number != NULL) {
+    /* No digest this tool recomputes (unknown or weak KDF): no match. */
+    f->number_checked = 1;
+    f->number_ok = rgs_f2f_id_number_matches(a->id_number, rgs_cj_path(f->v.record, "identity")) ==
+                   RGS_F2F_ID_SAME;
   }
 
 cleanup:
-  OPENSSL_free(signer);
   rgs_order_binding_clear(&b);
   rgs_order_store_close(st);
-  rgs_f2f_verified_clear(&v);
+  return ret;
+}
+
+/* The exit status of what was found. */
+static int verify_status(const verify_found *f)
+{
+  if (f->frc != RGS_F2F_OK)
+    return f->frc == RGS_F2F_ERR_NOMEM || f->frc == RGS_F2F_ERR_CRYPTO ? RGS_EXIT_INTERNAL
+                                                                      : RGS_EXIT_CHECK;
+  if (f->why != NULL || (f->number_checked && !f->number_ok) || f->result == NULL ||
+      strcmp(f->result, "success") != 0)
+    return RGS_EXIT_CHECK;
+  return RGS_EXIT_OK;
+}
+
+static void verify_json(const verify_args *a, const verify_found *f, const char *signer,
+                        const char *stamp, const char *hex, int ret)
+{
+  const rgs_f2f_verified *v = &f->v;
+  rgs_json j;
+
+  rgs_json_start(&j, stdout);
+  rgs_json_object(&j, NULL);
+  rgs_json_str(&j, "command", verify_cmd);
+  rgs_json_bool(&j, "ok", ret == RGS_EXIT_OK);
+  rgs_json_int(&j, "exit", ret);
+  rgs_json_str(&j, "file", a->file);
+  rgs_json_bool(&j, "signature_valid", v->signature_ok);
+  rgs_json_bool(&j, "signer_trusted", v->chain_ok);
+  rgs_json_bool(&j, "signer_listed_aed", v->aed_listed);
+  rgs_json_str(&j, "aed_entry", v->aed != NULL ? v->aed->name : NULL);
+  rgs_json_bool(&j, "demo_aed", v->aed != NULL && v->aed->demo);
+  rgs_json_bool(&j, "content_consistent", v->consistent);
+  rgs_json_str(&j, "signer", signer);
+  rgs_json_str(&j, "signed_at", v->signature_ok ? stamp : NULL);
+  rgs_json_str(&j, "record_sha256", v->content != NULL ? hex : NULL);
+  if (v->record != NULL) {
+    rgs_json_int(&j, "order", rgs_cj_path_int(v->record, "order.id", 0));
+    rgs_json_str(&j, "result", f->result);
+    rgs_json_str(&j, "reason", rgs_cj_path_str(v->record, "intervention.reason"));
+    rgs_json_str(&j, "spki_sha256", rgs_cj_path_str(v->record, "key.spki_sha256"));
+    rgs_json_bool(&j, "demo_device", rgs_cj_path_bool(v->record, "check.admitted_by_demo_policy") == 1);
+  }
+  rgs_json_str(&j, "binding", f->binding);
+  rgs_json_str(&j, "binding_error", f->why);
+  if (f->number_checked)
+    rgs_json_bool(&j, "id_number_matches", f->number_ok);
+  if (f->frc != RGS_F2F_OK) {
+    rgs_json_object(&j, "error");
+    rgs_json_str(&j, "message", rgs_f2f_strerror(f->frc));
+    rgs_json_str(&j, "detail", f->err[0] != '\0' ? f->err : NULL);
+    rgs_json_end(&j);
+  }
+  rgs_json_finish(&j);
+}
+
+static void verify_report(const rgs_io *io, const verify_args *a, const verify_found *f, int ret)
+{
+  char hex[65], stamp[32], *signer = NULL;
+
+  if (f->v.signer != NULL)
+    signer = rgs_subject_text(X509_get_subject_name(f->v.signer));
+  rgsx_hex(f->v.record_sha256, sizeof(f->v.record_sha256), hex);
+  rgs_f2f_stamp(f->v.signing_time, stamp, sizeof(stamp));
+  if (io->json) {
+    verify_json(a, f, signer, stamp, hex, ret);
+  } else {
+    print_record_text(io, a->file, &f->v, signer, stamp, hex);
+    if (f->frc != RGS_F2F_OK) {
+      rgs_err(io, "%s%s%s%s", rgs_f2f_strerror(f->frc), f->err[0] != '\0' ? " (" : "", f->err,
+              f->err[0] != '\0' ? ")" : "");
+      printf("%s\n", _("Result: INVALID record."));
+    } else {
+      print_verdict_text(f, ret);
+    }
+  }
+  OPENSSL_free(signer);
+}
+
+static int cmd_verify(rgs_io *io, int argc, char **argv)
+{
+  verify_args a;
+  verify_found f;
+  rgs_f2f_aed_trust *aeds = NULL;
+  unsigned char *der = NULL;
+  size_t len = 0;
+  int ret;
+
+  memset(&a, 0, sizeof(a));
+  memset(&f, 0, sizeof(f));
+  f.binding = "not-checked";
+  ret = verify_parse(io, argc, argv, &a);
+  if (ret != RGS_EXIT_OK || a.help)
+    goto cleanup;
+  der = read_whole(a.file, &len);
+  if (der == NULL) {
+    ret = rgs_fail(io, verify_cmd, RGS_EXIT_IO, _("the record cannot be read"), a.file);
+    goto cleanup;
+  }
+  ret = rgs_f2f_load_aeds(io, verify_cmd, a.ca_file, a.ca_path, &aeds);
+  if (ret != RGS_EXIT_OK)
+    goto cleanup;
+  f.frc = rgs_f2f_verify(der, len, aeds, &f.v, f.err, sizeof(f.err));
+  if (f.frc == RGS_F2F_OK) {
+    ret = verify_against_order(io, &a, &f);
+    if (ret != RGS_EXIT_OK)
+      goto cleanup;
+  }
+  ret = verify_status(&f);
+  verify_report(io, &a, &f, ret);
+
+cleanup:
+  rgs_f2f_verified_clear(&f.v);
   rgs_f2f_aed_trust_free(aeds);
   free(der);
-  if (id_number != NULL) {
-    rgs_wipe(id_number, strlen(id_number));
-    free(id_number);
+  if (a.id_number != NULL) {
+    rgsx_wipe(a.id_number, strlen(a.id_number));
+    free(a.id_number);
   }
   return ret;
 }
 
 /* ---- print ------------------------------------------------------------------------ */
 
-static int cmd_print(rgs_io *io, int argc, char **argv)
+/* What f2f print was told. */
+typedef struct {
+  const char *record, *out, *ca_file, *ca_path;
+  int force, help;
+  long long id;                  /* 0: not given */
+} print_args;
+
+static const char print_cmd[] = "f2f print";
+
+static int print_parse(rgs_io *io, int argc, char **argv, print_args *a)
 {
   static const struct option opts[] = {
     { "record", required_argument, NULL, OPT_RECORD },
@@ -559,142 +665,177 @@ static int cmd_print(rgs_io *io, int argc, char **argv)
     { "help", no_argument, NULL, OPT_HELP },
     { NULL, 0, NULL, 0 },
   };
-  static const char cmd[] = "f2f print";
-  const char *record = NULL, *ca_file = NULL, *ca_path = NULL;
-  char out_buf[64], err[512], hex[65];
-  const char *out = NULL;
-  unsigned char *der = NULL;
-  size_t len = 0;
-  long long id = 0;
-  int c, ret = RGS_EXIT_OK, force = 0, found = 0;
-  rgs_order_store *st = NULL;
-  rgs_order_f2f rec;
-  rgs_f2f_aed_trust *aeds = NULL;
-  rgs_f2f_verified v;
-  rgs_f2f_rc frc;
-  char *qr = NULL;
-  rgs_json j;
+  int c, ret;
 
-  memset(&rec, 0, sizeof(rec));
-  memset(&v, 0, sizeof(v));
-  while (ret == RGS_EXIT_OK && (c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+  while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
     switch (c) {
-    case OPT_RECORD: record = optarg; break;
-    case OPT_OUT: out = optarg; break;
-    case OPT_FORCE: force = 1; break;
-    case OPT_CA_FILE: ca_file = optarg; break;
-    case OPT_CA_PATH: ca_path = optarg; break;
+    case OPT_RECORD: a->record = optarg; break;
+    case OPT_OUT: a->out = optarg; break;
+    case OPT_FORCE: a->force = 1; break;
+    case OPT_CA_FILE: a->ca_file = optarg; break;
+    case OPT_CA_PATH: a->ca_path = optarg; break;
     case 'h':
-    case OPT_HELP: usage_print(); return RGS_EXIT_OK;
-    default: return rgs_usage_error(io, cmd, _("unknown option '%s'"), argv[optind - 1]);
+    case OPT_HELP:
+      usage_print();
+      a->help = 1;
+      return RGS_EXIT_OK;
+    default: return rgs_usage_error(io, print_cmd, _("unknown option '%s'"), argv[optind - 1]);
     }
   }
   if (optind + 1 < argc)
-    return rgs_usage_error(io, cmd, _("unexpected argument '%s'"), argv[optind + 1]);
+    return rgs_usage_error(io, print_cmd, _("unexpected argument '%s'"), argv[optind + 1]);
   if (optind < argc) {
-    ret = rgs_parse_order_id(io, cmd, argv[optind], &id);
+    ret = rgs_parse_order_id(io, print_cmd, argv[optind], &a->id);
     if (ret != RGS_EXIT_OK)
       return ret;
   }
-  if (id == 0 && record == NULL)
-    return rgs_usage_error(io, cmd, "%s", _("give the order number, or --record FILE"));
-  /* The record: the file, else the order's last one. */
-  if (record != NULL) {
-    der = read_whole(record, &len);
-    if (der == NULL) {
-      ret = rgs_fail(io, cmd, RGS_EXIT_IO, _("the record cannot be read"), record);
-      goto cleanup;
-    }
-  } else {
-    rgs_order_rc rc;
-    ret = rgs_store_open_for(io, cmd, id, &st);
-    if (ret != RGS_EXIT_OK)
-      goto cleanup;
-    rc = rgs_order_f2f_latest(st, id, &rec, &found);
-    if (rc != RGS_ORDER_OK) {
-      ret = rgs_fail_store(io, cmd, rc, st);
-      goto cleanup;
-    }
-    if (!found) {
-      snprintf(err, sizeof(err), _("order %lld has no face-to-face record: run 'rgs-enroll f2f run %lld' first"), id, id);
-      ret = rgs_fail(io, cmd, RGS_EXIT_CHECK, err, NULL);
-      goto cleanup;
-    }
-    der = rec.cms_der;
-    len = rec.cms_len;
-    rec.cms_der = NULL;
+  if (a->id == 0 && a->record == NULL)
+    return rgs_usage_error(io, print_cmd, "%s", _("give the order number, or --record FILE"));
+  return RGS_EXIT_OK;
+}
+
+/* The record: the file, else the order's last one. *der: free(). */
+static int print_load(rgs_io *io, const print_args *a, unsigned char **der, size_t *len)
+{
+  rgs_order_store *st = NULL;
+  rgs_order_f2f rec;
+  char msg[512];
+  int found = 0, ret = RGS_EXIT_OK;
+  rgs_order_rc rc;
+
+  *der = NULL;
+  *len = 0;
+  if (a->record != NULL) {
+    *der = read_whole(a->record, len);
+    if (*der == NULL)
+      return rgs_fail(io, print_cmd, RGS_EXIT_IO, _("the record cannot be read"), a->record);
+    return RGS_EXIT_OK;
   }
-  /* The signer must be a listed AED, as for verify: a form printed from a
-   * record signed by anyone else would pass for a finished face-to-face. */
-  ret = rgs_f2f_load_aeds(io, cmd, ca_file, ca_path, &aeds);
+  memset(&rec, 0, sizeof(rec));
+  ret = rgs_store_open_for(io, print_cmd, a->id, &st);
   if (ret != RGS_EXIT_OK)
     goto cleanup;
-  err[0] = '\0';
-  frc = rgs_f2f_verify(der, len, aeds, &v, err, sizeof(err));
-  if (frc != RGS_F2F_OK) {
-    ret = rgs_fail(io, cmd, frc == RGS_F2F_ERR_NOMEM ? RGS_EXIT_INTERNAL : RGS_EXIT_CHECK,
-                   rgs_f2f_strerror(frc), err);
+  rc = rgs_order_f2f_latest(st, a->id, &rec, &found);
+  if (rc != RGS_ORDER_OK) {
+    ret = rgs_fail_store(io, print_cmd, rc, st);
     goto cleanup;
   }
-  if (id != 0 && rgs_cj_path_int(v.record, "order.id", 0) != id) {
-    ret = rgs_fail(io, cmd, RGS_EXIT_CHECK, _("the record is about another order"), NULL);
+  if (!found) {
+    snprintf(msg, sizeof(msg), _("order %lld has no face-to-face record: run 'rgs-enroll f2f run %lld' first"), a->id, a->id);
+    ret = rgs_fail(io, print_cmd, RGS_EXIT_CHECK, msg, NULL);
     goto cleanup;
   }
-  if (out == NULL) {
-    snprintf(out_buf, sizeof(out_buf), "fiche-%lld.pdf", rgs_cj_path_int(v.record, "order.id", 0));
-    out = out_buf;
-  }
-  if (!force && access(out, F_OK) == 0) {
-    ret = rgs_fail(io, cmd, RGS_EXIT_IO, _("the output file exists; nothing was done (use --out or --force)"), out);
-    goto cleanup;
-  }
-  if (rgs_f2f_pdf_write(v.record, v.record_sha256, out, err, sizeof(err)) != 0) {
-    ret = rgs_fail(io, cmd, RGS_EXIT_IO, _("the form could not be written"), err);
-    goto cleanup;
-  }
-  rgs_f2f_hex(v.record_sha256, sizeof(v.record_sha256), hex);
-  qr = rgs_f2f_qr_text(v.record, v.record_sha256);
-  if (io->json) {
-    rgs_json_start(&j, stdout);
-    rgs_json_object(&j, NULL);
-    rgs_json_str(&j, "command", cmd);
-    rgs_json_bool(&j, "ok", 1);
-    rgs_json_int(&j, "order", rgs_cj_path_int(v.record, "order.id", 0));
-    rgs_json_str(&j, "file", out);
-    rgs_json_str(&j, "record_sha256", hex);
-    rgs_json_str(&j, "result", rgs_cj_path_str(v.record, "intervention.result"));
-    rgs_json_str(&j, "qr", qr);
-    rgs_json_str(&j, "aed_entry", v.aed->name);
-    rgs_json_bool(&j, "demo_aed", v.aed->demo);
-    rgs_json_finish(&j);
-  } else {
-    printf(_("Form written to %s (order %lld, record SHA-256 %s).\n"), out,
-           rgs_cj_path_int(v.record, "order.id", 0), hex);
-    printf(_("  AED certificate: a listed AED (entry \"%s\", %s:%u)\n"), v.aed->name,
-           v.aed->file, v.aed->line);
-    rgs_f2f_print_demo_aed(io, v.aed);
-    printf("%s\n", _("Print it; the holder and the AED sign it; the original goes to Certigna with the other documents."));
-  }
+  *der = rec.cms_der;
+  *len = rec.cms_len;
+  rec.cms_der = NULL;
 
 cleanup:
-  free(qr);
-  rgs_f2f_verified_clear(&v);
-  rgs_f2f_aed_trust_free(aeds);
-  free(der);
   rgs_order_f2f_clear(&rec);
   rgs_order_store_close(st);
   return ret;
 }
 
+static void print_report(const rgs_io *io, const char *out, const rgs_f2f_verified *v)
+{
+  char hex[65], *qr;
+  rgs_json j;
+
+  rgsx_hex(v->record_sha256, sizeof(v->record_sha256), hex);
+  qr = rgs_f2f_qr_text(v->record, v->record_sha256);
+  if (io->json) {
+    rgs_json_start(&j, stdout);
+    rgs_json_object(&j, NULL);
+    rgs_json_str(&j, "command", print_cmd);
+    rgs_json_bool(&j, "ok", 1);
+    rgs_json_int(&j, "order", rgs_cj_path_int(v->record, "order.id", 0));
+    rgs_json_str(&j, "file", out);
+    rgs_json_str(&j, "record_sha256", hex);
+    rgs_json_str(&j, "result", rgs_cj_path_str(v->record, "intervention.result"));
+    rgs_json_str(&j, "qr", qr);
+    rgs_json_str(&j, "aed_entry", v->aed->name);
+    rgs_json_bool(&j, "demo_aed", v->aed->demo);
+    rgs_json_finish(&j);
+  } else {
+    printf(_("Form written to %s (order %lld, record SHA-256 %s).\n"), out,
+           rgs_cj_path_int(v->record, "order.id", 0), hex);
+    printf(_("  AED certificate: a listed AED (entry \"%s\", %s:%u)\n"), v->aed->name,
+           v->aed->file, v->aed->line);
+    rgs_f2f_print_demo_aed(io, v->aed);
+    printf("%s\n", _("Print it; the holder and the AED sign it; the original goes to Certigna with the other documents."));
+  }
+  free(qr);
+}
+
+/* The form of a verified record, at --out or fiche-ID.pdf. */
+static int print_write(rgs_io *io, const print_args *a, const rgs_f2f_verified *v)
+{
+  char out_buf[64], err[512];
+  const char *out = a->out;
+
+  if (a->id != 0 && rgs_cj_path_int(v->record, "order.id", 0) != a->id)
+    return rgs_fail(io, print_cmd, RGS_EXIT_CHECK, _("the record is about another order"), NULL);
+  if (out == NULL) {
+    snprintf(out_buf, sizeof(out_buf), "fiche-%lld.pdf", rgs_cj_path_int(v->record, "order.id", 0));
+    out = out_buf;
+  }
+  if (!a->force && access(out, F_OK) == 0)
+    return rgs_fail(io, print_cmd, RGS_EXIT_IO, _("the output file exists; nothing was done (use --out or --force)"), out);
+  err[0] = '\0';
+  if (rgs_f2f_pdf_write(v->record, v->record_sha256, out, err, sizeof(err)) != RGS_F2F_OK)
+    return rgs_fail(io, print_cmd, RGS_EXIT_IO, _("the form could not be written"), err);
+  print_report(io, out, v);
+  return RGS_EXIT_OK;
+}
+
+static int cmd_print(rgs_io *io, int argc, char **argv)
+{
+  print_args a;
+  char err[512];
+  unsigned char *der = NULL;
+  size_t len = 0;
+  int ret;
+  rgs_f2f_aed_trust *aeds = NULL;
+  rgs_f2f_verified v;
+  rgs_f2f_rc frc;
+
+  memset(&a, 0, sizeof(a));
+  memset(&v, 0, sizeof(v));
+  ret = print_parse(io, argc, argv, &a);
+  if (ret != RGS_EXIT_OK || a.help)
+    return ret;
+  ret = print_load(io, &a, &der, &len);
+  if (ret != RGS_EXIT_OK)
+    goto cleanup;
+  /* The signer must be a listed AED, as for verify: a form printed from a
+   * record signed by anyone else would pass for a finished face-to-face. */
+  ret = rgs_f2f_load_aeds(io, print_cmd, a.ca_file, a.ca_path, &aeds);
+  if (ret != RGS_EXIT_OK)
+    goto cleanup;
+  err[0] = '\0';
+  frc = rgs_f2f_verify(der, len, aeds, &v, err, sizeof(err));
+  if (frc != RGS_F2F_OK) {
+    ret = rgs_fail(io, print_cmd, frc == RGS_F2F_ERR_NOMEM ? RGS_EXIT_INTERNAL : RGS_EXIT_CHECK,
+                   rgs_f2f_strerror(frc), err);
+    goto cleanup;
+  }
+  ret = print_write(io, &a, &v);
+
+cleanup:
+  rgs_f2f_verified_clear(&v);
+  rgs_f2f_aed_trust_free(aeds);
+  free(der);
+  return ret;
+}
+
 /* ---- dispatch ---------------------------------------------------------------------- */
 
-int rgs_cmd_f2f(rgs_io *io, int argc, char **argv)
+int cli_cmd_f2f(rgs_io *io, int argc, char **argv)
 {
-  static const rgs_command subs[] = {
+  static const cli_command subs[] = {
     { "run", cmd_run, N_("the face-to-face session, on the AED's laptop") },
     { "verify", cmd_verify, N_("check a signed intervention record") },
     { "print", cmd_print, N_("the fiche d'intervention as PDF") },
   };
 
-  return rgs_dispatch(io, "f2f", subs, RGS_ARRAY_LEN(subs), argc, argv);
+  return cli_dispatch(io, "f2f", subs, RGS_ARRAY_LEN(subs), argc, argv);
 }

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include "certcheck.h"
+#include "certsession.h"
 #include "commands.h"
 #include "rgs_common.h"
 #include "orders.h"
@@ -40,6 +40,7 @@ typedef struct {
   const char *cert_file, *ca_file, *label;
   int with_chain, replace;
   long years;
+  int help;                    /* --help: the usage was printed, nothing to run */
 } install_opts;
 
 typedef struct {
@@ -80,10 +81,10 @@ static int parse(rgs_io *io, int argc, char **argv, install_opts *o)
     case 'r': o->replace = 1; break;
     case 'l': o->label = optarg; break;
     case 'v':
-      if (rgs_parse_int(optarg, 1, 3, &o->years) != 0)
+      if (!rgs_parse_number(optarg, 1, 3, &o->years))
         return rgs_usage_error(io, "install", "%s", _("--validity-years must be 1, 2 or 3"));
       break;
-    case 'h': usage(); return -1;
+    case 'h': usage(); o->help = 1; return RGS_EXIT_OK;
     default: return rgs_usage_error(io, "install", _("unknown option '%s'"), argv[optind - 1]);
     }
   }
@@ -162,14 +163,13 @@ static int load_certs(const rgs_io *io, const install_opts *o, install_run *r)
   switch (rc) {
   case RGS_CERTS_OK: return RGS_EXIT_OK;
   case RGS_CERTS_ERR_IO:
-    return rgs_fail(io, "install", RGS_EXIT_IO, _("the certificate file could not be read"), why);
   case RGS_CERTS_ERR_FORMAT:
-    return rgs_fail(io, "install", RGS_EXIT_IO,
-                    _("no certificate could be read from the file: it is not PEM, DER or PKCS#7, or it is truncated"),
-                    why);
-  case RGS_CERTS_ERR_NOMEM: break;
+    return rgs_fail(io, "install", RGS_EXIT_IO, rgs_certs_strerror(rc), why);
+  case RGS_CERTS_ERR_NOMEM:
+  case RGS_CERTS_ERR_CRYPTO:
+    break;
   }
-  return rgs_fail(io, "install", RGS_EXIT_INTERNAL, rgs_p11_strerror(RGS_P11_ERR_NOMEM), NULL);
+  return rgs_fail(io, "install", RGS_EXIT_INTERNAL, rgs_certs_strerror(rc), NULL);
 }
 
 /* The order must be able to take the certificate before the token is
@@ -211,7 +211,7 @@ static int check_bound_key(const rgs_io *io, install_run *r)
   rgs_order_binding b;
   unsigned char spki[32];
   char hex[65], detail[512];
-  int found = 0, i, ret = RGS_EXIT_OK;
+  int found = 0, ret = RGS_EXIT_OK;
   rgs_order_rc rc;
 
   memset(&b, 0, sizeof(b));
@@ -232,8 +232,7 @@ static int check_bound_key(const rgs_io *io, install_run *r)
     ret = rgs_fail(io, "install", RGS_EXIT_INTERNAL, rgs_p11_strerror(RGS_P11_ERR_CRYPTO), NULL);
     goto cleanup;
   }
-  for (i = 0; i < 32; i++)
-    snprintf(hex + 2 * i, 3, "%02x", spki[i]);
+  rgsx_hex(spki, sizeof(spki), hex);
   if (!found) {
     snprintf(detail, sizeof(detail), _("order %lld has no certificate request bound to it"),
              r->order.id);
@@ -568,15 +567,15 @@ static int run(rgs_io *io, const install_opts *o, install_run *r)
   return ret;
 }
 
-int rgs_cmd_install(rgs_io *io, int argc, char **argv)
+int cli_cmd_install(rgs_io *io, int argc, char **argv)
 {
   install_opts o;
   install_run r;
   int ret;
 
   ret = parse(io, argc, argv, &o);
-  if (ret != RGS_EXIT_OK)
-    return ret < 0 ? RGS_EXIT_OK : ret;
+  if (ret != RGS_EXIT_OK || o.help)
+    return ret;
   memset(&r, 0, sizeof(r));
   ret = run(io, &o, &r);
   rgs_p11_cert_list_free(r.on_token, r.n_on_token);

@@ -15,7 +15,7 @@ static void usage(void)
                    "RSA 2048 is refused when the certificate would be valid after 2030."));
 }
 
-int rgs_cmd_keygen(rgs_io *io, int argc, char **argv)
+int cli_cmd_keygen(rgs_io *io, int argc, char **argv)
 {
   static const struct option opts[] = {
     { "key-type", required_argument, NULL, 't' },
@@ -37,7 +37,7 @@ int rgs_cmd_keygen(rgs_io *io, int argc, char **argv)
       usage();
       return RGS_EXIT_OK;
     }
-    if (rgs_keygen_opt(io, "keygen", &o, c, optarg, &ret) != 0)
+    if (!cli_keygen_opt(io, "keygen", &o, c, optarg, &ret))
       return rgs_usage_error(io, "keygen", _("unknown option '%s'"), argv[optind - 1]);
     if (ret != RGS_EXIT_OK)
       return ret;

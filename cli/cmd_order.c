@@ -43,6 +43,8 @@ enum { N_PARTNER = 1, N_PRODUCT, N_VALIDITY, N_OS, N_FIRST, N_LAST, N_EMAIL, N_P
 typedef struct {
   rgs_order_input in;
   const char *siren, *siret, *aed, *holder;
+  char dept[4];                /* --dept in canonical form */
+  int help;                    /* --help printed the usage: nothing else to do */
 } new_args;
 
 /* A value that the order layer parses: report its sentence as a usage error. */
@@ -51,7 +53,9 @@ static int bad_value(const rgs_io *io, const char *command, const char *option, 
   return rgs_usage_error(io, command, "%s: %s", option, err);
 }
 
-static int parse_new_value(rgs_io *io, new_args *a, int c, const char *arg)
+/* An option whose value is checked; seen is the option as written, for
+ * the message when c is not one of them. */
+static int parse_new_value(rgs_io *io, new_args *a, int c, const char *arg, const char *seen)
 {
   static char partner[16];
   char err[512];
@@ -81,7 +85,7 @@ static int parse_new_value(rgs_io *io, new_args *a, int c, const char *arg)
     a->holder = arg;
     return RGS_EXIT_OK;
   default:
-    return -1;
+    return rgs_usage_error(io, "order new", _("unknown option '%s'"), seen);
   }
 }
 
@@ -131,29 +135,6 @@ static int check_new_args(rgs_io *io, new_args *a)
   return RGS_EXIT_OK;
 }
 
-/* The AED office named on the command line, from the directory in use. */
-static int find_aed(const rgs_io *io, rgs_order_store *st, const char *id, rgs_order_aed *out,
-                    const char *command)
-{
-  rgs_order_aed_dir *dir = NULL;
-  const rgs_order_aed *a;
-  char path[4096], detail[256];
-  rgs_order_rc rc;
-
-  rgs_aed_shipped_path(path, sizeof(path));
-  rc = rgs_order_aed_directory(st, path, &dir);
-  if (rc != RGS_ORDER_OK)
-    return rgs_fail_store(io, command, rc, st);
-  a = rgs_order_aed_dir_find(dir, id);
-  if (a != NULL)
-    *out = *a;
-  rgs_order_aed_dir_free(dir);
-  if (a != NULL)
-    return RGS_EXIT_OK;
-  snprintf(detail, sizeof(detail), _("no AED office '%s' in the directory: see rgs-enroll aed list"), id);
-  return rgs_fail_order(io, command, RGS_ORDER_ERR_NO_AED, detail);
-}
-
 static void print_draft_reasons(const rgs_io *io, const rgs_order *o, rgs_json *j)
 {
   if (io->json) {
@@ -193,7 +174,7 @@ static int report_new(const rgs_io *io, rgs_order_store *st, long long id)
     rgs_json_finish(&j);
     return RGS_EXIT_OK;
   }
-  rgs_order_oneline(&o, line, sizeof(line));
+  rgs_orders_oneline(&o, line, sizeof(line));
   printf(_("Order %lld recorded: %s (%s), %d year(s), for %s.\n"), o.id, o.product, o.partner,
          o.validity_years, line);
   printf(_("Status: %s.\n"), rgs_order_status_label(o.status));
@@ -202,7 +183,7 @@ static int report_new(const rgs_io *io, rgs_order_store *st, long long id)
   return RGS_EXIT_OK;
 }
 
-static int order_new(rgs_io *io, int argc, char **argv)
+static int parse_new(rgs_io *io, int argc, char **argv, new_args *a)
 {
   static const struct option opts[] = {
     { "partner", required_argument, NULL, N_PARTNER },
@@ -227,65 +208,76 @@ static int order_new(rgs_io *io, int argc, char **argv)
     { "help", no_argument, NULL, N_HELP },
     { NULL, 0, NULL, 0 },
   };
-  rgs_order_store *st = NULL;
-  rgs_order_aed aed;
-  new_args a;
-  long long id = 0;
-  char dept[4], err[256];
+  char err[256];
   int c, ret;
-  rgs_order_rc rc;
 
-  memset(&a, 0, sizeof(a));
+  memset(a, 0, sizeof(*a));
   while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
     if (c == N_HELP || c == 'h') {
       usage_new();
+      a->help = 1;
       return RGS_EXIT_OK;
     }
-    if (parse_new_text(&a, c, optarg))
+    if (parse_new_text(a, c, optarg))
       continue;
-    ret = parse_new_value(io, &a, c, optarg);
-    if (ret == -1)
-      return rgs_usage_error(io, "order new", _("unknown option '%s'"), argv[optind - 1]);
+    ret = parse_new_value(io, a, c, optarg, argv[optind - 1]);
     if (ret != RGS_EXIT_OK)
       return ret;
   }
   if (optind < argc)
     return rgs_usage_error(io, "order new", _("unexpected argument '%s'"), argv[optind]);
-  ret = check_new_args(io, &a);
+  ret = check_new_args(io, a);
   if (ret != RGS_EXIT_OK)
     return ret;
-  if (a.in.dept != NULL && rgs_order_dept_parse(a.in.dept, dept, sizeof(dept), err, sizeof(err)) != RGS_ORDER_OK)
+  if (a->in.dept != NULL &&
+      rgs_order_dept_parse(a->in.dept, a->dept, sizeof(a->dept), err, sizeof(err)) != RGS_ORDER_OK)
     return bad_value(io, "order new", "--dept", err);
-  ret = rgs_store_open(io, "order new", 1, &st);
-  if (ret != RGS_EXIT_OK)
-    return ret;
-  if (a.aed != NULL) {
-    ret = find_aed(io, st, a.aed, &aed, "order new");
+  return RGS_EXIT_OK;
+}
+
+/* The order and its AED office recorded together, or nothing. */
+static int run_new(rgs_io *io, rgs_order_store *st, const new_args *a, long long *id)
+{
+  rgs_order_aed aed;
+  rgs_order_rc rc;
+  int ret;
+
+  if (a->aed != NULL) {
+    ret = rgs_store_find_aed(io, st, a->aed, &aed, "order new");
     if (ret != RGS_EXIT_OK)
-      goto cleanup;
-    if (a.in.dept != NULL && strcmp(dept, aed.dept) != 0) {
-      ret = rgs_usage_error(io, "order new", _("the AED office %s is in département %s, not %s"),
-                            aed.id, aed.dept, dept);
-      goto cleanup;
-    }
+      return ret;
+    if (a->in.dept != NULL && strcmp(a->dept, aed.dept) != 0)
+      return rgs_usage_error(io, "order new", _("the AED office %s is in département %s, not %s"),
+                             aed.id, aed.dept, a->dept);
   }
-  /* The order and its AED office together, or nothing. */
   rc = rgs_order_store_begin(st);
   if (rc == RGS_ORDER_OK)
-    rc = rgs_order_create(st, &a.in, &id);
-  if (rc == RGS_ORDER_OK && a.aed != NULL)
-    rc = rgs_order_choose_aed(st, id, &aed);
+    rc = rgs_order_create(st, &a->in, id);
+  if (rc == RGS_ORDER_OK && a->aed != NULL)
+    rc = rgs_order_choose_aed(st, *id, &aed);
   if (rc == RGS_ORDER_OK)
     rc = rgs_order_store_commit(st);
   else
     rgs_order_store_rollback(st);
-  if (rc != RGS_ORDER_OK) {
-    ret = rgs_fail_store(io, "order new", rc, st);
-    goto cleanup;
-  }
-  ret = report_new(io, st, id);
+  return rc == RGS_ORDER_OK ? RGS_EXIT_OK : rgs_fail_store(io, "order new", rc, st);
+}
 
-cleanup:
+static int order_new(rgs_io *io, int argc, char **argv)
+{
+  rgs_order_store *st = NULL;
+  new_args a;
+  long long id = 0;
+  int ret;
+
+  ret = parse_new(io, argc, argv, &a);
+  if (ret != RGS_EXIT_OK || a.help)
+    return ret;
+  ret = rgs_store_open(io, "order new", 1, &st);
+  if (ret != RGS_EXIT_OK)
+    return ret;
+  ret = run_new(io, st, &a, &id);
+  if (ret == RGS_EXIT_OK)
+    ret = report_new(io, st, id);
   rgs_order_store_close(st);
   return ret;
 }
@@ -314,7 +306,9 @@ typedef struct {
   int any;
 } set_args;
 
-static int parse_set_option(rgs_io *io, set_args *a, int c, const char *arg)
+/* One option of order set; seen is the option as written, for the
+ * message when c is not one. */
+static int parse_set_option(rgs_io *io, set_args *a, int c, const char *arg, const char *seen)
 {
   char err[512];
 
@@ -345,7 +339,7 @@ static int parse_set_option(rgs_io *io, set_args *a, int c, const char *arg)
       return bad_value(io, "order set", "--status", err);
     return RGS_EXIT_OK;
   default:
-    return -1;
+    return rgs_usage_error(io, "order set", _("unknown option '%s'"), seen);
   }
 }
 
@@ -401,9 +395,7 @@ static int order_set(rgs_io *io, int argc, char **argv)
       usage_set();
       return RGS_EXIT_OK;
     }
-    ret = parse_set_option(io, &a, c, optarg);
-    if (ret == -1)
-      return rgs_usage_error(io, "order set", _("unknown option '%s'"), argv[optind - 1]);
+    ret = parse_set_option(io, &a, c, optarg, argv[optind - 1]);
     if (ret != RGS_EXIT_OK)
       return ret;
   }
@@ -710,14 +702,15 @@ static int list_one(void *ud, const rgs_order *o)
     rgs_json_order(c->j, NULL, o);
     return 0;
   }
-  rgs_order_oneline(o, line, sizeof(line));
+  rgs_orders_oneline(o, line, sizeof(line));
   printf("%6lld  %-17s  %-3s  %s\n", o->id, rgs_order_status_name(o->status),
          o->dept[0] != '\0' ? o->dept : "-", line);
   return 0;
 }
 
+/* *help is set when --help printed the usage (RGS_EXIT_OK then). */
 static int parse_list_args(rgs_io *io, int argc, char **argv, rgs_order_filter *f, char *dept,
-                           char *siren)
+                           char *siren, int *help)
 {
   static const struct option opts[] = {
     { "dept", required_argument, NULL, 'd' },
@@ -752,7 +745,7 @@ static int parse_list_args(rgs_io *io, int argc, char **argv, rgs_order_filter *
       break;
     case 'o': f->open_only = 1; break;
     case 'l':
-      if (rgs_parse_int(optarg, 1, 1000000000L, &f->limit) != 0)
+      if (!rgs_parse_number(optarg, 1, 1000000000L, &f->limit))
         return rgs_usage_error(io, "order list", _("--limit needs a positive number, not '%s'"), optarg);
       break;
     case 'h':
@@ -760,7 +753,8 @@ static int parse_list_args(rgs_io *io, int argc, char **argv, rgs_order_filter *
                        "         [--open] [--limit N]\n"
                        "The orders, by number: all, or those of a département (of the face-to-face),\n"
                        "a status, a company; --open leaves out installed, cancelled and refused ones."));
-      return -1;
+      *help = 1;
+      return RGS_EXIT_OK;
     default: return rgs_usage_error(io, "order list", _("unknown option '%s'"), argv[optind - 1]);
     }
   }
@@ -776,14 +770,14 @@ static int order_list(rgs_io *io, int argc, char **argv)
   char dept[4], siren[16];
   list_ctx ctx;
   size_t n = 0;
-  int ret;
+  int ret, help = 0;
   rgs_order_rc rc = RGS_ORDER_OK;
   rgs_json j;
 
   memset(&f, 0, sizeof(f));
-  ret = parse_list_args(io, argc, argv, &f, dept, siren);
-  if (ret != RGS_EXIT_OK)
-    return ret == -1 ? RGS_EXIT_OK : ret;
+  ret = parse_list_args(io, argc, argv, &f, dept, siren, &help);
+  if (ret != RGS_EXIT_OK || help)
+    return ret;
   ret = rgs_store_open_read(io, "order list", &st);
   if (ret != RGS_EXIT_OK)
     return ret;
@@ -966,6 +960,7 @@ typedef struct {
   int set;
   rgs_order_doc_update u;
   const char *planned, *sent;
+  int help;                    /* --help printed the usage: nothing else to do */
 } docs_args;
 
 static int parse_docs_args(rgs_io *io, int argc, char **argv, docs_args *a)
@@ -999,7 +994,7 @@ static int parse_docs_args(rgs_io *io, int argc, char **argv, docs_args *a)
     case 'e': a->u.expires_on = optarg; break;
     case 'p': a->planned = optarg; break;
     case 'S': a->sent = optarg; break;
-    case 'h': docs_usage(); return -1;
+    case 'h': docs_usage(); a->help = 1; return RGS_EXIT_OK;
     default: return rgs_usage_error(io, "order docs", _("unknown option '%s'"), argv[optind - 1]);
     }
   }
@@ -1124,8 +1119,8 @@ static int order_docs(rgs_io *io, int argc, char **argv)
 
   memset(&a, 0, sizeof(a));
   ret = parse_docs_args(io, argc, argv, &a);
-  if (ret != RGS_EXIT_OK)
-    return ret == -1 ? RGS_EXIT_OK : ret;
+  if (ret != RGS_EXIT_OK || a.help)
+    return ret;
   if (optind + 1 != argc)
     return rgs_usage_error(io, "order docs", "%s", _("one order number is expected"));
   ret = rgs_parse_order_id(io, "order docs", argv[optind], &id);
@@ -1153,7 +1148,7 @@ static int order_docs(rgs_io *io, int argc, char **argv)
 
 /* ---- dispatch ------------------------------------------------------------------------ */
 
-static const rgs_command subs[] = {
+static const cli_command subs[] = {
   { "new", order_new, N_("record an order placed on the Certigna portal") },
   { "set", order_set, N_("change an order, record a step done elsewhere") },
   { "show", order_show, N_("everything recorded of an order") },
@@ -1163,7 +1158,7 @@ static const rgs_command subs[] = {
   { "docs", order_docs, N_("the four originals to post, their state and dates") },
 };
 
-int rgs_cmd_order(rgs_io *io, int argc, char **argv)
+int cli_cmd_order(rgs_io *io, int argc, char **argv)
 {
-  return rgs_dispatch(io, "order", subs, RGS_ARRAY_LEN(subs), argc, argv);
+  return cli_dispatch(io, "order", subs, RGS_ARRAY_LEN(subs), argc, argv);
 }

@@ -27,7 +27,8 @@ static void usage(void)
 
 typedef struct {
   int change, so;
-  rgs_secret_opt puk, fresh;
+  cli_secret_opt puk, fresh;
+  int help;                    /* --help printed the usage: nothing else to do */
 } pin_opts;
 
 static int parse(rgs_io *io, int argc, char **argv, pin_opts *o)
@@ -42,14 +43,15 @@ static int parse(rgs_io *io, int argc, char **argv, pin_opts *o)
     { "help", no_argument, NULL, O_HELP },
     { NULL, 0, NULL, 0 },
   };
-  rgs_secret_opt init = RGS_SECRET_OPT_INIT;
+  cli_secret_opt init = CLI_SECRET_OPT_INIT;
   int c, ret = RGS_EXIT_OK;
 
   memset(o, 0, sizeof(*o));
   o->puk = o->fresh = init;
   if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
     usage();
-    return argc < 2 ? RGS_EXIT_USAGE : -1;
+    o->help = 1;
+    return argc < 2 ? RGS_EXIT_USAGE : RGS_EXIT_OK;
   }
   if (strcmp(argv[1], "change") == 0)
     o->change = 1;
@@ -61,11 +63,11 @@ static int parse(rgs_io *io, int argc, char **argv, pin_opts *o)
     switch (c) {
     case O_SO: o->so = 1; break;
     case O_PUK_FILE: o->puk.file = optarg; break;
-    case O_PUK_FD: ret = rgs_secret_fd_arg(io, "pin", "--puk-fd", optarg, &o->puk); break;
+    case O_PUK_FD: ret = cli_secret_fd_arg(io, "pin", "--puk-fd", optarg, &o->puk); break;
     case O_NEW_FILE: o->fresh.file = optarg; break;
-    case O_NEW_FD: ret = rgs_secret_fd_arg(io, "pin", "--new-pin-fd", optarg, &o->fresh); break;
+    case O_NEW_FD: ret = cli_secret_fd_arg(io, "pin", "--new-pin-fd", optarg, &o->fresh); break;
     case 'h':
-    case O_HELP: usage(); return -1;
+    case O_HELP: usage(); o->help = 1; return RGS_EXIT_OK;
     default: return rgs_usage_error(io, "pin", _("unknown option '%s'"), argv[optind - 1]);
     }
   }
@@ -75,9 +77,9 @@ static int parse(rgs_io *io, int argc, char **argv, pin_opts *o)
     return rgs_usage_error(io, "pin", _("unexpected argument '%s'"), argv[optind]);
   if (o->so && !o->change)
     return rgs_usage_error(io, "pin", "%s", _("--so goes with pin change"));
-  ret = rgs_secret_check(io, "pin", "puk", &o->puk);
+  ret = cli_secret_check(io, "pin", "puk", &o->puk);
   if (ret == RGS_EXIT_OK)
-    ret = rgs_secret_check(io, "pin", "new-pin", &o->fresh);
+    ret = cli_secret_check(io, "pin", "new-pin", &o->fresh);
   return ret;
 }
 
@@ -148,9 +150,26 @@ static void print_done(const rgs_io *io, rgs_session *s, const pin_opts *o)
     printf("%s\n", _("PIN changed."));
 }
 
-int rgs_cmd_pin(rgs_io *io, int argc, char **argv)
+/* Change or unblock on the open session; np is told the new PIN's source. */
+static rgs_p11_rc run(rgs_session *s, pin_opts *o, rgs_p11_new_pin *np)
 {
   rgs_p11_pin_source cur;
+
+  memset(np, 0, sizeof(*np));
+  /* With --pin-fd alone, the new PIN is the next line of the same
+   * descriptor: read one byte at a time, nothing of it is lost. */
+  if (o->fresh.file == NULL && o->fresh.fd < 0 && !o->so && s->pin.from == RGS_PIN_FROM_FD)
+    o->fresh.fd = s->pin.fd;
+  cli_secret_source(&np->src, &s->pin, &o->fresh);
+  if (o->change && !o->so)
+    return rgs_p11_pin_change(s->tok, RGS_PIN_USER, &s->pin, np);
+  cli_secret_source(&cur, &s->pin, &o->puk);
+  return o->change ? rgs_p11_pin_change(s->tok, RGS_PIN_SO, &cur, np)
+                   : rgs_p11_pin_unblock(s->tok, &cur, np);
+}
+
+int cli_cmd_pin(rgs_io *io, int argc, char **argv)
+{
   rgs_p11_new_pin np;
   pin_opts o;
   rgs_session s;
@@ -158,24 +177,12 @@ int rgs_cmd_pin(rgs_io *io, int argc, char **argv)
   int ret;
 
   ret = parse(io, argc, argv, &o);
-  if (ret != RGS_EXIT_OK)
-    return ret < 0 ? RGS_EXIT_OK : ret;
+  if (ret != RGS_EXIT_OK || o.help)
+    return ret;
   ret = rgs_session_open(&s, io, "pin");
   if (ret != RGS_EXIT_OK)
     return ret;
-  memset(&np, 0, sizeof(np));
-  /* With --pin-fd alone, the new PIN is the next line of the same
-   * descriptor: read one byte at a time, nothing of it is lost. */
-  if (o.fresh.file == NULL && o.fresh.fd < 0 && !o.so && s.pin.from == RGS_PIN_FROM_FD)
-    o.fresh.fd = s.pin.fd;
-  rgs_secret_source(&np.src, &s.pin, &o.fresh);
-  if (o.change && !o.so) {
-    rc = rgs_p11_pin_change(s.tok, RGS_PIN_USER, &s.pin, &np);
-  } else {
-    rgs_secret_source(&cur, &s.pin, &o.puk);
-    rc = o.change ? rgs_p11_pin_change(s.tok, RGS_PIN_SO, &cur, &np)
-                  : rgs_p11_pin_unblock(s.tok, &cur, &np);
-  }
+  rc = run(&s, &o, &np);
   if (rc == RGS_P11_OK)
     print_done(io, &s, &o);
   else

@@ -9,7 +9,7 @@
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
-#include "certcheck.h"
+#include "certsession.h"
 #include "commands.h"
 #include "estflow.h"
 #include "rgs_common.h"
@@ -41,6 +41,7 @@ typedef struct {
   int wait;
   long wait_max, timeout;
   char est_url[2048];          /* --est as checked: https://host[:port]/path */
+  int help;                    /* --help: the usage was printed, nothing to run */
 } renew_opts;
 
 static int parse(rgs_io *io, int argc, char **argv, renew_opts *o)
@@ -70,21 +71,21 @@ static int parse(rgs_io *io, int argc, char **argv, renew_opts *o)
     case O_FP: o->fingerprint = optarg; break;
     case O_WAIT: o->wait = 1; break;
     case O_WAIT_MAX:
-      ret = rgs_est_seconds_arg(io, "renew", "--wait-max", optarg, 30L * 24 * 3600, &o->wait_max);
+      ret = cli_seconds_arg(io, "renew", "--wait-max", optarg, 30L * 24 * 3600, &o->wait_max);
       break;
     case O_TIMEOUT:
-      ret = rgs_est_seconds_arg(io, "renew", "--timeout", optarg, 3600, &o->timeout);
+      ret = cli_seconds_arg(io, "renew", "--timeout", optarg, 3600, &o->timeout);
       break;
     case 't': o->ko.key_type = optarg; break;
     case 'l': o->ko.label = optarg; break;
     case 'h':
-    case O_HELP: usage(); return -1;
+    case O_HELP: usage(); o->help = 1; return RGS_EXIT_OK;
     default: return rgs_usage_error(io, "renew", _("unknown option '%s'"), argv[optind - 1]);
     }
   }
   if (ret != RGS_EXIT_OK)
     return ret;
-  ret = rgs_est_tail_args(io, "renew", argc, argv, &o->id, &o->est, o->est_url,
+  ret = cli_est_tail_args(io, "renew", argc, argv, &o->id, &o->est, o->est_url,
                           sizeof(o->est_url));
   if (ret == RGS_EXIT_OK && o->est == NULL)
     ret = rgs_usage_error(io, "renew", "%s", _("--est URL is required: renewal goes over EST"));
@@ -307,15 +308,15 @@ static int run(rgs_io *io, const renew_opts *o, renew_run *r)
   return ret;
 }
 
-int rgs_cmd_renew(rgs_io *io, int argc, char **argv)
+int cli_cmd_renew(rgs_io *io, int argc, char **argv)
 {
   renew_opts o;
   renew_run r;
   int ret;
 
   ret = parse(io, argc, argv, &o);
-  if (ret != RGS_EXIT_OK)
-    return ret < 0 ? RGS_EXIT_OK : ret;
+  if (ret != RGS_EXIT_OK || o.help)
+    return ret;
   memset(&r, 0, sizeof(r));
   ret = run(io, &o, &r);
   rgs_p11_report_free(r.rep);

@@ -63,7 +63,29 @@ static int order_key(rgs_orderkey *okey, rgs_session *s, const rgs_keygen_opts *
   return ret;
 }
 
-int rgs_cmd_start(rgs_io *io, int argc, char **argv)
+typedef struct {
+  rgs_keygen_opts ko;          /* validity 0 until given: --order may supply it */
+  const char *order_text, *out;
+  rgs_subject_opts so;         /* may point into start_run's cn_buf */
+  int der, force, new_key, yes;
+  int help;                    /* --help printed the usage: nothing else to do */
+} start_opts;
+
+typedef struct {
+  rgs_order_store *st;         /* NULL without --order */
+  rgs_order order;
+  char cn_buf[2 * RGS_ORDER_NAME_MAX + 2];
+  X509_NAME *name;
+  rgs_orderkey okey;
+  rgs_session s;
+  int session_open;
+  rgs_p11_requirements req;
+  rgs_p11_report *rep;
+  rgs_p11_key *key;
+  X509_REQ *csr;
+} start_run;
+
+static int parse_options(rgs_io *io, int argc, char **argv, start_opts *o)
 {
   static const struct option opts[] = {
     { "key-type", required_argument, NULL, 't' },
@@ -79,134 +101,161 @@ int rgs_cmd_start(rgs_io *io, int argc, char **argv)
     RGS_SUBJECT_LONGOPTS,
     { NULL, 0, NULL, 0 },
   };
-  /* validity 0 until given: --order may supply it */
-  rgs_keygen_opts ko = { NULL, NULL, 0 };
-  const char *order_text = NULL;
-  rgs_order_store *st = NULL;
-  rgs_order order;
-  char cn_buf[2 * RGS_ORDER_NAME_MAX + 2];
-  rgs_subject_opts so = { 0 };
-  const char *out = RGS_DEFAULT_CSR;
-  int der = 0, force = 0, new_key = 0, yes = 0, c, ret = RGS_EXIT_OK;
-  rgs_orderkey okey;
-  rgs_p11_requirements req;
-  rgs_p11_report *rep = NULL;
-  rgs_p11_key *key = NULL;
-  X509_NAME *name = NULL;
-  X509_REQ *csr = NULL;
-  rgs_session s;
-  char err[512];
-  rgs_json j;
+  int c, ret = RGS_EXIT_OK;
 
   while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
     switch (c) {
-    case 'o': out = optarg; break;
-    case 'd': der = 1; break;
-    case 'f': force = 1; break;
-    case 'O': order_text = optarg; break;
-    case 'N': new_key = 1; break;
-    case 'y': yes = 1; break;
-    case 'h': usage(); return RGS_EXIT_OK;
+    case 'o': o->out = optarg; break;
+    case 'd': o->der = 1; break;
+    case 'f': o->force = 1; break;
+    case 'O': o->order_text = optarg; break;
+    case 'N': o->new_key = 1; break;
+    case 'y': o->yes = 1; break;
+    case 'h': usage(); o->help = 1; return RGS_EXIT_OK;
     default:
-      if (rgs_subject_opt(&so, c, optarg))
+      if (rgs_subject_opt(&o->so, c, optarg))
         break;
-      if (rgs_keygen_opt(io, "start", &ko, c, optarg, &ret) != 0)
+      if (!cli_keygen_opt(io, "start", &o->ko, c, optarg, &ret))
         return rgs_usage_error(io, "start", _("unknown option '%s'"), argv[optind - 1]);
       if (ret != RGS_EXIT_OK)
         return ret;
     }
   }
+  return RGS_EXIT_OK;
+}
+
+static int parse(rgs_io *io, int argc, char **argv, start_opts *o)
+{
+  int ret;
+
+  memset(o, 0, sizeof(*o));
+  o->out = RGS_DEFAULT_CSR;
+  ret = parse_options(io, argc, argv, o);
+  if (ret != RGS_EXIT_OK || o->help)
+    return ret;
   if (optind < argc)
     return rgs_usage_error(io, "start", _("unexpected argument '%s'"), argv[optind]);
-  if ((new_key || yes) && order_text == NULL)
+  if ((o->new_key || o->yes) && o->order_text == NULL)
     return rgs_usage_error(io, "start", "%s", _("--new-key and --yes go with --order"));
-  if (yes && !new_key)
+  if (o->yes && !o->new_key)
     return rgs_usage_error(io, "start", "%s", _("--yes confirms --new-key, which was not given"));
-  memset(&okey, 0, sizeof(okey));
-  /* Everything the user typed, and the order, is checked before the card is touched. */
-  if (order_text != NULL) {
-    ret = rgs_store_start_order(io, order_text, &st, &order, &ko.validity_years, &so, cn_buf,
-                                sizeof(cn_buf));
+  return RGS_EXIT_OK;
+}
+
+/* Everything the user typed, and the order, is checked before the card is
+ * touched; then, with --order, the order's lock is taken. */
+static int prepare(rgs_io *io, start_opts *o, start_run *r)
+{
+  char err[512];
+  int ret;
+
+  if (o->order_text != NULL) {
+    ret = rgs_store_start_order(io, o->order_text, &r->st, &r->order, &o->ko.validity_years,
+                                &o->so, r->cn_buf, sizeof(r->cn_buf));
     if (ret != RGS_EXIT_OK)
       return ret;
   }
-  if (ko.validity_years == 0)
-    ko.validity_years = RGS_DEFAULT_VALIDITY;
-  if (!rgs_subject_build(&so, &name, err, sizeof(err))) {
-    rgs_order_store_close(st);
+  if (o->ko.validity_years == 0)
+    o->ko.validity_years = RGS_DEFAULT_VALIDITY;
+  if (!rgs_subject_build(&o->so, &r->name, err, sizeof(err)))
     return rgs_usage_error(io, "start", "%s", err);
-  }
-  if (st != NULL) {
-    ret = rgs_store_check_name(io, &order, name, "start");
+  if (r->st != NULL) {
+    ret = rgs_store_check_name(io, &r->order, r->name, "start");
     if (ret != RGS_EXIT_OK)
-      goto cleanup_name;
+      return ret;
   }
-  if (!force && access(out, F_OK) == 0) {
-    ret = rgs_fail(io, "start", RGS_EXIT_IO,
-                   _("the output file exists; nothing was done (use --out or --force)"), out);
-    goto cleanup_name;
-  }
+  if (!o->force && access(o->out, F_OK) == 0)
+    return rgs_fail(io, "start", RGS_EXIT_IO,
+                    _("the output file exists; nothing was done (use --out or --force)"), o->out);
   /* One run per order from here on; the binding is read under the lock. */
-  if (st != NULL) {
-    ret = rgs_orderkey_begin(&okey, io, st, order.id, new_key, yes);
-    if (ret != RGS_EXIT_OK)
-      goto cleanup_name;
-  }
-  ret = rgs_session_open(&s, io, "start");
+  if (r->st != NULL)
+    return rgs_orderkey_begin(&r->okey, io, r->st, r->order.id, o->new_key, o->yes);
+  return RGS_EXIT_OK;
+}
+
+/* The token: checked, the key pair made (or the order's found), the
+ * request built, written and bound to the order. */
+static int run(rgs_io *io, const start_opts *o, start_run *r)
+{
+  int ret = rgs_session_open(&r->s, io, "start");
+
   if (ret != RGS_EXIT_OK)
-    goto cleanup_name;
-  if (st == NULL)
-    ret = rgs_step_generate(&s, &ko, &req, &rep, &key, "start");
+    return ret;
+  r->session_open = 1;
+  if (r->st == NULL)
+    ret = rgs_step_generate(&r->s, &o->ko, &r->req, &r->rep, &r->key, "start");
   else
-    ret = order_key(&okey, &s, &ko, &req, &rep, &key);
+    ret = order_key(&r->okey, &r->s, &o->ko, &r->req, &r->rep, &r->key);
   if (ret != RGS_EXIT_OK)
-    goto cleanup;
-  ret = rgs_csr_make(&s, key, name, so.email, &csr, "start");
-  if (ret == RGS_EXIT_OK && rgs_session_interrupted(&s)) {
-    ret = rgs_step_keep_or_discard(&s, key, "start");
-    goto cleanup;
-  }
+    return ret;
+  ret = rgs_csr_make(&r->s, r->key, r->name, o->so.email, &r->csr, "start");
+  if (ret == RGS_EXIT_OK && rgs_session_interrupted(&r->s))
+    return rgs_step_keep_or_discard(&r->s, r->key, "start");
   if (ret == RGS_EXIT_OK)
-    ret = rgs_csr_write(io, csr, out, der, force, "start");
+    ret = rgs_csr_write(io, r->csr, o->out, o->der, o->force, "start");
   if (ret != RGS_EXIT_OK) {
-    if (st == NULL || okey.origin == RGS_ORDERKEY_GENERATED)
-      discard_key(io, &s, key);
-    goto cleanup;
+    if (r->st == NULL || r->okey.origin == RGS_ORDERKEY_GENERATED)
+      discard_key(io, &r->s, r->key);
+    return ret;
   }
-  if (st != NULL) {
-    ret = rgs_store_link_start(io, st, order.id, csr, &s, key, out);
+  if (r->st != NULL) {
+    ret = rgs_store_link_start(io, r->st, r->order.id, r->csr, &r->s, r->key, o->out);
     if (ret != RGS_EXIT_OK)
-      goto cleanup;
-    rgs_orderkey_finish(&okey, &s);
+      return ret;
+    rgs_orderkey_finish(&r->okey, &r->s);
   }
+  return RGS_EXIT_OK;
+}
+
+static void print_done(const rgs_io *io, const start_opts *o, start_run *r)
+{
+  rgs_json j;
+
   if (io->json) {
     rgs_json_start(&j, stdout);
     rgs_json_object(&j, NULL);
     rgs_json_str(&j, "command", "start");
     rgs_json_bool(&j, "ok", 1);
-    rgs_json_token(&j, "token", rgs_p11_token_info(s.tok));
-    rgs_json_bool(&j, "demo_device", rgs_demo_device(rep));
-    rgs_json_key_origin(&j, "key", &s, key,
-                        rgs_orderkey_origin_name(st != NULL ? okey.origin : RGS_ORDERKEY_GENERATED));
+    rgs_json_token(&j, "token", rgs_p11_token_info(r->s.tok));
+    rgs_json_bool(&j, "demo_device", rgs_demo_device(r->rep));
+    rgs_json_key_origin(&j, "key", &r->s, r->key,
+                        rgs_orderkey_origin_name(r->st != NULL ? r->okey.origin
+                                                               : RGS_ORDERKEY_GENERATED));
   }
-  rgs_csr_report(io, &j, csr, out);
-  if (st != NULL)
-    rgs_store_report_start(io, &j, st, order.id);
+  rgs_csr_report(io, &j, r->csr, o->out);
+  if (r->st != NULL)
+    rgs_store_report_start(io, &j, r->st, r->order.id);
   if (io->json) {
-    rgs_json_report(&j, rep);
+    rgs_json_report(&j, r->rep);
     rgs_json_finish(&j);
   } else {
     printf("%s\n", _("Next: upload this request on the CA portal, then meet the AED for the face-to-face."));
   }
+}
 
-cleanup:
-  X509_REQ_free(csr);
-  rgs_p11_key_free(key);
-  rgs_p11_report_free(rep);
-  rgs_session_close(&s);
-cleanup_name:
-  rgs_orderkey_end(&okey);
-  X509_NAME_free(name);
-  rgs_order_store_close(st);
+int cli_cmd_start(rgs_io *io, int argc, char **argv)
+{
+  start_opts o;
+  start_run r;
+  int ret;
+
+  ret = parse(io, argc, argv, &o);
+  if (ret != RGS_EXIT_OK || o.help)
+    return ret;
+  memset(&r, 0, sizeof(r));
+  ret = prepare(io, &o, &r);
+  if (ret == RGS_EXIT_OK)
+    ret = run(io, &o, &r);
+  if (ret == RGS_EXIT_OK)
+    print_done(io, &o, &r);
+
+  X509_REQ_free(r.csr);
+  rgs_p11_key_free(r.key);
+  rgs_p11_report_free(r.rep);
+  if (r.session_open)
+    rgs_session_close(&r.s);
+  rgs_orderkey_end(&r.okey);
+  X509_NAME_free(r.name);
+  rgs_order_store_close(r.st);
   return ret;
 }

@@ -127,7 +127,7 @@ static void print_one(status_ctx *c, const rgs_order *o, const rgs_order_appoint
            : rgs_order_docs_check(docs, today, o->planned_sending, 0, a->at, notes, RGS_ARRAY_LEN(notes));
   if (nn > RGS_ARRAY_LEN(notes))
     nn = RGS_ARRAY_LEN(notes);
-  rgs_order_oneline(o, line, sizeof(line));
+  rgs_orders_oneline(o, line, sizeof(line));
   if (c->io->json) {
     rgs_json_object(c->j, NULL);
     rgs_json_int(c->j, "id", o->id);
@@ -217,35 +217,47 @@ static int finish(status_ctx *c, long long id)
   return ret;
 }
 
-int rgs_cmd_status(rgs_io *io, int argc, char **argv)
+/* The order number, if any (*id 0: every open order); *help is set when
+ * --help printed the usage. */
+static int parse(rgs_io *io, int argc, char **argv, long long *id, int *help)
 {
   static const struct option opts[] = {
     { "help", no_argument, NULL, 'h' },
     { NULL, 0, NULL, 0 },
   };
-  rgs_order_filter f;
-  rgs_order_rc lrc;
-  status_ctx c;
-  rgs_order o;
-  long long id = 0;
-  int opt, ret;
-  rgs_json j;
+  int opt;
 
+  *id = 0;
+  *help = 0;
   while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
     if (opt != 'h')
       return rgs_usage_error(io, "status", _("unknown option '%s'"), argv[optind - 1]);
     printf("%s\n", _("Usage: rgs-enroll status [ID]\n"
                      "Where an order stands and the next thing to do; without ID, every order\n"
                      "that is not closed (installed, cancelled or refused)."));
+    *help = 1;
     return RGS_EXIT_OK;
   }
   if (optind + 1 < argc)
     return rgs_usage_error(io, "status", _("unexpected argument '%s'"), argv[optind + 1]);
-  if (optind < argc) {
-    ret = rgs_parse_order_id(io, "status", argv[optind], &id);
-    if (ret != RGS_EXIT_OK)
-      return ret;
-  }
+  if (optind < argc)
+    return rgs_parse_order_id(io, "status", argv[optind], id);
+  return RGS_EXIT_OK;
+}
+
+int cli_cmd_status(rgs_io *io, int argc, char **argv)
+{
+  rgs_order_filter f;
+  rgs_order_rc lrc;
+  status_ctx c;
+  rgs_order o;
+  long long id;
+  int ret, help;
+  rgs_json j;
+
+  ret = parse(io, argc, argv, &id, &help);
+  if (ret != RGS_EXIT_OK || help)
+    return ret;
   memset(&c, 0, sizeof(c));
   ret = id != 0 ? rgs_store_open_read_for(io, "status", id, &c.st) : rgs_store_open_read(io, "status", &c.st);
   if (ret != RGS_EXIT_OK)

@@ -57,10 +57,11 @@ static void usage(void)
 typedef struct {
   long long id;
   const char *out, *est, *ca_file, *fingerprint, *user;
-  rgs_secret_opt code;
+  cli_secret_opt code;
   int force, wait, client_cert, now;
   long wait_max, timeout;
   char est_url[2048];          /* --est as checked: https://host[:port]/path */
+  int help;                    /* --help: the usage was printed, nothing to run */
 } submit_opts;
 
 static int parse(rgs_io *io, int argc, char **argv, submit_opts *o)
@@ -84,7 +85,7 @@ static int parse(rgs_io *io, int argc, char **argv, submit_opts *o)
     { "help", no_argument, NULL, O_HELP },
     { NULL, 0, NULL, 0 },
   };
-  rgs_secret_opt init = RGS_SECRET_OPT_INIT;
+  cli_secret_opt init = CLI_SECRET_OPT_INIT;
   int c, ret = RGS_EXIT_OK;
 
   memset(o, 0, sizeof(*o));
@@ -100,24 +101,24 @@ static int parse(rgs_io *io, int argc, char **argv, submit_opts *o)
     case O_FP: o->fingerprint = optarg; break;
     case O_USER: o->user = optarg; break;
     case O_CODE_FILE: o->code.file = optarg; break;
-    case O_CODE_FD: ret = rgs_secret_fd_arg(io, "submit", "--code-fd", optarg, &o->code); break;
+    case O_CODE_FD: ret = cli_secret_fd_arg(io, "submit", "--code-fd", optarg, &o->code); break;
     case O_WAIT: o->wait = 1; break;
     case O_CLIENT_CERT: o->client_cert = 1; break;
     case O_NOW: o->now = 1; break;
     case O_WAIT_MAX:
-      ret = rgs_est_seconds_arg(io, "submit", "--wait-max", optarg, 30L * 24 * 3600, &o->wait_max);
+      ret = cli_seconds_arg(io, "submit", "--wait-max", optarg, 30L * 24 * 3600, &o->wait_max);
       break;
     case O_TIMEOUT:
-      ret = rgs_est_seconds_arg(io, "submit", "--timeout", optarg, 3600, &o->timeout);
+      ret = cli_seconds_arg(io, "submit", "--timeout", optarg, 3600, &o->timeout);
       break;
     case 'h':
-    case O_HELP: usage(); return -1;
+    case O_HELP: usage(); o->help = 1; return RGS_EXIT_OK;
     default: return rgs_usage_error(io, "submit", _("unknown option '%s'"), argv[optind - 1]);
     }
   }
   if (ret != RGS_EXIT_OK)
     return ret;
-  ret = rgs_est_tail_args(io, "submit", argc, argv, &o->id, &o->est, o->est_url,
+  ret = cli_est_tail_args(io, "submit", argc, argv, &o->id, &o->est, o->est_url,
                           sizeof(o->est_url));
   if (ret != RGS_EXIT_OK)
     return ret;
@@ -129,7 +130,7 @@ static int parse(rgs_io *io, int argc, char **argv, submit_opts *o)
     return rgs_usage_error(io, "submit", "%s", _("--client-cert authenticates instead of the retrieval code: no --code-*"));
   if (o->est != NULL && (o->out != NULL || o->force))
     return rgs_usage_error(io, "submit", "%s", _("--out and --force are for the request file, not --est"));
-  return rgs_secret_check(io, "submit", "code", &o->code);
+  return cli_secret_check(io, "submit", "code", &o->code);
 }
 
 typedef struct {
@@ -420,7 +421,7 @@ static int read_code(const rgs_io *io, const submit_opts *o, const char *user, c
 
   memset(&base, 0, sizeof(base));
   base.from = RGS_PIN_FROM_TTY;
-  rgs_secret_source(&src, &base, &o->code);
+  cli_secret_source(&src, &base, &o->code);
   snprintf(prompt, sizeof(prompt), _("Retrieval code of order %s: "), user);
   if (rgs_p11_pin_read_why(&src, prompt, code, cap, len, why, sizeof(why)) == RGS_P11_OK)
     return RGS_EXIT_OK;
@@ -463,7 +464,7 @@ static int over_est(const rgs_io *io, const submit_opts *o, submit_run *r)
   memset(&pace, 0, sizeof(pace));
   pace.wait = o->wait;
   pace.wait_max = o->wait_max;
-  rgs_wipe(code, sizeof(code));
+  rgsx_wipe(code, sizeof(code));
   if (r->order.status == RGS_STATUS_INSTALLED)
     return rgs_fail(io, "submit", RGS_EXIT_CHECK,
                     _("the certificate of this order is already installed: to get a new one, use rgs-enroll renew"),
@@ -497,7 +498,7 @@ static int over_est(const rgs_io *io, const submit_opts *o, submit_run *r)
   if (ret != RGS_EXIT_OK)
     goto cleanup;
   /* The last request is sent: the code is no longer needed. */
-  rgs_wipe(code, sizeof(code));
+  rgsx_wipe(code, sizeof(code));
   if (certs == NULL) {
     print_pending(io, o, r, pc.next_try, retry_after, tries, 1);
     goto cleanup;
@@ -509,7 +510,7 @@ static int over_est(const rgs_io *io, const submit_opts *o, submit_run *r)
     print_issued(io, o, r, leaf, tries);
 
 cleanup:
-  rgs_wipe(code, sizeof(code));
+  rgsx_wipe(code, sizeof(code));
   rgs_certs_free(certs);
   rgs_certs_free(anchors);
   X509_free(client);
@@ -519,15 +520,15 @@ cleanup:
   return ret;
 }
 
-int rgs_cmd_submit(rgs_io *io, int argc, char **argv)
+int cli_cmd_submit(rgs_io *io, int argc, char **argv)
 {
   submit_opts o;
   submit_run r;
   int ret;
 
   ret = parse(io, argc, argv, &o);
-  if (ret != RGS_EXIT_OK)
-    return ret < 0 ? RGS_EXIT_OK : ret;
+  if (ret != RGS_EXIT_OK || o.help)
+    return ret;
   memset(&r, 0, sizeof(r));
   ret = load(io, &o, &r);
   if (ret == RGS_EXIT_OK)

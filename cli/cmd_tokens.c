@@ -3,19 +3,6 @@
 #include <stdlib.h>
 #include "commands.h"
 
-static const char *pin_state(CK_FLAGS f)
-{
-  if (f & CKF_USER_PIN_LOCKED)
-    return N_("locked");
-  if (f & CKF_USER_PIN_FINAL_TRY)
-    return N_("final-try");
-  if (f & CKF_USER_PIN_COUNT_LOW)
-    return N_("count-low");
-  if (!(f & CKF_USER_PIN_INITIALIZED))
-    return N_("not-initialized");
-  return N_("ok");
-}
-
 static void print_slot_text(const rgs_p11_slot_info *s, const char *uri)
 {
   printf(_("Slot %lu: %s%s%s\n"), (unsigned long)s->slot_id, s->slot_description,
@@ -34,23 +21,8 @@ static void print_slot_text(const rgs_p11_slot_info *s, const char *uri)
          (s->token_flags & CKF_PROTECTED_AUTHENTICATION_PATH) ? _(" pinpad") : "",
          (s->token_flags & CKF_WRITE_PROTECTED) ? _(" write-protected") : "",
          (s->token_flags & CKF_RNG) ? _(" rng") : "");
-  printf(_("  PIN          : %s (length %lu-%lu)\n"), _(pin_state(s->token_flags)),
+  printf(_("  PIN          : %s (length %lu-%lu)\n"), _(rgs_pin_state_code(s->token_flags)),
          (unsigned long)s->min_pin, (unsigned long)s->max_pin);
-}
-
-void rgs_json_token(rgs_json *j, const char *key, const rgs_p11_slot_info *s)
-{
-  rgs_json_object(j, key);
-  rgs_json_str(j, "label", s->label);
-  rgs_json_str(j, "manufacturer", s->manufacturer);
-  rgs_json_str(j, "model", s->model);
-  rgs_json_str(j, "serial", s->serial);
-  rgs_json_int(j, "flags", (long long)s->token_flags);
-  rgs_json_str(j, "pin_state", pin_state(s->token_flags));
-  rgs_json_bool(j, "pinpad", (s->token_flags & CKF_PROTECTED_AUTHENTICATION_PATH) != 0);
-  rgs_json_int(j, "min_pin", (long long)s->min_pin);
-  rgs_json_int(j, "max_pin", (long long)s->max_pin);
-  rgs_json_end(j);
 }
 
 static void print_slot_json(rgs_json *j, const rgs_p11_slot_info *s, const char *uri)
@@ -80,34 +52,45 @@ static char *slot_uri(const rgs_p11_slot_info *s)
   return text;
 }
 
-int rgs_cmd_tokens(rgs_io *io, int argc, char **argv)
+/* *help is set when --help printed the usage. */
+static int parse(rgs_io *io, int argc, char **argv, int *help)
 {
   static const struct option opts[] = { { "help", no_argument, NULL, 'h' }, { 0, 0, 0, 0 } };
-  rgs_p11_ctx *ctx = NULL;
-  rgs_p11_slot_info *slots = NULL;
-  size_t n = 0, i;
-  char err[512];
-  rgs_json j;
-  rgs_p11_rc rc;
-  int c, ret = RGS_EXIT_OK;
+  int c;
 
+  *help = 0;
   while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
     if (c == 'h') {
       printf("%s\n", _("Usage: rgs-enroll tokens\nList every slot of the module, its token, URI, flags and PIN state."));
+      *help = 1;
       return RGS_EXIT_OK;
     }
     return rgs_usage_error(io, "tokens", _("unknown option '%s'"), argv[optind - 1]);
   }
-  rc = rgs_p11_ctx_new(rgs_p11_default_module(io->module), &ctx, err, sizeof(err));
-  if (rc != RGS_P11_OK) {
-    ret = rgs_fail(io, "tokens", rgs_exit_for_p11(rc), rgs_p11_strerror(rc), err);
-    goto cleanup;
-  }
-  rc = rgs_p11_slots(ctx, &slots, &n);
-  if (rc != RGS_P11_OK) {
-    ret = rgs_fail_p11(io, "tokens", rc, ctx);
-    goto cleanup;
-  }
+  return RGS_EXIT_OK;
+}
+
+/* The module loaded and its slots read; failures reported. */
+static int run(rgs_io *io, rgs_p11_ctx **ctx, rgs_p11_slot_info **slots, size_t *n)
+{
+  char err[512];
+  rgs_p11_rc rc;
+
+  rc = rgs_p11_ctx_new(rgs_p11_default_module(io->module), ctx, err, sizeof(err));
+  if (rc != RGS_P11_OK)
+    return rgs_fail(io, "tokens", rgs_exit_for_p11(rc), rgs_p11_strerror(rc), err);
+  rc = rgs_p11_slots(*ctx, slots, n);
+  if (rc != RGS_P11_OK)
+    return rgs_fail_p11(io, "tokens", rc, *ctx);
+  return RGS_EXIT_OK;
+}
+
+static void print_done(const rgs_io *io, rgs_p11_ctx *ctx, const rgs_p11_slot_info *slots,
+                       size_t n)
+{
+  size_t i;
+  rgs_json j;
+
   if (io->json) {
     rgs_json_start(&j, stdout);
     rgs_json_object(&j, NULL);
@@ -128,8 +111,21 @@ int rgs_cmd_tokens(rgs_io *io, int argc, char **argv)
   }
   if (io->json)
     rgs_json_finish(&j);
+}
 
-cleanup:
+int cli_cmd_tokens(rgs_io *io, int argc, char **argv)
+{
+  rgs_p11_ctx *ctx = NULL;
+  rgs_p11_slot_info *slots = NULL;
+  size_t n = 0;
+  int ret, help;
+
+  ret = parse(io, argc, argv, &help);
+  if (ret != RGS_EXIT_OK || help)
+    return ret;
+  ret = run(io, &ctx, &slots, &n);
+  if (ret == RGS_EXIT_OK)
+    print_done(io, ctx, slots, n);
   free(slots);
   rgs_p11_ctx_free(ctx);
   return ret;

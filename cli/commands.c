@@ -7,25 +7,25 @@
 #include "commands.h"
 
 #ifdef RGS_LEAN
-#define HEAVY(fn) rgs_cmd_delegate
+#define HEAVY(fn) cli_cmd_delegate
 #else
 #define HEAVY(fn) fn
 #endif
 
-const rgs_command rgs_commands[] = {
-  { "tokens", rgs_cmd_tokens, N_("list slots and tokens with their pkcs11: URIs and PIN state") },
-  { "check", rgs_cmd_check, N_("check the token (and a key) against RGS**") },
-  { "keygen", rgs_cmd_keygen, N_("generate an RGS** key pair on the token") },
-  { "csr", rgs_cmd_csr, N_("build a SHA-256 certificate request signed on the token") },
-  { "start", rgs_cmd_start, N_("check, generate the key and build the CSR in one go") },
-  { "order", rgs_cmd_order, N_("record and follow the Pack ID RGS** order, its documents and key") },
-  { "aed", rgs_cmd_aed, N_("AED offices, face-to-face fee estimate and appointment") },
-  { "status", rgs_cmd_status, N_("where an order stands and the next thing to do") },
-  { "submit", HEAVY(rgs_cmd_submit), N_("hand the request to the CA: a file for its portal, or EST") },
-  { "install", rgs_cmd_install, N_("check the issued certificate and install it next to its key") },
-  { "renew", HEAVY(rgs_cmd_renew), N_("renew the certificate over EST with a new key on the card") },
-  { "pin", rgs_cmd_pin, N_("change the PIN or the unblocking code; unblock a locked PIN") },
-  { "f2f", HEAVY(rgs_cmd_f2f), N_("the face-to-face with the AED: signed record, verification, printed form") },
-  { "watch", HEAVY(rgs_cmd_watch), N_("wait for the token to be plugged in and take the enrolment where it stands") },
+const cli_command cli_commands[] = {
+  { "tokens", cli_cmd_tokens, N_("list slots and tokens with their pkcs11: URIs and PIN state") },
+  { "check", cli_cmd_check, N_("check the token (and a key) against RGS**") },
+  { "keygen", cli_cmd_keygen, N_("generate an RGS** key pair on the token") },
+  { "csr", cli_cmd_csr, N_("build a SHA-256 certificate request signed on the token") },
+  { "start", cli_cmd_start, N_("check, generate the key and build the CSR in one go") },
+  { "order", cli_cmd_order, N_("record and follow the Pack ID RGS** order, its documents and key") },
+  { "aed", cli_cmd_aed, N_("AED offices, face-to-face fee estimate and appointment") },
+  { "status", cli_cmd_status, N_("where an order stands and the next thing to do") },
+  { "submit", HEAVY(cli_cmd_submit), N_("hand the request to the CA: a file for its portal, or EST") },
+  { "install", cli_cmd_install, N_("check the issued certificate and install it next to its key") },
+  { "renew", HEAVY(cli_cmd_renew), N_("renew the certificate over EST with a new key on the card") },
+  { "pin", cli_cmd_pin, N_("change the PIN or the unblocking code; unblock a locked PIN") },
+  { "f2f", HEAVY(cli_cmd_f2f), N_("the face-to-face with the AED: signed record, verification, printed form") },
+  { "watch", HEAVY(cli_cmd_watch), N_("wait for the token to be plugged in and take the enrolment where it stands") },
 };
-const size_t rgs_n_commands = RGS_ARRAY_LEN(rgs_commands);
+const size_t cli_n_commands = RGS_ARRAY_LEN(cli_commands);

@@ -4,26 +4,26 @@
 
 #include "cli.h"
 
-int rgs_cmd_tokens(rgs_io *io, int argc, char **argv);
-int rgs_cmd_check(rgs_io *io, int argc, char **argv);
-int rgs_cmd_keygen(rgs_io *io, int argc, char **argv);
-int rgs_cmd_csr(rgs_io *io, int argc, char **argv);
-int rgs_cmd_start(rgs_io *io, int argc, char **argv);
-int rgs_cmd_order(rgs_io *io, int argc, char **argv);
-int rgs_cmd_aed(rgs_io *io, int argc, char **argv);
-int rgs_cmd_status(rgs_io *io, int argc, char **argv);
-int rgs_cmd_submit(rgs_io *io, int argc, char **argv);
-int rgs_cmd_install(rgs_io *io, int argc, char **argv);
-int rgs_cmd_renew(rgs_io *io, int argc, char **argv);
-int rgs_cmd_f2f(rgs_io *io, int argc, char **argv);
-int rgs_cmd_pin(rgs_io *io, int argc, char **argv);
-int rgs_cmd_watch(rgs_io *io, int argc, char **argv);
+int cli_cmd_tokens(rgs_io *io, int argc, char **argv);
+int cli_cmd_check(rgs_io *io, int argc, char **argv);
+int cli_cmd_keygen(rgs_io *io, int argc, char **argv);
+int cli_cmd_csr(rgs_io *io, int argc, char **argv);
+int cli_cmd_start(rgs_io *io, int argc, char **argv);
+int cli_cmd_order(rgs_io *io, int argc, char **argv);
+int cli_cmd_aed(rgs_io *io, int argc, char **argv);
+int cli_cmd_status(rgs_io *io, int argc, char **argv);
+int cli_cmd_submit(rgs_io *io, int argc, char **argv);
+int cli_cmd_install(rgs_io *io, int argc, char **argv);
+int cli_cmd_renew(rgs_io *io, int argc, char **argv);
+int cli_cmd_f2f(rgs_io *io, int argc, char **argv);
+int cli_cmd_pin(rgs_io *io, int argc, char **argv);
+int cli_cmd_watch(rgs_io *io, int argc, char **argv);
 
 /* Exec rgs-enroll-full with the same command line (lean binary only). */
-int rgs_cmd_delegate(rgs_io *io, int argc, char **argv);
+int cli_cmd_delegate(rgs_io *io, int argc, char **argv);
 
 /* The table main() dispatches on. */
-extern const rgs_command rgs_commands[];
-extern const size_t rgs_n_commands;
+extern const cli_command cli_commands[];
+extern const size_t cli_n_commands;
 
 #endif

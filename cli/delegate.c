@@ -42,7 +42,7 @@ static const char *full_path(char *buf, size_t len)
   return RGS_LIBEXECDIR "/rgs-enroll-full";
 }
 
-int rgs_cmd_delegate(rgs_io *io, int argc, char **argv)
+int cli_cmd_delegate(rgs_io *io, int argc, char **argv)
 {
   char buf[PATH_MAX];
   const char *path = full_path(buf, sizeof(buf));

@@ -34,8 +34,8 @@ static void usage(FILE *out, const char *prog)
                  "       [--final-try] COMMAND ...\n\n"),
           prog);
   fprintf(out, "%s\n", _("Commands:"));
-  for (i = 0; i < rgs_n_commands; i++)
-    fprintf(out, "  %-10s %s\n", rgs_commands[i].name, _(rgs_commands[i].summary));
+  for (i = 0; i < cli_n_commands; i++)
+    fprintf(out, "  %-10s %s\n", cli_commands[i].name, _(cli_commands[i].summary));
   fprintf(out, "\n%s\n", _("Global options:\n"
     "  --module PATH    PKCS#11 module (default: $RGS_ENROLL_MODULE, else OpenSC's)\n"
     "  --token URI      pkcs11: URI of the token (default: the one token present)\n"
@@ -66,7 +66,7 @@ static int parse_global(rgs_io *io, int argc, char **argv)
     case OPT_PIN_FILE: io->pin_file = optarg; break;
     case OPT_FINAL_TRY: io->final_try = 1; break;
     case OPT_PIN_FD:
-      if (rgs_parse_int(optarg, 0, 1 << 20, &fd) != 0) {
+      if (!rgs_parse_number(optarg, 0, 1 << 20, &fd)) {
         rgs_err(io, _("--pin-fd needs a file descriptor number, not '%s'"), optarg);
         return RGS_EXIT_USAGE;
       }
@@ -101,20 +101,20 @@ static int parse_global(rgs_io *io, int argc, char **argv)
   return RGS_EXIT_OK;
 }
 
-static const rgs_command *find_command(const char *name)
+static const cli_command *find_command(const char *name)
 {
   size_t i;
 
-  for (i = 0; i < rgs_n_commands; i++)
-    if (strcmp(rgs_commands[i].name, name) == 0)
-      return &rgs_commands[i];
+  for (i = 0; i < cli_n_commands; i++)
+    if (strcmp(cli_commands[i].name, name) == 0)
+      return &cli_commands[i];
   return NULL;
 }
 
 int main(int argc, char **argv)
 {
   rgs_io io;
-  const rgs_command *cmd;
+  const cli_command *cmd;
   int ret;
 
   /* A file size limit (ulimit -f) must not kill us mid-write without a

@@ -2,20 +2,20 @@
 #include <string.h>
 #include "secret.h"
 
-int rgs_secret_fd_arg(const rgs_io *io, const char *command, const char *option,
-                      const char *arg, rgs_secret_opt *o)
+int cli_secret_fd_arg(const rgs_io *io, const char *command, const char *option,
+                      const char *arg, cli_secret_opt *o)
 {
   long fd;
 
-  if (rgs_parse_int(arg, 0, 1 << 20, &fd) != 0)
+  if (!rgs_parse_number(arg, 0, 1 << 20, &fd))
     return rgs_usage_error(io, command, _("%s needs a file descriptor number, not '%s'"),
                            option, arg);
   o->fd = (int)fd;
   return RGS_EXIT_OK;
 }
 
-int rgs_secret_check(const rgs_io *io, const char *command, const char *name,
-                     const rgs_secret_opt *o)
+int cli_secret_check(const rgs_io *io, const char *command, const char *name,
+                     const cli_secret_opt *o)
 {
   if (o->file != NULL && o->fd >= 0)
     return rgs_usage_error(io, command, _("--%s-file and --%s-fd exclude each other"), name,
@@ -23,8 +23,8 @@ int rgs_secret_check(const rgs_io *io, const char *command, const char *name,
   return RGS_EXIT_OK;
 }
 
-void rgs_secret_source(rgs_p11_pin_source *src, const rgs_p11_pin_source *base,
-                       const rgs_secret_opt *o)
+void cli_secret_source(rgs_p11_pin_source *src, const rgs_p11_pin_source *base,
+                       const cli_secret_opt *o)
 {
   *src = *base;
   src->prompt = NULL;

@@ -9,21 +9,21 @@
 typedef struct {
   const char *file;     /* --NAME-file */
   int fd;               /* --NAME-fd, -1 when absent */
-} rgs_secret_opt;
+} cli_secret_opt;
 
-#define RGS_SECRET_OPT_INIT { NULL, -1 }
+#define CLI_SECRET_OPT_INIT { NULL, -1 }
 
 /* Store the argument of --NAME-fd. 0, or a usage error reported (exit 2). */
-int rgs_secret_fd_arg(const rgs_io *io, const char *command, const char *option,
-                      const char *arg, rgs_secret_opt *o);
+int cli_secret_fd_arg(const rgs_io *io, const char *command, const char *option,
+                      const char *arg, cli_secret_opt *o);
 /* 0, or a usage error when both --NAME-file and --NAME-fd were given. */
-int rgs_secret_check(const rgs_io *io, const char *command, const char *name,
-                     const rgs_secret_opt *o);
+int cli_secret_check(const rgs_io *io, const char *command, const char *name,
+                     const cli_secret_opt *o);
 
 /* A source for the secret: a copy of base (callbacks, consent) reading
  * from o's file or descriptor, else from the terminal (then the final-try
  * consent is asked there, as for the PIN). */
-void rgs_secret_source(rgs_p11_pin_source *src, const rgs_p11_pin_source *base,
-                       const rgs_secret_opt *o);
+void cli_secret_source(rgs_p11_pin_source *src, const rgs_p11_pin_source *base,
+                       const cli_secret_opt *o);
 
 #endif

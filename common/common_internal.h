@@ -2,9 +2,6 @@
 #ifndef RGS_COMMON_INTERNAL_H
 #define RGS_COMMON_INTERNAL_H
 
-#include <libintl.h>
-
-#define RGS_TEXTDOMAIN "rgs-enroll"
-#define _(s) dgettext(RGS_TEXTDOMAIN, s)
+#include "rgsx_i18n.h"
 
 #endif

@@ -1,7 +1,7 @@
 /* rgs_common.h - helpers every layer shares (prefix rgsx_): UTF-8, the
  * sanitiser for strings that come from outside (a certificate, a token, a
  * server, a file), and opening files that must be regular files.
- * Knows libc only. */
+ * Knows libc and OpenSSL (for the wipe). */
 #ifndef RGS_COMMON_H
 #define RGS_COMMON_H
 
@@ -18,6 +18,21 @@ typedef enum {
 
 /* A sentence for rc, in the person's language (never NULL). */
 const char *rgsx_strerror(rgsx_rc rc);
+
+/* The one secret-wipe helper: a store the compiler cannot drop as dead
+ * (OPENSSL_cleanse). NULL or 0 bytes: nothing. */
+void rgsx_wipe(void *p, size_t n);
+
+/* n bytes as 2n lowercase hex digits and a NUL in out (2n + 1 bytes). */
+char *rgsx_hex(const unsigned char *p, size_t n, char *out);
+
+/* With RGSX_HEX_LOWER only lowercase digits count, as rgsx_hex writes
+ * them (a canonical form, a file of our own). */
+#define RGSX_HEX_LOWER 1u
+
+/* The byte written as two hex digits at s: 1 with *out set, 0 when s does
+ * not start with two hex digits (reads no further than a NUL). */
+int rgsx_hex_byte(const char *s, unsigned flags, unsigned char *out);
 
 /* Format a message into err (errlen bytes, always terminated, cut when
  * longer); nothing when err is NULL or errlen is 0. */
@@ -46,6 +61,29 @@ typedef enum {
 /* Judge the n bytes at s (no byte-order mark stripping: the caller strips a
  * UTF-8 BOM where one is allowed). */
 rgsx_text_fault rgsx_text_check(const char *s, size_t n, unsigned flags);
+/* What to tell the person of a fault in a line of a settings file, how to
+ * fix it included (translated, static); NULL for RGSX_TEXT_OK. */
+const char *rgsx_text_fault_str(rgsx_text_fault f);
+
+/* ---- "[section] key = value" settings files ---- */
+
+/* The lines of a whole file in memory, each without its '\n' (a CR before
+ * it stays: the caller decides). The last line may lack its '\n'. */
+typedef struct {
+  const char *text;
+  size_t len, off;
+  size_t line_no;         /* of the line last returned, from 1 */
+} rgsx_lines;
+
+void rgsx_lines_init(rgsx_lines *r, const char *text, size_t len);
+/* The next line as *line, *n bytes (not NUL-terminated, inside text);
+ * 0 at the end. */
+int rgsx_lines_next(rgsx_lines *r, const char **line, size_t *n);
+/* s without its leading and trailing blanks (space, tab, CR), in place. */
+char *rgsx_trim(char *s);
+/* A "key = value" line split at its first '=', in place: 1 with *key and
+ * *value trimmed; 0 when there is no '='. */
+int rgsx_conf_split(char *line, char **key, char **value);
 
 /* A printable copy of untrusted text for a terminal, a log or a message:
  * C0 and C1 controls, DEL, NUL, bidirectional overrides and bytes that are

@@ -1,5 +1,5 @@
 /* certcheck.c - read delivered certificates; judge one against its chain,
- * RGS** and the order. */
+ * RGS** and the order. No token, no output: see certcheck.h. */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -7,13 +7,27 @@
 #include <openssl/err.h>
 #include <openssl/pem.h>
 #include <openssl/pkcs7.h>
-#include <openssl/rand.h>
 #include <openssl/x509v3.h>
 #include "certcheck.h"
 #include "rgs_common.h"
+#include "rgsx_i18n.h"
+/* rgs_name_fields_get (orders.c) and rgs_subject_text (subject.c): pure
+ * functions still declared in workflow headers. */
 #include "orders.h"
 
 #define RGS_CERTS_MAX_FILE (1024 * 1024)
+
+const char *rgs_certs_strerror(rgs_certs_rc rc)
+{
+  switch (rc) {
+  case RGS_CERTS_OK: return _("certificates read");
+  case RGS_CERTS_ERR_IO: return _("the certificate file could not be read");
+  case RGS_CERTS_ERR_FORMAT: return _("no certificate could be read from the file: it is not PEM, DER or PKCS#7, or it is truncated");
+  case RGS_CERTS_ERR_NOMEM: return _("out of memory");
+  case RGS_CERTS_ERR_CRYPTO: return _("cryptographic library failure");
+  }
+  return _("unknown error");
+}
 
 /* ---- reading ------------------------------------------------------------ */
 
@@ -355,6 +369,11 @@ static time_t asn1_time_t(const ASN1_TIME *t)
   return timegm(&tm);
 }
 
+time_t rgs_cert_not_after(const X509 *cert)
+{
+  return asn1_time_t(X509_get0_notAfter(cert));
+}
+
 static void day_text(time_t t, char *out, size_t len)
 {
   struct tm tm;
@@ -390,11 +409,14 @@ static const char *short_name(X509 *c, char *buf, size_t len)
   return buf;
 }
 
-static int add(rgs_p11_report **rep, const char *id, const char *title, int pass,
-               const char *evidence)
+/* One criterion into the report; only memory can make that fail. */
+static rgs_certs_rc add(rgs_p11_report **rep, const char *id, const char *title, int pass,
+                        const char *evidence)
 {
   return rgs_p11_report_add(rep, id, title, pass ? RGS_CHECK_PASS : RGS_CHECK_FAIL, "%s",
-                            evidence) == RGS_P11_OK;
+                            evidence) == RGS_P11_OK
+             ? RGS_CERTS_OK
+             : RGS_CERTS_ERR_NOMEM;
 }
 
 /* ---- structure: what OpenSSL 3.0 parses but RFC 5280 forbids ----------- */
@@ -481,7 +503,8 @@ cleanup:
 /* The certificate and those delivered with it are judged as they are,
  * before any chain is built: OpenSSL would otherwise report a malformed
  * certificate as one whose issuer is unknown. *sound: 1 when all pass. */
-static int check_structure(const rgs_certcheck_in *in, rgs_p11_report **rep, int *sound)
+static rgs_certs_rc check_structure(const rgs_certcheck_in *in, rgs_p11_report **rep,
+                                    int *sound)
 {
   const char *title = _("well-formed certificate (RFC 5280)");
   char why[256], ev[384], name[96];
@@ -509,20 +532,23 @@ static int check_structure(const rgs_certcheck_in *in, rgs_p11_report **rep, int
 /* Trust: the system store or the given anchors, and the delivered
  * certificates as intermediates. Dates are judged apart (cert.dates), so
  * that an expired certificate is reported as expired, not as untrusted. */
-static int check_chain(const rgs_certcheck_in *in, rgs_p11_report **rep, STACK_OF(X509) **chain)
+static rgs_certs_rc check_chain(const rgs_certcheck_in *in, rgs_p11_report **rep,
+                                STACK_OF(X509) **chain)
 {
   X509_STORE *store = X509_STORE_new();
   X509_STORE_CTX *ctx = X509_STORE_CTX_new();
   const char *title = _("chain of trust");
   char ev[512], a[96], why[256];
-  int ok = 0, i, verified;
+  rgs_certs_rc rc = RGS_CERTS_ERR_NOMEM;
+  int i, verified;
 
   if (store == NULL || ctx == NULL)
     goto cleanup;
+  rc = RGS_CERTS_ERR_CRYPTO;
   if (in->ca_file != NULL) {
     if (!load_anchors(store, in->ca_file, why, sizeof(why))) {
       snprintf(ev, sizeof(ev), _("the CA file %s cannot be used: %s"), in->ca_file, why);
-      ok = add(rep, "cert.chain", title, 0, ev);
+      rc = add(rep, "cert.chain", title, 0, ev);
       goto cleanup;
     }
   } else if (X509_STORE_set_default_paths(store) != 1) {
@@ -555,16 +581,16 @@ static int check_chain(const rgs_certcheck_in *in, rgs_p11_report **rep, STACK_O
              X509_verify_cert_error_string(X509_STORE_CTX_get_error(ctx)),
              in->ca_file != NULL ? in->ca_file : _("the system trust store"));
   }
-  ok = add(rep, "cert.chain", title, verified, ev);
+  rc = add(rep, "cert.chain", title, verified, ev);
 
 cleanup:
   X509_STORE_CTX_free(ctx);
   X509_STORE_free(store);
-  return ok;
+  return rc;
 }
 
-static int check_dates(const rgs_certcheck_in *in, STACK_OF(X509) *chain,
-                       rgs_p11_report **rep)
+static rgs_certs_rc check_dates(const rgs_certcheck_in *in, STACK_OF(X509) *chain,
+                                rgs_p11_report **rep)
 {
   const char *title = _("dates of validity");
   time_t nb = asn1_time_t(X509_get0_notBefore(in->cert));
@@ -607,8 +633,8 @@ static int strong_digest(int mdnid)
 
 /* The hash of every signature that matters: the certificate's and its CAs'
  * (a self-signed anchor's own signature proves nothing). */
-static int check_signatures(const rgs_certcheck_in *in, STACK_OF(X509) *chain,
-                            rgs_p11_report **rep)
+static rgs_certs_rc check_signatures(const rgs_certcheck_in *in, STACK_OF(X509) *chain,
+                                     rgs_p11_report **rep)
 {
   const char *title = _("signature hash (SHA-256 or stronger)");
   int i, n = chain != NULL ? sk_X509_num(chain) : 1, mdnid = NID_undef, pknid;
@@ -627,7 +653,7 @@ static int check_signatures(const rgs_certcheck_in *in, STACK_OF(X509) *chain,
   return add(rep, "cert.signature", title, 1, OBJ_nid2ln(X509_get_signature_nid(in->cert)));
 }
 
-static int check_usage(const rgs_certcheck_in *in, rgs_p11_report **rep)
+static rgs_certs_rc check_usage(const rgs_certcheck_in *in, rgs_p11_report **rep)
 {
   const char *title = _("key usage: signature and authentication");
   uint32_t ku = X509_get_key_usage(in->cert), xku = X509_get_extended_key_usage(in->cert);
@@ -655,7 +681,7 @@ static int check_usage(const rgs_certcheck_in *in, rgs_p11_report **rep)
   return add(rep, "cert.usage", title, 1, ev);
 }
 
-static int check_key(const rgs_certcheck_in *in, rgs_p11_report **rep)
+static rgs_certs_rc check_key(const rgs_certcheck_in *in, rgs_p11_report **rep)
 {
   const char *title = _("key algorithm and size (RGS**)");
   EVP_PKEY *pub = X509_get0_pubkey(in->cert);
@@ -688,29 +714,29 @@ static int check_key(const rgs_certcheck_in *in, rgs_p11_report **rep)
   return add(rep, "cert.key", title, 0, _("neither an RSA nor an EC key"));
 }
 
-static int check_subject(const rgs_certcheck_in *in, rgs_p11_report **rep)
+static rgs_certs_rc check_subject(const rgs_certcheck_in *in, rgs_p11_report **rep)
 {
   const char *title = _("subject matches the order");
   rgs_name_fields f;
   char why[256], ev[256];
   char *text;
-  int ok;
+  rgs_certs_rc rc;
 
   if (!rgs_name_fields_get(X509_get_subject_name(in->cert), &f)) {
     rgs_name_fields_free(&f);
-    return 0;
+    return RGS_CERTS_ERR_NOMEM;
   }
   if (rgs_order_subject_match(in->order, &f.subj, why, sizeof(why)) == RGS_ORDER_OK) {
     text = rgs_cert_subject(in->cert);
     snprintf(ev, sizeof(ev), "%s", text != NULL ? text : "");
     OPENSSL_free(text);
-    ok = add(rep, "cert.subject", title, 1, ev);
+    rc = add(rep, "cert.subject", title, 1, ev);
   } else {
     snprintf(ev, sizeof(ev), _("order %lld: %s"), in->order->id, why);
-    ok = add(rep, "cert.subject", title, 0, ev);
+    rc = add(rep, "cert.subject", title, 0, ev);
   }
   rgs_name_fields_free(&f);
-  return ok;
+  return rc;
 }
 
 /* A CA may start the validity a little before issuing and round it down;
@@ -719,7 +745,7 @@ static int check_subject(const rgs_certcheck_in *in, rgs_p11_report **rep)
 #define RGS_VALIDITY_SLACK_LONG (2 * 86400)
 #define RGS_VALIDITY_SLACK_SHORT (31 * 86400)
 
-static int check_validity(const rgs_certcheck_in *in, rgs_p11_report **rep)
+static rgs_certs_rc check_validity(const rgs_certcheck_in *in, rgs_p11_report **rep)
 {
   const char *title = _("validity matches the ordered duration");
   time_t nb = asn1_time_t(X509_get0_notBefore(in->cert));
@@ -734,33 +760,39 @@ static int check_validity(const rgs_certcheck_in *in, rgs_p11_report **rep)
   return add(rep, "cert.validity", title, pass, ev);
 }
 
-int rgs_certcheck(const rgs_certcheck_in *in, rgs_p11_report **rep, STACK_OF(X509) **chain)
+rgs_certs_rc rgs_certcheck(const rgs_certcheck_in *in, rgs_p11_report **rep,
+                           STACK_OF(X509) **chain)
 {
   STACK_OF(X509) *built = NULL;
-  int ok, sound = 0;
+  rgs_certs_rc rc;
+  int sound = 0;
 
   if (chain != NULL)
     *chain = NULL;
   /* A malformed certificate is judged no further: any other verdict on it
    * would be about what some parser made of it. */
-  ok = check_structure(in, rep, &sound);
-  if (!ok || !sound)
-    return ok ? RGS_EXIT_OK : RGS_EXIT_INTERNAL;
-  ok = check_chain(in, rep, &built);
-  ok = ok && check_dates(in, built, rep);
-  ok = ok && check_signatures(in, built, rep);
-  ok = ok && check_usage(in, rep);
-  ok = ok && check_key(in, rep);
-  if (ok && in->order != NULL)
-    ok = check_subject(in, rep);
-  if (ok && in->validity_years > 0)
-    ok = check_validity(in, rep);
-  if (ok && chain != NULL) {
+  rc = check_structure(in, rep, &sound);
+  if (rc != RGS_CERTS_OK || !sound)
+    return rc;
+  rc = check_chain(in, rep, &built);
+  if (rc == RGS_CERTS_OK)
+    rc = check_dates(in, built, rep);
+  if (rc == RGS_CERTS_OK)
+    rc = check_signatures(in, built, rep);
+  if (rc == RGS_CERTS_OK)
+    rc = check_usage(in, rep);
+  if (rc == RGS_CERTS_OK)
+    rc = check_key(in, rep);
+  if (rc == RGS_CERTS_OK && in->order != NULL)
+    rc = check_subject(in, rep);
+  if (rc == RGS_CERTS_OK && in->validity_years > 0)
+    rc = check_validity(in, rep);
+  if (rc == RGS_CERTS_OK && chain != NULL) {
     *chain = built;
     built = NULL;
   }
   rgs_certs_free(built);
-  return ok ? RGS_EXIT_OK : RGS_EXIT_INTERNAL;
+  return rc;
 }
 
 rgs_p11_verdict rgs_report_verdict(const rgs_p11_report *rep, const char *id)
@@ -771,102 +803,4 @@ rgs_p11_verdict rgs_report_verdict(const rgs_p11_report *rep, const char *id)
     if (strcmp(rgs_p11_report_get(rep, i)->id, id) == 0)
       return rgs_p11_report_get(rep, i)->verdict;
   return RGS_CHECK_UNKNOWN;
-}
-
-/* When no key has the certificate's public key, say whether one carries
- * its key identifier: the classic trap of tools that pair by CKA_ID. */
-static void no_key_evidence(rgs_session *s, X509 *cert, char *ev, size_t len)
-{
-  const ASN1_OCTET_STRING *ski = X509_get0_subject_key_id(cert);
-  rgs_p11_uri *uri = rgs_p11_uri_new();
-  rgs_p11_key *other = NULL;
-
-  snprintf(ev, len, "%s", _("no private key on the token has this certificate's public key"));
-  if (uri != NULL && ski != NULL &&
-      rgs_p11_uri_set_id(uri, ASN1_STRING_get0_data(ski), (size_t)ASN1_STRING_length(ski)) ==
-          RGS_P11_OK &&
-      rgs_p11_key_find(s->tok, uri, &other) == RGS_P11_OK)
-    snprintf(ev, len, _("no private key on the token has this certificate's public key; "
-                        "the key \"%s\" has the same CKA_ID but another public key: the certificate is not for it"),
-             rgs_p11_key_label(other));
-  rgs_p11_key_free(other);
-  rgs_p11_uri_free(uri);
-}
-
-int rgs_certcheck_pair(rgs_session *s, const rgs_certcheck_in *in, rgs_p11_key **key,
-                       rgs_p11_report **rep, STACK_OF(X509) **chain, const char *command)
-{
-  const char *title = _("private key of the certificate on the token");
-  rgs_p11_requirements req;
-  char ev[256];
-  rgs_p11_rc rc;
-
-  *key = NULL;
-  if (chain != NULL)
-    *chain = NULL;
-  /* No key to look for: bad input, said by the criteria, not a failure. */
-  rc = X509_get0_pubkey(in->cert) == NULL
-           ? RGS_P11_ERR_KEY_NOT_FOUND
-           : rgs_p11_key_find_by_public(s->tok, X509_get0_pubkey(in->cert), key);
-  if (rc == RGS_P11_ERR_KEY_NOT_FOUND && X509_get0_pubkey(in->cert) == NULL) {
-    if (!add(rep, "cert.key-on-token", title, 0, _("the certificate's public key cannot be read")))
-      return rgs_fail(s->io, command, RGS_EXIT_INTERNAL, rgs_p11_strerror(RGS_P11_ERR_NOMEM), NULL);
-  } else if (rc == RGS_P11_ERR_KEY_NOT_FOUND) {
-    no_key_evidence(s, in->cert, ev, sizeof(ev));
-    if (!add(rep, "cert.key-on-token", title, 0, ev))
-      return rgs_fail(s->io, command, RGS_EXIT_INTERNAL, rgs_p11_strerror(RGS_P11_ERR_NOMEM), NULL);
-  } else if (rc != RGS_P11_OK) {
-    return rgs_fail_p11(s->io, command, rc, s->ctx);
-  } else {
-    snprintf(ev, sizeof(ev), _("\"%s\", public key identical"), rgs_p11_key_label(*key));
-    if (!add(rep, "cert.key-on-token", title, 1, ev))
-      return rgs_fail(s->io, command, RGS_EXIT_INTERNAL, rgs_p11_strerror(RGS_P11_ERR_NOMEM), NULL);
-    memset(&req, 0, sizeof(req));
-    req.not_after = asn1_time_t(X509_get0_notAfter(in->cert));
-    req.policy = s->policy;
-    rc = rgs_p11_check_key(s->tok, *key, &req, rep);
-    if (rc != RGS_P11_OK)
-      return rgs_fail_p11(s->io, command, rc, s->ctx);
-  }
-  if (rgs_certcheck(in, rep, chain) != RGS_EXIT_OK)
-    return rgs_fail(s->io, command, RGS_EXIT_INTERNAL, rgs_p11_strerror(RGS_P11_ERR_CRYPTO), NULL);
-  return RGS_EXIT_OK;
-}
-
-int rgs_prove_installed(rgs_session *s, const rgs_p11_key *key, X509 *cert, const char *command)
-{
-  unsigned char challenge[32], *sig = NULL;
-  size_t siglen = 0, i, n = 0;
-  rgs_p11_cert *now = NULL;
-  EVP_MD_CTX *md = NULL;
-  X509 *installed = NULL;
-  int ret = RGS_EXIT_OK, ok;
-  rgs_p11_rc rc;
-
-  if (RAND_bytes(challenge, sizeof(challenge)) != 1)
-    return rgs_fail(s->io, command, RGS_EXIT_INTERNAL, rgs_p11_strerror(RGS_P11_ERR_CRYPTO), NULL);
-  rc = rgs_p11_cert_list(s->tok, &now, &n);
-  if (rc == RGS_P11_OK)
-    rc = rgs_p11_sign_sha256(s->tok, key, challenge, sizeof(challenge), &sig, &siglen);
-  if (rc != RGS_P11_OK) {
-    ret = rgs_fail_p11(s->io, command, rc, s->ctx);
-    goto cleanup;
-  }
-  for (i = 0; i < n && installed == NULL; i++)
-    if (X509_cmp(now[i].x509, cert) == 0)
-      installed = now[i].x509;
-  md = EVP_MD_CTX_new();
-  ok = installed != NULL && md != NULL &&
-       EVP_DigestVerifyInit(md, NULL, EVP_sha256(), NULL, X509_get0_pubkey(installed)) == 1 &&
-       EVP_DigestVerify(md, sig, siglen, challenge, sizeof(challenge)) == 1;
-  if (!ok)
-    ret = rgs_fail(s->io, command, RGS_EXIT_CHECK, rgs_p11_strerror(RGS_P11_ERR_SIGNATURE),
-                   installed == NULL ? _("the certificate is not on the token after writing it")
-                                     : _("the token's signature does not verify with the installed certificate"));
-
-cleanup:
-  EVP_MD_CTX_free(md);
-  free(sig);
-  rgs_p11_cert_list_free(now, n);
-  return ret;
 }

@@ -1,18 +1,29 @@
 /* certcheck.h - certificates as CAs deliver them: read them, and judge one
- * against its chain of trust, RGS** and the order it was issued for. */
+ * against its chain of trust, RGS** and the order it was issued for.
+ *
+ * A library: no token session, no output; what a judgement finds goes into
+ * a report (rgs_p11_report), what stops it is an rgs_certs_rc. The checks
+ * that need the token (the key of a certificate on it, the proof that it
+ * signs) are in certsession.h. */
 #ifndef RGS_CERTCHECK_H
 #define RGS_CERTCHECK_H
 
+#include <time.h>
 #include <openssl/x509.h>
-#include "flow.h"
+#include "rgs_order.h"
+#include "rgs_p11.h"
 
-/* What rgs_certs_load_* could not do. */
+/* The results of this library. */
 typedef enum {
   RGS_CERTS_OK = 0,
   RGS_CERTS_ERR_IO,        /* the file could not be read */
   RGS_CERTS_ERR_FORMAT,    /* nothing in it parses as PEM, DER or PKCS#7 certificates */
   RGS_CERTS_ERR_NOMEM,
+  RGS_CERTS_ERR_CRYPTO,    /* OpenSSL failed where it should not (trust store, chain) */
 } rgs_certs_rc;
+
+/* Translated sentence for rc; static storage. */
+const char *rgs_certs_strerror(rgs_certs_rc rc);
 
 /* Certificates of a buffer: PEM (any number of CERTIFICATE or PKCS7
  * blocks), DER certificate, DER PKCS#7 (.p7b/.p7c), or PKCS#7 as bare base64
@@ -44,6 +55,9 @@ char *rgs_cert_subject(X509 *cert);
 /* The first CN of cert's subject, sanitised for printing and labels, into
  * buf (empty when there is none). */
 void rgs_cert_cn(X509 *cert, char *buf, size_t len);
+/* The end of validity of cert; (time_t)-1 when it cannot be read, as
+ * mktime() says it. */
+time_t rgs_cert_not_after(const X509 *cert);
 
 typedef struct {
   X509 *cert;
@@ -70,26 +84,13 @@ typedef struct {
  *   cert.subject    holder and company of the order (with an order)
  *   cert.validity   duration consistent with the ordered one (with years)
  * *chain (may be NULL) receives the verified chain, leaf first, when
- * cert.chain passes; free with rgs_certs_free(). Returns RGS_EXIT_OK, or
- * RGS_EXIT_INTERNAL on an allocation or library failure. */
-int rgs_certcheck(const rgs_certcheck_in *in, rgs_p11_report **rep, STACK_OF(X509) **chain);
+ * cert.chain passes; free with rgs_certs_free(). A criterion that fails is
+ * not a failure of the call: RGS_CERTS_OK, or RGS_CERTS_ERR_NOMEM /
+ * RGS_CERTS_ERR_CRYPTO when the judgement could not be made. */
+rgs_certs_rc rgs_certcheck(const rgs_certcheck_in *in, rgs_p11_report **rep,
+                           STACK_OF(X509) **chain);
 
 /* Verdict of the criterion id in rep; RGS_CHECK_UNKNOWN when absent. */
 rgs_p11_verdict rgs_report_verdict(const rgs_p11_report *rep, const char *id);
-
-/* The certificate and its key on the token (logged in): finds the private
- * key whose public key is the certificate's (never by label or CKA_ID) and
- * adds "cert.key-on-token", then the key criteria of rgs_p11_check_key for
- * the certificate's end of validity, then rgs_certcheck's. *key receives
- * the key (NULL when none); free with rgs_p11_key_free(). Token failures
- * are reported and their exit returned; a failed criterion is not one. */
-int rgs_certcheck_pair(rgs_session *s, const rgs_certcheck_in *in, rgs_p11_key **key,
-                       rgs_p11_report **rep, STACK_OF(X509) **chain, const char *command);
-
-/* The proof that the token is ready: the certificate as read back from the
- * token (X509_cmp equal to cert) verifies a signature the token makes with
- * key over a fresh random challenge. Token failures reported with their
- * exit (a removed token: RGS_EXIT_TOKEN); a failed proof is RGS_EXIT_CHECK. */
-int rgs_prove_installed(rgs_session *s, const rgs_p11_key *key, X509 *cert, const char *command);
 
 #endif

@@ -207,7 +207,7 @@ void rgs_csr_report(const rgs_io *io, rgs_json *j, X509_REQ *req, const char *pa
   char *subject = rgs_subject_text(X509_REQ_get_subject_name(req));
   unsigned char spki[32];
   int have_spki = rgs_spki_sha256(X509_REQ_get0_pubkey(req), spki);
-  size_t i;
+  char hex[65];
 
   if (io->json) {
     rgs_json_object(j, "csr");
@@ -221,10 +221,7 @@ void rgs_csr_report(const rgs_io *io, rgs_json *j, X509_REQ *req, const char *pa
     printf(_("Certificate request written: %s\n  subject      : %s\n  signature    : SHA-256, made on the token, verified\n"),
            path, subject != NULL ? subject : "?");
     if (have_spki) {
-      printf("  SPKI SHA-256 : ");
-      for (i = 0; i < sizeof(spki); i++)
-        printf("%02x", spki[i]);
-      printf("\n");
+      printf("  SPKI SHA-256 : %s\n", rgsx_hex(spki, sizeof(spki), hex));
     }
   }
   OPENSSL_free(subject);

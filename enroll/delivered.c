@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <openssl/x509v3.h>
-#include "certcheck.h"
+#include "certsession.h"
 #include "delivered.h"
 #include "rgs_common.h"
 
@@ -78,36 +78,20 @@ static STACK_OF(X509) *token_cas(rgs_p11_cert *certs, size_t n)
   return cas;
 }
 
-int rgs_check_delivered(rgs_session *s, rgs_p11_report *token_rep, const char *ca_file,
-                        int validity_years)
+/* Each holder certificate with its key (see rgs_certcheck_pair); the CA
+ * certificates of the token help build the chains. pairs has room for n. */
+static int judge_pairs(rgs_session *s, rgs_p11_cert *certs, size_t n, STACK_OF(X509) *cas,
+                       const char *ca_file, int validity_years, pair *pairs, size_t *n_pairs)
 {
-  const rgs_io *io = s->io;
-  rgs_p11_cert *certs = NULL;
-  size_t n = 0, n_pairs = 0, i;
-  STACK_OF(X509) *cas = NULL;
-  pair *pairs = NULL;
   rgs_certcheck_in in;
-  int ret, all_ok;
-  rgs_p11_rc rc;
-  rgs_json j;
+  size_t i;
+  int ret;
 
-  ret = rgs_session_login(s, "check");
-  if (ret != RGS_EXIT_OK)
-    return ret;
-  rc = rgs_p11_cert_list(s->tok, &certs, &n);
-  if (rc != RGS_P11_OK)
-    return rgs_fail_p11(io, "check", rc, s->ctx);
-  cas = token_cas(certs, n);
-  pairs = calloc(n > 0 ? n : 1, sizeof(*pairs));
-  if (cas == NULL || pairs == NULL) {
-    ret = rgs_fail(io, "check", RGS_EXIT_INTERNAL, rgs_p11_strerror(RGS_P11_ERR_NOMEM), NULL);
-    goto cleanup;
-  }
   for (i = 0; i < n; i++) {
     pair *p;
     if (X509_check_ca(certs[i].x509) != 0)
       continue;
-    p = &pairs[n_pairs++];
+    p = &pairs[(*n_pairs)++];
     p->cert = certs[i].x509;
     p->label = certs[i].label;
     memset(&in, 0, sizeof(in));
@@ -118,36 +102,73 @@ int rgs_check_delivered(rgs_session *s, rgs_p11_report *token_rep, const char *c
     in.validity_years = validity_years;
     ret = rgs_certcheck_pair(s, &in, &p->key, &p->rep, NULL, "check");
     if (ret != RGS_EXIT_OK)
-      goto cleanup;
+      return ret;
   }
-  all_ok = rgs_p11_report_passed(token_rep) && n_pairs > 0;
-  for (i = 0; i < n_pairs; i++)
-    all_ok = all_ok && rgs_p11_report_passed(pairs[i].rep);
-  ret = all_ok ? RGS_EXIT_OK : RGS_EXIT_CHECK;
+  return RGS_EXIT_OK;
+}
+
+static void print_result(rgs_session *s, const rgs_p11_report *token_rep, pair *pairs,
+                         size_t n_pairs, int all_ok, int exit_code)
+{
+  const rgs_io *io = s->io;
+  rgs_json j;
+
   if (io->json) {
     rgs_json_start(&j, stdout);
     rgs_json_object(&j, NULL);
     rgs_json_str(&j, "command", "check");
     rgs_json_bool(&j, "ok", all_ok);
-    rgs_json_int(&j, "exit", ret);
+    rgs_json_int(&j, "exit", exit_code);
     rgs_json_bool(&j, "delivered", 1);
     rgs_json_token(&j, "token", rgs_p11_token_info(s->tok));
     rgs_json_bool(&j, "qualified", rgs_p11_report_passed(token_rep));
     rgs_json_report(&j, token_rep);
     json_pairs(&j, s, pairs, n_pairs);
     rgs_json_finish(&j);
-  } else {
-    rgs_print_token(io, rgs_p11_token_info(s->tok));
-    rgs_print_report(io, token_rep);
-    print_pairs(io, pairs, n_pairs);
-    if (n_pairs == 0)
-      printf("%s\n", _("The token holds no holder certificate."));
-    printf("%s\n", all_ok ? _("Result: the delivered token meets RGS** and holds a usable key and certificate.")
-                          : _("Result: the delivered token is NOT ready."));
-    rgs_print_demo_notice(io, token_rep);
-    if (all_ok)
-      printf("%s\n", _("Next: replace the initial PIN with your own: rgs-enroll pin change"));
+    return;
   }
+  rgs_print_token(io, rgs_p11_token_info(s->tok));
+  rgs_print_report(io, token_rep);
+  print_pairs(io, pairs, n_pairs);
+  if (n_pairs == 0)
+    printf("%s\n", _("The token holds no holder certificate."));
+  printf("%s\n", all_ok ? _("Result: the delivered token meets RGS** and holds a usable key and certificate.")
+                        : _("Result: the delivered token is NOT ready."));
+  rgs_print_demo_notice(io, token_rep);
+  if (all_ok)
+    printf("%s\n", _("Next: replace the initial PIN with your own: rgs-enroll pin change"));
+}
+
+int rgs_check_delivered(rgs_session *s, rgs_p11_report *token_rep, const char *ca_file,
+                        int validity_years)
+{
+  rgs_p11_cert *certs = NULL;
+  size_t n = 0, n_pairs = 0, i;
+  STACK_OF(X509) *cas = NULL;
+  pair *pairs = NULL;
+  int ret, all_ok;
+  rgs_p11_rc rc;
+
+  ret = rgs_session_login(s, "check");
+  if (ret != RGS_EXIT_OK)
+    return ret;
+  rc = rgs_p11_cert_list(s->tok, &certs, &n);
+  if (rc != RGS_P11_OK)
+    return rgs_fail_p11(s->io, "check", rc, s->ctx);
+  cas = token_cas(certs, n);
+  pairs = calloc(n > 0 ? n : 1, sizeof(*pairs));
+  if (cas == NULL || pairs == NULL) {
+    ret = rgs_fail(s->io, "check", RGS_EXIT_INTERNAL, rgs_p11_strerror(RGS_P11_ERR_NOMEM), NULL);
+    goto cleanup;
+  }
+  ret = judge_pairs(s, certs, n, cas, ca_file, validity_years, pairs, &n_pairs);
+  if (ret != RGS_EXIT_OK)
+    goto cleanup;
+  all_ok = rgs_p11_report_passed(token_rep) && n_pairs > 0;
+  for (i = 0; i < n_pairs; i++)
+    all_ok = all_ok && rgs_p11_report_passed(pairs[i].rep);
+  ret = all_ok ? RGS_EXIT_OK : RGS_EXIT_CHECK;
+  print_result(s, token_rep, pairs, n_pairs, all_ok, ret);
 
 cleanup:
   for (i = 0; pairs != NULL && i < n_pairs; i++) {

@@ -14,6 +14,7 @@
 #include "certcheck.h"
 #include "est.h"
 #include "rgs_common.h"
+#include "rgsx_i18n.h"
 
 #define RGS_EST_DEFAULT_TIMEOUT 60L
 #define RGS_EST_CONNECT_TIMEOUT 30L
@@ -54,7 +55,7 @@ static void wipe_free(void *p)
 {
   if (p == NULL)
     return;
-  rgs_wipe(p, malloc_usable_size(p));
+  rgsx_wipe(p, malloc_usable_size(p));
   free(p);
 }
 
@@ -80,15 +81,15 @@ static void *wipe_realloc(void *p, size_t n)
 
 static int global_done;
 
-int rgs_est_global_init(void)
+rgs_est_rc rgs_est_global_init(void)
 {
   if (global_done)
-    return 0;
+    return RGS_EST_OK;
   if (curl_global_init_mem(CURL_GLOBAL_DEFAULT, malloc, wipe_free, wipe_realloc, strdup,
                            calloc) != CURLE_OK)
-    return -1;
+    return RGS_EST_ERR_INTERNAL;
   global_done = 1;
-  return 0;
+  return RGS_EST_OK;
 }
 
 void rgs_est_global_cleanup(void)
@@ -133,12 +134,12 @@ static long delay_seconds(const char *p)
   long v = 0;
 
   if (*p < '0' || *p > '9')
-    return -1;
+    return RGS_EST_RETRY_NONE;
   for (; *p >= '0' && *p <= '9'; p++)
     if (v <= RGS_EST_RETRY_MAX)
       v = v * 10 + (*p - '0');
   if (*skip_ows(p) != '\0')
-    return -1;
+    return RGS_EST_RETRY_NONE;
   return v < RGS_EST_RETRY_MAX ? v : RGS_EST_RETRY_MAX;
 }
 
@@ -167,7 +168,9 @@ static int take(const char **p, const char *lit)
   return 1;
 }
 
-/* One of the words, case-sensitive (HTTP-date is): its index, or -1. */
+#define NO_WORD (-1)
+
+/* One of the words, case-sensitive (HTTP-date is): its index, or NO_WORD. */
 static int take_word(const char **p, const char *const *words, int n)
 {
   int i;
@@ -175,7 +178,7 @@ static int take_word(const char **p, const char *const *words, int n)
   for (i = 0; i < n; i++)
     if (take(p, words[i]))
       return i;
-  return -1;
+  return NO_WORD;
 }
 
 static const char *const day_names[] = { "Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun" };
@@ -191,7 +194,7 @@ typedef struct {
 static int take_month(const char **p, http_date *d)
 {
   d->month = take_word(p, months, 12);
-  return d->month >= 0;
+  return d->month != NO_WORD;
 }
 
 /* time-of-day = hour ":" minute ":" second (leap second allowed) */
@@ -205,7 +208,8 @@ static int take_time(const char **p, http_date *d)
 /* IMF-fixdate: Sun, 06 Nov 1994 08:49:37 GMT */
 static int imf_fixdate(const char *p, http_date *d)
 {
-  return take_word(&p, day_names, 7) >= 0 && take(&p, ", ") && take_digits(&p, 2, &d->day) &&
+  return take_word(&p, day_names, 7) != NO_WORD && take(&p, ", ") &&
+         take_digits(&p, 2, &d->day) &&
          take(&p, " ") && take_month(&p, d) && take(&p, " ") &&
          take_digits(&p, 4, &d->year) && take(&p, " ") && take_time(&p, d) &&
          take(&p, " GMT") && *skip_ows(p) == '\0';
@@ -214,7 +218,7 @@ static int imf_fixdate(const char *p, http_date *d)
 /* rfc850-date: Sunday, 06-Nov-94 08:49:37 GMT (two-digit year) */
 static int rfc850_date(const char *p, http_date *d)
 {
-  return take_word(&p, day_names_l, 7) >= 0 && take(&p, ", ") &&
+  return take_word(&p, day_names_l, 7) != NO_WORD && take(&p, ", ") &&
          take_digits(&p, 2, &d->day) && take(&p, "-") && take_month(&p, d) && take(&p, "-") &&
          take_digits(&p, 2, &d->year) && take(&p, " ") && take_time(&p, d) &&
          take(&p, " GMT") && *skip_ows(p) == '\0';
@@ -225,7 +229,7 @@ static int asctime_date(const char *p, http_date *d)
 {
   int one_digit;
 
-  if (take_word(&p, day_names, 7) < 0 || !take(&p, " ") || !take_month(&p, d) ||
+  if (take_word(&p, day_names, 7) == NO_WORD || !take(&p, " ") || !take_month(&p, d) ||
       !take(&p, " "))
     return 0;
   one_digit = take(&p, " ");
@@ -287,7 +291,7 @@ long rgs_est_retry_after(const char *value, time_t now)
   long long when;
 
   if (value == NULL)
-    return -1;
+    return RGS_EST_RETRY_NONE;
   value = skip_ows(value);
   if (*value >= '0' && *value <= '9')
     return delay_seconds(value);
@@ -295,9 +299,9 @@ long rgs_est_retry_after(const char *value, time_t now)
   if (rfc850_date(value, &d))
     full_year(&d, now);
   else if (!imf_fixdate(value, &d) && !asctime_date(value, &d))
-    return -1;
+    return RGS_EST_RETRY_NONE;
   if (!date_valid(&d))
-    return -1;
+    return RGS_EST_RETRY_NONE;
   when = date_seconds(&d);
   /* Compared before subtracting: now may be anything a time_t holds. */
   if ((long long)now >= when)
@@ -312,6 +316,7 @@ rgs_est_rc rgs_est_parse_certs(const unsigned char *body, size_t len, STACK_OF(X
   switch (rgs_certs_load_mem(body, len, certs)) {
   case RGS_CERTS_OK: return RGS_EST_OK;
   case RGS_CERTS_ERR_NOMEM: return RGS_EST_ERR_NOMEM;
+  case RGS_CERTS_ERR_CRYPTO: return RGS_EST_ERR_INTERNAL;
   case RGS_CERTS_ERR_IO:
   case RGS_CERTS_ERR_FORMAT:
     break;
@@ -414,8 +419,9 @@ static const char *url_parsed_problem(CURLU *u, url_parts *p)
   return NULL;
 }
 
-static int url_split(const char *base, url_parts *p, char *err, size_t errlen)
+static rgs_est_rc url_split(const char *base, url_parts *p, char *err, size_t errlen)
 {
+  rgs_est_rc rc = RGS_EST_ERR_URL;
   CURLU *u = NULL;
   const char *why;
 
@@ -425,25 +431,27 @@ static int url_split(const char *base, url_parts *p, char *err, size_t errlen)
   why = url_text_problem(base);
   if (why == NULL) {
     u = curl_url();
-    if (u == NULL)
+    if (u == NULL) {
       why = _("out of memory");
-    else if (curl_url_set(u, CURLUPART_URL, base, 0) != CURLUE_OK)
+      rc = RGS_EST_ERR_NOMEM;
+    } else if (curl_url_set(u, CURLUPART_URL, base, 0) != CURLUE_OK) {
       why = _("the EST address is not a valid URL");
-    else
+    } else {
       why = url_parsed_problem(u, p);
+    }
   }
   curl_url_cleanup(u);
   if (why == NULL)
-    return 0;
+    return RGS_EST_OK;
   if (err != NULL)
     snprintf(err, errlen, "%s", why);
   url_parts_free(p);
-  return -1;
+  return rc;
 }
 
 /* scheme://host[:port] then the path without its trailing slashes ("/"
- * when none), then the operation. */
-static int url_join(const url_parts *p, const char *op, char *out, size_t outlen)
+ * when none), then the operation. RGS_EST_ERR_URL when out is too short. */
+static rgs_est_rc url_join(const url_parts *p, const char *op, char *out, size_t outlen)
 {
   const char *path = p->path != NULL ? p->path : "";
   size_t plen = strlen(path);
@@ -459,33 +467,34 @@ static int url_join(const url_parts *p, const char *op, char *out, size_t outlen
     n = snprintf(out, outlen, "https://%s%s%s%.*s%s/%s", p->host, p->port != NULL ? ":" : "",
                  p->port != NULL ? p->port : "", (int)plen, path,
                  plen == 0 ? "/.well-known/est" : "", op);
-  return n > 0 && (size_t)n < outlen ? 0 : -1;
+  return n > 0 && (size_t)n < outlen ? RGS_EST_OK : RGS_EST_ERR_URL;
 }
 
-int rgs_est_check_url(const char *base, char *canon, size_t canonlen, char *err, size_t errlen)
+rgs_est_rc rgs_est_url_canon(const char *base, char *canon, size_t canonlen, char *err,
+                             size_t errlen)
 {
   url_parts p;
-  int ret;
+  rgs_est_rc rc = url_split(base, &p, err, errlen);
 
-  if (url_split(base, &p, err, errlen) != 0)
-    return -1;
-  ret = url_join(&p, NULL, canon, canonlen);
-  if (ret != 0 && err != NULL)
+  if (rc != RGS_EST_OK)
+    return rc;
+  rc = url_join(&p, NULL, canon, canonlen);
+  if (rc != RGS_EST_OK && err != NULL)
     snprintf(err, errlen, "%s", _("the EST address is too long"));
   url_parts_free(&p);
-  return ret;
+  return rc;
 }
 
-int rgs_est_op_url(const char *base, const char *op, char *out, size_t outlen)
+rgs_est_rc rgs_est_url_op(const char *base, const char *op, char *out, size_t outlen)
 {
   url_parts p;
-  int ret;
+  rgs_est_rc rc = url_split(base, &p, NULL, 0);
 
-  if (url_split(base, &p, NULL, 0) != 0)
-    return -1;
-  ret = url_join(&p, op, out, outlen);
+  if (rc != RGS_EST_OK)
+    return rc;
+  rc = url_join(&p, op, out, outlen);
   url_parts_free(&p);
-  return ret;
+  return rc;
 }
 
 /* ---- one exchange ----------------------------------------------------------- */
@@ -644,26 +653,86 @@ static int setup(CURL *h, const rgs_est_conf *c, const char *url, char *errbuf,
   return ok;
 }
 
+/* A transfer libcurl could not complete, with its words (sanitised: they
+ * may quote the server, a TLS alert or a status line) in info->detail. */
+static rgs_est_rc transfer_failed(CURLcode cc, const buffer *resp, const char *url,
+                                  const char *errbuf, rgs_est_info *info)
+{
+  char said[251];              /* sanitised, whole characters */
+  rgs_est_rc rc = from_curl(cc, resp);
+
+  if (rc == RGS_EST_ERR_TOO_LARGE) {
+    snprintf(info->detail, sizeof(info->detail), _("%.200s: over %d bytes"), url,
+             RGS_EST_MAX_BODY);
+    return rc;
+  }
+  rgsx_sanitize_buf(said, sizeof(said), errbuf[0] != '\0' ? errbuf : curl_easy_strerror(cc),
+                    (size_t)-1);
+  snprintf(info->detail, sizeof(info->detail), "%.200s: %s", url, said);
+  return rc;
+}
+
+/* The server's answer: 200 with certificates, 202 with Retry-After, or a
+ * refusal by status. */
+static rgs_est_rc answer(CURL *h, const buffer *resp, const char *url, STACK_OF(X509) **certs,
+                         rgs_est_info *info)
+{
+  struct curl_header *hdr = NULL;
+  char said[251];              /* sanitised, whole characters */
+  char *ct = NULL;
+  rgs_est_rc rc;
+
+  curl_easy_getinfo(h, CURLINFO_CONTENT_TYPE, &ct);
+  if (info->http_status == 200) {
+    if (!rgs_est_is_pkcs7_mime(ct)) {
+      rgsx_sanitize_buf(said, sizeof(said), ct != NULL ? ct : "(none)", (size_t)-1);
+      snprintf(info->detail, sizeof(info->detail), "%.200s: Content-Type: %s", url, said);
+      return RGS_EST_ERR_CONTENT_TYPE;
+    }
+    rc = rgs_est_parse_certs(resp->p, resp->len, certs);
+    if (rc != RGS_EST_OK)
+      snprintf(info->detail, sizeof(info->detail), "%.200s: %zu bytes", url, resp->len);
+    return rc;
+  }
+  if (info->http_status == 202) {
+    if (curl_easy_header(h, "Retry-After", 0, CURLH_HEADER, -1, &hdr) == CURLHE_OK)
+      info->retry_after = rgs_est_retry_after(hdr->value, time(NULL));
+    if (info->retry_after == RGS_EST_RETRY_NONE)
+      info->retry_after = RGS_EST_DEFAULT_RETRY;
+    return RGS_EST_PENDING;
+  }
+  server_text(resp, said, sizeof(said));
+  snprintf(info->detail, sizeof(info->detail), _("%.200s: HTTP %ld%s%s"), url, info->http_status,
+           said[0] != '\0' ? ": " : "", said);
+  if (info->http_status == 401 || info->http_status == 403)
+    return RGS_EST_ERR_AUTH;
+  if (info->http_status >= 400 && info->http_status < 500)
+    return RGS_EST_ERR_REFUSED;
+  if (info->http_status >= 500 && info->http_status < 600)
+    return RGS_EST_ERR_SERVER;
+  return RGS_EST_ERR_HTTP;
+}
+
 /* One request; the status and headers turned into a result. */
 static rgs_est_rc exchange(const rgs_est_conf *c, const char *op, const char *body,
                            size_t body_len, STACK_OF(X509) **certs, rgs_est_info *info)
 {
-  char url[2048], errbuf[CURL_ERROR_SIZE], said[251];   /* said: sanitised, whole characters */
+  char url[2048], errbuf[CURL_ERROR_SIZE];
   struct curl_slist *headers = NULL;
-  struct curl_header *hdr = NULL;
   buffer resp = { NULL, 0, 0, 0 };
   CURL *h = NULL;
-  char *ct = NULL;
-  rgs_est_rc rc = RGS_EST_ERR_INTERNAL;
+  rgs_est_rc rc;
   CURLcode cc;
 
   memset(info, 0, sizeof(*info));
-  info->retry_after = -1;
+  info->retry_after = RGS_EST_RETRY_NONE;
   errbuf[0] = '\0';
-  if (rgs_est_op_url(c->url, op, url, sizeof(url)) != 0)
-    return RGS_EST_ERR_URL;
-  if (rgs_est_global_init() != 0)
-    return RGS_EST_ERR_INTERNAL;
+  rc = rgs_est_url_op(c->url, op, url, sizeof(url));
+  if (rc == RGS_EST_OK)
+    rc = rgs_est_global_init();
+  if (rc != RGS_EST_OK)
+    return rc;
+  rc = RGS_EST_ERR_INTERNAL;
   h = curl_easy_init();
   if (h == NULL || !setup(h, c, url, errbuf, &headers, body != NULL))
     goto cleanup;
@@ -675,49 +744,10 @@ static rgs_est_rc exchange(const rgs_est_conf *c, const char *op, const char *bo
   }
   cc = curl_easy_perform(h);
   curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &info->http_status);
-  if (cc != CURLE_OK) {
-    rc = from_curl(cc, &resp);
-    if (rc == RGS_EST_ERR_TOO_LARGE) {
-      snprintf(info->detail, sizeof(info->detail), _("%.200s: over %d bytes"), url,
-               RGS_EST_MAX_BODY);
-      goto cleanup;
-    }
-    /* libcurl's words may quote the server (a TLS alert, a status line). */
-    rgsx_sanitize_buf(said, sizeof(said), errbuf[0] != '\0' ? errbuf : curl_easy_strerror(cc),
-                      (size_t)-1);
-    snprintf(info->detail, sizeof(info->detail), "%.200s: %s", url, said);
-    goto cleanup;
-  }
-  curl_easy_getinfo(h, CURLINFO_CONTENT_TYPE, &ct);
-  if (info->http_status == 200) {
-    if (!rgs_est_is_pkcs7_mime(ct)) {
-      rgsx_sanitize_buf(said, sizeof(said), ct != NULL ? ct : "(none)", (size_t)-1);
-      snprintf(info->detail, sizeof(info->detail), "%.200s: Content-Type: %s", url, said);
-      rc = RGS_EST_ERR_CONTENT_TYPE;
-    } else {
-      rc = rgs_est_parse_certs(resp.p, resp.len, certs);
-      if (rc != RGS_EST_OK)
-        snprintf(info->detail, sizeof(info->detail), "%.200s: %zu bytes", url, resp.len);
-    }
-  } else if (info->http_status == 202) {
-    if (curl_easy_header(h, "Retry-After", 0, CURLH_HEADER, -1, &hdr) == CURLHE_OK)
-      info->retry_after = rgs_est_retry_after(hdr->value, time(NULL));
-    if (info->retry_after < 0)
-      info->retry_after = RGS_EST_DEFAULT_RETRY;
-    rc = RGS_EST_PENDING;
-  } else {
-    server_text(&resp, said, sizeof(said));
-    snprintf(info->detail, sizeof(info->detail), _("%.200s: HTTP %ld%s%s"), url, info->http_status,
-             said[0] != '\0' ? ": " : "", said);
-    if (info->http_status == 401 || info->http_status == 403)
-      rc = RGS_EST_ERR_AUTH;
-    else if (info->http_status >= 400 && info->http_status < 500)
-      rc = RGS_EST_ERR_REFUSED;
-    else if (info->http_status >= 500 && info->http_status < 600)
-      rc = RGS_EST_ERR_SERVER;
-    else
-      rc = RGS_EST_ERR_HTTP;
-  }
+  if (cc != CURLE_OK)
+    rc = transfer_failed(cc, &resp, url, errbuf, info);
+  else
+    rc = answer(h, &resp, url, certs, info);
 
 cleanup:
   curl_slist_free_all(headers);

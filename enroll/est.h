@@ -56,8 +56,9 @@ typedef struct {
 } rgs_est_info;
 
 /* Install allocators that wipe what libcurl frees (it copies the
- * credentials); call once, before any other libcurl use. 0 on success. */
-int rgs_est_global_init(void);
+ * credentials); call once, before any other libcurl use. RGS_EST_OK, or
+ * RGS_EST_ERR_INTERNAL when libcurl refuses. */
+rgs_est_rc rgs_est_global_init(void);
 void rgs_est_global_cleanup(void);
 
 /* GET /cacerts. *certs: free with rgs_certs_free(). */
@@ -73,19 +74,23 @@ rgs_est_rc rgs_est_enroll(const rgs_est_conf *conf, X509_REQ *req, int reenroll,
 /* Check an EST URL given by the user: https only, a host, no user name,
  * password, query or fragment (libcurl would send credentials written in
  * the URL, and the URL is printed). canon: https://host[:port]/path, the
- * only form to store and print. 0, or -1 with a translated reason in err. */
-int rgs_est_check_url(const char *base, char *canon, size_t canonlen, char *err, size_t errlen);
+ * only form to store and print. RGS_EST_OK; RGS_EST_ERR_URL (refused or too
+ * long) or RGS_EST_ERR_NOMEM, with a translated reason in err (may be NULL). */
+rgs_est_rc rgs_est_url_canon(const char *base, char *canon, size_t canonlen, char *err,
+                             size_t errlen);
 
 /* ---- the pieces, for tests ---------------------------------------------- */
 
 /* "application/pkcs7-mime; smime-type=certs-only" and variants: 1 when the
  * media type is application/pkcs7-mime (any case, any parameters). */
 int rgs_est_is_pkcs7_mime(const char *content_type);
+/* What rgs_est_retry_after gives for a value that is not a Retry-After. */
+#define RGS_EST_RETRY_NONE (-1L)
 /* Retry-After as RFC 9110 section 10.2.3 defines it: delay-seconds
  * (1*DIGIT) or an HTTP-date (IMF-fixdate, or the obsolete rfc850-date and
  * asctime-date), surrounded by optional spaces. Seconds from now, 0 for a
  * date in the past, at most RGS_EST_RETRY_MAX whatever the value or now;
- * -1 when value is not a Retry-After. */
+ * RGS_EST_RETRY_NONE when value is not a Retry-After. */
 long rgs_est_retry_after(const char *value, time_t now);
 /* Body of a certs-only response: base64 with or without line breaks
  * (Content-Transfer-Encoding or not); raw DER accepted too. */
@@ -93,8 +98,8 @@ rgs_est_rc rgs_est_parse_certs(const unsigned char *body, size_t len, STACK_OF(X
 /* The request as base64 DER in 64-column lines (CRLF), NUL-terminated;
  * free with free(). */
 char *rgs_est_csr_body(X509_REQ *req, size_t *len);
-/* base + "/.well-known/est" when the URL has no path, + "/" + op; -1 when
- * rgs_est_check_url() refuses base. */
-int rgs_est_op_url(const char *base, const char *op, char *out, size_t outlen);
+/* base + "/.well-known/est" when the URL has no path, + "/" + op: the
+ * results of rgs_est_url_canon(). */
+rgs_est_rc rgs_est_url_op(const char *base, const char *op, char *out, size_t outlen);
 
 #endif

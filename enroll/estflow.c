@@ -8,7 +8,6 @@
 #include "certcheck.h"
 #include "estflow.h"
 #include "rgs_common.h"
-#include <getopt.h>
 #include "orders.h"
 
 int rgs_est_fail(const rgs_io *io, const char *command, rgs_est_rc rc,
@@ -17,26 +16,9 @@ int rgs_est_fail(const rgs_io *io, const char *command, rgs_est_rc rc,
   int exit_code = rc == RGS_EST_ERR_NOMEM || rc == RGS_EST_ERR_INTERNAL ? RGS_EXIT_INTERNAL
                   : rc == RGS_EST_ERR_URL                               ? RGS_EXIT_USAGE
                                                                         : RGS_EXIT_NETWORK;
-  rgs_json j;
 
-  if (info->detail[0] != '\0')
-    rgs_err(io, "%s (%s)", rgs_est_strerror(rc), info->detail);
-  else
-    rgs_err(io, "%s", rgs_est_strerror(rc));
-  if (io->json) {
-    rgs_json_start(&j, stdout);
-    rgs_json_object(&j, NULL);
-    rgs_json_str(&j, "command", command);
-    rgs_json_bool(&j, "ok", 0);
-    rgs_json_int(&j, "exit", exit_code);
-    rgs_json_object(&j, "error");
-    rgs_json_str(&j, "message", rgs_est_strerror(rc));
-    rgs_json_str(&j, "detail", info->detail[0] != '\0' ? info->detail : NULL);
-    rgs_json_int(&j, "http_status", info->http_status);
-    rgs_json_end(&j);
-    rgs_json_finish(&j);
-  }
-  return exit_code;
+  return rgs_fail_http(io, command, exit_code, rgs_est_strerror(rc), info->detail,
+                       info->http_status);
 }
 
 /* Ask on the terminal, never on stdin: piped data must not consent. */
@@ -92,7 +74,7 @@ static int chains(X509 *cert, STACK_OF(X509) *untrusted, STACK_OF(X509) *anchors
   in.anchors = anchors;
   in.ca_file = ca_file;
   in.now = rgs_now();
-  ok = rgs_certcheck(&in, &rep, NULL) == RGS_EXIT_OK &&
+  ok = rgs_certcheck(&in, &rep, NULL) == RGS_CERTS_OK &&
        rgs_report_verdict(rep, "cert.chain") == RGS_CHECK_PASS;
   rgs_p11_report_free(rep);
   return ok;
@@ -321,6 +303,21 @@ static int holder_cert(rgs_session *s, const rgs_order *o, X509 *c)
   return mine;
 }
 
+/* A key that wants the PIN again for every signature (CKA_ALWAYS_AUTHENTICATE)
+ * would make libp11 ask for it on its own, outside the PIN rules (counters
+ * read first, never the last try without consent): such a key is refused. */
+static int always_authenticates(rgs_session *s, X509 *cert)
+{
+  rgs_p11_key *key = NULL;
+  int always = 0;
+
+  if (rgs_p11_key_find_by_public(s->tok, X509_get0_pubkey(cert), &key) == RGS_P11_OK &&
+      key != NULL)
+    always = rgs_p11_key_get_attrs(key)->always_authenticate == 1;
+  rgs_p11_key_free(key);
+  return always;
+}
+
 int rgs_est_token_identity(rgs_session *s, const rgs_order *o, X509 **cert, rgs_tls_key **tls,
                            EVP_PKEY **pkey, const char *command)
 {
@@ -349,22 +346,11 @@ int rgs_est_token_identity(rgs_session *s, const rgs_order *o, X509 **cert, rgs_
                    NULL);
     goto cleanup;
   }
-  /* A key that wants the PIN again for every signature (CKA_ALWAYS_AUTHENTICATE)
-   * would make libp11 ask for it on its own, outside the PIN rules (counters
-   * read first, never the last try without consent): refused. */
-  {
-    rgs_p11_key *key = NULL;
-    int always = 0;
-    if (rgs_p11_key_find_by_public(s->tok, X509_get0_pubkey(best), &key) == RGS_P11_OK &&
-        key != NULL)
-      always = rgs_p11_key_get_attrs(key)->always_authenticate == 1;
-    rgs_p11_key_free(key);
-    if (always) {
-      ret = rgs_fail(s->io, command, RGS_EXIT_CHECK,
-                     _("this key asks for the PIN at every signature; it cannot authenticate a TLS connection unattended"),
-                     NULL);
-      goto cleanup;
-    }
+  if (always_authenticates(s, best)) {
+    ret = rgs_fail(s->io, command, RGS_EXIT_CHECK,
+                   _("this key asks for the PIN at every signature; it cannot authenticate a TLS connection unattended"),
+                   NULL);
+    goto cleanup;
   }
   rc = rgs_tls_key_open(rgs_p11_module_path(s->ctx), rgs_p11_token_info(s->tok),
                         X509_get0_pubkey(best), tls, pkey, err, sizeof(err));

@@ -1,5 +1,7 @@
-/* f2f.h - what the files of the face-to-face command share: the facts of a
- * session, the record made of them, the AED's token, and the printed form. */
+/* f2f.h - the face-to-face workflow (f2f_run.c, f2f_token.c, f2f_build.c):
+ * the facts of a session, the record made of them, the AED's token, the
+ * session itself. The record, the AED trust list and the printed form are
+ * the library of f2f_record.h. */
 #ifndef RGS_F2F_H
 #define RGS_F2F_H
 
@@ -11,13 +13,6 @@ typedef enum { RGS_F2F_NOT_DONE = 0, RGS_F2F_PASS, RGS_F2F_FAIL } rgs_f2f_result
 
 /* "pass", "fail", "not-done". */
 const char *rgs_f2f_result_name(rgs_f2f_result r);
-
-/* Identity documents the AED accepts. */
-typedef enum { RGS_F2F_DOC_NONE = 0, RGS_F2F_DOC_ID_CARD, RGS_F2F_DOC_PASSPORT } rgs_f2f_doc;
-/* "id-card", "passport"; also accepts "cni", "carte", "passeport" and any case. */
-int rgs_f2f_doc_parse(const char *text, rgs_f2f_doc *out);
-const char *rgs_f2f_doc_name(rgs_f2f_doc d);
-const char *rgs_f2f_doc_label(rgs_f2f_doc d);      /* translated */
 
 /* Everything a session found out, in the order of the steps. Strings are
  * borrowed (they outlive the record's construction); NULL when unknown. */
@@ -69,8 +64,11 @@ typedef struct {
 } rgs_f2f_facts;
 
 /* The record of the facts (see f2f_record.h for the form). The result is
- * success when every step passed. NULL on ENOMEM or text that is not UTF-8.
- * Free with rgs_cj_free(). */
+ * success when every step passed. RGS_CJ_ERR_NOMEM, or RGS_CJ_ERR_UTF8 for
+ * a text that is not UTF-8, RGS_CJ_ERR_TYPE without the AED's
+ * certificate. Free *out with rgs_cj_free(). */
+rgs_cj_rc rgs_f2f_record_make(const rgs_f2f_facts *f, rgs_cj **out);
+/* The same, NULL on any failure. */
 rgs_cj *rgs_f2f_record_build(const rgs_f2f_facts *f);
 
 /* ---- the AED's token ------------------------------------------------------ */
@@ -119,25 +117,16 @@ int rgs_f2f_load_aeds(const rgs_io *io, const char *command, const char *ca_file
 /* The notice of a DEMO AED entry (text output only; nothing for others). */
 void rgs_f2f_print_demo_aed(const rgs_io *io, const rgs_f2f_aed_entry *e);
 
+/* rgs_f2f_verify_at at the run's clock (rgs_now(): RGS_ENROLL_NOW in tests). */
+rgs_f2f_rc rgs_f2f_verify(const unsigned char *der, size_t len, const rgs_f2f_aed_trust *aeds,
+                          rgs_f2f_verified *v, char *err, size_t errlen);
+
 /* The whole session for order id; prints and returns the exit status. */
 int rgs_f2f_run(rgs_io *io, long long id, rgs_f2f_run_opts *o);
 
 /* Write a file whole, atomically (temporary file, then rename); an
- * existing file is kept unless force. 0, or -1 with errno. */
-int rgs_f2f_write_file(const char *path, const unsigned char *data, size_t len, int force);
-
-/* ---- the printed form ------------------------------------------------------- */
-
-/* The fiche d'intervention de face à face of a verified record, as a one-
- * page A4 PDF at path: order, holder, company, AED, date and place, the
- * steps and their results, blank signature boxes, and a QR code holding
- * rgs_f2f_qr_text(). 0 on success, else -1 with err. */
-int rgs_f2f_pdf_write(const rgs_cj *rec, const unsigned char record_sha256[32],
-                      const char *path, char *err, size_t errlen);
-
-/* The QR code's text, one line:
- *   "RGS-F2F/1;order=ID;ref=CA_REF;spki=HEX;record=HEX;result=success"
- * (ref empty when the CA's reference is not known). Free with free(). */
-char *rgs_f2f_qr_text(const rgs_cj *rec, const unsigned char record_sha256[32]);
+ * existing file is kept unless force. RGS_F2F_ERR_IO with errno set. */
+rgs_f2f_rc rgs_f2f_write_file(const char *path, const unsigned char *data, size_t len,
+                              int force);
 
 #endif

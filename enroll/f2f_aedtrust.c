@@ -16,9 +16,9 @@
 #include <openssl/sha.h>
 #include <openssl/x509v3.h>
 #include "certcheck.h"
-#include "flow.h"
 #include "f2f_record.h"
 #include "rgs_common.h"
+#include "rgsx_i18n.h"
 
 #define TRUST_MAX_FILE (256 * 1024)
 #define TRUST_MAX_LINE 1024
@@ -222,6 +222,8 @@ static ASN1_OBJECT *parse_oid(const char *text)
   return dots > 0 ? OBJ_txt2obj(text, 1) : NULL;
 }
 
+/* A pinned certificate's SHA-256 in hex (colons and blanks ignored):
+ * 1 with its 32 bytes in out, 0 when it is not one. */
 static int parse_pin(const char *text, unsigned char out[32])
 {
   size_t n = 0;
@@ -238,16 +240,16 @@ static int parse_pin(const char *text, unsigned char out[32])
     else if (*p >= 'A' && *p <= 'F')
       v = *p - 'A' + 10;
     else
-      return -1;
+      return 0;
     if (n >= 64)
-      return -1;
+      return 0;
     if (n % 2 == 0)
       out[n / 2] = (unsigned char)(v << 4);
     else
       out[n / 2] |= (unsigned char)v;
     n++;
   }
-  return n == 64 ? 0 : -1;
+  return n == 64;
 }
 
 /* The issuing CA's certificate, PEM or DER, from a regular file of at most
@@ -442,7 +444,7 @@ static rgs_f2f_rc setting(load_state *ls, char *s)
   } else if (strcmp(key, "sha256") == 0) {
     if (e->n_pins >= RGS_F2F_AED_MAX_PINS)
       return fail_at(ls, _("more than %d pinned certificates in one entry"), RGS_F2F_AED_MAX_PINS);
-    if (parse_pin(value, e->pins[e->n_pins]) != 0)
+    if (!parse_pin(value, e->pins[e->n_pins]))
       return fail_at(ls, "%s", _("sha256: 64 hexadecimal digits (colons allowed) are needed"));
     e->n_pins++;
   } else if (strcmp(key, "demo") == 0) {

@@ -10,7 +10,9 @@
 #include <cairo.h>
 #include <cairo-pdf.h>
 #include <qrencode.h>
-#include "f2f.h"
+#include "f2f_record.h"
+#include "rgs_common.h"
+#include "rgsx_i18n.h"
 
 #define PAGE_W 595.28       /* A4 in points */
 #define PAGE_H 841.89
@@ -153,14 +155,16 @@ static const char *result_label(const char *r)
   return _("NOT DONE");
 }
 
-static int draw_qr(page *p, const char *text, double x, double y, double size)
+/* The QR code of text, size points wide at (x, y); nothing when it
+ * cannot be encoded (cairo's status tells of drawing failures). */
+static void draw_qr(page *p, const char *text, double x, double y, double size)
 {
   QRcode *q = QRcode_encodeString(text, 0, QR_ECLEVEL_M, QR_MODE_8, 1);
   double m;
   int i, j;
 
   if (q == NULL)
-    return -1;
+    return;
   /* Four modules of quiet zone on each side (ISO/IEC 18004). */
   m = size / (q->width + 8);
   cairo_set_source_rgb(p->cr, 1, 1, 1);
@@ -173,7 +177,6 @@ static int draw_qr(page *p, const char *text, double x, double y, double size)
         cairo_rectangle(p->cr, x + (j + 4) * m, y + (i + 4) * m, m, m);
   cairo_fill(p->cr);
   QRcode_free(q);
-  return 0;
 }
 
 /* A field value for the QR text: ';', '=', '%' and anything but printable
@@ -208,7 +211,7 @@ char *rgs_f2f_qr_text(const rgs_cj *rec, const unsigned char record_sha256[32])
   char *spki = qr_field(rgs_cj_path_str(rec, "key.spki_sha256"));
   char *result = qr_field(rgs_cj_path_str(rec, "intervention.result"));
 
-  rgs_f2f_hex(record_sha256, 32, hex);
+  rgsx_hex(record_sha256, 32, hex);
   if (ref != NULL && spki != NULL && result != NULL &&
       asprintf(&out, "RGS-F2F/1;order=%lld;ref=%s;spki=%s;record=%s;result=%s",
                rgs_cj_path_int(rec, "order.id", 0), ref, spki, hex, result) < 0)
@@ -232,20 +235,20 @@ static void signature_box(page *p, double x, double w, double h, const char *tit
   cairo_show_text(p->cr, _("Date:"));
 }
 
-static void draw(page *p, const rgs_cj *rec, const unsigned char record_sha256[32],
-                 const char *qr)
+/* A string of the record, def when absent. */
+static const char *str_or(const rgs_cj *rec, const char *path, const char *def)
 {
-  char line[768], hex[65];
-  const char *s, *r;
-  const rgs_cj *steps = rgs_cj_path(rec, "steps");
-  size_t i;
-  double y_top, box_h = 86;
-  int success;
+  const char *s = rgs_cj_path_str(rec, path);
 
-  r = rgs_cj_path_str(rec, "intervention.result");
-  success = r != NULL && strcmp(r, "success") == 0;
+  return s != NULL ? s : def;
+}
 
-  /* Title, and the QR code at the top right. */
+/* Title, and the QR code at the top right. */
+static void draw_title(page *p, const rgs_cj *rec, const char *qr)
+{
+  char line[768];
+  double y0;
+
   p->y = MARGIN;
   font(p, FONT, 16, 1);
   cairo_move_to(p->cr, MARGIN, p->y + 16);
@@ -253,18 +256,21 @@ static void draw(page *p, const rgs_cj *rec, const unsigned char record_sha256[3
   p->y += 24;
   font(p, FONT, 9, 0);
   snprintf(line, sizeof(line), _("RGS** certificate: %s, partner %s. Identity check of the future holder by the delegated registration officer (AED)."),
-           rgs_cj_path_str(rec, "order.product") != NULL ? rgs_cj_path_str(rec, "order.product") : "",
-           rgs_cj_path_str(rec, "order.partner") != NULL ? rgs_cj_path_str(rec, "order.partner") : "");
-  {
-    double y0 = p->y;
-    /* leave room for the QR code on the right */
-    cairo_save(p->cr);
-    text_block(p, MARGIN, PAGE_W - 2 * MARGIN - 130, 9, line);
-    cairo_restore(p->cr);
-    draw_qr(p, qr, PAGE_W - MARGIN - 118, MARGIN - 6, 118);
-    if (p->y < y0 + 72)
-      p->y = y0 + 72;
-  }
+           str_or(rec, "order.product", ""), str_or(rec, "order.partner", ""));
+  y0 = p->y;
+  /* leave room for the QR code on the right */
+  cairo_save(p->cr);
+  text_block(p, MARGIN, PAGE_W - 2 * MARGIN - 130, 9, line);
+  cairo_restore(p->cr);
+  draw_qr(p, qr, PAGE_W - MARGIN - 118, MARGIN - 6, 118);
+  if (p->y < y0 + 72)
+    p->y = y0 + 72;
+}
+
+/* Who: the order, the holder and company, the token, the AED. */
+static void draw_parties(page *p, const rgs_cj *rec)
+{
+  char line[768];
 
   heading(p, _("Order"));
   snprintf(line, sizeof(line), "%lld", rgs_cj_path_int(rec, "order.id", 0));
@@ -274,20 +280,16 @@ static void draw(page *p, const rgs_cj *rec, const unsigned char record_sha256[3
   field(p, _("Certificate validity"), line, 0);
 
   heading(p, _("Holder and company"));
-  snprintf(line, sizeof(line), "%s %s",
-           rgs_cj_path_str(rec, "holder.first_name") != NULL ? rgs_cj_path_str(rec, "holder.first_name") : "",
-           rgs_cj_path_str(rec, "holder.last_name") != NULL ? rgs_cj_path_str(rec, "holder.last_name") : "");
+  snprintf(line, sizeof(line), "%s %s", str_or(rec, "holder.first_name", ""),
+           str_or(rec, "holder.last_name", ""));
   field(p, _("Holder"), line, 0);
   field(p, _("Email"), rgs_cj_path_str(rec, "holder.email"), 0);
   field(p, _("Company"), rgs_cj_path_str(rec, "company.name"), 0);
   field(p, _("SIREN / SIRET"), rgs_cj_path_str(rec, "company.company_id"), 0);
 
   heading(p, _("Token and key"));
-  snprintf(line, sizeof(line), "%s %s, %s %s",
-           rgs_cj_path_str(rec, "token.manufacturer") != NULL ? rgs_cj_path_str(rec, "token.manufacturer") : "",
-           rgs_cj_path_str(rec, "token.model") != NULL ? rgs_cj_path_str(rec, "token.model") : "",
-           _("serial"),
-           rgs_cj_path_str(rec, "token.serial") != NULL ? rgs_cj_path_str(rec, "token.serial") : "");
+  snprintf(line, sizeof(line), "%s %s, %s %s", str_or(rec, "token.manufacturer", ""),
+           str_or(rec, "token.model", ""), _("serial"), str_or(rec, "token.serial", ""));
   field(p, _("Token"), line, 0);
   field(p, _("Key (SPKI SHA-256)"), rgs_cj_path_str(rec, "key.spki_sha256"), 1);
   if (rgs_cj_path_bool(rec, "check.admitted_by_demo_policy") == 1)
@@ -299,6 +301,15 @@ static void draw(page *p, const rgs_cj *rec, const unsigned char record_sha256[3
   field(p, _("AED certificate"), rgs_cj_path_str(rec, "aed.certificate_subject"), 0);
   field(p, _("Date"), rgs_cj_path_str(rec, "intervention.date"), 0);
   field(p, _("Place"), rgs_cj_path_str(rec, "intervention.place"), 0);
+}
+
+/* The steps, the identity document and the registration extract. */
+static void draw_checks(page *p, const rgs_cj *rec)
+{
+  const rgs_cj *steps = rgs_cj_path(rec, "steps");
+  char line[768];
+  const char *s;
+  size_t i;
 
   heading(p, _("Checks"));
   for (i = 0; i < rgs_cj_count(steps); i++) {
@@ -310,35 +321,39 @@ static void draw(page *p, const rgs_cj *rec, const unsigned char record_sha256[3
   }
   s = rgs_cj_path_str(rec, "identity.document");
   if (s != NULL) {
-    rgs_f2f_doc d = RGS_F2F_DOC_NONE;
-    rgs_f2f_doc_parse(s, &d);
     snprintf(line, sizeof(line), _("%s, name as printed: %s, valid until %s, number ending %s"),
-             rgs_f2f_doc_label(d),
-             rgs_cj_path_str(rec, "identity.name_as_printed") != NULL ? rgs_cj_path_str(rec, "identity.name_as_printed") : "—",
-             rgs_cj_path_str(rec, "identity.expires_on") != NULL ? rgs_cj_path_str(rec, "identity.expires_on") : "—",
-             rgs_cj_path_str(rec, "identity.number_last4") != NULL ? rgs_cj_path_str(rec, "identity.number_last4") : "—");
+             rgs_f2f_doc_label(rgs_f2f_doc_parse(s)),
+             str_or(rec, "identity.name_as_printed", "—"),
+             str_or(rec, "identity.expires_on", "—"), str_or(rec, "identity.number_last4", "—"));
     field(p, _("Identity document"), line, 0);
   }
   s = rgs_cj_path_str(rec, "company.extract_date");
   if (s != NULL) {
     snprintf(line, sizeof(line), _("issued on %s (under three months until %s)"), s,
-             rgs_cj_path_str(rec, "company.extract_last_day") != NULL ? rgs_cj_path_str(rec, "company.extract_last_day") : "—");
+             str_or(rec, "company.extract_last_day", "—"));
     field(p, _("Registration extract"), line, 0);
   }
+}
+
+/* The result, the record's hash, and the two signature boxes at the
+ * bottom of the page. */
+static void draw_result(page *p, const rgs_cj *rec, const unsigned char record_sha256[32])
+{
+  const char *r = rgs_cj_path_str(rec, "intervention.result");
+  char line[768], hex[65];
+  double y_top, box_h = 86;
 
   heading(p, _("Result"));
-  if (success) {
+  if (r != NULL && strcmp(r, "success") == 0) {
     field(p, _("Result"), _("SUCCESS: the person present controls the token that holds the key of the order"), 0);
   } else {
-    snprintf(line, sizeof(line), _("REFUSED: %s"),
-             rgs_cj_path_str(rec, "intervention.reason") != NULL ? rgs_cj_path_str(rec, "intervention.reason") : "");
+    snprintf(line, sizeof(line), _("REFUSED: %s"), str_or(rec, "intervention.reason", ""));
     field(p, _("Result"), line, 0);
   }
-  rgs_f2f_hex(record_sha256, 32, hex);
+  rgsx_hex(record_sha256, 32, hex);
   field(p, _("Signed record (SHA-256)"), hex, 1);
   field(p, _("Signed at"), rgs_cj_path_str(rec, "intervention.signed_at"), 0);
 
-  /* The two signature boxes, at the bottom of the page. */
   y_top = PAGE_H - MARGIN - box_h;
   if (p->y + 10 < y_top)
     p->y = y_top;
@@ -349,15 +364,24 @@ static void draw(page *p, const rgs_cj *rec, const unsigned char record_sha256[3
                 _("Signature and stamp of the AED operator"));
 }
 
-int rgs_f2f_pdf_write(const rgs_cj *rec, const unsigned char record_sha256[32],
-                      const char *path, char *err, size_t errlen)
+static void draw(page *p, const rgs_cj *rec, const unsigned char record_sha256[32],
+                 const char *qr)
+{
+  draw_title(p, rec, qr);
+  draw_parties(p, rec);
+  draw_checks(p, rec);
+  draw_result(p, rec, record_sha256);
+}
+
+rgs_f2f_rc rgs_f2f_pdf_write(const rgs_cj *rec, const unsigned char record_sha256[32],
+                             const char *path, char *err, size_t errlen)
 {
   cairo_surface_t *surface = NULL;
   cairo_status_t st;
   page p = { NULL, 0 };
   char *qr = NULL, *tmp = NULL, title[160];
   const char *signed_at = rgs_cj_path_str(rec, "intervention.signed_at");
-  int ret = -1;
+  rgs_f2f_rc rc = RGS_F2F_ERR_NOMEM;
 
   qr = rgs_f2f_qr_text(rec, record_sha256);
   if (qr == NULL || asprintf(&tmp, "%s.tmp-%ld", path, (long)getpid()) < 0) {
@@ -380,6 +404,7 @@ int rgs_f2f_pdf_write(const rgs_cj *rec, const unsigned char record_sha256[32],
   cairo_surface_finish(surface);
   if (st == CAIRO_STATUS_SUCCESS)
     st = cairo_surface_status(surface);
+  rc = RGS_F2F_ERR_IO;
   if (st != CAIRO_STATUS_SUCCESS) {
     snprintf(err, errlen, "%s: %s", path, cairo_status_to_string(st));
     goto cleanup;
@@ -388,13 +413,13 @@ int rgs_f2f_pdf_write(const rgs_cj *rec, const unsigned char record_sha256[32],
     snprintf(err, errlen, "%s: %s", path, strerror(errno));
     goto cleanup;
   }
-  ret = 0;
+  rc = RGS_F2F_OK;
 
 cleanup:
   cairo_surface_destroy(surface);
-  if (ret != 0 && tmp != NULL)
+  if (rc != RGS_F2F_OK && tmp != NULL)
     unlink(tmp);
   free(tmp);
   free(qr);
-  return ret;
+  return rc;
 }

@@ -1,5 +1,6 @@
-/* f2f_record.c - the intervention record: its signature as CMS SignedData
- * made with a key that stays on a token, and its verification by anyone. */
+/* f2f_record.c - the intervention record: its steps and identity
+ * document, its signature as CMS SignedData made with a key that stays on
+ * a token, and its verification by anyone. */
 #include <ctype.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -12,9 +13,11 @@
 #include <openssl/rand.h>
 #include <openssl/sha.h>
 #include <openssl/x509v3.h>
+#include <strings.h>
 #include "rgs_common.h"
+#include "rgsx_i18n.h"
+#include "rgs_order.h"
 #include "certcheck.h"
-#include "flow.h"
 #include "f2f_record.h"
 
 /* ---- steps --------------------------------------------------------------- */
@@ -60,8 +63,49 @@ const char *rgs_f2f_strerror(rgs_f2f_rc rc)
   case RGS_F2F_ERR_INCONSISTENT: return _("the record contradicts itself");
   case RGS_F2F_ERR_NOT_AED: return _("the record's signer is not a listed AED");
   case RGS_F2F_ERR_TRUST_FILE: return _("an AED trust file cannot be used");
+  case RGS_F2F_ERR_ID_NUMBER: return _("not a document number: 5 to 24 letters and digits");
+  case RGS_F2F_ERR_IO: return _("the file could not be written");
   }
   return _("unknown error");
+}
+
+rgs_f2f_doc rgs_f2f_doc_parse(const char *text)
+{
+  static const struct {
+    const char *word;
+    rgs_f2f_doc doc;
+  } words[] = {
+    { "id-card", RGS_F2F_DOC_ID_CARD }, { "cni", RGS_F2F_DOC_ID_CARD },
+    { "carte", RGS_F2F_DOC_ID_CARD }, { "carte-identite", RGS_F2F_DOC_ID_CARD },
+    { "idcard", RGS_F2F_DOC_ID_CARD }, { "passport", RGS_F2F_DOC_PASSPORT },
+    { "passeport", RGS_F2F_DOC_PASSPORT },
+  };
+  size_t i;
+
+  for (i = 0; text != NULL && i < RGS_ARRAY_LEN(words); i++)
+    if (strcasecmp(text, words[i].word) == 0)
+      return words[i].doc;
+  return RGS_F2F_DOC_NONE;
+}
+
+const char *rgs_f2f_doc_name(rgs_f2f_doc d)
+{
+  switch (d) {
+  case RGS_F2F_DOC_ID_CARD: return "id-card";
+  case RGS_F2F_DOC_PASSPORT: return "passport";
+  case RGS_F2F_DOC_NONE: break;
+  }
+  return NULL;
+}
+
+const char *rgs_f2f_doc_label(rgs_f2f_doc d)
+{
+  switch (d) {
+  case RGS_F2F_DOC_ID_CARD: return _("identity card");
+  case RGS_F2F_DOC_PASSPORT: return _("passport");
+  case RGS_F2F_DOC_NONE: break;
+  }
+  return "";
 }
 
 void rgs_f2f_stamp(time_t t, char *out, size_t outlen)
@@ -103,27 +147,30 @@ char *rgs_f2f_pop_message(long long order_id, const char *spki_hex, const char *
   return m;
 }
 
-/* Upper-case letters and digits; spaces and dashes dropped. */
-static int normalise_number(const char *number, char *out, size_t outlen)
+/* Upper-case letters and digits, spaces and dashes dropped, into out
+ * (*len of them): 1 when that makes a document number, else 0 (out wiped). */
+static int normalise_number(const char *number, char *out, size_t outlen, size_t *len)
 {
   size_t n = 0;
   const unsigned char *p;
 
+  *len = 0;
   for (p = (const unsigned char *)number; *p != '\0'; p++) {
     if (*p == ' ' || *p == '-')
       continue;
     if (!isascii(*p) || !isalnum(*p) || n + 1 >= outlen) {
-      rgs_wipe(out, outlen);
-      return -1;
+      rgsx_wipe(out, outlen);
+      return 0;
     }
     out[n++] = (char)toupper(*p);
   }
   out[n] = '\0';
   if (n < 5 || n > 24) {
-    rgs_wipe(out, outlen);
-    return -1;
+    rgsx_wipe(out, outlen);
+    return 0;
   }
-  return (int)n;
+  *len = n;
+  return 1;
 }
 
 /* The document number has few unknowns once its last four characters are
@@ -132,55 +179,55 @@ static int normalise_number(const char *number, char *out, size_t outlen)
  * N=2^15, r=8 takes some 32 MiB and tens of milliseconds per guess, where
  * HMAC-SHA-256 took a microsecond. The random salt keeps two records of the
  * same number apart and rules out precomputed tables. */
-static int number_scrypt(const char *norm, size_t n, const unsigned char *salt, size_t salt_len,
-                         uint64_t N, uint64_t r, uint64_t p, unsigned char out[32])
+static rgs_f2f_rc number_scrypt(const char *norm, size_t n, const unsigned char *salt,
+                                size_t salt_len, uint64_t N, uint64_t r, uint64_t p,
+                                unsigned char out[32])
 {
   int ok = EVP_PBE_scrypt(norm, n, salt, salt_len, N, r, p, RGS_F2F_KDF_MAXMEM, out, 32);
 
   ERR_clear_error();
-  return ok == 1 ? 0 : -1;
+  return ok == 1 ? RGS_F2F_OK : RGS_F2F_ERR_CRYPTO;
 }
 
 int rgs_f2f_id_number_valid(const char *number)
 {
   char norm[32];
-  int n;
+  size_t n;
+  int ok;
 
   if (number == NULL)
     return 0;
-  n = normalise_number(number, norm, sizeof(norm));
-  rgs_wipe(norm, sizeof(norm));
-  return n >= 0;
+  ok = normalise_number(number, norm, sizeof(norm), &n);
+  rgsx_wipe(norm, sizeof(norm));
+  return ok;
 }
 
-int rgs_f2f_id_number_digest(const char *number, char salt_hex[33], char digest_hex[65],
-                             char last4[5])
+rgs_f2f_rc rgs_f2f_id_number_digest(const char *number, char salt_hex[33],
+                                    char digest_hex[65], char last4[5])
 {
   char norm[32];
   unsigned char salt[16], md[32];
-  int n, ret = -1;
+  size_t n = 0;
+  rgs_f2f_rc rc = RGS_F2F_ERR_CRYPTO;
 
-  if (number == NULL)
-    return -1;
-  n = normalise_number(number, norm, sizeof(norm));
-  if (n < 0)
-    return -1;
+  if (number == NULL || !normalise_number(number, norm, sizeof(norm), &n))
+    return RGS_F2F_ERR_ID_NUMBER;
   if (RAND_bytes(salt, sizeof(salt)) != 1 ||
-      number_scrypt(norm, (size_t)n, salt, sizeof(salt), RGS_F2F_KDF_N, RGS_F2F_KDF_R,
-                    RGS_F2F_KDF_P, md) != 0)
+      number_scrypt(norm, n, salt, sizeof(salt), RGS_F2F_KDF_N, RGS_F2F_KDF_R,
+                    RGS_F2F_KDF_P, md) != RGS_F2F_OK)
     goto cleanup;
-  rgs_f2f_hex(salt, sizeof(salt), salt_hex);
-  rgs_f2f_hex(md, sizeof(md), digest_hex);
+  rgsx_hex(salt, sizeof(salt), salt_hex);
+  rgsx_hex(md, sizeof(md), digest_hex);
   /* Kept because the procedure asks for them; the scrypt cost above is what
    * protects the rest of the number. */
   memcpy(last4, norm + n - 4, 4);
   last4[4] = '\0';
-  ret = 0;
+  rc = RGS_F2F_OK;
 
 cleanup:
-  rgs_wipe(norm, sizeof(norm));
-  rgs_wipe(md, sizeof(md));
-  return ret;
+  rgsx_wipe(norm, sizeof(norm));
+  rgsx_wipe(md, sizeof(md));
+  return rc;
 }
 
 int rgs_f2f_id_kdf_acceptable(const rgs_cj *identity)
@@ -209,31 +256,31 @@ int rgs_f2f_id_kdf_acceptable(const rgs_cj *identity)
   return 1;
 }
 
-int rgs_f2f_id_number_matches(const char *number, const rgs_cj *identity)
+rgs_f2f_id_match rgs_f2f_id_number_matches(const char *number, const rgs_cj *identity)
 {
   char norm[32], hex[65];
   unsigned char *salt = NULL, md[32];
-  size_t salt_len = 0;
-  int n, ok = 0;
+  size_t salt_len = 0, n = 0;
+  rgs_f2f_id_match match = RGS_F2F_ID_DIFFERENT;
 
   if (!rgs_f2f_id_kdf_acceptable(identity))
-    return -1;
+    return RGS_F2F_ID_NO_DIGEST;
   if (number == NULL ||
-      rgs_cj_unhex(rgs_cj_path_str(identity, "number_salt"), &salt, &salt_len) != 0)
-    return 0;
-  n = normalise_number(number, norm, sizeof(norm));
-  if (n >= 0 &&
-      number_scrypt(norm, (size_t)n, salt, salt_len,
+      rgs_cj_unhex(rgs_cj_path_str(identity, "number_salt"), &salt, &salt_len) != RGS_CJ_OK)
+    return RGS_F2F_ID_DIFFERENT;
+  if (normalise_number(number, norm, sizeof(norm), &n) &&
+      number_scrypt(norm, n, salt, salt_len,
                     (uint64_t)rgs_cj_path_int(identity, "number_kdf_n", 0),
                     (uint64_t)rgs_cj_path_int(identity, "number_kdf_r", 0),
-                    (uint64_t)rgs_cj_path_int(identity, "number_kdf_p", 0), md) == 0) {
-    rgs_f2f_hex(md, sizeof(md), hex);
-    ok = strcmp(hex, rgs_cj_path_str(identity, "number_scrypt")) == 0;
+                    (uint64_t)rgs_cj_path_int(identity, "number_kdf_p", 0), md) == RGS_F2F_OK) {
+    rgsx_hex(md, sizeof(md), hex);
+    if (strcmp(hex, rgs_cj_path_str(identity, "number_scrypt")) == 0)
+      match = RGS_F2F_ID_SAME;
   }
-  rgs_wipe(norm, sizeof(norm));
-  rgs_wipe(md, sizeof(md));
+  rgsx_wipe(norm, sizeof(norm));
+  rgsx_wipe(md, sizeof(md));
   free(salt);
-  return ok;
+  return match;
 }
 
 /* ---- signing ------------------------------------------------------------------ */
@@ -254,17 +301,18 @@ static int der_cmp(const void *a, const void *b)
 
 /* The DER of the signed attributes as a SET OF: what the signature covers
  * (RFC 5652 5.4). */
-static int signed_attrs_der(CMS_SignerInfo *si, unsigned char **out, size_t *outlen)
+static rgs_f2f_rc signed_attrs_der(CMS_SignerInfo *si, unsigned char **out, size_t *outlen)
 {
   der_item items[8];
-  int n = CMS_signed_get_attr_count(si), i, ret = -1;
+  int n = CMS_signed_get_attr_count(si), i;
   size_t total = 0, off = 0;
   unsigned char *buf = NULL;
+  rgs_f2f_rc rc = RGS_F2F_ERR_CRYPTO;
 
   *out = NULL;
   memset(items, 0, sizeof(items));
   if (n <= 0 || n > (int)RGS_ARRAY_LEN(items))
-    return -1;
+    return RGS_F2F_ERR_CRYPTO;
   for (i = 0; i < n; i++) {
     items[i].n = i2d_X509_ATTRIBUTE(CMS_signed_get_attr(si, i), &items[i].p);
     if (items[i].n <= 0)
@@ -275,8 +323,10 @@ static int signed_attrs_der(CMS_SignerInfo *si, unsigned char **out, size_t *out
   if (total > 0xFFFF)
     goto cleanup;
   buf = malloc(total + 4);
-  if (buf == NULL)
+  if (buf == NULL) {
+    rc = RGS_F2F_ERR_NOMEM;
     goto cleanup;
+  }
   buf[off++] = 0x31;
   if (total < 0x80) {
     buf[off++] = (unsigned char)total;
@@ -295,13 +345,63 @@ static int signed_attrs_der(CMS_SignerInfo *si, unsigned char **out, size_t *out
   *out = buf;
   *outlen = off;
   buf = NULL;
-  ret = 0;
+  rc = RGS_F2F_OK;
 
 cleanup:
   for (i = 0; i < n && i < (int)RGS_ARRAY_LEN(items); i++)
     OPENSSL_free(items[i].p);
   free(buf);
-  return ret;
+  return rc;
+}
+
+/* An unsigned CMS SignedData of content with one SignerInfo for signer
+ * (and chain): content inside, the signed attributes contentType,
+ * signingTime and messageDigest. NULL on an OpenSSL failure. */
+static CMS_ContentInfo *cms_unsigned(const unsigned char *content, size_t len, X509 *signer,
+                                     STACK_OF(X509) *chain, time_t signing_time,
+                                     CMS_SignerInfo **si)
+{
+  const int flags = CMS_PARTIAL | CMS_BINARY | CMS_NOSMIMECAP;
+  CMS_ContentInfo *cms = NULL;
+  ASN1_OCTET_STRING **pos, *body = NULL;
+  ASN1_TIME *when = NULL;
+  unsigned char md[32];
+  int i, ok = 0;
+
+  /* The signer's public key stands in for the private one, which never
+   * leaves the token: OpenSSL only reads its type to name the algorithms. */
+  cms = CMS_sign(NULL, NULL, NULL, NULL, flags);
+  *si = cms != NULL ? CMS_add1_signer(cms, signer, X509_get0_pubkey(signer), EVP_sha256(), flags)
+                    : NULL;
+  if (*si == NULL)
+    goto cleanup;
+  for (i = 0; chain != NULL && i < sk_X509_num(chain); i++)
+    if (!CMS_add1_cert(cms, sk_X509_value(chain, i)))
+      goto cleanup;
+  pos = CMS_get0_content(cms);
+  body = ASN1_OCTET_STRING_new();
+  if (pos == NULL || body == NULL || !ASN1_OCTET_STRING_set(body, content, (int)len))
+    goto cleanup;
+  ASN1_OCTET_STRING_free(*pos);
+  *pos = body;
+  body = NULL;
+  SHA256(content, len, md);
+  when = ASN1_TIME_adj(NULL, signing_time, 0, 0);
+  ok = when != NULL &&
+       CMS_signed_add1_attr_by_NID(*si, NID_pkcs9_contentType, V_ASN1_OBJECT,
+                                   OBJ_nid2obj(NID_pkcs7_data), -1) &&
+       CMS_signed_add1_attr_by_NID(*si, NID_pkcs9_signingTime, when->type, when, -1) &&
+       CMS_signed_add1_attr_by_NID(*si, NID_pkcs9_messageDigest, V_ASN1_OCTET_STRING, md,
+                                   (int)sizeof(md));
+
+cleanup:
+  ASN1_TIME_free(when);
+  ASN1_OCTET_STRING_free(body);
+  if (!ok) {
+    CMS_ContentInfo_free(cms);
+    cms = NULL;
+  }
+  return cms;
 }
 
 rgs_f2f_rc rgs_f2f_cms_sign(const unsigned char *content, size_t len, X509 *signer,
@@ -309,16 +409,13 @@ rgs_f2f_rc rgs_f2f_cms_sign(const unsigned char *content, size_t len, X509 *sign
                             void *ud, unsigned char **der, size_t *derlen, char *err,
                             size_t errlen)
 {
-  const int flags = CMS_PARTIAL | CMS_BINARY | CMS_NOSMIMECAP;
   CMS_ContentInfo *cms = NULL;
-  CMS_SignerInfo *si;
-  ASN1_OCTET_STRING **pos, *body = NULL;
-  ASN1_TIME *when = NULL;
-  unsigned char md[32], *attrs = NULL, *sig = NULL, *out = NULL;
+  CMS_SignerInfo *si = NULL;
+  unsigned char *attrs = NULL, *sig = NULL, *out = NULL;
   size_t attrs_len = 0, sig_len = 0;
   BIO *check = NULL;
   rgs_f2f_rc rc = RGS_F2F_ERR_CRYPTO;
-  int i, n;
+  int n;
 
   if (der == NULL || derlen == NULL)
     return RGS_F2F_ERR_CRYPTO;
@@ -328,34 +425,13 @@ rgs_f2f_rc rgs_f2f_cms_sign(const unsigned char *content, size_t len, X509 *sign
     rgsx_errf(err, errlen, "%s", _("nothing to sign"));
     return RGS_F2F_ERR_CRYPTO;
   }
-  /* The signer's public key stands in for the private one, which never
-   * leaves the token: OpenSSL only reads its type to name the algorithms. */
-  cms = CMS_sign(NULL, NULL, NULL, NULL, flags);
+  cms = cms_unsigned(content, len, signer, chain, signing_time, &si);
   if (cms == NULL)
     goto crypto;
-  si = CMS_add1_signer(cms, signer, X509_get0_pubkey(signer), EVP_sha256(), flags);
-  if (si == NULL)
-    goto crypto;
-  for (i = 0; chain != NULL && i < sk_X509_num(chain); i++)
-    if (!CMS_add1_cert(cms, sk_X509_value(chain, i)))
-      goto crypto;
-  pos = CMS_get0_content(cms);
-  body = ASN1_OCTET_STRING_new();
-  if (pos == NULL || body == NULL || !ASN1_OCTET_STRING_set(body, content, (int)len))
-    goto crypto;
-  ASN1_OCTET_STRING_free(*pos);
-  *pos = body;
-  body = NULL;
-  SHA256(content, len, md);
-  when = ASN1_TIME_adj(NULL, signing_time, 0, 0);
-  if (when == NULL ||
-      !CMS_signed_add1_attr_by_NID(si, NID_pkcs9_contentType, V_ASN1_OBJECT,
-                                   OBJ_nid2obj(NID_pkcs7_data), -1) ||
-      !CMS_signed_add1_attr_by_NID(si, NID_pkcs9_signingTime, when->type, when, -1) ||
-      !CMS_signed_add1_attr_by_NID(si, NID_pkcs9_messageDigest, V_ASN1_OCTET_STRING, md,
-                                   (int)sizeof(md)))
-    goto crypto;
-  if (signed_attrs_der(si, &attrs, &attrs_len) != 0)
+  rc = signed_attrs_der(si, &attrs, &attrs_len);
+  if (rc == RGS_F2F_ERR_NOMEM)
+    goto cleanup;
+  if (rc != RGS_F2F_OK)
     goto crypto;
   if (fn(ud, attrs, attrs_len, &sig, &sig_len) != 0 || sig == NULL || sig_len == 0) {
     rc = RGS_F2F_ERR_SIGNER;
@@ -394,8 +470,6 @@ cleanup:
   BIO_free(check);
   free(sig);
   free(attrs);
-  ASN1_TIME_free(when);
-  ASN1_OCTET_STRING_free(body);
   CMS_ContentInfo_free(cms);
   return rc;
 }
@@ -412,6 +486,7 @@ void rgs_f2f_verified_clear(rgs_f2f_verified *v)
   memset(v, 0, sizeof(*v));
 }
 
+/* 1 with the signingTime of si in *out; 0 when it has none. */
 static int signing_time_of(CMS_SignerInfo *si, time_t *out)
 {
   int idx = CMS_signed_get_attr_by_NID(si, NID_pkcs9_signingTime, -1);
@@ -420,83 +495,71 @@ static int signing_time_of(CMS_SignerInfo *si, time_t *out)
   struct tm tm;
 
   if (idx < 0)
-    return -1;
+    return 0;
   a = CMS_signed_get_attr(si, idx);
   t = a != NULL ? X509_ATTRIBUTE_get0_type(a, 0) : NULL;
   if (t == NULL || (t->type != V_ASN1_UTCTIME && t->type != V_ASN1_GENERALIZEDTIME))
-    return -1;
+    return 0;
   memset(&tm, 0, sizeof(tm));
   if (ASN1_TIME_to_tm((const ASN1_TIME *)t->value.asn1_string, &tm) != 1)
-    return -1;
+    return 0;
   *out = timegm(&tm);
-  return 0;
+  return 1;
 }
 
-rgs_f2f_rc rgs_f2f_verify(const unsigned char *der, size_t len, const rgs_f2f_aed_trust *aeds,
-                          rgs_f2f_verified *v, char *err, size_t errlen)
-{
-  return rgs_f2f_verify_at(der, len, aeds, rgs_now(), v, err, errlen);
-}
-
-rgs_f2f_rc rgs_f2f_verify_at(const unsigned char *der, size_t len,
-                             const rgs_f2f_aed_trust *aeds, time_t now, rgs_f2f_verified *v,
-                             char *err, size_t errlen)
+/* The CMS structure of a record: a SignedData of id-data with one signer
+ * and its content inside, and a signing time (into v). */
+static rgs_f2f_rc open_record(const unsigned char *der, size_t len, CMS_ContentInfo **out,
+                              rgs_f2f_verified *v, char *err, size_t errlen)
 {
   const unsigned char *p = der;
   CMS_ContentInfo *cms = NULL;
   STACK_OF(CMS_SignerInfo) *sis;
-  STACK_OF(X509) *certs = NULL, *signers = NULL;
   ASN1_OCTET_STRING **pos;
   const ASN1_OBJECT *etype;
-  rgs_f2f_aed_verdict verdict;
-  char *again = NULL, detail[1024];
-  size_t again_len = 0;
-  rgs_f2f_rc rc = RGS_F2F_ERR_FORMAT;
 
-  memset(v, 0, sizeof(*v));
-  if (der == NULL || len == 0 || len > 16 * 1024 * 1024) {
-    rgsx_errf(err, errlen, "%s", _("empty or oversized file"));
-    return RGS_F2F_ERR_FORMAT;
-  }
+  *out = NULL;
   cms = d2i_CMS_ContentInfo(NULL, &p, (long)len);
   if (cms == NULL || p != der + len) {
     rgsx_errf(err, errlen, "%s", _("not a DER CMS structure"));
-    goto cleanup;
+    goto fail;
   }
   etype = CMS_get0_eContentType(cms);
   if (OBJ_obj2nid(CMS_get0_type(cms)) != NID_pkcs7_signed || etype == NULL ||
       OBJ_obj2nid(etype) != NID_pkcs7_data) {
     rgsx_errf(err, errlen, "%s", _("not a CMS SignedData of data"));
-    goto cleanup;
+    goto fail;
   }
   sis = CMS_get0_SignerInfos(cms);
   pos = CMS_get0_content(cms);
   if (sis == NULL || sk_CMS_SignerInfo_num(sis) != 1 || pos == NULL || *pos == NULL) {
     rgsx_errf(err, errlen, "%s", _("a record has one signer and its content inside"));
-    goto cleanup;
+    goto fail;
   }
-  if (signing_time_of(sk_CMS_SignerInfo_value(sis, 0), &v->signing_time) != 0) {
+  if (!signing_time_of(sk_CMS_SignerInfo_value(sis, 0), &v->signing_time)) {
     rgsx_errf(err, errlen, "%s", _("the signature has no signing time"));
-    goto cleanup;
+    goto fail;
   }
-  /* The signer chooses the signingTime, and the chain is checked at that
-   * time: a record "from the future" is refused (the chain of an expired
-   * key cannot be checked at a date to come either way). Backdating is not
-   * caught here: f2f run checks the chain at the current time too. */
-  if (v->signing_time > now + RGS_F2F_CLOCK_SKEW) {
-    char when[32], clock[32];
-    rgs_f2f_stamp(v->signing_time, when, sizeof(when));
-    rgs_f2f_stamp(now, clock, sizeof(clock));
-    rgsx_errf(err, errlen, _("the signature says it was made at %s, later than now (%s)"), when,
-            clock);
-    rc = RGS_F2F_ERR_UNTRUSTED;
-    goto cleanup;
-  }
-  /* The signature over the content, with the certificate the record carries. */
+  *out = cms;
+  return RGS_F2F_OK;
+
+fail:
+  CMS_ContentInfo_free(cms);
+  return RGS_F2F_ERR_FORMAT;
+}
+
+/* The signature over the content, with the certificate the record
+ * carries; then the signer and a copy of the content (into v). */
+static rgs_f2f_rc signed_content(CMS_ContentInfo *cms, rgs_f2f_verified *v, char *err,
+                                 size_t errlen)
+{
+  STACK_OF(X509) *signers = NULL;
+  ASN1_OCTET_STRING **pos = CMS_get0_content(cms);
+  rgs_f2f_rc rc = RGS_F2F_ERR_FORMAT;
+
   if (CMS_verify(cms, NULL, NULL, NULL, NULL, CMS_NO_SIGNER_CERT_VERIFY | CMS_BINARY) != 1) {
     rgsx_errf(err, errlen, "%s", ssl_reason());
-    rc = RGS_F2F_ERR_SIGNATURE;
-    goto cleanup;
+    return RGS_F2F_ERR_SIGNATURE;
   }
   v->signature_ok = 1;
   signers = CMS_get0_signers(cms);
@@ -515,41 +578,99 @@ rgs_f2f_rc rgs_f2f_verify_at(const unsigned char *der, size_t len,
   memcpy(v->content, ASN1_STRING_get0_data(*pos), v->content_len);
   v->content[v->content_len] = '\0';
   SHA256((const unsigned char *)v->content, v->content_len, v->record_sha256);
-  /* Who signed: a listed AED, by the AED trust list alone. */
-  if (aeds != NULL) {
-    certs = CMS_get1_certs(cms);
-    rc = rgs_f2f_aed_check(aeds, v->signer, certs, v->signing_time, &verdict, detail,
-                           sizeof(detail));
-    v->chain_ok = verdict.chain_ok;
-    v->aed = verdict.entry;
-    if (rc != RGS_F2F_OK) {
-      rgsx_errf(err, errlen, "%s", detail);
-      goto cleanup;
-    }
+  rc = RGS_F2F_OK;
+
+cleanup:
+  sk_X509_free(signers);
+  return rc;
+}
+
+/* Who signed: a listed AED, by the AED trust list alone. */
+static rgs_f2f_rc signer_is_aed(CMS_ContentInfo *cms, const rgs_f2f_aed_trust *aeds,
+                                rgs_f2f_verified *v, char *err, size_t errlen)
+{
+  STACK_OF(X509) *certs = CMS_get1_certs(cms);
+  rgs_f2f_aed_verdict verdict;
+  char detail[1024];
+  rgs_f2f_rc rc;
+
+  rc = rgs_f2f_aed_check(aeds, v->signer, certs, v->signing_time, &verdict, detail,
+                         sizeof(detail));
+  v->chain_ok = verdict.chain_ok;
+  v->aed = verdict.entry;
+  if (rc != RGS_F2F_OK)
+    rgsx_errf(err, errlen, "%s", detail);
+  else
     v->aed_listed = 1;
-  }
-  if (rgs_cj_parse(v->content, v->content_len, &v->record, detail, sizeof(detail)) != 0) {
+  sk_X509_pop_free(certs, X509_free);
+  return rc;
+}
+
+/* The content: canonical JSON, byte for byte (into v->record). */
+static rgs_f2f_rc parse_content(rgs_f2f_verified *v, char *err, size_t errlen)
+{
+  char *again = NULL, detail[1024];
+  size_t again_len = 0;
+  rgs_cj_rc crc;
+  rgs_f2f_rc rc = RGS_F2F_ERR_FORMAT;
+
+  crc = rgs_cj_parse(v->content, v->content_len, &v->record, detail, sizeof(detail));
+  if (crc == RGS_CJ_ERR_NOMEM)
+    return RGS_F2F_ERR_NOMEM;
+  if (crc != RGS_CJ_OK) {
     rgsx_errf(err, errlen, _("the content is not canonical JSON (%s)"), detail);
-    rc = RGS_F2F_ERR_FORMAT;
-    goto cleanup;
+    return RGS_F2F_ERR_FORMAT;
   }
-  if (rgs_cj_serialize(v->record, &again, &again_len) != 0) {
+  if (rgs_cj_serialize(v->record, &again, &again_len) != RGS_CJ_OK) {
     rc = RGS_F2F_ERR_NOMEM;
-    goto cleanup;
-  }
-  if (again_len != v->content_len || memcmp(again, v->content, again_len) != 0) {
+  } else if (again_len != v->content_len || memcmp(again, v->content, again_len) != 0) {
     rgsx_errf(err, errlen, "%s", _("the content is not canonical JSON"));
-    rc = RGS_F2F_ERR_FORMAT;
+  } else {
+    rc = RGS_F2F_OK;
+  }
+  free(again);
+  return rc;
+}
+
+rgs_f2f_rc rgs_f2f_verify_at(const unsigned char *der, size_t len,
+                             const rgs_f2f_aed_trust *aeds, time_t now, rgs_f2f_verified *v,
+                             char *err, size_t errlen)
+{
+  CMS_ContentInfo *cms = NULL;
+  char when[32], clock[32];
+  rgs_f2f_rc rc;
+
+  memset(v, 0, sizeof(*v));
+  if (der == NULL || len == 0 || len > 16 * 1024 * 1024) {
+    rgsx_errf(err, errlen, "%s", _("empty or oversized file"));
+    return RGS_F2F_ERR_FORMAT;
+  }
+  rc = open_record(der, len, &cms, v, err, errlen);
+  if (rc != RGS_F2F_OK)
+    goto cleanup;
+  /* The signer chooses the signingTime, and the chain is checked at that
+   * time: a record "from the future" is refused (the chain of an expired
+   * key cannot be checked at a date to come either way). Backdating is not
+   * caught here: f2f run checks the chain at the current time too. */
+  if (v->signing_time > now + RGS_F2F_CLOCK_SKEW) {
+    rgs_f2f_stamp(v->signing_time, when, sizeof(when));
+    rgs_f2f_stamp(now, clock, sizeof(clock));
+    rgsx_errf(err, errlen, _("the signature says it was made at %s, later than now (%s)"), when,
+              clock);
+    rc = RGS_F2F_ERR_UNTRUSTED;
     goto cleanup;
   }
-  rc = rgs_f2f_record_check(v->record, v->signer, v->signing_time, err, errlen);
+  rc = signed_content(cms, v, err, errlen);
+  if (rc == RGS_F2F_OK && aeds != NULL)
+    rc = signer_is_aed(cms, aeds, v, err, errlen);
+  if (rc == RGS_F2F_OK)
+    rc = parse_content(v, err, errlen);
+  if (rc == RGS_F2F_OK)
+    rc = rgs_f2f_record_check(v->record, v->signer, v->signing_time, err, errlen);
   if (rc == RGS_F2F_OK)
     v->consistent = 1;
 
 cleanup:
-  free(again);
-  sk_X509_free(signers);
-  sk_X509_pop_free(certs, X509_free);
   CMS_ContentInfo_free(cms);
   ERR_clear_error();
   return rc;
@@ -628,7 +749,8 @@ static int pop_verifies(EVP_PKEY *pub, const char *message, const unsigned char 
   return ok;
 }
 
-int rgs_f2f_is_holder_name(const char *first, const char *last, const char *name)
+rgs_f2f_name_match rgs_f2f_is_holder_name(const char *first, const char *last,
+                                          const char *name)
 {
   char *both = NULL;
   size_t len;
@@ -636,13 +758,13 @@ int rgs_f2f_is_holder_name(const char *first, const char *last, const char *name
 
   if (first == NULL || last == NULL || name == NULL || first[0] == '\0' || last[0] == '\0' ||
       name[0] == '\0')
-    return 0;
+    return RGS_F2F_NAME_OTHER;
   /* On the heap: a record's names may be long, and a cut name could
    * compare equal to what it is not. */
   len = strlen(first) + strlen(last) + 2;
   both = malloc(len);
   if (both == NULL)
-    return -1;
+    return RGS_F2F_NAME_NOMEM;
   snprintf(both, len, "%s %s", first, last);
   same = rgs_order_names_equal(name, both);
   if (!same) {
@@ -650,7 +772,7 @@ int rgs_f2f_is_holder_name(const char *first, const char *last, const char *name
     same = rgs_order_names_equal(name, both);
   }
   free(both);
-  return same;
+  return same ? RGS_F2F_NAME_HOLDER : RGS_F2F_NAME_OTHER;
 }
 
 /* The AED signs for someone else: not with the holder's key, not under the
@@ -672,7 +794,7 @@ static rgs_f2f_rc aed_is_not_holder(const rgs_cj *rec, X509 *signer, char *err, 
   }
   /* Out of memory counts as the holder's name: refused, never let through. */
   if (rgs_f2f_is_holder_name(rgs_cj_path_str(rec, "holder.first_name"),
-                             rgs_cj_path_str(rec, "holder.last_name"), cn) != 0) {
+                             rgs_cj_path_str(rec, "holder.last_name"), cn) != RGS_F2F_NAME_OTHER) {
     rgsx_errf(err, errlen, _("the record is signed by the holder (%s): the AED and the holder must be two people"), cn);
     goto cleanup;
   }
@@ -682,7 +804,7 @@ static rgs_f2f_rc aed_is_not_holder(const rgs_cj *rec, X509 *signer, char *err, 
     goto cleanup;
   }
   rc = RGS_F2F_OK;
-  if (rgs_cj_unb64(rgs_cj_path_str(rec, "key.spki"), &spki, &spki_len) != 0)
+  if (rgs_cj_unb64(rgs_cj_path_str(rec, "key.spki"), &spki, &spki_len) != RGS_CJ_OK)
     goto cleanup;                /* a refusal before the key step has none */
   n = i2d_PUBKEY(X509_get0_pubkey(signer), &mine);
   if (n <= 0) {
@@ -700,131 +822,156 @@ cleanup:
   return rc;
 }
 
-rgs_f2f_rc rgs_f2f_record_check(const rgs_cj *rec, X509 *signer, time_t signing_time,
-                                char *err, size_t errlen)
+/* The record's signer is its AED: the certificate hash it gives, not the
+ * holder, and signed_at is the signature's time. */
+static rgs_f2f_rc check_signer(const rgs_cj *rec, X509 *signer, time_t signing_time, char *err,
+                               size_t errlen)
 {
-  unsigned char cert_md[32], spki_md[32], *der = NULL, *spki = NULL, *sig = NULL;
-  char hex[65], stamp[32], last_day[16], clean[128];
-  const char *result, *date, *s;
-  size_t spki_len = 0, sig_len = 0;
-  const unsigned char *q;
-  EVP_PKEY *pub = NULL;
-  char *message = NULL;
-  int n, success;
-  rgs_f2f_rc rc = RGS_F2F_OK;
+  unsigned char cert_md[32], *der = NULL;
+  char hex[65], stamp[32], clean[128];
+  const char *s;
+  int n;
+  rgs_f2f_rc rc;
 
-  s = rgs_cj_path_str(rec, "format");
-  if (s == NULL || strcmp(s, RGS_F2F_FORMAT) != 0) {
-    rgsx_errf(err, errlen, _("unknown record format '%s'"), shown(s, clean, sizeof(clean)));
-    return RGS_F2F_ERR_FORMAT;
-  }
   n = i2d_X509(signer, &der);
   if (n <= 0)
     return RGS_F2F_ERR_CRYPTO;
   SHA256(der, (size_t)n, cert_md);
-  rgs_f2f_hex(cert_md, sizeof(cert_md), hex);
+  OPENSSL_free(der);
+  rgsx_hex(cert_md, sizeof(cert_md), hex);
   s = rgs_cj_path_str(rec, "aed.certificate_sha256");
-  if (s == NULL || strcmp(s, hex) != 0) {
-    rc = inconsistent(err, errlen, "%s", _("the record names another AED certificate than its signer's"));
-    goto cleanup;
-  }
+  if (s == NULL || strcmp(s, hex) != 0)
+    return inconsistent(err, errlen, "%s", _("the record names another AED certificate than its signer's"));
   rc = aed_is_not_holder(rec, signer, err, errlen);
   if (rc != RGS_F2F_OK)
-    goto cleanup;
+    return rc;
   rgs_f2f_stamp(signing_time, stamp, sizeof(stamp));
   s = rgs_cj_path_str(rec, "intervention.signed_at");
-  if (s == NULL || strcmp(s, stamp) != 0) {
-    rc = inconsistent(err, errlen, _("the record says it was signed at %s, the signature says %s"),
-                      s != NULL ? shown(s, clean, sizeof(clean)) : "?", stamp);
-    goto cleanup;
-  }
-  result = rgs_cj_path_str(rec, "intervention.result");
-  date = rgs_cj_path_str(rec, "intervention.date");
+  if (s == NULL || strcmp(s, stamp) != 0)
+    return inconsistent(err, errlen, _("the record says it was signed at %s, the signature says %s"),
+                        s != NULL ? shown(s, clean, sizeof(clean)) : "?", stamp);
+  return RGS_F2F_OK;
+}
+
+/* The order, date and result, and steps that agree with the result; a
+ * refusal gives its reason. *success: the result is a success. */
+static rgs_f2f_rc check_outcome(const rgs_cj *rec, int *success, char *err, size_t errlen)
+{
+  const char *result = rgs_cj_path_str(rec, "intervention.result");
+  const char *date = rgs_cj_path_str(rec, "intervention.date"), *s;
+
+  *success = 0;
   if (result == NULL || (strcmp(result, "success") != 0 && strcmp(result, "refused") != 0) ||
-      !is_date(date) || rgs_cj_path_int(rec, "order.id", 0) <= 0) {
-    rc = inconsistent(err, errlen, "%s", _("the record lacks its order, date or result"));
-    goto cleanup;
-  }
-  success = strcmp(result, "success") == 0;
-  if (!steps_consistent(rgs_cj_path(rec, "steps"), success)) {
-    rc = inconsistent(err, errlen, "%s", _("the steps of the record do not agree with its result"));
-    goto cleanup;
-  }
-  if (!success) {
+      !is_date(date) || rgs_cj_path_int(rec, "order.id", 0) <= 0)
+    return inconsistent(err, errlen, "%s", _("the record lacks its order, date or result"));
+  *success = strcmp(result, "success") == 0;
+  if (!steps_consistent(rgs_cj_path(rec, "steps"), *success))
+    return inconsistent(err, errlen, "%s", _("the steps of the record do not agree with its result"));
+  if (!*success) {
     s = rgs_cj_path_str(rec, "intervention.reason");
     if (s == NULL || s[0] == '\0')
-      rc = inconsistent(err, errlen, "%s", _("a refused intervention must give its reason"));
-    goto cleanup;
+      return inconsistent(err, errlen, "%s", _("a refused intervention must give its reason"));
   }
-  /* The key: the SPKI and its hash. */
-  if (rgs_cj_unb64(rgs_cj_path_str(rec, "key.spki"), &spki, &spki_len) != 0) {
-    rc = inconsistent(err, errlen, "%s", _("the record lacks the holder's public key"));
+  return RGS_F2F_OK;
+}
+
+/* The holder's key (the SPKI and its hash), and the proof of possession:
+ * the very message, signed by that key. */
+static rgs_f2f_rc check_key_and_pop(const rgs_cj *rec, char *err, size_t errlen)
+{
+  unsigned char spki_md[32], *spki = NULL, *sig = NULL;
+  size_t spki_len = 0, sig_len = 0;
+  const unsigned char *q;
+  const char *s, *nonce = rgs_cj_path_str(rec, "proof_of_possession.nonce");
+  char hex[65], *message = NULL;
+  EVP_PKEY *pub = NULL;
+  rgs_f2f_rc rc = RGS_F2F_ERR_INCONSISTENT;
+
+  if (rgs_cj_unb64(rgs_cj_path_str(rec, "key.spki"), &spki, &spki_len) != RGS_CJ_OK) {
+    inconsistent(err, errlen, "%s", _("the record lacks the holder's public key"));
     goto cleanup;
   }
   SHA256(spki, spki_len, spki_md);
-  rgs_f2f_hex(spki_md, sizeof(spki_md), hex);
+  rgsx_hex(spki_md, sizeof(spki_md), hex);
   s = rgs_cj_path_str(rec, "key.spki_sha256");
   if (s == NULL || strcmp(s, hex) != 0) {
-    rc = inconsistent(err, errlen, "%s", _("the holder's public key does not hash to the SPKI SHA-256 of the record"));
+    inconsistent(err, errlen, "%s", _("the holder's public key does not hash to the SPKI SHA-256 of the record"));
     goto cleanup;
   }
   q = spki;
   pub = d2i_PUBKEY(NULL, &q, (long)spki_len);
   if (pub == NULL || q != spki + spki_len) {
-    rc = inconsistent(err, errlen, "%s", _("the holder's public key cannot be read"));
+    inconsistent(err, errlen, "%s", _("the holder's public key cannot be read"));
     goto cleanup;
   }
-  /* The proof of possession: the very message, signed by that key. */
-  message = rgs_f2f_pop_message(rgs_cj_path_int(rec, "order.id", 0), hex,
-                                rgs_cj_path_str(rec, "proof_of_possession.nonce"), date);
+  message = rgs_f2f_pop_message(rgs_cj_path_int(rec, "order.id", 0), hex, nonce,
+                                rgs_cj_path_str(rec, "intervention.date"));
   s = rgs_cj_path_str(rec, "proof_of_possession.message");
-  if (message == NULL || s == NULL || strcmp(s, message) != 0 ||
-      strlen(rgs_cj_path_str(rec, "proof_of_possession.nonce")) != 64) {
-    rc = inconsistent(err, errlen, "%s", _("the proof-of-possession challenge is not the one this order and key call for"));
+  if (message == NULL || s == NULL || strcmp(s, message) != 0 || strlen(nonce) != 64) {
+    inconsistent(err, errlen, "%s", _("the proof-of-possession challenge is not the one this order and key call for"));
     goto cleanup;
   }
-  if (rgs_cj_unb64(rgs_cj_path_str(rec, "proof_of_possession.signature"), &sig, &sig_len) != 0 ||
+  if (rgs_cj_unb64(rgs_cj_path_str(rec, "proof_of_possession.signature"), &sig, &sig_len) !=
+          RGS_CJ_OK ||
       !pop_verifies(pub, message, sig, sig_len)) {
-    rc = inconsistent(err, errlen, "%s", _("the holder's signature of the challenge does not verify with the key of the order"));
+    inconsistent(err, errlen, "%s", _("the holder's signature of the challenge does not verify with the key of the order"));
     goto cleanup;
   }
-  /* The checks of the day. */
-  if (rgs_cj_path_bool(rec, "check.passed") != 1 &&
-      rgs_cj_path_bool(rec, "check.admitted_by_demo_policy") != 1) {
-    rc = inconsistent(err, errlen, "%s", _("the record says the token failed the RGS** check"));
-    goto cleanup;
-  }
-  s = rgs_cj_path_str(rec, "identity.expires_on");
-  if (!is_date(s) || strcmp(s, date) < 0) {
-    rc = inconsistent(err, errlen, "%s", _("the identity document was not valid on the day of the intervention"));
-    goto cleanup;
-  }
-  if (rgs_cj_path_bool(rec, "identity.name_matches_order") != 1 ||
-      rgs_cj_path_bool(rec, "identity.verified_in_person") != 1 ||
-      rgs_cj_path_str(rec, "identity.number_scrypt") == NULL) {
-    rc = inconsistent(err, errlen, "%s", _("the identity of the holder was not established"));
-    goto cleanup;
-  }
-  if (!rgs_f2f_id_kdf_acceptable(rgs_cj_path(rec, "identity"))) {
-    rc = inconsistent(err, errlen, "%s", _("the document number is kept with an unknown or too weak key derivation (scrypt, N >= 32768, r >= 8 required)"));
-    goto cleanup;
-  }
-  s = rgs_cj_path_str(rec, "company.extract_date");
-  if (!is_date(s) || strcmp(s, date) > 0) {
-    rc = inconsistent(err, errlen, "%s", _("the registration extract has no valid date"));
-    goto cleanup;
-  }
-  rgs_order_date_last_day_under(s, RGS_ORDER_EXTRACT_MONTHS, last_day, sizeof(last_day));
-  if (strcmp(date, last_day) > 0) {
-    rc = inconsistent(err, errlen, "%s", _("the registration extract was three months old or more on the day"));
-    goto cleanup;
-  }
+  rc = RGS_F2F_OK;
 
 cleanup:
   free(message);
   EVP_PKEY_free(pub);
   free(sig);
   free(spki);
-  OPENSSL_free(der);
+  return rc;
+}
+
+/* The checks of the day: the token, the identity document, the extract. */
+static rgs_f2f_rc check_day(const rgs_cj *rec, char *err, size_t errlen)
+{
+  const char *date = rgs_cj_path_str(rec, "intervention.date"), *s;
+  char last_day[16];
+
+  if (rgs_cj_path_bool(rec, "check.passed") != 1 &&
+      rgs_cj_path_bool(rec, "check.admitted_by_demo_policy") != 1)
+    return inconsistent(err, errlen, "%s", _("the record says the token failed the RGS** check"));
+  s = rgs_cj_path_str(rec, "identity.expires_on");
+  if (!is_date(s) || strcmp(s, date) < 0)
+    return inconsistent(err, errlen, "%s", _("the identity document was not valid on the day of the intervention"));
+  if (rgs_cj_path_bool(rec, "identity.name_matches_order") != 1 ||
+      rgs_cj_path_bool(rec, "identity.verified_in_person") != 1 ||
+      rgs_cj_path_str(rec, "identity.number_scrypt") == NULL)
+    return inconsistent(err, errlen, "%s", _("the identity of the holder was not established"));
+  if (!rgs_f2f_id_kdf_acceptable(rgs_cj_path(rec, "identity")))
+    return inconsistent(err, errlen, "%s", _("the document number is kept with an unknown or too weak key derivation (scrypt, N >= 32768, r >= 8 required)"));
+  s = rgs_cj_path_str(rec, "company.extract_date");
+  if (!is_date(s) || strcmp(s, date) > 0)
+    return inconsistent(err, errlen, "%s", _("the registration extract has no valid date"));
+  rgs_order_date_last_day_under(s, RGS_ORDER_EXTRACT_MONTHS, last_day, sizeof(last_day));
+  if (strcmp(date, last_day) > 0)
+    return inconsistent(err, errlen, "%s", _("the registration extract was three months old or more on the day"));
+  return RGS_F2F_OK;
+}
+
+rgs_f2f_rc rgs_f2f_record_check(const rgs_cj *rec, X509 *signer, time_t signing_time,
+                                char *err, size_t errlen)
+{
+  const char *s = rgs_cj_path_str(rec, "format");
+  char clean[128];
+  int success = 0;
+  rgs_f2f_rc rc;
+
+  if (s == NULL || strcmp(s, RGS_F2F_FORMAT) != 0) {
+    rgsx_errf(err, errlen, _("unknown record format '%s'"), shown(s, clean, sizeof(clean)));
+    return RGS_F2F_ERR_FORMAT;
+  }
+  rc = check_signer(rec, signer, signing_time, err, errlen);
+  if (rc == RGS_F2F_OK)
+    rc = check_outcome(rec, &success, err, errlen);
+  if (rc == RGS_F2F_OK && success)
+    rc = check_key_and_pop(rec, err, errlen);
+  if (rc == RGS_F2F_OK && success)
+    rc = check_day(rec, err, errlen);
   return rc;
 }

@@ -1,22 +1,12 @@
 /*
- * f2f_record.h - the face-to-face intervention record: its canonical JSON,
- * its CMS signature (SHA-256) and its verification.
+ * f2f_record.h - the face-to-face library: the intervention record (its
+ * content, its CMS signature and its verification), who counts as an AED
+ * (the AED trust list), and the printed fiche d'intervention. It knows
+ * nothing of the command line nor of a session's tokens (f2f.h does).
  *
- * ---- Canonical JSON (rgs_cj_*) -------------------------------------------
- * The record is one JSON text whose bytes are fixed by its content, so that
- * its SHA-256 names it and a signature over it can be checked by anyone:
- *   - no white space anywhere outside strings, no trailing newline;
- *   - object members sorted by key, compared byte by byte; keys are ASCII
- *     (so the order is also the one of RFC 8785, JCS); no duplicate key;
- *   - strings are UTF-8 (valid, no U+0000), written as they are except
- *     '"' and '\' (escaped with a backslash), and the controls below U+0020,
- *     written \b \f \n \r \t or else \u00xx in lower-case hex;
- *   - numbers are integers only, within +/-(2^53 - 1), in plain decimal
- *     ("-0" and leading zeros never appear);
- *   - true, false, null.
- * This is the subset of JSON for which RFC 8785 (JCS) gives the same bytes.
- * The parser accepts exactly the canonical form and nothing else, so a
- * record that parses is canonical.
+ * ---- Content --------------------------------------------------------------
+ * The record is one text of canonical JSON (canon.h): its bytes are fixed
+ * by its content, so that its SHA-256 names it.
  *
  * ---- Signature -----------------------------------------------------------
  * The canonical bytes are the eContent (id-data) of a CMS SignedData
@@ -32,71 +22,27 @@
 #include <stddef.h>
 #include <time.h>
 #include <openssl/x509.h>
+#include "canon.h"
 
-/* ---- canonical JSON ------------------------------------------------------ */
+/* ---- results --------------------------------------------------------------- */
 
-typedef enum { RGS_CJ_NULL = 0, RGS_CJ_BOOL, RGS_CJ_INT, RGS_CJ_STR, RGS_CJ_ARRAY, RGS_CJ_OBJECT } rgs_cj_type;
+typedef enum {
+  RGS_F2F_OK = 0,
+  RGS_F2F_ERR_NOMEM,
+  RGS_F2F_ERR_CRYPTO,       /* OpenSSL failure */
+  RGS_F2F_ERR_SIGNER,       /* the signing callback failed */
+  RGS_F2F_ERR_FORMAT,       /* not a CMS SignedData record, or content not canonical */
+  RGS_F2F_ERR_SIGNATURE,    /* signature does not verify: the record was altered */
+  RGS_F2F_ERR_UNTRUSTED,    /* signer certificate does not chain to a trust anchor */
+  RGS_F2F_ERR_INCONSISTENT, /* the record contradicts itself (signer, key, proof) */
+  RGS_F2F_ERR_NOT_AED,      /* no AED trust entry lists the signer (chained or not) */
+  RGS_F2F_ERR_TRUST_FILE,   /* an AED trust file cannot be read or is malformed */
+  RGS_F2F_ERR_ID_NUMBER,    /* not an identity document number */
+  RGS_F2F_ERR_IO,           /* a file could not be written (errno tells why) */
+} rgs_f2f_rc;
 
-typedef struct rgs_cj rgs_cj;
-
-#define RGS_CJ_INT_MAX 9007199254740991LL   /* 2^53 - 1 */
-#define RGS_CJ_MAX_DEPTH 16
-#define RGS_CJ_MAX_TEXT (1024 * 1024)
-
-/* A new empty object or array; NULL on ENOMEM. Free with rgs_cj_free(). */
-rgs_cj *rgs_cj_new_object(void);
-rgs_cj *rgs_cj_new_array(void);
-void rgs_cj_free(rgs_cj *v);
-
-/* Set a member of an object (replacing a member of the same key). Keys are
- * printable ASCII; strings valid UTF-8 (value NULL sets null). Return 0, or
- * -1 on ENOMEM, a bad key, a string that is not UTF-8 or an integer out of
- * range. The value is copied. */
-int rgs_cj_set_str(rgs_cj *obj, const char *key, const char *value);
-int rgs_cj_set_int(rgs_cj *obj, const char *key, long long value);
-int rgs_cj_set_bool(rgs_cj *obj, const char *key, int value);
-int rgs_cj_set_null(rgs_cj *obj, const char *key);
-/* Lower-case hex / base64 (RFC 4648, with padding) of bytes. */
-int rgs_cj_set_hex(rgs_cj *obj, const char *key, const unsigned char *p, size_t len);
-int rgs_cj_set_b64(rgs_cj *obj, const char *key, const unsigned char *p, size_t len);
-/* A new object or array as member key; NULL on failure. Owned by obj. */
-rgs_cj *rgs_cj_set_object(rgs_cj *obj, const char *key);
-rgs_cj *rgs_cj_set_array(rgs_cj *obj, const char *key);
-/* Append to an array; same rules. */
-int rgs_cj_push_str(rgs_cj *arr, const char *value);
-rgs_cj *rgs_cj_push_object(rgs_cj *arr);
-
-/* The canonical text (NUL-terminated for convenience; *len excludes the
- * NUL). Free with free(). -1 on ENOMEM. */
-int rgs_cj_serialize(const rgs_cj *v, char **out, size_t *len);
-
-/* Parse canonical JSON (see above): anything else is refused, with the
- * byte offset and the reason in err. Free with rgs_cj_free(). */
-int rgs_cj_parse(const char *text, size_t len, rgs_cj **out, char *err, size_t errlen);
-
-rgs_cj_type rgs_cj_type_of(const rgs_cj *v);        /* RGS_CJ_NULL for NULL */
-/* Member by key, or by dotted path ("aed.token.serial", "steps.0.id": an
- * array element by index); NULL when absent. */
-const rgs_cj *rgs_cj_get(const rgs_cj *obj, const char *key);
-const rgs_cj *rgs_cj_path(const rgs_cj *v, const char *path);
-/* String value (borrowed) or NULL when v is not a string. */
-const char *rgs_cj_str(const rgs_cj *v);
-/* Path shortcuts: NULL / def when absent or of another type. */
-const char *rgs_cj_path_str(const rgs_cj *v, const char *path);
-long long rgs_cj_path_int(const rgs_cj *v, const char *path, long long def);
-/* 1 for true, 0 for false, -1 when absent or not a boolean. */
-int rgs_cj_path_bool(const rgs_cj *v, const char *path);
-int rgs_cj_bool(const rgs_cj *v);
-long long rgs_cj_int(const rgs_cj *v);
-/* Elements of an array (members of an object: their values). */
-size_t rgs_cj_count(const rgs_cj *v);
-const rgs_cj *rgs_cj_at(const rgs_cj *v, size_t i);
-/* Key of member i of an object; NULL otherwise. */
-const char *rgs_cj_key_at(const rgs_cj *v, size_t i);
-
-/* Decode lower-case hex / base64 text; malloc'd, free with free(). 0 ok. */
-int rgs_cj_unhex(const char *text, unsigned char **out, size_t *len);
-int rgs_cj_unb64(const char *text, unsigned char **out, size_t *len);
+/* Translated sentence; static storage. */
+const char *rgs_f2f_strerror(rgs_f2f_rc rc);
 
 /* ---- the record ---------------------------------------------------------- */
 
@@ -138,38 +84,33 @@ char *rgs_f2f_pop_message(long long order_id, const char *spki_hex, const char *
  * cased; 5 to 24 letters and digits). No KDF is run. */
 int rgs_f2f_id_number_valid(const char *number);
 /* Keep only what the record may hold of an identity document number:
- * the number is normalised (as above, else -1), then scrypt (the
- * parameters above) with a fresh random 16-byte salt. The last four
- * characters are kept too: the slow KDF, not secrecy of the rest's length,
- * is what stands against a search of the rest. salt_hex 33 bytes,
- * digest_hex 65, last4 5. -1 also when the KDF fails (memory). */
-int rgs_f2f_id_number_digest(const char *number, char salt_hex[33], char digest_hex[65],
-                             char last4[5]);
+ * the number is normalised (as above, else RGS_F2F_ERR_ID_NUMBER), then
+ * scrypt (the parameters above) with a fresh random 16-byte salt. The last
+ * four characters are kept too: the slow KDF, not secrecy of the rest's
+ * length, is what stands against a search of the rest. salt_hex 33 bytes,
+ * digest_hex 65, last4 5. RGS_F2F_ERR_CRYPTO when the KDF fails (memory). */
+rgs_f2f_rc rgs_f2f_id_number_digest(const char *number, char salt_hex[33],
+                                    char digest_hex[65], char last4[5]);
 /* The record's identity object holds number_kdf "scrypt", number_kdf_n,
  * number_kdf_r, number_kdf_p (integers), number_salt and number_scrypt
  * (hex): 1 when these are well formed and no weaker than RGS_F2F_KDF_*. */
 int rgs_f2f_id_kdf_acceptable(const rgs_cj *identity);
-/* 1 when number (as typed) is the one whose digest identity holds, 0 when
- * not, -1 when the record's KDF is unknown or too weak (nothing computed). */
-int rgs_f2f_id_number_matches(const char *number, const rgs_cj *identity);
-
-/* ---- results --------------------------------------------------------------- */
-
+/* Whether number (as typed) is the one whose digest identity holds. The
+ * values are those of the 1 / 0 / -1 this function always returned. */
 typedef enum {
-  RGS_F2F_OK = 0,
-  RGS_F2F_ERR_NOMEM,
-  RGS_F2F_ERR_CRYPTO,       /* OpenSSL failure */
-  RGS_F2F_ERR_SIGNER,       /* the signing callback failed */
-  RGS_F2F_ERR_FORMAT,       /* not a CMS SignedData record, or content not canonical */
-  RGS_F2F_ERR_SIGNATURE,    /* signature does not verify: the record was altered */
-  RGS_F2F_ERR_UNTRUSTED,    /* signer certificate does not chain to a trust anchor */
-  RGS_F2F_ERR_INCONSISTENT, /* the record contradicts itself (signer, key, proof) */
-  RGS_F2F_ERR_NOT_AED,      /* no AED trust entry lists the signer (chained or not) */
-  RGS_F2F_ERR_TRUST_FILE,   /* an AED trust file cannot be read or is malformed */
-} rgs_f2f_rc;
+  RGS_F2F_ID_NO_DIGEST = -1,   /* the record's KDF is unknown or too weak: nothing computed */
+  RGS_F2F_ID_DIFFERENT = 0,
+  RGS_F2F_ID_SAME = 1,
+} rgs_f2f_id_match;
+rgs_f2f_id_match rgs_f2f_id_number_matches(const char *number, const rgs_cj *identity);
 
-/* Translated sentence; static storage. */
-const char *rgs_f2f_strerror(rgs_f2f_rc rc);
+/* Identity documents the AED accepts. */
+typedef enum { RGS_F2F_DOC_NONE = 0, RGS_F2F_DOC_ID_CARD, RGS_F2F_DOC_PASSPORT } rgs_f2f_doc;
+/* The document a word names: "id-card", "passport"; also "cni", "carte",
+ * "passeport", in any case. RGS_F2F_DOC_NONE for any other word. */
+rgs_f2f_doc rgs_f2f_doc_parse(const char *text);
+const char *rgs_f2f_doc_name(rgs_f2f_doc d);       /* "id-card"; NULL for NONE */
+const char *rgs_f2f_doc_label(rgs_f2f_doc d);      /* translated; "" for NONE */
 
 /* ---- signing --------------------------------------------------------------- */
 
@@ -286,17 +227,15 @@ typedef struct {
 
 void rgs_f2f_verified_clear(rgs_f2f_verified *v);
 
-/* Read and check a DER record: CMS structure, signature over the content,
- * the signer is a listed AED of aeds (rgs_f2f_aed_check; aeds NULL: not
+/* Read and check a DER record at time now: CMS structure, a signing time
+ * no later than now + RGS_F2F_CLOCK_SKEW (else RGS_F2F_ERR_UNTRUSTED,
+ * before the signature is even checked), signature over the content, the
+ * signer is a listed AED of aeds (rgs_f2f_aed_check; aeds NULL: not
  * checked, chain_ok and aed_listed 0) at the signing time (so a record
  * stays verifiable after the AED's certificate expires), the content
  * canonical, then rgs_f2f_record_check. Fills v as far as it got (clear it
- * in every case); the first failure is returned with its detail in err. */
-rgs_f2f_rc rgs_f2f_verify(const unsigned char *der, size_t len, const rgs_f2f_aed_trust *aeds,
-                          rgs_f2f_verified *v, char *err, size_t errlen);
-/* The same with the current time given (rgs_f2f_verify: rgs_now()): a
- * signing time later than now + RGS_F2F_CLOCK_SKEW is refused
- * (RGS_F2F_ERR_UNTRUSTED), before the signature is even checked. */
+ * in every case); the first failure is returned with its detail in err.
+ * (f2f.h's rgs_f2f_verify: the same at the run's clock.) */
 #define RGS_F2F_CLOCK_SKEW 300
 rgs_f2f_rc rgs_f2f_verify_at(const unsigned char *der, size_t len,
                              const rgs_f2f_aed_trust *aeds, time_t now, rgs_f2f_verified *v,
@@ -313,15 +252,33 @@ rgs_f2f_rc rgs_f2f_verify_at(const unsigned char *der, size_t len,
 rgs_f2f_rc rgs_f2f_record_check(const rgs_cj *rec, X509 *signer, time_t signing_time,
                                 char *err, size_t errlen);
 
-/* 1 when name is the holder's, "First Last" or "Last First" (folded as
- * rgs_order_names_equal does), 0 when not or when a part is NULL or empty,
- * -1 when out of memory. */
-int rgs_f2f_is_holder_name(const char *first, const char *last, const char *name);
+/* Whether name is the holder's, "First Last" or "Last First" (folded as
+ * rgs_order_names_equal does); RGS_F2F_NAME_OTHER also when a part is
+ * NULL or empty. */
+typedef enum {
+  RGS_F2F_NAME_OTHER = 0,
+  RGS_F2F_NAME_HOLDER = 1,
+  RGS_F2F_NAME_NOMEM = 2,      /* not compared: a caller refuses as for the holder's */
+} rgs_f2f_name_match;
+rgs_f2f_name_match rgs_f2f_is_holder_name(const char *first, const char *last,
+                                          const char *name);
 
 /* "YYYY-MM-DDTHH:MM:SSZ" of t; out at least 21 bytes. */
 void rgs_f2f_stamp(time_t t, char *out, size_t outlen);
 
-/* Lower-case hex of bytes; out at least 2 * len + 1. */
-void rgs_f2f_hex(const unsigned char *p, size_t len, char *out);
+/* ---- the printed form ------------------------------------------------------- */
+
+/* The fiche d'intervention de face à face of a verified record, as a one-
+ * page A4 PDF at path (written whole, then renamed into place): order,
+ * holder, company, AED, date and place, the steps and their results, blank
+ * signature boxes, and a QR code holding rgs_f2f_qr_text(). On failure
+ * (RGS_F2F_ERR_NOMEM, RGS_F2F_ERR_IO) the reason is in err. */
+rgs_f2f_rc rgs_f2f_pdf_write(const rgs_cj *rec, const unsigned char record_sha256[32],
+                             const char *path, char *err, size_t errlen);
+
+/* The QR code's text, one line:
+ *   "RGS-F2F/1;order=ID;ref=CA_REF;spki=HEX;record=HEX;result=success"
+ * (ref empty when the CA's reference is not known). Free with free(). */
+char *rgs_f2f_qr_text(const rgs_cj *rec, const unsigned char record_sha256[32]);
 
 #endif

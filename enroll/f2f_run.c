@@ -65,14 +65,15 @@ typedef struct {
 
 /* ---- small helpers ------------------------------------------------------------ */
 
-int rgs_f2f_write_file(const char *path, const unsigned char *data, size_t len, int force)
+rgs_f2f_rc rgs_f2f_write_file(const char *path, const unsigned char *data, size_t len,
+                              int force)
 {
   char *tmp = NULL;
   int fd = -1, ret = -1, saved;
   size_t off = 0;
 
   if (asprintf(&tmp, "%s.tmp-%ld", path, (long)getpid()) < 0)
-    return -1;
+    return RGS_F2F_ERR_IO;
   fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
   if (fd < 0)
     goto cleanup;
@@ -101,7 +102,7 @@ cleanup:
     unlink(tmp);
   free(tmp);
   errno = saved;
-  return ret;
+  return ret == 0 ? RGS_F2F_OK : RGS_F2F_ERR_IO;
 }
 
 int rgs_f2f_load_aeds(const rgs_io *io, const char *command, const char *ca_file,
@@ -128,6 +129,12 @@ int rgs_f2f_load_aeds(const rgs_io *io, const char *command, const char *ca_file
   }
   *out = t;
   return RGS_EXIT_OK;
+}
+
+rgs_f2f_rc rgs_f2f_verify(const unsigned char *der, size_t len, const rgs_f2f_aed_trust *aeds,
+                          rgs_f2f_verified *v, char *err, size_t errlen)
+{
+  return rgs_f2f_verify_at(der, len, aeds, rgs_now(), v, err, errlen);
 }
 
 void rgs_f2f_print_demo_aed(const rgs_io *io, const rgs_f2f_aed_entry *e)
@@ -165,14 +172,14 @@ static void screen(const run *r, const char *title, int n)
   fflush(stdout);
 }
 
-/* A line from the operator; 0, or -1 at end of input. */
+/* A line from the operator: 1, or 0 at end of input. */
 static int read_answer(char *buf, size_t len)
 {
   size_t n;
 
   fflush(stdout);
   if (fgets(buf, (int)len, stdin) == NULL)
-    return -1;
+    return 0;
   n = strcspn(buf, "\r\n");
   if (buf[n] == '\0' && n + 1 == len) {
     int c;
@@ -180,7 +187,7 @@ static int read_answer(char *buf, size_t len)
       ;                            /* too long: the rest is dropped */
   }
   buf[n] = '\0';
-  return 0;
+  return 1;
 }
 
 static void pause_screen(const run *r)
@@ -261,7 +268,7 @@ static int ask(run *r, const char *given, const char *default_answer, const char
       printf("%s [%s]: ", question, def);
     else
       printf("%s: ", question);
-    if (read_answer(buf, len) != 0)
+    if (!read_answer(buf, len))
       return rgs_usage_error(r->io, CMD, _("%s is needed (end of input)"), flag);
     if (buf[0] == '\0' && def[0] != '\0')
       copy_text(buf, len, def);
@@ -284,7 +291,7 @@ static int ask_yes_no(run *r, int given, const char *flag, const char *question,
     return rgs_usage_error(r->io, CMD, _("%s is needed (no terminal to ask on)"), flag);
   for (;;) {
     printf("%s [%s] ", question, _("y/n"));
-    if (read_answer(buf, sizeof(buf)) != 0)
+    if (!read_answer(buf, sizeof(buf)))
       return rgs_usage_error(r->io, CMD, _("%s is needed (end of input)"), flag);
     if (is_yes(buf) || is_no(buf)) {
       *answer = is_yes(buf);
@@ -399,7 +406,7 @@ static int load_order(run *r)
   if (r->spki_len <= 0)
     return rgs_fail(r->io, CMD, RGS_EXIT_INTERNAL, rgs_f2f_strerror(RGS_F2F_ERR_CRYPTO), NULL);
   SHA256(r->spki, (size_t)r->spki_len, md);
-  rgs_f2f_hex(md, sizeof(md), r->spki_hex);
+  rgsx_hex(md, sizeof(md), r->spki_hex);
   if (strcmp(r->spki_hex, r->bind.spki_sha256) != 0)
     return rgs_fail(r->io, CMD, RGS_EXIT_STORE,
                     _("the request stored with the order does not carry the key recorded for it"), NULL);
@@ -408,7 +415,7 @@ static int load_order(run *r)
     return rgs_fail(r->io, CMD, RGS_EXIT_INTERNAL, rgs_f2f_strerror(RGS_F2F_ERR_CRYPTO), NULL);
   SHA256(der, (size_t)n, md);
   OPENSSL_free(der);
-  rgs_f2f_hex(md, sizeof(md), r->csr_hex);
+  rgsx_hex(md, sizeof(md), r->csr_hex);
   snprintf(r->holder_name, sizeof(r->holder_name), "%s %s", r->order.first_name,
            r->order.last_name);
   return RGS_EXIT_OK;
@@ -536,7 +543,8 @@ static int check_aed(run *r)
     return rgs_fail(r->io, CMD, RGS_EXIT_CHECK, _("the AED's certificate names no one (no CN)"),
                     NULL);
   if (EVP_PKEY_eq(X509_get0_pubkey(r->aed_cert), X509_REQ_get0_pubkey(r->csr)) == 1 ||
-      rgs_f2f_is_holder_name(r->order.first_name, r->order.last_name, cn) != 0) {
+      rgs_f2f_is_holder_name(r->order.first_name, r->order.last_name, cn) !=
+          RGS_F2F_NAME_OTHER) {
     snprintf(detail, sizeof(detail), _("the AED's certificate is %s's, the holder of order %lld"),
              cn, r->id);
     return rgs_fail(r->io, CMD, RGS_EXIT_CHECK,
@@ -704,7 +712,7 @@ static int step_pop(run *r)
   if (RAND_bytes(nonce, sizeof(nonce)) != 1)
     return step_result(r, RGS_F2F_STEP_POP, RGS_F2F_FAIL, RGS_EXIT_INTERNAL, "%s",
                        rgs_f2f_strerror(RGS_F2F_ERR_CRYPTO));
-  rgs_f2f_hex(nonce, sizeof(nonce), r->f.nonce_hex);
+  rgsx_hex(nonce, sizeof(nonce), r->f.nonce_hex);
   r->pop_msg = rgs_f2f_pop_message(r->id, r->spki_hex, r->f.nonce_hex, r->f.date);
   if (r->pop_msg == NULL)
     return step_result(r, RGS_F2F_STEP_POP, RGS_F2F_FAIL, RGS_EXIT_INTERNAL, "%s",
@@ -734,10 +742,8 @@ static int step_pop(run *r)
 
 static int doc_valid(const void *ud, const char *s)
 {
-  rgs_f2f_doc d;
-
   (void)ud;
-  return rgs_f2f_doc_parse(s, &d) == 0;
+  return rgs_f2f_doc_parse(s) != RGS_F2F_DOC_NONE;
 }
 
 static int number_valid(const void *ud, const char *s)
@@ -750,6 +756,7 @@ static int step_identity(run *r)
 {
   char buf[64];
   int ret, verified = 0;
+  rgs_f2f_rc frc;
 
   screen(r, rgs_f2f_step_title(RGS_F2F_STEP_IDENTITY), 4);
   out(r, _("Holder of the order: %s\n"), r->holder_name);
@@ -759,7 +766,7 @@ static int step_identity(run *r)
               _("answer id-card (carte d'identité) or passport"), buf, sizeof(buf));
     if (ret != RGS_EXIT_OK)
       return ret;
-    rgs_f2f_doc_parse(buf, &r->o->id_doc);
+    r->o->id_doc = rgs_f2f_doc_parse(buf);
   }
   r->f.id_doc = r->o->id_doc;
   ret = ask(r, r->o->id_name, NULL, "--id-name", _("Name as printed on the document"), text_ok,
@@ -777,7 +784,7 @@ static int step_identity(run *r)
               number_valid, NULL, _("5 to 24 letters and digits"), number, sizeof(number));
     if (ret == RGS_EXIT_OK)
       r->o->id_number = strdup(number);
-    rgs_wipe(number, sizeof(number));
+    rgsx_wipe(number, sizeof(number));
     if (ret != RGS_EXIT_OK)
       return ret;
     if (r->o->id_number == NULL)
@@ -785,10 +792,11 @@ static int step_identity(run *r)
   }
   if (!rgs_f2f_id_number_valid(r->o->id_number))
     return rgs_usage_error(r->io, CMD, "%s", _("--id-number: 5 to 24 letters and digits"));
-  if (rgs_f2f_id_number_digest(r->o->id_number, r->f.id_salt, r->f.id_hmac, r->f.id_last4) != 0)
-    return rgs_fail(r->io, CMD, RGS_EXIT_INTERNAL, rgs_f2f_strerror(RGS_F2F_ERR_CRYPTO),
+  frc = rgs_f2f_id_number_digest(r->o->id_number, r->f.id_salt, r->f.id_hmac, r->f.id_last4);
+  if (frc != RGS_F2F_OK)
+    return rgs_fail(r->io, CMD, RGS_EXIT_INTERNAL, rgs_f2f_strerror(frc),
                     _("the key derivation of the document number failed (scrypt, 32 MiB)"));
-  rgs_wipe(r->o->id_number, strlen(r->o->id_number));
+  rgsx_wipe(r->o->id_number, strlen(r->o->id_number));
   r->f.id_number_given = 1;
   ret = ask_yes_no(r, r->o->id_verified, "--id-verified",
                    _("Is the document genuine, and does its photo show the person present?"),
@@ -800,7 +808,8 @@ static int step_identity(run *r)
   r->f.id_verified_in_person = verified;
   r->f.id_valid_on_day = strcmp(r->id_expires, r->f.date) >= 0;
   r->f.id_name_matches =
-      rgs_f2f_is_holder_name(r->order.first_name, r->order.last_name, r->id_name) == 1;
+      rgs_f2f_is_holder_name(r->order.first_name, r->order.last_name, r->id_name) ==
+      RGS_F2F_NAME_HOLDER;
   if (!verified)
     return step_result(r, RGS_F2F_STEP_IDENTITY, RGS_F2F_FAIL, RGS_EXIT_CHECK, "%s",
                        _("the AED did not confirm that the document is genuine and shows the person present"));
@@ -905,13 +914,16 @@ static int sign_record(run *r, made *m)
   rgs_cj *rec = NULL;
   char *text = NULL, err[512];
   size_t len = 0;
+  rgs_cj_rc crc;
   rgs_f2f_rc frc;
   int ret = RGS_EXIT_OK;
 
   r->f.signed_at = rgs_now();
-  rec = rgs_f2f_record_build(&r->f);
-  if (rec == NULL || rgs_cj_serialize(rec, &text, &len) != 0) {
-    ret = rgs_fail(r->io, CMD, RGS_EXIT_INTERNAL, rgs_f2f_strerror(RGS_F2F_ERR_NOMEM), NULL);
+  crc = rgs_f2f_record_make(&r->f, &rec);
+  if (crc == RGS_CJ_OK)
+    crc = rgs_cj_serialize(rec, &text, &len);
+  if (crc != RGS_CJ_OK) {
+    ret = rgs_fail(r->io, CMD, RGS_EXIT_INTERNAL, rgs_cj_strerror(crc), NULL);
     goto cleanup;
   }
   frc = rgs_f2f_cms_sign((const unsigned char *)text, len, r->aed_cert, NULL, r->f.signed_at,
@@ -927,7 +939,7 @@ static int sign_record(run *r, made *m)
     goto cleanup;
   }
   SHA256((const unsigned char *)text, len, m->sha);
-  rgs_f2f_hex(m->sha, sizeof(m->sha), m->sha_hex);
+  rgsx_hex(m->sha, sizeof(m->sha), m->sha_hex);
   /* The order moves on only on a record that verifies like any verifier's. */
   frc = rgs_f2f_verify(m->der, m->der_len, r->aeds, &v, m->verify_err, sizeof(m->verify_err));
   /* The chain was checked at the signingTime, a date the signer picks: the
@@ -1059,16 +1071,146 @@ static void report(run *r, const made *m, int success, int ret)
 
 /* ---- the session ------------------------------------------------------------------ */
 
+/* Everything before a token is touched: the AED's token named, the order
+ * and its request, every answer given or askable, no record file in the
+ * way, the AED trust list. */
+static int prepare(run *r, const made *m, rgs_p11_uri **aed_uri)
+{
+  char err[512];
+  int ret;
+
+  if (r->o->aed_token == NULL)
+    return rgs_usage_error(r->io, CMD, "%s", _("--aed-token URI is needed: the AED's own token signs the record"));
+  if (rgs_p11_uri_parse(r->o->aed_token, aed_uri, err, sizeof(err)) != RGS_P11_OK)
+    return rgs_usage_error(r->io, CMD, "--aed-token: %s", err);
+  ret = load_order(r);
+  if (ret != RGS_EXIT_OK)
+    return ret;
+  defaults_from_appointment(r);
+  ret = check_answers_given(r);
+  if (ret != RGS_EXIT_OK)
+    return ret;
+  if (!r->o->force && access(m->path, F_OK) == 0)
+    return rgs_fail(r->io, CMD, RGS_EXIT_IO,
+                    _("the record file exists; nothing was done (use --out or --force)"), m->path);
+  return rgs_f2f_load_aeds(r->io, CMD, r->o->ca_file, r->o->ca_path, &r->aeds);
+}
+
+/* What the record says of the order. */
+static void facts_from_order(run *r)
+{
+  r->f.ca_ref = r->order.ca_ref;
+  r->f.partner = r->order.partner;
+  r->f.product = r->order.product;
+  r->f.validity_years = r->order.validity_years;
+  r->f.first_name = r->order.first_name;
+  r->f.last_name = r->order.last_name;
+  r->f.email = r->order.email;
+  r->f.company = r->order.company;
+  r->f.company_id = r->order.company_id;
+  r->f.siren = r->order.siren;
+}
+
+/* The holder's token chosen and opened, then the AED's unlocked. */
+static int open_tokens(run *r, const rgs_p11_uri *aed_uri)
+{
+  int ret = choose_holder_token(r, aed_uri);
+
+  if (ret != RGS_EXIT_OK)
+    return ret;
+  ret = rgs_session_open(&r->s, &r->hcli, CMD);
+  if (ret != RGS_EXIT_OK)
+    return ret;
+  r->s_open = 1;
+  screen(r, _("Face-to-face: the AED's token"), 0);
+  out(r, _("Order %lld: %s, %s (SIREN %s), status %s\n"), r->id, r->holder_name,
+      r->order.company, r->order.siren, rgs_order_status_name(r->order.status));
+  ret = open_aed(r, aed_uri);
+  if (ret != RGS_EXIT_OK)
+    return ret;
+  out(r, _("The AED's token is unlocked; its certificate is valid and listed as an AED (\"%s\", %s:%u).\n"),
+      r->aed_entry->name, r->aed_entry->file, r->aed_entry->line);
+  rgs_f2f_print_demo_aed(r->io, r->aed_entry);
+  pause_screen(r);
+  return RGS_EXIT_OK;
+}
+
+/* The holder's five steps until one fails, then the AED's. *success when
+ * none failed; an unanswered question ends the session (its status). */
+static int run_steps(run *r, int *success)
+{
+  int (*const steps[])(run *) = { step_token, step_key, step_pop, step_identity, step_company };
+  int ret, step_ret = RGS_EXIT_OK;
+  size_t i;
+
+  *success = 0;
+  for (i = 0; i < RGS_ARRAY_LEN(steps); i++) {
+    step_ret = steps[i](r);
+    if (r->f.results[i] != RGS_F2F_FAIL && step_ret != RGS_EXIT_OK)
+      return step_ret;           /* no answer to a question: no session */
+    if (step_ret != RGS_EXIT_OK)
+      break;
+    pause_screen(r);
+  }
+  ret = step_aed(r);
+  if (ret != RGS_EXIT_OK)
+    return ret;
+  *success = step_ret == RGS_EXIT_OK;
+  return RGS_EXIT_OK;
+}
+
+/* The record signed, written, stored and reported; the session's status. */
+static int finish(run *r, made *m, int success)
+{
+  int ret = sign_record(r, m);
+
+  if (ret != RGS_EXIT_OK)
+    return ret;
+  if (rgs_f2f_write_file(m->path, m->der, m->der_len, r->o->force) != RGS_F2F_OK)
+    return rgs_fail(r->io, CMD, RGS_EXIT_IO, _("the record could not be written"), strerror(errno));
+  ret = store_record(r, m, success);
+  if (ret != RGS_EXIT_OK)
+    return ret;
+  if (!success)
+    ret = r->exit_code;
+  else if (!m->verified)
+    ret = RGS_EXIT_CHECK;
+  report(r, m, success, ret);
+  return ret;
+}
+
+static void run_clear(run *r)
+{
+  if (r->o->id_number != NULL) {
+    rgsx_wipe(r->o->id_number, strlen(r->o->id_number));
+    free(r->o->id_number);
+    r->o->id_number = NULL;
+  }
+  free(r->pop_sig);
+  free(r->pop_msg);
+  rgs_p11_key_free(r->hkey);
+  rgs_p11_report_free(r->rep);
+  rgs_p11_key_free(r->aed_key);
+  X509_free(r->aed_cert);
+  rgs_p11_token_close(r->aed_tok);
+  rgs_p11_ctx_free(r->aed_ctx);      /* before the holder's: see open_aed */
+  if (r->s_open)
+    rgs_session_close(&r->s);
+  rgs_f2f_aed_trust_free(r->aeds);
+  OPENSSL_free(r->spki);
+  X509_REQ_free(r->csr);
+  rgs_order_binding_clear(&r->bind);
+  rgs_order_store_close(r->st);
+  free(r->holder_uri);
+}
+
 int rgs_f2f_run(rgs_io *io, long long id, rgs_f2f_run_opts *o)
 {
   run r;
   made m;
   rgs_p11_uri *aed_uri = NULL;
-  char err[512];
   const char *today;
-  int ret, step_ret = RGS_EXIT_OK, success;
-  int (*const steps[])(run *) = { step_token, step_key, step_pop, step_identity, step_company };
-  size_t i;
+  int ret, success = 0;
 
   memset(&r, 0, sizeof(r));
   memset(&m, 0, sizeof(m));
@@ -1084,113 +1226,19 @@ int rgs_f2f_run(rgs_io *io, long long id, rgs_f2f_run_opts *o)
   else
     snprintf(m.path, sizeof(m.path), "f2f-%lld-%.4s%.2s%.2s.p7m", id, today, today + 5, today + 8);
 
-  if (o->aed_token == NULL) {
-    ret = rgs_usage_error(io, CMD, "%s", _("--aed-token URI is needed: the AED's own token signs the record"));
-    goto cleanup;
-  }
-  if (rgs_p11_uri_parse(o->aed_token, &aed_uri, err, sizeof(err)) != RGS_P11_OK) {
-    ret = rgs_usage_error(io, CMD, "--aed-token: %s", err);
-    goto cleanup;
-  }
-  ret = load_order(&r);
+  ret = prepare(&r, &m, &aed_uri);
   if (ret != RGS_EXIT_OK)
     goto cleanup;
-  defaults_from_appointment(&r);
-  ret = check_answers_given(&r);
-  if (ret != RGS_EXIT_OK)
-    goto cleanup;
-  if (!o->force && access(m.path, F_OK) == 0) {
-    ret = rgs_fail(io, CMD, RGS_EXIT_IO,
-                   _("the record file exists; nothing was done (use --out or --force)"), m.path);
-    goto cleanup;
-  }
-  ret = rgs_f2f_load_aeds(io, CMD, o->ca_file, o->ca_path, &r.aeds);
-  if (ret != RGS_EXIT_OK)
-    goto cleanup;
-  /* Fill what the record says of the order. */
-  r.f.ca_ref = r.order.ca_ref;
-  r.f.partner = r.order.partner;
-  r.f.product = r.order.product;
-  r.f.validity_years = r.order.validity_years;
-  r.f.first_name = r.order.first_name;
-  r.f.last_name = r.order.last_name;
-  r.f.email = r.order.email;
-  r.f.company = r.order.company;
-  r.f.company_id = r.order.company_id;
-  r.f.siren = r.order.siren;
-
-  ret = choose_holder_token(&r, aed_uri);
-  if (ret != RGS_EXIT_OK)
-    goto cleanup;
-  ret = rgs_session_open(&r.s, &r.hcli, CMD);
-  if (ret != RGS_EXIT_OK)
-    goto cleanup;
-  r.s_open = 1;
-  screen(&r, _("Face-to-face: the AED's token"), 0);
-  out(&r, _("Order %lld: %s, %s (SIREN %s), status %s\n"), id, r.holder_name, r.order.company,
-      r.order.siren, rgs_order_status_name(r.order.status));
-  ret = open_aed(&r, aed_uri);
-  if (ret != RGS_EXIT_OK)
-    goto cleanup;
-  out(&r, _("The AED's token is unlocked; its certificate is valid and listed as an AED (\"%s\", %s:%u).\n"),
-      r.aed_entry->name, r.aed_entry->file, r.aed_entry->line);
-  rgs_f2f_print_demo_aed(io, r.aed_entry);
-  pause_screen(&r);
-
-  for (i = 0; i < RGS_ARRAY_LEN(steps); i++) {
-    step_ret = steps[i](&r);
-    if (r.f.results[i] != RGS_F2F_FAIL && step_ret != RGS_EXIT_OK) {
-      ret = step_ret;           /* no answer to a question: no session */
-      goto cleanup;
-    }
-    if (step_ret != RGS_EXIT_OK)
-      break;
-    pause_screen(&r);
-  }
-  ret = step_aed(&r);
-  if (ret != RGS_EXIT_OK)
-    goto cleanup;
-  success = step_ret == RGS_EXIT_OK;
-
-  ret = sign_record(&r, &m);
-  if (ret != RGS_EXIT_OK)
-    goto cleanup;
-  if (rgs_f2f_write_file(m.path, m.der, m.der_len, o->force) != 0) {
-    ret = rgs_fail(io, CMD, RGS_EXIT_IO, _("the record could not be written"), strerror(errno));
-    goto cleanup;
-  }
-  ret = store_record(&r, &m, success);
-  if (ret != RGS_EXIT_OK)
-    goto cleanup;
-  if (!success)
-    ret = r.exit_code;
-  else if (!m.verified)
-    ret = RGS_EXIT_CHECK;
-  report(&r, &m, success, ret);
+  facts_from_order(&r);
+  ret = open_tokens(&r, aed_uri);
+  if (ret == RGS_EXIT_OK)
+    ret = run_steps(&r, &success);
+  if (ret == RGS_EXIT_OK)
+    ret = finish(&r, &m, success);
 
 cleanup:
-  if (o->id_number != NULL) {
-    rgs_wipe(o->id_number, strlen(o->id_number));
-    free(o->id_number);
-    o->id_number = NULL;
-  }
   free(m.der);
-  free(r.pop_sig);
-  free(r.pop_msg);
-  rgs_p11_key_free(r.hkey);
-  rgs_p11_report_free(r.rep);
-  rgs_p11_key_free(r.aed_key);
-  X509_free(r.aed_cert);
-  rgs_p11_token_close(r.aed_tok);
-  rgs_p11_ctx_free(r.aed_ctx);      /* before the holder's: see open_aed */
-  if (r.s_open)
-    rgs_session_close(&r.s);
-  rgs_f2f_aed_trust_free(r.aeds);
-  OPENSSL_free(r.spki);
-  X509_REQ_free(r.csr);
-  rgs_order_binding_clear(&r.bind);
-  rgs_order_store_close(r.st);
+  run_clear(&r);
   rgs_p11_uri_free(aed_uri);
-  free(r.holder_uri);
   return ret;
 }

@@ -13,7 +13,7 @@ int rgs_f2f_token_sign(void *ud, const unsigned char *data, size_t len, unsigned
   rgs_f2f_token_signer *s = ud;
 
   s->rc = rgs_p11_sign_sha256(s->tok, s->key, data, len, sig, siglen);
-  return s->rc == RGS_P11_OK ? 0 : -1;
+  return (int)s->rc;             /* RGS_P11_OK is 0: what rgs_f2f_sign_fn wants */
 }
 
 /* One attribute, allocated (free()); the two-call dance of PKCS#11. */
@@ -189,7 +189,7 @@ int rgs_f2f_aed_identity(const rgs_io *io, rgs_p11_token *tok, const unsigned ch
       if (keys[i] == NULL)
         continue;
       if (certs[i].id_len <= 64)
-        rgs_f2f_hex(certs[i].id, certs[i].id_len, hex);
+        rgsx_hex(certs[i].id, certs[i].id_len, hex);
       subj = rgs_subject_text(X509_get_subject_name(certs[i].cert));
       fprintf(stderr, "  id=%s  %s\n", hex, subj != NULL ? subj : "?");
       OPENSSL_free(subj);

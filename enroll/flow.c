@@ -50,8 +50,10 @@ void rgs_warn(const rgs_io *io, const char *fmt, ...)
 
 /* The one failure report: stderr always, and under --json one document
  * with the error (and the check report when there is one). */
-static int fail_doc(const rgs_io *io, const char *command, int exit_code,
-                    const char *message, const char *detail, const rgs_p11_report *rep)
+/* The failure on stderr and, under --json, as the command's document; the
+ * HTTP status (when >= 0) and the report's criteria go into it too. */
+static int fail_doc(const rgs_io *io, const char *command, int exit_code, const char *message,
+                    const char *detail, const rgs_p11_report *rep, long http_status)
 {
   int has_detail = detail != NULL && detail[0] != '\0';
   rgs_json j;
@@ -70,6 +72,8 @@ static int fail_doc(const rgs_io *io, const char *command, int exit_code,
   rgs_json_object(&j, "error");
   rgs_json_str(&j, "message", message);
   rgs_json_str(&j, "detail", has_detail ? detail : NULL);
+  if (http_status >= 0)
+    rgs_json_int(&j, "http_status", http_status);
   rgs_json_end(&j);
   if (rep != NULL)
     rgs_json_report(&j, rep);
@@ -80,7 +84,7 @@ static int fail_doc(const rgs_io *io, const char *command, int exit_code,
 int rgs_fail(const rgs_io *io, const char *command, int exit_code, const char *message,
              const char *detail)
 {
-  return fail_doc(io, command, exit_code, message, detail, NULL);
+  return fail_doc(io, command, exit_code, message, detail, NULL, -1);
 }
 
 int rgs_usage_error(const rgs_io *io, const char *command, const char *fmt, ...)
@@ -150,7 +154,7 @@ int rgs_exit_for_p11(rgs_p11_rc rc)
 int rgs_fail_report(const rgs_io *io, const char *command, int exit_code,
                     const char *message, const rgs_p11_report *rep)
 {
-  return fail_doc(io, command, exit_code, message, NULL, rep);
+  return fail_doc(io, command, exit_code, message, NULL, rep, -1);
 }
 
 int rgs_fail_p11(const rgs_io *io, const char *command, rgs_p11_rc rc,
@@ -211,19 +215,19 @@ const char *rgs_localedir(void)
 
 /* ---- small parsers --------------------------------------------------- */
 
-int rgs_parse_int(const char *text, long min, long max, long *out)
+int rgs_parse_number(const char *text, long min, long max, long *out)
 {
   char *end = NULL;
   long v;
 
   if (text == NULL || text[0] == '\0')
-    return -1;
+    return 0;
   errno = 0;
   v = strtol(text, &end, 10);
   if (errno != 0 || *end != '\0' || v < min || v > max)
-    return -1;
+    return 0;
   *out = v;
-  return 0;
+  return 1;
 }
 
 time_t rgs_now(void)
@@ -576,4 +580,39 @@ void rgs_json_report(rgs_json *j, const rgs_p11_report *rep)
     rgs_json_end(j);
   }
   rgs_json_end(j);
+}
+
+/* The PIN state as a stable code (an N_() text: translate to show it). */
+const char *rgs_pin_state_code(CK_FLAGS f)
+{
+  if (f & CKF_USER_PIN_LOCKED)
+    return N_("locked");
+  if (f & CKF_USER_PIN_FINAL_TRY)
+    return N_("final-try");
+  if (f & CKF_USER_PIN_COUNT_LOW)
+    return N_("count-low");
+  if (!(f & CKF_USER_PIN_INITIALIZED))
+    return N_("not-initialized");
+  return N_("ok");
+}
+
+void rgs_json_token(rgs_json *j, const char *key, const rgs_p11_slot_info *s)
+{
+  rgs_json_object(j, key);
+  rgs_json_str(j, "label", s->label);
+  rgs_json_str(j, "manufacturer", s->manufacturer);
+  rgs_json_str(j, "model", s->model);
+  rgs_json_str(j, "serial", s->serial);
+  rgs_json_int(j, "flags", (long long)s->token_flags);
+  rgs_json_str(j, "pin_state", rgs_pin_state_code(s->token_flags));
+  rgs_json_bool(j, "pinpad", (s->token_flags & CKF_PROTECTED_AUTHENTICATION_PATH) != 0);
+  rgs_json_int(j, "min_pin", (long long)s->min_pin);
+  rgs_json_int(j, "max_pin", (long long)s->max_pin);
+  rgs_json_end(j);
+}
+
+int rgs_fail_http(const rgs_io *io, const char *command, int exit_code, const char *message,
+                  const char *detail, long http_status)
+{
+  return fail_doc(io, command, exit_code, message, detail, NULL, http_status);
 }

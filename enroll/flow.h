@@ -4,17 +4,14 @@
 #ifndef RGS_FLOW_H
 #define RGS_FLOW_H
 
-#include <libintl.h>
 #include <signal.h>
 #include <stdio.h>
 #include "rgs_p11.h"
 #include "rgs_order.h"
 #include "json.h"
 
-#define RGS_TEXTDOMAIN "rgs-enroll"
-#define _(s) gettext(s)
-#define N_(s) (s)
-#define RGS_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
+#include "rgs_common.h"
+#include "rgsx_i18n.h"
 
 #include "rgs_exit.h"
 
@@ -34,7 +31,7 @@ typedef struct {
   const char *pin_file;        /* --pin-file */
   int pin_fd;                  /* --pin-fd, -1 when absent */
   const char *prog;            /* name in messages */
-  char **argv_all;             /* the whole command line, for rgs_cmd_delegate */
+  char **argv_all;             /* the whole command line, for cli_cmd_delegate */
 } rgs_io;
 
 /* ---- output ---- */
@@ -43,6 +40,9 @@ void rgs_warn(const rgs_io *io, const char *fmt, ...) __attribute__((format(prin
 /* Report a failure (stderr, and a JSON document under --json); returns exit. */
 int rgs_fail(const rgs_io *io, const char *command, int exit_code, const char *message,
              const char *detail);
+/* rgs_fail with the HTTP status of a server's answer in the JSON error. */
+int rgs_fail_http(const rgs_io *io, const char *command, int exit_code, const char *message,
+                  const char *detail, long http_status);
 int rgs_exit_for_p11(rgs_p11_rc rc);
 /* Report a token-layer failure, with the module's detail; returns the exit. */
 int rgs_fail_p11(const rgs_io *io, const char *command, rgs_p11_rc rc,
@@ -104,13 +104,16 @@ int rgs_fail_report(const rgs_io *io, const char *command, int exit_code,
 
 /* Members "criteria": [...] of the current JSON object. */
 void rgs_json_report(rgs_json *j, const rgs_p11_report *rep);
+/* The PIN state of token flags as a stable code: ok, count-low, final-try,
+ * locked, not-initialized (an N_() text: translate it to show it). */
+const char *rgs_pin_state_code(CK_FLAGS f);
 /* Members "token": {...} of the current JSON object. */
 void rgs_json_token(rgs_json *j, const char *key, const rgs_p11_slot_info *info);
 
 /* Time "now", overridable for tests with RGS_ENROLL_NOW=YYYY-MM-DD. */
 time_t rgs_now(void);
 
-/* Parse a whole decimal number in [min, max]; 0 on success. */
-int rgs_parse_int(const char *text, long min, long max, long *out);
+/* 1 when text is a whole decimal number in [min, max], stored in *out. */
+int rgs_parse_number(const char *text, long min, long max, long *out);
 
 #endif

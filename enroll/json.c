@@ -1,5 +1,6 @@
 /* json.c - JSON output. Strings are escaped and broken UTF-8 is replaced, so
  * that whatever a token or a user typed, the document stays valid. */
+#include <stdlib.h>
 #include <string.h>
 #include "json.h"
 #include "rgs_common.h"
@@ -102,13 +103,12 @@ void rgs_json_bool(rgs_json *j, const char *key, int value)
 
 void rgs_json_hex(rgs_json *j, const char *key, const unsigned char *p, size_t len)
 {
-  size_t i;
+  char *text = malloc(2 * len + 1);
 
   member(j, key);
-  fputc('"', j->out);
-  for (i = 0; i < len; i++)
-    fprintf(j->out, "%02x", p[i]);
-  fputc('"', j->out);
+  /* Out of memory: an empty string rather than a broken document. */
+  fprintf(j->out, "\"%s\"", text != NULL ? rgsx_hex(p, len, text) : "");
+  free(text);
 }
 
 void rgs_json_finish(rgs_json *j)

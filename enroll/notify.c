@@ -7,8 +7,9 @@
 #include <sys/stat.h>
 #include <systemd/sd-bus.h>
 #include <systemd/sd-daemon.h>
+#include "rgs_common.h"
 #include "flow.h"
-#include "notify.h"
+#include "watch.h"
 
 #define NOTIFY_BUS_NAME "org.freedesktop.Notifications"
 #define NOTIFY_PATH "/org/freedesktop/Notifications"
@@ -57,27 +58,6 @@ void rgs_notifier_free(rgs_notifier *n)
   free(n);
 }
 
-/* Length of one valid UTF-8 sequence at s, 0 when invalid. */
-static size_t utf8_len(const unsigned char *s)
-{
-  size_t len, i;
-
-  if (s[0] < 0x80)
-    return 1;
-  if (s[0] >= 0xC2 && s[0] <= 0xDF)
-    len = 2;
-  else if (s[0] >= 0xE0 && s[0] <= 0xEF)
-    len = 3;
-  else if (s[0] >= 0xF0 && s[0] <= 0xF4)
-    len = 4;
-  else
-    return 0;
-  for (i = 1; i < len; i++)
-    if ((s[i] & 0xC0) != 0x80)
-      return 0;
-  return len;
-}
-
 void rgs_notify_clean(const char *text, char *out, size_t outlen, int markup_safe)
 {
   const unsigned char *s = (const unsigned char *)(text != NULL ? text : "");
@@ -88,7 +68,7 @@ void rgs_notify_clean(const char *text, char *out, size_t outlen, int markup_saf
     return;
   while (*s != '\0') {
     rep = NULL;
-    len = utf8_len(s);
+    len = rgsx_utf8_char_len(s, strnlen((const char *)s, 4));
     if (len == 0 || (len == 1 && (*s < 0x20 || *s == 0x7F))) {
       /* A newline between sentences is kept; other controls become a space. */
       rep = *s == '\n' ? "\n" : " ";

@@ -34,7 +34,7 @@ int rgs_orderkey_begin(rgs_orderkey *k, const rgs_io *io, rgs_order_store *st, l
   k->id = id;
   k->new_key = new_key;
   k->yes = yes;
-  if (rgs_store_path(io, path, sizeof(path)) != 0)
+  if (rgs_store_path(io, path, sizeof(path)) != RGS_ORDER_OK)
     return rgs_fail(io, CMD, RGS_EXIT_STORE, rgs_order_strerror(RGS_ORDER_ERR_IO), NULL);
   err[0] = '\0';
   lrc = rgs_orderlock_take(path, id, &k->lock, &holder, err, sizeof(err));
@@ -50,10 +50,12 @@ int rgs_orderkey_begin(rgs_orderkey *k, const rgs_io *io, rgs_order_store *st, l
     return rgs_fail(io, CMD, RGS_EXIT_STORE, msg,
                     _("nothing was done; let it finish, then run start again if it failed"));
   case RGS_ORDERLOCK_ERR_NOMEM:
-    return rgs_fail(io, CMD, RGS_EXIT_INTERNAL, _("out of memory"), NULL);
+  case RGS_ORDERLOCK_ERR_ARG:
+    return rgs_fail(io, CMD, RGS_EXIT_INTERNAL, rgs_orderlock_strerror(lrc), NULL);
   case RGS_ORDERLOCK_ERR_PATH:
   case RGS_ORDERLOCK_ERR_IO:
-    return rgs_fail(io, CMD, RGS_EXIT_STORE, _("the order's lock file cannot be used"), err);
+  case RGS_ORDERLOCK_ERR_FULL:
+    return rgs_fail(io, CMD, RGS_EXIT_STORE, rgs_orderlock_strerror(RGS_ORDERLOCK_ERR_IO), err);
   }
   /* Read under the lock: a run that ended meanwhile may have bound a key. */
   orc = rgs_order_binding_get(st, id, &k->binding, &k->bound);
@@ -251,37 +253,39 @@ static int remove_leftover(rgs_orderkey *k, rgs_session *s, rgs_p11_key *key, co
   return removed;
 }
 
-/* --new-key with the order's key on this token: the person says yes.
- * 1 yes, 0 another answer, -1 no one to ask (no terminal, or --json). */
-static int confirmed(const rgs_orderkey *k, const rgs_p11_key *old)
+typedef enum { ANSWER_YES, ANSWER_OTHER, ANSWER_NO_ONE } answer;
+
+/* --new-key with the order's key on this token: the person says yes
+ * (ANSWER_NO_ONE: no one to ask, no terminal or --json). */
+static answer confirmed(const rgs_orderkey *k, const rgs_p11_key *old)
 {
   char line[32];
 
   if (k->yes)
-    return 1;
+    return ANSWER_YES;
   if (k->io->json || !isatty(STDIN_FILENO))
-    return -1;
+    return ANSWER_NO_ONE;
   printf(_("The key pair of order %lld (label \"%s\") will be removed from the token once the new "
            "request is bound: a certificate asked with it could no longer be used.\n"
            "Type yes to go on: "),
          k->id, rgs_p11_key_label(old));
   fflush(stdout);
   if (fgets(line, sizeof(line), stdin) == NULL)
-    return 0;
+    return ANSWER_OTHER;
   line[strcspn(line, "\r\n")] = '\0';
-  return strcmp(line, "yes") == 0 || strcmp(line, _("yes")) == 0;
+  return strcmp(line, "yes") == 0 || strcmp(line, _("yes")) == 0 ? ANSWER_YES : ANSWER_OTHER;
 }
 
 /* --new-key not confirmed: nothing done; the command line lacks --yes
  * (exit 2, as for any usage error). */
-static int refuse_unconfirmed(const rgs_orderkey *k, int answer)
+static int refuse_unconfirmed(const rgs_orderkey *k, answer a)
 {
   char msg[160];
 
   snprintf(msg, sizeof(msg),
            _("--new-key would remove the key pair of order %lld from the token"), k->id);
   return rgs_fail(k->io, CMD, RGS_EXIT_USAGE, msg,
-                  answer < 0 ? _("nothing was done; confirm with --yes, or answer the question in a terminal")
+                  a == ANSWER_NO_ONE ? _("nothing was done; confirm with --yes, or answer the question in a terminal")
                              : _("nothing was done: the answer was not yes"));
 }
 
@@ -341,7 +345,8 @@ static int bound_key(rgs_orderkey *k, rgs_session *s, const rgs_keygen_opts *o,
   key_verdict v;
   rgs_p11_rc rc;
   char msg[160], detail[512], why[320];
-  int ret, answer;
+  answer said;
+  int ret;
 
   if (pub == NULL)
     return rgs_fail(k->io, CMD, RGS_EXIT_STORE, rgs_order_strerror(RGS_ORDER_ERR_IO),
@@ -365,10 +370,10 @@ static int bound_key(rgs_orderkey *k, rgs_session *s, const rgs_keygen_opts *o,
     return RGS_EXIT_OK;             /* --new-key, nothing to remove here */
   }
   if (k->new_key) {
-    answer = confirmed(k, found);
-    if (answer != 1) {
+    said = confirmed(k, found);
+    if (said != ANSWER_YES) {
       rgs_p11_key_free(found);
-      return refuse_unconfirmed(k, answer);
+      return refuse_unconfirmed(k, said);
     }
     k->old_key = found;
     return RGS_EXIT_OK;
@@ -435,12 +440,9 @@ static int use_leftover(rgs_orderkey *k, rgs_session *s, rgs_p11_key *left, long
 static const char *journal_id(const rgs_orderlock_journal *j, char *hex)
 {
   const unsigned char *id = j->key_len > 0 ? j->key_id : j->tmp_id;
-  size_t len = j->key_len > 0 ? j->key_len : j->tmp_len, i;
+  size_t len = j->key_len > 0 ? j->key_len : j->tmp_len;
 
-  for (i = 0; i < len; i++)
-    sprintf(hex + 2 * i, "%02x", id[i]);
-  hex[2 * len] = '\0';
-  return hex;
+  return rgsx_hex(id, len, hex);
 }
 
 /* Leftovers of the order on other tokens: they stay in the journal until
@@ -483,7 +485,7 @@ static void drop_leftover(rgs_orderkey *k, rgs_session *s, rgs_p11_key *leftover
   if (leftover != NULL)
     forget = remove_leftover(k, s, leftover, _("the order has its key pair on another token"));
   rgs_p11_key_free(leftover);
-  if (forget && rgs_orderlock_done(k->lock, serial) != 0)
+  if (forget && rgs_orderlock_done(k->lock, serial) != RGS_ORDERLOCK_OK)
     rgs_warn(k->io, _("the order's lock file %s could not be updated: %s"),
              rgs_orderlock_path(k->lock), strerror(errno));
 }
@@ -496,6 +498,7 @@ int rgs_orderkey_get(rgs_orderkey *k, rgs_session *s, const rgs_keygen_opts *o,
   const rgs_orderlock_journal *here = rgs_orderlock_left(k->lock, serial);
   rgs_p11_key *leftover = NULL;
   long pid = here->pid;
+  rgs_orderlock_rc lrc;
   int ret, absent = 0;
 
   *key = NULL;
@@ -533,9 +536,9 @@ int rgs_orderkey_get(rgs_orderkey *k, rgs_session *s, const rgs_keygen_opts *o,
     if (ret != RGS_EXIT_OK || *key != NULL)
       return ret;
   }
-  if (rgs_orderlock_begin_key(k->lock, serial) != 0)
-    return rgs_fail(k->io, CMD, RGS_EXIT_STORE,
-                    _("the order's journal is full: key pairs left by interrupted runs on too many tokens"),
+  lrc = rgs_orderlock_begin_key(k->lock, serial);
+  if (lrc != RGS_ORDERLOCK_OK)
+    return rgs_fail(k->io, CMD, RGS_EXIT_STORE, rgs_orderlock_strerror(lrc),
                     rgs_orderlock_path(k->lock));
   ret = rgs_step_make_key(s, o, spec, req, rep, rgs_orderlock_note_id, k->lock, key, CMD);
   if (ret == RGS_EXIT_OK)
@@ -559,7 +562,7 @@ void rgs_orderkey_finish(rgs_orderkey *k, rgs_session *s)
     free(uri);
   }
   /* This token's entry only: leftovers on other tokens wait for them. */
-  if (rgs_orderlock_done(k->lock, rgs_p11_token_info(s->tok)->serial) != 0)
+  if (rgs_orderlock_done(k->lock, rgs_p11_token_info(s->tok)->serial) != RGS_ORDERLOCK_OK)
     rgs_warn(k->io, _("the order's lock file %s could not be updated: %s"),
              rgs_orderlock_path(k->lock), strerror(errno));
 }

@@ -32,39 +32,32 @@ struct rgs_orderlock {
   rgs_orderlock_journal none;   /* what rgs_orderlock_left() finds for no entry */
 };
 
-static void to_hex(char *out, const unsigned char *p, size_t n)
+const char *rgs_orderlock_strerror(rgs_orderlock_rc rc)
 {
-  static const char digits[] = "0123456789abcdef";
-  size_t i;
-
-  for (i = 0; i < n; i++) {
-    out[2 * i] = digits[p[i] >> 4];
-    out[2 * i + 1] = digits[p[i] & 0x0F];
+  /* No default: -Wall names any value someone forgets here. */
+  switch (rc) {
+  case RGS_ORDERLOCK_OK: return _("success");
+  case RGS_ORDERLOCK_BUSY: return _("another rgs-enroll holds the order's lock");
+  case RGS_ORDERLOCK_ERR_PATH: return _("the store's path is too long for its lock file");
+  case RGS_ORDERLOCK_ERR_IO: return _("the order's lock file cannot be used");
+  case RGS_ORDERLOCK_ERR_NOMEM: return _("out of memory");
+  case RGS_ORDERLOCK_ERR_ARG: return _("invalid argument");
+  case RGS_ORDERLOCK_ERR_FULL:
+    return _("the order's journal is full: key pairs left by interrupted runs on too many tokens");
   }
-  out[2 * n] = '\0';
+  return _("unknown error");
 }
 
-static int hex_value(char c)
-{
-  if (c >= '0' && c <= '9')
-    return c - '0';
-  if (c >= 'a' && c <= 'f')
-    return c - 'a' + 10;
-  return -1;
-}
-
-/* Bytes from hex text up to the end of the line; 0 on a malformed value. */
+/* Bytes from hex text (lowercase, as written) up to the end of the line;
+ * 0 on a malformed value. */
 static int from_hex(const char *text, unsigned char *out, size_t cap, size_t *len)
 {
   size_t n = 0;
-  int hi, lo;
 
   while (text[0] != '\0' && text[0] != '\n') {
-    hi = hex_value(text[0]);
-    lo = hi < 0 ? -1 : hex_value(text[1]);
-    if (lo < 0 || n >= cap)
+    if (n >= cap || !rgsx_hex_byte(text, RGSX_HEX_LOWER, &out[n]))
       return 0;
-    out[n++] = (unsigned char)(hi << 4 | lo);
+    n++;
     text += 2;
   }
   *len = n;
@@ -130,68 +123,64 @@ static void parse_journal(const char *text, rgs_orderlock *l)
   l->n_left = kept;
 }
 
-/* Append to text; -1 (errno EOVERFLOW) rather than a cut line. */
-static int append(char *text, size_t cap, size_t *len, const char *fmt, ...)
+/* Append to text; 0 (errno EOVERFLOW) rather than a cut line. */
+static int appended(char *text, size_t cap, size_t *len, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 
-static int append(char *text, size_t cap, size_t *len, const char *fmt, ...)
+static int appended(char *text, size_t cap, size_t *len, const char *fmt, ...)
 {
   va_list ap;
   int n;
 
   if (*len >= cap) {
     errno = EOVERFLOW;
-    return -1;
+    return 0;
   }
   va_start(ap, fmt);
   n = vsnprintf(text + *len, cap - *len, fmt, ap);
   va_end(ap);
   if (n < 0 || (size_t)n >= cap - *len) {
     errno = EOVERFLOW;
-    return -1;
+    return 0;
   }
   *len += (size_t)n;
-  return 0;
+  return 1;
 }
 
-static int append_entry(char *text, size_t cap, size_t *len, const rgs_orderlock_journal *j)
+static int entry_appended(char *text, size_t cap, size_t *len, const rgs_orderlock_journal *j)
 {
   char hex[2 * RGS_ORDERLOCK_ID_MAX + 1];
 
-  if (append(text, cap, len, "token %s\nrun-pid %ld\n", j->token_serial, j->pid) != 0)
-    return -1;
-  if (j->tmp_len > 0) {
-    to_hex(hex, j->tmp_id, j->tmp_len);
-    if (append(text, cap, len, "tmp-id %s\n", hex) != 0)
-      return -1;
-  }
-  if (j->key_len > 0) {
-    to_hex(hex, j->key_id, j->key_len);
-    if (append(text, cap, len, "key-id %s\n", hex) != 0)
-      return -1;
-  }
-  return 0;
+  if (!appended(text, cap, len, "token %s\nrun-pid %ld\n", j->token_serial, j->pid))
+    return 0;
+  if (j->tmp_len > 0 && !appended(text, cap, len, "tmp-id %s\n",
+                                  rgsx_hex(j->tmp_id, j->tmp_len, hex)))
+    return 0;
+  if (j->key_len > 0 && !appended(text, cap, len, "key-id %s\n",
+                                  rgsx_hex(j->key_id, j->key_len, hex)))
+    return 0;
+  return 1;
 }
 
 /* The whole file: our pid, what was left, then this run's entry; synced,
  * so that what is recorded before C_GenerateKeyPair survives a power cut
- * too. -1 with errno set on failure. */
-static int write_journal(rgs_orderlock *l)
+ * too. RGS_ORDERLOCK_ERR_IO with errno set on failure. */
+static rgs_orderlock_rc write_journal(rgs_orderlock *l)
 {
   char text[JOURNAL_MAX];
   size_t len = 0, i;
 
-  if (append(text, sizeof(text), &len, "pid %ld\n", (long)getpid()) != 0)
-    return -1;
+  if (!appended(text, sizeof(text), &len, "pid %ld\n", (long)getpid()))
+    return RGS_ORDERLOCK_ERR_IO;
   for (i = 0; i < l->n_left; i++)
-    if (append_entry(text, sizeof(text), &len, &l->left[i]) != 0)
-      return -1;
-  if (l->now.present && append_entry(text, sizeof(text), &len, &l->now) != 0)
-    return -1;
+    if (!entry_appended(text, sizeof(text), &len, &l->left[i]))
+      return RGS_ORDERLOCK_ERR_IO;
+  if (l->now.present && !entry_appended(text, sizeof(text), &len, &l->now))
+    return RGS_ORDERLOCK_ERR_IO;
   if (pwrite(l->fd, text, len, 0) != (ssize_t)len || ftruncate(l->fd, (off_t)len) != 0 ||
       fdatasync(l->fd) != 0)
-    return -1;
-  return 0;
+    return RGS_ORDERLOCK_ERR_IO;
+  return RGS_ORDERLOCK_OK;
 }
 
 static long read_holder(int fd)
@@ -246,9 +235,9 @@ rgs_orderlock_rc rgs_orderlock_take(const char *db_path, long long id, rgs_order
   parse_journal(text, l);
   /* Our pid for a second run's message; what was left stays recorded
    * until it is dealt with. */
-  if (write_journal(l) != 0) {
+  rc = write_journal(l);
+  if (rc != RGS_ORDERLOCK_OK) {
     snprintf(err, errlen, "%s: %s", l->path, strerror(errno));
-    rc = RGS_ORDERLOCK_ERR_IO;
     goto cleanup;
   }
   *out = l;
@@ -294,17 +283,17 @@ static void forget_left(rgs_orderlock *l, const char *token_serial)
   l->n_left = kept;
 }
 
-int rgs_orderlock_begin_key(rgs_orderlock *l, const char *token_serial)
+rgs_orderlock_rc rgs_orderlock_begin_key(rgs_orderlock *l, const char *token_serial)
 {
   if (l == NULL || token_serial == NULL)
-    return -1;
+    return RGS_ORDERLOCK_ERR_ARG;
   forget_left(l, token_serial);
   if (l->n_left >= RGS_ORDERLOCK_ENTRIES_MAX)
-    return -1;
+    return RGS_ORDERLOCK_ERR_FULL;
   memset(&l->now, 0, sizeof(l->now));
   snprintf(l->now.token_serial, sizeof(l->now.token_serial), "%s", token_serial);
   l->now.pid = (long)getpid();
-  return 0;
+  return RGS_ORDERLOCK_OK;
 }
 
 int rgs_orderlock_note_id(void *lock, int final, const unsigned char *id, size_t len)
@@ -312,7 +301,7 @@ int rgs_orderlock_note_id(void *lock, int final, const unsigned char *id, size_t
   rgs_orderlock *l = lock;
 
   if (l == NULL || id == NULL || len == 0 || len > RGS_ORDERLOCK_ID_MAX)
-    return -1;
+    return RGS_ORDERLOCK_ERR_ARG;
   if (final) {
     memcpy(l->now.key_id, id, len);
     l->now.key_len = len;
@@ -324,11 +313,11 @@ int rgs_orderlock_note_id(void *lock, int final, const unsigned char *id, size_t
   return write_journal(l);
 }
 
-int rgs_orderlock_done(rgs_orderlock *l, const char *token_serial)
+rgs_orderlock_rc rgs_orderlock_done(rgs_orderlock *l, const char *token_serial)
 {
   if (l == NULL || token_serial == NULL) {
     errno = EINVAL;
-    return -1;
+    return RGS_ORDERLOCK_ERR_ARG;
   }
   forget_left(l, token_serial);
   if (strcmp(l->now.token_serial, token_serial) == 0)

@@ -26,7 +26,12 @@ typedef enum {
   RGS_ORDERLOCK_ERR_PATH,      /* the lock file's name would be too long */
   RGS_ORDERLOCK_ERR_IO,        /* the lock file cannot be opened, locked or written */
   RGS_ORDERLOCK_ERR_NOMEM,
+  RGS_ORDERLOCK_ERR_ARG,       /* API misuse */
+  RGS_ORDERLOCK_ERR_FULL,      /* RGS_ORDERLOCK_ENTRIES_MAX tokens already have an entry */
 } rgs_orderlock_rc;
+
+/* A sentence for rc, in the person's language (never NULL). */
+const char *rgs_orderlock_strerror(rgs_orderlock_rc rc);
 
 /* What a run that did not finish left on one token. */
 typedef struct {
@@ -53,15 +58,18 @@ size_t rgs_orderlock_left_count(const rgs_orderlock *l);
 const rgs_orderlock_journal *rgs_orderlock_left_at(const rgs_orderlock *l, size_t i);
 /* Start the journal of a key pair about to be made on token_serial: it
  * replaces what was left on that token (dealt with by then), the entries
- * of other tokens stay. -1 when RGS_ORDERLOCK_ENTRIES_MAX other tokens
- * already have one. Written and synced at the first id noted. */
-int rgs_orderlock_begin_key(rgs_orderlock *l, const char *token_serial);
+ * of other tokens stay. RGS_ORDERLOCK_ERR_FULL when
+ * RGS_ORDERLOCK_ENTRIES_MAX other tokens already have one. Written and
+ * synced at the first id noted. */
+rgs_orderlock_rc rgs_orderlock_begin_key(rgs_orderlock *l, const char *token_serial);
 /* Record an id of that key pair (final 0: one-time, 1: derived); same
- * shape as rgs_p11_keygen_note, to be passed as one (ud = the lock). */
+ * shape as rgs_p11_keygen_note, to be passed as one (ud = the lock): an
+ * rgs_orderlock_rc as int, RGS_ORDERLOCK_OK (0) once written and synced. */
 int rgs_orderlock_note_id(void *lock, int final, const unsigned char *id, size_t len);
 /* The key is bound, or what was left on token_serial is dealt with: forget
- * that token's entry, keep the others. 0 on success (errno set otherwise). */
-int rgs_orderlock_done(rgs_orderlock *l, const char *token_serial);
+ * that token's entry, keep the others. RGS_ORDERLOCK_OK (0) on success
+ * (errno set otherwise). */
+rgs_orderlock_rc rgs_orderlock_done(rgs_orderlock *l, const char *token_serial);
 /* Release the lock; the journal stays in the file. */
 void rgs_orderlock_release(rgs_orderlock *l);
 /* The file's path, for messages; borrowed. */

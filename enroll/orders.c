@@ -69,7 +69,7 @@ int rgs_fail_store(const rgs_io *io, const char *command, rgs_order_rc rc,
 
 /* ---- the store ------------------------------------------------------------ */
 
-int rgs_store_path(const rgs_io *io, char *buf, size_t len)
+rgs_order_rc rgs_store_path(const rgs_io *io, char *buf, size_t len)
 {
   const char *xdg = getenv("XDG_DATA_HOME"), *home = getenv("HOME");
   int n;
@@ -81,8 +81,8 @@ int rgs_store_path(const rgs_io *io, char *buf, size_t len)
   else if (home != NULL && home[0] != '\0')
     n = snprintf(buf, len, "%s/.local/share/rgs-enroll/orders.db", home);
   else
-    return -1;
-  return n > 0 && (size_t)n < len ? 0 : -1;
+    return RGS_ORDER_ERR_IO;
+  return n > 0 && (size_t)n < len ? RGS_ORDER_OK : RGS_ORDER_ERR_IO;
 }
 
 typedef enum { STORE_CREATE, STORE_EXISTING, STORE_READ } store_mode;
@@ -107,7 +107,7 @@ static int store_open_mode(const rgs_io *io, const char *command, store_mode mod
   rgs_order_rc rc;
 
   *out = NULL;
-  if (rgs_store_path(io, path, sizeof(path)) != 0)
+  if (rgs_store_path(io, path, sizeof(path)) != RGS_ORDER_OK)
     return rgs_fail(io, command, RGS_EXIT_STORE, rgs_order_strerror(RGS_ORDER_ERR_IO),
                     _("no order store: give --db PATH, or set HOME or XDG_DATA_HOME"));
   /* Nothing there (lstat: a dangling link is something, and is refused). */
@@ -163,7 +163,7 @@ int rgs_parse_order_id(const rgs_io *io, const char *command, const char *text, 
 {
   long v;
 
-  if (text == NULL || rgs_parse_int(text, 1, 2147483647L, &v) != 0)
+  if (text == NULL || !rgs_parse_number(text, 1, 2147483647L, &v))
     return rgs_usage_error(io, command, _("'%s' is not an order number"), text != NULL ? text : "");
   *id = v;
   return RGS_EXIT_OK;
@@ -172,6 +172,42 @@ int rgs_parse_order_id(const rgs_io *io, const char *command, const char *text, 
 void rgs_aed_shipped_path(char *buf, size_t len)
 {
   snprintf(buf, len, "%s/aed/offices.csv", rgs_datadir());
+}
+
+int rgs_store_aed_directory(const rgs_io *io, rgs_order_store *st, const char *dept,
+                            rgs_order_aed_dir **dir, const char *command)
+{
+  char path[4096], err[1024];
+  rgs_order_rc rc;
+
+  rgs_aed_shipped_path(path, sizeof(path));
+  if (st != NULL) {
+    rc = dept != NULL ? rgs_order_aed_directory_dept(st, path, dept, dir)
+                      : rgs_order_aed_directory(st, path, dir);
+    return rc == RGS_ORDER_OK ? RGS_EXIT_OK : rgs_fail_store(io, command, rc, st);
+  }
+  rc = rgs_order_aed_dir_load(dir, path, err, sizeof(err));
+  return rc == RGS_ORDER_OK ? RGS_EXIT_OK : rgs_fail_order(io, command, rc, err);
+}
+
+int rgs_store_find_aed(const rgs_io *io, rgs_order_store *st, const char *id,
+                       rgs_order_aed *out, const char *command)
+{
+  rgs_order_aed_dir *dir = NULL;
+  const rgs_order_aed *a;
+  char detail[256];
+  int ret = rgs_store_aed_directory(io, st, NULL, &dir, command);
+
+  if (ret != RGS_EXIT_OK)
+    return ret;
+  a = rgs_order_aed_dir_find(dir, id);
+  if (a != NULL)
+    *out = *a;
+  rgs_order_aed_dir_free(dir);
+  if (a != NULL)
+    return RGS_EXIT_OK;
+  snprintf(detail, sizeof(detail), _("no AED office '%s' in the directory: see rgs-enroll aed list"), id);
+  return rgs_fail_order(io, command, RGS_ORDER_ERR_NO_AED, detail);
 }
 
 void rgs_format_euros(long cents, char *buf, size_t len)
@@ -219,7 +255,7 @@ void rgs_json_order(rgs_json *j, const char *key, const rgs_order *o)
   rgs_json_end(j);
 }
 
-void rgs_order_oneline(const rgs_order *o, char *buf, size_t len)
+void rgs_orders_oneline(const rgs_order *o, char *buf, size_t len)
 {
   char last[RGS_ORDER_NAME_MAX];
 

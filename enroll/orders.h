@@ -17,8 +17,9 @@ int rgs_fail_store(const rgs_io *io, const char *command, rgs_order_rc rc,
                    const rgs_order_store *st);
 
 /* The store's path: --db, else $XDG_DATA_HOME/rgs-enroll/orders.db, else
- * $HOME/.local/share/rgs-enroll/orders.db. 0 on success. */
-int rgs_store_path(const rgs_io *io, char *buf, size_t len);
+ * $HOME/.local/share/rgs-enroll/orders.db. RGS_ORDER_OK (0) on success,
+ * RGS_ORDER_ERR_IO when there is no home or the path does not fit in buf. */
+rgs_order_rc rgs_store_path(const rgs_io *io, char *buf, size_t len);
 
 /* Open the store, reporting failures (exit RGS_EXIT_STORE). With create 0
  * a missing store is not created: *out is NULL and RGS_EXIT_OK returned,
@@ -41,6 +42,17 @@ int rgs_parse_order_id(const rgs_io *io, const char *command, const char *text, 
 
 /* The AED directory shipped with rgs-enroll (data/aed/offices.csv). */
 void rgs_aed_shipped_path(char *buf, size_t len);
+/* The directory in use: the shipped file, with the offices imported into
+ * the store when there is one (st may be NULL); with dept, that
+ * département's offices only (read through the store's index: a large
+ * import costs nothing here). Failures reported; returns the exit. Free
+ * *dir with rgs_order_aed_dir_free(). */
+int rgs_store_aed_directory(const rgs_io *io, rgs_order_store *st, const char *dept,
+                            rgs_order_aed_dir **dir, const char *command);
+/* The AED office id from the directory in use, copied to *out; an unknown
+ * one is reported (RGS_ORDER_ERR_NO_AED). Returns the exit. */
+int rgs_store_find_aed(const rgs_io *io, rgs_order_store *st, const char *id,
+                       rgs_order_aed *out, const char *command);
 
 /* "50.00 €" (the translation decides the decimal mark). */
 void rgs_format_euros(long cents, char *buf, size_t len);
@@ -48,7 +60,7 @@ void rgs_format_euros(long cents, char *buf, size_t len);
 /* Members describing an order, under key (NULL inside an array). */
 void rgs_json_order(rgs_json *j, const char *key, const rgs_order *o);
 /* One line for people: "Frédéric SENEZ, BS AUTO (SIREN 732829320)". */
-void rgs_order_oneline(const rgs_order *o, char *buf, size_t len);
+void rgs_orders_oneline(const rgs_order *o, char *buf, size_t len);
 /* A sentence for a note on the documents. */
 void rgs_docnote_text(const rgs_order_docnote *n, char *buf, size_t len);
 

@@ -173,15 +173,6 @@ int rgs_spki_sha256(EVP_PKEY *pkey, unsigned char out[32])
   return 1;
 }
 
-static void hex(char *out, const unsigned char *p, size_t n)
-{
-  size_t i;
-
-  for (i = 0; i < n; i++)
-    sprintf(out + 2 * i, "%02x", p[i]);
-  out[2 * n] = '\0';
-}
-
 void rgs_print_key(const rgs_io *io, rgs_session *s, const rgs_p11_key *key)
 {
   const rgs_p11_key_attrs *a = rgs_p11_key_get_attrs(key);
@@ -191,7 +182,7 @@ void rgs_print_key(const rgs_io *io, rgs_session *s, const rgs_p11_key *key)
 
   (void)io;
   if (rgs_spki_sha256(rgs_p11_key_public(key), spki))
-    hex(spki_hex, spki, sizeof(spki));
+    rgsx_hex(spki, sizeof(spki), spki_hex);
   if (a->type == RGS_KEY_RSA)
     printf(_("Key: RSA %u bits, label \"%s\"\n"), a->bits, rgs_p11_key_label(key));
   else

@@ -1,5 +1,4 @@
 /* subject.c - the certificate subject: C=FR, O=..., OU=0002 SIREN, CN=Prénom NOM. */
-#include <ctype.h>
 #include <stdlib.h>
 #include <string.h>
 #include <openssl/x509.h>
@@ -112,20 +111,13 @@ static int add_rdn(rdn *r, size_t *n, const char *type, const char *value, char 
   return 1;
 }
 
-static int hexval(char c)
-{
-  if (c >= '0' && c <= '9')
-    return c - '0';
-  c = (char)tolower((unsigned char)c);
-  return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-}
-
 /* One "TYPE=value" with RFC 4514 escapes (\, \+ \\ \XX), up to the next
  * unescaped separator. Returns the position after it, NULL on error. */
 static const char *parse_one(const char *p, char sep, char *type, size_t tlen, char *value,
                              size_t vlen, char *err, size_t errlen)
 {
   size_t t = 0, v = 0;
+  unsigned char byte;
 
   while (*p == ' ')
     p++;
@@ -143,8 +135,8 @@ static const char *parse_one(const char *p, char sep, char *type, size_t tlen, c
     p++;
   while (*p != '\0' && *p != sep && v + 1 < vlen) {
     if (*p == '\\' && p[1] != '\0') {
-      if (hexval(p[1]) >= 0 && p[2] != '\0' && hexval(p[2]) >= 0) {
-        value[v] = (char)(hexval(p[1]) * 16 + hexval(p[2]));
+      if (rgsx_hex_byte(p + 1, 0, &byte)) {
+        value[v] = (char)byte;
         if (value[v++] == '\0') {
           snprintf(err, errlen, "%s", _("subject: \\00 is not allowed in a value"));
           return NULL;

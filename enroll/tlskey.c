@@ -3,6 +3,7 @@
 #include <string.h>
 #include <libp11.h>
 #include <openssl/ui.h>
+#include "rgsx_i18n.h"
 #include "tlskey.h"
 
 struct rgs_tls_key {
@@ -30,6 +31,9 @@ void rgs_tls_key_free(rgs_tls_key *k)
   free(k);
 }
 
+/* What an OpenSSL UI reader or writer returns to abort the dialogue. */
+#define UI_ABORT (-1)
+
 /* libp11 asks through OpenSSL's UI for a context-specific login
  * (CKA_ALWAYS_AUTHENTICATE): by default at the terminal, outside the PIN
  * rules. Such keys are refused before (rgs_est_token_identity); should one get
@@ -38,7 +42,7 @@ static int ui_refuse(UI *ui, UI_STRING *uis)
 {
   (void)ui;
   (void)uis;
-  return -1;
+  return UI_ABORT;
 }
 
 static int same(const char *a, const char *b)

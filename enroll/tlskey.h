@@ -5,8 +5,9 @@
 #ifndef RGS_TLSKEY_H
 #define RGS_TLSKEY_H
 
+#include <stddef.h>
 #include <openssl/evp.h>
-#include "flow.h"
+#include "rgs_p11.h"
 
 typedef struct rgs_tls_key rgs_tls_key;
 

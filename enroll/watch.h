@@ -1,11 +1,53 @@
-/* watch.h - what `rgs-enroll watch` is made of: the USB devices udev tells
- * about (validated), the plan for a token (which step of the enrolment comes
- * next), the lock that keeps one step at a time, and the step's process. */
+/* watch.h - the watcher of rgs-enroll, as a library: the USB devices udev
+ * tells about (validated), the plan for a token (which step of the
+ * enrolment comes next), the lock that keeps one step at a time, the
+ * step's process, the notifications, and the loop that ties them. The
+ * command line (cli/cmd_watch.c) only parses its options, calls
+ * rgs_watch_run and reports each token. */
 #ifndef RGS_WATCH_H
 #define RGS_WATCH_H
 
 #include <stddef.h>
 #include "flow.h"
+
+/* ---- telling the person (notify.c) --------------------------------------
+ * A desktop notification (freedesktop Notifications over the session bus,
+ * with sd-bus) and a line on stderr, which is the journal when rgs-enroll
+ * runs as a systemd service. */
+
+typedef enum {
+  RGS_NOTE_INFO = 0,       /* journal priority info, urgency normal */
+  RGS_NOTE_WARNING,        /* warning, urgency normal */
+  RGS_NOTE_ERROR,          /* err, urgency critical */
+} rgs_note_level;
+
+typedef struct rgs_notifier rgs_notifier;
+
+/* desktop 0: stderr/journal only. The session bus is opened on first use;
+ * when there is no bus or no notification service the notifier says so
+ * once and carries on with stderr. Free with rgs_notifier_free(). NULL on
+ * ENOMEM. */
+rgs_notifier *rgs_notifier_new(int desktop);
+void rgs_notifier_free(rgs_notifier *n);
+
+/* summary and body: translated UTF-8 sentences (body may be NULL). They are
+ * cleaned (control characters dropped, markup characters escaped) before
+ * they reach the bus. With replace set, the notification replaces the last
+ * one shown (a step's "started" by its outcome). Returns 1 when a desktop
+ * notification was shown, 0 otherwise; the line on stderr is always
+ * written. */
+int rgs_notify(rgs_notifier *n, rgs_note_level level, int replace, const char *summary,
+               const char *body);
+
+/* The line on stderr / the journal only, no desktop notification (for what
+ * a person need not be interrupted by). */
+void rgs_notify_log(rgs_notifier *n, rgs_note_level level, const char *text);
+
+/* Copy text into out (size outlen, NUL-terminated), keeping printable
+ * UTF-8: control characters and broken UTF-8 become spaces (newlines are
+ * kept) and, with markup_safe, < > & become &lt; &gt; &amp; (the body of a
+ * notification may be read as markup). Cut at a character boundary. */
+void rgs_notify_clean(const char *text, char *out, size_t outlen, int markup_safe);
 
 /* ---- USB devices from udev (watch_udev.c) --------------------------------
  * Every value comes from the device or from the udev database: a USB
@@ -79,10 +121,72 @@ const char *rgs_watch_action_name(rgs_watch_action a);
 /* A translated sentence for the next step of an order (notification body). */
 void rgs_watch_next_text(const rgs_watch_plan *plan, char *buf, size_t len);
 
-/* ---- one step at a time (cmd_watch.c) ----------------------------------- */
+/* ---- one step at a time (watch_lock.c) --------------------------------- */
+
+typedef enum {
+  RGS_WATCH_LOCK_OK = 0,
+  RGS_WATCH_LOCK_BUSY,         /* another process holds the lock */
+  RGS_WATCH_LOCK_ERR_PATH,     /* no room for the lock file's path */
+  RGS_WATCH_LOCK_ERR_SYSTEM,   /* the lock file cannot be opened or locked: see *err */
+} rgs_watch_lock_rc;
+
+/* A sentence for rc, in the person's language (never NULL). */
+const char *rgs_watch_lock_strerror(rgs_watch_lock_rc rc);
 
 /* The lock file: $XDG_RUNTIME_DIR/rgs-enroll/watch.lock, else the store's
- * directory, else /tmp/rgs-enroll-UID.lock. 0 on success. */
-int rgs_watch_lock_path(const char *db_path, char *buf, size_t len);
+ * directory, else /tmp/rgs-enroll-UID.lock. RGS_WATCH_LOCK_OK or
+ * RGS_WATCH_LOCK_ERR_PATH. */
+rgs_watch_lock_rc rgs_watch_lock_path(const char *db_path, char *buf, size_t len);
+
+/* Take the lock at path without waiting. RGS_WATCH_LOCK_OK: *fd holds it
+ * (give it to rgs_watch_lock_release). RGS_WATCH_LOCK_BUSY: *holder is the
+ * pid of the process that holds it, 0 when unknown. ERR_SYSTEM: *err is
+ * the errno. *fd is -1 unless the lock is held. */
+rgs_watch_lock_rc rgs_watch_lock_take(const char *path, int *fd, long *holder, int *err);
+/* Release and close a lock taken (fd < 0: nothing). */
+void rgs_watch_lock_release(int fd);
+
+/* ---- the watcher (watch_loop.c, watch_step.c) --------------------------- */
+
+typedef struct {
+  int once;                    /* the tokens of the first insertion, then return */
+  int dry_run;                 /* say what would be done, do nothing */
+  int desktop;                 /* desktop notifications (else the journal only) */
+  int use_udev;                /* udev events as a hint to poll at once */
+  long timeout_s;              /* stop after that long; 0: never */
+  long poll_max_ms;            /* longest pause between two polls of the module */
+  const char *askpass;         /* askpass program chosen by the person, or NULL
+                                * ($RGS_ENROLL_ASKPASS, else $SSH_ASKPASS) */
+  const char *trace;           /* file for timestamps (bench/, tests), or NULL */
+} rgs_watch_opts;
+
+/* What became of one token plugged in, for the front end to report. The
+ * pointers are valid during the call of the report function only. */
+typedef struct {
+  const rgs_p11_event *event;
+  const rgs_watch_plan *plan;
+  const char *outcome;         /* stable word: done, removed, failed, busy,
+                                * pin-needed, dry-run, told */
+  int exit_code;               /* the step's, or the watcher's */
+  const char *message;         /* what the person was told */
+} rgs_watch_outcome;
+
+typedef void (*rgs_watch_report_fn)(void *ud, const rgs_watch_outcome *o);
+
+/* Watch for tokens, and run for each the step its plan says, until a
+ * signal (SIGINT, SIGTERM, SIGHUP), the timeout, or with once the first
+ * token handled. report (may be NULL) is called once per token handled.
+ * Failures are reported through io. Returns the exit status: with once
+ * the outcome of its token, else a failure of the module or of the loop
+ * only. */
+int rgs_watch_run(const rgs_io *io, const rgs_watch_opts *opts, rgs_watch_report_fn report,
+                  void *ud);
+
+/* 1 when p is usable as a path argument of a step: non-empty, shorter
+ * than PATH_MAX, no control characters. */
+int rgs_watch_path_ok(const char *p);
+/* 1 when p names an askpass program: absolute, rgs_watch_path_ok,
+ * executable. */
+int rgs_watch_askpass_ok(const char *p);
 
 #endif

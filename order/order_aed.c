@@ -233,12 +233,13 @@ typedef struct {
   unsigned line;             /* where the record starts */
 } record;
 
-static int fail_at(reader *r, unsigned line, const char *fmt, ...)
+static rgs_order_rc fail_at(reader *r, unsigned line, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
 /* The message quotes the file's own bytes: printed through the sanitiser,
- * so that a directory file cannot drive the terminal. */
-static int fail_at(reader *r, unsigned line, const char *fmt, ...)
+ * so that a directory file cannot drive the terminal. Always
+ * RGS_ORDER_ERR_DIRECTORY: every failure of the reader is a malformed file. */
+static rgs_order_rc fail_at(reader *r, unsigned line, const char *fmt, ...)
 {
   char raw[1024];
   size_t o;
@@ -251,7 +252,7 @@ static int fail_at(reader *r, unsigned line, const char *fmt, ...)
     va_end(ap);
   }
   rgsx_sanitize_buf(r->err, r->errlen, raw, strlen(raw));
-  return -1;
+  return RGS_ORDER_ERR_DIRECTORY;
 }
 
 static void skip_line(reader *r)
@@ -276,7 +277,7 @@ static void trim(char *s)
 }
 
 /* One field: quoted ("" for a quote, may span lines) or bare (trimmed). */
-static int read_field(reader *r, char *out, unsigned rec_line)
+static rgs_order_rc read_field(reader *r, char *out, unsigned rec_line)
 {
   size_t o = 0;
   int quoted = 0;
@@ -319,15 +320,18 @@ static int read_field(reader *r, char *out, unsigned rec_line)
   } else {
     trim(out);
   }
-  return 0;
+  return RGS_ORDER_OK;
 }
 
-/* The next record; 1 when one was read, 0 at the end, -1 on error. */
-static int read_record(reader *r, record *rec)
+/* The next record: *got is 1 when one was read, 0 at the end. */
+static rgs_order_rc read_record(reader *r, record *rec, int *got)
 {
+  rgs_order_rc rc;
+
+  *got = 0;
   for (;;) {
     if (r->p >= r->end)
-      return 0;
+      return RGS_ORDER_OK;
     if (*r->p == '#' || *r->p == '\n' || (*r->p == '\r' && r->p + 1 < r->end && r->p[1] == '\n')) {
       skip_line(r);
       continue;
@@ -339,8 +343,9 @@ static int read_record(reader *r, record *rec)
   for (;;) {
     if (rec->n >= MAX_COLUMNS)
       return fail_at(r, rec->line, _("more than %d fields"), MAX_COLUMNS);
-    if (read_field(r, rec->field[rec->n], rec->line) != 0)
-      return -1;
+    rc = read_field(r, rec->field[rec->n], rec->line);
+    if (rc != RGS_ORDER_OK)
+      return rc;
     rec->n++;
     if (r->p < r->end && *r->p == ',') {
       r->p++;
@@ -354,11 +359,12 @@ static int read_record(reader *r, record *rec)
     } else if (r->p < r->end) {
       return fail_at(r, rec->line, "%s", _("a carriage return alone in a line"));
     }
-    return 1;
+    *got = 1;
+    return RGS_ORDER_OK;
   }
 }
 
-static int map_header(reader *r, const record *h, int map[MAX_COLUMNS])
+static rgs_order_rc map_header(reader *r, const record *h, int map[MAX_COLUMNS])
 {
   int seen[COL_COUNT] = { 0 };
   size_t i, c;
@@ -378,24 +384,24 @@ static int map_header(reader *r, const record *h, int map[MAX_COLUMNS])
   for (c = 0; c < COL_COUNT; c++)
     if (columns[c].required && !seen[c])
       return fail_at(r, h->line, _("column '%s' is missing from the header"), columns[c].name);
-  return 0;
+  return RGS_ORDER_OK;
 }
 
-static int copy_field(reader *r, unsigned line, char *dst, size_t len, const char *src,
-                      const char *what)
+static rgs_order_rc copy_field(reader *r, unsigned line, char *dst, size_t len,
+                               const char *src, const char *what)
 {
   if (strlen(src) >= len)
     return fail_at(r, line, _("%s too long (%zu bytes at most)"), what, len - 1);
   memcpy(dst, src, strlen(src) + 1);
-  return 0;
+  return RGS_ORDER_OK;
 }
 
-static int record_to_aed(reader *r, const record *rec, const int map[MAX_COLUMNS], size_t ncol,
-                         rgs_order_aed *a)
+static rgs_order_rc record_to_aed(reader *r, const record *rec, const int map[MAX_COLUMNS],
+                                  size_t ncol, rgs_order_aed *a)
 {
   char why[256];
   size_t i;
-  int bad = 0;
+  rgs_order_rc bad = RGS_ORDER_OK;
 
   memset(a, 0, sizeof(*a));
   if (rec->n != ncol)
@@ -414,14 +420,14 @@ static int record_to_aed(reader *r, const record *rec, const int map[MAX_COLUMNS
     case COL_COUNT: break;
     }
   }
-  if (bad)
-    return -1;
+  if (bad != RGS_ORDER_OK)
+    return bad;
   if (!order_aed_valid(a, why, sizeof(why)))
     return fail_at(r, rec->line, "%s", why);
   /* Canonical département ("1" -> "01", "2a" -> "2A"). */
   rgs_order_dept_parse(a->dept, a->dept, sizeof(a->dept), why, sizeof(why));
   snprintf(a->source, sizeof(a->source), "%s:%u", r->name, rec->line);
-  return 0;
+  return RGS_ORDER_OK;
 }
 
 /* Room to reserve before parsing: one record per line at most, capped so
@@ -460,14 +466,21 @@ static rgs_order_rc parse_all(reader *r, rgs_order_aed_dir **parsed)
     free(rec);
     return RGS_ORDER_ERR_NOMEM;
   }
-  got = read_record(r, rec);
-  if (got == 0)
+  if (read_record(r, rec, &got) != RGS_ORDER_OK)
+    goto cleanup;
+  if (got == 0) {
     fail_at(r, r->line, "%s", _("no header line (id,name,address,postal_code,city,department)"));
-  if (got != 1 || map_header(r, rec, map) != 0)
+    goto cleanup;
+  }
+  if (map_header(r, rec, map) != RGS_ORDER_OK)
     goto cleanup;
   ncol = rec->n;
-  while ((got = read_record(r, rec)) == 1) {
-    if (record_to_aed(r, rec, map, ncol, &a) != 0)
+  for (;;) {
+    if (read_record(r, rec, &got) != RGS_ORDER_OK)
+      goto cleanup;
+    if (got == 0)
+      break;
+    if (record_to_aed(r, rec, map, ncol, &a) != RGS_ORDER_OK)
       goto cleanup;
     dup = rgs_order_aed_dir_find(*parsed, a.id);
     if (dup != NULL) {
@@ -483,8 +496,7 @@ static rgs_order_rc parse_all(reader *r, rgs_order_aed_dir **parsed)
       goto cleanup;
     rc = RGS_ORDER_ERR_DIRECTORY;
   }
-  if (got == 0)
-    rc = RGS_ORDER_OK;
+  rc = RGS_ORDER_OK;
 
 cleanup:
   free(rec);

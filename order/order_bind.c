@@ -4,18 +4,6 @@
 #include <string.h>
 #include "order_internal.h"
 
-static void to_hex(const unsigned char *p, size_t n, char *out)
-{
-  static const char digits[] = "0123456789abcdef";
-  size_t i;
-
-  for (i = 0; i < n; i++) {
-    out[2 * i] = digits[p[i] >> 4];
-    out[2 * i + 1] = digits[p[i] & 0x0F];
-  }
-  out[2 * n] = '\0';
-}
-
 /* The order other than `self` that holds the key, 0 when none. */
 static rgs_order_rc holder_of(rgs_order_store *s, const char *spki_hex, long long self,
                               long long *other)
@@ -91,7 +79,7 @@ rgs_order_rc rgs_order_link(rgs_order_store *s, long long id, const rgs_order_li
   rc = check_link_input(s, in);
   if (rc != RGS_ORDER_OK)
     return rc;
-  to_hex(in->spki_sha256, 32, spki_hex);
+  rgsx_hex(in->spki_sha256, 32, spki_hex);
   rc = order_txn_begin(s);
   if (rc != RGS_ORDER_OK)
     return rc;
@@ -187,6 +175,6 @@ rgs_order_rc rgs_order_find_by_spki(rgs_order_store *s, const unsigned char spki
 
   if (s == NULL || spki == NULL || id == NULL)
     return RGS_ORDER_ERR_ARG;
-  to_hex(spki, 32, hex);
+  rgsx_hex(spki, 32, hex);
   return holder_of(s, hex, 0, id);
 }

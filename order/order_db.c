@@ -66,6 +66,16 @@ rgs_order_rc order_load(rgs_order_store *s, long long id, rgs_order *o)
   return rc;
 }
 
+rgs_order_rc order_load_changeable(rgs_order_store *s, long long id, rgs_order *o)
+{
+  rgs_order_rc rc = order_load(s, id, o);
+
+  if (rc == RGS_ORDER_OK && rgs_order_status_final(o->status))
+    rc = order_fail(s, RGS_ORDER_ERR_TRANSITION, _("order %lld is %s: it can no longer change"), id,
+                    rgs_order_status_name(o->status));
+  return rc;
+}
+
 rgs_order_rc rgs_order_get(rgs_order_store *s, long long id, rgs_order *out)
 {
   if (s == NULL || out == NULL)
@@ -489,10 +499,7 @@ rgs_order_rc rgs_order_update_fields(rgs_order_store *s, long long id, const rgs
   rc = order_txn_begin(s);
   if (rc != RGS_ORDER_OK)
     return rc;
-  rc = order_load(s, id, &o);
-  if (rc == RGS_ORDER_OK && rgs_order_status_final(o.status))
-    rc = order_fail(s, RGS_ORDER_ERR_TRANSITION, _("order %lld is %s: it can no longer change"), id,
-                    rgs_order_status_name(o.status));
+  rc = order_load_changeable(s, id, &o);
   if (rc == RGS_ORDER_OK)
     rc = apply_update(s, &o, u);
   if (rc == RGS_ORDER_OK)

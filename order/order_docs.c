@@ -173,10 +173,7 @@ rgs_order_rc rgs_order_doc_set(rgs_order_store *s, long long id, const rgs_order
   rc = order_txn_begin(s);
   if (rc != RGS_ORDER_OK)
     return rc;
-  rc = order_load(s, id, &o);
-  if (rc == RGS_ORDER_OK && rgs_order_status_final(o.status))
-    rc = order_fail(s, RGS_ORDER_ERR_TRANSITION, _("order %lld is %s: it can no longer change"), id,
-                    rgs_order_status_name(o.status));
+  rc = order_load_changeable(s, id, &o);
   if (rc == RGS_ORDER_OK)
     rc = rgs_order_docs_get(s, id, docs);
   if (rc != RGS_ORDER_OK)
@@ -282,8 +279,8 @@ static rgs_order_rc check_sending(rgs_order_store *s, long long id, const char *
                       _("%s is before the face-to-face (%.10s), where the intervention form is signed"),
                       day, a.at);
   order_today(s, today, sizeof(today));
-  n = rgs_order_docs_check(docs, today, day, 1, found ? a.at : "", notes, ORDER_ARRAY_LEN(notes));
-  for (i = 0; i < n && i < ORDER_ARRAY_LEN(notes); i++)
+  n = rgs_order_docs_check(docs, today, day, 1, found ? a.at : "", notes, RGS_ARRAY_LEN(notes));
+  for (i = 0; i < n && i < RGS_ARRAY_LEN(notes); i++)
     if (notes[i].blocking)
       return blocking_note(s, &notes[i]);
   return RGS_ORDER_OK;

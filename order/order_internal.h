@@ -2,15 +2,11 @@
 #ifndef RGS_ORDER_INTERNAL_H
 #define RGS_ORDER_INTERNAL_H
 
-#include <libintl.h>
 #include <stdarg.h>
 #include <sqlite3.h>
+#include "rgs_common.h"
+#include "rgsx_i18n.h"
 #include "rgs_order.h"
-
-#define RGS_TEXTDOMAIN "rgs-enroll"
-#define _(s) dgettext(RGS_TEXTDOMAIN, s)
-#define N_(s) (s)
-#define ORDER_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
 /* "RGSE": PRAGMA application_id of every store, checked before opening. */
 #define ORDER_APPLICATION_ID 0x52475345
@@ -50,6 +46,9 @@ rgs_order_rc order_txn_end(rgs_order_store *s, rgs_order_rc rc);
 /* ---- order_db.c ---- */
 /* Load the order inside the current transaction (RGS_ORDER_ERR_NO_ORDER). */
 rgs_order_rc order_load(rgs_order_store *s, long long id, rgs_order *o);
+/* The same for a change of what is recorded: an order in a final status
+ * is refused (RGS_ORDER_ERR_TRANSITION, "it can no longer change"). */
+rgs_order_rc order_load_changeable(rgs_order_store *s, long long id, rgs_order *o);
 /* Change status and add the history entry (no transaction of its own).
  * An order whose status_at is "" is being created: its first entry has no
  * "from" status. */

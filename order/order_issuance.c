@@ -106,6 +106,20 @@ static rgs_order_rc ensure_row(rgs_order_store *s, long long id)
   return src == SQLITE_DONE ? RGS_ORDER_OK : order_sqlite_fail(s, src, _("writing the issuance of an order"));
 }
 
+/* Inside the caller's transaction: order id loaded into *o (it must
+ * exist), its issuance row made if needed, then the UPDATE sql prepared. */
+static rgs_order_rc prepare_update(rgs_order_store *s, long long id, rgs_order *o,
+                                   const char *sql, sqlite3_stmt **st)
+{
+  rgs_order_rc rc = order_load(s, id, o);
+
+  if (rc == RGS_ORDER_OK)
+    rc = ensure_row(s, id);
+  if (rc == RGS_ORDER_OK)
+    rc = order_prepare(s, sql, st);
+  return rc;
+}
+
 rgs_order_rc rgs_order_est_pending(rgs_order_store *s, long long id, const char *url,
                                    time_t next_try)
 {
@@ -120,13 +134,9 @@ rgs_order_rc rgs_order_est_pending(rgs_order_store *s, long long id, const char 
   rc = order_txn_begin(s);
   if (rc != RGS_ORDER_OK)
     return rc;
-  rc = order_load(s, id, &o);
-  if (rc == RGS_ORDER_OK)
-    rc = ensure_row(s, id);
-  if (rc == RGS_ORDER_OK)
-    rc = order_prepare(s, "UPDATE issuance SET est_url = ?,"
-                          " pending_since = COALESCE(pending_since, ?), next_try_at = ?,"
-                          " attempts = attempts + 1 WHERE order_id = ?", &st);
+  rc = prepare_update(s, id, &o, "UPDATE issuance SET est_url = ?,"
+                                 " pending_since = COALESCE(pending_since, ?), next_try_at = ?,"
+                                 " attempts = attempts + 1 WHERE order_id = ?", &st);
   if (rc != RGS_ORDER_OK)
     goto done;
   order_stamp(s, now, sizeof(now));
@@ -144,8 +154,9 @@ done:
   return order_txn_end(s, rc);
 }
 
-/* "YYYY-MM-DDTHH:MM:SSZ" as stamp_of() writes it, back to UTC seconds. */
-static int stamp_parse(const char *text, time_t *out)
+/* "YYYY-MM-DDTHH:MM:SSZ" as stamp_of() writes it, back to UTC seconds;
+ * 1 when text is such a stamp, 0 when it cannot be read. */
+static int stamp_readable(const char *text, time_t *out)
 {
   struct tm tm;
   const char *end;
@@ -153,9 +164,9 @@ static int stamp_parse(const char *text, time_t *out)
   memset(&tm, 0, sizeof(tm));
   end = strptime(text, "%Y-%m-%dT%H:%M:%SZ", &tm);
   if (end == NULL || *end != '\0')
-    return -1;
+    return 0;
   *out = timegm(&tm);
-  return *out == (time_t)-1 ? -1 : 0;
+  return *out != (time_t)-1;
 }
 
 rgs_order_rc rgs_order_est_next_try(rgs_order_store *s, long long id, time_t *next_try,
@@ -173,7 +184,7 @@ rgs_order_rc rgs_order_est_next_try(rgs_order_store *s, long long id, time_t *ne
   if (rc != RGS_ORDER_OK)
     return rc;
   if (found && i.pending) {
-    if (stamp_parse(i.next_try_at, next_try) == 0)
+    if (stamp_readable(i.next_try_at, next_try))
       *pending = 1;
     else
       rc = order_fail(s, RGS_ORDER_ERR_CORRUPT, "%s", _("the time to ask the CA again cannot be read"));
@@ -196,13 +207,9 @@ rgs_order_rc rgs_order_cert_received(rgs_order_store *s, long long id, const cha
   rc = order_txn_begin(s);
   if (rc != RGS_ORDER_OK)
     return rc;
-  rc = order_load(s, id, &o);
-  if (rc == RGS_ORDER_OK)
-    rc = ensure_row(s, id);
-  if (rc == RGS_ORDER_OK)
-    rc = order_prepare(s, "UPDATE issuance SET cert_pem = ?, ca_pem = COALESCE(?, ca_pem),"
-                          " cert_source = ?, cert_at = ?, pending_since = NULL,"
-                          " next_try_at = NULL WHERE order_id = ?", &st);
+  rc = prepare_update(s, id, &o, "UPDATE issuance SET cert_pem = ?, ca_pem = COALESCE(?, ca_pem),"
+                                 " cert_source = ?, cert_at = ?, pending_since = NULL,"
+                                 " next_try_at = NULL WHERE order_id = ?", &st);
   if (rc != RGS_ORDER_OK)
     goto done;
   order_stamp(s, now, sizeof(now));

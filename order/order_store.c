@@ -117,7 +117,7 @@ static const char *const migrations[] = {
 
 int rgs_order_store_schema_version(void)
 {
-  return (int)ORDER_ARRAY_LEN(migrations);
+  return (int)RGS_ARRAY_LEN(migrations);
 }
 
 /* ---- errors and small helpers ----------------------------------------------- */
@@ -540,8 +540,9 @@ static rgs_order_rc store_connect(rgs_order_store *s, const char *path)
   return rc == RGS_ORDER_OK ? store_settings(s) : rc;
 }
 
-/* path as a "file:" URI with immutable=1 ('%', '?', '#' escaped). */
-static int immutable_uri(const char *path, char *uri, size_t len)
+/* path as a "file:" URI with immutable=1 ('%', '?', '#' escaped);
+ * 1 when it fits in uri, 0 when the path is too long. */
+static int immutable_uri_fits(const char *path, char *uri, size_t len)
 {
   size_t o;
   const char *p;
@@ -554,9 +555,9 @@ static int immutable_uri(const char *path, char *uri, size_t len)
       uri[o++] = *p;
   }
   if (*p != '\0' || o + sizeof("?immutable=1") > len)
-    return -1;
+    return 0;
   snprintf(uri + o, len - o, "?immutable=1");
-  return 0;
+  return 1;
 }
 
 /* Read only. In WAL mode even a reader needs the -shm index beside the
@@ -583,7 +584,7 @@ static rgs_order_rc store_connect_readonly(rgs_order_store *s, const char *path)
     return order_sqlite_fail(s, src, _("reading the store (changes are pending in its -wal journal)"));
   sqlite3_close(s->db);
   s->db = NULL;
-  if (immutable_uri(path, uri, sizeof(uri)) != 0)
+  if (!immutable_uri_fits(path, uri, sizeof(uri)))
     return order_fail(s, RGS_ORDER_ERR_IO, _("%s: path too long"), path);
   rc = store_connect_flags(s, uri, SQLITE_OPEN_READONLY | SQLITE_OPEN_URI);
   return rc == RGS_ORDER_OK ? store_settings(s) : rc;

@@ -24,7 +24,7 @@ static void list_codes(char *out, size_t len)
   size_t i, o = 0;
 
   out[0] = '\0';
-  for (i = 0; i < ORDER_ARRAY_LEN(partners) && o < len; i++)
+  for (i = 0; i < RGS_ARRAY_LEN(partners) && o < len; i++)
     o += (size_t)snprintf(out + o, len - o, "%s%s", i > 0 ? ", " : "", partners[i].code);
 }
 
@@ -32,7 +32,7 @@ static const partner_entry *find_partner(const char *code)
 {
   size_t i;
 
-  for (i = 0; code != NULL && i < ORDER_ARRAY_LEN(partners); i++)
+  for (i = 0; code != NULL && i < RGS_ARRAY_LEN(partners); i++)
     if (strcasecmp(partners[i].code, code) == 0)
       return &partners[i];
   return NULL;
@@ -73,7 +73,7 @@ rgs_order_rc rgs_order_product_parse(const char *partner, const char *text, char
     snprintf(out, outlen, "%s", p->products[0]);
     return RGS_ORDER_OK;
   }
-  for (i = 0; i < ORDER_ARRAY_LEN(p->products) && p->products[i] != NULL; i++) {
+  for (i = 0; i < RGS_ARRAY_LEN(p->products) && p->products[i] != NULL; i++) {
     if (strcasecmp(p->products[i], text) == 0) {
       snprintf(out, outlen, "%s", p->products[i]);
       return RGS_ORDER_OK;
@@ -138,7 +138,7 @@ int order_os_from_name(const char *name, rgs_order_os *out)
 {
   int v;
 
-  if (!lookup(os_names, ORDER_ARRAY_LEN(os_names), name, &v))
+  if (!lookup(os_names, RGS_ARRAY_LEN(os_names), name, &v))
     return 0;
   *out = (rgs_order_os)v;
   return 1;
@@ -148,7 +148,7 @@ int order_payment_from_name(const char *name, rgs_order_payment *out)
 {
   int v;
 
-  if (!lookup(payment_names, ORDER_ARRAY_LEN(payment_names), name, &v))
+  if (!lookup(payment_names, RGS_ARRAY_LEN(payment_names), name, &v))
     return 0;
   *out = (rgs_order_payment)v;
   return 1;
@@ -158,7 +158,7 @@ int order_mode_from_name(const char *name, rgs_order_f2f_mode *out)
 {
   int v;
 
-  if (!lookup(mode_names, ORDER_ARRAY_LEN(mode_names), name, &v))
+  if (!lookup(mode_names, RGS_ARRAY_LEN(mode_names), name, &v))
     return 0;
   *out = (rgs_order_f2f_mode)v;
   return 1;
@@ -351,7 +351,7 @@ int order_status_from_name(const char *name, rgs_order_status *out)
   if (name == NULL)
     return 0;
   order_ascii_lower(name, low, sizeof(low));
-  for (i = 0; i < ORDER_ARRAY_LEN(statuses); i++) {
+  for (i = 0; i < RGS_ARRAY_LEN(statuses); i++) {
     if (strcmp(statuses[i].name, low) == 0) {
       *out = statuses[i].status;
       return 1;
@@ -369,7 +369,7 @@ rgs_order_rc rgs_order_status_parse(const char *text, rgs_order_status *out, cha
     return RGS_ORDER_OK;
   o = (size_t)snprintf(err, errlen, _("unknown status '%s'; the statuses are:"),
                        text != NULL ? text : "");
-  for (i = 0; i < ORDER_ARRAY_LEN(statuses) && o < errlen; i++)
+  for (i = 0; i < RGS_ARRAY_LEN(statuses) && o < errlen; i++)
     o += (size_t)snprintf(err + o, errlen - o, " %s", statuses[i].name);
   return RGS_ORDER_ERR_STATUS_NAME;
 }
@@ -387,7 +387,7 @@ int rgs_order_transition_allowed(rgs_order_status from, rgs_order_status to)
     return 0;
   if (to == RGS_STATUS_CANCELLED || to == RGS_STATUS_REFUSED)
     return 1;
-  for (i = 0; i < ORDER_ARRAY_LEN(steps); i++)
+  for (i = 0; i < RGS_ARRAY_LEN(steps); i++)
     if (steps[i].from == from && steps[i].to == to)
       return 1;
   return 0;
@@ -442,12 +442,12 @@ const char *rgs_order_doc_kind_label(rgs_order_doc_kind k)
 
 const char *rgs_order_doc_state_name(rgs_order_doc_state s)
 {
-  return (size_t)s < ORDER_ARRAY_LEN(doc_states) ? doc_states[s].name : "?";
+  return (size_t)s < RGS_ARRAY_LEN(doc_states) ? doc_states[s].name : "?";
 }
 
 const char *rgs_order_doc_state_label(rgs_order_doc_state s)
 {
-  return (size_t)s < ORDER_ARRAY_LEN(doc_states) ? _(doc_states[s].label) : "?";
+  return (size_t)s < RGS_ARRAY_LEN(doc_states) ? _(doc_states[s].label) : "?";
 }
 
 int order_doc_kind_from_name(const char *name, rgs_order_doc_kind *out)
@@ -475,7 +475,7 @@ int order_doc_state_from_name(const char *name, rgs_order_doc_state *out)
   if (name == NULL)
     return 0;
   order_ascii_lower(name, low, sizeof(low));
-  for (i = 0; i < ORDER_ARRAY_LEN(doc_states); i++) {
+  for (i = 0; i < RGS_ARRAY_LEN(doc_states); i++) {
     if (strcmp(doc_states[i].name, low) == 0) {
       *out = (rgs_order_doc_state)i;
       return 1;
@@ -538,7 +538,7 @@ rgs_order_rc rgs_order_aed_quote(rgs_order_f2f_mode mode, int distance_km, rgs_o
     return RGS_ORDER_ERR_DISTANCE;
   if (mode == RGS_F2F_AED_TRAVELS && distance_km < 0)
     return RGS_ORDER_ERR_DISTANCE;
-  for (i = 0; i < ORDER_ARRAY_LEN(fees); i++) {
+  for (i = 0; i < RGS_ARRAY_LEN(fees); i++) {
     if (fees[i].mode != mode)
       continue;
     if (fees[i].max_km >= 0 && distance_km > fees[i].max_km)

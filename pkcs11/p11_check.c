@@ -273,10 +273,10 @@ rgs_p11_rc rgs_p11_check_token(rgs_p11_token *tok, const rgs_p11_requirements *r
 static void add_bool(rgs_p11_report *rep, const char *id, const char *attr, int value,
                      int want)
 {
-  rgs_p11_verdict v = value < 0 ? RGS_CHECK_UNKNOWN : pass_if(value == want);
+  rgs_p11_verdict v = value == RGS_P11_UNKNOWN ? RGS_CHECK_UNKNOWN : pass_if(value == want);
 
   add(rep, id, attr, v, "%s = %s", attr,
-      value < 0 ? _("not readable") : (value ? "CK_TRUE" : "CK_FALSE"));
+      value == RGS_P11_UNKNOWN ? _("not readable") : (value ? "CK_TRUE" : "CK_FALSE"));
 }
 
 static void check_key_size(rgs_p11_report *rep, const rgs_p11_key_attrs *a, unsigned min_rsa)

@@ -309,7 +309,7 @@ int rgs_p11_watch_next_ms(const rgs_p11_watch *w)
   long long d;
 
   if (w == NULL)
-    return -1;
+    return RGS_P11_WAIT_FOREVER;
   if (w->q_len > 0)
     return 0;
   d = w->next_poll - now_ms();

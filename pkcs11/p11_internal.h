@@ -2,14 +2,9 @@
 #ifndef RGS_P11_INTERNAL_H
 #define RGS_P11_INTERNAL_H
 
-#include <libintl.h>
+#include "rgs_common.h"
+#include "rgsx_i18n.h"
 #include "rgs_p11.h"
-
-#define RGS_TEXTDOMAIN "rgs-enroll"
-#define _(s) dgettext(RGS_TEXTDOMAIN, s)
-#define N_(s) (s)
-
-#define RGS_ARRAY_LEN(a) (sizeof(a) / sizeof((a)[0]))
 
 struct rgs_p11_ctx {
   void *dl;

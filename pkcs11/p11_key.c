@@ -204,13 +204,13 @@ cleanup:
 
 /* ---- reading attributes ---------------------------------------------- */
 
-/* 1, 0, or -1 when the module did not fill the value (the buffers start
- * as 0xFF, which no CK_BBOOL is). */
-static int tri(const CK_ATTRIBUTE *a, CK_BBOOL v)
+/* Unknown when the module did not fill the value (the buffers start as
+ * 0xFF, which no CK_BBOOL is). */
+static rgs_p11_tri tri(const CK_ATTRIBUTE *a, CK_BBOOL v)
 {
   if (a->ulValueLen != sizeof(CK_BBOOL) || (v != CK_TRUE && v != CK_FALSE))
-    return -1;
-  return v == CK_TRUE ? 1 : 0;
+    return RGS_P11_UNKNOWN;
+  return v == CK_TRUE ? RGS_P11_YES : RGS_P11_NO;
 }
 
 static int have(const CK_ATTRIBUTE *a, size_t cap)
@@ -309,7 +309,7 @@ static rgs_p11_rc read_private(rgs_p11_token *tok, rgs_p11_key *key)
   ka->token = tri(&t.a[PA_TOKEN], b.tok);
   ka->sign = tri(&t.a[PA_SIGN], b.sign);
   ka->decrypt = tri(&t.a[PA_DECRYPT], b.decrypt);
-  ka->always_authenticate = tri(&t.a[PA_AAUTH], b.always_auth) == 1;
+  ka->always_authenticate = tri(&t.a[PA_AAUTH], b.always_auth) == RGS_P11_YES;
   key->id_len = have(&t.a[PA_ID], sizeof(b.id)) ? t.a[PA_ID].ulValueLen : 0;
   memcpy(key->id, b.id, key->id_len);
   if (have(&t.a[PA_LABEL], sizeof(b.label)))
@@ -696,17 +696,17 @@ static rgs_p11_rc verify_generated(rgs_p11_token *tok, const rgs_p11_key *key)
   const rgs_p11_key_attrs *a = &key->attrs;
   const char *bad = NULL;
 
-  if (a->local != 1)
+  if (a->local != RGS_P11_YES)
     bad = "CKA_LOCAL";
-  else if (a->always_sensitive != 1)
+  else if (a->always_sensitive != RGS_P11_YES)
     bad = "CKA_ALWAYS_SENSITIVE";
-  else if (a->never_extractable != 1)
+  else if (a->never_extractable != RGS_P11_YES)
     bad = "CKA_NEVER_EXTRACTABLE";
-  else if (a->extractable != 0)
+  else if (a->extractable != RGS_P11_NO)
     bad = "CKA_EXTRACTABLE";
-  else if (a->private_ != 1)
+  else if (a->private_ != RGS_P11_YES)
     bad = "CKA_PRIVATE";
-  else if (a->token != 1)
+  else if (a->token != RGS_P11_YES)
     bad = "CKA_TOKEN";
   if (bad == NULL)
     return RGS_P11_OK;

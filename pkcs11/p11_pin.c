@@ -78,7 +78,7 @@ static rgs_p11_rc read_line(int fd, int interruptible, char *buf, size_t cap, si
   *len = n;
 
 cleanup:
-  rgs_wipe(&c, sizeof(c));
+  rgsx_wipe(&c, sizeof(c));
   return rc;
 }
 
@@ -201,7 +201,7 @@ static void strip_bom(char *buf, size_t *len)
   if (*len >= 3 && memcmp(buf, "\xEF\xBB\xBF", 3) == 0) {
     memmove(buf, buf + 3, *len - 3);
     *len -= 3;
-    rgs_wipe(buf + *len, 3);
+    rgsx_wipe(buf + *len, 3);
   }
 }
 
@@ -247,7 +247,7 @@ rgs_p11_rc rgs_p11_pin_read_why(const rgs_p11_pin_source *src, const char *promp
     }
   }
   if (rc != RGS_P11_OK) {
-    rgs_wipe(buf, cap);
+    rgsx_wipe(buf, cap);
     *len = 0;
   }
   return rc;
@@ -383,7 +383,7 @@ after_login:
     (void)rgs_p11_token_refresh(tok);  /* so the caller can say what is left */
 
 cleanup:
-  rgs_wipe(pin, sizeof(pin));
+  rgsx_wipe(pin, sizeof(pin));
   return rc;
 }
 

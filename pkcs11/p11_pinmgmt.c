@@ -120,9 +120,9 @@ static rgs_p11_rc read_new(rgs_p11_token *tok, rgs_p11_new_pin *np, const char *
     rc = RGS_P11_ERR_PIN_CONFIRM;
 
 cleanup:
-  rgs_wipe(again, sizeof(again));
+  rgsx_wipe(again, sizeof(again));
   if (rc != RGS_P11_OK) {
-    rgs_wipe(buf, cap);
+    rgsx_wipe(buf, cap);
     *len = 0;
   }
   return rc;
@@ -261,8 +261,8 @@ rgs_p11_rc rgs_p11_pin_change(rgs_p11_token *tok, rgs_p11_pin_role role,
 
 cleanup:
   refresh_after(tok, rc);
-  rgs_wipe(old, sizeof(old));
-  rgs_wipe(fresh, sizeof(fresh));
+  rgsx_wipe(old, sizeof(old));
+  rgsx_wipe(fresh, sizeof(fresh));
   return rc;
 }
 
@@ -319,7 +319,7 @@ rgs_p11_rc rgs_p11_pin_unblock(rgs_p11_token *tok, const rgs_p11_pin_source *so_
 
 cleanup:
   refresh_after(tok, rc);
-  rgs_wipe(code, sizeof(code));
-  rgs_wipe(fresh, sizeof(fresh));
+  rgsx_wipe(code, sizeof(code));
+  rgsx_wipe(fresh, sizeof(fresh));
   return rc;
 }

@@ -108,34 +108,6 @@ static void parse_error(policy_parser *ps, size_t line, const char *fmt, ...)
   snprintf(ps->errbuf, ps->errlen, "%s:%zu: %s", ps->name, line, reason);
 }
 
-static void plain_error(char *errbuf, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void plain_error(char *errbuf, size_t errlen, const char *fmt, ...)
-{
-  va_list ap;
-
-  if (errbuf == NULL || errlen == 0)
-    return;
-  va_start(ap, fmt);
-  vsnprintf(errbuf, errlen, fmt, ap);
-  va_end(ap);
-}
-
-/* A printable, bounded copy of text from the file for a message: control
- * characters (terminal escapes) become '?'. */
-static void printable(char *dst, size_t cap, const char *src)
-{
-  size_t n = 0;
-
-  while (src[n] != '\0' && n + 1 < cap) {
-    unsigned char c = (unsigned char)src[n];
-    dst[n] = (c < 0x20 || c == 0x7f) ? '?' : (char)c;
-    n++;
-  }
-  dst[n] = '\0';
-}
-
 /* ---- glob matching ---------------------------------------------------- */
 
 static unsigned char ascii_lower(unsigned char c)
@@ -252,9 +224,9 @@ static int glob_match(const char *pat, const char *s, size_t n)
   const char *star_p = NULL;
   size_t i = 0;
   size_t star_i = 0;
-  int matched = -1;
+  int failed = 0;
 
-  while (i < n && matched < 0) {
+  while (i < n && !failed) {
     if (*p == '*') {
       while (*p == '*')
         p++;
@@ -262,7 +234,7 @@ static int glob_match(const char *pat, const char *s, size_t n)
       star_i = i;
     } else if (*p == '\0' || !match_one(&p, s, n, &i)) {
       if (star_p == NULL) {
-        matched = 0;
+        failed = 1;
       } else {
         star_i += char_len(s + star_i, n - star_i);
         p = star_p;
@@ -270,12 +242,12 @@ static int glob_match(const char *pat, const char *s, size_t n)
       }
     }
   }
-  if (matched < 0) {
-    while (*p == '*')
-      p++;
-    matched = (*p == '\0');
-  }
-  return matched;
+  if (failed)
+    return 0;
+  /* The text is used up: what is left of the pattern must match nothing. */
+  while (*p == '*')
+    p++;
+  return *p == '\0';
 }
 
 /* ---- the policy object ------------------------------------------------ */
@@ -365,18 +337,6 @@ cleanup:
 static int is_blank(char c)
 {
   return c == ' ' || c == '\t' || c == '\r';
-}
-
-static char *trim(char *s)
-{
-  size_t n;
-
-  while (is_blank(*s))
-    s++;
-  n = strlen(s);
-  while (n > 0 && is_blank(s[n - 1]))
-    s[--n] = '\0';
-  return s;
 }
 
 static int ascii_caseeq(const char *a, const char *b)
@@ -533,14 +493,14 @@ static rgs_p11_rc set_waive(policy_parser *ps, char *value)
     char *t;
     if (comma != NULL)
       *comma = '\0';
-    t = trim(item);
+    t = rgsx_trim(item);
     if (strcmp(t, "slot.hardware") == 0 || strcmp(t, "slot.removable") == 0) {
       ps->waives = 1;
       ps->waive_line = ps->line_no;
       ps->cur->entry.waive_hardware_slot = 1;
     } else if (t[0] != '\0') {
       char shown[65];
-      printable(shown, sizeof(shown), t);
+      rgsx_sanitize_buf(shown, sizeof(shown), t, (size_t)-1);
       parse_error(ps, ps->line_no,
                   _("\"%s\" cannot be waived (only slot.hardware and slot.removable can)"), shown);
       rc = RGS_P11_ERR_POLICY;
@@ -637,25 +597,21 @@ static rgs_p11_rc parse_key(policy_parser *ps, char *line)
 {
   rgs_p11_rc rc = RGS_P11_OK;
   char value[POLICY_MAX_LINE + 1];
-  char *eq = strchr(line, '=');
   char *key;
   char *raw;
   const char *p;
   unsigned bit;
   int quoted = 0;
 
-  if (eq == NULL) {
+  if (!rgsx_conf_split(line, &key, &raw)) {
     parse_error(ps, ps->line_no, _("expected KEY = VALUE, a [device \"NAME\"] header or a comment"));
     rc = RGS_P11_ERR_POLICY;
     goto cleanup;
   }
-  *eq = '\0';
-  key = trim(line);
-  raw = trim(eq + 1);
   bit = key_bit(key);
   if (bit == 0) {
     char shown[65];
-    printable(shown, sizeof(shown), key);
+    rgsx_sanitize_buf(shown, sizeof(shown), key, (size_t)-1);
     parse_error(ps, ps->line_no,
                 _("unknown key \"%s\" (expected manufacturer, model, label, demo or waive)"), shown);
     rc = RGS_P11_ERR_POLICY;
@@ -698,24 +654,10 @@ cleanup:
  * match nothing. Tabs and the CR of a CRLF ending are blanks. */
 static rgs_p11_rc check_text(policy_parser *ps, const unsigned char *p, size_t len)
 {
-  const char *why = NULL;
+  const char *why = rgsx_text_fault_str(rgsx_text_check((const char *)p, len, RGSX_TEXT_BLANKS));
 
-  switch (rgsx_text_check((const char *)p, len, RGSX_TEXT_BLANKS)) {
-  case RGSX_TEXT_OK:
+  if (why == NULL)
     return RGS_P11_OK;
-  case RGSX_TEXT_UTF16:
-    why = _("the file is in UTF-16 (as Notepad saves \"Unicode\"): save it as UTF-8");
-    break;
-  case RGSX_TEXT_NUL:
-    why = _("NUL byte in the line (is this a text file?)");
-    break;
-  case RGSX_TEXT_NOT_UTF8:
-    why = _("not UTF-8 text (an accented letter saved as Windows-1252?): save the file as UTF-8");
-    break;
-  case RGSX_TEXT_CONTROL:
-    why = _("control character in the line");
-    break;
-  }
   parse_error(ps, ps->line_no, "%s", why);
   return RGS_P11_ERR_POLICY;
 }
@@ -740,7 +682,7 @@ static rgs_p11_rc parse_line(policy_parser *ps, const char *start, size_t len)
   /* A UTF-8 byte order mark, as some editors write, is not content. */
   if (ps->line_no == 1 && len >= 3 && memcmp(line, "\xEF\xBB\xBF", 3) == 0)
     line += 3;
-  line = trim(line);
+  line = rgsx_trim(line);
   if (line[0] == '\0' || line[0] == '#')
     goto cleanup;
   if (line[0] == '[')
@@ -755,15 +697,14 @@ cleanup:
 static rgs_p11_rc parse_text(policy_parser *ps, const char *text, size_t len)
 {
   rgs_p11_rc rc = RGS_P11_OK;
-  const char *p = text;
-  const char *end = text + len;
+  rgsx_lines lines;
+  const char *line;
+  size_t n;
 
-  while (p < end && rc == RGS_P11_OK) {
-    const char *nl = memchr(p, '\n', (size_t)(end - p));
-    const char *eol = nl != NULL ? nl : end;
-    ps->line_no++;
-    rc = parse_line(ps, p, (size_t)(eol - p));
-    p = eol + 1;
+  rgsx_lines_init(&lines, text, len);
+  while (rc == RGS_P11_OK && rgsx_lines_next(&lines, &line, &n)) {
+    ps->line_no = lines.line_no;
+    rc = parse_line(ps, line, n);
   }
   if (rc == RGS_P11_OK)
     rc = finish_section(ps);
@@ -803,7 +744,7 @@ rgs_p11_rc rgs_p11_policy_load_mem(rgs_p11_policy **pol, const char *name, const
   if (errbuf != NULL && errlen > 0)
     errbuf[0] = '\0';
   if (pol == NULL || name == NULL || (text == NULL && len > 0)) {
-    plain_error(errbuf, errlen, _("policy: missing argument"));
+    rgsx_errf(errbuf, errlen, _("policy: missing argument"));
     rc = RGS_P11_ERR_ARG;
     goto cleanup;
   }
@@ -840,7 +781,7 @@ rgs_p11_rc rgs_p11_policy_load_mem(rgs_p11_policy **pol, const char *name, const
 
 cleanup:
   if (rc == RGS_P11_ERR_NOMEM)
-    plain_error(errbuf, errlen, "%s: %s", name != NULL ? name : "?", _("out of memory"));
+    rgsx_errf(errbuf, errlen, "%s: %s", name != NULL ? name : "?", _("out of memory"));
   rgs_p11_policy_free(created);
   rgs_p11_policy_free(fresh);
   return rc;
@@ -859,7 +800,7 @@ static rgs_p11_rc read_file(const char *path, char **out, size_t *outlen, char *
   /* A FIFO or a device given as --policy would block the read forever. */
   f = rgsx_fopen_regular(path, &orc);
   if (f == NULL) {
-    plain_error(errbuf, errlen, "%s: %s", path,
+    rgsx_errf(errbuf, errlen, "%s: %s", path,
                 orc == RGSX_ERR_SYSTEM ? strerror(errno) : rgsx_strerror(orc));
     rc = orc == RGSX_ERR_NOMEM ? RGS_P11_ERR_NOMEM : RGS_P11_ERR_IO;
     goto cleanup;
@@ -871,12 +812,12 @@ static rgs_p11_rc read_file(const char *path, char **out, size_t *outlen, char *
   }
   n = fread(buf, 1, POLICY_MAX_FILE + 1, f);
   if (ferror(f)) {
-    plain_error(errbuf, errlen, "%s: %s", path, strerror(errno));
+    rgsx_errf(errbuf, errlen, "%s: %s", path, strerror(errno));
     rc = RGS_P11_ERR_IO;
     goto cleanup;
   }
   if (n > POLICY_MAX_FILE) {
-    plain_error(errbuf, errlen, _("%s: larger than %d bytes, not a policy file"), path,
+    rgsx_errf(errbuf, errlen, _("%s: larger than %d bytes, not a policy file"), path,
                 POLICY_MAX_FILE);
     rc = RGS_P11_ERR_POLICY;
     goto cleanup;
@@ -902,7 +843,7 @@ rgs_p11_rc rgs_p11_policy_load(rgs_p11_policy **pol, const char *path, char *err
   if (errbuf != NULL && errlen > 0)
     errbuf[0] = '\0';
   if (pol == NULL || path == NULL) {
-    plain_error(errbuf, errlen, _("policy: missing argument"));
+    rgsx_errf(errbuf, errlen, _("policy: missing argument"));
     rc = RGS_P11_ERR_ARG;
     goto cleanup;
   }

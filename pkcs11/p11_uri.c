@@ -1,38 +1,56 @@
 /*
- * p11_uri.c - PKCS#11 URIs (RFC 7512): parse, format, build from a token,
- * match a token.
+ * p11_uri.c - PKCS#11 URIs (RFC 7512) on p11-kit's P11KitUri: parse, format,
+ * build from a token, match a token.
  *
- * Parsing is strict where a mistake could select the wrong token or leak a
- * secret, and lenient only where the intent is plain:
- *  - the scheme "pkcs11:" is matched case-insensitively (RFC 3986, 3.1);
- *  - pin-value and pin-source are refused: PINs never travel in a URI (argv
- *    and shell histories are public);
- *  - an unknown attribute is an error that names it, except vendor path or
- *    query attributes whose name starts with "x-", which are ignored;
- *  - an attribute given twice is an error (which one would win?);
- *  - values are percent-decoded; a bad escape, %00 in a text value and a raw
- *    space or control character are errors (a space is written %20);
- *  - raw UTF-8 bytes and a raw '/' or '&' in a path value are accepted, as
- *    people paste them from token listings;
- *  - id is binary: any byte, %00 included.
+ * Who does what in a parse:
+ *  - p11-kit (p11_kit_uri_parse) reads the URI and decodes the attributes it
+ *    stores exactly: object (CKA_LABEL), id (CKA_ID), type (CKA_CLASS, so a
+ *    type means here what it means to every p11-kit tool), module-name and
+ *    module-path.
+ *  - A pre-scan of the text, before p11-kit sees it, keeps the house rules
+ *    that p11-kit does not (it is lenient by design):
+ *     . pin-value and pin-source are refused: PINs never travel in a URI
+ *       (argv and shell histories are public), and p11-kit would keep a copy
+ *       it frees without wiping;
+ *     . an unknown attribute, one in the wrong part, or one given twice is an
+ *       error that names it; vendor attributes ("x-" then lower-case letters,
+ *       digits, '-' or '_', the names p11-kit accepts) are ignored;
+ *     . an empty attribute (";;", a trailing ';' or '&') is an error (p11-kit
+ *       would read what follows ";;" as the query);
+ *     . a bad escape, %00 outside id, and a raw space or control character
+ *       are errors that quote the culprit (p11-kit silently drops spaces);
+ *       raw UTF-8 and a raw '/' or '&' in a path value are accepted, as
+ *       people paste them from token listings;
+ *     . the scheme "pkcs11:" is matched case-insensitively, the length
+ *       bounded.
+ *  - The pre-scan decodes itself what p11-kit 0.24 cannot hold exactly: the
+ *    fixed-width token, slot and library fields (CK_TOKEN_INFO pads them
+ *    with blanks and drops longer values: "Gemalto%20" would equal
+ *    "Gemalto"), slot-id (p11-kit reads it into a signed long: "slot-id="
+ *    and 2^64 both become slot 0, 2^64 - 1 reads as absent) and
+ *    library-version (p11-kit refuses 255).
  *
  * Canonical form (rgs_p11_uri_format), stable across releases because URIs
- * end up in scripts and in the order store:
+ * end up in scripts and in the order store (key_uri); p11_kit_uri_format
+ * orders and escapes differently, so formatting stays here:
  *   path:  library-manufacturer, library-description, library-version,
  *          slot-manufacturer, slot-description, slot-id,
  *          token, manufacturer, serial, model, object, type, id
  *   query: module-name, module-path
- * i.e. from the broadest scope to the narrowest. RFC 7512 fixes no order.
  * Text values keep the RFC's unreserved characters and its reserved-but-
  * allowed subset raw and percent-encode every other byte as %XX (upper-case
  * hex); id is always fully percent-encoded, one %XX per byte, as p11-kit does.
  */
-#include <stdarg.h>
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
+
+#include <p11-kit/uri.h>
 
 #include "rgs_p11.h"
+#include "rgs_common.h"
 #include "p11_internal.h"
 
 /* Longer input is refused: no real URI comes close, and a bound keeps the
@@ -44,6 +62,8 @@
 
 /* How many bytes of an attribute name a message quotes. */
 #define URI_NAME_QUOTE 48
+
+#define DIGITS "0123456789"
 
 struct rgs_p11_uri {
   char *attrs[RGS_URI_N_ATTRS];  /* decoded text values, NULL when absent */
@@ -57,115 +77,91 @@ struct rgs_p11_uri {
 };
 
 typedef enum {
-  KIND_TEXT = 0,      /* stored in attrs[attr] */
-  KIND_TYPE,          /* attrs[RGS_URI_TYPE], one of the RFC's five values */
-  KIND_ID,
-  KIND_SLOT_ID,
-  KIND_LIB_VERSION,
-  KIND_MODULE_NAME,
+  KIND_FIELD = 0,     /* fixed-width PKCS#11 field, decoded here: attrs[attr] */
+  KIND_SLOT_ID,       /* decoded here */
+  KIND_LIB_VERSION,   /* decoded here */
+  KIND_LABEL,         /* from p11-kit's CKA_LABEL: attrs[RGS_URI_OBJECT] */
+  KIND_TYPE,          /* from p11-kit's CKA_CLASS: attrs[RGS_URI_TYPE] */
+  KIND_ID,            /* from p11-kit's CKA_ID */
+  KIND_MODULE_NAME,   /* from p11-kit */
+  KIND_MODULE_PATH,   /* from p11-kit: attrs[RGS_URI_MODULE_PATH] */
 } uri_kind;
 
 typedef struct {
   const char *name;
   int query;          /* 1: query attribute (after '?') */
   uri_kind kind;
-  int attr;           /* rgs_p11_uri_attr for KIND_TEXT / KIND_TYPE, else -1 */
+  int attr;           /* rgs_p11_uri_attr where the value lives, else -1 */
 } uri_attr_def;
 
 /* In canonical order: rgs_p11_uri_format walks this table. */
 static const uri_attr_def uri_attrs[] = {
-  { "library-manufacturer", 0, KIND_TEXT, RGS_URI_LIBRARY_MANUFACTURER },
-  { "library-description", 0, KIND_TEXT, RGS_URI_LIBRARY_DESCRIPTION },
+  { "library-manufacturer", 0, KIND_FIELD, RGS_URI_LIBRARY_MANUFACTURER },
+  { "library-description", 0, KIND_FIELD, RGS_URI_LIBRARY_DESCRIPTION },
   { "library-version", 0, KIND_LIB_VERSION, -1 },
-  { "slot-manufacturer", 0, KIND_TEXT, RGS_URI_SLOT_MANUFACTURER },
-  { "slot-description", 0, KIND_TEXT, RGS_URI_SLOT_DESCRIPTION },
+  { "slot-manufacturer", 0, KIND_FIELD, RGS_URI_SLOT_MANUFACTURER },
+  { "slot-description", 0, KIND_FIELD, RGS_URI_SLOT_DESCRIPTION },
   { "slot-id", 0, KIND_SLOT_ID, -1 },
-  { "token", 0, KIND_TEXT, RGS_URI_TOKEN },
-  { "manufacturer", 0, KIND_TEXT, RGS_URI_MANUFACTURER },
-  { "serial", 0, KIND_TEXT, RGS_URI_SERIAL },
-  { "model", 0, KIND_TEXT, RGS_URI_MODEL },
-  { "object", 0, KIND_TEXT, RGS_URI_OBJECT },
+  { "token", 0, KIND_FIELD, RGS_URI_TOKEN },
+  { "manufacturer", 0, KIND_FIELD, RGS_URI_MANUFACTURER },
+  { "serial", 0, KIND_FIELD, RGS_URI_SERIAL },
+  { "model", 0, KIND_FIELD, RGS_URI_MODEL },
+  { "object", 0, KIND_LABEL, RGS_URI_OBJECT },
   { "type", 0, KIND_TYPE, RGS_URI_TYPE },
   { "id", 0, KIND_ID, -1 },
   { "module-name", 1, KIND_MODULE_NAME, -1 },
-  { "module-path", 1, KIND_TEXT, RGS_URI_MODULE_PATH },
+  { "module-path", 1, KIND_MODULE_PATH, RGS_URI_MODULE_PATH },
 };
 
-static const char *const uri_types[] = { "public", "private", "cert", "secret-key", "data" };
+/* RFC 7512's five object types, as p11-kit maps them. */
+static const struct {
+  CK_OBJECT_CLASS klass;
+  const char *name;
+} uri_types[] = {
+  { CKO_PUBLIC_KEY, "public" }, { CKO_PRIVATE_KEY, "private" }, { CKO_CERTIFICATE, "cert" },
+  { CKO_SECRET_KEY, "secret-key" }, { CKO_DATA, "data" },
+};
+
+/* What the pre-scan hands on to the reading of p11-kit's result. */
+typedef struct {
+  unsigned seen;            /* bit i: uri_attrs[i] given */
+  const char *type_value;   /* raw value of type=, for a message */
+  size_t type_len;
+} uri_scan;
 
 /* ---- small helpers ---------------------------------------------------- */
 
-static void uri_error(char *errbuf, size_t errlen, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void uri_error(char *errbuf, size_t errlen, const char *fmt, ...)
-{
-  va_list ap;
-
-  if (errbuf == NULL || errlen == 0)
-    return;
-  va_start(ap, fmt);
-  vsnprintf(errbuf, errlen, fmt, ap);
-  va_end(ap);
-}
-
-/* A printable copy of untrusted bytes for a message: control characters
- * become '?', and long names are cut. */
+/* A printable copy of untrusted bytes for a message, cut when long. */
 static void quote_bytes(char *dst, size_t cap, const char *src, size_t len)
 {
-  size_t i;
-  size_t n = 0;
+  size_t n = len < URI_NAME_QUOTE ? len : URI_NAME_QUOTE;
 
-  for (i = 0; i < len && n + 4 < cap && i < URI_NAME_QUOTE; i++) {
-    unsigned char c = (unsigned char)src[i];
-    dst[n++] = (c < 0x20 || c == 0x7f) ? '?' : (char)c;
-  }
-  if (i < len && n + 3 < cap) {
-    memcpy(dst + n, "...", 3);
-    n += 3;
-  }
-  dst[n] = '\0';
+  rgsx_sanitize_buf(dst, cap, src, n);
+  if (n < len && strlen(dst) + 4 <= cap)
+    strcat(dst, "...");
 }
 
-static int is_alpha(unsigned char c)
+/* How many of the first len bytes of s are in set. */
+static size_t span_in(const char *s, size_t len, const char *set)
 {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z');
-}
+  size_t i = 0;
 
-static int is_digit(unsigned char c)
-{
-  return c >= '0' && c <= '9';
-}
-
-static int hex_value(unsigned char c)
-{
-  int v = -1;
-
-  if (c >= '0' && c <= '9')
-    v = c - '0';
-  else if (c >= 'a' && c <= 'f')
-    v = c - 'a' + 10;
-  else if (c >= 'A' && c <= 'F')
-    v = c - 'A' + 10;
-  return v;
-}
-
-/* RFC 7512 pk11-unreserved. */
-static int is_unreserved(unsigned char c)
-{
-  return is_alpha(c) || is_digit(c) || c == '-' || c == '.' || c == '_' || c == '~';
+  while (i < len && s[i] != '\0' && strchr(set, s[i]) != NULL)
+    i++;
+  return i;
 }
 
 /* RFC 7512 pk11-pchar without pct-encoded: what a path value may hold raw. */
 static int is_path_char(unsigned char c)
 {
-  return is_unreserved(c) || (c != '\0' && strchr(":[]@!$'()*+,=", c) != NULL);
+  return c != '\0' && strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+                             "-._~:[]@!$'()*+,=", c) != NULL;
 }
 
 /* RFC 7512 pk11-qchar without pct-encoded: what a query value may hold raw. */
 static int is_query_char(unsigned char c)
 {
-  return is_unreserved(c) || (c != '\0' && strchr(":[]@!$'()*+,=/?|", c) != NULL);
+  return is_path_char(c) || c == '/' || c == '?' || c == '|';
 }
 
 /* Raw bytes accepted on input: the RFC's set, plus UTF-8 bytes and, in the
@@ -181,23 +177,6 @@ static int raw_ok(unsigned char c, int query)
   else
     ok = is_path_char(c) || c == '/' || c == '&';
   return ok;
-}
-
-static int ascii_ncaseeq(const char *a, const char *b, size_t n)
-{
-  size_t i;
-  int eq = 1;
-
-  for (i = 0; i < n && eq; i++) {
-    unsigned char x = (unsigned char)a[i];
-    unsigned char y = (unsigned char)b[i];
-    if (x >= 'A' && x <= 'Z')
-      x = (unsigned char)(x + ('a' - 'A'));
-    if (y >= 'A' && y <= 'Z')
-      y = (unsigned char)(y + ('a' - 'A'));
-    eq = (x == y);
-  }
-  return eq;
 }
 
 static int name_is(const char *s, size_t len, const char *name)
@@ -217,115 +196,141 @@ static const uri_attr_def *find_attr(const char *name, size_t len)
   return found;
 }
 
+static const char *type_name(CK_OBJECT_CLASS klass)
+{
+  const char *name = NULL;
+  size_t i;
+
+  for (i = 0; i < RGS_ARRAY_LEN(uri_types) && name == NULL; i++) {
+    if (uri_types[i].klass == klass)
+      name = uri_types[i].name;
+  }
+  return name;
+}
+
 static int type_is_valid(const char *value)
 {
   size_t i;
   int ok = 0;
 
   for (i = 0; i < RGS_ARRAY_LEN(uri_types) && !ok; i++)
-    ok = (strcmp(value, uri_types[i]) == 0);
+    ok = (strcmp(value, uri_types[i].name) == 0);
   return ok;
 }
 
-/* ---- decoding --------------------------------------------------------- */
+/* A NUL-terminated copy of len bytes (malloc, not strndup: allocation-
+ * failure tests wrap malloc). */
+static char *dup_bytes(const void *src, size_t len)
+{
+  char *copy = malloc(len + 1);
 
-/* Percent-decode [s, e) into a new NUL-terminated buffer (*out, *outlen
- * bytes before the terminator). */
-static rgs_p11_rc decode_value(const char *name, const char *s, const char *e, int query,
-                               char **out, size_t *outlen, char *errbuf, size_t errlen)
+  if (copy != NULL) {
+    if (len > 0)
+      memcpy(copy, src, len);
+    copy[len] = '\0';
+  }
+  return copy;
+}
+
+/* Replace *slot by a copy of len bytes at src, or clear it (src NULL). */
+static rgs_p11_rc set_bytes(char **slot, const void *src, size_t len)
 {
   rgs_p11_rc rc = RGS_P11_OK;
-  char *buf = NULL;
-  size_t n = 0;
+  char *copy = src != NULL ? dup_bytes(src, len) : NULL;
+
+  if (src != NULL && copy == NULL) {
+    rc = RGS_P11_ERR_NOMEM;
+  } else {
+    free(*slot);
+    *slot = copy;
+  }
+  return rc;
+}
+
+/* ---- the pre-scan: house rules on the raw text ------------------------ */
+
+/* Check the raw value [s, e) of attribute name: well-formed escapes, no raw
+ * character that RFC 7512 wants encoded, no %00 unless nul_ok. When out is
+ * not NULL (room for e - s + 1 bytes) the value is also decoded there,
+ * NUL-terminated. */
+static rgs_p11_rc scan_value(const char *name, const char *s, const char *e, int query,
+                             int nul_ok, char *out, char *errbuf, size_t errlen)
+{
+  rgs_p11_rc rc = RGS_P11_OK;
   const char *p = s;
+  size_t n = 0;
   char quoted[URI_NAME_QUOTE + 8];
 
-  buf = malloc((size_t)(e - s) + 1);
-  if (buf == NULL) {
-    rc = RGS_P11_ERR_NOMEM;
-    goto cleanup;
-  }
   while (p < e && rc == RGS_P11_OK) {
     unsigned char c = (unsigned char)*p;
+    size_t step = 1;
     if (c == '%') {
-      int hi = -1;
-      int lo = -1;
-      if (e - p >= 3) {
-        hi = hex_value((unsigned char)p[1]);
-        lo = hex_value((unsigned char)p[2]);
-      }
-      if (hi < 0 || lo < 0) {
+      unsigned char byte = 0;
+      int ok = e - p >= 3 && rgsx_hex_byte(p + 1, 0, &byte);
+      step = 3;
+      if (!ok) {
         quote_bytes(quoted, sizeof(quoted), p, (size_t)(e - p) < 3 ? (size_t)(e - p) : 3);
-        uri_error(errbuf, errlen,
+        rgsx_errf(errbuf, errlen,
                   _("bad percent escape \"%s\" in the value of \"%s\" (expected %% and two hexadecimal digits)"),
                   quoted, name);
         rc = RGS_P11_ERR_URI;
+      } else if (byte == 0 && !nul_ok) {
+        rgsx_errf(errbuf, errlen, _("the value of \"%s\" contains a NUL byte (%%00)"), name);
+        rc = RGS_P11_ERR_URI;
       } else {
-        buf[n++] = (char)((hi << 4) | lo);
-        p += 3;
+        c = byte;
       }
     } else if (!raw_ok(c, query)) {
       if (c == ' ')
-        uri_error(errbuf, errlen, _("a space in the value of \"%s\" must be written %%20"), name);
+        rgsx_errf(errbuf, errlen, _("a space in the value of \"%s\" must be written %%20"), name);
       else if (c > 0x20 && c < 0x7f)
-        uri_error(errbuf, errlen,
+        rgsx_errf(errbuf, errlen,
                   _("character '%c' in the value of \"%s\" must be percent-encoded as %%%02X"),
                   c, name, c);
       else
-        uri_error(errbuf, errlen,
+        rgsx_errf(errbuf, errlen,
                   _("control character 0x%02X in the value of \"%s\" must be percent-encoded as %%%02X"),
                   c, name, c);
       rc = RGS_P11_ERR_URI;
-    } else {
-      buf[n++] = (char)c;
-      p++;
     }
+    if (out != NULL && rc == RGS_P11_OK)
+      out[n++] = (char)c;
+    p += step;
   }
-  if (rc != RGS_P11_OK)
-    goto cleanup;
-  buf[n] = '\0';
-  *out = buf;
-  *outlen = n;
-  buf = NULL;
-
-cleanup:
-  free(buf);
+  if (out != NULL && rc == RGS_P11_OK)
+    out[n] = '\0';
   return rc;
 }
+
+/* Numbers are read from the raw text: RFC 7512 allows only digits there, no
+ * escape, as p11-kit reads them. The value [s, s + len) is followed by a
+ * separator, '?', '.' or the end of the text, never by a digit. */
 
 /* slot-id = 1*DIGIT, within CK_SLOT_ID. */
 static int parse_slot_id(const char *s, size_t len, CK_SLOT_ID *out)
 {
-  CK_SLOT_ID v = 0;
-  size_t i;
-  int ok = (len > 0);
+  unsigned long v = 0;
+  int ok = (len > 0 && span_in(s, len, DIGITS) == len);
 
-  for (i = 0; i < len && ok; i++) {
-    unsigned d = (unsigned)(unsigned char)s[i] - '0';
-    if (!is_digit((unsigned char)s[i]) || v > ((CK_SLOT_ID)-1 - d) / 10)
-      ok = 0;
-    else
-      v = v * 10 + d;
+  if (ok) {
+    errno = 0;
+    v = strtoul(s, NULL, 10);
+    ok = (errno == 0);
   }
   if (ok)
-    *out = v;
+    *out = (CK_SLOT_ID)v;
   return ok;
 }
 
 /* 1*DIGIT with a value up to 255 (a CK_VERSION byte). */
 static int parse_version_part(const char *s, size_t len, CK_BYTE *out)
 {
-  unsigned v = 0;
-  size_t i;
-  int ok = (len > 0);
+  unsigned long v = 0;
+  int ok = (len > 0 && span_in(s, len, DIGITS) == len);
 
-  for (i = 0; i < len && ok; i++) {
-    if (!is_digit((unsigned char)s[i]))
-      ok = 0;
-    else
-      v = v * 10 + (unsigned)(s[i] - '0');
-    if (v > 255)
-      ok = 0;
+  if (ok) {
+    v = strtoul(s, NULL, 10);   /* ULONG_MAX when too long: above 255 too */
+    ok = (v <= 255);
   }
   if (ok)
     *out = (CK_BYTE)v;
@@ -350,78 +355,62 @@ static int parse_lib_version(const char *s, size_t len, CK_VERSION *out)
   return ok;
 }
 
-/* Store one decoded value; takes ownership of *value (set to NULL when
- * kept). */
-static rgs_p11_rc store_value(rgs_p11_uri *uri, const uri_attr_def *def, char **value,
-                              size_t len, char *errbuf, size_t errlen)
+static rgs_p11_rc store_number(rgs_p11_uri *uri, const uri_attr_def *def, const char *s,
+                               size_t len, char *errbuf, size_t errlen)
 {
   rgs_p11_rc rc = RGS_P11_OK;
-  char quoted[URI_NAME_QUOTE + 8];
 
-  if (def->kind != KIND_ID && memchr(*value, '\0', len) != NULL) {
-    uri_error(errbuf, errlen, _("the value of \"%s\" contains a NUL byte (%%00)"), def->name);
-    rc = RGS_P11_ERR_URI;
-    goto cleanup;
-  }
-  switch (def->kind) {
-  case KIND_TEXT:
-    uri->attrs[def->attr] = *value;
-    *value = NULL;
-    break;
-  case KIND_TYPE:
-    if (!type_is_valid(*value)) {
-      quote_bytes(quoted, sizeof(quoted), *value, len);
-      uri_error(errbuf, errlen,
-                _("unknown object type \"%s\" (expected public, private, cert, secret-key or data)"),
-                quoted);
+  if (def->kind == KIND_SLOT_ID) {
+    uri->has_slot_id = parse_slot_id(s, len, &uri->slot_id);
+    if (!uri->has_slot_id) {
+      rgsx_errf(errbuf, errlen, _("slot-id must be a decimal number"));
       rc = RGS_P11_ERR_URI;
-      break;
     }
-    uri->attrs[def->attr] = *value;
-    *value = NULL;
-    break;
-  case KIND_ID:
-    uri->id = (unsigned char *)*value;
-    uri->id_len = len;
-    *value = NULL;
-    break;
-  case KIND_SLOT_ID:
-    if (!parse_slot_id(*value, len, &uri->slot_id)) {
-      uri_error(errbuf, errlen, _("slot-id must be a decimal number"));
-      rc = RGS_P11_ERR_URI;
-      break;
-    }
-    uri->has_slot_id = 1;
-    break;
-  case KIND_LIB_VERSION:
-    if (!parse_lib_version(*value, len, &uri->lib_version)) {
-      uri_error(errbuf, errlen,
+  } else {
+    uri->has_lib_version = parse_lib_version(s, len, &uri->lib_version);
+    if (!uri->has_lib_version) {
+      rgsx_errf(errbuf, errlen,
                 _("library-version must be MAJOR or MAJOR.MINOR, numbers from 0 to 255"));
       rc = RGS_P11_ERR_URI;
-      break;
     }
-    uri->has_lib_version = 1;
-    break;
-  case KIND_MODULE_NAME:
-    uri->module_name = *value;
-    *value = NULL;
-    break;
   }
-
-cleanup:
   return rc;
 }
 
-/* ---- parsing ---------------------------------------------------------- */
+/* Decode and keep the value [s, e) of a fixed-width field (see the top of
+ * the file for why p11-kit cannot hold it). */
+static rgs_p11_rc store_field(rgs_p11_uri *uri, const uri_attr_def *def, const char *s,
+                              const char *e, char *errbuf, size_t errlen)
+{
+  rgs_p11_rc rc = RGS_P11_OK;
+  char *value = malloc((size_t)(e - s) + 1);
+
+  if (value == NULL) {
+    rc = RGS_P11_ERR_NOMEM;
+    goto cleanup;
+  }
+  rc = scan_value(def->name, s, e, def->query, 0, value, errbuf, errlen);
+  if (rc != RGS_P11_OK)
+    goto cleanup;
+  free(uri->attrs[def->attr]);
+  uri->attrs[def->attr] = value;
+  value = NULL;
+
+cleanup:
+  free(value);
+  return rc;
+}
 
 static int is_pin_attr(const char *name, size_t len)
 {
   return name_is(name, len, "pin-value") || name_is(name, len, "pin-source");
 }
 
+/* "x-" then the characters p11-kit allows in a vendor query name. */
 static int is_vendor_attr(const char *name, size_t len)
 {
-  return len > 2 && name[0] == 'x' && name[1] == '-';
+  return len > 2 && name[0] == 'x' && name[1] == '-' &&
+         span_in(name + 2, len - 2, "abcdefghijklmnopqrstuvwxyz" DIGITS "-_") == len - 2;
 }
 
 /* Find the definition of [name, name + len) for this part of the URI, or
@@ -437,7 +426,7 @@ static rgs_p11_rc lookup_attr(const char *name, size_t len, int query,
   *def = NULL;
   quote_bytes(quoted, sizeof(quoted), name, len);
   if (is_pin_attr(name, len)) {
-    uri_error(errbuf, errlen,
+    rgsx_errf(errbuf, errlen,
               _("the URI carries a PIN (\"%s\"), which is refused: PINs never travel in a URI; "
                 "give it at the prompt, on the pinpad, or with --pin-file or --pin-fd"),
               quoted);
@@ -448,10 +437,10 @@ static rgs_p11_rc lookup_attr(const char *name, size_t len, int query,
     goto cleanup;
   d = find_attr(name, len);
   if (d == NULL) {
-    uri_error(errbuf, errlen, _("unknown attribute \"%s\" in the PKCS#11 URI"), quoted);
+    rgsx_errf(errbuf, errlen, _("unknown attribute \"%s\" in the PKCS#11 URI"), quoted);
     rc = RGS_P11_ERR_URI;
   } else if (d->query != query) {
-    uri_error(errbuf, errlen,
+    rgsx_errf(errbuf, errlen,
               d->query ? _("attribute \"%s\" belongs in the query part, after '?'")
                        : _("attribute \"%s\" belongs in the path part, before '?'"),
               quoted);
@@ -464,51 +453,59 @@ cleanup:
   return rc;
 }
 
-static rgs_p11_rc parse_attr(rgs_p11_uri *uri, const char *s, const char *e, int query,
-                             unsigned *seen, char *errbuf, size_t errlen)
+/* One NAME=VALUE of [s, e): the rules on the name, then on the value. */
+static rgs_p11_rc scan_attr(rgs_p11_uri *uri, const char *s, const char *e, int query,
+                            uri_scan *scan, char *errbuf, size_t errlen)
 {
   rgs_p11_rc rc = RGS_P11_OK;
   const char *eq = memchr(s, '=', (size_t)(e - s));
   const uri_attr_def *def = NULL;
-  char *value = NULL;
-  size_t len = 0;
   unsigned bit;
   char quoted[URI_NAME_QUOTE + 8];
 
   if (eq == NULL || eq == s) {
     quote_bytes(quoted, sizeof(quoted), s, (size_t)(e - s));
-    uri_error(errbuf, errlen, _("\"%s\" is not of the form NAME=VALUE"), quoted);
+    rgsx_errf(errbuf, errlen, _("\"%s\" is not of the form NAME=VALUE"), quoted);
     rc = RGS_P11_ERR_URI;
     goto cleanup;
   }
   rc = lookup_attr(s, (size_t)(eq - s), query, &def, errbuf, errlen);
   if (rc != RGS_P11_OK)
     goto cleanup;
-  /* Vendor attributes are ignored, but their value must still be well
-   * formed: a broken escape there is a broken URI. */
-  quote_bytes(quoted, sizeof(quoted), s, (size_t)(eq - s));
-  rc = decode_value(def != NULL ? def->name : quoted, eq + 1, e, query, &value, &len, errbuf,
-                    errlen);
-  if (rc != RGS_P11_OK || def == NULL)
+  if (def == NULL) {
+    /* Vendor attributes are ignored, but their value must still be well
+     * formed: a broken escape there is a broken URI. */
+    quote_bytes(quoted, sizeof(quoted), s, (size_t)(eq - s));
+    rc = scan_value(quoted, eq + 1, e, query, 0, NULL, errbuf, errlen);
     goto cleanup;
+  }
   bit = 1u << (unsigned)(def - uri_attrs);
-  if (*seen & bit) {
-    uri_error(errbuf, errlen, _("attribute \"%s\" appears twice in the PKCS#11 URI"), def->name);
+  if (scan->seen & bit) {
+    rgsx_errf(errbuf, errlen, _("attribute \"%s\" appears twice in the PKCS#11 URI"), def->name);
     rc = RGS_P11_ERR_URI;
     goto cleanup;
   }
-  *seen |= bit;
-  rc = store_value(uri, def, &value, len, errbuf, errlen);
+  scan->seen |= bit;
+  if (def->kind == KIND_TYPE) {
+    scan->type_value = eq + 1;
+    scan->type_len = (size_t)(e - eq - 1);
+  }
+  if (def->kind == KIND_FIELD)
+    rc = store_field(uri, def, eq + 1, e, errbuf, errlen);
+  else
+    rc = scan_value(def->name, eq + 1, e, query, def->kind == KIND_ID, NULL, errbuf,
+                    errlen);
+  if (rc == RGS_P11_OK && (def->kind == KIND_SLOT_ID || def->kind == KIND_LIB_VERSION))
+    rc = store_number(uri, def, eq + 1, (size_t)(e - eq - 1), errbuf, errlen);
 
 cleanup:
-  free(value);
   return rc;
 }
 
 /* One part of the URI: the path (attributes separated by ';') or the query
  * (separated by '&'). An empty part is fine; an empty attribute is not. */
-static rgs_p11_rc parse_part(rgs_p11_uri *uri, const char *s, const char *e, int query,
-                             unsigned *seen, char *errbuf, size_t errlen)
+static rgs_p11_rc scan_part(rgs_p11_uri *uri, const char *s, const char *e, int query,
+                            uri_scan *scan, char *errbuf, size_t errlen)
 {
   rgs_p11_rc rc = RGS_P11_OK;
   const char sep = query ? '&' : ';';
@@ -518,21 +515,92 @@ static rgs_p11_rc parse_part(rgs_p11_uri *uri, const char *s, const char *e, int
     const char *end = memchr(p, sep, (size_t)(e - p));
     if (end == NULL)
       end = e;
-    if (end == p) {
-      uri_error(errbuf, errlen, _("empty attribute (a doubled or stray '%c') in the PKCS#11 URI"),
+    if (end == p)
+      rc = RGS_P11_ERR_URI;
+    else
+      rc = scan_attr(uri, p, end, query, scan, errbuf, errlen);
+    /* A separator at the very end leaves an empty attribute too. */
+    if (end == p || (rc == RGS_P11_OK && end + 1 == e)) {
+      rgsx_errf(errbuf, errlen, _("empty attribute (a doubled or stray '%c') in the PKCS#11 URI"),
                 sep);
       rc = RGS_P11_ERR_URI;
-    } else {
-      rc = parse_attr(uri, p, end, query, seen, errbuf, errlen);
     }
     p = end + 1;
-    /* A separator at the very end leaves an empty attribute too. */
-    if (rc == RGS_P11_OK && end < e && p == e) {
-      uri_error(errbuf, errlen, _("empty attribute (a doubled or stray '%c') in the PKCS#11 URI"),
-                sep);
-      rc = RGS_P11_ERR_URI;
-    }
   }
+  return rc;
+}
+
+/* ---- p11-kit's reading ------------------------------------------------ */
+
+/* Copy what p11-kit decoded into uri. */
+static rgs_p11_rc take_from_p11kit(rgs_p11_uri *uri, P11KitUri *pk)
+{
+  rgs_p11_rc rc = RGS_P11_OK;
+  CK_ATTRIBUTE *label = p11_kit_uri_get_attribute(pk, CKA_LABEL);
+  CK_ATTRIBUTE *id = p11_kit_uri_get_attribute(pk, CKA_ID);
+  CK_ATTRIBUTE *klass = p11_kit_uri_get_attribute(pk, CKA_CLASS);
+  const char *name = p11_kit_uri_get_module_name(pk);
+  const char *path = p11_kit_uri_get_module_path(pk);
+  const char *type = NULL;
+  CK_OBJECT_CLASS k;
+
+  if (klass != NULL && klass->ulValueLen == sizeof(k)) {
+    memcpy(&k, klass->pValue, sizeof(k));
+    type = type_name(k);
+  }
+  if (label != NULL)
+    rc = set_bytes(&uri->attrs[RGS_URI_OBJECT], label->pValue, label->ulValueLen);
+  /* "id=" is an empty id, present: never a NULL pointer here. */
+  if (rc == RGS_P11_OK && id != NULL)
+    rc = rgs_p11_uri_set_id(uri, id->ulValueLen > 0 ? id->pValue : (const void *)"",
+                            id->ulValueLen);
+  if (rc == RGS_P11_OK && type != NULL)
+    rc = set_bytes(&uri->attrs[RGS_URI_TYPE], type, strlen(type));
+  if (rc == RGS_P11_OK && name != NULL)
+    rc = set_bytes(&uri->module_name, name, strlen(name));
+  if (rc == RGS_P11_OK && path != NULL)
+    rc = set_bytes(&uri->attrs[RGS_URI_MODULE_PATH], path, strlen(path));
+  return rc;
+}
+
+/* Have p11-kit read text (which passed the pre-scan) into uri. */
+static rgs_p11_rc read_with_p11kit(rgs_p11_uri *uri, const char *text, const uri_scan *scan,
+                                   char *errbuf, size_t errlen)
+{
+  rgs_p11_rc rc = RGS_P11_OK;
+  P11KitUri *pk = p11_kit_uri_new();
+  int r;
+  char quoted[URI_NAME_QUOTE + 8];
+
+  if (pk == NULL) {
+    rc = RGS_P11_ERR_NOMEM;
+    goto cleanup;
+  }
+  /* FOR_OBJECT: p11-kit reads object, id, type and the query; the token,
+   * slot and library fields were read by the pre-scan. */
+  r = p11_kit_uri_parse(text, P11_KIT_URI_FOR_OBJECT, pk);
+  if (r == P11_KIT_URI_NO_MEMORY) {
+    /* the pre-scan leaves p11-kit no other cause for it */
+    rc = RGS_P11_ERR_NOMEM;
+    goto cleanup;
+  }
+  if (r != P11_KIT_URI_OK) {
+    rgsx_errf(errbuf, errlen, _("p11-kit could not read the PKCS#11 URI: %s"),
+              p11_kit_uri_message(r));
+    rc = RGS_P11_ERR_URI;
+    goto cleanup;
+  }
+  rc = take_from_p11kit(uri, pk);
+  if (rc == RGS_P11_OK && scan->type_value != NULL && uri->attrs[RGS_URI_TYPE] == NULL) {
+    quote_bytes(quoted, sizeof(quoted), scan->type_value, scan->type_len);
+    rgsx_errf(errbuf, errlen,
+              _("unknown object type \"%s\" (expected public, private, cert, secret-key or data)"),
+              quoted);
+    rc = RGS_P11_ERR_URI;
+  }
+
+cleanup:
+  p11_kit_uri_free(pk);
   return rc;
 }
 
@@ -540,29 +608,28 @@ rgs_p11_rc rgs_p11_uri_parse(const char *text, rgs_p11_uri **out, char *errbuf, 
 {
   rgs_p11_rc rc = RGS_P11_OK;
   rgs_p11_uri *uri = NULL;
+  uri_scan scan = { 0, NULL, 0 };
   size_t len;
   const char *body;
   const char *end;
   const char *qmark;
-  unsigned seen = 0;
 
-  if (errbuf != NULL && errlen > 0)
-    errbuf[0] = '\0';
+  rgsx_errf(errbuf, errlen, "%s", "");
   if (out != NULL)
     *out = NULL;
   if (text == NULL || out == NULL) {
-    uri_error(errbuf, errlen, _("no PKCS#11 URI given"));
+    rgsx_errf(errbuf, errlen, _("no PKCS#11 URI given"));
     rc = RGS_P11_ERR_ARG;
     goto cleanup;
   }
   len = strnlen(text, URI_MAX_LEN + 1);
   if (len > URI_MAX_LEN) {
-    uri_error(errbuf, errlen, _("the PKCS#11 URI is longer than %u bytes"), URI_MAX_LEN);
+    rgsx_errf(errbuf, errlen, _("the PKCS#11 URI is longer than %u bytes"), URI_MAX_LEN);
     rc = RGS_P11_ERR_URI;
     goto cleanup;
   }
-  if (len < URI_SCHEME_LEN || !ascii_ncaseeq(text, URI_SCHEME, URI_SCHEME_LEN)) {
-    uri_error(errbuf, errlen, _("a PKCS#11 URI starts with \"pkcs11:\""));
+  if (len < URI_SCHEME_LEN || strncasecmp(text, URI_SCHEME, URI_SCHEME_LEN) != 0) {
+    rgsx_errf(errbuf, errlen, _("a PKCS#11 URI starts with \"pkcs11:\""));
     rc = RGS_P11_ERR_URI;
     goto cleanup;
   }
@@ -574,9 +641,11 @@ rgs_p11_rc rgs_p11_uri_parse(const char *text, rgs_p11_uri **out, char *errbuf, 
   body = text + URI_SCHEME_LEN;
   end = text + len;
   qmark = memchr(body, '?', (size_t)(end - body));
-  rc = parse_part(uri, body, qmark != NULL ? qmark : end, 0, &seen, errbuf, errlen);
+  rc = scan_part(uri, body, qmark != NULL ? qmark : end, 0, &scan, errbuf, errlen);
   if (rc == RGS_P11_OK && qmark != NULL)
-    rc = parse_part(uri, qmark + 1, end, 1, &seen, errbuf, errlen);
+    rc = scan_part(uri, qmark + 1, end, 1, &scan, errbuf, errlen);
+  if (rc == RGS_P11_OK)
+    rc = read_with_p11kit(uri, text, &scan, errbuf, errlen);
   if (rc != RGS_P11_OK)
     goto cleanup;
   *out = uri;
@@ -618,30 +687,11 @@ const char *rgs_p11_uri_get(const rgs_p11_uri *uri, rgs_p11_uri_attr attr)
 
 rgs_p11_rc rgs_p11_uri_set(rgs_p11_uri *uri, rgs_p11_uri_attr attr, const char *value)
 {
-  rgs_p11_rc rc = RGS_P11_OK;
-  char *copy = NULL;
+  rgs_p11_rc rc = RGS_P11_ERR_ARG;
 
-  if (uri == NULL || (unsigned)attr >= RGS_URI_N_ATTRS) {
-    rc = RGS_P11_ERR_ARG;
-    goto cleanup;
-  }
-  if (value != NULL && attr == RGS_URI_TYPE && !type_is_valid(value)) {
-    rc = RGS_P11_ERR_ARG;
-    goto cleanup;
-  }
-  if (value != NULL) {
-    copy = strdup(value);
-    if (copy == NULL) {
-      rc = RGS_P11_ERR_NOMEM;
-      goto cleanup;
-    }
-  }
-  free(uri->attrs[attr]);
-  uri->attrs[attr] = copy;
-  copy = NULL;
-
-cleanup:
-  free(copy);
+  if (uri != NULL && (unsigned)attr < RGS_URI_N_ATTRS &&
+      (value == NULL || attr != RGS_URI_TYPE || type_is_valid(value)))
+    rc = set_bytes(&uri->attrs[attr], value, value != NULL ? strlen(value) : 0);
   return rc;
 }
 
@@ -670,13 +720,11 @@ rgs_p11_rc rgs_p11_uri_set_id(rgs_p11_uri *uri, const unsigned char *id, size_t 
     goto cleanup;
   }
   if (id != NULL) {
-    copy = malloc(len > 0 ? len : 1);
+    copy = (unsigned char *)dup_bytes(id, len);
     if (copy == NULL) {
       rc = RGS_P11_ERR_NOMEM;
       goto cleanup;
     }
-    if (len > 0)
-      memcpy(copy, id, len);
   }
   free(uri->id);
   uri->id = copy;
@@ -699,65 +747,17 @@ int rgs_p11_uri_get_slot_id(const rgs_p11_uri *uri, CK_SLOT_ID *slot)
 
 /* ---- formatting ------------------------------------------------------- */
 
-typedef struct {
-  char *p;
-  size_t len, cap;
-  int oom;
-} strbuf;
-
-static void sb_put(strbuf *sb, const char *s, size_t n)
-{
-  if (sb->oom)
-    return;
-  if (sb->len + n + 1 > sb->cap) {
-    size_t cap = sb->cap ? sb->cap : 64;
-    char *np;
-    while (cap < sb->len + n + 1)
-      cap *= 2;
-    np = realloc(sb->p, cap);
-    if (np == NULL) {
-      sb->oom = 1;
-      return;
-    }
-    sb->p = np;
-    sb->cap = cap;
-  }
-  memcpy(sb->p + sb->len, s, n);
-  sb->len += n;
-  sb->p[sb->len] = '\0';
-}
-
-static void sb_str(strbuf *sb, const char *s)
-{
-  sb_put(sb, s, strlen(s));
-}
-
-static void sb_pct(strbuf *sb, unsigned char c)
-{
-  static const char hex[] = "0123456789ABCDEF";
-  char esc[3];
-
-  esc[0] = '%';
-  esc[1] = hex[c >> 4];
-  esc[2] = hex[c & 0x0f];
-  sb_put(sb, esc, sizeof(esc));
-}
-
 /* Percent-encode a value; all = 1 encodes every byte (id). */
-static void sb_encode(strbuf *sb, const unsigned char *v, size_t n, int query, int all)
+static void put_encoded(FILE *f, const unsigned char *v, size_t n, int query, int all)
 {
   size_t i;
-  size_t run = 0;   /* start of the pending run of raw bytes */
 
   for (i = 0; i < n; i++) {
-    int raw = !all && (query ? is_query_char(v[i]) : is_path_char(v[i]));
-    if (!raw) {
-      sb_put(sb, (const char *)v + run, i - run);
-      sb_pct(sb, v[i]);
-      run = i + 1;
-    }
+    if (!all && (query ? is_query_char(v[i]) : is_path_char(v[i])))
+      fputc(v[i], f);
+    else
+      fprintf(f, "%%%02X", (unsigned)v[i]);
   }
-  sb_put(sb, (const char *)v + run, n - run);
 }
 
 /* The text of a present attribute (NULL when absent); num holds the
@@ -768,8 +768,10 @@ static const char *attr_text(const uri_attr_def *def, const rgs_p11_uri *uri, ch
   const char *v = NULL;
 
   switch (def->kind) {
-  case KIND_TEXT:
+  case KIND_FIELD:
+  case KIND_LABEL:
   case KIND_TYPE:
+  case KIND_MODULE_PATH:
     v = uri->attrs[def->attr];
     break;
   case KIND_MODULE_NAME:
@@ -798,49 +800,53 @@ static const char *attr_text(const uri_attr_def *def, const rgs_p11_uri *uri, ch
 /* Append "NAME=VALUE" for one attribute when present, preceded by lead for
  * the first attribute of its part ("" in the path, "?" for the query) and by
  * the part's separator otherwise. */
-static void sb_attr(strbuf *sb, const uri_attr_def *def, const rgs_p11_uri *uri, int *first,
-                    const char *lead)
+static void put_attr(FILE *f, const uri_attr_def *def, const rgs_p11_uri *uri, int *first,
+                     const char *lead)
 {
   char num[32];
   const char *v = attr_text(def, uri, num, sizeof(num));
 
   if (v == NULL)
     return;
-  sb_str(sb, *first ? lead : (def->query ? "&" : ";"));
-  sb_str(sb, def->name);
-  sb_str(sb, "=");
+  fprintf(f, "%s%s=", *first ? lead : (def->query ? "&" : ";"), def->name);
   if (def->kind == KIND_ID)
-    sb_encode(sb, uri->id, uri->id_len, 0, 1);
+    put_encoded(f, uri->id, uri->id_len, 0, 1);
   else
-    sb_encode(sb, (const unsigned char *)v, strlen(v), def->query, 0);
+    put_encoded(f, (const unsigned char *)v, strlen(v), def->query, 0);
   *first = 0;
 }
 
 char *rgs_p11_uri_format(const rgs_p11_uri *uri)
 {
-  strbuf sb = { NULL, 0, 0, 0 };
   char *out = NULL;
+  size_t size = 0;
+  FILE *f = NULL;
   size_t i;
   int first_path = 1;
   int first_query = 1;
+  int failed;
 
   if (uri == NULL)
     goto cleanup;
-  sb_str(&sb, URI_SCHEME);
+  f = open_memstream(&out, &size);
+  if (f == NULL)
+    goto cleanup;
+  fputs(URI_SCHEME, f);
   for (i = 0; i < RGS_ARRAY_LEN(uri_attrs); i++) {
     const uri_attr_def *def = &uri_attrs[i];
     if (def->query)
-      sb_attr(&sb, def, uri, &first_query, "?");
+      put_attr(f, def, uri, &first_query, "?");
     else
-      sb_attr(&sb, def, uri, &first_path, "");
+      put_attr(f, def, uri, &first_path, "");
   }
-  if (sb.oom)
-    goto cleanup;
-  out = sb.p;
-  sb.p = NULL;
+  /* A failed allocation shows as a stream error, or at the final flush. */
+  failed = ferror(f);
+  if (fclose(f) != 0 || failed) {
+    free(out);
+    out = NULL;
+  }
 
 cleanup:
-  free(sb.p);
   return out;
 }
 
@@ -859,25 +865,9 @@ static size_t field_len(const char *field, size_t cap)
 static rgs_p11_rc set_from_field(rgs_p11_uri *uri, rgs_p11_uri_attr attr, const char *field,
                                  size_t cap)
 {
-  rgs_p11_rc rc = RGS_P11_OK;
   size_t n = field_len(field, cap);
-  char *copy = NULL;
 
-  if (n == 0)
-    goto cleanup;
-  /* malloc, not strndup: allocation-failure tests wrap malloc. */
-  copy = malloc(n + 1);
-  if (copy == NULL) {
-    rc = RGS_P11_ERR_NOMEM;
-    goto cleanup;
-  }
-  memcpy(copy, field, n);
-  copy[n] = '\0';
-  rc = rgs_p11_uri_set(uri, attr, copy);
-
-cleanup:
-  free(copy);
-  return rc;
+  return n > 0 ? set_bytes(&uri->attrs[attr], field, n) : RGS_P11_OK;
 }
 
 rgs_p11_rc rgs_p11_uri_for_token(const rgs_p11_slot_info *info, rgs_p11_uri **out)

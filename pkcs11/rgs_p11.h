@@ -74,11 +74,6 @@ rgs_p11_rc rgs_p11_from_ckr(CK_RV rv);
 /* Symbolic name of a CK_RV ("CKR_PIN_INCORRECT"); static storage, never NULL. */
 const char *rgs_p11_ckr_name(CK_RV rv);
 
-/* ---- secrets ---------------------------------------------------------- */
-
-/* The one wipe of the project: not optimised away. */
-void rgs_wipe(void *p, size_t n);
-
 /* ---- module ----------------------------------------------------------- */
 
 typedef struct rgs_p11_ctx rgs_p11_ctx;
@@ -267,7 +262,7 @@ int rgs_p11_logged_in(const rgs_p11_token *tok);
 void rgs_p11_token_set_reauth(rgs_p11_token *tok, const rgs_p11_pin_source *src);
 
 /* Read one secret line from the source into buf (NUL-terminated), at most
- * cap-1 bytes. The caller wipes buf with rgs_wipe(). A file must be a
+ * cap-1 bytes. The caller wipes buf with rgsx_wipe(). A file must be a
  * regular file (a FIFO would block: pass a pipe as a descriptor). A UTF-8
  * byte-order mark at the start and the final CR/LF are dropped; UTF-16,
  * NUL bytes, text that is not UTF-8 and control characters are refused with
@@ -314,8 +309,12 @@ const char *rgs_p11_keyspec_name(const rgs_p11_keyspec *spec);
 
 typedef struct rgs_p11_key rgs_p11_key;
 
-/* Attributes read back from a private key. Each tri-state is 1, 0, or -1
- * when the token would not tell. */
+/* A boolean attribute as the token told it, or RGS_P11_UNKNOWN when it
+ * would not tell. */
+typedef enum { RGS_P11_UNKNOWN = -1, RGS_P11_NO = 0, RGS_P11_YES = 1 } rgs_p11_tri;
+
+/* Attributes read back from a private key. Each tri-state is an
+ * rgs_p11_tri: 1, 0, or -1 when the token would not tell. */
 typedef struct {
   int local, always_sensitive, never_extractable, extractable, sensitive;
   int private_, token, sign, decrypt;
@@ -587,6 +586,8 @@ void rgs_p11_watch_free(rgs_p11_watch *w);
  * failure was the C_Initialize of a re-initialisation, the module stays
  * finalised and the next polls initialise it first. */
 rgs_p11_rc rgs_p11_watch_poll(rgs_p11_watch *w, rgs_p11_event *ev);
+/* poll(2)'s "no timeout": what rgs_p11_watch_next_ms says of no watch. */
+enum { RGS_P11_WAIT_FOREVER = -1 };
 /* Milliseconds until the next poll is due (0: now); for poll(2) loops. */
 int rgs_p11_watch_next_ms(const rgs_p11_watch *w);
 /* Something outside the module (a USB device added or removed) says the

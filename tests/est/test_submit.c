@@ -33,15 +33,7 @@ typedef struct {
 
 static void ok_run(rgs_run_result *r)
 {
-  rgs_assert_status(r, 0);
-  rgs_run_free(r);
-}
-
-static void expect(rgs_run_result *r, int status, const char *text)
-{
-  rgs_assert_status(r, status);
-  if (text != NULL && strstr(r->err, text) == NULL && strstr(r->out, text) == NULL)
-    fail_msg("'%s' not in the output:\n%s\n%s", text, r->out, r->err);
+  rgs_assert_status(r, RGS_EXIT_OK);
   rgs_run_free(r);
 }
 
@@ -145,7 +137,7 @@ static char *order_status(fixture *f)
   char *v;
 
   ENROLL(&r, f, NULL, "--json", "status", "1");
-  rgs_assert_status(&r, 0);
+  rgs_assert_status(&r, RGS_EXIT_OK);
   v = rgs_json_get(r.out, "orders.0.status");
   rgs_run_free(&r);
   return v;
@@ -211,7 +203,7 @@ static void test_submit_to_file(void **state)
   char *v, *csr, *written;
 
   ENROLL(&r, f, NULL, "--json", "submit", "1", "--out", f->out);
-  rgs_assert_status(&r, 0);
+  rgs_assert_status(&r, RGS_EXIT_OK);
   v = json_of(&r, "status");
   assert_string_equal(v, "submitted");
   free(v);
@@ -224,13 +216,13 @@ static void test_submit_to_file(void **state)
   free(written);
   /* Again: same file, nothing to do, no error. */
   ENROLL(&r, f, NULL, "submit", "1", "--out", f->out);
-  expect(&r, 0, "upload this file");
+  rgs_expect(&r, RGS_EXIT_OK, "upload this file");
   /* Another file in the way is kept unless --force. */
   assert_int_equal(rgs_write_file(f->out, "something else\n"), 0);
   ENROLL(&r, f, NULL, "submit", "1", "--out", f->out);
-  expect(&r, 8, "exists");
+  rgs_expect(&r, RGS_EXIT_IO, "exists");
   ENROLL(&r, f, NULL, "submit", "1", "--out", f->out, "--force");
-  expect(&r, 0, NULL);
+  rgs_expect(&r, RGS_EXIT_OK, NULL);
   v = order_status(f);
   assert_string_equal(v, "submitted");
   free(v);
@@ -246,11 +238,11 @@ static void test_submit_needs_a_bound_request(void **state)
          "--siren", "732829320", "--payment", "virement", "--accept-cgu");
   ok_run(&r);
   ENROLL(&r, f, NULL, "submit", "2");
-  expect(&r, 1, "bind a certificate request");
+  rgs_expect(&r, RGS_EXIT_CHECK, "bind a certificate request");
   ENROLL(&r, f, NULL, "submit", "99");
-  expect(&r, 2, NULL);
+  rgs_expect(&r, RGS_EXIT_USAGE, NULL);
   ENROLL(&r, f, NULL, "submit", "1", "--wait");
-  expect(&r, 2, "go with --est");
+  rgs_expect(&r, RGS_EXIT_USAGE, "go with --est");
 }
 
 /* ---- over EST ------------------------------------------------------------- */
@@ -266,7 +258,7 @@ static void test_est_200_then_install(void **state)
   through_documents(f);
   serve(f, "200\n");
   SUBMIT_EST(&r, f, "--wait");
-  rgs_assert_status(&r, 0);
+  rgs_assert_status(&r, RGS_EXIT_OK);
   v = json_of(&r, "pending");
   assert_string_equal(v, "false");
   free(v);
@@ -279,7 +271,7 @@ static void test_est_200_then_install(void **state)
   assert_int_equal(est_fixture_logged(&f->est, "auth=Basic Q01ELTIwMjYtMDA0MjpSM1RSLTFFVjRM"), 1);
   /* install takes what EST brought back, and the CA kept with it. */
   ENROLL(&r, f, NULL, "--json", "install", "1");
-  rgs_assert_status(&r, 0);
+  rgs_assert_status(&r, RGS_EXIT_OK);
   v = json_of(&r, "status");
   assert_string_equal(v, "installed");
   free(v);
@@ -288,10 +280,10 @@ static void test_est_200_then_install(void **state)
   assert_string_equal(v, "installed");
   free(v);
   ENROLL(&r, f, NULL, "install", "1");
-  expect(&r, 0, "nothing was changed");
+  rgs_expect(&r, RGS_EXIT_OK, "nothing was changed");
   /* Installed: a new certificate comes through renew, not submit. */
   SUBMIT_EST(&r, f);
-  expect(&r, 1, "use rgs-enroll renew");
+  rgs_expect(&r, RGS_EXIT_CHECK, "use rgs-enroll renew");
 }
 
 static void test_est_202_recorded_shown_then_200(void **state)
@@ -302,7 +294,7 @@ static void test_est_202_recorded_shown_then_200(void **state)
 
   serve(f, "202 120\n200\n");
   SUBMIT_EST(&r, f);
-  rgs_assert_status(&r, 0);
+  rgs_assert_status(&r, RGS_EXIT_OK);
   v = json_of(&r, "pending");
   assert_string_equal(v, "true");
   free(v);
@@ -312,7 +304,7 @@ static void test_est_202_recorded_shown_then_200(void **state)
   rgs_run_free(&r);
   /* The order knows it is pending and when to ask again. */
   ENROLL(&r, f, NULL, "--json", "status", "1");
-  rgs_assert_status(&r, 0);
+  rgs_assert_status(&r, RGS_EXIT_OK);
   v = rgs_json_get(r.out, "orders.0.status");
   assert_string_equal(v, "submitted");
   free(v);
@@ -325,16 +317,16 @@ static void test_est_202_recorded_shown_then_200(void **state)
   free(v);
   rgs_run_free(&r);
   ENROLL(&r, f, NULL, "status", "1");
-  expect(&r, 0, "next try");
+  rgs_expect(&r, RGS_EXIT_OK, "next try");
   /* Asked again before the time the CA gave, on purpose (--now): issued. */
   SUBMIT_EST(&r, f, "--now");
-  rgs_assert_status(&r, 0);
+  rgs_assert_status(&r, RGS_EXIT_OK);
   v = json_of(&r, "pending");
   assert_string_equal(v, "false");
   free(v);
   rgs_run_free(&r);
   ENROLL(&r, f, NULL, "--json", "status", "1");
-  rgs_assert_status(&r, 0);
+  rgs_assert_status(&r, RGS_EXIT_OK);
   v = rgs_json_get(r.out, "orders.0.est.pending");
   assert_string_equal(v, "false");
   free(v);
@@ -350,11 +342,11 @@ static void test_est_wait_polls_after_retry_after(void **state)
 
   serve(f, "202 1\n202 1\n200\n");
   SUBMIT_EST_ENV(&r, f, floor_1s, "--wait");
-  rgs_assert_status(&r, 0);
+  rgs_assert_status(&r, RGS_EXIT_OK);
   v = json_of(&r, "tries");
   assert_string_equal(v, "3");
   free(v);
-  assert_non_null(strstr(r.err, "asking again in 1 s"));
+  assert_contains(r.err, "asking again in 1 s");
   rgs_run_free(&r);
   assert_true(time(NULL) - t0 >= 2);       /* never sooner than Retry-After */
   assert_int_equal(est_fixture_logged(&f->est, "POST /.well-known/est/simpleenroll"), 3);
@@ -368,21 +360,21 @@ static void test_est_failures(void **state)
 
   serve(f, "401\n400\nctype\ngarbage\n200-unwrapped\n");
   SUBMIT_EST(&r, f);
-  rgs_assert_status(&r, 7);
+  rgs_assert_status(&r, RGS_EXIT_NETWORK);
   v = json_of(&r, "error.http_status");
   assert_string_equal(v, "401");
   free(v);
-  assert_non_null(strstr(r.err, "refused the credentials"));
+  assert_contains(r.err, "refused the credentials");
   rgs_run_free(&r);
   SUBMIT_EST(&r, f);
-  expect(&r, 7, "does not match the order");
+  rgs_expect(&r, RGS_EXIT_NETWORK, "does not match the order");
   SUBMIT_EST(&r, f);
-  expect(&r, 7, "content type");
+  rgs_expect(&r, RGS_EXIT_NETWORK, "content type");
   SUBMIT_EST(&r, f);
-  expect(&r, 7, "not a base64 PKCS#7");
+  rgs_expect(&r, RGS_EXIT_NETWORK, "not a base64 PKCS#7");
   /* Unwrapped base64 is valid EST. */
   SUBMIT_EST(&r, f);
-  expect(&r, 0, NULL);
+  rgs_expect(&r, RGS_EXIT_OK, NULL);
 }
 
 /* Credentials, a query or a fragment in the URL: refused before anything is
@@ -397,21 +389,21 @@ static void test_est_url_with_credentials_refused(void **state)
   snprintf(url, sizeof(url), "https://a:b@127.0.0.1:%d/", f->est.port);
   ENROLL(&r, f, NULL, "submit", "1", "--est", url, "--ca-file", f->est.ca_file, "--code-file",
          f->code);
-  rgs_assert_status(&r, 2);
-  assert_non_null(strstr(r.err, "user name or password"));
-  assert_null(strstr(r.err, "a:b@"));
-  assert_null(strstr(r.out, "a:b@"));
+  rgs_assert_status(&r, RGS_EXIT_USAGE);
+  assert_contains(r.err, "user name or password");
+  assert_not_contains(r.err, "a:b@");
+  assert_not_contains(r.out, "a:b@");
   rgs_run_free(&r);
   snprintf(url, sizeof(url), "https://127.0.0.1:%d/.well-known/est?code=R3TR", f->est.port);
   ENROLL(&r, f, NULL, "submit", "1", "--est", url, "--ca-file", f->est.ca_file, "--code-file",
          f->code);
-  rgs_assert_status(&r, 2);
-  assert_non_null(strstr(r.err, "query"));
-  assert_null(strstr(r.err, "R3TR"));
+  rgs_assert_status(&r, RGS_EXIT_USAGE);
+  assert_contains(r.err, "query");
+  assert_not_contains(r.err, "R3TR");
   rgs_run_free(&r);
   snprintf(url, sizeof(url), "https://127.0.0.1:%d/#frag", f->est.port);
   ENROLL(&r, f, NULL, "renew", "1", "--est", url, "--ca-file", f->est.ca_file);
-  expect(&r, 2, "fragment");
+  rgs_expect(&r, RGS_EXIT_USAGE, "fragment");
   assert_int_equal(est_fixture_logged(&f->est, "GET"), 0);
   assert_int_equal(est_fixture_logged(&f->est, "POST"), 0);
 }
@@ -423,7 +415,7 @@ static void test_est_untrusted_server(void **state)
 
   assert_int_equal(est_fixture_start(&f->est, "200\n", 1, NULL), 0);
   SUBMIT_EST(&r, f);
-  expect(&r, 7, "does not verify");
+  rgs_expect(&r, RGS_EXIT_NETWORK, "does not verify");
   assert_int_equal(est_fixture_logged(&f->est, "GET"), 0);
 }
 
@@ -436,7 +428,7 @@ static void test_est_hanging_server(void **state)
   serve(f, "hang\n");
   ENROLL(&r, f, NULL, "submit", "1", "--est", f->est.url, "--ca-file", f->est.ca_file,
          "--code-file", f->code, "--timeout", "2");
-  expect(&r, 7, "did not answer in time");
+  rgs_expect(&r, RGS_EXIT_NETWORK, "did not answer in time");
   assert_true(time(NULL) - t0 < 10);
 }
 
@@ -451,19 +443,19 @@ static void test_est_ca_fingerprint(void **state)
   assert_int_equal(est_fixture_start(&f->est, "200\n", 1, NULL), 0);
   ENROLL(&r, f, NULL, "submit", "1", "--est", f->est.url, "--ca-file", f->est.other_ca_file,
          "--code-file", f->code);
-  rgs_assert_status(&r, 1);
+  rgs_assert_status(&r, RGS_EXIT_CHECK);
   p = strstr(r.err, "SHA-256 ");
   assert_non_null(p);
   snprintf(fp, sizeof(fp), "%.95s", p + 8);
-  assert_non_null(strstr(r.err, "--ca-fingerprint"));
+  assert_contains(r.err, "--ca-fingerprint");
   rgs_run_free(&r);
   assert_int_equal(est_fixture_logged(&f->est, "POST"), 0);
   ENROLL(&r, f, NULL, "submit", "1", "--est", f->est.url, "--ca-file", f->est.other_ca_file,
          "--code-file", f->code, "--ca-fingerprint", "00:11:22");
-  expect(&r, 1, "matches none");
+  rgs_expect(&r, RGS_EXIT_CHECK, "matches none");
   ENROLL(&r, f, NULL, "--json", "submit", "1", "--est", f->est.url, "--ca-file",
          f->est.other_ca_file, "--code-file", f->code, "--ca-fingerprint", fp);
-  expect(&r, 0, NULL);
+  rgs_expect(&r, RGS_EXIT_OK, NULL);
 }
 
 /* Run rgs-enroll on a pseudo-terminal, answer `answer` to the first prompt
@@ -510,11 +502,11 @@ static void test_est_fingerprint_confirmed_at_terminal(void **state)
 
   assert_int_equal(est_fixture_start(&f->est, "200\n", 1, NULL), 0);
   assert_int_equal(on_terminal(f, "Type YES", "no\n", seen, sizeof(seen)), 1);
-  assert_non_null(strstr(seen, "SHA-256"));
+  assert_contains(seen, "SHA-256");
   assert_int_equal(est_fixture_logged(&f->est, "POST"), 0);
   assert_int_equal(on_terminal(f, "Type YES", "YES\n", seen, sizeof(seen)), 0);
-  assert_null(strstr(seen, "R3TR-1EV4L"));        /* the code was not echoed */
-  assert_non_null(strstr(seen, "certificate received"));
+  assert_not_contains(seen, "R3TR-1EV4L");        /* the code was not echoed */
+  assert_contains(seen, "certificate received");
 }
 
 static void test_est_code_sources(void **state)
@@ -525,15 +517,15 @@ static void test_est_code_sources(void **state)
   serve(f, "401\n");
   /* No terminal, no file: nothing is sent. */
   ENROLL(&r, f, NULL, "submit", "1", "--est", f->est.url, "--ca-file", f->est.ca_file);
-  expect(&r, 5, "retrieval code could not be read");
+  rgs_expect(&r, RGS_EXIT_PIN, "retrieval code could not be read");
   assert_int_equal(est_fixture_logged(&f->est, "POST"), 0);
   /* From a descriptor. */
   ENROLL(&r, f, "FROM-FD-CODE\n", "submit", "1", "--est", f->est.url, "--ca-file",
          f->est.ca_file, "--code-fd", "0");
-  expect(&r, 7, NULL);
+  rgs_expect(&r, RGS_EXIT_NETWORK, NULL);
   assert_int_equal(est_fixture_logged(&f->est, "auth=Basic Q01ELTIwMjYtMDA0MjpGUk9NLUZELUNPREU="), 1);
   ENROLL(&r, f, NULL, "submit", "1", "--est", "http://127.0.0.1:1", "--code-file", f->code);
-  expect(&r, 2, "https://");
+  rgs_expect(&r, RGS_EXIT_USAGE, "https://");
 }
 
 /* ---- install with an order --------------------------------------------------- */
@@ -565,7 +557,7 @@ static void test_install_order_refused_before_documents(void **state)
   snprintf(cert, sizeof(cert), "%s/issued.pem", f->hsm.dir);
   issue_file(f, HOLDER, cert);
   ENROLL(&r, f, NULL, "install", "1", "--cert", cert, "--ca-file", f->est.ca_file);
-  expect(&r, 1, "cannot be installed for it now");
+  rgs_expect(&r, RGS_EXIT_CHECK, "cannot be installed for it now");
   v = order_status(f);
   assert_string_equal(v, "csr-linked");
   free(v);
@@ -583,8 +575,8 @@ static void test_install_order_subject_must_match(void **state)
   snprintf(cert, sizeof(cert), "%s/issued.pem", f->hsm.dir);
   issue_file(f, "C=FR,O=ACME,OU=0002 732829320,CN=Paul MARTIN", cert);
   ENROLL(&r, f, NULL, "--json", "install", "1", "--cert", cert, "--ca-file", f->est.ca_file);
-  rgs_assert_status(&r, 1);
-  assert_non_null(strstr(r.out, "\"id\":\"cert.subject\",\"title\""));
+  rgs_assert_status(&r, RGS_EXIT_CHECK);
+  assert_contains(r.out, "\"id\":\"cert.subject\",\"title\"");
   rgs_run_free(&r);
 }
 
@@ -606,12 +598,12 @@ static void test_install_order_token_removed_then_again(void **state)
   rgs_enroll(&r, env, NULL, "--module", rgs_env("RGS_FAULT_MODULE"), "--db", f->db,
              "--pin-file", f->hsm.pin_file, "install", "1", "--cert", cert, "--ca-file",
              f->est.ca_file, NULL);
-  expect(&r, 4, "order was not changed");
+  rgs_expect(&r, RGS_EXIT_TOKEN, "order was not changed");
   v = order_status(f);
   assert_string_equal(v, "documents-sent");
   free(v);
   ENROLL(&r, f, NULL, "--json", "install", "1", "--cert", cert, "--ca-file", f->est.ca_file);
-  rgs_assert_status(&r, 0);
+  rgs_assert_status(&r, RGS_EXIT_OK);
   v = json_of(&r, "certificate_written");
   assert_string_equal(v, "false");          /* it was whole on the token already */
   free(v);
@@ -633,7 +625,7 @@ static void test_est_with_client_certificate(void **state)
   /* Without a certificate of the holder on the token: refused, nothing sent. */
   ENROLL(&r, f, NULL, "submit", "1", "--est", f->est.url, "--ca-file", f->est.ca_file,
          "--client-cert");
-  expect(&r, 1, "no valid certificate");
+  rgs_expect(&r, RGS_EXIT_CHECK, "no valid certificate");
   assert_int_equal(est_fixture_logged(&f->est, "POST"), 0);
   snprintf(cert, sizeof(cert), "%s/previous.pem", f->hsm.dir);
   issue_file(f, HOLDER, cert);
@@ -641,10 +633,10 @@ static void test_est_with_client_certificate(void **state)
   ok_run(&r);
   ENROLL(&r, f, NULL, "--json", "submit", "1", "--est", f->est.url, "--ca-file", f->est.ca_file,
          "--client-cert");
-  expect(&r, 0, "\"pending\":false");
+  rgs_expect(&r, RGS_EXIT_OK, "\"pending\":false");
   assert_int_equal(est_fixture_logged(&f->est, "POST /.well-known/est/simpleenroll auth=- ct=application/pkcs10 client=Jean DUPONT"), 1);
   ENROLL(&r, f, NULL, "submit", "1", "--est", f->est.url, "--client-cert", "--code-file", f->code);
-  expect(&r, 2, "no --code");
+  rgs_expect(&r, RGS_EXIT_USAGE, "no --code");
 }
 
 /* A key that wants the PIN at every signature (CKA_ALWAYS_AUTHENTICATE):
@@ -707,7 +699,7 @@ static void test_client_cert_always_authenticate_refused(void **state)
   rgs_enroll(&r, env, NULL, "--module", rgs_env("RGS_FAULT_MODULE"), "--db", f->db,
              "--policy", f->policy, "--pin-file", f->hsm.pin_file, "submit", "1", "--est",
              f->est.url, "--ca-file", f->est.ca_file, "--client-cert", NULL);
-  expect(&r, 1, "this key asks for the PIN at every signature; it cannot authenticate a TLS connection unattended");
+  rgs_expect(&r, RGS_EXIT_CHECK, "this key asks for the PIN at every signature; it cannot authenticate a TLS connection unattended");
   assert_int_equal(est_fixture_logged(&f->est, "POST"), 0);
   calls = rgs_read_file(count, NULL);
   assert_non_null(calls);
@@ -759,7 +751,7 @@ static void test_renew_with_client_certificate(void **state)
   assert_int_equal(private_keys(), 1);
   ENROLL(&r, f, NULL, "--json", "renew", "1", "--est", f->est.url, "--ca-file", f->est.ca_file,
          "--key-type", "ec:p256");
-  rgs_assert_status(&r, 0);
+  rgs_assert_status(&r, RGS_EXIT_OK);
   v = json_of(&r, "signature_verified");
   assert_string_equal(v, "true");
   free(v);
@@ -778,7 +770,7 @@ static void test_renew_refused_leaves_no_key(void **state)
   installed_order(f);
   ENROLL(&r, f, NULL, "renew", "1", "--est", f->est.url, "--ca-file", f->est.ca_file,
          "--key-type", "ec:p256");
-  expect(&r, 7, "new key pair made by this run was removed");
+  rgs_expect(&r, RGS_EXIT_NETWORK, "new key pair made by this run was removed");
   assert_int_equal(private_keys(), 1);
 }
 
@@ -789,10 +781,10 @@ static void test_renew_needs_current_certificate(void **state)
 
   serve(f, "200\n");
   ENROLL(&r, f, NULL, "renew", "1", "--est", f->est.url, "--ca-file", f->est.ca_file);
-  expect(&r, 1, "no valid certificate");
+  rgs_expect(&r, RGS_EXIT_CHECK, "no valid certificate");
   assert_int_equal(private_keys(), 1);
   ENROLL(&r, f, NULL, "renew", "1");
-  expect(&r, 2, "--est");
+  rgs_expect(&r, RGS_EXIT_USAGE, "--est");
 }
 
 
@@ -813,13 +805,13 @@ static void test_est_huge_retry_after_bounded(void **state)
 
   serve(f, "202 99999999999999999999\n202 Fri, 31 Dec 9999 23:59:59 GMT\n200\n");
   submit_bounded(&r, f, NULL, args);
-  rgs_assert_status(&r, 0);
+  rgs_assert_status(&r, RGS_EXIT_OK);
   v = json_of(&r, "pending");
   assert_string_equal(v, "true");
   free(v);
   assert_int_equal(json_long(&r, "retry_after"), MONTH);
   assert_int_equal(json_long(&r, "tries"), 1);
-  assert_non_null(strstr(r.err, "--wait-max"));
+  assert_contains(r.err, "--wait-max");
   rgs_run_free(&r);
   assert_true(time(NULL) - t0 < 20);
   assert_int_equal(est_fixture_logged(&f->est, "POST"), 1);
@@ -827,7 +819,7 @@ static void test_est_huge_retry_after_bounded(void **state)
   {
     const char *const again[] = { "--wait", "--wait-max", "20", "--now", NULL };
     submit_bounded(&r, f, NULL, again);
-    rgs_assert_status(&r, 0);
+    rgs_assert_status(&r, RGS_EXIT_OK);
     assert_int_equal(json_long(&r, "retry_after"), MONTH);
     rgs_run_free(&r);
   }
@@ -855,7 +847,7 @@ static void test_est_floor_between_tries(void **state)
   if (posts > (int)(t1 - t0) + 2)
     fail_msg("%d requests in %ld s with a floor of 1 s", posts, (long)(t1 - t0));
   assert_true(posts >= 2);
-  rgs_assert_status(&r, 0);
+  rgs_assert_status(&r, RGS_EXIT_OK);
   assert_int_equal(json_long(&r, "retry_after"), 1);
   rgs_run_free(&r);
 }
@@ -870,7 +862,7 @@ static void test_est_cap_on_tries(void **state)
 
   serve(f, "202 0\n");
   submit_bounded(&r, f, floor_1s_cap_3, args);
-  rgs_assert_status(&r, 0);
+  rgs_assert_status(&r, RGS_EXIT_OK);
   v = json_of(&r, "pending");
   assert_string_equal(v, "true");
   free(v);
@@ -891,7 +883,7 @@ static void test_est_default_floor(void **state)
 
   serve(f, "202 0\n");
   submit_bounded(&r, f, NULL, args);
-  rgs_assert_status(&r, 0);
+  rgs_assert_status(&r, RGS_EXIT_OK);
   assert_int_equal(json_long(&r, "retry_after"), 60);
   assert_int_equal(json_long(&r, "tries"), 1);
   rgs_run_free(&r);
@@ -901,7 +893,7 @@ static void test_est_default_floor(void **state)
     const char *const zero[] = { "RGS_ENROLL_EST_FLOOR=0", NULL };
     const char *const now[] = { "--wait", "--wait-max", "5", "--now", NULL };
     submit_bounded(&r, f, zero, now);
-    rgs_assert_status(&r, 0);
+    rgs_assert_status(&r, RGS_EXIT_OK);
     assert_int_equal(json_long(&r, "retry_after"), 60);
     rgs_run_free(&r);
   }
@@ -917,7 +909,7 @@ static void test_est_garbage_retry_after(void **state)
 
   serve(f, "202 soon\n");
   submit_bounded(&r, f, floor_1s, args);
-  rgs_assert_status(&r, 0);
+  rgs_assert_status(&r, RGS_EXIT_OK);
   assert_int_equal(json_long(&r, "retry_after"), 300);
   rgs_run_free(&r);
   assert_int_equal(est_fixture_logged(&f->est, "POST"), 1);
@@ -934,7 +926,7 @@ static void test_est_second_run_honours_next_try(void **state)
 
   serve(f, "202 120\n200\n");
   SUBMIT_EST(&r, f);
-  rgs_assert_status(&r, 0);
+  rgs_assert_status(&r, RGS_EXIT_OK);
   next = json_of(&r, "next_try_at");
   assert_non_null(next);
   rgs_run_free(&r);
@@ -942,7 +934,7 @@ static void test_est_second_run_honours_next_try(void **state)
   assert_int_equal(est_fixture_logged(&f->est, "GET"), 1);
   /* Again at once: nothing sent, the same time given back. */
   SUBMIT_EST(&r, f);
-  rgs_assert_status(&r, 0);
+  rgs_assert_status(&r, RGS_EXIT_OK);
   v = json_of(&r, "pending");
   assert_string_equal(v, "true");
   free(v);
@@ -954,15 +946,15 @@ static void test_est_second_run_honours_next_try(void **state)
   rgs_run_free(&r);
   ENROLL(&r, f, NULL, "submit", "1", "--est", f->est.url, "--ca-file", f->est.ca_file,
          "--code-file", f->code);
-  expect(&r, 0, next);
+  rgs_expect(&r, RGS_EXIT_OK, next);
   /* --wait within a --wait-max shorter than what is left: nothing sent. */
   SUBMIT_EST(&r, f, "--wait", "--wait-max", "5");
-  expect(&r, 0, "\"pending\":true");
+  rgs_expect(&r, RGS_EXIT_OK, "\"pending\":true");
   assert_int_equal(est_fixture_logged(&f->est, "POST"), 1);
   assert_int_equal(est_fixture_logged(&f->est, "GET"), 1);
   /* --now: asked at once. */
   SUBMIT_EST(&r, f, "--now");
-  expect(&r, 0, "\"pending\":false");
+  rgs_expect(&r, RGS_EXIT_OK, "\"pending\":false");
   assert_int_equal(est_fixture_logged(&f->est, "POST"), 2);
   free(next);
 }
@@ -977,14 +969,14 @@ static void test_est_second_run_waits_for_next_try(void **state)
 
   serve(f, "202 3\n200\n");
   SUBMIT_EST_ENV(&r, f, floor_1s);
-  rgs_assert_status(&r, 0);
+  rgs_assert_status(&r, RGS_EXIT_OK);
   assert_int_equal(json_long(&r, "retry_after"), 3);
   rgs_run_free(&r);
   t0 = time(NULL);
   submit_bounded(&r, f, floor_1s, args);
-  rgs_assert_status(&r, 0);
-  assert_non_null(strstr(r.out, "\"pending\":false"));
-  assert_non_null(strstr(r.err, "asking again at"));
+  rgs_assert_status(&r, RGS_EXIT_OK);
+  assert_contains(r.out, "\"pending\":false");
+  assert_contains(r.err, "asking again at");
   rgs_run_free(&r);
   assert_true(time(NULL) - t0 >= 1);
   assert_int_equal(est_fixture_logged(&f->est, "POST"), 2);
@@ -999,17 +991,17 @@ static void test_est_too_large_and_hostile_text(void **state)
 
   serve(f, "huge\nhostile\n");
   SUBMIT_EST(&r, f);
-  rgs_assert_status(&r, 7);
-  assert_non_null(strstr(r.err, "too large"));
-  assert_null(strstr(r.err, "PKCS#7"));
+  rgs_assert_status(&r, RGS_EXIT_NETWORK);
+  assert_contains(r.err, "too large");
+  assert_not_contains(r.err, "PKCS#7");
   rgs_run_free(&r);
   SUBMIT_EST(&r, f);
-  rgs_assert_status(&r, 7);
-  assert_non_null(strstr(r.err, "denied"));
+  rgs_assert_status(&r, RGS_EXIT_NETWORK);
+  assert_contains(r.err, "denied");
   assert_null(strchr(r.err, '\x1b'));
-  assert_null(strstr(r.err, "\xe2\x80\xae"));
-  assert_null(strstr(r.out, "\xe2\x80\xae"));
-  assert_null(strstr(r.err, "\xc2\x9b"));
+  assert_not_contains(r.err, "\xe2\x80\xae");
+  assert_not_contains(r.out, "\xe2\x80\xae");
+  assert_not_contains(r.err, "\xc2\x9b");
   rgs_run_free(&r);
 }
 
@@ -1028,7 +1020,7 @@ static void test_renew_huge_retry_after(void **state)
                                      f->est.ca_file), 0);
   installed_order(f);
   assert_int_equal(rgs_run(argv, NULL, NULL, &r), 0);
-  expect(&r, 7, "not issued the new certificate yet");
+  rgs_expect(&r, RGS_EXIT_NETWORK, "not issued the new certificate yet");
   assert_int_equal(private_keys(), 1);
   assert_int_equal(est_fixture_logged(&f->est, "POST /.well-known/est/simplereenroll"), 1);
 }
@@ -1144,10 +1136,10 @@ static void expect_issued_after(piped_run *p, time_t next)
 {
   char *out = rgs_read_file(p->out_file, NULL);
 
-  if (p->status != 0)
+  if (p->status != RGS_EXIT_OK)
     fail_msg("exit %d\n%s\n%s", p->status, out != NULL ? out : "", p->err);
   assert_non_null(out);
-  assert_non_null(strstr(out, "\"pending\":false"));
+  assert_contains(out, "\"pending\":false");
   free(out);
   /* The secret left the pipe only once the wait for the recorded next try
    * was over: never held through it. */
@@ -1168,7 +1160,7 @@ static void test_est_code_read_after_the_wait(void **state)
   assert_non_null(p);
   serve(f, "202 6\n200\n");
   SUBMIT_EST_ENV(&r, f, floor_1s);
-  rgs_assert_status(&r, 0);
+  rgs_assert_status(&r, RGS_EXIT_OK);
   assert_int_equal(json_long(&r, "retry_after"), 6);
   rgs_run_free(&r);
   next = recorded_next_try(f);
@@ -1204,7 +1196,7 @@ static void test_est_token_login_after_the_wait(void **state)
   rgs_enroll(&r, floor_1s, NULL, "--db", f->db, "--policy", f->policy, "--pin-file",
              f->hsm.pin_file, "--json", "submit", "1", "--est", f->est.url, "--ca-file",
              f->est.ca_file, "--client-cert", "--timeout", "5", NULL);
-  rgs_assert_status(&r, 0);
+  rgs_assert_status(&r, RGS_EXIT_OK);
   assert_int_equal(json_long(&r, "retry_after"), 6);
   rgs_run_free(&r);
   next = recorded_next_try(f);
@@ -1234,15 +1226,15 @@ static void test_est_hostile_test_setting(void **state)
 
   serve(f, "202 0\n");
   submit_bounded(&r, f, env, args);
-  rgs_assert_status(&r, 0);
-  assert_non_null(strstr(r.err, "RGS_ENROLL_EST_FLOOR="));
-  assert_non_null(strstr(r.err, "RGS_ENROLL_EST_MAX_TRIES="));
-  assert_non_null(strstr(r.err, "ignored"));
+  rgs_assert_status(&r, RGS_EXIT_OK);
+  assert_contains(r.err, "RGS_ENROLL_EST_FLOOR=");
+  assert_contains(r.err, "RGS_ENROLL_EST_MAX_TRIES=");
+  assert_contains(r.err, "ignored");
   assert_null(strchr(r.err, '\x1b'));
   assert_null(strchr(r.err, '\x07'));
-  assert_null(strstr(r.err, "\xe2\x80\xae"));
+  assert_not_contains(r.err, "\xe2\x80\xae");
   assert_null(strchr(r.err, '\x9b'));
-  assert_null(strstr(r.err, "\xc2\x9b"));
+  assert_not_contains(r.err, "\xc2\x9b");
   /* Refused: the defaults hold (60 s floor). */
   assert_int_equal(json_long(&r, "retry_after"), 60);
   rgs_run_free(&r);

@@ -66,7 +66,7 @@ static void client_auth(fixture *f, const char *key_type)
   rgs_enroll(&r, NULL, NULL, "--module", rgs_env("SOFTHSM2_MODULE"), "--policy", f->policy,
              "--pin-file", f->hsm.pin_file, "start", "--key-type", key_type, "--validity-years",
              "1", "--cn", "Jean DUPONT", "--out", f->csr, NULL);
-  rgs_assert_status(&r, 0);
+  rgs_assert_status(&r, RGS_EXIT_OK);
   rgs_run_free(&r);
   pub = tpki_csr_pubkey(f->csr);
   cert = tpki_issue(&f->est.ca, pub, &spec);

@@ -103,7 +103,7 @@ static char *order_status(fixture *f)
   char *s;
 
   ENROLL(&r, f, "--json", "order", "show", "1");
-  rgs_assert_status(&r, 0);
+  rgs_assert_status(&r, RGS_EXIT_OK);
   s = field(r.out, "order.status");
   rgs_run_free(&r);
   return s;
@@ -230,15 +230,15 @@ static int setup(void **state)
          "--holder-last-name", "Senez", "--email", "f.senez@example.fr", "--company", "BS AUTO",
          "--siren", "732829320", "--payment", "virement", "--accept-cgu", "--ca-ref",
          "CMD-2026-0042");
-  rgs_assert_status(&r, 0);
+  rgs_assert_status(&r, RGS_EXIT_OK);
   rgs_run_free(&r);
   ENROLL(&r, f, "--module", rgs_env("SOFTHSM2_MODULE"), "--token", "pkcs11:token=Holder",
          "--pin-file", f->hsm.pin_file, "start", "--order", "1", "--key-type", "ec:p256", "--out",
          f->csr);
-  rgs_assert_status(&r, 0);
+  rgs_assert_status(&r, RGS_EXIT_OK);
   rgs_run_free(&r);
   ENROLL(&r, f, "order", "set", "1", "--status", "submitted");
-  rgs_assert_status(&r, 0);
+  rgs_assert_status(&r, RGS_EXIT_OK);
   rgs_run_free(&r);
   *state = f;
   return 0;
@@ -263,7 +263,7 @@ static void test_scripted_session_succeeds(void **state)
   char *content;
 
   f2f_run(f, &r, rgs_env("SOFTHSM2_MODULE"), f->hsm.pin_file, NULL);
-  rgs_assert_status(&r, 0);
+  rgs_assert_status(&r, RGS_EXIT_OK);
   assert_field(r.out, "result", "success");
   assert_field(r.out, "verified", "true");
   assert_field(r.out, "status", "face-to-face-done");
@@ -276,7 +276,7 @@ static void test_scripted_session_succeeds(void **state)
 
   /* The tool's verification, with the binding to the order. */
   ENROLL(&r, f, "--json", "f2f", "verify", f->rec, "--ca-file", f->ca, "--id-number", ID_NUMBER);
-  rgs_assert_status(&r, 0);
+  rgs_assert_status(&r, RGS_EXIT_OK);
   assert_field(r.out, "signature_valid", "true");
   assert_field(r.out, "signer_trusted", "true");
   assert_field(r.out, "content_consistent", "true");
@@ -287,7 +287,7 @@ static void test_scripted_session_succeeds(void **state)
   rgs_run_free(&r);
   /* Another number: the recomputed scrypt differs, verify says so. */
   ENROLL(&r, f, "--json", "f2f", "verify", f->rec, "--ca-file", f->ca, "--id-number", "X4RTBPFW5");
-  assert_int_not_equal(r.status, 0);
+  assert_int_not_equal(r.status, RGS_EXIT_OK);
   assert_field(r.out, "id_number_matches", "false");
   rgs_run_free(&r);
 
@@ -307,7 +307,7 @@ static void test_scripted_session_succeeds(void **state)
   assert_field(content, "identity.number_kdf_n", "32768");
   assert_field(content, "identity.number_kdf_r", "8");
   assert_field(content, "identity.number_kdf_p", "1");
-  assert_null(strstr(content, "hmac"));
+  assert_not_contains(content, "hmac");
   {
     char *md = field(content, "identity.number_scrypt");
     assert_int_equal(strlen(md), 64);
@@ -315,7 +315,7 @@ static void test_scripted_session_succeeds(void **state)
   }
   assert_field(content, "aed.name", "Maître Jeanne DUPONT-LÉGER");   /* the certificate's CN */
   assert_field(content, "company.extract_last_day", "2026-05-14");
-  assert_null(strstr(content, "\n"));
+  assert_not_contains(content, "\n");
   free(content);
 
   /* The whole document number is nowhere: record, store, its journal. */
@@ -327,8 +327,8 @@ static void test_scripted_session_succeeds(void **state)
 
   /* The documents checklist learnt the dates the AED saw. */
   ENROLL(&r, f, "--json", "order", "show", "1");
-  assert_non_null(strstr(r.out, "\"expires_on\":\"2031-05-31\""));
-  assert_non_null(strstr(r.out, "\"issued_on\":\"2026-02-15\""));
+  assert_contains(r.out, "\"expires_on\":\"2031-05-31\"");
+  assert_contains(r.out, "\"issued_on\":\"2026-02-15\"");
   rgs_run_free(&r);
   free(spki);
   free(sha);
@@ -350,13 +350,13 @@ static void test_appointment_gives_office_and_place(void **state)
 
   ENROLL(&r, f, "aed", "book", "1", "--aed", "acthemis-arles", "--date", "2026-03-10T10:00",
          "--mode", "holder-travels");
-  rgs_assert_status(&r, 0);
+  rgs_assert_status(&r, RGS_EXIT_OK);
   rgs_run_free(&r);
   /* No --office, no --place, and no terminal: the appointment answers. */
   assert_int_equal(rgs_enroll_v(&r, f->env, NULL, argv), 0);
-  rgs_assert_status(&r, 0);
-  assert_non_null(strstr(r.out, "Face-to-face DONE"));
-  assert_non_null(strstr(r.out, "Step 6/6"));
+  rgs_assert_status(&r, RGS_EXIT_OK);
+  assert_contains(r.out, "Face-to-face DONE");
+  assert_contains(r.out, "Step 6/6");
   rgs_run_free(&r);
   snprintf(json_out, sizeof(json_out), "%s/record.json", f->hsm.dir);
   assert_int_equal(openssl_verify(f->rec, f->ca, json_out), 0);
@@ -382,7 +382,7 @@ static void test_key_not_the_requests_is_refused(void **state)
   assert_int_equal(rgs_softhsm_add_token(&f->hsm, "Other"), 0);
   ENROLL(&r, f, "--module", rgs_env("SOFTHSM2_MODULE"), "--token", "pkcs11:token=Other",
          "--pin-file", f->hsm.pin_file, "keygen", "--key-type", "ec:p256");
-  rgs_assert_status(&r, 0);
+  rgs_assert_status(&r, RGS_EXIT_OK);
   rgs_run_free(&r);
   {
     /* --token is a global option: before the command. */
@@ -396,20 +396,20 @@ static void test_key_not_the_requests_is_refused(void **state)
       "--extract-date", "2026-02-15", "--office", "Étude Dupont", "--place", "Arles", NULL };
     assert_int_equal(rgs_enroll_v(&r, f->env, NULL, argv), 0);
   }
-  rgs_assert_status(&r, 1);
+  rgs_assert_status(&r, RGS_EXIT_CHECK);
   assert_field(r.out, "result", "refused");
   assert_field(r.out, "steps.0.result", "pass");
   assert_field(r.out, "steps.1.result", "fail");
   assert_field(r.out, "steps.2.result", "not-done");
   assert_field(r.out, "steps.5.result", "pass");
   assert_field(r.out, "record.stored", "true");
-  assert_non_null(strstr(r.out, "does not hold the private key of the order's request"));
+  assert_contains(r.out, "does not hold the private key of the order's request");
   rgs_run_free(&r);
   assert_status(f, "submitted");
 
   /* The refusal is a valid record: signed, trusted, and says refused. */
   ENROLL(&r, f, "--json", "f2f", "verify", f->rec, "--ca-file", f->ca);
-  rgs_assert_status(&r, 1);
+  rgs_assert_status(&r, RGS_EXIT_CHECK);
   assert_field(r.out, "signature_valid", "true");
   assert_field(r.out, "signer_trusted", "true");
   assert_field(r.out, "result", "refused");
@@ -419,7 +419,7 @@ static void test_key_not_the_requests_is_refused(void **state)
   assert_true(file_contains(json_out, "\"failed_step\":\"key-match\""));
   /* And the order's history says so. */
   ENROLL(&r, f, "--json", "order", "show", "1");
-  assert_non_null(strstr(r.out, "face-to-face refused"));
+  assert_contains(r.out, "face-to-face refused");
   rgs_run_free(&r);
 }
 
@@ -431,10 +431,10 @@ static void test_wrong_pin_respects_the_counters(void **state)
   /* The holder's token through the fault module, which keeps a PIN counter;
    * the AED's straight on SoftHSM. A wrong PIN: one try spent, refused. */
   f2f_run(f, &r, rgs_env("RGS_FAULT_MODULE"), f->hsm.bad_pin_file, NULL);
-  rgs_assert_status(&r, 5);
+  rgs_assert_status(&r, RGS_EXIT_PIN);
   assert_field(r.out, "result", "refused");
   assert_field(r.out, "steps.1.result", "fail");
-  assert_non_null(strstr(r.out, "PIN"));
+  assert_contains(r.out, "PIN");
   rgs_run_free(&r);
   assert_int_equal(rgs_count_lines(f->count_path, "C_Login"), 1);
   {
@@ -448,9 +448,9 @@ static void test_wrong_pin_respects_the_counters(void **state)
   /* One try left: never spent without consent, not even tried. */
   assert_int_equal(rgs_write_file(f->state_path, "1\n"), 0);
   f2f_run(f, &r, rgs_env("RGS_FAULT_MODULE"), f->hsm.bad_pin_file, NULL);
-  rgs_assert_status(&r, 5);
+  rgs_assert_status(&r, RGS_EXIT_PIN);
   assert_field(r.out, "result", "refused");
-  assert_non_null(strstr(r.out, "only one PIN try is left"));
+  assert_contains(r.out, "only one PIN try is left");
   rgs_run_free(&r);
   assert_int_equal(rgs_count_lines(f->count_path, "C_Login"), 1);
 
@@ -474,7 +474,7 @@ static void test_wrong_pin_respects_the_counters(void **state)
     args[n] = NULL;
     assert_int_equal(rgs_enroll_v(&r, f->env, NULL, args), 0);
   }
-  rgs_assert_status(&r, 0);
+  rgs_assert_status(&r, RGS_EXIT_OK);
   assert_field(r.out, "result", "success");
   rgs_run_free(&r);
   assert_int_equal(rgs_count_lines(f->count_path, "C_Login"), 2);
@@ -489,13 +489,12 @@ static void expect_refusal(fixture *f, const char *const *extra, const char *ste
   char path[32];
 
   f2f_run(f, &r, rgs_env("SOFTHSM2_MODULE"), f->hsm.pin_file, extra);
-  rgs_assert_status(&r, 1);
+  rgs_assert_status(&r, RGS_EXIT_CHECK);
   assert_field(r.out, "result", "refused");
   assert_field(r.out, "record.stored", "true");
   snprintf(path, sizeof(path), "steps.%s.result", step);
   assert_field(r.out, path, "fail");
-  if (strstr(r.out, why) == NULL)
-    fail_msg("'%s' not in %s", why, r.out);
+  assert_contains(r.out, why);
   rgs_run_free(&r);
   assert_status(f, "submitted");
 }
@@ -518,13 +517,13 @@ static void test_identity_and_company_refusals(void **state)
   expect_refusal(f, future_extract, "4", "after today");
   /* Valid on the day itself, an extract of exactly three months less a day. */
   f2f_run(f, &r, rgs_env("SOFTHSM2_MODULE"), f->hsm.pin_file, youngest_ok);
-  rgs_assert_status(&r, 0);
+  rgs_assert_status(&r, RGS_EXIT_OK);
   rgs_run_free(&r);
   assert_status(f, "face-to-face-done");
   /* Done is done: no second session. */
   f2f_run(f, &r, rgs_env("SOFTHSM2_MODULE"), f->hsm.pin_file, NULL);
-  rgs_assert_status(&r, 1);
-  assert_non_null(strstr(r.err, "face-to-face-done"));
+  rgs_assert_status(&r, RGS_EXIT_CHECK);
+  assert_contains(r.err, "face-to-face-done");
   rgs_run_free(&r);
 }
 
@@ -540,21 +539,22 @@ static void test_tampered_and_untrusted_records(void **state)
   /* A place with an escape sequence and a bidi override: the record keeps
    * it, f2f verify shows it sanitised. */
   f2f_run(f, &r, rgs_env("SOFTHSM2_MODULE"), f->hsm.pin_file, hostile_place);
-  rgs_assert_status(&r, 0);
+  rgs_assert_status(&r, RGS_EXIT_OK);
   rgs_run_free(&r);
   ENROLL(&r, f, "f2f", "verify", f->rec, "--ca-file", f->ca);
-  rgs_assert_status(&r, 0);
-  if (strstr(r.out, "13200 Arles?]0;x??") == NULL || strchr(r.out, '\x1b') != NULL ||
-      strstr(r.out, "\xe2\x80\xae") != NULL)
-    fail_msg("verify shows the record's text raw: %s", r.out);
+  rgs_assert_status(&r, RGS_EXIT_OK);
+  /* verify must not show the record's text raw */
+  assert_contains(r.out, "13200 Arles?]0;x??");
+  assert_not_contains(r.out, "\x1b");
+  assert_not_contains(r.out, "\xe2\x80\xae");
   rgs_run_free(&r);
 
   /* Another CA of the same name: not the AED's. */
   ENROLL(&r, f, "--json", "f2f", "verify", f->rec, "--ca-file", f->other_ca);
-  rgs_assert_status(&r, 1);
+  rgs_assert_status(&r, RGS_EXIT_CHECK);
   assert_field(r.out, "signature_valid", "true");
   assert_field(r.out, "signer_trusted", "false");
-  assert_non_null(strstr(r.out, "not trusted"));
+  assert_contains(r.out, "not trusted");
   rgs_run_free(&r);
   snprintf(out, sizeof(out), "%s/untrusted.json", f->hsm.dir);
   assert_int_not_equal(openssl_verify(f->rec, f->other_ca, out), 0);
@@ -573,19 +573,19 @@ static void test_tampered_and_untrusted_records(void **state)
   fclose(fp);
   free(der);
   ENROLL(&r, f, "--json", "f2f", "verify", f->rec, "--ca-file", f->ca);
-  rgs_assert_status(&r, 1);
+  rgs_assert_status(&r, RGS_EXIT_CHECK);
   assert_field(r.out, "signature_valid", "false");
-  assert_non_null(strstr(r.out, "altered"));
+  assert_contains(r.out, "altered");
   rgs_run_free(&r);
   snprintf(out, sizeof(out), "%s/tampered.json", f->hsm.dir);
   assert_int_not_equal(openssl_verify(f->rec, f->ca, out), 0);
   /* Not a record at all. */
   ENROLL(&r, f, "f2f", "verify", f->csr);
-  rgs_assert_status(&r, 1);
-  assert_non_null(strstr(r.err, "not an intervention record"));
+  rgs_assert_status(&r, RGS_EXIT_CHECK);
+  assert_contains(r.err, "not an intervention record");
   rgs_run_free(&r);
   ENROLL(&r, f, "f2f", "verify", "/nonexistent/record.p7m");
-  rgs_assert_status(&r, 8);
+  rgs_assert_status(&r, RGS_EXIT_IO);
   rgs_run_free(&r);
 }
 
@@ -599,8 +599,8 @@ static void test_untrusted_aed_stops_before_the_holder(void **state)
    * asked of the holder, no record is made. */
   unlink(f->rec);
   f2f_run(f, &r, rgs_env("RGS_FAULT_MODULE"), f->hsm.pin_file, other);
-  rgs_assert_status(&r, 1);
-  assert_non_null(strstr(r.err, "not trusted"));
+  rgs_assert_status(&r, RGS_EXIT_CHECK);
+  assert_contains(r.err, "not trusted");
   rgs_run_free(&r);
   assert_int_equal(rgs_count_lines(f->count_path, "C_Login"), 0);
   assert_int_not_equal(access(f->rec, F_OK), 0);
@@ -620,7 +620,7 @@ static void test_usage_and_order_state(void **state)
   unlink(f->rec);
   for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
     f2f_run(f, &r, rgs_env("RGS_FAULT_MODULE"), f->hsm.pin_file, bad[i]);
-    rgs_assert_status(&r, 2);
+    rgs_assert_status(&r, RGS_EXIT_USAGE);
     rgs_run_free(&r);
   }
   /* A script that forgot an answer learns it before any PIN is used. */
@@ -635,38 +635,35 @@ static void test_usage_and_order_state(void **state)
                            "--id-verified", "yes", "--extract-date", "2026-02-15", "--office",
                            "Étude", "--place", "Arles", NULL };
     assert_int_equal(rgs_enroll_v(&r, f->env, NULL, argv), 0);
-    rgs_assert_status(&r, 2);
-    assert_non_null(strstr(r.err, "--id-number is needed"));
+    rgs_assert_status(&r, RGS_EXIT_USAGE);
+    assert_contains(r.err, "--id-number is needed");
     rgs_run_free(&r);
   }
   assert_int_equal(rgs_count_lines(f->count_path, "C_Login"), 0);
   assert_int_not_equal(access(f->rec, F_OK), 0);
   /* No AED token named. */
   ENROLL(&r, f, "f2f", "run", "1");
-  rgs_assert_status(&r, 2);
-  assert_non_null(strstr(r.err, "--aed-token"));
+  rgs_assert_status(&r, RGS_EXIT_USAGE);
+  assert_contains(r.err, "--aed-token");
   rgs_run_free(&r);
   /* An order that has no request yet. */
   ENROLL(&r, f, "order", "new", "--partner", "cma", "--holder-first-name", "Anne",
          "--holder-last-name", "Martin", "--email", "a.martin@example.fr", "--company", "BS AUTO",
          "--siren", "732829320", "--payment", "cheque", "--accept-cgu");
-  rgs_assert_status(&r, 0);
+  rgs_assert_status(&r, RGS_EXIT_OK);
   rgs_run_free(&r);
-  ENROLL(&r, f, "f2f", "run", "2", "--aed-token", "pkcs11:token=AED");
-  rgs_assert_status(&r, 1);
-  assert_non_null(strstr(r.err, "once the request is submitted"));
-  rgs_run_free(&r);
-  /* No such order. */
-  ENROLL(&r, f, "f2f", "run", "99", "--aed-token", "pkcs11:token=AED");
-  rgs_assert_status(&r, 2);
-  rgs_run_free(&r);
-  ENROLL(&r, f, "f2f", "print", "1");
-  rgs_assert_status(&r, 1);
-  assert_non_null(strstr(r.err, "no face-to-face record"));
-  rgs_run_free(&r);
-  ENROLL(&r, f, "f2f", "frobnicate");
-  rgs_assert_status(&r, 2);
-  rgs_run_free(&r);
+  {
+    const char *base[] = { "--db", f->db, "--policy", f->policy, "--aed-trust", f->aed_trust,
+                           NULL };
+    const rgs_cli_case cases[] = {
+      { RGS_EXIT_CHECK, "once the request is submitted",
+        { "f2f", "run", "2", "--aed-token", "pkcs11:token=AED", NULL } },
+      { RGS_EXIT_USAGE, NULL, { "f2f", "run", "99", "--aed-token", "pkcs11:token=AED", NULL } },
+      { RGS_EXIT_CHECK, "no face-to-face record", { "f2f", "print", "1", NULL } },
+      { RGS_EXIT_USAGE, NULL, { "f2f", "frobnicate", NULL } },
+    };
+    rgs_cli_cases_run(cases, sizeof(cases) / sizeof(cases[0]), f->env, base);
+  }
 }
 
 /* ---- who may sign as the AED --------------------------------------------------------- */
@@ -729,9 +726,8 @@ static void expect_refused_before_holder(fixture *f, const char *const *extra, c
 
   unlink(f->rec);
   f2f_run(f, &r, rgs_env("RGS_FAULT_MODULE"), f->hsm.pin_file, extra);
-  rgs_assert_status(&r, 1);
-  if (strstr(r.err, why) == NULL)
-    fail_msg("'%s' not in %s", why, r.err);
+  rgs_assert_status(&r, RGS_EXIT_CHECK);
+  assert_contains(r.err, why);
   rgs_run_free(&r);
   assert_int_equal(rgs_count_lines(f->count_path, "C_Login"), 0);
   assert_int_not_equal(access(f->rec, F_OK), 0);
@@ -769,17 +765,17 @@ static void test_verify_needs_a_listed_aed(void **state)
   size_t i;
 
   f2f_run(f, &r, rgs_env("SOFTHSM2_MODULE"), f->hsm.pin_file, NULL);
-  rgs_assert_status(&r, 0);
+  rgs_assert_status(&r, RGS_EXIT_OK);
   assert_field(r.out, "demo_aed", "true");
   rgs_run_free(&r);
 
   /* The demo entry: accepted, and said to be a demo. */
   ENROLL(&r, f, "f2f", "verify", f->rec, "--ca-file", f->ca);
-  rgs_assert_status(&r, 0);
-  assert_non_null(strstr(r.out, "DEMO AED"));
+  rgs_assert_status(&r, RGS_EXIT_OK);
+  assert_contains(r.out, "DEMO AED");
   rgs_run_free(&r);
   ENROLL(&r, f, "--json", "f2f", "verify", f->rec, "--ca-file", f->ca);
-  rgs_assert_status(&r, 0);
+  rgs_assert_status(&r, RGS_EXIT_OK);
   assert_field(r.out, "signer_listed_aed", "true");
   assert_field(r.out, "demo_aed", "true");
   rgs_run_free(&r);
@@ -791,12 +787,12 @@ static void test_verify_needs_a_listed_aed(void **state)
                            f->ca, NULL };
     assert_int_equal(rgs_enroll_v(&r, f->env, NULL, argv), 0);
   }
-  rgs_assert_status(&r, 1);
+  rgs_assert_status(&r, RGS_EXIT_CHECK);
   assert_field(r.out, "signature_valid", "true");
   assert_field(r.out, "signer_trusted", "true");
   assert_field(r.out, "signer_listed_aed", "false");
-  assert_non_null(strstr(r.out, "signed by Maître Jeanne DUPONT-LÉGER, who is not a listed AED"));
-  assert_non_null(strstr(r.out, "aed-trust.conf"));
+  assert_contains(r.out, "signed by Maître Jeanne DUPONT-LÉGER, who is not a listed AED");
+  assert_contains(r.out, "aed-trust.conf");
   rgs_run_free(&r);
 
   /* The CA in OpenSSL's default store (SSL_CERT_FILE), not given with
@@ -811,9 +807,9 @@ static void test_verify_needs_a_listed_aed(void **state)
                            "verify", f->rec, NULL };
     assert_int_equal(rgs_enroll_v(&r, env, NULL, argv), 0);
   }
-  rgs_assert_status(&r, 1);
+  rgs_assert_status(&r, RGS_EXIT_CHECK);
   assert_field(r.out, "signer_trusted", "false");
-  assert_non_null(strstr(r.out, "not trusted"));
+  assert_contains(r.out, "not trusted");
   rgs_run_free(&r);
 
   /* --aed-trust FILE pinning the AED's certificate: accepted, no anchor
@@ -838,7 +834,7 @@ static void test_verify_needs_a_listed_aed(void **state)
                            f->rec, NULL };
     assert_int_equal(rgs_enroll_v(&r, f->env, NULL, argv), 0);
   }
-  rgs_assert_status(&r, 0);
+  rgs_assert_status(&r, RGS_EXIT_OK);
   assert_field(r.out, "aed_entry", "Maître Dupont-Léger");
   assert_field(r.out, "demo_aed", "false");
   rgs_run_free(&r);
@@ -850,8 +846,8 @@ static void test_verify_needs_a_listed_aed(void **state)
   snprintf(bad, sizeof(bad), "%s/bad.conf", f->hsm.dir);
   assert_int_equal(rgs_write_file(bad, text), 0);
   ENROLL(&r, f, "--aed-trust", bad, "f2f", "verify", f->rec, "--ca-file", f->ca);
-  rgs_assert_status(&r, 8);
-  assert_non_null(strstr(r.err, "bad.conf:3: sha256: 64 hexadecimal digits"));
+  rgs_assert_status(&r, RGS_EXIT_IO);
+  assert_contains(r.err, "bad.conf:3: sha256: 64 hexadecimal digits");
   rgs_run_free(&r);
 }
 
@@ -878,8 +874,8 @@ static void expect_aed_fault(fixture *f, const char *var, int status, const char
   assert_int_not_equal(access(f->rec, F_OK), 0);
   assert_status(f, "submitted");
   ENROLL(&r, f, "f2f", "print", "1");
-  rgs_assert_status(&r, 1);
-  assert_non_null(strstr(r.err, "no face-to-face record"));
+  rgs_assert_status(&r, RGS_EXIT_CHECK);
+  assert_contains(r.err, "no face-to-face record");
   rgs_run_free(&r);
 }
 
@@ -891,12 +887,12 @@ static void test_faults_on_the_aed_token(void **state)
 
   /* No fault: the fault module works over the SoftHSM the holder's token
    * already uses, and the AED's token signs through it. */
-  expect_aed_fault(f, "RGS_FAULT_FAIL=C_Sign:1:CKR_DEVICE_ERROR", 3, "the AED's token could not sign the record");
-  expect_aed_fault(f, "RGS_FAULT_REMOVE_AT=C_Sign:1", 4, "the AED's token could not sign the record");
-  expect_aed_fault(f, "RGS_FAULT_FAIL=C_Login:1:CKR_DEVICE_ERROR", 3, "the AED's token");
-  expect_aed_fault(f, "RGS_FAULT_FAIL=C_Login:1:CKR_PIN_INCORRECT", 5, "the AED's token");
+  expect_aed_fault(f, "RGS_FAULT_FAIL=C_Sign:1:CKR_DEVICE_ERROR", RGS_EXIT_MODULE, "the AED's token could not sign the record");
+  expect_aed_fault(f, "RGS_FAULT_REMOVE_AT=C_Sign:1", RGS_EXIT_TOKEN, "the AED's token could not sign the record");
+  expect_aed_fault(f, "RGS_FAULT_FAIL=C_Login:1:CKR_DEVICE_ERROR", RGS_EXIT_MODULE, "the AED's token");
+  expect_aed_fault(f, "RGS_FAULT_FAIL=C_Login:1:CKR_PIN_INCORRECT", RGS_EXIT_PIN, "the AED's token");
   f2f_run(f, &r, rgs_env("SOFTHSM2_MODULE"), f->hsm.pin_file, extra);
-  rgs_assert_status(&r, 0);
+  rgs_assert_status(&r, RGS_EXIT_OK);
   assert_field(r.out, "verified", "true");
   rgs_run_free(&r);
   assert_status(f, "face-to-face-done");
@@ -931,14 +927,13 @@ static void test_printed_form(void **state)
   long dark;
 
   f2f_run(f, &r, rgs_env("SOFTHSM2_MODULE"), f->hsm.pin_file, NULL);
-  rgs_assert_status(&r, 0);
+  rgs_assert_status(&r, RGS_EXIT_OK);
   rgs_run_free(&r);
   /* The signer is checked as f2f verify checks it, anchors given or not:
    * without the test CA as anchor the demo AED has no chain... */
   ENROLL(&r, f, "f2f", "print", "1", "--out", f->pdf);
-  rgs_assert_status(&r, 1);
-  if (strstr(r.err, "not trusted") == NULL)
-    fail_msg("print without an anchor: %s%s", r.out, r.err);
+  rgs_assert_status(&r, RGS_EXIT_CHECK);
+  assert_contains(r.err, "not trusted");         /* print without an anchor */
   rgs_run_free(&r);
   assert_int_not_equal(access(f->pdf, F_OK), 0);
   /* ...and without the demo trust file it is not a listed AED. */
@@ -947,21 +942,20 @@ static void test_printed_form(void **state)
                            f->ca, NULL };
     assert_int_equal(rgs_enroll_v(&r, f->env, NULL, argv), 0);
   }
-  rgs_assert_status(&r, 1);
-  if (strstr(r.err, "not a listed AED") == NULL)
-    fail_msg("print by a non-listed AED: %s%s", r.out, r.err);
+  rgs_assert_status(&r, RGS_EXIT_CHECK);
+  assert_contains(r.err, "not a listed AED");    /* print by a non-listed AED */
   rgs_run_free(&r);
   assert_int_not_equal(access(f->pdf, F_OK), 0);
   ENROLL(&r, f, "--json", "f2f", "print", "1", "--out", f->pdf, "--ca-file", f->ca);
-  rgs_assert_status(&r, 0);
+  rgs_assert_status(&r, RGS_EXIT_OK);
   qr = field(r.out, "qr");
   assert_field(r.out, "demo_aed", "true");
   rgs_run_free(&r);
-  assert_non_null(strstr(qr, "RGS-F2F/1;order=1;ref=CMD-2026-0042;spki="));
-  assert_non_null(strstr(qr, ";result=success"));
+  assert_contains(qr, "RGS-F2F/1;order=1;ref=CMD-2026-0042;spki=");
+  assert_contains(qr, ";result=success");
   /* An existing file is kept. */
   ENROLL(&r, f, "f2f", "print", "1", "--out", f->pdf, "--ca-file", f->ca);
-  rgs_assert_status(&r, 8);
+  rgs_assert_status(&r, RGS_EXIT_IO);
   rgs_run_free(&r);
 
   /* Rendered: a page that is not blank (and not black). */
@@ -981,10 +975,10 @@ static void test_printed_form(void **state)
     assert_int_equal(rgs_run(argv, NULL, NULL, &r), 0);
     rgs_assert_status(&r, 0);
     text = r.out;
-    assert_non_null(strstr(text, "CMD-2026-0042"));
-    assert_non_null(strstr(text, "Frédéric Senez"));
-    assert_non_null(strstr(text, "Maître Jeanne DUPONT-LÉGER"));
-    assert_non_null(strstr(text, "SUCCESS"));
+    assert_contains(text, "CMD-2026-0042");
+    assert_contains(text, "Frédéric Senez");
+    assert_contains(text, "Maître Jeanne DUPONT-LÉGER");
+    assert_contains(text, "SUCCESS");
     rgs_run_free(&r);
   }
 
@@ -1007,7 +1001,7 @@ static void test_printed_form(void **state)
     char other_pdf[640];
     snprintf(other_pdf, sizeof(other_pdf), "%s/fiche2.pdf", f->hsm.dir);
     ENROLL(&r, f, "f2f", "print", "--record", f->rec, "--out", other_pdf, "--ca-file", f->ca);
-    rgs_assert_status(&r, 0);
+    rgs_assert_status(&r, RGS_EXIT_OK);
     rgs_run_free(&r);
   }
   free(qr);
@@ -1055,7 +1049,7 @@ static void test_guided_session_on_a_terminal(void **state)
   rgs_term_say(&t, "AED operator's name [Maître Jeanne DUPONT-LÉGER]: ", "\n");
   rgs_term_say(&t, "Face-to-face DONE", "");
   assert_int_equal(rgs_term_wait(&t), 0);
-  assert_null(strstr(t.seen, RGS_TEST_PIN));               /* the PIN was not echoed */
+  assert_not_contains(t.seen, RGS_TEST_PIN);               /* the PIN was not echoed */
   assert_status(f, "face-to-face-done");
 }
 

@@ -115,7 +115,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     rc = rgs_p11_pin_read_why(&src, NULL, buf, sizeof(buf), &len, why, sizeof(why));
     check_one(rc, buf, len, why, data + pos, n);
     pos += n + 1;
-    rgs_wipe(buf, sizeof(buf));
+    rgsx_wipe(buf, sizeof(buf));
   } while (by_line && rc != RGS_P11_ERR_PIN_LENGTH && pos < size && ++lines < MAX_LINES);
   close(src.fd);
   return 0;

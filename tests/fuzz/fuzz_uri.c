@@ -5,6 +5,9 @@
  *  - a URI that parses formats to a canonical text that parses again to the
  *    same attributes and formats to the same text (a fixed point);
  *  - p11-kit reads that canonical text, with the same values;
+ *  - p11-kit reads the input itself with the same values (the parser is a
+ *    pre-scan plus p11-kit: what the pre-scan decodes alone, the token,
+ *    slot and library fields and slot-id, must agree with p11-kit);
  *  - a failed parse leaves *out NULL and a printable message;
  *  - a URI built from a token (first bytes of the input as label) parses
  *    back to the label and matches the token.
@@ -65,17 +68,21 @@ static void check_padded(const char *ours, const CK_UTF8CHAR *theirs, size_t wid
 }
 
 /* p11-kit refuses 255 in a version (its "unset" marker) and misreads slot
- * ids beyond a long: the RFC allows both, so skip those URIs. */
+ * ids beyond a long: the RFC allows both, so skip those URIs. Only a
+ * library-version= that starts an attribute counts, not one inside a value;
+ * a version without a minor part is skipped too. */
 static int p11kit_comparable(const rgs_p11_uri *uri, const char *text)
 {
-  const char *v = strstr(text, "library-version=");
+  const char *v;
   CK_SLOT_ID slot = 0;
   int ok = 1;
 
-  if (v != NULL) {
+  for (v = strstr(text, "library-version="); v != NULL && ok;
+       v = strstr(v + 1, "library-version=")) {
     unsigned major = 0, minor = 0;
-    if (sscanf(v, "library-version=%u.%u", &major, &minor) != 2 || major >= 255 ||
-        minor >= 255)
+    if (v > text && (v[-1] == ':' || v[-1] == ';') &&
+        (sscanf(v, "library-version=%u.%u", &major, &minor) != 2 || major >= 255 ||
+         minor >= 255))
       ok = 0;
   }
   if (rgs_p11_uri_get_slot_id(uri, &slot) && slot > (CK_SLOT_ID)0x7fffffffffffffffULL / 10)
@@ -87,6 +94,9 @@ static void check_p11kit(const rgs_p11_uri *uri, const char *text)
 {
   P11KitUri *pk = p11_kit_uri_new();
   CK_TOKEN_INFO *ti;
+  CK_SLOT_INFO *si;
+  CK_INFO *mi;
+  CK_SLOT_ID slot;
   CK_ATTRIBUTE *attr;
   const unsigned char *id;
   size_t idlen = 0;
@@ -102,6 +112,19 @@ static void check_p11kit(const rgs_p11_uri *uri, const char *text)
                sizeof(ti->manufacturerID));
   check_padded(rgs_p11_uri_get(uri, RGS_URI_MODEL), ti->model, sizeof(ti->model));
   check_padded(rgs_p11_uri_get(uri, RGS_URI_SERIAL), ti->serialNumber, sizeof(ti->serialNumber));
+  si = p11_kit_uri_get_slot_info(pk);
+  check_padded(rgs_p11_uri_get(uri, RGS_URI_SLOT_DESCRIPTION), si->slotDescription,
+               sizeof(si->slotDescription));
+  check_padded(rgs_p11_uri_get(uri, RGS_URI_SLOT_MANUFACTURER), si->manufacturerID,
+               sizeof(si->manufacturerID));
+  mi = p11_kit_uri_get_module_info(pk);
+  check_padded(rgs_p11_uri_get(uri, RGS_URI_LIBRARY_DESCRIPTION), mi->libraryDescription,
+               sizeof(mi->libraryDescription));
+  check_padded(rgs_p11_uri_get(uri, RGS_URI_LIBRARY_MANUFACTURER), mi->manufacturerID,
+               sizeof(mi->manufacturerID));
+  slot = (CK_SLOT_ID)-1;   /* p11-kit's "absent" */
+  (void)rgs_p11_uri_get_slot_id(uri, &slot);
+  CHECK(p11_kit_uri_get_slot_id(pk) == slot);
   v = rgs_p11_uri_get(uri, RGS_URI_OBJECT);
   attr = p11_kit_uri_get_attribute(pk, CKA_LABEL);
   CHECK((v == NULL) == (attr == NULL));
@@ -192,6 +215,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
   err[0] = '\0';
   if (rgs_p11_uri_parse(text, &uri, err, sizeof(err)) == RGS_P11_OK) {
     CHECK(uri != NULL);
+    check_p11kit(uri, text);
     check_round_trip(uri);
     memset(&info, 0, sizeof(info));
     info.token_present = 1;

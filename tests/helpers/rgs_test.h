@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <setjmp.h>
 #include <cmocka.h>
+#include "rgs_exit.h"
 
 typedef struct {
   int status;          /* exit status, or 128+signal */
@@ -91,5 +92,46 @@ int rgs_term_wait(rgs_term *t);
                   (r)->status, (want), (r)->out, (r)->err);                         \
     assert_int_equal((r)->status, (want));                                          \
   } while (0)
+
+/* Assert that haystack contains needle (or does not): on failure, print the
+ * needle, the start of the haystack with control characters escaped, and
+ * the caller's file:line, then fail the test. */
+void rgs_assert_contains_at(const char *haystack, const char *needle, int want,
+                            const char *file, int line);
+#define assert_contains(haystack, needle)                                           \
+  rgs_assert_contains_at((haystack), (needle), 1, __FILE__, __LINE__)
+#define assert_not_contains(haystack, needle)                                       \
+  rgs_assert_contains_at((haystack), (needle), 0, __FILE__, __LINE__)
+
+/* One command-line case of a table: rgs-enroll run with a table's common
+ * arguments, then args (NULL-terminated), must exit with status, saying
+ * err_has on stderr (NULL: not checked). */
+#define RGS_CASE_ARGS_MAX 32
+typedef struct {
+  int status;
+  const char *err_has;
+  const char *args[RGS_CASE_ARGS_MAX];
+} rgs_cli_case;
+
+/* Run every case with env (may be NULL) and the common arguments base (NULL-
+ * terminated, may be NULL). The first case that differs fails the test,
+ * printed with its row number, its whole command line, its exit status and
+ * its output. */
+void rgs_cli_cases_run_at(const rgs_cli_case *cases, size_t n, const char *const *env,
+                          const char *const *base, const char *file, int line);
+#define rgs_cli_cases_run(cases, n, env, base)                                      \
+  rgs_cli_cases_run_at((cases), (n), (env), (base), __FILE__, __LINE__)
+
+/* Assert that a command said needle on stdout or stderr (NULL: nothing to
+ * check), printing both on failure. */
+void rgs_assert_says_at(const rgs_run_result *r, const char *needle, const char *file,
+                        int line);
+#define rgs_assert_says(r, needle) rgs_assert_says_at((r), (needle), __FILE__, __LINE__)
+
+/* Assert a command's exit status and that it said needle (NULL: not
+ * checked) on stdout or stderr; then free r. */
+void rgs_expect_at(rgs_run_result *r, int status, const char *needle, const char *file,
+                   int line);
+#define rgs_expect(r, status, needle) rgs_expect_at((r), (status), (needle), __FILE__, __LINE__)
 
 #endif

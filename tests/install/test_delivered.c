@@ -46,7 +46,7 @@ static int setup(void **state)
   assert_int_equal(tpki_write_pem(f->ca_file, anchors), 0);
   rgs_enroll(&r, NULL, NULL, "--policy", f->policy, "--pin-file", f->hsm.pin_file, "--json",
              "start", "--key-type", "ec:p256", "--cn", "Jean DUPONT", "--out", csr, NULL);
-  rgs_assert_status(&r, 0);
+  rgs_assert_status(&r, RGS_EXIT_OK);
   v = rgs_json_get(r.out, "key.id");
   snprintf(f->key_id, sizeof(f->key_id), "%s", v);
   free(v);
@@ -125,7 +125,7 @@ static void test_good_token_passes(void **state)
 
   ca_writes(f, f->pub, now - TPKI_DAY, now + 3 * YEAR - TPKI_DAY);
   check_delivered(f, &r);
-  rgs_assert_status(&r, 0);
+  rgs_assert_status(&r, RGS_EXIT_OK);
   v = rgs_json_get(r.out, "certificates.0.ok");
   assert_string_equal(v, "true");
   free(v);
@@ -138,8 +138,8 @@ static void test_good_token_passes(void **state)
   /* Text mode points to the next step. */
   rgs_enroll(&r, f->env, NULL, "--module", rgs_env("RGS_FAULT_MODULE"), "--pin-file",
              f->hsm.pin_file, "check", "--delivered", "--ca-file", f->ca_file, NULL);
-  rgs_assert_status(&r, 0);
-  assert_non_null(strstr(r.out, "rgs-enroll pin change"));
+  rgs_assert_status(&r, RGS_EXIT_OK);
+  assert_contains(r.out, "rgs-enroll pin change");
   rgs_run_free(&r);
 }
 
@@ -153,7 +153,7 @@ static void test_demo_device_is_not_qualified(void **state)
   ca_writes(f, f->pub, now - TPKI_DAY, now + 3 * YEAR - TPKI_DAY);
   rgs_enroll(&r, NULL, NULL, "--policy", f->policy, "--pin-file", f->hsm.pin_file, "--json",
              "check", "--delivered", "--ca-file", f->ca_file, NULL);
-  rgs_assert_status(&r, 1);
+  rgs_assert_status(&r, RGS_EXIT_CHECK);
   v = rgs_json_get(r.out, "qualified");
   assert_string_equal(v, "false");
   free(v);
@@ -172,7 +172,7 @@ static void test_certificate_of_another_key(void **state)
 
   ca_writes(f, other, now - TPKI_DAY, now + 3 * YEAR - TPKI_DAY);
   check_delivered(f, &r);
-  rgs_assert_status(&r, 1);
+  rgs_assert_status(&r, RGS_EXIT_CHECK);
   assert_verdict(r.out, "cert.key-on-token", "fail");
   rgs_run_free(&r);
   EVP_PKEY_free(other);
@@ -186,7 +186,7 @@ static void test_expired_certificate(void **state)
 
   ca_writes(f, f->pub, now - 3 * YEAR, now - TPKI_DAY);
   check_delivered(f, &r);
-  rgs_assert_status(&r, 1);
+  rgs_assert_status(&r, RGS_EXIT_CHECK);
   assert_verdict(r.out, "cert.dates", "fail");
   rgs_run_free(&r);
 }
@@ -204,7 +204,7 @@ static void test_untrusted_issuer(void **state)
   anchors[0] = other.cert;
   assert_int_equal(tpki_write_pem(f->ca_file, anchors), 0);
   check_delivered(f, &r);
-  rgs_assert_status(&r, 1);
+  rgs_assert_status(&r, RGS_EXIT_CHECK);
   assert_verdict(r.out, "cert.chain", "fail");
   rgs_run_free(&r);
   tpki_ca_free(&other);
@@ -230,7 +230,7 @@ static void test_imported_key_is_refused(void **state)
   snprintf(f->key_id, sizeof(f->key_id), "4242");
   ca_writes(f, outside, now - TPKI_DAY, now + 3 * YEAR - TPKI_DAY);
   check_delivered(f, &r);
-  rgs_assert_status(&r, 1);
+  rgs_assert_status(&r, RGS_EXIT_CHECK);
   assert_verdict(r.out, "key.local", "fail");
   rgs_run_free(&r);
   EVP_PKEY_free(outside);
@@ -242,12 +242,12 @@ static void test_no_certificate(void **state)
   rgs_run_result r;
 
   check_delivered(f, &r);
-  rgs_assert_status(&r, 1);
+  rgs_assert_status(&r, RGS_EXIT_CHECK);
   rgs_run_free(&r);
   rgs_enroll(&r, f->env, NULL, "--module", rgs_env("RGS_FAULT_MODULE"), "--pin-file",
              f->hsm.pin_file, "check", "--delivered", "--ca-file", f->ca_file, NULL);
-  rgs_assert_status(&r, 1);
-  assert_non_null(strstr(r.out, "no holder certificate"));
+  rgs_assert_status(&r, RGS_EXIT_CHECK);
+  assert_contains(r.out, "no holder certificate");
   rgs_run_free(&r);
 }
 
@@ -257,10 +257,10 @@ static void test_usage(void **state)
 
   (void)state;
   rgs_enroll(&r, NULL, NULL, "check", "--delivered", "--key", "pkcs11:id=%01", NULL);
-  rgs_assert_status(&r, 2);
+  rgs_assert_status(&r, RGS_EXIT_USAGE);
   rgs_run_free(&r);
   rgs_enroll(&r, NULL, NULL, "check", "--ca-file", "x.pem", NULL);
-  rgs_assert_status(&r, 2);
+  rgs_assert_status(&r, RGS_EXIT_USAGE);
   rgs_run_free(&r);
 }
 

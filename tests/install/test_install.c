@@ -33,7 +33,7 @@ static void enroll_start(fixture *f)
   rgs_enroll(&r, NULL, NULL, "--policy", f->policy, "--pin-file", f->hsm.pin_file, "--json",
              "start", "--key-type", "ec:p256", "--cn", "Jean DUPONT", "--o", "ACME", "--siren",
              "732829320", "--out", f->csr, NULL);
-  rgs_assert_status(&r, 0);
+  rgs_assert_status(&r, RGS_EXIT_OK);
   id = rgs_json_get(r.out, "key.id");
   assert_non_null(id);
   snprintf(f->key_id, sizeof(f->key_id), "%s", id);
@@ -134,8 +134,7 @@ static void assert_refused(rgs_run_result *r, int status, const char *criterion,
                            const char *text)
 {
   rgs_assert_status(r, status);
-  if (text != NULL && strstr(r->err, text) == NULL && strstr(r->out, text) == NULL)
-    fail_msg("'%s' not in the output:\n%s\n%s", text, r->out, r->err);
+  rgs_assert_says(r, text);
   if (criterion != NULL) {
     char needle[160];
     snprintf(needle, sizeof(needle), "\"id\":\"%s\"", criterion);
@@ -160,7 +159,7 @@ static void test_install_pem_chain_then_again(void **state)
   assert_non_null(leaf);
   write_bundle(f, leaf);
   INSTALL(&r, f, "--cert", f->cert);
-  rgs_assert_status(&r, 0);
+  rgs_assert_status(&r, RGS_EXIT_OK);
   v = rgs_json_get(r.out, "certificate_written");
   assert_string_equal(v, "true");
   free(v);
@@ -172,7 +171,7 @@ static void test_install_pem_chain_then_again(void **state)
 
   /* The same certificate again: nothing changes. */
   INSTALL(&r, f, "--cert", f->cert);
-  rgs_assert_status(&r, 0);
+  rgs_assert_status(&r, RGS_EXIT_OK);
   v = rgs_json_get(r.out, "changed");
   assert_string_equal(v, "false");
   free(v);
@@ -182,9 +181,9 @@ static void test_install_pem_chain_then_again(void **state)
   /* Text mode says so. */
   rgs_enroll(&r, NULL, NULL, "--pin-file", f->hsm.pin_file, "install", "--ca-file", f->ca_file,
              "--cert", f->cert, NULL);
-  rgs_assert_status(&r, 0);
-  assert_non_null(strstr(r.out, "Already installed"));
-  assert_non_null(strstr(r.out, "Proof:"));
+  rgs_assert_status(&r, RGS_EXIT_OK);
+  assert_contains(r.out, "Already installed");
+  assert_contains(r.out, "Proof:");
   rgs_run_free(&r);
   X509_free(leaf);
 }
@@ -198,14 +197,14 @@ static void test_install_with_chain_writes_ca_certs_once(void **state)
 
   write_bundle(f, leaf);
   INSTALL(&r, f, "--cert", f->cert, "--with-chain");
-  rgs_assert_status(&r, 0);
+  rgs_assert_status(&r, RGS_EXIT_OK);
   v = rgs_json_get(r.out, "ca_certificates_written");
   assert_string_equal(v, "2");
   free(v);
   rgs_run_free(&r);
   assert_int_equal(cert_objects(), 3);
   INSTALL(&r, f, "--cert", f->cert, "--with-chain");
-  rgs_assert_status(&r, 0);
+  rgs_assert_status(&r, RGS_EXIT_OK);
   v = rgs_json_get(r.out, "changed");
   assert_string_equal(v, "false");
   free(v);
@@ -229,10 +228,10 @@ static void test_install_pkcs7_any_order(void **state)
   assert_int_equal(tpki_write_p7(p7b, shuffled, 0), 0);
   assert_int_equal(tpki_write_p7(p7c, reversed, 1), 0);
   INSTALL(&r, f, "--cert", p7b);
-  rgs_assert_status(&r, 0);
+  rgs_assert_status(&r, RGS_EXIT_OK);
   rgs_run_free(&r);
   INSTALL(&r, f, "--cert", p7c);
-  rgs_assert_status(&r, 0);
+  rgs_assert_status(&r, RGS_EXIT_OK);
   rgs_run_free(&r);
   assert_int_equal(cert_objects(), 1);
   X509_free(leaf);
@@ -250,7 +249,7 @@ static void test_install_der(void **state)
   snprintf(der, sizeof(der), "%s/cert.der", f->hsm.dir);
   assert_int_equal(tpki_write_der(der, leaf), 0);
   INSTALL(&r, f, "--cert", der);
-  rgs_assert_status(&r, 0);
+  rgs_assert_status(&r, RGS_EXIT_OK);
   rgs_run_free(&r);
   assert_int_equal(cert_objects(), 1);
   X509_free(leaf);
@@ -267,7 +266,7 @@ static void test_refuses_another_keys_certificate(void **state)
 
   write_bundle(f, leaf);
   INSTALL(&r, f, "--cert", f->cert);
-  assert_refused(&r, 1, "cert.key-on-token", "no private key on the token");
+  assert_refused(&r, RGS_EXIT_CHECK, "cert.key-on-token", "no private key on the token");
   rgs_run_free(&r);
   assert_int_equal(cert_objects(), 0);
   X509_free(leaf);
@@ -294,7 +293,7 @@ static void test_refuses_certificate_matching_only_by_id(void **state)
   assert_non_null(leaf);
   write_bundle(f, leaf);
   INSTALL(&r, f, "--cert", f->cert);
-  assert_refused(&r, 1, "cert.key-on-token", "same CKA_ID but another public key");
+  assert_refused(&r, RGS_EXIT_CHECK, "cert.key-on-token", "same CKA_ID but another public key");
   rgs_run_free(&r);
   assert_int_equal(cert_objects(), 0);
   X509_free(leaf);
@@ -314,7 +313,7 @@ static void test_refuses_expired_and_not_yet_valid(void **state)
   leaf = issue(f, NULL, &spec);
   write_bundle(f, leaf);
   INSTALL(&r, f, "--cert", f->cert);
-  assert_refused(&r, 1, "cert.dates", "expired on");
+  assert_refused(&r, RGS_EXIT_CHECK, "cert.dates", "expired on");
   rgs_run_free(&r);
   X509_free(leaf);
 
@@ -323,7 +322,7 @@ static void test_refuses_expired_and_not_yet_valid(void **state)
   leaf = issue(f, NULL, &spec);
   write_bundle(f, leaf);
   INSTALL(&r, f, "--cert", f->cert);
-  assert_refused(&r, 1, "cert.dates", "not valid before");
+  assert_refused(&r, RGS_EXIT_CHECK, "cert.dates", "not valid before");
   rgs_run_free(&r);
   X509_free(leaf);
   assert_int_equal(cert_objects(), 0);
@@ -338,12 +337,12 @@ static void test_refuses_unknown_issuer(void **state)
   write_bundle(f, leaf);
   rgs_enroll(&r, NULL, NULL, "--pin-file", f->hsm.pin_file, "--json", "install", "--ca-file",
              f->other_ca_file, "--cert", f->cert, NULL);
-  assert_refused(&r, 1, "cert.chain", "unable to get");
+  assert_refused(&r, RGS_EXIT_CHECK, "cert.chain", "unable to get");
   rgs_run_free(&r);
   /* The system store does not know the test CA either. */
   rgs_enroll(&r, NULL, NULL, "--pin-file", f->hsm.pin_file, "--json", "install", "--cert",
              f->cert, NULL);
-  assert_refused(&r, 1, "cert.chain", "system trust store");
+  assert_refused(&r, RGS_EXIT_CHECK, "cert.chain", "system trust store");
   rgs_run_free(&r);
   assert_int_equal(cert_objects(), 0);
   X509_free(leaf);
@@ -361,7 +360,7 @@ static void test_refuses_sha1(void **state)
   assert_non_null(leaf);
   write_bundle(f, leaf);
   INSTALL(&r, f, "--cert", f->cert);
-  assert_refused(&r, 1, "cert.signature", "SHA1");
+  assert_refused(&r, RGS_EXIT_CHECK, "cert.signature", "SHA1");
   rgs_run_free(&r);
   assert_int_equal(cert_objects(), 0);
   X509_free(leaf);
@@ -378,7 +377,7 @@ static void test_refuses_missing_key_usage(void **state)
   leaf = issue(f, NULL, &spec);
   write_bundle(f, leaf);
   INSTALL(&r, f, "--cert", f->cert);
-  assert_refused(&r, 1, "cert.usage", "no key usage");
+  assert_refused(&r, RGS_EXIT_CHECK, "cert.usage", "no key usage");
   rgs_run_free(&r);
   X509_free(leaf);
 }
@@ -391,10 +390,10 @@ static void test_refuses_validity_longer_than_ordered(void **state)
 
   write_bundle(f, leaf);
   INSTALL(&r, f, "--cert", f->cert, "--validity-years", "1");
-  assert_refused(&r, 1, "cert.validity", "1 year(s) ordered");
+  assert_refused(&r, RGS_EXIT_CHECK, "cert.validity", "1 year(s) ordered");
   rgs_run_free(&r);
   INSTALL(&r, f, "--cert", f->cert, "--validity-years", "3");
-  rgs_assert_status(&r, 0);
+  rgs_assert_status(&r, RGS_EXIT_OK);
   rgs_run_free(&r);
   X509_free(leaf);
 }
@@ -416,17 +415,17 @@ static void test_refuses_truncated_file(void **state)
   fwrite(pem, 1, len / 3, out);    /* cut inside the first certificate */
   fclose(out);
   INSTALL(&r, f, "--cert", f->cert);
-  assert_refused(&r, 8, NULL, "truncated");
+  assert_refused(&r, RGS_EXIT_IO, NULL, "truncated");
   rgs_run_free(&r);
   /* A bundle whose second certificate is cut is refused too. */
   out = fopen(f->cert, "w");
   fwrite(pem, 1, len - 200, out);
   fclose(out);
   INSTALL(&r, f, "--cert", f->cert);
-  assert_refused(&r, 8, NULL, "truncated");
+  assert_refused(&r, RGS_EXIT_IO, NULL, "truncated");
   rgs_run_free(&r);
   INSTALL(&r, f, "--cert", "/nonexistent/cert.pem");
-  assert_refused(&r, 8, NULL, "could not be read");
+  assert_refused(&r, RGS_EXIT_IO, NULL, "could not be read");
   rgs_run_free(&r);
   free(pem);
   X509_free(leaf);
@@ -444,15 +443,15 @@ static void test_different_certificate_needs_replace(void **state)
 
   write_bundle(f, first);
   INSTALL(&r, f, "--cert", f->cert);
-  rgs_assert_status(&r, 0);
+  rgs_assert_status(&r, RGS_EXIT_OK);
   rgs_run_free(&r);
   write_bundle(f, second);
   INSTALL(&r, f, "--cert", f->cert);
-  assert_refused(&r, 1, NULL, "--replace");
+  assert_refused(&r, RGS_EXIT_CHECK, NULL, "--replace");
   rgs_run_free(&r);
   assert_int_equal(cert_objects(), 1);
   INSTALL(&r, f, "--cert", f->cert, "--replace");
-  rgs_assert_status(&r, 0);
+  rgs_assert_status(&r, RGS_EXIT_OK);
   v = rgs_json_get(r.out, "certificates_replaced");
   assert_string_equal(v, "1");
   free(v);
@@ -460,7 +459,7 @@ static void test_different_certificate_needs_replace(void **state)
   assert_int_equal(cert_objects(), 1);
   /* The one left is the second: installing it again changes nothing. */
   INSTALL(&r, f, "--cert", f->cert);
-  rgs_assert_status(&r, 0);
+  rgs_assert_status(&r, RGS_EXIT_OK);
   v = rgs_json_get(r.out, "changed");
   assert_string_equal(v, "false");
   free(v);
@@ -488,13 +487,13 @@ static void test_removed_before_writing_then_again(void **state)
 
   write_bundle(f, leaf);
   install_fault(f, &r, "RGS_FAULT_REMOVE_AT=C_CreateObject:1");
-  rgs_assert_status(&r, 4);
-  assert_non_null(strstr(r.err, "removed"));
-  assert_non_null(strstr(r.err, "run the same command again"));
+  rgs_assert_status(&r, RGS_EXIT_TOKEN);
+  assert_contains(r.err, "removed");
+  assert_contains(r.err, "run the same command again");
   rgs_run_free(&r);
   assert_int_equal(cert_objects(), 0);
   install_fault(f, &r, NULL);
-  rgs_assert_status(&r, 0);
+  rgs_assert_status(&r, RGS_EXIT_OK);
   rgs_run_free(&r);
   assert_int_equal(cert_objects(), 3);
   X509_free(leaf);
@@ -509,11 +508,11 @@ static void test_removed_between_objects_then_again(void **state)
 
   write_bundle(f, leaf);
   install_fault(f, &r, "RGS_FAULT_REMOVE_AT=C_CreateObject:2");
-  rgs_assert_status(&r, 4);
+  rgs_assert_status(&r, RGS_EXIT_TOKEN);
   rgs_run_free(&r);
   assert_int_equal(cert_objects(), 1);     /* whole objects only */
   install_fault(f, &r, NULL);
-  rgs_assert_status(&r, 0);
+  rgs_assert_status(&r, RGS_EXIT_OK);
   rgs_run_free(&r);
   assert_int_equal(cert_objects(), 3);
   X509_free(leaf);
@@ -528,10 +527,10 @@ static void test_answer_lost_then_again(void **state)
 
   write_bundle(f, leaf);
   install_fault(f, &r, "RGS_FAULT_FAIL=C_CreateObject:1:CKR_DEVICE_ERROR:after");
-  assert_int_not_equal(r.status, 0);
+  assert_int_not_equal(r.status, RGS_EXIT_OK);
   rgs_run_free(&r);
   install_fault(f, &r, NULL);
-  rgs_assert_status(&r, 0);
+  rgs_assert_status(&r, RGS_EXIT_OK);
   rgs_run_free(&r);
   assert_int_equal(cert_objects(), 3);
   X509_free(leaf);
@@ -546,11 +545,11 @@ static void test_removed_at_proof_then_again(void **state)
 
   write_bundle(f, leaf);
   install_fault(f, &r, "RGS_FAULT_REMOVE_AT=C_SignInit:1");
-  rgs_assert_status(&r, 4);
+  rgs_assert_status(&r, RGS_EXIT_TOKEN);
   rgs_run_free(&r);
   install_fault(f, &r, NULL);
-  rgs_assert_status(&r, 0);
-  assert_non_null(strstr(r.out, "Proof:"));
+  rgs_assert_status(&r, RGS_EXIT_OK);
+  assert_contains(r.out, "Proof:");
   rgs_run_free(&r);
   assert_int_equal(cert_objects(), 3);
   X509_free(leaf);
@@ -558,22 +557,15 @@ static void test_removed_at_proof_then_again(void **state)
 
 static void test_usage_errors(void **state)
 {
-  fixture *f = *state;
-  rgs_run_result r;
+  const rgs_cli_case cases[] = {
+    { RGS_EXIT_USAGE, NULL, { "install", NULL } },
+    { RGS_EXIT_USAGE, NULL, { "install", "--cert", "x", "--validity-years", "4", NULL } },
+    { RGS_EXIT_USAGE, NULL, { "install", "--bogus", NULL } },
+    { RGS_EXIT_OK, NULL, { "install", "--help", NULL } },
+  };
 
-  (void)f;
-  rgs_enroll(&r, NULL, NULL, "install", NULL);
-  rgs_assert_status(&r, 2);
-  rgs_run_free(&r);
-  rgs_enroll(&r, NULL, NULL, "install", "--cert", "x", "--validity-years", "4", NULL);
-  rgs_assert_status(&r, 2);
-  rgs_run_free(&r);
-  rgs_enroll(&r, NULL, NULL, "install", "--bogus", NULL);
-  rgs_assert_status(&r, 2);
-  rgs_run_free(&r);
-  rgs_enroll(&r, NULL, NULL, "install", "--help", NULL);
-  rgs_assert_status(&r, 0);
-  rgs_run_free(&r);
+  (void)state;
+  rgs_cli_cases_run(cases, sizeof(cases) / sizeof(cases[0]), NULL, NULL);
 }
 
 int main(void)

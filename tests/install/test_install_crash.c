@@ -233,7 +233,7 @@ static int setup(void **state)
   rgs_enroll(&r, NULL, NULL, "--policy", f->policy, "--pin-file", f->hsm.pin_file, "--json",
              "start", "--key-type", "ec:p256", "--cn", "Jean DUPONT", "--o", "ACME", "--siren",
              "732829320", "--out", f->csr, NULL);
-  rgs_assert_status(&r, 0);
+  rgs_assert_status(&r, RGS_EXIT_OK);
   rgs_run_free(&r);
   f->pub = tpki_csr_pubkey(f->csr);
   assert_non_null(f->pub);
@@ -288,7 +288,7 @@ static void install_killed(fixture *f, const char *fault, int replace)
 
   install(f, &r, fault, replace);
   rgs_assert_status(&r, 128 + 9);
-  assert_non_null(strstr(r.err, "then SIGKILL"));
+  assert_contains(r.err, "then SIGKILL");
   rgs_run_free(&r);
 }
 
@@ -344,9 +344,9 @@ static void test_killed_bare_then_again(void **state)
   objs_free(o, n);
 
   install(f, &r, NULL, 0);
-  rgs_assert_status(&r, 0);
+  rgs_assert_status(&r, RGS_EXIT_OK);
   assert_int_equal(assert_one_good(leaf), 1);
-  assert_non_null(strstr(r.err, "interrupted"));
+  assert_contains(r.err, "interrupted");
   rgs_run_free(&r);
   X509_free(leaf);
 }
@@ -369,13 +369,13 @@ static void test_killed_empty_then_again(void **state)
   objs_free(o, n);
 
   install(f, &r, NULL, 0);
-  rgs_assert_status(&r, 0);
+  rgs_assert_status(&r, RGS_EXIT_OK);
   rgs_run_free(&r);
   assert_int_equal(assert_one_good(leaf), 1);
   /* And once more: nothing left to do. */
   install(f, &r, NULL, 0);
-  rgs_assert_status(&r, 0);
-  assert_null(strstr(r.err, "interrupted"));
+  rgs_assert_status(&r, RGS_EXIT_OK);
+  assert_not_contains(r.err, "interrupted");
   rgs_run_free(&r);
   assert_int_equal(assert_one_good(leaf), 1);
   X509_free(leaf);
@@ -393,7 +393,7 @@ static void test_killed_after_write_then_again(void **state)
   install_killed(f, "RGS_FAULT_CERT_CREATE_KILL=written", 0);
   assert_int_equal(assert_one_good(leaf), 1);
   install(f, &r, NULL, 0);
-  rgs_assert_status(&r, 0);
+  rgs_assert_status(&r, RGS_EXIT_OK);
   v = rgs_json_get(r.out, "certificate_written");
   assert_string_equal(v, "false");
   free(v);
@@ -412,7 +412,7 @@ static void test_replace_killed_then_again(void **state)
   rgs_run_result r;
 
   install(f, &r, NULL, 0);
-  rgs_assert_status(&r, 0);
+  rgs_assert_status(&r, RGS_EXIT_OK);
   rgs_run_free(&r);
   assert_int_equal(assert_one_good(first), 1);
   second = issue_to_file(f);
@@ -421,7 +421,7 @@ static void test_replace_killed_then_again(void **state)
   install_killed(f, "RGS_FAULT_CERT_CREATE_KILL=bare", 1);
   assert_int_equal(assert_one_good(first), 2);  /* old one intact, plus the leftover */
   install(f, &r, NULL, 1);
-  rgs_assert_status(&r, 0);
+  rgs_assert_status(&r, RGS_EXIT_OK);
   rgs_run_free(&r);
   assert_int_equal(assert_one_good(second), 1);
   X509_free(first);
@@ -459,9 +459,9 @@ static void test_leftovers_removed_others_kept(void **state)
   objs_free(o, n);
 
   install(f, &r, NULL, 0);
-  rgs_assert_status(&r, 0);
+  rgs_assert_status(&r, RGS_EXIT_OK);
   assert_int_equal(assert_one_good(leaf), 3);
-  assert_non_null(strstr(r.err, "interrupted"));
+  assert_contains(r.err, "interrupted");
   rgs_run_free(&r);
   n = cert_objects(o);
   for (i = 0; i < n; i++) {
@@ -492,7 +492,7 @@ static void test_leftover_beside_installed_removed(void **state)
   char *v;
 
   install(f, &r, NULL, 0);
-  rgs_assert_status(&r, 0);
+  rgs_assert_status(&r, RGS_EXIT_OK);
   rgs_run_free(&r);
   key_id_label(id, &id_len, label, sizeof(label));
   create_cert_object(id, id_len, label, NULL, 0, leaf);
@@ -501,7 +501,7 @@ static void test_leftover_beside_installed_removed(void **state)
   objs_free(o, n);
 
   install(f, &r, NULL, 0);
-  rgs_assert_status(&r, 0);
+  rgs_assert_status(&r, RGS_EXIT_OK);
   v = rgs_json_get(r.out, "certificate_written");
   assert_string_equal(v, "false");
   free(v);

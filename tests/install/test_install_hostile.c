@@ -34,7 +34,7 @@ typedef struct {
 
 static void ok_run(rgs_run_result *r)
 {
-  rgs_assert_status(r, 0);
+  rgs_assert_status(r, RGS_EXIT_OK);
   rgs_run_free(r);
 }
 
@@ -231,7 +231,7 @@ static char *order_status(fixture *f, const char *id)
   char *v;
 
   ENROLL(&r, f, "--json", "status", id);
-  rgs_assert_status(&r, 0);
+  rgs_assert_status(&r, RGS_EXIT_OK);
   v = rgs_json_get(r.out, "orders.0.status");
   rgs_run_free(&r);
   return v;
@@ -259,16 +259,10 @@ static void assert_clean(const char *what, const char *s)
       fail_msg("%s holds %s:\n%s", what, escapes[i], s);
 }
 
-static void expect_text(const rgs_run_result *r, const char *text)
-{
-  if (text != NULL && strstr(r->err, text) == NULL && strstr(r->out, text) == NULL)
-    fail_msg("'%s' not in the output:\n%s\n%s", text, r->out, r->err);
-}
-
 static void expect_no_text(const rgs_run_result *r, const char *text)
 {
-  if (strstr(r->err, text) != NULL || strstr(r->out, text) != NULL)
-    fail_msg("'%s' in the output:\n%s\n%s", text, r->out, r->err);
+  assert_not_contains(r->err, text);
+  assert_not_contains(r->out, text);
 }
 
 /* install 1 refuses f->cert with exit 1 saying text; the order and the
@@ -279,14 +273,14 @@ static void install_refused(fixture *f, const char *text)
   char *v;
 
   ENROLL(&r, f, "--json", "install", "1", "--cert", f->cert, "--ca-file", f->ca_file);
-  rgs_assert_status(&r, 1);
-  expect_text(&r, text);
+  rgs_assert_status(&r, RGS_EXIT_CHECK);
+  rgs_assert_says(&r, text);
   assert_clean("install --json stdout", r.out);
   assert_clean("install --json stderr", r.err);
   rgs_run_free(&r);
   ENROLL(&r, f, "install", "1", "--cert", f->cert, "--ca-file", f->ca_file);
-  rgs_assert_status(&r, 1);
-  expect_text(&r, text);
+  rgs_assert_status(&r, RGS_EXIT_CHECK);
+  rgs_assert_says(&r, text);
   assert_clean("install stdout", r.out);
   assert_clean("install stderr", r.err);
   rgs_run_free(&r);
@@ -479,8 +473,8 @@ static void test_unreadable_public_key_is_exit_1(void **state)
   /* Without the order: the token side says so too. */
   rgs_enroll(&r, NULL, NULL, "--policy", f->policy, "--pin-file", f->hsm.pin_file, "install",
              "--cert", f->cert, "--ca-file", f->ca_file, NULL);
-  rgs_assert_status(&r, 1);
-  expect_text(&r, "public key cannot be read");
+  rgs_assert_status(&r, RGS_EXIT_CHECK);
+  rgs_assert_says(&r, "public key cannot be read");
   rgs_run_free(&r);
   assert_int_equal(cert_objects(), 0);
 }
@@ -502,8 +496,8 @@ static void test_another_keys_certificate_says_so(void **state)
   rgs_run_free(&r);
   rgs_enroll(&r, NULL, NULL, "--policy", f->policy, "--pin-file", f->hsm.pin_file, "install",
              "--cert", f->cert, "--ca-file", f->ca_file, NULL);
-  rgs_assert_status(&r, 1);
-  expect_text(&r, "for another key");
+  rgs_assert_status(&r, RGS_EXIT_CHECK);
+  rgs_assert_says(&r, "for another key");
   rgs_run_free(&r);
   X509_NAME_free(n);
   EVP_PKEY_free(other);
@@ -531,20 +525,20 @@ static void test_fifo_refused(void **state)
   unlink(f->fifo);
   assert_int_equal(mkfifo(f->fifo, 0600), 0);
   run_guarded(f, &r, "--cert", f->fifo, "--ca-file", f->ca_file);
-  rgs_assert_status(&r, 8);
-  expect_text(&r, "not a regular file");
+  rgs_assert_status(&r, RGS_EXIT_IO);
+  rgs_assert_says(&r, "not a regular file");
   rgs_run_free(&r);
   write_cert(f, NULL, NULL);
   run_guarded(f, &r, "--cert", f->cert, "--ca-file", f->fifo);
-  rgs_assert_status(&r, 8);
-  expect_text(&r, "not a regular file");
+  rgs_assert_status(&r, RGS_EXIT_IO);
+  rgs_assert_says(&r, "not a regular file");
   rgs_run_free(&r);
   {
     const char *argv[] = { "/usr/bin/timeout", "60", rgs_env("RGS_ENROLL_BIN"), "--db", f->db, "order",
                            "link", "2", "--csr", f->fifo, NULL };
     assert_int_equal(rgs_run(argv, NULL, NULL, &r), 0);
-    rgs_assert_status(&r, 8);
-    expect_text(&r, "not a regular file");
+    rgs_assert_status(&r, RGS_EXIT_IO);
+    rgs_assert_says(&r, "not a regular file");
     rgs_run_free(&r);
   }
   assert_int_equal(cert_objects(), 0);
@@ -562,13 +556,13 @@ static void link_refused(fixture *f, X509_NAME *name, const char *text)
   X509_NAME_free(name);
   EVP_PKEY_free(key);
   rgs_enroll(&r, NULL, NULL, "--db", f->db, "--json", "order", "link", "2", "--csr", f->req, NULL);
-  rgs_assert_status(&r, 1);
-  expect_text(&r, text);
+  rgs_assert_status(&r, RGS_EXIT_CHECK);
+  rgs_assert_says(&r, text);
   assert_clean("order link --json stdout", r.out);
   assert_clean("order link --json stderr", r.err);
   rgs_run_free(&r);
   rgs_enroll(&r, NULL, NULL, "--db", f->db, "order", "link", "2", "--csr", f->req, NULL);
-  rgs_assert_status(&r, 1);
+  rgs_assert_status(&r, RGS_EXIT_CHECK);
   assert_clean("order link stdout", r.out);
   assert_clean("order link stderr", r.err);
   rgs_run_free(&r);
@@ -641,13 +635,13 @@ static void test_installed_subject_printed_clean(void **state)
   write_cert(f, NULL, &h);
   rgs_enroll(&r, NULL, NULL, "--policy", f->policy, "--pin-file", f->hsm.pin_file, "--json",
              "install", "--cert", f->cert, "--ca-file", f->ca_file, NULL);
-  rgs_assert_status(&r, 0);
+  rgs_assert_status(&r, RGS_EXIT_OK);
   assert_clean("install --json stdout", r.out);
   assert_clean("install --json stderr", r.err);
   rgs_run_free(&r);
   rgs_enroll(&r, NULL, NULL, "--policy", f->policy, "--pin-file", f->hsm.pin_file, "install",
              "--cert", f->cert, "--ca-file", f->ca_file, NULL);
-  rgs_assert_status(&r, 0);
+  rgs_assert_status(&r, RGS_EXIT_OK);
   assert_clean("install stdout", r.out);
   assert_clean("install stderr", r.err);
   rgs_run_free(&r);

@@ -86,14 +86,6 @@ static int tries_left(const char *state_file)
 #define PLAIN(r, input, ...)                                                                 \
   rgs_enroll((r), NULL, (input), "--module", rgs_env("SOFTHSM2_MODULE"), __VA_ARGS__, NULL)
 
-static void expect(rgs_run_result *r, int status, const char *text)
-{
-  rgs_assert_status(r, status);
-  if (text != NULL && strstr(r->err, text) == NULL && strstr(r->out, text) == NULL)
-    fail_msg("'%s' not in the output:\n%s\n%s", text, r->out, r->err);
-  rgs_run_free(r);
-}
-
 /* ---- change -------------------------------------------------------------- */
 
 static void test_change_from_files(void **state)
@@ -102,7 +94,7 @@ static void test_change_from_files(void **state)
   rgs_run_result r;
 
   PLAIN(&r, NULL, "--pin-file", f->hsm.pin_file, "pin", "change", "--new-pin-file", f->new_pin);
-  expect(&r, 0, "PIN changed");
+  rgs_expect(&r, RGS_EXIT_OK, "PIN changed");
   assert_true(user_pin_works("246813"));
   assert_false(user_pin_works(RGS_TEST_PIN));
 }
@@ -115,7 +107,7 @@ static void test_change_from_one_descriptor(void **state)
 
   (void)f;
   PLAIN(&r, RGS_TEST_PIN "\n" "975310\n", "--pin-fd", "0", "--json", "pin", "change");
-  rgs_assert_status(&r, 0);
+  rgs_assert_status(&r, RGS_EXIT_OK);
   v = rgs_json_get(r.out, "action");
   assert_string_equal(v, "change");
   free(v);
@@ -135,13 +127,13 @@ static void test_change_refuses_weak_pins_without_trying(void **state)
     assert_int_equal(rgs_write_file(f->new_pin, weak[i]), 0);
     FAULTY(&r, f, NULL, "--pin-file", f->hsm.pin_file, "pin", "change", "--new-pin-file",
            f->new_pin);
-    expect(&r, 5, i + 1 < sizeof(weak) / sizeof(weak[0]) ? "trivial" : "same as the current");
+    rgs_expect(&r, RGS_EXIT_PIN, i + 1 < sizeof(weak) / sizeof(weak[0]) ? "trivial" : "same as the current");
     assert_int_equal(rgs_count_lines(f->count, "C_SetPIN"), 0);
   }
   assert_int_equal(rgs_write_file(f->new_pin, "12\n"), 0);
   FAULTY(&r, f, NULL, "--pin-file", f->hsm.pin_file, "pin", "change", "--new-pin-file",
          f->new_pin);
-  expect(&r, 5, "too short");
+  rgs_expect(&r, RGS_EXIT_PIN, "too short");
   assert_int_equal(rgs_count_lines(f->count, "C_SetPIN"), 0);
   assert_true(user_pin_works(RGS_TEST_PIN));
   assert_int_equal(tries_left(f->pin_state), 3);
@@ -154,7 +146,7 @@ static void test_change_wrong_pin_spends_one_try(void **state)
 
   FAULTY(&r, f, NULL, "--pin-file", f->hsm.bad_pin_file, "pin", "change", "--new-pin-file",
          f->new_pin);
-  expect(&r, 5, "fewer tries are left");
+  rgs_expect(&r, RGS_EXIT_PIN, "fewer tries are left");
   assert_int_equal(rgs_count_lines(f->count, "C_SetPIN"), 1);
   assert_int_equal(tries_left(f->pin_state), 2);
   assert_true(user_pin_works(RGS_TEST_PIN));
@@ -168,7 +160,7 @@ static void test_change_locked_pin_is_not_tried(void **state)
   assert_int_equal(rgs_write_file(f->pin_state, "0\n"), 0);
   FAULTY(&r, f, NULL, "--pin-file", f->hsm.pin_file, "pin", "change", "--new-pin-file",
          f->new_pin);
-  expect(&r, 5, "locked");
+  rgs_expect(&r, RGS_EXIT_PIN, "locked");
   assert_int_equal(rgs_count_lines(f->count, "C_SetPIN"), 0);
 }
 
@@ -180,11 +172,11 @@ static void test_change_final_try_needs_consent(void **state)
   assert_int_equal(rgs_write_file(f->pin_state, "1\n"), 0);
   FAULTY(&r, f, NULL, "--pin-file", f->hsm.pin_file, "pin", "change", "--new-pin-file",
          f->new_pin);
-  expect(&r, 5, "only one PIN try is left");
+  rgs_expect(&r, RGS_EXIT_PIN, "only one PIN try is left");
   assert_int_equal(rgs_count_lines(f->count, "C_SetPIN"), 0);
   FAULTY(&r, f, NULL, "--final-try", "--pin-file", f->hsm.pin_file, "pin", "change",
          "--new-pin-file", f->new_pin);
-  expect(&r, 0, "PIN changed");
+  rgs_expect(&r, RGS_EXIT_OK, "PIN changed");
   assert_int_equal(rgs_count_lines(f->count, "C_SetPIN"), 1);
   assert_int_equal(tries_left(f->pin_state), 3);
   assert_true(user_pin_works("246813"));
@@ -199,7 +191,7 @@ static void test_unblock_locked_pin(void **state)
 
   assert_int_equal(rgs_write_file(f->pin_state, "0\n"), 0);
   FAULTY(&r, f, NULL, "pin", "unblock", "--puk-file", f->so_pin, "--new-pin-file", f->new_pin);
-  expect(&r, 0, "PIN unblocked");
+  rgs_expect(&r, RGS_EXIT_OK, "PIN unblocked");
   assert_int_equal(rgs_count_lines(f->count, "C_InitPIN"), 1);
   assert_int_equal(tries_left(f->pin_state), 3);
   assert_true(user_pin_works("246813"));
@@ -211,7 +203,7 @@ static void test_unblock_wrong_code_spends_one_try(void **state)
   rgs_run_result r;
 
   FAULTY(&r, f, NULL, "pin", "unblock", "--puk-file", f->bad_so, "--new-pin-file", f->new_pin);
-  expect(&r, 5, "unblocking code (PUK) incorrect");
+  rgs_expect(&r, RGS_EXIT_PIN, "unblocking code (PUK) incorrect");
   assert_int_equal(rgs_count_lines(f->count, "C_Login"), 1);
   assert_int_equal(rgs_count_lines(f->count, "C_InitPIN"), 0);
   assert_int_equal(tries_left(f->so_state), 2);
@@ -225,7 +217,7 @@ static void test_unblock_locked_code_is_not_tried(void **state)
 
   assert_int_equal(rgs_write_file(f->so_state, "0\n"), 0);
   FAULTY(&r, f, NULL, "pin", "unblock", "--puk-file", f->so_pin, "--new-pin-file", f->new_pin);
-  expect(&r, 5, "only the certification authority");
+  rgs_expect(&r, RGS_EXIT_PIN, "only the certification authority");
   assert_int_equal(rgs_count_lines(f->count, "C_Login"), 0);
 }
 
@@ -236,11 +228,11 @@ static void test_unblock_final_try_needs_consent(void **state)
 
   assert_int_equal(rgs_write_file(f->so_state, "1\n"), 0);
   FAULTY(&r, f, NULL, "pin", "unblock", "--puk-file", f->so_pin, "--new-pin-file", f->new_pin);
-  expect(&r, 5, "only one try of the unblocking code");
+  rgs_expect(&r, RGS_EXIT_PIN, "only one try of the unblocking code");
   assert_int_equal(rgs_count_lines(f->count, "C_Login"), 0);
   FAULTY(&r, f, NULL, "--final-try", "pin", "unblock", "--puk-file", f->so_pin,
          "--new-pin-file", f->new_pin);
-  expect(&r, 0, "PIN unblocked");
+  rgs_expect(&r, RGS_EXIT_OK, "PIN unblocked");
   assert_int_equal(tries_left(f->so_state), 3);
 }
 
@@ -251,7 +243,7 @@ static void test_unblock_weak_new_pin_costs_no_try(void **state)
 
   assert_int_equal(rgs_write_file(f->new_pin, "4444\n"), 0);
   FAULTY(&r, f, NULL, "pin", "unblock", "--puk-file", f->so_pin, "--new-pin-file", f->new_pin);
-  expect(&r, 5, "trivial");
+  rgs_expect(&r, RGS_EXIT_PIN, "trivial");
   assert_int_equal(rgs_count_lines(f->count, "C_Login"), 0);
   assert_int_equal(tries_left(f->so_state), 3);
 }
@@ -265,7 +257,7 @@ static void test_unblock_from_one_descriptor(void **state)
   (void)f;
   PLAIN(&r, RGS_TEST_SO_PIN "\n" "135792\n", "pin", "unblock", "--puk-fd", "0", "--new-pin-fd",
         "0");
-  expect(&r, 0, "PIN unblocked");
+  rgs_expect(&r, RGS_EXIT_OK, "PIN unblocked");
   assert_true(user_pin_works("135792"));
 }
 
@@ -275,11 +267,11 @@ static void test_change_so_code_then_unblock_with_it(void **state)
   rgs_run_result r;
 
   PLAIN(&r, NULL, "pin", "change", "--so", "--puk-file", f->so_pin, "--new-pin-file", f->new_so);
-  expect(&r, 0, "Unblocking code (PUK) changed");
+  rgs_expect(&r, RGS_EXIT_OK, "Unblocking code (PUK) changed");
   PLAIN(&r, NULL, "pin", "unblock", "--puk-file", f->so_pin, "--new-pin-file", f->new_pin);
-  expect(&r, 5, "incorrect");
+  rgs_expect(&r, RGS_EXIT_PIN, "incorrect");
   PLAIN(&r, NULL, "pin", "unblock", "--puk-file", f->new_so, "--new-pin-file", f->new_pin);
-  expect(&r, 0, "PIN unblocked");
+  rgs_expect(&r, RGS_EXIT_OK, "PIN unblocked");
   assert_true(user_pin_works("246813"));
 }
 
@@ -289,18 +281,18 @@ static void test_usage(void **state)
 
   (void)state;
   PLAIN(&r, NULL, "pin");
-  expect(&r, 2, NULL);
+  rgs_expect(&r, RGS_EXIT_USAGE, NULL);
   PLAIN(&r, NULL, "pin", "reset");
-  expect(&r, 2, "change or unblock");
+  rgs_expect(&r, RGS_EXIT_USAGE, "change or unblock");
   PLAIN(&r, NULL, "pin", "unblock", "--so");
-  expect(&r, 2, "--so");
+  rgs_expect(&r, RGS_EXIT_USAGE, "--so");
   PLAIN(&r, NULL, "pin", "change", "--new-pin-file", "a", "--new-pin-fd", "3");
-  expect(&r, 2, "exclude");
+  rgs_expect(&r, RGS_EXIT_USAGE, "exclude");
   PLAIN(&r, NULL, "pin", "--help");
-  expect(&r, 0, "unblock");
+  rgs_expect(&r, RGS_EXIT_OK, "unblock");
   /* No terminal, no file: nothing is asked, nothing is tried. */
   PLAIN(&r, NULL, "pin", "unblock");
-  expect(&r, 5, NULL);
+  rgs_expect(&r, RGS_EXIT_PIN, NULL);
 }
 
 int main(void)

@@ -69,9 +69,9 @@ static void test_change_asks_twice_without_echo(void **state)
   assert_true(rgs_term_expect(&t, "New PIN, again: "));
   rgs_term_type(&t, "258036\n");
   assert_int_equal(rgs_term_wait(&t), 0);
-  assert_null(strstr(t.seen, "258036"));
-  assert_null(strstr(t.seen, RGS_TEST_PIN));
-  assert_non_null(strstr(t.seen, "PIN changed"));
+  assert_not_contains(t.seen, "258036");
+  assert_not_contains(t.seen, RGS_TEST_PIN);
+  assert_contains(t.seen, "PIN changed");
   (void)f;
   assert_true(user_pin_works("258036"));
 }
@@ -92,7 +92,7 @@ static void test_entries_that_differ_change_nothing(void **state)
   assert_true(rgs_term_expect(&t, "New PIN, again: "));
   rgs_term_type(&t, "258037\n");
   assert_int_equal(rgs_term_wait(&t), 5);
-  assert_non_null(strstr(t.seen, "differ"));
+  assert_contains(t.seen, "differ");
   assert_int_equal(rgs_count_lines(f->count, "C_SetPIN"), 0);
   assert_true(user_pin_works(RGS_TEST_PIN));
 }
@@ -114,7 +114,7 @@ static void test_unblock_at_the_terminal(void **state)
   assert_true(rgs_term_expect(&t, "New PIN, again: "));
   rgs_term_type(&t, "369147\n");
   assert_int_equal(rgs_term_wait(&t), 0);
-  assert_null(strstr(t.seen, RGS_TEST_SO_PIN));
+  assert_not_contains(t.seen, RGS_TEST_SO_PIN);
   assert_true(user_pin_works("369147"));
 }
 

@@ -97,12 +97,12 @@ static void test_tokens_lists_uri_and_pin_state(void **state)
   char *v;
 
   rgs_enroll(&r, NULL, NULL, "--module", rgs_env("SOFTHSM2_MODULE"), "--json", "tokens", NULL);
-  rgs_assert_status(&r, 0);
+  rgs_assert_status(&r, RGS_EXIT_OK);
   v = rgs_json_get(r.out, "slots.0.token.label");
   assert_string_equal(v, "Clé Frédéric");
   free(v);
   v = rgs_json_get(r.out, "slots.0.uri");
-  assert_non_null(strstr(v, "token=Cl%C3%A9%20Fr%C3%A9d%C3%A9ric"));
+  assert_contains(v, "token=Cl%C3%A9%20Fr%C3%A9d%C3%A9ric");
   free(v);
   v = rgs_json_get(r.out, "slots.0.token.pin_state");
   assert_string_equal(v, "ok");
@@ -118,7 +118,7 @@ static void test_check_demo_token_says_no_but_admitted(void **state)
   char *v;
 
   ENROLL(&r, f, NULL, "--json", "check");
-  rgs_assert_status(&r, 1);                /* SoftHSM is never a qualified device */
+  rgs_assert_status(&r, RGS_EXIT_CHECK);                /* SoftHSM is never a qualified device */
   v = rgs_json_get(r.out, "admitted_by_demo_policy");
   assert_string_equal(v, "true");
   free(v);
@@ -144,8 +144,8 @@ static void test_check_without_demo_policy_is_not_admitted(void **state)
 
   rgs_enroll(&r, NULL, NULL, "--module", rgs_env("SOFTHSM2_MODULE"), "--pin-file",
              f->hsm.pin_file, "keygen", "--key-type", "ec:p256", NULL);
-  rgs_assert_status(&r, 1);
-  assert_non_null(strstr(r.out, "in no qualified-device policy"));
+  rgs_assert_status(&r, RGS_EXIT_CHECK);
+  assert_contains(r.out, "in no qualified-device policy");
   rgs_run_free(&r);
   /* Nothing was generated on the refused token. */
   {
@@ -166,7 +166,7 @@ static void test_start_rsa3072_end_to_end(void **state)
 
   ENROLL(&r, f, NULL, "--json", "start", "--cn", "FRÉDÉRIC SENEZ", "--o", "BS AUTO", "--siren",
          "732 829 320", "--email", "f.senez@example.fr", "--out", f->out);
-  rgs_assert_status(&r, 0);
+  rgs_assert_status(&r, RGS_EXIT_OK);
   v = rgs_json_get(r.out, "key.bits");
   assert_string_equal(v, "3072");        /* the largest conformant default */
   free(v);
@@ -177,18 +177,18 @@ static void test_start_rsa3072_end_to_end(void **state)
 
   o = openssl_out(verify, &st);
   assert_int_equal(st, 0);
-  assert_non_null(strstr(o, "verify OK"));
-  assert_non_null(strstr(o, "C=FR, O=BS AUTO, OU=0002 732829320, CN=FRÉDÉRIC SENEZ"));
-  assert_non_null(strstr(o, "sha256WithRSAEncryption"));
-  assert_non_null(strstr(o, "Public-Key: (3072 bit)"));
-  assert_non_null(strstr(o, "email:f.senez@example.fr"));
+  assert_contains(o, "verify OK");
+  assert_contains(o, "C=FR, O=BS AUTO, OU=0002 732829320, CN=FRÉDÉRIC SENEZ");
+  assert_contains(o, "sha256WithRSAEncryption");
+  assert_contains(o, "Public-Key: (3072 bit)");
+  assert_contains(o, "email:f.senez@example.fr");
   free(o);
 
   /* pkcs11-tool reads the private key back: on the card, never extractable. */
   objs = objects(f);
   assert_int_equal(count_of(objs, "Private Key Object"), 1);
-  assert_non_null(strstr(objs, "Usage:      sign"));
-  assert_non_null(strstr(objs, "Access:     sensitive, always sensitive, never extractable, local"));
+  assert_contains(objs, "Usage:      sign");
+  assert_contains(objs, "Access:     sensitive, always sensitive, never extractable, local");
   free(objs);
 }
 
@@ -203,13 +203,13 @@ static void test_start_ec_and_der(void **state)
 
   ENROLL(&r, f, NULL, "start", "--key-type", "ec:p256", "--cn", "Ana Ñúñez", "--der", "--out",
          f->out);
-  rgs_assert_status(&r, 0);
+  rgs_assert_status(&r, RGS_EXIT_OK);
   rgs_run_free(&r);
   o = openssl_out(verify, &st);
   assert_int_equal(st, 0);
-  assert_non_null(strstr(o, "verify OK"));
-  assert_non_null(strstr(o, "ecdsa-with-SHA256"));
-  assert_non_null(strstr(o, "prime256v1"));
+  assert_contains(o, "verify OK");
+  assert_contains(o, "ecdsa-with-SHA256");
+  assert_contains(o, "prime256v1");
   free(o);
 }
 
@@ -221,12 +221,12 @@ static void test_rsa2048_refused_past_2030(void **state)
   char *objs;
 
   ENROLL(&r, f, env, "keygen", "--key-type", "rsa:2048", "--validity-years", "3");
-  rgs_assert_status(&r, 1);
-  assert_non_null(strstr(r.err, "2030-12-31"));
+  rgs_assert_status(&r, RGS_EXIT_CHECK);
+  assert_contains(r.err, "2030-12-31");
   rgs_run_free(&r);
   /* The same key is fine for a certificate that ends before 2031. */
   ENROLL(&r, f, env, "keygen", "--key-type", "rsa:2048", "--validity-years", "2");
-  rgs_assert_status(&r, 0);
+  rgs_assert_status(&r, RGS_EXIT_OK);
   rgs_run_free(&r);
   objs = objects(f);
   assert_int_equal(count_of(objs, "Private Key Object"), 1);
@@ -241,23 +241,23 @@ static void test_keygen_then_csr_then_check_key(void **state)
 
   ENROLL(&r, f, NULL, "--json", "keygen", "--key-type", "rsa:2048", "--label", "ma clé",
          "--validity-years", "1");
-  rgs_assert_status(&r, 0);
+  rgs_assert_status(&r, RGS_EXIT_OK);
   uri = rgs_json_get(r.out, "key.uri");
   spki = rgs_json_get(r.out, "key.spki_sha256");
   assert_non_null(uri);
-  assert_non_null(strstr(uri, "object=ma%20cl%C3%A9"));
-  assert_non_null(strstr(uri, "type=private"));
+  assert_contains(uri, "object=ma%20cl%C3%A9");
+  assert_contains(uri, "type=private");
   rgs_run_free(&r);
 
   ENROLL(&r, f, NULL, "--json", "check", "--key", uri, "--validity-years", "1");
-  rgs_assert_status(&r, 1);              /* demo device, but the key passes */
-  assert_non_null(strstr(r.out, "\"id\":\"key.local\",\"title\":\"CKA_LOCAL\",\"verdict\":\"pass\""));
-  assert_non_null(strstr(r.out, "\"id\":\"key.exponent\""));
+  rgs_assert_status(&r, RGS_EXIT_CHECK);              /* demo device, but the key passes */
+  assert_contains(r.out, "\"id\":\"key.local\",\"title\":\"CKA_LOCAL\",\"verdict\":\"pass\"");
+  assert_contains(r.out, "\"id\":\"key.exponent\"");
   rgs_run_free(&r);
 
   ENROLL(&r, f, NULL, "--json", "csr", "--key", uri, "--subject",
          "C=FR,O=BS AUTO,OU=0002 732829320,CN=Frédéric SENEZ", "--out", f->out);
-  rgs_assert_status(&r, 0);
+  rgs_assert_status(&r, RGS_EXIT_OK);
   {
     char *csr_spki = rgs_json_get(r.out, "csr.spki_sha256");
     assert_string_equal(csr_spki, spki);   /* the request carries that very key */
@@ -267,7 +267,7 @@ static void test_keygen_then_csr_then_check_key(void **state)
 
   /* An existing request is never overwritten silently. */
   ENROLL(&r, f, NULL, "csr", "--key", uri, "--cn", "X", "--out", f->out);
-  rgs_assert_status(&r, 8);
+  rgs_assert_status(&r, RGS_EXIT_IO);
   rgs_run_free(&r);
   free(uri);
   free(spki);
@@ -276,32 +276,20 @@ static void test_keygen_then_csr_then_check_key(void **state)
 static void test_bad_input_is_refused_before_the_card(void **state)
 {
   fixture *f = *state;
-  rgs_run_result r;
+  const char *base[] = { "--module", rgs_env("SOFTHSM2_MODULE"), "--policy", f->demo_policy,
+                         "--pin-file", f->hsm.pin_file, NULL };
+  const rgs_cli_case cases[] = {
+    { RGS_EXIT_USAGE, "Luhn", { "start", "--cn", "A B", "--siren", "732829321", "--out", f->out, NULL } },
+    { RGS_EXIT_USAGE, NULL, { "start", "--cn", "A B", "--siret", "732829320", "--out", f->out, NULL } },
+    { RGS_EXIT_USAGE, NULL, { "start", "--o", "no CN", "--out", f->out, NULL } },
+    { RGS_EXIT_USAGE, NULL, { "start", "--cn", "\xC3\x28 invalid", "--out", f->out, NULL } },
+    { RGS_EXIT_USAGE, NULL, { "keygen", "--key-type", "rsa:1024x", NULL } },
+    { RGS_EXIT_USAGE, NULL, { "keygen", "--validity-years", "4", NULL } },
+    { RGS_EXIT_USAGE, NULL, { "csr", "--key", "pkcs11:object=x?pin-value=1234", "--cn", "A", "--out", f->out, NULL } },
+  };
   char *objs;
 
-  ENROLL(&r, f, NULL, "start", "--cn", "A B", "--siren", "732829321", "--out", f->out);
-  rgs_assert_status(&r, 2);
-  assert_non_null(strstr(r.err, "Luhn"));
-  rgs_run_free(&r);
-  ENROLL(&r, f, NULL, "start", "--cn", "A B", "--siret", "732829320", "--out", f->out);
-  rgs_assert_status(&r, 2);
-  rgs_run_free(&r);
-  ENROLL(&r, f, NULL, "start", "--o", "no CN", "--out", f->out);
-  rgs_assert_status(&r, 2);
-  rgs_run_free(&r);
-  ENROLL(&r, f, NULL, "start", "--cn", "\xC3\x28 invalid", "--out", f->out);
-  rgs_assert_status(&r, 2);
-  rgs_run_free(&r);
-  ENROLL(&r, f, NULL, "keygen", "--key-type", "rsa:1024x");
-  rgs_assert_status(&r, 2);
-  rgs_run_free(&r);
-  ENROLL(&r, f, NULL, "keygen", "--validity-years", "4");
-  rgs_assert_status(&r, 2);
-  rgs_run_free(&r);
-  ENROLL(&r, f, NULL, "csr", "--key", "pkcs11:object=x?pin-value=1234", "--cn", "A",
-         "--out", f->out);
-  rgs_assert_status(&r, 2);
-  rgs_run_free(&r);
+  rgs_cli_cases_run(cases, sizeof(cases) / sizeof(cases[0]), NULL, base);
   objs = objects(f);
   assert_int_equal(count_of(objs, "Private Key Object"), 0);
   free(objs);
@@ -318,20 +306,20 @@ static void test_key_uri_names_its_token(void **state)
   rgs_enroll(&r, NULL, NULL, "--module", rgs_env("SOFTHSM2_MODULE"), "--policy", f->demo_policy,
              "--pin-file", f->hsm.pin_file, "--token", "pkcs11:token=T2", "keygen", "--key-type",
              "ec:p256", "--label", "same", NULL);
-  rgs_assert_status(&r, 0);
+  rgs_assert_status(&r, RGS_EXIT_OK);
   rgs_run_free(&r);
   /* No --token: the key URI's token attribute picks T2 among two tokens. */
   ENROLL(&r, f, NULL, "csr", "--key", "pkcs11:token=T2;object=same", "--cn", "A B", "--out",
          f->out);
-  rgs_assert_status(&r, 0);
+  rgs_assert_status(&r, RGS_EXIT_OK);
   rgs_run_free(&r);
   /* --token and the key URI disagree: refused, nothing signed. */
   unlink(f->out);
   rgs_enroll(&r, NULL, NULL, "--module", rgs_env("SOFTHSM2_MODULE"), "--policy", f->demo_policy,
              "--pin-file", f->hsm.pin_file, "--token", "pkcs11:token=Cl%C3%A9%20Fr%C3%A9d%C3%A9ric",
              "csr", "--key", "pkcs11:token=T2;object=same", "--cn", "A B", "--out", f->out, NULL);
-  rgs_assert_status(&r, 2);
-  assert_non_null(strstr(r.err, "another token"));
+  rgs_assert_status(&r, RGS_EXIT_USAGE);
+  assert_contains(r.err, "another token");
   rgs_run_free(&r);
   assert_int_not_equal(access(f->out, F_OK), 0);
 }
@@ -346,18 +334,18 @@ static void test_subject_cannot_smuggle_attributes(void **state)
   snprintf(subject, sizeof(subject), "C=FR,CN=Real,description=%0300d,CN=Evil", 0);
   memset(strstr(subject, "description=") + 12, 'A', 300);
   ENROLL(&r, f, NULL, "start", "--subject", subject, "--out", f->out);
-  rgs_assert_status(&r, 2);
-  assert_non_null(strstr(r.err, "too long"));
+  rgs_assert_status(&r, RGS_EXIT_USAGE);
+  assert_contains(r.err, "too long");
   rgs_run_free(&r);
   ENROLL(&r, f, NULL, "start", "--subject", "C=FR,CN=A\\00B", "--out", f->out);
-  rgs_assert_status(&r, 2);
+  rgs_assert_status(&r, RGS_EXIT_USAGE);
   rgs_run_free(&r);
   /* Not an address: refused before the PIN, the card and the key. */
   ENROLL(&r, f, NULL, "start", "--cn", "A B", "--email", "caf\xc3\xa9@example.fr", "--out", f->out);
-  rgs_assert_status(&r, 2);
+  rgs_assert_status(&r, RGS_EXIT_USAGE);
   rgs_run_free(&r);
   ENROLL(&r, f, NULL, "start", "--cn", "A B", "--email", "a@b@c", "--out", f->out);
-  rgs_assert_status(&r, 2);
+  rgs_assert_status(&r, RGS_EXIT_USAGE);
   rgs_run_free(&r);
   {
     char *objs = objects(f);
@@ -385,12 +373,12 @@ static void test_always_authenticate_key(void **state)
   rgs_run_free(&r);
   /* One PIN on the descriptor: the login takes it, the signature finds none. */
   assert_int_equal(rgs_enroll_v(&r, NULL, RGS_TEST_PIN "\n", args), 0);
-  rgs_assert_status(&r, 5);
+  rgs_assert_status(&r, RGS_EXIT_PIN);
   rgs_run_free(&r);
   assert_int_not_equal(access(f->out, F_OK), 0);
   /* The PIN twice: login, then the signature's own. */
   assert_int_equal(rgs_enroll_v(&r, NULL, RGS_TEST_PIN "\n" RGS_TEST_PIN "\n", args), 0);
-  rgs_assert_status(&r, 0);
+  rgs_assert_status(&r, RGS_EXIT_OK);
   rgs_run_free(&r);
 }
 
@@ -401,17 +389,17 @@ static void test_token_selection(void **state)
 
   assert_int_equal(rgs_softhsm_add_token(&f->hsm, "second"), 0);
   ENROLL(&r, f, NULL, "check");
-  rgs_assert_status(&r, 4);
-  assert_non_null(strstr(r.err, "token=second"));   /* the choices are listed */
+  rgs_assert_status(&r, RGS_EXIT_TOKEN);
+  assert_contains(r.err, "token=second");   /* the choices are listed */
   rgs_run_free(&r);
   rgs_enroll(&r, NULL, NULL, "--module", rgs_env("SOFTHSM2_MODULE"), "--policy",
              f->demo_policy, "--token", "pkcs11:token=second", "--json", "check", NULL);
-  rgs_assert_status(&r, 1);
-  assert_non_null(strstr(r.out, "\"label\":\"second\""));
+  rgs_assert_status(&r, RGS_EXIT_CHECK);
+  assert_contains(r.out, "\"label\":\"second\"");
   rgs_run_free(&r);
   rgs_enroll(&r, NULL, NULL, "--module", rgs_env("SOFTHSM2_MODULE"), "--token",
              "pkcs11:token=nothere", "check", NULL);
-  rgs_assert_status(&r, 4);
+  rgs_assert_status(&r, RGS_EXIT_TOKEN);
   rgs_run_free(&r);
 }
 
@@ -425,27 +413,27 @@ static void test_pin_sources(void **state)
   /* Wrong PIN: refused once, exit 5, never retried. */
   rgs_enroll(&r, NULL, NULL, "--module", rgs_env("SOFTHSM2_MODULE"), "--policy",
              f->demo_policy, "--pin-file", f->hsm.bad_pin_file, "keygen", NULL);
-  rgs_assert_status(&r, 5);
-  assert_non_null(strstr(r.err, "PIN incorrect"));
+  rgs_assert_status(&r, RGS_EXIT_PIN);
+  assert_contains(r.err, "PIN incorrect");
   rgs_run_free(&r);
   /* No terminal and no --pin-file: a clear message, not a hang. */
   rgs_enroll(&r, NULL, NULL, "--module", rgs_env("SOFTHSM2_MODULE"), "--policy",
              f->demo_policy, "keygen", NULL);
-  rgs_assert_status(&r, 5);
-  assert_non_null(strstr(r.err, "--pin-file"));
+  rgs_assert_status(&r, RGS_EXIT_PIN);
+  assert_contains(r.err, "--pin-file");
   rgs_run_free(&r);
   /* --pin-fd 0: the PIN on standard input. */
   assert_int_equal(rgs_enroll_v(&r, NULL, RGS_TEST_PIN "\n", args_fd), 0);
-  rgs_assert_status(&r, 0);
+  rgs_assert_status(&r, RGS_EXIT_OK);
   rgs_run_free(&r);
   /* PIN too short for the token: refused locally, nothing sent. */
   assert_int_equal(rgs_enroll_v(&r, NULL, "12\n", args_fd), 0);
-  rgs_assert_status(&r, 5);
-  assert_non_null(strstr(r.err, "nothing was sent"));
+  rgs_assert_status(&r, RGS_EXIT_PIN);
+  assert_contains(r.err, "nothing was sent");
   rgs_run_free(&r);
   /* Both sources at once is a usage error. */
   rgs_enroll(&r, NULL, NULL, "--pin-file", f->hsm.pin_file, "--pin-fd", "0", "tokens", NULL);
-  rgs_assert_status(&r, 2);
+  rgs_assert_status(&r, RGS_EXIT_USAGE);
   rgs_run_free(&r);
 }
 
@@ -457,9 +445,9 @@ static void test_french_messages(void **state)
 
   rgs_enroll(&r, env, NULL, "--module", rgs_env("SOFTHSM2_MODULE"), "--policy",
              f->demo_policy, "--pin-file", f->hsm.bad_pin_file, "keygen", NULL);
-  rgs_assert_status(&r, 5);
-  assert_non_null(strstr(r.err, "PIN incorrect"));
-  assert_non_null(strstr(r.err, "rien ne sera réessayé"));
+  rgs_assert_status(&r, RGS_EXIT_PIN);
+  assert_contains(r.err, "PIN incorrect");
+  assert_contains(r.err, "rien ne sera réessayé");
   rgs_run_free(&r);
 }
 
@@ -469,16 +457,16 @@ static void test_module_errors(void **state)
 
   (void)state;
   rgs_enroll(&r, NULL, NULL, "--module", "/nonexistent/module.so", "tokens", NULL);
-  rgs_assert_status(&r, 3);
-  assert_non_null(strstr(r.err, "/nonexistent/module.so"));
+  rgs_assert_status(&r, RGS_EXIT_MODULE);
+  assert_contains(r.err, "/nonexistent/module.so");
   rgs_run_free(&r);
   /* A shared object that is not a PKCS#11 module. */
   rgs_enroll(&r, NULL, NULL, "--module", "libz.so.1", "tokens", NULL);
-  rgs_assert_status(&r, 3);
-  assert_non_null(strstr(r.err, "C_GetFunctionList"));
+  rgs_assert_status(&r, RGS_EXIT_MODULE);
+  assert_contains(r.err, "C_GetFunctionList");
   rgs_run_free(&r);
   rgs_enroll(&r, NULL, NULL, "frobnicate", NULL);
-  rgs_assert_status(&r, 2);
+  rgs_assert_status(&r, RGS_EXIT_USAGE);
   rgs_run_free(&r);
 }
 

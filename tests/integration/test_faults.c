@@ -104,7 +104,7 @@ static void test_passthrough_counts_calls(void **state)
   rgs_run_result r;
 
   ENROLL(&r, f, "start", "--key-type", "ec:p256", "--cn", "A B", "--out", f->out);
-  rgs_assert_status(&r, 0);
+  rgs_assert_status(&r, RGS_EXIT_OK);
   rgs_run_free(&r);
   assert_int_equal(rgs_count_lines(f->count, "C_Login"), 1);
   assert_int_equal(rgs_count_lines(f->count, "C_GenerateKeyPair"), 1);
@@ -124,8 +124,8 @@ static void test_qualified_idprime_passes_check(void **state)
   /* The shipped policy alone: no demo entry involved. */
   rgs_enroll(&r, f->env, NULL, "--module", rgs_env("RGS_FAULT_MODULE"), "--json", "check",
              NULL);
-  rgs_assert_status(&r, 0);
-  assert_non_null(strstr(r.out, "\"qualified\":true"));
+  rgs_assert_status(&r, RGS_EXIT_OK);
+  assert_contains(r.out, "\"qualified\":true");
   rgs_run_free(&r);
 }
 
@@ -136,9 +136,9 @@ static void test_keygen_failure_leaves_no_key(void **state)
 
   fault(f, "RGS_FAULT_FAIL=C_GenerateKeyPair:1:CKR_DEVICE_MEMORY");
   ENROLL(&r, f, "keygen", "--key-type", "ec:p256");
-  rgs_assert_status(&r, 4);
-  assert_non_null(strstr(r.err, "no room left"));
-  assert_non_null(strstr(r.err, "CKR_DEVICE_MEMORY"));
+  rgs_assert_status(&r, RGS_EXIT_TOKEN);
+  assert_contains(r.err, "no room left");
+  assert_contains(r.err, "CKR_DEVICE_MEMORY");
   rgs_run_free(&r);
   assert_int_equal(all_keys(), 0);
 }
@@ -151,7 +151,7 @@ static void test_keygen_answer_lost_sweeps_orphans(void **state)
   /* The card made the pair, then the answer was lost: the objects exist. */
   fault(f, "RGS_FAULT_FAIL=C_GenerateKeyPair:1:CKR_DEVICE_ERROR:after");
   ENROLL(&r, f, "keygen", "--key-type", "ec:p256");
-  rgs_assert_status(&r, 3);
+  rgs_assert_status(&r, RGS_EXIT_MODULE);
   rgs_run_free(&r);
   assert_int_equal(all_keys(), 0);
 }
@@ -164,8 +164,8 @@ static void test_readback_failure_destroys_key(void **state)
   /* Second C_GetAttributeValue = the private key read-back. */
   fault(f, "RGS_FAULT_FAIL=C_GetAttributeValue:2:CKR_DEVICE_ERROR");
   ENROLL(&r, f, "keygen", "--key-type", "ec:p256");
-  rgs_assert_status(&r, 3);
-  assert_non_null(strstr(r.err, "removed from the token"));
+  rgs_assert_status(&r, RGS_EXIT_MODULE);
+  assert_contains(r.err, "removed from the token");
   rgs_run_free(&r);
   assert_int_equal(all_keys(), 0);
 }
@@ -177,7 +177,7 @@ static void test_lying_attribute_lengths(void **state)
 
   fault(f, "RGS_FAULT_NONSENSE=attr-len-lies");
   ENROLL(&r, f, "keygen", "--key-type", "rsa:2048");
-  assert_int_not_equal(r.status, 0);
+  assert_int_not_equal(r.status, RGS_EXIT_OK);
   assert_true(r.status < 128);            /* a message, not a crash */
   rgs_run_free(&r);
   assert_int_equal(all_keys(), 0);
@@ -190,9 +190,9 @@ static void test_start_sign_failure_removes_new_key(void **state)
 
   fault(f, "RGS_FAULT_FAIL=C_Sign:1:CKR_DEVICE_ERROR");
   ENROLL(&r, f, "start", "--key-type", "ec:p256", "--cn", "A B", "--out", f->out);
-  rgs_assert_status(&r, 3);
-  assert_non_null(strstr(r.err, "C_Sign"));
-  assert_non_null(strstr(r.err, "run start again"));
+  rgs_assert_status(&r, RGS_EXIT_MODULE);
+  assert_contains(r.err, "C_Sign");
+  assert_contains(r.err, "run start again");
   rgs_run_free(&r);
   assert_int_equal(all_keys(), 0);
   assert_int_not_equal(access(f->out, F_OK), 0);
@@ -205,8 +205,8 @@ static void test_short_signature_is_caught(void **state)
 
   fault(f, "RGS_FAULT_NONSENSE=sign-short");
   ENROLL(&r, f, "start", "--key-type", "ec:p256", "--cn", "A B", "--out", f->out);
-  rgs_assert_status(&r, 3);
-  assert_non_null(strstr(r.err, "3-byte signature"));
+  rgs_assert_status(&r, RGS_EXIT_MODULE);
+  assert_contains(r.err, "3-byte signature");
   rgs_run_free(&r);
   assert_int_not_equal(access(f->out, F_OK), 0);
 }
@@ -218,8 +218,8 @@ static void test_removal_during_keygen(void **state)
 
   fault(f, "RGS_FAULT_REMOVE_AT=C_GenerateKeyPair:1");
   ENROLL(&r, f, "start", "--key-type", "ec:p256", "--cn", "A B", "--out", f->out);
-  rgs_assert_status(&r, 4);
-  assert_non_null(strstr(r.err, "removed"));
+  rgs_assert_status(&r, RGS_EXIT_TOKEN);
+  assert_contains(r.err, "removed");
   rgs_run_free(&r);
   assert_int_not_equal(access(f->out, F_OK), 0);
   assert_int_equal(all_keys(), 0);
@@ -232,7 +232,7 @@ static void test_removal_before_login(void **state)
 
   fault(f, "RGS_FAULT_REMOVE_AT=C_Login:1");
   ENROLL(&r, f, "keygen", "--key-type", "ec:p256");
-  rgs_assert_status(&r, 4);
+  rgs_assert_status(&r, RGS_EXIT_TOKEN);
   rgs_run_free(&r);
 }
 
@@ -244,8 +244,8 @@ static void test_final_try_never_spent_unasked(void **state)
   assert_int_equal(rgs_write_file(f->pin_state, "1\n"), 0);   /* one try left */
   ENROLL_PIN(&r, f, f->hsm.bad_pin_file, "start", "--key-type", "ec:p256", "--cn", "A B",
              "--out", f->out);
-  rgs_assert_status(&r, 5);
-  assert_non_null(strstr(r.err, "only one PIN try is left"));
+  rgs_assert_status(&r, RGS_EXIT_PIN);
+  assert_contains(r.err, "only one PIN try is left");
   rgs_run_free(&r);
   assert_int_equal(rgs_count_lines(f->count, "C_Login"), 0);
   {
@@ -258,7 +258,7 @@ static void test_final_try_never_spent_unasked(void **state)
   rgs_enroll(&r, f->env, NULL, "--module", rgs_env("RGS_FAULT_MODULE"), "--policy",
              f->demo_policy, "--pin-file", f->hsm.pin_file, "--final-try", "keygen",
              "--key-type", "ec:p256", NULL);
-  rgs_assert_status(&r, 0);
+  rgs_assert_status(&r, RGS_EXIT_OK);
   rgs_run_free(&r);
   assert_int_equal(rgs_count_lines(f->count, "C_Login"), 1);
 }
@@ -269,38 +269,38 @@ static void test_wrong_pin_counts_down_and_locks(void **state)
   rgs_run_result r;
 
   ENROLL_PIN(&r, f, f->hsm.bad_pin_file, "keygen", "--key-type", "ec:p256");
-  rgs_assert_status(&r, 5);
-  assert_non_null(strstr(r.err, "fewer tries are left"));
+  rgs_assert_status(&r, RGS_EXIT_PIN);
+  assert_contains(r.err, "fewer tries are left");
   rgs_run_free(&r);
   assert_int_equal(rgs_count_lines(f->count, "C_Login"), 1);   /* no retry */
 
   ENROLL_PIN(&r, f, f->hsm.bad_pin_file, "keygen", "--key-type", "ec:p256");
-  rgs_assert_status(&r, 5);
-  assert_non_null(strstr(r.err, "warning"));                   /* count low */
-  assert_non_null(strstr(r.err, "ONE try is left"));
+  rgs_assert_status(&r, RGS_EXIT_PIN);
+  assert_contains(r.err, "warning");                   /* count low */
+  assert_contains(r.err, "ONE try is left");
   rgs_run_free(&r);
 
   /* Now at the final try: refused without consent. */
   ENROLL_PIN(&r, f, f->hsm.bad_pin_file, "keygen", "--key-type", "ec:p256");
-  rgs_assert_status(&r, 5);
+  rgs_assert_status(&r, RGS_EXIT_PIN);
   rgs_run_free(&r);
   assert_int_equal(rgs_count_lines(f->count, "C_Login"), 2);
 
   /* Consent given, and the PIN is wrong again: locked, and said so. */
   rgs_enroll(&r, f->env, NULL, "--module", rgs_env("RGS_FAULT_MODULE"), "--policy",
              f->demo_policy, "--pin-file", f->hsm.bad_pin_file, "--final-try", "keygen", NULL);
-  rgs_assert_status(&r, 5);
-  assert_non_null(strstr(r.err, "LOCKED"));
+  rgs_assert_status(&r, RGS_EXIT_PIN);
+  assert_contains(r.err, "LOCKED");
   rgs_run_free(&r);
 
   /* Locked: explained, never tried, even with the right PIN. */
   reset_count(f);
   ENROLL(&r, f, "--json", "check");
-  assert_non_null(strstr(r.out, "\"id\":\"pin.not-locked\",\"title\":\"user PIN not locked\",\"verdict\":\"fail\""));
+  assert_contains(r.out, "\"id\":\"pin.not-locked\",\"title\":\"user PIN not locked\",\"verdict\":\"fail\"");
   rgs_run_free(&r);
   ENROLL(&r, f, "--final-try", "keygen");
-  rgs_assert_status(&r, 5);
-  assert_non_null(strstr(r.err, "unblocking code"));
+  rgs_assert_status(&r, RGS_EXIT_PIN);
+  assert_contains(r.err, "unblocking code");
   rgs_run_free(&r);
   assert_int_equal(rgs_count_lines(f->count, "C_Login"), 0);
   assert_int_equal(all_keys(), 0);
@@ -313,8 +313,8 @@ static void test_login_device_error(void **state)
 
   fault(f, "RGS_FAULT_FAIL=C_Login:1:CKR_DEVICE_ERROR");
   ENROLL(&r, f, "keygen", "--key-type", "ec:p256");
-  rgs_assert_status(&r, 3);
-  assert_non_null(strstr(r.err, "C_Login: CKR_DEVICE_ERROR"));
+  rgs_assert_status(&r, RGS_EXIT_MODULE);
+  assert_contains(r.err, "C_Login: CKR_DEVICE_ERROR");
   rgs_run_free(&r);
 }
 
@@ -331,7 +331,7 @@ static void test_mechanisms_missing(void **state)
   f->env[f->n_env + 1] = NULL;
   rgs_enroll(&r, f->env, NULL, "--module", rgs_env("RGS_FAULT_MODULE"), "--policy",
              f->demo_policy, "--pin-file", f->hsm.pin_file, "--json", "keygen", NULL);
-  rgs_assert_status(&r, 0);
+  rgs_assert_status(&r, RGS_EXIT_OK);
   v = rgs_json_get(r.out, "key.type");
   assert_string_equal(v, "ec");
   free(v);
@@ -342,13 +342,13 @@ static void test_mechanisms_missing(void **state)
   f->env[f->n_env + 1] = NULL;
   rgs_enroll(&r, f->env, NULL, "--module", rgs_env("RGS_FAULT_MODULE"), "--policy",
              f->demo_policy, "--pin-file", f->hsm.pin_file, "--json", "check", NULL);
-  rgs_assert_status(&r, 1);
-  assert_non_null(strstr(r.out, "\"id\":\"mech.keygen\",\"title\":\"on-card key pair generation\",\"verdict\":\"fail\""));
-  assert_non_null(strstr(r.out, "\"admitted_by_demo_policy\":false"));
+  rgs_assert_status(&r, RGS_EXIT_CHECK);
+  assert_contains(r.out, "\"id\":\"mech.keygen\",\"title\":\"on-card key pair generation\",\"verdict\":\"fail\"");
+  assert_contains(r.out, "\"admitted_by_demo_policy\":false");
   rgs_run_free(&r);
   rgs_enroll(&r, f->env, NULL, "--module", rgs_env("RGS_FAULT_MODULE"), "--policy",
              f->demo_policy, "--pin-file", f->hsm.pin_file, "keygen", NULL);
-  rgs_assert_status(&r, 1);
+  rgs_assert_status(&r, RGS_EXIT_CHECK);
   rgs_run_free(&r);
   assert_int_equal(private_keys(), 1);       /* only the EC key of the first run */
 }
@@ -360,7 +360,7 @@ static void test_module_nonsense(void **state)
 
   fault(f, "RGS_FAULT_NONSENSE=slotlist-huge");
   ENROLL(&r, f, "tokens");
-  rgs_assert_status(&r, 3);
+  rgs_assert_status(&r, RGS_EXIT_MODULE);
   rgs_run_free(&r);
 }
 
@@ -373,7 +373,7 @@ static void test_garbage_token_info_stays_printable(void **state)
   fault(f, "RGS_FAULT_NONSENSE=tokeninfo-garbage");
   rgs_enroll(&r, f->env, NULL, "--module", rgs_env("RGS_FAULT_MODULE"), "--json", "tokens",
              NULL);
-  rgs_assert_status(&r, 0);
+  rgs_assert_status(&r, RGS_EXIT_OK);
   label = rgs_json_get(r.out, "slots.0.token.label");   /* valid JSON, and... */
   assert_non_null(label);
   for (const char *p = label; *p != '\0'; p++)
@@ -399,9 +399,9 @@ static void test_tampered_keys_are_not_kept(void **state)
     f->n_env = base;
     fault(f, tampers[i]);
     ENROLL(&r, f, "start", "--key-type", "rsa:2048", "--cn", "A B", "--out", f->out);
-    rgs_assert_status(&r, 1);
-    assert_non_null(strstr(r.err, attr[i]));
-    assert_non_null(strstr(r.err, "removed from the token"));
+    rgs_assert_status(&r, RGS_EXIT_CHECK);
+    assert_contains(r.err, attr[i]);
+    assert_contains(r.err, "removed from the token");
     rgs_run_free(&r);
     assert_int_equal(all_keys(), 0);
     assert_int_not_equal(access(f->out, F_OK), 0);
@@ -415,8 +415,8 @@ static void test_init_failures(void **state)
 
   fault(f, "RGS_FAULT_FAIL=C_Initialize:1:CKR_GENERAL_ERROR");
   ENROLL(&r, f, "tokens");
-  rgs_assert_status(&r, 3);
-  assert_non_null(strstr(r.err, "C_Initialize: CKR_GENERAL_ERROR"));
+  rgs_assert_status(&r, RGS_EXIT_MODULE);
+  assert_contains(r.err, "C_Initialize: CKR_GENERAL_ERROR");
   rgs_run_free(&r);
 }
 

@@ -13,6 +13,7 @@
 #include <cmocka.h>
 
 #include "rgs_order.h"
+#include "rgs_test.h"
 
 #define HEADER "id,name,address,postal_code,city,department,phone,email\n"
 
@@ -42,8 +43,8 @@ static void assert_bad(const char *text, unsigned line, const char *word)
   assert_null(dir);
   if (strncmp(err, prefix, strlen(prefix)) != 0)
     fail_msg("message \"%s\" does not start with \"%s\"", err, prefix);
-  if (word != NULL && strstr(err, word) == NULL)
-    fail_msg("message \"%s\" does not say \"%s\"", err, word);
+  if (word != NULL)
+    assert_contains(err, word);
 }
 
 static void test_shipped_directory(void **state)
@@ -81,7 +82,7 @@ static void test_shipped_directory(void **state)
   assert_string_equal(a->city, "CHATEAURENARD CEDEX");
   assert_string_equal(a->postal_code, "13832");
   assert_non_null(rgs_order_aed_dir_find(dir, "synergie-la-ciotat"));
-  assert_non_null(strstr(rgs_order_aed_dir_get(dir, 0)->source, "offices.csv:"));
+  assert_contains(rgs_order_aed_dir_get(dir, 0)->source, "offices.csv:");
   rgs_order_aed_dir_free(dir);
   free(path);
 }
@@ -141,7 +142,7 @@ static void test_replace_and_extend(void **state)
                    RGS_ORDER_ERR_DIRECTORY);
   assert_int_equal(rgs_order_aed_dir_count(dir), 3);
   assert_null(rgs_order_aed_dir_find(dir, "d"));
-  assert_non_null(strstr(err, "bad.csv:3: "));
+  assert_contains(err, "bad.csv:3: ");
   assert_null(rgs_order_aed_dir_find(dir, "zz"));
   assert_null(rgs_order_aed_dir_get(dir, 3));
   rgs_order_aed_dir_free(dir);
@@ -183,9 +184,9 @@ static void test_binary_and_io(void **state)
   (void)state;
   assert_int_equal(rgs_order_aed_dir_load_mem(&dir, "test.csv", bin, sizeof(bin), err, sizeof(err)),
                    RGS_ORDER_ERR_DIRECTORY);
-  assert_non_null(strstr(err, "test.csv:1: "));
+  assert_contains(err, "test.csv:1: ");
   assert_int_equal(rgs_order_aed_dir_load(&dir, "/nonexistent/aed.csv", err, sizeof(err)), RGS_ORDER_ERR_IO);
-  assert_non_null(strstr(err, "/nonexistent/aed.csv"));
+  assert_contains(err, "/nonexistent/aed.csv");
   assert_null(dir);
 }
 

@@ -106,8 +106,8 @@ static void test_parse_100000(void **state)
   assert_int_equal(rgs_order_aed_dir_load_mem(&dir, "dup.csv", csv, len, err, sizeof(err)),
                    RGS_ORDER_ERR_DIRECTORY);
   assert_null(dir);
-  assert_non_null(strstr(err, "dup.csv:100001: "));
-  assert_non_null(strstr(err, "'aed-000007' already used at dup.csv:8"));
+  assert_contains(err, "dup.csv:100001: ");
+  assert_contains(err, "'aed-000007' already used at dup.csv:8");
   free(csv);
 }
 
@@ -196,11 +196,11 @@ static void test_commands_100000(void **state)
   snprintf(file, sizeof(file), "%s/big.csv", dir);
   assert_int_equal(rgs_write_file(file, csv), 0);
   assert_int_equal(rgs_enroll(&r, env, NULL, "--db", db, "aed", "import", file, NULL), 0);
-  rgs_assert_status(&r, 0);
-  assert_non_null(strstr(r.out, "100000 AED offices imported"));
+  rgs_assert_status(&r, RGS_EXIT_OK);
+  assert_contains(r.out, "100000 AED offices imported");
   rgs_run_free(&r);
   assert_int_equal(rgs_enroll(&r, env, NULL, "--db", db, "--json", "aed", "list", "--dept", "13", NULL), 0);
-  rgs_assert_status(&r, 0);
+  rgs_assert_status(&r, RGS_EXIT_OK);
   v = rgs_json_get(r.out, "count");
   snprintf(want, sizeof(want), "%d", in13 + 6);
   assert_string_equal(v, want);
@@ -214,12 +214,12 @@ static void test_commands_100000(void **state)
   snprintf(want, sizeof(want), "offices.%d.source", in13 + 5);
   v = rgs_json_get(r.out, want);
   assert_non_null(v);
-  assert_non_null(strstr(v, "big.csv:99"));
+  assert_contains(v, "big.csv:99");
   free(v);
   rgs_run_free(&r);
   /* by postal code: the same département, that town first */
   assert_int_equal(rgs_enroll(&r, env, NULL, "--db", db, "--json", "aed", "list", "--postal-code", "13012", NULL), 0);
-  rgs_assert_status(&r, 0);
+  rgs_assert_status(&r, RGS_EXIT_OK);
   v = rgs_json_get(r.out, "count");
   snprintf(want, sizeof(want), "%d", in13 + 6);
   assert_string_equal(v, want);

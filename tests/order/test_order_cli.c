@@ -90,12 +90,6 @@ static void run_json(rgs_run_result *r, const char *db, ...)
   va_end(ap);
 }
 
-static void assert_has(const char *text, const char *word)
-{
-  if (strstr(text, word) == NULL)
-    fail_msg("\"%s\" not found in:\n%s", word, text);
-}
-
 static void assert_json(const char *doc, const char *path, const char *want)
 {
   char *v = rgs_json_get(doc, path);
@@ -114,7 +108,7 @@ static void new_order(const char *db)
   rgs_run_result r;
 
   run(&r, db, NEW_ORDER, "--payment", "virement", "--accept-cgu", NULL);
-  rgs_assert_status(&r, 0);
+  rgs_assert_status(&r, RGS_EXIT_OK);
   rgs_run_free(&r);
 }
 
@@ -126,13 +120,13 @@ static void test_new_example_of_the_issue(void **state)
   rgs_run_result r;
 
   run(&r, f->db, NEW_ORDER, "--payment", "virement", "--accept-cgu", NULL);
-  rgs_assert_status(&r, 0);
-  assert_has(r.out, "Order 1 recorded");
-  assert_has(r.out, "Frédéric SENEZ");
-  assert_has(r.out, "ordered");
+  rgs_assert_status(&r, RGS_EXIT_OK);
+  assert_contains(r.out, "Order 1 recorded");
+  assert_contains(r.out, "Frédéric SENEZ");
+  assert_contains(r.out, "ordered");
   rgs_run_free(&r);
   run_json(&r, f->db, "order", "show", "1", NULL);
-  rgs_assert_status(&r, 0);
+  rgs_assert_status(&r, RGS_EXIT_OK);
   assert_json(r.out, "command", "order show");
   assert_json(r.out, "ok", "true");
   assert_json(r.out, "order.id", "1");
@@ -153,14 +147,14 @@ static void test_new_example_of_the_issue(void **state)
   assert_json(r.out, "documents.3.state", "missing");
   assert_json(r.out, "history.0.to", "draft");
   assert_json(r.out, "history.1.to", "ordered");
-  assert_has(r.out, "\"binding\":null");
-  assert_has(r.out, "\"appointment\":null");
+  assert_contains(r.out, "\"binding\":null");
+  assert_contains(r.out, "\"appointment\":null");
   rgs_run_free(&r);
   /* text */
   run(&r, f->db, "order", "show", "1", NULL);
-  rgs_assert_status(&r, 0);
-  assert_has(r.out, "BS AUTO, SIREN 732829320");
-  assert_has(r.out, "History:");
+  rgs_assert_status(&r, RGS_EXIT_OK);
+  assert_contains(r.out, "BS AUTO, SIREN 732829320");
+  assert_contains(r.out, "History:");
   rgs_run_free(&r);
 }
 
@@ -170,14 +164,14 @@ static void test_new_draft_says_why(void **state)
   rgs_run_result r;
 
   run(&r, f->db, NEW_ORDER, NULL);
-  rgs_assert_status(&r, 0);
-  assert_has(r.out, "DRAFT");
-  assert_has(r.out, "--accept-cgu");
-  assert_has(r.out, "--payment");
+  rgs_assert_status(&r, RGS_EXIT_OK);
+  assert_contains(r.out, "DRAFT");
+  assert_contains(r.out, "--accept-cgu");
+  assert_contains(r.out, "--payment");
   rgs_run_free(&r);
   run_json(&r, f->db, NEW_ORDER, "--payment", "cheque", "--holder", "other", "--ordered-by",
            "Marie Senez", "--os", "macos", "--validity", "1", "--phone", "04 91 00 00 00", NULL);
-  rgs_assert_status(&r, 0);
+  rgs_assert_status(&r, RGS_EXIT_OK);
   assert_json(r.out, "order.status", "draft");
   assert_json(r.out, "draft_reasons.0", "cgu-not-accepted");
   assert_json(r.out, "order.holder.is_orderer", "false");
@@ -187,28 +181,9 @@ static void test_new_draft_says_why(void **state)
   rgs_run_free(&r);
   /* accepting the CGU later places it */
   run_json(&r, f->db, "order", "set", "2", "--accept-cgu", "--ca-ref", "CMD-42", NULL);
-  rgs_assert_status(&r, 0);
+  rgs_assert_status(&r, RGS_EXIT_OK);
   assert_json(r.out, "order.status", "ordered");
   assert_json(r.out, "order.ca_ref", "CMD-42");
-  rgs_run_free(&r);
-}
-
-typedef struct {
-  int status;
-  const char *word;          /* in stderr */
-  const char *args[24];
-} bad_case;
-
-static void run_case(const fixture *f, const bad_case *c)
-{
-  rgs_run_result r;
-
-  assert_int_equal(rgs_enroll_v(&r, base_env, NULL, c->args), 0);
-  if (r.status != c->status || strstr(r.err, c->word) == NULL)
-    fail_msg("%s %s %s %s: exit %d (expected %d), stderr:\n%s\nexpected \"%s\"", c->args[2],
-             c->args[3], c->args[4] != NULL ? c->args[4] : "", c->args[5] != NULL ? c->args[5] : "",
-             r.status, c->status, r.err, c->word);
-  (void)f;
   rgs_run_free(&r);
 }
 
@@ -219,62 +194,60 @@ static void test_bad_values(void **state)
 {
   fixture *f = *state;
   const char *db = f->db;
-  const bad_case cases[] = {
-    { 2, "accepted codes are CMA", { "--db", db, "order", "new", "--partner", "xyz", NULL } },
-    { 2, "--partner is required", { "--db", db, "order", "new", "--company", "C", NULL } },
-    { 2, "Luhn", { NEW_BASE(db), "--siren", "732829321", NULL } },
-    { 2, "--siren 73282932000074", { NEW_BASE(db), "--siren", "73282932000074", NULL } },
-    { 2, "--siret 732829320", { NEW_BASE(db), "--siret", "732829320", NULL } },
-    { 2, "--siren N or --siret N", { NEW_BASE(db), NULL } },
-    { 2, "1, 2 or 3", { NEW_BASE(db), "--siren", "732829320", "--validity", "5", NULL } },
-    { 2, "carte, virement, cheque", { NEW_BASE(db), "--siren", "732829320", "--payment", "bitcoin", NULL } },
-    { 2, "windows, macos, other", { NEW_BASE(db), "--siren", "732829320", "--os", "beos", NULL } },
-    { 2, "self or other", { NEW_BASE(db), "--siren", "732829320", "--holder", "boss", NULL } },
-    { 2, "--ordered-by goes with --holder other", { NEW_BASE(db), "--siren", "732829320", "--ordered-by", "X", NULL } },
-    { 2, "'not-an-email' is not an email", { "--db", db, "order", "new", "--partner", "cma",
+  const rgs_cli_case cases[] = {
+    { RGS_EXIT_USAGE, "accepted codes are CMA", { "--db", db, "order", "new", "--partner", "xyz", NULL } },
+    { RGS_EXIT_USAGE, "--partner is required", { "--db", db, "order", "new", "--company", "C", NULL } },
+    { RGS_EXIT_USAGE, "Luhn", { NEW_BASE(db), "--siren", "732829321", NULL } },
+    { RGS_EXIT_USAGE, "--siren 73282932000074", { NEW_BASE(db), "--siren", "73282932000074", NULL } },
+    { RGS_EXIT_USAGE, "--siret 732829320", { NEW_BASE(db), "--siret", "732829320", NULL } },
+    { RGS_EXIT_USAGE, "--siren N or --siret N", { NEW_BASE(db), NULL } },
+    { RGS_EXIT_USAGE, "1, 2 or 3", { NEW_BASE(db), "--siren", "732829320", "--validity", "5", NULL } },
+    { RGS_EXIT_USAGE, "carte, virement, cheque", { NEW_BASE(db), "--siren", "732829320", "--payment", "bitcoin", NULL } },
+    { RGS_EXIT_USAGE, "windows, macos, other", { NEW_BASE(db), "--siren", "732829320", "--os", "beos", NULL } },
+    { RGS_EXIT_USAGE, "self or other", { NEW_BASE(db), "--siren", "732829320", "--holder", "boss", NULL } },
+    { RGS_EXIT_USAGE, "--ordered-by goes with --holder other", { NEW_BASE(db), "--siren", "732829320", "--ordered-by", "X", NULL } },
+    { RGS_EXIT_USAGE, "'not-an-email' is not an email", { "--db", db, "order", "new", "--partner", "cma",
       "--holder-first-name", "A", "--holder-last-name", "B", "--email", "not-an-email", "--company", "C",
       "--siren", "732829320", NULL } },
-    { 2, "'99' is not a French département", { NEW_BASE(db), "--siren", "732829320", "--dept", "99", NULL } },
-    { 2, "no AED office 'nowhere'", { NEW_BASE(db), "--siren", "732829320", "--aed", "nowhere", NULL } },
-    { 2, "is in département 13, not 69", { NEW_BASE(db), "--siren", "732829320", "--aed", "acthemis-arles", "--dept", "69", NULL } },
-    { 2, "unknown option '--colour'", { NEW_BASE(db), "--colour", "red", NULL } },
-    { 2, "no order 99", { "--db", db, "order", "show", "99", NULL } },
-    { 2, "'abc' is not an order number", { "--db", db, "order", "show", "abc", NULL } },
-    { 2, "'0' is not an order number", { "--db", db, "status", "0", NULL } },
-    { 2, "no order 42", { "--db", db, "status", "42", NULL } },
-    { 2, "no order 42", { "--db", db, "order", "cancel", "42", NULL } },
-    { 2, "'2026-02-30' is not a date", { "--db", db, "order", "docs", "1", "--set", "registration-extract", "--date", "2026-02-30", NULL } },
-    { 2, "'2027-13-01' is not a date", { "--db", db, "order", "docs", "1", "--planned", "2027-13-01", NULL } },
-    { 2, "is in the future", { "--db", db, "order", "docs", "1", "--set", "registration-extract", "--date", "2026-12-01", NULL } },
-    { 2, "intervention-form", { "--db", db, "order", "docs", "1", "--set", "passport", "--date", "2026-11-01", NULL } },
-    { 2, "missing, ready, sent or accepted", { "--db", db, "order", "docs", "1", "--set", "id-document", "--state", "lost", NULL } },
-    { 2, "registration extract only", { "--db", db, "order", "docs", "1", "--set", "id-document", "--date", "2026-11-01", NULL } },
-    { 2, "go with --set", { "--db", db, "order", "docs", "1", "--date", "2026-11-01", NULL } },
-    { 2, "face-to-face-done", { "--db", db, "order", "set", "1", "--status", "shipped", NULL } },
-    { 2, "1, 2 or 3", { "--db", db, "order", "set", "1", "--validity", "0", NULL } },
-    { 2, "nothing to change", { "--db", db, "order", "set", "1", NULL } },
-    { 2, "not a day and time", { "--db", db, "aed", "book", "1", "--aed", "acthemis-arles", "--date", "2026-12-03T25:00", "--mode", "holder-travels", NULL } },
-    { 2, "not a day and time", { "--db", db, "aed", "book", "1", "--aed", "acthemis-arles", "--date", "2026-02-30T10:00", "--mode", "holder-travels", NULL } },
-    { 2, "no AED office 'nowhere'", { "--db", db, "aed", "book", "1", "--aed", "nowhere", "--date", "2026-12-03T10:00", "--mode", "holder-travels", NULL } },
-    { 2, "holder-travels", { "--db", db, "aed", "book", "1", "--aed", "acthemis-arles", "--date", "2026-12-03T10:00", "--mode", "teleport", NULL } },
-    { 2, "give the distance", { "--db", db, "aed", "book", "1", "--aed", "acthemis-arles", "--date", "2026-12-03T10:00", "--mode", "aed-travels", NULL } },
-    { 2, "give the distance", { "--db", db, "aed", "quote", "--mode", "aed-travels", NULL } },
-    { 2, "0 to 2000", { "--db", db, "aed", "quote", "--mode", "aed-travels", "--distance-km", "-3", NULL } },
-    { 2, "0 to 2000", { "--db", db, "aed", "quote", "--mode", "aed-travels", "--distance-km", "far", NULL } },
-    { 2, "--mode holder-travels or --mode aed-travels is required", { "--db", db, "aed", "quote", NULL } },
-    { 2, "not a French département", { "--db", db, "aed", "list", "--dept", "99", NULL } },
-    { 2, "not a French postal code", { "--db", db, "aed", "list", "--postal-code", "1300", NULL } },
-    { 2, "unknown order command 'frob'", { "--db", db, "order", "frob", NULL } },
-    { 2, "unknown aed command 'frob'", { "--db", db, "aed", "frob", NULL } },
-    { 2, "--csr FILE is required", { "--db", db, "order", "link", "1", NULL } },
-    { 2, "--key-uri", { "--db", db, "order", "link", "1", "--csr", "x.csr", "--key-uri", "http://x", NULL } },
-    { 8, "could not be read", { "--db", db, "order", "link", "1", "--csr", "/nonexistent.csr", NULL } },
+    { RGS_EXIT_USAGE, "'99' is not a French département", { NEW_BASE(db), "--siren", "732829320", "--dept", "99", NULL } },
+    { RGS_EXIT_USAGE, "no AED office 'nowhere'", { NEW_BASE(db), "--siren", "732829320", "--aed", "nowhere", NULL } },
+    { RGS_EXIT_USAGE, "is in département 13, not 69", { NEW_BASE(db), "--siren", "732829320", "--aed", "acthemis-arles", "--dept", "69", NULL } },
+    { RGS_EXIT_USAGE, "unknown option '--colour'", { NEW_BASE(db), "--colour", "red", NULL } },
+    { RGS_EXIT_USAGE, "no order 99", { "--db", db, "order", "show", "99", NULL } },
+    { RGS_EXIT_USAGE, "'abc' is not an order number", { "--db", db, "order", "show", "abc", NULL } },
+    { RGS_EXIT_USAGE, "'0' is not an order number", { "--db", db, "status", "0", NULL } },
+    { RGS_EXIT_USAGE, "no order 42", { "--db", db, "status", "42", NULL } },
+    { RGS_EXIT_USAGE, "no order 42", { "--db", db, "order", "cancel", "42", NULL } },
+    { RGS_EXIT_USAGE, "'2026-02-30' is not a date", { "--db", db, "order", "docs", "1", "--set", "registration-extract", "--date", "2026-02-30", NULL } },
+    { RGS_EXIT_USAGE, "'2027-13-01' is not a date", { "--db", db, "order", "docs", "1", "--planned", "2027-13-01", NULL } },
+    { RGS_EXIT_USAGE, "is in the future", { "--db", db, "order", "docs", "1", "--set", "registration-extract", "--date", "2026-12-01", NULL } },
+    { RGS_EXIT_USAGE, "intervention-form", { "--db", db, "order", "docs", "1", "--set", "passport", "--date", "2026-11-01", NULL } },
+    { RGS_EXIT_USAGE, "missing, ready, sent or accepted", { "--db", db, "order", "docs", "1", "--set", "id-document", "--state", "lost", NULL } },
+    { RGS_EXIT_USAGE, "registration extract only", { "--db", db, "order", "docs", "1", "--set", "id-document", "--date", "2026-11-01", NULL } },
+    { RGS_EXIT_USAGE, "go with --set", { "--db", db, "order", "docs", "1", "--date", "2026-11-01", NULL } },
+    { RGS_EXIT_USAGE, "face-to-face-done", { "--db", db, "order", "set", "1", "--status", "shipped", NULL } },
+    { RGS_EXIT_USAGE, "1, 2 or 3", { "--db", db, "order", "set", "1", "--validity", "0", NULL } },
+    { RGS_EXIT_USAGE, "nothing to change", { "--db", db, "order", "set", "1", NULL } },
+    { RGS_EXIT_USAGE, "not a day and time", { "--db", db, "aed", "book", "1", "--aed", "acthemis-arles", "--date", "2026-12-03T25:00", "--mode", "holder-travels", NULL } },
+    { RGS_EXIT_USAGE, "not a day and time", { "--db", db, "aed", "book", "1", "--aed", "acthemis-arles", "--date", "2026-02-30T10:00", "--mode", "holder-travels", NULL } },
+    { RGS_EXIT_USAGE, "no AED office 'nowhere'", { "--db", db, "aed", "book", "1", "--aed", "nowhere", "--date", "2026-12-03T10:00", "--mode", "holder-travels", NULL } },
+    { RGS_EXIT_USAGE, "holder-travels", { "--db", db, "aed", "book", "1", "--aed", "acthemis-arles", "--date", "2026-12-03T10:00", "--mode", "teleport", NULL } },
+    { RGS_EXIT_USAGE, "give the distance", { "--db", db, "aed", "book", "1", "--aed", "acthemis-arles", "--date", "2026-12-03T10:00", "--mode", "aed-travels", NULL } },
+    { RGS_EXIT_USAGE, "give the distance", { "--db", db, "aed", "quote", "--mode", "aed-travels", NULL } },
+    { RGS_EXIT_USAGE, "0 to 2000", { "--db", db, "aed", "quote", "--mode", "aed-travels", "--distance-km", "-3", NULL } },
+    { RGS_EXIT_USAGE, "0 to 2000", { "--db", db, "aed", "quote", "--mode", "aed-travels", "--distance-km", "far", NULL } },
+    { RGS_EXIT_USAGE, "--mode holder-travels or --mode aed-travels is required", { "--db", db, "aed", "quote", NULL } },
+    { RGS_EXIT_USAGE, "not a French département", { "--db", db, "aed", "list", "--dept", "99", NULL } },
+    { RGS_EXIT_USAGE, "not a French postal code", { "--db", db, "aed", "list", "--postal-code", "1300", NULL } },
+    { RGS_EXIT_USAGE, "unknown order command 'frob'", { "--db", db, "order", "frob", NULL } },
+    { RGS_EXIT_USAGE, "unknown aed command 'frob'", { "--db", db, "aed", "frob", NULL } },
+    { RGS_EXIT_USAGE, "--csr FILE is required", { "--db", db, "order", "link", "1", NULL } },
+    { RGS_EXIT_USAGE, "--key-uri", { "--db", db, "order", "link", "1", "--csr", "x.csr", "--key-uri", "http://x", NULL } },
+    { RGS_EXIT_IO, "could not be read", { "--db", db, "order", "link", "1", "--csr", "/nonexistent.csr", NULL } },
   };
-  size_t i;
 
   new_order(f->db);
-  for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
-    run_case(f, &cases[i]);
+  rgs_cli_cases_run(cases, sizeof(cases) / sizeof(cases[0]), base_env, NULL);
 }
 
 static void test_json_error_document(void **state)
@@ -283,14 +256,14 @@ static void test_json_error_document(void **state)
   rgs_run_result r;
 
   run_json(&r, f->db, "order", "new", "--partner", "xyz", NULL);
-  rgs_assert_status(&r, 2);
+  rgs_assert_status(&r, RGS_EXIT_USAGE);
   assert_json(r.out, "ok", "false");
   assert_json(r.out, "exit", "2");
   assert_json(r.out, "command", "order new");
-  assert_has(r.out, "CMA");
+  assert_contains(r.out, "CMA");
   rgs_run_free(&r);
   run_json(&r, f->db, "status", "7", NULL);
-  rgs_assert_status(&r, 2);
+  rgs_assert_status(&r, RGS_EXIT_USAGE);
   assert_json(r.out, "ok", "false");
   rgs_run_free(&r);
 }
@@ -302,20 +275,20 @@ static void test_illegal_transition(void **state)
 
   new_order(f->db);
   run(&r, f->db, "order", "set", "1", "--status", "issued", NULL);
-  rgs_assert_status(&r, 1);
-  assert_has(r.err, "order 1 is ordered");
-  assert_has(r.err, "issued");
-  assert_has(r.err, "key-generated");
+  rgs_assert_status(&r, RGS_EXIT_CHECK);
+  assert_contains(r.err, "order 1 is ordered");
+  assert_contains(r.err, "issued");
+  assert_contains(r.err, "key-generated");
   rgs_run_free(&r);
   run(&r, f->db, "order", "cancel", "1", "--note", "ordered twice", NULL);
-  rgs_assert_status(&r, 0);
+  rgs_assert_status(&r, RGS_EXIT_OK);
   rgs_run_free(&r);
   run(&r, f->db, "order", "cancel", "1", NULL);
-  rgs_assert_status(&r, 1);
-  assert_has(r.err, "order 1 is cancelled");
+  rgs_assert_status(&r, RGS_EXIT_CHECK);
+  assert_contains(r.err, "order 1 is cancelled");
   rgs_run_free(&r);
   run(&r, f->db, "order", "set", "1", "--phone", "0491000000", NULL);
-  rgs_assert_status(&r, 1);
+  rgs_assert_status(&r, RGS_EXIT_CHECK);
   rgs_run_free(&r);
   run_json(&r, f->db, "order", "show", "1", NULL);
   assert_json(r.out, "history.2.to", "cancelled");
@@ -356,18 +329,18 @@ static void test_foreign_store_untouched(void **state)
     }
     before = rgs_read_file(path, &len0);
     run(&r, path, NEW_ORDER, "--accept-cgu", NULL);
-    rgs_assert_status(&r, 6);
-    assert_has(r.err, "not an rgs-enroll order store");
-    assert_has(r.err, "untouched");
+    rgs_assert_status(&r, RGS_EXIT_STORE);
+    assert_contains(r.err, "not an rgs-enroll order store");
+    assert_contains(r.err, "untouched");
     rgs_run_free(&r);
     run(&r, path, "order", "list", NULL);
-    rgs_assert_status(&r, 6);
+    rgs_assert_status(&r, RGS_EXIT_STORE);
     rgs_run_free(&r);
     run(&r, path, "status", NULL);
-    rgs_assert_status(&r, 6);
+    rgs_assert_status(&r, RGS_EXIT_STORE);
     rgs_run_free(&r);
     run_json(&r, path, "aed", "import", "/dev/null", NULL);
-    rgs_assert_status(&r, 8);       /* the file is checked first: no header */
+    rgs_assert_status(&r, RGS_EXIT_IO);       /* the file is checked first: no header */
     rgs_run_free(&r);
     after = rgs_read_file(path, &len1);
     assert_int_equal(len0, len1);
@@ -399,12 +372,12 @@ static void test_default_store_location(void **state)
   snprintf(env_home, sizeof(env_home), "HOME=%s", home);
   /* reading creates nothing */
   assert_int_equal(rgs_enroll_v(&r, env1, NULL, status_args), 0);
-  rgs_assert_status(&r, 0);
-  assert_has(r.out, "No order in progress");
+  rgs_assert_status(&r, RGS_EXIT_OK);
+  assert_contains(r.out, "No order in progress");
   rgs_run_free(&r);
   assert_int_not_equal(access(xdg, F_OK), 0);
   assert_int_equal(rgs_enroll_v(&r, env1, NULL, args), 0);
-  rgs_assert_status(&r, 0);
+  rgs_assert_status(&r, RGS_EXIT_OK);
   rgs_run_free(&r);
   snprintf(path, sizeof(path), "%s/rgs-enroll/orders.db", xdg);
   assert_int_equal(stat(path, &sb), 0);
@@ -414,7 +387,7 @@ static void test_default_store_location(void **state)
   assert_int_equal(sb.st_mode & 0777, 0700);
   /* without XDG_DATA_HOME: ~/.local/share */
   assert_int_equal(rgs_enroll_v(&r, env2, NULL, args), 0);
-  rgs_assert_status(&r, 0);
+  rgs_assert_status(&r, RGS_EXIT_OK);
   rgs_run_free(&r);
   snprintf(path, sizeof(path), "%s/.local/share/rgs-enroll/orders.db", home);
   assert_int_equal(stat(path, &sb), 0);
@@ -428,7 +401,7 @@ static void test_aed_list_and_quote(void **state)
   rgs_run_result r;
 
   run_json(&r, f->db, "aed", "list", "--dept", "13", NULL);
-  rgs_assert_status(&r, 0);
+  rgs_assert_status(&r, RGS_EXIT_OK);
   assert_json(r.out, "count", "6");
   assert_json(r.out, "offices.0.id", "acthemis-arles");
   assert_json(r.out, "offices.0.postal_code", "13200");
@@ -437,42 +410,42 @@ static void test_aed_list_and_quote(void **state)
   /* no store was created for a read */
   assert_int_not_equal(access(f->db, F_OK), 0);
   run_json(&r, f->db, "aed", "list", "--postal-code", "13090", NULL);
-  rgs_assert_status(&r, 0);
+  rgs_assert_status(&r, RGS_EXIT_OK);
   assert_json(r.out, "count", "6");
   assert_json(r.out, "offices.0.id", "benedictis-coeffard-maurel-aix");
   rgs_run_free(&r);
   run(&r, f->db, "aed", "list", "--dept", "69", NULL);
-  rgs_assert_status(&r, 0);
-  assert_has(r.out, "03 20 79 24 09");
+  rgs_assert_status(&r, RGS_EXIT_OK);
+  assert_contains(r.out, "03 20 79 24 09");
   rgs_run_free(&r);
   run(&r, f->db, "aed", "list", NULL);
-  rgs_assert_status(&r, 0);
-  assert_has(r.out, "SCP MATHIEU DE BENEDICTIS COEFFARD & MAUREL");
+  rgs_assert_status(&r, RGS_EXIT_OK);
+  assert_contains(r.out, "SCP MATHIEU DE BENEDICTIS COEFFARD & MAUREL");
   rgs_run_free(&r);
 
   run_json(&r, f->db, "aed", "quote", "--mode", "holder-travels", NULL);
-  rgs_assert_status(&r, 0);
+  rgs_assert_status(&r, RGS_EXIT_OK);
   assert_json(r.out, "quote.priced", "true");
   assert_json(r.out, "quote.ht_cents", "5000");
   assert_json(r.out, "quote.vat_cents", "1000");
   assert_json(r.out, "quote.ttc_cents", "6000");
   assert_json(r.out, "quote.vat_percent", "20");
-  assert_has(r.out, "taxes of its profession");
+  assert_contains(r.out, "taxes of its profession");
   rgs_run_free(&r);
   run(&r, f->db, "aed", "quote", "--mode", "aed-travels", "--distance-km", "25", NULL);
-  rgs_assert_status(&r, 0);
-  assert_has(r.out, "170.00 € HT");
-  assert_has(r.out, "204.00 € TTC");
-  assert_has(r.out, "taxes of its profession");
+  rgs_assert_status(&r, RGS_EXIT_OK);
+  assert_contains(r.out, "170.00 € HT");
+  assert_contains(r.out, "204.00 € TTC");
+  assert_contains(r.out, "taxes of its profession");
   rgs_run_free(&r);
   run(&r, f->db, "aed", "quote", "--mode", "aed-travels", "--distance-km", "45", NULL);
-  rgs_assert_status(&r, 0);
-  assert_has(r.out, "contact the AED");
-  assert_has(r.out, "taxes of its profession");
+  rgs_assert_status(&r, RGS_EXIT_OK);
+  assert_contains(r.out, "contact the AED");
+  assert_contains(r.out, "taxes of its profession");
   rgs_run_free(&r);
   run_json(&r, f->db, "aed", "quote", "--mode", "aed-travels", "--distance-km", "45", NULL);
   assert_json(r.out, "quote.priced", "false");
-  assert_has(r.out, "\"ht_cents\":null");
+  assert_contains(r.out, "\"ht_cents\":null");
   rgs_run_free(&r);
 }
 
@@ -482,27 +455,27 @@ static void test_aed_book(void **state)
   rgs_run_result r;
 
   run(&r, f->db, NEW_ORDER, "--aed", "synergie-marseille", NULL);      /* a draft */
-  rgs_assert_status(&r, 0);
+  rgs_assert_status(&r, RGS_EXIT_OK);
   rgs_run_free(&r);
   run(&r, f->db, "aed", "book", "1", "--date", "2026-12-03T10:00", "--mode", "holder-travels", NULL);
-  rgs_assert_status(&r, 1);
-  assert_has(r.err, "draft");
+  rgs_assert_status(&r, RGS_EXIT_CHECK);
+  assert_contains(r.err, "draft");
   rgs_run_free(&r);
   run(&r, f->db, "order", "set", "1", "--accept-cgu", "--payment", "carte", NULL);
-  rgs_assert_status(&r, 0);
+  rgs_assert_status(&r, RGS_EXIT_OK);
   rgs_run_free(&r);
   /* the office chosen with the order */
   run_json(&r, f->db, "aed", "book", "1", "--date", "2026-12-03 10:00", "--mode", "holder-travels", NULL);
-  rgs_assert_status(&r, 0);
+  rgs_assert_status(&r, RGS_EXIT_OK);
   assert_json(r.out, "aed.id", "synergie-marseille");
   assert_json(r.out, "at", "2026-12-03T10:00");
   assert_json(r.out, "quote.ht_cents", "5000");
   rgs_run_free(&r);
   run(&r, f->db, "aed", "book", "1", "--aed", "acthemis-arles", "--date", "2026-12-04T14:30",
       "--mode", "aed-travels", "--distance-km", "12", NULL);
-  rgs_assert_status(&r, 0);
-  assert_has(r.out, "SELARL Acthemis");
-  assert_has(r.out, "170.00 € HT");
+  rgs_assert_status(&r, RGS_EXIT_OK);
+  assert_contains(r.out, "SELARL Acthemis");
+  assert_contains(r.out, "170.00 € HT");
   rgs_run_free(&r);
   run_json(&r, f->db, "order", "show", "1", NULL);
   assert_json(r.out, "appointment.aed.id", "acthemis-arles");
@@ -514,12 +487,12 @@ static void test_aed_book(void **state)
   rgs_run_free(&r);
   /* a past date is recorded with a warning */
   run(&r, f->db, "aed", "book", "1", "--date", "2026-11-01T10:00", "--mode", "holder-travels", NULL);
-  rgs_assert_status(&r, 0);
-  assert_has(r.err, "in the past");
+  rgs_assert_status(&r, RGS_EXIT_OK);
+  assert_contains(r.err, "in the past");
   rgs_run_free(&r);
   run(&r, f->db, "order", "list", "--dept", "13", NULL);
-  rgs_assert_status(&r, 0);
-  assert_has(r.out, "Frédéric SENEZ");
+  rgs_assert_status(&r, RGS_EXIT_OK);
+  assert_contains(r.out, "Frédéric SENEZ");
   rgs_run_free(&r);
 }
 
@@ -537,19 +510,19 @@ static void test_aed_import(void **state)
                       "lyon-a,Étude A,1 rue,69001,LYON,69\n"
                       "lyon-b,Étude B,2 rue,6900,LYON,69\n");
   run(&r, f->db, "aed", "import", bad, NULL);
-  rgs_assert_status(&r, 8);
+  rgs_assert_status(&r, RGS_EXIT_IO);
   {
     char want[700];
     snprintf(want, sizeof(want), "%s:3: ", bad);
-    assert_has(r.err, want);
+    assert_contains(r.err, want);
   }
-  assert_has(r.err, "6900");
+  assert_contains(r.err, "6900");
   rgs_run_free(&r);
   run_json(&r, f->db, "aed", "list", "--dept", "69", NULL);
   assert_json(r.out, "count", "0");
   rgs_run_free(&r);
   run(&r, f->db, "aed", "import", csv, NULL);
-  rgs_assert_status(&r, 0);
+  rgs_assert_status(&r, RGS_EXIT_OK);
   rgs_run_free(&r);
   run_json(&r, f->db, "aed", "list", "--dept", "69", NULL);
   assert_json(r.out, "count", "1");
@@ -560,14 +533,14 @@ static void test_aed_import(void **state)
   assert_json(r.out, "count", "7");
   rgs_run_free(&r);
   run(&r, f->db, "aed", "import", "--replace", csv, NULL);
-  rgs_assert_status(&r, 0);
+  rgs_assert_status(&r, RGS_EXIT_OK);
   rgs_run_free(&r);
   run_json(&r, f->db, "aed", "list", NULL);
   assert_json(r.out, "count", "1");
   rgs_run_free(&r);
   /* an order can name the imported office */
   run(&r, f->db, NEW_ORDER, "--aed", "lyon-bellecour", NULL);
-  rgs_assert_status(&r, 0);
+  rgs_assert_status(&r, RGS_EXIT_OK);
   rgs_run_free(&r);
 }
 
@@ -626,22 +599,22 @@ static void test_documents(void **state)
 
   new_order(f->db);
   run(&r, f->db, "order", "docs", "1", NULL);
-  rgs_assert_status(&r, 0);
-  assert_has(r.out, "Certigna");
-  assert_has(r.out, "20 allée de la Râperie");
-  assert_has(r.out, "59650 Villeneuve d'Ascq");
-  assert_has(r.out, "[missing ] signed request form");
+  rgs_assert_status(&r, RGS_EXIT_OK);
+  assert_contains(r.out, "Certigna");
+  assert_contains(r.out, "20 allée de la Râperie");
+  assert_contains(r.out, "59650 Villeneuve d'Ascq");
+  assert_contains(r.out, "[missing ] signed request form");
   rgs_run_free(&r);
   run(&r, f->db, "order", "docs", "1", "--set", "registration-extract", "--date", "2026-11-01", NULL);
-  rgs_assert_status(&r, 0);
-  assert_has(r.out, "good until 2027-01-31");
+  rgs_assert_status(&r, RGS_EXIT_OK);
+  assert_contains(r.out, "good until 2027-01-31");
   rgs_run_free(&r);
   run(&r, f->db, "order", "docs", "1", "--planned", "2027-02-10", NULL);
-  rgs_assert_status(&r, 0);
-  assert_has(r.out, "Warning: the registration extract is good until 2027-01-31 only");
+  rgs_assert_status(&r, RGS_EXIT_OK);
+  assert_contains(r.out, "Warning: the registration extract is good until 2027-01-31 only");
   rgs_run_free(&r);
   run_json(&r, f->db, "order", "docs", "1", "--set", "id-document", "--expires", "2031-05-02", NULL);
-  rgs_assert_status(&r, 0);
+  rgs_assert_status(&r, RGS_EXIT_OK);
   assert_json(r.out, "documents.2.state", "ready");
   assert_json(r.out, "documents.2.expires_on", "2031-05-02");
   assert_json(r.out, "postal_address.1", "20 allée de la Râperie");
@@ -650,20 +623,20 @@ static void test_documents(void **state)
   rgs_run_free(&r);
   /* before the face-to-face: the status refuses */
   run(&r, f->db, "order", "docs", "1", "--sent", "2026-11-24", NULL);
-  rgs_assert_status(&r, 1);
-  assert_has(r.err, "order 1 is ordered");
+  rgs_assert_status(&r, RGS_EXIT_CHECK);
+  assert_contains(r.err, "order 1 is ordered");
   rgs_run_free(&r);
   /* steps recorded from elsewhere (submit and f2f drive them later) */
   run(&r, f->db, "order", "set", "1", "--status", "key-generated", NULL);
-  rgs_assert_status(&r, 0);
+  rgs_assert_status(&r, RGS_EXIT_OK);
   rgs_run_free(&r);
   run(&r, f->db, "order", "set", "1", "--status", "submitted", NULL);
-  rgs_assert_status(&r, 1);
-  assert_has(r.err, "order 1 is key-generated");
+  rgs_assert_status(&r, RGS_EXIT_CHECK);
+  assert_contains(r.err, "order 1 is key-generated");
   rgs_run_free(&r);
   run(&r, f->db, "aed", "book", "1", "--aed", "acthemis-arles", "--date", "2026-12-03T10:00",
       "--mode", "holder-travels", NULL);
-  rgs_assert_status(&r, 0);
+  rgs_assert_status(&r, RGS_EXIT_OK);
   rgs_run_free(&r);
   {
     EVP_PKEY *k = EVP_EC_gen("P-256");
@@ -671,23 +644,23 @@ static void test_documents(void **state)
     snprintf(csr, sizeof(csr), "%s/r.csr", f->dir);
     write_csr(csr, k, "Frédéric SENEZ", "BS AUTO", "0002 732829320", 0, 0);
     run(&r, f->db, "order", "link", "1", "--csr", csr, NULL);
-    rgs_assert_status(&r, 0);
+    rgs_assert_status(&r, RGS_EXIT_OK);
     rgs_run_free(&r);
     run(&r, f->db, "order", "set", "1", "--status", "submitted", NULL);
-    rgs_assert_status(&r, 0);
+    rgs_assert_status(&r, RGS_EXIT_OK);
     rgs_run_free(&r);
     /* The face-to-face cannot be declared: only a verified record moves there. */
     run(&r, f->db, "order", "set", "1", "--status", "face-to-face-done", "--note", "AED: Acthemis", NULL);
-    rgs_assert_status(&r, 1);
-    assert_has(r.err, "f2f run");
+    rgs_assert_status(&r, RGS_EXIT_CHECK);
+    assert_contains(r.err, "f2f run");
     rgs_run_free(&r);
     record_f2f(f->db, 1, k);
     EVP_PKEY_free(k);
   }
   /* a document missing: refused, and the whole command changes nothing */
   assert_int_equal(rgs_enroll_v(&r, later, NULL, sent_req), 0);
-  rgs_assert_status(&r, 1);
-  assert_has(r.err, "still missing: signed face-to-face intervention form");
+  rgs_assert_status(&r, RGS_EXIT_CHECK);
+  assert_contains(r.err, "still missing: signed face-to-face intervention form");
   rgs_run_free(&r);
   run_json(&r, f->db, "order", "docs", "1", NULL);
   assert_json(r.out, "documents.0.state", "missing");
@@ -695,16 +668,16 @@ static void test_documents(void **state)
   rgs_run_free(&r);
   /* in the future: refused */
   run(&r, f->db, "order", "docs", "1", "--set", "intervention-form", "--state", "ready", NULL);
-  rgs_assert_status(&r, 0);
+  rgs_assert_status(&r, RGS_EXIT_OK);
   rgs_run_free(&r);
   assert_int_equal(rgs_enroll_v(&r, later, NULL, sent_future), 0);
-  rgs_assert_status(&r, 2);
-  assert_has(r.err, "in the future");
+  rgs_assert_status(&r, RGS_EXIT_USAGE);
+  assert_contains(r.err, "in the future");
   rgs_run_free(&r);
   assert_int_equal(rgs_enroll_v(&r, later, NULL, sent_req), 0);
-  rgs_assert_status(&r, 0);
-  assert_has(r.out, "documents-sent");
-  assert_has(r.out, "sent 2026-12-05");
+  rgs_assert_status(&r, RGS_EXIT_OK);
+  assert_contains(r.out, "documents-sent");
+  assert_contains(r.out, "sent 2026-12-05");
   rgs_run_free(&r);
   run_json(&r, f->db, "status", "1", NULL);
   assert_json(r.out, "orders.0.status", "documents-sent");
@@ -773,30 +746,18 @@ static void test_link(void **state)
   run(&r, f->db, NEW_ORDER, NULL);        /* order 3: a draft */
   rgs_run_free(&r);
 
-  run(&r, f->db, "order", "link", "1", "--csr", wrong_cn, NULL);
-  rgs_assert_status(&r, 1);
-  assert_has(r.err, "CN \"Jean Dupont\"");
-  rgs_run_free(&r);
-  run(&r, f->db, "order", "link", "1", "--csr", wrong_o, NULL);
-  rgs_assert_status(&r, 1);
-  assert_has(r.err, "AUTRE SARL");
-  rgs_run_free(&r);
-  run(&r, f->db, "order", "link", "1", "--csr", wrong_ou, NULL);
-  rgs_assert_status(&r, 1);
-  assert_has(r.err, "552100554");
-  rgs_run_free(&r);
-  run(&r, f->db, "order", "link", "1", "--csr", forged, NULL);
-  rgs_assert_status(&r, 1);
-  assert_has(r.err, "fails its own signature check");
-  rgs_run_free(&r);
-  run(&r, f->db, "order", "link", "1", "--csr", junk, NULL);
-  rgs_assert_status(&r, 8);
-  assert_has(r.err, "not a certificate request");
-  rgs_run_free(&r);
-  run(&r, f->db, "order", "link", "3", "--csr", good, NULL);
-  rgs_assert_status(&r, 1);
-  assert_has(r.err, "order 3 is draft");
-  rgs_run_free(&r);
+  {
+    const char *base[] = { "--db", f->db, NULL };
+    const rgs_cli_case refused[] = {
+      { RGS_EXIT_CHECK, "CN \"Jean Dupont\"", { "order", "link", "1", "--csr", wrong_cn, NULL } },
+      { RGS_EXIT_CHECK, "AUTRE SARL", { "order", "link", "1", "--csr", wrong_o, NULL } },
+      { RGS_EXIT_CHECK, "552100554", { "order", "link", "1", "--csr", wrong_ou, NULL } },
+      { RGS_EXIT_CHECK, "fails its own signature check", { "order", "link", "1", "--csr", forged, NULL } },
+      { RGS_EXIT_IO, "not a certificate request", { "order", "link", "1", "--csr", junk, NULL } },
+      { RGS_EXIT_CHECK, "order 3 is draft", { "order", "link", "3", "--csr", good, NULL } },
+    };
+    rgs_cli_cases_run(refused, sizeof(refused) / sizeof(refused[0]), base_env, base);
+  }
   run_json(&r, f->db, "status", "1", NULL);
   assert_json(r.out, "orders.0.status", "ordered");
   assert_json(r.out, "orders.0.next.0.step", "make-key");
@@ -804,14 +765,14 @@ static void test_link(void **state)
 
   run_json(&r, f->db, "order", "link", "1", "--csr", good, "--token-serial", "0A1B2C3D",
            "--token-model", "IDPrime 940", "--key-uri", "pkcs11:token=RGS;id=%01;type=private", NULL);
-  rgs_assert_status(&r, 0);
+  rgs_assert_status(&r, RGS_EXIT_OK);
   spki_hex(k1, hex);
   assert_json(r.out, "order.status", "csr-linked");
   assert_json(r.out, "binding.spki_sha256", hex);
   assert_json(r.out, "binding.token_serial", "0A1B2C3D");
   assert_json(r.out, "binding.token_model", "IDPrime 940");
   assert_json(r.out, "binding.key_uri", "pkcs11:token=RGS;id=%01;type=private");
-  assert_has(r.out, "BEGIN CERTIFICATE REQUEST");
+  assert_contains(r.out, "BEGIN CERTIFICATE REQUEST");
   rgs_run_free(&r);
   run_json(&r, f->db, "order", "show", "1", NULL);
   assert_json(r.out, "history.2.to", "key-generated");
@@ -824,13 +785,13 @@ static void test_link(void **state)
 
   /* the same key for order 2: refused, naming order 1 */
   run(&r, f->db, "order", "link", "2", "--csr", good, NULL);
-  rgs_assert_status(&r, 1);
-  assert_has(r.err, "bound to order 1");
+  rgs_assert_status(&r, RGS_EXIT_CHECK);
+  assert_contains(r.err, "bound to order 1");
   rgs_run_free(&r);
   /* another key, DER, with a SIRET whose SIREN is the company's */
   run(&r, f->db, "order", "link", "2", "--csr", der, NULL);
-  rgs_assert_status(&r, 0);
-  assert_has(r.out, "Request bound to order 2");
+  rgs_assert_status(&r, RGS_EXIT_OK);
+  assert_contains(r.out, "Request bound to order 2");
   rgs_run_free(&r);
   EVP_PKEY_free(k1);
   EVP_PKEY_free(k2);
@@ -844,8 +805,8 @@ static void test_status(void **state)
   rgs_run_result r;
 
   run(&r, f->db, "status", NULL);
-  rgs_assert_status(&r, 0);
-  assert_has(r.out, "No order in progress");
+  rgs_assert_status(&r, RGS_EXIT_OK);
+  assert_contains(r.out, "No order in progress");
   rgs_run_free(&r);
   new_order(f->db);
   new_order(f->db);
@@ -854,24 +815,23 @@ static void test_status(void **state)
   run(&r, f->db, "order", "cancel", "2", NULL);
   rgs_run_free(&r);
   run(&r, f->db, "status", NULL);
-  rgs_assert_status(&r, 0);
-  assert_has(r.out, "Order 1:");
-  assert_has(r.out, "Order 3:");
-  if (strstr(r.out, "Order 2:") != NULL)
-    fail_msg("a cancelled order is listed:\n%s", r.out);
-  assert_has(r.out, "rgs-enroll start --order 1");
-  assert_has(r.out, "rgs-enroll aed list --dept NN");
-  assert_has(r.out, "--accept-cgu");
+  rgs_assert_status(&r, RGS_EXIT_OK);
+  assert_contains(r.out, "Order 1:");
+  assert_contains(r.out, "Order 3:");
+  assert_not_contains(r.out, "Order 2:");        /* a cancelled order is not listed */
+  assert_contains(r.out, "rgs-enroll start --order 1");
+  assert_contains(r.out, "rgs-enroll aed list --dept NN");
+  assert_contains(r.out, "--accept-cgu");
   rgs_run_free(&r);
   run(&r, f->db, "status", "2", NULL);
-  rgs_assert_status(&r, 0);
-  assert_has(r.out, "cancelled");
+  rgs_assert_status(&r, RGS_EXIT_OK);
+  assert_contains(r.out, "cancelled");
   rgs_run_free(&r);
   run(&r, f->db, "aed", "book", "1", "--aed", "acthemis-arles", "--date", "2026-12-03T10:00",
       "--mode", "holder-travels", NULL);
   rgs_run_free(&r);
   run_json(&r, f->db, "status", NULL);
-  rgs_assert_status(&r, 0);
+  rgs_assert_status(&r, RGS_EXIT_OK);
   assert_json(r.out, "count", "2");
   assert_json(r.out, "orders.0.id", "1");
   assert_json(r.out, "orders.0.next.1.step", "meet-aed");
@@ -880,11 +840,11 @@ static void test_status(void **state)
   assert_json(r.out, "orders.1.next.1.step", "choose-payment");
   rgs_run_free(&r);
   run(&r, f->db, "status", "1", NULL);
-  assert_has(r.out, "Meet the AED on 2026-12-03T10:00 at SELARL Acthemis");
+  assert_contains(r.out, "Meet the AED on 2026-12-03T10:00 at SELARL Acthemis");
   rgs_run_free(&r);
   /* list */
   run_json(&r, f->db, "order", "list", "--status", "cancelled", NULL);
-  rgs_assert_status(&r, 0);
+  rgs_assert_status(&r, RGS_EXIT_OK);
   assert_json(r.out, "count", "1");
   assert_json(r.out, "orders.0.id", "2");
   rgs_run_free(&r);
@@ -912,12 +872,12 @@ static void test_help(void **state)
   for (i = 0; i < sizeof(cmds) / sizeof(cmds[0]); i++) {
     const char *args[4] = { cmds[i][0], cmds[i][1], cmds[i][2], NULL };
     assert_int_equal(rgs_enroll_v(&r, base_env, NULL, args), 0);
-    rgs_assert_status(&r, 0);
-    assert_has(r.out, "Usage: rgs-enroll");
+    rgs_assert_status(&r, RGS_EXIT_OK);
+    assert_contains(r.out, "Usage: rgs-enroll");
     rgs_run_free(&r);
   }
   assert_int_equal(rgs_enroll(&r, base_env, NULL, "order", NULL), 0);
-  rgs_assert_status(&r, 2);
+  rgs_assert_status(&r, RGS_EXIT_USAGE);
   rgs_run_free(&r);
 }
 

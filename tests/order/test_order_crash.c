@@ -130,7 +130,7 @@ static void run_ok(const char *db, const char *const *args)
     argv[n++] = args[i];
   argv[n] = NULL;
   assert_int_equal(rgs_enroll_v(&r, NULL, NULL, argv), 0);
-  rgs_assert_status(&r, 0);
+  rgs_assert_status(&r, RGS_EXIT_OK);
   rgs_run_free(&r);
 }
 
@@ -140,7 +140,7 @@ static char *show_json(const char *db, const char *id)
   char *out;
 
   assert_int_equal(rgs_enroll(&r, NULL, NULL, "--db", db, "--json", "order", "show", id, NULL), 0);
-  rgs_assert_status(&r, 0);
+  rgs_assert_status(&r, RGS_EXIT_OK);
   out = r.out;
   r.out = NULL;
   rgs_run_free(&r);
@@ -243,7 +243,7 @@ static void test_kill_in_transaction(void **state)
   {
     rgs_run_result r;
     assert_int_equal(rgs_enroll(&r, NULL, NULL, "--db", db, "--json", "aed", "list", NULL), 0);
-    rgs_assert_status(&r, 0);
+    rgs_assert_status(&r, RGS_EXIT_OK);
     /* the shipped six, not the 200 of the killed import */
     char *count = rgs_json_get(r.out, "count");
     assert_non_null(count);
@@ -407,7 +407,7 @@ static void test_writers_at_once(void **state)
         for (j = 0; new_args[j] != NULL; j++)
           argv[n++] = new_args[j];
         argv[n] = NULL;
-        if (rgs_enroll_v(&r, NULL, NULL, argv) != 0 || r.status != 0) {
+        if (rgs_enroll_v(&r, NULL, NULL, argv) != 0 || r.status != RGS_EXIT_OK) {
           fprintf(stderr, "writer %d: exit %d: %s\n", i, r.status, r.err);
           failures++;
         }

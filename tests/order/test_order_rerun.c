@@ -230,7 +230,7 @@ static void new_order(fixture *f)
   run(f, &r, "order", "new", "--partner", "CMA", "--validity", "3", "--holder-first-name",
       "Frédéric", "--holder-last-name", "Senez", "--email", "f.senez@example.fr", "--company",
       "BS AUTO", "--siren", "732829320", "--payment", "virement", "--accept-cgu", NULL);
-  rgs_assert_status(&r, 0);
+  rgs_assert_status(&r, RGS_EXIT_OK);
   rgs_run_free(&r);
 }
 
@@ -304,7 +304,7 @@ static char *bound_spki(fixture *f)
   char *v;
 
   run(f, &r, "--json", "order", "show", "1", NULL);
-  rgs_assert_status(&r, 0);
+  rgs_assert_status(&r, RGS_EXIT_OK);
   v = get(r.out, "binding.spki_sha256");
   rgs_run_free(&r);
   return v;
@@ -320,13 +320,13 @@ static void test_rerun_reuses_the_key(void **state)
 
   new_order(f);
   run(f, &r, "--json", "start", "--order", "1", "--out", f->csr, NULL);
-  rgs_assert_status(&r, 0);
+  rgs_assert_status(&r, RGS_EXIT_OK);
   spki1 = get(r.out, "csr.spki_sha256");
   rgs_run_free(&r);
   assert_int_equal(private_keys(), 1);
 
   run(f, &r, "--json", "start", "--order", "1", "--out", f->csr, "--force", NULL);
-  rgs_assert_status(&r, 0);
+  rgs_assert_status(&r, RGS_EXIT_OK);
   assert_int_equal(private_keys(), 1);
   spki2 = get(r.out, "csr.spki_sha256");
   assert_string_equal(spki1, spki2);
@@ -341,8 +341,8 @@ static void test_rerun_reuses_the_key(void **state)
 
   /* text mode says so in words */
   run(f, &r, "start", "--order", "1", "--out", f->csr, "--force", NULL);
-  rgs_assert_status(&r, 0);
-  assert_non_null(strstr(r.out, "already has its key pair on this token"));
+  rgs_assert_status(&r, RGS_EXIT_OK);
+  assert_contains(r.out, "already has its key pair on this token");
   rgs_run_free(&r);
   assert_int_equal(private_keys(), 1);
   free(spki1);
@@ -360,21 +360,21 @@ static void test_rerun_key_gone_or_new_key(void **state)
 
   new_order(f);
   run(f, &r, "--json", "start", "--order", "1", "--out", f->csr, NULL);
-  rgs_assert_status(&r, 0);
+  rgs_assert_status(&r, RGS_EXIT_OK);
   spki1 = get(r.out, "csr.spki_sha256");
   rgs_run_free(&r);
 
   /* --new-key without a confirmation and without a terminal: nothing done,
    * and a usage error (the command line lacks --yes), not "a check said no" */
   run(f, &r, "start", "--order", "1", "--out", f->csr, "--force", "--new-key", NULL);
-  rgs_assert_status(&r, 2);
-  assert_non_null(strstr(r.err, "--yes"));
+  rgs_assert_status(&r, RGS_EXIT_USAGE);
+  assert_contains(r.err, "--yes");
   rgs_run_free(&r);
   assert_int_equal(private_keys(), 1);
 
   run(f, &r, "--json", "start", "--order", "1", "--out", f->csr, "--force", "--new-key", "--yes",
       NULL);
-  rgs_assert_status(&r, 0);
+  rgs_assert_status(&r, RGS_EXIT_OK);
   spki2 = get(r.out, "csr.spki_sha256");
   key_id = get(r.out, "key.id");
   rgs_run_free(&r);
@@ -397,13 +397,13 @@ static void test_rerun_key_gone_or_new_key(void **state)
   }
   assert_int_equal(private_keys(), 0);
   run(f, &r, "start", "--order", "1", "--out", f->csr, "--force", NULL);
-  rgs_assert_status(&r, 4);
-  assert_non_null(strstr(r.err, "is not on this token"));
-  assert_non_null(strstr(r.err, "--new-key"));
+  rgs_assert_status(&r, RGS_EXIT_TOKEN);
+  assert_contains(r.err, "is not on this token");
+  assert_contains(r.err, "--new-key");
   rgs_run_free(&r);
   assert_int_equal(private_keys(), 0);
   run(f, &r, "start", "--order", "1", "--out", f->csr, "--force", "--new-key", NULL);
-  rgs_assert_status(&r, 0);
+  rgs_assert_status(&r, RGS_EXIT_OK);
   rgs_run_free(&r);
   assert_int_equal(private_keys(), 1);
   free(key_id);
@@ -432,10 +432,8 @@ static void test_concurrent_runs_make_one_key(void **state)
     run(f, &r, "start", "--order", "1", "--out", csr2, NULL);
   }
   snprintf(want, sizeof(want), "another rgs-enroll is preparing order 1 (pid %ld)", (long)first);
-  if (strstr(r.err, want) == NULL)
-    fail_msg("second run: exit %d, expected the message \"%s\"\n--- stdout\n%s\n--- stderr\n%s",
-             r.status, want, r.out, r.err);
-  rgs_assert_status(&r, 6);
+  assert_contains(r.err, want);
+  rgs_assert_status(&r, RGS_EXIT_STORE);
   rgs_run_free(&r);
 
   assert_int_equal(resume_and_wait(f), 0);
@@ -466,7 +464,7 @@ static void test_killed_run_leftover_is_reused(void **state)
   assert_int_equal(private_keys(), 1);      /* the leftover */
 
   run(f, &r, "--json", "start", "--order", "1", "--out", f->csr, "--force", NULL);
-  rgs_assert_status(&r, 0);
+  rgs_assert_status(&r, RGS_EXIT_OK);
   assert_int_equal(private_keys(), 1);
   v = get(r.out, "key.origin");
   assert_string_equal(v, "recovered");
@@ -481,7 +479,7 @@ static void test_killed_run_leftover_is_reused(void **state)
 
   /* and once bound, a further run reuses it as any bound key */
   run(f, &r, "start", "--order", "1", "--out", f->csr, "--force", NULL);
-  rgs_assert_status(&r, 0);
+  rgs_assert_status(&r, RGS_EXIT_OK);
   rgs_run_free(&r);
   assert_int_equal(private_keys(), 1);
 }
@@ -496,7 +494,7 @@ static void test_key_type_mismatch_reported_once(void **state)
 
   new_order(f);
   run(f, &r, "--json", "start", "--order", "1", "--out", f->csr, NULL);
-  rgs_assert_status(&r, 0);
+  rgs_assert_status(&r, RGS_EXIT_OK);
   v = get(r.out, "key.type");
   assert_string_equal(v, "rsa");
   free(v);
@@ -504,12 +502,12 @@ static void test_key_type_mismatch_reported_once(void **state)
 
   run(f, &r, "--json", "start", "--order", "1", "--out", f->csr, "--force", "--key-type",
       "ec:p256", NULL);
-  rgs_assert_status(&r, 1);
+  rgs_assert_status(&r, RGS_EXIT_CHECK);
   assert_one_document(&r);
   v = get(r.out, "ok");
   assert_string_equal(v, "false");
   free(v);
-  assert_non_null(strstr(r.err, "--new-key"));
+  assert_contains(r.err, "--new-key");
   assert_int_equal(count_of(r.err, "ec:p256"), 1);
   rgs_run_free(&r);
   assert_int_equal(private_keys(), 1);
@@ -532,7 +530,7 @@ static void test_leftover_of_other_type_replaced(void **state)
 
   run(f, &r, "--json", "start", "--order", "1", "--out", f->csr, "--force", "--key-type",
       "ec:p256", NULL);
-  rgs_assert_status(&r, 0);
+  rgs_assert_status(&r, RGS_EXIT_OK);
   assert_one_document(&r);
   v = get(r.out, "key.origin");
   assert_string_equal(v, "generated");
@@ -540,7 +538,7 @@ static void test_leftover_of_other_type_replaced(void **state)
   v = get(r.out, "key.type");
   assert_string_equal(v, "ec");
   free(v);
-  assert_non_null(strstr(r.err, "was removed"));
+  assert_contains(r.err, "was removed");
   rgs_run_free(&r);
   assert_int_equal(private_keys(), 1);
   assert_int_equal(public_keys(), 1);
@@ -566,7 +564,7 @@ static void test_failing_leftover_not_in_report(void **state)
   /* later: a 3-year certificate now ends after 2030, RSA 2048 no longer does */
   snprintf(f->now_env, sizeof(f->now_env), "RGS_ENROLL_NOW=%s", "2028-06-01");
   run(f, &r, "--json", "start", "--order", "1", "--out", f->csr, "--force", NULL);
-  rgs_assert_status(&r, 0);
+  rgs_assert_status(&r, RGS_EXIT_OK);
   assert_one_document(&r);
   v = get(r.out, "key.origin");
   assert_string_equal(v, "generated");
@@ -576,7 +574,7 @@ static void test_failing_leftover_not_in_report(void **state)
   free(v);
   if (count_of(r.out, "key.local\"") != 1 || count_of(r.out, "key.size\"") > 1)
     fail_msg("the criteria of the removed key are in the report:\n%s", r.out);
-  assert_non_null(strstr(r.err, "was removed"));
+  assert_contains(r.err, "was removed");
   rgs_run_free(&r);
   assert_int_equal(private_keys(), 1);
 }
@@ -603,7 +601,7 @@ static void killed_between_id_sets(fixture *f, const char *key_type)
   assert_int_equal(public_keys(), 1);
 
   run(f, &r, "--json", "start", "--order", "1", "--out", f->csr, "--force", NULL);
-  rgs_assert_status(&r, 0);
+  rgs_assert_status(&r, RGS_EXIT_OK);
   v = get(r.out, "key.origin");
   assert_string_equal(v, "recovered");
   free(v);
@@ -618,7 +616,7 @@ static void killed_between_id_sets(fixture *f, const char *key_type)
 
   /* both halves now carry one id: a further run finds the pair as bound */
   run(f, &r, "--json", "start", "--order", "1", "--out", f->csr, "--force", NULL);
-  rgs_assert_status(&r, 0);
+  rgs_assert_status(&r, RGS_EXIT_OK);
   v = get(r.out, "key.origin");
   assert_string_equal(v, "reused");
   free(v);
@@ -663,28 +661,28 @@ static void test_foreign_leftover_kept_until_seen(void **state)
 
   /* on A with --new-key: made and bound here, B's leftover named, kept */
   run(f, &r, "--token", uri_a, "start", "--order", "1", "--out", f->csr, "--new-key", NULL);
-  rgs_assert_status(&r, 0);
-  assert_non_null(strstr(r.err, "another token (serial"));
-  assert_non_null(strstr(r.err, "when that token is plugged in"));
+  rgs_assert_status(&r, RGS_EXIT_OK);
+  assert_contains(r.err, "another token (serial");
+  assert_contains(r.err, "when that token is plugged in");
   rgs_run_free(&r);
   assert_int_equal(keys_on(f->hsm.label, "privkey"), 1);
 
   /* a plain rerun on A reuses A's key and still keeps B's entry */
   run(f, &r, "--json", "--token", uri_a, "start", "--order", "1", "--out", f->csr, "--force",
       NULL);
-  rgs_assert_status(&r, 0);
+  rgs_assert_status(&r, RGS_EXIT_OK);
   assert_one_document(&r);
-  assert_non_null(strstr(r.out, "\"reused\""));
-  assert_non_null(strstr(r.err, "when that token is plugged in"));
+  assert_contains(r.out, "\"reused\"");
+  assert_contains(r.err, "when that token is plugged in");
   rgs_run_free(&r);
 
   /* B plugged in: its leftover is removed, then the order's key pair is on A */
   run(f, &r, "--json", "--token", uri_b, "start", "--order", "1", "--out", csr_b, "--force",
       NULL);
-  rgs_assert_status(&r, 4);
+  rgs_assert_status(&r, RGS_EXIT_TOKEN);
   assert_one_document(&r);
-  assert_non_null(strstr(r.err, "was removed"));
-  assert_non_null(strstr(r.err, "is on another token"));
+  assert_contains(r.err, "was removed");
+  assert_contains(r.err, "is on another token");
   rgs_run_free(&r);
   assert_int_equal(keys_on(OTHER_LABEL, "privkey"), 0);
   assert_int_equal(keys_on(OTHER_LABEL, "pubkey"), 0);
@@ -692,15 +690,15 @@ static void test_foreign_leftover_kept_until_seen(void **state)
 
   /* dealt with: no word of it on A any more */
   run(f, &r, "--token", uri_a, "start", "--order", "1", "--out", f->csr, "--force", NULL);
-  rgs_assert_status(&r, 0);
-  assert_null(strstr(r.err, "another token"));
+  rgs_assert_status(&r, RGS_EXIT_OK);
+  assert_not_contains(r.err, "another token");
   rgs_run_free(&r);
 
   /* --new-key on B: the old key pair stays on A, and the person is told */
   run(f, &r, "--token", uri_b, "start", "--order", "1", "--out", csr_b, "--force", "--new-key",
       NULL);
-  rgs_assert_status(&r, 0);
-  assert_non_null(strstr(r.err, "stays on the token with serial"));
+  rgs_assert_status(&r, RGS_EXIT_OK);
+  assert_contains(r.err, "stays on the token with serial");
   rgs_run_free(&r);
   assert_int_equal(keys_on(OTHER_LABEL, "privkey"), 1);
   assert_int_equal(keys_on(f->hsm.label, "privkey"), 1);
@@ -739,8 +737,8 @@ static void test_full_journal_written_whole(void **state)
   new_order(f);
   write_foreign_journal(f, 8);
   run(f, &r, "start", "--order", "1", "--out", f->csr, "--new-key", NULL);
-  rgs_assert_status(&r, 6);
-  assert_non_null(strstr(r.err, "journal is full"));
+  rgs_assert_status(&r, RGS_EXIT_STORE);
+  assert_contains(r.err, "journal is full");
   rgs_run_free(&r);
   assert_int_equal(private_keys(), 0);
 
@@ -758,14 +756,14 @@ static void test_full_journal_written_whole(void **state)
   for (i = 0; i < 7; i++) {
     snprintf(key_line, sizeof(key_line), "key-id %c%.127s\n", '0' + i,
              "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa");
-    assert_non_null(strstr(text, key_line));
+    assert_contains(text, key_line);
   }
   free(text);
 
   /* this token's leftover is found among them */
   run(f, &r, "--json", "start", "--order", "1", "--out", f->csr, "--force", "--new-key", NULL);
-  rgs_assert_status(&r, 0);
-  assert_non_null(strstr(r.out, "\"recovered\""));
+  rgs_assert_status(&r, RGS_EXIT_OK);
+  assert_contains(r.out, "\"recovered\"");
   rgs_run_free(&r);
   assert_int_equal(private_keys(), 1);
   text = rgs_read_file(path, NULL);

@@ -96,7 +96,7 @@ static void new_order(fixture *f, const char *validity, int accept)
       "--holder-first-name", "Frédéric", "--holder-last-name", "Senez", "--email",
       "f.senez@example.fr", "--company", "BS AUTO", "--siren", "732829320", "--payment",
       "virement", accept ? "--accept-cgu" : NULL, NULL);
-  rgs_assert_status(&r, 0);
+  rgs_assert_status(&r, RGS_EXIT_OK);
   rgs_run_free(&r);
 }
 
@@ -134,7 +134,7 @@ static void test_start_order_binds(void **state)
 
   new_order(f, "2", 1);
   run(f, &r, 1, "start", "--order", "1", "--out", f->csr, NULL);
-  rgs_assert_status(&r, 0);
+  rgs_assert_status(&r, RGS_EXIT_OK);
   v = get(r.out, "csr.subject");
   assert_string_equal(v, "C = FR, O = BS AUTO, OU = 0002 732829320, CN = Frédéric SENEZ");
   free(v);
@@ -146,7 +146,7 @@ static void test_start_order_binds(void **state)
   uri = get(r.out, "key.uri");
   spki = get(r.out, "csr.spki_sha256");
   run(f, &show, 1, "order", "show", "1", NULL);
-  rgs_assert_status(&show, 0);
+  rgs_assert_status(&show, RGS_EXIT_OK);
   v = get(show.out, "binding.token_serial");
   assert_string_equal(v, serial);
   free(v);
@@ -171,22 +171,22 @@ static void test_start_order_binds(void **state)
   {
     const char *argv[] = { rgs_env("OPENSSL_BIN"), "req", "-in", f->csr, "-noout", "-text", NULL };
     assert_int_equal(rgs_run(argv, NULL, NULL, &r), 0);
-    assert_non_null(strstr(r.out, "email:f.senez@example.fr"));
+    assert_contains(r.out, "email:f.senez@example.fr");
     rgs_run_free(&r);
   }
   /* the same key cannot serve a second order */
   new_order(f, "2", 1);
   run(f, &r, 0, "order", "link", "2", "--csr", f->csr, NULL);
-  rgs_assert_status(&r, 1);
-  assert_non_null(strstr(r.err, "bound to order 1"));
+  rgs_assert_status(&r, RGS_EXIT_CHECK);
+  assert_contains(r.err, "bound to order 1");
   rgs_run_free(&r);
   /* text mode says where the order stands */
   {
     char csr2[700];
     snprintf(csr2, sizeof(csr2), "%s/second.csr", f->hsm.dir);
     run(f, &r, 0, "start", "--order", "2", "--out", csr2, NULL);
-    rgs_assert_status(&r, 0);
-    assert_non_null(strstr(r.out, "Request bound to order 2"));
+    rgs_assert_status(&r, RGS_EXIT_OK);
+    assert_contains(r.out, "Request bound to order 2");
     rgs_run_free(&r);
   }
   free(serial);
@@ -206,26 +206,26 @@ static void test_start_order_validity_decides_key_size(void **state)
   new_order(f, "1", 1);
   new_order(f, "3", 1);
   run(f, &r, 1, "start", "--order", "1", "--out", f->csr, "--key-type", "rsa:2048", NULL);
-  rgs_assert_status(&r, 0);
+  rgs_assert_status(&r, RGS_EXIT_OK);
   v = get(r.out, "key.bits");
   assert_string_equal(v, "2048");
   free(v);
   rgs_run_free(&r);
   snprintf(csr2, sizeof(csr2), "%s/three.csr", f->hsm.dir);
   run(f, &r, 0, "start", "--order", "2", "--out", csr2, "--key-type", "rsa:2048", NULL);
-  rgs_assert_status(&r, 1);
-  assert_non_null(strstr(r.err, "3072"));
+  rgs_assert_status(&r, RGS_EXIT_CHECK);
+  assert_contains(r.err, "3072");
   rgs_run_free(&r);
   run(f, &r, 1, "start", "--order", "2", "--out", csr2, NULL);
-  rgs_assert_status(&r, 0);
+  rgs_assert_status(&r, RGS_EXIT_OK);
   v = get(r.out, "key.bits");
   assert_true(atoi(v) >= 3072 || strcmp(v, "256") == 0);
   free(v);
   rgs_run_free(&r);
   /* a --validity-years that contradicts the order is refused */
   run(f, &r, 0, "start", "--order", "1", "--out", csr2, "--validity-years", "3", "--force", NULL);
-  rgs_assert_status(&r, 2);
-  assert_non_null(strstr(r.err, "differs from the validity of order 1"));
+  rgs_assert_status(&r, RGS_EXIT_USAGE);
+  assert_contains(r.err, "differs from the validity of order 1");
   rgs_run_free(&r);
 }
 
@@ -237,23 +237,23 @@ static void test_start_order_refused_before_the_token(void **state)
   new_order(f, "3", 0);             /* 1: a draft */
   new_order(f, "3", 1);             /* 2: ordered */
   run(f, &r, 0, "start", "--order", "1", "--out", f->csr, NULL);
-  rgs_assert_status(&r, 1);
-  assert_non_null(strstr(r.err, "order 1 is draft"));
+  rgs_assert_status(&r, RGS_EXIT_CHECK);
+  assert_contains(r.err, "order 1 is draft");
   rgs_run_free(&r);
   run(f, &r, 0, "start", "--order", "2", "--out", f->csr, "--cn", "Jean DUPONT", NULL);
-  rgs_assert_status(&r, 1);
-  assert_non_null(strstr(r.err, "CN \"Jean DUPONT\""));
+  rgs_assert_status(&r, RGS_EXIT_CHECK);
+  assert_contains(r.err, "CN \"Jean DUPONT\"");
   rgs_run_free(&r);
   run(f, &r, 0, "start", "--order", "2", "--out", f->csr, "--siren", "552100554", NULL);
-  rgs_assert_status(&r, 1);
-  assert_non_null(strstr(r.err, "552100554"));
+  rgs_assert_status(&r, RGS_EXIT_CHECK);
+  assert_contains(r.err, "552100554");
   rgs_run_free(&r);
   run(f, &r, 0, "start", "--order", "9", "--out", f->csr, NULL);
-  rgs_assert_status(&r, 2);
-  assert_non_null(strstr(r.err, "no order 9"));
+  rgs_assert_status(&r, RGS_EXIT_USAGE);
+  assert_contains(r.err, "no order 9");
   rgs_run_free(&r);
   run(f, &r, 0, "start", "--order", "x", "--out", f->csr, NULL);
-  rgs_assert_status(&r, 2);
+  rgs_assert_status(&r, RGS_EXIT_USAGE);
   rgs_run_free(&r);
   /* nothing reached the token, no request was written */
   assert_int_equal(private_keys(f), 0);
@@ -261,7 +261,7 @@ static void test_start_order_refused_before_the_token(void **state)
   /* a subject given in full that matches is accepted */
   run(f, &r, 0, "start", "--order", "2", "--out", f->csr, "--subject",
       "CN=SENEZ Frédéric,OU=0002 732829320,O=Bs Auto,C=FR", NULL);
-  rgs_assert_status(&r, 0);
+  rgs_assert_status(&r, RGS_EXIT_OK);
   rgs_run_free(&r);
   assert_int_equal(private_keys(f), 1);
 }

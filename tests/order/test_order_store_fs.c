@@ -214,38 +214,32 @@ static void run(rgs_run_result *r, const spawn *sp, const char *db, ...)
     fail_msg("the command could not be started (exit %d): %s", r->status, r->err);
 }
 
-static void assert_has(const char *text, const char *word)
-{
-  if (strstr(text, word) == NULL)
-    fail_msg("\"%s\" not found in:\n%s", word, text);
-}
-
 /* Every pure reader works and says what the store holds. */
 static void readers_work(const spawn *sp, const char *db)
 {
   rgs_run_result r;
 
   run(&r, sp, db, "order", "list", NULL);
-  rgs_assert_status(&r, 0);
-  assert_has(r.out, "SENEZ");
+  rgs_assert_status(&r, RGS_EXIT_OK);
+  assert_contains(r.out, "SENEZ");
   rgs_run_free(&r);
   run(&r, sp, db, "status", NULL);
-  rgs_assert_status(&r, 0);
-  assert_has(r.out, "Order 1");
+  rgs_assert_status(&r, RGS_EXIT_OK);
+  assert_contains(r.out, "Order 1");
   rgs_run_free(&r);
   run(&r, sp, db, "status", "1", NULL);
-  rgs_assert_status(&r, 0);
+  rgs_assert_status(&r, RGS_EXIT_OK);
   rgs_run_free(&r);
   run(&r, sp, db, "--json", "order", "show", "1", NULL);
-  rgs_assert_status(&r, 0);
-  assert_has(r.out, "\"Senez\"");
+  rgs_assert_status(&r, RGS_EXIT_OK);
+  assert_contains(r.out, "\"Senez\"");
   rgs_run_free(&r);
   run(&r, sp, db, "aed", "list", "--dept", "13", NULL);
-  rgs_assert_status(&r, 0);
-  assert_has(r.out, "acthemis-arles");
+  rgs_assert_status(&r, RGS_EXIT_OK);
+  assert_contains(r.out, "acthemis-arles");
   rgs_run_free(&r);
   run(&r, sp, db, "aed", "list", NULL);
-  rgs_assert_status(&r, 0);
+  rgs_assert_status(&r, RGS_EXIT_OK);
   rgs_run_free(&r);
 }
 
@@ -255,12 +249,12 @@ static void writer_refused(const spawn *sp, const char *db, const char *cause)
   rgs_run_result r;
 
   run(&r, sp, db, "order", "cancel", "1", NULL);
-  rgs_assert_status(&r, 6);
-  assert_has(r.err, cause);
+  rgs_assert_status(&r, RGS_EXIT_STORE);
+  assert_contains(r.err, cause);
   rgs_run_free(&r);
   run(&r, sp, db, "--json", "order", "show", "1", NULL);
-  rgs_assert_status(&r, 0);
-  assert_has(r.out, "\"draft\"");
+  rgs_assert_status(&r, RGS_EXIT_OK);
+  assert_contains(r.out, "\"draft\"");
   rgs_run_free(&r);
 }
 
@@ -297,8 +291,8 @@ static void test_unreadable_file(void **state)
   give_to_other(f);
   assert_int_equal(chmod(f->db, 0), 0);
   run(&r, &sp, f->db, "order", "list", NULL);
-  rgs_assert_status(&r, 6);
-  assert_has(r.err, "permission denied: this user may not read the order store");
+  rgs_assert_status(&r, RGS_EXIT_STORE);
+  assert_contains(r.err, "permission denied: this user may not read the order store");
   rgs_run_free(&r);
 }
 
@@ -317,13 +311,13 @@ static void test_readonly_file_system(void **state)
     rgs_run_free(&r);
     skip();    /* no mount namespace here (needs CAP_SYS_ADMIN) */
   }
-  rgs_assert_status(&r, 0);
-  assert_has(r.out, "SENEZ");
+  rgs_assert_status(&r, RGS_EXIT_OK);
+  assert_contains(r.out, "SENEZ");
   rgs_run_free(&r);
   readers_work(&sp, db);
   run(&r, &sp, db, "order", "cancel", "1", NULL);
-  rgs_assert_status(&r, 6);
-  assert_has(r.err, "read-only file system");
+  rgs_assert_status(&r, RGS_EXIT_STORE);
+  assert_contains(r.err, "read-only file system");
   rgs_run_free(&r);
 }
 
@@ -337,13 +331,13 @@ static void test_symbolic_link(void **state)
   snprintf(link, sizeof(link), "%s/link.db", f->dir);
   assert_int_equal(symlink(f->db, link), 0);
   run(&r, &sp, link, "order", "list", NULL);
-  rgs_assert_status(&r, 6);
-  assert_has(r.err, "the order store is a symbolic link");
-  assert_has(r.err, "give the real path");
+  rgs_assert_status(&r, RGS_EXIT_STORE);
+  assert_contains(r.err, "the order store is a symbolic link");
+  assert_contains(r.err, "give the real path");
   rgs_run_free(&r);
   run(&r, &sp, link, "order", "cancel", "1", NULL);
-  rgs_assert_status(&r, 6);
-  assert_has(r.err, "the order store is a symbolic link");
+  rgs_assert_status(&r, RGS_EXIT_STORE);
+  assert_contains(r.err, "the order store is a symbolic link");
   rgs_run_free(&r);
 }
 
@@ -380,7 +374,7 @@ static void test_readonly_open_api(void **state)
   snprintf(path, sizeof(path), "%s/nodir/orders.db", f->dir);
   assert_int_equal(rgs_order_store_open_readonly(path, &st, err, sizeof(err)), RGS_ORDER_ERR_IO);
   assert_null(st);
-  assert_has(err, "does not exist");
+  assert_contains(err, "does not exist");
   snprintf(path, sizeof(path), "%s/nodir", f->dir);
   assert_int_equal(stat(path, &sb), -1);
   snprintf(path, sizeof(path), "%s/none.db", f->sub);
@@ -398,7 +392,7 @@ static void test_readonly_open_api(void **state)
   in.company = "X";
   in.company_id = "732829320";
   assert_int_not_equal(rgs_order_create(st, &in, &id), RGS_ORDER_OK);
-  assert_has(rgs_order_store_last_error(st), "reading only");
+  assert_contains(rgs_order_store_last_error(st), "reading only");
   assert_int_not_equal(rgs_order_set_status(st, 1, RGS_STATUS_CANCELLED, NULL), RGS_ORDER_OK);
   rgs_order_store_close(st);
   st = NULL;
@@ -414,7 +408,7 @@ static void test_readonly_open_api(void **state)
                                 NULL, NULL, NULL), SQLITE_OK);
   sqlite3_close(db);
   assert_int_equal(rgs_order_store_open_readonly(f->db, &st, err, sizeof(err)), RGS_ORDER_ERR_OLDER);
-  assert_has(err, "schema version 3");
+  assert_contains(err, "schema version 3");
   assert_int_equal(user_version(f->db), 3);
   assert_int_equal(rgs_order_store_open_existing(f->db, &st, err, sizeof(err)), RGS_ORDER_OK);
   rgs_order_store_close(st);
@@ -424,9 +418,9 @@ static void test_readonly_open_api(void **state)
   snprintf(path, sizeof(path), "%s/link.db", f->sub);
   assert_int_equal(symlink("orders.db", path), 0);
   assert_int_equal(rgs_order_store_open_readonly(path, &st, err, sizeof(err)), RGS_ORDER_ERR_IO);
-  assert_has(err, "the order store is a symbolic link (to orders.db): refused; give the real path");
+  assert_contains(err, "the order store is a symbolic link (to orders.db): refused; give the real path");
   assert_int_equal(rgs_order_store_open(path, &st, err, sizeof(err)), RGS_ORDER_ERR_IO);
-  assert_has(err, "symbolic link");
+  assert_contains(err, "symbolic link");
   assert_null(st);
 }
 
@@ -457,34 +451,34 @@ static void test_file_size_limit(void **state)
   assert_int_equal(rgs_write_file(big, text), 0);
   free(text);
   run(&r, &none, f->db, "aed", "import", small, NULL);
-  rgs_assert_status(&r, 0);
+  rgs_assert_status(&r, RGS_EXIT_OK);
   rgs_run_free(&r);
   /* the store's journal would pass 256 KiB: the write is refused */
   run(&r, &limited, f->db, "aed", "import", big, NULL);
-  rgs_assert_status(&r, 6);
-  assert_has(r.err, "the disk is full or a file size limit was reached");
-  assert_has(r.err, "the store is left as it was");
+  rgs_assert_status(&r, RGS_EXIT_STORE);
+  assert_contains(r.err, "the disk is full or a file size limit was reached");
+  assert_contains(r.err, "the store is left as it was");
   rgs_run_free(&r);
   run(&r, &limited, f->db, "--json", "aed", "import", big, NULL);
-  rgs_assert_status(&r, 6);
+  rgs_assert_status(&r, RGS_EXIT_STORE);
   text = rgs_json_get(r.out, "exit");
   assert_string_equal(text, "6");
   free(text);
   rgs_run_free(&r);
   /* the store still reads, with the old data only */
   run(&r, &none, f->db, "--json", "aed", "list", "--dept", "69", NULL);
-  rgs_assert_status(&r, 0);
+  rgs_assert_status(&r, RGS_EXIT_OK);
   text = rgs_json_get(r.out, "count");
   assert_string_equal(text, "2");
   free(text);
   rgs_run_free(&r);
   run(&r, &none, f->db, "status", "1", NULL);
-  rgs_assert_status(&r, 0);
+  rgs_assert_status(&r, RGS_EXIT_OK);
   rgs_run_free(&r);
   /* without the limit the same file imports */
   run(&r, &none, f->db, "aed", "import", big, NULL);
-  rgs_assert_status(&r, 0);
-  assert_has(r.out, "5000 AED offices imported");
+  rgs_assert_status(&r, RGS_EXIT_OK);
+  assert_contains(r.out, "5000 AED offices imported");
   rgs_run_free(&r);
 }
 

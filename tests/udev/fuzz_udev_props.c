@@ -10,7 +10,6 @@
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
-#include "notify.h"
 #include "watch.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -168,7 +168,7 @@ static void test_reinit_fails_then_recovers(void **state)
   for (i = 0; i < 100 && rc == RGS_P11_OK; i++)
     rc = rgs_p11_wait_token(w, 100, &ev);
   assert_int_not_equal(rc, RGS_P11_OK);
-  assert_non_null(strstr(rgs_p11_last_error(ctx), "C_Initialize"));
+  assert_contains(rgs_p11_last_error(ctx), "C_Initialize");
   /* A failure is not retried in a busy loop: the next poll waits. */
   assert_true(rgs_p11_watch_next_ms(w) > 0);
   /* The store is back with one more token: the module is initialised

@@ -137,7 +137,7 @@ static void test_events_reach_the_watcher(void **state)
   rgs_bg_start(&b, hsm.dir, argv, env);
   rgs_bg_expect(&b, trace, "ready", 1);
   doc_err = rgs_read_file(b.err_path, NULL);
-  assert_null(strstr(doc_err != NULL ? doc_err : "", "no udev events"));
+  assert_not_contains(doc_err != NULL ? doc_err : "", "no udev events");
   free(doc_err);
   ready = trace_at(trace, "ready");
   /* Wait, tick by tick, until the backoff has grown past three seconds
@@ -172,14 +172,14 @@ static void test_events_reach_the_watcher(void **state)
   umockdev_testbed_uevent(tb, TOKEN_SYSPATH, "remove");
   rgs_bg_expect(&b, b.err_path, "USB smart-card device removed", 1);
   rgs_bg_stop(&b, SIGTERM, RGS_WAIT_SAFETY_MS, &r);
-  rgs_assert_status(&r, 0);
+  rgs_assert_status(&r, RGS_EXIT_OK);
 
   doc_err = r.err;
-  assert_non_null(strstr(doc_err, "USB smart-card device plugged in: Evil__touch CANARY_ "
-                                  "Token_rm -rf _x_ _y_ _touch CANARY_ (08e6:3438, serial "
-                                  "__touch CANARY_)"));
-  assert_null(strstr(doc_err, "$("));
-  assert_null(strstr(doc_err, "Logitech"));       /* the mouse is not ours */
+  assert_contains(doc_err, "USB smart-card device plugged in: Evil__touch CANARY_ "
+                           "Token_rm -rf _x_ _y_ _touch CANARY_ (08e6:3438, serial "
+                           "__touch CANARY_)");
+  assert_not_contains(doc_err, "$(");
+  assert_not_contains(doc_err, "Logitech");       /* the mouse is not ours */
   assert_int_equal(access(canary, F_OK), -1);
   rgs_run_free(&r);
   g_object_unref(tb);

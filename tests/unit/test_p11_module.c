@@ -50,7 +50,7 @@ static void test_load_errors_say_why(void **state)
   assert_int_equal(rgs_p11_ctx_new("/nonexistent.so", &ctx, err, sizeof(err)),
                    RGS_P11_ERR_MODULE_LOAD);
   assert_null(ctx);
-  assert_non_null(strstr(err, "nonexistent"));
+  assert_contains(err, "nonexistent");
   assert_int_equal(rgs_p11_ctx_new("libz.so.1", &ctx, err, sizeof(err)), RGS_P11_ERR_MODULE_BAD);
   assert_null(ctx);
   assert_int_equal(rgs_p11_ctx_new(NULL, &ctx, err, sizeof(err)), RGS_P11_ERR_ARG);

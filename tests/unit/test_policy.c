@@ -16,6 +16,7 @@
 #include <cmocka.h>
 
 #include "rgs_p11.h"
+#include "rgs_test.h"
 
 #define SHIPPED "data/policy/qualified-devices.conf"
 #define DEMO "data/policy/demo-softhsm.conf"
@@ -80,12 +81,6 @@ static void assert_policy_error_len(const char *text, size_t len, unsigned line)
 static void assert_policy_error(const char *text, unsigned line)
 {
   assert_policy_error_len(text, strlen(text), line);
-}
-
-static void assert_contains(const char *haystack, const char *needle)
-{
-  if (strstr(haystack, needle) == NULL)
-    fail_msg("\"%s\" does not contain \"%s\"", haystack, needle);
 }
 
 static void assert_ends_with(const char *s, const char *suffix)

@@ -126,10 +126,10 @@ static void test_wipe(void **state)
   char secret[16] = "123456";
 
   (void)state;
-  rgs_wipe(secret, sizeof(secret));
+  rgsx_wipe(secret, sizeof(secret));
   for (size_t i = 0; i < sizeof(secret); i++)
     assert_int_equal(secret[i], 0);
-  rgs_wipe(NULL, 10);                  /* harmless */
+  rgsx_wipe(NULL, 10);                  /* harmless */
 }
 
 int main(void)

@@ -753,6 +753,94 @@ static void test_p11kit_reads_our_output(void **state)
   p11_kit_uri_free(pk);
 }
 
+/* Key and token URIs as the previous parser (before p11-kit) formatted them
+ * for the order store (key_uri) and `tokens`: they must still read as the
+ * same token and key, and format to the very same text. */
+static void test_stored_format(void **state)
+{
+  static const struct {
+    const char *text;
+    const char *label, *manufacturer, *model, *serial, *object;
+    const char *id;
+    size_t id_len;
+  } stored[] = {
+    { "pkcs11:token=Cl%C3%A9%20Fr%C3%A9d%C3%A9ric;manufacturer=SoftHSM%20project;"
+      "serial=5f3c0e2a9b1d4c67;model=SoftHSM%20v2;object=rgs-2025-0001;type=private;"
+      "id=%3A%9F%01%00%FF",
+      "Cl\xc3\xa9 Fr\xc3\xa9" "d\xc3\xa9ric", "SoftHSM project", "SoftHSM v2", "5f3c0e2a9b1d4c67",
+      "rgs-2025-0001", "\x3a\x9f\x01\x00\xff", 5 },
+    { "pkcs11:token=Jean%20DUPONT;manufacturer=Gemalto;serial=1B201C6106F96E94;"
+      "model=PKCS%2315%20emulated;type=private;id=%E8%28%BC%2E%7A%41%20%3B",
+      "Jean DUPONT", "Gemalto", "PKCS#15 emulated", "1B201C6106F96E94", NULL,
+      "\xe8\x28\xbc\x2e\x7a\x41\x20\x3b", 8 },
+    { "pkcs11:token=SARL%20L'Atelier%20%26%20Fils;manufacturer=SafeNet,%20Inc.;"
+      "serial=02f4a1b7;model=eToken;object=Cl%C3%A9%20RGS**%20(2025)%2Fsign%3B1;"
+      "type=private;id=%3A%9F",
+      "SARL L'Atelier & Fils", "SafeNet, Inc.", "eToken", "02f4a1b7",
+      "Cl\xc3\xa9 RGS** (2025)/sign;1", "\x3a\x9f", 2 },
+    { "pkcs11:token=IDPrime%20MD;manufacturer=Gemalto;serial=0A1B2C3D4E5F6071;"
+      "model=ID%20Prime%20MD%20840",
+      "IDPrime MD", "Gemalto", "ID Prime MD 840", "0A1B2C3D4E5F6071", NULL, NULL, 0 },
+  };
+  size_t i;
+
+  (void)state;
+  for (i = 0; i < sizeof(stored) / sizeof(stored[0]); i++) {
+    rgs_p11_uri *uri = parse_ok(stored[i].text);
+    rgs_p11_slot_info info;
+    const unsigned char *id;
+    size_t len = 0;
+
+    assert_string_equal(rgs_p11_uri_get(uri, RGS_URI_TOKEN), stored[i].label);
+    assert_string_equal(rgs_p11_uri_get(uri, RGS_URI_MANUFACTURER), stored[i].manufacturer);
+    assert_string_equal(rgs_p11_uri_get(uri, RGS_URI_MODEL), stored[i].model);
+    assert_string_equal(rgs_p11_uri_get(uri, RGS_URI_SERIAL), stored[i].serial);
+    if (stored[i].object == NULL)
+      assert_null(rgs_p11_uri_get(uri, RGS_URI_OBJECT));
+    else
+      assert_string_equal(rgs_p11_uri_get(uri, RGS_URI_OBJECT), stored[i].object);
+    id = rgs_p11_uri_get_id(uri, &len);
+    assert_int_equal(len, stored[i].id_len);
+    if (stored[i].id_len > 0) {
+      assert_memory_equal(id, stored[i].id, len);
+      assert_string_equal(rgs_p11_uri_get(uri, RGS_URI_TYPE), "private");
+    }
+    fill_info(&info, stored[i].label, stored[i].manufacturer, stored[i].model, stored[i].serial);
+    assert_int_equal(rgs_p11_uri_match_token(uri, &info), 1);
+    assert_format(uri, stored[i].text);
+    rgs_p11_uri_free(uri);
+  }
+}
+
+/* Where reading through p11-kit changed what is accepted: RFC 7512 writes
+ * type, slot-id and library-version without escapes, p11-kit reads them so
+ * and knows "secretkey" as an old spelling; vendor names are the ones
+ * p11-kit accepts. */
+static void test_p11kit_reading(void **state)
+{
+  rgs_p11_uri *uri;
+
+  (void)state;
+  uri = parse_ok("pkcs11:type=secretkey");
+  assert_string_equal(rgs_p11_uri_get(uri, RGS_URI_TYPE), "secret-key");
+  assert_format(uri, "pkcs11:type=secret-key");
+  rgs_p11_uri_free(uri);
+  assert_contains(parse_fails("pkcs11:type=%63ert"), "%63ert");
+  assert_contains(parse_fails("pkcs11:slot-id=%37"), "slot-id");
+  assert_contains(parse_fails("pkcs11:library-version=%31"), "library-version");
+  assert_contains(parse_fails("pkcs11:?x-Vendor=1"), "x-Vendor");
+  assert_contains(parse_fails("pkcs11:x-v.n=1"), "x-v.n");
+  uri = parse_ok("pkcs11:x-v_1-b=%41;token=t?x-abc_9=1&module-name=m");
+  assert_format(uri, "pkcs11:token=t?module-name=m");
+  rgs_p11_uri_free(uri);
+  /* What p11-kit itself would misread is refused before it sees it: an
+   * empty slot-id (slot 0 to p11-kit), a doubled ';' (the rest read as the
+   * query), a raw blank (silently dropped). */
+  assert_contains(parse_fails("pkcs11:slot-id="), "slot-id");
+  assert_contains(parse_fails("pkcs11:token=a;;model=b"), "empty attribute");
+  assert_contains(parse_fails("pkcs11:token=My\nToken"), "0x0A");
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -777,6 +865,8 @@ int main(void)
     cmocka_unit_test(test_for_token),
     cmocka_unit_test(test_match_token),
     cmocka_unit_test(test_p11kit_reads_our_output),
+    cmocka_unit_test(test_stored_format),
+    cmocka_unit_test(test_p11kit_reading),
   };
 
   return cmocka_run_group_tests(tests, NULL, NULL);

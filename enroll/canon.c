@@ -1,12 +1,13 @@
-/* f2f_canon.c - canonical JSON for the intervention record: a small tree,
- * its one serialisation, and a parser that accepts that serialisation only
- * (the rules are in f2f_record.h). */
+/* canon.c - canonical JSON: a small tree, its one serialisation, and a
+ * parser that accepts that serialisation only (the rules are in canon.h). */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <openssl/evp.h>
-#include "f2f_record.h"
+#include "rgs_common.h"
+#include "rgsx_i18n.h"
+#include "canon.h"
 
 struct rgs_cj {
   rgs_cj_type type;
@@ -18,50 +19,22 @@ struct rgs_cj {
   size_t n, cap;
 };
 
-/* ---- UTF-8 ---------------------------------------------------------------- */
-
-/* Length of the well-formed UTF-8 sequence at p (RFC 3629: no overlong
- * form, no surrogate, nothing above U+10FFFF), 0 when ill-formed. */
-static size_t utf8_seq(const unsigned char *p, size_t avail)
+const char *rgs_cj_strerror(rgs_cj_rc rc)
 {
-  unsigned char c = p[0];
-
-  if (c < 0x80)
-    return 1;
-  if (c >= 0xC2 && c <= 0xDF)
-    return avail >= 2 && (p[1] & 0xC0) == 0x80 ? 2 : 0;
-  if (c >= 0xE0 && c <= 0xEF) {
-    if (avail < 3 || (p[1] & 0xC0) != 0x80 || (p[2] & 0xC0) != 0x80)
-      return 0;
-    if ((c == 0xE0 && p[1] < 0xA0) || (c == 0xED && p[1] > 0x9F))
-      return 0;
-    return 3;
+  switch (rc) {
+  case RGS_CJ_OK: return _("success");
+  case RGS_CJ_ERR_NOMEM: return _("out of memory");
+  case RGS_CJ_ERR_KEY: return _("a member name is empty or not printable ASCII");
+  case RGS_CJ_ERR_UTF8: return _("text is not valid UTF-8");
+  case RGS_CJ_ERR_RANGE: return _("a number or a text is too large");
+  case RGS_CJ_ERR_TYPE: return _("a value is missing or of the wrong kind");
+  case RGS_CJ_ERR_SYNTAX: return _("not canonical JSON");
+  case RGS_CJ_ERR_ENCODING: return _("not lower-case hexadecimal or canonical base64");
   }
-  if (c >= 0xF0 && c <= 0xF4) {
-    if (avail < 4 || (p[1] & 0xC0) != 0x80 || (p[2] & 0xC0) != 0x80 || (p[3] & 0xC0) != 0x80)
-      return 0;
-    if ((c == 0xF0 && p[1] < 0x90) || (c == 0xF4 && p[1] > 0x8F))
-      return 0;
-    return 4;
-  }
-  return 0;
+  return _("unknown error");
 }
 
-static int utf8_valid(const char *s, size_t len)
-{
-  const unsigned char *p = (const unsigned char *)s;
-  size_t i = 0, k;
-
-  while (i < len) {
-    if (p[i] == 0)
-      return 0;
-    k = utf8_seq(p + i, len - i);
-    if (k == 0)
-      return 0;
-    i += k;
-  }
-  return 1;
-}
+/* ---- keys ---------------------------------------------------------------- */
 
 static int key_valid(const char *key)
 {
@@ -113,188 +86,209 @@ void rgs_cj_free(rgs_cj *v)
   free(v);
 }
 
-static int grow(rgs_cj *c)
+/* Room for one more element or member. */
+static rgs_cj_rc grow(rgs_cj *c)
 {
   size_t cap;
   rgs_cj **items;
   char **keys;
 
   if (c->n < c->cap)
-    return 0;
+    return RGS_CJ_OK;
   cap = c->cap == 0 ? 8 : c->cap * 2;
   items = realloc(c->items, cap * sizeof(*items));
   if (items == NULL)
-    return -1;
+    return RGS_CJ_ERR_NOMEM;
   c->items = items;
   if (c->type == RGS_CJ_OBJECT) {
     keys = realloc(c->keys, cap * sizeof(*keys));
     if (keys == NULL)
-      return -1;
+      return RGS_CJ_ERR_NOMEM;
     c->keys = keys;
   }
   c->cap = cap;
-  return 0;
+  return RGS_CJ_OK;
 }
 
-/* Put v as member key of obj, in key order; v is owned by obj afterwards,
- * or freed on failure. Returns v or NULL. */
-static rgs_cj *put(rgs_cj *obj, const char *key, rgs_cj *v)
+/* Put v (NULL: it could not be allocated) as member key of obj, in key
+ * order; v is owned by obj afterwards, or freed on failure. */
+static rgs_cj_rc put(rgs_cj *obj, const char *key, rgs_cj *v)
 {
   size_t pos = 0;
   char *k = NULL;
   int cmp = 1;
+  rgs_cj_rc rc = RGS_CJ_ERR_NOMEM;
 
   if (v == NULL)
-    return NULL;
-  if (obj == NULL || obj->type != RGS_CJ_OBJECT || !key_valid(key))
+    return RGS_CJ_ERR_NOMEM;
+  if (obj == NULL || obj->type != RGS_CJ_OBJECT) {
+    rc = RGS_CJ_ERR_TYPE;
     goto fail;
+  }
+  if (!key_valid(key)) {
+    rc = RGS_CJ_ERR_KEY;
+    goto fail;
+  }
   while (pos < obj->n && (cmp = strcmp(obj->keys[pos], key)) < 0)
     pos++;
   if (pos < obj->n && cmp == 0) {
     rgs_cj_free(obj->items[pos]);
     obj->items[pos] = v;
-    return v;
+    return RGS_CJ_OK;
   }
   k = strdup(key);
-  if (k == NULL || grow(obj) != 0)
+  if (k == NULL || grow(obj) != RGS_CJ_OK)
     goto fail;
   memmove(obj->items + pos + 1, obj->items + pos, (obj->n - pos) * sizeof(*obj->items));
   memmove(obj->keys + pos + 1, obj->keys + pos, (obj->n - pos) * sizeof(*obj->keys));
   obj->items[pos] = v;
   obj->keys[pos] = k;
   obj->n++;
-  return v;
+  return RGS_CJ_OK;
 
 fail:
   free(k);
   rgs_cj_free(v);
-  return NULL;
+  return rc;
 }
 
-static rgs_cj *push(rgs_cj *arr, rgs_cj *v)
+/* Append v (NULL: it could not be allocated) to arr; owned or freed. */
+static rgs_cj_rc push(rgs_cj *arr, rgs_cj *v)
 {
+  rgs_cj_rc rc;
+
   if (v == NULL)
-    return NULL;
-  if (arr == NULL || arr->type != RGS_CJ_ARRAY || grow(arr) != 0) {
+    return RGS_CJ_ERR_NOMEM;
+  rc = arr == NULL || arr->type != RGS_CJ_ARRAY ? RGS_CJ_ERR_TYPE : grow(arr);
+  if (rc != RGS_CJ_OK) {
     rgs_cj_free(v);
-    return NULL;
+    return rc;
   }
   arr->items[arr->n++] = v;
-  return v;
+  return RGS_CJ_OK;
 }
 
-static rgs_cj *str_node(const char *value)
+/* A string node, or a null one for NULL. */
+static rgs_cj_rc str_node(const char *value, rgs_cj **out)
 {
   rgs_cj *v;
 
-  if (value == NULL)
-    return node(RGS_CJ_NULL);
-  if (!utf8_valid(value, strlen(value)))
-    return NULL;
+  *out = NULL;
+  if (value == NULL) {
+    *out = node(RGS_CJ_NULL);
+    return *out != NULL ? RGS_CJ_OK : RGS_CJ_ERR_NOMEM;
+  }
+  if (!rgsx_utf8_valid(value, strlen(value)))
+    return RGS_CJ_ERR_UTF8;
   v = node(RGS_CJ_STR);
   if (v == NULL)
-    return NULL;
+    return RGS_CJ_ERR_NOMEM;
   v->s = strdup(value);
   if (v->s == NULL) {
     free(v);
-    return NULL;
+    return RGS_CJ_ERR_NOMEM;
   }
-  return v;
+  *out = v;
+  return RGS_CJ_OK;
 }
 
-int rgs_cj_set_str(rgs_cj *obj, const char *key, const char *value)
+rgs_cj_rc rgs_cj_set_str(rgs_cj *obj, const char *key, const char *value)
 {
-  return put(obj, key, str_node(value)) != NULL ? 0 : -1;
+  rgs_cj *v = NULL;
+  rgs_cj_rc rc = str_node(value, &v);
+
+  return rc != RGS_CJ_OK ? rc : put(obj, key, v);
 }
 
-int rgs_cj_set_int(rgs_cj *obj, const char *key, long long value)
+rgs_cj_rc rgs_cj_set_int(rgs_cj *obj, const char *key, long long value)
 {
   rgs_cj *v;
 
   if (value > RGS_CJ_INT_MAX || value < -RGS_CJ_INT_MAX)
-    return -1;
+    return RGS_CJ_ERR_RANGE;
   v = node(RGS_CJ_INT);
   if (v != NULL)
     v->i = value;
-  return put(obj, key, v) != NULL ? 0 : -1;
+  return put(obj, key, v);
 }
 
-int rgs_cj_set_bool(rgs_cj *obj, const char *key, int value)
+rgs_cj_rc rgs_cj_set_bool(rgs_cj *obj, const char *key, int value)
 {
   rgs_cj *v = node(RGS_CJ_BOOL);
 
   if (v != NULL)
     v->b = value != 0;
-  return put(obj, key, v) != NULL ? 0 : -1;
+  return put(obj, key, v);
 }
 
-int rgs_cj_set_null(rgs_cj *obj, const char *key)
+rgs_cj_rc rgs_cj_set_null(rgs_cj *obj, const char *key)
 {
-  return put(obj, key, node(RGS_CJ_NULL)) != NULL ? 0 : -1;
+  return put(obj, key, node(RGS_CJ_NULL));
 }
 
-void rgs_f2f_hex(const unsigned char *p, size_t len, char *out)
-{
-  static const char digits[] = "0123456789abcdef";
-  size_t i;
-
-  for (i = 0; i < len; i++) {
-    out[2 * i] = digits[p[i] >> 4];
-    out[2 * i + 1] = digits[p[i] & 15];
-  }
-  out[2 * len] = '\0';
-}
-
-int rgs_cj_set_hex(rgs_cj *obj, const char *key, const unsigned char *p, size_t len)
+rgs_cj_rc rgs_cj_set_hex(rgs_cj *obj, const char *key, const unsigned char *p, size_t len)
 {
   char *text;
-  int ret;
+  rgs_cj_rc rc;
 
   if (len > RGS_CJ_MAX_TEXT / 2)
-    return -1;
+    return RGS_CJ_ERR_RANGE;
   text = malloc(2 * len + 1);
   if (text == NULL)
-    return -1;
-  rgs_f2f_hex(p, len, text);
-  ret = rgs_cj_set_str(obj, key, text);
+    return RGS_CJ_ERR_NOMEM;
+  rgsx_hex(p, len, text);
+  rc = rgs_cj_set_str(obj, key, text);
   free(text);
-  return ret;
+  return rc;
 }
 
-int rgs_cj_set_b64(rgs_cj *obj, const char *key, const unsigned char *p, size_t len)
+rgs_cj_rc rgs_cj_set_b64(rgs_cj *obj, const char *key, const unsigned char *p, size_t len)
 {
   char *text;
-  int ret;
+  rgs_cj_rc rc;
 
   if (len > RGS_CJ_MAX_TEXT / 2)
-    return -1;
+    return RGS_CJ_ERR_RANGE;
   text = malloc(4 * ((len + 2) / 3) + 1);
   if (text == NULL)
-    return -1;
+    return RGS_CJ_ERR_NOMEM;
   EVP_EncodeBlock((unsigned char *)text, p, (int)len);
-  ret = rgs_cj_set_str(obj, key, text);
+  rc = rgs_cj_set_str(obj, key, text);
   free(text);
-  return ret;
+  return rc;
+}
+
+/* A new container put into obj as key; NULL when it could not be. */
+static rgs_cj *put_container(rgs_cj *obj, const char *key, rgs_cj_type type)
+{
+  rgs_cj *v = node(type);
+
+  return put(obj, key, v) == RGS_CJ_OK ? v : NULL;
 }
 
 rgs_cj *rgs_cj_set_object(rgs_cj *obj, const char *key)
 {
-  return put(obj, key, node(RGS_CJ_OBJECT));
+  return put_container(obj, key, RGS_CJ_OBJECT);
 }
 
 rgs_cj *rgs_cj_set_array(rgs_cj *obj, const char *key)
 {
-  return put(obj, key, node(RGS_CJ_ARRAY));
+  return put_container(obj, key, RGS_CJ_ARRAY);
 }
 
-int rgs_cj_push_str(rgs_cj *arr, const char *value)
+rgs_cj_rc rgs_cj_push_str(rgs_cj *arr, const char *value)
 {
-  return push(arr, str_node(value)) != NULL ? 0 : -1;
+  rgs_cj *v = NULL;
+  rgs_cj_rc rc = str_node(value, &v);
+
+  return rc != RGS_CJ_OK ? rc : push(arr, v);
 }
 
 rgs_cj *rgs_cj_push_object(rgs_cj *arr)
 {
-  return push(arr, node(RGS_CJ_OBJECT));
+  rgs_cj *v = node(RGS_CJ_OBJECT);
+
+  return push(arr, v) == RGS_CJ_OK ? v : NULL;
 }
 
 /* ---- reading the tree ------------------------------------------------------ */
@@ -478,22 +472,22 @@ static void sb_value(sbuf *b, const rgs_cj *v)
   }
 }
 
-int rgs_cj_serialize(const rgs_cj *v, char **out, size_t *len)
+rgs_cj_rc rgs_cj_serialize(const rgs_cj *v, char **out, size_t *len)
 {
   sbuf b = { NULL, 0, 0, 0 };
 
   *out = NULL;
   *len = 0;
   if (v == NULL)
-    return -1;
+    return RGS_CJ_ERR_TYPE;
   sb_value(&b, v);
   if (b.failed || b.p == NULL) {
     free(b.p);
-    return -1;
+    return RGS_CJ_ERR_NOMEM;
   }
   *out = b.p;
   *len = b.len;
-  return 0;
+  return RGS_CJ_OK;
 }
 
 /* ---- the parser ---------------------------------------------------------------- */
@@ -503,20 +497,27 @@ typedef struct {
   size_t len, pos;
   char *err;
   size_t errlen;
-  int failed;
+  rgs_cj_rc rc;              /* the first failure; RGS_CJ_OK while none */
 } parser;
 
-static int perr(parser *ps, const char *why)
+/* Note a failure, "byte N: why" in err: the first one only counts.
+ * Returns the first failure's kind. */
+static rgs_cj_rc perr(parser *ps, rgs_cj_rc rc, const char *why)
 {
   int c = ps->pos < ps->len ? (unsigned char)ps->p[ps->pos] : -1;
 
   /* Where white space stands, it is what is wrong. */
-  if (c == ' ' || c == '\t' || c == '\n' || c == '\r')
+  if (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
     why = "white space is not canonical";
-  if (!ps->failed && ps->err != NULL && ps->errlen > 0)
+    if (rc != RGS_CJ_ERR_NOMEM)
+      rc = RGS_CJ_ERR_SYNTAX;
+  }
+  if (ps->rc != RGS_CJ_OK)
+    return ps->rc;
+  if (ps->err != NULL && ps->errlen > 0)
     snprintf(ps->err, ps->errlen, "byte %zu: %s", ps->pos, why);
-  ps->failed = 1;
-  return -1;
+  ps->rc = rc;
+  return rc;
 }
 
 static int peek(const parser *ps)
@@ -524,103 +525,113 @@ static int peek(const parser *ps)
   return ps->pos < ps->len ? (unsigned char)ps->p[ps->pos] : -1;
 }
 
-static int expect_word(parser *ps, const char *word)
+static rgs_cj_rc expect_word(parser *ps, const char *word)
 {
   size_t n = strlen(word);
 
   if (ps->len - ps->pos < n || memcmp(ps->p + ps->pos, word, n) != 0)
-    return perr(ps, "unexpected character");
+    return perr(ps, RGS_CJ_ERR_SYNTAX, "unexpected character");
   ps->pos += n;
-  return 0;
+  return RGS_CJ_OK;
 }
 
-static int hexval(int c)
+/* 1 when c is a lower-case hex digit (upper case is not canonical), its
+ * value in *v. */
+static int hexval(int c, int *v)
 {
   if (c >= '0' && c <= '9')
-    return c - '0';
-  if (c >= 'a' && c <= 'f')
-    return c - 'a' + 10;
-  return -1;     /* upper-case hex is not canonical */
+    *v = c - '0';
+  else if (c >= 'a' && c <= 'f')
+    *v = c - 'a' + 10;
+  else
+    return 0;
+  return 1;
+}
+
+/* The character an escape stands for, its backslash read: the canonical
+ * escapes only. */
+static rgs_cj_rc parse_escape(parser *ps, char *ch)
+{
+  int c = peek(ps), v = 0, h = 0, k;
+
+  ps->pos++;
+  switch (c) {
+  case '"': *ch = '"'; return RGS_CJ_OK;
+  case '\\': *ch = '\\'; return RGS_CJ_OK;
+  case 'b': *ch = '\b'; return RGS_CJ_OK;
+  case 'f': *ch = '\f'; return RGS_CJ_OK;
+  case 'n': *ch = '\n'; return RGS_CJ_OK;
+  case 'r': *ch = '\r'; return RGS_CJ_OK;
+  case 't': *ch = '\t'; return RGS_CJ_OK;
+  case 'u':
+    for (k = 0; k < 4; k++) {
+      if (!hexval(peek(ps), &h))
+        return perr(ps, RGS_CJ_ERR_SYNTAX,
+                    "bad \\u escape (canonical form: four lower-case hex digits)");
+      v = v * 16 + h;
+      ps->pos++;
+    }
+    /* Only the controls without a short escape are written \u00xx. */
+    if (v == 0 || v >= 0x20 || v == '\b' || v == '\f' || v == '\n' || v == '\r' || v == '\t')
+      return perr(ps, RGS_CJ_ERR_SYNTAX, "escape not in canonical form");
+    *ch = (char)v;
+    return RGS_CJ_OK;
+  default:
+    return perr(ps, RGS_CJ_ERR_SYNTAX, "escape not in canonical form");
+  }
 }
 
 /* A canonical string; *out malloc'd. */
-static int parse_string(parser *ps, char **out)
+static rgs_cj_rc parse_string(parser *ps, char **out)
 {
   sbuf b = { NULL, 0, 0, 0 };
-  int c, v, k;
+  rgs_cj_rc rc = RGS_CJ_OK;
+  int c;
   char ch;
 
   *out = NULL;
   if (peek(ps) != '"')
-    return perr(ps, "a string was expected");
+    return perr(ps, RGS_CJ_ERR_SYNTAX, "a string was expected");
   ps->pos++;
   sb_add(&b, "", 0);
   for (;;) {
     c = peek(ps);
     if (c < 0) {
-      free(b.p);
-      return perr(ps, "unterminated string");
+      rc = perr(ps, RGS_CJ_ERR_SYNTAX, "unterminated string");
+      goto fail;
     }
     ps->pos++;
     if (c == '"')
       break;
     if (c < 0x20) {
-      free(b.p);
-      return perr(ps, "control character in a string");
+      rc = perr(ps, RGS_CJ_ERR_SYNTAX, "control character in a string");
+      goto fail;
     }
-    if (c != '\\') {
-      ch = (char)c;
-      sb_add(&b, &ch, 1);
-      continue;
-    }
-    c = peek(ps);
-    ps->pos++;
-    switch (c) {
-    case '"': ch = '"'; break;
-    case '\\': ch = '\\'; break;
-    case 'b': ch = '\b'; break;
-    case 'f': ch = '\f'; break;
-    case 'n': ch = '\n'; break;
-    case 'r': ch = '\r'; break;
-    case 't': ch = '\t'; break;
-    case 'u':
-      v = 0;
-      for (k = 0; k < 4; k++) {
-        int h = hexval(peek(ps));
-        if (h < 0) {
-          free(b.p);
-          return perr(ps, "bad \\u escape (canonical form: four lower-case hex digits)");
-        }
-        v = v * 16 + h;
-        ps->pos++;
-      }
-      /* Only the controls without a short escape are written \u00xx. */
-      if (v == 0 || v >= 0x20 || v == '\b' || v == '\f' || v == '\n' || v == '\r' ||
-          v == '\t') {
-        free(b.p);
-        return perr(ps, "escape not in canonical form");
-      }
-      ch = (char)v;
-      break;
-    default:
-      free(b.p);
-      return perr(ps, "escape not in canonical form");
+    ch = (char)c;
+    if (c == '\\') {
+      rc = parse_escape(ps, &ch);
+      if (rc != RGS_CJ_OK)
+        goto fail;
     }
     sb_add(&b, &ch, 1);
   }
   if (b.failed) {
-    free(b.p);
-    return perr(ps, "out of memory");
+    rc = perr(ps, RGS_CJ_ERR_NOMEM, "out of memory");
+    goto fail;
   }
-  if (!utf8_valid(b.p, b.len)) {
-    free(b.p);
-    return perr(ps, "string is not valid UTF-8");
+  if (!rgsx_utf8_valid(b.p, b.len)) {
+    rc = perr(ps, RGS_CJ_ERR_UTF8, "string is not valid UTF-8");
+    goto fail;
   }
   *out = b.p;
-  return 0;
+  return RGS_CJ_OK;
+
+fail:
+  free(b.p);
+  return rc;
 }
 
-static int parse_int(parser *ps, long long *out)
+static rgs_cj_rc parse_int(parser *ps, long long *out)
 {
   int neg = 0, c, digits = 0;
   unsigned long long v = 0;
@@ -634,28 +645,45 @@ static int parse_int(parser *ps, long long *out)
     ps->pos++;
     c = peek(ps);
     if (neg || (c >= '0' && c <= '9'))
-      return perr(ps, "number not in canonical form");
+      return perr(ps, RGS_CJ_ERR_SYNTAX, "number not in canonical form");
     *out = 0;
     digits = 1;
   } else {
     while ((c = peek(ps)) >= '0' && c <= '9') {
       v = v * 10 + (unsigned)(c - '0');
       if (v > (unsigned long long)RGS_CJ_INT_MAX)
-        return perr(ps, "integer out of range");
+        return perr(ps, RGS_CJ_ERR_RANGE, "integer out of range");
       ps->pos++;
       digits++;
     }
     *out = neg ? -(long long)v : (long long)v;
   }
   if (digits == 0)
-    return perr(ps, "a value was expected");
+    return perr(ps, RGS_CJ_ERR_SYNTAX, "a value was expected");
   c = peek(ps);
   if (c == '.' || c == 'e' || c == 'E')
-    return perr(ps, "only integers are allowed");
-  return 0;
+    return perr(ps, RGS_CJ_ERR_SYNTAX, "only integers are allowed");
+  return RGS_CJ_OK;
 }
 
 static rgs_cj *parse_value(parser *ps, int depth);
+
+/* A member's key and its ':', after the members of c so far. */
+static rgs_cj_rc parse_key(parser *ps, const rgs_cj *c, char **key)
+{
+  rgs_cj_rc rc = parse_string(ps, key);
+
+  if (rc != RGS_CJ_OK)
+    return rc;
+  if (!key_valid(*key))
+    return perr(ps, RGS_CJ_ERR_KEY, "keys are printable ASCII");
+  if (c->n > 0 && strcmp(c->keys[c->n - 1], *key) >= 0)
+    return perr(ps, RGS_CJ_ERR_SYNTAX, "keys not in canonical order (sorted, no duplicate)");
+  if (peek(ps) != ':')
+    return perr(ps, RGS_CJ_ERR_SYNTAX, "':' was expected");
+  ps->pos++;
+  return RGS_CJ_OK;
+}
 
 static rgs_cj *parse_container(parser *ps, int depth, int is_object)
 {
@@ -664,11 +692,11 @@ static rgs_cj *parse_container(parser *ps, int depth, int is_object)
   int close = is_object ? '}' : ']';
 
   if (c == NULL) {
-    perr(ps, "out of memory");
+    perr(ps, RGS_CJ_ERR_NOMEM, "out of memory");
     return NULL;
   }
   if (depth >= RGS_CJ_MAX_DEPTH) {
-    perr(ps, "nested too deep");
+    perr(ps, RGS_CJ_ERR_RANGE, "nested too deep");
     goto fail;
   }
   ps->pos++;
@@ -677,26 +705,11 @@ static rgs_cj *parse_container(parser *ps, int depth, int is_object)
     return c;
   }
   for (;;) {
-    if (is_object) {
-      if (parse_string(ps, &key) != 0)
-        goto fail;
-      if (!key_valid(key)) {
-        perr(ps, "keys are printable ASCII");
-        goto fail;
-      }
-      if (c->n > 0 && strcmp(c->keys[c->n - 1], key) >= 0) {
-        perr(ps, "keys not in canonical order (sorted, no duplicate)");
-        goto fail;
-      }
-      if (peek(ps) != ':') {
-        perr(ps, "':' was expected");
-        goto fail;
-      }
-      ps->pos++;
-    }
+    if (is_object && parse_key(ps, c, &key) != RGS_CJ_OK)
+      goto fail;
     v = parse_value(ps, depth + 1);
-    if (v == NULL || grow(c) != 0) {
-      perr(ps, "out of memory");
+    if (v == NULL || grow(c) != RGS_CJ_OK) {
+      perr(ps, RGS_CJ_ERR_NOMEM, "out of memory");
       goto fail;
     }
     c->items[c->n] = v;
@@ -713,7 +726,7 @@ static rgs_cj *parse_container(parser *ps, int depth, int is_object)
       ps->pos++;
       return c;
     }
-    perr(ps, is_object ? "',' or '}' was expected" : "',' or ']' was expected");
+    perr(ps, RGS_CJ_ERR_SYNTAX, is_object ? "',' or '}' was expected" : "',' or ']' was expected");
     goto fail;
   }
 
@@ -724,140 +737,152 @@ fail:
   return NULL;
 }
 
-static rgs_cj *parse_value(parser *ps, int depth)
+/* A scalar: string, true, false, null or integer. */
+static rgs_cj *parse_scalar(parser *ps, int c)
 {
   rgs_cj *v = NULL;
-  int c = peek(ps);
+  long long i = 0;
 
-  if (ps->failed)
-    return NULL;
   switch (c) {
-  case '{': return parse_container(ps, depth, 1);
-  case '[': return parse_container(ps, depth, 0);
   case '"':
     v = node(RGS_CJ_STR);
-    if (v == NULL || parse_string(ps, &v->s) != 0) {
-      perr(ps, "out of memory");
+    if (v == NULL) {
+      perr(ps, RGS_CJ_ERR_NOMEM, "out of memory");
+      return NULL;
+    }
+    if (parse_string(ps, &v->s) != RGS_CJ_OK) {
       rgs_cj_free(v);
       return NULL;
     }
     return v;
   case 't':
   case 'f':
-    if (expect_word(ps, c == 't' ? "true" : "false") != 0)
+    if (expect_word(ps, c == 't' ? "true" : "false") != RGS_CJ_OK)
       return NULL;
     v = node(RGS_CJ_BOOL);
     if (v != NULL)
       v->b = c == 't';
     return v;
   case 'n':
-    if (expect_word(ps, "null") != 0)
+    if (expect_word(ps, "null") != RGS_CJ_OK)
       return NULL;
     return node(RGS_CJ_NULL);
   default:
-    if (c == '-' || (c >= '0' && c <= '9')) {
-      long long i = 0;
-      if (parse_int(ps, &i) != 0)
-        return NULL;
-      v = node(RGS_CJ_INT);
-      if (v != NULL)
-        v->i = i;
-      return v;
-    }
-    perr(ps, c < 0 ? "unexpected end" : "unexpected character (white space is not canonical)");
-    return NULL;
+    if (parse_int(ps, &i) != RGS_CJ_OK)
+      return NULL;
+    v = node(RGS_CJ_INT);
+    if (v != NULL)
+      v->i = i;
+    return v;
   }
 }
 
-int rgs_cj_parse(const char *text, size_t len, rgs_cj **out, char *err, size_t errlen)
+static rgs_cj *parse_value(parser *ps, int depth)
 {
-  parser ps = { text, len, 0, err, errlen, 0 };
+  int c = peek(ps);
+
+  if (ps->rc != RGS_CJ_OK)
+    return NULL;
+  if (c == '{' || c == '[')
+    return parse_container(ps, depth, c == '{');
+  if (c == '"' || c == 't' || c == 'f' || c == 'n' || c == '-' || (c >= '0' && c <= '9'))
+    return parse_scalar(ps, c);
+  perr(ps, RGS_CJ_ERR_SYNTAX,
+       c < 0 ? "unexpected end" : "unexpected character (white space is not canonical)");
+  return NULL;
+}
+
+rgs_cj_rc rgs_cj_parse(const char *text, size_t len, rgs_cj **out, char *err, size_t errlen)
+{
+  parser ps = { text, len, 0, err, errlen, RGS_CJ_OK };
   rgs_cj *v;
 
   *out = NULL;
   if (err != NULL && errlen > 0)
     err[0] = '\0';
   if (text == NULL || len > RGS_CJ_MAX_TEXT)
-    return perr(&ps, "no text, or larger than 1 MiB");
+    return perr(&ps, text == NULL ? RGS_CJ_ERR_TYPE : RGS_CJ_ERR_RANGE,
+                "no text, or larger than 1 MiB");
   v = parse_value(&ps, 0);
-  if (v == NULL) {
-    perr(&ps, "out of memory");
-    return -1;
-  }
+  if (v == NULL)
+    return perr(&ps, RGS_CJ_ERR_NOMEM, "out of memory");     /* unless it said why */
   if (ps.pos != len) {
     rgs_cj_free(v);
-    return perr(&ps, "trailing bytes after the document");
+    return perr(&ps, RGS_CJ_ERR_SYNTAX, "trailing bytes after the document");
   }
   *out = v;
-  return 0;
+  return RGS_CJ_OK;
 }
 
 /* ---- hex and base64 ------------------------------------------------------------ */
 
-int rgs_cj_unhex(const char *text, unsigned char **out, size_t *len)
+rgs_cj_rc rgs_cj_unhex(const char *text, unsigned char **out, size_t *len)
 {
   size_t n, i;
   unsigned char *p;
+  int hi = 0, lo = 0;
 
   *out = NULL;
   *len = 0;
   if (text == NULL)
-    return -1;
+    return RGS_CJ_ERR_TYPE;
   n = strlen(text);
   if (n % 2 != 0)
-    return -1;
+    return RGS_CJ_ERR_ENCODING;
   p = malloc(n / 2 + 1);
   if (p == NULL)
-    return -1;
+    return RGS_CJ_ERR_NOMEM;
   for (i = 0; i < n / 2; i++) {
-    int hi = hexval((unsigned char)text[2 * i]), lo = hexval((unsigned char)text[2 * i + 1]);
-    if (hi < 0 || lo < 0) {
+    if (!hexval((unsigned char)text[2 * i], &hi) || !hexval((unsigned char)text[2 * i + 1], &lo)) {
       free(p);
-      return -1;
+      return RGS_CJ_ERR_ENCODING;
     }
     p[i] = (unsigned char)(hi * 16 + lo);
   }
   *out = p;
   *len = n / 2;
-  return 0;
+  return RGS_CJ_OK;
 }
 
-int rgs_cj_unb64(const char *text, unsigned char **out, size_t *len)
+rgs_cj_rc rgs_cj_unb64(const char *text, unsigned char **out, size_t *len)
 {
   size_t n, pad = 0;
-  unsigned char *p, *check;
+  unsigned char *p = NULL, *check = NULL;
   int r;
+  rgs_cj_rc rc = RGS_CJ_ERR_ENCODING;
 
   *out = NULL;
   *len = 0;
   if (text == NULL)
-    return -1;
+    return RGS_CJ_ERR_TYPE;
   n = strlen(text);
-  if (n == 0 || n % 4 != 0 || n > RGS_CJ_MAX_TEXT)
-    return -1;
+  if (n > RGS_CJ_MAX_TEXT)
+    return RGS_CJ_ERR_RANGE;
+  if (n == 0 || n % 4 != 0)
+    return RGS_CJ_ERR_ENCODING;
   if (text[n - 1] == '=')
     pad++;
   if (text[n - 2] == '=')
     pad++;
   p = malloc(n / 4 * 3 + 1);
-  if (p == NULL)
-    return -1;
-  r = EVP_DecodeBlock(p, (const unsigned char *)text, (int)n);
-  if (r < 0 || (size_t)r < pad) {
-    free(p);
-    return -1;
-  }
-  *len = (size_t)r - pad;
-  /* One spelling per value: what does not encode back the same is refused. */
   check = malloc(n + 1);
-  if (check == NULL || EVP_EncodeBlock(check, p, (int)*len) != (int)n ||
-      memcmp(check, text, n) != 0) {
-    free(check);
-    free(p);
-    *len = 0;
-    return -1;
+  if (p == NULL || check == NULL) {
+    rc = RGS_CJ_ERR_NOMEM;
+    goto cleanup;
   }
-  free(check);
+  r = EVP_DecodeBlock(p, (const unsigned char *)text, (int)n);
+  if (r < 0 || (size_t)r < pad)
+    goto cleanup;
+  /* One spelling per value: what does not encode back the same is refused. */
+  if (EVP_EncodeBlock(check, p, r - (int)pad) != (int)n || memcmp(check, text, n) != 0)
+    goto cleanup;
   *out = p;
-  return 0;
+  *len = (size_t)r - pad;
+  p = NULL;
+  rc = RGS_CJ_OK;
+
+cleanup:
+  free(check);
+  free(p);
+  return rc;
 }
