@@ -59,7 +59,7 @@ for i in $(seq 1 "$runs"); do
   "$bin" "${common[@]}" order new --partner CMA --validity 2 --holder-first-name Jean \
     --holder-last-name Dupont --email jean.dupont@example.fr --company "BS AUTO" \
     --siren 732829320 --payment virement --accept-cgu > /dev/null
-  "$bin" "${common[@]}" watch --once --timeout 60 --no-notify --no-udev "${poll_args[@]}" \
+  "$bin" "${common[@]}" watch --once --timeout 60 --no-notify --no-udev --order 1 "${poll_args[@]}" \
     --trace "$d/trace" > "$d/out" 2> "$d/err" &
   pid=$!
   until grep -q '^ready ' "$d/trace" 2>/dev/null; do sleep 0.01; done

@@ -4,6 +4,7 @@
  * enroll/watch.h; this file parses the options, runs it, and reports each
  * token handled (one JSON document per token under --json). */
 #include <getopt.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include "commands.h"
@@ -12,11 +13,16 @@
 static void usage(void)
 {
   printf("%s\n", _("Usage: rgs-enroll watch [--once] [--timeout SECONDS] [--dry-run] [--no-notify]\n"
-                   "                        [--no-udev] [--askpass PROGRAM] [--poll-max MS]\n"
-                   "Wait for a token to be plugged in and take the enrolment where it stands:\n"
-                   "the order awaiting a key gets it (start), an issued certificate is installed\n"
-                   "(install), a token delivered by the CA is checked (check --delivered);\n"
-                   "otherwise the next step is told. Tokens already present count as plugged in.\n"
+                   "                        [--no-udev] [--askpass PROGRAM] [--poll-max MS] [--order N]\n"
+                   "Wait for a token to be plugged in and take the enrolment where it stands.\n"
+                   "A token belongs to an order by the serial recorded with the order's request\n"
+                   "or by the request's key: its issued certificate is installed (install), or\n"
+                   "the next step is told. A token delivered by the CA is checked (check\n"
+                   "--delivered). A token that belongs to no order is never used: with one order\n"
+                   "awaiting a key, the command to make it is proposed. Tokens already present\n"
+                   "count as plugged in.\n"
+                   "  --order N          a token that belongs to no order is for order N: it gets\n"
+                   "                     its key pair if the order awaits one (start)\n"
                    "  --once             handle the tokens of the first insertion, then exit\n"
                    "  --timeout SECONDS  stop after that long (with --once: exit 4 if no token came)\n"
                    "  --dry-run          say what would be done, do nothing\n"
@@ -34,11 +40,13 @@ typedef struct {
 } watch_cli_opts;
 
 enum { OPT_ONCE = 1, OPT_TIMEOUT, OPT_DRY_RUN, OPT_NO_NOTIFY, OPT_NO_UDEV, OPT_ASKPASS,
-       OPT_POLL_MAX, OPT_TRACE, OPT_HELP };
+       OPT_POLL_MAX, OPT_TRACE, OPT_ORDER, OPT_HELP };
 
 /* One option that takes a value; RGS_EXIT_OK or a usage error. */
 static int parse_value(const rgs_io *io, int c, const char *value, rgs_watch_opts *w)
 {
+  long n = 0;
+
   switch (c) {
   case OPT_TIMEOUT:
     if (!rgs_parse_number(value, 1, 7 * 24 * 3600, &w->timeout_s))
@@ -52,6 +60,11 @@ static int parse_value(const rgs_io *io, int c, const char *value, rgs_watch_opt
     if (!rgs_watch_askpass_ok(value))
       return rgs_usage_error(io, "watch", _("--askpass needs the absolute path of a program, not '%s'"), value);
     w->askpass = value;
+    break;
+  case OPT_ORDER:
+    if (!rgs_parse_number(value, 1, LONG_MAX, &n))
+      return rgs_usage_error(io, "watch", _("--order needs an order number, not '%s'"), value);
+    w->order = n;
     break;
   case OPT_TRACE:
     if (!rgs_watch_path_ok(value))
@@ -75,6 +88,7 @@ static int parse(const rgs_io *io, int argc, char **argv, watch_cli_opts *o)
     { "askpass", required_argument, NULL, OPT_ASKPASS },
     { "poll-max", required_argument, NULL, OPT_POLL_MAX },
     { "trace", required_argument, NULL, OPT_TRACE },   /* bench/: timestamps */
+    { "order", required_argument, NULL, OPT_ORDER },
     { "help", no_argument, NULL, OPT_HELP },
     { NULL, 0, NULL, 0 },
   };
@@ -94,6 +108,7 @@ static int parse(const rgs_io *io, int argc, char **argv, watch_cli_opts *o)
     case OPT_POLL_MAX:
     case OPT_ASKPASS:
     case OPT_TRACE:
+    case OPT_ORDER:
       ret = parse_value(io, c, optarg, &o->w);
       if (ret != RGS_EXIT_OK)
         return ret;
@@ -134,7 +149,9 @@ static void report_token(void *ud, const rgs_watch_outcome *o)
   else
     rgs_json_str(&j, "order", NULL);
   rgs_json_str(&j, "status", p->status_known ? rgs_order_status_name(p->status) : NULL);
-  rgs_json_str(&j, "bound_by", p->how == 1 ? "serial" : p->how == 2 ? "key" : NULL);
+  rgs_json_str(&j, "bound_by", p->how == 1 ? "serial" : p->how == 2 ? "key"
+                               : p->how == 3 ? "chosen" : NULL);
+  rgs_json_str(&j, "command", p->action == RGS_WATCH_PROPOSE ? p->command : NULL);
   rgs_json_str(&j, "outcome", o->outcome);
   rgs_json_int(&j, "exit", o->exit_code);
   rgs_json_str(&j, "message", o->message);

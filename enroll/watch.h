@@ -96,6 +96,8 @@ typedef enum {
   RGS_WATCH_DONE,              /* the order's certificate is installed */
   RGS_WATCH_NO_ORDER,          /* nothing in the store for this token */
   RGS_WATCH_AMBIGUOUS,         /* several orders await a key: the holder chooses */
+  RGS_WATCH_PROPOSE,           /* bound to no order, one order awaits a key: the
+                                * command is proposed, never run */
 } rgs_watch_action;
 
 typedef struct {
@@ -104,19 +106,26 @@ typedef struct {
   int status_known;
   rgs_order_status status;
   rgs_order_next next;         /* RGS_WATCH_TELL */
-  int how;                     /* 1: bound by token serial, 2: by a certificate's key */
+  int how;                     /* 1: bound by token serial, 2: by a key of the token,
+                                * 3: chosen by the person (watch --order) */
   char candidates[128];        /* RGS_WATCH_AMBIGUOUS: "3, 5" */
+  char command[2048];          /* RGS_WATCH_PROPOSE: the command for the person to
+                                * type (shell-quoted), "" otherwise */
 } rgs_watch_plan;
 
 /* Decide what to do for the token in slot info of ctx, reading the store
- * at db_path (may not exist: no order). Opens the token read-only-wise (a
- * session, no login) to read its certificates, and closes it. Failures are
- * reported (io, "watch") and returned as exit statuses. */
+ * at db_path (may not exist: no order). A token belongs to an order only
+ * by the serial its binding records or by the key of its request: a token
+ * bound to none is never given an order's step (with one order awaiting
+ * a key, the step is proposed), unless the person chose that order
+ * (chosen > 0, watch --order: the token gets it if it awaits a key). Opens the token read-only-wise (a
+ * session, no login) to read its keys and certificates, and closes it.
+ * Failures are reported (io, "watch") and returned as exit statuses. */
 int rgs_watch_plan_for(const rgs_io *io, rgs_p11_ctx *ctx, const rgs_p11_slot_info *info,
-                       const char *db_path, rgs_watch_plan *plan);
+                       const char *db_path, long long chosen, rgs_watch_plan *plan);
 
 /* Stable word for JSON and logs: "start", "install", "check-delivered",
- * "tell", "done", "no-order", "ambiguous", "ignore". */
+ * "tell", "done", "no-order", "ambiguous", "propose", "ignore". */
 const char *rgs_watch_action_name(rgs_watch_action a);
 /* A translated sentence for the next step of an order (notification body). */
 void rgs_watch_next_text(const rgs_watch_plan *plan, char *buf, size_t len);
@@ -155,6 +164,8 @@ typedef struct {
   int use_udev;                /* udev events as a hint to poll at once */
   long timeout_s;              /* stop after that long; 0: never */
   long poll_max_ms;            /* longest pause between two polls of the module */
+  long long order;             /* --order: the order awaiting a key that a token bound
+                                * to none is for; 0: none (proposed only) */
   const char *askpass;         /* askpass program chosen by the person, or NULL
                                 * ($RGS_ENROLL_ASKPASS, else $SSH_ASKPASS) */
   const char *trace;           /* file for timestamps (bench/, tests), or NULL */
@@ -166,7 +177,7 @@ typedef struct {
   const rgs_p11_event *event;
   const rgs_watch_plan *plan;
   const char *outcome;         /* stable word: done, removed, failed, busy,
-                                * pin-needed, dry-run, told */
+                                * pin-needed, dry-run, told, proposed */
   int exit_code;               /* the step's, or the watcher's */
   const char *message;         /* what the person was told */
 } rgs_watch_outcome;

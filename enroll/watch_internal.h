@@ -11,6 +11,7 @@
 typedef struct {
   const rgs_io *io;
   int dry_run;
+  long long chosen;            /* watch --order, 0: none */
   const char *askpass;         /* the askpass program, or NULL */
   const char *trace;           /* --trace file, or NULL */
   rgs_p11_ctx *ctx;
@@ -27,7 +28,7 @@ typedef struct {
 typedef struct {
   const char *outcome;
   int exit_code;
-  char message[1024];
+  char message[3072];          /* room for a proposed command (rgs_watch_plan) */
 } watch_result;
 
 typedef enum {

@@ -131,6 +131,13 @@ static int tell_next(watch_ctx *W, const char *words, const rgs_watch_plan *p, w
              words, p->candidates);
     level = RGS_NOTE_WARNING;
     break;
+  case RGS_WATCH_PROPOSE:
+    /* Bound to no order: the token may be meant for something else. */
+    r->outcome = "proposed";
+    snprintf(r->message, sizeof(r->message),
+             _("Token %s plugged in: it belongs to no order, so nothing was done. Order %lld awaits its key pair; if this token is meant for it, run in a terminal: %s"),
+             words, p->order_id, p->command);
+    break;
   case RGS_WATCH_IGNORE:
     return 0;
   }
@@ -155,7 +162,7 @@ static void handle_appeared(watch_ctx *W, const rgs_p11_event *ev)
   watch_trace(&W->env, "visible");
   memset(&r, 0, sizeof(r));
   watch_token_words(&ev->info, words, sizeof(words));
-  ret = rgs_watch_plan_for(W->env.io, W->env.ctx, &ev->info, W->env.db, &p);
+  ret = rgs_watch_plan_for(W->env.io, W->env.ctx, &ev->info, W->env.db, W->env.chosen, &p);
   W->handled = 1;
   if (ret != RGS_EXIT_OK) {
     r.outcome = "failed";
@@ -442,6 +449,7 @@ int rgs_watch_run(const rgs_io *io, const rgs_watch_opts *opts, rgs_watch_report
   memset(&W, 0, sizeof(W));
   W.env.io = io;
   W.env.dry_run = opts->dry_run;
+  W.env.chosen = opts->order;
   W.env.trace = opts->trace;
   W.env.askpass = find_askpass(opts->askpass);
   W.opt = opts;

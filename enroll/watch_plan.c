@@ -1,10 +1,14 @@
 /* watch_plan.c - a token was plugged in: which step of the enrolment comes next.
  *
  * The token is found in the store by its serial number (the binding that
- * `start --order` and `order link` record), else by the key of a
- * certificate it holds. A token bound to nothing that holds a user
- * certificate was delivered by the CA. A token bound to nothing and empty
- * goes to the one order that awaits a key. */
+ * `start --order` and `order link` record), else by a key it holds (a key
+ * pair, or a certificate's) that is the key of an order's request.
+ * Nothing else binds a token to an order: a token bound to nothing that
+ * holds a user certificate was delivered by the CA; any other token bound
+ * to nothing is not the watcher's to use. When one order awaits a key, the
+ * command that would make it on this token is proposed to the person,
+ * never run: a new, unrelated token plugged in for something else must
+ * not get an order's key pair. */
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -26,6 +30,7 @@ const char *rgs_watch_action_name(rgs_watch_action a)
   case RGS_WATCH_DONE: return "done";
   case RGS_WATCH_NO_ORDER: return "no-order";
   case RGS_WATCH_AMBIGUOUS: return "ambiguous";
+  case RGS_WATCH_PROPOSE: return "propose";
   }
   return "ignore";
 }
@@ -202,8 +207,26 @@ static void join_ids(const id_list *l, char *buf, size_t len)
     o += (size_t)snprintf(buf + o, len - o, i == 0 ? "%lld" : ", %lld", l->ids[i]);
 }
 
+/* The order the person chose (watch --order) for a token bound to none:
+ * START when it awaits a key; otherwise p is left as it is. */
+static rgs_order_rc plan_chosen(rgs_order_store *st, long long chosen, rgs_watch_plan *p)
+{
+  rgs_watch_plan mine;
+  rgs_order_rc rc;
+
+  memset(&mine, 0, sizeof(mine));
+  rc = plan_order(st, chosen, &mine);
+  if (rc == RGS_ORDER_ERR_NO_ORDER)
+    return RGS_ORDER_OK;       /* said by the plan of the other rules */
+  if (rc == RGS_ORDER_OK && mine.action == RGS_WATCH_START) {
+    mine.how = 3;
+    *p = mine;
+  }
+  return rc;
+}
+
 static rgs_order_rc plan_store(rgs_order_store *st, const rgs_p11_slot_info *info,
-                               const token_certs *tc, rgs_watch_plan *p)
+                               const token_certs *tc, long long chosen, rgs_watch_plan *p)
 {
   long long ids[PLAN_MAX_IDS], id = 0;
   size_t n = 0, i;
@@ -230,11 +253,22 @@ static rgs_order_rc plan_store(rgs_order_store *st, const rgs_p11_slot_info *inf
     p->action = RGS_WATCH_DELIVERED;
     return RGS_ORDER_OK;
   }
+  if (chosen > 0) {
+    rc = plan_chosen(st, chosen, p);
+    if (rc != RGS_ORDER_OK || p->how == 3)
+      return rc;
+  }
   rc = orders_in(st, RGS_STATUS_ORDERED, &l);
   if (rc != RGS_ORDER_OK)
     return rc;
-  if (l.n == 1)
-    return plan_order(st, l.ids[0], p);
+  if (l.n == 1) {
+    /* Not bound: the step is the person's to choose (rgs_watch_plan_for
+     * writes the command). */
+    rc = plan_order(st, l.ids[0], p);
+    if (rc == RGS_ORDER_OK && p->action == RGS_WATCH_START)
+      p->action = RGS_WATCH_PROPOSE;
+    return rc;
+  }
   if (l.n > 1) {
     p->action = RGS_WATCH_AMBIGUOUS;
     join_ids(&l, p->candidates, sizeof(p->candidates));
@@ -247,8 +281,67 @@ static rgs_order_rc plan_store(rgs_order_store *st, const rgs_p11_slot_info *inf
   return rc;
 }
 
+/* Append text to buf (size len, used *o), single-quoted for a POSIX shell
+ * when quote is set. 0 when it does not fit. */
+static int put(char *buf, size_t len, size_t *o, const char *text, int quote)
+{
+  const char *c;
+
+  for (c = quote ? "'" : ""; *c != '\0'; c++)
+    if (*o + 1 < len)
+      buf[(*o)++] = *c;
+  for (c = text; *c != '\0' && *o + 5 < len; c++) {
+    if (quote && *c == '\'') {
+      memcpy(buf + *o, "'\\''", 4);
+      *o += 4;
+    } else {
+      buf[(*o)++] = *c;
+    }
+  }
+  if (*c != '\0' || *o + 2 >= len)
+    return 0;
+  if (quote)
+    buf[(*o)++] = '\'';
+  buf[*o] = '\0';
+  return 1;
+}
+
+/* The command the person may type to make the order's key pair on this
+ * very token: the watcher's module, store and policies, this token's URI.
+ * Without room for all of it, the short form (the person adds --token). */
+static void propose_command(const rgs_io *io, const rgs_p11_slot_info *info, rgs_watch_plan *p)
+{
+  rgs_p11_uri *uri = NULL;
+  char *uri_text = NULL, order[64];
+  size_t o = 0, i;
+  int ok;
+
+  if (rgs_p11_uri_for_token(info, &uri) == RGS_P11_OK)
+    uri_text = rgs_p11_uri_format(uri);
+  snprintf(order, sizeof(order), " start --order %lld", p->order_id);
+  ok = put(p->command, sizeof(p->command), &o, "rgs-enroll", 0);
+  if (ok && io->module != NULL)
+    ok = put(p->command, sizeof(p->command), &o, " --module ", 0) &&
+         put(p->command, sizeof(p->command), &o, io->module, 1);
+  if (ok && io->db != NULL)
+    ok = put(p->command, sizeof(p->command), &o, " --db ", 0) &&
+         put(p->command, sizeof(p->command), &o, io->db, 1);
+  for (i = 0; ok && i < io->n_policies; i++)
+    ok = put(p->command, sizeof(p->command), &o, " --policy ", 0) &&
+         put(p->command, sizeof(p->command), &o, io->policies[i], 1);
+  if (ok)
+    ok = put(p->command, sizeof(p->command), &o, order, 0);
+  if (ok && uri_text != NULL)
+    ok = put(p->command, sizeof(p->command), &o, " --token ", 0) &&
+         put(p->command, sizeof(p->command), &o, uri_text, 1);
+  if (!ok || uri_text == NULL)
+    snprintf(p->command, sizeof(p->command), "rgs-enroll%s", order);
+  free(uri_text);
+  rgs_p11_uri_free(uri);
+}
+
 int rgs_watch_plan_for(const rgs_io *io, rgs_p11_ctx *ctx, const rgs_p11_slot_info *info,
-                       const char *db_path, rgs_watch_plan *plan)
+                       const char *db_path, long long chosen, rgs_watch_plan *plan)
 {
   rgs_order_store *st = NULL;
   token_certs tc;
@@ -270,8 +363,10 @@ int rgs_watch_plan_for(const rgs_io *io, rgs_p11_ctx *ctx, const rgs_p11_slot_in
   if (rc != RGS_ORDER_OK)
     return rgs_fail_order(io, "watch", rc, err);
   plan->action = RGS_WATCH_NO_ORDER;
-  rc = plan_store(st, info, &tc, plan);
+  rc = plan_store(st, info, &tc, chosen, plan);
   ret = rc == RGS_ORDER_OK ? RGS_EXIT_OK : rgs_fail_store(io, "watch", rc, st);
+  if (ret == RGS_EXIT_OK && plan->action == RGS_WATCH_PROPOSE)
+    propose_command(io, info, plan);
   rgs_order_store_close(st);
   return ret;
 }

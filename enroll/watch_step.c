@@ -120,19 +120,22 @@ static int common_args(const watch_env *e, argv_builder *b, const rgs_p11_slot_i
   return 1;
 }
 
-/* <store dir>/requests/order-N.csr, the directory made (0700). 1 on success. */
-static int request_path(const watch_env *e, long long id, char *buf, size_t len)
+/* <store dir>/requests/order-N.csr into buf, the directory made (0700)
+ * and its path in dir. 0, or the errno of why not. */
+static int request_path(const watch_env *e, long long id, char *dir, size_t dirlen, char *buf,
+                        size_t len)
 {
   const char *slash = strrchr(e->db, '/');
-  char dir[PATH_MAX];
 
   if (slash == NULL)
-    snprintf(dir, sizeof(dir), "requests");
-  else if (snprintf(dir, sizeof(dir), "%.*s/requests", (int)(slash - e->db), e->db) >= (int)sizeof(dir))
-    return 0;
+    snprintf(dir, dirlen, "requests");
+  else if (snprintf(dir, dirlen, "%.*s/requests", (int)(slash - e->db), e->db) >= (int)dirlen)
+    return ENAMETOOLONG;
   if (mkdir(dir, 0700) != 0 && errno != EEXIST)
-    return 0;
-  return snprintf(buf, len, "%s/order-%lld.csr", dir, id) < (int)len;
+    return errno;
+  if (snprintf(buf, len, "%s/order-%lld.csr", dir, id) >= (int)len)
+    return ENAMETOOLONG;
+  return 0;
 }
 
 /* The whole command line of the step in b. 1 when it can be run. */
@@ -153,10 +156,9 @@ static int build_step(watch_env *e, argv_builder *b, const rgs_watch_plan *p, pi
   }
   switch (p->action) {
   case RGS_WATCH_START:
-    /* The request is also kept in the store; this file is for the CA
-     * portal. Ours to overwrite: a run cut short may have left it. */
-    if (!request_path(e, p->order_id, e->csr, sizeof(e->csr)))
-      return 0;
+    /* The request is also kept in the store; e->csr (made by
+     * run_planned) is for the CA portal. Ours to overwrite: a run cut
+     * short may have left it. */
     arg(b, "start");
     arg(b, "--order");
     arg(b, argnum(b, p->order_id));
@@ -177,6 +179,7 @@ static int build_step(watch_env *e, argv_builder *b, const rgs_watch_plan *p, pi
   case RGS_WATCH_DONE:
   case RGS_WATCH_NO_ORDER:
   case RGS_WATCH_AMBIGUOUS:
+  case RGS_WATCH_PROPOSE:
     return 0;
   }
   return !b->broken;
@@ -372,6 +375,7 @@ static const char *step_name(rgs_watch_action a)
   case RGS_WATCH_DONE:
   case RGS_WATCH_NO_ORDER:
   case RGS_WATCH_AMBIGUOUS:
+  case RGS_WATCH_PROPOSE:
     break;
   }
   return "";
@@ -390,6 +394,7 @@ static void step_hint(const rgs_watch_plan *p, char *buf, size_t len)
   case RGS_WATCH_DONE:
   case RGS_WATCH_NO_ORDER:
   case RGS_WATCH_AMBIGUOUS:
+  case RGS_WATCH_PROPOSE:
     buf[0] = '\0';
     break;
   }
@@ -500,7 +505,7 @@ static int replanned(watch_env *e, const rgs_p11_event *ev, rgs_watch_plan *p)
 {
   rgs_watch_plan again;
 
-  if (rgs_watch_plan_for(e->io, e->ctx, &ev->info, e->db, &again) != RGS_EXIT_OK ||
+  if (rgs_watch_plan_for(e->io, e->ctx, &ev->info, e->db, e->chosen, &again) != RGS_EXIT_OK ||
       (again.action == p->action && again.order_id == p->order_id))
     return 0;
   *p = again;
@@ -562,10 +567,21 @@ static void run_planned(watch_env *e, const rgs_p11_event *ev, const rgs_watch_p
                         const step_texts *t, watch_result *r)
 {
   argv_builder b;
-  char *uri_text = NULL, last[WATCH_LAST_LINE], prompt[256];
+  char *uri_text = NULL, last[WATCH_LAST_LINE], prompt[256], dir[PATH_MAX];
   int st = 0, err;
 
   memset(&b, 0, sizeof(b));
+  if (p->action == RGS_WATCH_START) {
+    err = request_path(e, p->order_id, dir, sizeof(dir), e->csr, sizeof(e->csr));
+    if (err != 0) {
+      /* TRANSLATORS: the folder, the system's reason. */
+      set_result(r, "failed", RGS_EXIT_IO,
+                 _("cannot make the folder %s for the certificate request: %s"), dir,
+                 strerror(err));
+      rgs_notify(e->note, RGS_NOTE_ERROR, 0, t->summary, r->message);
+      goto cleanup;
+    }
+  }
   if (!build_step(e, &b, p, t->pin, &ev->info, &uri_text)) {
     set_result(r, "failed", RGS_EXIT_INTERNAL, "%s", _("out of memory"));
     goto cleanup;

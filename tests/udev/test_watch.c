@@ -406,7 +406,7 @@ static void test_start_then_tell(void **state)
 
   new_order(f);
   run(f, &r, NULL, 1, "--json", "watch", "--once", "--timeout", "300", "--no-notify", "--no-udev",
-      NULL);
+      "--order", "1", NULL);
   rgs_assert_status(&r, RGS_EXIT_OK);
   doc = nth_doc(r.out, 0);
   assert_member(doc, "action", "start");
@@ -518,7 +518,7 @@ static void test_removed_during_keygen(void **state)
   new_order(f);
   snprintf(real, sizeof(real), "RGS_FAULT_REAL=%s", rgs_env("SOFTHSM2_MODULE"));
   start_bg(f, &b, fault_env, rgs_env("RGS_FAULT_MODULE"), 1, "--json", "watch", "--once",
-           "--timeout", "300", "--no-notify", "--no-udev", NULL);
+           "--timeout", "300", "--no-notify", "--no-udev", "--order", "1", NULL);
   rgs_bg_wait(&b, RGS_WAIT_SAFETY_MS, &r);
   rgs_assert_status(&r, RGS_EXIT_TOKEN);
   doc = nth_doc(r.out, 0);
@@ -533,7 +533,7 @@ static void test_removed_during_keygen(void **state)
 
   /* Plugged in again: the step is done. */
   run(f, &r, NULL, 1, "--json", "watch", "--once", "--timeout", "300", "--no-notify", "--no-udev",
-      NULL);
+      "--order", "1", NULL);
   rgs_assert_status(&r, RGS_EXIT_OK);
   doc = nth_doc(r.out, 0);
   assert_member(doc, "outcome", "done");
@@ -564,7 +564,7 @@ static void test_lock_held(void **state)
   assert_int_equal(write(fd, mine, strlen(mine)), (ssize_t)strlen(mine));
 
   run(f, &r, NULL, 1, "--json", "watch", "--once", "--timeout", "300", "--no-notify", "--no-udev",
-      NULL);
+      "--order", "1", NULL);
   rgs_assert_status(&r, RGS_EXIT_OK);
   doc = nth_doc(r.out, 0);
   assert_member(doc, "outcome", "busy");
@@ -587,9 +587,9 @@ static void test_two_watchers_one_step(void **state)
 
   new_order(f);
   start_bg(f, &b1, NULL, NULL, 1, "--json", "watch", "--once", "--timeout", "300", "--no-notify",
-           "--no-udev", NULL);
+           "--no-udev", "--order", "1", NULL);
   start_bg(f, &b2, NULL, NULL, 1, "--json", "watch", "--once", "--timeout", "300", "--no-notify",
-           "--no-udev", NULL);
+           "--no-udev", "--order", "1", NULL);
   rgs_bg_wait(&b1, RGS_WAIT_SAFETY_MS, &r1);
   rgs_bg_wait(&b2, RGS_WAIT_SAFETY_MS, &r2);
   rgs_assert_status(&r1, RGS_EXIT_OK);
@@ -623,7 +623,7 @@ static void test_no_pin_source_tells_the_command(void **state)
 
   new_order(f);
   run(f, &r, NULL, 0, "--json", "watch", "--once", "--timeout", "300", "--no-notify", "--no-udev",
-      NULL);
+      "--order", "1", NULL);
   rgs_assert_status(&r, RGS_EXIT_OK);
   doc = nth_doc(r.out, 0);
   assert_member(doc, "outcome", "pin-needed");
@@ -648,7 +648,7 @@ static void test_askpass(void **state)
   assert_int_equal(rgs_write_file(askpass, script), 0);
   assert_int_equal(chmod(askpass, 0700), 0);
   run(f, &r, NULL, 0, "--json", "watch", "--once", "--timeout", "300", "--no-notify", "--no-udev",
-      "--askpass", askpass, NULL);
+      "--order", "1", "--askpass", askpass, NULL);
   rgs_assert_status(&r, RGS_EXIT_OK);
   doc = nth_doc(r.out, 0);
   assert_member(doc, "outcome", "done");
