@@ -7,6 +7,7 @@
 #include <unistd.h>
 #include "commands.h"
 #include "f2f.h"
+#include "dossier.h"
 #include "rgs_common.h"
 #include "steps.h"
 #include "orders.h"
@@ -68,8 +69,10 @@ static void usage_print(void)
 {
   printf("%s\n", _("Usage: rgs-enroll f2f print [ID] [--record FILE] [--out FILE] [--force]\n"
                    "                             [--ca-file F] [--ca-path D]\n"
-                   "The fiche d'intervention de face à face of the last record of order ID (or of\n"
-                   "the record FILE) as a one-page PDF: order, holder, company, AED, date and\n"
+                   "The report of the face-to-face (compte rendu du face-à-face) of the last\n"
+                   "record of order ID (or of the record FILE) as a one-page PDF. It is not the\n"
+                   "fiche d'intervention: the form Certigna sends is signed on paper and posted\n"
+                   "with the originals. The report shows: order, holder, company, AED, date and\n"
                    "place, the checks and their results, blank signature boxes, and a QR code\n"
                    "with the order reference, the key's SPKI SHA-256 and the record's SHA-256.\n"
                    "The record is checked as f2f verify checks it: a record whose signature\n"
@@ -756,12 +759,12 @@ static void print_report(const rgs_io *io, const char *out, const rgs_f2f_verifi
     rgs_json_bool(&j, "demo_aed", v->aed->demo);
     rgs_json_finish(&j);
   } else {
-    printf(_("Form written to %s (order %lld, record SHA-256 %s).\n"), out,
+    printf(_("Face-to-face report written to %s (order %lld, record SHA-256 %s).\n"), out,
            rgs_cj_path_int(v->record, "order.id", 0), hex);
     printf(_("  AED certificate: a listed AED (entry \"%s\", %s:%u)\n"), v->aed->name,
            v->aed->file, v->aed->line);
     rgs_f2f_print_demo_aed(io, v->aed);
-    printf("%s\n", _("Print it; the holder and the AED sign it; the original goes to Certigna with the other documents."));
+    printf("%s\n", _("Keep it with the order. The fiche d'intervention itself (Certigna's form) is signed on paper by the holder and the AED and posted with the other documents."));
   }
   free(qr);
 }
@@ -829,12 +832,65 @@ cleanup:
 
 /* ---- dispatch ---------------------------------------------------------------------- */
 
+/* ---- import: the record back on the holder's side ------------------------------------ */
+
+static void usage_import(void)
+{
+  printf("%s\n", _("Usage: rgs-enroll f2f import RECORD [--order ID] [--ca-file F] [--ca-path D]\n"
+                   "Take back the signed record of the face-to-face held on the AED's laptop: it\n"
+                   "is verified as f2f verify does (signature, the signer is an AED of the AED\n"
+                   "trust list, the content), it must be for an order of this store (its CA\n"
+                   "reference) and for that order's key; then it is kept with the order, which\n"
+                   "becomes face-to-face-done. The same record twice changes nothing.\n"
+                   "  --order ID           the order (default: the one with the record's CA reference)\n"
+                   "  --ca-file F, --ca-path D   more chain anchors of AED certificates"));
+}
+
+static int cmd_import(rgs_io *io, int argc, char **argv)
+{
+  static const char *const cmd = "f2f import";
+  static const struct option opts[] = {
+    { "ca-file", required_argument, NULL, OPT_CA_FILE },
+    { "ca-path", required_argument, NULL, OPT_CA_PATH },
+    { "order", required_argument, NULL, OPT_ORDER },
+    { "help", no_argument, NULL, OPT_HELP },
+    { NULL, 0, NULL, 0 },
+  };
+  const char *ca_file = NULL, *ca_path = NULL, *order_arg = NULL;
+  long long id = 0;
+  int c, ret;
+
+  while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+    switch (c) {
+    case OPT_CA_FILE: ca_file = optarg; break;
+    case OPT_CA_PATH: ca_path = optarg; break;
+    case OPT_ORDER: order_arg = optarg; break;
+    case 'h':
+    case OPT_HELP:
+      usage_import();
+      return RGS_EXIT_OK;
+    default:
+      return rgs_usage_error(io, cmd, _("unknown option '%s'"), argv[optind - 1]);
+    }
+  }
+  if (optind + 1 != argc)
+    return rgs_usage_error(io, cmd, "%s", optind >= argc ? _("the record file is missing")
+                                                         : _("one record file only"));
+  if (order_arg != NULL) {
+    ret = rgs_parse_order_id(io, cmd, order_arg, &id);
+    if (ret != RGS_EXIT_OK)
+      return ret;
+  }
+  return rgs_dossier_record_import(io, argv[optind], id, ca_file, ca_path);
+}
+
 int cli_cmd_f2f(rgs_io *io, int argc, char **argv)
 {
   static const cli_command subs[] = {
     { "run", cmd_run, N_("the face-to-face session, on the AED's laptop") },
+    { "import", cmd_import, N_("take back the signed record on the holder's side") },
     { "verify", cmd_verify, N_("check a signed intervention record") },
-    { "print", cmd_print, N_("the fiche d'intervention as PDF") },
+    { "print", cmd_print, N_("the face-to-face report (compte rendu) as PDF") },
   };
 
   return cli_dispatch(io, "f2f", subs, RGS_ARRAY_LEN(subs), argc, argv);

@@ -56,6 +56,7 @@ typedef struct {
   rgs_p11_cert *on_token;
   size_t n_on_token;
   int had_same, wrote_cert, ca_written, replaced, order_changed;
+  char refused[512];           /* why the certificate itself was refused, "" otherwise */
 } install_run;
 
 static int parse(rgs_io *io, int argc, char **argv, install_opts *o)
@@ -201,6 +202,7 @@ static int pick_leaf(const rgs_io *io, const install_opts *o, install_run *r)
     return RGS_EXIT_OK;
   snprintf(detail, sizeof(detail), _("%s: %d certificates, none or several of them for a holder"),
            o->cert_file != NULL ? o->cert_file : "", sk_X509_num(r->certs));
+  snprintf(r->refused, sizeof(r->refused), "%s", _("the file does not hold exactly one holder certificate"));
   return rgs_fail(io, "install", RGS_EXIT_CHECK,
                   _("the file does not hold exactly one holder certificate"), detail);
 }
@@ -223,6 +225,7 @@ static int check_bound_key(const rgs_io *io, install_run *r)
   /* A key that does not decode is the certificate's fault, not the
    * library's: refused like any other bad certificate. */
   if (X509_get0_pubkey(r->leaf) == NULL) {
+    snprintf(r->refused, sizeof(r->refused), "%s", _("its public key cannot be read (the certificate is malformed)"));
     ret = rgs_fail(io, "install", RGS_EXIT_CHECK,
                    _("the certificate is refused: its public key cannot be read (the certificate is malformed)"),
                    NULL);
@@ -243,6 +246,7 @@ static int check_bound_key(const rgs_io *io, install_run *r)
     snprintf(detail, sizeof(detail),
              _("order %lld: the certificate's public key (SPKI SHA-256 %s) is not the key of the order's request (%s)"),
              r->order.id, hex, b.spki_sha256);
+    snprintf(r->refused, sizeof(r->refused), "%s", _("it is for another key, not the key of the order's request"));
     ret = rgs_fail(io, "install", RGS_EXIT_CHECK,
                    _("this certificate is for another key, not the key of the order"), detail);
   }
@@ -391,6 +395,21 @@ static int prove(const rgs_io *io, install_run *r)
 
 /* ---- the order ---------------------------------------------------------- */
 
+/* The CA issued, so the face-to-face took place; but when its signed record
+ * is not in this store, the history says so rather than skip it silently. */
+static rgs_order_rc note_missing_f2f(install_run *r)
+{
+  rgs_order_f2f rec;
+  int found = 0;
+  rgs_order_rc rc = rgs_order_f2f_latest(r->st, r->order.id, &rec, &found);
+  int proved = found && rec.success && rec.verified;
+
+  rgs_order_f2f_clear(&rec);
+  if (rc != RGS_ORDER_OK || proved)
+    return rc;
+  return rgs_order_note(r->st, r->order.id, _("installed; no face-to-face record was imported"));
+}
+
 /* Issued, then installed, in one transaction, after the token is ready. */
 static int record(const rgs_io *io, const install_opts *o, install_run *r)
 {
@@ -419,6 +438,8 @@ static int record(const rgs_io *io, const install_opts *o, install_run *r)
     rc = rgs_order_set_status(r->st, r->order.id, RGS_STATUS_ISSUED, note);
   if (rc == RGS_ORDER_OK)
     rc = rgs_order_set_status(r->st, r->order.id, RGS_STATUS_INSTALLED, note);
+  if (rc == RGS_ORDER_OK)
+    rc = note_missing_f2f(r);
   if (rc == RGS_ORDER_OK)
     rc = rgs_order_store_commit(r->st);
   else
@@ -505,15 +526,65 @@ static void print_done(const rgs_io *io, install_run *r)
 
 /* ---- the command -------------------------------------------------------- */
 
+/* 1 when a criterion of the certificate itself failed (structure,
+ * subject, chain, dates, algorithms, key usage). "cert.key-on-token" is
+ * not one: it says which token is plugged in, not what the certificate is. */
+static int cert_itself_failed(const rgs_p11_report *rep)
+{
+  const rgs_p11_criterion *c;
+  size_t i;
+
+  for (i = 0; i < rgs_p11_report_count(rep); i++) {
+    c = rgs_p11_report_get(rep, i);
+    if (c->verdict == RGS_CHECK_FAIL && !c->waived && strncmp(c->id, "cert.", 5) == 0 &&
+        strcmp(c->id, "cert.key-on-token") != 0)
+      return 1;
+  }
+  return 0;
+}
+
 /* The headline of a refusal: the first thing that is wrong, in the order
- * that matters (the certificate itself, then whose key it is for). */
-static const char *refusal(const rgs_p11_report *rep)
+ * that matters (the certificate itself, then whose key it is for). With an
+ * order, check_bound_key has shown the certificate is for the order's key:
+ * a key missing from the token then means another token is plugged in. */
+static const char *refusal(const rgs_p11_report *rep, int key_is_orders)
 {
   if (rgs_report_verdict(rep, "cert.structure") == RGS_CHECK_FAIL)
     return _("the certificate is refused: it is malformed; nothing was written on the token");
+  if (key_is_orders && cert_itself_failed(rep))
+    return _("the certificate is refused: nothing was written on the token");
+  if (key_is_orders && rgs_report_verdict(rep, "cert.key-on-token") == RGS_CHECK_FAIL)
+    return _("the token plugged in does not hold the key of this order: plug in the token that holds the key and run install again; nothing was written on the token");
   if (rgs_report_verdict(rep, "cert.key-on-token") == RGS_CHECK_FAIL)
     return _("this certificate is for another key, not a key on the token: nothing was written on the token");
   return _("the certificate is refused: nothing was written on the token");
+}
+
+/* The refusal in a few words, for the order's history and status; NULL
+ * when the certificate itself passed (the wrong token, a key criterion):
+ * nothing to hold against the certificate then. */
+static const char *refusal_reason(const rgs_p11_report *rep)
+{
+  if (rgs_report_verdict(rep, "cert.structure") == RGS_CHECK_FAIL)
+    return _("it is malformed");
+  if (cert_itself_failed(rep))
+    return _("a check of the certificate failed (rgs-enroll install shows which)");
+  return NULL;
+}
+
+/* The certificate kept with the order was refused: the order keeps why,
+ * so that status says it instead of "install". A failure to write that
+ * is only warned about: the refusal itself is the command's result. */
+static void keep_refusal(const rgs_io *io, const install_opts *o, install_run *r, int ret)
+{
+  rgs_order_rc rc;
+
+  if (ret != RGS_EXIT_CHECK || r->st == NULL || o->cert_file != NULL || r->refused[0] == '\0')
+    return;
+  rc = rgs_order_install_refused(r->st, r->order.id, r->refused);
+  if (rc != RGS_ORDER_OK)
+    rgs_warn(io, _("the refusal could not be recorded with the order: %s (%s)"),
+             rgs_order_strerror(rc), rgs_order_store_last_error(r->st));
 }
 
 static int run(rgs_io *io, const install_opts *o, install_run *r)
@@ -553,7 +624,10 @@ static int run(rgs_io *io, const install_opts *o, install_run *r)
   if (!rgs_p11_report_passed(r->rep)) {
     if (!io->json)
       rgs_print_report(io, r->rep);
-    return rgs_fail_report(io, "install", RGS_EXIT_CHECK, refusal(r->rep), r->rep);
+    if (r->st != NULL && refusal_reason(r->rep) != NULL)
+      snprintf(r->refused, sizeof(r->refused), "%s", refusal_reason(r->rep));
+    return rgs_fail_report(io, "install", RGS_EXIT_CHECK, refusal(r->rep, r->st != NULL),
+                           r->rep);
   }
   ret = survey_token(io, o, r);
   if (ret == RGS_EXIT_OK)
@@ -578,6 +652,7 @@ int cli_cmd_install(rgs_io *io, int argc, char **argv)
     return ret;
   memset(&r, 0, sizeof(r));
   ret = run(io, &o, &r);
+  keep_refusal(io, &o, &r, ret);
   rgs_p11_cert_list_free(r.on_token, r.n_on_token);
   rgs_p11_report_free(r.rep);
   rgs_p11_key_free(r.key);

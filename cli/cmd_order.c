@@ -21,7 +21,9 @@ static void usage_new(void)
                    "         [--validity 1|2|3] [--os windows|macos|other] [--phone NUMBER]\n"
                    "         [--holder self|other] [--ordered-by NAME] [--product NAME]\n"
                    "         [--ca-ref REF] [--dept NN] [--aed AED_ID]\n"
-                   "Record a Pack ID RGS** order as placed on the Certigna portal.\n"
+                   "Record a Pack ID RGS** order placed on the Certigna portal. This records the\n"
+                   "order: it does not place it. Ordering, payment and accepting the CGU happen on\n"
+                   "the portal; the values given here are what was chosen there.\n"
                    "  --partner CODE        partner code (CMA, any case)\n"
                    "  --validity N          certificate validity in years (default 3)\n"
                    "  --os OS               operating system, for information (default windows)\n"
@@ -169,6 +171,7 @@ static int report_new(const rgs_io *io, rgs_order_store *st, long long id)
     rgs_json_object(&j, NULL);
     rgs_json_str(&j, "command", "order new");
     rgs_json_bool(&j, "ok", 1);
+    rgs_json_bool(&j, "placed_here", 0);
     rgs_json_order(&j, "order", &o);
     print_draft_reasons(io, &o, &j);
     rgs_json_finish(&j);
@@ -178,6 +181,7 @@ static int report_new(const rgs_io *io, rgs_order_store *st, long long id)
   printf(_("Order %lld recorded: %s (%s), %d year(s), for %s.\n"), o.id, o.product, o.partner,
          o.validity_years, line);
   printf(_("Status: %s.\n"), rgs_order_status_label(o.status));
+  printf("%s\n", _("This records the order placed on the Certigna portal; it does not place it (ordering, payment and the CGU happen on the portal)."));
   print_draft_reasons(io, &o, NULL);
   printf(_("Next: rgs-enroll status %lld\n"), o.id);
   return RGS_EXIT_OK;
@@ -1156,6 +1160,8 @@ static const cli_command subs[] = {
   { "cancel", order_cancel, N_("cancel an order") },
   { "link", order_link, N_("bind a certificate request (and its key) to an order") },
   { "docs", order_docs, N_("the four originals to post, their state and dates") },
+  { "export", cli_order_export_entry, N_("the signed dossier to hand to the AED") },
+  { "import", cli_order_import_entry, N_("on the AED's laptop: record the holder's dossier") },
 };
 
 int cli_cmd_order(rgs_io *io, int argc, char **argv)

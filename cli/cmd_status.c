@@ -57,13 +57,13 @@ static void next_text(rgs_order_next n, const rgs_order *o, const rgs_order_appo
     snprintf(buf, len, _("Choose the payment method: rgs-enroll order set %lld --payment carte|virement|cheque"), o->id);
     return;
   case RGS_NEXT_MAKE_KEY:
-    snprintf(buf, len, _("Plug the token in, then generate the key pair on it and the certificate request: rgs-enroll start --order %lld"), o->id);
+    snprintf(buf, len, _("Plug the token in, then generate the key pair on it and the certificate request: rgs-enroll start --order %lld. If Certigna posted you a token that already holds the key and the certificate, check it with rgs-enroll check --delivered and change its PIN with rgs-enroll pin change instead."), o->id);
     return;
   case RGS_NEXT_LINK_CSR:
     snprintf(buf, len, _("Bind the certificate request to the order: rgs-enroll order link %lld --csr FILE"), o->id);
     return;
   case RGS_NEXT_SUBMIT:
-    snprintf(buf, len, _("Hand the certificate request to Certigna: rgs-enroll submit %lld (a file to upload on the portal), or rgs-enroll submit %lld --est URL"), o->id, o->id);
+    snprintf(buf, len, _("Hand the certificate request to Certigna: rgs-enroll submit %lld writes a file that you upload on the Certigna portal (where the CA accepts an upload), or rgs-enroll submit %lld --est URL sends it from here"), o->id, o->id);
     return;
   case RGS_NEXT_CHOOSE_AED:
     snprintf(buf, len, _("Choose the AED (huissier) for the face-to-face: rgs-enroll aed list --dept %s, then make an appointment and record it: rgs-enroll aed book %lld --aed AED_ID --date YYYY-MM-DDTHH:MM --mode holder-travels|aed-travels"),
@@ -110,17 +110,241 @@ typedef struct {
   rgs_json *j;
   rgs_order_rc rc;
   size_t shown;
+  int all;                 /* every order: the closed ones only when something remains */
 } status_ctx;
 
-static void print_one(status_ctx *c, const rgs_order *o, const rgs_order_appointment *a,
-                      const rgs_order_doc *docs)
+/* ---- the steps of the procedure (Certigna's, for the Chambres de Métiers) ---- */
+
+typedef enum {
+  PROC_ORDERED, PROC_KEY, PROC_F2F, PROC_DOCS, PROC_ISSUED, PROC_INSTALLED, PROC_COUNT
+} proc_step;
+
+/* Stable name, where the step happens (stable), and what it is, for people. */
+static void proc_describe(proc_step p, const char **name, const char **where, const char **text)
+{
+  switch (p) {
+  case PROC_ORDERED:
+    *name = "ordered"; *where = "portal";
+    *text = _("ordered on the Certigna portal (order, payment, CGU); this tool only records it");
+    return;
+  case PROC_KEY:
+    *name = "key-and-request"; *where = "here";
+    *text = _("key pair and certificate request made on the token, here (or a token posted by Certigna with its key and certificate)");
+    return;
+  case PROC_F2F:
+    *name = "face-to-face"; *where = "aed";
+    *text = _("face-to-face with the AED, its signed record in this store");
+    return;
+  case PROC_DOCS:
+    *name = "documents-sent"; *where = "post";
+    *text = _("paper originals posted to Certigna");
+    return;
+  case PROC_ISSUED:
+    *name = "issued"; *where = "ca";
+    *text = _("certificate issued by Certigna");
+    return;
+  case PROC_INSTALLED:
+    *name = "installed"; *where = "here";
+    *text = _("certificate installed on the token, here");
+    return;
+  case PROC_COUNT:
+    break;
+  }
+  *name = "?"; *where = "?"; *text = "?";
+}
+
+/* What the store shows of each step. */
+typedef struct {
+  int done[PROC_COUNT];
+  int refusal;                          /* install refused the kept certificate */
+  char refusal_reason[256];
+  char refusal_at[RGS_ORDER_STAMP_MAX];
+} proc_state;
+
+static int docs_all_sent(const rgs_order_doc *docs)
+{
+  int k;
+
+  for (k = 0; k < RGS_DOC_COUNT; k++)
+    if (docs[k].state != RGS_DOC_SENT && docs[k].state != RGS_DOC_ACCEPTED)
+      return 0;
+  return 1;
+}
+
+static rgs_order_rc proc_read(rgs_order_store *st, const rgs_order *o, const rgs_order_doc *docs,
+                              proc_state *ps)
+{
+  rgs_order_event *ev = NULL;
+  rgs_order_binding b;
+  rgs_order_f2f rec;
+  size_t n = 0, i;
+  int found = 0;
+  rgs_order_rc rc;
+
+  memset(ps, 0, sizeof(*ps));
+  memset(&b, 0, sizeof(b));
+  memset(&rec, 0, sizeof(rec));
+  rc = rgs_order_history(st, o->id, &ev, &n);
+  for (i = 0; rc == RGS_ORDER_OK && i < n; i++) {
+    if (ev[i].to == RGS_STATUS_ORDERED)
+      ps->done[PROC_ORDERED] = 1;
+    else if (ev[i].to == RGS_STATUS_F2F_DONE)
+      ps->done[PROC_F2F] = 1;
+    else if (ev[i].to == RGS_STATUS_DOCS_SENT)
+      ps->done[PROC_DOCS] = 1;
+    else if (ev[i].to == RGS_STATUS_ISSUED)
+      ps->done[PROC_ISSUED] = 1;
+  }
+  free(ev);
+  if (rc == RGS_ORDER_OK)
+    rc = rgs_order_binding_get(st, o->id, &b, &found);
+  ps->done[PROC_KEY] = found;
+  rgs_order_binding_clear(&b);
+  if (rc == RGS_ORDER_OK)
+    rc = rgs_order_f2f_latest(st, o->id, &rec, &found);
+  if (found && rec.success && rec.verified)
+    ps->done[PROC_F2F] = 1;
+  rgs_order_f2f_clear(&rec);
+  if (docs_all_sent(docs))
+    ps->done[PROC_DOCS] = 1;
+  ps->done[PROC_INSTALLED] = o->status == RGS_STATUS_INSTALLED;
+  if (ps->done[PROC_INSTALLED])
+    ps->done[PROC_ISSUED] = 1;
+  if (rc == RGS_ORDER_OK)
+    rc = rgs_order_install_refusal(st, o->id, ps->refusal_reason, sizeof(ps->refusal_reason),
+                                   ps->refusal_at, sizeof(ps->refusal_at), &ps->refusal);
+  return rc;
+}
+
+/* "done", or "not-recorded" when a later step is done (the store has no
+ * trace of it: never skipped silently), else "to-do". */
+static const char *proc_state_name(const proc_state *ps, proc_step p)
+{
+  int later;
+
+  if (ps->done[p])
+    return "done";
+  for (later = (int)p + 1; later < PROC_COUNT; later++)
+    if (ps->done[later])
+      return "not-recorded";
+  return "to-do";
+}
+
+static const char *proc_state_label(const char *state)
+{
+  if (strcmp(state, "done") == 0)
+    return _("done");
+  if (strcmp(state, "not-recorded") == 0)
+    return _("NOT RECORDED");
+  return _("to do");
+}
+
+static void print_procedure(status_ctx *c, const proc_state *ps)
+{
+  const char *name, *where, *text, *state;
+  int p;
+
+  if (c->io->json)
+    rgs_json_array(c->j, "procedure");
+  else
+    printf("%s\n", _("  Procedure:"));
+  for (p = 0; p < PROC_COUNT; p++) {
+    proc_describe((proc_step)p, &name, &where, &text);
+    state = proc_state_name(ps, (proc_step)p);
+    if (c->io->json) {
+      rgs_json_object(c->j, NULL);
+      rgs_json_str(c->j, "step", name);
+      rgs_json_str(c->j, "state", state);
+      rgs_json_str(c->j, "where", where);
+      rgs_json_str(c->j, "text", text);
+      rgs_json_end(c->j);
+    } else {
+      /* Padded by characters, so that a translation keeps the column. */
+      fputs("    [", stdout);
+      rgs_print_padded(proc_state_label(state), 12);
+      printf("] %s\n", text);
+    }
+  }
+  if (c->io->json)
+    rgs_json_end(c->j);
+}
+
+/* ---- what comes next ---------------------------------------------------------- */
+
+typedef struct {
+  const char *code;        /* stable, for --json */
+  char text[1024];
+} next_item;
+
+static void add_next(next_item *items, size_t *n, const char *code, const char *text)
+{
+  if (*n >= MAX_NEXT)
+    return;
+  items[*n].code = code;
+  snprintf(items[*n].text, sizeof(items[*n].text), "%s", text);
+  (*n)++;
+}
+
+static void add_step(next_item *items, size_t *n, rgs_order_next step, const rgs_order *o,
+                     const rgs_order_appointment *a, const rgs_order_doc *docs)
+{
+  char text[1024];
+
+  next_text(step, o, a, docs, text, sizeof(text));
+  add_next(items, n, next_name(step), text);
+}
+
+/* The next steps: the library's, then, once the certificate is issued,
+ * what the procedure still lacks (an installation never hides a missing
+ * face-to-face record or unsent papers), and a refused certificate said
+ * instead of "install". */
+static size_t build_next(const rgs_order *o, const rgs_order_appointment *a,
+                         const rgs_order_doc *docs, const proc_state *ps, next_item *items)
 {
   rgs_order_next next[MAX_NEXT];
+  char text[1024];
+  size_t n, i, out = 0;
+  int k, missing = 0, after_issue = o->status == RGS_STATUS_ISSUED || o->status == RGS_STATUS_INSTALLED;
+
+  n = rgs_order_next_steps(o, a, docs, next, MAX_NEXT);
+  for (i = 0; i < n && i < MAX_NEXT; i++) {
+    if (next[i] == RGS_NEXT_NOTHING && after_issue)
+      continue;
+    if (next[i] == RGS_NEXT_INSTALL && ps->refusal) {
+      snprintf(text, sizeof(text),
+               _("The certificate Certigna sent was refused by rgs-enroll install on %s: %s. Do not wait for it to install: plug in the token that holds the order's key and run rgs-enroll install %lld again; if the certificate itself is wrong (another key, another name), call Certigna (03 20 79 24 09) and install the right one with rgs-enroll install %lld --cert FILE."),
+               ps->refusal_at, ps->refusal_reason, o->id, o->id);
+      add_next(items, &out, "install-refused", text);
+      continue;
+    }
+    add_step(items, &out, next[i], o, a, docs);
+  }
+  if (!after_issue)
+    return out;
+  if (!ps->done[PROC_F2F])
+    add_next(items, &out, "import-f2f-record",
+             _("The signed face-to-face record is not in this store: ask the AED for it and import it (rgs-enroll f2f import), so that the order proves the face-to-face."));
+  for (k = 0; k < RGS_DOC_COUNT; k++)
+    if (docs[k].state == RGS_DOC_MISSING)
+      missing = 1;
+  if (missing)
+    add_step(items, &out, RGS_NEXT_PREPARE_DOCS, o, a, docs);
+  if (!ps->done[PROC_DOCS])
+    add_step(items, &out, RGS_NEXT_SEND_DOCS, o, a, docs);
+  if (out == 0)
+    add_step(items, &out, RGS_NEXT_NOTHING, o, a, docs);
+  return out;
+}
+
+static void print_one(status_ctx *c, const rgs_order *o, const rgs_order_appointment *a,
+                      const rgs_order_doc *docs, const proc_state *ps)
+{
+  next_item next[MAX_NEXT];
   rgs_order_docnote notes[RGS_DOC_COUNT + 4];
   char line[1024], text[1024], today[11];
   size_t n, nn, i;
 
-  n = rgs_order_next_steps(o, a, docs, next, MAX_NEXT);
+  n = build_next(o, a, docs, ps, next);
   rgs_order_date_of(rgs_now(), today, sizeof(today));
   nn = rgs_order_status_final(o->status) || o->status >= RGS_STATUS_DOCS_SENT
            ? 0
@@ -135,20 +359,21 @@ static void print_one(status_ctx *c, const rgs_order *o, const rgs_order_appoint
     rgs_json_str(c->j, "status_label", rgs_order_status_label(o->status));
     rgs_json_str(c->j, "since", o->status_at);
     rgs_json_str(c->j, "summary", line);
-    rgs_json_array(c->j, "next");
   } else {
     printf(_("Order %lld: %s\n  Status: %s, since %s\n"), o->id, line,
            rgs_order_status_label(o->status), o->status_at);
   }
+  print_procedure(c, ps);
+  if (c->io->json)
+    rgs_json_array(c->j, "next");
   for (i = 0; i < n && i < MAX_NEXT; i++) {
-    next_text(next[i], o, a, docs, text, sizeof(text));
     if (c->io->json) {
       rgs_json_object(c->j, NULL);
-      rgs_json_str(c->j, "step", next_name(next[i]));
-      rgs_json_str(c->j, "text", text);
+      rgs_json_str(c->j, "step", next[i].code);
+      rgs_json_str(c->j, "text", next[i].text);
       rgs_json_end(c->j);
     } else {
-      printf("  %s %s\n", i == 0 ? _("Next:") : _("Also:"), text);
+      printf("  %s %s\n", i == 0 ? _("Next:") : _("Also:"), next[i].text);
     }
   }
   if (c->io->json) {
@@ -177,16 +402,22 @@ static int status_one(void *ud, const rgs_order *o)
   status_ctx *c = ud;
   rgs_order_appointment a;
   rgs_order_doc docs[RGS_DOC_COUNT];
+  proc_state ps;
   int found = 0;
 
   c->rc = rgs_order_appointment_get(c->st, o->id, &a, &found);
   if (c->rc == RGS_ORDER_OK)
     c->rc = rgs_order_docs_get(c->st, o->id, docs);
+  if (c->rc == RGS_ORDER_OK)
+    c->rc = proc_read(c->st, o, docs, &ps);
   if (c->rc != RGS_ORDER_OK)
     return 1;
+  if (c->all && rgs_order_status_final(o->status) &&
+      (o->status != RGS_STATUS_INSTALLED || (ps.done[PROC_F2F] && ps.done[PROC_DOCS])))
+    return 0;
   if (!c->io->json && c->shown > 0)
     printf("\n");
-  print_one(c, o, &a, docs);
+  print_one(c, o, &a, docs, &ps);
   c->shown++;
   return 0;
 }
@@ -234,7 +465,12 @@ static int parse(rgs_io *io, int argc, char **argv, long long *id, int *help)
       return rgs_usage_error(io, "status", _("unknown option '%s'"), argv[optind - 1]);
     printf("%s\n", _("Usage: rgs-enroll status [ID]\n"
                      "Where an order stands and the next thing to do; without ID, every order\n"
-                     "that is not closed (installed, cancelled or refused)."));
+                     "that is not closed (installed, cancelled or refused), and the installed\n"
+                     "ones that still lack the face-to-face record or the sending of the papers.\n"
+                     "Each step of the procedure is shown: ordered, key and request, face-to-face,\n"
+                     "documents sent, issued, installed. Ordering, payment and the CGU happen on\n"
+                     "the Certigna portal (and the upload of the request, where the CA accepts it);\n"
+                     "the token, the key, the request and the installation happen here."));
     *help = 1;
     return RGS_EXIT_OK;
   }
@@ -283,7 +519,7 @@ int cli_cmd_status(rgs_io *io, int argc, char **argv)
     status_one(&c, &o);
   } else if (c.st != NULL) {
     memset(&f, 0, sizeof(f));
-    f.open_only = 1;
+    c.all = 1;
     lrc = rgs_order_list(c.st, &f, status_one, &c, NULL);
     if (c.rc == RGS_ORDER_OK)
       c.rc = lrc;

@@ -32,6 +32,11 @@ static void usage(void)
                    "authority; the order becomes submitted.\n"
                    "Without --est: write the request (PEM) to FILE (default rgs-request-ID.csr)\n"
                    "to upload on the CA's portal.\n"
+                   "On the Certigna portal: ordering, payment, the CGU, and the upload of the\n"
+                   "request where the CA accepts it. Here: the key and request on the token, the\n"
+                   "request file or the EST exchange, then the installation. When Certigna posts\n"
+                   "a token that already holds key and certificate, there is nothing to submit:\n"
+                   "rgs-enroll check --delivered, then rgs-enroll pin change.\n"
                    "With --est URL (https://host[:port][/.well-known/est[/label]]): enrol over\n"
                    "EST. The CA certificates of /cacerts are trusted when they chain to --ca-file\n"
                    "(or the system store), or when their SHA-256 fingerprint is the one given\n"
@@ -243,6 +248,7 @@ static int to_file(const rgs_io *io, const submit_opts *o, submit_run *r)
     return RGS_EXIT_OK;
   }
   printf(_("Certificate request of order %lld written: %s\n"), o->id, path);
+  printf("%s\n", _("Done here: the key and the request on the token, and this file. On the Certigna portal: the upload of the file (ordering, payment and the CGU were done there)."));
   printf(_("Next:\n"
            "  1. Log in to your customer area on the CA's site (Certigna: https://www.certigna.fr,\n"
            "     \"Espace client\"), open the order %s and upload this file.\n"

@@ -29,3 +29,14 @@ const cli_command cli_commands[] = {
   { "watch", HEAVY(cli_cmd_watch), N_("wait for the token to be plugged in and take the enrolment where it stands") },
 };
 const size_t cli_n_commands = RGS_ARRAY_LEN(cli_commands);
+
+/* order export / import sign and verify CMS with the face-to-face library. */
+int cli_order_export_entry(rgs_io *io, int argc, char **argv)
+{
+  return HEAVY(cli_cmd_order_export)(io, argc, argv);
+}
+
+int cli_order_import_entry(rgs_io *io, int argc, char **argv)
+{
+  return HEAVY(cli_cmd_order_import)(io, argc, argv);
+}

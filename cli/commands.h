@@ -19,6 +19,14 @@ int cli_cmd_f2f(rgs_io *io, int argc, char **argv);
 int cli_cmd_pin(rgs_io *io, int argc, char **argv);
 int cli_cmd_watch(rgs_io *io, int argc, char **argv);
 
+/* order export / order import (cmd_dossier.c, rgs-enroll-full only), and
+ * the entries `order` dispatches to (commands.c): the lean rgs-enroll
+ * hands them to rgs-enroll-full. */
+int cli_cmd_order_export(rgs_io *io, int argc, char **argv);
+int cli_cmd_order_import(rgs_io *io, int argc, char **argv);
+int cli_order_export_entry(rgs_io *io, int argc, char **argv);
+int cli_order_import_entry(rgs_io *io, int argc, char **argv);
+
 /* Exec rgs-enroll-full with the same command line (lean binary only). */
 int cli_cmd_delegate(rgs_io *io, int argc, char **argv);
 

@@ -1,4 +1,6 @@
-/* f2f_pdf.c - the fiche d'intervention de face à face: one A4 page drawn
+/* f2f_pdf.c - the report of the face-to-face record (compte rendu du
+ * face-à-face), not the fiche d'intervention that Certigna sends and that is
+ * signed on paper and posted with the originals: one A4 page drawn
  * with cairo (text in DejaVu through fontconfig, so accents print and
  * extract), with a QR code from libqrencode that ties the paper to the key
  * and to the signed record. */
@@ -252,10 +254,10 @@ static void draw_title(page *p, const rgs_cj *rec, const char *qr)
   p->y = MARGIN;
   font(p, FONT, 16, 1);
   cairo_move_to(p->cr, MARGIN, p->y + 16);
-  cairo_show_text(p->cr, _("Face-to-face intervention form"));
+  cairo_show_text(p->cr, _("Face-to-face report (compte rendu du face-à-face)"));
   p->y += 24;
   font(p, FONT, 9, 0);
-  snprintf(line, sizeof(line), _("RGS** certificate: %s, partner %s. Identity check of the future holder by the delegated registration officer (AED)."),
+  snprintf(line, sizeof(line), _("RGS** certificate: %s, partner %s. Identity check of the future holder by the delegated registration officer (AED). This page is the report of the signed face-to-face record kept by rgs-enroll; it is not the fiche d'intervention: the intervention form Certigna sent by email is still signed on paper and posted with the originals."),
            str_or(rec, "order.product", ""), str_or(rec, "order.partner", ""));
   y0 = p->y;
   /* leave room for the QR code on the right */
@@ -390,7 +392,7 @@ rgs_f2f_rc rgs_f2f_pdf_write(const rgs_cj *rec, const unsigned char record_sha25
     goto cleanup;
   }
   surface = cairo_pdf_surface_create(tmp, PAGE_W, PAGE_H);
-  snprintf(title, sizeof(title), _("Face-to-face intervention form, order %lld"),
+  snprintf(title, sizeof(title), _("Face-to-face report (compte rendu du face-à-face), order %lld"),
            rgs_cj_path_int(rec, "order.id", 0));
   cairo_pdf_surface_set_metadata(surface, CAIRO_PDF_METADATA_TITLE, title);
   cairo_pdf_surface_set_metadata(surface, CAIRO_PDF_METADATA_CREATOR, "rgs-enroll");

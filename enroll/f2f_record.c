@@ -486,8 +486,7 @@ void rgs_f2f_verified_clear(rgs_f2f_verified *v)
   memset(v, 0, sizeof(*v));
 }
 
-/* 1 with the signingTime of si in *out; 0 when it has none. */
-static int signing_time_of(CMS_SignerInfo *si, time_t *out)
+int rgs_f2f_signing_time(CMS_SignerInfo *si, time_t *out)
 {
   int idx = CMS_signed_get_attr_by_NID(si, NID_pkcs9_signingTime, -1);
   X509_ATTRIBUTE *a;
@@ -536,7 +535,7 @@ static rgs_f2f_rc open_record(const unsigned char *der, size_t len, CMS_ContentI
     rgsx_errf(err, errlen, "%s", _("a record has one signer and its content inside"));
     goto fail;
   }
-  if (!signing_time_of(sk_CMS_SignerInfo_value(sis, 0), &v->signing_time)) {
+  if (!rgs_f2f_signing_time(sk_CMS_SignerInfo_value(sis, 0), &v->signing_time)) {
     rgsx_errf(err, errlen, "%s", _("the signature has no signing time"));
     goto fail;
   }

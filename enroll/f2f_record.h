@@ -21,6 +21,7 @@
 
 #include <stddef.h>
 #include <time.h>
+#include <openssl/cms.h>
 #include <openssl/x509.h>
 #include "canon.h"
 
@@ -280,5 +281,9 @@ rgs_f2f_rc rgs_f2f_pdf_write(const rgs_cj *rec, const unsigned char record_sha25
  *   "RGS-F2F/1;order=ID;ref=CA_REF;spki=HEX;record=HEX;result=success"
  * (ref empty when the CA's reference is not known). Free with free(). */
 char *rgs_f2f_qr_text(const rgs_cj *rec, const unsigned char record_sha256[32]);
+
+/* 1 with the signingTime attribute of si in *out; 0 when it has none or
+ * it cannot be read. */
+int rgs_f2f_signing_time(CMS_SignerInfo *si, time_t *out);
 
 #endif

@@ -98,6 +98,9 @@ typedef enum {
   RGS_WATCH_AMBIGUOUS,         /* several orders await a key: the holder chooses */
   RGS_WATCH_PROPOSE,           /* bound to no order, one order awaits a key: the
                                 * command is proposed, never run */
+  RGS_WATCH_NOT_AWAITING,      /* the order the person chose (watch --order) does
+                                * not await a key pair (or is not in the store):
+                                * said, and no other order is proposed */
 } rgs_watch_action;
 
 typedef struct {
@@ -105,7 +108,7 @@ typedef struct {
   long long order_id;          /* 0 when none */
   int status_known;
   rgs_order_status status;
-  rgs_order_next next;         /* RGS_WATCH_TELL */
+  rgs_order_next next;         /* RGS_WATCH_TELL, RGS_WATCH_NOT_AWAITING */
   int how;                     /* 1: bound by token serial, 2: by a key of the token,
                                 * 3: chosen by the person (watch --order) */
   char candidates[128];        /* RGS_WATCH_AMBIGUOUS: "3, 5" */
@@ -118,14 +121,18 @@ typedef struct {
  * by the serial its binding records or by the key of its request: a token
  * bound to none is never given an order's step (with one order awaiting
  * a key, the step is proposed), unless the person chose that order
- * (chosen > 0, watch --order: the token gets it if it awaits a key). Opens the token read-only-wise (a
+ * (chosen > 0, watch --order: the token gets it if it awaits a key; if
+ * it does not, RGS_WATCH_NOT_AWAITING and no other order). A token is
+ * bound by key only by a key pair's public key object, never by a
+ * certificate (public, copyable). Opens the token read-only-wise (a
  * session, no login) to read its keys and certificates, and closes it.
  * Failures are reported (io, "watch") and returned as exit statuses. */
 int rgs_watch_plan_for(const rgs_io *io, rgs_p11_ctx *ctx, const rgs_p11_slot_info *info,
                        const char *db_path, long long chosen, rgs_watch_plan *plan);
 
 /* Stable word for JSON and logs: "start", "install", "check-delivered",
- * "tell", "done", "no-order", "ambiguous", "propose", "ignore". */
+ * "tell", "done", "no-order", "ambiguous", "propose", "not-awaiting-key",
+ * "ignore". */
 const char *rgs_watch_action_name(rgs_watch_action a);
 /* A translated sentence for the next step of an order (notification body). */
 void rgs_watch_next_text(const rgs_watch_plan *plan, char *buf, size_t len);

@@ -99,6 +99,25 @@ static void token_done(watch_ctx *W, const rgs_p11_event *ev, const rgs_watch_pl
   W->exit_code = r->exit_code;
 }
 
+/* The order chosen with watch --order does not await a key pair: its
+ * status and its next step, or that the store does not hold it. */
+static void not_awaiting_text(const char *words, const rgs_watch_plan *p, char *buf, size_t len)
+{
+  char next[512];
+
+  if (!p->status_known) {
+    snprintf(buf, len,
+             _("Token %s plugged in: there is no order %lld in the store, so nothing was done. List the orders: rgs-enroll order list"),
+             words, p->order_id);
+    return;
+  }
+  rgs_watch_next_text(p, next, sizeof(next));
+  /* TRANSLATORS: token, order number, order status, next step sentence. */
+  snprintf(buf, len,
+           _("Token %s plugged in: order %lld does not await a key pair (its status: %s), so nothing was done. %s"),
+           words, p->order_id, rgs_order_status_label(p->status), next);
+}
+
 /* No step to run (or the order moved on under the lock): say what comes
  * next. 0 when there is nothing to say (a token to ignore). */
 static int tell_next(watch_ctx *W, const char *words, const rgs_watch_plan *p, watch_result *r)
@@ -137,6 +156,12 @@ static int tell_next(watch_ctx *W, const char *words, const rgs_watch_plan *p, w
     snprintf(r->message, sizeof(r->message),
              _("Token %s plugged in: it belongs to no order, so nothing was done. Order %lld awaits its key pair; if this token is meant for it, run in a terminal: %s"),
              words, p->order_id, p->command);
+    break;
+  case RGS_WATCH_NOT_AWAITING:
+    /* The person named the order: say why nothing was done for it, and
+     * never offer another order instead. */
+    not_awaiting_text(words, p, r->message, sizeof(r->message));
+    level = RGS_NOTE_WARNING;
     break;
   case RGS_WATCH_IGNORE:
     return 0;

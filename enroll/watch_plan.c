@@ -1,10 +1,11 @@
 /* watch_plan.c - a token was plugged in: which step of the enrolment comes next.
  *
  * The token is found in the store by its serial number (the binding that
- * `start --order` and `order link` record), else by a key it holds (a key
- * pair, or a certificate's) that is the key of an order's request.
- * Nothing else binds a token to an order: a token bound to nothing that
- * holds a user certificate was delivered by the CA; any other token bound
+ * `start --order` and `order link` record), else by a key pair it holds
+ * whose public key is the key of an order's request. A certificate never
+ * binds: it is public, anyone can copy one onto any token. Nothing else
+ * binds a token to an order: a token bound to nothing that holds a user
+ * certificate and its key pair was delivered by the CA; any other token bound
  * to nothing is not the watcher's to use. When one order awaits a key, the
  * command that would make it on this token is proposed to the person,
  * never run: a new, unrelated token plugged in for something else must
@@ -31,6 +32,7 @@ const char *rgs_watch_action_name(rgs_watch_action a)
   case RGS_WATCH_NO_ORDER: return "no-order";
   case RGS_WATCH_AMBIGUOUS: return "ambiguous";
   case RGS_WATCH_PROPOSE: return "propose";
+  case RGS_WATCH_NOT_AWAITING: return "not-awaiting-key";
   }
   return "ignore";
 }
@@ -61,14 +63,32 @@ void rgs_watch_next_text(const rgs_watch_plan *p, char *buf, size_t len)
            what != NULL ? what : "?", p->order_id);
 }
 
-/* The SHA-256 of the keys of the token (its certificates' and its public
- * key objects'), and whether it holds a user (non-CA) certificate. Read
- * without a PIN. */
+/* The SHA-256 of the public keys of the token's key pairs, and whether it
+ * holds a user (non-CA) certificate together with its key pair. Read
+ * without a PIN.
+ *
+ * A key pair, not a certificate: a certificate is public and a copy of
+ * one can be written on any token, so it proves nothing. The private key
+ * itself cannot be the evidence: keygen makes it CKA_PRIVATE, and tokens
+ * (SoftHSM, the cards) hide such objects until a login. The strongest
+ * evidence without a PIN is the public-key object, which C_GenerateKeyPair
+ * makes on the card with the private key; the step that follows logs in
+ * and finds the private key by that public key before using it. */
 typedef struct {
   unsigned char spki[16][32];
   size_t n;
   int has_user_cert;
 } token_certs;
+
+static int has_key(const token_certs *tc, const unsigned char spki[32])
+{
+  size_t i;
+
+  for (i = 0; i < tc->n; i++)
+    if (memcmp(tc->spki[i], spki, 32) == 0)
+      return 1;
+  return 0;
+}
 
 static int read_certs(const rgs_io *io, rgs_p11_ctx *ctx, const rgs_p11_slot_info *info,
                       token_certs *tc)
@@ -76,7 +96,7 @@ static int read_certs(const rgs_io *io, rgs_p11_ctx *ctx, const rgs_p11_slot_inf
   rgs_p11_uri *uri = NULL;
   rgs_p11_token *tok = NULL;
   rgs_p11_cert *certs = NULL;
-  unsigned char (*keys)[32] = NULL;
+  unsigned char (*keys)[32] = NULL, spki[32];
   size_t n = 0, n_keys = 0, i;
   rgs_p11_rc rc;
   int ret = RGS_EXIT_OK;
@@ -86,26 +106,22 @@ static int read_certs(const rgs_io *io, rgs_p11_ctx *ctx, const rgs_p11_slot_inf
   if (rc == RGS_P11_OK)
     rc = rgs_p11_token_open(ctx, uri, &tok);
   if (rc == RGS_P11_OK)
+    rc = rgs_p11_public_key_hashes(tok, &keys, &n_keys);
+  if (rc == RGS_P11_OK)
     rc = rgs_p11_cert_list(tok, &certs, &n);
-  if (rc != RGS_P11_OK) {
-    ret = rgs_fail_p11(io, "watch", rc, ctx);
-    goto cleanup;
-  }
-  for (i = 0; i < n; i++) {
-    EVP_PKEY *pub = X509_get0_pubkey(certs[i].x509);
-    if (X509_check_ca(certs[i].x509) == 0 && certs[i].category != RGS_CERT_CATEGORY_AUTHORITY)
-      tc->has_user_cert = 1;
-    if (pub != NULL && tc->n < RGS_ARRAY_LEN(tc->spki) && rgs_spki_sha256(pub, tc->spki[tc->n]))
-      tc->n++;
-  }
-  /* The key pairs, certificate or not: a key made by start --order. */
-  rc = rgs_p11_public_key_hashes(tok, &keys, &n_keys);
   if (rc != RGS_P11_OK) {
     ret = rgs_fail_p11(io, "watch", rc, ctx);
     goto cleanup;
   }
   for (i = 0; i < n_keys && tc->n < RGS_ARRAY_LEN(tc->spki); i++)
     memcpy(tc->spki[tc->n++], keys[i], 32);
+  /* A user certificate counts only with its key pair on the token. */
+  for (i = 0; i < n; i++) {
+    EVP_PKEY *pub = X509_get0_pubkey(certs[i].x509);
+    if (X509_check_ca(certs[i].x509) == 0 && certs[i].category != RGS_CERT_CATEGORY_AUTHORITY &&
+        pub != NULL && rgs_spki_sha256(pub, spki) && has_key(tc, spki))
+      tc->has_user_cert = 1;
+  }
 
 cleanup:
   free(keys);
@@ -142,14 +158,31 @@ static rgs_order_rc orders_in(rgs_order_store *st, rgs_order_status status, id_l
   return rgs_order_list(st, &f, collect, l, NULL);
 }
 
-/* What to do for an order bound to the token (or the only one awaiting a key). */
-static rgs_order_rc plan_order(rgs_order_store *st, long long id, rgs_watch_plan *p)
+/* The next step of order o, in p->next. */
+static rgs_order_rc next_step(rgs_order_store *st, const rgs_order *o, rgs_watch_plan *p)
 {
   rgs_order_appointment appt;
   rgs_order_doc docs[RGS_DOC_COUNT];
   rgs_order_next next[4];
-  rgs_order o;
   int found = 0;
+  rgs_order_rc rc;
+
+  memset(&appt, 0, sizeof(appt));
+  rc = rgs_order_appointment_get(st, o->id, &appt, &found);
+  if (rc == RGS_ORDER_OK)
+    rc = rgs_order_docs_get(st, o->id, docs);
+  if (rc != RGS_ORDER_OK)
+    return rc;
+  if (rgs_order_next_steps(o, found ? &appt : NULL, docs, next, RGS_ARRAY_LEN(next)) == 0)
+    next[0] = RGS_NEXT_NOTHING;
+  p->next = next[0];
+  return RGS_ORDER_OK;
+}
+
+/* What to do for an order bound to the token (or the only one awaiting a key). */
+static rgs_order_rc plan_order(rgs_order_store *st, long long id, rgs_watch_plan *p)
+{
+  rgs_order o;
   rgs_order_rc rc;
 
   rc = rgs_order_get(st, id, &o);
@@ -165,16 +198,7 @@ static rgs_order_rc plan_order(rgs_order_store *st, long long id, rgs_watch_plan
   default: break;
   }
   p->action = RGS_WATCH_TELL;
-  memset(&appt, 0, sizeof(appt));
-  rc = rgs_order_appointment_get(st, id, &appt, &found);
-  if (rc == RGS_ORDER_OK)
-    rc = rgs_order_docs_get(st, id, docs);
-  if (rc != RGS_ORDER_OK)
-    return rc;
-  if (rgs_order_next_steps(&o, found ? &appt : NULL, docs, next, RGS_ARRAY_LEN(next)) == 0)
-    next[0] = RGS_NEXT_NOTHING;
-  p->next = next[0];
-  return RGS_ORDER_OK;
+  return next_step(st, &o, p);
 }
 
 /* Among the orders bound to the serial (newest first), the newest one
@@ -208,21 +232,38 @@ static void join_ids(const id_list *l, char *buf, size_t len)
 }
 
 /* The order the person chose (watch --order) for a token bound to none:
- * START when it awaits a key; otherwise p is left as it is. */
+ * START when it awaits a key; otherwise NOT_AWAITING with its status and
+ * next step (status_known 0: not in the store). Never another order: the
+ * person named this one. */
 static rgs_order_rc plan_chosen(rgs_order_store *st, long long chosen, rgs_watch_plan *p)
 {
   rgs_watch_plan mine;
+  rgs_order o;
   rgs_order_rc rc;
 
   memset(&mine, 0, sizeof(mine));
   rc = plan_order(st, chosen, &mine);
-  if (rc == RGS_ORDER_ERR_NO_ORDER)
-    return RGS_ORDER_OK;       /* said by the plan of the other rules */
-  if (rc == RGS_ORDER_OK && mine.action == RGS_WATCH_START) {
+  if (rc == RGS_ORDER_ERR_NO_ORDER) {
+    p->action = RGS_WATCH_NOT_AWAITING;
+    p->order_id = chosen;
+    return RGS_ORDER_OK;
+  }
+  if (rc != RGS_ORDER_OK)
+    return rc;
+  if (mine.action == RGS_WATCH_START) {
     mine.how = 3;
     *p = mine;
+    return RGS_ORDER_OK;
   }
-  return rc;
+  rc = rgs_order_get(st, chosen, &o);
+  if (rc == RGS_ORDER_OK)
+    rc = next_step(st, &o, &mine);
+  if (rc != RGS_ORDER_OK)
+    return rc;
+  mine.action = RGS_WATCH_NOT_AWAITING;
+  mine.how = 0;
+  *p = mine;
+  return RGS_ORDER_OK;
 }
 
 static rgs_order_rc plan_store(rgs_order_store *st, const rgs_p11_slot_info *info,
@@ -253,11 +294,8 @@ static rgs_order_rc plan_store(rgs_order_store *st, const rgs_p11_slot_info *inf
     p->action = RGS_WATCH_DELIVERED;
     return RGS_ORDER_OK;
   }
-  if (chosen > 0) {
-    rc = plan_chosen(st, chosen, p);
-    if (rc != RGS_ORDER_OK || p->how == 3)
-      return rc;
-  }
+  if (chosen > 0)
+    return plan_chosen(st, chosen, p);
   rc = orders_in(st, RGS_STATUS_ORDERED, &l);
   if (rc != RGS_ORDER_OK)
     return rc;

@@ -180,6 +180,7 @@ static int build_step(watch_env *e, argv_builder *b, const rgs_watch_plan *p, pi
   case RGS_WATCH_NO_ORDER:
   case RGS_WATCH_AMBIGUOUS:
   case RGS_WATCH_PROPOSE:
+  case RGS_WATCH_NOT_AWAITING:
     return 0;
   }
   return !b->broken;
@@ -376,6 +377,7 @@ static const char *step_name(rgs_watch_action a)
   case RGS_WATCH_NO_ORDER:
   case RGS_WATCH_AMBIGUOUS:
   case RGS_WATCH_PROPOSE:
+  case RGS_WATCH_NOT_AWAITING:
     break;
   }
   return "";
@@ -395,6 +397,7 @@ static void step_hint(const rgs_watch_plan *p, char *buf, size_t len)
   case RGS_WATCH_NO_ORDER:
   case RGS_WATCH_AMBIGUOUS:
   case RGS_WATCH_PROPOSE:
+  case RGS_WATCH_NOT_AWAITING:
     buf[0] = '\0';
     break;
   }

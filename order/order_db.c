@@ -557,6 +557,27 @@ rgs_order_rc rgs_order_list(rgs_order_store *s, const rgs_order_filter *f,
   return rc;
 }
 
+/* A refusal by install is kept as a history note with this stable prefix,
+ * so that status finds it whatever the language it was written in. */
+#define INSTALL_REFUSED_PREFIX "install-refused: "
+
+/* The stored form of a refusal, in words for people. The translated
+ * prefix makes it longer than the note: it is cut on a character boundary
+ * (snprintf could cut one in two, and history and --json would then print
+ * bytes that are not UTF-8). */
+static void render_note(char *note, size_t len)
+{
+  size_t plen = strlen(INSTALL_REFUSED_PREFIX);
+  char reason[256], full[768];
+
+  if (strncmp(note, INSTALL_REFUSED_PREFIX, plen) != 0)
+    return;
+  snprintf(reason, sizeof(reason), "%s", note + plen);
+  snprintf(full, sizeof(full), _("install refused the certificate kept with the order: %s"),
+           reason);
+  rgsx_sanitize_buf(note, len, full, strlen(full));
+}
+
 rgs_order_rc rgs_order_history(rgs_order_store *s, long long id, rgs_order_event **events,
                                size_t *n)
 {
@@ -596,6 +617,7 @@ rgs_order_rc rgs_order_history(rgs_order_store *s, long long id, rgs_order_event
     order_column_text(st, 2, tmp, sizeof(tmp));
     order_status_from_name(tmp, &ev[count].to);
     order_column_text(st, 3, ev[count].note, sizeof(ev[count].note));
+    render_note(ev[count].note, sizeof(ev[count].note));
     count++;
   }
   if (src != SQLITE_DONE)
@@ -609,5 +631,111 @@ cleanup:
   }
   *events = ev;
   *n = count;
+  return RGS_ORDER_OK;
+}
+
+/* ---- notes: history lines that do not change the status ------------------------- */
+
+static rgs_order_rc insert_note(rgs_order_store *s, const rgs_order *o, const char *note)
+{
+  sqlite3_stmt *st = NULL;
+  char stamp[RGS_ORDER_STAMP_MAX];
+  rgs_order_rc rc;
+  int src;
+
+  order_stamp(s, stamp, sizeof(stamp));
+  rc = order_prepare(s, "INSERT INTO history (order_id, at, from_status, to_status, note) "
+                        "VALUES (?, ?, ?, ?, ?)", &st);
+  if (rc != RGS_ORDER_OK)
+    return rc;
+  sqlite3_bind_int64(st, 1, o->id);
+  sqlite3_bind_text(st, 2, stamp, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text(st, 3, rgs_order_status_name(o->status), -1, SQLITE_STATIC);
+  sqlite3_bind_text(st, 4, rgs_order_status_name(o->status), -1, SQLITE_STATIC);
+  sqlite3_bind_text(st, 5, note, -1, SQLITE_TRANSIENT);
+  src = sqlite3_step(st);
+  sqlite3_finalize(st);
+  if (src != SQLITE_DONE)
+    return order_sqlite_fail(s, src, _("writing an order's history"));
+  return RGS_ORDER_OK;
+}
+
+rgs_order_rc rgs_order_note(rgs_order_store *s, long long id, const char *note)
+{
+  rgs_order o;
+  rgs_order_rc rc;
+
+  if (s == NULL || note == NULL)
+    return RGS_ORDER_ERR_ARG;
+  if (!order_text_ok(note, 256))
+    return order_fail(s, RGS_ORDER_ERR_TEXT, "%s", _("the note must be text of at most 255 bytes"));
+  rc = order_txn_begin(s);
+  if (rc != RGS_ORDER_OK)
+    return rc;
+  rc = order_load(s, id, &o);
+  if (rc == RGS_ORDER_OK)
+    rc = insert_note(s, &o, note);
+  return order_txn_end(s, rc);
+}
+
+rgs_order_rc rgs_order_install_refused(rgs_order_store *s, long long id, const char *reason)
+{
+  char note[256], clean[256 - sizeof(INSTALL_REFUSED_PREFIX)];
+
+  if (s == NULL || reason == NULL || reason[0] == '\0')
+    return RGS_ORDER_ERR_ARG;
+  /* Cut at a character boundary to fit a history note. */
+  rgsx_sanitize_buf(clean, sizeof(clean), reason, strlen(reason));
+  snprintf(note, sizeof(note), "%s%s", INSTALL_REFUSED_PREFIX, clean);
+  return rgs_order_note(s, id, note);
+}
+
+rgs_order_rc rgs_order_install_refusal(rgs_order_store *s, long long id, char *reason,
+                                       size_t reasonlen, char *at, size_t atlen, int *found)
+{
+  sqlite3_stmt *st = NULL;
+  rgs_order_issuance is;
+  char note[256], when[RGS_ORDER_STAMP_MAX];
+  int src, got = 0, have_is = 0;
+  rgs_order o;
+  rgs_order_rc rc;
+
+  if (s == NULL || reason == NULL || reasonlen == 0 || at == NULL || atlen == 0 || found == NULL)
+    return RGS_ORDER_ERR_ARG;
+  *found = 0;
+  reason[0] = at[0] = '\0';
+  rc = order_load(s, id, &o);
+  if (rc != RGS_ORDER_OK)
+    return rc;
+  /* Installed since: the refusal is history, nothing to say now. */
+  if (o.status != RGS_STATUS_ISSUED)
+    return RGS_ORDER_OK;
+  rc = order_prepare(s, "SELECT at, note FROM history WHERE order_id = ? AND "
+                        "substr(note, 1, length(?2)) = ?2 ORDER BY id DESC LIMIT 1", &st);
+  if (rc != RGS_ORDER_OK)
+    return rc;
+  sqlite3_bind_int64(st, 1, id);
+  sqlite3_bind_text(st, 2, INSTALL_REFUSED_PREFIX, -1, SQLITE_STATIC);
+  src = sqlite3_step(st);
+  if (src == SQLITE_ROW) {
+    order_column_text(st, 0, when, sizeof(when));
+    order_column_text(st, 1, note, sizeof(note));
+    got = 1;
+  } else if (src != SQLITE_DONE) {
+    rc = order_sqlite_fail(s, src, _("reading an order's history"));
+  }
+  sqlite3_finalize(st);
+  if (rc != RGS_ORDER_OK || !got)
+    return rc;
+  /* A certificate received after the refusal has not been refused yet. */
+  rc = rgs_order_issuance_get(s, id, &is, &have_is);
+  if (rc != RGS_ORDER_OK)
+    return rc;
+  if (!have_is || is.cert_at[0] == '\0' || strcmp(is.cert_at, when) <= 0) {
+    snprintf(reason, reasonlen, "%s", note + strlen(INSTALL_REFUSED_PREFIX));
+    snprintf(at, atlen, "%s", when);
+    *found = 1;
+  }
+  rgs_order_issuance_clear(&is);
   return RGS_ORDER_OK;
 }

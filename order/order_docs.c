@@ -155,6 +155,18 @@ static rgs_order_rc check_doc_update(rgs_order_store *s, const rgs_order_doc_upd
   return rc;
 }
 
+/* The papers follow their own course: they can be recorded at any time,
+ * after the installation too; only a cancelled or refused order is closed. */
+static rgs_order_rc docs_load(rgs_order_store *s, long long id, rgs_order *o)
+{
+  rgs_order_rc rc = order_load(s, id, o);
+
+  if (rc == RGS_ORDER_OK && (o->status == RGS_STATUS_CANCELLED || o->status == RGS_STATUS_REFUSED))
+    rc = order_fail(s, RGS_ORDER_ERR_TRANSITION, _("order %lld is %s: it can no longer change"), id,
+                    rgs_order_status_name(o->status));
+  return rc;
+}
+
 rgs_order_rc rgs_order_doc_set(rgs_order_store *s, long long id, const rgs_order_doc_update *u)
 {
   rgs_order_doc docs[RGS_DOC_COUNT];
@@ -173,7 +185,7 @@ rgs_order_rc rgs_order_doc_set(rgs_order_store *s, long long id, const rgs_order
   rc = order_txn_begin(s);
   if (rc != RGS_ORDER_OK)
     return rc;
-  rc = order_load_changeable(s, id, &o);
+  rc = docs_load(s, id, &o);
   if (rc == RGS_ORDER_OK)
     rc = rgs_order_docs_get(s, id, docs);
   if (rc != RGS_ORDER_OK)
@@ -286,13 +298,19 @@ static rgs_order_rc check_sending(rgs_order_store *s, long long id, const char *
   return RGS_ORDER_OK;
 }
 
+/* Cancelled or refused: nothing is sent for such an order any more. */
+static int docs_order_closed(rgs_order_status st)
+{
+  return st == RGS_STATUS_CANCELLED || st == RGS_STATUS_REFUSED;
+}
+
 rgs_order_rc rgs_order_docs_sent(rgs_order_store *s, long long id, const char *day)
 {
   sqlite3_stmt *st = NULL;
   char note_text[64];
   rgs_order o;
   rgs_order_rc rc;
-  int src;
+  int src, keep = 0;
 
   if (s == NULL || day == NULL)
     return RGS_ORDER_ERR_ARG;
@@ -304,9 +322,15 @@ rgs_order_rc rgs_order_docs_sent(rgs_order_store *s, long long id, const char *d
   rc = order_txn_begin(s);
   if (rc != RGS_ORDER_OK)
     return rc;
-  rc = order_load(s, id, &o);
-  if (rc == RGS_ORDER_OK && !rgs_order_transition_allowed(o.status, RGS_STATUS_DOCS_SENT))
-    rc = order_refuse_transition(s, &o, RGS_STATUS_DOCS_SENT);
+  rc = docs_load(s, id, &o);
+  /* The papers follow their own course: posted before the face-to-face
+   * record came back, or after the issuance, they are recorded as sent and
+   * the history says so; the status stays. Only a closed order refuses. */
+  if (rc == RGS_ORDER_OK) {
+    keep = !rgs_order_transition_allowed(o.status, RGS_STATUS_DOCS_SENT);
+    if (keep && docs_order_closed(o.status))
+      rc = order_refuse_transition(s, &o, RGS_STATUS_DOCS_SENT);
+  }
   if (rc == RGS_ORDER_OK)
     rc = check_sending(s, id, day);
   if (rc == RGS_ORDER_OK)
@@ -322,7 +346,7 @@ rgs_order_rc rgs_order_docs_sent(rgs_order_store *s, long long id, const char *d
   }
   if (rc == RGS_ORDER_OK) {
     snprintf(note_text, sizeof(note_text), _("originals posted on %s"), day);
-    rc = order_move(s, &o, RGS_STATUS_DOCS_SENT, note_text);
+    rc = keep ? rgs_order_note(s, id, note_text) : order_move(s, &o, RGS_STATUS_DOCS_SENT, note_text);
   }
   return order_txn_end(s, rc);
 }

@@ -157,6 +157,7 @@ rgs_order_rc rgs_order_f2f_add(rgs_order_store *s, long long order_id,
   rgs_order o;
   char bound[65], note[600];
   rgs_order_rc rc;
+  int past;
 
   if (s == NULL || in == NULL)
     return RGS_ORDER_ERR_ARG;
@@ -179,7 +180,11 @@ rgs_order_rc rgs_order_f2f_add(rgs_order_store *s, long long order_id,
                       in->spki_sha256, order_id, bound[0] != '\0' ? bound : _("no key"));
       goto done;
     }
-    if (!rgs_order_transition_allowed(o.status, RGS_STATUS_F2F_DONE)) {
+    /* Issued or installed: the face-to-face is a past step; the record is
+     * kept and the history says so, the status stays (as for the posted
+     * originals). */
+    past = o.status == RGS_STATUS_ISSUED || o.status == RGS_STATUS_INSTALLED;
+    if (!past && !rgs_order_transition_allowed(o.status, RGS_STATUS_F2F_DONE)) {
       rc = order_refuse_transition(s, &o, RGS_STATUS_F2F_DONE);
       goto done;
     }
@@ -187,7 +192,7 @@ rgs_order_rc rgs_order_f2f_add(rgs_order_store *s, long long order_id,
     if (rc == RGS_ORDER_OK) {
       snprintf(note, sizeof(note), _("face-to-face record %.16s… signed and verified"),
                in->record_sha256);
-      rc = order_move(s, &o, RGS_STATUS_F2F_DONE, note);
+      rc = past ? note_event(s, &o, note) : order_move(s, &o, RGS_STATUS_F2F_DONE, note);
     }
     goto done;
   }

@@ -113,6 +113,12 @@ static const char *const migrations[] = {
   order_sql_f2f,
   /* 4: aed list --dept reads one département's offices, not all of them */
   "CREATE INDEX aed_office_dept ON aed_office(dept);",
+  /* 5: whose copy an order is (order_role.c): the AED's, imported from the
+   * holder's dossier, has a row here; the holder's own has none. */
+  "CREATE TABLE IF NOT EXISTS order_role ("
+  "  order_id INTEGER PRIMARY KEY REFERENCES orders(id) ON DELETE CASCADE,"
+  "  role TEXT NOT NULL CHECK (role IN ('aed'))"
+  ");",
 };
 
 int rgs_order_store_schema_version(void)

@@ -524,6 +524,21 @@ rgs_order_rc rgs_order_list(rgs_order_store *s, const rgs_order_filter *f,
 rgs_order_rc rgs_order_history(rgs_order_store *s, long long id, rgs_order_event **events,
                                size_t *n);
 
+/* Add a dated line to the order's history without changing its status
+ * (from and to are the current status); note: text of 1 to 255 bytes.
+ * Allowed on every order, closed ones included. */
+rgs_order_rc rgs_order_note(rgs_order_store *s, long long id, const char *note);
+
+/* `install` refused the certificate kept with the order: a history line
+ * records why (reason: text, cut to fit). */
+rgs_order_rc rgs_order_install_refused(rgs_order_store *s, long long id, const char *reason);
+/* The last refusal recorded by rgs_order_install_refused() that is not
+ * older than the certificate kept with the order, and not followed by the
+ * installation: *found 0 when there is none. reason at least 256 bytes,
+ * at at least RGS_ORDER_STAMP_MAX. */
+rgs_order_rc rgs_order_install_refusal(rgs_order_store *s, long long id, char *reason,
+                                       size_t reasonlen, char *at, size_t atlen, int *found);
+
 /* Bind a request to the order, in one transaction: checks the status
  * (ordered, key-generated or csr-linked: the order goes through
  * key-generated to csr-linked), the subject (rgs_order_subject_match) and
@@ -666,7 +681,8 @@ typedef struct {
  * successful, verified record whose key is the one bound to the order
  * moves the order to face-to-face-done (RGS_ORDER_ERR_TRANSITION when its
  * status does not allow it, RGS_ORDER_ERR_MISMATCH when the key is not the
- * bound one: then nothing is stored). Any other record (refused, or not
+ * bound one: then nothing is stored); an issued or installed order keeps
+ * its status, the record is kept and the history notes it. Any other record (refused, or not
  * verified) is kept, the status is left as it is, and the history gets an
  * entry saying so. *record_id (may be NULL) receives its number. */
 rgs_order_rc rgs_order_f2f_add(rgs_order_store *s, long long order_id,
@@ -680,6 +696,20 @@ rgs_order_rc rgs_order_f2f_latest(rgs_order_store *s, long long order_id, rgs_or
 rgs_order_rc rgs_order_f2f_list(rgs_order_store *s, long long order_id, rgs_order_f2f **out,
                                 size_t *n);
 void rgs_order_f2f_clear(rgs_order_f2f *r);
+
+/* ---- whose copy an order is (order_role.c) ------------------------------ */
+
+/* The holder's own order, or the AED's copy made by `order import` from
+ * the holder's signed dossier (on the AED's laptop, its own store). */
+typedef enum { RGS_ORDER_ROLE_HOLDER = 0, RGS_ORDER_ROLE_AED } rgs_order_role;
+
+/* "holder", "aed": stable words. */
+const char *rgs_order_role_name(rgs_order_role r);
+rgs_order_rc rgs_order_role_get(rgs_order_store *s, long long id, rgs_order_role *out);
+/* Mark order id as the AED's copy (or the holder's again). */
+rgs_order_rc rgs_order_role_set(rgs_order_store *s, long long id, rgs_order_role r);
+/* The order whose CA reference is ca_ref; *id = 0 when none. */
+rgs_order_rc rgs_order_find_by_ca_ref(rgs_order_store *s, const char *ca_ref, long long *id);
 
 /* ---- issuance: the CA's answer (order_issuance.c) ---------------------- */
 

@@ -621,10 +621,10 @@ static void test_documents(void **state)
   assert_json(r.out, "planned_sending", "2027-02-10");
   assert_json(r.out, "notes.2.document", "registration-extract");
   rgs_run_free(&r);
-  /* before the face-to-face: the status refuses */
+  /* the status does not refuse a sending; the missing originals do */
   run(&r, f->db, "order", "docs", "1", "--sent", "2026-11-24", NULL);
   rgs_assert_status(&r, RGS_EXIT_CHECK);
-  assert_contains(r.err, "order 1 is ordered");
+  assert_contains(r.err, "still missing");
   rgs_run_free(&r);
   /* steps recorded from elsewhere (submit and f2f drive them later) */
   run(&r, f->db, "order", "set", "1", "--status", "key-generated", NULL);

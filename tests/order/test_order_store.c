@@ -919,9 +919,10 @@ static void test_documents(void **state)
   assert_int_equal(rgs_order_docs_plan(f->st, id, "2027-02-31"), RGS_ORDER_ERR_DATE);
   assert_int_equal(rgs_order_get(f->st, id, &o), RGS_ORDER_OK);
   assert_string_equal(o.planned_sending, "2027-02-10");
-  /* before the face-to-face, the originals cannot have been sent */
-  assert_int_equal(rgs_order_docs_sent(f->st, id, "2026-11-24"), RGS_ORDER_ERR_TRANSITION);
-  assert_contains(rgs_order_store_last_error(f->st), "ordered");
+  /* the status does not refuse a sending (papers follow their own course);
+   * the request form still missing does */
+  assert_int_equal(rgs_order_docs_sent(f->st, id, "2026-11-24"), RGS_ORDER_ERR_DOCUMENTS);
+  assert_contains(rgs_order_store_last_error(f->st), "missing");
 
   id2 = order_after_f2f(f);
   rgs_order_store_set_now(f->st, NOW + 20 * 86400);   /* 2026-12-14 */
@@ -951,8 +952,10 @@ static void test_documents(void **state)
   assert_int_equal(rgs_order_docs_get(f->st, id2, docs), RGS_ORDER_OK);
   assert_int_equal(docs[RGS_DOC_EXTRACT].state, RGS_DOC_SENT);
   assert_string_equal(docs[RGS_DOC_EXTRACT].sent_on, "2026-12-05");
-  /* twice: the status says no */
-  assert_int_equal(rgs_order_docs_sent(f->st, id2, "2026-12-06"), RGS_ORDER_ERR_TRANSITION);
+  /* twice (a paper posted again): recorded, the status stays */
+  assert_int_equal(rgs_order_docs_sent(f->st, id2, "2026-12-06"), RGS_ORDER_OK);
+  assert_int_equal(rgs_order_get(f->st, id2, &o), RGS_ORDER_OK);
+  assert_int_equal(o.status, RGS_STATUS_DOCS_SENT);
   set_doc(f->st, id2, RGS_DOC_EXTRACT, 1, RGS_DOC_ACCEPTED, NULL, NULL, RGS_ORDER_OK);
   rgs_order_store_set_now(f->st, NOW);
 }

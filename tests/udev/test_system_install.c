@@ -370,8 +370,8 @@ static void test_syscalls_within_unit_filter(void **state)
   {
     const char *argv[] = { strace, "-f", "-qq", "-o", trace, rgs_env("RGS_ENROLL_BIN"), "--db", db,
                            "--module", rgs_env("SOFTHSM2_MODULE"), "--policy", policy,
-                           "--pin-file", hsm.pin_file, "--json", "watch", "--once", "--timeout",
-                           "300", NULL };
+                           "--pin-file", hsm.pin_file, "--json", "watch", "--order", "1", "--once",
+                           "--timeout", "300", NULL };
     const char *env[] = { rt_env, "LC_ALL=C.UTF-8", NULL };
     assert_int_equal(rgs_run(argv, env, NULL, &r), 0);
     rgs_assert_status(&r, RGS_EXIT_OK);    /* strace exits with rgs-enroll's status */

@@ -472,12 +472,14 @@ static void test_start_then_tell(void **state)
 static void test_delivered_token(void **state)
 {
   fixture *f = *state;
-  char key[700], cert[700];
+  char key[700], cert[700], pubder[700];
   rgs_run_result r;
   char *doc;
 
-  /* A certificate on the token and no order: delivered by the CA. */
+  /* A certificate and its key pair on the token, and no order: delivered
+   * by the CA. */
   snprintf(key, sizeof(key), "%s/k.pem", f->hsm.dir);
+  snprintf(pubder, sizeof(pubder), "%s/k.pub.der", f->hsm.dir);
   snprintf(cert, sizeof(cert), "%s/c.der", f->hsm.dir);
   {
     const char *gen[] = { rgs_env("OPENSSL_BIN"), "req", "-x509", "-newkey", "rsa:2048", "-nodes",
@@ -490,7 +492,25 @@ static void test_delivered_token(void **state)
     assert_int_equal(rgs_run(gen, NULL, NULL, &r), 0);
     rgs_assert_status(&r, 0);
     rgs_run_free(&r);
+    /* A certificate counts only with its key pair on the token. */
+    const char *pub[] = { rgs_env("OPENSSL_BIN"), "pkey", "-in", key, "-pubout", "-outform", "DER",
+                          "-out", pubder, NULL };
+    const char *put_pub[] = { rgs_env("PKCS11_TOOL"), "--module", rgs_env("SOFTHSM2_MODULE"),
+                              "--login", "--pin", RGS_TEST_PIN, "--write-object", pubder, "--type",
+                              "pubkey", "--id", "01", "--label", "holder", NULL };
+    const char *put_key[] = { rgs_env("PKCS11_TOOL"), "--module", rgs_env("SOFTHSM2_MODULE"),
+                              "--login", "--pin", RGS_TEST_PIN, "--write-object", key, "--type",
+                              "privkey", "--id", "01", "--label", "holder", NULL };
     assert_int_equal(rgs_run(put, NULL, NULL, &r), 0);
+    rgs_assert_status(&r, 0);
+    rgs_run_free(&r);
+    assert_int_equal(rgs_run(pub, NULL, NULL, &r), 0);
+    rgs_assert_status(&r, 0);
+    rgs_run_free(&r);
+    assert_int_equal(rgs_run(put_pub, NULL, NULL, &r), 0);
+    rgs_assert_status(&r, 0);
+    rgs_run_free(&r);
+    assert_int_equal(rgs_run(put_key, NULL, NULL, &r), 0);
     rgs_assert_status(&r, 0);
     rgs_run_free(&r);
   }

@@ -9,7 +9,11 @@
  *   - a token that holds the order's key, the binding naming no serial:
  *     bound by the key;
  *   - the person names the order (watch --order N): a token bound to no
- *     order gets that order's key pair, and only a token bound to none.
+ *     order gets that order's key pair, and only a token bound to none;
+ *     an order that does not await a key is said so, and no other order
+ *     is proposed instead;
+ *   - a certificate binds nothing: a token holding only a copy of order
+ *     1's certificate (no key pair) is not order 1's.
  * Real SoftHSM2 token, real rgs-enroll; each wait ends on the watcher's
  * own output.
  */
@@ -357,6 +361,133 @@ static void test_chosen_order_gets_its_key(void **state)
   assert_int_equal(private_keys(), 1);
 }
 
+/* The person names an order that does not await a key (watch --order 2,
+ * order 2 issued) while order 1 does: order 2 is said not to await a key
+ * pair, with its status and next step, and order 1 is not proposed. */
+static void test_chosen_order_not_awaiting(void **state)
+{
+  fixture *f = *state;
+  rgs_run_result r;
+  char *doc;
+
+  new_order(f);
+  new_order(f);
+  store_update(f, "UPDATE orders SET status = 'issued' WHERE id = 2");
+  watch_once(f, &r, 0, "2");
+  rgs_assert_status(&r, RGS_EXIT_OK);
+  doc = first_doc(r.out);
+  assert_member(doc, "action", "not-awaiting-key");
+  assert_member(doc, "order", "2");
+  assert_member(doc, "status", "issued");
+  assert_contains(doc, "order 2 does not await a key pair");
+  assert_contains(r.err, "order 2 does not await a key pair");
+  assert_contains(r.err, "rgs-enroll status 2");
+  if (strstr(r.out, "start --order 1") != NULL || strstr(r.err, "start --order 1") != NULL)
+    fail_msg("order 1 proposed for a token meant for order 2:\n%s\n%s", r.out, r.err);
+  free(doc);
+  rgs_run_free(&r);
+  assert_int_equal(private_keys(), 0);
+  assert_int_equal(order_status(f, 1), RGS_STATUS_ORDERED);
+}
+
+/* pkcs11-tool on the fixture's token, logged in; fails the test unless it
+ * succeeds. Free r with rgs_run_free(). */
+static void p11tool(rgs_run_result *r, ...)
+{
+  const char *argv[16] = { rgs_env("PKCS11_TOOL"), "--module", rgs_env("SOFTHSM2_MODULE"),
+                           "--login", "--pin", RGS_TEST_PIN };
+  size_t n = 6;
+  const char *a;
+  va_list ap;
+
+  va_start(ap, r);
+  while ((a = va_arg(ap, const char *)) != NULL && n < 15)
+    argv[n++] = a;
+  va_end(ap);
+  argv[n] = NULL;
+  assert_int_equal(rgs_run(argv, NULL, NULL, r), 0);
+  if (r->status != 0)
+    fail_msg("pkcs11-tool failed:\n%s\n%s", r->out, r->err);
+}
+
+/* openssl with the arguments of argv (NULL-terminated); must succeed. */
+static void openssl(const char **argv)
+{
+  rgs_run_result r;
+
+  argv[0] = rgs_env("OPENSSL_BIN");
+  assert_int_equal(rgs_run(argv, NULL, NULL, &r), 0);
+  if (r.status != 0)
+    fail_msg("openssl failed:\n%s", r.err);
+  rgs_run_free(&r);
+}
+
+/* A certificate is public: a token holding only a copy of order 1's
+ * certificate, without its key pair, is not order 1's (nor a delivered
+ * token). */
+static void test_copied_certificate_binds_nothing(void **state)
+{
+  fixture *f = *state;
+  rgs_run_result r;
+  char *doc, id[130], ext[700], cakey[700], ca[700], csr[700], der[700];
+  const char *p;
+  size_t n = 0;
+  FILE *fp;
+
+  new_order(f);
+  start_order_1(f);
+  /* A certificate of order 1's key, from a test CA. */
+  snprintf(ext, sizeof(ext), "%s/user.ext", f->hsm.dir);
+  snprintf(cakey, sizeof(cakey), "%s/ca.key", f->hsm.dir);
+  snprintf(ca, sizeof(ca), "%s/ca.pem", f->hsm.dir);
+  snprintf(csr, sizeof(csr), "%s/order-1.csr", f->hsm.dir);
+  snprintf(der, sizeof(der), "%s/user.der", f->hsm.dir);
+  fp = fopen(ext, "w");
+  assert_non_null(fp);
+  fputs("basicConstraints=critical,CA:FALSE\nkeyUsage=critical,digitalSignature\n", fp);
+  fclose(fp);
+  {
+    const char *mk_ca[] = { NULL, "req", "-x509", "-newkey", "ec", "-pkeyopt",
+                            "ec_paramgen_curve:P-256", "-nodes", "-keyout", cakey, "-out", ca,
+                            "-subj", "/CN=Test CA", "-days", "30", NULL };
+    const char *issue[] = { NULL, "x509", "-req", "-in", csr, "-CA", ca, "-CAkey", cakey,
+                            "-set_serial", "7", "-days", "30", "-extfile", ext,
+                            "-outform", "DER", "-out", der, NULL };
+    openssl(mk_ca);
+    openssl(issue);
+  }
+  /* The key pair goes; the certificate copy is all the token holds. */
+  p11tool(&r, "--list-objects", "--type", "pubkey", NULL);
+  p = strstr(r.out, "ID:");
+  assert_non_null(p);
+  for (p += 3; *p == ' '; p++)
+    ;
+  while (n + 1 < sizeof(id) && ((*p >= '0' && *p <= '9') || (*p >= 'a' && *p <= 'f')))
+    id[n++] = *p++;
+  id[n] = '\0';
+  rgs_run_free(&r);
+  assert_true(n > 0);
+  p11tool(&r, "--delete-object", "--type", "privkey", "--id", id, NULL);
+  rgs_run_free(&r);
+  p11tool(&r, "--delete-object", "--type", "pubkey", "--id", id, NULL);
+  rgs_run_free(&r);
+  p11tool(&r, "--write-object", der, "--type", "cert", "--id", id, "--label", "copy", NULL);
+  rgs_run_free(&r);
+  assert_int_equal(private_keys(), 0);
+  store_update(f, "UPDATE binding SET token_serial = NULL WHERE order_id = 1");
+  store_update(f, "UPDATE orders SET status = 'issued' WHERE id = 1");
+
+  watch_once(f, &r, 1, NULL);
+  rgs_assert_status(&r, RGS_EXIT_OK);
+  doc = first_doc(r.out);
+  assert_member(doc, "action", "no-order");
+  if (strstr(doc, "\"bound_by\":\"key\"") != NULL)
+    fail_msg("bound by a copied certificate:\n%s", doc);
+  free(doc);
+  rgs_run_free(&r);
+  assert_int_equal(order_status(f, 1), RGS_STATUS_ISSUED);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -365,6 +496,8 @@ int main(void)
     cmocka_unit_test_setup_teardown(test_bound_by_serial, setup, teardown),
     cmocka_unit_test_setup_teardown(test_bound_by_key, setup, teardown),
     cmocka_unit_test_setup_teardown(test_chosen_order_gets_its_key, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_chosen_order_not_awaiting, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_copied_certificate_binds_nothing, setup, teardown),
   };
 
   if (getenv("RGS_TEST_ONLY") != NULL)

@@ -1,0 +1,91 @@
+/* cmd_dossier.c - rgs-enroll order export / order import: the dossier that
+ * travels from the holder's machine to the AED's laptop. In rgs-enroll-full
+ * (it signs and verifies CMS with the face-to-face library); `order`
+ * reaches it through the table's entries (commands.c), which the lean
+ * rgs-enroll hands to rgs-enroll-full. */
+#include <getopt.h>
+#include <stdio.h>
+#include "commands.h"
+#include "dossier.h"
+#include "orders.h"
+
+static void usage_export(void)
+{
+  printf("%s\n", _("Usage: rgs-enroll order export ID --out FILE [--force]\n"
+                   "Write the dossier the AED needs for the face-to-face: the order and its CA\n"
+                   "reference, the holder and company, the product and validity, the certificate\n"
+                   "request and its key's SPKI SHA-256, the token's serial and model, the\n"
+                   "appointment. It is signed on the holder's token with the request's key (the\n"
+                   "PIN is asked), so the AED knows it comes from the key to be certified.\n"
+                   "  --out FILE   where to write it (DER CMS); an existing file is kept\n"
+                   "  --force      replace an existing file"));
+}
+
+static void usage_import(void)
+{
+  printf("%s\n", _("Usage: rgs-enroll order import FILE\n"
+                   "On the AED's laptop (its own --db): verify the holder's dossier (the\n"
+                   "signature made with the request's key, the request's own signature, the key's\n"
+                   "fingerprint) and record the order in the AED's store, bound to the key and\n"
+                   "the token, ready for rgs-enroll f2f run. The same dossier twice is\n"
+                   "recognised: nothing changes."));
+}
+
+int cli_cmd_order_export(rgs_io *io, int argc, char **argv)
+{
+  static const char *const cmd = "order export";
+  enum { X_OUT = 1, X_FORCE, X_HELP };
+  static const struct option opts[] = {
+    { "out", required_argument, NULL, X_OUT },
+    { "force", no_argument, NULL, X_FORCE },
+    { "help", no_argument, NULL, X_HELP },
+    { NULL, 0, NULL, 0 },
+  };
+  const char *out = NULL;
+  long long id = 0;
+  int c, force = 0, ret;
+
+  while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+    switch (c) {
+    case X_OUT: out = optarg; break;
+    case X_FORCE: force = 1; break;
+    case 'h':
+    case X_HELP:
+      usage_export();
+      return RGS_EXIT_OK;
+    default:
+      return rgs_usage_error(io, cmd, _("unknown option '%s'"), argv[optind - 1]);
+    }
+  }
+  if (optind + 1 != argc)
+    return rgs_usage_error(io, cmd, "%s", optind >= argc ? _("the order number is missing")
+                                                         : _("one order number only"));
+  if (out == NULL || out[0] == '\0')
+    return rgs_usage_error(io, cmd, "%s", _("--out FILE is needed: where to write the dossier"));
+  ret = rgs_parse_order_id(io, cmd, argv[optind], &id);
+  if (ret != RGS_EXIT_OK)
+    return ret;
+  return rgs_dossier_export(io, id, out, force);
+}
+
+int cli_cmd_order_import(rgs_io *io, int argc, char **argv)
+{
+  static const char *const cmd = "order import";
+  static const struct option opts[] = {
+    { "help", no_argument, NULL, 'h' },
+    { NULL, 0, NULL, 0 },
+  };
+  int c;
+
+  while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+    if (c == 'h') {
+      usage_import();
+      return RGS_EXIT_OK;
+    }
+    return rgs_usage_error(io, cmd, _("unknown option '%s'"), argv[optind - 1]);
+  }
+  if (optind + 1 != argc)
+    return rgs_usage_error(io, cmd, "%s", optind >= argc ? _("the dossier file is missing")
+                                                         : _("one dossier file only"));
+  return rgs_dossier_import(io, argv[optind]);
+}

@@ -1,0 +1,197 @@
+/* test_f2f_report_pdf.c - issue 11: the PDF of f2f print is the report of
+ * the face-to-face record ("compte rendu du face-à-face"), not a second
+ * fiche d'intervention, and says so, in French too. The page is written in
+ * process from a record and read back with poppler's pdftotext. */
+#include <locale.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <openssl/evp.h>
+#include <openssl/sha.h>
+#include "rgs_test.h"
+#include "f2f.h"
+#include "f2f_pki.h"
+#include "rgs_common.h"
+#include "rgsx_i18n.h"
+
+typedef struct {
+  EVP_PKEY *ca_key, *aed_key, *holder_key;
+  X509 *ca, *aed;
+  unsigned char *spki, *pop_sig;
+  size_t pop_sig_len;
+  char spki_hex[65], *pop_msg, *dir;
+  rgs_f2f_facts f;
+} fixture;
+
+static int setup(void **state)
+{
+  fixture *p = calloc(1, sizeof(*p));
+  unsigned char md[32];
+  int spki_len;
+  size_t i;
+
+  assert_non_null(p);
+  p->ca_key = pki_key("ec");
+  p->aed_key = pki_key("ec");
+  p->holder_key = pki_key("ec");
+  p->ca = pki_cert("Test CA", p->ca_key, NULL, p->ca_key, 1, NULL, NULL);
+  p->aed = pki_cert("Jeanne DUPONT-LÉGER", p->aed_key, p->ca, p->ca_key, 0, NULL, NULL);
+  assert_non_null(p->aed);
+  p->dir = rgs_tmpdir();
+  spki_len = i2d_PUBKEY(p->holder_key, &p->spki);
+  assert_true(spki_len > 0);
+  SHA256(p->spki, (size_t)spki_len, md);
+  rgsx_hex(md, 32, p->spki_hex);
+  p->f.order_id = 12;
+  p->f.ca_ref = "CMD-2026-0042";
+  p->f.partner = "CMA";
+  p->f.product = "Pack ID RGS**";
+  p->f.validity_years = 3;
+  p->f.first_name = "Frédéric";
+  p->f.last_name = "Senez";
+  p->f.email = "f.senez@example.fr";
+  p->f.company = "BS AUTO";
+  p->f.company_id = "732829320";
+  p->f.siren = "732829320";
+  p->f.token_label = "Clé";
+  p->f.token_model = "IDPrime MD 840";
+  p->f.token_serial = "0123456789";
+  p->f.check_passed = 1;
+  p->f.spki = p->spki;
+  p->f.spki_len = (size_t)spki_len;
+  p->f.key_type = "ec";
+  p->f.key_bits = 256;
+  p->f.key_found = 1;
+  snprintf(p->f.date, sizeof(p->f.date), "2026-03-10");
+  p->f.signed_at = 1773137400;
+  snprintf(p->f.nonce_hex, sizeof(p->f.nonce_hex), "%064d", 7);
+  p->pop_msg = rgs_f2f_pop_message(12, p->spki_hex, p->f.nonce_hex, p->f.date);
+  assert_int_equal(pki_sign(p->holder_key, (const unsigned char *)p->pop_msg, strlen(p->pop_msg),
+                            &p->pop_sig, &p->pop_sig_len), 0);
+  p->f.pop_message = p->pop_msg;
+  p->f.pop_sig = p->pop_sig;
+  p->f.pop_sig_len = p->pop_sig_len;
+  p->f.pop_verified = 1;
+  p->f.id_doc = RGS_F2F_DOC_ID_CARD;
+  p->f.id_name = "SENEZ Frédéric";
+  p->f.id_expires = "2031-05-31";
+  p->f.id_name_matches = p->f.id_valid_on_day = p->f.id_verified_in_person = 1;
+  p->f.extract_date = "2026-02-15";
+  snprintf(p->f.extract_last_day, sizeof(p->f.extract_last_day), "2026-05-14");
+  p->f.extract_ok = 1;
+  p->f.aed_cert = p->aed;
+  p->f.aed_name = "jeanne dupont-leger";
+  p->f.aed_office = "SELARL Acthemis, 29 Chemin de Séverin 13200 ARLES";
+  p->f.place = "13200 ARLES";
+  for (i = 0; i < RGS_F2F_N_STEPS; i++) {
+    p->f.results[i] = RGS_F2F_PASS;
+    snprintf(p->f.details[i], sizeof(p->f.details[i]), "ok %zu", i);
+  }
+  *state = p;
+  return 0;
+}
+
+static int teardown(void **state)
+{
+  fixture *p = *state;
+
+  rgs_rmrf(p->dir);
+  free(p->dir);
+  free(p->pop_msg);
+  OPENSSL_free(p->pop_sig);
+  OPENSSL_free(p->spki);
+  X509_free(p->aed);
+  X509_free(p->ca);
+  EVP_PKEY_free(p->ca_key);
+  EVP_PKEY_free(p->aed_key);
+  EVP_PKEY_free(p->holder_key);
+  free(p);
+  return 0;
+}
+
+/* The PDF's text as pdftotext reads it, ASCII letters lower-cased (accents
+ * kept). */
+static char *pdf_text(const char *path)
+{
+  const char *argv[] = { rgs_env("PDFTOTEXT"), "-enc", "UTF-8", path, "-", NULL };
+  rgs_run_result r;
+  char *text, *c;
+
+  assert_int_equal(rgs_run(argv, NULL, NULL, &r), 0);
+  rgs_assert_status(&r, 0);
+  text = strdup(r.out);
+  assert_non_null(text);
+  rgs_run_free(&r);
+  /* Lines wrapped on the page become spaces again. */
+  for (c = text; *c != '\0'; c++) {
+    if (*c >= 'A' && *c <= 'Z')
+      *c = (char)(*c - 'A' + 'a');
+    else if (*c == '\n')
+      *c = ' ';
+  }
+  return text;
+}
+
+static void write_pdf(fixture *p, const char *path)
+{
+  rgs_cj *rec = rgs_f2f_record_build(&p->f);
+  unsigned char sha[32];
+  char err[256] = "";
+
+  assert_non_null(rec);
+  memset(sha, 0xab, sizeof(sha));
+  if (rgs_f2f_pdf_write(rec, sha, path, err, sizeof(err)) != 0)
+    fail_msg("pdf: %s", err);
+  rgs_cj_free(rec);
+}
+
+static void test_report_in_french(void **state)
+{
+  fixture *p = *state;
+  char path[600], locdir[600], *text, *slash;
+
+  /* The messages as the command finds them, next to the built binary. */
+  snprintf(locdir, sizeof(locdir), "%s", rgs_env("RGS_ENROLL_BIN"));
+  slash = strrchr(locdir, '/');
+  assert_non_null(slash);
+  snprintf(slash, sizeof(locdir) - (size_t)(slash - locdir), "/locale");
+  setenv("LANGUAGE", "fr", 1);
+  setenv("LC_ALL", "C.UTF-8", 1);
+  assert_non_null(setlocale(LC_ALL, ""));
+  bindtextdomain(RGS_TEXTDOMAIN, locdir);
+  bind_textdomain_codeset(RGS_TEXTDOMAIN, "UTF-8");
+  snprintf(path, sizeof(path), "%s/compte-rendu.pdf", p->dir);
+  write_pdf(p, path);
+  text = pdf_text(path);
+  assert_contains(text, "porteur et entreprise");     /* the page is in French */
+  assert_contains(text, "compte rendu du face-à-face");
+  assert_contains(text, "fiche d'intervention");
+  assert_contains(text, "cmd-2026-0042");
+  free(text);
+}
+
+static void test_report_in_english(void **state)
+{
+  fixture *p = *state;
+  char path[600], *text;
+
+  setenv("LANGUAGE", "en", 1);
+  setenv("LC_ALL", "C.UTF-8", 1);
+  assert_non_null(setlocale(LC_ALL, ""));
+  snprintf(path, sizeof(path), "%s/report.pdf", p->dir);
+  write_pdf(p, path);
+  text = pdf_text(path);
+  assert_contains(text, "face-to-face report");
+  assert_contains(text, "it is not the fiche d'intervention");
+  free(text);
+}
+
+int main(void)
+{
+  const struct CMUnitTest tests[] = {
+    cmocka_unit_test_setup_teardown(test_report_in_french, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_report_in_english, setup, teardown),
+  };
+
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
