@@ -39,6 +39,7 @@ static void json_office(rgs_json *j, const rgs_order_aed *a)
   rgs_json_str(j, "dept", a->dept);
   rgs_json_str(j, "phone", a->phone[0] != '\0' ? a->phone : NULL);
   rgs_json_str(j, "email", a->email[0] != '\0' ? a->email : NULL);
+  rgs_json_str(j, "depts", a->served[0] != '\0' ? a->served : NULL);
   rgs_json_str(j, "source", a->source);
   rgs_json_end(j);
 }
@@ -51,6 +52,8 @@ static void text_office(const rgs_order_aed *a)
     printf(", %s", a->phone);
   if (a->email[0] != '\0')
     printf(", %s", a->email);
+  if (a->served[0] != '\0')
+    printf(_(", also serves %s"), a->served);
   printf("\n");
 }
 
@@ -65,7 +68,7 @@ static size_t print_offices(const rgs_io *io, const rgs_order_aed_dir *dir, cons
     for (i = 0; i < rgs_order_aed_dir_count(dir); i++) {
       const rgs_order_aed *a = rgs_order_aed_dir_get(dir, i);
       int here = postal_code != NULL && strcmp(a->postal_code, postal_code) == 0;
-      if ((dept != NULL && strcmp(a->dept, dept) != 0) || (pass == 0 && !here) ||
+      if ((dept != NULL && !rgs_order_aed_serves(a, dept)) || (pass == 0 && !here) ||
           (pass == 1 && postal_code != NULL && here))
         continue;
       if (io->json)
@@ -101,8 +104,13 @@ static int aed_list(rgs_io *io, int argc, char **argv)
     case 'h':
       printf("%s\n", _("Usage: rgs-enroll aed list [--dept NN | --postal-code NNNNN]\n"
                        "The AED offices (huissiers) that hold the face-to-face, from the directory\n"
-                       "shipped with rgs-enroll and the files imported with aed import. With\n"
-                       "--postal-code, the offices of its département, those of the same town first."));
+                       "shipped with rgs-enroll and the files imported with aed import, with the\n"
+                       "other départements each office serves. With --dept, the offices of that\n"
+                       "département and those that serve it. With --postal-code, the offices of its\n"
+                       "département, those of the same town first. The shipped directory holds only\n"
+                       "offices of the Bouches-du-Rhône (13): for another département, import a CSV\n"
+                       "file of its offices (see aed import --help), taken from the commissaires de\n"
+                       "justice directory."));
       return RGS_EXIT_OK;
     default: return rgs_usage_error(io, "aed list", _("unknown option '%s'"), argv[optind - 1]);
     }
@@ -138,6 +146,11 @@ static int aed_list(rgs_io *io, int argc, char **argv)
     printf(_("No AED office for département %s in the directory: call Certigna (03 20 79 24 09), or import a directory file (rgs-enroll aed import).\n"),
            dept_arg != NULL || pc != NULL ? dept : "-");
   }
+  if (!io->json && dept_arg == NULL && pc == NULL)
+    printf("%s\n", _("These are the offices of the directory in use. For the offices of another\n"
+                     "département, import a CSV file of them (rgs-enroll aed import FILE; the format\n"
+                     "is in aed import --help), taken from the commissaires de justice directory.\n"
+                     "Then: rgs-enroll aed list --dept NN."));
 
 cleanup:
   rgs_order_aed_dir_free(dir);
@@ -263,10 +276,29 @@ static int aed_quote(rgs_io *io, int argc, char **argv)
 typedef struct {
   const char *aed, *date;
   rgs_order_f2f_mode mode;
-  int mode_set, km;
+  int mode_set, km, force;
   long long id;
   int help;                    /* --help printed the usage: nothing else to do */
 } book_args;
+
+/* A date the AED's office cannot take is a refused value: usage (2). */
+static int check_date(const rgs_io *io, const char *at)
+{
+  switch (rgs_order_appt_check(at, rgs_now())) {
+  case RGS_APPT_OK: return RGS_EXIT_OK;
+  case RGS_APPT_BAD_DATE:
+    return rgs_usage_error(io, "aed book", _("--date: '%s' is not a day and time YYYY-MM-DDTHH:MM"), at);
+  case RGS_APPT_PAST:
+    return rgs_usage_error(io, "aed book", _("--date: %s is in the past; --force to record it anyway"), at);
+  case RGS_APPT_CLOSED_DAY:
+    return rgs_usage_error(io, "aed book", _("--date: %s is a Sunday or a public holiday (office hours: %s); --force if the AED agreed"),
+                           at, rgs_order_appt_hours_text());
+  case RGS_APPT_OUTSIDE_HOURS:
+    return rgs_usage_error(io, "aed book", _("--date: %s is outside office hours (%s); --force if the AED agreed"),
+                           at, rgs_order_appt_hours_text());
+  }
+  return RGS_EXIT_USAGE;
+}
 
 static int parse_book_args(rgs_io *io, int argc, char **argv, book_args *a)
 {
@@ -275,6 +307,7 @@ static int parse_book_args(rgs_io *io, int argc, char **argv, book_args *a)
     { "date", required_argument, NULL, 'd' },
     { "mode", required_argument, NULL, 'm' },
     { "distance-km", required_argument, NULL, 'k' },
+    { "force", no_argument, NULL, 'f' },
     { "help", no_argument, NULL, 'h' },
     { NULL, 0, NULL, 0 },
   };
@@ -289,11 +322,16 @@ static int parse_book_args(rgs_io *io, int argc, char **argv, book_args *a)
     case 'd': a->date = optarg; break;
     case 'm': ret = parse_mode(io, "aed book", optarg, &a->mode); a->mode_set = 1; break;
     case 'k': ret = parse_distance(io, "aed book", optarg, &a->km); break;
+    case 'f': a->force = 1; break;
     case 'h':
       printf("%s\n", _("Usage: rgs-enroll aed book ID [--aed AED_ID] --date YYYY-MM-DDTHH:MM\n"
-                       "         --mode holder-travels|aed-travels [--distance-km N]\n"
+                       "         --mode holder-travels|aed-travels [--distance-km N] [--force]\n"
                        "Record the face-to-face appointment of order ID with an AED office (by\n"
-                       "default the one chosen with the order) and its estimated fee."));
+                       "default the one chosen with the order) and its estimated fee. The date is\n"
+                       "French time (Europe/Paris). A date in the past, on a Sunday or a public\n"
+                       "holiday, or outside office hours (Monday to Friday 08:00-19:00, Saturday\n"
+                       "09:00-12:00) is refused unless --force (the AED agreed to it). Booking\n"
+                       "again keeps the former date in the order's history."));
       a->help = 1;
       return RGS_EXIT_OK;
     default: return rgs_usage_error(io, "aed book", _("unknown option '%s'"), argv[optind - 1]);
@@ -312,7 +350,7 @@ static int parse_book_args(rgs_io *io, int argc, char **argv, book_args *a)
     return rgs_usage_error(io, "aed book", _("--date: '%s' is not a day and time YYYY-MM-DDTHH:MM"), a->date);
   if (a->mode == RGS_F2F_AED_TRAVELS && a->km < 0)
     return rgs_usage_error(io, "aed book", "%s", _("when the AED travels, give the distance: --distance-km N"));
-  return RGS_EXIT_OK;
+  return a->force ? RGS_EXIT_OK : check_date(io, a->date);
 }
 
 /* Warn of what the appointment date tells about the documents. */
@@ -341,6 +379,7 @@ static int report_book(const rgs_io *io, rgs_order_store *st, long long id)
 {
   rgs_order_appointment a;
   rgs_order_quote q;
+  char local[32];
   int found = 0;
   rgs_order_rc rc = rgs_order_appointment_get(st, id, &a, &found);
   rgs_json j;
@@ -348,6 +387,8 @@ static int report_book(const rgs_io *io, rgs_order_store *st, long long id)
   if (rc != RGS_ORDER_OK || !found)
     return rgs_fail_store(io, "aed book", rc != RGS_ORDER_OK ? rc : RGS_ORDER_ERR_STORE, st);
   rgs_order_aed_quote(a.mode, a.distance_km, &q);
+  if (!rgs_order_appt_iso(a.at, local, sizeof(local)))
+    snprintf(local, sizeof(local), "%s", a.at);
   if (io->json) {
     rgs_json_start(&j, stdout);
     rgs_json_object(&j, NULL);
@@ -355,6 +396,8 @@ static int report_book(const rgs_io *io, rgs_order_store *st, long long id)
     rgs_json_bool(&j, "ok", 1);
     rgs_json_int(&j, "order", id);
     rgs_json_str(&j, "at", a.at);
+    rgs_json_str(&j, "start", local);
+    rgs_json_str(&j, "tz", RGS_ORDER_APPT_TZ);
     rgs_json_object(&j, "aed");
     rgs_json_str(&j, "id", a.aed.id);
     rgs_json_str(&j, "name", a.aed.name);
@@ -362,11 +405,13 @@ static int report_book(const rgs_io *io, rgs_order_store *st, long long id)
     rgs_json_str(&j, "postal_code", a.aed.postal_code);
     rgs_json_str(&j, "city", a.aed.city);
     rgs_json_str(&j, "dept", a.aed.dept);
+    rgs_json_str(&j, "phone", a.aed.phone[0] != '\0' ? a.aed.phone : NULL);
+    rgs_json_str(&j, "email", a.aed.email[0] != '\0' ? a.aed.email : NULL);
     rgs_json_end(&j);
     quote_json(&j, "quote", &q);
     rgs_json_finish(&j);
   } else {
-    printf(_("Face-to-face of order %lld booked on %s with %s, %s, %s %s.\n"), id, a.at,
+    printf(_("Face-to-face of order %lld booked on %s (French time) with %s, %s, %s %s.\n"), id, local,
            a.aed.name, a.aed.address, a.aed.postal_code, a.aed.city);
     quote_text(&q);
     printf("%s\n", _("Bring the token, a valid identity document and the face-to-face intervention form."));
@@ -421,11 +466,24 @@ static int aed_import(rgs_io *io, int argc, char **argv)
     case 'r': replace = 1; break;
     case 'h':
       printf("%s\n", _("Usage: rgs-enroll aed import FILE [--replace]\n"
-                       "Check a directory file (CSV: id,name,address,postal_code,city,department\n"
-                       "[,phone,email]) and add its offices to the directory in use (an office with\n"
-                       "the same id is replaced). With --replace, its offices replace the shipped\n"
-                       "directory and every earlier import. A bad line is named (FILE:LINE) and\n"
-                       "nothing is imported."));
+                       "Check a directory file and add its offices to the directory in use (an\n"
+                       "office with the same id is replaced). With --replace, its offices replace\n"
+                       "the shipped directory and every earlier import. A bad line is named\n"
+                       "(FILE:LINE) and nothing is imported.\n"
+                       "Format: CSV (RFC 4180), UTF-8, a header line naming the columns, then one\n"
+                       "office per line; lines starting with # are ignored. Columns:\n"
+                       "  id           lower-case letters, digits, '-' (appointments refer to it)\n"
+                       "  name, address, city\n"
+                       "  postal_code  5 digits, in the office's département\n"
+                       "  department   01-95, 2A, 2B, 971-976\n"
+                       "  phone        optional, e.g. 04 90 00 00 00\n"
+                       "  email        optional\n"
+                       "  depts        optional: the other départements it serves, e.g. 84;30\n"
+                       "Example:\n"
+                       "  id,name,address,postal_code,city,department,phone,email,depts\n"
+                       "  dupont-avignon,SCP Dupont,1 rue Carnot,84000,AVIGNON,84,04 90 00 00 00,,13;30\n"
+                       "The offices of every département are in the commissaires de justice\n"
+                       "directory."));
       return RGS_EXIT_OK;
     default: return rgs_usage_error(io, "aed import", _("unknown option '%s'"), argv[optind - 1]);
     }

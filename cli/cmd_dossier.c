@@ -1,5 +1,6 @@
 /* cmd_dossier.c - rgs-enroll order export / order import: the dossier that
- * travels from the holder's machine to the AED's laptop. In rgs-enroll-full
+ * travels from the holder's machine to the AED's laptop; order qr: its
+ * short form as a QR code (libqrencode). In rgs-enroll-full
  * (it signs and verifies CMS with the face-to-face library); `order`
  * reaches it through the table's entries (commands.c), which the lean
  * rgs-enroll hands to rgs-enroll-full. */
@@ -88,4 +89,41 @@ int cli_cmd_order_import(rgs_io *io, int argc, char **argv)
     return rgs_usage_error(io, cmd, "%s", optind >= argc ? _("the dossier file is missing")
                                                          : _("one dossier file only"));
   return rgs_dossier_import(io, argv[optind]);
+}
+
+static void usage_qr(void)
+{
+  printf("%s\n", _("Usage: rgs-enroll order qr ID\n"
+                   "Show the short form of the order's dossier as a QR code, with its text under\n"
+                   "it: the order's number and CA reference, the fingerprints of the key and of\n"
+                   "the request, the token's serial and the holder's name. Printed with the\n"
+                   "paper file, it lets the AED check at the face-to-face that the token holds\n"
+                   "the key named there. It is not signed: the AED still needs the dossier\n"
+                   "(rgs-enroll order export) to record the order."));
+}
+
+int cli_cmd_order_qr(rgs_io *io, int argc, char **argv)
+{
+  static const char *const cmd = "order qr";
+  static const struct option opts[] = {
+    { "help", no_argument, NULL, 'h' },
+    { NULL, 0, NULL, 0 },
+  };
+  long long id = 0;
+  int c, ret;
+
+  while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+    if (c == 'h') {
+      usage_qr();
+      return RGS_EXIT_OK;
+    }
+    return rgs_usage_error(io, cmd, _("unknown option '%s'"), argv[optind - 1]);
+  }
+  if (optind + 1 != argc)
+    return rgs_usage_error(io, cmd, "%s", optind >= argc ? _("the order number is missing")
+                                                         : _("one order number only"));
+  ret = rgs_parse_order_id(io, cmd, argv[optind], &id);
+  if (ret != RGS_EXIT_OK)
+    return ret;
+  return rgs_dossier_qr(io, id);
 }

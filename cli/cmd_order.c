@@ -1162,6 +1162,7 @@ static const cli_command subs[] = {
   { "docs", order_docs, N_("the four originals to post, their state and dates") },
   { "export", cli_order_export_entry, N_("the signed dossier to hand to the AED") },
   { "import", cli_order_import_entry, N_("on the AED's laptop: record the holder's dossier") },
+  { "qr", cli_order_qr_entry, N_("the dossier's short form as a QR code, for the paper file") },
 };
 
 int cli_cmd_order(rgs_io *io, int argc, char **argv)

@@ -40,3 +40,9 @@ int cli_order_import_entry(rgs_io *io, int argc, char **argv)
 {
   return HEAVY(cli_cmd_order_import)(io, argc, argv);
 }
+
+/* order qr draws with libqrencode. */
+int cli_order_qr_entry(rgs_io *io, int argc, char **argv)
+{
+  return HEAVY(cli_cmd_order_qr)(io, argc, argv);
+}

@@ -26,6 +26,9 @@ int cli_cmd_order_export(rgs_io *io, int argc, char **argv);
 int cli_cmd_order_import(rgs_io *io, int argc, char **argv);
 int cli_order_export_entry(rgs_io *io, int argc, char **argv);
 int cli_order_import_entry(rgs_io *io, int argc, char **argv);
+/* order qr (cmd_dossier.c, rgs-enroll-full only) and its entry. */
+int cli_cmd_order_qr(rgs_io *io, int argc, char **argv);
+int cli_order_qr_entry(rgs_io *io, int argc, char **argv);
 
 /* Exec rgs-enroll-full with the same command line (lean binary only). */
 int cli_cmd_delegate(rgs_io *io, int argc, char **argv);

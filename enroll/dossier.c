@@ -10,6 +10,7 @@
 #include <openssl/pem.h>
 #include <openssl/rand.h>
 #include <openssl/sha.h>
+#include <qrencode.h>
 #include "dossier.h"
 #include "f2f.h"
 #include "orders.h"
@@ -17,6 +18,7 @@
 #define CMD_EXPORT "order export"
 #define CMD_IMPORT "order import"
 #define CMD_RECORD "f2f import"
+#define CMD_QR "order qr"
 /* The certificate that names the key is good for the trip, no longer. */
 #define KEY_CERT_DAYS 90
 
@@ -375,14 +377,14 @@ static void view_clear(order_view *v)
 
 /* The order, its binding (required, with a CA reference) and its
  * appointment. Failures reported; returns the exit. */
-static int load_view(const rgs_io *io, long long id, order_view *v)
+static int load_view(const rgs_io *io, const char *cmd, long long id, order_view *v)
 {
   rgs_order_store *st = NULL;
   rgs_order_rc rc;
   int ret;
 
   memset(v, 0, sizeof(*v));
-  ret = rgs_store_open_read_for(io, CMD_EXPORT, id, &st);
+  ret = rgs_store_open_read_for(io, cmd, id, &st);
   if (ret != RGS_EXIT_OK)
     return ret;
   rc = rgs_order_get(st, id, &v->o);
@@ -391,21 +393,21 @@ static int load_view(const rgs_io *io, long long id, order_view *v)
   if (rc == RGS_ORDER_OK)
     rc = rgs_order_appointment_get(st, id, &v->a, &v->have_appt);
   if (rc != RGS_ORDER_OK)
-    ret = rgs_fail_store(io, CMD_EXPORT, rc, st);
+    ret = rgs_fail_store(io, cmd, rc, st);
   rgs_order_store_close(st);
   if (ret != RGS_EXIT_OK)
     return ret;
   if (!v->bound) {
     char detail[160];
     snprintf(detail, sizeof(detail), _("make it first: rgs-enroll start --order %lld"), id);
-    return rgs_fail(io, CMD_EXPORT, RGS_EXIT_CHECK,
+    return rgs_fail(io, cmd, RGS_EXIT_CHECK,
                     _("the order has no key and request yet: there is nothing for the AED to check"),
                     detail);
   }
   if (v->o.ca_ref[0] == '\0') {
     char detail[160];
     snprintf(detail, sizeof(detail), _("record it first: rgs-enroll order set %lld --ca-ref REF"), id);
-    return rgs_fail(io, CMD_EXPORT, RGS_EXIT_CHECK,
+    return rgs_fail(io, cmd, RGS_EXIT_CHECK,
                     _("the order has no CA reference: the AED could not tell it from another"),
                     detail);
   }
@@ -524,7 +526,7 @@ int rgs_dossier_export(rgs_io *io, long long id, const char *out, int force)
   time_t now = rgs_now();
   int ret;
 
-  ret = load_view(io, id, &v);
+  ret = load_view(io, CMD_EXPORT, id, &v);
   if (ret != RGS_EXIT_OK)
     goto cleanup;
   req = req_from_pem(v.b.csr_pem);
@@ -1255,5 +1257,143 @@ cleanup:
   rgs_f2f_verified_clear(&v);
   rgs_f2f_aed_trust_free(aeds);
   free(der);
+  return ret;
+}
+
+/* ---- the short form: order qr ----------------------------------------------------------- */
+
+/* The SHA-256 of the request's DER, in hex; 0 when it does not read. */
+static int csr_sha256_hex(const char *pem, char hex[65])
+{
+  X509_REQ *req = pem != NULL ? req_from_pem(pem) : NULL;
+  unsigned char *der = NULL, md[32];
+  int len = req != NULL ? i2d_X509_REQ(req, &der) : -1;
+
+  if (len > 0) {
+    SHA256(der, (size_t)len, md);
+    rgsx_hex(md, sizeof(md), hex);
+  }
+  OPENSSL_free(der);
+  X509_REQ_free(req);
+  return len > 0;
+}
+
+char *rgs_dossier_short_text(const rgs_order *o, const rgs_order_binding *b)
+{
+  char csr[65], *out = NULL, *name = NULL;
+  char *ref = rgs_f2f_qr_field(o->ca_ref), *spki = rgs_f2f_qr_field(b->spki_sha256);
+  char *serial = rgs_f2f_qr_field(b->token_serial), *fname = NULL;
+
+  if (csr_sha256_hex(b->csr_pem, csr) &&
+      asprintf(&name, "%s %s", o->first_name, o->last_name) >= 0)
+    fname = rgs_f2f_qr_field(name);
+  if (ref != NULL && spki != NULL && serial != NULL && fname != NULL &&
+      asprintf(&out, RGS_DOSSIER_SHORT_FORMAT ";order=%lld;ref=%s;spki=%s;csr=%s;serial=%s;name=%s",
+               o->id, ref, spki, csr, serial, fname) < 0)
+    out = NULL;
+  free(name);
+  free(fname);
+  free(ref);
+  free(spki);
+  free(serial);
+  return out;
+}
+
+/* Module (row, col) of q with its quiet zone of 4: 1 light, 0 dark. */
+static int qr_light(const QRcode *q, int row, int col)
+{
+  row -= 4;
+  col -= 4;
+  if (row < 0 || col < 0 || row >= q->width || col >= q->width)
+    return 1;
+  return !(q->data[row * q->width + col] & 1);
+}
+
+char *rgs_dossier_qr_terminal(const char *text)
+{
+  /* indexed by upper light * 2 + lower light: none, lower, upper, both */
+  static const char *const cell[4] = { " ", "\xe2\x96\x84", "\xe2\x96\x80", "\xe2\x96\x88" };
+  QRcode *q = QRcode_encodeString(text, 0, QR_ECLEVEL_M, QR_MODE_8, 1);
+  char *out, *p;
+  int n, r, c;
+
+  if (q == NULL)
+    return NULL;
+  n = q->width + 8;
+  /* at most 3 bytes a cell and a newline a line */
+  out = malloc((size_t)((n + 1) / 2) * (size_t)(3 * n + 1) + 1);
+  if (out != NULL) {
+    p = out;
+    for (r = 0; r < n; r += 2) {
+      for (c = 0; c < n; c++) {
+        int up = qr_light(q, r, c), down = r + 1 < n ? qr_light(q, r + 1, c) : 0;
+        const char *s = cell[up * 2 + down];
+        size_t len = strlen(s);
+        memcpy(p, s, len);
+        p += len;
+      }
+      *p++ = '\n';
+    }
+    *p = '\0';
+  }
+  QRcode_free(q);
+  return out;
+}
+
+static void print_qr(const rgs_io *io, const order_view *v, const char *text, const char *qr)
+{
+  rgs_json j;
+
+  if (!io->json) {
+    printf(_("Order %lld (CA reference %s), holder %s %s\n"
+             "  key          : SPKI SHA-256 %s\n"
+             "  token        : serial %s\n"
+             "The short form of the dossier, for the AED to check the token at the\n"
+             "face-to-face against the key named on paper (it is not signed: the dossier\n"
+             "itself is still needed, rgs-enroll order export):\n"),
+           v->o.id, v->o.ca_ref, v->o.first_name, v->o.last_name, v->b.spki_sha256,
+           v->b.token_serial[0] != '\0' ? v->b.token_serial : "-");
+    fputs(qr, stdout);
+    printf("%s\n", text);
+    return;
+  }
+  rgs_json_start(&j, stdout);
+  rgs_json_object(&j, NULL);
+  rgs_json_str(&j, "command", CMD_QR);
+  rgs_json_bool(&j, "ok", 1);
+  rgs_json_int(&j, "order", v->o.id);
+  rgs_json_str(&j, "ca_ref", v->o.ca_ref);
+  rgs_json_str(&j, "format", RGS_DOSSIER_SHORT_FORMAT);
+  rgs_json_str(&j, "text", text);
+  rgs_json_end(&j);
+  rgs_json_finish(&j);
+}
+
+int rgs_dossier_qr(rgs_io *io, long long id)
+{
+  order_view v;
+  char *text = NULL, *qr = NULL;
+  int ret;
+
+  ret = load_view(io, CMD_QR, id, &v);
+  if (ret != RGS_EXIT_OK)
+    goto cleanup;
+  text = rgs_dossier_short_text(&v.o, &v.b);
+  if (text == NULL) {
+    ret = rgs_fail(io, CMD_QR, RGS_EXIT_STORE,
+                   _("the request recorded with the order cannot be read back"), NULL);
+    goto cleanup;
+  }
+  qr = rgs_dossier_qr_terminal(text);
+  if (qr == NULL) {
+    ret = rgs_fail(io, CMD_QR, RGS_EXIT_INTERNAL, _("the QR code could not be made"), text);
+    goto cleanup;
+  }
+  print_qr(io, &v, text, qr);
+
+cleanup:
+  free(qr);
+  free(text);
+  view_clear(&v);
   return ret;
 }

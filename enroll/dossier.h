@@ -26,6 +26,7 @@
 #include <openssl/x509.h>
 #include "flow.h"
 #include "f2f_record.h"
+#include "rgs_order.h"
 
 #define RGS_DOSSIER_FORMAT "rgs-enroll/dossier/1"
 /* Bigger than any dossier: a CSR, a certificate and some text. */
@@ -79,5 +80,33 @@ int rgs_dossier_import(rgs_io *io, const char *path);
  * reference. Prints and returns the exit status. */
 int rgs_dossier_record_import(rgs_io *io, const char *path, long long id, const char *ca_file,
                               const char *ca_path);
+
+/* ---- The dossier's short form (a QR code) ------------------------------
+ * So that the AED can start from paper: one line of printable ASCII, a few
+ * hundred bytes,
+ *   RGS-DOSSIER/1;order=ID;ref=REF;spki=HEX;csr=HEX;serial=SERIAL;name=NAME
+ * order the holder's local number, ref the CA's reference, spki the SHA-256
+ * of the request's public key, csr the SHA-256 of the request's DER, serial
+ * the token's serial, name the holder's first and last names. Values are
+ * percent-encoded (';', '=', '%', space and anything but printable ASCII)
+ * so that no value can add or replace a field. It names the order and the
+ * key; it is not signed: the signed dossier (order import) stays the way
+ * to record the order, the short form lets the AED check that the token at
+ * the face-to-face holds the key named on paper. */
+#define RGS_DOSSIER_SHORT_FORMAT "RGS-DOSSIER/1"
+
+/* The short form of order o bound by b (b->csr_pem a PEM request). NULL:
+ * the request does not read, or no memory. Free with free(). */
+char *rgs_dossier_short_text(const rgs_order *o, const rgs_order_binding *b);
+
+/* text as a QR code (level M) for a terminal: UTF-8 half blocks, two rows
+ * of modules a line, light modules drawn (white on a dark terminal, as
+ * qrencode -t UTF8 does) with a quiet zone of 4 modules. NULL: too long
+ * for a QR code, or no memory. Free with free(). */
+char *rgs_dossier_qr_terminal(const char *text);
+
+/* order qr ID: the order's summary, its short form as a QR code and the
+ * text under it (JSON: the text). Prints and returns the exit status. */
+int rgs_dossier_qr(rgs_io *io, long long id);
 
 #endif

@@ -184,7 +184,7 @@ static void draw_qr(page *p, const char *text, double x, double y, double size)
 /* A field value for the QR text: ';', '=', '%' and anything but printable
  * ASCII percent-encoded, so that a CA reference cannot add a field (such
  * as a forged "result=success") to what a phone reads. NULL: no memory. */
-static char *qr_field(const char *v)
+char *rgs_f2f_qr_field(const char *v)
 {
   static const char hexd[] = "0123456789ABCDEF";
   size_t i, o = 0, n = v != NULL ? strlen(v) : 0;
@@ -209,9 +209,9 @@ static char *qr_field(const char *v)
 char *rgs_f2f_qr_text(const rgs_cj *rec, const unsigned char record_sha256[32])
 {
   char hex[65], *out = NULL;
-  char *ref = qr_field(rgs_cj_path_str(rec, "order.ca_ref"));
-  char *spki = qr_field(rgs_cj_path_str(rec, "key.spki_sha256"));
-  char *result = qr_field(rgs_cj_path_str(rec, "intervention.result"));
+  char *ref = rgs_f2f_qr_field(rgs_cj_path_str(rec, "order.ca_ref"));
+  char *spki = rgs_f2f_qr_field(rgs_cj_path_str(rec, "key.spki_sha256"));
+  char *result = rgs_f2f_qr_field(rgs_cj_path_str(rec, "intervention.result"));
 
   rgsx_hex(record_sha256, 32, hex);
   if (ref != NULL && spki != NULL && result != NULL &&

@@ -286,4 +286,9 @@ char *rgs_f2f_qr_text(const rgs_cj *rec, const unsigned char record_sha256[32]);
  * it cannot be read. */
 int rgs_f2f_signing_time(CMS_SignerInfo *si, time_t *out);
 
+/* A field value for a QR text: ';', '=', '%' and anything but printable
+ * ASCII percent-encoded, so no value can add a field. Free with free();
+ * NULL when out of memory. */
+char *rgs_f2f_qr_field(const char *v);
+
 #endif

@@ -175,6 +175,41 @@ static int dept_matches(const char *postal_code, const char *dept)
   return strcmp(of_pc, dept) == 0;
 }
 
+/* The départements served, separated by ';' ("84;30"): each checked and
+ * written canonical ("1" -> "01") into out (when not NULL). */
+static int served_parse(const char *text, char *out, size_t outlen, char *why, size_t whylen)
+{
+  char item[8], dept[4], canon[64] = "";
+  const char *p = text, *e;
+  size_t n, o = 0;
+
+  while (*p != '\0') {
+    while (*p == ' ')
+      p++;
+    e = strchr(p, ';');
+    n = e != NULL ? (size_t)(e - p) : strlen(p);
+    while (n > 0 && p[n - 1] == ' ')
+      n--;
+    if (n == 0 || n >= sizeof(item)) {
+      snprintf(why, whylen, _("départements served '%s': a list like 13;84"), text);
+      return 0;
+    }
+    memcpy(item, p, n);
+    item[n] = '\0';
+    if (rgs_order_dept_parse(item, dept, sizeof(dept), why, whylen) != RGS_ORDER_OK)
+      return 0;
+    o += (size_t)snprintf(canon + o, sizeof(canon) - o, "%s%s", o > 0 ? ";" : "", dept);
+    if (o >= sizeof(canon)) {
+      snprintf(why, whylen, "%s", _("départements served: the list is too long"));
+      return 0;
+    }
+    p = e != NULL ? e + 1 : p + strlen(p);
+  }
+  if (out != NULL)
+    snprintf(out, outlen, "%s", canon);
+  return 1;
+}
+
 int order_aed_valid(const rgs_order_aed *a, char *why, size_t whylen)
 {
   char dept[4];
@@ -203,20 +238,33 @@ int order_aed_valid(const rgs_order_aed *a, char *why, size_t whylen)
     snprintf(why, whylen, _("'%s' is not an email address"), a->email);
     return 0;
   }
-  return 1;
+  return served_parse(a->served, NULL, 0, why, whylen);
+}
+
+int rgs_order_aed_serves(const rgs_order_aed *a, const char *dept)
+{
+  size_t n = strlen(dept);
+  const char *p;
+
+  if (strcmp(a->dept, dept) == 0)
+    return 1;
+  for (p = a->served; n > 0 && (p = strstr(p, dept)) != NULL; p += n)
+    if ((p == a->served || p[-1] == ';') && (p[n] == '\0' || p[n] == ';'))
+      return 1;
+  return 0;
 }
 
 /* ---- CSV --------------------------------------------------------------------- */
 
 typedef enum { COL_ID, COL_NAME, COL_ADDRESS, COL_POSTAL, COL_CITY, COL_DEPT, COL_PHONE,
-               COL_EMAIL, COL_COUNT } column;
+               COL_EMAIL, COL_DEPTS, COL_COUNT } column;
 
 static const struct {
   const char *name;
   int required;
 } columns[COL_COUNT] = {
   { "id", 1 }, { "name", 1 }, { "address", 1 }, { "postal_code", 1 }, { "city", 1 },
-  { "department", 1 }, { "phone", 0 }, { "email", 0 },
+  { "department", 1 }, { "phone", 0 }, { "email", 0 }, { "depts", 0 },
 };
 
 typedef struct {
@@ -374,7 +422,7 @@ static rgs_order_rc map_header(reader *r, const record *h, int map[MAX_COLUMNS])
       if (strcasecmp(h->field[i], columns[c].name) == 0)
         break;
     if (c == COL_COUNT)
-      return fail_at(r, h->line, _("unknown column '%s' (columns: id, name, address, postal_code, city, department, phone, email)"),
+      return fail_at(r, h->line, _("unknown column '%s' (columns: id, name, address, postal_code, city, department, phone, email, depts)"),
                      h->field[i]);
     if (seen[c])
       return fail_at(r, h->line, _("column '%s' twice"), columns[c].name);
@@ -417,6 +465,7 @@ static rgs_order_rc record_to_aed(reader *r, const record *rec, const int map[MA
     case COL_DEPT: bad = copy_field(r, rec->line, a->dept, sizeof(a->dept), v, "department"); break;
     case COL_PHONE: bad = copy_field(r, rec->line, a->phone, sizeof(a->phone), v, "phone"); break;
     case COL_EMAIL: bad = copy_field(r, rec->line, a->email, sizeof(a->email), v, "email"); break;
+    case COL_DEPTS: bad = copy_field(r, rec->line, a->served, sizeof(a->served), v, "depts"); break;
     case COL_COUNT: break;
     }
   }
@@ -426,6 +475,7 @@ static rgs_order_rc record_to_aed(reader *r, const record *rec, const int map[MA
     return fail_at(r, rec->line, "%s", why);
   /* Canonical département ("1" -> "01", "2a" -> "2A"). */
   rgs_order_dept_parse(a->dept, a->dept, sizeof(a->dept), why, sizeof(why));
+  served_parse(a->served, a->served, sizeof(a->served), why, sizeof(why));
   snprintf(a->source, sizeof(a->source), "%s:%u", r->name, rec->line);
   return RGS_ORDER_OK;
 }
@@ -618,12 +668,30 @@ rgs_order_rc rgs_order_aed_dir_load(rgs_order_aed_dir **dir, const char *path, c
 
 /* ---- the offices of one département, from the store ----------------------------- */
 
+/* The départements an office of the store serves besides its own. */
+static rgs_order_rc served_of(rgs_order_store *s, sqlite3_stmt *sv, rgs_order_aed *a)
+{
+  int src;
+
+  sqlite3_reset(sv);
+  sqlite3_bind_text(sv, 1, a->id, -1, SQLITE_TRANSIENT);
+  src = sqlite3_step(sv);
+  if (src == SQLITE_ROW)
+    order_column_text(sv, 0, a->served, sizeof(a->served));
+  else if (src != SQLITE_DONE)
+    return order_sqlite_fail(s, src, _("reading the AED offices"));
+  return RGS_ORDER_OK;
+}
+
 /* Put every office the statement yields into *dir (same id: replaced). */
 rgs_order_rc order_aed_put_rows(rgs_order_store *s, sqlite3_stmt *st, rgs_order_aed_dir **dir)
 {
+  sqlite3_stmt *sv = NULL;
   rgs_order_aed a;
-  rgs_order_rc rc = RGS_ORDER_OK;
-  int src;
+  rgs_order_rc rc;
+  int src = SQLITE_DONE;
+
+  rc = order_prepare(s, "SELECT depts FROM aed_office_served WHERE office_id = ?", &sv);
 
   while (rc == RGS_ORDER_OK && (src = sqlite3_step(st)) == SQLITE_ROW) {
     memset(&a, 0, sizeof(a));
@@ -636,8 +704,11 @@ rgs_order_rc order_aed_put_rows(rgs_order_store *s, sqlite3_stmt *st, rgs_order_
     order_column_text(st, 6, a.phone, sizeof(a.phone));
     order_column_text(st, 7, a.email, sizeof(a.email));
     order_column_text(st, 8, a.source, sizeof(a.source));
-    rc = order_aed_dir_put(dir, &a);
+    rc = served_of(s, sv, &a);
+    if (rc == RGS_ORDER_OK)
+      rc = order_aed_dir_put(dir, &a);
   }
+  sqlite3_finalize(sv);
   if (rc == RGS_ORDER_OK && src != SQLITE_DONE)
     rc = order_sqlite_fail(s, src, _("reading the AED offices"));
   return rc;
@@ -701,8 +772,9 @@ rgs_order_rc rgs_order_aed_directory_dept(rgs_order_store *s, const char *shippe
     rc = apply_imported(s, &all);
   /* The index on dept: only this département's rows are read. */
   if (rc == RGS_ORDER_OK)
-    rc = order_prepare(s, "SELECT " ORDER_AED_COLUMNS " FROM aed_office WHERE dept = ? "
-                          "ORDER BY rowid", &st);
+    rc = order_prepare(s, "SELECT " ORDER_AED_COLUMNS " FROM aed_office WHERE dept = ?1 "
+                          "OR id IN (SELECT office_id FROM aed_office_served "
+                          "WHERE ';' || depts || ';' LIKE '%;' || ?1 || ';%') ORDER BY rowid", &st);
   if (rc == RGS_ORDER_OK) {
     sqlite3_bind_text(st, 1, dept, -1, SQLITE_TRANSIENT);
     rc = order_aed_put_rows(s, st, &all);
@@ -711,7 +783,7 @@ rgs_order_rc rgs_order_aed_directory_dept(rgs_order_store *s, const char *shippe
   if (rc == RGS_ORDER_OK)
     rc = order_aed_dir_new(out);
   for (i = 0; rc == RGS_ORDER_OK && i < rgs_order_aed_dir_count(all); i++)
-    if (strcmp(all->a[i].dept, dept) == 0)
+    if (rgs_order_aed_serves(&all->a[i], dept))
       rc = order_aed_dir_put(out, &all->a[i]);
   rgs_order_aed_dir_free(all);
   if (rc != RGS_ORDER_OK) {

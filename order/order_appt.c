@@ -1,7 +1,9 @@
 /* order_appt.c - the AED office of an order, the appointment, and the
  * directory offices imported into the store. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include "order_internal.h"
 
 /* ---- the directory in use ------------------------------------------------- */
@@ -79,6 +81,26 @@ rgs_order_rc rgs_order_aed_directory(rgs_order_store *s, const char *shipped_pat
   return RGS_ORDER_OK;
 }
 
+/* The départements an office serves besides its own (none: no row). */
+static rgs_order_rc put_served(rgs_order_store *s, const rgs_order_aed *a)
+{
+  sqlite3_stmt *st = NULL;
+  rgs_order_rc rc;
+  int src;
+
+  rc = order_prepare(s, a->served[0] != '\0'
+                            ? "INSERT OR REPLACE INTO aed_office_served (office_id, depts) VALUES (?, ?)"
+                            : "DELETE FROM aed_office_served WHERE office_id = ?", &st);
+  if (rc != RGS_ORDER_OK)
+    return rc;
+  sqlite3_bind_text(st, 1, a->id, -1, SQLITE_TRANSIENT);
+  if (a->served[0] != '\0')
+    sqlite3_bind_text(st, 2, a->served, -1, SQLITE_TRANSIENT);
+  src = sqlite3_step(st);
+  sqlite3_finalize(st);
+  return src == SQLITE_DONE ? RGS_ORDER_OK : order_sqlite_fail(s, src, _("writing the AED offices"));
+}
+
 static rgs_order_rc put_office(rgs_order_store *s, sqlite3_stmt *st, const rgs_order_aed *a)
 {
   int src;
@@ -94,7 +116,9 @@ static rgs_order_rc put_office(rgs_order_store *s, sqlite3_stmt *st, const rgs_o
   order_bind_text(st, 8, a->email);
   order_bind_text(st, 9, a->source);
   src = sqlite3_step(st);
-  return src == SQLITE_DONE ? RGS_ORDER_OK : order_sqlite_fail(s, src, _("writing the AED offices"));
+  if (src != SQLITE_DONE)
+    return order_sqlite_fail(s, src, _("writing the AED offices"));
+  return put_served(s, a);
 }
 
 rgs_order_rc rgs_order_aed_import(rgs_order_store *s, const rgs_order_aed_dir *dir, int replace)
@@ -109,7 +133,7 @@ rgs_order_rc rgs_order_aed_import(rgs_order_store *s, const rgs_order_aed_dir *d
   if (rc != RGS_ORDER_OK)
     return rc;
   if (replace) {
-    rc = order_exec(s, "DELETE FROM aed_office");
+    rc = order_exec(s, "DELETE FROM aed_office; DELETE FROM aed_office_served");
     if (rc == RGS_ORDER_OK)
       rc = setting_put(s, "aed.replace", "1");
   }
@@ -279,6 +303,46 @@ rgs_order_rc rgs_order_choose_aed(rgs_order_store *s, long long id, const rgs_or
   return order_txn_end(s, rc);
 }
 
+/* The zone of the appointment's wall-clock time, and a history line when
+ * the date changes, so that the old appointment is not lost. */
+static rgs_order_rc record_booking(rgs_order_store *s, const rgs_order *o, const char *old_at,
+                                   const char *at)
+{
+  char stamp[RGS_ORDER_STAMP_MAX], note[128];
+  sqlite3_stmt *st = NULL;
+  rgs_order_rc rc;
+  int src;
+
+  rc = order_prepare(s, "INSERT OR REPLACE INTO appointment_tz (order_id, tz) VALUES (?, ?)", &st);
+  if (rc != RGS_ORDER_OK)
+    return rc;
+  sqlite3_bind_int64(st, 1, o->id);
+  sqlite3_bind_text(st, 2, RGS_ORDER_APPT_TZ, -1, SQLITE_STATIC);
+  src = sqlite3_step(st);
+  sqlite3_finalize(st);
+  if (src != SQLITE_DONE)
+    return order_sqlite_fail(s, src, _("writing the appointment"));
+  if (old_at[0] == '\0' || strcmp(old_at, at) == 0)
+    return RGS_ORDER_OK;
+  /* Stable English words, as the other notes of the history. */
+  snprintf(note, sizeof(note), "appointment moved from %s to %s (%s)", old_at, at,
+           RGS_ORDER_APPT_TZ);
+  order_stamp(s, stamp, sizeof(stamp));
+  st = NULL;
+  rc = order_prepare(s, "INSERT INTO history (order_id, at, from_status, to_status, note) "
+                        "VALUES (?, ?, ?, ?, ?)", &st);
+  if (rc != RGS_ORDER_OK)
+    return rc;
+  sqlite3_bind_int64(st, 1, o->id);
+  sqlite3_bind_text(st, 2, stamp, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text(st, 3, rgs_order_status_name(o->status), -1, SQLITE_STATIC);
+  sqlite3_bind_text(st, 4, rgs_order_status_name(o->status), -1, SQLITE_STATIC);
+  sqlite3_bind_text(st, 5, note, -1, SQLITE_TRANSIENT);
+  src = sqlite3_step(st);
+  sqlite3_finalize(st);
+  return src == SQLITE_DONE ? RGS_ORDER_OK : order_sqlite_fail(s, src, _("writing an order's history"));
+}
+
 rgs_order_rc rgs_order_book(rgs_order_store *s, long long id, const rgs_order_aed *aed,
                             const char *at, rgs_order_f2f_mode mode, int distance_km)
 {
@@ -313,5 +377,127 @@ rgs_order_rc rgs_order_book(rgs_order_store *s, long long id, const rgs_order_ae
     rc = order_fail(s, RGS_ORDER_ERR_NO_AED, _("order %lld has no AED office yet: name one"), id);
   if (rc == RGS_ORDER_OK)
     rc = write_appointment(s, id, aed != NULL ? aed : &cur.aed, when, &q);
+  if (rc == RGS_ORDER_OK)
+    rc = record_booking(s, &o, found ? cur.at : "", when);
   return order_txn_end(s, rc);
+}
+
+/* ---- office hours and time zone -------------------------------------------------- */
+
+/* The hours at which an appointment can be booked, per day of the week
+ * (tm_wday, 0 = Sunday), in minutes after midnight, Europe/Paris: the usual
+ * opening of a commissaire de justice's office. Closed: open == close. */
+static const struct {
+  int open, close;
+} office_hours[7] = {
+  { 0, 0 },                    /* Sunday: closed */
+  { 8 * 60, 19 * 60 },         /* Monday to Friday 08:00-19:00 */
+  { 8 * 60, 19 * 60 },
+  { 8 * 60, 19 * 60 },
+  { 8 * 60, 19 * 60 },
+  { 8 * 60, 19 * 60 },
+  { 9 * 60, 12 * 60 },         /* Saturday 09:00-12:00 */
+};
+
+const char *rgs_order_appt_hours_text(void)
+{
+  return _("Monday to Friday 08:00-19:00, Saturday 09:00-12:00, not on Sundays or public holidays");
+}
+
+/* Day of the year (1 = 1 January) of Easter Sunday (Gregorian computus). */
+static int easter_yday(int y)
+{
+  int a = y % 19, b = y / 100, c = y % 100, d = b / 4, e = b % 4, f = (b + 8) / 25;
+  int g = (b - f + 1) / 3, h = (19 * a + b - d - g + 15) % 30, i = c / 4, k = c % 4;
+  int l = (32 + 2 * e + 2 * i - h - k) % 7, m = (a + 11 * h + 22 * l) / 451;
+  int month = (h + l - 7 * m + 114) / 31, day = (h + l - 7 * m + 114) % 31 + 1;
+  int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+
+  return month == 3 ? 31 + 28 + leap + day : 31 + 28 + leap + 31 + day;
+}
+
+/* The French public holidays (metropolitan): fixed dates, and Easter
+ * Monday, Ascension and Whit Monday. tm as normalised by mktime. */
+static int public_holiday(const struct tm *tm)
+{
+  static const int fixed[][2] = { { 1, 1 }, { 5, 1 }, { 5, 8 }, { 7, 14 }, { 8, 15 },
+                                  { 11, 1 }, { 11, 11 }, { 12, 25 } };
+  int e = easter_yday(tm->tm_year + 1900), yday = tm->tm_yday + 1;
+  size_t i;
+
+  for (i = 0; i < sizeof(fixed) / sizeof(fixed[0]); i++)
+    if (tm->tm_mon + 1 == fixed[i][0] && tm->tm_mday == fixed[i][1])
+      return 1;
+  return yday == e + 1 || yday == e + 39 || yday == e + 50;
+}
+
+/* at read as Europe/Paris wall-clock time: the instant, the normalised
+ * fields and the offset from UTC in seconds. TZ is process-wide: it is set
+ * and restored within this one function (the program has one thread), so
+ * that nothing else sees another zone. */
+static int paris_time(const char *at, time_t *t, struct tm *tm, long *offset)
+{
+  char when[17], *saved = NULL;
+  const char *old = getenv("TZ");
+  struct tm lt;
+  int ok = 0;
+
+  if (!rgs_order_datetime_parse(at, when, sizeof(when)))
+    return 0;
+  memset(tm, 0, sizeof(*tm));
+  if (sscanf(when, "%4d-%2d-%2dT%2d:%2d", &tm->tm_year, &tm->tm_mon, &tm->tm_mday, &tm->tm_hour,
+             &tm->tm_min) != 5)
+    return 0;
+  tm->tm_year -= 1900;
+  tm->tm_mon -= 1;
+  tm->tm_isdst = -1;
+  if (old != NULL && (saved = strdup(old)) == NULL)
+    return 0;
+  setenv("TZ", RGS_ORDER_APPT_TZ, 1);
+  tzset();
+  *t = mktime(tm);
+  if (*t != (time_t)-1 && localtime_r(t, &lt) != NULL) {
+    *offset = lt.tm_gmtoff;
+    ok = 1;
+  }
+  if (saved != NULL)
+    setenv("TZ", saved, 1);
+  else
+    unsetenv("TZ");
+  tzset();
+  free(saved);
+  return ok;
+}
+
+rgs_order_appt_check_rc rgs_order_appt_check(const char *at, time_t now)
+{
+  struct tm tm;
+  time_t t;
+  long offset, minute;
+
+  if (!paris_time(at, &t, &tm, &offset))
+    return RGS_APPT_BAD_DATE;
+  if (t < now)
+    return RGS_APPT_PAST;
+  if (office_hours[tm.tm_wday].open == office_hours[tm.tm_wday].close || public_holiday(&tm))
+    return RGS_APPT_CLOSED_DAY;
+  minute = tm.tm_hour * 60 + tm.tm_min;
+  if (minute < office_hours[tm.tm_wday].open || minute >= office_hours[tm.tm_wday].close)
+    return RGS_APPT_OUTSIDE_HOURS;
+  return RGS_APPT_OK;
+}
+
+int rgs_order_appt_iso(const char *at, char *out, size_t outlen)
+{
+  struct tm tm;
+  time_t t;
+  long offset, a;
+
+  if (!paris_time(at, &t, &tm, &offset))
+    return 0;
+  a = offset < 0 ? -offset : offset;
+  snprintf(out, outlen, "%04d-%02d-%02dT%02d:%02d:00%c%02ld:%02ld", tm.tm_year + 1900,
+           tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, offset < 0 ? '-' : '+', a / 3600,
+           a / 60 % 60);
+  return 1;
 }

@@ -119,6 +119,16 @@ static const char *const migrations[] = {
   "  order_id INTEGER PRIMARY KEY REFERENCES orders(id) ON DELETE CASCADE,"
   "  role TEXT NOT NULL CHECK (role IN ('aed'))"
   ");",
+  /* 6: the other départements an office serves (order_aed.c), and the time
+   * zone of an appointment's wall-clock time (order_appt.c). */
+  "CREATE TABLE IF NOT EXISTS aed_office_served ("
+  "  office_id TEXT PRIMARY KEY,"
+  "  depts TEXT NOT NULL"
+  ");"
+  "CREATE TABLE IF NOT EXISTS appointment_tz ("
+  "  order_id INTEGER PRIMARY KEY REFERENCES orders(id) ON DELETE CASCADE,"
+  "  tz TEXT NOT NULL"
+  ");",
 };
 
 int rgs_order_store_schema_version(void)

@@ -256,7 +256,11 @@ typedef struct {
   char phone[RGS_ORDER_PHONE_MAX];
   char email[RGS_ORDER_EMAIL_MAX];
   char source[256];          /* "file:line" it was read from */
+  char served[64];           /* other départements it serves, "84;30"; "" none */
 } rgs_order_aed;
+
+/* 1 when the office is in dept (canonical) or serves it. */
+int rgs_order_aed_serves(const rgs_order_aed *a, const char *dept);
 
 typedef struct rgs_order_aed_dir rgs_order_aed_dir;
 
@@ -582,6 +586,24 @@ rgs_order_rc rgs_order_book(rgs_order_store *s, long long id, const rgs_order_ae
                             const char *at, rgs_order_f2f_mode mode, int distance_km);
 rgs_order_rc rgs_order_appointment_get(rgs_order_store *s, long long id,
                                        rgs_order_appointment *a, int *found);
+
+/* Appointments are wall-clock times in this zone, stored with its name. */
+#define RGS_ORDER_APPT_TZ "Europe/Paris"
+typedef enum {
+  RGS_APPT_OK,
+  RGS_APPT_BAD_DATE,         /* not YYYY-MM-DDTHH:MM */
+  RGS_APPT_PAST,             /* before now */
+  RGS_APPT_CLOSED_DAY,       /* Sunday or a French public holiday */
+  RGS_APPT_OUTSIDE_HOURS     /* outside the office hours of that day */
+} rgs_order_appt_check_rc;
+/* Whether the appointment at ("YYYY-MM-DDTHH:MM", Europe/Paris) can be
+ * booked at time now: not past, within the office hours. */
+rgs_order_appt_check_rc rgs_order_appt_check(const char *at, time_t now);
+/* "Monday to Friday 08:00-19:00, Saturday 09:00-12:00": the office hours. */
+const char *rgs_order_appt_hours_text(void);
+/* at in ISO 8601 with the zone's offset: "2026-12-20T10:00:00+01:00";
+ * out at least 26 bytes. 0 when at is not a valid date. */
+int rgs_order_appt_iso(const char *at, char *out, size_t outlen);
 
 rgs_order_rc rgs_order_docs_get(rgs_order_store *s, long long id,
                                 rgs_order_doc docs[RGS_DOC_COUNT]);

@@ -485,8 +485,8 @@ static void test_aed_book(void **state)
   assert_json(r.out, "appointment.fee_ht_cents", "17000");
   assert_json(r.out, "order.dept", "13");
   rgs_run_free(&r);
-  /* a past date is recorded with a warning */
-  run(&r, f->db, "aed", "book", "1", "--date", "2026-11-01T10:00", "--mode", "holder-travels", NULL);
+  /* a past date is recorded with a warning when forced */
+  run(&r, f->db, "aed", "book", "1", "--date", "2026-11-01T10:00", "--mode", "holder-travels", "--force", NULL);
   rgs_assert_status(&r, RGS_EXIT_OK);
   assert_contains(r.err, "in the past");
   rgs_run_free(&r);

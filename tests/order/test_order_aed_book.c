@@ -1,0 +1,252 @@
+/*
+ * test_order_aed_book.c - the appointment as the AED's office can take it
+ * (issue 11, "The AED directory"): a date in the past, on a Sunday or a
+ * public holiday, or outside office hours is refused (usage, 2) unless
+ * --force; the date is shown with its offset (Europe/Paris, winter and
+ * summer time); booking again keeps the former date in the history; the
+ * offices that serve another département are listed for it; aed list
+ * without a département says how to get the others.
+ */
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <setjmp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <cmocka.h>
+
+#include "rgs_test.h"
+#include "rgs_order.h"
+
+/* "Today" is Tuesday 24 November 2026. */
+static const char *const env[] = { "RGS_ENROLL_NOW=2026-11-24", "LC_ALL=C.UTF-8", "LANGUAGE=en",
+                                   NULL };
+
+typedef struct {
+  char *dir;
+  char db[512];
+} fixture;
+
+static int setup(void **state)
+{
+  fixture *f = calloc(1, sizeof(*f));
+
+  f->dir = rgs_tmpdir();
+  snprintf(f->db, sizeof(f->db), "%s/orders.db", f->dir);
+  *state = f;
+  return 0;
+}
+
+static int teardown(void **state)
+{
+  fixture *f = *state;
+
+  rgs_rmrf(f->dir);
+  free(f->dir);
+  free(f);
+  return 0;
+}
+
+/* rgs-enroll --db DB [--json] ARGS... NULL */
+static void run_v(rgs_run_result *r, const char *db, int json, va_list ap)
+{
+  const char *args[64];
+  size_t n = 0;
+  const char *a;
+
+  args[n++] = "--db";
+  args[n++] = db;
+  if (json)
+    args[n++] = "--json";
+  while ((a = va_arg(ap, const char *)) != NULL && n < 63)
+    args[n++] = a;
+  args[n] = NULL;
+  assert_int_equal(rgs_enroll_v(r, env, NULL, args), 0);
+}
+
+static void run(rgs_run_result *r, const char *db, ...)
+{
+  va_list ap;
+
+  va_start(ap, db);
+  run_v(r, db, 0, ap);
+  va_end(ap);
+}
+
+static void run_json(rgs_run_result *r, const char *db, ...)
+{
+  va_list ap;
+
+  va_start(ap, db);
+  run_v(r, db, 1, ap);
+  va_end(ap);
+}
+
+static void assert_json(const char *doc, const char *path, const char *want)
+{
+  char *v = rgs_json_get(doc, path);
+
+  if (v == NULL || strcmp(v, want) != 0)
+    fail_msg("%s = %s, expected %s, in:\n%s", path, v != NULL ? v : "(absent)", want, doc);
+  free(v);
+}
+
+static void new_order(const char *db)
+{
+  rgs_run_result r;
+
+  run(&r, db, "order", "new", "--partner", "cma", "--validity", "3", "--holder-first-name",
+      "Frédéric", "--holder-last-name", "Senez", "--email", "f.senez@example.fr", "--company",
+      "BS AUTO", "--siren", "732829320", "--payment", "virement", "--accept-cgu", NULL);
+  rgs_assert_status(&r, RGS_EXIT_OK);
+  rgs_run_free(&r);
+}
+
+static void book_refused(const char *db, const char *date, const char *why)
+{
+  rgs_run_result r;
+
+  run(&r, db, "aed", "book", "1", "--aed", "acthemis-arles", "--date", date, "--mode",
+      "holder-travels", NULL);
+  rgs_assert_status(&r, RGS_EXIT_USAGE);
+  assert_contains(r.err, why);
+  assert_contains(r.err, "--force");
+  rgs_run_free(&r);
+}
+
+static void test_refused_dates(void **state)
+{
+  fixture *f = *state;
+  rgs_run_result r;
+
+  new_order(f->db);
+  book_refused(f->db, "2026-11-20T10:00", "in the past");
+  book_refused(f->db, "2026-11-24T00:30", "in the past");      /* today, already gone */
+  book_refused(f->db, "2026-12-06T10:00", "Sunday");
+  book_refused(f->db, "2026-12-25T10:00", "public holiday");   /* a Friday */
+  book_refused(f->db, "2027-03-29T10:00", "public holiday");   /* Easter Monday 2027 */
+  book_refused(f->db, "2026-12-03T07:59", "outside office hours");
+  book_refused(f->db, "2026-12-03T19:00", "outside office hours");
+  book_refused(f->db, "2026-12-05T12:00", "outside office hours");   /* Saturday noon */
+  /* nothing was recorded */
+  run_json(&r, f->db, "order", "show", "1", NULL);
+  rgs_assert_status(&r, RGS_EXIT_OK);
+  assert_not_contains(r.out, "2026-12-06");
+  rgs_run_free(&r);
+  /* the edges of the hours are open */
+  run(&r, f->db, "aed", "book", "1", "--aed", "acthemis-arles", "--date", "2026-12-05T09:00",
+      "--mode", "holder-travels", NULL);
+  rgs_assert_status(&r, RGS_EXIT_OK);
+  rgs_run_free(&r);
+  run(&r, f->db, "aed", "book", "1", "--date", "2026-12-03T18:59", "--mode", "holder-travels", NULL);
+  rgs_assert_status(&r, RGS_EXIT_OK);
+  rgs_run_free(&r);
+}
+
+static void test_force_and_history(void **state)
+{
+  fixture *f = *state;
+  rgs_run_result r;
+
+  new_order(f->db);
+  run_json(&r, f->db, "aed", "book", "1", "--aed", "acthemis-arles", "--date", "2026-12-06T10:00",
+           "--mode", "holder-travels", "--force", NULL);
+  rgs_assert_status(&r, RGS_EXIT_OK);
+  assert_json(r.out, "at", "2026-12-06T10:00");
+  assert_json(r.out, "start", "2026-12-06T10:00:00+01:00");
+  assert_json(r.out, "tz", "Europe/Paris");
+  rgs_run_free(&r);
+  /* rebooked in summer time: the offset follows; the old date stays */
+  run_json(&r, f->db, "aed", "book", "1", "--date", "2027-06-15T14:30", "--mode", "holder-travels",
+           NULL);
+  rgs_assert_status(&r, RGS_EXIT_OK);
+  assert_json(r.out, "start", "2027-06-15T14:30:00+02:00");
+  rgs_run_free(&r);
+  run_json(&r, f->db, "order", "show", "1", NULL);
+  rgs_assert_status(&r, RGS_EXIT_OK);
+  assert_json(r.out, "appointment.at", "2027-06-15T14:30");
+  assert_contains(r.out, "appointment moved from 2026-12-06T10:00 to 2027-06-15T14:30");
+  rgs_run_free(&r);
+  /* the text shows the local time with its offset */
+  run(&r, f->db, "aed", "book", "1", "--date", "2026-12-07T09:00", "--mode", "holder-travels", NULL);
+  rgs_assert_status(&r, RGS_EXIT_OK);
+  assert_contains(r.out, "2026-12-07T09:00:00+01:00");
+  rgs_run_free(&r);
+  run_json(&r, f->db, "order", "show", "1", NULL);
+  assert_contains(r.out, "appointment moved from 2027-06-15T14:30 to 2026-12-07T09:00");
+  assert_contains(r.out, "appointment moved from 2026-12-06T10:00 to 2027-06-15T14:30");
+  rgs_run_free(&r);
+}
+
+static void test_served_departments(void **state)
+{
+  fixture *f = *state;
+  char csv[600];
+  rgs_run_result r;
+
+  snprintf(csv, sizeof(csv), "%s/vaucluse.csv", f->dir);
+  assert_int_equal(rgs_write_file(csv,
+                                  "id,name,address,postal_code,city,department,phone,email,depts\n"
+                                  "dupont-avignon,SCP Dupont,1 rue Carnot,84000,AVIGNON,84,04 90 00 00 00,etude@dupont.example.fr,30; 4\n"
+                                  "martin-orange,SCP Martin,2 cours Aristide Briand,84100,ORANGE,84,,,\n"),
+                   0);
+  run(&r, f->db, "aed", "import", csv, NULL);
+  rgs_assert_status(&r, RGS_EXIT_OK);
+  rgs_run_free(&r);
+  /* Gard (30) has no office of its own: the Avignon office serves it */
+  run_json(&r, f->db, "aed", "list", "--dept", "30", NULL);
+  rgs_assert_status(&r, RGS_EXIT_OK);
+  assert_json(r.out, "count", "1");
+  assert_json(r.out, "offices.0.id", "dupont-avignon");
+  assert_json(r.out, "offices.0.dept", "84");
+  assert_json(r.out, "offices.0.depts", "30;04");
+  assert_json(r.out, "offices.0.phone", "04 90 00 00 00");
+  rgs_run_free(&r);
+  run_json(&r, f->db, "aed", "list", "--dept", "04", NULL);
+  assert_json(r.out, "count", "1");
+  rgs_run_free(&r);
+  run_json(&r, f->db, "aed", "list", "--dept", "84", NULL);
+  assert_json(r.out, "count", "2");
+  rgs_run_free(&r);
+  run(&r, f->db, "aed", "list", "--dept", "13", NULL);
+  assert_not_contains(r.out, "dupont-avignon");
+  rgs_run_free(&r);
+  /* a bad served list names the line */
+  assert_int_equal(rgs_write_file(csv, "id,name,address,postal_code,city,department,depts\n"
+                                       "x,X,1 rue,84000,AVIGNON,84,30;99x\n"), 0);
+  run(&r, f->db, "aed", "import", csv, NULL);
+  assert_true(r.status != RGS_EXIT_OK);
+  assert_contains(r.err, "vaucluse.csv:2");
+  rgs_run_free(&r);
+}
+
+static void test_list_says_how(void **state)
+{
+  fixture *f = *state;
+  rgs_run_result r;
+
+  run(&r, f->db, "aed", "list", NULL);
+  rgs_assert_status(&r, RGS_EXIT_OK);
+  assert_contains(r.out, "acthemis-arles");
+  assert_contains(r.out, "another\ndépartement, import a CSV file");
+  assert_contains(r.out, "commissaires de justice directory");
+  rgs_run_free(&r);
+  run(&r, f->db, "aed", "import", "--help", NULL);
+  rgs_assert_status(&r, RGS_EXIT_OK);
+  assert_contains(r.out, "depts");
+  assert_contains(r.out, "id,name,address,postal_code,city,department,phone,email,depts");
+  rgs_run_free(&r);
+}
+
+int main(void)
+{
+  const struct CMUnitTest tests[] = {
+    cmocka_unit_test_setup_teardown(test_refused_dates, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_force_and_history, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_served_departments, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_list_says_how, setup, teardown),
+  };
+
+  return cmocka_run_group_tests(tests, NULL, NULL);
+}
