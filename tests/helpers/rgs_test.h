@@ -134,4 +134,18 @@ void rgs_expect_at(rgs_run_result *r, int status, const char *needle, const char
                    int line);
 #define rgs_expect(r, status, needle) rgs_expect_at((r), (status), (needle), __FILE__, __LINE__)
 
+/* A store in a fresh directory (store.c), for cmocka setup/teardown. */
+typedef struct {
+  char *dir;
+  char db[512];          /* DIR/orders.db, not created */
+} rgs_store_fixture;
+int rgs_store_setup(void **state);
+int rgs_store_teardown(void **state);
+/* rgs-enroll [--db DB] [--json] ARGS... (up to a NULL in ap) with env. */
+void rgs_enroll_db_v(rgs_run_result *r, const char *const *env, const char *db, int json,
+                     va_list ap);
+/* The member at path (rgs_json_get) of doc equals want, or the test fails
+ * showing the document. */
+void rgs_assert_json(const char *doc, const char *path, const char *want);
+
 #endif

@@ -23,54 +23,12 @@
 static const char *const env[] = { "RGS_ENROLL_NOW=2026-11-24", "LC_ALL=C.UTF-8", "LANGUAGE=en",
                                    NULL };
 
-typedef struct {
-  char *dir;
-  char db[512];
-} fixture;
-
-static int setup(void **state)
-{
-  fixture *f = calloc(1, sizeof(*f));
-
-  f->dir = rgs_tmpdir();
-  snprintf(f->db, sizeof(f->db), "%s/orders.db", f->dir);
-  *state = f;
-  return 0;
-}
-
-static int teardown(void **state)
-{
-  fixture *f = *state;
-
-  rgs_rmrf(f->dir);
-  free(f->dir);
-  free(f);
-  return 0;
-}
-
-/* rgs-enroll --db DB [--json] ARGS... NULL */
-static void run_v(rgs_run_result *r, const char *db, int json, va_list ap)
-{
-  const char *args[64];
-  size_t n = 0;
-  const char *a;
-
-  args[n++] = "--db";
-  args[n++] = db;
-  if (json)
-    args[n++] = "--json";
-  while ((a = va_arg(ap, const char *)) != NULL && n < 63)
-    args[n++] = a;
-  args[n] = NULL;
-  assert_int_equal(rgs_enroll_v(r, env, NULL, args), 0);
-}
-
 static void run(rgs_run_result *r, const char *db, ...)
 {
   va_list ap;
 
   va_start(ap, db);
-  run_v(r, db, 0, ap);
+  rgs_enroll_db_v(r, env, db, 0, ap);
   va_end(ap);
 }
 
@@ -79,17 +37,8 @@ static void run_json(rgs_run_result *r, const char *db, ...)
   va_list ap;
 
   va_start(ap, db);
-  run_v(r, db, 1, ap);
+  rgs_enroll_db_v(r, env, db, 1, ap);
   va_end(ap);
-}
-
-static void assert_json(const char *doc, const char *path, const char *want)
-{
-  char *v = rgs_json_get(doc, path);
-
-  if (v == NULL || strcmp(v, want) != 0)
-    fail_msg("%s = %s, expected %s, in:\n%s", path, v != NULL ? v : "(absent)", want, doc);
-  free(v);
 }
 
 static void new_order(const char *db)
@@ -117,7 +66,7 @@ static void book_refused(const char *db, const char *date, const char *why)
 
 static void test_refused_dates(void **state)
 {
-  fixture *f = *state;
+  rgs_store_fixture *f = *state;
   rgs_run_result r;
 
   new_order(f->db);
@@ -146,26 +95,26 @@ static void test_refused_dates(void **state)
 
 static void test_force_and_history(void **state)
 {
-  fixture *f = *state;
+  rgs_store_fixture *f = *state;
   rgs_run_result r;
 
   new_order(f->db);
   run_json(&r, f->db, "aed", "book", "1", "--aed", "acthemis-arles", "--date", "2026-12-06T10:00",
            "--mode", "holder-travels", "--force", NULL);
   rgs_assert_status(&r, RGS_EXIT_OK);
-  assert_json(r.out, "at", "2026-12-06T10:00");
-  assert_json(r.out, "start", "2026-12-06T10:00:00+01:00");
-  assert_json(r.out, "tz", "Europe/Paris");
+  rgs_assert_json(r.out, "at", "2026-12-06T10:00");
+  rgs_assert_json(r.out, "start", "2026-12-06T10:00:00+01:00");
+  rgs_assert_json(r.out, "tz", "Europe/Paris");
   rgs_run_free(&r);
   /* rebooked in summer time: the offset follows; the old date stays */
   run_json(&r, f->db, "aed", "book", "1", "--date", "2027-06-15T14:30", "--mode", "holder-travels",
            NULL);
   rgs_assert_status(&r, RGS_EXIT_OK);
-  assert_json(r.out, "start", "2027-06-15T14:30:00+02:00");
+  rgs_assert_json(r.out, "start", "2027-06-15T14:30:00+02:00");
   rgs_run_free(&r);
   run_json(&r, f->db, "order", "show", "1", NULL);
   rgs_assert_status(&r, RGS_EXIT_OK);
-  assert_json(r.out, "appointment.at", "2027-06-15T14:30");
+  rgs_assert_json(r.out, "appointment.at", "2027-06-15T14:30");
   assert_contains(r.out, "appointment moved from 2026-12-06T10:00 to 2027-06-15T14:30");
   rgs_run_free(&r);
   /* the text shows the local time with its offset */
@@ -181,7 +130,7 @@ static void test_force_and_history(void **state)
 
 static void test_served_departments(void **state)
 {
-  fixture *f = *state;
+  rgs_store_fixture *f = *state;
   char csv[600];
   rgs_run_result r;
 
@@ -197,17 +146,17 @@ static void test_served_departments(void **state)
   /* Gard (30) has no office of its own: the Avignon office serves it */
   run_json(&r, f->db, "aed", "list", "--dept", "30", NULL);
   rgs_assert_status(&r, RGS_EXIT_OK);
-  assert_json(r.out, "count", "1");
-  assert_json(r.out, "offices.0.id", "dupont-avignon");
-  assert_json(r.out, "offices.0.dept", "84");
-  assert_json(r.out, "offices.0.depts", "30;04");
-  assert_json(r.out, "offices.0.phone", "04 90 00 00 00");
+  rgs_assert_json(r.out, "count", "1");
+  rgs_assert_json(r.out, "offices.0.id", "dupont-avignon");
+  rgs_assert_json(r.out, "offices.0.dept", "84");
+  rgs_assert_json(r.out, "offices.0.depts", "30;04");
+  rgs_assert_json(r.out, "offices.0.phone", "04 90 00 00 00");
   rgs_run_free(&r);
   run_json(&r, f->db, "aed", "list", "--dept", "04", NULL);
-  assert_json(r.out, "count", "1");
+  rgs_assert_json(r.out, "count", "1");
   rgs_run_free(&r);
   run_json(&r, f->db, "aed", "list", "--dept", "84", NULL);
-  assert_json(r.out, "count", "2");
+  rgs_assert_json(r.out, "count", "2");
   rgs_run_free(&r);
   run(&r, f->db, "aed", "list", "--dept", "13", NULL);
   assert_not_contains(r.out, "dupont-avignon");
@@ -223,7 +172,7 @@ static void test_served_departments(void **state)
 
 static void test_list_says_how(void **state)
 {
-  fixture *f = *state;
+  rgs_store_fixture *f = *state;
   rgs_run_result r;
 
   run(&r, f->db, "aed", "list", NULL);
@@ -242,10 +191,10 @@ static void test_list_says_how(void **state)
 int main(void)
 {
   const struct CMUnitTest tests[] = {
-    cmocka_unit_test_setup_teardown(test_refused_dates, setup, teardown),
-    cmocka_unit_test_setup_teardown(test_force_and_history, setup, teardown),
-    cmocka_unit_test_setup_teardown(test_served_departments, setup, teardown),
-    cmocka_unit_test_setup_teardown(test_list_says_how, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_refused_dates, rgs_store_setup, rgs_store_teardown),
+    cmocka_unit_test_setup_teardown(test_force_and_history, rgs_store_setup, rgs_store_teardown),
+    cmocka_unit_test_setup_teardown(test_served_departments, rgs_store_setup, rgs_store_teardown),
+    cmocka_unit_test_setup_teardown(test_list_says_how, rgs_store_setup, rgs_store_teardown),
   };
 
   return cmocka_run_group_tests(tests, NULL, NULL);

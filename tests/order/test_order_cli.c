@@ -28,56 +28,12 @@ static void record_f2f(const char *db, long long id, EVP_PKEY *k);
 static const char *const base_env[] = { "RGS_ENROLL_NOW=2026-11-24", "LC_ALL=C.UTF-8",
                                         "LANGUAGE=en", NULL };
 
-typedef struct {
-  char *dir;
-  char db[512];
-} fixture;
-
-static int setup(void **state)
-{
-  fixture *f = calloc(1, sizeof(*f));
-
-  f->dir = rgs_tmpdir();
-  snprintf(f->db, sizeof(f->db), "%s/orders.db", f->dir);
-  *state = f;
-  return 0;
-}
-
-static int teardown(void **state)
-{
-  fixture *f = *state;
-
-  rgs_rmrf(f->dir);
-  free(f->dir);
-  free(f);
-  return 0;
-}
-
-/* rgs-enroll --db DB [ARGS...] NULL; json: with --json first. */
-static void run_v(rgs_run_result *r, const char *db, int json, const char *const *env, va_list ap)
-{
-  const char *args[64];
-  size_t n = 0;
-  const char *a;
-
-  if (db != NULL) {
-    args[n++] = "--db";
-    args[n++] = db;
-  }
-  if (json)
-    args[n++] = "--json";
-  while ((a = va_arg(ap, const char *)) != NULL && n < 63)
-    args[n++] = a;
-  args[n] = NULL;
-  assert_int_equal(rgs_enroll_v(r, env != NULL ? env : base_env, NULL, args), 0);
-}
-
 static void run(rgs_run_result *r, const char *db, ...)
 {
   va_list ap;
 
   va_start(ap, db);
-  run_v(r, db, 0, NULL, ap);
+  rgs_enroll_db_v(r, base_env, db, 0, ap);
   va_end(ap);
 }
 
@@ -86,17 +42,8 @@ static void run_json(rgs_run_result *r, const char *db, ...)
   va_list ap;
 
   va_start(ap, db);
-  run_v(r, db, 1, NULL, ap);
+  rgs_enroll_db_v(r, base_env, db, 1, ap);
   va_end(ap);
-}
-
-static void assert_json(const char *doc, const char *path, const char *want)
-{
-  char *v = rgs_json_get(doc, path);
-
-  if (v == NULL || strcmp(v, want) != 0)
-    fail_msg("%s = %s, expected %s, in:\n%s", path, v != NULL ? v : "(absent)", want, doc);
-  free(v);
 }
 
 #define NEW_ORDER "order", "new", "--partner", "cma", "--validity", "3", \
@@ -116,7 +63,7 @@ static void new_order(const char *db)
 
 static void test_new_example_of_the_issue(void **state)
 {
-  fixture *f = *state;
+  rgs_store_fixture *f = *state;
   rgs_run_result r;
 
   run(&r, f->db, NEW_ORDER, "--payment", "virement", "--accept-cgu", NULL);
@@ -127,26 +74,26 @@ static void test_new_example_of_the_issue(void **state)
   rgs_run_free(&r);
   run_json(&r, f->db, "order", "show", "1", NULL);
   rgs_assert_status(&r, RGS_EXIT_OK);
-  assert_json(r.out, "command", "order show");
-  assert_json(r.out, "ok", "true");
-  assert_json(r.out, "order.id", "1");
-  assert_json(r.out, "order.status", "ordered");
-  assert_json(r.out, "order.partner", "CMA");
-  assert_json(r.out, "order.product", "Pack ID RGS**");
-  assert_json(r.out, "order.validity_years", "3");
-  assert_json(r.out, "order.os", "windows");
-  assert_json(r.out, "order.holder.first_name", "Frédéric");
-  assert_json(r.out, "order.holder.last_name", "Senez");
-  assert_json(r.out, "order.holder.is_orderer", "true");
-  assert_json(r.out, "order.company.name", "BS AUTO");
-  assert_json(r.out, "order.company.siren", "732829320");
-  assert_json(r.out, "order.payment", "virement");
-  assert_json(r.out, "order.cgu_accepted_at", "2026-11-24T00:00:00Z");
-  assert_json(r.out, "documents.0.kind", "request-form");
-  assert_json(r.out, "documents.3.kind", "registration-extract");
-  assert_json(r.out, "documents.3.state", "missing");
-  assert_json(r.out, "history.0.to", "draft");
-  assert_json(r.out, "history.1.to", "ordered");
+  rgs_assert_json(r.out, "command", "order show");
+  rgs_assert_json(r.out, "ok", "true");
+  rgs_assert_json(r.out, "order.id", "1");
+  rgs_assert_json(r.out, "order.status", "ordered");
+  rgs_assert_json(r.out, "order.partner", "CMA");
+  rgs_assert_json(r.out, "order.product", "Pack ID RGS**");
+  rgs_assert_json(r.out, "order.validity_years", "3");
+  rgs_assert_json(r.out, "order.os", "windows");
+  rgs_assert_json(r.out, "order.holder.first_name", "Frédéric");
+  rgs_assert_json(r.out, "order.holder.last_name", "Senez");
+  rgs_assert_json(r.out, "order.holder.is_orderer", "true");
+  rgs_assert_json(r.out, "order.company.name", "BS AUTO");
+  rgs_assert_json(r.out, "order.company.siren", "732829320");
+  rgs_assert_json(r.out, "order.payment", "virement");
+  rgs_assert_json(r.out, "order.cgu_accepted_at", "2026-11-24T00:00:00Z");
+  rgs_assert_json(r.out, "documents.0.kind", "request-form");
+  rgs_assert_json(r.out, "documents.3.kind", "registration-extract");
+  rgs_assert_json(r.out, "documents.3.state", "missing");
+  rgs_assert_json(r.out, "history.0.to", "draft");
+  rgs_assert_json(r.out, "history.1.to", "ordered");
   assert_contains(r.out, "\"binding\":null");
   assert_contains(r.out, "\"appointment\":null");
   rgs_run_free(&r);
@@ -160,7 +107,7 @@ static void test_new_example_of_the_issue(void **state)
 
 static void test_new_draft_says_why(void **state)
 {
-  fixture *f = *state;
+  rgs_store_fixture *f = *state;
   rgs_run_result r;
 
   run(&r, f->db, NEW_ORDER, NULL);
@@ -172,18 +119,18 @@ static void test_new_draft_says_why(void **state)
   run_json(&r, f->db, NEW_ORDER, "--payment", "cheque", "--holder", "other", "--ordered-by",
            "Marie Senez", "--os", "macos", "--validity", "1", "--phone", "04 91 00 00 00", NULL);
   rgs_assert_status(&r, RGS_EXIT_OK);
-  assert_json(r.out, "order.status", "draft");
-  assert_json(r.out, "draft_reasons.0", "cgu-not-accepted");
-  assert_json(r.out, "order.holder.is_orderer", "false");
-  assert_json(r.out, "order.holder.ordered_by", "Marie Senez");
-  assert_json(r.out, "order.os", "macos");
-  assert_json(r.out, "order.validity_years", "1");
+  rgs_assert_json(r.out, "order.status", "draft");
+  rgs_assert_json(r.out, "draft_reasons.0", "cgu-not-accepted");
+  rgs_assert_json(r.out, "order.holder.is_orderer", "false");
+  rgs_assert_json(r.out, "order.holder.ordered_by", "Marie Senez");
+  rgs_assert_json(r.out, "order.os", "macos");
+  rgs_assert_json(r.out, "order.validity_years", "1");
   rgs_run_free(&r);
   /* accepting the CGU later places it */
   run_json(&r, f->db, "order", "set", "2", "--accept-cgu", "--ca-ref", "CMD-42", NULL);
   rgs_assert_status(&r, RGS_EXIT_OK);
-  assert_json(r.out, "order.status", "ordered");
-  assert_json(r.out, "order.ca_ref", "CMD-42");
+  rgs_assert_json(r.out, "order.status", "ordered");
+  rgs_assert_json(r.out, "order.ca_ref", "CMD-42");
   rgs_run_free(&r);
 }
 
@@ -192,7 +139,7 @@ static void test_new_draft_says_why(void **state)
 
 static void test_bad_values(void **state)
 {
-  fixture *f = *state;
+  rgs_store_fixture *f = *state;
   const char *db = f->db;
   const rgs_cli_case cases[] = {
     { RGS_EXIT_USAGE, "accepted codes are CMA", { "--db", db, "order", "new", "--partner", "xyz", NULL } },
@@ -252,25 +199,25 @@ static void test_bad_values(void **state)
 
 static void test_json_error_document(void **state)
 {
-  fixture *f = *state;
+  rgs_store_fixture *f = *state;
   rgs_run_result r;
 
   run_json(&r, f->db, "order", "new", "--partner", "xyz", NULL);
   rgs_assert_status(&r, RGS_EXIT_USAGE);
-  assert_json(r.out, "ok", "false");
-  assert_json(r.out, "exit", "2");
-  assert_json(r.out, "command", "order new");
+  rgs_assert_json(r.out, "ok", "false");
+  rgs_assert_json(r.out, "exit", "2");
+  rgs_assert_json(r.out, "command", "order new");
   assert_contains(r.out, "CMA");
   rgs_run_free(&r);
   run_json(&r, f->db, "status", "7", NULL);
   rgs_assert_status(&r, RGS_EXIT_USAGE);
-  assert_json(r.out, "ok", "false");
+  rgs_assert_json(r.out, "ok", "false");
   rgs_run_free(&r);
 }
 
 static void test_illegal_transition(void **state)
 {
-  fixture *f = *state;
+  rgs_store_fixture *f = *state;
   rgs_run_result r;
 
   new_order(f->db);
@@ -291,8 +238,8 @@ static void test_illegal_transition(void **state)
   rgs_assert_status(&r, RGS_EXIT_CHECK);
   rgs_run_free(&r);
   run_json(&r, f->db, "order", "show", "1", NULL);
-  assert_json(r.out, "history.2.to", "cancelled");
-  assert_json(r.out, "history.2.note", "ordered twice");
+  rgs_assert_json(r.out, "history.2.to", "cancelled");
+  rgs_assert_json(r.out, "history.2.note", "ordered twice");
   rgs_run_free(&r);
 }
 
@@ -300,7 +247,7 @@ static void test_illegal_transition(void **state)
 
 static void test_foreign_store_untouched(void **state)
 {
-  fixture *f = *state;
+  rgs_store_fixture *f = *state;
   char path[600], side[640];
   const char *contents[] = { "just some text\n", "SQLite format 3" };
   size_t i, k, len0, len1;
@@ -356,7 +303,7 @@ static void test_foreign_store_untouched(void **state)
 
 static void test_default_store_location(void **state)
 {
-  fixture *f = *state;
+  rgs_store_fixture *f = *state;
   char xdg[600], home[600], env_xdg[700], env_home[700], path[800];
   const char *env1[] = { "RGS_ENROLL_NOW=2026-11-24", "LC_ALL=C.UTF-8", env_xdg, env_home, NULL };
   const char *env2[] = { "RGS_ENROLL_NOW=2026-11-24", "LC_ALL=C.UTF-8", "XDG_DATA_HOME=", env_home, NULL };
@@ -397,22 +344,22 @@ static void test_default_store_location(void **state)
 
 static void test_aed_list_and_quote(void **state)
 {
-  fixture *f = *state;
+  rgs_store_fixture *f = *state;
   rgs_run_result r;
 
   run_json(&r, f->db, "aed", "list", "--dept", "13", NULL);
   rgs_assert_status(&r, RGS_EXIT_OK);
-  assert_json(r.out, "count", "6");
-  assert_json(r.out, "offices.0.id", "acthemis-arles");
-  assert_json(r.out, "offices.0.postal_code", "13200");
-  assert_json(r.out, "offices.5.city", "LA CIOTAT");
+  rgs_assert_json(r.out, "count", "6");
+  rgs_assert_json(r.out, "offices.0.id", "acthemis-arles");
+  rgs_assert_json(r.out, "offices.0.postal_code", "13200");
+  rgs_assert_json(r.out, "offices.5.city", "LA CIOTAT");
   rgs_run_free(&r);
   /* no store was created for a read */
   assert_int_not_equal(access(f->db, F_OK), 0);
   run_json(&r, f->db, "aed", "list", "--postal-code", "13090", NULL);
   rgs_assert_status(&r, RGS_EXIT_OK);
-  assert_json(r.out, "count", "6");
-  assert_json(r.out, "offices.0.id", "benedictis-coeffard-maurel-aix");
+  rgs_assert_json(r.out, "count", "6");
+  rgs_assert_json(r.out, "offices.0.id", "benedictis-coeffard-maurel-aix");
   rgs_run_free(&r);
   run(&r, f->db, "aed", "list", "--dept", "69", NULL);
   rgs_assert_status(&r, RGS_EXIT_OK);
@@ -425,11 +372,11 @@ static void test_aed_list_and_quote(void **state)
 
   run_json(&r, f->db, "aed", "quote", "--mode", "holder-travels", NULL);
   rgs_assert_status(&r, RGS_EXIT_OK);
-  assert_json(r.out, "quote.priced", "true");
-  assert_json(r.out, "quote.ht_cents", "5000");
-  assert_json(r.out, "quote.vat_cents", "1000");
-  assert_json(r.out, "quote.ttc_cents", "6000");
-  assert_json(r.out, "quote.vat_percent", "20");
+  rgs_assert_json(r.out, "quote.priced", "true");
+  rgs_assert_json(r.out, "quote.ht_cents", "5000");
+  rgs_assert_json(r.out, "quote.vat_cents", "1000");
+  rgs_assert_json(r.out, "quote.ttc_cents", "6000");
+  rgs_assert_json(r.out, "quote.vat_percent", "20");
   assert_contains(r.out, "taxes of its profession");
   rgs_run_free(&r);
   run(&r, f->db, "aed", "quote", "--mode", "aed-travels", "--distance-km", "25", NULL);
@@ -444,14 +391,14 @@ static void test_aed_list_and_quote(void **state)
   assert_contains(r.out, "taxes of its profession");
   rgs_run_free(&r);
   run_json(&r, f->db, "aed", "quote", "--mode", "aed-travels", "--distance-km", "45", NULL);
-  assert_json(r.out, "quote.priced", "false");
+  rgs_assert_json(r.out, "quote.priced", "false");
   assert_contains(r.out, "\"ht_cents\":null");
   rgs_run_free(&r);
 }
 
 static void test_aed_book(void **state)
 {
-  fixture *f = *state;
+  rgs_store_fixture *f = *state;
   rgs_run_result r;
 
   run(&r, f->db, NEW_ORDER, "--aed", "synergie-marseille", NULL);      /* a draft */
@@ -467,9 +414,9 @@ static void test_aed_book(void **state)
   /* the office chosen with the order */
   run_json(&r, f->db, "aed", "book", "1", "--date", "2026-12-03 10:00", "--mode", "holder-travels", NULL);
   rgs_assert_status(&r, RGS_EXIT_OK);
-  assert_json(r.out, "aed.id", "synergie-marseille");
-  assert_json(r.out, "at", "2026-12-03T10:00");
-  assert_json(r.out, "quote.ht_cents", "5000");
+  rgs_assert_json(r.out, "aed.id", "synergie-marseille");
+  rgs_assert_json(r.out, "at", "2026-12-03T10:00");
+  rgs_assert_json(r.out, "quote.ht_cents", "5000");
   rgs_run_free(&r);
   run(&r, f->db, "aed", "book", "1", "--aed", "acthemis-arles", "--date", "2026-12-04T14:30",
       "--mode", "aed-travels", "--distance-km", "12", NULL);
@@ -478,12 +425,12 @@ static void test_aed_book(void **state)
   assert_contains(r.out, "170.00 € HT");
   rgs_run_free(&r);
   run_json(&r, f->db, "order", "show", "1", NULL);
-  assert_json(r.out, "appointment.aed.id", "acthemis-arles");
-  assert_json(r.out, "appointment.at", "2026-12-04T14:30");
-  assert_json(r.out, "appointment.mode", "aed-travels");
-  assert_json(r.out, "appointment.distance_km", "12");
-  assert_json(r.out, "appointment.fee_ht_cents", "17000");
-  assert_json(r.out, "order.dept", "13");
+  rgs_assert_json(r.out, "appointment.aed.id", "acthemis-arles");
+  rgs_assert_json(r.out, "appointment.at", "2026-12-04T14:30");
+  rgs_assert_json(r.out, "appointment.mode", "aed-travels");
+  rgs_assert_json(r.out, "appointment.distance_km", "12");
+  rgs_assert_json(r.out, "appointment.fee_ht_cents", "17000");
+  rgs_assert_json(r.out, "order.dept", "13");
   rgs_run_free(&r);
   /* a past date is recorded with a warning when forced */
   run(&r, f->db, "aed", "book", "1", "--date", "2026-11-01T10:00", "--mode", "holder-travels", "--force", NULL);
@@ -498,7 +445,7 @@ static void test_aed_book(void **state)
 
 static void test_aed_import(void **state)
 {
-  fixture *f = *state;
+  rgs_store_fixture *f = *state;
   char csv[600], bad[600];
   rgs_run_result r;
 
@@ -519,24 +466,24 @@ static void test_aed_import(void **state)
   assert_contains(r.err, "6900");
   rgs_run_free(&r);
   run_json(&r, f->db, "aed", "list", "--dept", "69", NULL);
-  assert_json(r.out, "count", "0");
+  rgs_assert_json(r.out, "count", "0");
   rgs_run_free(&r);
   run(&r, f->db, "aed", "import", csv, NULL);
   rgs_assert_status(&r, RGS_EXIT_OK);
   rgs_run_free(&r);
   run_json(&r, f->db, "aed", "list", "--dept", "69", NULL);
-  assert_json(r.out, "count", "1");
-  assert_json(r.out, "offices.0.name", "Étude Bellecour, huissiers");
-  assert_json(r.out, "offices.0.phone", "04 78 00 00 00");
+  rgs_assert_json(r.out, "count", "1");
+  rgs_assert_json(r.out, "offices.0.name", "Étude Bellecour, huissiers");
+  rgs_assert_json(r.out, "offices.0.phone", "04 78 00 00 00");
   rgs_run_free(&r);
   run_json(&r, f->db, "aed", "list", NULL);
-  assert_json(r.out, "count", "7");
+  rgs_assert_json(r.out, "count", "7");
   rgs_run_free(&r);
   run(&r, f->db, "aed", "import", "--replace", csv, NULL);
   rgs_assert_status(&r, RGS_EXIT_OK);
   rgs_run_free(&r);
   run_json(&r, f->db, "aed", "list", NULL);
-  assert_json(r.out, "count", "1");
+  rgs_assert_json(r.out, "count", "1");
   rgs_run_free(&r);
   /* an order can name the imported office */
   run(&r, f->db, NEW_ORDER, "--aed", "lyon-bellecour", NULL);
@@ -590,7 +537,7 @@ static void spki_hex(EVP_PKEY *key, char out[65])
 
 static void test_documents(void **state)
 {
-  fixture *f = *state;
+  rgs_store_fixture *f = *state;
   rgs_run_result r;
   static const char *const later[] = { "RGS_ENROLL_NOW=2026-12-10", "LC_ALL=C.UTF-8", NULL };
   const char *sent_req[] = { "--db", f->db, "order", "docs", "1", "--set", "request-form", "--state",
@@ -615,11 +562,11 @@ static void test_documents(void **state)
   rgs_run_free(&r);
   run_json(&r, f->db, "order", "docs", "1", "--set", "id-document", "--expires", "2031-05-02", NULL);
   rgs_assert_status(&r, RGS_EXIT_OK);
-  assert_json(r.out, "documents.2.state", "ready");
-  assert_json(r.out, "documents.2.expires_on", "2031-05-02");
-  assert_json(r.out, "postal_address.1", "20 allée de la Râperie");
-  assert_json(r.out, "planned_sending", "2027-02-10");
-  assert_json(r.out, "notes.2.document", "registration-extract");
+  rgs_assert_json(r.out, "documents.2.state", "ready");
+  rgs_assert_json(r.out, "documents.2.expires_on", "2031-05-02");
+  rgs_assert_json(r.out, "postal_address.1", "20 allée de la Râperie");
+  rgs_assert_json(r.out, "planned_sending", "2027-02-10");
+  rgs_assert_json(r.out, "notes.2.document", "registration-extract");
   rgs_run_free(&r);
   /* the status does not refuse a sending; the missing originals do */
   run(&r, f->db, "order", "docs", "1", "--sent", "2026-11-24", NULL);
@@ -663,8 +610,8 @@ static void test_documents(void **state)
   assert_contains(r.err, "still missing: signed face-to-face intervention form");
   rgs_run_free(&r);
   run_json(&r, f->db, "order", "docs", "1", NULL);
-  assert_json(r.out, "documents.0.state", "missing");
-  assert_json(r.out, "status", "face-to-face-done");
+  rgs_assert_json(r.out, "documents.0.state", "missing");
+  rgs_assert_json(r.out, "status", "face-to-face-done");
   rgs_run_free(&r);
   /* in the future: refused */
   run(&r, f->db, "order", "docs", "1", "--set", "intervention-form", "--state", "ready", NULL);
@@ -680,8 +627,8 @@ static void test_documents(void **state)
   assert_contains(r.out, "sent 2026-12-05");
   rgs_run_free(&r);
   run_json(&r, f->db, "status", "1", NULL);
-  assert_json(r.out, "orders.0.status", "documents-sent");
-  assert_json(r.out, "orders.0.next.0.step", "wait-issue");
+  rgs_assert_json(r.out, "orders.0.status", "documents-sent");
+  rgs_assert_json(r.out, "orders.0.next.0.step", "wait-issue");
   rgs_run_free(&r);
 }
 
@@ -719,7 +666,7 @@ static void record_f2f(const char *db, long long id, EVP_PKEY *k)
 
 static void test_link(void **state)
 {
-  fixture *f = *state;
+  rgs_store_fixture *f = *state;
   EVP_PKEY *k1 = EVP_EC_gen("P-256"), *k2 = EVP_EC_gen("P-256");
   char good[600], der[600], wrong_cn[600], wrong_o[600], wrong_ou[600], forged[600], junk[600];
   char hex[65];
@@ -759,28 +706,28 @@ static void test_link(void **state)
     rgs_cli_cases_run(refused, sizeof(refused) / sizeof(refused[0]), base_env, base);
   }
   run_json(&r, f->db, "status", "1", NULL);
-  assert_json(r.out, "orders.0.status", "ordered");
-  assert_json(r.out, "orders.0.next.0.step", "make-key");
+  rgs_assert_json(r.out, "orders.0.status", "ordered");
+  rgs_assert_json(r.out, "orders.0.next.0.step", "make-key");
   rgs_run_free(&r);
 
   run_json(&r, f->db, "order", "link", "1", "--csr", good, "--token-serial", "0A1B2C3D",
            "--token-model", "IDPrime 940", "--key-uri", "pkcs11:token=RGS;id=%01;type=private", NULL);
   rgs_assert_status(&r, RGS_EXIT_OK);
   spki_hex(k1, hex);
-  assert_json(r.out, "order.status", "csr-linked");
-  assert_json(r.out, "binding.spki_sha256", hex);
-  assert_json(r.out, "binding.token_serial", "0A1B2C3D");
-  assert_json(r.out, "binding.token_model", "IDPrime 940");
-  assert_json(r.out, "binding.key_uri", "pkcs11:token=RGS;id=%01;type=private");
+  rgs_assert_json(r.out, "order.status", "csr-linked");
+  rgs_assert_json(r.out, "binding.spki_sha256", hex);
+  rgs_assert_json(r.out, "binding.token_serial", "0A1B2C3D");
+  rgs_assert_json(r.out, "binding.token_model", "IDPrime 940");
+  rgs_assert_json(r.out, "binding.key_uri", "pkcs11:token=RGS;id=%01;type=private");
   assert_contains(r.out, "BEGIN CERTIFICATE REQUEST");
   rgs_run_free(&r);
   run_json(&r, f->db, "order", "show", "1", NULL);
-  assert_json(r.out, "history.2.to", "key-generated");
-  assert_json(r.out, "history.3.to", "csr-linked");
-  assert_json(r.out, "binding.subject", "C = FR, O = BS AUTO, OU = 0002 732829320, CN = FRÉDÉRIC SENEZ");
+  rgs_assert_json(r.out, "history.2.to", "key-generated");
+  rgs_assert_json(r.out, "history.3.to", "csr-linked");
+  rgs_assert_json(r.out, "binding.subject", "C = FR, O = BS AUTO, OU = 0002 732829320, CN = FRÉDÉRIC SENEZ");
   rgs_run_free(&r);
   run_json(&r, f->db, "status", "1", NULL);
-  assert_json(r.out, "orders.0.next.0.step", "submit");
+  rgs_assert_json(r.out, "orders.0.next.0.step", "submit");
   rgs_run_free(&r);
 
   /* the same key for order 2: refused, naming order 1 */
@@ -801,7 +748,7 @@ static void test_link(void **state)
 
 static void test_status(void **state)
 {
-  fixture *f = *state;
+  rgs_store_fixture *f = *state;
   rgs_run_result r;
 
   run(&r, f->db, "status", NULL);
@@ -832,12 +779,12 @@ static void test_status(void **state)
   rgs_run_free(&r);
   run_json(&r, f->db, "status", NULL);
   rgs_assert_status(&r, RGS_EXIT_OK);
-  assert_json(r.out, "count", "2");
-  assert_json(r.out, "orders.0.id", "1");
-  assert_json(r.out, "orders.0.next.1.step", "meet-aed");
-  assert_json(r.out, "orders.0.next.2.step", "prepare-documents");
-  assert_json(r.out, "orders.1.next.0.step", "accept-cgu");
-  assert_json(r.out, "orders.1.next.1.step", "choose-payment");
+  rgs_assert_json(r.out, "count", "2");
+  rgs_assert_json(r.out, "orders.0.id", "1");
+  rgs_assert_json(r.out, "orders.0.next.1.step", "meet-aed");
+  rgs_assert_json(r.out, "orders.0.next.2.step", "prepare-documents");
+  rgs_assert_json(r.out, "orders.1.next.0.step", "accept-cgu");
+  rgs_assert_json(r.out, "orders.1.next.1.step", "choose-payment");
   rgs_run_free(&r);
   run(&r, f->db, "status", "1", NULL);
   assert_contains(r.out, "Meet the AED on 2026-12-03T10:00 at SELARL Acthemis");
@@ -845,14 +792,14 @@ static void test_status(void **state)
   /* list */
   run_json(&r, f->db, "order", "list", "--status", "cancelled", NULL);
   rgs_assert_status(&r, RGS_EXIT_OK);
-  assert_json(r.out, "count", "1");
-  assert_json(r.out, "orders.0.id", "2");
+  rgs_assert_json(r.out, "count", "1");
+  rgs_assert_json(r.out, "orders.0.id", "2");
   rgs_run_free(&r);
   run_json(&r, f->db, "order", "list", "--open", "--limit", "1", NULL);
-  assert_json(r.out, "count", "1");
+  rgs_assert_json(r.out, "count", "1");
   rgs_run_free(&r);
   run_json(&r, f->db, "order", "list", "--dept", "13", NULL);
-  assert_json(r.out, "count", "1");
+  rgs_assert_json(r.out, "count", "1");
   rgs_run_free(&r);
 }
 
@@ -884,19 +831,19 @@ static void test_help(void **state)
 int main(void)
 {
   const struct CMUnitTest tests[] = {
-    cmocka_unit_test_setup_teardown(test_new_example_of_the_issue, setup, teardown),
-    cmocka_unit_test_setup_teardown(test_new_draft_says_why, setup, teardown),
-    cmocka_unit_test_setup_teardown(test_bad_values, setup, teardown),
-    cmocka_unit_test_setup_teardown(test_json_error_document, setup, teardown),
-    cmocka_unit_test_setup_teardown(test_illegal_transition, setup, teardown),
-    cmocka_unit_test_setup_teardown(test_foreign_store_untouched, setup, teardown),
-    cmocka_unit_test_setup_teardown(test_default_store_location, setup, teardown),
-    cmocka_unit_test_setup_teardown(test_aed_list_and_quote, setup, teardown),
-    cmocka_unit_test_setup_teardown(test_aed_book, setup, teardown),
-    cmocka_unit_test_setup_teardown(test_aed_import, setup, teardown),
-    cmocka_unit_test_setup_teardown(test_documents, setup, teardown),
-    cmocka_unit_test_setup_teardown(test_link, setup, teardown),
-    cmocka_unit_test_setup_teardown(test_status, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_new_example_of_the_issue, rgs_store_setup, rgs_store_teardown),
+    cmocka_unit_test_setup_teardown(test_new_draft_says_why, rgs_store_setup, rgs_store_teardown),
+    cmocka_unit_test_setup_teardown(test_bad_values, rgs_store_setup, rgs_store_teardown),
+    cmocka_unit_test_setup_teardown(test_json_error_document, rgs_store_setup, rgs_store_teardown),
+    cmocka_unit_test_setup_teardown(test_illegal_transition, rgs_store_setup, rgs_store_teardown),
+    cmocka_unit_test_setup_teardown(test_foreign_store_untouched, rgs_store_setup, rgs_store_teardown),
+    cmocka_unit_test_setup_teardown(test_default_store_location, rgs_store_setup, rgs_store_teardown),
+    cmocka_unit_test_setup_teardown(test_aed_list_and_quote, rgs_store_setup, rgs_store_teardown),
+    cmocka_unit_test_setup_teardown(test_aed_book, rgs_store_setup, rgs_store_teardown),
+    cmocka_unit_test_setup_teardown(test_aed_import, rgs_store_setup, rgs_store_teardown),
+    cmocka_unit_test_setup_teardown(test_documents, rgs_store_setup, rgs_store_teardown),
+    cmocka_unit_test_setup_teardown(test_link, rgs_store_setup, rgs_store_teardown),
+    cmocka_unit_test_setup_teardown(test_status, rgs_store_setup, rgs_store_teardown),
     cmocka_unit_test(test_help),
   };
 
