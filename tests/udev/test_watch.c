@@ -37,93 +37,8 @@
 #include "rgs_order.h"
 #include "watch_test.h"
 
-typedef struct {
-  rgs_softhsm hsm;
-  char db[600], run[600], data[600], policy[600], tokens[600];
-  char run_env[700], data_env[700];
-  const char *env[6];
-} fixture;
-
-static int setup(void **state)
-{
-  fixture *f = calloc(1, sizeof(*f));
-
-  if (f == NULL || rgs_softhsm_init(&f->hsm, "Jean DUPONT") != 0)
-    return -1;
-  snprintf(f->db, sizeof(f->db), "%s/store/orders.db", f->hsm.dir);
-  snprintf(f->run, sizeof(f->run), "%s/run", f->hsm.dir);
-  snprintf(f->data, sizeof(f->data), "%s/data", f->hsm.dir);
-  snprintf(f->tokens, sizeof(f->tokens), "%s/tokens", f->hsm.dir);
-  snprintf(f->policy, sizeof(f->policy), "%s/data/policy/demo-softhsm.conf", rgs_env("RGS_SOURCE_DIR"));
-  if (mkdir(f->run, 0700) != 0)
-    return -1;
-  snprintf(f->run_env, sizeof(f->run_env), "XDG_RUNTIME_DIR=%s", f->run);
-  snprintf(f->data_env, sizeof(f->data_env), "XDG_DATA_HOME=%s", f->data);
-  f->env[0] = f->run_env;
-  f->env[1] = f->data_env;
-  f->env[2] = "LC_ALL=C.UTF-8";
-  f->env[3] = "RGS_ENROLL_NOW=2026-11-24";
-  f->env[4] = NULL;
-  /* No desktop bus unless a test makes one. */
-  unsetenv("DBUS_SESSION_BUS_ADDRESS");
-  unsetenv("SSH_ASKPASS");
-  unsetenv("RGS_ENROLL_ASKPASS");
-  *state = f;
-  return 0;
-}
-
-static int teardown(void **state)
-{
-  fixture *f = *state;
-
-  rgs_softhsm_cleanup(&f->hsm);
-  free(f);
-  return 0;
-}
-
-/* argv of rgs-enroll with the fixture's store, module, policy, then args
- * (NULL-terminated), into argv (room for 48). */
-static void make_argv(fixture *f, const char **argv, const char *module, int pin, va_list ap)
-{
-  size_t n = 0;
-  const char *a;
-
-  argv[n++] = rgs_env("RGS_ENROLL_BIN");
-  argv[n++] = "--db";
-  argv[n++] = f->db;
-  argv[n++] = "--module";
-  argv[n++] = module != NULL ? module : rgs_env("SOFTHSM2_MODULE");
-  argv[n++] = "--policy";
-  argv[n++] = f->policy;
-  if (pin) {
-    argv[n++] = "--pin-file";
-    argv[n++] = f->hsm.pin_file;
-  }
-  while ((a = va_arg(ap, const char *)) != NULL && n < 47)
-    argv[n++] = a;
-  argv[n] = NULL;
-}
-
-/* Run rgs-enroll to the end. */
-static void run(fixture *f, rgs_run_result *r, const char *const *extra_env, int pin, ...)
-{
-  const char *argv[48], *env[12];
-  size_t n = 0, i;
-  va_list ap;
-
-  va_start(ap, pin);
-  make_argv(f, argv, NULL, pin, ap);
-  va_end(ap);
-  for (i = 0; f->env[i] != NULL; i++)
-    env[n++] = f->env[i];
-  for (i = 0; extra_env != NULL && extra_env[i] != NULL && n < 11; i++)
-    env[n++] = extra_env[i];
-  env[n] = NULL;
-  assert_int_equal(rgs_run(argv, env, NULL, r), 0);
-}
-
 /* Start rgs-enroll in the background. */
-static void start_bg(fixture *f, rgs_bg *b, const char *const *extra_env, const char *module,
+static void start_bg(rgs_watch_fixture *f, rgs_bg *b, const char *const *extra_env, const char *module,
                      int pin, ...)
 {
   const char *argv[48], *env[12];
@@ -131,7 +46,7 @@ static void start_bg(fixture *f, rgs_bg *b, const char *const *extra_env, const 
   va_list ap;
 
   va_start(ap, pin);
-  make_argv(f, argv, module, pin, ap);
+  rgs_watch_argv(f, argv, module, pin, ap);
   va_end(ap);
   for (i = 0; f->env[i] != NULL; i++)
     env[n++] = f->env[i];
@@ -141,11 +56,11 @@ static void start_bg(fixture *f, rgs_bg *b, const char *const *extra_env, const 
   rgs_bg_start(b, f->hsm.dir, argv, env);
 }
 
-static void new_order(fixture *f)
+static void new_order(rgs_watch_fixture *f)
 {
   rgs_run_result r;
 
-  run(f, &r, NULL, 0, "order", "new", "--partner", "CMA", "--validity", "2",
+  rgs_watch_run(f, &r, NULL, 0, "order", "new", "--partner", "CMA", "--validity", "2",
       "--holder-first-name", "Jean", "--holder-last-name", "Dupont", "--email",
       "jean.dupont@example.fr", "--company", "BS AUTO", "--siren", "732829320", "--payment",
       "virement", "--accept-cgu", NULL);
@@ -153,7 +68,7 @@ static void new_order(fixture *f)
   rgs_run_free(&r);
 }
 
-static rgs_order_status order_status(fixture *f, long long id)
+static rgs_order_status order_status(rgs_watch_fixture *f, long long id)
 {
   rgs_order_store *st = NULL;
   rgs_order o;
@@ -169,7 +84,7 @@ static rgs_order_status order_status(fixture *f, long long id)
  * there (submission, face-to-face record, documents, issuance) are the
  * business of their own tests; here only the watcher's reading of the
  * status is under test. */
-static void force_status(fixture *f, long long id, const char *status)
+static void force_status(rgs_watch_fixture *f, long long id, const char *status)
 {
   sqlite3 *db = NULL;
   sqlite3_stmt *st = NULL;
@@ -231,7 +146,7 @@ static void assert_member(const char *doc, const char *path, const char *want)
  * meanwhile sees the token or not, never half of it, and cannot write
  * into a directory being deleted (deleting in place made rmdir fail with
  * ENOTEMPTY now and then under load). */
-static void pull_tokens(fixture *f)
+static void pull_tokens(rgs_watch_fixture *f)
 {
   char gone[700], from[1000], to[1000];
   struct dirent *e;
@@ -259,7 +174,7 @@ static void pull_tokens(fixture *f)
  * new token in several steps, and a watcher re-initialising SoftHSM2
  * meanwhile would see it half made (C_OpenSession answers
  * CKR_TOKEN_NOT_RECOGNIZED): a real token is there or not. */
-static void plug_token(fixture *f, const char *label)
+static void plug_token(rgs_watch_fixture *f, const char *label)
 {
   char staging[700], conf[700], text[900], from[1000], to[1000];
   struct dirent *e;
@@ -291,7 +206,7 @@ static void plug_token(fixture *f, const char *label)
 
 static void test_token_appears_while_polling(void **state)
 {
-  fixture *f = *state;
+  rgs_watch_fixture *f = *state;
   char trace[700];
   rgs_run_result r;
   rgs_bg b;
@@ -324,7 +239,7 @@ static void test_token_appears_while_polling(void **state)
  * now test_module_fails_for_a_while, made certain rather than lucky. */
 static void test_token_removed_and_back(void **state)
 {
-  fixture *f = *state;
+  rgs_watch_fixture *f = *state;
   rgs_run_result r;
   rgs_bg b;
   char *doc;
@@ -352,7 +267,7 @@ static void test_token_removed_and_back(void **state)
  * failure, so the failure is certain, not a matter of timing. */
 static void test_module_fails_for_a_while(void **state)
 {
-  fixture *f = *state;
+  rgs_watch_fixture *f = *state;
   char away[700];
   rgs_run_result r;
   rgs_bg b;
@@ -386,11 +301,11 @@ static void test_module_fails_for_a_while(void **state)
 
 static void test_timeout_without_token(void **state)
 {
-  fixture *f = *state;
+  rgs_watch_fixture *f = *state;
   rgs_run_result r;
 
   pull_tokens(f);
-  run(f, &r, NULL, 0, "watch", "--once", "--timeout", "1", "--no-notify", "--no-udev", NULL);
+  rgs_watch_run(f, &r, NULL, 0, "watch", "--once", "--timeout", "1", "--no-notify", "--no-udev", NULL);
   rgs_assert_status(&r, RGS_EXIT_TOKEN);
   assert_contains(r.err, "timeout");
   rgs_run_free(&r);
@@ -400,12 +315,12 @@ static void test_timeout_without_token(void **state)
 
 static void test_start_then_tell(void **state)
 {
-  fixture *f = *state;
+  rgs_watch_fixture *f = *state;
   rgs_run_result r;
   char csr[700], *doc;
 
   new_order(f);
-  run(f, &r, NULL, 1, "--json", "watch", "--once", "--timeout", "300", "--no-notify", "--no-udev",
+  rgs_watch_run(f, &r, NULL, 1, "--json", "watch", "--once", "--timeout", "300", "--no-notify", "--no-udev",
       "--order", "1", NULL);
   rgs_assert_status(&r, RGS_EXIT_OK);
   doc = nth_doc(r.out, 0);
@@ -421,7 +336,7 @@ static void test_start_then_tell(void **state)
   assert_int_equal(private_keys(), 1);
 
   /* The token is bound now (by its serial): the next insertion tells. */
-  run(f, &r, NULL, 1, "--json", "watch", "--once", "--timeout", "300", "--no-notify", "--no-udev",
+  rgs_watch_run(f, &r, NULL, 1, "--json", "watch", "--once", "--timeout", "300", "--no-notify", "--no-udev",
       NULL);
   rgs_assert_status(&r, RGS_EXIT_OK);
   doc = nth_doc(r.out, 0);
@@ -458,7 +373,7 @@ static void test_start_then_tell(void **state)
   /* Issued: the next insertion installs (shown with --dry-run: the
    * certificate itself is issue 4's business and tested there). */
   force_status(f, 1, "issued");
-  run(f, &r, NULL, 1, "--json", "watch", "--once", "--timeout", "300", "--dry-run", "--no-notify",
+  rgs_watch_run(f, &r, NULL, 1, "--json", "watch", "--once", "--timeout", "300", "--dry-run", "--no-notify",
       "--no-udev", NULL);
   rgs_assert_status(&r, RGS_EXIT_OK);
   doc = nth_doc(r.out, 0);
@@ -471,7 +386,7 @@ static void test_start_then_tell(void **state)
 
 static void test_delivered_token(void **state)
 {
-  fixture *f = *state;
+  rgs_watch_fixture *f = *state;
   char key[700], cert[700], pubder[700];
   rgs_run_result r;
   char *doc;
@@ -514,7 +429,7 @@ static void test_delivered_token(void **state)
     rgs_assert_status(&r, 0);
     rgs_run_free(&r);
   }
-  run(f, &r, NULL, 1, "--json", "watch", "--once", "--timeout", "300", "--dry-run", "--no-notify",
+  rgs_watch_run(f, &r, NULL, 1, "--json", "watch", "--once", "--timeout", "300", "--dry-run", "--no-notify",
       "--no-udev", NULL);
   rgs_assert_status(&r, RGS_EXIT_OK);
   doc = nth_doc(r.out, 0);
@@ -528,7 +443,7 @@ static void test_delivered_token(void **state)
 
 static void test_removed_during_keygen(void **state)
 {
-  fixture *f = *state;
+  rgs_watch_fixture *f = *state;
   char real[700];
   const char *fault_env[] = { real, "RGS_FAULT_REMOVE_AT=C_GenerateKeyPair:1", NULL };
   rgs_run_result r;
@@ -552,7 +467,7 @@ static void test_removed_during_keygen(void **state)
   assert_int_equal(private_keys(), 0);
 
   /* Plugged in again: the step is done. */
-  run(f, &r, NULL, 1, "--json", "watch", "--once", "--timeout", "300", "--no-notify", "--no-udev",
+  rgs_watch_run(f, &r, NULL, 1, "--json", "watch", "--once", "--timeout", "300", "--no-notify", "--no-udev",
       "--order", "1", NULL);
   rgs_assert_status(&r, RGS_EXIT_OK);
   doc = nth_doc(r.out, 0);
@@ -567,7 +482,7 @@ static void test_removed_during_keygen(void **state)
 
 static void test_lock_held(void **state)
 {
-  fixture *f = *state;
+  rgs_watch_fixture *f = *state;
   char dir[700], lock[760], mine[32];
   rgs_run_result r;
   char *doc;
@@ -583,7 +498,7 @@ static void test_lock_held(void **state)
   snprintf(mine, sizeof(mine), "%ld\n", (long)getpid());
   assert_int_equal(write(fd, mine, strlen(mine)), (ssize_t)strlen(mine));
 
-  run(f, &r, NULL, 1, "--json", "watch", "--once", "--timeout", "300", "--no-notify", "--no-udev",
+  rgs_watch_run(f, &r, NULL, 1, "--json", "watch", "--once", "--timeout", "300", "--no-notify", "--no-udev",
       "--order", "1", NULL);
   rgs_assert_status(&r, RGS_EXIT_OK);
   doc = nth_doc(r.out, 0);
@@ -599,7 +514,7 @@ static void test_lock_held(void **state)
 
 static void test_two_watchers_one_step(void **state)
 {
-  fixture *f = *state;
+  rgs_watch_fixture *f = *state;
   rgs_run_result r1, r2;
   rgs_bg b1, b2;
   char *d1, *d2, *o1, *o2;
@@ -637,12 +552,12 @@ static void test_two_watchers_one_step(void **state)
 
 static void test_no_pin_source_tells_the_command(void **state)
 {
-  fixture *f = *state;
+  rgs_watch_fixture *f = *state;
   rgs_run_result r;
   char *doc;
 
   new_order(f);
-  run(f, &r, NULL, 0, "--json", "watch", "--once", "--timeout", "300", "--no-notify", "--no-udev",
+  rgs_watch_run(f, &r, NULL, 0, "--json", "watch", "--once", "--timeout", "300", "--no-notify", "--no-udev",
       "--order", "1", NULL);
   rgs_assert_status(&r, RGS_EXIT_OK);
   doc = nth_doc(r.out, 0);
@@ -655,7 +570,7 @@ static void test_no_pin_source_tells_the_command(void **state)
 
 static void test_askpass(void **state)
 {
-  fixture *f = *state;
+  rgs_watch_fixture *f = *state;
   char askpass[700], seen[700], script[2000];
   rgs_run_result r;
   char *doc, *prompt;
@@ -667,7 +582,7 @@ static void test_askpass(void **state)
            RGS_TEST_PIN);
   assert_int_equal(rgs_write_file(askpass, script), 0);
   assert_int_equal(chmod(askpass, 0700), 0);
-  run(f, &r, NULL, 0, "--json", "watch", "--once", "--timeout", "300", "--no-notify", "--no-udev",
+  rgs_watch_run(f, &r, NULL, 0, "--json", "watch", "--once", "--timeout", "300", "--no-notify", "--no-udev",
       "--order", "1", "--askpass", askpass, NULL);
   rgs_assert_status(&r, RGS_EXIT_OK);
   doc = nth_doc(r.out, 0);
@@ -688,7 +603,7 @@ typedef struct {
   char addr[800];
 } session_bus;
 
-static void bus_start(fixture *f, session_bus *s, int with_server, const char *log)
+static void bus_start(rgs_watch_fixture *f, session_bus *s, int with_server, const char *log)
 {
   char conf[700], sock[700], text[2000];
   const char *dargv[] = { "/usr/bin/dbus-daemon", NULL, "--nofork", NULL };
@@ -743,7 +658,7 @@ static void bus_stop(session_bus *s)
 
 static void test_desktop_notification(void **state)
 {
-  fixture *f = *state;
+  rgs_watch_fixture *f = *state;
   char log[700];
   session_bus s;
   rgs_run_result r;
@@ -755,7 +670,7 @@ static void test_desktop_notification(void **state)
   assert_int_equal(rgs_softhsm_add_token(&f->hsm, "<b>Jean</b> & Co"), 0);
   snprintf(log, sizeof(log), "%s/notifications", f->hsm.dir);
   bus_start(f, &s, 1, log);
-  run(f, &r, NULL, 0, "watch", "--once", "--timeout", "300", "--no-udev", NULL);
+  rgs_watch_run(f, &r, NULL, 0, "watch", "--once", "--timeout", "300", "--no-udev", NULL);
   rgs_assert_status(&r, RGS_EXIT_OK);
   text = rgs_read_file(log, NULL);
   bus_stop(&s);
@@ -771,13 +686,13 @@ static void test_desktop_notification(void **state)
 
 static void test_no_notification_server(void **state)
 {
-  fixture *f = *state;
+  rgs_watch_fixture *f = *state;
   session_bus s;
   rgs_run_result r;
 
   memset(&s, 0, sizeof(s));
   bus_start(f, &s, 0, NULL);
-  run(f, &r, NULL, 0, "watch", "--once", "--timeout", "300", "--no-udev", NULL);
+  rgs_watch_run(f, &r, NULL, 0, "watch", "--once", "--timeout", "300", "--no-udev", NULL);
   bus_stop(&s);
   rgs_assert_status(&r, RGS_EXIT_OK);
   assert_contains(r.err, "no desktop notification");
@@ -785,7 +700,7 @@ static void test_no_notification_server(void **state)
   rgs_run_free(&r);
 
   /* No bus at all: the same, and no failure. */
-  run(f, &r, NULL, 0, "watch", "--once", "--timeout", "300", "--no-udev", NULL);
+  rgs_watch_run(f, &r, NULL, 0, "watch", "--once", "--timeout", "300", "--no-udev", NULL);
   rgs_assert_status(&r, RGS_EXIT_OK);
   assert_contains(r.err, "no desktop notification");
   rgs_run_free(&r);
@@ -795,22 +710,22 @@ static void test_no_notification_server(void **state)
 
 static void test_usage(void **state)
 {
-  fixture *f = *state;
+  rgs_watch_fixture *f = *state;
   rgs_run_result r;
 
-  run(f, &r, NULL, 0, "watch", "--timeout", "0", NULL);
+  rgs_watch_run(f, &r, NULL, 0, "watch", "--timeout", "0", NULL);
   rgs_assert_status(&r, RGS_EXIT_USAGE);
   rgs_run_free(&r);
-  run(f, &r, NULL, 0, "watch", "--askpass", "relative/path", NULL);
+  rgs_watch_run(f, &r, NULL, 0, "watch", "--askpass", "relative/path", NULL);
   rgs_assert_status(&r, RGS_EXIT_USAGE);
   rgs_run_free(&r);
-  run(f, &r, NULL, 0, "--token", "pkcs11:token=x", "watch", NULL);
+  rgs_watch_run(f, &r, NULL, 0, "--token", "pkcs11:token=x", "watch", NULL);
   rgs_assert_status(&r, RGS_EXIT_USAGE);
   rgs_run_free(&r);
-  run(f, &r, NULL, 0, "watch", "extra", NULL);
+  rgs_watch_run(f, &r, NULL, 0, "watch", "extra", NULL);
   rgs_assert_status(&r, RGS_EXIT_USAGE);
   rgs_run_free(&r);
-  run(f, &r, NULL, 0, "watch", "--help", NULL);
+  rgs_watch_run(f, &r, NULL, 0, "watch", "--help", NULL);
   rgs_assert_status(&r, RGS_EXIT_OK);
   assert_contains(r.out, "--once");
   rgs_run_free(&r);
@@ -819,20 +734,20 @@ static void test_usage(void **state)
 int main(void)
 {
   const struct CMUnitTest tests[] = {
-    cmocka_unit_test_setup_teardown(test_token_appears_while_polling, setup, teardown),
-    cmocka_unit_test_setup_teardown(test_token_removed_and_back, setup, teardown),
-    cmocka_unit_test_setup_teardown(test_module_fails_for_a_while, setup, teardown),
-    cmocka_unit_test_setup_teardown(test_timeout_without_token, setup, teardown),
-    cmocka_unit_test_setup_teardown(test_start_then_tell, setup, teardown),
-    cmocka_unit_test_setup_teardown(test_delivered_token, setup, teardown),
-    cmocka_unit_test_setup_teardown(test_removed_during_keygen, setup, teardown),
-    cmocka_unit_test_setup_teardown(test_lock_held, setup, teardown),
-    cmocka_unit_test_setup_teardown(test_two_watchers_one_step, setup, teardown),
-    cmocka_unit_test_setup_teardown(test_no_pin_source_tells_the_command, setup, teardown),
-    cmocka_unit_test_setup_teardown(test_askpass, setup, teardown),
-    cmocka_unit_test_setup_teardown(test_desktop_notification, setup, teardown),
-    cmocka_unit_test_setup_teardown(test_no_notification_server, setup, teardown),
-    cmocka_unit_test_setup_teardown(test_usage, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_token_appears_while_polling, rgs_watch_setup, rgs_watch_teardown),
+    cmocka_unit_test_setup_teardown(test_token_removed_and_back, rgs_watch_setup, rgs_watch_teardown),
+    cmocka_unit_test_setup_teardown(test_module_fails_for_a_while, rgs_watch_setup, rgs_watch_teardown),
+    cmocka_unit_test_setup_teardown(test_timeout_without_token, rgs_watch_setup, rgs_watch_teardown),
+    cmocka_unit_test_setup_teardown(test_start_then_tell, rgs_watch_setup, rgs_watch_teardown),
+    cmocka_unit_test_setup_teardown(test_delivered_token, rgs_watch_setup, rgs_watch_teardown),
+    cmocka_unit_test_setup_teardown(test_removed_during_keygen, rgs_watch_setup, rgs_watch_teardown),
+    cmocka_unit_test_setup_teardown(test_lock_held, rgs_watch_setup, rgs_watch_teardown),
+    cmocka_unit_test_setup_teardown(test_two_watchers_one_step, rgs_watch_setup, rgs_watch_teardown),
+    cmocka_unit_test_setup_teardown(test_no_pin_source_tells_the_command, rgs_watch_setup, rgs_watch_teardown),
+    cmocka_unit_test_setup_teardown(test_askpass, rgs_watch_setup, rgs_watch_teardown),
+    cmocka_unit_test_setup_teardown(test_desktop_notification, rgs_watch_setup, rgs_watch_teardown),
+    cmocka_unit_test_setup_teardown(test_no_notification_server, rgs_watch_setup, rgs_watch_teardown),
+    cmocka_unit_test_setup_teardown(test_usage, rgs_watch_setup, rgs_watch_teardown),
   };
 
   /* RGS_TEST_ONLY=test_token_removed_and_back runs that test alone (stress

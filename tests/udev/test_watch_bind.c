@@ -32,84 +32,10 @@
 #include "rgs_order.h"
 #include "watch_test.h"
 
-typedef struct {
-  rgs_softhsm hsm;
-  char db[600], run[600], data[600], policy[600];
-  char run_env[700], data_env[700];
-  const char *env[6];
-} fixture;
-
-static int setup(void **state)
-{
-  fixture *f = calloc(1, sizeof(*f));
-
-  if (f == NULL || rgs_softhsm_init(&f->hsm, "Jean DUPONT") != 0)
-    return -1;
-  snprintf(f->db, sizeof(f->db), "%s/store/orders.db", f->hsm.dir);
-  snprintf(f->run, sizeof(f->run), "%s/run", f->hsm.dir);
-  snprintf(f->data, sizeof(f->data), "%s/data", f->hsm.dir);
-  snprintf(f->policy, sizeof(f->policy), "%s/data/policy/demo-softhsm.conf", rgs_env("RGS_SOURCE_DIR"));
-  if (mkdir(f->run, 0700) != 0)
-    return -1;
-  snprintf(f->run_env, sizeof(f->run_env), "XDG_RUNTIME_DIR=%s", f->run);
-  snprintf(f->data_env, sizeof(f->data_env), "XDG_DATA_HOME=%s", f->data);
-  f->env[0] = f->run_env;
-  f->env[1] = f->data_env;
-  f->env[2] = "LC_ALL=C.UTF-8";
-  f->env[3] = "RGS_ENROLL_NOW=2026-11-24";
-  f->env[4] = NULL;
-  unsetenv("DBUS_SESSION_BUS_ADDRESS");
-  unsetenv("SSH_ASKPASS");
-  unsetenv("RGS_ENROLL_ASKPASS");
-  *state = f;
-  return 0;
-}
-
-static int teardown(void **state)
-{
-  fixture *f = *state;
-
-  rgs_softhsm_cleanup(&f->hsm);
-  free(f);
-  return 0;
-}
-
-/* argv of rgs-enroll with the fixture's store, module, policy and PIN
- * file, then the arguments of ap (NULL-terminated); room for 48. */
-static void make_argv(fixture *f, const char **argv, va_list ap)
-{
-  size_t n = 0;
-  const char *a;
-
-  argv[n++] = rgs_env("RGS_ENROLL_BIN");
-  argv[n++] = "--db";
-  argv[n++] = f->db;
-  argv[n++] = "--module";
-  argv[n++] = rgs_env("SOFTHSM2_MODULE");
-  argv[n++] = "--policy";
-  argv[n++] = f->policy;
-  argv[n++] = "--pin-file";
-  argv[n++] = f->hsm.pin_file;
-  while ((a = va_arg(ap, const char *)) != NULL && n < 47)
-    argv[n++] = a;
-  argv[n] = NULL;
-}
-
-static void run(fixture *f, rgs_run_result *r, ...)
-{
-  const char *argv[48];
-  va_list ap;
-
-  va_start(ap, r);
-  make_argv(f, argv, ap);
-  va_end(ap);
-  assert_int_equal(rgs_run(argv, f->env, NULL, r), 0);
-}
-
 /* The watcher for one insertion, with the PIN at hand (so that nothing
  * but the binding rules stops a step), waited for on its own output.
  * order: the value of --order, or NULL. */
-static void watch_once(fixture *f, rgs_run_result *r, int dry_run, const char *order)
+static void watch_once(rgs_watch_fixture *f, rgs_run_result *r, int dry_run, const char *order)
 {
   const char *argv[48];
   size_t n = 16;
@@ -143,11 +69,11 @@ static void watch_once(fixture *f, rgs_run_result *r, int dry_run, const char *o
   rgs_bg_wait(&b, RGS_WAIT_SAFETY_MS, r);
 }
 
-static void new_order(fixture *f)
+static void new_order(rgs_watch_fixture *f)
 {
   rgs_run_result r;
 
-  run(f, &r, "order", "new", "--partner", "CMA", "--validity", "2", "--holder-first-name", "Jean",
+  rgs_watch_run(f, &r, NULL, 1, "order", "new", "--partner", "CMA", "--validity", "2", "--holder-first-name", "Jean",
       "--holder-last-name", "Dupont", "--email", "jean.dupont@example.fr", "--company", "BS AUTO",
       "--siren", "732829320", "--payment", "virement", "--accept-cgu", NULL);
   rgs_assert_status(&r, RGS_EXIT_OK);
@@ -155,18 +81,18 @@ static void new_order(fixture *f)
 }
 
 /* The key pair of order 1 made on the token by the command itself. */
-static void start_order_1(fixture *f)
+static void start_order_1(rgs_watch_fixture *f)
 {
   char csr[700];
   rgs_run_result r;
 
   snprintf(csr, sizeof(csr), "%s/order-1.csr", f->hsm.dir);
-  run(f, &r, "start", "--order", "1", "--out", csr, NULL);
+  rgs_watch_run(f, &r, NULL, 1, "start", "--order", "1", "--out", csr, NULL);
   rgs_assert_status(&r, RGS_EXIT_OK);
   rgs_run_free(&r);
 }
 
-static rgs_order_status order_status(fixture *f, long long id)
+static rgs_order_status order_status(rgs_watch_fixture *f, long long id)
 {
   rgs_order_store *st = NULL;
   rgs_order o;
@@ -181,7 +107,7 @@ static rgs_order_status order_status(fixture *f, long long id)
 /* One UPDATE in the store that changes exactly one row: the steps that
  * lead there (issuance, a binding made elsewhere) are other tests'
  * business; here only the watcher's reading of the store is under test. */
-static void store_update(fixture *f, const char *sql)
+static void store_update(rgs_watch_fixture *f, const char *sql)
 {
   sqlite3 *db = NULL;
 
@@ -230,7 +156,7 @@ static void assert_member(const char *doc, const char *path, const char *want)
 
 static void test_new_token_is_proposed(void **state)
 {
-  fixture *f = *state;
+  rgs_watch_fixture *f = *state;
   rgs_run_result r;
   char *doc, *cmd;
 
@@ -258,7 +184,7 @@ static void test_new_token_is_proposed(void **state)
 
 static void test_several_orders_the_person_chooses(void **state)
 {
-  fixture *f = *state;
+  rgs_watch_fixture *f = *state;
   rgs_run_result r;
   char *doc;
 
@@ -280,7 +206,7 @@ static void test_several_orders_the_person_chooses(void **state)
  * token is order 1's: its step comes, order 2 is not proposed. */
 static void test_bound_by_serial(void **state)
 {
-  fixture *f = *state;
+  rgs_watch_fixture *f = *state;
   rgs_run_result r;
   char *doc;
 
@@ -306,7 +232,7 @@ static void test_bound_by_serial(void **state)
  * the order's. */
 static void test_bound_by_key(void **state)
 {
-  fixture *f = *state;
+  rgs_watch_fixture *f = *state;
   rgs_run_result r;
   char *doc;
 
@@ -329,7 +255,7 @@ static void test_bound_by_key(void **state)
  * order gets its key pair, and is bound to it from then on. */
 static void test_chosen_order_gets_its_key(void **state)
 {
-  fixture *f = *state;
+  rgs_watch_fixture *f = *state;
   rgs_run_result r;
   char *doc;
 
@@ -366,7 +292,7 @@ static void test_chosen_order_gets_its_key(void **state)
  * pair, with its status and next step, and order 1 is not proposed. */
 static void test_chosen_order_not_awaiting(void **state)
 {
-  fixture *f = *state;
+  rgs_watch_fixture *f = *state;
   rgs_run_result r;
   char *doc;
 
@@ -390,7 +316,7 @@ static void test_chosen_order_not_awaiting(void **state)
   assert_int_equal(order_status(f, 1), RGS_STATUS_ORDERED);
 }
 
-/* pkcs11-tool on the fixture's token, logged in; fails the test unless it
+/* pkcs11-tool on the rgs_watch_fixture's token, logged in; fails the test unless it
  * succeeds. Free r with rgs_run_free(). */
 static void p11tool(rgs_run_result *r, ...)
 {
@@ -427,7 +353,7 @@ static void openssl(const char **argv)
  * token). */
 static void test_copied_certificate_binds_nothing(void **state)
 {
-  fixture *f = *state;
+  rgs_watch_fixture *f = *state;
   rgs_run_result r;
   char *doc, id[130], ext[700], cakey[700], ca[700], csr[700], der[700];
   const char *p;
@@ -491,13 +417,13 @@ static void test_copied_certificate_binds_nothing(void **state)
 int main(void)
 {
   const struct CMUnitTest tests[] = {
-    cmocka_unit_test_setup_teardown(test_new_token_is_proposed, setup, teardown),
-    cmocka_unit_test_setup_teardown(test_several_orders_the_person_chooses, setup, teardown),
-    cmocka_unit_test_setup_teardown(test_bound_by_serial, setup, teardown),
-    cmocka_unit_test_setup_teardown(test_bound_by_key, setup, teardown),
-    cmocka_unit_test_setup_teardown(test_chosen_order_gets_its_key, setup, teardown),
-    cmocka_unit_test_setup_teardown(test_chosen_order_not_awaiting, setup, teardown),
-    cmocka_unit_test_setup_teardown(test_copied_certificate_binds_nothing, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_new_token_is_proposed, rgs_watch_setup, rgs_watch_teardown),
+    cmocka_unit_test_setup_teardown(test_several_orders_the_person_chooses, rgs_watch_setup, rgs_watch_teardown),
+    cmocka_unit_test_setup_teardown(test_bound_by_serial, rgs_watch_setup, rgs_watch_teardown),
+    cmocka_unit_test_setup_teardown(test_bound_by_key, rgs_watch_setup, rgs_watch_teardown),
+    cmocka_unit_test_setup_teardown(test_chosen_order_gets_its_key, rgs_watch_setup, rgs_watch_teardown),
+    cmocka_unit_test_setup_teardown(test_chosen_order_not_awaiting, rgs_watch_setup, rgs_watch_teardown),
+    cmocka_unit_test_setup_teardown(test_copied_certificate_binds_nothing, rgs_watch_setup, rgs_watch_teardown),
   };
 
   if (getenv("RGS_TEST_ONLY") != NULL)

@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -162,4 +163,81 @@ int rgs_wait_for_text(const char *path, const char *needle, int timeout_ms)
     rgs_sleep_ms(20);
     waited += 20;
   }
+}
+
+int rgs_watch_setup(void **state)
+{
+  rgs_watch_fixture *f = calloc(1, sizeof(*f));
+
+  if (f == NULL || rgs_softhsm_init(&f->hsm, "Jean DUPONT") != 0)
+    return -1;
+  snprintf(f->db, sizeof(f->db), "%s/store/orders.db", f->hsm.dir);
+  snprintf(f->run, sizeof(f->run), "%s/run", f->hsm.dir);
+  snprintf(f->data, sizeof(f->data), "%s/data", f->hsm.dir);
+  snprintf(f->tokens, sizeof(f->tokens), "%s/tokens", f->hsm.dir);
+  snprintf(f->policy, sizeof(f->policy), "%s/data/policy/demo-softhsm.conf", rgs_env("RGS_SOURCE_DIR"));
+  if (mkdir(f->run, 0700) != 0)
+    return -1;
+  snprintf(f->run_env, sizeof(f->run_env), "XDG_RUNTIME_DIR=%s", f->run);
+  snprintf(f->data_env, sizeof(f->data_env), "XDG_DATA_HOME=%s", f->data);
+  f->env[0] = f->run_env;
+  f->env[1] = f->data_env;
+  f->env[2] = "LC_ALL=C.UTF-8";
+  f->env[3] = "RGS_ENROLL_NOW=2026-11-24";
+  f->env[4] = NULL;
+  /* No desktop bus unless a test makes one. */
+  unsetenv("DBUS_SESSION_BUS_ADDRESS");
+  unsetenv("SSH_ASKPASS");
+  unsetenv("RGS_ENROLL_ASKPASS");
+  *state = f;
+  return 0;
+}
+
+int rgs_watch_teardown(void **state)
+{
+  rgs_watch_fixture *f = *state;
+
+  rgs_softhsm_cleanup(&f->hsm);
+  free(f);
+  return 0;
+}
+
+void rgs_watch_argv(rgs_watch_fixture *f, const char **argv, const char *module, int pin,
+                    va_list ap)
+{
+  size_t n = 0;
+  const char *a;
+
+  argv[n++] = rgs_env("RGS_ENROLL_BIN");
+  argv[n++] = "--db";
+  argv[n++] = f->db;
+  argv[n++] = "--module";
+  argv[n++] = module != NULL ? module : rgs_env("SOFTHSM2_MODULE");
+  argv[n++] = "--policy";
+  argv[n++] = f->policy;
+  if (pin) {
+    argv[n++] = "--pin-file";
+    argv[n++] = f->hsm.pin_file;
+  }
+  while ((a = va_arg(ap, const char *)) != NULL && n < 47)
+    argv[n++] = a;
+  argv[n] = NULL;
+}
+
+void rgs_watch_run(rgs_watch_fixture *f, rgs_run_result *r, const char *const *extra_env,
+                   int pin, ...)
+{
+  const char *argv[48], *env[12];
+  size_t n = 0, i;
+  va_list ap;
+
+  va_start(ap, pin);
+  rgs_watch_argv(f, argv, NULL, pin, ap);
+  va_end(ap);
+  for (i = 0; f->env[i] != NULL; i++)
+    env[n++] = f->env[i];
+  for (i = 0; extra_env != NULL && extra_env[i] != NULL && n < 11; i++)
+    env[n++] = extra_env[i];
+  env[n] = NULL;
+  assert_int_equal(rgs_run(argv, env, NULL, r), 0);
 }

@@ -3,6 +3,7 @@
 #ifndef RGS_WATCH_TEST_H
 #define RGS_WATCH_TEST_H
 
+#include <stdarg.h>
 #include <sys/types.h>
 #include "rgs_test.h"
 
@@ -36,5 +37,25 @@ void rgs_bg_expect(rgs_bg *b, const char *path, const char *needle, int count);
 
 /* Sleep ms milliseconds. */
 void rgs_sleep_ms(int ms);
+
+/* A SoftHSM token "Jean DUPONT", a store, a runtime and a data directory
+ * of its own, and the environment rgs-enroll runs with (no desktop bus, no
+ * askpass, "today" fixed). For cmocka setup/teardown. */
+typedef struct {
+  rgs_softhsm hsm;
+  char db[600], run[600], data[600], policy[600], tokens[600];
+  char run_env[700], data_env[700];
+  const char *env[6];
+} rgs_watch_fixture;
+int rgs_watch_setup(void **state);
+int rgs_watch_teardown(void **state);
+/* argv of rgs-enroll with the fixture's store, module (NULL: SoftHSM2),
+ * policy and, with pin, PIN file, then the arguments of ap up to a NULL;
+ * argv has room for 48. */
+void rgs_watch_argv(rgs_watch_fixture *f, const char **argv, const char *module, int pin,
+                    va_list ap);
+/* Run rgs-enroll to the end with the fixture's environment plus extra_env. */
+void rgs_watch_run(rgs_watch_fixture *f, rgs_run_result *r, const char *const *extra_env,
+                   int pin, ...);
 
 #endif
