@@ -41,6 +41,7 @@ typedef struct {
   char *dir;
   char sub[600];            /* the store's directory */
   char db[700];
+  char data[600];           /* a copy of the data nobody may read */
 } fixture;
 
 typedef struct {
@@ -49,6 +50,29 @@ typedef struct {
   const char *rofs;         /* mount a read-only copy of sub here */
   const fixture *f;
 } spawn;
+
+/* The AED directory shipped, copied where nobody can read it: the build
+ * tree may sit in a directory only root may enter (a mktemp -d clone). */
+static int copy_data(fixture *f)
+{
+  char src[4096], dst[700];
+  char *text;
+  size_t len = 0;
+  int rc;
+
+  snprintf(f->data, sizeof(f->data), "%s/data", f->dir);
+  snprintf(dst, sizeof(dst), "%s/aed", f->data);
+  if (mkdir(f->data, 0755) != 0 || mkdir(dst, 0755) != 0)
+    return -1;
+  snprintf(src, sizeof(src), "%s/data/aed/offices.csv", rgs_env("RGS_SOURCE_DIR"));
+  snprintf(dst, sizeof(dst), "%s/aed/offices.csv", f->data);
+  text = rgs_read_file(src, &len);
+  if (text == NULL)
+    return -1;
+  rc = rgs_write_file(dst, text);
+  free(text);
+  return rc != 0 || chmod(dst, 0644) != 0 ? -1 : 0;
+}
 
 static int setup(void **state)
 {
@@ -61,6 +85,8 @@ static int setup(void **state)
   f->dir = rgs_tmpdir();
   /* Others must reach the store's directory when root drops to nobody. */
   chmod(f->dir, 0755);
+  if (copy_data(f) != 0)
+    return -1;
   snprintf(f->sub, sizeof(f->sub), "%s/store", f->dir);
   snprintf(f->db, sizeof(f->db), "%s/orders.db", f->sub);
   if (rgs_order_store_open(f->db, &st, err, sizeof(err)) != RGS_ORDER_OK) {
@@ -152,6 +178,7 @@ static void child(const spawn *sp, const char *const *argv, const char *out, con
   int fd_out = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0644);
   int fd_err = open(err, O_WRONLY | O_CREAT | O_TRUNC, 0644);
   int fd_in = open("/dev/null", O_RDONLY);
+  int exe;
 
   /* The default disposition, whatever ours: rgs-enroll must set its own. */
   signal(SIGXFSZ, SIG_DFL);
@@ -168,13 +195,21 @@ static void child(const spawn *sp, const char *const *argv, const char *out, con
     if (setrlimit(RLIMIT_FSIZE, &rl) != 0)
       _exit(126);
   }
+  /* Opened before privileges are dropped: the build tree may sit in a
+   * directory only root may enter (a mktemp -d clone), and what is tested
+   * is the store's permissions, not the binary's path. */
+  exe = open(argv[0], O_RDONLY | O_CLOEXEC);
+  if (exe < 0)
+    _exit(127);
   if (sp->as_other && geteuid() == 0 &&
       (setgroups(0, NULL) != 0 || setgid(NOBODY) != 0 || setuid(NOBODY) != 0))
     _exit(126);
+  if (sp->as_other)
+    setenv("RGS_ENROLL_DATADIR", sp->f->data, 1);
   setenv("RGS_ENROLL_NOW", "2026-11-24", 1);
   setenv("LC_ALL", "C.UTF-8", 1);
   setenv("LANGUAGE", "en", 1);
-  execv(argv[0], (char *const *)argv);
+  fexecve(exe, (char *const *)argv, environ);
   fprintf(stderr, "exec %s: %s\n", argv[0], strerror(errno));
   _exit(127);
 }
