@@ -1,11 +1,13 @@
 /* cmd_dossier.c - rgs-enroll order export / order import: the dossier that
  * travels from the holder's machine to the AED's laptop; order qr: its
- * short form as a QR code (libqrencode). In rgs-enroll-full
+ * short form as a QR code (libqrencode); order check-qr: the token brought
+ * to the face-to-face against that short form. In rgs-enroll-full
  * (it signs and verifies CMS with the face-to-face library); `order`
  * reaches it through the table's entries (commands.c), which the lean
  * rgs-enroll hands to rgs-enroll-full. */
 #include <getopt.h>
 #include <stdio.h>
+#include <string.h>
 #include "commands.h"
 #include "dossier.h"
 #include "orders.h"
@@ -93,37 +95,103 @@ int cli_cmd_order_import(rgs_io *io, int argc, char **argv)
 
 static void usage_qr(void)
 {
-  printf("%s\n", _("Usage: rgs-enroll order qr ID\n"
+  printf("%s\n", _("Usage: rgs-enroll order qr ID [--pdf FILE [--force]]\n"
                    "Show the short form of the order's dossier as a QR code, with its text under\n"
                    "it: the order's number and CA reference, the fingerprints of the key and of\n"
                    "the request, the token's serial and the holder's name. Printed with the\n"
                    "paper file, it lets the AED check at the face-to-face that the token holds\n"
-                   "the key named there. It is not signed: the AED still needs the dossier\n"
-                   "(rgs-enroll order export) to record the order."));
+                   "the key named there (rgs-enroll order check-qr). It is not signed: the AED\n"
+                   "still needs the dossier (rgs-enroll order export) to record the order.\n"
+                   "  --pdf FILE   an A4 sheet to print and keep with the fiche d'intervention\n"
+                   "  --force      replace an existing file"));
 }
 
 int cli_cmd_order_qr(rgs_io *io, int argc, char **argv)
 {
   static const char *const cmd = "order qr";
+  enum { Q_PDF = 1, Q_FORCE, Q_HELP };
+  static const struct option opts[] = {
+    { "pdf", required_argument, NULL, Q_PDF },
+    { "force", no_argument, NULL, Q_FORCE },
+    { "help", no_argument, NULL, Q_HELP },
+    { NULL, 0, NULL, 0 },
+  };
+  const char *pdf = NULL;
+  long long id = 0;
+  int c, force = 0, ret;
+
+  while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+    switch (c) {
+    case Q_PDF: pdf = optarg; break;
+    case Q_FORCE: force = 1; break;
+    case 'h':
+    case Q_HELP:
+      usage_qr();
+      return RGS_EXIT_OK;
+    default:
+      return rgs_usage_error(io, cmd, _("unknown option '%s'"), argv[optind - 1]);
+    }
+  }
+  if (optind + 1 != argc)
+    return rgs_usage_error(io, cmd, "%s", optind >= argc ? _("the order number is missing")
+                                                         : _("one order number only"));
+  if (pdf != NULL && pdf[0] == '\0')
+    return rgs_usage_error(io, cmd, "%s", _("--pdf needs a file name"));
+  if (force && pdf == NULL)
+    return rgs_usage_error(io, cmd, "%s", _("--force goes with --pdf FILE"));
+  ret = rgs_parse_order_id(io, cmd, argv[optind], &id);
+  if (ret != RGS_EXIT_OK)
+    return ret;
+  return rgs_dossier_qr(io, id, pdf, force);
+}
+
+static void usage_check_qr(void)
+{
+  printf("%s\n", _("Usage: rgs-enroll order check-qr TEXT|-\n"
+                   "At the face-to-face, with the holder's token plugged in: check that the token\n"
+                   "holds the key named by the dossier's short form (the text of the QR code on\n"
+                   "the paper file, as a scanner reads it; - reads one line from the standard\n"
+                   "input, e.g. zbarimg --raw sheet.png | rgs-enroll order check-qr -) and has\n"
+                   "its serial, and that the order imported into this store with the same CA\n"
+                   "reference has the same key and request. No PIN is asked.\n"
+                   "Exit status 0 when all agree, 1 when not."));
+}
+
+/* One scanned line from standard input, without its end. */
+static int read_scanned_line(char *buf, size_t len)
+{
+  if (fgets(buf, (int)len, stdin) == NULL)
+    return 0;
+  buf[strcspn(buf, "\r\n")] = '\0';
+  return 1;
+}
+
+int cli_cmd_order_check_qr(rgs_io *io, int argc, char **argv)
+{
+  static const char *const cmd = "order check-qr";
   static const struct option opts[] = {
     { "help", no_argument, NULL, 'h' },
     { NULL, 0, NULL, 0 },
   };
-  long long id = 0;
-  int c, ret;
+  char line[4096];
+  const char *text;
+  int c;
 
   while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
     if (c == 'h') {
-      usage_qr();
+      usage_check_qr();
       return RGS_EXIT_OK;
     }
     return rgs_usage_error(io, cmd, _("unknown option '%s'"), argv[optind - 1]);
   }
   if (optind + 1 != argc)
-    return rgs_usage_error(io, cmd, "%s", optind >= argc ? _("the order number is missing")
-                                                         : _("one order number only"));
-  ret = rgs_parse_order_id(io, cmd, argv[optind], &id);
-  if (ret != RGS_EXIT_OK)
-    return ret;
-  return rgs_dossier_qr(io, id);
+    return rgs_usage_error(io, cmd, "%s", optind >= argc ? _("the text of the QR code is missing")
+                                                         : _("one text only (quote it)"));
+  text = argv[optind];
+  if (strcmp(text, "-") == 0) {
+    if (!read_scanned_line(line, sizeof(line)))
+      return rgs_usage_error(io, cmd, "%s", _("nothing was read from the standard input"));
+    text = line;
+  }
+  return rgs_dossier_check_qr(io, text);
 }

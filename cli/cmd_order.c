@@ -648,42 +648,109 @@ static void show_text(const order_view *v)
     printf("  %s  %-18s %s\n", v->ev[i].at, rgs_order_status_name(v->ev[i].to), v->ev[i].note);
 }
 
+/* order show --qr: the dossier's short form after the order, once the
+ * order has a key, a request and a CA reference (as order qr needs). */
+static void show_short_form(const rgs_io *io, const order_view *v, rgs_json *j)
+{
+  char *text = NULL, *qr = NULL;
+  int ready = v->has_b && v->o.ca_ref[0] != '\0' && cli_order_short_form(&v->o, &v->b, &text, &qr);
+
+  if (io->json) {
+    rgs_json_str(j, "short_form", ready ? text : NULL);
+  } else if (ready) {
+    printf("%s\n", _("The dossier's short form, for the paper file (not signed; the AED checks the "
+                     "token against it with rgs-enroll order check-qr):"));
+    fputs(qr, stdout);
+    printf("%s\n", text);
+  } else {
+    printf(_("No short form yet: it needs the order's key and request and its CA reference "
+             "(rgs-enroll start --order %lld, rgs-enroll order set %lld --ca-ref REF).\n"),
+           v->o.id, v->o.id);
+  }
+  free(text);
+  free(qr);
+}
+
+static void usage_show(void)
+{
+  printf("%s\n", _("Usage: rgs-enroll order show ID [--qr]\n"
+                   "Everything recorded of an order, with its history.\n"
+                   "  --qr   add the dossier's short form as a QR code (rgs-enroll order qr)"));
+}
+
+/* ID and --qr, in any order; RGS_EXIT_OK with *help set for --help. */
+static int show_args(rgs_io *io, int argc, char **argv, long long *id, int *qr, int *help)
+{
+  const char *id_text = NULL;
+  int i;
+
+  for (i = 1; i < argc; i++) {
+    if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+      *help = 1;
+      return RGS_EXIT_OK;
+    }
+    if (strcmp(argv[i], "--qr") == 0)
+      *qr = 1;
+    else if (argv[i][0] == '-' && argv[i][1] != '\0')
+      return rgs_usage_error(io, "order show", _("unknown option '%s'"), argv[i]);
+    else if (id_text != NULL)
+      return rgs_usage_error(io, "order show", "%s", _("one order number is expected"));
+    else
+      id_text = argv[i];
+  }
+  if (id_text == NULL)
+    return rgs_usage_error(io, "order show", "%s", _("one order number is expected"));
+  return rgs_parse_order_id(io, "order show", id_text, id);
+}
+
+static void show_json(rgs_io *io, const order_view *v, int qr)
+{
+  rgs_json j;
+
+  rgs_json_start(&j, stdout);
+  rgs_json_object(&j, NULL);
+  rgs_json_str(&j, "command", "order show");
+  rgs_json_bool(&j, "ok", 1);
+  rgs_json_order(&j, "order", &v->o);
+  json_appointment(&j, &v->a, v->has_a);
+  json_binding(&j, &v->b, v->has_b);
+  json_docs(&j, v->docs);
+  json_history(&j, v->ev, v->n_ev);
+  if (qr)
+    show_short_form(io, v, &j);
+  rgs_json_finish(&j);
+}
+
 static int order_show(rgs_io *io, int argc, char **argv)
 {
   rgs_order_store *st = NULL;
   order_view v;
-  long long id;
-  int ret;
+  long long id = 0;
+  int ret, qr = 0, help = 0;
   rgs_order_rc rc;
-  rgs_json j;
 
-  if (argc == 2 && (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)) {
-    printf("%s\n", _("Usage: rgs-enroll order show ID\nEverything recorded of an order, with its history."));
+  ret = show_args(io, argc, argv, &id, &qr, &help);
+  if (ret != RGS_EXIT_OK)
+    return ret;
+  if (help) {
+    usage_show();
     return RGS_EXIT_OK;
   }
-  if (argc != 2)
-    return rgs_usage_error(io, "order show", "%s", _("one order number is expected"));
-  ret = rgs_parse_order_id(io, "order show", argv[1], &id);
-  if (ret == RGS_EXIT_OK)
-    ret = rgs_store_open_read_for(io, "order show", id, &st);
+  /* The QR code is drawn by rgs-enroll-full: hand it the whole command. */
+  if (qr && cli_is_lean())
+    return cli_cmd_delegate(io, argc, argv);
+  ret = rgs_store_open_read_for(io, "order show", id, &st);
   if (ret != RGS_EXIT_OK)
     return ret;
   rc = load_view(st, id, &v);
   if (rc != RGS_ORDER_OK) {
     ret = rgs_fail_store(io, "order show", rc, st);
   } else if (io->json) {
-    rgs_json_start(&j, stdout);
-    rgs_json_object(&j, NULL);
-    rgs_json_str(&j, "command", "order show");
-    rgs_json_bool(&j, "ok", 1);
-    rgs_json_order(&j, "order", &v.o);
-    json_appointment(&j, &v.a, v.has_a);
-    json_binding(&j, &v.b, v.has_b);
-    json_docs(&j, v.docs);
-    json_history(&j, v.ev, v.n_ev);
-    rgs_json_finish(&j);
+    show_json(io, &v, qr);
   } else {
     show_text(&v);
+    if (qr)
+      show_short_form(io, &v, NULL);
   }
   free_view(&v);
   rgs_order_store_close(st);
@@ -1163,6 +1230,7 @@ static const cli_command subs[] = {
   { "export", cli_order_export_entry, N_("the signed dossier to hand to the AED") },
   { "import", cli_order_import_entry, N_("on the AED's laptop: record the holder's dossier") },
   { "qr", cli_order_qr_entry, N_("the dossier's short form as a QR code, for the paper file") },
+  { "check-qr", cli_order_check_qr_entry, N_("at the face-to-face: the token brought against the paper's QR code") },
 };
 
 int cli_cmd_order(rgs_io *io, int argc, char **argv)

@@ -5,6 +5,9 @@
  * holder runs most (start, check, install) then maps a dozen libraries
  * instead of sixty, and stays under 10 MB. */
 #include "commands.h"
+#ifndef RGS_LEAN
+#include "dossier.h"
+#endif
 
 #ifdef RGS_LEAN
 #define HEAVY(fn) cli_cmd_delegate
@@ -45,4 +48,35 @@ int cli_order_import_entry(rgs_io *io, int argc, char **argv)
 int cli_order_qr_entry(rgs_io *io, int argc, char **argv)
 {
   return HEAVY(cli_cmd_order_qr)(io, argc, argv);
+}
+
+/* order check-qr reads the short form with the dossier library. */
+int cli_order_check_qr_entry(rgs_io *io, int argc, char **argv)
+{
+  return HEAVY(cli_cmd_order_check_qr)(io, argc, argv);
+}
+
+int cli_is_lean(void)
+{
+#ifdef RGS_LEAN
+  return 1;
+#else
+  return 0;
+#endif
+}
+
+int cli_order_short_form(const rgs_order *o, const rgs_order_binding *b, char **text, char **qr)
+{
+#ifdef RGS_LEAN
+  (void)o;
+  (void)b;
+  *text = *qr = NULL;
+  return 0;
+#else
+  *qr = NULL;
+  *text = rgs_dossier_short_text(o, b);
+  if (*text != NULL)
+    *qr = rgs_dossier_qr_terminal(*text);
+  return *qr != NULL;
+#endif
 }

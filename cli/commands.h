@@ -29,7 +29,16 @@ int cli_order_import_entry(rgs_io *io, int argc, char **argv);
 /* order qr (cmd_dossier.c, rgs-enroll-full only) and its entry. */
 int cli_cmd_order_qr(rgs_io *io, int argc, char **argv);
 int cli_order_qr_entry(rgs_io *io, int argc, char **argv);
+/* order check-qr (cmd_dossier.c, rgs-enroll-full only) and its entry. */
+int cli_cmd_order_check_qr(rgs_io *io, int argc, char **argv);
+int cli_order_check_qr_entry(rgs_io *io, int argc, char **argv);
+/* order show --qr: the short form's text and QR code of order o bound by
+ * b, made by rgs-enroll-full (free both with free()); 0 in the lean
+ * binary, which hands order show --qr over before printing anything. */
+int cli_order_short_form(const rgs_order *o, const rgs_order_binding *b, char **text, char **qr);
 
+/* 1 in the lean rgs-enroll, 0 in rgs-enroll-full. */
+int cli_is_lean(void);
 /* Exec rgs-enroll-full with the same command line (lean binary only). */
 int cli_cmd_delegate(rgs_io *io, int argc, char **argv);
 

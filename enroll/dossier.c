@@ -10,15 +10,14 @@
 #include <openssl/pem.h>
 #include <openssl/rand.h>
 #include <openssl/sha.h>
-#include <qrencode.h>
 #include "dossier.h"
 #include "f2f.h"
 #include "orders.h"
+#include "dossier_internal.h"
 
 #define CMD_EXPORT "order export"
 #define CMD_IMPORT "order import"
 #define CMD_RECORD "f2f import"
-#define CMD_QR "order qr"
 /* The certificate that names the key is good for the trip, no longer. */
 #define KEY_CERT_DAYS 90
 
@@ -106,7 +105,7 @@ static int fail_unreadable(const rgs_io *io, const char *command, const char *pa
 
 /* ---- the request and its key ------------------------------------------------------ */
 
-static X509_REQ *req_from_pem(const char *pem)
+X509_REQ *rgs_dossier_req_from_pem(const char *pem)
 {
   BIO *b = BIO_new_mem_buf(pem, -1);
   X509_REQ *req = b != NULL ? PEM_read_bio_X509_REQ(b, NULL, NULL, NULL) : NULL;
@@ -248,14 +247,6 @@ cleanup:
 
 /* ---- the dossier's content --------------------------------------------------------- */
 
-typedef struct {
-  rgs_order o;
-  rgs_order_binding b;
-  int bound;
-  rgs_order_appointment a;
-  int have_appt;
-} order_view;
-
 static void set_opt(rgs_cj *o, const char *key, const char *v, rgs_cj_rc *rc)
 {
   rgs_cj_rc r = rgs_cj_set_str(o, key, v != NULL && v[0] != '\0' ? v : NULL);
@@ -281,7 +272,7 @@ static rgs_cj *sub(rgs_cj *parent, const char *key, rgs_cj_rc *rc)
   return o;
 }
 
-static void add_appointment(rgs_cj *d, const order_view *v, rgs_cj_rc *rc)
+static void add_appointment(rgs_cj *d, const rgs_dossier_view *v, rgs_cj_rc *rc)
 {
   rgs_cj *a, *aed;
 
@@ -310,7 +301,7 @@ static void add_appointment(rgs_cj *d, const order_view *v, rgs_cj_rc *rc)
 }
 
 /* The canonical JSON of the dossier; NULL on failure. */
-static rgs_cj *dossier_content(const order_view *v, time_t now)
+static rgs_cj *dossier_content(const rgs_dossier_view *v, time_t now)
 {
   rgs_cj *d = rgs_cj_new_object(), *o;
   rgs_cj_rc rc = d != NULL ? RGS_CJ_OK : RGS_CJ_ERR_NOMEM;
@@ -370,14 +361,14 @@ static rgs_cj *dossier_content(const order_view *v, time_t now)
 
 /* ---- order export -------------------------------------------------------------------- */
 
-static void view_clear(order_view *v)
+void rgs_dossier_view_clear(rgs_dossier_view *v)
 {
   rgs_order_binding_clear(&v->b);
 }
 
 /* The order, its binding (required, with a CA reference) and its
  * appointment. Failures reported; returns the exit. */
-static int load_view(const rgs_io *io, const char *cmd, long long id, order_view *v)
+int rgs_dossier_load_view(const rgs_io *io, const char *cmd, long long id, rgs_dossier_view *v)
 {
   rgs_order_store *st = NULL;
   rgs_order_rc rc;
@@ -416,7 +407,7 @@ static int load_view(const rgs_io *io, const char *cmd, long long id, order_view
 
 /* The token that holds the order's key: the key's URI as recorded, else
  * --token or the one token present. */
-static int open_holder_token(rgs_session *s, const rgs_io *io, const order_view *v)
+static int open_holder_token(rgs_session *s, const rgs_io *io, const rgs_dossier_view *v)
 {
   rgs_p11_uri *u = NULL;
   char err[256];
@@ -434,7 +425,7 @@ static int open_holder_token(rgs_session *s, const rgs_io *io, const order_view 
 /* Sign content on the token with the request's key: the certificate that
  * names the key, then the SignedData. Returns the exit. */
 static int sign_dossier(const rgs_io *io, X509_REQ *req, const char *content, size_t len,
-                        time_t now, const order_view *v, unsigned char **der, size_t *der_len)
+                        time_t now, const rgs_dossier_view *v, unsigned char **der, size_t *der_len)
 {
   rgs_session s;
   rgs_p11_key *key = NULL;
@@ -483,7 +474,7 @@ cleanup:
   return ret;
 }
 
-static void print_exported(const rgs_io *io, const order_view *v, const char *out,
+static void print_exported(const rgs_io *io, const rgs_dossier_view *v, const char *out,
                            const unsigned char *der, size_t der_len)
 {
   rgs_json j;
@@ -516,7 +507,7 @@ static void print_exported(const rgs_io *io, const order_view *v, const char *ou
 
 int rgs_dossier_export(rgs_io *io, long long id, const char *out, int force)
 {
-  order_view v;
+  rgs_dossier_view v;
   X509_REQ *req = NULL;
   rgs_cj *doc = NULL;
   char *content = NULL;
@@ -526,10 +517,10 @@ int rgs_dossier_export(rgs_io *io, long long id, const char *out, int force)
   time_t now = rgs_now();
   int ret;
 
-  ret = load_view(io, CMD_EXPORT, id, &v);
+  ret = rgs_dossier_load_view(io, CMD_EXPORT, id, &v);
   if (ret != RGS_EXIT_OK)
     goto cleanup;
-  req = req_from_pem(v.b.csr_pem);
+  req = rgs_dossier_req_from_pem(v.b.csr_pem);
   if (req == NULL || !spki_sha256(X509_REQ_get0_pubkey(req), md) ||
       strcmp(rgsx_hex(md, sizeof(md), hex), v.b.spki_sha256) != 0) {
     ret = rgs_fail(io, CMD_EXPORT, RGS_EXIT_STORE,
@@ -562,7 +553,7 @@ cleanup:
   free(content);
   rgs_cj_free(doc);
   X509_REQ_free(req);
-  view_clear(&v);
+  rgs_dossier_view_clear(&v);
   return ret;
 }
 
@@ -717,7 +708,7 @@ static rgs_f2f_rc check_request(rgs_dossier *d, X509 *signer, char *err, size_t 
 
   if (pem == NULL || written == NULL)
     return inconsistent(err, errlen, _("the dossier holds no certificate request"));
-  d->req = req_from_pem(pem);
+  d->req = rgs_dossier_req_from_pem(pem);
   pub = d->req != NULL ? X509_REQ_get0_pubkey(d->req) : NULL;
   if (pub == NULL) {
     ERR_clear_error();
@@ -1257,143 +1248,5 @@ cleanup:
   rgs_f2f_verified_clear(&v);
   rgs_f2f_aed_trust_free(aeds);
   free(der);
-  return ret;
-}
-
-/* ---- the short form: order qr ----------------------------------------------------------- */
-
-/* The SHA-256 of the request's DER, in hex; 0 when it does not read. */
-static int csr_sha256_hex(const char *pem, char hex[65])
-{
-  X509_REQ *req = pem != NULL ? req_from_pem(pem) : NULL;
-  unsigned char *der = NULL, md[32];
-  int len = req != NULL ? i2d_X509_REQ(req, &der) : -1;
-
-  if (len > 0) {
-    SHA256(der, (size_t)len, md);
-    rgsx_hex(md, sizeof(md), hex);
-  }
-  OPENSSL_free(der);
-  X509_REQ_free(req);
-  return len > 0;
-}
-
-char *rgs_dossier_short_text(const rgs_order *o, const rgs_order_binding *b)
-{
-  char csr[65], *out = NULL, *name = NULL;
-  char *ref = rgs_f2f_qr_field(o->ca_ref), *spki = rgs_f2f_qr_field(b->spki_sha256);
-  char *serial = rgs_f2f_qr_field(b->token_serial), *fname = NULL;
-
-  if (csr_sha256_hex(b->csr_pem, csr) &&
-      asprintf(&name, "%s %s", o->first_name, o->last_name) >= 0)
-    fname = rgs_f2f_qr_field(name);
-  if (ref != NULL && spki != NULL && serial != NULL && fname != NULL &&
-      asprintf(&out, RGS_DOSSIER_SHORT_FORMAT ";order=%lld;ref=%s;spki=%s;csr=%s;serial=%s;name=%s",
-               o->id, ref, spki, csr, serial, fname) < 0)
-    out = NULL;
-  free(name);
-  free(fname);
-  free(ref);
-  free(spki);
-  free(serial);
-  return out;
-}
-
-/* Module (row, col) of q with its quiet zone of 4: 1 light, 0 dark. */
-static int qr_light(const QRcode *q, int row, int col)
-{
-  row -= 4;
-  col -= 4;
-  if (row < 0 || col < 0 || row >= q->width || col >= q->width)
-    return 1;
-  return !(q->data[row * q->width + col] & 1);
-}
-
-char *rgs_dossier_qr_terminal(const char *text)
-{
-  /* indexed by upper light * 2 + lower light: none, lower, upper, both */
-  static const char *const cell[4] = { " ", "\xe2\x96\x84", "\xe2\x96\x80", "\xe2\x96\x88" };
-  QRcode *q = QRcode_encodeString(text, 0, QR_ECLEVEL_M, QR_MODE_8, 1);
-  char *out, *p;
-  int n, r, c;
-
-  if (q == NULL)
-    return NULL;
-  n = q->width + 8;
-  /* at most 3 bytes a cell and a newline a line */
-  out = malloc((size_t)((n + 1) / 2) * (size_t)(3 * n + 1) + 1);
-  if (out != NULL) {
-    p = out;
-    for (r = 0; r < n; r += 2) {
-      for (c = 0; c < n; c++) {
-        int up = qr_light(q, r, c), down = r + 1 < n ? qr_light(q, r + 1, c) : 0;
-        const char *s = cell[up * 2 + down];
-        size_t len = strlen(s);
-        memcpy(p, s, len);
-        p += len;
-      }
-      *p++ = '\n';
-    }
-    *p = '\0';
-  }
-  QRcode_free(q);
-  return out;
-}
-
-static void print_qr(const rgs_io *io, const order_view *v, const char *text, const char *qr)
-{
-  rgs_json j;
-
-  if (!io->json) {
-    printf(_("Order %lld (CA reference %s), holder %s %s\n"
-             "  key          : SPKI SHA-256 %s\n"
-             "  token        : serial %s\n"
-             "The short form of the dossier, for the AED to check the token at the\n"
-             "face-to-face against the key named on paper (it is not signed: the dossier\n"
-             "itself is still needed, rgs-enroll order export):\n"),
-           v->o.id, v->o.ca_ref, v->o.first_name, v->o.last_name, v->b.spki_sha256,
-           v->b.token_serial[0] != '\0' ? v->b.token_serial : "-");
-    fputs(qr, stdout);
-    printf("%s\n", text);
-    return;
-  }
-  rgs_json_start(&j, stdout);
-  rgs_json_object(&j, NULL);
-  rgs_json_str(&j, "command", CMD_QR);
-  rgs_json_bool(&j, "ok", 1);
-  rgs_json_int(&j, "order", v->o.id);
-  rgs_json_str(&j, "ca_ref", v->o.ca_ref);
-  rgs_json_str(&j, "format", RGS_DOSSIER_SHORT_FORMAT);
-  rgs_json_str(&j, "text", text);
-  rgs_json_end(&j);
-  rgs_json_finish(&j);
-}
-
-int rgs_dossier_qr(rgs_io *io, long long id)
-{
-  order_view v;
-  char *text = NULL, *qr = NULL;
-  int ret;
-
-  ret = load_view(io, CMD_QR, id, &v);
-  if (ret != RGS_EXIT_OK)
-    goto cleanup;
-  text = rgs_dossier_short_text(&v.o, &v.b);
-  if (text == NULL) {
-    ret = rgs_fail(io, CMD_QR, RGS_EXIT_STORE,
-                   _("the request recorded with the order cannot be read back"), NULL);
-    goto cleanup;
-  }
-  qr = rgs_dossier_qr_terminal(text);
-  if (qr == NULL) {
-    ret = rgs_fail(io, CMD_QR, RGS_EXIT_INTERNAL, _("the QR code could not be made"), text);
-    goto cleanup;
-  }
-  print_qr(io, &v, text, qr);
-
-cleanup:
-  free(qr);
-  free(text);
-  view_clear(&v);
   return ret;
 }

@@ -106,7 +106,35 @@ char *rgs_dossier_short_text(const rgs_order *o, const rgs_order_binding *b);
 char *rgs_dossier_qr_terminal(const char *text);
 
 /* order qr ID: the order's summary, its short form as a QR code and the
- * text under it (JSON: the text). Prints and returns the exit status. */
-int rgs_dossier_qr(rgs_io *io, long long id);
+ * text under it (JSON: the text). With pdf, an A4 sheet for the paper file
+ * instead (QR code, fields, explanation), written whole or not at all; an
+ * existing file is replaced only with force. Prints and returns the exit
+ * status. */
+int rgs_dossier_qr(rgs_io *io, long long id, const char *pdf, int force);
+
+/* A short form read back: every field present once, no other field,
+ * values decoded to plain text, fingerprints 64 hexadecimal digits (in
+ * lower case). */
+typedef struct {
+  long long order;             /* the holder's local number */
+  char ref[RGS_ORDER_REF_MAX];
+  char spki[65];
+  char csr[65];
+  char serial[33];
+  char name[2 * RGS_ORDER_NAME_MAX];
+} rgs_dossier_short;
+
+/* Parse text as a scanner gives it (a "QR-Code:" prefix of zbarimg and
+ * the line's end are ignored). RGS_F2F_OK, else RGS_F2F_ERR_FORMAT with
+ * the reason (naming the field) in err. */
+rgs_f2f_rc rgs_dossier_short_parse(const char *text, rgs_dossier_short *sf, char *err,
+                                   size_t errlen);
+
+/* order check-qr TEXT: at the face-to-face, whether the token plugged in
+ * (--token, or the only one) shows the key named on paper and has its
+ * serial, and whether this store's order with the paper's CA reference
+ * (imported from the signed dossier) has the same key and request. No PIN.
+ * Exit 0 when all agree, 1 when not (or the text is not a short form). */
+int rgs_dossier_check_qr(rgs_io *io, const char *text);
 
 #endif

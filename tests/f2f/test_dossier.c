@@ -627,6 +627,155 @@ static void test_record_import_issued_order(void **state)
   rgs_expect(&r, RGS_EXIT_OK, "already imported");
 }
 
+/* ---- the short form on paper (order show --qr, order qr --pdf, order check-qr) ------ */
+
+/* The short form of the holder's order 1, from order show --qr --json. */
+static char *short_form(void)
+{
+  rgs_run_result r;
+  char *text;
+
+  ENROLL_DB(&r, F->holder_db, "--json", "order", "show", "1", "--qr");
+  rgs_assert_status(&r, RGS_EXIT_OK);
+  text = field(r.out, "short_form");
+  assert_non_null(text);
+  rgs_run_free(&r);
+  assert_true(strncmp(text, "RGS-DOSSIER/1;order=1;ref=" REF ";spki=", 40) == 0);
+  return text;
+}
+
+/* The sheet's QR code, read off the page as a phone would. */
+static char *sheet_qr(const char *pdf)
+{
+  const char *base = path_in("sheet"), *png = path_in("sheet.png");
+  const char *ppm[] = { rgs_env("PDFTOPPM"), "-r", "150", "-png", "-singlefile", pdf, base, NULL };
+  const char *zbar[] = { rgs_env("ZBARIMG"), "-q", "--raw", png, NULL };
+  rgs_run_result r;
+  char *text;
+
+  run_ok(ppm);
+  assert_int_equal(rgs_run(zbar, NULL, NULL, &r), 0);
+  rgs_assert_status(&r, 0);
+  r.out[strcspn(r.out, "\r\n")] = '\0';
+  text = strdup(r.out);
+  rgs_run_free(&r);
+  return text;
+}
+
+static void test_paper_sheet(void **state)
+{
+  const char *pdf = path_in("sheet.pdf");
+  const char *totext[] = { rgs_env("PDFTOTEXT"), "-enc", "UTF-8", pdf, "-", NULL };
+  char *text = short_form(), *read;
+  rgs_run_result r;
+
+  (void)state;
+  ENROLL_DB(&r, F->holder_db, "order", "show", "1", "--qr");
+  rgs_assert_status(&r, RGS_EXIT_OK);
+  assert_contains(r.out, text);
+  assert_contains(r.out, "\xe2\x96\x88");            /* the QR code's blocks */
+  assert_contains(r.out, "order check-qr");
+  rgs_run_free(&r);
+
+  ENROLL_DB(&r, F->holder_db, "order", "qr", "1", "--pdf", pdf);
+  rgs_expect(&r, RGS_EXIT_OK, "fiche d'intervention");
+  ENROLL_DB(&r, F->holder_db, "order", "qr", "1", "--pdf", pdf);
+  rgs_expect(&r, RGS_EXIT_IO, "--force");
+  ENROLL_DB(&r, F->holder_db, "order", "qr", "1", "--force");
+  rgs_expect(&r, RGS_EXIT_USAGE, "--pdf");
+  ENROLL_DB(&r, F->holder_db, "--json", "order", "qr", "1", "--pdf", pdf, "--force");
+  rgs_assert_status(&r, RGS_EXIT_OK);
+  assert_field(r.out, "file", pdf);
+  rgs_run_free(&r);
+
+  read = sheet_qr(pdf);
+  assert_string_equal(read, text);
+  free(read);
+  assert_int_equal(rgs_run(totext, NULL, NULL, &r), 0);
+  rgs_assert_status(&r, 0);
+  assert_contains(r.out, REF);
+  assert_contains(r.out, "Senez");
+  assert_contains(r.out, "order check-qr");
+  rgs_run_free(&r);
+  free(text);
+}
+
+/* text with the value of key replaced (key=...;). */
+static char *with_value(const char *text, const char *key, const char *value)
+{
+  const char *at = strstr(text, key), *end;
+  char *out = NULL;
+
+  assert_non_null(at);
+  at += strlen(key);
+  end = strchr(at, ';');
+  if (end == NULL)
+    end = at + strlen(at);
+  assert_true(asprintf(&out, "%.*s%s%s", (int)(at - text), text, value, end) > 0);
+  return out;
+}
+
+#define CHECK_QR(r, db, token, text)                                                          \
+  ENROLL_DB((r), (db), "--module", rgs_env("SOFTHSM2_MODULE"), "--token", (token), "order",   \
+            "check-qr", (text))
+
+static void test_paper_check_at_the_face_to_face(void **state)
+{
+  char *text = short_form(), *other_key, *other_serial, *scanned = NULL;
+  rgs_run_result r;
+
+  (void)state;
+  import_dossier(F->dossier, &r);
+  rgs_assert_status(&r, RGS_EXIT_OK);
+  rgs_run_free(&r);
+
+  /* The holder's token, on the AED's store with the dossier imported: no PIN. */
+  CHECK_QR(&r, F->aed_db, "pkcs11:token=Holder", text);
+  rgs_assert_status(&r, RGS_EXIT_OK);
+  assert_contains(r.out, "holds the key named on paper");
+  assert_contains(r.out, "order 1 of this store");
+  assert_not_contains(r.out, "PIN");
+  assert_not_contains(r.err, "PIN");
+  ENROLL_DB(&r, F->aed_db, "--module", rgs_env("SOFTHSM2_MODULE"), "--token",
+            "pkcs11:token=Holder", "--json", "order", "check-qr", text);
+  rgs_assert_status(&r, RGS_EXIT_OK);
+  assert_field(r.out, "key_on_token", "true");
+  assert_field(r.out, "serial_matches", "true");
+  assert_field(r.out, "store_matches", "true");
+  rgs_run_free(&r);
+
+  /* As a scanner gives it, on the standard input. */
+  assert_true(asprintf(&scanned, "QR-Code:%s\r\n", text) > 0);
+  rgs_enroll(&r, F->env, scanned, "--db", F->aed_db, "--module", rgs_env("SOFTHSM2_MODULE"),
+             "--token", "pkcs11:token=Holder", "order", "check-qr", "-", NULL);
+  rgs_expect(&r, RGS_EXIT_OK, "holds the key named on paper");
+
+  /* Another token brought: the AED's own. */
+  CHECK_QR(&r, F->aed_db, "pkcs11:token=AED", text);
+  rgs_expect(&r, RGS_EXIT_CHECK, "does NOT hold the key");
+
+  /* Paper naming another key, or another serial. */
+  other_key = with_value(text, ";spki=", "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff");
+  CHECK_QR(&r, F->aed_db, "pkcs11:token=Holder", other_key);
+  rgs_expect(&r, RGS_EXIT_CHECK, "does NOT hold the key");
+  other_serial = with_value(text, ";serial=", "0000DEADBEEF");
+  CHECK_QR(&r, F->aed_db, "pkcs11:token=Holder", other_serial);
+  rgs_expect(&r, RGS_EXIT_CHECK, "the paper names 0000DEADBEEF");
+
+  /* A store whose order with this reference has no such key. */
+  holder_order(path_in("paper.db"), REF, 0);
+  CHECK_QR(&r, path_in("paper.db"), "pkcs11:token=Holder", text);
+  rgs_expect(&r, RGS_EXIT_CHECK, "do not agree");
+
+  /* Not a short form at all. */
+  CHECK_QR(&r, F->aed_db, "pkcs11:token=Holder", "https://example.com/?x=1");
+  rgs_expect(&r, RGS_EXIT_CHECK, "not the short form");
+  free(scanned);
+  free(other_key);
+  free(other_serial);
+  free(text);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -638,6 +787,8 @@ int main(void)
     cmocka_unit_test(test_dossier_hostile_content),
     cmocka_unit_test(test_export_token_without_key),
     cmocka_unit_test(test_record_import_issued_order),
+    cmocka_unit_test(test_paper_sheet),
+    cmocka_unit_test(test_paper_check_at_the_face_to_face),
   };
 
   return cmocka_run_group_tests(tests, setup, teardown);

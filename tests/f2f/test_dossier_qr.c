@@ -267,6 +267,91 @@ static void test_cli_usage(void **state)
   rgs_expect(&r, RGS_EXIT_USAGE, "one order number only");
 }
 
+/* What order qr prints reads back field for field, the forged reference
+ * and the accented name included; a scanner's prefix and line end too. */
+static void test_short_form_reads_back(void **state)
+{
+  fixture *f = *state;
+  rgs_dossier_short sf;
+  char err[200] = "", *text, *scanned = NULL;
+
+  snprintf(f->o.ca_ref, sizeof(f->o.ca_ref), "%s", "X;spki=00;serial=evil");
+  text = rgs_dossier_short_text(&f->o, &f->b);
+  assert_non_null(text);
+  assert_int_equal(rgs_dossier_short_parse(text, &sf, err, sizeof(err)), RGS_F2F_OK);
+  assert_int_equal(sf.order, 42);
+  assert_string_equal(sf.ref, "X;spki=00;serial=evil");
+  assert_string_equal(sf.spki, f->b.spki_sha256);
+  assert_string_equal(sf.csr, f->csr_hex);
+  assert_string_equal(sf.serial, "0a1b2c3d4e5f");
+  assert_string_equal(sf.name, "\xc3\x89lodie Martin");
+  assert_true(asprintf(&scanned, "QR-Code:%s\r\n", text) > 0);
+  assert_int_equal(rgs_dossier_short_parse(scanned, &sf, err, sizeof(err)), RGS_F2F_OK);
+  assert_string_equal(sf.name, "\xc3\x89lodie Martin");
+  free(scanned);
+  free(text);
+  snprintf(f->o.ca_ref, sizeof(f->o.ca_ref), "%s", REF);
+}
+
+#define H64 "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+#define GOOD "RGS-DOSSIER/1;order=7;ref=R1;spki=" H64 ";csr=" H64 ";serial=AB12;name=A%20B"
+
+/* Each hostile form is refused, and the reason names the field. */
+static void test_short_form_refused(void **state)
+{
+  static const struct {
+    const char *text, *why;
+  } cases[] = {
+    { "RGS-DOSSIER/2;order=7", "RGS-DOSSIER/1" },
+    { "hello", "RGS-DOSSIER/1" },
+    { "", "RGS-DOSSIER/1" },
+    { GOOD ";result=success", "'result'" },
+    { GOOD ";name=C", "'name'" },
+    { "RGS-DOSSIER/1;order=7;ref=R1;spki=" H64 ";csr=" H64 ";name=A", "'serial'" },
+    { "RGS-DOSSIER/1;order=0;ref=R1;spki=" H64 ";csr=" H64 ";serial=1;name=A", "'order'" },
+    { "RGS-DOSSIER/1;order=7x;ref=R1;spki=" H64 ";csr=" H64 ";serial=1;name=A", "'order'" },
+    { "RGS-DOSSIER/1;order=7;ref=R1;spki=00;csr=" H64 ";serial=1;name=A", "'spki'" },
+    { "RGS-DOSSIER/1;order=7;ref=R1;spki=" H64 ";csr=" H64 "zz;serial=1;name=A", "'csr'" },
+    { "RGS-DOSSIER/1;order=7;ref=R%00X;spki=" H64 ";csr=" H64 ";serial=1;name=A", "'ref'" },
+    { "RGS-DOSSIER/1;order=7;ref=R1;spki=" H64 ";csr=" H64 ";serial=1;name=A%0AB", "'name'" },
+    { "RGS-DOSSIER/1;order=7;ref=R1;spki=" H64 ";csr=" H64 ";serial=1;name=%E2%80%AEB", "'name'" },
+    { "RGS-DOSSIER/1;order=7;ref=R1;spki=" H64 ";csr=" H64 ";serial=1;name=%C3", "'name'" },
+    { "RGS-DOSSIER/1;order=7;ref=R1;spki=" H64 ";csr=" H64 ";serial=1;name=A%4", "'name'" },
+    { "RGS-DOSSIER/1;order=7;ref=R1;spki=" H64 ";csr=" H64 ";serial=;name=A", "'serial'" },
+    { "RGS-DOSSIER/1;order=7;ref=R 1;spki=" H64 ";csr=" H64 ";serial=1;name=A", "'ref'" },
+    { "RGS-DOSSIER/1;order=7;noequals;spki=" H64, "'noequals'" },
+  };
+  rgs_dossier_short sf;
+  char err[200];
+  size_t i;
+
+  (void)state;
+  assert_int_equal(rgs_dossier_short_parse(GOOD, &sf, err, sizeof(err)), RGS_F2F_OK);
+  assert_string_equal(sf.name, "A B");
+  for (i = 0; i < RGS_ARRAY_LEN(cases); i++) {
+    err[0] = '\0';
+    if (rgs_dossier_short_parse(cases[i].text, &sf, err, sizeof(err)) != RGS_F2F_ERR_FORMAT)
+      fail_msg("accepted: %s", cases[i].text);
+    if (strstr(err, cases[i].why) == NULL)
+      fail_msg("%s: reason '%s' does not name %s", cases[i].text, err, cases[i].why);
+  }
+}
+
+/* Upper-case fingerprints (some scanners) are the same fingerprints. */
+static void test_short_form_upper_hex(void **state)
+{
+  rgs_dossier_short sf;
+  char err[200];
+
+  (void)state;
+  assert_int_equal(rgs_dossier_short_parse("RGS-DOSSIER/1;order=7;ref=R1;spki="
+                                           "0123456789ABCDEF0123456789ABCDEF0123456789ABCDEF0123456789ABCDEF"
+                                           ";csr=" H64 ";serial=1;name=A",
+                                           &sf, err, sizeof(err)),
+                   RGS_F2F_OK);
+  assert_string_equal(sf.spki, H64);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -276,6 +361,9 @@ int main(void)
     cmocka_unit_test(test_terminal_qr_decodes),
     cmocka_unit_test(test_too_long),
     cmocka_unit_test(test_cli_usage),
+    cmocka_unit_test(test_short_form_reads_back),
+    cmocka_unit_test(test_short_form_refused),
+    cmocka_unit_test(test_short_form_upper_hex),
   };
 
   return cmocka_run_group_tests(tests, setup, teardown);
