@@ -34,27 +34,29 @@ static void usage_import(void)
                    "recognised: nothing changes."));
 }
 
-int cli_cmd_order_export(rgs_io *io, int argc, char **argv)
+/* ID [--FILE_OPT FILE] [--force] [--help], as order export and order qr
+ * take them. *help set: the usage was printed. Returns the exit. */
+static int id_file_args(rgs_io *io, const char *cmd, const char *file_opt, void (*usage)(void),
+                        int argc, char **argv, long long *id, const char **file, int *force,
+                        int *help)
 {
-  static const char *const cmd = "order export";
-  enum { X_OUT = 1, X_FORCE, X_HELP };
-  static const struct option opts[] = {
-    { "out", required_argument, NULL, X_OUT },
-    { "force", no_argument, NULL, X_FORCE },
-    { "help", no_argument, NULL, X_HELP },
+  enum { A_FILE = 1, A_FORCE, A_HELP };
+  const struct option opts[] = {
+    { file_opt, required_argument, NULL, A_FILE },
+    { "force", no_argument, NULL, A_FORCE },
+    { "help", no_argument, NULL, A_HELP },
     { NULL, 0, NULL, 0 },
   };
-  const char *out = NULL;
-  long long id = 0;
-  int c, force = 0, ret;
+  int c;
 
   while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
     switch (c) {
-    case X_OUT: out = optarg; break;
-    case X_FORCE: force = 1; break;
+    case A_FILE: *file = optarg; break;
+    case A_FORCE: *force = 1; break;
     case 'h':
-    case X_HELP:
-      usage_export();
+    case A_HELP:
+      usage();
+      *help = 1;
       return RGS_EXIT_OK;
     default:
       return rgs_usage_error(io, cmd, _("unknown option '%s'"), argv[optind - 1]);
@@ -63,11 +65,23 @@ int cli_cmd_order_export(rgs_io *io, int argc, char **argv)
   if (optind + 1 != argc)
     return rgs_usage_error(io, cmd, "%s", optind >= argc ? _("the order number is missing")
                                                          : _("one order number only"));
-  if (out == NULL || out[0] == '\0')
-    return rgs_usage_error(io, cmd, "%s", _("--out FILE is needed: where to write the dossier"));
-  ret = rgs_parse_order_id(io, cmd, argv[optind], &id);
-  if (ret != RGS_EXIT_OK)
+  if (*file != NULL && (*file)[0] == '\0')
+    return rgs_usage_error(io, cmd, _("--%s needs a file name"), file_opt);
+  return rgs_parse_order_id(io, cmd, argv[optind], id);
+}
+
+int cli_cmd_order_export(rgs_io *io, int argc, char **argv)
+{
+  static const char *const cmd = "order export";
+  const char *out = NULL;
+  long long id = 0;
+  int force = 0, help = 0;
+  int ret = id_file_args(io, cmd, "out", usage_export, argc, argv, &id, &out, &force, &help);
+
+  if (ret != RGS_EXIT_OK || help)
     return ret;
+  if (out == NULL)
+    return rgs_usage_error(io, cmd, "%s", _("--out FILE is needed: where to write the dossier"));
   return rgs_dossier_export(io, id, out, force);
 }
 
@@ -109,39 +123,15 @@ static void usage_qr(void)
 int cli_cmd_order_qr(rgs_io *io, int argc, char **argv)
 {
   static const char *const cmd = "order qr";
-  enum { Q_PDF = 1, Q_FORCE, Q_HELP };
-  static const struct option opts[] = {
-    { "pdf", required_argument, NULL, Q_PDF },
-    { "force", no_argument, NULL, Q_FORCE },
-    { "help", no_argument, NULL, Q_HELP },
-    { NULL, 0, NULL, 0 },
-  };
   const char *pdf = NULL;
   long long id = 0;
-  int c, force = 0, ret;
+  int force = 0, help = 0;
+  int ret = id_file_args(io, cmd, "pdf", usage_qr, argc, argv, &id, &pdf, &force, &help);
 
-  while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-    switch (c) {
-    case Q_PDF: pdf = optarg; break;
-    case Q_FORCE: force = 1; break;
-    case 'h':
-    case Q_HELP:
-      usage_qr();
-      return RGS_EXIT_OK;
-    default:
-      return rgs_usage_error(io, cmd, _("unknown option '%s'"), argv[optind - 1]);
-    }
-  }
-  if (optind + 1 != argc)
-    return rgs_usage_error(io, cmd, "%s", optind >= argc ? _("the order number is missing")
-                                                         : _("one order number only"));
-  if (pdf != NULL && pdf[0] == '\0')
-    return rgs_usage_error(io, cmd, "%s", _("--pdf needs a file name"));
+  if (ret != RGS_EXIT_OK || help)
+    return ret;
   if (force && pdf == NULL)
     return rgs_usage_error(io, cmd, "%s", _("--force goes with --pdf FILE"));
-  ret = rgs_parse_order_id(io, cmd, argv[optind], &id);
-  if (ret != RGS_EXIT_OK)
-    return ret;
   return rgs_dossier_qr(io, id, pdf, force);
 }
 

@@ -11,6 +11,7 @@
 #include <openssl/sha.h>
 #include "rgs_test.h"
 #include "f2f.h"
+#include "f2f_facts.h"
 #include "f2f_pki.h"
 #include "rgs_common.h"
 
@@ -233,13 +234,7 @@ typedef struct {
   X509 *ca, *aed, *other_ca;
   rgs_f2f_aed_trust *trust, *other_trust;
   char dir[512], ca_pem[600], other_ca_pem[600];
-  unsigned char *spki;
-  int spki_len;
-  char spki_hex[65];
-  char *pop_msg;
-  unsigned char *pop_sig;
-  size_t pop_sig_len;
-  rgs_f2f_facts f;
+  f2f_sample s;
 } pki;
 
 /* The AED trust list of the tests: the test CA's AED certificates (its
@@ -263,8 +258,6 @@ static rgs_f2f_aed_trust *aeds_of(const char *ca_pem)
 static int setup(void **state)
 {
   pki *p = calloc(1, sizeof(*p));
-  unsigned char md[32];
-  size_t i;
 
   assert_non_null(p);
   p->ca_key = pki_key("ec");
@@ -286,57 +279,9 @@ static int setup(void **state)
   assert_int_equal(pki_write_pem(p->other_ca_pem, p->other_ca), 0);
   p->trust = aeds_of(p->ca_pem);
   p->other_trust = aeds_of(p->other_ca_pem);
-  p->spki_len = i2d_PUBKEY(p->holder_key, &p->spki);
-  SHA256(p->spki, (size_t)p->spki_len, md);
-  rgsx_hex(md, 32, p->spki_hex);
-
-  p->f.order_id = 12;
-  p->f.ca_ref = "CMD-2026-0042";
-  p->f.partner = "CMA";
-  p->f.product = "Pack ID RGS**";
-  p->f.validity_years = 3;
-  p->f.first_name = "Frédéric";
-  p->f.last_name = "Senez";
-  p->f.email = "f.senez@example.fr";
-  p->f.company = "BS AUTO";
-  p->f.company_id = "732829320";
-  p->f.siren = "732829320";
-  p->f.token_label = "Clé";
-  p->f.token_model = "IDPrime MD 840";
-  p->f.token_serial = "0123456789";
-  p->f.check_passed = 1;
-  p->f.spki = p->spki;
-  p->f.spki_len = (size_t)p->spki_len;
-  p->f.key_type = "ec";
-  p->f.key_bits = 256;
-  p->f.key_found = 1;
-  snprintf(p->f.date, sizeof(p->f.date), "2026-03-10");
-  p->f.signed_at = 1773137400;                 /* 2026-03-10T10:10:00Z */
-  snprintf(p->f.nonce_hex, sizeof(p->f.nonce_hex), "%064d", 7);
-  p->pop_msg = rgs_f2f_pop_message(12, p->spki_hex, p->f.nonce_hex, p->f.date);
-  assert_int_equal(pki_sign(p->holder_key, (const unsigned char *)p->pop_msg, strlen(p->pop_msg),
-                            &p->pop_sig, &p->pop_sig_len), 0);
-  p->f.pop_message = p->pop_msg;
-  p->f.pop_sig = p->pop_sig;
-  p->f.pop_sig_len = p->pop_sig_len;
-  p->f.pop_verified = 1;
-  p->f.id_doc = RGS_F2F_DOC_ID_CARD;
-  p->f.id_name = "SENEZ Frédéric";
-  p->f.id_expires = "2031-05-31";
-  assert_int_equal(rgs_f2f_id_number_digest("X4RTBPFW4", p->f.id_salt, p->f.id_hmac, p->f.id_last4), 0);
-  p->f.id_number_given = 1;
-  p->f.id_name_matches = p->f.id_valid_on_day = p->f.id_verified_in_person = 1;
-  p->f.extract_date = "2026-02-15";
-  snprintf(p->f.extract_last_day, sizeof(p->f.extract_last_day), "2026-05-14");
-  p->f.extract_ok = 1;
-  p->f.aed_cert = p->aed;
-  p->f.aed_name = "jeanne dupont-leger";      /* the CN, as people write it */
-  p->f.aed_office = "SELARL Acthemis, 29 Chemin de Séverin 13200 ARLES";
-  p->f.place = "13200 ARLES";
-  for (i = 0; i < RGS_F2F_N_STEPS; i++) {
-    p->f.results[i] = RGS_F2F_PASS;
-    snprintf(p->f.details[i], sizeof(p->f.details[i]), "ok %zu", i);
-  }
+  f2f_sample_init(&p->s, p->holder_key, p->aed);
+  assert_int_equal(rgs_f2f_id_number_digest("X4RTBPFW4", p->s.f.id_salt, p->s.f.id_hmac, p->s.f.id_last4), 0);
+  p->s.f.id_number_given = 1;
   *state = p;
   return 0;
 }
@@ -345,9 +290,7 @@ static int teardown(void **state)
 {
   pki *p = *state;
 
-  free(p->pop_msg);
-  free(p->pop_sig);
-  OPENSSL_free(p->spki);
+  f2f_sample_free(&p->s);
   rgs_f2f_aed_trust_free(p->trust);
   rgs_f2f_aed_trust_free(p->other_trust);
   rgs_rmrf(p->dir);
@@ -395,16 +338,16 @@ static void test_signed_record_verifies(void **state)
   CMS_ContentInfo *cms;
   const unsigned char *q;
 
-  sign_facts(p, &p->f, &der, &len);
+  sign_facts(p, &p->s.f, &der, &len);
   if (verify(der, len, p->trust, err, sizeof(err), &v) != RGS_F2F_OK)
     fail_msg("verify: %s", err);
   assert_true(v.signature_ok && v.chain_ok && v.consistent);
-  assert_int_equal(v.signing_time, p->f.signed_at);
+  assert_int_equal(v.signing_time, p->s.f.signed_at);
   assert_string_equal(rgs_cj_path_str(v.record, "intervention.result"), "success");
   assert_string_equal(rgs_cj_path_str(v.record, "intervention.signed_at"), "2026-03-10T10:10:00Z");
   assert_string_equal(rgs_cj_path_str(v.record, "holder.first_name"), "Frédéric");
   assert_string_equal(rgs_cj_path_str(v.record, "identity.number_last4"), "PFW4");
-  assert_string_equal(rgs_cj_path_str(v.record, "key.spki_sha256"), p->spki_hex);
+  assert_string_equal(rgs_cj_path_str(v.record, "key.spki_sha256"), p->s.spki_hex);
   assert_not_contains(v.content, "X4RTBPFW4");
   assert_not_contains(v.content, "\": ");         /* no white space outside strings... */
   assert_not_contains(v.content, ", \"");
@@ -426,7 +369,7 @@ static void test_ec_aed_key_verifies(void **state)
   pki *p = *state;
   EVP_PKEY *ec = pki_key("ec");
   X509 *aed = pki_cert("AED EC", ec, p->ca, p->ca_key, 0, NULL, NULL);
-  rgs_f2f_facts f = p->f;
+  rgs_f2f_facts f = p->s.f;
   unsigned char *der = NULL;
   size_t len = 0;
   rgs_f2f_verified v;
@@ -458,7 +401,7 @@ static void test_tampered_record_fails(void **state)
   rgs_f2f_verified v;
   char err[512] = "";
 
-  sign_facts(p, &p->f, &der, &len);
+  sign_facts(p, &p->s.f, &der, &len);
   /* Change one letter of the holder's name inside the signed content. */
   hit = NULL;
   for (i = 0; i + 5 < len; i++)
@@ -483,7 +426,7 @@ static void test_untrusted_signer_fails(void **state)
   rgs_f2f_verified v;
   char err[512] = "";
 
-  sign_facts(p, &p->f, &der, &len);
+  sign_facts(p, &p->s.f, &der, &len);
   /* Another CA of the same name is not the AED's. */
   assert_int_equal(verify(der, len, p->other_trust, err, sizeof(err), &v), RGS_F2F_ERR_UNTRUSTED);
   assert_true(v.signature_ok);
@@ -502,7 +445,7 @@ static void test_chain_checked_at_signing_time(void **state)
   pki *p = *state;
   X509 *short_lived = pki_cert("AED 2026", p->aed_key, p->ca, p->ca_key, 0, "20260101000000Z",
                                "20260401000000Z");
-  rgs_f2f_facts f = p->f;
+  rgs_f2f_facts f = p->s.f;
   unsigned char *der = NULL;
   size_t len = 0;
   rgs_f2f_verified v;
@@ -551,26 +494,26 @@ static void test_inconsistent_records_fail(void **state)
   unsigned char bad_sig[72];
 
   /* The proof of possession signed by another key. */
-  f = p->f;
+  f = p->s.f;
   memset(bad_sig, 1, sizeof(bad_sig));
   f.pop_sig = bad_sig;
   f.pop_sig_len = sizeof(bad_sig);
   expect_inconsistent(p, &f, "does not verify");
   /* A challenge for another order. */
-  f = p->f;
+  f = p->s.f;
   f.order_id = 13;
   expect_inconsistent(p, &f, "challenge");
   /* An identity document expired on the day, a success all the same. */
-  f = p->f;
+  f = p->s.f;
   f.id_expires = "2026-03-09";
   expect_inconsistent(p, &f, "identity document");
   /* An extract three months old. */
-  f = p->f;
+  f = p->s.f;
   f.extract_date = "2025-12-10";
   expect_inconsistent(p, &f, "three months");
   /* Signed by one AED, naming another. */
   {
-    rgs_f2f_facts g = p->f;
+    rgs_f2f_facts g = p->s.f;
     rgs_cj *rec;
     char *text, err[512] = "";
     unsigned char *der = NULL;
@@ -597,7 +540,7 @@ static void test_inconsistent_records_fail(void **state)
  * does not accept (weaker than scrypt N=2^15 r=8, or unknown). */
 static void expect_kdf_refused(pki *p, const char *kdf, long long n, long long r)
 {
-  rgs_cj *rec = rgs_f2f_record_build(&p->f);
+  rgs_cj *rec = rgs_f2f_record_build(&p->s.f);
   rgs_cj *id;
   char *text, err[512] = "";
   unsigned char *der = NULL;
@@ -612,7 +555,7 @@ static void expect_kdf_refused(pki *p, const char *kdf, long long n, long long r
   assert_int_equal(rgs_cj_set_int(id, "number_kdf_r", r), 0);
   text = serial(rec);
   assert_int_equal(rgs_f2f_cms_sign((const unsigned char *)text, strlen(text), p->aed, NULL,
-                                    p->f.signed_at, pki_sign, p->aed_key, &der, &len, err,
+                                    p->s.f.signed_at, pki_sign, p->aed_key, &der, &len, err,
                                     sizeof(err)), RGS_F2F_OK);
   assert_int_equal(verify(der, len, p->trust, err, sizeof(err), &v), RGS_F2F_ERR_INCONSISTENT);
   assert_true(v.signature_ok && v.chain_ok);
@@ -626,7 +569,7 @@ static void expect_kdf_refused(pki *p, const char *kdf, long long n, long long r
 static void test_weak_or_unknown_kdf_is_refused(void **state)
 {
   pki *p = *state;
-  rgs_cj *rec = rgs_f2f_record_build(&p->f);
+  rgs_cj *rec = rgs_f2f_record_build(&p->s.f);
 
   /* What the builder writes. */
   assert_non_null(rec);
@@ -647,12 +590,12 @@ static void test_weak_or_unknown_kdf_is_refused(void **state)
 static void test_future_signing_time_is_refused(void **state)
 {
   pki *p = *state;
-  rgs_f2f_facts f = p->f;
+  rgs_f2f_facts f = p->s.f;
   unsigned char *der = NULL;
   size_t len = 0;
   rgs_f2f_verified v;
   char err[512] = "";
-  time_t now = p->f.signed_at - 3600;        /* the record is an hour ahead */
+  time_t now = p->s.f.signed_at - 3600;        /* the record is an hour ahead */
 
   sign_facts(p, &f, &der, &len);
   assert_int_equal(rgs_f2f_verify_at(der, len, p->trust, now, &v, err, sizeof(err)),
@@ -660,11 +603,11 @@ static void test_future_signing_time_is_refused(void **state)
   assert_contains(err, "later than now");
   rgs_f2f_verified_clear(&v);
   /* Within the clock skew: accepted; just beyond: refused. */
-  assert_int_equal(rgs_f2f_verify_at(der, len, p->trust, p->f.signed_at - RGS_F2F_CLOCK_SKEW,
+  assert_int_equal(rgs_f2f_verify_at(der, len, p->trust, p->s.f.signed_at - RGS_F2F_CLOCK_SKEW,
                                      &v, err, sizeof(err)), RGS_F2F_OK);
   rgs_f2f_verified_clear(&v);
   assert_int_equal(rgs_f2f_verify_at(der, len, p->trust,
-                                     p->f.signed_at - RGS_F2F_CLOCK_SKEW - 1, &v, err,
+                                     p->s.f.signed_at - RGS_F2F_CLOCK_SKEW - 1, &v, err,
                                      sizeof(err)), RGS_F2F_ERR_UNTRUSTED);
   rgs_f2f_verified_clear(&v);
   free(der);
@@ -680,7 +623,7 @@ static void test_future_signing_time_is_refused(void **state)
 static void test_refused_record_is_consistent(void **state)
 {
   pki *p = *state;
-  rgs_f2f_facts f = p->f;
+  rgs_f2f_facts f = p->s.f;
   unsigned char *der = NULL;
   size_t len = 0;
   rgs_f2f_verified v;
@@ -699,7 +642,7 @@ static void test_refused_record_is_consistent(void **state)
   rgs_f2f_verified_clear(&v);
   free(der);
   /* A refusal at the key step: later steps not done and absent. */
-  f = p->f;
+  f = p->s.f;
   f.results[RGS_F2F_STEP_KEY] = RGS_F2F_FAIL;
   f.results[RGS_F2F_STEP_POP] = f.results[RGS_F2F_STEP_IDENTITY] =
       f.results[RGS_F2F_STEP_COMPANY] = RGS_F2F_NOT_DONE;
@@ -728,7 +671,7 @@ static void test_non_canonical_content_is_refused(void **state)
   char err[512] = "";
 
   assert_int_equal(rgs_f2f_cms_sign((const unsigned char *)text, strlen(text), p->aed, NULL,
-                                    p->f.signed_at, pki_sign, p->aed_key, &der, &len, err,
+                                    p->s.f.signed_at, pki_sign, p->aed_key, &der, &len, err,
                                     sizeof(err)), RGS_F2F_OK);
   assert_int_equal(verify(der, len, p->trust, err, sizeof(err), &v), RGS_F2F_ERR_FORMAT);
   assert_contains(err, "canonical");
@@ -770,7 +713,7 @@ static void test_signer_failures(void **state)
 static void test_qr_text_and_pdf(void **state)
 {
   pki *p = *state;
-  rgs_cj *rec = rgs_f2f_record_build(&p->f);
+  rgs_cj *rec = rgs_f2f_record_build(&p->s.f);
   unsigned char sha[32];
   char *qr, path[600], *dir = rgs_tmpdir(), err[256] = "", want[400];
   size_t n = 0;
@@ -779,7 +722,7 @@ static void test_qr_text_and_pdf(void **state)
   memset(sha, 0xab, sizeof(sha));
   qr = rgs_f2f_qr_text(rec, sha);
   snprintf(want, sizeof(want), "RGS-F2F/1;order=12;ref=CMD-2026-0042;spki=%s;record=%s;result=success",
-           p->spki_hex, "abababababababababababababababababababababababababababababababab");
+           p->s.spki_hex, "abababababababababababababababababababababababababababababababab");
   assert_string_equal(qr, want);
   snprintf(path, sizeof(path), "%s/fiche.pdf", dir);
   if (rgs_f2f_pdf_write(rec, sha, path, err, sizeof(err)) != 0)
@@ -791,7 +734,7 @@ static void test_qr_text_and_pdf(void **state)
   free(pdf);
   /* A refusal prints too, with its reason. */
   {
-    rgs_f2f_facts g = p->f;
+    rgs_f2f_facts g = p->s.f;
     rgs_cj *refused;
     g.results[RGS_F2F_STEP_IDENTITY] = RGS_F2F_FAIL;
     g.results[RGS_F2F_STEP_COMPANY] = RGS_F2F_NOT_DONE;
@@ -861,7 +804,7 @@ static void test_non_aed_signer_fails(void **state)
   X509 *plain = pki_cert_policy("Paul MARTIN", key, p->ca, p->ca_key, 0, NULL, NULL, NULL);
   X509 *other_policy = pki_cert_policy("Paul MARTIN", key, p->ca, p->ca_key, 0, NULL, NULL,
                                        "1.2.3.4.5");
-  rgs_f2f_facts f = p->f;
+  rgs_f2f_facts f = p->s.f;
   rgs_f2f_verified v;
   char err[1024];
 
@@ -881,7 +824,7 @@ static void test_non_aed_signer_fails(void **state)
   assert_contains(err, "lacks the certificate policy " PKI_DEMO_AED_POLICY);
   rgs_f2f_verified_clear(&v);
   /* The listed AED: its entry is named. */
-  assert_int_equal(sign_as(p, &p->f, p->aed, p->aed_key, p->trust, &v, err, sizeof(err)),
+  assert_int_equal(sign_as(p, &p->s.f, p->aed, p->aed_key, p->trust, &v, err, sizeof(err)),
                    RGS_F2F_OK);
   assert_true(v.aed_listed);
   assert_string_equal(v.aed->name, "test AEDs");
@@ -899,7 +842,7 @@ static void test_holder_cannot_sign_as_aed(void **state)
   X509 *by_name = pki_cert("Frédéric SENEZ", p->aed_key, p->ca, p->ca_key, 0, NULL, NULL);
   X509 *reversed = pki_cert("senez frederic", p->aed_key, p->ca, p->ca_key, 0, NULL, NULL);
   X509 *by_key = pki_cert("Jeanne DUPONT-LÉGER", p->holder_key, p->ca, p->ca_key, 0, NULL, NULL);
-  rgs_f2f_facts f = p->f;
+  rgs_f2f_facts f = p->s.f;
   rgs_f2f_verified v;
   char err[1024];
 
@@ -913,7 +856,7 @@ static void test_holder_cannot_sign_as_aed(void **state)
                    RGS_F2F_ERR_INCONSISTENT);
   assert_contains(err, "signed by the holder");
   rgs_f2f_verified_clear(&v);
-  assert_int_equal(sign_as(p, &p->f, by_key, p->holder_key, p->trust, &v, err, sizeof(err)),
+  assert_int_equal(sign_as(p, &p->s.f, by_key, p->holder_key, p->trust, &v, err, sizeof(err)),
                    RGS_F2F_ERR_INCONSISTENT);
   assert_contains(err, "holder's own key");
   rgs_f2f_verified_clear(&v);
@@ -925,7 +868,7 @@ static void test_holder_cannot_sign_as_aed(void **state)
 static void test_aed_name_must_be_the_certificates(void **state)
 {
   pki *p = *state;
-  rgs_f2f_facts f = p->f;
+  rgs_f2f_facts f = p->s.f;
   rgs_f2f_verified v;
   char err[1024];
 
@@ -958,7 +901,7 @@ static void test_pinned_aed_and_no_system_store(void **state)
   setenv("SSL_CERT_FILE", p->ca_pem, 1);
   assert_int_equal(rgs_f2f_aed_trust_load_mem(dn_only, "dn.conf", dn_text, strlen(dn_text), err,
                                               sizeof(err)), RGS_F2F_OK);
-  assert_int_equal(sign_as(p, &p->f, p->aed, p->aed_key, dn_only, &v, err, sizeof(err)),
+  assert_int_equal(sign_as(p, &p->s.f, p->aed, p->aed_key, dn_only, &v, err, sizeof(err)),
                    RGS_F2F_ERR_UNTRUSTED);
   assert_false(v.chain_ok);
   rgs_f2f_verified_clear(&v);
@@ -972,7 +915,7 @@ static void test_pinned_aed_and_no_system_store(void **state)
   snprintf(text, sizeof(text), "[aed \"Jeanne\"]\nsha256 = %.2s:%s\n", hex, hex + 2);
   assert_int_equal(rgs_f2f_aed_trust_load_mem(pins, "pins.conf", text, strlen(text), err,
                                               sizeof(err)), RGS_F2F_OK);
-  assert_int_equal(sign_as(p, &p->f, p->aed, p->aed_key, pins, &v, err, sizeof(err)),
+  assert_int_equal(sign_as(p, &p->s.f, p->aed, p->aed_key, pins, &v, err, sizeof(err)),
                    RGS_F2F_OK);
   assert_true(v.aed_listed);
   assert_int_equal(v.aed->kind, RGS_F2F_AED_PINNED);
@@ -1089,7 +1032,7 @@ static void test_unchained_signer_is_not_trusted(void **state)
   EVP_PKEY *foreign_key = pki_key("ec"), *key = pki_key("ec");
   X509 *foreign = pki_cert("Autorite Etrangere", foreign_key, NULL, foreign_key, 1, NULL, NULL);
   X509 *signer = pki_cert("Paul MARTIN", key, foreign, foreign_key, 0, NULL, NULL);
-  rgs_f2f_facts f = p->f;
+  rgs_f2f_facts f = p->s.f;
   rgs_f2f_aed_verdict verdict;
   rgs_f2f_verified v;
   char err[1024];
@@ -1103,14 +1046,14 @@ static void test_unchained_signer_is_not_trusted(void **state)
   assert_contains(err, "not a listed AED");
   rgs_f2f_verified_clear(&v);
   /* The check itself says so apart from the verdict on the role. */
-  assert_int_equal(rgs_f2f_aed_check(p->trust, signer, NULL, p->f.signed_at, &verdict, err,
+  assert_int_equal(rgs_f2f_aed_check(p->trust, signer, NULL, p->s.f.signed_at, &verdict, err,
                                      sizeof(err)), RGS_F2F_ERR_NOT_AED);
   assert_false(verdict.chain_ok);
   assert_null(verdict.entry);
   /* A certificate of the anchored CA that is not an AED's does chain. */
   X509_free(signer);
   signer = pki_cert_policy("Paul MARTIN", key, p->ca, p->ca_key, 0, NULL, NULL, NULL);
-  assert_int_equal(rgs_f2f_aed_check(p->trust, signer, NULL, p->f.signed_at, &verdict, err,
+  assert_int_equal(rgs_f2f_aed_check(p->trust, signer, NULL, p->s.f.signed_at, &verdict, err,
                                      sizeof(err)), RGS_F2F_ERR_NOT_AED);
   assert_true(verdict.chain_ok);
   X509_free(signer);
@@ -1132,7 +1075,7 @@ static void test_issuer_file_entry_gives_the_real_cause(void **state)
   static const char text[] = "[aed \"by file\"]\nissuer-file = ca.pem\npolicy = "
                              PKI_DEMO_AED_POLICY "\n";
   char name[600], err[1024] = "";
-  rgs_f2f_facts f = p->f;
+  rgs_f2f_facts f = p->s.f;
   rgs_f2f_verified v;
 
   snprintf(name, sizeof(name), "%s/t.conf", p->dir);
@@ -1154,7 +1097,7 @@ static void test_issuer_file_entry_gives_the_real_cause(void **state)
   assert_false(v.chain_ok);
   rgs_f2f_verified_clear(&v);
   /* Issued by another CA of the same name: no chain, said so. */
-  f = p->f;
+  f = p->s.f;
   f.aed_name = "AED Autre";
   assert_int_equal(sign_as(p, &f, by_other, p->aed_key, t, &v, err, sizeof(err)),
                    RGS_F2F_ERR_UNTRUSTED);
@@ -1169,7 +1112,7 @@ static void test_issuer_file_entry_gives_the_real_cause(void **state)
 static void test_record_strings_are_sanitised(void **state)
 {
   pki *p = *state;
-  rgs_f2f_facts f = p->f;
+  rgs_f2f_facts f = p->s.f;
   rgs_f2f_verified v;
   rgs_cj *rec, *obj;
   char err[1024];
@@ -1181,17 +1124,17 @@ static void test_record_strings_are_sanitised(void **state)
   assert_printable(err);
   rgs_f2f_verified_clear(&v);
   /* The signing time the record claims. */
-  rec = rgs_f2f_record_build(&p->f);
+  rec = rgs_f2f_record_build(&p->s.f);
   assert_non_null(rec);
   obj = (rgs_cj *)rgs_cj_path(rec, "intervention");
   assert_int_equal(rgs_cj_set_str(obj, "signed_at", "2026\x1b]0;x\x07"), 0);
-  assert_int_equal(rgs_f2f_record_check(rec, p->aed, p->f.signed_at, err, sizeof(err)),
+  assert_int_equal(rgs_f2f_record_check(rec, p->aed, p->s.f.signed_at, err, sizeof(err)),
                    RGS_F2F_ERR_INCONSISTENT);
   assert_contains(err, "signed at 2026?]0;x?");
   assert_printable(err);
   /* The format. */
   assert_int_equal(rgs_cj_set_str(rec, "format", "rgs\xe2\x80\xae\x1b"), 0);
-  assert_int_equal(rgs_f2f_record_check(rec, p->aed, p->f.signed_at, err, sizeof(err)),
+  assert_int_equal(rgs_f2f_record_check(rec, p->aed, p->s.f.signed_at, err, sizeof(err)),
                    RGS_F2F_ERR_FORMAT);
   assert_contains(err, "'rgs?" "?'");
   assert_printable(err);
@@ -1260,7 +1203,7 @@ static void test_holder_found_behind_long_names(void **state)
 {
   pki *p = *state;
   X509 *by_name = pki_cert("Frédéric SENEZ", p->aed_key, p->ca, p->ca_key, 0, NULL, NULL);
-  rgs_f2f_facts f = p->f;
+  rgs_f2f_facts f = p->s.f;
   rgs_f2f_verified v;
   char first[1200], err[1024];
 

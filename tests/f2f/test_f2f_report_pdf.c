@@ -10,6 +10,7 @@
 #include <openssl/sha.h>
 #include "rgs_test.h"
 #include "f2f.h"
+#include "f2f_facts.h"
 #include "f2f_pki.h"
 #include "rgs_common.h"
 #include "rgsx_i18n.h"
@@ -17,18 +18,13 @@
 typedef struct {
   EVP_PKEY *ca_key, *aed_key, *holder_key;
   X509 *ca, *aed;
-  unsigned char *spki, *pop_sig;
-  size_t pop_sig_len;
-  char spki_hex[65], *pop_msg, *dir;
-  rgs_f2f_facts f;
+  char *dir;
+  f2f_sample s;
 } fixture;
 
 static int setup(void **state)
 {
   fixture *p = calloc(1, sizeof(*p));
-  unsigned char md[32];
-  int spki_len;
-  size_t i;
 
   assert_non_null(p);
   p->ca_key = pki_key("ec");
@@ -38,55 +34,7 @@ static int setup(void **state)
   p->aed = pki_cert("Jeanne DUPONT-LÉGER", p->aed_key, p->ca, p->ca_key, 0, NULL, NULL);
   assert_non_null(p->aed);
   p->dir = rgs_tmpdir();
-  spki_len = i2d_PUBKEY(p->holder_key, &p->spki);
-  assert_true(spki_len > 0);
-  SHA256(p->spki, (size_t)spki_len, md);
-  rgsx_hex(md, 32, p->spki_hex);
-  p->f.order_id = 12;
-  p->f.ca_ref = "CMD-2026-0042";
-  p->f.partner = "CMA";
-  p->f.product = "Pack ID RGS**";
-  p->f.validity_years = 3;
-  p->f.first_name = "Frédéric";
-  p->f.last_name = "Senez";
-  p->f.email = "f.senez@example.fr";
-  p->f.company = "BS AUTO";
-  p->f.company_id = "732829320";
-  p->f.siren = "732829320";
-  p->f.token_label = "Clé";
-  p->f.token_model = "IDPrime MD 840";
-  p->f.token_serial = "0123456789";
-  p->f.check_passed = 1;
-  p->f.spki = p->spki;
-  p->f.spki_len = (size_t)spki_len;
-  p->f.key_type = "ec";
-  p->f.key_bits = 256;
-  p->f.key_found = 1;
-  snprintf(p->f.date, sizeof(p->f.date), "2026-03-10");
-  p->f.signed_at = 1773137400;
-  snprintf(p->f.nonce_hex, sizeof(p->f.nonce_hex), "%064d", 7);
-  p->pop_msg = rgs_f2f_pop_message(12, p->spki_hex, p->f.nonce_hex, p->f.date);
-  assert_int_equal(pki_sign(p->holder_key, (const unsigned char *)p->pop_msg, strlen(p->pop_msg),
-                            &p->pop_sig, &p->pop_sig_len), 0);
-  p->f.pop_message = p->pop_msg;
-  p->f.pop_sig = p->pop_sig;
-  p->f.pop_sig_len = p->pop_sig_len;
-  p->f.pop_verified = 1;
-  p->f.id_doc = RGS_F2F_DOC_ID_CARD;
-  p->f.id_name = "SENEZ Frédéric";
-  p->f.id_expires = "2031-05-31";
-  p->f.id_name_matches = p->f.id_valid_on_day = p->f.id_verified_in_person = 1;
-  p->f.extract_date = "2026-02-15";
-  snprintf(p->f.extract_last_day, sizeof(p->f.extract_last_day), "2026-05-14");
-  p->f.extract_ok = 1;
-  p->f.aed_cert = p->aed;
-  p->f.aed_name = "jeanne dupont-leger";
-  p->f.aed_office = "SELARL Acthemis, 29 Chemin de Séverin 13200 ARLES";
-  p->f.place = "13200 ARLES";
-  for (i = 0; i < RGS_F2F_N_STEPS; i++) {
-    p->f.results[i] = RGS_F2F_PASS;
-    snprintf(p->f.details[i], sizeof(p->f.details[i]), "ok %zu", i);
-  }
+  f2f_sample_init(&p->s, p->holder_key, p->aed);
   *state = p;
   return 0;
 }
@@ -97,9 +45,7 @@ static int teardown(void **state)
 
   rgs_rmrf(p->dir);
   free(p->dir);
-  free(p->pop_msg);
-  OPENSSL_free(p->pop_sig);
-  OPENSSL_free(p->spki);
+  f2f_sample_free(&p->s);
   X509_free(p->aed);
   X509_free(p->ca);
   EVP_PKEY_free(p->ca_key);
@@ -134,7 +80,7 @@ static char *pdf_text(const char *path)
 
 static void write_pdf(fixture *p, const char *path)
 {
-  rgs_cj *rec = rgs_f2f_record_build(&p->f);
+  rgs_cj *rec = rgs_f2f_record_build(&p->s.f);
   unsigned char sha[32];
   char err[256] = "";
 

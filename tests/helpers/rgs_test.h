@@ -50,6 +50,9 @@ int rgs_softhsm_init(rgs_softhsm *t, const char *label);
 /* A second token in the same directory (same SOFTHSM2_CONF). */
 int rgs_softhsm_add_token(rgs_softhsm *t, const char *label);
 void rgs_softhsm_cleanup(rgs_softhsm *t);
+/* 1 when SoftHSM accepts pin as the user PIN of the token in use (asked
+ * with pkcs11-tool, straight, no fault module). */
+int rgs_softhsm_pin_works(const char *pin);
 
 /* Run rgs-enroll (RGS_ENROLL_BIN) with the arguments that follow, up to
  * NULL. */

@@ -124,3 +124,16 @@ void rgs_softhsm_cleanup(rgs_softhsm *t)
   unsetenv("SOFTHSM2_CONF");
   memset(t, 0, sizeof(*t));
 }
+
+int rgs_softhsm_pin_works(const char *pin)
+{
+  const char *argv[] = { rgs_env("PKCS11_TOOL"), "--module", rgs_env("SOFTHSM2_MODULE"),
+                         "--login", "--pin", pin, "--list-objects", NULL };
+  rgs_run_result r;
+  int ok;
+
+  assert_int_equal(rgs_run(argv, NULL, NULL, &r), 0);
+  ok = r.status == 0;
+  rgs_run_free(&r);
+  return ok;
+}

@@ -55,20 +55,6 @@ static int teardown(void **state)
   return 0;
 }
 
-/* 1 when SoftHSM accepts pin as the user PIN (straight, no fault module). */
-static int user_pin_works(const char *pin)
-{
-  const char *argv[] = { rgs_env("PKCS11_TOOL"), "--module", rgs_env("SOFTHSM2_MODULE"),
-                         "--login", "--pin", pin, "--list-objects", NULL };
-  rgs_run_result r;
-  int ok;
-
-  assert_int_equal(rgs_run(argv, NULL, NULL, &r), 0);
-  ok = r.status == 0;
-  rgs_run_free(&r);
-  return ok;
-}
-
 static int tries_left(const char *state_file)
 {
   char *text = rgs_read_file(state_file, NULL);
@@ -95,8 +81,8 @@ static void test_change_from_files(void **state)
 
   PLAIN(&r, NULL, "--pin-file", f->hsm.pin_file, "pin", "change", "--new-pin-file", f->new_pin);
   rgs_expect(&r, RGS_EXIT_OK, "PIN changed");
-  assert_true(user_pin_works("246813"));
-  assert_false(user_pin_works(RGS_TEST_PIN));
+  assert_true(rgs_softhsm_pin_works("246813"));
+  assert_false(rgs_softhsm_pin_works(RGS_TEST_PIN));
 }
 
 static void test_change_from_one_descriptor(void **state)
@@ -112,7 +98,7 @@ static void test_change_from_one_descriptor(void **state)
   assert_string_equal(v, "change");
   free(v);
   rgs_run_free(&r);
-  assert_true(user_pin_works("975310"));
+  assert_true(rgs_softhsm_pin_works("975310"));
 }
 
 static void test_change_refuses_weak_pins_without_trying(void **state)
@@ -135,7 +121,7 @@ static void test_change_refuses_weak_pins_without_trying(void **state)
          f->new_pin);
   rgs_expect(&r, RGS_EXIT_PIN, "too short");
   assert_int_equal(rgs_count_lines(f->count, "C_SetPIN"), 0);
-  assert_true(user_pin_works(RGS_TEST_PIN));
+  assert_true(rgs_softhsm_pin_works(RGS_TEST_PIN));
   assert_int_equal(tries_left(f->pin_state), 3);
 }
 
@@ -149,7 +135,7 @@ static void test_change_wrong_pin_spends_one_try(void **state)
   rgs_expect(&r, RGS_EXIT_PIN, "fewer tries are left");
   assert_int_equal(rgs_count_lines(f->count, "C_SetPIN"), 1);
   assert_int_equal(tries_left(f->pin_state), 2);
-  assert_true(user_pin_works(RGS_TEST_PIN));
+  assert_true(rgs_softhsm_pin_works(RGS_TEST_PIN));
 }
 
 static void test_change_locked_pin_is_not_tried(void **state)
@@ -179,7 +165,7 @@ static void test_change_final_try_needs_consent(void **state)
   rgs_expect(&r, RGS_EXIT_OK, "PIN changed");
   assert_int_equal(rgs_count_lines(f->count, "C_SetPIN"), 1);
   assert_int_equal(tries_left(f->pin_state), 3);
-  assert_true(user_pin_works("246813"));
+  assert_true(rgs_softhsm_pin_works("246813"));
 }
 
 /* ---- unblock ------------------------------------------------------------- */
@@ -194,7 +180,7 @@ static void test_unblock_locked_pin(void **state)
   rgs_expect(&r, RGS_EXIT_OK, "PIN unblocked");
   assert_int_equal(rgs_count_lines(f->count, "C_InitPIN"), 1);
   assert_int_equal(tries_left(f->pin_state), 3);
-  assert_true(user_pin_works("246813"));
+  assert_true(rgs_softhsm_pin_works("246813"));
 }
 
 static void test_unblock_wrong_code_spends_one_try(void **state)
@@ -207,7 +193,7 @@ static void test_unblock_wrong_code_spends_one_try(void **state)
   assert_int_equal(rgs_count_lines(f->count, "C_Login"), 1);
   assert_int_equal(rgs_count_lines(f->count, "C_InitPIN"), 0);
   assert_int_equal(tries_left(f->so_state), 2);
-  assert_true(user_pin_works(RGS_TEST_PIN));
+  assert_true(rgs_softhsm_pin_works(RGS_TEST_PIN));
 }
 
 static void test_unblock_locked_code_is_not_tried(void **state)
@@ -258,7 +244,7 @@ static void test_unblock_from_one_descriptor(void **state)
   PLAIN(&r, RGS_TEST_SO_PIN "\n" "135792\n", "pin", "unblock", "--puk-fd", "0", "--new-pin-fd",
         "0");
   rgs_expect(&r, RGS_EXIT_OK, "PIN unblocked");
-  assert_true(user_pin_works("135792"));
+  assert_true(rgs_softhsm_pin_works("135792"));
 }
 
 static void test_change_so_code_then_unblock_with_it(void **state)
@@ -272,7 +258,7 @@ static void test_change_so_code_then_unblock_with_it(void **state)
   rgs_expect(&r, RGS_EXIT_PIN, "incorrect");
   PLAIN(&r, NULL, "pin", "unblock", "--puk-file", f->new_so, "--new-pin-file", f->new_pin);
   rgs_expect(&r, RGS_EXIT_OK, "PIN unblocked");
-  assert_true(user_pin_works("246813"));
+  assert_true(rgs_softhsm_pin_works("246813"));
 }
 
 static void test_usage(void **state)

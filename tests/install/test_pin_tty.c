@@ -39,19 +39,6 @@ static int teardown(void **state)
   return 0;
 }
 
-static int user_pin_works(const char *pin)
-{
-  const char *argv[] = { rgs_env("PKCS11_TOOL"), "--module", rgs_env("SOFTHSM2_MODULE"),
-                         "--login", "--pin", pin, "--list-objects", NULL };
-  rgs_run_result r;
-  int ok;
-
-  assert_int_equal(rgs_run(argv, NULL, NULL, &r), 0);
-  ok = r.status == 0;
-  rgs_run_free(&r);
-  return ok;
-}
-
 static void test_change_asks_twice_without_echo(void **state)
 {
   fixture *f = *state;
@@ -73,7 +60,7 @@ static void test_change_asks_twice_without_echo(void **state)
   assert_not_contains(t.seen, RGS_TEST_PIN);
   assert_contains(t.seen, "PIN changed");
   (void)f;
-  assert_true(user_pin_works("258036"));
+  assert_true(rgs_softhsm_pin_works("258036"));
 }
 
 static void test_entries_that_differ_change_nothing(void **state)
@@ -94,7 +81,7 @@ static void test_entries_that_differ_change_nothing(void **state)
   assert_int_equal(rgs_term_wait(&t), 5);
   assert_contains(t.seen, "differ");
   assert_int_equal(rgs_count_lines(f->count, "C_SetPIN"), 0);
-  assert_true(user_pin_works(RGS_TEST_PIN));
+  assert_true(rgs_softhsm_pin_works(RGS_TEST_PIN));
 }
 
 static void test_unblock_at_the_terminal(void **state)
@@ -115,7 +102,7 @@ static void test_unblock_at_the_terminal(void **state)
   rgs_term_type(&t, "369147\n");
   assert_int_equal(rgs_term_wait(&t), 0);
   assert_not_contains(t.seen, RGS_TEST_SO_PIN);
-  assert_true(user_pin_works("369147"));
+  assert_true(rgs_softhsm_pin_works("369147"));
 }
 
 int main(void)

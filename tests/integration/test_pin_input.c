@@ -271,19 +271,6 @@ static void test_pin_fd_pipe_same_rules(void **state)
 
 /* ---- the other secrets: unblocking code, new PIN -------------------------- */
 
-static int user_pin_works(const char *pin)
-{
-  const char *argv[] = { rgs_env("PKCS11_TOOL"), "--module", rgs_env("SOFTHSM2_MODULE"),
-                         "--login", "--pin", pin, "--list-objects", NULL };
-  rgs_run_result r;
-  int ok;
-
-  assert_int_equal(rgs_run(argv, NULL, NULL, &r), 0);
-  ok = r.status == 0;
-  rgs_run_free(&r);
-  return ok;
-}
-
 static void pin_cmd(fixture *f, rgs_run_result *r, const char *action, const char *opt1,
                     const char *file1, const char *opt2, const char *file2)
 {
@@ -304,7 +291,7 @@ static void test_new_pin_with_bom_is_stripped(void **state)
   rgs_enroll(&r, f->env, NULL, "--module", rgs_env("RGS_FAULT_MODULE"), "--pin-file",
              f->hsm.pin_file, "pin", "change", "--new-pin-file", fresh, NULL);
   rgs_expect(&r, RGS_EXIT_OK, "PIN changed");
-  assert_true(user_pin_works("246813"));
+  assert_true(rgs_softhsm_pin_works("246813"));
 }
 
 static void test_new_pin_utf16_refused_untried(void **state)
@@ -327,7 +314,7 @@ static void test_new_pin_utf16_refused_untried(void **state)
   pin_cmd(f, &r, "unblock", "--puk-file", puk, "--new-pin-file", fresh);
   rgs_expect(&r, RGS_EXIT_PIN, "UTF-16");
   assert_untouched(f);
-  assert_true(user_pin_works(RGS_TEST_PIN));
+  assert_true(rgs_softhsm_pin_works(RGS_TEST_PIN));
 }
 
 static void test_puk_refused_untried_or_stripped(void **state)
@@ -347,7 +334,7 @@ static void test_puk_refused_untried_or_stripped(void **state)
   pin_cmd(f, &r, "unblock", "--puk-file", puk, "--new-pin-file", fresh);
   rgs_expect(&r, RGS_EXIT_OK, "PIN unblocked");
   assert_int_equal(tries_left(f->so_state), 3);
-  assert_true(user_pin_works("246813"));
+  assert_true(rgs_softhsm_pin_works("246813"));
 }
 
 /* ---- the terminal: a control byte typed is not sent ----------------------- */
@@ -405,7 +392,7 @@ static void test_fifo_secret_files_refused_at_once(void **state)
     assert_int_not_equal(r.status, RGS_EXIT_OK);
     rgs_run_free(&r);
   }
-  assert_true(user_pin_works(RGS_TEST_PIN));
+  assert_true(rgs_softhsm_pin_works(RGS_TEST_PIN));
 }
 
 /* A policy file is text: an escape sequence in a device name would reach
