@@ -23,10 +23,24 @@ static void usage(void)
                    "  --ca-file FILE       trust anchors for --delivered instead of the system store"));
 }
 
+/* The check's "error" member when the module cannot make a key here. */
+static void json_blocked(rgs_json *j, const char *msg)
+{
+  rgs_json_object(j, "error");
+  rgs_json_str(j, "code", "module-cannot-generate-keys");
+  rgs_json_str(j, "message", msg);
+  rgs_json_end(j);
+}
+
 static int print_result(const rgs_io *io, rgs_session *s, const rgs_p11_report *rep,
                         const rgs_p11_key *key)
 {
   int passed = rgs_p11_report_passed(rep);
+  char msg[1536];
+  /* The token is there, the module cannot make its key: a device problem
+   * (exit 4) that another module solves, not a verdict on the token. */
+  int blocked = !passed && rgs_keygen_blocked(s, rep, msg, sizeof(msg));
+  int exit_code = passed ? RGS_EXIT_OK : blocked ? RGS_EXIT_TOKEN : RGS_EXIT_CHECK;
   rgs_json j;
 
   if (io->json) {
@@ -34,7 +48,10 @@ static int print_result(const rgs_io *io, rgs_session *s, const rgs_p11_report *
     rgs_json_object(&j, NULL);
     rgs_json_str(&j, "command", "check");
     rgs_json_bool(&j, "ok", passed);
-    rgs_json_int(&j, "exit", passed ? RGS_EXIT_OK : RGS_EXIT_CHECK);
+    rgs_json_int(&j, "exit", exit_code);
+    if (blocked)
+      json_blocked(&j, msg);
+    rgs_json_keygen(&j, "keygen", rep);
     rgs_json_token(&j, "token", rgs_p11_token_info(s->tok));
     if (key != NULL)
       rgs_json_key(&j, "key", s, key);
@@ -51,7 +68,9 @@ static int print_result(const rgs_io *io, rgs_session *s, const rgs_p11_report *
                           : _("Result: the token does NOT meet RGS**."));
     rgs_print_demo_notice(io, rep);
   }
-  return passed ? RGS_EXIT_OK : RGS_EXIT_CHECK;
+  if (blocked)    /* stderr always, as for every failure */
+    rgs_err(io, "%s", msg);
+  return exit_code;
 }
 
 typedef struct {
@@ -119,6 +138,7 @@ static int run(rgs_io *io, const check_opts *o, check_run *r)
   if (ret != RGS_EXIT_OK)
     return ret;
   rgs_requirements(&req, &r->s, (int)o->years);
+  req.delivered = o->delivered;
   ret = rgs_step_check_token(&r->s, &req, &r->rep, "check");
   if (ret != RGS_EXIT_OK && ret != RGS_EXIT_CHECK)
     return ret;

@@ -44,7 +44,7 @@ int cli_cmd_keygen(rgs_io *io, int argc, char **argv)
   }
   if (optind < argc)
     return rgs_usage_error(io, "keygen", _("unexpected argument '%s'"), argv[optind]);
-  ret = rgs_session_open(&s, io, "keygen");
+  ret = rgs_session_open_keygen(&s, io, "keygen");
   if (ret != RGS_EXIT_OK)
     return ret;
   ret = rgs_step_generate(&s, &o, &req, &rep, &key, "keygen");
@@ -56,6 +56,7 @@ int cli_cmd_keygen(rgs_io *io, int argc, char **argv)
     rgs_json_str(&j, "command", "keygen");
     rgs_json_bool(&j, "ok", 1);
     rgs_json_token(&j, "token", rgs_p11_token_info(s.tok));
+    rgs_json_module(&j, "module", rgs_p11_token_ctx(s.tok));
     rgs_json_bool(&j, "demo_device", rgs_demo_device(rep));
     rgs_json_key(&j, "key", &s, key);
     rgs_json_report(&j, rep);

@@ -177,7 +177,7 @@ static int prepare(rgs_io *io, start_opts *o, start_run *r)
  * request built, written and bound to the order. */
 static int run(rgs_io *io, const start_opts *o, start_run *r)
 {
-  int ret = rgs_session_open(&r->s, io, "start");
+  int ret = rgs_session_open_keygen(&r->s, io, "start");
 
   if (ret != RGS_EXIT_OK)
     return ret;
@@ -217,6 +217,7 @@ static void print_done(const rgs_io *io, const start_opts *o, start_run *r)
     rgs_json_str(&j, "command", "start");
     rgs_json_bool(&j, "ok", 1);
     rgs_json_token(&j, "token", rgs_p11_token_info(r->s.tok));
+    rgs_json_module(&j, "module", rgs_p11_token_ctx(r->s.tok));
     rgs_json_bool(&j, "demo_device", rgs_demo_device(r->rep));
     rgs_json_key_origin(&j, "key", &r->s, r->key,
                         rgs_orderkey_origin_name(r->st != NULL ? r->okey.origin

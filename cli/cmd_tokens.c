@@ -1,6 +1,8 @@
 /* cmd_tokens.c - rgs-enroll tokens: every slot and token with its URI. */
 #include <getopt.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include "commands.h"
 
 static void print_slot_text(const rgs_p11_slot_info *s, const char *uri)
@@ -40,33 +42,53 @@ static void print_slot_json(rgs_json *j, const rgs_p11_slot_info *s, const char 
   rgs_json_end(j);
 }
 
-static char *slot_uri(const rgs_p11_slot_info *s)
+/* The token's URI; with module_name (--all-modules) it names its module. */
+static char *slot_uri(const rgs_p11_slot_info *s, const char *module_name)
 {
   rgs_p11_uri *uri = NULL;
   char *text = NULL;
 
   if (!s->token_present || rgs_p11_uri_for_token(s, &uri) != RGS_P11_OK)
     return NULL;
-  text = rgs_p11_uri_format(uri);
+  if (module_name == NULL || rgs_p11_uri_set(uri, RGS_URI_MODULE_NAME, module_name) == RGS_P11_OK)
+    text = rgs_p11_uri_format(uri);
   rgs_p11_uri_free(uri);
   return text;
 }
 
-/* *help is set when --help printed the usage. */
-static int parse(rgs_io *io, int argc, char **argv, int *help)
+typedef struct {
+  int help;
+  int all_modules;       /* --all-modules: every module registered with p11-kit */
+} tokens_opts;
+
+static int parse(rgs_io *io, int argc, char **argv, tokens_opts *o)
 {
-  static const struct option opts[] = { { "help", no_argument, NULL, 'h' }, { 0, 0, 0, 0 } };
+  static const struct option opts[] = { { "help", no_argument, NULL, 'h' },
+                                        { "all-modules", no_argument, NULL, 'a' },
+                                        { 0, 0, 0, 0 } };
   int c;
 
-  *help = 0;
+  memset(o, 0, sizeof(*o));
   while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
     if (c == 'h') {
-      printf("%s\n", _("Usage: rgs-enroll tokens\nList every slot of the module, its token, URI, flags and PIN state."));
-      *help = 1;
+      printf("%s\n", _("Usage: rgs-enroll tokens [--all-modules]\n"
+                       "List every slot of the module, its token, URI, flags and PIN state.\n"
+                       "  --all-modules  the tokens of every module registered with p11-kit,\n"
+                       "                 with URIs that name their module (module-name=...)"));
+      o->help = 1;
       return RGS_EXIT_OK;
+    }
+    if (c == 'a') {
+      o->all_modules = 1;
+      continue;
     }
     return rgs_usage_error(io, "tokens", _("unknown option '%s'"), argv[optind - 1]);
   }
+  if (optind < argc)
+    return rgs_usage_error(io, "tokens", _("unexpected argument '%s'"), argv[optind]);
+  if (o->all_modules && io->module != NULL)
+    return rgs_usage_error(io, "tokens", "%s", _("--all-modules lists every registered module: "
+                                                  "leave out --module"));
   return RGS_EXIT_OK;
 }
 
@@ -85,10 +107,31 @@ static int run(rgs_io *io, rgs_p11_ctx **ctx, rgs_p11_slot_info **slots, size_t 
   return RGS_EXIT_OK;
 }
 
+/* The slots of one module: text, or members of the current JSON object. */
+static void print_slots(const rgs_io *io, rgs_json *j, const rgs_p11_slot_info *slots, size_t n,
+                        const char *module_name)
+{
+  size_t i;
+
+  if (io->json)
+    rgs_json_array(j, "slots");
+  else if (n == 0)
+    printf("%s\n", _("No slot: is the reader connected and pcscd running?"));
+  for (i = 0; i < n; i++) {
+    char *uri = slot_uri(&slots[i], module_name);
+    if (io->json)
+      print_slot_json(j, &slots[i], uri);
+    else
+      print_slot_text(&slots[i], uri);
+    free(uri);
+  }
+  if (io->json)
+    rgs_json_end(j);
+}
+
 static void print_done(const rgs_io *io, rgs_p11_ctx *ctx, const rgs_p11_slot_info *slots,
                        size_t n)
 {
-  size_t i;
   rgs_json j;
 
   if (io->json) {
@@ -97,20 +140,78 @@ static void print_done(const rgs_io *io, rgs_p11_ctx *ctx, const rgs_p11_slot_in
     rgs_json_str(&j, "command", "tokens");
     rgs_json_bool(&j, "ok", 1);
     rgs_json_str(&j, "module", rgs_p11_module_path(ctx));
-    rgs_json_array(&j, "slots");
-  } else if (n == 0) {
-    printf("%s\n", _("No slot: is the reader connected and pcscd running?"));
   }
-  for (i = 0; i < n; i++) {
-    char *uri = slot_uri(&slots[i]);
-    if (io->json)
-      print_slot_json(&j, &slots[i], uri);
-    else
-      print_slot_text(&slots[i], uri);
-    free(uri);
-  }
+  print_slots(io, &j, slots, n, NULL);
   if (io->json)
     rgs_json_finish(&j);
+}
+
+/* One registered module: loaded, listed, unloaded before the next (two
+ * modules may wrap the same one). A module that fails is reported and the
+ * listing goes on. */
+static void list_one_module(const rgs_io *io, rgs_json *j, const rgs_p11_registered *m)
+{
+  rgs_p11_ctx *ctx = NULL;
+  rgs_p11_slot_info *slots = NULL;
+  size_t n = 0;
+  char err[512];
+  rgs_p11_rc rc;
+
+  rc = rgs_p11_ctx_new_path(m->path, m->name, &ctx, err, sizeof(err));
+  if (rc == RGS_P11_OK) {
+    rc = rgs_p11_slots(ctx, &slots, &n);
+    snprintf(err, sizeof(err), "%s", rgs_p11_last_error(ctx));
+  }
+  if (io->json) {
+    rgs_json_object(j, NULL);
+    rgs_json_str(j, "name", m->name);
+    rgs_json_str(j, "path", m->path);
+    rgs_json_bool(j, "ok", rc == RGS_P11_OK);
+  } else {
+    printf(_("Module %s (%s)\n"), m->name, m->path);
+  }
+  if (rc == RGS_P11_OK) {
+    print_slots(io, j, slots, n, m->name);
+  } else if (io->json) {
+    rgs_json_object(j, "error");
+    rgs_json_str(j, "message", rgs_p11_strerror(rc));
+    rgs_json_str(j, "detail", err);
+    rgs_json_end(j);
+  } else {
+    printf("  %s (%s)\n", rgs_p11_strerror(rc), err);
+  }
+  if (io->json)
+    rgs_json_end(j);
+  free(slots);
+  rgs_p11_ctx_free(ctx);
+}
+
+static int run_all_modules(const rgs_io *io)
+{
+  rgs_p11_registered *list = NULL;
+  size_t n = 0, i;
+  char err[512];
+  rgs_json j;
+  rgs_p11_rc rc;
+
+  rc = rgs_p11_registered_list(&list, &n, err, sizeof(err));
+  if (rc != RGS_P11_OK)
+    return rgs_fail(io, "tokens", rgs_exit_for_p11(rc), rgs_p11_strerror(rc), err);
+  if (io->json) {
+    rgs_json_start(&j, stdout);
+    rgs_json_object(&j, NULL);
+    rgs_json_str(&j, "command", "tokens");
+    rgs_json_bool(&j, "ok", 1);
+    rgs_json_array(&j, "modules");
+  } else if (n == 0) {
+    printf("%s\n", _("No PKCS#11 module is registered with p11-kit."));
+  }
+  for (i = 0; i < n; i++)
+    list_one_module(io, &j, &list[i]);
+  if (io->json)
+    rgs_json_finish(&j);
+  rgs_p11_registered_free(list, n);
+  return RGS_EXIT_OK;
 }
 
 int cli_cmd_tokens(rgs_io *io, int argc, char **argv)
@@ -118,11 +219,14 @@ int cli_cmd_tokens(rgs_io *io, int argc, char **argv)
   rgs_p11_ctx *ctx = NULL;
   rgs_p11_slot_info *slots = NULL;
   size_t n = 0;
-  int ret, help;
+  tokens_opts o;
+  int ret;
 
-  ret = parse(io, argc, argv, &help);
-  if (ret != RGS_EXIT_OK || help)
+  ret = parse(io, argc, argv, &o);
+  if (ret != RGS_EXIT_OK || o.help)
     return ret;
+  if (o.all_modules)
+    return run_all_modules(io);
   ret = run(io, &ctx, &slots, &n);
   if (ret == RGS_EXIT_OK)
     print_done(io, ctx, slots, n);

@@ -29,7 +29,7 @@ static void usage(FILE *out, const char *prog)
 {
   size_t i;
 
-  fprintf(out, _("Usage: %s [--module PATH] [--token URI] [--db PATH] [--json]\n"
+  fprintf(out, _("Usage: %s [--module PATH|NAME] [--token URI] [--db PATH] [--json]\n"
                  "       [--pin-file PATH | --pin-fd N] [--policy FILE] [--aed-trust FILE]\n"
                  "       [--final-try] COMMAND ...\n\n"),
           prog);
@@ -37,7 +37,12 @@ static void usage(FILE *out, const char *prog)
   for (i = 0; i < cli_n_commands; i++)
     fprintf(out, "  %-10s %s\n", cli_commands[i].name, _(cli_commands[i].summary));
   fprintf(out, "\n%s\n", _("Global options:\n"
-    "  --module PATH    PKCS#11 module (default: $RGS_ENROLL_MODULE, else OpenSC's)\n"
+    "  --module PATH|NAME\n"
+    "                   PKCS#11 module: a path, a file name in p11-kit's module\n"
+    "                   directory (opensc-pkcs11.so) or a module name registered\n"
+    "                   with p11-kit (softhsm2); a --token URI's module-name or\n"
+    "                   module-path also selects it (default: $RGS_ENROLL_MODULE,\n"
+    "                   else OpenSC's; see 'rgs-enroll tokens --all-modules')\n"
     "  --token URI      pkcs11: URI of the token (default: the one token present)\n"
     "  --db PATH        order store (default: $XDG_DATA_HOME/rgs-enroll/orders.db)\n"
     "  --json           one JSON document on standard output\n"

@@ -52,8 +52,9 @@ void rgs_warn(const rgs_io *io, const char *fmt, ...)
  * with the error (and the check report when there is one). */
 /* The failure on stderr and, under --json, as the command's document; the
  * HTTP status (when >= 0) and the report's criteria go into it too. */
-static int fail_doc(const rgs_io *io, const char *command, int exit_code, const char *message,
-                    const char *detail, const rgs_p11_report *rep, long http_status)
+static int fail_doc(const rgs_io *io, const char *command, int exit_code, const char *code,
+                    const char *message, const char *detail, const rgs_p11_report *rep,
+                    long http_status)
 {
   int has_detail = detail != NULL && detail[0] != '\0';
   rgs_json j;
@@ -70,6 +71,8 @@ static int fail_doc(const rgs_io *io, const char *command, int exit_code, const 
   rgs_json_bool(&j, "ok", 0);
   rgs_json_int(&j, "exit", exit_code);
   rgs_json_object(&j, "error");
+  if (code != NULL)
+    rgs_json_str(&j, "code", code);
   rgs_json_str(&j, "message", message);
   rgs_json_str(&j, "detail", has_detail ? detail : NULL);
   if (http_status >= 0)
@@ -84,7 +87,13 @@ static int fail_doc(const rgs_io *io, const char *command, int exit_code, const 
 int rgs_fail(const rgs_io *io, const char *command, int exit_code, const char *message,
              const char *detail)
 {
-  return fail_doc(io, command, exit_code, message, detail, NULL, -1);
+  return fail_doc(io, command, exit_code, NULL, message, detail, NULL, -1);
+}
+
+int rgs_fail_code(const rgs_io *io, const char *command, int exit_code, const char *code,
+                  const char *message, const char *detail, const rgs_p11_report *rep)
+{
+  return fail_doc(io, command, exit_code, code, message, detail, rep, -1);
 }
 
 int rgs_usage_error(const rgs_io *io, const char *command, const char *fmt, ...)
@@ -123,6 +132,7 @@ int rgs_exit_for_p11(rgs_p11_rc rc)
   case RGS_P11_ERR_TOKEN_RO:
   case RGS_P11_ERR_TOKEN_FULL:
   case RGS_P11_ERR_MECHANISM:
+  case RGS_P11_ERR_KEY_TEMPLATE:
   case RGS_P11_ERR_KEY_NOT_FOUND:
   case RGS_P11_ERR_KEY_AMBIGUOUS:
     return RGS_EXIT_TOKEN;
@@ -154,7 +164,7 @@ int rgs_exit_for_p11(rgs_p11_rc rc)
 int rgs_fail_report(const rgs_io *io, const char *command, int exit_code,
                     const char *message, const rgs_p11_report *rep)
 {
-  return fail_doc(io, command, exit_code, message, NULL, rep, -1);
+  return fail_doc(io, command, exit_code, NULL, message, NULL, rep, -1);
 }
 
 int rgs_fail_p11(const rgs_io *io, const char *command, rgs_p11_rc rc,
@@ -323,6 +333,43 @@ static void list_candidates(const rgs_session *s)
   free(slots);
 }
 
+/* No token to open: say what the readers hold, in the person's words. A
+ * card the module does not know and an empty reader are two different
+ * things to do; only slot and token information is read (no PIN). */
+int rgs_fail_no_token(const rgs_io *io, const char *command, rgs_p11_ctx *ctx)
+{
+  rgs_p11_slot_diag d;
+  char msg[512], detail[512];
+  const char *module = rgs_p11_module_path(ctx);
+
+  if (rgs_p11_diagnose_slots(ctx, &d) != RGS_P11_OK || d.n_tokens > 0)
+    return rgs_fail_code(io, command, RGS_EXIT_TOKEN, "no-token",
+                         rgs_p11_strerror(RGS_P11_ERR_NO_TOKEN), rgs_p11_last_error(ctx), NULL);
+  if (d.n_unrecognized > 0) {
+    snprintf(msg, sizeof(msg),
+             _("a card is in the reader \"%s\", but the PKCS#11 module does not recognise it: "
+               "use the module of the card's vendor (--module)"),
+             d.unrecognized_reader);
+    snprintf(detail, sizeof(detail), _("module %s: C_GetTokenInfo answered %s"),
+             module != NULL ? module : "?", rgs_p11_ckr_name(d.unrecognized_rv));
+    return rgs_fail_code(io, command, RGS_EXIT_TOKEN, "card-not-recognized", msg, detail, NULL);
+  }
+  snprintf(detail, sizeof(detail), _("module %s"), module != NULL ? module : "?");
+  if (d.n_empty == 0)
+    return rgs_fail_code(io, command, RGS_EXIT_TOKEN, "no-reader",
+                         _("no card reader and no crypto key found: plug the crypto key or the "
+                           "card reader"), detail, NULL);
+  if (d.n_empty == 1)
+    snprintf(msg, sizeof(msg),
+             _("no card in the reader \"%s\": insert the card (or plug the crypto key) and try again"),
+             d.empty_reader);
+  else
+    snprintf(msg, sizeof(msg),
+             _("no card in the readers (\"%s\" and %zu more): insert the card (or plug the crypto "
+               "key) and try again"), d.empty_reader, d.n_empty - 1);
+  return rgs_fail_code(io, command, RGS_EXIT_TOKEN, "no-card", msg, detail, NULL);
+}
+
 /* Does the URI name a token (as opposed to only an object)? */
 static int names_token(const rgs_p11_uri *uri)
 {
@@ -354,10 +401,36 @@ int rgs_session_open(rgs_session *s, const rgs_io *io, const char *command)
   return rgs_session_open_sel(s, io, command, NULL);
 }
 
+/* With no module named, the one the token was found through. */
+static void say_module_choice(const rgs_session *s)
+{
+  const char *name = rgs_p11_module_name(s->ctx);
+
+  if (s->io->json || rgs_p11_module_origin_of(s->ctx) != RGS_P11_MODULE_REGISTRY)
+    return;
+  printf(_("Module: %s (%s), registered with p11-kit: the token can do this step through it\n"),
+         name != NULL ? name : "?", rgs_p11_module_path(s->ctx));
+}
+
+static int session_open(rgs_session *s, const rgs_io *io, const char *command,
+                        const rgs_p11_uri *fallback, rgs_p11_need need);
+
+int rgs_session_open_keygen(rgs_session *s, const rgs_io *io, const char *command)
+{
+  return session_open(s, io, command, NULL, RGS_P11_NEED_KEYGEN);
+}
+
 int rgs_session_open_sel(rgs_session *s, const rgs_io *io, const char *command,
                          const rgs_p11_uri *fallback)
 {
+  return session_open(s, io, command, fallback, RGS_P11_NEED_ANY);
+}
+
+static int session_open(rgs_session *s, const rgs_io *io, const char *command,
+                        const rgs_p11_uri *fallback, rgs_p11_need need)
+{
   rgs_p11_uri *sel = NULL;
+  rgs_p11_open_req req;
   char err[512];
   int ret = RGS_EXIT_OK;
   rgs_p11_rc rc;
@@ -383,15 +456,19 @@ int rgs_session_open_sel(rgs_session *s, const rgs_io *io, const char *command,
   ret = load_policies(s, command);
   if (ret != RGS_EXIT_OK)
     goto cleanup;
-  rc = rgs_p11_ctx_new(rgs_p11_default_module(io->module), &s->ctx, err, sizeof(err));
-  if (rc != RGS_P11_OK) {
-    char detail[1024];
-    snprintf(detail, sizeof(detail), "%s: %s", rgs_p11_default_module(io->module), err);
-    ret = rgs_fail(io, command, rgs_exit_for_p11(rc), rgs_p11_strerror(rc), detail);
+  req.module = io->module;
+  req.sel = sel != NULL ? sel : fallback;
+  req.need = need;
+  rc = rgs_p11_open(&req, &s->ctx, &s->tok, err, sizeof(err));
+  if (rc != RGS_P11_OK && s->ctx == NULL) {
+    ret = rgs_fail(io, command, rgs_exit_for_p11(rc), rgs_p11_strerror(rc), err);
     goto cleanup;
   }
-  rc = rgs_p11_token_open(s->ctx, sel != NULL ? sel : fallback, &s->tok);
-  if (rc != RGS_P11_OK) {
+  if (rc == RGS_P11_OK) {
+    say_module_choice(s);
+  } else if (rc == RGS_P11_ERR_NO_TOKEN) {
+    ret = rgs_fail_no_token(io, command, s->ctx);
+  } else if (rc != RGS_P11_OK) {
     ret = rgs_fail_p11(io, command, rc, s->ctx);
     if (rc == RGS_P11_ERR_MANY_TOKENS)
       list_candidates(s);
@@ -596,6 +673,15 @@ const char *rgs_pin_state_code(CK_FLAGS f)
   return N_("ok");
 }
 
+void rgs_json_module(rgs_json *j, const char *key, const rgs_p11_ctx *ctx)
+{
+  rgs_json_object(j, key);
+  rgs_json_str(j, "path", rgs_p11_module_path(ctx));
+  rgs_json_str(j, "name", rgs_p11_module_name(ctx));
+  rgs_json_str(j, "chosen", rgs_p11_module_origin_name(rgs_p11_module_origin_of(ctx)));
+  rgs_json_end(j);
+}
+
 void rgs_json_token(rgs_json *j, const char *key, const rgs_p11_slot_info *s)
 {
   rgs_json_object(j, key);
@@ -614,5 +700,5 @@ void rgs_json_token(rgs_json *j, const char *key, const rgs_p11_slot_info *s)
 int rgs_fail_http(const rgs_io *io, const char *command, int exit_code, const char *message,
                   const char *detail, long http_status)
 {
-  return fail_doc(io, command, exit_code, message, detail, NULL, http_status);
+  return fail_doc(io, command, exit_code, NULL, message, detail, NULL, http_status);
 }

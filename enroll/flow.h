@@ -47,6 +47,14 @@ int rgs_exit_for_p11(rgs_p11_rc rc);
 /* Report a token-layer failure, with the module's detail; returns the exit. */
 int rgs_fail_p11(const rgs_io *io, const char *command, rgs_p11_rc rc,
                  const rgs_p11_ctx *ctx);
+/* A failure with a stable English code in the JSON error ("card-not-recognized");
+ * rep (may be NULL) adds the check's criteria. Returns exit_code. */
+int rgs_fail_code(const rgs_io *io, const char *command, int exit_code, const char *code,
+                  const char *message, const char *detail, const rgs_p11_report *rep);
+/* No token could be opened on ctx: say whether a card is there that the
+ * module does not recognise, or which reader is empty (codes
+ * card-not-recognized, no-card, no-reader, no-token). Returns RGS_EXIT_TOKEN. */
+int rgs_fail_no_token(const rgs_io *io, const char *command, rgs_p11_ctx *ctx);
 /* A usage error of a subcommand: message and hint; returns RGS_EXIT_USAGE. */
 int rgs_usage_error(const rgs_io *io, const char *command, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -77,6 +85,10 @@ int rgs_session_open_sel(rgs_session *s, const rgs_io *io, const char *command,
  * when --token is absent, and must agree with it when present. */
 int rgs_session_open_for_key(rgs_session *s, const rgs_io *io, const char *command,
                              const rgs_p11_uri *key_uri);
+/* For the commands that make a key pair (start, keygen): with no module
+ * named, the registered module through which the token offers RSA key
+ * generation is used when OpenSC's cannot (rgs_p11_open). */
+int rgs_session_open_keygen(rgs_session *s, const rgs_io *io, const char *command);
 /* Log in once (counters checked first), reporting failures. 0 or exit. */
 int rgs_session_login(rgs_session *s, const char *command);
 void rgs_session_close(rgs_session *s);
@@ -107,6 +119,9 @@ void rgs_json_report(rgs_json *j, const rgs_p11_report *rep);
 /* The PIN state of token flags as a stable code: ok, count-low, final-try,
  * locked, not-initialized (an N_() text: translate it to show it). */
 const char *rgs_pin_state_code(CK_FLAGS f);
+/* Member key: {"path", "name", "chosen": given | default | registry}: the
+ * module and how it was chosen. */
+void rgs_json_module(rgs_json *j, const char *key, const rgs_p11_ctx *ctx);
 /* Members "token": {...} of the current JSON object. */
 void rgs_json_token(rgs_json *j, const char *key, const rgs_p11_slot_info *info);
 

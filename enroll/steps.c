@@ -4,6 +4,8 @@
 #include <openssl/sha.h>
 #include "steps.h"
 
+static void append_keygen_modules(char *buf, size_t len, const rgs_p11_report *rep);
+
 void rgs_requirements(rgs_p11_requirements *req, const rgs_session *s, int years)
 {
   memset(req, 0, sizeof(*req));
@@ -106,6 +108,14 @@ int rgs_step_keygen_noted(rgs_session *s, const rgs_p11_keyspec *spec, const cha
   fflush(stdout);
   rgs_session_hold_signals(s);
   rc = rgs_p11_keygen_noted(s->tok, spec, label, note, ud, key);
+  if (rc == RGS_P11_ERR_KEY_TEMPLATE) {
+    /* Never retried with a looser template: RGS** wants this key. */
+    char msg[1536];
+    snprintf(msg, sizeof(msg), "%s.", rgs_p11_strerror(rc));
+    append_keygen_modules(msg, sizeof(msg), *rep);
+    return rgs_fail_code(s->io, command, RGS_EXIT_TOKEN, "sign-only-key-refused", msg,
+                         rgs_p11_last_error(s->ctx), NULL);
+  }
   if (rc != RGS_P11_OK)
     return rgs_fail_p11(s->io, command, rc, s->ctx);
   rc = rgs_p11_check_key(s->tok, *key, req, rep);
@@ -220,6 +230,140 @@ void rgs_json_key_origin(rgs_json *j, const char *name, rgs_session *s, const rg
   free(uri);
 }
 
+/* ---- a module that cannot make the key ------------------------------- */
+
+static const char *evidence_of(const rgs_p11_report *rep, const char *id)
+{
+  size_t i;
+
+  for (i = 0; i < rgs_p11_report_count(rep); i++)
+    if (strcmp(rgs_p11_report_get(rep, i)->id, id) == 0)
+      return rgs_p11_report_get(rep, i)->evidence;
+  return NULL;
+}
+
+/* Append to buf the sentences that name the modules able to generate keys on
+ * this device (policy data), or the generic advice when none is known. */
+static void append_keygen_modules(char *buf, size_t len, const rgs_p11_report *rep)
+{
+  const rgs_p11_policy_entry *e = rgs_p11_report_policy_entry(rep);
+  size_t used = strlen(buf), i;
+  const char *path;
+
+  if (e == NULL || e->n_keygen_modules == 0) {
+    snprintf(buf + used, len - used, " %s",
+             _("Key generation needs the PKCS#11 module of the token's vendor: run again with "
+               "--module PATH."));
+    return;
+  }
+  for (i = 0; i < e->n_keygen_modules && used < len; i++) {
+    const rgs_p11_module_info *m = e->keygen_modules[i];
+    path = rgs_p11_module_installed(m);
+    if (path != NULL)
+      snprintf(buf + used, len - used, _(" %s can generate keys on it and is installed: run again "
+                                         "with --module %s."), m->name, path);
+    else
+      snprintf(buf + used, len - used, _(" %s (%s) can generate keys on it: get it from %s at %s."),
+               m->name, m->file, m->vendor != NULL ? m->vendor : _("the token's vendor"),
+               m->url != NULL ? m->url : _("the vendor's site"));
+    used = strlen(buf);
+  }
+}
+
+/* The module in use as the policy names it: the device entry's module,
+ * else the [module] section whose file is the loaded file's name. */
+static const rgs_p11_module_info *module_in_use(const rgs_session *s,
+                                                const rgs_p11_policy_entry *e, const char *path)
+{
+  const rgs_p11_module_info *m;
+  const char *base = path != NULL ? strrchr(path, '/') : NULL;
+  size_t i;
+
+  if (e != NULL && e->module != NULL)
+    return e->module;
+  base = base != NULL ? base + 1 : path;
+  for (i = 0; base != NULL && (m = rgs_p11_policy_module_at(s->policy, i)) != NULL; i++)
+    if (strcmp(m->file, base) == 0)
+      return m;
+  return NULL;
+}
+
+int rgs_keygen_blocked(const rgs_session *s, const rgs_p11_report *rep, char *msg, size_t len)
+{
+  rgs_p11_keygen_state st = rgs_p11_report_keygen(rep);
+  const char *path = rgs_p11_module_path(s->ctx);
+  const rgs_p11_module_info *m = module_in_use(s, rgs_p11_report_policy_entry(rep), path);
+  char module[320];
+
+  if (!rgs_p11_keygen_module_cannot(st))
+    return 0;
+  if (m != NULL)
+    snprintf(module, sizeof(module), "%s (%s)", m->name, path != NULL ? path : "?");
+  else
+    snprintf(module, sizeof(module), "%s", path != NULL ? path : "?");
+  if (st == RGS_P11_KEYGEN_READ_ONLY)
+    snprintf(msg, len, _("This token is visible through the PKCS#11 module %s, which can read and "
+                         "sign on it but cannot generate its key pair."), module);
+  else
+    snprintf(msg, len, _("This token is visible through the PKCS#11 module %s, which cannot "
+                         "generate a key pair on it (it offers no key pair generation)."), module);
+  append_keygen_modules(msg, len, rep);
+  return 1;
+}
+
+/* Stable words for JSON. */
+static const char *keygen_state_code(rgs_p11_keygen_state st)
+{
+  switch (st) {
+  case RGS_P11_KEYGEN_OK: return "ok";
+  case RGS_P11_KEYGEN_UNCHECKED: return "unchecked";
+  case RGS_P11_KEYGEN_READ_ONLY: return "read-only-module";
+  case RGS_P11_KEYGEN_NO_MECHANISM: return "no-mechanism";
+  case RGS_P11_KEYGEN_TOO_SMALL: return "too-small";
+  }
+  return "unchecked";
+}
+
+void rgs_json_keygen(rgs_json *j, const char *name, const rgs_p11_report *rep)
+{
+  const rgs_p11_policy_entry *e = rgs_p11_report_policy_entry(rep);
+  size_t i;
+
+  rgs_json_object(j, name);
+  rgs_json_str(j, "state", keygen_state_code(rgs_p11_report_keygen(rep)));
+  rgs_json_array(j, "modules");
+  for (i = 0; e != NULL && i < e->n_keygen_modules; i++) {
+    const rgs_p11_module_info *m = e->keygen_modules[i];
+    rgs_json_object(j, NULL);
+    rgs_json_str(j, "name", m->name);
+    rgs_json_str(j, "file", m->file);
+    rgs_json_str(j, "installed", rgs_p11_module_installed(m));
+    rgs_json_str(j, "vendor", m->vendor);
+    rgs_json_str(j, "url", m->url);
+    rgs_json_end(j);
+  }
+  rgs_json_end(j);
+  rgs_json_end(j);
+}
+
+/* The check said no: a module that cannot make any key is a token/device
+ * problem (exit 4, before any PIN); a token that makes only keys too small
+ * for this validity, or another failed criterion, is a verdict (exit 1). */
+static int refuse_token(rgs_session *s, const rgs_p11_report *rep, const char *command)
+{
+  char msg[1536];
+
+  if (rgs_keygen_blocked(s, rep, msg, sizeof(msg)))
+    return rgs_fail_code(s->io, command, RGS_EXIT_TOKEN, "module-cannot-generate-keys", msg,
+                         NULL, rep);
+  if (rgs_p11_report_keygen(rep) == RGS_P11_KEYGEN_TOO_SMALL)
+    return rgs_fail_code(s->io, command, RGS_EXIT_CHECK, "keygen-size-not-available",
+                         _("the token cannot generate a key that RGS** accepts for this validity"),
+                         evidence_of(rep, "mech.keygen"), rep);
+  return rgs_fail_code(s->io, command, RGS_EXIT_CHECK, "not-qualified",
+                       rgs_p11_strerror(RGS_P11_ERR_NOT_QUALIFIED), NULL, rep);
+}
+
 int rgs_step_prepare(rgs_session *s, const rgs_keygen_opts *o, rgs_p11_requirements *req,
                      rgs_p11_report **rep, rgs_p11_keyspec *spec, const char *command)
 {
@@ -242,8 +386,7 @@ int rgs_step_prepare(rgs_session *s, const rgs_keygen_opts *o, rgs_p11_requireme
     return rgs_fail_report(io, command, RGS_EXIT_PIN, rgs_p11_strerror(RGS_P11_ERR_PIN_LOCKED),
                            *rep);
   if (ret == RGS_EXIT_CHECK)
-    return rgs_fail_report(io, command, RGS_EXIT_CHECK,
-                           rgs_p11_strerror(RGS_P11_ERR_NOT_QUALIFIED), *rep);
+    return refuse_token(s, *rep, command);
   return rgs_step_pick_keyspec(s, o->key_type, req, spec, command);
 }
 

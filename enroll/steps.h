@@ -59,6 +59,16 @@ int rgs_step_make_key(rgs_session *s, const rgs_keygen_opts *o, const rgs_p11_ke
  * this run, then let the signal end the process. 0 when nothing came. */
 int rgs_step_keep_or_discard(rgs_session *s, rgs_p11_key *key, const char *command);
 
+/* The token is there but the module in use cannot make a key pair on it
+ * (policy data or no key pair generation mechanism): 1, with msg holding
+ * plain sentences that name the module in use and the modules that can
+ * (from the policy: "--module PATH" when one is installed, else where to
+ * get it). 0 when the module can, or the report does not say. */
+int rgs_keygen_blocked(const rgs_session *s, const rgs_p11_report *rep, char *msg, size_t len);
+/* Member name: {"state": "ok|unchecked|read-only-module|no-mechanism|too-small",
+ * "modules": [{name, file, installed, vendor, url}]}. */
+void rgs_json_keygen(rgs_json *j, const char *name, const rgs_p11_report *rep);
+
 /* 1 when the token was admitted by a demo policy entry. */
 int rgs_demo_device(const rgs_p11_report *rep);
 

@@ -12,6 +12,8 @@ struct rgs_p11_report {
   size_t n;
   int overflow;             /* a criterion did not fit: never a pass */
   const rgs_p11_policy_entry *entry;
+  int keygen_checked;
+  rgs_p11_keygen_state keygen;
 };
 
 /* ---- RGS v2.0 annexe B1 ---------------------------------------------- */
@@ -143,6 +145,51 @@ static int probe_failed(rgs_p11_rc rc)
   return rc != RGS_P11_OK && rc != RGS_P11_ERR_MECHANISM;
 }
 
+/* The failed mech.keygen criterion: what the module offers, in words, never
+ * "0 bits" for a mechanism it does not have. */
+static void keygen_failed(rgs_p11_report *rep, const char *title, unsigned min_rsa,
+                          int rsa_gen, const CK_MECHANISM_INFO *rsa, int ec_gen,
+                          const CK_MECHANISM_INFO *ec)
+{
+  char rsa_txt[128], ec_txt[128];
+
+  if (!rsa_gen && !ec_gen) {
+    rep->keygen = RGS_P11_KEYGEN_NO_MECHANISM;
+    add(rep, "mech.keygen", title, RGS_CHECK_FAIL,
+        _("this module cannot generate a key pair on this token: neither "
+          "CKM_RSA_PKCS_KEY_PAIR_GEN nor CKM_EC_KEY_PAIR_GEN is offered"));
+    return;
+  }
+  rep->keygen = RGS_P11_KEYGEN_TOO_SMALL;
+  if (rsa_gen)
+    snprintf(rsa_txt, sizeof(rsa_txt), _("RSA key generation up to %lu bits, %u required"),
+             (unsigned long)rsa->ulMaxKeySize, min_rsa);
+  else
+    snprintf(rsa_txt, sizeof(rsa_txt), "%s", _("no RSA key generation"));
+  if (ec_gen)
+    snprintf(ec_txt, sizeof(ec_txt), _("EC key generation up to %lu bits, P-256 or larger required"),
+             (unsigned long)ec->ulMaxKeySize);
+  else
+    snprintf(ec_txt, sizeof(ec_txt), "%s", _("no EC key generation"));
+  add(rep, "mech.keygen", title, RGS_CHECK_FAIL, "%s; %s", rsa_txt, ec_txt);
+}
+
+/* The policy says the module showing this device cannot generate keys on
+ * it (OpenSC and the IDPrime cards): no mechanism is asked. */
+static int keygen_read_only(rgs_p11_report *rep, const char *title)
+{
+  const rgs_p11_policy_entry *e = rep->entry;
+
+  if (e == NULL || e->keygen != 0)
+    return 0;
+  rep->keygen = RGS_P11_KEYGEN_READ_ONLY;
+  add(rep, "mech.keygen", title, RGS_CHECK_FAIL,
+      _("%s%s%s reads and signs on this device but cannot generate keys on it (policy \"%s\", %s)"),
+      e->module != NULL ? e->module->name : _("this module"), e->module != NULL ? " / " : "",
+      e->module != NULL ? e->module->file : "", e->name, e->file);
+  return 1;
+}
+
 static rgs_p11_rc check_keygen(rgs_p11_report *rep, rgs_p11_token *tok, unsigned min_rsa,
                                rgs_p11_key_type prefer)
 {
@@ -153,6 +200,10 @@ static rgs_p11_rc check_keygen(rgs_p11_report *rep, rgs_p11_token *tok, unsigned
 
   memset(&rsa, 0, sizeof(rsa));
   memset(&ec, 0, sizeof(ec));
+  rep->keygen_checked = 1;
+  rep->keygen = RGS_P11_KEYGEN_OK;
+  if (keygen_read_only(rep, title))
+    return RGS_P11_OK;
   if (prefer == RGS_KEY_EC) {
     ok = ec_gen_ok(tok, &ec, &rc_ec);
     if (probe_failed(rc_ec))
@@ -185,10 +236,26 @@ static rgs_p11_rc check_keygen(rgs_p11_report *rep, rgs_p11_token *tok, unsigned
       return RGS_P11_OK;
     }
   }
-  add(rep, "mech.keygen", title, RGS_CHECK_FAIL,
-      _("RSA generation up to %lu bits, %u required; no EC P-256 generation"),
-      (unsigned long)(rc_rsa == RGS_P11_OK ? rsa.ulMaxKeySize : 0), min_rsa);
+  keygen_failed(rep, title, min_rsa,
+                rc_rsa == RGS_P11_OK && (rsa.flags & CKF_GENERATE_KEY_PAIR), &rsa,
+                rc_ec == RGS_P11_OK && (ec.flags & CKF_GENERATE_KEY_PAIR), &ec);
   return RGS_P11_OK;
+}
+
+/* A token delivered with its keys: that this module cannot make a key pair
+ * does not matter (each key's CKA_LOCAL and co. are checked instead). */
+static void keygen_not_needed(rgs_p11_report *rep)
+{
+  rgs_p11_criterion *c = rep->n > 0 ? &rep->c[rep->n - 1] : NULL;
+  char was[sizeof(c->evidence)];
+
+  if (c == NULL || strcmp(c->id, "mech.keygen") != 0 || c->verdict != RGS_CHECK_FAIL ||
+      !rgs_p11_keygen_module_cannot(rep->keygen))
+    return;
+  snprintf(was, sizeof(was), "%s", c->evidence);
+  c->verdict = RGS_CHECK_PASS;
+  snprintf(c->evidence, sizeof(c->evidence),
+           _("not needed: the token was delivered with its keys (%s)"), was);
 }
 
 static rgs_p11_rc check_sign(rgs_p11_report *rep, rgs_p11_token *tok, rgs_p11_key_type prefer)
@@ -260,6 +327,8 @@ rgs_p11_rc rgs_p11_check_token(rgs_p11_token *tok, const rgs_p11_requirements *r
   check_device(*rep, &tok->info, req->policy);
   check_slot(*rep, &tok->info);
   rc = check_keygen(*rep, tok, min_rsa, req->key_type);
+  if (rc == RGS_P11_OK && req->delivered)
+    keygen_not_needed(*rep);
   if (rc == RGS_P11_OK)
     rc = check_sign(*rep, tok, req->key_type);
   if (rc != RGS_P11_OK)
@@ -372,6 +441,74 @@ int rgs_p11_report_admitted(const rgs_p11_report *rep)
 const rgs_p11_policy_entry *rgs_p11_report_policy_entry(const rgs_p11_report *rep)
 {
   return rep != NULL ? rep->entry : NULL;
+}
+
+rgs_p11_keygen_state rgs_p11_report_keygen(const rgs_p11_report *rep)
+{
+  return rep != NULL && rep->keygen_checked ? rep->keygen : RGS_P11_KEYGEN_UNCHECKED;
+}
+
+int rgs_p11_keygen_module_cannot(rgs_p11_keygen_state st)
+{
+  switch (st) {
+  case RGS_P11_KEYGEN_READ_ONLY:
+  case RGS_P11_KEYGEN_NO_MECHANISM:
+    return 1;
+  case RGS_P11_KEYGEN_OK:
+  case RGS_P11_KEYGEN_UNCHECKED:
+  case RGS_P11_KEYGEN_TOO_SMALL:
+    return 0;
+  }
+  return 0;
+}
+
+/* ---- why no token: the slots seen one by one ------------------------- */
+
+static void diag_slot(rgs_p11_ctx *ctx, CK_SLOT_ID id, rgs_p11_slot_diag *d)
+{
+  CK_SLOT_INFO si;
+  CK_TOKEN_INFO ti;
+  char reader[65];
+  CK_RV rv;
+
+  if (ctx->f->C_GetSlotInfo(id, &si) != CKR_OK)
+    return;   /* a reader unplugged meanwhile */
+  d->n_slots++;
+  rgs_p11_trim_copy(reader, sizeof(reader), si.slotDescription, sizeof(si.slotDescription));
+  rv = (si.flags & CKF_TOKEN_PRESENT) ? ctx->f->C_GetTokenInfo(id, &ti) : CKR_TOKEN_NOT_PRESENT;
+  if (rv == CKR_OK) {
+    d->n_tokens++;
+  } else if (rv == CKR_TOKEN_NOT_PRESENT || rv == CKR_DEVICE_REMOVED) {
+    if (d->n_empty++ == 0)
+      snprintf(d->empty_reader, sizeof(d->empty_reader), "%s", reader);
+  } else {
+    /* CKR_TOKEN_NOT_RECOGNIZED, or a card that answers an error: the card
+     * is there all the same. */
+    if (d->n_unrecognized++ == 0) {
+      snprintf(d->unrecognized_reader, sizeof(d->unrecognized_reader), "%s", reader);
+      d->unrecognized_rv = rv;
+    }
+  }
+}
+
+rgs_p11_rc rgs_p11_diagnose_slots(rgs_p11_ctx *ctx, rgs_p11_slot_diag *out)
+{
+  CK_SLOT_ID ids[64];
+  CK_ULONG n = RGS_ARRAY_LEN(ids), i;
+  CK_RV rv;
+
+  if (ctx == NULL || ctx->f == NULL || out == NULL)
+    return RGS_P11_ERR_ARG;
+  memset(out, 0, sizeof(*out));
+  rv = ctx->f->C_GetSlotList(CK_FALSE, ids, &n);
+  if (rv != CKR_OK)
+    return rgs_p11_fail(ctx, "C_GetSlotList", rv);
+  /* A module never writes more than it was given; be sure all the same. */
+  if (n > RGS_ARRAY_LEN(ids))
+    n = RGS_ARRAY_LEN(ids);
+  for (i = 0; i < n; i++)
+    diag_slot(ctx, ids[i], out);
+  return RGS_P11_OK;
 }
 
 rgs_p11_rc rgs_p11_report_add(rgs_p11_report **rep, const char *id, const char *title,

@@ -38,6 +38,7 @@ const char *rgs_p11_strerror(rgs_p11_rc rc)
   case RGS_P11_ERR_PIN_LENGTH: return _("the PIN does not have a length the token accepts");
   case RGS_P11_ERR_PIN_EXPIRED: return _("the PIN has expired: change it first with 'rgs-enroll pin change'");
   case RGS_P11_ERR_PIN_TEXT: return _("the PIN or code read is not plain text: it was not sent to the token and no try was spent");
+  case RGS_P11_ERR_KEY_TEMPLATE: return _("this PKCS#11 module cannot make a sign-only key as RGS** requires (it refused the key template): use the module of the token's vendor");
   case RGS_P11_ERR_CERT_MISMATCH: return _("the certificate's public key is not the public key of this key pair");
   case RGS_P11_ERR_PIN_WEAK: return _("the new PIN is refused: too easy to guess or the same as the current one");
   case RGS_P11_ERR_PIN_CONFIRM: return _("the two entries of the new PIN differ; nothing was changed");

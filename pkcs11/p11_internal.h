@@ -11,6 +11,8 @@ struct rgs_p11_ctx {
   CK_FUNCTION_LIST_PTR f;
   int we_initialized;        /* finalize only what we initialised */
   char *path;
+  char *name;                /* registered p11-kit name, NULL when not known */
+  rgs_p11_module_origin origin;
   char last_error[256];
 };
 

@@ -602,6 +602,21 @@ static void sweep_orphans(rgs_p11_token *tok, const unsigned char *tmp_id, size_
   }
 }
 
+/* What C_GenerateKeyPair's refusal means. A module that cannot make a key
+ * with this template (sign only, sensitive, never extractable) answers
+ * CKR_TEMPLATE_INCONSISTENT, CKR_ATTRIBUTE_VALUE_INVALID or
+ * CKR_ATTRIBUTE_TYPE_INVALID, and some answer CKR_GENERAL_ERROR: that is
+ * the module, not the card, and the template is never relaxed. */
+static rgs_p11_rc keygen_refused(rgs_p11_ctx *ctx, CK_RV rv)
+{
+  rgs_p11_rc rc = rgs_p11_fail(ctx, "C_GenerateKeyPair", rv);
+
+  if (rv == CKR_TEMPLATE_INCONSISTENT || rv == CKR_ATTRIBUTE_VALUE_INVALID ||
+      rv == CKR_ATTRIBUTE_TYPE_INVALID || rv == CKR_GENERAL_ERROR)
+    rc = RGS_P11_ERR_KEY_TEMPLATE;
+  return rc;
+}
+
 typedef struct {
   CK_BBOOL yes, no;
   CK_ULONG bits;
@@ -803,7 +818,7 @@ rgs_p11_rc rgs_p11_keygen_noted(rgs_p11_token *tok, const rgs_p11_keyspec *spec,
   rv = tok->ctx->f->C_GenerateKeyPair(tok->session, &mech, k.pub.a, (CK_ULONG)k.pub.n,
                                       k.priv.a, (CK_ULONG)k.priv.n, &key->pub, &key->priv);
   if (rv != CKR_OK) {
-    rc = rgs_p11_fail(tok->ctx, "C_GenerateKeyPair", rv);
+    rc = keygen_refused(tok->ctx, rv);
     if (rc != RGS_P11_ERR_TOKEN_REMOVED)
       sweep_orphans(tok, k.tmp_id, sizeof(k.tmp_id));
     goto cleanup;

@@ -6,9 +6,9 @@
 #include "rgs_common.h"
 #include "p11_internal.h"
 
-#ifndef RGS_DEFAULT_MODULE
-#define RGS_DEFAULT_MODULE "/usr/lib/x86_64-linux-gnu/pkcs11/opensc-pkcs11.so"
-#endif
+/* OpenSC's module, found by p11-kit in its module directory: no
+ * architecture in a path here. */
+#define RGS_DEFAULT_MODULE "opensc-pkcs11.so"
 
 /* A module that claims more slots than this is answering nonsense. */
 #define RGS_P11_MAX_SLOTS 1024
@@ -32,6 +32,7 @@ static void ctx_release(rgs_p11_ctx *ctx)
   if (ctx->dl != NULL)
     dlclose(ctx->dl);
   free(ctx->path);
+  free(ctx->name);
   free(ctx);
 }
 
@@ -85,22 +86,23 @@ static rgs_p11_rc ctx_initialize(rgs_p11_ctx *ctx)
   return RGS_P11_OK;
 }
 
-rgs_p11_rc rgs_p11_ctx_new(const char *module_path, rgs_p11_ctx **out, char *errbuf,
-                           size_t errlen)
+rgs_p11_rc rgs_p11_ctx_new_path(const char *path, const char *name, rgs_p11_ctx **out,
+                                char *errbuf, size_t errlen)
 {
   rgs_p11_ctx *ctx = NULL;
   rgs_p11_rc rc = RGS_P11_ERR_NOMEM;
 
   if (errbuf != NULL && errlen > 0)
     errbuf[0] = '\0';
-  if (module_path == NULL || out == NULL)
+  if (path == NULL || out == NULL)
     return RGS_P11_ERR_ARG;
   *out = NULL;
   ctx = calloc(1, sizeof(*ctx));
   if (ctx == NULL)
     goto cleanup;
-  ctx->path = strdup(module_path);
-  if (ctx->path == NULL)
+  ctx->path = strdup(path);
+  ctx->name = name != NULL ? strdup(name) : NULL;
+  if (ctx->path == NULL || (name != NULL && ctx->name == NULL))
     goto cleanup;
   rc = ctx_load(ctx);
   if (rc != RGS_P11_OK)
@@ -116,6 +118,24 @@ cleanup:
     snprintf(errbuf, errlen, "%s", ctx->last_error);
   if (ctx != NULL)
     ctx_release(ctx);
+  return rc;
+}
+
+rgs_p11_rc rgs_p11_ctx_new(const char *module, rgs_p11_ctx **out, char *errbuf, size_t errlen)
+{
+  char *path = NULL;
+  char *name = NULL;
+  rgs_p11_rc rc;
+
+  if (out != NULL)
+    *out = NULL;
+  if (module == NULL || out == NULL)
+    return RGS_P11_ERR_ARG;
+  rc = rgs_p11_module_resolve(module, &path, &name, errbuf, errlen);
+  if (rc == RGS_P11_OK)
+    rc = rgs_p11_ctx_new_path(path, name, out, errbuf, errlen);
+  free(path);
+  free(name);
   return rc;
 }
 

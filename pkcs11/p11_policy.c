@@ -13,6 +13,15 @@
  *   label = *                    glob on the token's label
  *   demo = no                    yes: a demo/test device, never qualified
  *   waive = slot.hardware, slot.removable   (demo entries only)
+ *   keygen = no                  the module showing it so cannot generate keys
+ *   module = OpenSC              [module] section of that module
+ *   keygen-module = A, B         [module] sections of modules that can
+ *
+ *   [module "OpenSC"]            a PKCS#11 module, for the messages
+ *   file = opensc-pkcs11.so      bare file name (required)
+ *   path = /usr/lib/x.so, ...    usual install paths (absolute)
+ *   vendor = OpenSC project      who distributes it
+ *   url = https://...            where to get it
  *
  * - Keys are lower case; an absent pattern key means "*". A value is the
  *   rest of the line with surrounding blanks removed, or a double-quoted
@@ -33,7 +42,10 @@
  * - Errors: RGS_P11_ERR_POLICY with "FILE:LINE: reason" in errbuf, for an
  *   unknown key, a key outside a section, a malformed line, a NUL byte, a
  *   control character (tab and CR excepted), text that is not UTF-8, a
- *   line over 1024 bytes, an unterminated quote, waive in a non-demo entry.
+ *   line over 1024 bytes, an unterminated quote, waive in a non-demo entry,
+ *   a module section given twice in one file or without file, a module
+ *   name that no [module] section of this file or of a file loaded before
+ *   defines.
  *   A load is all or nothing: on error *pol keeps exactly what it had.
  * - Entries are tried in load order and the first entry whose three
  *   patterns match wins.
@@ -43,6 +55,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "rgs_p11.h"
 #include "p11_internal.h"
@@ -62,17 +75,45 @@ enum {
   KEY_LABEL = 1u << 2,
   KEY_DEMO = 1u << 3,
   KEY_WAIVE = 1u << 4,
+  KEY_KEYGEN = 1u << 5,
+  KEY_MODULE = 1u << 6,
+  KEY_KEYGEN_MODULE = 1u << 7,
+  KEY_FILE = 1u << 8,
+  KEY_PATH = 1u << 9,
+  KEY_VENDOR = 1u << 10,
+  KEY_URL = 1u << 11,
 };
+#define DEVICE_KEYS (KEY_MANUFACTURER | KEY_MODEL | KEY_LABEL | KEY_DEMO | KEY_WAIVE | \
+                     KEY_KEYGEN | KEY_MODULE | KEY_KEYGEN_MODULE)
+#define MODULE_KEYS (KEY_FILE | KEY_PATH | KEY_VENDOR | KEY_URL)
+#define POLICY_MAX_PATHS 8
+
+/* A module name a device entry refers to, resolved at the end of its file. */
+typedef struct {
+  char *name;
+  size_t line;
+} module_ref;
 
 typedef struct {
   rgs_p11_policy_entry entry;   /* handed out; its strings point into this rule */
   char *name;
   char *pattern[PAT_N];         /* NULL: the key was absent, i.e. "*" */
+  module_ref module;            /* module = (name NULL when absent) */
+  module_ref keygen_modules[RGS_P11_POLICY_MAX_KEYGEN_MODULES];
 } policy_rule;
+
+typedef struct {
+  rgs_p11_module_info info;     /* handed out; its strings point into this one */
+  char *name, *file, *vendor, *url;
+  char *paths[POLICY_MAX_PATHS];
+  size_t line;                  /* of its header, for messages */
+} policy_module;
 
 struct rgs_p11_policy {
   policy_rule **rules;          /* pointers, so entries handed out never move */
   size_t n, cap;
+  policy_module **mods;         /* [module] sections, same reason */
+  size_t n_mods, cap_mods;
   char **files;                 /* stored copies of the names of loaded files */
   size_t n_files, cap_files;
 };
@@ -84,7 +125,9 @@ typedef struct {
   size_t errlen;
   size_t line_no;
   rgs_p11_policy *pol;          /* fresh policy receiving this file's entries */
-  policy_rule *cur;             /* entry of the current section, or NULL */
+  const rgs_p11_policy *prev;   /* what was loaded before: module names resolve there too */
+  policy_rule *cur;             /* entry of the current device section, or NULL */
+  policy_module *cur_mod;       /* entry of the current module section, or NULL */
   unsigned seen;                /* KEY_* bits seen in the current section */
   int waives;                   /* the current section's waive names a criterion */
   size_t waive_line;
@@ -260,8 +303,26 @@ static void rule_free(policy_rule *r)
     return;
   for (i = 0; i < PAT_N; i++)
     free(r->pattern[i]);
+  for (i = 0; i < r->entry.n_keygen_modules; i++)
+    free(r->keygen_modules[i].name);
+  free(r->module.name);
   free(r->name);
   free(r);
+}
+
+static void module_free(policy_module *m)
+{
+  size_t i;
+
+  if (m == NULL)
+    return;
+  for (i = 0; i < m->info.n_paths; i++)
+    free(m->paths[i]);
+  free(m->name);
+  free(m->file);
+  free(m->vendor);
+  free(m->url);
+  free(m);
 }
 
 /* Room for need elements of size elem in arr: the array, maybe moved, or
@@ -291,9 +352,12 @@ void rgs_p11_policy_free(rgs_p11_policy *pol)
     return;
   for (i = 0; i < pol->n; i++)
     rule_free(pol->rules[i]);
+  for (i = 0; i < pol->n_mods; i++)
+    module_free(pol->mods[i]);
   for (i = 0; i < pol->n_files; i++)
     free(pol->files[i]);
   free(pol->rules);
+  free(pol->mods);
   free(pol->files);
   free(pol);
 }
@@ -308,12 +372,17 @@ size_t rgs_p11_policy_count(const rgs_p11_policy *pol)
 static int policy_merge(rgs_p11_policy *dst, rgs_p11_policy *src)
 {
   policy_rule **rules = grow(dst->rules, &dst->cap, dst->n + src->n, sizeof(*rules));
+  policy_module **mods = NULL;
   char **files = NULL;
   int ok = 0;
 
   if (rules == NULL)
     goto cleanup;
   dst->rules = rules;
+  mods = grow(dst->mods, &dst->cap_mods, dst->n_mods + src->n_mods, sizeof(*mods));
+  if (mods == NULL)
+    goto cleanup;
+  dst->mods = mods;
   files = grow(dst->files, &dst->cap_files, dst->n_files + src->n_files, sizeof(*files));
   if (files == NULL)
     goto cleanup;
@@ -321,11 +390,15 @@ static int policy_merge(rgs_p11_policy *dst, rgs_p11_policy *src)
   ok = 1;
   if (src->n > 0)
     memcpy(dst->rules + dst->n, src->rules, src->n * sizeof(*src->rules));
+  if (src->n_mods > 0)
+    memcpy(dst->mods + dst->n_mods, src->mods, src->n_mods * sizeof(*src->mods));
   if (src->n_files > 0)
     memcpy(dst->files + dst->n_files, src->files, src->n_files * sizeof(*src->files));
   dst->n += src->n;
+  dst->n_mods += src->n_mods;
   dst->n_files += src->n_files;
   src->n = 0;
+  src->n_mods = 0;
   src->n_files = 0;
 
 cleanup:
@@ -379,7 +452,8 @@ static rgs_p11_rc read_quoted(policy_parser *ps, const char **pp, char *out)
   return rc;
 }
 
-/* Checks that need the whole section: waive only with demo = yes. */
+/* Checks that need the whole section: waive only with demo = yes; a
+ * module section names its file. */
 static rgs_p11_rc finish_section(policy_parser *ps)
 {
   rgs_p11_rc rc = RGS_P11_OK;
@@ -390,29 +464,105 @@ static rgs_p11_rc finish_section(policy_parser *ps)
                   "has nothing to waive"));
     rc = RGS_P11_ERR_POLICY;
   }
+  if (ps->cur_mod != NULL && ps->cur_mod->file == NULL) {
+    parse_error(ps, ps->cur_mod->line,
+                _("a [module \"NAME\"] section needs file = (the module's file name)"));
+    rc = RGS_P11_ERR_POLICY;
+  }
   ps->cur = NULL;
+  ps->cur_mod = NULL;
   ps->seen = 0;
   ps->waives = 0;
   ps->waive_line = 0;
   return rc;
 }
 
-/* [device "NAME"] */
+static const policy_module *find_module(const rgs_p11_policy *pol, const char *name)
+{
+  size_t i;
+
+  for (i = 0; pol != NULL && i < pol->n_mods; i++)
+    if (strcmp(pol->mods[i]->name, name) == 0)
+      return pol->mods[i];
+  return NULL;
+}
+
+static rgs_p11_rc add_device(policy_parser *ps, const char *name)
+{
+  policy_rule **rules = grow(ps->pol->rules, &ps->pol->cap, ps->pol->n + 1, sizeof(*rules));
+  policy_rule *r = NULL;
+
+  if (rules == NULL)
+    return RGS_P11_ERR_NOMEM;
+  ps->pol->rules = rules;
+  r = calloc(1, sizeof(*r));
+  if (r == NULL)
+    return RGS_P11_ERR_NOMEM;
+  r->name = strdup(name);
+  if (r->name == NULL) {
+    rule_free(r);
+    return RGS_P11_ERR_NOMEM;
+  }
+  r->entry.name = r->name;
+  r->entry.file = ps->pol->files[0];
+  r->entry.keygen = -1;
+  ps->pol->rules[ps->pol->n++] = r;
+  ps->cur = r;
+  return RGS_P11_OK;
+}
+
+static rgs_p11_rc add_module(policy_parser *ps, const char *name)
+{
+  policy_module **mods = NULL;
+  policy_module *m = NULL;
+
+  if (find_module(ps->pol, name) != NULL) {
+    parse_error(ps, ps->line_no, _("a second [module \"%s\"] section in this file"), name);
+    return RGS_P11_ERR_POLICY;
+  }
+  /* Names are listed after keygen-module =, separated by commas. */
+  if (strchr(name, ',') != NULL) {
+    parse_error(ps, ps->line_no, _("a module name may not contain a comma"));
+    return RGS_P11_ERR_POLICY;
+  }
+  mods = grow(ps->pol->mods, &ps->pol->cap_mods, ps->pol->n_mods + 1, sizeof(*mods));
+  if (mods == NULL)
+    return RGS_P11_ERR_NOMEM;
+  ps->pol->mods = mods;
+  m = calloc(1, sizeof(*m));
+  if (m == NULL)
+    return RGS_P11_ERR_NOMEM;
+  m->name = strdup(name);
+  if (m->name == NULL) {
+    module_free(m);
+    return RGS_P11_ERR_NOMEM;
+  }
+  m->info.name = m->name;
+  m->info.paths = (const char *const *)m->paths;
+  m->line = ps->line_no;
+  ps->pol->mods[ps->pol->n_mods++] = m;
+  ps->cur_mod = m;
+  return RGS_P11_OK;
+}
+
+/* [device "NAME"] or [module "NAME"] */
 static rgs_p11_rc parse_section(policy_parser *ps, const char *line)
 {
   rgs_p11_rc rc = RGS_P11_OK;
   char name[POLICY_MAX_LINE + 1];
   const char *p = line + 1;
-  policy_rule *r = NULL;
-  policy_rule **rules = NULL;
+  int is_module = 0;
 
   rc = finish_section(ps);
   if (rc != RGS_P11_OK)
     goto cleanup;
   while (is_blank(*p))
     p++;
-  if (strncmp(p, "device", 6) != 0 || !is_blank(p[6])) {
-    parse_error(ps, ps->line_no, _("expected a section header [device \"NAME\"]"));
+  if (strncmp(p, "module", 6) == 0 && is_blank(p[6]))
+    is_module = 1;
+  else if (strncmp(p, "device", 6) != 0 || !is_blank(p[6])) {
+    parse_error(ps, ps->line_no,
+                _("expected a section header [device \"NAME\"] or [module \"NAME\"]"));
     rc = RGS_P11_ERR_POLICY;
     goto cleanup;
   }
@@ -420,7 +570,7 @@ static rgs_p11_rc parse_section(policy_parser *ps, const char *line)
   while (is_blank(*p))
     p++;
   if (*p != '"') {
-    parse_error(ps, ps->line_no, _("the device name must be quoted: [device \"NAME\"]"));
+    parse_error(ps, ps->line_no, _("the section name must be quoted: [device \"NAME\"]"));
     rc = RGS_P11_ERR_POLICY;
     goto cleanup;
   }
@@ -431,39 +581,19 @@ static rgs_p11_rc parse_section(policy_parser *ps, const char *line)
     p++;
   /* line is trimmed: the ']' must end it. */
   if (*p != ']' || p[1] != '\0') {
-    parse_error(ps, ps->line_no, _("expected a section header [device \"NAME\"]"));
+    parse_error(ps, ps->line_no,
+                _("expected a section header [device \"NAME\"] or [module \"NAME\"]"));
     rc = RGS_P11_ERR_POLICY;
     goto cleanup;
   }
   if (name[0] == '\0') {
-    parse_error(ps, ps->line_no, _("empty device name"));
+    parse_error(ps, ps->line_no, _("empty section name"));
     rc = RGS_P11_ERR_POLICY;
     goto cleanup;
   }
-  rules = grow(ps->pol->rules, &ps->pol->cap, ps->pol->n + 1, sizeof(*rules));
-  if (rules == NULL) {
-    rc = RGS_P11_ERR_NOMEM;
-    goto cleanup;
-  }
-  ps->pol->rules = rules;
-  r = calloc(1, sizeof(*r));
-  if (r == NULL) {
-    rc = RGS_P11_ERR_NOMEM;
-    goto cleanup;
-  }
-  r->name = strdup(name);
-  if (r->name == NULL) {
-    rc = RGS_P11_ERR_NOMEM;
-    goto cleanup;
-  }
-  r->entry.name = r->name;
-  r->entry.file = ps->pol->files[0];
-  ps->pol->rules[ps->pol->n++] = r;
-  ps->cur = r;
-  r = NULL;
+  rc = is_module ? add_module(ps, name) : add_device(ps, name);
 
 cleanup:
-  rule_free(r);
   return rc;
 }
 
@@ -551,21 +681,126 @@ cleanup:
   return rc;
 }
 
+static rgs_p11_rc set_keygen(policy_parser *ps, const char *value)
+{
+  if (ascii_caseeq(value, "yes")) {
+    ps->cur->entry.keygen = 1;
+  } else if (ascii_caseeq(value, "no")) {
+    ps->cur->entry.keygen = 0;
+  } else {
+    parse_error(ps, ps->line_no, _("keygen must be yes or no"));
+    return RGS_P11_ERR_POLICY;
+  }
+  return RGS_P11_OK;
+}
+
+static rgs_p11_rc set_ref(policy_parser *ps, module_ref *ref, const char *value)
+{
+  if (value[0] == '\0') {
+    parse_error(ps, ps->line_no, _("empty module name"));
+    return RGS_P11_ERR_POLICY;
+  }
+  ref->name = strdup(value);
+  ref->line = ps->line_no;
+  return ref->name != NULL ? RGS_P11_OK : RGS_P11_ERR_NOMEM;
+}
+
+/* keygen-module = NAME, NAME ... (at most RGS_P11_POLICY_MAX_KEYGEN_MODULES) */
+static rgs_p11_rc set_keygen_modules(policy_parser *ps, char *value)
+{
+  rgs_p11_rc rc = RGS_P11_OK;
+  policy_rule *r = ps->cur;
+  char *item = value;
+
+  while (item != NULL && rc == RGS_P11_OK) {
+    char *comma = strchr(item, ',');
+    if (comma != NULL)
+      *comma = '\0';
+    if (r->entry.n_keygen_modules == RGS_P11_POLICY_MAX_KEYGEN_MODULES) {
+      parse_error(ps, ps->line_no, _("more than %d modules after keygen-module"),
+                  RGS_P11_POLICY_MAX_KEYGEN_MODULES);
+      rc = RGS_P11_ERR_POLICY;
+    } else {
+      rc = set_ref(ps, &r->keygen_modules[r->entry.n_keygen_modules], rgsx_trim(item));
+      if (r->keygen_modules[r->entry.n_keygen_modules].name != NULL)
+        r->entry.n_keygen_modules++;
+    }
+    item = comma != NULL ? comma + 1 : NULL;
+  }
+  return rc;
+}
+
+/* path = /abs/one, /abs/two */
+static rgs_p11_rc set_paths(policy_parser *ps, char *value)
+{
+  policy_module *m = ps->cur_mod;
+  char *item = value;
+
+  while (item != NULL) {
+    char *comma = strchr(item, ',');
+    char *t;
+    if (comma != NULL)
+      *comma = '\0';
+    t = rgsx_trim(item);
+    if (t[0] != '/') {
+      parse_error(ps, ps->line_no, _("a module path must be absolute (start with /)"));
+      return RGS_P11_ERR_POLICY;
+    }
+    if (m->info.n_paths == POLICY_MAX_PATHS) {
+      parse_error(ps, ps->line_no, _("more than %d paths"), POLICY_MAX_PATHS);
+      return RGS_P11_ERR_POLICY;
+    }
+    m->paths[m->info.n_paths] = strdup(t);
+    if (m->paths[m->info.n_paths] == NULL)
+      return RGS_P11_ERR_NOMEM;
+    m->info.n_paths++;
+    item = comma != NULL ? comma + 1 : NULL;
+  }
+  return RGS_P11_OK;
+}
+
+/* file, vendor, url: one text each; file is a bare name, url a web address. */
+static rgs_p11_rc set_module_text(policy_parser *ps, unsigned bit, const char *value)
+{
+  policy_module *m = ps->cur_mod;
+  char **slot = bit == KEY_FILE ? &m->file : bit == KEY_VENDOR ? &m->vendor : &m->url;
+
+  if (value[0] == '\0') {
+    parse_error(ps, ps->line_no, _("empty value"));
+    return RGS_P11_ERR_POLICY;
+  }
+  if (bit == KEY_FILE && strchr(value, '/') != NULL) {
+    parse_error(ps, ps->line_no, _("file is the module's file name, without a directory "
+                                   "(put directories in path =)"));
+    return RGS_P11_ERR_POLICY;
+  }
+  if (bit == KEY_URL && strncmp(value, "https://", 8) != 0 && strncmp(value, "http://", 7) != 0) {
+    parse_error(ps, ps->line_no, _("url must start with https:// or http://"));
+    return RGS_P11_ERR_POLICY;
+  }
+  *slot = strdup(value);
+  if (*slot == NULL)
+    return RGS_P11_ERR_NOMEM;
+  m->info.file = m->file;
+  m->info.vendor = m->vendor;
+  m->info.url = m->url;
+  return RGS_P11_OK;
+}
+
 static unsigned key_bit(const char *key)
 {
-  unsigned bit = 0;
+  static const struct { const char *name; unsigned bit; } keys[] = {
+    { "manufacturer", KEY_MANUFACTURER }, { "model", KEY_MODEL }, { "label", KEY_LABEL },
+    { "demo", KEY_DEMO }, { "waive", KEY_WAIVE }, { "keygen", KEY_KEYGEN },
+    { "module", KEY_MODULE }, { "keygen-module", KEY_KEYGEN_MODULE }, { "file", KEY_FILE },
+    { "path", KEY_PATH }, { "vendor", KEY_VENDOR }, { "url", KEY_URL },
+  };
+  size_t i;
 
-  if (strcmp(key, "manufacturer") == 0)
-    bit = KEY_MANUFACTURER;
-  else if (strcmp(key, "model") == 0)
-    bit = KEY_MODEL;
-  else if (strcmp(key, "label") == 0)
-    bit = KEY_LABEL;
-  else if (strcmp(key, "demo") == 0)
-    bit = KEY_DEMO;
-  else if (strcmp(key, "waive") == 0)
-    bit = KEY_WAIVE;
-  return bit;
+  for (i = 0; i < RGS_ARRAY_LEN(keys); i++)
+    if (strcmp(key, keys[i].name) == 0)
+      return keys[i].bit;
+  return 0;
 }
 
 static rgs_p11_rc apply_key(policy_parser *ps, unsigned bit, char *value, int quoted)
@@ -585,11 +820,52 @@ static rgs_p11_rc apply_key(policy_parser *ps, unsigned bit, char *value, int qu
   case KEY_DEMO:
     rc = set_demo(ps, value);
     break;
-  default:
+  case KEY_WAIVE:
     rc = set_waive(ps, value);
+    break;
+  case KEY_KEYGEN:
+    rc = set_keygen(ps, value);
+    break;
+  case KEY_MODULE:
+    rc = set_ref(ps, &ps->cur->module, value);
+    break;
+  case KEY_KEYGEN_MODULE:
+    rc = set_keygen_modules(ps, value);
+    break;
+  case KEY_PATH:
+    rc = set_paths(ps, value);
+    break;
+  default:
+    rc = set_module_text(ps, bit, value);
     break;
   }
   return rc;
+}
+
+/* The key is known: is it one of the current section's kind? */
+static rgs_p11_rc key_fits(policy_parser *ps, unsigned bit, const char *key)
+{
+  if (ps->cur == NULL && ps->cur_mod == NULL) {
+    parse_error(ps, ps->line_no, _("\"%s\" outside a [device \"NAME\"] or [module \"NAME\"] section"),
+                key);
+    return RGS_P11_ERR_POLICY;
+  }
+  if (ps->cur != NULL && !(bit & DEVICE_KEYS)) {
+    parse_error(ps, ps->line_no, _("\"%s\" belongs in a [module \"NAME\"] section"), key);
+    return RGS_P11_ERR_POLICY;
+  }
+  if (ps->cur_mod != NULL && !(bit & MODULE_KEYS)) {
+    parse_error(ps, ps->line_no,
+                _("\"%s\" belongs in a [device \"NAME\"] section (a module section takes file, "
+                  "path, vendor and url)"), key);
+    return RGS_P11_ERR_POLICY;
+  }
+  if (ps->seen & bit) {
+    parse_error(ps, ps->line_no, _("\"%s\" given twice in this section"), key);
+    return RGS_P11_ERR_POLICY;
+  }
+  ps->seen |= bit;
+  return RGS_P11_OK;
 }
 
 /* KEY = VALUE; line is trimmed and not empty. */
@@ -613,21 +889,15 @@ static rgs_p11_rc parse_key(policy_parser *ps, char *line)
     char shown[65];
     rgsx_sanitize_buf(shown, sizeof(shown), key, (size_t)-1);
     parse_error(ps, ps->line_no,
-                _("unknown key \"%s\" (expected manufacturer, model, label, demo or waive)"), shown);
+                _("unknown key \"%s\" (expected manufacturer, model, label, demo, waive, keygen, "
+                  "module or keygen-module; file, path, vendor or url in a module section)"),
+                shown);
     rc = RGS_P11_ERR_POLICY;
     goto cleanup;
   }
-  if (ps->cur == NULL) {
-    parse_error(ps, ps->line_no, _("\"%s\" outside a [device \"NAME\"] section"), key);
-    rc = RGS_P11_ERR_POLICY;
+  rc = key_fits(ps, bit, key);
+  if (rc != RGS_P11_OK)
     goto cleanup;
-  }
-  if (ps->seen & bit) {
-    parse_error(ps, ps->line_no, _("\"%s\" given twice in this section"), key);
-    rc = RGS_P11_ERR_POLICY;
-    goto cleanup;
-  }
-  ps->seen |= bit;
   if (raw[0] == '"') {
     p = raw;
     quoted = 1;
@@ -646,6 +916,41 @@ static rgs_p11_rc parse_key(policy_parser *ps, char *line)
   rc = apply_key(ps, bit, value, quoted);
 
 cleanup:
+  return rc;
+}
+
+/* Module names of the file's device entries, resolved against the file's
+ * own module sections first, then against what was loaded before. */
+static rgs_p11_rc resolve_ref(policy_parser *ps, const module_ref *ref,
+                              const rgs_p11_module_info **out)
+{
+  const policy_module *m = find_module(ps->pol, ref->name);
+
+  if (m == NULL)
+    m = find_module(ps->prev, ref->name);
+  if (m == NULL) {
+    char shown[65];
+    rgsx_sanitize_buf(shown, sizeof(shown), ref->name, (size_t)-1);
+    parse_error(ps, ref->line,
+                _("no [module \"%s\"] section in this file or in a file loaded before"), shown);
+    return RGS_P11_ERR_POLICY;
+  }
+  *out = &m->info;
+  return RGS_P11_OK;
+}
+
+static rgs_p11_rc resolve_refs(policy_parser *ps)
+{
+  rgs_p11_rc rc = RGS_P11_OK;
+  size_t i, k;
+
+  for (i = 0; i < ps->pol->n && rc == RGS_P11_OK; i++) {
+    policy_rule *r = ps->pol->rules[i];
+    if (r->module.name != NULL)
+      rc = resolve_ref(ps, &r->module, &r->entry.module);
+    for (k = 0; k < r->entry.n_keygen_modules && rc == RGS_P11_OK; k++)
+      rc = resolve_ref(ps, &r->keygen_modules[k], &r->entry.keygen_modules[k]);
+  }
   return rc;
 }
 
@@ -708,6 +1013,8 @@ static rgs_p11_rc parse_text(policy_parser *ps, const char *text, size_t len)
   }
   if (rc == RGS_P11_OK)
     rc = finish_section(ps);
+  if (rc == RGS_P11_OK)
+    rc = resolve_refs(ps);
   return rc;
 }
 
@@ -760,6 +1067,7 @@ rgs_p11_rc rgs_p11_policy_load_mem(rgs_p11_policy **pol, const char *name, const
   ps.errbuf = errbuf;
   ps.errlen = errlen;
   ps.pol = fresh;
+  ps.prev = *pol;
   rc = parse_text(&ps, text != NULL ? text : "", len);
   if (rc != RGS_P11_OK)
     goto cleanup;
@@ -904,4 +1212,26 @@ const rgs_p11_policy_entry *rgs_p11_policy_match(const rgs_p11_policy *pol,
 
 cleanup:
   return found;
+}
+
+const rgs_p11_module_info *rgs_p11_policy_module(const rgs_p11_policy *pol, const char *name)
+{
+  const policy_module *m = name != NULL ? find_module(pol, name) : NULL;
+
+  return m != NULL ? &m->info : NULL;
+}
+
+const rgs_p11_module_info *rgs_p11_policy_module_at(const rgs_p11_policy *pol, size_t i)
+{
+  return pol != NULL && i < pol->n_mods ? &pol->mods[i]->info : NULL;
+}
+
+const char *rgs_p11_module_installed(const rgs_p11_module_info *m)
+{
+  size_t i;
+
+  for (i = 0; m != NULL && i < m->n_paths; i++)
+    if (access(m->paths[i], R_OK) == 0)
+      return m->paths[i];
+  return NULL;
 }

@@ -23,12 +23,13 @@
  *       people paste them from token listings;
  *     . the scheme "pkcs11:" is matched case-insensitively, the length
  *       bounded.
- *  - The pre-scan decodes itself what p11-kit 0.24 cannot hold exactly: the
- *    fixed-width token, slot and library fields (CK_TOKEN_INFO pads them
- *    with blanks and drops longer values: "Gemalto%20" would equal
- *    "Gemalto"), slot-id (p11-kit reads it into a signed long: "slot-id="
- *    and 2^64 both become slot 0, 2^64 - 1 reads as absent) and
- *    library-version (p11-kit refuses 255).
+ *  - Every value is decoded by p11-kit. The fixed-width token, slot and
+ *    library fields, which p11-kit 0.24 pads with blanks and drops when too
+ *    long ("Gemalto%20" would equal "Gemalto"), are handed to it as an
+ *    object label, which it keeps exactly. Only the numbers are read here:
+ *    slot-id (p11-kit reads it into a signed long: "slot-id=" and 2^64 both
+ *    become slot 0, 2^64 - 1 reads as absent) and library-version (p11-kit
+ *    refuses 255).
  *
  * Canonical form (rgs_p11_uri_format), stable across releases because URIs
  * end up in scripts and in the order store (key_uri); p11_kit_uri_format
@@ -73,7 +74,6 @@ struct rgs_p11_uri {
   CK_SLOT_ID slot_id;
   int has_lib_version;
   CK_VERSION lib_version;
-  char *module_name;             /* query module-name (no rgs_p11_uri_attr) */
 };
 
 typedef enum {
@@ -109,7 +109,7 @@ static const uri_attr_def uri_attrs[] = {
   { "object", 0, KIND_LABEL, RGS_URI_OBJECT },
   { "type", 0, KIND_TYPE, RGS_URI_TYPE },
   { "id", 0, KIND_ID, -1 },
-  { "module-name", 1, KIND_MODULE_NAME, -1 },
+  { "module-name", 1, KIND_MODULE_NAME, RGS_URI_MODULE_NAME },
   { "module-path", 1, KIND_MODULE_PATH, RGS_URI_MODULE_PATH },
 };
 
@@ -250,37 +250,28 @@ static rgs_p11_rc set_bytes(char **slot, const void *src, size_t len)
 /* ---- the pre-scan: house rules on the raw text ------------------------ */
 
 /* Check the raw value [s, e) of attribute name: well-formed escapes, no raw
- * character that RFC 7512 wants encoded, no %00 unless nul_ok. When out is
- * not NULL (room for e - s + 1 bytes) the value is also decoded there,
- * NUL-terminated. */
+ * character that RFC 7512 wants encoded, no %00 unless nul_ok. p11-kit
+ * decodes it afterwards. */
 static rgs_p11_rc scan_value(const char *name, const char *s, const char *e, int query,
-                             int nul_ok, char *out, char *errbuf, size_t errlen)
+                             int nul_ok, char *errbuf, size_t errlen)
 {
   rgs_p11_rc rc = RGS_P11_OK;
   const char *p = s;
-  size_t n = 0;
   char quoted[URI_NAME_QUOTE + 8];
 
   while (p < e && rc == RGS_P11_OK) {
     unsigned char c = (unsigned char)*p;
-    size_t step = 1;
-    if (c == '%') {
-      unsigned char byte = 0;
-      int ok = e - p >= 3 && rgsx_hex_byte(p + 1, 0, &byte);
-      step = 3;
-      if (!ok) {
-        quote_bytes(quoted, sizeof(quoted), p, (size_t)(e - p) < 3 ? (size_t)(e - p) : 3);
-        rgsx_errf(errbuf, errlen,
-                  _("bad percent escape \"%s\" in the value of \"%s\" (expected %% and two hexadecimal digits)"),
-                  quoted, name);
-        rc = RGS_P11_ERR_URI;
-      } else if (byte == 0 && !nul_ok) {
-        rgsx_errf(errbuf, errlen, _("the value of \"%s\" contains a NUL byte (%%00)"), name);
-        rc = RGS_P11_ERR_URI;
-      } else {
-        c = byte;
-      }
-    } else if (!raw_ok(c, query)) {
+    unsigned char byte = 0;
+    if (c == '%' && !(e - p >= 3 && rgsx_hex_byte(p + 1, 0, &byte))) {
+      quote_bytes(quoted, sizeof(quoted), p, (size_t)(e - p) < 3 ? (size_t)(e - p) : 3);
+      rgsx_errf(errbuf, errlen,
+                _("bad percent escape \"%s\" in the value of \"%s\" (expected %% and two hexadecimal digits)"),
+                quoted, name);
+      rc = RGS_P11_ERR_URI;
+    } else if (c == '%' && byte == 0 && !nul_ok) {
+      rgsx_errf(errbuf, errlen, _("the value of \"%s\" contains a NUL byte (%%00)"), name);
+      rc = RGS_P11_ERR_URI;
+    } else if (c != '%' && !raw_ok(c, query)) {
       if (c == ' ')
         rgsx_errf(errbuf, errlen, _("a space in the value of \"%s\" must be written %%20"), name);
       else if (c > 0x20 && c < 0x7f)
@@ -293,12 +284,8 @@ static rgs_p11_rc scan_value(const char *name, const char *s, const char *e, int
                   c, name, c);
       rc = RGS_P11_ERR_URI;
     }
-    if (out != NULL && rc == RGS_P11_OK)
-      out[n++] = (char)c;
-    p += step;
+    p += c == '%' ? 3 : 1;
   }
-  if (out != NULL && rc == RGS_P11_OK)
-    out[n] = '\0';
   return rc;
 }
 
@@ -377,27 +364,37 @@ static rgs_p11_rc store_number(rgs_p11_uri *uri, const uri_attr_def *def, const 
   return rc;
 }
 
-/* Decode and keep the value [s, e) of a fixed-width field (see the top of
- * the file for why p11-kit cannot hold it). */
+/* The value [s, e) of a fixed-width field, decoded by p11-kit as an object
+ * label: p11-kit 0.24 keeps token, slot and library fields in blank-padded
+ * CK_*_INFO arrays ("Gemalto%20" would read as "Gemalto", a longer value
+ * would be dropped), but a label exactly. */
 static rgs_p11_rc store_field(rgs_p11_uri *uri, const uri_attr_def *def, const char *s,
-                              const char *e, char *errbuf, size_t errlen)
+                              const char *e)
 {
-  rgs_p11_rc rc = RGS_P11_OK;
-  char *value = malloc((size_t)(e - s) + 1);
+  static const char prefix[] = "pkcs11:object=";
+  size_t n = (size_t)(e - s);
+  char *text = malloc(sizeof(prefix) + n);
+  P11KitUri *pk = p11_kit_uri_new();
+  CK_ATTRIBUTE *label = NULL;
+  rgs_p11_rc rc = RGS_P11_ERR_NOMEM;
 
-  if (value == NULL) {
-    rc = RGS_P11_ERR_NOMEM;
+  if (text == NULL || pk == NULL)
     goto cleanup;
-  }
-  rc = scan_value(def->name, s, e, def->query, 0, value, errbuf, errlen);
-  if (rc != RGS_P11_OK)
+  memcpy(text, prefix, sizeof(prefix) - 1);
+  memcpy(text + sizeof(prefix) - 1, s, n);
+  text[sizeof(prefix) - 1 + n] = '\0';
+  /* The pre-scan leaves p11-kit no cause to fail but memory. */
+  if (p11_kit_uri_parse(text, P11_KIT_URI_FOR_OBJECT, pk) != P11_KIT_URI_OK)
     goto cleanup;
-  free(uri->attrs[def->attr]);
-  uri->attrs[def->attr] = value;
-  value = NULL;
+  label = p11_kit_uri_get_attribute(pk, CKA_LABEL);
+  if (label != NULL && label->ulValueLen > 0)
+    rc = set_bytes(&uri->attrs[def->attr], label->pValue, label->ulValueLen);
+  else
+    rc = set_bytes(&uri->attrs[def->attr], "", 0);
 
 cleanup:
-  free(value);
+  p11_kit_uri_free(pk);
+  free(text);
   return rc;
 }
 
@@ -476,7 +473,7 @@ static rgs_p11_rc scan_attr(rgs_p11_uri *uri, const char *s, const char *e, int 
     /* Vendor attributes are ignored, but their value must still be well
      * formed: a broken escape there is a broken URI. */
     quote_bytes(quoted, sizeof(quoted), s, (size_t)(eq - s));
-    rc = scan_value(quoted, eq + 1, e, query, 0, NULL, errbuf, errlen);
+    rc = scan_value(quoted, eq + 1, e, query, 0, errbuf, errlen);
     goto cleanup;
   }
   bit = 1u << (unsigned)(def - uri_attrs);
@@ -490,11 +487,9 @@ static rgs_p11_rc scan_attr(rgs_p11_uri *uri, const char *s, const char *e, int 
     scan->type_value = eq + 1;
     scan->type_len = (size_t)(e - eq - 1);
   }
-  if (def->kind == KIND_FIELD)
-    rc = store_field(uri, def, eq + 1, e, errbuf, errlen);
-  else
-    rc = scan_value(def->name, eq + 1, e, query, def->kind == KIND_ID, NULL, errbuf,
-                    errlen);
+  rc = scan_value(def->name, eq + 1, e, query, def->kind == KIND_ID, errbuf, errlen);
+  if (rc == RGS_P11_OK && def->kind == KIND_FIELD)
+    rc = store_field(uri, def, eq + 1, e);
   if (rc == RGS_P11_OK && (def->kind == KIND_SLOT_ID || def->kind == KIND_LIB_VERSION))
     rc = store_number(uri, def, eq + 1, (size_t)(e - eq - 1), errbuf, errlen);
 
@@ -557,7 +552,7 @@ static rgs_p11_rc take_from_p11kit(rgs_p11_uri *uri, P11KitUri *pk)
   if (rc == RGS_P11_OK && type != NULL)
     rc = set_bytes(&uri->attrs[RGS_URI_TYPE], type, strlen(type));
   if (rc == RGS_P11_OK && name != NULL)
-    rc = set_bytes(&uri->module_name, name, strlen(name));
+    rc = set_bytes(&uri->attrs[RGS_URI_MODULE_NAME], name, strlen(name));
   if (rc == RGS_P11_OK && path != NULL)
     rc = set_bytes(&uri->attrs[RGS_URI_MODULE_PATH], path, strlen(path));
   return rc;
@@ -672,7 +667,6 @@ void rgs_p11_uri_free(rgs_p11_uri *uri)
   for (i = 0; i < RGS_URI_N_ATTRS; i++)
     free(uri->attrs[i]);
   free(uri->id);
-  free(uri->module_name);
   free(uri);
 }
 
@@ -772,10 +766,8 @@ static const char *attr_text(const uri_attr_def *def, const rgs_p11_uri *uri, ch
   case KIND_LABEL:
   case KIND_TYPE:
   case KIND_MODULE_PATH:
-    v = uri->attrs[def->attr];
-    break;
   case KIND_MODULE_NAME:
-    v = uri->module_name;
+    v = uri->attrs[def->attr];
     break;
   case KIND_ID:
     v = uri->id != NULL ? "" : NULL;   /* encoded from uri->id by the caller */

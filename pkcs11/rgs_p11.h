@@ -63,6 +63,8 @@ typedef enum {
   RGS_P11_ERR_PIN_EXPIRED,    /* the token wants the PIN changed first */
   RGS_P11_ERR_PIN_TEXT,       /* the secret read is not plain text (UTF-16, NUL, control
                                  character, not UTF-8): refused, never sent */
+  RGS_P11_ERR_KEY_TEMPLATE,   /* the module refuses the sign-only key template at key
+                                 generation: it cannot make the key RGS** asks for */
 } rgs_p11_rc;
 
 /* A translated, user-facing sentence for rc. Never NULL; static storage. */
@@ -78,13 +80,16 @@ const char *rgs_p11_ckr_name(CK_RV rv);
 
 typedef struct rgs_p11_ctx rgs_p11_ctx;
 
-/* The module path to use: explicit, else $RGS_ENROLL_MODULE, else OpenSC's. */
+/* The module to use: explicit, else $RGS_ENROLL_MODULE, else OpenSC's
+ * ("opensc-pkcs11.so" in p11-kit's module directory). Any of the forms
+ * rgs_p11_ctx_new accepts. */
 const char *rgs_p11_default_module(const char *explicit_path);
 
-/* dlopen and C_Initialize (OS locking). A module another part of the process
- * already initialised is accepted and not finalised by us. On failure errbuf
- * (may be NULL) says why. Free with rgs_p11_ctx_free(). */
-rgs_p11_rc rgs_p11_ctx_new(const char *module_path, rgs_p11_ctx **out, char *errbuf,
+/* Resolve module (see rgs_p11_module_resolve), dlopen it and C_Initialize
+ * (OS locking). A module another part of the process already initialised is
+ * accepted and not finalised by us. On failure errbuf (may be NULL) says
+ * why. Free with rgs_p11_ctx_free(). */
+rgs_p11_rc rgs_p11_ctx_new(const char *module, rgs_p11_ctx **out, char *errbuf,
                            size_t errlen);
 void rgs_p11_ctx_free(rgs_p11_ctx *ctx);
 
@@ -95,6 +100,82 @@ const char *rgs_p11_last_error(const rgs_p11_ctx *ctx);
 const char *rgs_p11_module_path(const rgs_p11_ctx *ctx);
 /* Raw function list, for tests and for callers that need a call we lack. */
 CK_FUNCTION_LIST_PTR rgs_p11_functions(const rgs_p11_ctx *ctx);
+
+/* ---- finding the module: paths, file names, p11-kit's registry
+ * (p11_registry.c) ------------------------------------------------------- */
+
+typedef struct rgs_p11_uri rgs_p11_uri;       /* below, URIs */
+typedef struct rgs_p11_token rgs_p11_token;   /* below, an open token */
+
+/* A module registered with p11-kit (/usr/share/p11-kit/modules/ *.module,
+ * ~/.config/pkcs11/modules/). */
+typedef struct {
+  char *name;               /* "softhsm2", "opensc-pkcs11" */
+  char *path;               /* the file p11-kit loads */
+} rgs_p11_registered;
+
+/* The registered modules, in p11-kit's order (priority, then name); trust-
+ * policy modules (CA certificates, never a person's key) are left out.
+ * Loads every one (no C_Initialize). *out: free with
+ * rgs_p11_registered_free(). */
+rgs_p11_rc rgs_p11_registered_list(rgs_p11_registered **out, size_t *n, char *errbuf,
+                                   size_t errlen);
+void rgs_p11_registered_free(rgs_p11_registered *list, size_t n);
+
+/* The file of module: a path (it has a '/'), a file name in p11-kit's module
+ * directory ("opensc-pkcs11.so"), or a name registered with p11-kit
+ * ("softhsm2"; only then is the registry read). *path: free with free();
+ * *name (may be NULL) gets the registered name (free with free()), NULL
+ * when module was not a name. A name that matches nothing:
+ * RGS_P11_ERR_MODULE_LOAD, errbuf lists the registered names. */
+rgs_p11_rc rgs_p11_module_resolve(const char *module, char **path, char **name,
+                                  char *errbuf, size_t errlen);
+
+/* rgs_p11_ctx_new for a path already resolved (a registered module's),
+ * keeping its registered name (may be NULL). */
+rgs_p11_rc rgs_p11_ctx_new_path(const char *path, const char *name, rgs_p11_ctx **out,
+                                char *errbuf, size_t errlen);
+
+/* How the module of a ctx was chosen. */
+typedef enum {
+  RGS_P11_MODULE_GIVEN = 0,   /* --module, the URI's module-name / module-path,
+                                 $RGS_ENROLL_MODULE */
+  RGS_P11_MODULE_DEFAULT,     /* none named: OpenSC's */
+  RGS_P11_MODULE_REGISTRY,    /* none named: the registered module through which
+                                 the token can do the step */
+} rgs_p11_module_origin;
+
+/* What the step needs of the token, when no module is named. */
+typedef enum {
+  RGS_P11_NEED_ANY = 0,
+  RGS_P11_NEED_KEYGEN,        /* CKM_RSA_PKCS_KEY_PAIR_GEN */
+} rgs_p11_need;
+
+typedef struct {
+  const char *module;         /* --module, NULL when not given */
+  const rgs_p11_uri *sel;     /* the token (NULL: the only one); its module-name /
+                                 module-path select the module too */
+  rgs_p11_need need;
+} rgs_p11_open_req;
+
+/* Load the module and open the token. The module is the one named (--module,
+ * the URI's module-path or module-name, $RGS_ENROLL_MODULE: those given must
+ * name the same module, else RGS_P11_ERR_URI), else OpenSC's; when none is
+ * named and OpenSC's does not show the token or cannot do what need asks,
+ * the registered modules are asked in p11-kit's order and the first through
+ * which the token can do it is used (else the first that shows it).
+ * On success *ctx and *tok are set. On a failure to load, *ctx is NULL and
+ * errbuf says why; on a failure to find the token, *ctx is set (see
+ * rgs_p11_last_error) and *tok NULL. Free with rgs_p11_token_close(), then
+ * rgs_p11_ctx_free(). */
+rgs_p11_rc rgs_p11_open(const rgs_p11_open_req *req, rgs_p11_ctx **ctx, rgs_p11_token **tok,
+                        char *errbuf, size_t errlen);
+
+/* The registered name of ctx's module, NULL when not known (a path). */
+const char *rgs_p11_module_name(const rgs_p11_ctx *ctx);
+rgs_p11_module_origin rgs_p11_module_origin_of(const rgs_p11_ctx *ctx);
+/* "given", "default", "registry": stable words for JSON. */
+const char *rgs_p11_module_origin_name(rgs_p11_module_origin origin);
 
 /* ---- slots and tokens ------------------------------------------------- */
 
@@ -134,6 +215,7 @@ typedef enum {
   RGS_URI_LIBRARY_MANUFACTURER,
   RGS_URI_LIBRARY_DESCRIPTION,
   RGS_URI_MODULE_PATH,    /* query attribute module-path */
+  RGS_URI_MODULE_NAME,    /* query attribute module-name (a p11-kit module name) */
   RGS_URI_N_ATTRS
 } rgs_p11_uri_attr;
 
@@ -173,11 +255,31 @@ int rgs_p11_uri_match_token(const rgs_p11_uri *uri, const rgs_p11_slot_info *inf
 
 typedef struct rgs_p11_policy rgs_p11_policy;
 
+/* A PKCS#11 module the policy describes ([module "NAME"] section): what a
+ * person needs to find or get it. Borrowed from the policy. */
+typedef struct {
+  const char *name;              /* section name, shown to the user */
+  const char *file;              /* bare file name ("libeTPkcs11.so") */
+  const char *const *paths;      /* usual install paths, n_paths of them */
+  size_t n_paths;
+  const char *vendor;            /* who distributes it; NULL when not given */
+  const char *url;               /* where to get it; NULL when not given */
+} rgs_p11_module_info;
+
+#define RGS_P11_POLICY_MAX_KEYGEN_MODULES 4
+
 typedef struct {
   const char *name;              /* entry name from the file */
   const char *file;              /* file it came from */
   int demo;                      /* 1: a demo/test device, never qualified */
   int waive_hardware_slot;       /* demo entries may waive slot.hardware/removable */
+  /* Can the module that shows the device this way generate keys on it?
+   * 1 yes, 0 no (it can only read and sign), -1 not said (keygen =). */
+  int keygen;
+  const rgs_p11_module_info *module;   /* that module (module =), or NULL */
+  /* Modules that can generate keys on this device (keygen-module =). */
+  const rgs_p11_module_info *keygen_modules[RGS_P11_POLICY_MAX_KEYGEN_MODULES];
+  size_t n_keygen_modules;
 } rgs_p11_policy_entry;
 
 /* Load a policy file and append its entries to *pol (created when NULL).
@@ -197,6 +299,13 @@ size_t rgs_p11_policy_count(const rgs_p11_policy *pol);
 const rgs_p11_policy_entry *rgs_p11_policy_match(const rgs_p11_policy *pol,
                                                  const char *manufacturer,
                                                  const char *model, const char *label);
+/* The first [module "NAME"] section of that name, or NULL. Borrowed. */
+const rgs_p11_module_info *rgs_p11_policy_module(const rgs_p11_policy *pol, const char *name);
+/* Module sections in load order: the i-th, or NULL past the end. */
+const rgs_p11_module_info *rgs_p11_policy_module_at(const rgs_p11_policy *pol, size_t i);
+/* The first of the module's usual paths that is a readable file here, or
+ * NULL. Borrowed from m. */
+const char *rgs_p11_module_installed(const rgs_p11_module_info *m);
 
 /* ---- an open token ---------------------------------------------------- */
 
@@ -410,6 +519,10 @@ typedef struct {
   /* The key type about to be made, 0 when not known: its mechanisms are
    * probed first, so the evidence names the ones that will be used. */
   rgs_p11_key_type key_type;
+  /* 1: the token came from the CA with its keys (check --delivered): a
+   * module that cannot generate keys is no fault then, since each key is
+   * checked for generation on the card. */
+  int delivered;
 } rgs_p11_requirements;
 
 /* Check the token (device policy, slot, mechanisms, token and PIN state).
@@ -430,6 +543,34 @@ int rgs_p11_report_passed(const rgs_p11_report *rep);
 int rgs_p11_report_admitted(const rgs_p11_report *rep);
 /* Policy entry that matched the token, or NULL. Borrowed. */
 const rgs_p11_policy_entry *rgs_p11_report_policy_entry(const rgs_p11_report *rep);
+
+/* What the check found of on-card key generation (criterion mech.keygen). */
+typedef enum {
+  RGS_P11_KEYGEN_OK = 0,          /* a conformant key pair can be made */
+  RGS_P11_KEYGEN_UNCHECKED,       /* no token check in this report */
+  RGS_P11_KEYGEN_READ_ONLY,       /* the policy says this module only reads and signs
+                                   * on this device: another module generates keys */
+  RGS_P11_KEYGEN_NO_MECHANISM,    /* the module lists no key pair generation at all */
+  RGS_P11_KEYGEN_TOO_SMALL,       /* it makes keys, none RGS** accepts for this validity */
+} rgs_p11_keygen_state;
+rgs_p11_keygen_state rgs_p11_report_keygen(const rgs_p11_report *rep);
+/* 1 for the two states where the module cannot make any key on this token
+ * (READ_ONLY, NO_MECHANISM): a token/module problem, not a verdict. */
+int rgs_p11_keygen_module_cannot(rgs_p11_keygen_state st);
+
+/* Why no token could be opened: what the module's slots (readers) hold. */
+typedef struct {
+  size_t n_slots;
+  size_t n_tokens;                /* tokens the module reads */
+  size_t n_empty;                 /* readers without a card */
+  size_t n_unrecognized;          /* a card is there, the module cannot read it */
+  char empty_reader[65];          /* first reader without a card (sanitised) */
+  char unrecognized_reader[65];   /* first reader whose card it cannot read (sanitised) */
+  CK_RV unrecognized_rv;          /* what C_GetTokenInfo answered there */
+} rgs_p11_slot_diag;
+/* Look at every slot (C_GetSlotList, C_GetSlotInfo, C_GetTokenInfo only:
+ * no session, no PIN). */
+rgs_p11_rc rgs_p11_diagnose_slots(rgs_p11_ctx *ctx, rgs_p11_slot_diag *out);
 
 
 /* ---- certificate objects (p11_cert.c) ---------------------------------- */

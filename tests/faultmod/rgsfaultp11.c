@@ -227,7 +227,7 @@ static const struct named nonsense_names[] = {
 
 #define MAX_RULES 64
 #define MAX_HIDDEN 64
-#define TEXT_MAX 32 /* widest CK_TOKEN_INFO text field */
+#define TEXT_MAX 64 /* widest text field: CK_SLOT_INFO slotDescription */
 
 struct rule {
     enum fn fn;
@@ -239,6 +239,14 @@ struct rule {
 struct text_override {
     bool set;
     char text[TEXT_MAX + 1];
+};
+
+/* Slots named by a variable: "*" for every slot, or slot ids. */
+#define MAX_SLOT_IDS 8
+struct slot_set {
+    bool all;
+    CK_SLOT_ID ids[MAX_SLOT_IDS];
+    size_t n;
 };
 
 struct pin_counter {
@@ -268,6 +276,9 @@ struct config {
     int cert_kill;               /* CERT_KILL_* (RGS_FAULT_CERT_CREATE_KILL) */
     int keygen_pause;            /* KEYGEN_PAUSE_* (RGS_FAULT_KEYGEN_PAUSE) */
     char pause_fifo[PATH_MAX];   /* RGS_FAULT_PAUSE_FIFO */
+    struct text_override slot_description;   /* RGS_FAULT_SLOT_DESCRIPTION */
+    struct slot_set empty_slots;             /* RGS_FAULT_EMPTY_SLOTS */
+    struct slot_set unrecognized_slots;      /* RGS_FAULT_UNRECOGNIZED_SLOTS */
 };
 
 static struct {
@@ -496,6 +507,43 @@ static bool parse_list(const char *var, bool (*add)(char *, struct config *),
     return ok;
 }
 
+static bool slot_set_add(struct slot_set *set, char *s)
+{
+    unsigned long id;
+
+    if (strcmp(s, "*") == 0) {
+        set->all = true;
+        return true;
+    }
+    if (set->n >= MAX_SLOT_IDS || !parse_ulong(s, &id))
+        return false;
+    set->ids[set->n++] = id;
+    return true;
+}
+
+static bool add_empty_slot(char *s, struct config *cfg)
+{
+    return slot_set_add(&cfg->empty_slots, s);
+}
+
+static bool add_unrecognized_slot(char *s, struct config *cfg)
+{
+    return slot_set_add(&cfg->unrecognized_slots, s);
+}
+
+static bool slot_in(const struct slot_set *set, CK_SLOT_ID slot)
+{
+    size_t i;
+
+    if (set->all)
+        return true;
+    for (i = 0; i < set->n; i++) {
+        if (set->ids[i] == slot)
+            return true;
+    }
+    return false;
+}
+
 static bool env_text(const char *var, char *out, size_t size)
 {
     const char *value = getenv(var);
@@ -629,6 +677,9 @@ static bool config_load(struct config *cfg)
                               sizeof cfg->label.text);
     cfg->serial.set = env_text("RGS_FAULT_TOKEN_SERIAL", cfg->serial.text,
                                sizeof cfg->serial.text);
+    cfg->slot_description.set = env_text("RGS_FAULT_SLOT_DESCRIPTION",
+                                         cfg->slot_description.text,
+                                         sizeof cfg->slot_description.text);
 
     ok = env_path("RGS_FAULT_REAL", cfg->real) &&
          env_path("RGS_FAULT_COUNT_FILE", cfg->count_file) &&
@@ -643,6 +694,8 @@ static bool config_load(struct config *cfg)
          parse_list("RGS_FAULT_FAIL", add_rule, cfg) &&
          parse_list("RGS_FAULT_MECH_HIDE", add_hidden, cfg) &&
          parse_list("RGS_FAULT_NONSENSE", add_nonsense, cfg) &&
+         parse_list("RGS_FAULT_EMPTY_SLOTS", add_empty_slot, cfg) &&
+         parse_list("RGS_FAULT_UNRECOGNIZED_SLOTS", add_unrecognized_slot, cfg) &&
          env_remove_at(cfg) &&
          env_keygen_pause(cfg);
 
@@ -809,6 +862,27 @@ static CK_RV call_end(struct call *c, CK_RV rv)
     if (g.cfg.log)
         log_call(c, rv);
     return rv;
+}
+
+/* RGS_FAULT_EMPTY_SLOTS / RGS_FAULT_UNRECOGNIZED_SLOTS: what a function
+ * about the token answers for a reader without a card, or one whose card
+ * this module does not know; CKR_OK for the other slots. */
+static CK_RV slot_card_rv(CK_SLOT_ID slot)
+{
+    if (slot_in(&g.cfg.empty_slots, slot))
+        return CKR_TOKEN_NOT_PRESENT;
+    if (slot_in(&g.cfg.unrecognized_slots, slot))
+        return CKR_TOKEN_NOT_RECOGNIZED;
+    return CKR_OK;
+}
+
+static bool slot_allowed(struct call *c, CK_SLOT_ID slot)
+{
+    CK_RV rv = slot_card_rv(slot);
+
+    if (rv != CKR_OK)
+        call_skip(c, rv, rv == CKR_TOKEN_NOT_PRESENT ? "empty reader" : "card not recognized");
+    return !c->skip;
 }
 
 static bool mech_hidden(CK_MECHANISM_TYPE mech)
@@ -1194,7 +1268,7 @@ static CK_RV fault_C_OpenSession(CK_SLOT_ID slot, CK_FLAGS flags, CK_VOID_PTR ap
     CK_RV rv = CKR_OK;
     bool opened = false;
 
-    if (call_begin(&c, FN_C_OpenSession)) {
+    if (call_begin(&c, FN_C_OpenSession) && slot_allowed(&c, slot)) {
         rv = c.real->C_OpenSession(slot, flags, app, notify, s);
         opened = rv == CKR_OK;
     }
@@ -1317,6 +1391,42 @@ static CK_RV fault_C_Finalize(CK_VOID_PTR reserved)
     return rv;
 }
 
+/* The slots with a token, without the empty readers, with the usual
+ * two-call protocol. */
+static CK_RV slot_list_filtered(CK_FUNCTION_LIST_PTR real, CK_SLOT_ID_PTR list,
+                                CK_ULONG_PTR count)
+{
+    CK_SLOT_ID_PTR all = NULL;
+    CK_ULONG n = 0;
+    CK_ULONG kept = 0;
+    CK_ULONG i;
+    CK_RV rv;
+
+    rv = real->C_GetSlotList(CK_TRUE, NULL, &n);
+    if (rv != CKR_OK)
+        goto cleanup;
+    all = calloc(n + 1, sizeof *all);
+    if (all == NULL) {
+        rv = CKR_HOST_MEMORY;
+        goto cleanup;
+    }
+    rv = real->C_GetSlotList(CK_TRUE, all, &n);
+    if (rv != CKR_OK)
+        goto cleanup;
+    for (i = 0; i < n; i++) {
+        if (!slot_in(&g.cfg.empty_slots, all[i]))
+            all[kept++] = all[i];
+    }
+    if (list != NULL && *count < kept)
+        rv = CKR_BUFFER_TOO_SMALL;
+    else if (list != NULL)
+        memcpy(list, all, kept * sizeof *all);
+    *count = kept;
+cleanup:
+    free(all);
+    return rv;
+}
+
 static CK_RV fault_C_GetSlotList(CK_BBOOL token_present, CK_SLOT_ID_PTR list,
                                  CK_ULONG_PTR count)
 {
@@ -1331,6 +1441,8 @@ static CK_RV fault_C_GetSlotList(CK_BBOOL token_present, CK_SLOT_ID_PTR list,
             rv = list == NULL ? CKR_OK : CKR_BUFFER_TOO_SMALL;
         } else if (c.removed && token_present) {
             *count = 0;
+        } else if (token_present && (g.cfg.empty_slots.all || g.cfg.empty_slots.n > 0)) {
+            rv = slot_list_filtered(c.real, list, count);
         } else {
             rv = c.real->C_GetSlotList(token_present, list, count);
         }
@@ -1346,9 +1458,15 @@ static CK_RV fault_C_GetSlotInfo(CK_SLOT_ID slot, CK_SLOT_INFO_PTR info)
     if (call_begin(&c, FN_C_GetSlotInfo)) {
         rv = c.real->C_GetSlotInfo(slot, info);
         if (rv == CKR_OK) {
-            if (c.removed)
+            CK_RV card = slot_card_rv(slot);
+
+            if (c.removed || card == CKR_TOKEN_NOT_PRESENT)
                 info->flags &= ~(CK_FLAGS)CKF_TOKEN_PRESENT;
+            else if (card == CKR_TOKEN_NOT_RECOGNIZED)
+                info->flags |= CKF_TOKEN_PRESENT;
             info->flags = (info->flags | g.cfg.slot_set) & ~g.cfg.slot_clear;
+            put_text(info->slotDescription, sizeof info->slotDescription,
+                     &g.cfg.slot_description);
         }
     }
     return call_end(&c, rv);
@@ -1359,7 +1477,7 @@ static CK_RV fault_C_GetTokenInfo(CK_SLOT_ID slot, CK_TOKEN_INFO_PTR info)
     struct call c;
     CK_RV rv = CKR_OK;
 
-    if (call_begin(&c, FN_C_GetTokenInfo)) {
+    if (call_begin(&c, FN_C_GetTokenInfo) && slot_allowed(&c, slot)) {
         rv = c.real->C_GetTokenInfo(slot, info);
         if (rv == CKR_OK)
             token_info_override(info);
@@ -1409,7 +1527,7 @@ static CK_RV fault_C_GetMechanismList(CK_SLOT_ID slot, CK_MECHANISM_TYPE_PTR lis
     struct call c;
     CK_RV rv = CKR_OK;
 
-    if (call_begin(&c, FN_C_GetMechanismList)) {
+    if (call_begin(&c, FN_C_GetMechanismList) && slot_allowed(&c, slot)) {
         if (g.cfg.n_hidden == 0)
             rv = c.real->C_GetMechanismList(slot, list, count);
         else if (count == NULL)
@@ -1426,7 +1544,7 @@ static CK_RV fault_C_GetMechanismInfo(CK_SLOT_ID slot, CK_MECHANISM_TYPE type,
     struct call c;
     CK_RV rv = CKR_OK;
 
-    if (call_begin(&c, FN_C_GetMechanismInfo)) {
+    if (call_begin(&c, FN_C_GetMechanismInfo) && slot_allowed(&c, slot)) {
         if (mech_hidden(type)) {
             rv = CKR_MECHANISM_INVALID;
         } else {
@@ -1446,7 +1564,7 @@ static CK_RV fault_C_InitToken(CK_SLOT_ID slot, CK_UTF8CHAR_PTR pin, CK_ULONG le
     const struct pin_counter *so = pin_counter_for(CKU_SO);
     const struct pin_counter *user = pin_counter_for(CKU_USER);
 
-    if (call_begin(&c, FN_C_InitToken) && pin_allowed(&c, so)) {
+    if (call_begin(&c, FN_C_InitToken) && slot_allowed(&c, slot) && pin_allowed(&c, so)) {
         rv = c.real->C_InitToken(slot, pin, len, label);
         pin_account(so, rv);
         if (rv == CKR_OK)

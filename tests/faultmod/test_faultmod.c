@@ -52,7 +52,8 @@ static const char *const fault_vars[] = {
     "RGS_FAULT_SLOT_FLAGS_SET", "RGS_FAULT_SLOT_FLAGS_CLEAR",
     "RGS_FAULT_MECH_HIDE", "RGS_FAULT_RSA_MAX_BITS", "RGS_FAULT_PIN_STATE",
     "RGS_FAULT_PIN_TRIES", "RGS_FAULT_SO_PIN_STATE", "RGS_FAULT_SO_PIN_TRIES",
-    "RGS_FAULT_NONSENSE", "RGS_FAULT_COUNT_FILE", "RGS_FAULT_LOG", NULL
+    "RGS_FAULT_NONSENSE", "RGS_FAULT_COUNT_FILE", "RGS_FAULT_LOG",
+    "RGS_FAULT_SLOT_DESCRIPTION", "RGS_FAULT_EMPTY_SLOTS", "RGS_FAULT_UNRECOGNIZED_SLOTS", NULL
 };
 
 static const char *real_module(void)
@@ -702,6 +703,62 @@ static void test_rsa_max_bits(void **state)
     finalize();
 }
 
+/* Is slot in the list of slots with a token? */
+static bool slot_listed(CK_SLOT_ID slot)
+{
+    CK_SLOT_ID slots[16];
+    CK_ULONG n = 16;
+    CK_ULONG i;
+
+    assert_int_equal(t.p11->C_GetSlotList(CK_TRUE, slots, &n), CKR_OK);
+    for (i = 0; i < n; i++) {
+        if (slots[i] == slot)
+            return true;
+    }
+    return false;
+}
+
+/* A reader without a card, one whose card the module does not know, and
+ * a reader's name. */
+static void test_slot_card_states(void **state)
+{
+    CK_SLOT_INFO si;
+    CK_TOKEN_INFO ti;
+    CK_MECHANISM_INFO mi;
+    CK_SESSION_HANDLE s;
+    char id[32];
+
+    (void)state;
+    snprintf(id, sizeof id, "%lu", (unsigned long)t.slot);
+    setenv("RGS_FAULT_EMPTY_SLOTS", id, 1);
+    setenv("RGS_FAULT_SLOT_DESCRIPTION", "Gemalto USB Shell Token V2 00 00", 1);
+    initialize();
+    assert_false(slot_listed(t.slot));
+    assert_int_equal(t.p11->C_GetSlotInfo(t.slot, &si), CKR_OK);
+    assert_int_equal(si.flags & CKF_TOKEN_PRESENT, 0);
+    assert_memory_equal(si.slotDescription, "Gemalto USB Shell Token V2 00 00  ", 34);
+    assert_int_equal(t.p11->C_GetTokenInfo(t.slot, &ti), CKR_TOKEN_NOT_PRESENT);
+    assert_int_equal(t.p11->C_OpenSession(t.slot, CKF_SERIAL_SESSION, NULL, NULL, &s),
+                     CKR_TOKEN_NOT_PRESENT);
+    finalize();
+
+    unsetenv("RGS_FAULT_EMPTY_SLOTS");
+    setenv("RGS_FAULT_UNRECOGNIZED_SLOTS", "*", 1);
+    initialize();
+    assert_true(slot_listed(t.slot));
+    assert_int_equal(t.p11->C_GetSlotInfo(t.slot, &si), CKR_OK);
+    assert_int_not_equal(si.flags & CKF_TOKEN_PRESENT, 0);
+    assert_int_equal(t.p11->C_GetTokenInfo(t.slot, &ti), CKR_TOKEN_NOT_RECOGNIZED);
+    assert_int_equal(t.p11->C_GetMechanismInfo(t.slot, CKM_RSA_PKCS, &mi),
+                     CKR_TOKEN_NOT_RECOGNIZED);
+    assert_int_equal(t.p11->C_OpenSession(t.slot, CKF_SERIAL_SESSION, NULL, NULL, &s),
+                     CKR_TOKEN_NOT_RECOGNIZED);
+    finalize();
+
+    setenv("RGS_FAULT_UNRECOGNIZED_SLOTS", "x", 1);
+    assert_int_equal(t.p11->C_Initialize(NULL), CKR_GENERAL_ERROR);
+}
+
 static void test_mech_hide(void **state)
 {
     CK_ULONG before;
@@ -881,6 +938,7 @@ int main(void)
         cmocka_unit_test_setup_teardown(test_mech_hide, test_setup, test_teardown),
         cmocka_unit_test_setup_teardown(test_count_file, test_setup, test_teardown),
         cmocka_unit_test_setup_teardown(test_nonsense, test_setup, test_teardown),
+        cmocka_unit_test_setup_teardown(test_slot_card_states, test_setup, test_teardown),
         cmocka_unit_test_setup_teardown(test_threads, test_setup, test_teardown),
     };
 

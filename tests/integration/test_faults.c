@@ -117,9 +117,11 @@ static void test_qualified_idprime_passes_check(void **state)
   fixture *f = *state;
   rgs_run_result r;
 
-  fault(f, "RGS_FAULT_TOKEN_MANUFACTURER=Gemalto");
-  fault(f, "RGS_FAULT_TOKEN_MODEL=PKCS#15 emulated");
-  fault(f, "RGS_FAULT_TOKEN_LABEL=IDPrime MD 840");
+  /* As the vendor's module shows an eToken 5110 (through OpenSC's strings
+   * the shipped data says the module cannot make keys: tests/cardmsgs). */
+  fault(f, "RGS_FAULT_TOKEN_MANUFACTURER=SafeNet, Inc.");
+  fault(f, "RGS_FAULT_TOKEN_MODEL=eToken");
+  fault(f, "RGS_FAULT_TOKEN_LABEL=Jean DUPONT");
   fault(f, "RGS_FAULT_SLOT_FLAGS_SET=CKF_HW_SLOT|CKF_REMOVABLE_DEVICE");
   /* The shipped policy alone: no demo entry involved. */
   rgs_enroll(&r, f->env, NULL, "--module", rgs_env("RGS_FAULT_MODULE"), "--json", "check",

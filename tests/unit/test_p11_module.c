@@ -45,15 +45,53 @@ static void test_load_errors_say_why(void **state)
 {
   rgs_p11_ctx *ctx = NULL;
   char err[256];
+  Dl_info where;
 
   (void)state;
   assert_int_equal(rgs_p11_ctx_new("/nonexistent.so", &ctx, err, sizeof(err)),
                    RGS_P11_ERR_MODULE_LOAD);
   assert_null(ctx);
   assert_contains(err, "nonexistent");
-  assert_int_equal(rgs_p11_ctx_new("libz.so.1", &ctx, err, sizeof(err)), RGS_P11_ERR_MODULE_BAD);
+  /* A shared library that is no PKCS#11 module (cmocka's, by path). */
+  assert_true(dladdr((void *)&_cmocka_run_group_tests, &where) != 0);
+  assert_non_null(strchr(where.dli_fname, '/'));
+  assert_int_equal(rgs_p11_ctx_new(where.dli_fname, &ctx, err, sizeof(err)),
+                   RGS_P11_ERR_MODULE_BAD);
+  assert_null(ctx);
+  /* A bare file name is looked for in p11-kit's module directory, not on
+   * the library search path: libz.so.1 is not a module there. */
+  assert_int_equal(rgs_p11_ctx_new("libz.so.1", &ctx, err, sizeof(err)), RGS_P11_ERR_MODULE_LOAD);
+  assert_contains(err, "p11-kit");
   assert_null(ctx);
   assert_int_equal(rgs_p11_ctx_new(NULL, &ctx, err, sizeof(err)), RGS_P11_ERR_ARG);
+}
+
+/* The default is OpenSC's module by file name, found by p11-kit: no
+ * architecture in it. */
+static void test_default_module_is_portable(void **state)
+{
+  const char *saved = getenv("RGS_ENROLL_MODULE");
+  char *copy = saved != NULL ? strdup(saved) : NULL;
+  char *path = NULL;
+  char err[256];
+
+  (void)state;
+  unsetenv("RGS_ENROLL_MODULE");
+  assert_string_equal(rgs_p11_default_module(NULL), "opensc-pkcs11.so");
+  assert_string_equal(rgs_p11_default_module("softhsm2"), "softhsm2");
+  setenv("RGS_ENROLL_MODULE", "/x/y.so", 1);
+  assert_string_equal(rgs_p11_default_module(NULL), "/x/y.so");
+  if (copy != NULL)
+    setenv("RGS_ENROLL_MODULE", copy, 1);
+  else
+    unsetenv("RGS_ENROLL_MODULE");
+  free(copy);
+  /* OpenSC is installed with the tests' dependencies: p11-kit finds it. */
+  assert_int_equal(rgs_p11_module_resolve("opensc-pkcs11.so", &path, NULL, err, sizeof(err)),
+                   RGS_P11_OK);
+  assert_true(path[0] == '/');
+  assert_contains(path, "/opensc-pkcs11.so");
+  free(path);
 }
 
 static void test_pin_from_fd_leaves_the_next_secret(void **state)
@@ -110,6 +148,7 @@ int main(void)
   const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_already_initialized_module_is_left_alone),
     cmocka_unit_test(test_load_errors_say_why),
+    cmocka_unit_test(test_default_module_is_portable),
     cmocka_unit_test(test_pin_from_fd_leaves_the_next_secret),
     cmocka_unit_test(test_pin_from_file),
   };

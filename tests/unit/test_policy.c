@@ -130,6 +130,23 @@ static void test_shipped_idprime(void **state)
   e = rgs_p11_policy_match(pol, "Thales", "IDPrime MD 940", "token");
   assert_non_null(e);
   assert_int_equal(e->demo, 0);
+  /* Through OpenSC it only reads and signs; the vendor's modules make keys. */
+  e = rgs_p11_policy_match(pol, "Gemalto", "PKCS#15 emulated", "Jean DUPONT");
+  assert_int_equal(e->keygen, 0);
+  assert_non_null(e->module);
+  assert_string_equal(e->module->name, "OpenSC");
+  assert_string_equal(e->module->file, "opensc-pkcs11.so");
+  assert_int_equal(e->n_keygen_modules, 2);
+  assert_string_equal(e->keygen_modules[0]->file, "libIDPrimePKCS11.so");
+  assert_string_equal(e->keygen_modules[0]->paths[0], "/usr/lib/libIDPrimePKCS11.so");
+  assert_string_equal(e->keygen_modules[1]->file, "libeTPkcs11.so");
+  assert_string_equal(e->keygen_modules[1]->paths[0], "/usr/lib/libeTPkcs11.so");
+  assert_string_equal(e->keygen_modules[1]->vendor, "Thales");
+  assert_non_null(strstr(e->keygen_modules[1]->url, "https://cpl.thalesgroup.com/"));
+  /* The vendor's own module: nothing said, its mechanisms decide. */
+  e = rgs_p11_policy_match(pol, "Thales", "IDPrime MD 940", "token");
+  assert_int_equal(e->keygen, -1);
+  assert_string_equal(e->module->file, "libIDPrimePKCS11.so");
   /* Another OpenSC card is not an IDPrime. */
   assert_null(rgs_p11_policy_match(pol, "piv_II", "PKCS#15 emulated", "Jean DUPONT"));
   assert_null(rgs_p11_policy_match(pol, "OpenSC Project", "PKCS#15 emulated", "IDPrime"));
@@ -235,7 +252,8 @@ static void test_failure_leaves_policy_unchanged(void **state)
   assert_null(rgs_p11_policy_match(pol, "B", "", ""));
   assert_null(rgs_p11_policy_match(pol, "C", "", ""));
   assert_string_equal(err, "bad.conf:5: unknown key \"colour\" (expected manufacturer, model, "
-                           "label, demo or waive)");
+                           "label, demo, waive, keygen, module or keygen-module; file, path, "
+                           "vendor or url in a module section)");
   /* Starting from nothing, nothing is created. */
   assert_int_equal(rgs_p11_policy_load_mem(&none, "bad.conf", bad, strlen(bad), err, sizeof(err)),
                    RGS_P11_ERR_POLICY);
@@ -409,6 +427,115 @@ static void test_errors_name_file_and_line(void **state)
   assert_policy_error("[device \"a\"]\nlabel = \"abc\\\\\"\n", 2);
   /* keys are lower case */
   assert_policy_error("[device \"a\"]\nModel = x\n", 2);
+}
+
+/* [module] sections and the device keys that name them. */
+static void test_modules(void **state)
+{
+  static const char text[] =
+    "[module \"Vendor\"]\nfile = libv.so\npath = /opt/v/libv.so, /usr/lib/libv.so\n"
+    "vendor = Vendor SA\nurl = https://vendor.example/p11\n"
+    "[device \"card\"]\nmanufacturer = V\nkeygen = no\nmodule = Vendor\n"
+    "keygen-module = Vendor, Later\n"
+    "[module \"Later\"]\nfile = liblater.so\n";
+  static const char second[] =
+    "[device \"other\"]\nmanufacturer = W\nkeygen = yes\nkeygen-module = Later\n"
+    "[module \"Vendor\"]\nfile = shadowed.so\n";
+  rgs_p11_policy *pol = load_text(text);
+  const rgs_p11_policy_entry *e = rgs_p11_policy_match(pol, "V", "", "");
+  const rgs_p11_module_info *m;
+  char err[512];
+
+  (void)state;
+  assert_non_null(e);
+  assert_int_equal(e->keygen, 0);
+  assert_string_equal(e->module->name, "Vendor");
+  assert_int_equal(e->n_keygen_modules, 2);
+  m = e->keygen_modules[0];
+  assert_string_equal(m->file, "libv.so");
+  assert_int_equal(m->n_paths, 2);
+  assert_string_equal(m->paths[1], "/usr/lib/libv.so");
+  assert_string_equal(m->vendor, "Vendor SA");
+  assert_string_equal(m->url, "https://vendor.example/p11");
+  assert_null(rgs_p11_module_installed(m));
+  /* A name defined later in the same file resolves too. */
+  assert_string_equal(e->keygen_modules[1]->file, "liblater.so");
+  assert_null(e->keygen_modules[1]->vendor);
+  /* A later file may name modules of an earlier one; the first of a name wins. */
+  assert_int_equal(rgs_p11_policy_load_mem(&pol, "second.conf", second, strlen(second), err,
+                                           sizeof(err)), RGS_P11_OK);
+  e = rgs_p11_policy_match(pol, "W", "", "");
+  assert_int_equal(e->keygen, 1);
+  assert_string_equal(e->keygen_modules[0]->file, "liblater.so");
+  assert_string_equal(rgs_p11_policy_module(pol, "Vendor")->file, "libv.so");
+  assert_string_equal(rgs_p11_policy_module_at(pol, 2)->file, "shadowed.so");
+  assert_null(rgs_p11_policy_module_at(pol, 3));
+  assert_null(rgs_p11_policy_module(pol, "None"));
+  assert_int_equal(rgs_p11_policy_count(pol), 2);
+  /* A device without keygen says nothing. */
+  rgs_p11_policy_free(pol);
+  pol = load_text("[device \"x\"]\n");
+  e = rgs_p11_policy_match(pol, "", "", "");
+  assert_int_equal(e->keygen, -1);
+  assert_null(e->module);
+  assert_int_equal(e->n_keygen_modules, 0);
+  rgs_p11_policy_free(pol);
+}
+
+static void test_module_installed(void **state)
+{
+  char *dir = rgs_tmpdir();
+  char path[600], text[1400];
+  rgs_p11_policy *pol;
+  const rgs_p11_module_info *m;
+
+  (void)state;
+  snprintf(path, sizeof(path), "%s/libthere.so", dir);
+  snprintf(text, sizeof(text), "[module \"m\"]\nfile = libthere.so\npath = /nonexistent/x.so, %s\n",
+           path);
+  pol = load_text(text);
+  m = rgs_p11_policy_module(pol, "m");
+  assert_null(rgs_p11_module_installed(m));
+  assert_int_equal(rgs_write_file(path, "x"), 0);
+  assert_string_equal(rgs_p11_module_installed(m), path);
+  assert_null(rgs_p11_module_installed(NULL));
+  rgs_p11_policy_free(pol);
+  rgs_rmrf(dir);
+  free(dir);
+}
+
+static void test_module_errors(void **state)
+{
+  char many[1400];
+
+  (void)state;
+  /* an unknown module name, here or before */
+  assert_policy_error("[device \"a\"]\nkeygen-module = Nope\n", 2);
+  assert_policy_error("[device \"a\"]\n\nmodule = Nope\n", 3);
+  assert_policy_error("[module \"m\"]\nfile = m.so\n[device \"a\"]\nkeygen-module = m, Nope\n", 4);
+  /* bad values */
+  assert_policy_error("[device \"a\"]\nkeygen = maybe\n", 2);
+  assert_policy_error("[device \"a\"]\nkeygen-module = \n", 2);
+  assert_policy_error("[module \"m\"]\nfile = m.so\n[device \"a\"]\nkeygen-module = m,\n", 4);
+  assert_policy_error("[module \"m\"]\nfile = /usr/lib/m.so\n", 2);
+  assert_policy_error("[module \"m\"]\nfile = m.so\npath = lib/m.so\n", 3);
+  assert_policy_error("[module \"m\"]\nfile = m.so\nurl = ftp://x\n", 3);
+  assert_policy_error("[module \"m\"]\nfile = m.so\nvendor = \"\"\n", 3);
+  /* a module section needs its file, names it once per file, no comma */
+  assert_policy_error("[module \"m\"]\nvendor = V\n[device \"a\"]\n", 1);
+  assert_policy_error("[module \"m\"]\nfile = m.so\n[module \"m\"]\nfile = n.so\n", 3);
+  assert_policy_error("[module \"a, b\"]\nfile = m.so\n", 1);
+  /* keys of the other kind of section */
+  assert_policy_error("[module \"m\"]\nfile = m.so\nmanufacturer = x\n", 3);
+  assert_policy_error("[device \"a\"]\nfile = m.so\n", 2);
+  assert_policy_error("[module \"m\"]\nfile = m.so\nfile = n.so\n", 3);
+  assert_policy_error("[device \"a\"]\nkeygen = no\nkeygen = yes\n", 3);
+  /* too many */
+  assert_policy_error("[module \"m\"]\nfile = m.so\n[device \"a\"]\n"
+                      "keygen-module = m, m, m, m, m\n", 4);
+  snprintf(many, sizeof(many), "[module \"m\"]\nfile = m.so\npath = /1, /2, /3, /4, /5, /6, /7, "
+                               "/8, /9\n");
+  assert_policy_error(many, 3);
 }
 
 static void test_error_messages(void **state)
@@ -635,6 +762,9 @@ int main(void)
     cmocka_unit_test(test_load_from_file),
     cmocka_unit_test(test_errors_name_file_and_line),
     cmocka_unit_test(test_error_messages),
+    cmocka_unit_test(test_modules),
+    cmocka_unit_test(test_module_installed),
+    cmocka_unit_test(test_module_errors),
     cmocka_unit_test(test_accepted_syntax),
     cmocka_unit_test(test_first_match_wins),
     cmocka_unit_test(test_glob),
