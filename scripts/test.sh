@@ -35,6 +35,7 @@ if [ "$fuzz_seconds" -gt 0 ]; then
          fuzz_pin_input tests/fuzz/fuzz_pin_input tests/fuzz/corpus/pin_input \
          fuzz_canon tests/f2f/fuzz_canon tests/f2f/corpus/canon \
          fuzz_aed_trust tests/f2f/fuzz_aed_trust tests/f2f/corpus/aed_trust \
+         fuzz_dossier_short tests/f2f/fuzz_dossier_short tests/f2f/corpus/dossier_short \
          fuzz_certs tests/est/fuzz_certs tests/est/corpus/certs \
          fuzz_aed_csv tests/order/fuzz_aed_csv tests/order/corpus/aed_csv \
          fuzz_udev_props tests/udev/fuzz_udev_props tests/udev/corpus/udev_props

@@ -30,7 +30,6 @@ static const char *const installed[] = {
   "libexec/rgs-enroll/rgs-enroll-full",
   "share/man/man1/rgs-enroll.1",
   "share/locale/fr/LC_MESSAGES/rgs-enroll.mo",
-  "share/locale/en/LC_MESSAGES/rgs-enroll.mo",
   "share/rgs-enroll/policy/qualified-devices.conf",
   "share/rgs-enroll/aed/offices.csv",
   "lib/udev/rules.d/70-rgs-enroll.rules",

@@ -1,6 +1,7 @@
 /* test_exit_doc.c - the exit statuses of rgs-enroll (rgs_exit.h) and the
  * EXIT STATUS section of rgs-enroll(1) say the same thing: every RGS_EXIT_*
- * value is documented there, and nothing else is. */
+ * value is documented there, and nothing else is; the same for the CODE DE
+ * RETOUR section of the French page (doc/fr/rgs-enroll.1). */
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -29,19 +30,22 @@ static const struct {
 };
 #define N_EXITS (sizeof(exits) / sizeof(exits[0]))
 
-/* The statuses that the EXIT STATUS section documents: each ".TP" followed
- * by ".B N" and a line of text, up to the next ".SH". count[n] is how many
- * times n is documented; a ".B" that is not a number in range is reported
- * through *bad. Returns 0 when the section was found. */
-static int documented(const char *man, int count[MAX_CODE], int *bad)
+#define EN_SECTION "\n.SH EXIT STATUS\n"
+#define FR_SECTION "\n.SH CODE DE RETOUR\n"
+
+/* The statuses that the section (EN_SECTION, FR_SECTION) documents: each
+ * ".TP" followed by ".B N" and a line of text, up to the next ".SH".
+ * count[n] is how many times n is documented; a ".B" that is not a number
+ * in range is reported through *bad. Returns 0 when the section was found. */
+static int documented_in(const char *man, const char *section, int count[MAX_CODE], int *bad)
 {
-  const char *p = strstr(man, "\n.SH EXIT STATUS\n"), *end;
+  const char *p = strstr(man, section), *end;
 
   memset(count, 0, sizeof(int) * MAX_CODE);
   *bad = 0;
   if (p == NULL)
     return -1;
-  p += strlen("\n.SH EXIT STATUS\n");
+  p += strlen(section);
   end = strstr(p, "\n.SH ");
   if (end == NULL)
     end = p + strlen(p);
@@ -58,6 +62,11 @@ static int documented(const char *man, int count[MAX_CODE], int *bad)
       count[n]++;
   }
   return 0;
+}
+
+static int documented(const char *man, int count[MAX_CODE], int *bad)
+{
+  return documented_in(man, EN_SECTION, count, bad);
 }
 
 /* 0 when the documented statuses are exactly the enum's values, once each;
@@ -149,6 +158,20 @@ static void test_man_page_documents_each_status(void **state)
   free(man);
 }
 
+/* The French page, translated from the English one, documents the same. */
+static void test_french_man_page_documents_each_status(void **state)
+{
+  char *man = source_file("doc/fr/rgs-enroll.1");
+  int count[MAX_CODE], bad;
+
+  (void)state;
+  assert_non_null(man);
+  assert_int_equal(documented_in(man, FR_SECTION, count, &bad), 0);
+  assert_int_equal(compare(count, bad, 0), 0);
+  assert_int_equal(documented_in(man, EN_SECTION, count, &bad), -1);   /* translated */
+  free(man);
+}
+
 /* The check itself can fail: a status missing, one too many, one twice. */
 static void test_check_sees_differences(void **state)
 {
@@ -193,6 +216,7 @@ int main(void)
     cmocka_unit_test(test_enum_is_dense),
     cmocka_unit_test(test_header_names_all_known),
     cmocka_unit_test(test_man_page_documents_each_status),
+    cmocka_unit_test(test_french_man_page_documents_each_status),
     cmocka_unit_test(test_check_sees_differences),
   };
 
