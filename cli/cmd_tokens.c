@@ -5,11 +5,24 @@
 #include <string.h>
 #include "commands.h"
 
+/* Stable words for JSON: what the reader holds. */
+static const char *token_state(const rgs_p11_slot_info *s)
+{
+  if (s->token_present)
+    return "present";
+  return s->token_unrecognized ? "card-not-recognized" : "empty";
+}
+
 static void print_slot_text(const rgs_p11_slot_info *s, const char *uri)
 {
   printf(_("Slot %lu: %s%s%s\n"), (unsigned long)s->slot_id, s->slot_description,
          (s->slot_flags & CKF_HW_SLOT) ? _(" [hardware]") : "",
          (s->slot_flags & CKF_REMOVABLE_DEVICE) ? _(" [removable]") : "");
+  if (s->token_unrecognized) {
+    /* Not "no token": the card is there, another module may read it. */
+    printf("  %s\n", _("card present, not recognised by this module"));
+    return;
+  }
   if (!s->token_present) {
     printf("  %s\n", _("no token"));
     return;
@@ -35,6 +48,7 @@ static void print_slot_json(rgs_json *j, const rgs_p11_slot_info *s, const char 
   rgs_json_bool(j, "hardware", (s->slot_flags & CKF_HW_SLOT) != 0);
   rgs_json_bool(j, "removable", (s->slot_flags & CKF_REMOVABLE_DEVICE) != 0);
   rgs_json_bool(j, "token_present", s->token_present);
+  rgs_json_str(j, "token_state", token_state(s));
   if (s->token_present) {
     rgs_json_str(j, "uri", uri);
     rgs_json_token(j, "token", s);

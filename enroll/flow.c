@@ -129,6 +129,7 @@ int rgs_exit_for_p11(rgs_p11_rc rc)
   case RGS_P11_ERR_NO_TOKEN:
   case RGS_P11_ERR_MANY_TOKENS:
   case RGS_P11_ERR_TOKEN_REMOVED:
+  case RGS_P11_ERR_TOKEN_NOT_RECOGNIZED:
   case RGS_P11_ERR_TOKEN_RO:
   case RGS_P11_ERR_TOKEN_FULL:
   case RGS_P11_ERR_MECHANISM:
@@ -170,8 +171,14 @@ int rgs_fail_report(const rgs_io *io, const char *command, int exit_code,
 int rgs_fail_p11(const rgs_io *io, const char *command, rgs_p11_rc rc,
                  const rgs_p11_ctx *ctx)
 {
-  return rgs_fail(io, command, rgs_exit_for_p11(rc), rgs_p11_strerror(rc),
-                  ctx != NULL ? rgs_p11_last_error(ctx) : NULL);
+  /* The codes of the same cases found before the session (rgs_fail_no_token,
+   * several tokens through the registered modules). */
+  const char *code = rc == RGS_P11_ERR_TOKEN_NOT_RECOGNIZED ? "card-not-recognized"
+                     : rc == RGS_P11_ERR_MANY_TOKENS        ? "several-tokens"
+                                                            : NULL;
+
+  return fail_doc(io, command, rgs_exit_for_p11(rc), code, rgs_p11_strerror(rc),
+                  ctx != NULL ? rgs_p11_last_error(ctx) : NULL, NULL, -1);
 }
 
 /* ---- subcommands ---------------------------------------------------- */
@@ -401,6 +408,35 @@ int rgs_session_open(rgs_session *s, const rgs_io *io, const char *command)
   return rgs_session_open_sel(s, io, command, NULL);
 }
 
+/* No module and no token named, and the registered modules show several
+ * tokens: never the first one; each with the module that shows it, as a
+ * --token value that names its module. */
+static int fail_many_seen(const rgs_io *io, const char *command, const rgs_p11_seen *seen,
+                          size_t n, const char *detail)
+{
+  int ret = rgs_fail_code(io, command, RGS_EXIT_TOKEN, "several-tokens",
+                          rgs_p11_strerror(RGS_P11_ERR_MANY_TOKENS), detail, NULL);
+  rgs_p11_uri *uri = NULL;
+  char *text = NULL;
+  char name[128];
+  size_t i;
+
+  for (i = 0; i < n; i++) {
+    if (rgs_p11_uri_for_token(&seen[i].info, &uri) == RGS_P11_OK &&
+        rgs_p11_uri_set(uri, RGS_URI_MODULE_NAME, seen[i].module_name) == RGS_P11_OK)
+      text = rgs_p11_uri_format(uri);
+    rgsx_sanitize_buf(name, sizeof(name), seen[i].module_name, strlen(seen[i].module_name));
+    /* TRANSLATORS: a token's label, its module's name, its pkcs11: URI. */
+    fprintf(stderr, _("  \"%s\" through the module %s: --token '%s'\n"), seen[i].info.label,
+            name, text != NULL ? text : "?");
+    free(text);
+    text = NULL;
+    rgs_p11_uri_free(uri);
+    uri = NULL;
+  }
+  return ret;
+}
+
 /* With no module named, the one the token was found through. */
 static void say_module_choice(const rgs_session *s)
 {
@@ -431,6 +467,8 @@ static int session_open(rgs_session *s, const rgs_io *io, const char *command,
 {
   rgs_p11_uri *sel = NULL;
   rgs_p11_open_req req;
+  rgs_p11_seen *seen = NULL;
+  size_t n_seen = 0;
   char err[512];
   int ret = RGS_EXIT_OK;
   rgs_p11_rc rc;
@@ -456,10 +494,18 @@ static int session_open(rgs_session *s, const rgs_io *io, const char *command,
   ret = load_policies(s, command);
   if (ret != RGS_EXIT_OK)
     goto cleanup;
+  memset(&req, 0, sizeof(req));
   req.module = io->module;
   req.sel = sel != NULL ? sel : fallback;
   req.need = need;
+  req.policy = s->policy;
+  req.seen = &seen;
+  req.n_seen = &n_seen;
   rc = rgs_p11_open(&req, &s->ctx, &s->tok, err, sizeof(err));
+  if (rc == RGS_P11_ERR_MANY_TOKENS && s->ctx == NULL) {
+    ret = fail_many_seen(io, command, seen, n_seen, err);
+    goto cleanup;
+  }
   if (rc != RGS_P11_OK && s->ctx == NULL) {
     ret = rgs_fail(io, command, rgs_exit_for_p11(rc), rgs_p11_strerror(rc), err);
     goto cleanup;
@@ -475,6 +521,7 @@ static int session_open(rgs_session *s, const rgs_io *io, const char *command,
   }
 
 cleanup:
+  rgs_p11_seen_free(seen, n_seen);
   rgs_p11_uri_free(sel);
   if (ret != RGS_EXIT_OK)
     rgs_session_close(s);

@@ -38,6 +38,7 @@ const char *rgs_p11_strerror(rgs_p11_rc rc)
   case RGS_P11_ERR_PIN_LENGTH: return _("the PIN does not have a length the token accepts");
   case RGS_P11_ERR_PIN_EXPIRED: return _("the PIN has expired: change it first with 'rgs-enroll pin change'");
   case RGS_P11_ERR_PIN_TEXT: return _("the PIN or code read is not plain text: it was not sent to the token and no try was spent");
+  case RGS_P11_ERR_TOKEN_NOT_RECOGNIZED: return _("a card is in the reader, but this PKCS#11 module does not recognise it: use the module of the card's vendor (--module)");
   case RGS_P11_ERR_KEY_TEMPLATE: return _("this PKCS#11 module cannot make a sign-only key as RGS** requires (it refused the key template): use the module of the token's vendor");
   case RGS_P11_ERR_CERT_MISMATCH: return _("the certificate's public key is not the public key of this key pair");
   case RGS_P11_ERR_PIN_WEAK: return _("the new PIN is refused: too easy to guess or the same as the current one");
@@ -59,8 +60,9 @@ rgs_p11_rc rgs_p11_from_ckr(CK_RV rv)
   case CKR_SESSION_HANDLE_INVALID:
   case CKR_SESSION_CLOSED:
   case CKR_SLOT_ID_INVALID:
-  case CKR_TOKEN_NOT_RECOGNIZED:
     return RGS_P11_ERR_TOKEN_REMOVED;
+  /* The card is still there: another module may know it. */
+  case CKR_TOKEN_NOT_RECOGNIZED: return RGS_P11_ERR_TOKEN_NOT_RECOGNIZED;
   case CKR_TOKEN_WRITE_PROTECTED:
   case CKR_SESSION_READ_ONLY:
     return RGS_P11_ERR_TOKEN_RO;

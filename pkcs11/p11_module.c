@@ -187,7 +187,11 @@ rgs_p11_rc rgs_p11_read_slot(rgs_p11_ctx *ctx, CK_SLOT_ID id, rgs_p11_slot_info 
     return RGS_P11_OK;
   rv = ctx->f->C_GetTokenInfo(id, &ti);
   if (rv == CKR_TOKEN_NOT_PRESENT || rv == CKR_TOKEN_NOT_RECOGNIZED) {
+    /* No token to use, but a card the module does not know is not an
+     * empty reader: the person has another module to try, not a card to
+     * insert. */
     info->token_present = 0;
+    info->token_unrecognized = rv == CKR_TOKEN_NOT_RECOGNIZED;
     return RGS_P11_OK;
   }
   if (rv != CKR_OK)
@@ -260,7 +264,8 @@ static rgs_p11_rc slot_ids(rgs_p11_ctx *ctx, CK_BBOOL present, CK_SLOT_ID **ids,
  * must not hide the other tokens. */
 static int slot_skippable(rgs_p11_rc rc)
 {
-  return rc == RGS_P11_ERR_TOKEN_REMOVED || rc == RGS_P11_ERR_MODULE;
+  return rc == RGS_P11_ERR_TOKEN_REMOVED || rc == RGS_P11_ERR_TOKEN_NOT_RECOGNIZED ||
+         rc == RGS_P11_ERR_MODULE;
 }
 
 rgs_p11_rc rgs_p11_slots(rgs_p11_ctx *ctx, rgs_p11_slot_info **out, size_t *n)

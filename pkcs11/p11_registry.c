@@ -250,14 +250,30 @@ static rgs_p11_rc named_module(const rgs_p11_open_req *req, const char **spec, c
 
 /* ---- when no module is named: the one that can do the step ------------- */
 
-static int can_do(rgs_p11_token *tok, rgs_p11_need need)
+/* The policy data knows modules that cannot make keys on a device whatever
+ * their mechanism list says (keygen = no: OpenSC's idprime driver): read
+ * as the check reads it, so that the module chosen is not the one the check
+ * then turns down. */
+static int policy_read_only(const rgs_p11_policy *pol, const rgs_p11_slot_info *info)
+{
+  const rgs_p11_policy_entry *e;
+
+  if (pol == NULL)
+    return 0;
+  e = rgs_p11_policy_match(pol, info->manufacturer, info->model, info->label);
+  return e != NULL && e->keygen == 0;
+}
+
+static int can_do(rgs_p11_token *tok, const rgs_p11_open_req *req)
 {
   CK_MECHANISM_INFO info;
 
-  switch (need) {
+  switch (req->need) {
   case RGS_P11_NEED_ANY:
     return 1;
   case RGS_P11_NEED_KEYGEN:
+    if (policy_read_only(req->policy, rgs_p11_token_info(tok)))
+      return 0;
     return rgs_p11_mechanism(tok, CKM_RSA_PKCS_KEY_PAIR_GEN, &info) == RGS_P11_OK;
   }
   return 0;
@@ -315,8 +331,8 @@ static void attempt_open(attempt *a, const char *path, const char *name,
  * may wrap the same one: never two of them initialised together). *found
  * gets the first through which the token can do the step; else, when
  * fallback, the first that shows it. */
-static void scan_registry(const char *skip_path, const rgs_p11_uri *want, rgs_p11_need need,
-                          int fallback, attempt *found)
+static void scan_registry(const char *skip_path, const rgs_p11_uri *want,
+                          const rgs_p11_open_req *req, int fallback, attempt *found)
 {
   rgs_p11_registered *list = NULL;
   size_t n = 0, i, first_seen = (size_t)-1;
@@ -331,7 +347,7 @@ static void scan_registry(const char *skip_path, const rgs_p11_uri *want, rgs_p1
     if (skip_path != NULL && strcmp(list[i].path, skip_path) == 0)
       continue;
     attempt_open(&a, list[i].path, list[i].name, want, err, sizeof(err));
-    if (a.rc == RGS_P11_OK && can_do(a.tok, need)) {
+    if (a.rc == RGS_P11_OK && can_do(a.tok, req)) {
       *found = a;
       continue;
     }
@@ -349,6 +365,145 @@ static void scan_registry(const char *skip_path, const rgs_p11_uri *want, rgs_p1
   rgs_p11_registered_free(list, n);
 }
 
+/* ---- no token named: which tokens the registered modules show --------- */
+
+void rgs_p11_seen_free(rgs_p11_seen *list, size_t n)
+{
+  size_t i;
+
+  if (list == NULL)
+    return;
+  for (i = 0; i < n; i++) {
+    free(list[i].module_name);
+    free(list[i].module_path);
+  }
+  free(list);
+}
+
+/* One card through two modules is one token: the serial tells (labels and
+ * models differ between modules), the label when there is no serial, as
+ * identity_uri() finds it again. */
+static int same_token(const rgs_p11_slot_info *a, const rgs_p11_slot_info *b)
+{
+  if (a->serial[0] != '\0' || b->serial[0] != '\0')
+    return strcmp(a->serial, b->serial) == 0;
+  return strcmp(a->label, b->label) == 0;
+}
+
+static rgs_p11_rc seen_add(rgs_p11_seen **list, size_t *n, const rgs_p11_registered *m,
+                           const rgs_p11_slot_info *info)
+{
+  rgs_p11_seen *grown;
+  size_t i;
+
+  for (i = 0; i < *n; i++)
+    if (same_token(&(*list)[i].info, info))
+      return RGS_P11_OK;
+  grown = realloc(*list, (*n + 1) * sizeof(**list));
+  if (grown == NULL)
+    return RGS_P11_ERR_NOMEM;
+  *list = grown;
+  grown[*n].info = *info;
+  grown[*n].module_name = strdup(m->name);
+  grown[*n].module_path = strdup(m->path);
+  (*n)++;
+  if (grown[*n - 1].module_name == NULL || grown[*n - 1].module_path == NULL)
+    return RGS_P11_ERR_NOMEM;
+  return RGS_P11_OK;
+}
+
+/* The initialised tokens of one module (a blank one is never "the token
+ * present"). A module that does not load or list shows none: the others
+ * still count. Unloaded before the next one. */
+static rgs_p11_rc survey_module(const rgs_p11_registered *m, rgs_p11_seen **list, size_t *n)
+{
+  rgs_p11_ctx *ctx = NULL;
+  rgs_p11_slot_info *slots = NULL;
+  size_t ns = 0, i;
+  char why[256];
+  rgs_p11_rc rc = RGS_P11_OK;
+
+  if (rgs_p11_ctx_new_path(m->path, m->name, &ctx, why, sizeof(why)) == RGS_P11_OK &&
+      rgs_p11_slots(ctx, &slots, &ns) == RGS_P11_OK) {
+    for (i = 0; i < ns && rc == RGS_P11_OK; i++)
+      if (slots[i].token_present && (slots[i].token_flags & CKF_TOKEN_INITIALIZED))
+        rc = seen_add(list, n, m, &slots[i]);
+  }
+  free(slots);
+  rgs_p11_ctx_free(ctx);
+  return rc;
+}
+
+static rgs_p11_rc survey_registry(const char *skip_path, rgs_p11_seen **out, size_t *n)
+{
+  rgs_p11_registered *list = NULL;
+  size_t nm = 0, i;
+  char err[256];
+  rgs_p11_rc rc;
+
+  *out = NULL;
+  *n = 0;
+  rc = rgs_p11_registered_list(&list, &nm, err, sizeof(err));
+  for (i = 0; rc == RGS_P11_OK && i < nm; i++)
+    if (skip_path == NULL || strcmp(list[i].path, skip_path) != 0)
+      rc = survey_module(&list[i], out, n);
+  rgs_p11_registered_free(list, nm);
+  if (rc != RGS_P11_OK) {
+    rgs_p11_seen_free(*out, *n);
+    *out = NULL;
+    *n = 0;
+  }
+  return rc;
+}
+
+/* "\"A\" (serial 1) through m1; ..." for the failure's detail. */
+static void describe_seen(const rgs_p11_seen *seen, size_t n, char *buf, size_t len)
+{
+  size_t i, used = 0;
+
+  rgsx_errf(buf, len, "%s", _("tokens seen through the modules registered with p11-kit: "));
+  used = strlen(buf);
+  for (i = 0; i < n && used < len; i++) {
+    char name[128];
+    int w;
+    rgsx_sanitize_buf(name, sizeof(name), seen[i].module_name, strlen(seen[i].module_name));
+    w = snprintf(buf + used, len - used, _("%s\"%s\" (serial %s) through %s"),
+                 i > 0 ? "; " : "", seen[i].info.label, seen[i].info.serial, name);
+    if (w < 0)
+      break;
+    used += (size_t)w;
+  }
+}
+
+/* No token named and OpenSC's module shows none. Several different tokens
+ * through the registered modules: RGS_P11_ERR_MANY_TOKENS, never the first
+ * one (the list goes to req->seen and errbuf). One: *id names it for the
+ * scan. None: RGS_P11_ERR_NO_TOKEN. */
+static rgs_p11_rc registry_token(const char *skip_path, const rgs_p11_open_req *req,
+                                 rgs_p11_uri **id, char *errbuf, size_t errlen)
+{
+  rgs_p11_seen *seen = NULL;
+  size_t n = 0;
+  rgs_p11_rc rc = survey_registry(skip_path, &seen, &n);
+
+  if (rc == RGS_P11_OK && n == 0)
+    rc = RGS_P11_ERR_NO_TOKEN;
+  else if (rc == RGS_P11_OK && n == 1)
+    rc = identity_uri(&seen[0].info, id);
+  else if (rc == RGS_P11_OK) {
+    rc = RGS_P11_ERR_MANY_TOKENS;
+    describe_seen(seen, n, errbuf, errlen);
+    if (req->seen != NULL && req->n_seen != NULL) {
+      *req->seen = seen;
+      *req->n_seen = n;
+      seen = NULL;
+      n = 0;
+    }
+  }
+  rgs_p11_seen_free(seen, n);
+  return rc;
+}
+
 /* OpenSC's module first; the registry only when it cannot serve. */
 static void open_unnamed(const rgs_p11_open_req *req, attempt *out, char *errbuf,
                          size_t errlen)
@@ -364,11 +519,22 @@ static void open_unnamed(const rgs_p11_open_req *req, attempt *out, char *errbuf
     attempt_open(&def, path, NULL, req->sel, errbuf, errlen);
   if (def.ctx != NULL)
     def.ctx->origin = RGS_P11_MODULE_DEFAULT;
-  if (def.rc == RGS_P11_OK && can_do(def.tok, req->need))
+  /* OpenSC's module shows several: the person chooses among them. */
+  if ((def.rc == RGS_P11_OK && can_do(def.tok, req)) || def.rc == RGS_P11_ERR_MANY_TOKENS)
     goto done;
   if (def.rc == RGS_P11_OK && want == NULL && identity_uri(rgs_p11_token_info(def.tok), &id) == RGS_P11_OK)
     want = id;
-  scan_registry(path, want, req->need, def.rc != RGS_P11_OK, &other);
+  if (def.rc != RGS_P11_OK && want == NULL) {
+    rgs_p11_rc rc = registry_token(path, req, &id, errbuf, errlen);
+    if (rc == RGS_P11_ERR_MANY_TOKENS) {
+      attempt_free(&def);
+      def.rc = rc;
+    }
+    if (rc == RGS_P11_ERR_MANY_TOKENS || rc == RGS_P11_ERR_NO_TOKEN)
+      goto done;
+    want = id;
+  }
+  scan_registry(path, want, req, def.rc != RGS_P11_OK, &other);
   if (other.tok != NULL) {
     attempt_free(&def);
     def = other;
@@ -395,6 +561,10 @@ rgs_p11_rc rgs_p11_open(const rgs_p11_open_req *req, rgs_p11_ctx **ctx, rgs_p11_
     return RGS_P11_ERR_ARG;
   *ctx = NULL;
   *tok = NULL;
+  if (req->seen != NULL)
+    *req->seen = NULL;
+  if (req->n_seen != NULL)
+    *req->n_seen = 0;
   a.rc = named_module(req, &spec, err, sizeof(err));
   if (a.rc == RGS_P11_OK && spec != NULL) {
     a.rc = rgs_p11_module_resolve(spec, &path, &name, err, sizeof(err));

@@ -65,6 +65,8 @@ typedef enum {
                                  character, not UTF-8): refused, never sent */
   RGS_P11_ERR_KEY_TEMPLATE,   /* the module refuses the sign-only key template at key
                                  generation: it cannot make the key RGS** asks for */
+  RGS_P11_ERR_TOKEN_NOT_RECOGNIZED, /* a card is there, the module does not know it
+                                       (CKR_TOKEN_NOT_RECOGNIZED) */
 } rgs_p11_rc;
 
 /* A translated, user-facing sentence for rc. Never NULL; static storage. */
@@ -156,6 +158,17 @@ typedef struct {
   const rgs_p11_uri *sel;     /* the token (NULL: the only one); its module-name /
                                  module-path select the module too */
   rgs_p11_need need;
+  /* May be NULL. With need KEYGEN, a token whose policy entry says keygen = no
+   * (the module only reads and signs on it) is not taken for the step
+   * through that module when a registered one can do it. */
+  const struct rgs_p11_policy *policy;
+  /* May be NULL. No module named, no token named, OpenSC's shows none and
+   * the registered modules show several different tokens (by serial):
+   * RGS_P11_ERR_MANY_TOKENS with *ctx NULL, and here the tokens seen, one
+   * per serial, each with the module that shows it. Free with
+   * rgs_p11_seen_free(). */
+  struct rgs_p11_seen **seen;
+  size_t *n_seen;
 } rgs_p11_open_req;
 
 /* Load the module and open the token. The module is the one named (--module,
@@ -193,7 +206,17 @@ typedef struct {
   CK_FLAGS token_flags;          /* CKF_USER_PIN_* etc. */
   CK_ULONG min_pin, max_pin;
   CK_VERSION hw_version, fw_version;
+  int token_unrecognized;        /* a card is in the reader but the module does not
+                                    recognise it (token_present is 0 then) */
 } rgs_p11_slot_info;
+
+/* A token seen through a registered module (rgs_p11_open_req.seen). */
+typedef struct rgs_p11_seen {
+  char *module_name;             /* the p11-kit name */
+  char *module_path;
+  rgs_p11_slot_info info;
+} rgs_p11_seen;
+void rgs_p11_seen_free(rgs_p11_seen *list, size_t n);
 
 /* All slots of the module (with or without token). *out is an array of *n
  * entries; free with free(). */

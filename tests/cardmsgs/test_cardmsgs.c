@@ -355,6 +355,81 @@ static void test_card_not_recognized(void **state)
   rgs_run_free(&r);
 }
 
+/* tokens lists a card the module does not know in its reader, as such
+ * (not "no token"), and still succeeds: it is a listing. */
+static void test_tokens_card_not_recognized(void **state)
+{
+  fixture *f = *state;
+  rgs_run_result r;
+
+  env_add(f, "RGS_FAULT_UNRECOGNIZED_SLOTS=*");
+  env_add(f, "RGS_FAULT_SLOT_DESCRIPTION=Gemalto USB Shell Token V2 \x1b[31m00 00");
+  run(f, &r, NULL, "tokens", NULL);
+  rgs_assert_status(&r, RGS_EXIT_OK);
+  assert_contains(r.out, ": Gemalto USB Shell Token V2 ");
+  assert_contains(r.out, "  card present, not recognised by this module\n");
+  assert_not_contains(r.out, "no token");
+  assert_not_contains(r.out, "\x1b");
+  rgs_run_free(&r);
+  assert_int_equal(rgs_count_lines(f->count, "C_OpenSession"), 0);
+
+  run(f, &r, NULL, "--json", "tokens", NULL);
+  rgs_assert_status(&r, RGS_EXIT_OK);
+  assert_json(r.out, "slots.0.token_state", "card-not-recognized");
+  assert_json(r.out, "slots.0.token_present", "false");
+  rgs_run_free(&r);
+}
+
+/* A module that stops recognising the card once the session is open says
+ * so, not "the token was removed": the card is there, and the JSON code is
+ * the one of a card found unknown before. */
+static void test_not_recognized_after_open(void **state)
+{
+  fixture *f = *state;
+  rgs_run_result r;
+  size_t base = f->n_env;
+
+  env_add(f, "RGS_FAULT_FAIL=C_GetMechanismInfo:1:CKR_TOKEN_NOT_RECOGNIZED");
+  run(f, &r, f->demo_policy, "check", NULL);
+  rgs_assert_status(&r, RGS_EXIT_TOKEN);
+  assert_contains(r.err, "a card is in the reader, but this PKCS#11 module does not recognise "
+                         "it: use the module of the card's vendor (--module)");
+  assert_not_contains(r.err, "removed");
+  rgs_run_free(&r);
+  assert_int_equal(rgs_count_lines(f->count, "C_OpenSession"), 1);
+  assert_no_pin_no_keygen(f);
+
+  f->n_env = base;
+  env_add(f, "RGS_FAULT_FAIL=C_GenerateKeyPair:1:CKR_TOKEN_NOT_RECOGNIZED");
+  run(f, &r, f->demo_policy, "--json", "start", "--key-type", "ec:p256", "--cn", "A B",
+      "--out", f->out, NULL);
+  rgs_assert_status(&r, RGS_EXIT_TOKEN);
+  assert_json(r.out, "error.code", "card-not-recognized");
+  assert_json(r.out, "error.message", "a card is in the reader, but this PKCS#11 module does "
+                                      "not recognise it: use the module of the card's vendor "
+                                      "(--module)");
+  rgs_run_free(&r);
+  assert_int_equal(key_objects(), 0);
+  assert_int_not_equal(access(f->out, F_OK), 0);
+}
+
+/* Two tokens through the module given and no --token: the stable code of
+ * the choice to make, as when they are seen through registered modules. */
+static void test_several_tokens_code(void **state)
+{
+  fixture *f = *state;
+  rgs_run_result r;
+
+  assert_int_equal(rgs_softhsm_add_token(&f->hsm, "second"), 0);
+  run(f, &r, f->demo_policy, "--json", "check", NULL);
+  rgs_assert_status(&r, RGS_EXIT_TOKEN);
+  assert_json(r.out, "error.code", "several-tokens");
+  assert_json(r.out, "error.message", "several tokens are present: choose one with --token");
+  assert_contains(r.err, "pkcs11:token=second;");
+  rgs_run_free(&r);
+  assert_int_equal(rgs_count_lines(f->count, "C_OpenSession"), 0);
+}
+
 /* Readers without a card: named, and the person asked to insert it. */
 static void test_reader_without_card(void **state)
 {
@@ -440,6 +515,9 @@ int main(void)
     cmocka_unit_test_setup_teardown(test_installed_module_offered, setup, teardown),
     cmocka_unit_test_setup_teardown(test_keys_too_small_is_a_verdict, setup, teardown),
     cmocka_unit_test_setup_teardown(test_card_not_recognized, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_tokens_card_not_recognized, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_not_recognized_after_open, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_several_tokens_code, setup, teardown),
     cmocka_unit_test_setup_teardown(test_reader_without_card, setup, teardown),
     cmocka_unit_test_setup_teardown(test_sign_only_template_refused, setup, teardown),
     cmocka_unit_test_setup_teardown(test_delivered_check_not_blocked, setup, teardown),

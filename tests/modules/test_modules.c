@@ -9,7 +9,9 @@
  *   rgs-softhsm.module  SoftHSM2 itself.
  * p11-kit reads no user configuration for root (conf.c), so as root the
  * command runs in a user namespace as uid 1000 (files are still reached as
- * root): a wrapper script stands as RGS_ENROLL_BIN. */
+ * root): a wrapper script stands as RGS_ENROLL_BIN. OpenSC's module is
+ * pointed at a pcscd socket that does not exist: it shows no token, whatever
+ * reader a test of another suite has running. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,9 +25,11 @@ typedef struct {
   char count[600];           /* the fault module's call log */
   char wrapper[600];
   char policy[600];
-  char env_config[700], env_real[700], env_count[700];
-  const char *env[6];
+  char env_config[700], env_real[700], env_count[700], env_pcsc[700];
+  const char *env[8];
 } fixture;
+
+#define N_OF(a) (sizeof(a) / sizeof((a)[0]))
 
 static void write_module(const fixture *f, const char *name, const char *body)
 {
@@ -78,8 +82,10 @@ static int setup(void **state)
   f->env[0] = f->env_config;
   f->env[1] = f->env_real;
   f->env[2] = f->env_count;
-  f->env[3] = "RGS_FAULT_MECH_HIDE=CKM_RSA_PKCS_KEY_PAIR_GEN";
-  f->env[4] = NULL;
+  snprintf(f->env_pcsc, sizeof(f->env_pcsc), "PCSCLITE_CSOCK_NAME=%s/no-pcscd.comm", f->hsm.dir);
+  f->env[3] = f->env_pcsc;
+  f->env[4] = "RGS_FAULT_MECH_HIDE=CKM_RSA_PKCS_KEY_PAIR_GEN";
+  f->env[5] = NULL;
   /* The module comes from the options and the registry only. */
   unsetenv("RGS_ENROLL_MODULE");
   if (bin[0] == '\0')   /* the command itself, before any wrapper */
@@ -245,6 +251,106 @@ static void test_choice_for_keygen(void **state)
   assert_int_equal(rgs_count_lines(f->count, "C_GenerateKeyPair"), 0);
 }
 
+/* The fixture's environment without the mechanism hiding, plus extra
+ * (NULL-terminated) variables for the fault module: env has room for 12. */
+static void env_with(const fixture *f, const char **env, const char *const *extra)
+{
+  size_t n = 0, i;
+
+  for (i = 0; f->env[i] != NULL; i++)
+    if (strncmp(f->env[i], "RGS_FAULT_MECH_HIDE=", 20) != 0)
+      env[n++] = f->env[i];
+  for (i = 0; extra[i] != NULL && n + 1 < 12; i++)
+    env[n++] = extra[i];
+  env[n] = NULL;
+}
+
+/* No module named: the registered module that shows the token first
+ * (rgs-fault, priority 10) lists RSA key generation, but it shows the token
+ * as OpenSC's idprime driver does, and the shipped policy says that module
+ * cannot make keys on it (keygen = no). The module of the same token (same
+ * serial) that can, rgs-softhsm, is taken: the key pair is made there. */
+static void test_choice_honours_policy_keygen_no(void **state)
+{
+  static const char *const as_idprime[] = { "RGS_FAULT_TOKEN_MANUFACTURER=Gemalto",
+                                            "RGS_FAULT_TOKEN_MODEL=PKCS#15 emulated", NULL };
+  fixture *f = *state;
+  const char *env[12];
+  rgs_run_result r;
+
+  env_with(f, env, as_idprime);
+  unlink(f->count);
+  assert_int_equal(rgs_enroll(&r, env, NULL, "--json", "--policy", f->policy, "--pin-file",
+                              f->hsm.pin_file, "--token", "pkcs11:token=modtest", "keygen",
+                              "--key-type", "rsa:2048", "--validity-years", "1", NULL), 0);
+  rgs_assert_status(&r, RGS_EXIT_OK);
+  rgs_assert_json(r.out, "module.name", "rgs-softhsm");
+  rgs_assert_json(r.out, "module.chosen", "registry");
+  rgs_run_free(&r);
+  /* The data decided: rgs-fault was not asked for its mechanism, made nothing. */
+  assert_true(rgs_count_lines(f->count, "C_OpenSession") >= 1);
+  assert_int_equal(rgs_count_lines(f->count, "C_GetMechanismInfo"), 0);
+  assert_int_equal(rgs_count_lines(f->count, "C_GenerateKeyPair"), 0);
+
+  /* check needs no key generation: the first module that shows the token,
+   * which says what it cannot do. */
+  assert_int_equal(rgs_enroll(&r, env, NULL, "--json", "--token", "pkcs11:token=modtest",
+                              "check", NULL), 0);
+  rgs_assert_status(&r, RGS_EXIT_TOKEN);
+  rgs_assert_json(r.out, "error.code", "module-cannot-generate-keys");
+  rgs_run_free(&r);
+}
+
+/* No module and no token named, OpenSC's module shows none: the registered
+ * modules show two different tokens (rgs-fault gives the token another
+ * serial): none is taken, both are listed with their module, exit 4. */
+static void test_several_tokens_through_modules(void **state)
+{
+  static const char *const other_serial[] = { "RGS_FAULT_TOKEN_SERIAL=FAULT0000000001", NULL };
+  static const char *const nothing[] = { NULL };
+  fixture *f = *state;
+  const char *env[12];
+  rgs_run_result r;
+
+  env_with(f, env, other_serial);
+  unlink(f->count);
+  assert_int_equal(rgs_enroll(&r, env, NULL, "--policy", f->policy, "check", NULL), 0);
+  rgs_assert_status(&r, RGS_EXIT_TOKEN);
+  assert_contains(r.err, "several tokens are present: choose one with --token");
+  assert_contains(r.err, "\"modtest\" through the module rgs-fault: --token 'pkcs11:token=modtest;");
+  assert_contains(r.err, "serial=FAULT0000000001;");
+  assert_contains(r.err, "?module-name=rgs-fault'");
+  assert_contains(r.err, "\"modtest\" through the module rgs-softhsm: --token 'pkcs11:token=modtest;");
+  assert_contains(r.err, "?module-name=rgs-softhsm'");
+  rgs_run_free(&r);
+  assert_int_equal(rgs_count_lines(f->count, "C_OpenSession"), 0);
+
+  assert_int_equal(rgs_enroll(&r, env, NULL, "--json", "--policy", f->policy, "--pin-file",
+                              f->hsm.pin_file, "keygen", "--key-type", "rsa:2048",
+                              "--validity-years", "1", NULL), 0);
+  rgs_assert_status(&r, RGS_EXIT_TOKEN);
+  rgs_assert_json(r.out, "error.code", "several-tokens");
+  rgs_assert_json(r.out, "exit", "4");
+  assert_contains(r.out, "(serial FAULT0000000001) through rgs-fault");
+  rgs_run_free(&r);
+  assert_int_equal(rgs_count_lines(f->count, "C_GenerateKeyPair"), 0);
+
+  /* One of the listed URIs: its module and its token. */
+  assert_int_equal(rgs_enroll(&r, env, NULL, "--json", "--policy", f->policy, "--token",
+                              "pkcs11:token=modtest;serial=FAULT0000000001?module-name=rgs-fault", "check",
+                              NULL), 0);
+  rgs_assert_status(&r, RGS_EXIT_CHECK);
+  rgs_assert_json(r.out, "token.serial", "FAULT0000000001");
+  rgs_run_free(&r);
+
+  /* The same token through both modules (same serial) is one token. */
+  env_with(f, env, nothing);
+  assert_int_equal(rgs_enroll(&r, env, NULL, "--json", "--policy", f->policy, "check", NULL), 0);
+  rgs_assert_status(&r, RGS_EXIT_CHECK);
+  rgs_assert_json(r.out, "token.label", "modtest");
+  rgs_run_free(&r);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -252,6 +358,8 @@ int main(void)
     cmocka_unit_test_setup_teardown(test_uri_module, setup, teardown),
     cmocka_unit_test_setup_teardown(test_all_modules, setup, teardown),
     cmocka_unit_test_setup_teardown(test_choice_for_keygen, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_choice_honours_policy_keygen_no, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_several_tokens_through_modules, setup, teardown),
   };
 
   return cmocka_run_group_tests(tests, NULL, NULL);
