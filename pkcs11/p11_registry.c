@@ -5,20 +5,26 @@
  * no module is named, the registered module through which the token can do
  * the step.
  *
- * Cost: a path is dlopen'ed as it is; a file name costs p11-kit one dlopen to
- * tell its directory; only a name, a URI's module-name, --all-modules, or a
- * token that OpenSC's module cannot serve reads the registry (which loads
+ * Cost: a path is dlopen'ed as it is; a file name is looked for in p11-kit's
+ * module directory (known at build time) without p11-kit; only a name, a
+ * URI's module-name, --all-modules, or a token that OpenSC's module cannot
+ * serve loads p11-kit (p11_kitlib.h) and reads the registry (which loads
  * every registered module, without initialising them).
  */
+#include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#include <p11-kit/p11-kit.h>
+#include <unistd.h>
 
 #include "rgs_common.h"
 #include "p11_internal.h"
+#include "p11_kitlib.h"
+
+#ifndef RGS_P11_MODULE_DIR
+#error "RGS_P11_MODULE_DIR: p11-kit's module directory (pkg-config p11-kit-1 p11_module_path)"
+#endif
 
 /* OpenSC's module, in p11-kit's module directory (no architecture here). */
 #define RGS_P11_DEFAULT_FILE "opensc-pkcs11.so"
@@ -39,9 +45,9 @@ void rgs_p11_registered_free(rgs_p11_registered *list, size_t n)
 }
 
 /* A trust-policy module holds CA certificates: never a person's token. */
-static int is_trust_module(CK_FUNCTION_LIST *m)
+static int is_trust_module(const rgs_p11kit *k, CK_FUNCTION_LIST *m)
 {
-  char *v = p11_kit_config_option(m, "trust-policy");
+  char *v = k->config_option(m, "trust-policy");
   int trust = v != NULL && strcmp(v, "yes") == 0;
 
   free(v);
@@ -55,16 +61,20 @@ rgs_p11_rc rgs_p11_registered_list(rgs_p11_registered **out, size_t *n, char *er
   rgs_p11_registered *list = NULL;
   size_t count = 0, kept = 0, i;
   rgs_p11_rc rc = RGS_P11_OK;
+  const rgs_p11kit *k;
 
   rgsx_errf(errbuf, errlen, "%s", "");
   if (out == NULL || n == NULL)
     return RGS_P11_ERR_ARG;
   *out = NULL;
   *n = 0;
-  mods = p11_kit_modules_load(NULL, P11_KIT_MODULE_UNMANAGED);
+  k = rgs_p11kit_get(errbuf, errlen);
+  if (k == NULL)
+    return RGS_P11_ERR_MODULE_LOAD;
+  mods = k->modules_load(NULL, P11_KIT_MODULE_UNMANAGED);
   if (mods == NULL) {
     rgsx_errf(errbuf, errlen, _("p11-kit could not read its module registry: %s"),
-              p11_kit_message() != NULL ? p11_kit_message() : "?");
+              k->message() != NULL ? k->message() : "?");
     return RGS_P11_ERR_MODULE_LOAD;
   }
   while (mods[count] != NULL)
@@ -75,10 +85,10 @@ rgs_p11_rc rgs_p11_registered_list(rgs_p11_registered **out, size_t *n, char *er
     goto cleanup;
   }
   for (i = 0; i < count; i++) {
-    if (is_trust_module(mods[i]))
+    if (is_trust_module(k, mods[i]))
       continue;
-    list[kept].name = p11_kit_module_get_name(mods[i]);
-    list[kept].path = p11_kit_module_get_filename(mods[i]);
+    list[kept].name = k->module_get_name(mods[i]);
+    list[kept].path = k->module_get_filename(mods[i]);
     if (list[kept].name == NULL || list[kept].path == NULL) {
       rc = RGS_P11_ERR_NOMEM;
       kept++;
@@ -92,7 +102,7 @@ rgs_p11_rc rgs_p11_registered_list(rgs_p11_registered **out, size_t *n, char *er
 
 cleanup:
   rgs_p11_registered_free(list, kept);
-  p11_kit_modules_release(mods);
+  k->modules_release(mods);
   return rc;
 }
 
@@ -160,22 +170,24 @@ static int looks_like_file(const char *s)
          (len > 6 && strcmp(s + len - 6, ".dylib") == 0);
 }
 
-/* p11-kit knows its module directory: it loads the file to say where it is. */
+/* A file name is looked for where p11-kit looks: its module directory,
+ * known at build time, without loading p11-kit. */
 static rgs_p11_rc resolve_file(const char *module, char **path, char *errbuf, size_t errlen)
 {
-  CK_FUNCTION_LIST *m = p11_kit_module_load(module, P11_KIT_MODULE_UNMANAGED);
-  rgs_p11_rc rc = RGS_P11_OK;
+  char quoted[96], why[PATH_MAX + 64];
 
-  if (m == NULL) {
-    rgsx_errf(errbuf, errlen, _("no module %s in p11-kit's module directory: %s"), module,
-              p11_kit_message() != NULL ? p11_kit_message() : "?");
-    return RGS_P11_ERR_MODULE_LOAD;
+  if (asprintf(path, "%s/%s", RGS_P11_MODULE_DIR, module) < 0) {
+    *path = NULL;
+    return RGS_P11_ERR_NOMEM;
   }
-  *path = p11_kit_module_get_filename(m);
-  if (*path == NULL)
-    rc = RGS_P11_ERR_NOMEM;
-  p11_kit_module_release(m);
-  return rc;
+  if (access(*path, R_OK) == 0)
+    return RGS_P11_OK;
+  snprintf(why, sizeof(why), "%s: %s", *path, strerror(errno));
+  rgsx_sanitize_buf(quoted, sizeof(quoted), module, strlen(module));
+  rgsx_errf(errbuf, errlen, _("no module %s in p11-kit's module directory: %s"), quoted, why);
+  free(*path);
+  *path = NULL;
+  return RGS_P11_ERR_MODULE_LOAD;
 }
 
 rgs_p11_rc rgs_p11_module_resolve(const char *module, char **path, char **name,

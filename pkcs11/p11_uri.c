@@ -48,7 +48,7 @@
 #include <string.h>
 #include <strings.h>
 
-#include <p11-kit/uri.h>
+#include "p11_kitlib.h"
 
 #include "rgs_p11.h"
 #include "rgs_common.h"
@@ -373,8 +373,10 @@ static rgs_p11_rc store_field(rgs_p11_uri *uri, const uri_attr_def *def, const c
 {
   static const char prefix[] = "pkcs11:object=";
   size_t n = (size_t)(e - s);
+  /* loaded by rgs_p11_uri_parse before the scan */
+  const rgs_p11kit *k = rgs_p11kit_get(NULL, 0);
   char *text = malloc(sizeof(prefix) + n);
-  P11KitUri *pk = p11_kit_uri_new();
+  P11KitUri *pk = k != NULL ? k->uri_new() : NULL;
   CK_ATTRIBUTE *label = NULL;
   rgs_p11_rc rc = RGS_P11_ERR_NOMEM;
 
@@ -384,16 +386,17 @@ static rgs_p11_rc store_field(rgs_p11_uri *uri, const uri_attr_def *def, const c
   memcpy(text + sizeof(prefix) - 1, s, n);
   text[sizeof(prefix) - 1 + n] = '\0';
   /* The pre-scan leaves p11-kit no cause to fail but memory. */
-  if (p11_kit_uri_parse(text, P11_KIT_URI_FOR_OBJECT, pk) != P11_KIT_URI_OK)
+  if (k->uri_parse(text, P11_KIT_URI_FOR_OBJECT, pk) != P11_KIT_URI_OK)
     goto cleanup;
-  label = p11_kit_uri_get_attribute(pk, CKA_LABEL);
+  label = k->uri_get_attribute(pk, CKA_LABEL);
   if (label != NULL && label->ulValueLen > 0)
     rc = set_bytes(&uri->attrs[def->attr], label->pValue, label->ulValueLen);
   else
     rc = set_bytes(&uri->attrs[def->attr], "", 0);
 
 cleanup:
-  p11_kit_uri_free(pk);
+  if (pk != NULL)
+    k->uri_free(pk);
   free(text);
   return rc;
 }
@@ -528,14 +531,14 @@ static rgs_p11_rc scan_part(rgs_p11_uri *uri, const char *s, const char *e, int 
 /* ---- p11-kit's reading ------------------------------------------------ */
 
 /* Copy what p11-kit decoded into uri. */
-static rgs_p11_rc take_from_p11kit(rgs_p11_uri *uri, P11KitUri *pk)
+static rgs_p11_rc take_from_p11kit(rgs_p11_uri *uri, const rgs_p11kit *kit, P11KitUri *pk)
 {
   rgs_p11_rc rc = RGS_P11_OK;
-  CK_ATTRIBUTE *label = p11_kit_uri_get_attribute(pk, CKA_LABEL);
-  CK_ATTRIBUTE *id = p11_kit_uri_get_attribute(pk, CKA_ID);
-  CK_ATTRIBUTE *klass = p11_kit_uri_get_attribute(pk, CKA_CLASS);
-  const char *name = p11_kit_uri_get_module_name(pk);
-  const char *path = p11_kit_uri_get_module_path(pk);
+  CK_ATTRIBUTE *label = kit->uri_get_attribute(pk, CKA_LABEL);
+  CK_ATTRIBUTE *id = kit->uri_get_attribute(pk, CKA_ID);
+  CK_ATTRIBUTE *klass = kit->uri_get_attribute(pk, CKA_CLASS);
+  const char *name = kit->uri_get_module_name(pk);
+  const char *path = kit->uri_get_module_path(pk);
   const char *type = NULL;
   CK_OBJECT_CLASS k;
 
@@ -563,7 +566,8 @@ static rgs_p11_rc read_with_p11kit(rgs_p11_uri *uri, const char *text, const uri
                                    char *errbuf, size_t errlen)
 {
   rgs_p11_rc rc = RGS_P11_OK;
-  P11KitUri *pk = p11_kit_uri_new();
+  const rgs_p11kit *k = rgs_p11kit_get(NULL, 0);
+  P11KitUri *pk = k != NULL ? k->uri_new() : NULL;
   int r;
   char quoted[URI_NAME_QUOTE + 8];
 
@@ -573,7 +577,7 @@ static rgs_p11_rc read_with_p11kit(rgs_p11_uri *uri, const char *text, const uri
   }
   /* FOR_OBJECT: p11-kit reads object, id, type and the query; the token,
    * slot and library fields were read by the pre-scan. */
-  r = p11_kit_uri_parse(text, P11_KIT_URI_FOR_OBJECT, pk);
+  r = k->uri_parse(text, P11_KIT_URI_FOR_OBJECT, pk);
   if (r == P11_KIT_URI_NO_MEMORY) {
     /* the pre-scan leaves p11-kit no other cause for it */
     rc = RGS_P11_ERR_NOMEM;
@@ -581,11 +585,11 @@ static rgs_p11_rc read_with_p11kit(rgs_p11_uri *uri, const char *text, const uri
   }
   if (r != P11_KIT_URI_OK) {
     rgsx_errf(errbuf, errlen, _("p11-kit could not read the PKCS#11 URI: %s"),
-              p11_kit_uri_message(r));
+              k->uri_message(r));
     rc = RGS_P11_ERR_URI;
     goto cleanup;
   }
-  rc = take_from_p11kit(uri, pk);
+  rc = take_from_p11kit(uri, k, pk);
   if (rc == RGS_P11_OK && scan->type_value != NULL && uri->attrs[RGS_URI_TYPE] == NULL) {
     quote_bytes(quoted, sizeof(quoted), scan->type_value, scan->type_len);
     rgsx_errf(errbuf, errlen,
@@ -595,7 +599,8 @@ static rgs_p11_rc read_with_p11kit(rgs_p11_uri *uri, const char *text, const uri
   }
 
 cleanup:
-  p11_kit_uri_free(pk);
+  if (pk != NULL)
+    k->uri_free(pk);
   return rc;
 }
 
@@ -626,6 +631,10 @@ rgs_p11_rc rgs_p11_uri_parse(const char *text, rgs_p11_uri **out, char *errbuf, 
   if (len < URI_SCHEME_LEN || strncasecmp(text, URI_SCHEME, URI_SCHEME_LEN) != 0) {
     rgsx_errf(errbuf, errlen, _("a PKCS#11 URI starts with \"pkcs11:\""));
     rc = RGS_P11_ERR_URI;
+    goto cleanup;
+  }
+  if (rgs_p11kit_get(errbuf, errlen) == NULL) {
+    rc = RGS_P11_ERR_MODULE_LOAD;
     goto cleanup;
   }
   uri = rgs_p11_uri_new();
