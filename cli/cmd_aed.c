@@ -279,23 +279,27 @@ typedef struct {
   int mode_set, km, force;
   long long id;
   int help;                    /* --help printed the usage: nothing else to do */
+  char when[17];               /* --date as typed (20/12/2026 10h00), in ISO form */
 } book_args;
 
 /* A date the AED's office cannot take is a refused value: usage (2). */
 static int check_date(const rgs_io *io, const char *at)
 {
+  char when[128];
+
+  rgs_appt_when(at, 0, when, sizeof(when));
   switch (rgs_order_appt_check(at, rgs_now())) {
   case RGS_APPT_OK: return RGS_EXIT_OK;
   case RGS_APPT_BAD_DATE:
     return rgs_usage_error(io, "aed book", _("--date: '%s' is not a day and time YYYY-MM-DDTHH:MM"), at);
   case RGS_APPT_PAST:
-    return rgs_usage_error(io, "aed book", _("--date: %s is in the past; --force to record it anyway"), at);
+    return rgs_usage_error(io, "aed book", _("--date: %s is in the past; --force to record it anyway"), when);
   case RGS_APPT_CLOSED_DAY:
     return rgs_usage_error(io, "aed book", _("--date: %s is a Sunday or a public holiday (office hours: %s); --force if the AED agreed"),
-                           at, rgs_order_appt_hours_text());
+                           when, rgs_order_appt_hours_text());
   case RGS_APPT_OUTSIDE_HOURS:
     return rgs_usage_error(io, "aed book", _("--date: %s is outside office hours (%s); --force if the AED agreed"),
-                           at, rgs_order_appt_hours_text());
+                           when, rgs_order_appt_hours_text());
   }
   return RGS_EXIT_USAGE;
 }
@@ -311,7 +315,7 @@ static int parse_book_args(rgs_io *io, int argc, char **argv, book_args *a)
     { "help", no_argument, NULL, 'h' },
     { NULL, 0, NULL, 0 },
   };
-  char when[17];
+  rgsx_date_rc drc;
   int c, ret;
 
   a->km = -1;
@@ -324,11 +328,12 @@ static int parse_book_args(rgs_io *io, int argc, char **argv, book_args *a)
     case 'k': ret = parse_distance(io, "aed book", optarg, &a->km); break;
     case 'f': a->force = 1; break;
     case 'h':
-      printf("%s\n", _("Usage: rgs-enroll aed book ID [--aed AED_ID] --date YYYY-MM-DDTHH:MM\n"
+      printf("%s\n", _("Usage: rgs-enroll aed book ID [--aed AED_ID] --date DATE\n"
                        "         --mode holder-travels|aed-travels [--distance-km N] [--force]\n"
                        "Record the face-to-face appointment of order ID with an AED office (by\n"
-                       "default the one chosen with the order) and its estimated fee. The date is\n"
-                       "French time (Europe/Paris). A date in the past, on a Sunday or a public\n"
+                       "default the one chosen with the order) and its estimated fee. DATE is a day\n"
+                       "and a time, French time (Europe/Paris): 20/12/2026 10h00, 20/12/2026 10:00\n"
+                       "or 2026-12-20T10:00. A date in the past, on a Sunday or a public\n"
                        "holiday, or outside office hours (Monday to Friday 08:00-19:00, Saturday\n"
                        "09:00-12:00) is refused unless --force (the AED agreed to it). Booking\n"
                        "again keeps the former date in the order's history."));
@@ -346,8 +351,10 @@ static int parse_book_args(rgs_io *io, int argc, char **argv, book_args *a)
     return ret;
   if (a->date == NULL || !a->mode_set)
     return rgs_usage_error(io, "aed book", "%s", _("--date and --mode are required"));
-  if (!rgs_order_datetime_parse(a->date, when, sizeof(when)))
-    return rgs_usage_error(io, "aed book", _("--date: '%s' is not a day and time YYYY-MM-DDTHH:MM"), a->date);
+  drc = rgsx_date_input(a->date, RGSX_DATE_WANT_TIME, a->when, sizeof(a->when));
+  if (drc != RGSX_DATE_OK)
+    return rgs_usage_error(io, "aed book", "%s '%s': %s", "--date", a->date, rgsx_date_strerror(drc));
+  a->date = a->when;
   if (a->mode == RGS_F2F_AED_TRAVELS && a->km < 0)
     return rgs_usage_error(io, "aed book", "%s", _("when the AED travels, give the distance: --distance-km N"));
   return a->force ? RGS_EXIT_OK : check_date(io, a->date);
@@ -358,12 +365,12 @@ static void book_warnings(const rgs_io *io, rgs_order_store *st, long long id, c
 {
   rgs_order_docnote notes[RGS_DOC_COUNT + 4];
   rgs_order_doc docs[RGS_DOC_COUNT];
-  char today[11], text[512];
+  char today[11], text[512], when[128];
   size_t n, i;
 
   rgs_order_date_of(rgs_now(), today, sizeof(today));
   if (strncmp(at, today, 10) < 0)
-    rgs_warn(io, _("the appointment (%s) is in the past"), at);
+    rgs_warn(io, _("the appointment (%s) is in the past"), rgs_appt_when(at, 0, when, sizeof(when)));
   if (rgs_order_docs_get(st, id, docs) != RGS_ORDER_OK)
     return;
   n = rgs_order_docs_check(docs, today, "", 0, at, notes, RGS_ARRAY_LEN(notes));
@@ -379,7 +386,7 @@ static int report_book(const rgs_io *io, rgs_order_store *st, long long id)
 {
   rgs_order_appointment a;
   rgs_order_quote q;
-  char local[32];
+  char local[32], when[128];
   int found = 0;
   rgs_order_rc rc = rgs_order_appointment_get(st, id, &a, &found);
   rgs_json j;
@@ -395,7 +402,8 @@ static int report_book(const rgs_io *io, rgs_order_store *st, long long id)
     rgs_json_str(&j, "command", "aed book");
     rgs_json_bool(&j, "ok", 1);
     rgs_json_int(&j, "order", id);
-    rgs_json_str(&j, "at", a.at);
+    /* Both with the offset: "at" had none before (contract change). */
+    rgs_json_str(&j, "at", local);
     rgs_json_str(&j, "start", local);
     rgs_json_str(&j, "tz", RGS_ORDER_APPT_TZ);
     rgs_json_object(&j, "aed");
@@ -411,7 +419,8 @@ static int report_book(const rgs_io *io, rgs_order_store *st, long long id)
     quote_json(&j, "quote", &q);
     rgs_json_finish(&j);
   } else {
-    printf(_("Face-to-face of order %lld booked on %s (French time) with %s, %s, %s %s.\n"), id, local,
+    printf(_("Face-to-face of order %lld booked on %s (French time) with %s, %s, %s %s.\n"), id,
+           rgs_appt_when(a.at, 0, when, sizeof(when)),
            a.aed.name, a.aed.address, a.aed.postal_code, a.aed.city);
     quote_text(&q);
     printf("%s\n", _("Bring the token, a valid identity document and the face-to-face intervention form."));

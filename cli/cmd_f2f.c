@@ -11,6 +11,7 @@
 #include "rgs_common.h"
 #include "steps.h"
 #include "orders.h"
+#include "secret.h"
 
 static void usage_run(void)
 {
@@ -37,8 +38,11 @@ static void usage_run(void)
                    "  --id-document KIND     id-card or passport\n"
                    "  --id-name TEXT         the holder's name as printed on the document\n"
                    "  --id-expires DATE      end of validity of the document (YYYY-MM-DD)\n"
-                   "  --id-number NUMBER     document number: only a salted hash and the last\n"
-                   "                         four characters are kept\n"
+                   "  --id-number-file FILE | --id-number-fd N   the document's number, first\n"
+                   "                         line of a regular file or of a descriptor (default:\n"
+                   "                         asked on the terminal); never on the command line.\n"
+                   "                         Only a salted hash and the last four characters are\n"
+                   "                         kept\n"
                    "  --id-verified yes|no   the document is genuine and shows the person present\n"
                    "  --extract-date DATE    date of the company registration extract\n"
                    "  --out FILE             record file (default f2f-ID-YYYYMMDD.p7m)\n"
@@ -52,14 +56,15 @@ static void usage_run(void)
 static void usage_verify(void)
 {
   printf("%s\n", _("Usage: rgs-enroll f2f verify FILE [--ca-file F] [--ca-path D] [--order ID]\n"
-                   "                              [--id-number NUMBER]\n"
+                   "                              [--id-number-file FILE | --id-number-fd N]\n"
                    "Check a face-to-face record: the CMS signature over its content, that the\n"
                    "signer is a listed AED (AED trust files, --aed-trust; chain anchors from\n"
                    "them and --ca-file / --ca-path, never the system's store) at the signing\n"
                    "time, and not the holder; the content (canonical JSON, proof of possession,\n"
                    "dates), and its binding to the order in\n"
                    "the store (required with --order, else when the store has the order).\n"
-                   "With --id-number, whether that document number is the one recorded.\n"
+                   "With --id-number-file or --id-number-fd (the number on the first line,\n"
+                   "never on the command line), whether it is the document number recorded.\n"
                    "Exit 0 for a valid record of a successful intervention, 1 otherwise.\n"
                    "The signature and the chain (not the AED list) also verify with:\n"
                    "  openssl cms -verify -inform DER -in FILE -CAfile CA.pem -out record.json"));
@@ -88,18 +93,11 @@ enum {
   OPT_AED_TOKEN = 300, OPT_AED_MODULE, OPT_AED_PIN_FILE, OPT_AED_PIN_FD, OPT_AED_FINAL_TRY,
   OPT_AED_NAME, OPT_OFFICE, OPT_PLACE, OPT_ID_DOC, OPT_ID_NAME, OPT_ID_EXPIRES, OPT_ID_NUMBER,
   OPT_ID_VERIFIED, OPT_EXTRACT, OPT_OUT, OPT_FORCE, OPT_CA_FILE, OPT_CA_PATH, OPT_BATCH,
-  OPT_ORDER, OPT_RECORD, OPT_HELP
+  OPT_ORDER, OPT_RECORD, OPT_HELP, OPT_ID_NUMBER_FILE, OPT_ID_NUMBER_FD
 };
 
-/* Take a copy of a secret argument and wipe it from argv, which other
- * users of the machine can read (curl's cleanarg). */
-static char *take_arg(char *arg)
-{
-  char *copy = strdup(arg);
-
-  rgsx_wipe(arg, strlen(arg));
-  return copy;
-}
+/* The longest document number line read (24 characters and separators). */
+#define ID_NUMBER_CAP 128
 
 static int text_arg(const rgs_io *io, const char *cmd, const char *opt, const char *v)
 {
@@ -139,21 +137,59 @@ static void run_opts_clear(rgs_f2f_run_opts *o)
   }
 }
 
-/* --id-number: a copy, wiped from argv, replacing one given before. */
-static int run_id_number(rgs_io *io, rgs_f2f_run_opts *o, char *arg)
+/* --id-number VALUE: refused. The value is wiped from argv at once (other
+ * users of the machine can read it there) and never quoted. */
+static int refuse_id_number(const rgs_io *io, const char *cmd, char *arg, int can_ask)
 {
-  run_opts_clear(o);
-  o->id_number = take_arg(arg);
-  if (o->id_number == NULL)
-    return rgs_fail(io, run_cmd, RGS_EXIT_INTERNAL, rgs_f2f_strerror(RGS_F2F_ERR_NOMEM), NULL);
-  if (!rgs_f2f_id_number_valid(o->id_number))
-    return rgs_usage_error(io, run_cmd, "%s", _("--id-number: 5 to 24 letters and digits (spaces and dashes are ignored)"));
-  return RGS_EXIT_OK;
+  if (arg != NULL)
+    rgsx_wipe(arg, strlen(arg));
+  return rgs_usage_error(io, cmd, "%s",
+                         can_ask ? _("--id-number: a document number is personal data, and the "
+                                     "command line can be read by every user of this computer; "
+                                     "give it with --id-number-file FILE (its first line) or "
+                                     "--id-number-fd N, or type it when asked")
+                                 : _("--id-number: a document number is personal data, and the "
+                                     "command line can be read by every user of this computer; "
+                                     "give it with --id-number-file FILE (its first line) or "
+                                     "--id-number-fd N"));
+}
+
+/* --id-number-file / --id-number-fd read into *out (wipe and free), and
+ * checked; *out stays NULL when neither was given. */
+static int read_id_number(const rgs_io *io, const char *cmd, const cli_secret_opt *src,
+                          char **out)
+{
+  int ret = cli_secret_check(io, cmd, "id-number", src);
+
+  if (ret == RGS_EXIT_OK)
+    ret = cli_secret_read_line(io, cmd, "id-number", src, ID_NUMBER_CAP, out);
+  if (ret != RGS_EXIT_OK || *out == NULL || rgs_f2f_id_number_valid(*out))
+    return ret;
+  rgsx_wipe(*out, strlen(*out));
+  free(*out);
+  *out = NULL;
+  return rgs_usage_error(io, cmd, "%s",
+                         src->file != NULL
+                             ? _("--id-number-file: the first line is not a document number "
+                                 "(5 to 24 letters and digits; spaces and dashes are ignored)")
+                             : _("--id-number-fd: the line read is not a document number "
+                                 "(5 to 24 letters and digits; spaces and dashes are ignored)"));
+}
+
+/* An option as written, without what follows '=': "--id-numbr=123456"
+ * must not be echoed whole. */
+static const char *option_name(const char *seen, char *buf, size_t len)
+{
+  snprintf(buf, len, "%.*s", (int)strcspn(seen, "="), seen);
+  return buf;
 }
 
 /* The answers about the holder's documents. */
 static int run_doc_option(rgs_io *io, int c, char *arg, rgs_f2f_run_opts *o)
 {
+  /* The days in ISO form, whichever way they were typed (20/12/2026). */
+  static char expires[11], extract[11];
+
   switch (c) {
   case OPT_ID_DOC:
     o->id_doc = rgs_f2f_doc_parse(arg);
@@ -164,12 +200,12 @@ static int run_doc_option(rgs_io *io, int c, char *arg, rgs_f2f_run_opts *o)
     o->id_name = arg;
     return text_arg(io, run_cmd, "--id-name", arg);
   case OPT_ID_EXPIRES:
-    o->id_expires = arg;
-    if (!rgs_order_date_valid(arg))
+    o->id_expires = expires;
+    if (rgsx_date_input(arg, RGSX_DATE_WANT_DAY, expires, sizeof(expires)) != RGSX_DATE_OK)
       return rgs_usage_error(io, run_cmd, _("--id-expires needs a date YYYY-MM-DD, not '%s'"), arg);
     return RGS_EXIT_OK;
   case OPT_ID_NUMBER:
-    return run_id_number(io, o, arg);
+    return refuse_id_number(io, run_cmd, arg, 1);
   case OPT_ID_VERIFIED:
     if (strcmp(arg, "yes") == 0 || strcmp(arg, "oui") == 0)
       o->id_verified = 1;
@@ -179,8 +215,8 @@ static int run_doc_option(rgs_io *io, int c, char *arg, rgs_f2f_run_opts *o)
       return rgs_usage_error(io, run_cmd, _("--id-verified must be yes or no, not '%s'"), arg);
     return RGS_EXIT_OK;
   default: /* OPT_EXTRACT */
-    o->extract_date = arg;
-    if (!rgs_order_date_valid(arg))
+    o->extract_date = extract;
+    if (rgsx_date_input(arg, RGSX_DATE_WANT_DAY, extract, sizeof(extract)) != RGSX_DATE_OK)
       return rgs_usage_error(io, run_cmd, _("--extract-date needs a date YYYY-MM-DD, not '%s'"), arg);
     return RGS_EXIT_OK;
   }
@@ -189,6 +225,7 @@ static int run_doc_option(rgs_io *io, int c, char *arg, rgs_f2f_run_opts *o)
 /* One option of f2f run (not --help) into o; the exit status. */
 static int run_option(rgs_io *io, int c, char **argv, rgs_f2f_run_opts *o)
 {
+  char name[64];
   long fd;
 
   switch (c) {
@@ -222,7 +259,9 @@ static int run_option(rgs_io *io, int c, char **argv, rgs_f2f_run_opts *o)
   case OPT_CA_FILE: o->ca_file = optarg; break;
   case OPT_CA_PATH: o->ca_path = optarg; break;
   case OPT_BATCH: o->batch = 1; break;
-  default: return rgs_usage_error(io, run_cmd, _("unknown option '%s'"), argv[optind - 1]);
+  default:
+    return rgs_usage_error(io, run_cmd, _("unknown option '%s'"),
+                           option_name(argv[optind - 1], name, sizeof(name)));
   }
   return RGS_EXIT_OK;
 }
@@ -242,6 +281,8 @@ static int cmd_run(rgs_io *io, int argc, char **argv)
     { "id-name", required_argument, NULL, OPT_ID_NAME },
     { "id-expires", required_argument, NULL, OPT_ID_EXPIRES },
     { "id-number", required_argument, NULL, OPT_ID_NUMBER },
+    { "id-number-file", required_argument, NULL, OPT_ID_NUMBER_FILE },
+    { "id-number-fd", required_argument, NULL, OPT_ID_NUMBER_FD },
     { "id-verified", required_argument, NULL, OPT_ID_VERIFIED },
     { "extract-date", required_argument, NULL, OPT_EXTRACT },
     { "out", required_argument, NULL, OPT_OUT },
@@ -252,6 +293,7 @@ static int cmd_run(rgs_io *io, int argc, char **argv)
     { "help", no_argument, NULL, OPT_HELP },
     { NULL, 0, NULL, 0 },
   };
+  cli_secret_opt idsrc = CLI_SECRET_OPT_INIT;
   rgs_f2f_run_opts o;
   long long id = 0;
   int c, ret = RGS_EXIT_OK;
@@ -262,7 +304,12 @@ static int cmd_run(rgs_io *io, int argc, char **argv)
       usage_run();
       goto done;
     }
-    ret = run_option(io, c, argv, &o);
+    if (c == OPT_ID_NUMBER_FILE)
+      idsrc.file = optarg;
+    else if (c == OPT_ID_NUMBER_FD)
+      ret = cli_secret_fd_arg(io, run_cmd, "--id-number-fd", optarg, &idsrc);
+    else
+      ret = run_option(io, c, argv, &o);
   }
   if (ret != RGS_EXIT_OK)
     goto done;
@@ -277,6 +324,8 @@ static int cmd_run(rgs_io *io, int argc, char **argv)
   }
   ret = rgs_parse_order_id(io, run_cmd, argv[optind], &id);
   if (ret == RGS_EXIT_OK)
+    ret = read_id_number(io, run_cmd, &idsrc, &o.id_number);
+  if (ret == RGS_EXIT_OK)
     return rgs_f2f_run(io, id, &o);     /* it wipes and frees o.id_number */
 
 done:
@@ -290,7 +339,8 @@ done:
 typedef struct {
   const char *ca_file, *ca_path, *file;
   long long order_id;            /* --order; 0: not given */
-  char *id_number;               /* --id-number, a copy wiped from argv: wipe and free */
+  char *id_number;               /* from --id-number-file / -fd: wipe and free */
+  cli_secret_opt id_src;
   int help;
 } verify_args;
 
@@ -395,8 +445,9 @@ static void print_record_text(const rgs_io *io, const char *file, const rgs_f2f_
   const rgs_cj *rec = v->record;
 
   printf(_("Record: %s\n"), file);
+  rgsx_time_text(stamp, 0, a, sizeof(a));   /* the time in words, local */
   if (v->signature_ok)
-    printf(_("  signature     : valid, by %s, at %s\n"), signer != NULL ? signer : "?", stamp);
+    printf(_("  signature     : valid, by %s, at %s\n"), signer != NULL ? signer : "?", a);
   if (v->aed_listed) {
     printf(_("  AED certificate: a listed AED (entry \"%s\", %s:%u), valid at the signing time\n"),
            v->aed->name, v->aed->file, v->aed->line);
@@ -409,7 +460,8 @@ static void print_record_text(const rgs_io *io, const char *file, const rgs_f2f_
          rec_text(rec, "holder.first_name", "?", b, sizeof(b)),
          rec_text(rec, "holder.last_name", "?", c, sizeof(c)),
          rec_text(rec, "company.name", "?", d, sizeof(d)));
-  printf(_("  date          : %s, %s\n"), rec_text(rec, "intervention.date", "?", a, sizeof(a)),
+  rgsx_time_text(rec_text(rec, "intervention.date", "?", d, sizeof(d)), 0, a, sizeof(a));
+  printf(_("  date          : %s, %s\n"), a,
          rec_text(rec, "intervention.place", "—", b, sizeof(b)));
   if (rgs_cj_path_str(rec, "key.spki_sha256") != NULL)
     printf(_("  key           : SPKI SHA-256 %s\n"),
@@ -449,35 +501,45 @@ static int verify_parse(rgs_io *io, int argc, char **argv, verify_args *a)
     { "ca-path", required_argument, NULL, OPT_CA_PATH },
     { "order", required_argument, NULL, OPT_ORDER },
     { "id-number", required_argument, NULL, OPT_ID_NUMBER },
+    { "id-number-file", required_argument, NULL, OPT_ID_NUMBER_FILE },
+    { "id-number-fd", required_argument, NULL, OPT_ID_NUMBER_FD },
     { "help", no_argument, NULL, OPT_HELP },
     { NULL, 0, NULL, 0 },
   };
   const char *order_arg = NULL;
-  int c;
+  char name[64];
+  int c, ret;
 
   while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
     switch (c) {
     case OPT_CA_FILE: a->ca_file = optarg; break;
     case OPT_CA_PATH: a->ca_path = optarg; break;
     case OPT_ORDER: order_arg = optarg; break;
-    case OPT_ID_NUMBER:
-      free(a->id_number);
-      a->id_number = take_arg(optarg);
+    case OPT_ID_NUMBER: return refuse_id_number(io, verify_cmd, optarg, 0);
+    case OPT_ID_NUMBER_FILE: a->id_src.file = optarg; break;
+    case OPT_ID_NUMBER_FD:
+      ret = cli_secret_fd_arg(io, verify_cmd, "--id-number-fd", optarg, &a->id_src);
+      if (ret != RGS_EXIT_OK)
+        return ret;
       break;
     case 'h':
     case OPT_HELP:
       usage_verify();
       a->help = 1;
       return RGS_EXIT_OK;
-    default: return rgs_usage_error(io, verify_cmd, _("unknown option '%s'"), argv[optind - 1]);
+    default:
+      return rgs_usage_error(io, verify_cmd, _("unknown option '%s'"),
+                             option_name(argv[optind - 1], name, sizeof(name)));
     }
   }
   if (optind + 1 != argc)
     return rgs_usage_error(io, verify_cmd, "%s", _("one record FILE is needed"));
   a->file = argv[optind];
-  if (order_arg != NULL)
-    return rgs_parse_order_id(io, verify_cmd, order_arg, &a->order_id);
-  return RGS_EXIT_OK;
+  ret = order_arg != NULL ? rgs_parse_order_id(io, verify_cmd, order_arg, &a->order_id)
+                          : RGS_EXIT_OK;
+  if (ret == RGS_EXIT_OK)
+    ret = read_id_number(io, verify_cmd, &a->id_src, &a->id_number);
+  return ret;
 }
 
 /* A verified record against the order in the store (the one named, else
@@ -613,6 +675,7 @@ static int cmd_verify(rgs_io *io, int argc, char **argv)
   int ret;
 
   memset(&a, 0, sizeof(a));
+  a.id_src.fd = -1;
   memset(&f, 0, sizeof(f));
   f.binding = "not-checked";
   ret = verify_parse(io, argc, argv, &a);

@@ -186,7 +186,7 @@ static int check_order(const rgs_io *io, install_run *r, long long id)
       rgs_order_transition_allowed(r->order.status, RGS_STATUS_ISSUED))
     return RGS_EXIT_OK;
   snprintf(detail, sizeof(detail), _("order %lld is \"%s\" (%s): a certificate cannot be installed for it now; see rgs-enroll status %lld"),
-           id, rgs_order_status_name(r->order.status), rgs_order_status_label(r->order.status), id);
+           id, rgs_order_status_word(r->order.status), rgs_order_status_label(r->order.status), id);
   return rgs_fail_order(io, "install", RGS_ORDER_ERR_TRANSITION, detail);
 }
 
@@ -476,6 +476,27 @@ static void json_cert(rgs_json *j, const char *name, X509 *c)
   OPENSSL_free(subject);
 }
 
+/* The certificate's validity for people, in the machine's local time. */
+static void print_validity(X509 *c)
+{
+  char from[128], to[128];
+  struct tm tm;
+  time_t a, b;
+
+  memset(&tm, 0, sizeof(tm));
+  if (ASN1_TIME_to_tm(X509_get0_notBefore(c), &tm) != 1)
+    return;
+  a = timegm(&tm);
+  memset(&tm, 0, sizeof(tm));
+  if (ASN1_TIME_to_tm(X509_get0_notAfter(c), &tm) != 1)
+    return;
+  b = timegm(&tm);
+  rgsx_time_text_t(a, 0, from, sizeof(from));
+  rgsx_time_text_t(b, 0, to, sizeof(to));
+  /* TRANSLATORS: "  Valide du %s au %s\n" in French (dates with their time). */
+  printf(_("  Valid        : from %s until %s\n"), from, to);
+}
+
 static void print_done(const rgs_io *io, install_run *r)
 {
   rgs_json j;
@@ -510,6 +531,7 @@ static void print_done(const rgs_io *io, install_run *r)
   rgs_print_key(io, &r->s, r->key);
   rgs_print_report(io, r->rep);
   printf(_("Certificate: %s\n  SHA-256      : %s\n"), subject != NULL ? subject : "?", fp);
+  print_validity(r->leaf);
   OPENSSL_free(subject);
   if (!changed)
     printf("%s\n", _("Already installed: nothing was changed."));

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <getopt.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <openssl/pem.h>
@@ -42,10 +43,102 @@ enum { N_PARTNER = 1, N_PRODUCT, N_VALIDITY, N_OS, N_FIRST, N_LAST, N_EMAIL, N_P
        N_ORDERED_BY, N_COMPANY, N_SIREN, N_SIRET, N_PAYMENT, N_CGU, N_CA_REF, N_DEPT, N_AED,
        N_HELP };
 
+/* ---- the errors of a command's options, all told in one run ------------------ */
+
+#define OPT_ERRORS_MAX 16
+
+typedef struct {
+  char option[OPT_ERRORS_MAX][32];
+  char text[OPT_ERRORS_MAX][512];
+  size_t n;
+  size_t more;                 /* errors beyond OPT_ERRORS_MAX: counted only */
+} opt_errors;
+
+static void opt_error(opt_errors *l, const char *option, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+/* "--OPTION: sentence"; option NULL for an error that is not one option's. */
+static void opt_error(opt_errors *l, const char *option, const char *fmt, ...)
+{
+  char msg[448];
+  va_list ap;
+
+  if (l->n == OPT_ERRORS_MAX) {
+    l->more++;
+    return;
+  }
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof(msg), fmt, ap);
+  va_end(ap);
+  snprintf(l->option[l->n], sizeof(l->option[0]), "%s", option != NULL ? option : "");
+  if (option != NULL)
+    snprintf(l->text[l->n], sizeof(l->text[0]), "%s: %s", option, msg);
+  else
+    snprintf(l->text[l->n], sizeof(l->text[0]), "%s", msg);
+  l->n++;
+}
+
+/* Every error on stderr, then one "Try ... --help"; under --json one
+ * document whose error lists them all (error.errors[].option, .message). */
+static int opt_errors_report(const rgs_io *io, const char *command, const opt_errors *l)
+{
+  rgs_json j;
+  size_t i;
+
+  for (i = 0; i < l->n; i++)
+    rgs_err(io, "%s", l->text[i]);
+  if (l->more > 0)
+    rgs_err(io, _("and %zu more errors"), l->more);
+  if (io->json) {
+    rgs_json_start(&j, stdout);
+    rgs_json_object(&j, NULL);
+    rgs_json_str(&j, "command", command);
+    rgs_json_bool(&j, "ok", 0);
+    rgs_json_int(&j, "exit", RGS_EXIT_USAGE);
+    rgs_json_object(&j, "error");
+    rgs_json_str(&j, "message", l->text[0]);
+    rgs_json_str(&j, "detail", NULL);
+    rgs_json_array(&j, "errors");
+    for (i = 0; i < l->n; i++) {
+      rgs_json_object(&j, NULL);
+      rgs_json_str(&j, "option", l->option[i][0] != '\0' ? l->option[i] : NULL);
+      rgs_json_str(&j, "message", l->text[i]);
+      rgs_json_end(&j);
+    }
+    rgs_json_end(&j);
+    rgs_json_end(&j);
+    rgs_json_finish(&j);
+  }
+  fprintf(stderr, _("Try '%s %s --help'.\n"), io->prog, command);
+  return RGS_EXIT_USAGE;
+}
+
+/* A getopt_long loop's unknown option or missing value, in words. */
+static void opt_unknown(opt_errors *l, int c, const char *seen)
+{
+  if (c == ':')
+    opt_error(l, seen, "%s", _("this option needs a value"));
+  else
+    opt_error(l, NULL, _("unknown option '%s'"), seen);
+}
+
+/* A text value of an order, checked as the store will. */
+static void check_field(opt_errors *l, const char *option, rgs_order_field field, const char *v)
+{
+  char err[512];
+
+  if (v != NULL && rgs_order_field_check(field, v, err, sizeof(err)) != RGS_ORDER_OK)
+    opt_error(l, option, "%s", err);
+}
+
+/* ---- order new: options ----------------------------------------------------- */
+
 typedef struct {
   rgs_order_input in;
   const char *siren, *siret, *aed, *holder;
+  char partner[16];
   char dept[4];                /* --dept in canonical form */
+  rgs_order_aed aed_office;    /* --aed, found in the directory */
   int help;                    /* --help printed the usage: nothing else to do */
 } new_args;
 
@@ -55,39 +148,40 @@ static int bad_value(const rgs_io *io, const char *command, const char *option, 
   return rgs_usage_error(io, command, "%s: %s", option, err);
 }
 
-/* An option whose value is checked; seen is the option as written, for
- * the message when c is not one of them. */
-static int parse_new_value(rgs_io *io, new_args *a, int c, const char *arg, const char *seen)
+/* An option whose value is parsed here; an error is noted, parsing goes on.
+ * Returns 0 when c is none of them. */
+static int parse_new_value(new_args *a, int c, const char *arg, opt_errors *l)
 {
-  static char partner[16];
   char err[512];
 
   switch (c) {
   case N_PARTNER:
-    if (rgs_order_partner_parse(arg, partner, sizeof(partner), err, sizeof(err)) != RGS_ORDER_OK)
-      return bad_value(io, "order new", "--partner", err);
-    a->in.partner = partner;
-    return RGS_EXIT_OK;
+    a->in.partner = arg;
+    if (rgs_order_partner_parse(arg, a->partner, sizeof(a->partner), err, sizeof(err)) != RGS_ORDER_OK)
+      opt_error(l, "--partner", "%s", err);
+    else
+      a->in.partner = a->partner;
+    return 1;
   case N_VALIDITY:
     if (rgs_order_validity_parse(arg, &a->in.validity_years, err, sizeof(err)) != RGS_ORDER_OK)
-      return bad_value(io, "order new", "--validity", err);
-    return RGS_EXIT_OK;
+      opt_error(l, "--validity", "%s", err);
+    return 1;
   case N_OS:
     if (rgs_order_os_parse(arg, &a->in.os, err, sizeof(err)) != RGS_ORDER_OK)
-      return bad_value(io, "order new", "--os", err);
-    return RGS_EXIT_OK;
+      opt_error(l, "--os", "%s", err);
+    return 1;
   case N_PAYMENT:
     if (rgs_order_payment_parse(arg, &a->in.payment, err, sizeof(err)) != RGS_ORDER_OK)
-      return bad_value(io, "order new", "--payment", err);
-    return RGS_EXIT_OK;
+      opt_error(l, "--payment", "%s", err);
+    return 1;
   case N_HOLDER:
     if (strcmp(arg, "self") != 0 && strcmp(arg, "other") != 0)
-      return rgs_usage_error(io, "order new", _("--holder must be self or other, not '%s'"), arg);
+      opt_error(l, "--holder", _("self or other, not '%s'"), arg);
     a->in.holder_other = strcmp(arg, "other") == 0;
     a->holder = arg;
-    return RGS_EXIT_OK;
+    return 1;
   default:
-    return rgs_usage_error(io, "order new", _("unknown option '%s'"), seen);
+    return 0;
   }
 }
 
@@ -111,80 +205,91 @@ static int parse_new_text(new_args *a, int c, const char *arg)
   }
 }
 
-/* Required options and the SIREN/SIRET pair. */
-static int check_new_args(rgs_io *io, new_args *a)
+/* The company's number: one of --siren and --siret, of the right kind. */
+static void check_new_company_id(new_args *a, opt_errors *l)
+{
+  const char *option = a->siren != NULL ? "--siren" : "--siret";
+  rgs_order_company_id_kind kind;
+  char digits[16];
+
+  if (a->siren != NULL && a->siret != NULL) {
+    opt_error(l, "--siren, --siret", "%s", _("give the SIREN or the SIRET, not both"));
+    return;
+  }
+  a->in.company_id = a->siren != NULL ? a->siren : a->siret;
+  if (a->in.company_id == NULL) {
+    opt_error(l, "--siren, --siret", "%s",
+              _("required: the company's SIREN (9 digits) or SIRET (14 digits)"));
+    return;
+  }
+  if (rgs_order_company_id_parse(a->in.company_id, digits, sizeof(digits), &kind) != RGS_ORDER_OK)
+    opt_error(l, option, "'%s': %s", a->in.company_id, rgs_order_strerror(RGS_ORDER_ERR_SIREN));
+  else if (a->siren != NULL && kind == RGS_ID_SIRET)
+    opt_error(l, option, _("'%s' is a SIRET (14 digits): give it with --siret"), a->siren);
+  else if (a->siret != NULL && kind == RGS_ID_SIREN)
+    opt_error(l, option, _("'%s' is a SIREN (9 digits): give it with --siren"), a->siret);
+}
+
+/* Everything the options say, checked without the store: the required
+ * ones, each value, and the rules between options. */
+static void check_new_args(new_args *a, opt_errors *l)
 {
   static const char *const names[] = { "--partner", "--holder-first-name", "--holder-last-name",
                                        "--email", "--company" };
   const char *values[] = { a->in.partner, a->in.first_name, a->in.last_name, a->in.email,
                            a->in.company };
-  char digits[16];
-  rgs_order_company_id_kind kind;
+  char err[512], product[32];
   size_t i;
 
   for (i = 0; i < RGS_ARRAY_LEN(names); i++)
     if (values[i] == NULL)
-      return rgs_usage_error(io, "order new", _("%s is required"), names[i]);
-  if ((a->siren == NULL) == (a->siret == NULL))
-    return rgs_usage_error(io, "order new", "%s", _("give the company's number: --siren N or --siret N"));
-  a->in.company_id = a->siren != NULL ? a->siren : a->siret;
-  if (rgs_order_company_id_parse(a->in.company_id, digits, sizeof(digits), &kind) != RGS_ORDER_OK ||
-      (a->siren != NULL && kind != RGS_ID_SIREN) || (a->siret != NULL && kind != RGS_ID_SIRET))
-    return rgs_usage_error(io, "order new", "%s %s: %s", a->siren != NULL ? "--siren" : "--siret",
-                           a->in.company_id, rgs_order_strerror(RGS_ORDER_ERR_SIREN));
+      opt_error(l, names[i], "%s", _("required"));
+  check_new_company_id(a, l);
+  if (a->in.product != NULL && a->in.partner == a->partner &&
+      rgs_order_product_parse(a->partner, a->in.product, product, sizeof(product), err,
+                              sizeof(err)) != RGS_ORDER_OK)
+    opt_error(l, "--product", "%s", err);
+  check_field(l, "--holder-first-name", RGS_FIELD_NAME, a->in.first_name);
+  check_field(l, "--holder-last-name", RGS_FIELD_NAME, a->in.last_name);
+  check_field(l, "--email", RGS_FIELD_EMAIL, a->in.email);
+  check_field(l, "--phone", RGS_FIELD_PHONE, a->in.phone);
+  check_field(l, "--company", RGS_FIELD_COMPANY, a->in.company);
+  check_field(l, "--ordered-by", RGS_FIELD_NAME, a->in.ordered_by);
+  check_field(l, "--ca-ref", RGS_FIELD_CA_REF, a->in.ca_ref);
   if (a->in.ordered_by != NULL && !a->in.holder_other)
-    return rgs_usage_error(io, "order new", "%s", _("--ordered-by goes with --holder other"));
-  return RGS_EXIT_OK;
+    opt_error(l, "--ordered-by", "%s", _("goes with --holder other"));
+  if (a->in.dept != NULL &&
+      rgs_order_dept_parse(a->in.dept, a->dept, sizeof(a->dept), err, sizeof(err)) != RGS_ORDER_OK)
+    opt_error(l, "--dept", "%s", err);
 }
 
-static void print_draft_reasons(const rgs_io *io, const rgs_order *o, rgs_json *j)
+/* --aed in the directory (the store's when there is one, else the one
+ * shipped), and in the département given. Read only: a failed run creates
+ * nothing. A store that cannot be read is its own failure (returned). */
+static int check_new_aed(rgs_io *io, new_args *a, opt_errors *l)
 {
-  if (io->json) {
-    rgs_json_array(j, "draft_reasons");
-    if (o->status == RGS_STATUS_DRAFT && o->cgu_accepted_at[0] == '\0')
-      rgs_json_str(j, NULL, "cgu-not-accepted");
-    if (o->status == RGS_STATUS_DRAFT && o->payment == RGS_PAY_NONE)
-      rgs_json_str(j, NULL, "no-payment-method");
-    rgs_json_end(j);
-    return;
-  }
-  if (o->status != RGS_STATUS_DRAFT)
-    return;
-  printf("%s\n", _("The order stays a DRAFT:"));
-  if (o->cgu_accepted_at[0] == '\0')
-    printf("  - %s\n", _("the CGU of Certigna ID RGS** are not accepted (--accept-cgu): accepting them is mandatory to order"));
-  if (o->payment == RGS_PAY_NONE)
-    printf("  - %s\n", _("no payment method is chosen (--payment carte|virement|cheque)"));
-}
+  rgs_order_store *st = NULL;
+  rgs_order_aed_dir *dir = NULL;
+  const rgs_order_aed *found = NULL;
+  int ret;
 
-static int report_new(const rgs_io *io, rgs_order_store *st, long long id)
-{
-  char line[1024];
-  rgs_order o;
-  rgs_order_rc rc = rgs_order_get(st, id, &o);
-  rgs_json j;
-
-  if (rc != RGS_ORDER_OK)
-    return rgs_fail_store(io, "order new", rc, st);
-  if (io->json) {
-    rgs_json_start(&j, stdout);
-    rgs_json_object(&j, NULL);
-    rgs_json_str(&j, "command", "order new");
-    rgs_json_bool(&j, "ok", 1);
-    rgs_json_bool(&j, "placed_here", 0);
-    rgs_json_order(&j, "order", &o);
-    print_draft_reasons(io, &o, &j);
-    rgs_json_finish(&j);
+  if (a->aed == NULL)
     return RGS_EXIT_OK;
-  }
-  rgs_orders_oneline(&o, line, sizeof(line));
-  printf(_("Order %lld recorded: %s (%s), %d year(s), for %s.\n"), o.id, o.product, o.partner,
-         o.validity_years, line);
-  printf(_("Status: %s.\n"), rgs_order_status_label(o.status));
-  printf("%s\n", _("This records the order placed on the Certigna portal; it does not place it (ordering, payment and the CGU happen on the portal)."));
-  print_draft_reasons(io, &o, NULL);
-  printf(_("Next: rgs-enroll status %lld\n"), o.id);
-  return RGS_EXIT_OK;
+  ret = rgs_store_open_read(io, "order new", &st);
+  if (ret == RGS_EXIT_OK)
+    ret = rgs_store_aed_directory(io, st, NULL, &dir, "order new");
+  if (ret == RGS_EXIT_OK)
+    found = rgs_order_aed_dir_find(dir, a->aed);
+  if (ret == RGS_EXIT_OK && found == NULL)
+    opt_error(l, "--aed", _("no AED office '%s' in the directory: see rgs-enroll aed list"), a->aed);
+  else if (found != NULL)
+    a->aed_office = *found;
+  if (found != NULL && a->in.dept != NULL && a->dept[0] != '\0' && strcmp(a->dept, found->dept) != 0)
+    opt_error(l, "--aed", _("the AED office %s is in département %s, not %s"), found->id,
+              found->dept, a->dept);
+  rgs_order_aed_dir_free(dir);
+  rgs_order_store_close(st);
+  return ret;
 }
 
 static int parse_new(rgs_io *io, int argc, char **argv, new_args *a)
@@ -212,53 +317,89 @@ static int parse_new(rgs_io *io, int argc, char **argv, new_args *a)
     { "help", no_argument, NULL, N_HELP },
     { NULL, 0, NULL, 0 },
   };
-  char err[256];
+  opt_errors errs;
   int c, ret;
 
   memset(a, 0, sizeof(*a));
-  while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+  memset(&errs, 0, sizeof(errs));
+  while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
     if (c == N_HELP || c == 'h') {
       usage_new();
       a->help = 1;
       return RGS_EXIT_OK;
     }
-    if (parse_new_text(a, c, optarg))
-      continue;
-    ret = parse_new_value(io, a, c, optarg, argv[optind - 1]);
-    if (ret != RGS_EXIT_OK)
-      return ret;
+    if (!parse_new_text(a, c, optarg) && !parse_new_value(a, c, optarg, &errs))
+      opt_unknown(&errs, c, argv[optind - 1]);
   }
-  if (optind < argc)
-    return rgs_usage_error(io, "order new", _("unexpected argument '%s'"), argv[optind]);
-  ret = check_new_args(io, a);
+  for (; optind < argc; optind++)
+    opt_error(&errs, NULL, _("unexpected argument '%s'"), argv[optind]);
+  check_new_args(a, &errs);
+  ret = check_new_aed(io, a, &errs);
   if (ret != RGS_EXIT_OK)
     return ret;
-  if (a->in.dept != NULL &&
-      rgs_order_dept_parse(a->in.dept, a->dept, sizeof(a->dept), err, sizeof(err)) != RGS_ORDER_OK)
-    return bad_value(io, "order new", "--dept", err);
+  return errs.n > 0 ? opt_errors_report(io, "order new", &errs) : RGS_EXIT_OK;
+}
+
+static void print_draft_reasons(const rgs_io *io, const rgs_order *o, rgs_json *j)
+{
+  if (io->json) {
+    rgs_json_array(j, "draft_reasons");
+    if (o->status == RGS_STATUS_DRAFT && o->cgu_accepted_at[0] == '\0')
+      rgs_json_str(j, NULL, "cgu-not-accepted");
+    if (o->status == RGS_STATUS_DRAFT && o->payment == RGS_PAY_NONE)
+      rgs_json_str(j, NULL, "no-payment-method");
+    rgs_json_end(j);
+    return;
+  }
+  if (o->status != RGS_STATUS_DRAFT)
+    return;
+  printf("%s\n", _("The order stays a DRAFT:"));
+  if (o->cgu_accepted_at[0] == '\0')
+    printf("  - %s\n", _("the CGU of Certigna ID RGS** are not accepted (--accept-cgu): accepting them is mandatory to order"));
+  if (o->payment == RGS_PAY_NONE)
+    printf("  - %s\n", _("no payment method is chosen (--payment carte|virement|cheque)"));
+}
+
+static int report_new(const rgs_io *io, const rgs_order *order)
+{
+  char line[1024];
+  rgs_order o = *order;
+  rgs_json j;
+
+  if (io->json) {
+    rgs_json_start(&j, stdout);
+    rgs_json_object(&j, NULL);
+    rgs_json_str(&j, "command", "order new");
+    rgs_json_bool(&j, "ok", 1);
+    rgs_json_bool(&j, "placed_here", 0);
+    rgs_json_order(&j, "order", &o);
+    print_draft_reasons(io, &o, &j);
+    rgs_json_finish(&j);
+    return RGS_EXIT_OK;
+  }
+  rgs_orders_oneline(&o, line, sizeof(line));
+  printf(_("Order %lld recorded: %s (%s), %d year(s), for %s.\n"), o.id, o.product, o.partner,
+         o.validity_years, line);
+  printf(_("Status: %s.\n"), rgs_order_status_label(o.status));
+  printf("%s\n", _("This records the order placed on the Certigna portal; it does not place it (ordering, payment and the CGU happen on the portal)."));
+  print_draft_reasons(io, &o, NULL);
+  printf(_("Next: rgs-enroll status %lld\n"), o.id);
   return RGS_EXIT_OK;
 }
 
-/* The order and its AED office recorded together, or nothing. */
-static int run_new(rgs_io *io, rgs_order_store *st, const new_args *a, long long *id)
+/* The order, its AED office and its reading back in one transaction:
+ * recorded whole or not at all, so that a run that fails leaves no draft. */
+static int run_new(rgs_io *io, rgs_order_store *st, const new_args *a, rgs_order *o)
 {
-  rgs_order_aed aed;
-  rgs_order_rc rc;
-  int ret;
+  long long id = 0;
+  rgs_order_rc rc = rgs_order_store_begin(st);
 
-  if (a->aed != NULL) {
-    ret = rgs_store_find_aed(io, st, a->aed, &aed, "order new");
-    if (ret != RGS_EXIT_OK)
-      return ret;
-    if (a->in.dept != NULL && strcmp(a->dept, aed.dept) != 0)
-      return rgs_usage_error(io, "order new", _("the AED office %s is in département %s, not %s"),
-                             aed.id, aed.dept, a->dept);
-  }
-  rc = rgs_order_store_begin(st);
   if (rc == RGS_ORDER_OK)
-    rc = rgs_order_create(st, &a->in, id);
+    rc = rgs_order_create(st, &a->in, &id);
   if (rc == RGS_ORDER_OK && a->aed != NULL)
-    rc = rgs_order_choose_aed(st, *id, &aed);
+    rc = rgs_order_choose_aed(st, id, &a->aed_office);
+  if (rc == RGS_ORDER_OK)
+    rc = rgs_order_get(st, id, o);
   if (rc == RGS_ORDER_OK)
     rc = rgs_order_store_commit(st);
   else
@@ -270,7 +411,7 @@ static int order_new(rgs_io *io, int argc, char **argv)
 {
   rgs_order_store *st = NULL;
   new_args a;
-  long long id = 0;
+  rgs_order o;
   int ret;
 
   ret = parse_new(io, argc, argv, &a);
@@ -279,11 +420,9 @@ static int order_new(rgs_io *io, int argc, char **argv)
   ret = rgs_store_open(io, "order new", 1, &st);
   if (ret != RGS_EXIT_OK)
     return ret;
-  ret = run_new(io, st, &a, &id);
-  if (ret == RGS_EXIT_OK)
-    ret = report_new(io, st, id);
+  ret = run_new(io, st, &a, &o);
   rgs_order_store_close(st);
-  return ret;
+  return ret == RGS_EXIT_OK ? report_new(io, &o) : ret;
 }
 
 /* ---- order set -------------------------------------------------------------- */
@@ -310,40 +449,46 @@ typedef struct {
   int any;
 } set_args;
 
-/* One option of order set; seen is the option as written, for the
- * message when c is not one. */
-static int parse_set_option(rgs_io *io, set_args *a, int c, const char *arg, const char *seen)
+/* One option of order set, its value checked; an error is noted and
+ * parsing goes on. */
+static void parse_set_option(set_args *a, int c, const char *arg, const char *seen,
+                             opt_errors *l)
 {
-  char err[512];
+  char err[512], dept[4];
 
   a->any = 1;
   switch (c) {
-  case S_CA_REF: a->u.ca_ref = arg; return RGS_EXIT_OK;
-  case S_CGU: a->u.accept_cgu = 1; return RGS_EXIT_OK;
-  case S_EMAIL: a->u.email = arg; return RGS_EXIT_OK;
-  case S_PHONE: a->u.phone = arg; return RGS_EXIT_OK;
-  case S_DEPT: a->u.dept = arg; return RGS_EXIT_OK;
-  case S_NOTE: a->note = arg; return RGS_EXIT_OK;
+  case S_CA_REF: a->u.ca_ref = arg; check_field(l, "--ca-ref", RGS_FIELD_CA_REF, arg); return;
+  case S_CGU: a->u.accept_cgu = 1; return;
+  case S_EMAIL: a->u.email = arg; check_field(l, "--email", RGS_FIELD_EMAIL, arg); return;
+  case S_PHONE: a->u.phone = arg; check_field(l, "--phone", RGS_FIELD_PHONE, arg); return;
+  case S_NOTE: a->note = arg; return;
+  case S_DEPT:
+    a->u.dept = arg;
+    if (arg[0] != '\0' && rgs_order_dept_parse(arg, dept, sizeof(dept), err, sizeof(err)) != RGS_ORDER_OK)
+      opt_error(l, "--dept", "%s", err);
+    return;
   case S_PAYMENT:
     if (rgs_order_payment_parse(arg, &a->u.payment, err, sizeof(err)) != RGS_ORDER_OK)
-      return bad_value(io, "order set", "--payment", err);
-    return RGS_EXIT_OK;
+      opt_error(l, "--payment", "%s", err);
+    return;
   case S_OS:
     a->u.os_set = 1;
     if (rgs_order_os_parse(arg, &a->u.os, err, sizeof(err)) != RGS_ORDER_OK)
-      return bad_value(io, "order set", "--os", err);
-    return RGS_EXIT_OK;
+      opt_error(l, "--os", "%s", err);
+    return;
   case S_VALIDITY:
     if (rgs_order_validity_parse(arg, &a->u.validity_years, err, sizeof(err)) != RGS_ORDER_OK)
-      return bad_value(io, "order set", "--validity", err);
-    return RGS_EXIT_OK;
+      opt_error(l, "--validity", "%s", err);
+    return;
   case S_STATUS:
     a->status_set = 1;
     if (rgs_order_status_parse(arg, &a->status, err, sizeof(err)) != RGS_ORDER_OK)
-      return bad_value(io, "order set", "--status", err);
-    return RGS_EXIT_OK;
+      opt_error(l, "--status", "%s", err);
+    return;
   default:
-    return rgs_usage_error(io, "order set", _("unknown option '%s'"), seen);
+    opt_unknown(l, c, seen);
+    return;
   }
 }
 
@@ -388,30 +533,33 @@ static int order_set(rgs_io *io, int argc, char **argv)
     { NULL, 0, NULL, 0 },
   };
   rgs_order_store *st = NULL;
+  opt_errors errs;
   set_args a;
-  long long id;
+  long long id = 0;
+  long number = 0;
   int c, ret;
   rgs_order_rc rc;
 
   memset(&a, 0, sizeof(a));
-  while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+  memset(&errs, 0, sizeof(errs));
+  while ((c = getopt_long(argc, argv, ":h", opts, NULL)) != -1) {
     if (c == S_HELP || c == 'h') {
       usage_set();
       return RGS_EXIT_OK;
     }
-    ret = parse_set_option(io, &a, c, optarg, argv[optind - 1]);
-    if (ret != RGS_EXIT_OK)
-      return ret;
+    parse_set_option(&a, c, optarg, argv[optind - 1], &errs);
   }
   if (optind + 1 != argc)
-    return rgs_usage_error(io, "order set", "%s", _("one order number is expected"));
-  ret = rgs_parse_order_id(io, "order set", argv[optind], &id);
-  if (ret != RGS_EXIT_OK)
-    return ret;
+    opt_error(&errs, NULL, "%s", _("one order number is expected"));
+  else if (!rgs_parse_number(argv[optind], 1, 2147483647L, &number))
+    opt_error(&errs, NULL, _("'%s' is not an order number"), argv[optind]);
+  id = number;
   if (!a.any)
-    return rgs_usage_error(io, "order set", "%s", _("nothing to change"));
+    opt_error(&errs, NULL, "%s", _("nothing to change"));
   if (a.note != NULL && !a.status_set)
-    return rgs_usage_error(io, "order set", "%s", _("--note goes with --status"));
+    opt_error(&errs, "--note", "%s", _("goes with --status"));
+  if (errs.n > 0)
+    return opt_errors_report(io, "order set", &errs);
   ret = rgs_store_open_for(io, "order set", id, &st);
   if (ret != RGS_EXIT_OK)
     return ret;
@@ -474,7 +622,7 @@ static int order_cancel(rgs_io *io, int argc, char **argv)
 
 static void show_appointment_text(const rgs_order_appointment *a)
 {
-  char ht[32], ttc[32];
+  char ht[32], ttc[32], when[128];
   rgs_order_quote q;
 
   printf(_("  AED          : %s, %s, %s %s (%s)\n"), a->aed.name, a->aed.address,
@@ -483,8 +631,8 @@ static void show_appointment_text(const rgs_order_appointment *a)
     printf("  %-13s: %s\n", _("Appointment"), _("not booked yet"));
     return;
   }
-  printf(_("  Appointment  : %s, %s\n"), a->at,
-         a->mode == RGS_F2F_HOLDER_TRAVELS ? _("the holder goes to the AED") : _("the AED travels"));
+  printf(_("  Appointment  : %s, %s\n"), rgs_appt_when(a->at, 0, when, sizeof(when)),
+         rgs_order_mode_label(a->mode));
   if (a->priced && rgs_order_aed_quote(a->mode, a->distance_km, &q) == RGS_ORDER_OK) {
     rgs_format_euros(a->fee_ht_cents, ht, sizeof(ht));
     rgs_format_euros(q.ttc_cents, ttc, sizeof(ttc));
@@ -496,6 +644,8 @@ static void show_appointment_text(const rgs_order_appointment *a)
 
 static void json_appointment(rgs_json *j, const rgs_order_appointment *a, int found)
 {
+  char at[32];
+
   if (!found) {
     rgs_json_str(j, "appointment", NULL);
     return;
@@ -509,7 +659,7 @@ static void json_appointment(rgs_json *j, const rgs_order_appointment *a, int fo
   rgs_json_str(j, "city", a->aed.city);
   rgs_json_str(j, "dept", a->aed.dept);
   rgs_json_end(j);
-  rgs_json_str(j, "at", a->at[0] != '\0' ? a->at : NULL);
+  rgs_json_str(j, "at", rgs_appt_json(a->at, at, sizeof(at)));
   rgs_json_str(j, "mode", a->mode_set ? rgs_order_mode_name(a->mode) : NULL);
   if (a->distance_km >= 0)
     rgs_json_int(j, "distance_km", a->distance_km);
@@ -606,31 +756,49 @@ static void free_view(order_view *v)
   rgs_order_binding_clear(&v->b);
 }
 
+/* One line of the history: when, the step in words, the note. */
+static void show_event(const rgs_order_event *ev)
+{
+  char when[128];
+
+  printf("  ");
+  rgs_print_padded(rgs_when(ev->at, 0, when, sizeof(when)), 30);
+  printf(" ");
+  rgs_print_padded(rgs_order_status_word(ev->to), 20);
+  /* Notes the store wrote in English (its stable words) are translated
+   * here when the catalogue knows them; a person's own note stays. */
+  printf(" %s\n", ev->note[0] != '\0' ? _(ev->note) : "");
+}
+
 static void show_text(const order_view *v)
 {
   const rgs_order *o = &v->o;
-  char line[1024];
+  char line[1024], when[128], first[RGS_ORDER_NAME_MAX];
   size_t i;
   int k, ready = 0;
 
   if (rgs_order_text_upper(o->last_name, line, sizeof(line)) != RGS_ORDER_OK)
     snprintf(line, sizeof(line), "%s", o->last_name);
   printf(_("Order %lld: %s (%s), %d year(s), %s\n"), o->id, o->product, o->partner,
-         o->validity_years, rgs_order_os_name(o->os));
-  printf(_("  Status       : %s, since %s\n"), rgs_order_status_label(o->status), o->status_at);
-  printf(_("  Holder       : %s %s <%s>%s%s\n"), o->first_name, line, o->email,
+         o->validity_years, rgs_order_os_label(o->os));
+  printf(_("  Status       : %s, since %s\n"), rgs_order_status_label(o->status),
+         rgs_when(o->status_at, 0, when, sizeof(when)));
+  /* The holder's name by one rule (rgs_order_first_name_case). */
+  if (rgs_order_first_name_case(o->first_name, first, sizeof(first)) != RGS_ORDER_OK)
+    snprintf(first, sizeof(first), "%s", o->first_name);
+  printf(_("  Holder       : %s %s <%s>%s%s\n"), first, line, o->email,
          o->phone[0] != '\0' ? ", " : "", o->phone);
   printf(_("  Company      : %s, %s %s\n"), o->company, strlen(o->company_id) == 14 ? "SIRET" : "SIREN",
          o->company_id);
   if (o->holder_other)
     printf(_("  Ordered by   : %s (the holder is another person of the company)\n"),
            o->ordered_by[0] != '\0' ? o->ordered_by : "?");
-  printf(_("  Payment      : %s; CGU %s\n"),
-         o->payment != RGS_PAY_NONE ? rgs_order_payment_name(o->payment) : _("not chosen"),
+  printf(_("  Payment      : %s; CGU %s\n"), rgs_order_payment_label(o->payment),
          /* TRANSLATORS: the CGU (terms of use), plural in French. */
          o->cgu_accepted_at[0] != '\0' ? _("terms accepted") : _("terms NOT accepted"));
   printf(_("  CA reference : %s\n"), o->ca_ref[0] != '\0' ? o->ca_ref : "-");
-  printf(_("  Département  : %s\n"), o->dept[0] != '\0' ? o->dept : "-");
+  /* TRANSLATORS: the French département (« Département » in French). */
+  printf(_("  Department   : %s\n"), o->dept[0] != '\0' ? o->dept : "-");
   if (v->has_a)
     show_appointment_text(&v->a);
   if (v->has_b) {
@@ -645,7 +813,7 @@ static void show_text(const order_view *v)
          RGS_DOC_COUNT, o->id);
   printf("%s\n", _("History:"));
   for (i = 0; i < v->n_ev; i++)
-    printf("  %s  %-18s %s\n", v->ev[i].at, rgs_order_status_name(v->ev[i].to), v->ev[i].note);
+    show_event(&v->ev[i]);
 }
 
 /* order show --qr: the dossier's short form after the order, once the
@@ -774,8 +942,9 @@ static int list_one(void *ud, const rgs_order *o)
     return 0;
   }
   rgs_orders_oneline(o, line, sizeof(line));
-  printf("%6lld  %-17s  %-3s  %s\n", o->id, rgs_order_status_name(o->status),
-         o->dept[0] != '\0' ? o->dept : "-", line);
+  printf("%6lld  ", o->id);
+  rgs_print_padded(rgs_order_status_word(o->status), 20);
+  printf("  %-3s  %s\n", o->dept[0] != '\0' ? o->dept : "-", line);
   return 0;
 }
 
@@ -1024,7 +1193,8 @@ static void docs_usage(void)
                    "                  on the face-to-face day)\n"
                    "  --planned DAY   the day you plan to post the originals\n"
                    "  --sent DAY      the originals were posted that day (after the face-to-face)\n"
-                   "Days are written YYYY-MM-DD."));
+                   "Days are written 20/12/2026 or 2026-12-20. DOCUMENT and STATE may be given\n"
+                   "in French too (kbis, pièce-d-identité; manquant, prêt, envoyé, accepté)."));
 }
 
 typedef struct {
@@ -1032,7 +1202,28 @@ typedef struct {
   rgs_order_doc_update u;
   const char *planned, *sent;
   int help;                    /* --help printed the usage: nothing else to do */
+  /* The days as typed (20/12/2026), in ISO form for the store. */
+  char issued[11], expires[11], planned_day[11], sent_day[11];
 } docs_args;
+
+/* A day option: ISO or French form into out (11 bytes); "" stays "" (it
+ * clears the date). */
+static int parse_day_option(rgs_io *io, const char *command, const char *option,
+                            const char *arg, char *out, const char **dst)
+{
+  rgsx_date_rc rc;
+
+  if (arg[0] == '\0') {
+    out[0] = '\0';
+    *dst = out;
+    return RGS_EXIT_OK;
+  }
+  rc = rgsx_date_input(arg, RGSX_DATE_WANT_DAY, out, 11);
+  if (rc != RGSX_DATE_OK)
+    return rgs_usage_error(io, command, "%s '%s': %s", option, arg, rgsx_date_strerror(rc));
+  *dst = out;
+  return RGS_EXIT_OK;
+}
 
 static int parse_docs_args(rgs_io *io, int argc, char **argv, docs_args *a)
 {
@@ -1047,9 +1238,9 @@ static int parse_docs_args(rgs_io *io, int argc, char **argv, docs_args *a)
     { NULL, 0, NULL, 0 },
   };
   char err[256];
-  int c;
+  int c, ret = RGS_EXIT_OK;
 
-  while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+  while (ret == RGS_EXIT_OK && (c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
     switch (c) {
     case 'k':
       a->set = 1;
@@ -1061,14 +1252,16 @@ static int parse_docs_args(rgs_io *io, int argc, char **argv, docs_args *a)
       if (rgs_order_doc_state_parse(optarg, &a->u.state, err, sizeof(err)) != RGS_ORDER_OK)
         return bad_value(io, "order docs", "--state", err);
       break;
-    case 'd': a->u.issued_on = optarg; break;
-    case 'e': a->u.expires_on = optarg; break;
-    case 'p': a->planned = optarg; break;
-    case 'S': a->sent = optarg; break;
+    case 'd': ret = parse_day_option(io, "order docs", "--date", optarg, a->issued, &a->u.issued_on); break;
+    case 'e': ret = parse_day_option(io, "order docs", "--expires", optarg, a->expires, &a->u.expires_on); break;
+    case 'p': ret = parse_day_option(io, "order docs", "--planned", optarg, a->planned_day, &a->planned); break;
+    case 'S': ret = parse_day_option(io, "order docs", "--sent", optarg, a->sent_day, &a->sent); break;
     case 'h': docs_usage(); a->help = 1; return RGS_EXIT_OK;
     default: return rgs_usage_error(io, "order docs", _("unknown option '%s'"), argv[optind - 1]);
     }
   }
+  if (ret != RGS_EXIT_OK)
+    return ret;
   if (!a->set && (a->u.state_set || a->u.issued_on != NULL || a->u.expires_on != NULL))
     return rgs_usage_error(io, "order docs", "%s", _("--state, --date and --expires go with --set DOCUMENT"));
   if (a->set && !a->u.state_set && a->u.issued_on == NULL && a->u.expires_on == NULL)
@@ -1095,7 +1288,7 @@ static rgs_order_rc apply_docs(rgs_order_store *st, long long id, const docs_arg
 static void docs_text(const order_view *v, const rgs_order_docnote *notes, size_t n)
 {
   const char *const *addr = rgs_order_postal_address();
-  char extra[128], last[11], text[512];
+  char extra[256], last[11], text[512], w1[96], w2[96];
   size_t i;
   int k;
 
@@ -1107,17 +1300,20 @@ static void docs_text(const order_view *v, const rgs_order_docnote *notes, size_
     extra[0] = '\0';
     if (k == RGS_DOC_EXTRACT && d->issued_on[0] != '\0') {
       rgs_order_date_last_day_under(d->issued_on, RGS_ORDER_EXTRACT_MONTHS, last, sizeof(last));
-      snprintf(extra, sizeof(extra), _(" (issued %s, good until %s)"), d->issued_on, last);
+      snprintf(extra, sizeof(extra), _(" (issued %s, good until %s)"),
+               rgs_when(d->issued_on, 0, w1, sizeof(w1)), rgs_when(last, 0, w2, sizeof(w2)));
     } else if (k == RGS_DOC_ID && d->expires_on[0] != '\0') {
-      snprintf(extra, sizeof(extra), _(" (valid until %s)"), d->expires_on);
+      snprintf(extra, sizeof(extra), _(" (valid until %s)"), rgs_when(d->expires_on, 0, w1, sizeof(w1)));
     }
-    printf("  [%-8s] %s%s", rgs_order_doc_state_label(d->state), rgs_order_doc_kind_label(d->kind), extra);
+    printf("  [");
+    rgs_print_padded(rgs_order_doc_state_label(d->state), 8);
+    printf("] %s%s", rgs_order_doc_kind_label(d->kind), extra);
     if (d->sent_on[0] != '\0')
-      printf(_(", sent %s"), d->sent_on);
+      printf(_(", sent %s"), rgs_when(d->sent_on, 0, w1, sizeof(w1)));
     printf("\n");
   }
   if (v->o.planned_sending[0] != '\0')
-    printf(_("Planned sending: %s\n"), v->o.planned_sending);
+    printf(_("Planned sending: %s\n"), rgs_when(v->o.planned_sending, 0, w1, sizeof(w1)));
   for (i = 0; i < n; i++) {
     if (notes[i].code == RGS_DOCNOTE_MISSING)
       continue;
@@ -1210,7 +1406,7 @@ static int order_docs(rgs_io *io, int argc, char **argv)
   else
     print_docs(io, &v);
   if (rc == RGS_ORDER_OK && a.sent != NULL && !io->json)
-    printf(_("Order %lld is now %s (%s).\n"), id, rgs_order_status_name(v.o.status),
+    printf(_("Order %lld is now %s (%s).\n"), id, rgs_order_status_word(v.o.status),
            rgs_order_status_label(v.o.status));
   free_view(&v);
   rgs_order_store_close(st);

@@ -47,7 +47,7 @@ static void next_text(rgs_order_next n, const rgs_order *o, const rgs_order_appo
                       const rgs_order_doc *docs, char *buf, size_t len)
 {
   const char *const *addr = rgs_order_postal_address();
-  char list[512];
+  char list[512], when[128];
 
   switch (n) {
   case RGS_NEXT_ACCEPT_CGU:
@@ -75,7 +75,8 @@ static void next_text(rgs_order_next n, const rgs_order *o, const rgs_order_appo
     return;
   case RGS_NEXT_MEET_AED:
     snprintf(buf, len, _("Meet the AED on %s at %s, %s, %s %s, with the token, a valid identity document and the face-to-face intervention form."),
-             a->at, a->aed.name, a->aed.address, a->aed.postal_code, a->aed.city);
+             rgs_appt_when(a->at, 0, when, sizeof(when)), a->aed.name, a->aed.address,
+             a->aed.postal_code, a->aed.city);
     return;
   case RGS_NEXT_PREPARE_DOCS:
     missing_docs(docs, list, sizeof(list));
@@ -302,7 +303,7 @@ static size_t build_next(const rgs_order *o, const rgs_order_appointment *a,
                          const rgs_order_doc *docs, const proc_state *ps, next_item *items)
 {
   rgs_order_next next[MAX_NEXT];
-  char text[1024];
+  char text[1024], when[128];
   size_t n, i, out = 0;
   int k, missing = 0, after_issue = o->status == RGS_STATUS_ISSUED || o->status == RGS_STATUS_INSTALLED;
 
@@ -313,7 +314,7 @@ static size_t build_next(const rgs_order *o, const rgs_order_appointment *a,
     if (next[i] == RGS_NEXT_INSTALL && ps->refusal) {
       snprintf(text, sizeof(text),
                _("The certificate Certigna sent was refused by rgs-enroll install on %s: %s. Do not wait for it to install: plug in the token that holds the order's key and run rgs-enroll install %lld again; if the certificate itself is wrong (another key, another name), call Certigna (03 20 79 24 09) and install the right one with rgs-enroll install %lld --cert FILE."),
-               ps->refusal_at, ps->refusal_reason, o->id, o->id);
+               rgs_when(ps->refusal_at, 0, when, sizeof(when)), ps->refusal_reason, o->id, o->id);
       add_next(items, &out, "install-refused", text);
       continue;
     }
@@ -341,7 +342,7 @@ static void print_one(status_ctx *c, const rgs_order *o, const rgs_order_appoint
 {
   next_item next[MAX_NEXT];
   rgs_order_docnote notes[RGS_DOC_COUNT + 4];
-  char line[1024], text[1024], today[11];
+  char line[1024], text[1024], today[11], when[128];
   size_t n, nn, i;
 
   n = build_next(o, a, docs, ps, next);
@@ -361,7 +362,7 @@ static void print_one(status_ctx *c, const rgs_order *o, const rgs_order_appoint
     rgs_json_str(c->j, "summary", line);
   } else {
     printf(_("Order %lld: %s\n  Status: %s, since %s\n"), o->id, line,
-           rgs_order_status_label(o->status), o->status_at);
+           rgs_order_status_label(o->status), rgs_when(o->status_at, 0, when, sizeof(when)));
   }
   print_procedure(c, ps);
   if (c->io->json)

@@ -337,10 +337,11 @@ static void est_json_head(rgs_json *j, const submit_opts *o, int pending, int se
 static void print_pending(const rgs_io *io, const submit_opts *o, submit_run *r,
                           time_t next_try, long left, int tries, int sent)
 {
-  char when[32];
+  char when[32], words[128];
   rgs_json j;
 
   stamp(next_try, when, sizeof(when));
+  rgsx_time_text_t(next_try, 0, words, sizeof(words));   /* for people: local, in words */
   if (io->json) {
     est_json_head(&j, o, 1, sent, tries);
     rgs_json_int(&j, "retry_after", left);
@@ -350,11 +351,11 @@ static void print_pending(const rgs_io *io, const submit_opts *o, submit_run *r,
   } else if (sent) {
     printf(_("Order %lld: the CA has not issued the certificate yet (it waits for the face-to-face and the paper documents).\n"
              "Ask again after %s: rgs-enroll submit %lld --est %s (or add --wait).\n"),
-           o->id, when, o->id, o->est);
+           o->id, words, o->id, o->est);
   } else {
     printf(_("Order %lld: the CA asked to be asked again after %s (in %ld s); nothing was sent now.\n"
              "Run rgs-enroll submit %lld --est %s after that time, or add --wait (with a --wait-max long enough) to wait for it here.\n"),
-           o->id, when, left, o->id, o->est);
+           o->id, words, left, o->id, o->est);
   }
 }
 

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <openssl/asn1.h>
 #include "commands.h"
+#include "rgs_locale.h"
 
 enum { OPT_MODULE = 256, OPT_TOKEN, OPT_DB, OPT_JSON, OPT_PIN_FILE, OPT_PIN_FD, OPT_POLICY,
        OPT_FINAL_TRY, OPT_HELP, OPT_VERSION, OPT_AED_TRUST };
@@ -127,6 +128,7 @@ int main(int argc, char **argv)
    * disk, the store's transaction rolled back. */
   signal(SIGXFSZ, SIG_IGN);
   setlocale(LC_ALL, "");
+  rgs_locale_from_language();
   bindtextdomain(RGS_TEXTDOMAIN, rgs_localedir());
   bind_textdomain_codeset(RGS_TEXTDOMAIN, "UTF-8");
   textdomain(RGS_TEXTDOMAIN);

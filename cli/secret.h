@@ -26,4 +26,13 @@ int cli_secret_check(const rgs_io *io, const char *command, const char *name,
 void cli_secret_source(rgs_p11_pin_source *src, const rgs_p11_pin_source *base,
                        const cli_secret_opt *o);
 
+/* A secret line that is not a PIN (an identity document's number): the
+ * first line of --NAME-file (a regular file) or of --NAME-fd, read with the
+ * PIN reader (BOM and CR/LF dropped, other encodings refused), into *out
+ * (cap bytes, heap: wipe with rgsx_wipe and free). *out stays NULL when
+ * neither option was given (the caller asks on the terminal). 0, or the
+ * failure reported (exit 8, the secret never quoted). */
+int cli_secret_read_line(const rgs_io *io, const char *command, const char *name,
+                         const cli_secret_opt *o, size_t cap, char **out);
+
 #endif

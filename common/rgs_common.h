@@ -7,6 +7,7 @@
 
 #include <stdio.h>
 #include <stddef.h>
+#include <time.h>
 
 typedef enum {
   RGSX_OK = 0,
@@ -104,5 +105,56 @@ int rgsx_is_clean(const char *src, size_t n);
 int rgsx_open_regular(const char *path, rgsx_rc *rc);
 /* The same as a stdio stream ("r" or "rb" modes only). */
 FILE *rgsx_fopen_regular(const char *path, rgsx_rc *rc);
+
+/* ---- dates and times for people (common_time.c) ---- */
+
+/* How a date is written for a person: French "7 décembre 2026 à 10 h 00",
+ * English "7 December 2026 at 10:00"; month names and patterns come from
+ * the catalogue (no LC_TIME locale data needed). */
+#define RGSX_TIME_ON   1u   /* inside a sentence: "le 7 décembre 2026", "on 7 December 2026" */
+#define RGSX_TIME_DAY  2u   /* the day alone, even when a time is given */
+#define RGSX_TIME_WALL 4u   /* keep the wall-clock time written before an offset
+                             * (an appointment in its own zone) instead of
+                             * converting to the machine's zone (TZ) */
+
+/* text as stored: "YYYY-MM-DD" (a day, shown as it is), "YYYY-MM-DDTHH:MM"
+ * or "...:SS" (a wall-clock time, shown as written), either followed by
+ * "Z" or "+HH:MM"/"-HH:MM" (an instant, shown in the machine's local time
+ * unless RGSX_TIME_WALL; with RGSX_TIME_WALL the offset is added when the
+ * machine's differs). Returns 1; 0 when text is none of these, then out
+ * holds text sanitised (something to show all the same). */
+int rgsx_time_text(const char *text, unsigned flags, char *out, size_t outlen);
+/* The instant t in the machine's local time, in the same words. */
+void rgsx_time_text_t(time_t t, unsigned flags, char *out, size_t outlen);
+/* The instant t as ISO 8601 with the machine's offset:
+ * "2026-12-07T01:46:04+01:00"; out at least 26 bytes. */
+void rgsx_time_iso_local(time_t t, char *out, size_t outlen);
+/* text as rgsx_time_text reads it, with "Z" or an offset, as an instant:
+ * 1 with *t set, 0 when it has no zone or is not such a time. */
+int rgsx_time_instant(const char *text, time_t *t);
+
+/* What a person typed for a date, and why it is refused. */
+typedef enum {
+  RGSX_DATE_OK = 0,
+  RGSX_DATE_FORM,          /* none of the accepted forms, or junk after it */
+  RGSX_DATE_NO_DAY,        /* no such day: 31/02/2026, 2026-13-01 */
+  RGSX_DATE_NO_TIME,       /* no such time: 24h00, 10h75 */
+  RGSX_DATE_YEAR,          /* the year is not 1900 to 9999 */
+  RGSX_DATE_TIME_NEEDED,   /* a day without the time where a time is needed */
+  RGSX_DATE_DAY_ONLY,      /* a time where only a day is wanted */
+} rgsx_date_rc;
+
+#define RGSX_DATE_WANT_DAY  1u   /* a day: "YYYY-MM-DD" out (11 bytes) */
+#define RGSX_DATE_WANT_TIME 2u   /* a day and a time: "YYYY-MM-DDTHH:MM" out (17 bytes) */
+
+/* Read a date typed by a person: ISO "2026-12-20", "2026-12-20T10:00",
+ * "2026-12-20 10:00", or French "20/12/2026", "20/12/2026 10h00",
+ * "20/12/2026 10:00", "20/12/2026 10h", "20/12/2026 à 10 h 30" (day and
+ * month of one or two digits, a four-digit year). Blanks around are
+ * ignored. want says which of the two is expected. The canonical ISO form
+ * goes to out (cut never: RGSX_DATE_FORM when outlen is too small). */
+rgsx_date_rc rgsx_date_input(const char *text, unsigned want, char *out, size_t outlen);
+/* A sentence for rc naming the accepted forms (translated, never NULL). */
+const char *rgsx_date_strerror(rgsx_date_rc rc);
 
 #endif

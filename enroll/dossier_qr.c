@@ -146,7 +146,7 @@ typedef struct {
 static void sheet_fields(rgs_pdf_page *p, const sheet *sh)
 {
   const rgs_order *o = &sh->v->o;
-  char line[300];
+  char line[300], when[128];
 
   rgs_pdf_heading(p, _("Order"));
   snprintf(line, sizeof(line), "%lld", o->id);
@@ -155,6 +155,10 @@ static void sheet_fields(rgs_pdf_page *p, const sheet *sh)
   snprintf(line, sizeof(line), "%s %s", o->first_name, o->last_name);
   rgs_pdf_field(p, _("Holder"), line, 0);
   rgs_pdf_field(p, _("Company"), o->company, 0);
+  if (sh->v->a.at[0] != '\0')
+    rgs_pdf_field(p, _("Appointment"), rgs_appt_when(sh->v->a.at, 0, when, sizeof(when)), 0);
+  rgsx_time_text_t(rgs_now(), RGSX_TIME_DAY, when, sizeof(when));
+  rgs_pdf_field(p, _("Printed on"), when, 0);
   rgs_pdf_heading(p, _("Token and key"));
   rgs_pdf_field(p, _("Token serial"), sh->v->b.token_serial, 1);
   rgs_pdf_field(p, _("Key (SPKI SHA-256)"), sh->v->b.spki_sha256, 1);

@@ -100,7 +100,8 @@ typedef struct {
   const char *aed_name, *office, *place;
   rgs_f2f_doc id_doc;
   const char *id_name, *id_expires;
-  char *id_number;             /* a copy (wiped from argv); wiped and freed by the run */
+  char *id_number;             /* read from a file, a descriptor or the terminal, never
+                                * argv (personal data); wiped and freed by the run */
   int id_verified;             /* -1: not given, 0: no, 1: yes */
   const char *extract_date;
   const char *out;

@@ -102,6 +102,19 @@ static const char *str_or(const rgs_cj *rec, const char *path, const char *def)
   return s != NULL ? s : def;
 }
 
+/* A date of the record (ISO 8601) as people read it, or def when absent:
+ * the PDF is for people, the signed record keeps the ISO text. */
+static const char *date_or(const rgs_cj *rec, const char *path, char *buf, size_t len,
+                           const char *def)
+{
+  const char *s = rgs_cj_path_str(rec, path);
+
+  if (s == NULL)
+    return def;
+  rgsx_time_text(s, 0, buf, len);
+  return buf;
+}
+
 /* Title, and the QR code at the top right. */
 static void draw_title(rgs_pdf_page *p, const rgs_cj *rec, const char *qr)
 {
@@ -129,7 +142,7 @@ static void draw_title(rgs_pdf_page *p, const rgs_cj *rec, const char *qr)
 /* Who: the order, the holder and company, the token, the AED. */
 static void draw_parties(rgs_pdf_page *p, const rgs_cj *rec)
 {
-  char line[768];
+  char line[768], day[128];
 
   rgs_pdf_heading(p, _("Order"));
   snprintf(line, sizeof(line), "%lld", rgs_cj_path_int(rec, "order.id", 0));
@@ -158,7 +171,7 @@ static void draw_parties(rgs_pdf_page *p, const rgs_cj *rec)
   rgs_pdf_field(p, _("AED operator"), rgs_cj_path_str(rec, "aed.name"), 0);
   rgs_pdf_field(p, _("Office"), rgs_cj_path_str(rec, "aed.office"), 0);
   rgs_pdf_field(p, _("AED certificate"), rgs_cj_path_str(rec, "aed.certificate_subject"), 0);
-  rgs_pdf_field(p, _("Date"), rgs_cj_path_str(rec, "intervention.date"), 0);
+  rgs_pdf_field(p, _("Date"), date_or(rec, "intervention.date", day, sizeof(day), NULL), 0);
   rgs_pdf_field(p, _("Place"), rgs_cj_path_str(rec, "intervention.place"), 0);
 }
 
@@ -166,7 +179,7 @@ static void draw_parties(rgs_pdf_page *p, const rgs_cj *rec)
 static void draw_checks(rgs_pdf_page *p, const rgs_cj *rec)
 {
   const rgs_cj *steps = rgs_cj_path(rec, "steps");
-  char line[768];
+  char line[768], d1[128], d2[128];
   const char *s;
   size_t i;
 
@@ -183,13 +196,15 @@ static void draw_checks(rgs_pdf_page *p, const rgs_cj *rec)
     snprintf(line, sizeof(line), _("%s, name as printed: %s, valid until %s, number ending %s"),
              rgs_f2f_doc_label(rgs_f2f_doc_parse(s)),
              str_or(rec, "identity.name_as_printed", "—"),
-             str_or(rec, "identity.expires_on", "—"), str_or(rec, "identity.number_last4", "—"));
+             date_or(rec, "identity.expires_on", d1, sizeof(d1), "—"),
+             str_or(rec, "identity.number_last4", "—"));
     rgs_pdf_field(p, _("Identity document"), line, 0);
   }
   s = rgs_cj_path_str(rec, "company.extract_date");
   if (s != NULL) {
-    snprintf(line, sizeof(line), _("issued on %s (under three months until %s)"), s,
-             str_or(rec, "company.extract_last_day", "—"));
+    snprintf(line, sizeof(line), _("issued on %s (under three months until %s)"),
+             date_or(rec, "company.extract_date", d1, sizeof(d1), "—"),
+             date_or(rec, "company.extract_last_day", d2, sizeof(d2), "—"));
     rgs_pdf_field(p, _("Registration extract"), line, 0);
   }
 }
@@ -199,7 +214,7 @@ static void draw_checks(rgs_pdf_page *p, const rgs_cj *rec)
 static void draw_result(rgs_pdf_page *p, const rgs_cj *rec, const unsigned char record_sha256[32])
 {
   const char *r = rgs_cj_path_str(rec, "intervention.result");
-  char line[768], hex[65];
+  char line[768], hex[65], when[128];
   double y_top, box_h = 86;
 
   rgs_pdf_heading(p, _("Result"));
@@ -211,7 +226,7 @@ static void draw_result(rgs_pdf_page *p, const rgs_cj *rec, const unsigned char 
   }
   rgsx_hex(record_sha256, 32, hex);
   rgs_pdf_field(p, _("Signed record (SHA-256)"), hex, 1);
-  rgs_pdf_field(p, _("Signed at"), rgs_cj_path_str(rec, "intervention.signed_at"), 0);
+  rgs_pdf_field(p, _("Signed at"), date_or(rec, "intervention.signed_at", when, sizeof(when), NULL), 0);
 
   y_top = RGS_PDF_H - RGS_PDF_MARGIN - box_h;
   if (p->y + 10 < y_top)

@@ -431,7 +431,8 @@ static int check_answers_given(run *r)
   } need[] = {
     { "--id-name", offsetof(rgs_f2f_run_opts, id_name) },
     { "--id-expires", offsetof(rgs_f2f_run_opts, id_expires) },
-    { "--id-number", offsetof(rgs_f2f_run_opts, id_number) },
+    /* Never on the command line: personal data (cli/cmd_f2f.c). */
+    { "--id-number-file", offsetof(rgs_f2f_run_opts, id_number) },
     { "--extract-date", offsetof(rgs_f2f_run_opts, extract_date) },
   };
   size_t i;
@@ -779,7 +780,7 @@ static int step_identity(run *r)
     return ret;
   if (r->o->id_number == NULL) {
     char number[64];
-    ret = ask(r, NULL, NULL, "--id-number",
+    ret = ask(r, NULL, NULL, "--id-number-file",
               _("Document number (only a salted hash and the last four characters are kept)"),
               number_valid, NULL, _("5 to 24 letters and digits"), number, sizeof(number));
     if (ret == RGS_EXIT_OK)
@@ -791,7 +792,7 @@ static int step_identity(run *r)
       return rgs_fail(r->io, CMD, RGS_EXIT_INTERNAL, rgs_f2f_strerror(RGS_F2F_ERR_NOMEM), NULL);
   }
   if (!rgs_f2f_id_number_valid(r->o->id_number))
-    return rgs_usage_error(r->io, CMD, "%s", _("--id-number: 5 to 24 letters and digits"));
+    return rgs_usage_error(r->io, CMD, "%s", _("the document number: 5 to 24 letters and digits"));
   frc = rgs_f2f_id_number_digest(r->o->id_number, r->f.id_salt, r->f.id_hmac, r->f.id_last4);
   if (frc != RGS_F2F_OK)
     return rgs_fail(r->io, CMD, RGS_EXIT_INTERNAL, rgs_f2f_strerror(frc),

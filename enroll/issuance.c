@@ -1,11 +1,19 @@
 /* issuance.c - the CA's answer for an order, as status shows it. */
 #include <string.h>
+#include "rgs_common.h"
 #include "issuance.h"
+
+/* A stored time for people, in the machine's zone. */
+static const char *when_text(const char *iso, char *buf, size_t len)
+{
+  rgsx_time_text(iso, 0, buf, len);
+  return buf;
+}
 
 void rgs_issuance_show(const rgs_io *io, rgs_json *j, rgs_order_store *st, const rgs_order *o)
 {
   rgs_order_issuance is;
-  char now[RGS_ORDER_STAMP_MAX];
+  char now[RGS_ORDER_STAMP_MAX], when[128];
   time_t t = rgs_now();
   struct tm tm;
   int found = 0, due;
@@ -27,10 +35,11 @@ void rgs_issuance_show(const rgs_io *io, rgs_json *j, rgs_order_store *st, const
   } else if (is.pending) {
     printf(_("  EST: the CA has not issued the certificate yet (%d answer(s) \"not yet\"); next try %s %s:\n"
              "       rgs-enroll submit %lld --est %s\n"),
-           is.attempts, due ? _("due now, since") : _("due at"), is.next_try_at, o->id, is.est_url);
+           is.attempts, due ? _("due now, since") : _("due at"),
+           when_text(is.next_try_at, when, sizeof(when)), o->id, is.est_url);
   } else if (is.cert_pem != NULL && o->status != RGS_STATUS_INSTALLED) {
     printf(_("  Certificate received (%s) on %s: rgs-enroll install %lld\n"), is.cert_source,
-           is.cert_at, o->id);
+           when_text(is.cert_at, when, sizeof(when)), o->id);
   }
   rgs_order_issuance_clear(&is);
 }

@@ -210,6 +210,32 @@ int rgs_store_find_aed(const rgs_io *io, rgs_order_store *st, const char *id,
   return rgs_fail_order(io, command, RGS_ORDER_ERR_NO_AED, detail);
 }
 
+const char *rgs_when(const char *iso, unsigned flags, char *buf, size_t len)
+{
+  rgsx_time_text(iso, flags, buf, len);
+  return buf;
+}
+
+const char *rgs_appt_when(const char *at, unsigned flags, char *buf, size_t len)
+{
+  char iso[32];
+
+  if (rgs_order_appt_iso(at, iso, sizeof(iso)))
+    rgsx_time_text(iso, flags | RGSX_TIME_WALL, buf, len);
+  else
+    rgsx_time_text(at, flags, buf, len);
+  return buf;
+}
+
+const char *rgs_appt_json(const char *at, char *buf, size_t len)
+{
+  if (at == NULL || at[0] == '\0')
+    return NULL;
+  if (!rgs_order_appt_iso(at, buf, len))
+    snprintf(buf, len, "%s", at);
+  return buf;
+}
+
 void rgs_format_euros(long cents, char *buf, size_t len)
 {
   /* TRANSLATORS: an amount in euros: units, then cents. */
@@ -257,16 +283,21 @@ void rgs_json_order(rgs_json *j, const char *key, const rgs_order *o)
 
 void rgs_orders_oneline(const rgs_order *o, char *buf, size_t len)
 {
-  char last[RGS_ORDER_NAME_MAX];
+  char first[RGS_ORDER_NAME_MAX], last[RGS_ORDER_NAME_MAX];
 
+  if (rgs_order_first_name_case(o->first_name, first, sizeof(first)) != RGS_ORDER_OK)
+    snprintf(first, sizeof(first), "%s", o->first_name);
   if (rgs_order_text_upper(o->last_name, last, sizeof(last)) != RGS_ORDER_OK)
     snprintf(last, sizeof(last), "%s", o->last_name);
-  snprintf(buf, len, _("%s %s, %s (%s %s)"), o->first_name, last, o->company,
+  snprintf(buf, len, _("%s %s, %s (%s %s)"), first, last, o->company,
            strlen(o->company_id) == 14 ? "SIRET" : "SIREN", o->company_id);
 }
 
 void rgs_docnote_text(const rgs_order_docnote *n, char *buf, size_t len)
 {
+  char day[96];
+
+  rgsx_time_text(n->date, 0, day, sizeof(day));
   switch (n->code) {
   case RGS_DOCNOTE_MISSING:
     snprintf(buf, len, _("missing: %s"), rgs_order_doc_kind_label(n->kind));
@@ -276,21 +307,21 @@ void rgs_docnote_text(const rgs_order_docnote *n, char *buf, size_t len)
     return;
   case RGS_DOCNOTE_EXTRACT_TOO_OLD:
     snprintf(buf, len, _("the registration extract is three months old or more (it was good until %s): ask the registry for a new one"),
-             n->date);
+             day);
     return;
   case RGS_DOCNOTE_EXTRACT_EXPIRES:
     snprintf(buf, len, _("the registration extract is good until %s only, before the planned sending: send earlier or get a newer one"),
-             n->date);
+             day);
     return;
   case RGS_DOCNOTE_ID_UNDATED:
     snprintf(buf, len, "%s", _("the identity document's end of validity is not recorded (order docs ID --set id-document --expires YYYY-MM-DD)"));
     return;
   case RGS_DOCNOTE_ID_EXPIRED_F2F:
     snprintf(buf, len, _("the identity document is not valid on the face-to-face day (%s): bring a valid one"),
-             n->date);
+             day);
     return;
   case RGS_DOCNOTE_ID_EXPIRED:
-    snprintf(buf, len, _("the identity document expired on %s"), n->date);
+    snprintf(buf, len, _("the identity document expired on %s"), day);
     return;
   }
   snprintf(buf, len, "?");
@@ -470,16 +501,12 @@ int rgs_store_order_for_link(const rgs_io *io, rgs_order_store *st, long long id
 
 void rgs_store_fill_subject(const rgs_order *o, rgs_subject_opts *so, char *cn_buf, size_t len)
 {
-  char last[RGS_ORDER_NAME_MAX];
-
   if (so->email == NULL)
     so->email = o->email;
   if (so->subject != NULL)
     return;
   if (so->cn == NULL) {
-    if (rgs_order_text_upper(o->last_name, last, sizeof(last)) != RGS_ORDER_OK)
-      snprintf(last, sizeof(last), "%s", o->last_name);
-    snprintf(cn_buf, len, "%s %s", o->first_name, last);
+    rgs_order_holder_name(o, cn_buf, len);
     so->cn = cn_buf;
   }
   if (so->o == NULL)

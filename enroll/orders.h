@@ -63,6 +63,16 @@ void rgs_json_order(rgs_json *j, const char *key, const rgs_order *o);
 void rgs_orders_oneline(const rgs_order *o, char *buf, size_t len);
 /* A sentence for a note on the documents. */
 void rgs_docnote_text(const rgs_order_docnote *n, char *buf, size_t len);
+/* A stored date or time (ISO 8601) for people, in the machine's zone:
+ * "7 décembre 2026 à 10 h 00" (rgsx_time_text); returns buf. */
+const char *rgs_when(const char *iso, unsigned flags, char *buf, size_t len);
+/* An appointment ("YYYY-MM-DDTHH:MM", Europe/Paris wall clock) for
+ * people: its own wall-clock time, with the offset when the machine is in
+ * another zone; returns buf. */
+const char *rgs_appt_when(const char *at, unsigned flags, char *buf, size_t len);
+/* The same for --json: ISO 8601 with the offset, "2026-12-20T10:00:00+01:00";
+ * NULL when at is empty (no date booked). */
+const char *rgs_appt_json(const char *at, char *buf, size_t len);
 
 /* ---- the binding of a request -------------------------------------------- */
 

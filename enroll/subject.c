@@ -196,6 +196,25 @@ static int check_company_ou(const rdn *r, size_t n, char *err, size_t errlen)
   return 1;
 }
 
+/* C: an ISO 3166 code, written in capitals ("fr" -> FR), from --country
+ * or from --subject. */
+static int check_country(rdn *r, size_t n, int from_option, char *err, size_t errlen)
+{
+  char code[3], why[256];
+  size_t i;
+
+  for (i = 0; i < n; i++) {
+    if (strcasecmp(r[i].type, "C") != 0)
+      continue;
+    if (rgs_order_country_parse(r[i].value, code, sizeof(code), why, sizeof(why)) != RGS_ORDER_OK) {
+      snprintf(err, errlen, "%s: %s", from_option ? "--country" : "C", why);
+      return 0;
+    }
+    snprintf(r[i].value, sizeof(r[i].value), "%s", code);
+  }
+  return 1;
+}
+
 static int add_fields(const rgs_subject_opts *o, rdn *r, size_t *n, char *err, size_t errlen)
 {
   char digits[16], ou[32];
@@ -207,7 +226,7 @@ static int add_fields(const rgs_subject_opts *o, rdn *r, size_t *n, char *err, s
     return 0;
   }
   if (!add_rdn(r, n, "C", o->country != NULL ? o->country : "FR", err, errlen))
-    return 0;
+    return 0;     /* checked and written as a code with the rest (check_country) */
   if (o->o != NULL && !add_rdn(r, n, "O", o->o, err, errlen))
     return 0;
   if (id != NULL) {
@@ -248,7 +267,8 @@ int rgs_subject_build(const rgs_subject_opts *o, X509_NAME **out, char *err, siz
   if (o->subject != NULL ? !parse_dn(o->subject, r, &n, err, errlen)
                          : !add_fields(o, r, &n, err, errlen))
     return 0;
-  if (!check_company_ou(r, n, err, errlen))
+  if (!check_company_ou(r, n, err, errlen) ||
+      !check_country(r, n, o->subject == NULL, err, errlen))
     return 0;
   sort_rdns(r, n);
   name = X509_NAME_new();

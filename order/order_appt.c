@@ -203,7 +203,7 @@ static rgs_order_rc check_can_arrange(rgs_order_store *s, const rgs_order *o, in
   if (rgs_order_status_final(o->status) || o->status >= RGS_STATUS_F2F_DONE)
     return order_fail(s, RGS_ORDER_ERR_TRANSITION,
                       _("order %lld is %s: the face-to-face can no longer be arranged"), o->id,
-                      rgs_order_status_name(o->status));
+                      rgs_order_status_word(o->status));
   if (booking && o->status == RGS_STATUS_DRAFT)
     return order_fail(s, RGS_ORDER_ERR_TRANSITION,
                       _("order %lld is a draft: place it (accept the CGU, choose the payment) before booking the face-to-face"),

@@ -72,7 +72,7 @@ rgs_order_rc order_load_changeable(rgs_order_store *s, long long id, rgs_order *
 
   if (rc == RGS_ORDER_OK && rgs_order_status_final(o->status))
     rc = order_fail(s, RGS_ORDER_ERR_TRANSITION, _("order %lld is %s: it can no longer change"), id,
-                    rgs_order_status_name(o->status));
+                    rgs_order_status_word(o->status));
   return rc;
 }
 
@@ -92,16 +92,15 @@ rgs_order_rc order_refuse_transition(rgs_order_store *s, const rgs_order *o,
   size_t n = rgs_order_next_statuses(o->status, next, RGS_STATUS_COUNT), i, len;
 
   len = (size_t)snprintf(s->err, sizeof(s->err),
-                         _("order %lld is %s (%s): it cannot become %s"), o->id,
-                         rgs_order_status_name(o->status), rgs_order_status_label(o->status),
-                         rgs_order_status_name(to));
+                         _("order %lld is at the step \"%s\": it cannot become \"%s\""), o->id,
+                         rgs_order_status_label(o->status), rgs_order_status_word(to));
   if (n == 0 && len < sizeof(s->err)) {
     snprintf(s->err + len, sizeof(s->err) - len, "%s", _("; it is closed"));
   } else if (len < sizeof(s->err)) {
     len += (size_t)snprintf(s->err + len, sizeof(s->err) - len, "%s", _("; it may become:"));
     for (i = 0; i < n && len < sizeof(s->err); i++)
-      len += (size_t)snprintf(s->err + len, sizeof(s->err) - len, " %s",
-                              rgs_order_status_name(next[i]));
+      len += (size_t)snprintf(s->err + len, sizeof(s->err) - len, "%s %s", i > 0 ? "," : "",
+                              rgs_order_status_word(next[i]));
   }
   return RGS_ORDER_ERR_TRANSITION;
 }
@@ -473,7 +472,7 @@ static rgs_order_rc apply_update(rgs_order_store *s, rgs_order *o, const rgs_ord
     else if (o->status > RGS_STATUS_ORDERED && u->validity_years != o->validity_years)
       rc = order_fail(s, RGS_ORDER_ERR_TRANSITION,
                       _("order %lld is %s: the validity decided the key size and can no longer change"),
-                      o->id, rgs_order_status_name(o->status));
+                      o->id, rgs_order_status_word(o->status));
     else
       rc = set_column(s, o->id, "validity_years", NULL, u->validity_years, 1);
   }

@@ -163,7 +163,7 @@ static rgs_order_rc docs_load(rgs_order_store *s, long long id, rgs_order *o)
 
   if (rc == RGS_ORDER_OK && (o->status == RGS_STATUS_CANCELLED || o->status == RGS_STATUS_REFUSED))
     rc = order_fail(s, RGS_ORDER_ERR_TRANSITION, _("order %lld is %s: it can no longer change"), id,
-                    rgs_order_status_name(o->status));
+                    rgs_order_status_word(o->status));
   return rc;
 }
 

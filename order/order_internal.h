@@ -74,6 +74,12 @@ int order_doc_kind_from_name(const char *name, rgs_order_doc_kind *out);
 int order_doc_state_from_name(const char *name, rgs_order_doc_state *out);
 int order_mode_from_name(const char *name, rgs_order_f2f_mode *out);
 
+/* ---- order_labels.c: what people type, in either language ---- */
+int order_status_from_word(const char *text, rgs_order_status *out);
+int order_payment_from_word(const char *text, rgs_order_payment *out);
+int order_doc_kind_from_word(const char *text, rgs_order_doc_kind *out);
+int order_doc_state_from_word(const char *text, rgs_order_doc_state *out);
+
 /* ---- order_date.c ---- */
 /* Days since 1970-01-01 of a valid date (no check). */
 long order_day_number(const char *date);

@@ -202,6 +202,124 @@ rgs_order_rc rgs_order_text_upper(const char *in, char *out, size_t outlen)
   return RGS_ORDER_OK;
 }
 
+/* The inverse of upper_cp on the same letters. */
+static uint32_t lower_cp(uint32_t cp)
+{
+  if (cp >= 'A' && cp <= 'Z')
+    return cp - 'A' + 'a';
+  if (cp >= 0xC0 && cp <= 0xDE && cp != 0xD7)
+    return cp + 0x20;
+  if (cp == 0x178)
+    return 0xFF;
+  if (cp == 0x130)
+    return 'i';
+  if ((cp >= 0x100 && cp <= 0x137) || (cp >= 0x14A && cp <= 0x177))
+    return (cp & 1) ? cp : cp + 1;
+  if ((cp >= 0x139 && cp <= 0x148) || (cp >= 0x179 && cp <= 0x17E))
+    return (cp & 1) ? cp + 1 : cp;
+  return cp;
+}
+
+/* What separates the parts of a compound name: spaces, hyphens, apostrophes. */
+static int name_sep_cp(uint32_t cp)
+{
+  return is_space_cp(cp) || cp == '-' || cp == 0x2010 || cp == 0x2011 || cp == '\'' ||
+         cp == 0x2019 || cp == 0x02BC;
+}
+
+/* "de", "du", "des", "d'", "la", "le": kept in lower case inside a name. */
+static int name_particle(const uint32_t *cp, size_t n)
+{
+  static const char *const particles[] = { "d", "de", "des", "du", "la", "le" };
+  char ascii[4];
+  size_t i;
+
+  if (n >= sizeof(ascii))
+    return 0;
+  for (i = 0; i < n; i++) {
+    if (lower_cp(cp[i]) > 0x7F)
+      return 0;
+    ascii[i] = (char)lower_cp(cp[i]);
+  }
+  ascii[n] = '\0';
+  for (i = 0; i < RGS_ARRAY_LEN(particles); i++)
+    if (strcmp(ascii, particles[i]) == 0)
+      return 1;
+  return 0;
+}
+
+/* One part of the name, in place: a part typed all in capitals is lowered
+ * first ("JEAN" -> "jean"); then its first letter is upper-cased, except
+ * a particle that is not the name's first part. */
+static void case_name_part(uint32_t *cp, size_t n, int first_part)
+{
+  size_t i, letters = 0, upper = 0;
+
+  for (i = 0; i < n; i++) {
+    if (lower_cp(cp[i]) != cp[i])
+      upper++;
+    if (lower_cp(cp[i]) != cp[i] || upper_cp(cp[i]) != cp[i])
+      letters++;
+  }
+  if (letters >= 2 && upper == letters)
+    for (i = 0; i < n; i++)
+      cp[i] = lower_cp(cp[i]);
+  if (n == 0 || (!first_part && name_particle(cp, n) && upper_cp(cp[0]) != cp[0]))
+    return;
+  cp[0] = upper_cp(cp[0]);
+}
+
+rgs_order_rc rgs_order_first_name_case(const char *in, char *out, size_t outlen)
+{
+  const unsigned char *p = (const unsigned char *)in;
+  uint32_t cp[RGS_ORDER_NAME_MAX];
+  size_t n = 0, i, start, o = 0, len, add;
+  char enc[4];
+
+  if (in == NULL || out == NULL || outlen == 0)
+    return RGS_ORDER_ERR_ARG;
+  while (*p != '\0') {
+    len = utf8_decode(p, &cp[n]);
+    if (len == 0)
+      return RGS_ORDER_ERR_TEXT;
+    if (++n == RGS_ARRAY_LEN(cp))
+      return RGS_ORDER_ERR_ARG;
+    p += len;
+  }
+  for (i = 0; i < n; i = start) {
+    while (i < n && name_sep_cp(cp[i]))
+      i++;
+    start = i;
+    while (start < n && !name_sep_cp(cp[start]))
+      start++;
+    case_name_part(cp + i, start - i, o == 0);
+    o = 1;
+  }
+  for (i = 0, o = 0; i < n; i++) {
+    add = utf8_encode(cp[i], enc);
+    if (o + add + 1 > outlen)
+      return RGS_ORDER_ERR_ARG;
+    memcpy(out + o, enc, add);
+    o += add;
+  }
+  out[o] = '\0';
+  return RGS_ORDER_OK;
+}
+
+void rgs_order_holder_name(const rgs_order *o, char *out, size_t outlen)
+{
+  char first[RGS_ORDER_NAME_MAX], last[RGS_ORDER_NAME_MAX];
+
+  if (o == NULL || out == NULL || outlen == 0)
+    return;
+  /* A name that cannot be cased (not UTF-8: an old store) is shown as kept. */
+  if (rgs_order_first_name_case(o->first_name, first, sizeof(first)) != RGS_ORDER_OK)
+    snprintf(first, sizeof(first), "%s", o->first_name);
+  if (rgs_order_text_upper(o->last_name, last, sizeof(last)) != RGS_ORDER_OK)
+    snprintf(last, sizeof(last), "%s", o->last_name);
+  snprintf(out, outlen, "%s %s", first, last);
+}
+
 int order_text_ok(const char *text, size_t max)
 {
   const unsigned char *p = (const unsigned char *)text;
@@ -249,6 +367,43 @@ int order_phone_ok(const char *t)
       return 0;
   }
   return digits >= 6 && digits <= 15;
+}
+
+rgs_order_rc rgs_order_field_check(rgs_order_field field, const char *value, char *err,
+                                   size_t errlen)
+{
+  const char *v = value != NULL ? value : "", *p;
+  size_t max = field == RGS_FIELD_COMPANY ? RGS_ORDER_COMPANY_MAX : RGS_ORDER_NAME_MAX;
+
+  if (err == NULL || errlen == 0)
+    return RGS_ORDER_ERR_ARG;
+  switch (field) {
+  case RGS_FIELD_NAME:
+  case RGS_FIELD_COMPANY:
+    if (order_text_ok(v, max))
+      return RGS_ORDER_OK;
+    snprintf(err, errlen, _("empty, too long (%zu bytes at most) or not plain text"), max - 1);
+    return RGS_ORDER_ERR_TEXT;
+  case RGS_FIELD_EMAIL:
+    if (order_email_ok(v))
+      return RGS_ORDER_OK;
+    snprintf(err, errlen, _("'%s' is not an email address"), v);
+    return RGS_ORDER_ERR_TEXT;
+  case RGS_FIELD_PHONE:
+    if (v[0] == '\0' || order_phone_ok(v))
+      return RGS_ORDER_OK;
+    snprintf(err, errlen, _("'%s' is not a telephone number (6 to 15 digits, spaces, dots, dashes, a leading +)"), v);
+    return RGS_ORDER_ERR_TEXT;
+  case RGS_FIELD_CA_REF:
+    for (p = v; *p > ' ' && *p <= '~'; p++)
+      ;
+    if (*p == '\0' && strlen(v) < RGS_ORDER_REF_MAX)
+      return RGS_ORDER_OK;
+    snprintf(err, errlen, _("CA reference '%s': printable ASCII without spaces, %d characters at most"),
+             v, RGS_ORDER_REF_MAX - 1);
+    return RGS_ORDER_ERR_TEXT;
+  }
+  return RGS_ORDER_ERR_ARG;
 }
 
 void order_ascii_lower(const char *in, char *out, size_t outlen)

@@ -176,9 +176,9 @@ rgs_order_rc rgs_order_os_parse(const char *text, rgs_order_os *out, char *err, 
 rgs_order_rc rgs_order_payment_parse(const char *text, rgs_order_payment *out, char *err,
                                      size_t errlen)
 {
-  if (order_payment_from_name(text, out))
+  if (order_payment_from_name(text, out) || order_payment_from_word(text, out))
     return RGS_ORDER_OK;
-  snprintf(err, errlen, _("payment method '%s' is not one of carte, virement, cheque"),
+  snprintf(err, errlen, _("payment method '%s' is not one of carte (card), virement (transfer), cheque (check)"),
            text != NULL ? text : "");
   return RGS_ORDER_ERR_PAYMENT;
 }
@@ -365,7 +365,7 @@ rgs_order_rc rgs_order_status_parse(const char *text, rgs_order_status *out, cha
 {
   size_t i, o = 0;
 
-  if (order_status_from_name(text, out))
+  if (order_status_from_name(text, out) || order_status_from_word(text, out))
     return RGS_ORDER_OK;
   o = (size_t)snprintf(err, errlen, _("unknown status '%s'; the statuses are:"),
                        text != NULL ? text : "");
@@ -487,9 +487,9 @@ int order_doc_state_from_name(const char *name, rgs_order_doc_state *out)
 rgs_order_rc rgs_order_doc_kind_parse(const char *text, rgs_order_doc_kind *out, char *err,
                                       size_t errlen)
 {
-  if (order_doc_kind_from_name(text, out))
+  if (order_doc_kind_from_name(text, out) || order_doc_kind_from_word(text, out))
     return RGS_ORDER_OK;
-  snprintf(err, errlen, _("unknown document '%s': request-form, intervention-form, id-document or registration-extract"),
+  snprintf(err, errlen, _("unknown document '%s': request-form, intervention-form, id-document or registration-extract (kbis)"),
            text != NULL ? text : "");
   return RGS_ORDER_ERR_DOC_KIND;
 }
@@ -497,7 +497,7 @@ rgs_order_rc rgs_order_doc_kind_parse(const char *text, rgs_order_doc_kind *out,
 rgs_order_rc rgs_order_doc_state_parse(const char *text, rgs_order_doc_state *out, char *err,
                                        size_t errlen)
 {
-  if (order_doc_state_from_name(text, out))
+  if (order_doc_state_from_name(text, out) || order_doc_state_from_word(text, out))
     return RGS_ORDER_OK;
   snprintf(err, errlen, _("unknown document state '%s': missing, ready, sent or accepted"),
            text != NULL ? text : "");

@@ -95,6 +95,32 @@ int rgs_order_names_equal(const char *a, const char *b);
  * "LEFÈVRE", "œ" -> "Œ"). RGS_ORDER_ERR_ARG when out is too small. */
 rgs_order_rc rgs_order_text_upper(const char *in, char *out, size_t outlen);
 
+/* How the holder's name is written, one rule for both parts, applied when
+ * it is shown and put in a certificate (the store keeps what was typed):
+ * - the last name in capitals, accents kept: "Lefèvre" -> "LEFÈVRE";
+ * - the first name as typed, with the first letter of each part of a
+ *   compound name in capitals ("jean-pierre" -> "Jean-Pierre", "élodie" ->
+ *   "Élodie", "marie claire" -> "Marie Claire", "o'neil" -> "O'Neil"); a part
+ *   typed all in capitals is lowered first ("JEAN-PIERRE" -> "Jean-Pierre"),
+ *   other capitals are kept ("McKenzie"); "de", "du", "des", "d'", "la", "le"
+ *   typed in lower case inside the name stay so ("marie de la croix" ->
+ *   "Marie de la Croix"). RGS_ORDER_ERR_TEXT for invalid UTF-8,
+ *   RGS_ORDER_ERR_ARG when out is too small (or the name over 127 bytes). */
+rgs_order_rc rgs_order_first_name_case(const char *in, char *out, size_t outlen);
+
+/* ---- country ------------------------------------------------------------ */
+
+/* 1 when code is an officially assigned ISO 3166-1 alpha-2 code, in
+ * capitals ("FR"); the table is order/order_country.c. */
+int rgs_order_country_known(const char *code);
+/* How many codes the table holds (249). */
+size_t rgs_order_country_count(void);
+/* A country as typed: spaces around dropped, any case ("fr " -> "FR");
+ * out gets the code (3 bytes at least). RGS_ORDER_ERR_TEXT with a sentence
+ * in err for anything else ("XX", "FRA", "F1"). */
+rgs_order_rc rgs_order_country_parse(const char *text, char *out, size_t outlen, char *err,
+                                     size_t errlen);
+
 /* ---- dates ------------------------------------------------------------ */
 
 /* 1 when text is a real calendar day "YYYY-MM-DD" (2026-02-30 is not),
@@ -165,6 +191,15 @@ const char *rgs_order_status_name(rgs_order_status s);
 const char *rgs_order_status_label(rgs_order_status s);
 rgs_order_rc rgs_order_status_parse(const char *text, rgs_order_status *out, char *err,
                                     size_t errlen);
+/* Translated words for people, short enough for a column or a history
+ * line ("draft" -> "brouillon", "installed" -> "certificat installé"). The
+ * parse functions accept the stable names, the French words (with or
+ * without accents, any case, '-' or blanks between words) and the label
+ * in the current language: --status annulée, --payment card, --set kbis,
+ * --state prêt (order_labels.c). */
+const char *rgs_order_status_word(rgs_order_status s);
+const char *rgs_order_payment_label(rgs_order_payment p);   /* "not chosen" for RGS_PAY_NONE */
+const char *rgs_order_os_label(rgs_order_os os);
 
 /* ---- the life of an order: a table of allowed steps ------------------- */
 
@@ -212,6 +247,23 @@ typedef struct {
   rgs_order_status status;
   char status_at[RGS_ORDER_STAMP_MAX];
 } rgs_order;
+
+/* "Prénom NOM" by the rule of rgs_order_first_name_case: "Jean-Pierre
+ * DUPONT"; a name that cannot be cased is written as stored. */
+void rgs_order_holder_name(const rgs_order *o, char *out, size_t outlen);
+
+/* One value of an order checked alone, as the store will check it, so that
+ * a command can name every wrong option in one run. err gets a sentence
+ * (without the option's name). */
+typedef enum {
+  RGS_FIELD_NAME,              /* first or last name, name of who orders */
+  RGS_FIELD_COMPANY,
+  RGS_FIELD_EMAIL,
+  RGS_FIELD_PHONE,             /* "" allowed: no number */
+  RGS_FIELD_CA_REF,            /* the format; whether another order has it is the store's */
+} rgs_order_field;
+rgs_order_rc rgs_order_field_check(rgs_order_field field, const char *value, char *err,
+                                   size_t errlen);
 
 /* What `order new` gathers; text as the user typed it, checked here. */
 typedef struct {
@@ -288,6 +340,8 @@ typedef enum { RGS_F2F_HOLDER_TRAVELS, RGS_F2F_AED_TRAVELS } rgs_order_f2f_mode;
 rgs_order_rc rgs_order_mode_parse(const char *text, rgs_order_f2f_mode *out, char *err,
                                   size_t errlen);
 const char *rgs_order_mode_name(rgs_order_f2f_mode mode);
+/* "the holder goes to the AED", "the AED travels" (translated). */
+const char *rgs_order_mode_label(rgs_order_f2f_mode mode);
 
 #define RGS_ORDER_VAT_PERCENT 20
 #define RGS_ORDER_AED_RADIUS_KM 30

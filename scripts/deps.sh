@@ -12,7 +12,7 @@ RGS_PACKAGES="
   libcairo2-dev libqrencode-dev fonts-dejavu-core poppler-utils zbar-tools
   clang libclang-rt-14-dev cppcheck
   libsystemd-dev systemd udev dbus-daemon umockdev libumockdev-dev bash-completion dpkg-dev strace
-  lintian groff-base man-db file binutils
+  lintian groff-base man-db file binutils iso-codes
 "
 
 rgs_install_deps() {

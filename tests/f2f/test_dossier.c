@@ -253,12 +253,13 @@ static void f2f_run_aed(void)
     "--aed-token", "pkcs11:token=AED", "--aed-module", rgs_env("SOFTHSM2_MODULE"),
     "--aed-pin-file", F->hsm.pin_file, "--out", F->rec, "--force", "--ca-file", F->ca, "--batch",
     "--id-document", "id-card", "--id-name", "SENEZ Frédéric", "--id-expires", "2031-05-31",
-    "--id-number", "x4rt bpfw4", "--id-verified", "yes", "--extract-date", "2026-02-15",
+    "--id-number-fd", "0", "--id-verified", "yes", "--extract-date", "2026-02-15",
     "--office", "SELARL Acthemis, 29 Chemin de Séverin 13200 ARLES", "--place", "13200 Arles",
     NULL,
   };
 
-  assert_int_equal(rgs_enroll_v(&r, F->env, NULL, args), 0);
+  /* The document number on a descriptor: never on the command line. */
+  assert_int_equal(rgs_enroll_v(&r, F->env, "x4rt bpfw4\n", args), 0);
   rgs_assert_status(&r, RGS_EXIT_OK);
   assert_field(r.out, "result", "success");
   assert_field(r.out, "status", "face-to-face-done");
@@ -736,6 +737,7 @@ static void test_paper_check_at_the_face_to_face(void **state)
   assert_contains(r.out, "order 1 of this store");
   assert_not_contains(r.out, "PIN");
   assert_not_contains(r.err, "PIN");
+  rgs_run_free(&r);
   ENROLL_DB(&r, F->aed_db, "--module", rgs_env("SOFTHSM2_MODULE"), "--token",
             "pkcs11:token=Holder", "--json", "order", "check-qr", text);
   rgs_assert_status(&r, RGS_EXIT_OK);

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 #include "rgs_test.h"
@@ -24,6 +25,8 @@ typedef struct {
   char policy[512], aed_trust[512], db[600], ca[600], other_ca[600], rec[600], pdf[600], csr[600];
   char now_env[64], fault_real[700], fault_state[700], fault_count[700];
   char state_path[600], count_path[600];
+  /* The document number, as the AED gives it: the first line of a file. */
+  char id_file[600], other_id_file[600], short_id_file[600];
   const char *env[8];
   const char *holder_token;       /* --token for f2f_run; NULL: the one there */
 } fixture;
@@ -45,9 +48,11 @@ static void run_ok(const char *const *argv)
   rgs_enroll((r), (f)->env, NULL, "--db", (f)->db, "--policy", (f)->policy, "--aed-trust", \
              (f)->aed_trust, __VA_ARGS__, NULL)
 
-/* The scripted session; extra arguments (then NULL) override or add. */
-static void f2f_run(fixture *f, rgs_run_result *r, const char *module, const char *pin_file,
-                    const char *const *extra)
+/* The scripted session; extra arguments (then NULL) override or add. With
+ * input, the document number is read from it (--id-number-fd 0), else from
+ * f->id_file. */
+static void f2f_run_input(fixture *f, rgs_run_result *r, const char *module,
+                          const char *pin_file, const char *const *extra, const char *input)
 {
   const char *args[64] = {
     "--db", f->db, "--policy", f->policy, "--aed-trust", f->aed_trust, "--module", module,
@@ -57,9 +62,10 @@ static void f2f_run(fixture *f, rgs_run_result *r, const char *module, const cha
   };
   size_t n = 0, i;
   /* The answers; a later copy of an option wins (getopt). */
-  static const char *const answers[] = {
+  const char *const answers[] = {
     "--id-document", "id-card", "--id-name", "SENEZ Frédéric", "--id-expires", "2031-05-31",
-    "--id-number", "x4rt bpfw4", "--id-verified", "yes", "--extract-date", "2026-02-15",
+    input != NULL ? "--id-number-fd" : "--id-number-file", input != NULL ? "0" : f->id_file,
+    "--id-verified", "yes", "--extract-date", "2026-02-15",
     "--office", "SELARL Acthemis, 29 Chemin de Séverin 13200 ARLES", "--place", "13200 Arles",
   };
 
@@ -76,7 +82,13 @@ static void f2f_run(fixture *f, rgs_run_result *r, const char *module, const cha
   for (i = 0; extra != NULL && extra[i] != NULL; i++)
     args[n++] = extra[i];
   args[n] = NULL;
-  assert_int_equal(rgs_enroll_v(r, f->env, NULL, args), 0);
+  assert_int_equal(rgs_enroll_v(r, f->env, input, args), 0);
+}
+
+static void f2f_run(fixture *f, rgs_run_result *r, const char *module, const char *pin_file,
+                    const char *const *extra)
+{
+  f2f_run_input(f, r, module, pin_file, extra, NULL);
 }
 
 static char *field(const char *json, const char *path)
@@ -214,6 +226,12 @@ static int setup(void **state)
   snprintf(f->rec, sizeof(f->rec), "%s/record.p7m", f->hsm.dir);
   snprintf(f->pdf, sizeof(f->pdf), "%s/fiche.pdf", f->hsm.dir);
   snprintf(f->csr, sizeof(f->csr), "%s/request.csr", f->hsm.dir);
+  snprintf(f->id_file, sizeof(f->id_file), "%s/id-number", f->hsm.dir);
+  snprintf(f->other_id_file, sizeof(f->other_id_file), "%s/other-id-number", f->hsm.dir);
+  snprintf(f->short_id_file, sizeof(f->short_id_file), "%s/short-id-number", f->hsm.dir);
+  assert_int_equal(rgs_write_file(f->id_file, "x4rt bpfw4\n"), 0);
+  assert_int_equal(rgs_write_file(f->other_id_file, "X4RTBPFW5\r\n"), 0);
+  assert_int_equal(rgs_write_file(f->short_id_file, "12\n"), 0);
   snprintf(f->now_env, sizeof(f->now_env), "RGS_ENROLL_NOW=" NOW);
   snprintf(f->state_path, sizeof(f->state_path), "%s/pin-tries", f->hsm.dir);
   snprintf(f->count_path, sizeof(f->count_path), "%s/calls", f->hsm.dir);
@@ -275,7 +293,7 @@ static void test_scripted_session_succeeds(void **state)
   assert_status(f, "face-to-face-done");
 
   /* The tool's verification, with the binding to the order. */
-  ENROLL(&r, f, "--json", "f2f", "verify", f->rec, "--ca-file", f->ca, "--id-number", ID_NUMBER);
+  ENROLL(&r, f, "--json", "f2f", "verify", f->rec, "--ca-file", f->ca, "--id-number-file", f->id_file);
   rgs_assert_status(&r, RGS_EXIT_OK);
   assert_field(r.out, "signature_valid", "true");
   assert_field(r.out, "signer_trusted", "true");
@@ -286,7 +304,7 @@ static void test_scripted_session_succeeds(void **state)
   spki = field(r.out, "spki_sha256");
   rgs_run_free(&r);
   /* Another number: the recomputed scrypt differs, verify says so. */
-  ENROLL(&r, f, "--json", "f2f", "verify", f->rec, "--ca-file", f->ca, "--id-number", "X4RTBPFW5");
+  ENROLL(&r, f, "--json", "f2f", "verify", f->rec, "--ca-file", f->ca, "--id-number-file", f->other_id_file);
   assert_int_not_equal(r.status, RGS_EXIT_OK);
   assert_field(r.out, "id_number_matches", "false");
   rgs_run_free(&r);
@@ -344,7 +362,7 @@ static void test_appointment_gives_office_and_place(void **state)
     rgs_env("SOFTHSM2_MODULE"), "--pin-file",
     f->hsm.pin_file, "f2f", "run", "1", "--aed-token", "pkcs11:token=AED", "--aed-pin-file",
     f->hsm.pin_file, "--out", f->rec, "--ca-file", f->ca, "--id-document", "passport",
-    "--id-name", "Senez Frederic", "--id-expires", "2031-05-31", "--id-number", ID_NUMBER,
+    "--id-name", "Senez Frederic", "--id-expires", "2031-05-31", "--id-number-file", f->id_file,
     "--id-verified", "yes", "--extract-date", "2026-02-15", "--aed-name",
     "maitre jeanne dupont-leger", NULL };
 
@@ -392,7 +410,7 @@ static void test_key_not_the_requests_is_refused(void **state)
       rgs_env("SOFTHSM2_MODULE"), "--pin-file", f->hsm.pin_file, "--json", "f2f", "run", "1",
       "--aed-token", "pkcs11:token=AED", "--aed-pin-file", f->hsm.pin_file, "--out", f->rec,
       "--ca-file", f->ca, "--batch", "--id-document", "passport", "--id-name", "Frédéric Senez",
-      "--id-expires", "2031-05-31", "--id-number", ID_NUMBER, "--id-verified", "yes",
+      "--id-expires", "2031-05-31", "--id-number-file", f->id_file, "--id-verified", "yes",
       "--extract-date", "2026-02-15", "--office", "Étude Dupont", "--place", "Arles", NULL };
     assert_int_equal(rgs_enroll_v(&r, f->env, NULL, argv), 0);
   }
@@ -465,7 +483,7 @@ static void test_wrong_pin_respects_the_counters(void **state)
       "pkcs11:token=AED", "--aed-module", rgs_env("SOFTHSM2_MODULE"), "--aed-pin-file",
       f->hsm.pin_file, "--out", f->rec, "--force", "--ca-file", f->ca, "--batch",
       "--id-document", "id-card", "--id-name", "Frédéric SENEZ", "--id-expires", "2031-05-31",
-      "--id-number", ID_NUMBER, "--id-verified", "yes", "--extract-date", "2026-02-15",
+      "--id-number-file", f->id_file, "--id-verified", "yes", "--extract-date", "2026-02-15",
       "--office", "Étude", "--place", "Arles", NULL };
     while (base[n] != NULL) {
       args[n] = base[n];
@@ -607,12 +625,77 @@ static void test_untrusted_aed_stops_before_the_holder(void **state)
   assert_status(f, "submitted");
 }
 
+/* The document number is personal data, like a PIN: never on the command
+ * line. --id-number VALUE is refused before any token is touched (exit 2),
+ * its value is never repeated; a file that is not a regular file, an empty
+ * one, or a file and a descriptor together are refused; the number read
+ * from a descriptor does the session. */
+static void test_id_number_never_on_the_command_line(void **state)
+{
+  fixture *f = *state;
+  rgs_run_result r;
+  char fifo[700], empty[700];
+  const char *on_argv[] = { "--id-number", "ZQ7PL93KX", NULL };
+  const char *on_argv_eq[] = { "--id-number=ZQ7PL93KX", NULL };
+  const char *abbreviated[] = { "--id-numbe=ZQ7PL93KX", NULL };
+  const char *both[] = { "--id-number-fd", "0", NULL };
+  const char *from_fifo[] = { "--id-number-file", fifo, NULL };
+  const char *from_empty[] = { "--id-number-file", empty, NULL };
+  const struct {
+    const char *const *extra;
+    int status;
+    const char *says;
+  } cases[] = {
+    { on_argv, RGS_EXIT_USAGE, "--id-number: a document number is personal data" },
+    { on_argv_eq, RGS_EXIT_USAGE, "give it with --id-number-file FILE" },
+    { abbreviated, RGS_EXIT_USAGE, "unknown option '--id-numbe'" },
+    { both, RGS_EXIT_USAGE, "--id-number-file and --id-number-fd exclude each other" },
+    { from_fifo, RGS_EXIT_IO, "--id-number-file: could not be read" },
+    { from_empty, RGS_EXIT_IO, "is empty" },
+  };
+  size_t i;
+
+  snprintf(fifo, sizeof(fifo), "%s/id-fifo", f->hsm.dir);
+  snprintf(empty, sizeof(empty), "%s/id-empty", f->hsm.dir);
+  assert_int_equal(mkfifo(fifo, 0600), 0);
+  assert_int_equal(rgs_write_file(empty, "\n"), 0);
+  unlink(f->rec);
+  for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+    f2f_run(f, &r, rgs_env("RGS_FAULT_MODULE"), f->hsm.pin_file, cases[i].extra);
+    if (r.status != cases[i].status || strstr(r.err, cases[i].says) == NULL)
+      fail_msg("case %zu: exit %d, expected %d saying \"%s\"\n%s", i, r.status,
+               cases[i].status, cases[i].says, r.err);
+    assert_not_contains(r.err, "ZQ7PL93KX");
+    assert_not_contains(r.out, "ZQ7PL93KX");
+    rgs_run_free(&r);
+  }
+  ENROLL(&r, f, "f2f", "verify", f->rec, "--ca-file", f->ca, "--id-number", "ZQ7PL93KX");
+  rgs_assert_status(&r, RGS_EXIT_USAGE);
+  assert_contains(r.err, "--id-number-fd N");
+  assert_not_contains(r.err, "ZQ7PL93KX");
+  rgs_run_free(&r);
+  /* Nothing reached a token, nothing was recorded. */
+  assert_int_equal(rgs_count_lines(f->count_path, "C_Login"), 0);
+  assert_int_not_equal(access(f->rec, F_OK), 0);
+
+  /* From a descriptor (a pipe, as a window would give it). */
+  f2f_run_input(f, &r, rgs_env("RGS_FAULT_MODULE"), f->hsm.pin_file, NULL, "X4RT-BPFW4\n");
+  rgs_assert_status(&r, RGS_EXIT_OK);
+  assert_not_contains(r.out, ID_NUMBER);
+  rgs_run_free(&r);
+  ENROLL(&r, f, "--json", "f2f", "verify", f->rec, "--ca-file", f->ca, "--id-number-file",
+         f->id_file);
+  rgs_assert_status(&r, RGS_EXIT_OK);
+  assert_field(r.out, "id_number_matches", "true");
+  rgs_run_free(&r);
+}
+
 static void test_usage_and_order_state(void **state)
 {
   fixture *f = *state;
   rgs_run_result r;
-  const char *bad_date[] = { "--id-expires", "31/05/2031", NULL };
-  const char *bad_number[] = { "--id-number", "12", NULL };
+  const char *bad_date[] = { "--id-expires", "31/02/2031", NULL };
+  const char *bad_number[] = { "--id-number-file", f->short_id_file, NULL };
   const char *bad_doc[] = { "--id-document", "permis", NULL };
   const char *const *bad[] = { bad_date, bad_number, bad_doc };
   size_t i;
@@ -636,7 +719,7 @@ static void test_usage_and_order_state(void **state)
                            "Étude", "--place", "Arles", NULL };
     assert_int_equal(rgs_enroll_v(&r, f->env, NULL, argv), 0);
     rgs_assert_status(&r, RGS_EXIT_USAGE);
-    assert_contains(r.err, "--id-number is needed");
+    assert_contains(r.err, "--id-number-file is needed");
     rgs_run_free(&r);
   }
   assert_int_equal(rgs_count_lines(f->count_path, "C_Login"), 0);
@@ -1064,6 +1147,7 @@ int main(void)
     cmocka_unit_test_setup_teardown(test_tampered_and_untrusted_records, setup, teardown),
     cmocka_unit_test_setup_teardown(test_untrusted_aed_stops_before_the_holder, setup, teardown),
     cmocka_unit_test_setup_teardown(test_usage_and_order_state, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_id_number_never_on_the_command_line, setup, teardown),
     cmocka_unit_test_setup_teardown(test_printed_form, setup, teardown),
     cmocka_unit_test_setup_teardown(test_only_a_listed_aed_signs, setup, teardown),
     cmocka_unit_test_setup_teardown(test_verify_needs_a_listed_aed, setup, teardown),

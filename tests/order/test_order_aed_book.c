@@ -21,7 +21,7 @@
 
 /* "Today" is Tuesday 24 November 2026. */
 static const char *const env[] = { "RGS_ENROLL_NOW=2026-11-24", "LC_ALL=C.UTF-8", "LANGUAGE=en",
-                                   NULL };
+                                   "TZ=Europe/Paris", NULL };
 
 static void run(rgs_run_result *r, const char *db, ...)
 {
@@ -102,7 +102,7 @@ static void test_force_and_history(void **state)
   run_json(&r, f->db, "aed", "book", "1", "--aed", "acthemis-arles", "--date", "2026-12-06T10:00",
            "--mode", "holder-travels", "--force", NULL);
   rgs_assert_status(&r, RGS_EXIT_OK);
-  rgs_assert_json(r.out, "at", "2026-12-06T10:00");
+  rgs_assert_json(r.out, "at", "2026-12-06T10:00:00+01:00");
   rgs_assert_json(r.out, "start", "2026-12-06T10:00:00+01:00");
   rgs_assert_json(r.out, "tz", "Europe/Paris");
   rgs_run_free(&r);
@@ -114,13 +114,13 @@ static void test_force_and_history(void **state)
   rgs_run_free(&r);
   run_json(&r, f->db, "order", "show", "1", NULL);
   rgs_assert_status(&r, RGS_EXIT_OK);
-  rgs_assert_json(r.out, "appointment.at", "2027-06-15T14:30");
+  rgs_assert_json(r.out, "appointment.at", "2027-06-15T14:30:00+02:00");
   assert_contains(r.out, "appointment moved from 2026-12-06T10:00 to 2027-06-15T14:30");
   rgs_run_free(&r);
-  /* the text shows the local time with its offset */
-  run(&r, f->db, "aed", "book", "1", "--date", "2026-12-07T09:00", "--mode", "holder-travels", NULL);
+  /* the date typed the French way; the text shows it in words, French time */
+  run(&r, f->db, "aed", "book", "1", "--date", "07/12/2026 9h00", "--mode", "holder-travels", NULL);
   rgs_assert_status(&r, RGS_EXIT_OK);
-  assert_contains(r.out, "2026-12-07T09:00:00+01:00");
+  assert_contains(r.out, "booked on 7 December 2026 at 09:00");
   rgs_run_free(&r);
   run_json(&r, f->db, "order", "show", "1", NULL);
   assert_contains(r.out, "appointment moved from 2027-06-15T14:30 to 2026-12-07T09:00");

@@ -25,8 +25,9 @@
 
 static void record_f2f(const char *db, long long id, EVP_PKEY *k);
 
+/* Dates are shown in the machine's zone: pinned to the one of the AED. */
 static const char *const base_env[] = { "RGS_ENROLL_NOW=2026-11-24", "LC_ALL=C.UTF-8",
-                                        "LANGUAGE=en", NULL };
+                                        "LANGUAGE=en", "TZ=Europe/Paris", NULL };
 
 static void run(rgs_run_result *r, const char *db, ...)
 {
@@ -143,16 +144,16 @@ static void test_bad_values(void **state)
   const char *db = f->db;
   const rgs_cli_case cases[] = {
     { RGS_EXIT_USAGE, "accepted codes are CMA", { "--db", db, "order", "new", "--partner", "xyz", NULL } },
-    { RGS_EXIT_USAGE, "--partner is required", { "--db", db, "order", "new", "--company", "C", NULL } },
+    { RGS_EXIT_USAGE, "--partner: required", { "--db", db, "order", "new", "--company", "C", NULL } },
     { RGS_EXIT_USAGE, "Luhn", { NEW_BASE(db), "--siren", "732829321", NULL } },
-    { RGS_EXIT_USAGE, "--siren 73282932000074", { NEW_BASE(db), "--siren", "73282932000074", NULL } },
-    { RGS_EXIT_USAGE, "--siret 732829320", { NEW_BASE(db), "--siret", "732829320", NULL } },
-    { RGS_EXIT_USAGE, "--siren N or --siret N", { NEW_BASE(db), NULL } },
+    { RGS_EXIT_USAGE, "--siren: '73282932000074' is a SIRET", { NEW_BASE(db), "--siren", "73282932000074", NULL } },
+    { RGS_EXIT_USAGE, "--siret: '732829320' is a SIREN", { NEW_BASE(db), "--siret", "732829320", NULL } },
+    { RGS_EXIT_USAGE, "--siren, --siret: required", { NEW_BASE(db), NULL } },
     { RGS_EXIT_USAGE, "1, 2 or 3", { NEW_BASE(db), "--siren", "732829320", "--validity", "5", NULL } },
-    { RGS_EXIT_USAGE, "carte, virement, cheque", { NEW_BASE(db), "--siren", "732829320", "--payment", "bitcoin", NULL } },
+    { RGS_EXIT_USAGE, "carte (card), virement (transfer), cheque (check)", { NEW_BASE(db), "--siren", "732829320", "--payment", "bitcoin", NULL } },
     { RGS_EXIT_USAGE, "windows, macos, other", { NEW_BASE(db), "--siren", "732829320", "--os", "beos", NULL } },
     { RGS_EXIT_USAGE, "self or other", { NEW_BASE(db), "--siren", "732829320", "--holder", "boss", NULL } },
-    { RGS_EXIT_USAGE, "--ordered-by goes with --holder other", { NEW_BASE(db), "--siren", "732829320", "--ordered-by", "X", NULL } },
+    { RGS_EXIT_USAGE, "--ordered-by: goes with --holder other", { NEW_BASE(db), "--siren", "732829320", "--ordered-by", "X", NULL } },
     { RGS_EXIT_USAGE, "'not-an-email' is not an email", { "--db", db, "order", "new", "--partner", "cma",
       "--holder-first-name", "A", "--holder-last-name", "B", "--email", "not-an-email", "--company", "C",
       "--siren", "732829320", NULL } },
@@ -165,18 +166,21 @@ static void test_bad_values(void **state)
     { RGS_EXIT_USAGE, "'0' is not an order number", { "--db", db, "status", "0", NULL } },
     { RGS_EXIT_USAGE, "no order 42", { "--db", db, "status", "42", NULL } },
     { RGS_EXIT_USAGE, "no order 42", { "--db", db, "order", "cancel", "42", NULL } },
-    { RGS_EXIT_USAGE, "'2026-02-30' is not a date", { "--db", db, "order", "docs", "1", "--set", "registration-extract", "--date", "2026-02-30", NULL } },
-    { RGS_EXIT_USAGE, "'2027-13-01' is not a date", { "--db", db, "order", "docs", "1", "--planned", "2027-13-01", NULL } },
+    { RGS_EXIT_USAGE, "--date '2026-02-30': there is no such day", { "--db", db, "order", "docs", "1", "--set", "registration-extract", "--date", "2026-02-30", NULL } },
+    { RGS_EXIT_USAGE, "--planned '2027-13-01': there is no such day", { "--db", db, "order", "docs", "1", "--planned", "2027-13-01", NULL } },
     { RGS_EXIT_USAGE, "is in the future", { "--db", db, "order", "docs", "1", "--set", "registration-extract", "--date", "2026-12-01", NULL } },
-    { RGS_EXIT_USAGE, "intervention-form", { "--db", db, "order", "docs", "1", "--set", "passport", "--date", "2026-11-01", NULL } },
+    { RGS_EXIT_USAGE, "intervention-form", { "--db", db, "order", "docs", "1", "--set", "diploma", "--date", "2026-11-01", NULL } },
     { RGS_EXIT_USAGE, "missing, ready, sent or accepted", { "--db", db, "order", "docs", "1", "--set", "id-document", "--state", "lost", NULL } },
     { RGS_EXIT_USAGE, "registration extract only", { "--db", db, "order", "docs", "1", "--set", "id-document", "--date", "2026-11-01", NULL } },
     { RGS_EXIT_USAGE, "go with --set", { "--db", db, "order", "docs", "1", "--date", "2026-11-01", NULL } },
     { RGS_EXIT_USAGE, "face-to-face-done", { "--db", db, "order", "set", "1", "--status", "shipped", NULL } },
     { RGS_EXIT_USAGE, "1, 2 or 3", { "--db", db, "order", "set", "1", "--validity", "0", NULL } },
     { RGS_EXIT_USAGE, "nothing to change", { "--db", db, "order", "set", "1", NULL } },
-    { RGS_EXIT_USAGE, "not a day and time", { "--db", db, "aed", "book", "1", "--aed", "acthemis-arles", "--date", "2026-12-03T25:00", "--mode", "holder-travels", NULL } },
-    { RGS_EXIT_USAGE, "not a day and time", { "--db", db, "aed", "book", "1", "--aed", "acthemis-arles", "--date", "2026-02-30T10:00", "--mode", "holder-travels", NULL } },
+    { RGS_EXIT_USAGE, "no such time of day", { "--db", db, "aed", "book", "1", "--aed", "acthemis-arles", "--date", "2026-12-03T25:00", "--mode", "holder-travels", NULL } },
+    { RGS_EXIT_USAGE, "no such day", { "--db", db, "aed", "book", "1", "--aed", "acthemis-arles", "--date", "2026-02-30T10:00", "--mode", "holder-travels", NULL } },
+    { RGS_EXIT_USAGE, "the time is missing", { "--db", db, "aed", "book", "1", "--aed", "acthemis-arles", "--date", "03/12/2026", "--mode", "holder-travels", NULL } },
+    { RGS_EXIT_USAGE, "no such day", { "--db", db, "order", "docs", "1", "--set", "kbis", "--date", "31/02/2026", NULL } },
+    { RGS_EXIT_USAGE, "without a time", { "--db", db, "order", "docs", "1", "--planned", "20/12/2026 10h", NULL } },
     { RGS_EXIT_USAGE, "no AED office 'nowhere'", { "--db", db, "aed", "book", "1", "--aed", "nowhere", "--date", "2026-12-03T10:00", "--mode", "holder-travels", NULL } },
     { RGS_EXIT_USAGE, "holder-travels", { "--db", db, "aed", "book", "1", "--aed", "acthemis-arles", "--date", "2026-12-03T10:00", "--mode", "teleport", NULL } },
     { RGS_EXIT_USAGE, "give the distance", { "--db", db, "aed", "book", "1", "--aed", "acthemis-arles", "--date", "2026-12-03T10:00", "--mode", "aed-travels", NULL } },
@@ -223,16 +227,16 @@ static void test_illegal_transition(void **state)
   new_order(f->db);
   run(&r, f->db, "order", "set", "1", "--status", "issued", NULL);
   rgs_assert_status(&r, RGS_EXIT_CHECK);
-  assert_contains(r.err, "order 1 is ordered");
+  assert_contains(r.err, "order 1 is at the step \"ordered (CGU accepted)\"");
   assert_contains(r.err, "issued");
-  assert_contains(r.err, "key-generated");
+  assert_contains(r.err, "key generated");
   rgs_run_free(&r);
   run(&r, f->db, "order", "cancel", "1", "--note", "ordered twice", NULL);
   rgs_assert_status(&r, RGS_EXIT_OK);
   rgs_run_free(&r);
   run(&r, f->db, "order", "cancel", "1", NULL);
   rgs_assert_status(&r, RGS_EXIT_CHECK);
-  assert_contains(r.err, "order 1 is cancelled");
+  assert_contains(r.err, "order 1 is at the step \"cancelled\"");
   rgs_run_free(&r);
   run(&r, f->db, "order", "set", "1", "--phone", "0491000000", NULL);
   rgs_assert_status(&r, RGS_EXIT_CHECK);
@@ -415,7 +419,7 @@ static void test_aed_book(void **state)
   run_json(&r, f->db, "aed", "book", "1", "--date", "2026-12-03 10:00", "--mode", "holder-travels", NULL);
   rgs_assert_status(&r, RGS_EXIT_OK);
   rgs_assert_json(r.out, "aed.id", "synergie-marseille");
-  rgs_assert_json(r.out, "at", "2026-12-03T10:00");
+  rgs_assert_json(r.out, "at", "2026-12-03T10:00:00+01:00");
   rgs_assert_json(r.out, "quote.ht_cents", "5000");
   rgs_run_free(&r);
   run(&r, f->db, "aed", "book", "1", "--aed", "acthemis-arles", "--date", "2026-12-04T14:30",
@@ -426,7 +430,7 @@ static void test_aed_book(void **state)
   rgs_run_free(&r);
   run_json(&r, f->db, "order", "show", "1", NULL);
   rgs_assert_json(r.out, "appointment.aed.id", "acthemis-arles");
-  rgs_assert_json(r.out, "appointment.at", "2026-12-04T14:30");
+  rgs_assert_json(r.out, "appointment.at", "2026-12-04T14:30:00+01:00");
   rgs_assert_json(r.out, "appointment.mode", "aed-travels");
   rgs_assert_json(r.out, "appointment.distance_km", "12");
   rgs_assert_json(r.out, "appointment.fee_ht_cents", "17000");
@@ -554,11 +558,11 @@ static void test_documents(void **state)
   rgs_run_free(&r);
   run(&r, f->db, "order", "docs", "1", "--set", "registration-extract", "--date", "2026-11-01", NULL);
   rgs_assert_status(&r, RGS_EXIT_OK);
-  assert_contains(r.out, "good until 2027-01-31");
+  assert_contains(r.out, "good until 31 January 2027");
   rgs_run_free(&r);
   run(&r, f->db, "order", "docs", "1", "--planned", "2027-02-10", NULL);
   rgs_assert_status(&r, RGS_EXIT_OK);
-  assert_contains(r.out, "Warning: the registration extract is good until 2027-01-31 only");
+  assert_contains(r.out, "Warning: the registration extract is good until 31 January 2027 only");
   rgs_run_free(&r);
   run_json(&r, f->db, "order", "docs", "1", "--set", "id-document", "--expires", "2031-05-02", NULL);
   rgs_assert_status(&r, RGS_EXIT_OK);
@@ -579,7 +583,7 @@ static void test_documents(void **state)
   rgs_run_free(&r);
   run(&r, f->db, "order", "set", "1", "--status", "submitted", NULL);
   rgs_assert_status(&r, RGS_EXIT_CHECK);
-  assert_contains(r.err, "order 1 is key-generated");
+  assert_contains(r.err, "order 1 is at the step \"key pair generated on the token\"");
   rgs_run_free(&r);
   run(&r, f->db, "aed", "book", "1", "--aed", "acthemis-arles", "--date", "2026-12-03T10:00",
       "--mode", "holder-travels", NULL);
@@ -623,8 +627,8 @@ static void test_documents(void **state)
   rgs_run_free(&r);
   assert_int_equal(rgs_enroll_v(&r, later, NULL, sent_req), 0);
   rgs_assert_status(&r, RGS_EXIT_OK);
-  assert_contains(r.out, "documents-sent");
-  assert_contains(r.out, "sent 2026-12-05");
+  assert_contains(r.out, "documents sent");
+  assert_contains(r.out, "sent 5 December 2026");
   rgs_run_free(&r);
   run_json(&r, f->db, "status", "1", NULL);
   rgs_assert_json(r.out, "orders.0.status", "documents-sent");
@@ -787,7 +791,7 @@ static void test_status(void **state)
   rgs_assert_json(r.out, "orders.1.next.1.step", "choose-payment");
   rgs_run_free(&r);
   run(&r, f->db, "status", "1", NULL);
-  assert_contains(r.out, "Meet the AED on 2026-12-03T10:00 at SELARL Acthemis");
+  assert_contains(r.out, "Meet the AED on 3 December 2026 at 10:00 at SELARL Acthemis");
   rgs_run_free(&r);
   /* list */
   run_json(&r, f->db, "order", "list", "--status", "cancelled", NULL);

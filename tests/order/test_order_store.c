@@ -531,7 +531,7 @@ static void test_update_fields(void **state)
   memset(&u, 0, sizeof(u));
   u.validity_years = 3;
   assert_int_equal(rgs_order_update_fields(f->st, id, &u), RGS_ORDER_ERR_TRANSITION);
-  assert_contains(rgs_order_store_last_error(f->st), "key-generated");
+  assert_contains(rgs_order_store_last_error(f->st), "key generated");
   /* a closed order no longer changes */
   assert_int_equal(rgs_order_set_status(f->st, id2, RGS_STATUS_CANCELLED, NULL), RGS_ORDER_OK);
   memset(&u, 0, sizeof(u));
@@ -554,7 +554,7 @@ static void test_status_steps(void **state)
   id = create_ok(f->st, &in);
   /* draft cannot jump ahead; the message names the status and what may follow */
   assert_int_equal(rgs_order_set_status(f->st, id, RGS_STATUS_SUBMITTED, NULL), RGS_ORDER_ERR_TRANSITION);
-  assert_contains(rgs_order_store_last_error(f->st), "is draft");
+  assert_contains(rgs_order_store_last_error(f->st), "is at the step \"draft (not yet placed)\"");
   assert_contains(rgs_order_store_last_error(f->st), "ordered");
   assert_int_equal(rgs_order_set_status(f->st, id, RGS_STATUS_REFUSED, "refused by Certigna"), RGS_ORDER_OK);
   assert_int_equal(rgs_order_set_status(f->st, id, RGS_STATUS_CANCELLED, NULL), RGS_ORDER_ERR_TRANSITION);

@@ -69,7 +69,7 @@ static void test_simple_values(void **state)
   assert_int_equal(pay, RGS_PAY_CHEQUE);
   assert_int_equal(rgs_order_payment_parse("carte", &pay, err, sizeof(err)), RGS_ORDER_OK);
   assert_int_equal(rgs_order_payment_parse("bitcoin", &pay, err, sizeof(err)), RGS_ORDER_ERR_PAYMENT);
-  assert_contains(err, "carte, virement, cheque");
+  assert_contains(err, "carte (card), virement (transfer), cheque (check)");
 
   assert_int_equal(rgs_order_mode_parse("holder-travels", &mode, err, sizeof(err)), RGS_ORDER_OK);
   assert_int_equal(rgs_order_mode_parse("aed-travels", &mode, err, sizeof(err)), RGS_ORDER_OK);
@@ -370,7 +370,10 @@ static void test_doc_names(void **state)
   assert_int_equal(rgs_order_doc_kind_parse("registration-extract", &k, err, sizeof(err)), RGS_ORDER_OK);
   assert_int_equal(k, RGS_DOC_EXTRACT);
   assert_int_equal(rgs_order_doc_kind_parse("id-document", &k, err, sizeof(err)), RGS_ORDER_OK);
-  assert_int_equal(rgs_order_doc_kind_parse("passport", &k, err, sizeof(err)), RGS_ORDER_ERR_DOC_KIND);
+  /* "passport" names the identity document now (either language). */
+  assert_int_equal(rgs_order_doc_kind_parse("passport", &k, err, sizeof(err)), RGS_ORDER_OK);
+  assert_int_equal(k, RGS_DOC_ID);
+  assert_int_equal(rgs_order_doc_kind_parse("diploma", &k, err, sizeof(err)), RGS_ORDER_ERR_DOC_KIND);
   assert_contains(err, "intervention-form");
   assert_int_equal(rgs_order_doc_state_parse("accepted", &s, err, sizeof(err)), RGS_ORDER_OK);
   assert_int_equal(s, RGS_DOC_ACCEPTED);
