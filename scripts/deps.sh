@@ -13,6 +13,7 @@ RGS_PACKAGES="
   clang libclang-rt-14-dev cppcheck
   libsystemd-dev systemd udev dbus-daemon umockdev libumockdev-dev bash-completion dpkg-dev strace
   lintian groff-base man-db file binutils iso-codes
+  pcscd vsmartcard-vpcd libcacard-dev libpcsclite-dev libnss3-tools gnutls-bin
 "
 
 rgs_install_deps() {
