@@ -8,11 +8,15 @@
 
 static void usage(void)
 {
-  printf("%s\n", _("Usage: rgs-enroll check [--key URI] [--validity-years N]\n"
+  printf("%s\n", _("Usage: rgs-enroll check [--key URI] [--validity-years N] [--details]\n"
                    "       rgs-enroll check --delivered [--ca-file FILE] [--validity-years N]\n"
+                   "                        [--details]\n"
                    "Check the token (and with --key, a private key on it) against RGS**.\n"
-                   "One line per criterion: PASS, FAIL, UNKNOWN, or DEMO for a failure that\n"
-                   "a demo policy admits. Exit 0 only if every criterion passes.\n"
+                   "One sentence per criterion: PASS, FAIL, UNKNOWN, or DEMO for a failure that\n"
+                   "a demo policy admits, and what to do when one fails. Exit 0 only if every\n"
+                   "criterion passes.\n"
+                   "  --details            under each sentence, what was read from the token\n"
+                   "                       (PKCS#11 flags, mechanisms, attributes, key URI)\n"
                    "  --key URI            pkcs11: URI of the private key (needs the PIN)\n"
                    "  --validity-years N   certificate validity, 1 to 3 (default 3): decides\n"
                    "                       whether RSA 2048 is still enough\n"
@@ -20,7 +24,9 @@ static void usage(void)
                    "                       each certificate with its key (same public key,\n"
                    "                       generated on the card), chain, dates, RGS** rules\n"
                    "                       (needs the PIN)\n"
-                   "  --ca-file FILE       trust anchors for --delivered instead of the system store"));
+                   "  --ca-file FILE       trust anchors for --delivered instead of the system store\n"
+                   "  --no-revocation-check  with --delivered: do not ask the CA whether the\n"
+                   "                       certificates are revoked (offline use)"));
 }
 
 /* The check's "error" member when the module cannot make a key here. */
@@ -67,6 +73,8 @@ static int print_result(const rgs_io *io, rgs_session *s, const rgs_p11_report *
     printf("%s\n", passed ? _("Result: the token meets RGS**.")
                           : _("Result: the token does NOT meet RGS**."));
     rgs_print_demo_notice(io, rep);
+    if (!passed && !io->details)
+      printf("%s\n", _("To see what was read from the token: rgs-enroll check --details"));
   }
   if (blocked)    /* stderr always, as for every failure */
     rgs_err(io, "%s", msg);
@@ -77,6 +85,7 @@ typedef struct {
   const char *key_text, *ca_file;
   long years;
   int delivered, years_given;
+  int no_revocation;           /* --no-revocation-check */
   int help;                    /* --help: the usage was printed, nothing to run */
 } check_opts;
 
@@ -94,6 +103,8 @@ static int parse(rgs_io *io, int argc, char **argv, check_opts *o)
     { "validity-years", required_argument, NULL, 'v' },
     { "delivered", no_argument, NULL, 'd' },
     { "ca-file", required_argument, NULL, 'a' },
+    { "no-revocation-check", no_argument, NULL, 'R' },
+    { "details", no_argument, NULL, 'D' },
     { "help", no_argument, NULL, 'h' },
     { NULL, 0, NULL, 0 },
   };
@@ -111,6 +122,8 @@ static int parse(rgs_io *io, int argc, char **argv, check_opts *o)
       break;
     case 'd': o->delivered = 1; break;
     case 'a': o->ca_file = optarg; break;
+    case 'R': o->no_revocation = 1; break;
+    case 'D': io->details = 1; break;
     case 'h': usage(); o->help = 1; return RGS_EXIT_OK;
     default: return rgs_usage_error(io, "check", _("unknown option '%s'"), argv[optind - 1]);
     }
@@ -121,6 +134,8 @@ static int parse(rgs_io *io, int argc, char **argv, check_opts *o)
     return rgs_usage_error(io, "check", "%s", _("--delivered checks every key with its certificate: no --key"));
   if (o->ca_file != NULL && !o->delivered)
     return rgs_usage_error(io, "check", "%s", _("--ca-file goes with --delivered"));
+  if (o->no_revocation && !o->delivered)
+    return rgs_usage_error(io, "check", "%s", _("--no-revocation-check goes with --delivered"));
   return RGS_EXIT_OK;
 }
 
@@ -166,6 +181,10 @@ int cli_cmd_check(rgs_io *io, int argc, char **argv)
   ret = parse(io, argc, argv, &o);
   if (ret != RGS_EXIT_OK || o.help)
     return ret;
+  /* --delivered asks the CA about revocation (libcurl): rgs-enroll-full. */
+  if (o.delivered && !o.no_revocation && cli_is_lean())
+    return cli_cmd_delegate(io, argc, argv);
+  io->revocation = o.delivered && !o.no_revocation ? cli_revocation_fn() : NULL;
   memset(&r, 0, sizeof(r));
   ret = run(io, &o, &r);
   rgs_p11_key_free(r.key);

@@ -57,6 +57,7 @@ static void usage_verify(void)
 {
   printf("%s\n", _("Usage: rgs-enroll f2f verify FILE [--ca-file F] [--ca-path D] [--order ID]\n"
                    "                              [--id-number-file FILE | --id-number-fd N]\n"
+                   "                              [--no-revocation-check]\n"
                    "Check a face-to-face record: the CMS signature over its content, that the\n"
                    "signer is a listed AED (AED trust files, --aed-trust; chain anchors from\n"
                    "them and --ca-file / --ca-path, never the system's store) at the signing\n"
@@ -65,6 +66,9 @@ static void usage_verify(void)
                    "the store (required with --order, else when the store has the order).\n"
                    "With --id-number-file or --id-number-fd (the number on the first line,\n"
                    "never on the command line), whether it is the document number recorded.\n"
+                   "The AED certificate's revocation status now is asked of its CA (OCSP, else\n"
+                   "CRL) and reported, unless --no-revocation-check; a certificate revoked\n"
+                   "before the record was signed makes the record invalid.\n"
                    "Exit 0 for a valid record of a successful intervention, 1 otherwise.\n"
                    "The signature and the chain (not the AED list) also verify with:\n"
                    "  openssl cms -verify -inform DER -in FILE -CAfile CA.pem -out record.json"));
@@ -93,7 +97,7 @@ enum {
   OPT_AED_TOKEN = 300, OPT_AED_MODULE, OPT_AED_PIN_FILE, OPT_AED_PIN_FD, OPT_AED_FINAL_TRY,
   OPT_AED_NAME, OPT_OFFICE, OPT_PLACE, OPT_ID_DOC, OPT_ID_NAME, OPT_ID_EXPIRES, OPT_ID_NUMBER,
   OPT_ID_VERIFIED, OPT_EXTRACT, OPT_OUT, OPT_FORCE, OPT_CA_FILE, OPT_CA_PATH, OPT_BATCH,
-  OPT_ORDER, OPT_RECORD, OPT_HELP, OPT_ID_NUMBER_FILE, OPT_ID_NUMBER_FD
+  OPT_ORDER, OPT_RECORD, OPT_HELP, OPT_ID_NUMBER_FILE, OPT_ID_NUMBER_FD, OPT_NO_REVOCATION
 };
 
 /* The longest document number line read (24 characters and separators). */
@@ -342,6 +346,7 @@ typedef struct {
   char *id_number;               /* from --id-number-file / -fd: wipe and free */
   cli_secret_opt id_src;
   int help;
+  int no_revocation;             /* --no-revocation-check */
 } verify_args;
 
 /* What f2f verify found. */
@@ -353,6 +358,7 @@ typedef struct {
   long long order_id;            /* the order checked against; 0: none */
   const char *binding, *why;     /* "match", "mismatch" (why), "not-checked" */
   int number_checked, number_ok; /* --id-number against the recorded digest */
+  rgs_rev_result rev;            /* the AED certificate's revocation status now */
 } verify_found;
 
 static const char verify_cmd[] = "f2f verify";
@@ -472,8 +478,12 @@ static void print_record_text(const rgs_io *io, const char *file, const rgs_f2f_
 /* The end of f2f verify's text for a record that verified. */
 static void print_verdict_text(const verify_found *f, int ret)
 {
-  char reason[512];
+  char reason[512], revoc[1024];
 
+  rgs_rev_sentence(&f->rev, revoc, sizeof(revoc));
+  printf(_("  AED revocation: %s\n"), revoc);
+  if (f->rev.rc == RGS_REV_REVOKED && f->rev.revoked_at <= f->v.signing_time)
+    printf("%s\n", _("  *** the AED's certificate was revoked BEFORE the record was signed"));
   if (strcmp(f->binding, "match") == 0)
     printf(_("  order store   : the record matches order %lld\n"), f->order_id);
   else if (f->why != NULL)
@@ -503,6 +513,7 @@ static int verify_parse(rgs_io *io, int argc, char **argv, verify_args *a)
     { "id-number", required_argument, NULL, OPT_ID_NUMBER },
     { "id-number-file", required_argument, NULL, OPT_ID_NUMBER_FILE },
     { "id-number-fd", required_argument, NULL, OPT_ID_NUMBER_FD },
+    { "no-revocation-check", no_argument, NULL, OPT_NO_REVOCATION },
     { "help", no_argument, NULL, OPT_HELP },
     { NULL, 0, NULL, 0 },
   };
@@ -515,6 +526,7 @@ static int verify_parse(rgs_io *io, int argc, char **argv, verify_args *a)
     case OPT_CA_FILE: a->ca_file = optarg; break;
     case OPT_CA_PATH: a->ca_path = optarg; break;
     case OPT_ORDER: order_arg = optarg; break;
+    case OPT_NO_REVOCATION: a->no_revocation = 1; break;
     case OPT_ID_NUMBER: return refuse_id_number(io, verify_cmd, optarg, 0);
     case OPT_ID_NUMBER_FILE: a->id_src.file = optarg; break;
     case OPT_ID_NUMBER_FD:
@@ -598,7 +610,24 @@ static int verify_status(const verify_found *f)
   if (f->why != NULL || (f->number_checked && !f->number_ok) || f->result == NULL ||
       strcmp(f->result, "success") != 0)
     return RGS_EXIT_CHECK;
+  /* Revoked before it signed: the signature is not the AED's to trust. */
+  if (f->rev.rc == RGS_REV_REVOKED && f->rev.revoked_at <= f->v.signing_time)
+    return RGS_EXIT_CHECK;
   return RGS_EXIT_OK;
+}
+
+/* The AED certificate's revocation status now (a listed AED only: its
+ * issuer is known from the chain to the AED anchors). */
+static void verify_revocation(const verify_args *a, verify_found *f)
+{
+  rgs_rev_opts ro;
+
+  if (a->no_revocation) {
+    rgs_rev_set_not_checked(&f->rev, _("turned off with --no-revocation-check"));
+    return;
+  }
+  rgs_rev_opts_init(&ro, rgs_now());
+  rgs_rev_check(f->v.signer, f->v.signer_issuer, &ro, &f->rev);
 }
 
 static void verify_json(const verify_args *a, const verify_found *f, const char *signer,
@@ -633,6 +662,8 @@ static void verify_json(const verify_args *a, const verify_found *f, const char 
   rgs_json_str(&j, "binding_error", f->why);
   if (f->number_checked)
     rgs_json_bool(&j, "id_number_matches", f->number_ok);
+  if (f->frc == RGS_F2F_OK)
+    rgs_rev_json(&j, "revocation", &f->rev);
   if (f->frc != RGS_F2F_OK) {
     rgs_json_object(&j, "error");
     rgs_json_str(&j, "message", rgs_f2f_strerror(f->frc));
@@ -694,6 +725,7 @@ static int cmd_verify(rgs_io *io, int argc, char **argv)
     ret = verify_against_order(io, &a, &f);
     if (ret != RGS_EXIT_OK)
       goto cleanup;
+    verify_revocation(&a, &f);
   }
   ret = verify_status(&f);
   verify_report(io, &a, &f, ret);

@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 #include "certsession.h"
+#include "expiry.h"
 #include "commands.h"
 #include "rgs_common.h"
 #include "orders.h"
@@ -19,6 +20,7 @@ static void usage(void)
 {
   printf("%s\n", _("Usage: rgs-enroll install [ID] [--cert FILE] [--ca-file FILE] [--with-chain]\n"
                    "                          [--replace] [--label TEXT] [--validity-years N]\n"
+                   "                          [--no-revocation-check]\n"
                    "Check the issued certificate, write it on the token next to its private key\n"
                    "and prove that the token signs with it. FILE: PEM, DER or PKCS#7 (.p7b/.p7c),\n"
                    "with or without its chain, in any order. With the order number ID the\n"
@@ -32,6 +34,10 @@ static void usage(void)
                    "                       for the same key\n"
                    "  --label TEXT         label of the certificate object (default: the key's)\n"
                    "  --validity-years N   ordered validity, 1 to 3, when there is no order\n"
+                   "  --no-revocation-check  do not ask the CA whether the certificate is revoked\n"
+                   "                       (offline use); by default its OCSP service, else its\n"
+                   "                       CRL, is asked: a revoked certificate is never\n"
+                   "                       installed, an unanswered question is said\n"
                    "Installing the same certificate again changes nothing."));
 }
 
@@ -39,6 +45,7 @@ typedef struct {
   long long order_id;          /* 0: no order */
   const char *cert_file, *ca_file, *label;
   int with_chain, replace;
+  int no_revocation;           /* --no-revocation-check */
   long years;
   int help;                    /* --help: the usage was printed, nothing to run */
 } install_opts;
@@ -57,6 +64,7 @@ typedef struct {
   size_t n_on_token;
   int had_same, wrote_cert, ca_written, replaced, order_changed;
   char refused[512];           /* why the certificate itself was refused, "" otherwise */
+  rgs_rev_result rev;          /* its revocation status */
 } install_run;
 
 static int parse(rgs_io *io, int argc, char **argv, install_opts *o)
@@ -68,6 +76,8 @@ static int parse(rgs_io *io, int argc, char **argv, install_opts *o)
     { "replace", no_argument, NULL, 'r' },
     { "label", required_argument, NULL, 'l' },
     { "validity-years", required_argument, NULL, 'v' },
+    { "no-revocation-check", no_argument, NULL, 'R' },
+    { "details", no_argument, NULL, 'D' },
     { "help", no_argument, NULL, 'h' },
     { NULL, 0, NULL, 0 },
   };
@@ -81,10 +91,12 @@ static int parse(rgs_io *io, int argc, char **argv, install_opts *o)
     case 'w': o->with_chain = 1; break;
     case 'r': o->replace = 1; break;
     case 'l': o->label = optarg; break;
+    case 'R': o->no_revocation = 1; break;
     case 'v':
       if (!rgs_parse_number(optarg, 1, 3, &o->years))
         return rgs_usage_error(io, "install", "%s", _("--validity-years must be 1, 2 or 3"));
       break;
+    case 'D': io->details = 1; break;   /* the checks' evidence (see cmd_check.c) */
     case 'h': usage(); o->help = 1; return RGS_EXIT_OK;
     default: return rgs_usage_error(io, "install", _("unknown option '%s'"), argv[optind - 1]);
     }
@@ -254,6 +266,65 @@ static int check_bound_key(const rgs_io *io, install_run *r)
 cleanup:
   rgs_order_binding_clear(&b);
   return ret;
+}
+
+/* ---- revocation ---------------------------------------------------------- */
+
+/* A revoked certificate: refused before anything is written, with the
+ * revocation's date, reason and source. */
+static int fail_revoked(const rgs_io *io, install_run *r)
+{
+  static const char code[] = "certificate-revoked";
+  const char *msg = _("the certificate is refused: the certification authority has revoked it; nothing was written on the token");
+  char sentence[1024];
+  rgs_json j;
+
+  rgs_rev_sentence(&r->rev, sentence, sizeof(sentence));
+  snprintf(r->refused, sizeof(r->refused), "%s", _("the certification authority has revoked it"));
+  rgs_err(io, "%s", msg);
+  fprintf(stderr, _("  detail: %s\n"), sentence);
+  if (!io->json)
+    return RGS_EXIT_CHECK;
+  rgs_json_start(&j, stdout);
+  rgs_json_object(&j, NULL);
+  rgs_json_str(&j, "command", "install");
+  rgs_json_bool(&j, "ok", 0);
+  rgs_json_int(&j, "exit", RGS_EXIT_CHECK);
+  rgs_json_object(&j, "error");
+  rgs_json_str(&j, "code", code);
+  rgs_json_str(&j, "message", msg);
+  rgs_json_str(&j, "detail", sentence);
+  rgs_json_end(&j);
+  rgs_rev_json(&j, "revocation", &r->rev);
+  rgs_json_report(&j, r->rep);
+  rgs_json_finish(&j);
+  return RGS_EXIT_CHECK;
+}
+
+/* Ask the CA (OCSP, else CRL) about the verified certificate, its issuer
+ * being the next one of the chain. Revoked: refused. Unknown: said, and
+ * the install goes on (offline use is legitimate: the token still works,
+ * and the status can be asked again with check --delivered). */
+static int check_revocation(const rgs_io *io, install_run *r)
+{
+  rgs_rev_opts ro;
+  char sentence[1024];
+
+  if (io->revocation == NULL) {
+    rgs_rev_set_not_checked(&r->rev, _("turned off with --no-revocation-check"));
+    return RGS_EXIT_OK;
+  }
+  rgs_rev_opts_init(&ro, rgs_now());
+  io->revocation(r->leaf, sk_X509_num(r->chain) >= 2 ? sk_X509_value(r->chain, 1) : NULL, &ro,
+                 &r->rev);
+  if (r->rev.rc == RGS_REV_REVOKED)
+    return fail_revoked(io, r);
+  if (r->rev.rc != RGS_REV_GOOD) {
+    rgs_rev_sentence(&r->rev, sentence, sizeof(sentence));
+    rgs_warn(io, _("whether the certificate is revoked could not be checked: %s; it is installed all the same (ask again later with rgs-enroll check --delivered)"),
+             sentence);
+  }
+  return RGS_EXIT_OK;
 }
 
 /* ---- on the token ------------------------------------------------------- */
@@ -439,6 +510,8 @@ static int record(const rgs_io *io, const install_opts *o, install_run *r)
   if (rc == RGS_ORDER_OK)
     rc = rgs_order_set_status(r->st, r->order.id, RGS_STATUS_INSTALLED, note);
   if (rc == RGS_ORDER_OK)
+    rc = rgs_expiry_record(r->st, r->order.id, r->leaf);   /* for status and remind */
+  if (rc == RGS_ORDER_OK)
     rc = note_missing_f2f(r);
   if (rc == RGS_ORDER_OK)
     rc = rgs_order_store_commit(r->st);
@@ -500,7 +573,7 @@ static void print_validity(X509 *c)
 static void print_done(const rgs_io *io, install_run *r)
 {
   rgs_json j;
-  char fp[128];
+  char fp[128], revoc[1024];
   char *subject;
   int changed = r->wrote_cert || r->ca_written > 0 || r->replaced > 0 || r->order_changed;
 
@@ -519,6 +592,7 @@ static void print_done(const rgs_io *io, install_run *r)
     if (r->order.id > 0)
       rgs_json_str(&j, "status", rgs_order_status_name(RGS_STATUS_INSTALLED));
     json_cert(&j, "certificate", r->leaf);
+    rgs_rev_json(&j, "revocation", &r->rev);
     rgs_json_key(&j, "key", &r->s, r->key);
     rgs_json_token(&j, "token", rgs_p11_token_info(r->s.tok));
     rgs_json_report(&j, r->rep);
@@ -532,6 +606,9 @@ static void print_done(const rgs_io *io, install_run *r)
   rgs_print_report(io, r->rep);
   printf(_("Certificate: %s\n  SHA-256      : %s\n"), subject != NULL ? subject : "?", fp);
   print_validity(r->leaf);
+  rgs_rev_sentence(&r->rev, revoc, sizeof(revoc));
+  /* TRANSLATORS: aligned with "  Valid        : " above. */
+  printf(_("  Revocation   : %s\n"), revoc);
   OPENSSL_free(subject);
   if (!changed)
     printf("%s\n", _("Already installed: nothing was changed."));
@@ -651,7 +728,9 @@ static int run(rgs_io *io, const install_opts *o, install_run *r)
     return rgs_fail_report(io, "install", RGS_EXIT_CHECK, refusal(r->rep, r->st != NULL),
                            r->rep);
   }
-  ret = survey_token(io, o, r);
+  ret = check_revocation(io, r);
+  if (ret == RGS_EXIT_OK)
+    ret = survey_token(io, o, r);
   if (ret == RGS_EXIT_OK)
     ret = write_objects(io, o, r);
   if (ret == RGS_EXIT_OK)
@@ -672,6 +751,10 @@ int cli_cmd_install(rgs_io *io, int argc, char **argv)
   ret = parse(io, argc, argv, &o);
   if (ret != RGS_EXIT_OK || o.help)
     return ret;
+  /* The revocation check needs libcurl: rgs-enroll-full does it. */
+  if (!o.no_revocation && cli_is_lean())
+    return cli_cmd_delegate(io, argc, argv);
+  io->revocation = o.no_revocation ? NULL : cli_revocation_fn();
   memset(&r, 0, sizeof(r));
   ret = run(io, &o, &r);
   keep_refusal(io, &o, &r, ret);

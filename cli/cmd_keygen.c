@@ -8,11 +8,13 @@
 static void usage(void)
 {
   printf("%s\n", _("Usage: rgs-enroll keygen [--key-type rsa:3072|rsa:2048|ec:p256] [--label L]\n"
-                   "                         [--validity-years N]\n"
+                   "                         [--validity-years N] [--details]\n"
                    "Generate a key pair on the card (sensitive, never extractable, sign only),\n"
                    "read it back and verify it. The token must pass 'check' or be admitted by a\n"
                    "demo policy. Default key type: the largest RGS** size the token makes;\n"
-                   "RSA 2048 is refused when the certificate would be valid after 2030."));
+                   "RSA 2048 is refused when the certificate would be valid after 2030.\n"
+                   "  --details   under each sentence, what was read from the token (PKCS#11\n"
+                   "              flags, mechanisms, attributes) and the key's URI"));
 }
 
 int cli_cmd_keygen(rgs_io *io, int argc, char **argv)
@@ -21,6 +23,7 @@ int cli_cmd_keygen(rgs_io *io, int argc, char **argv)
     { "key-type", required_argument, NULL, 't' },
     { "label", required_argument, NULL, 'l' },
     { "validity-years", required_argument, NULL, 'v' },
+    { "details", no_argument, NULL, 'D' },
     { "help", no_argument, NULL, 'h' },
     { NULL, 0, NULL, 0 },
   };
@@ -36,6 +39,10 @@ int cli_cmd_keygen(rgs_io *io, int argc, char **argv)
     if (c == 'h') {
       usage();
       return RGS_EXIT_OK;
+    }
+    if (c == 'D') {
+      io->details = 1;
+      continue;
     }
     if (!cli_keygen_opt(io, "keygen", &o, c, optarg, &ret))
       return rgs_usage_error(io, "keygen", _("unknown option '%s'"), argv[optind - 1]);
@@ -61,6 +68,11 @@ int cli_cmd_keygen(rgs_io *io, int argc, char **argv)
     rgs_json_key(&j, "key", &s, key);
     rgs_json_report(&j, rep);
     rgs_json_finish(&j);
+  } else {
+    printf("%s\n", _("Result: the key pair was made on the card and meets RGS**."));
+    printf("%s\n", io->details ? _("Next: build the certificate request with rgs-enroll csr --key URI.")
+                                : _("Next: build the certificate request with rgs-enroll csr --key URI "
+                                    "(rgs-enroll keygen --details shows the key's URI)."));
   }
 
 cleanup:

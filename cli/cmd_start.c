@@ -13,7 +13,7 @@
 
 static void usage(void)
 {
-  printf("%s\n%s\n%s\n", _("Usage: rgs-enroll start [--out FILE] [--der] [--force] [--key-type T]\n"
+  printf("%s\n%s\n%s\n%s\n", _("Usage: rgs-enroll start [--out FILE] [--der] [--force] [--key-type T]\n"
                        "                        [--label L] [--validity-years N] [--order ID\n"
                        "                        [--new-key [--yes]]] SUBJECT\n"
                        "The holder's one command after plugging the token in: check the token\n"
@@ -22,6 +22,8 @@ static void usage(void)
                        "With --order ID: the subject fields not given come from the order (holder,\n"
                        "company, SIREN/SIRET, email), its validity decides the key size, and the\n"
                        "request is bound to the order (as rgs-enroll order link does)."),
+         _("Default FILE with --order: rgs-request-order-ID-REF.csr (REF: the order's CA\n"
+           "reference, when known), so that two orders never share a request file."),
          _("Run again on the same order, start uses the order's key pair again if it is on\n"
            "the token (or the one an interrupted run left), never makes a second one, and\n"
            "refuses while another start works on the order. --new-key makes a new key pair\n"
@@ -65,7 +67,8 @@ static int order_key(rgs_orderkey *okey, rgs_session *s, const rgs_keygen_opts *
 
 typedef struct {
   rgs_keygen_opts ko;          /* validity 0 until given: --order may supply it */
-  const char *order_text, *out;
+  const char *order_text, *out;  /* out NULL until given: --order names the default */
+  char out_buf[256];           /* the default name of an order's request */
   rgs_subject_opts so;         /* may point into start_run's cn_buf */
   int der, force, new_key, yes;
   int help;                    /* --help printed the usage: nothing else to do */
@@ -97,6 +100,7 @@ static int parse_options(rgs_io *io, int argc, char **argv, start_opts *o)
     { "order", required_argument, NULL, 'O' },
     { "new-key", no_argument, NULL, 'N' },
     { "yes", no_argument, NULL, 'y' },
+    { "details", no_argument, NULL, 'D' },
     { "help", no_argument, NULL, 'h' },
     RGS_SUBJECT_LONGOPTS,
     { NULL, 0, NULL, 0 },
@@ -111,6 +115,7 @@ static int parse_options(rgs_io *io, int argc, char **argv, start_opts *o)
     case 'O': o->order_text = optarg; break;
     case 'N': o->new_key = 1; break;
     case 'y': o->yes = 1; break;
+    case 'D': io->details = 1; break;   /* the check's evidence (see cmd_check.c) */
     case 'h': usage(); o->help = 1; return RGS_EXIT_OK;
     default:
       if (rgs_subject_opt(&o->so, c, optarg))
@@ -129,7 +134,6 @@ static int parse(rgs_io *io, int argc, char **argv, start_opts *o)
   int ret;
 
   memset(o, 0, sizeof(*o));
-  o->out = RGS_DEFAULT_CSR;
   ret = parse_options(io, argc, argv, o);
   if (ret != RGS_EXIT_OK || o->help)
     return ret;
@@ -139,6 +143,23 @@ static int parse(rgs_io *io, int argc, char **argv, start_opts *o)
     return rgs_usage_error(io, "start", "%s", _("--new-key and --yes go with --order"));
   if (o->yes && !o->new_key)
     return rgs_usage_error(io, "start", "%s", _("--yes confirms --new-key, which was not given"));
+  return RGS_EXIT_OK;
+}
+
+/* Without --out: rgs-request.csr, or with --order a name of that order's
+ * own, so that start on a second order in the same directory does not
+ * find the first order's request in its way. */
+static int default_out(const rgs_io *io, start_opts *o, const start_run *r)
+{
+  if (o->out != NULL)
+    return RGS_EXIT_OK;
+  o->out = RGS_DEFAULT_CSR;
+  if (r->st == NULL)
+    return RGS_EXIT_OK;
+  if (!cli_order_file_name(o->out_buf, sizeof(o->out_buf), "rgs-request", r->order.id,
+                           r->order.ca_ref, ".csr"))
+    return rgs_usage_error(io, "start", "%s", _("the default file name is too long here: name the file with --out"));
+  o->out = o->out_buf;
   return RGS_EXIT_OK;
 }
 
@@ -164,6 +185,9 @@ static int prepare(rgs_io *io, start_opts *o, start_run *r)
     if (ret != RGS_EXIT_OK)
       return ret;
   }
+  ret = default_out(io, o, r);
+  if (ret != RGS_EXIT_OK)
+    return ret;
   if (!o->force && access(o->out, F_OK) == 0)
     return rgs_fail(io, "start", RGS_EXIT_IO,
                     _("the output file exists; nothing was done (use --out or --force)"), o->out);

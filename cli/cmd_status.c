@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "commands.h"
+#include "expiry.h"
 #include "issuance.h"
 #include "orders.h"
 
@@ -300,7 +301,8 @@ static void add_step(next_item *items, size_t *n, rgs_order_next step, const rgs
  * face-to-face record or unsent papers), and a refused certificate said
  * instead of "install". */
 static size_t build_next(const rgs_order *o, const rgs_order_appointment *a,
-                         const rgs_order_doc *docs, const proc_state *ps, next_item *items)
+                         const rgs_order_doc *docs, const proc_state *ps, const rgs_expiry *e,
+                         next_item *items)
 {
   rgs_order_next next[MAX_NEXT];
   char text[1024], when[128];
@@ -322,6 +324,11 @@ static size_t build_next(const rgs_order *o, const rgs_order_appointment *a,
   }
   if (!after_issue)
     return out;
+  /* Within the reminders' 90 days, the renewal comes first. */
+  if (rgs_expiry_threshold(e) >= 0) {
+    rgs_expiry_action(e, o->id, text, sizeof(text));
+    add_next(items, &out, "renew", text);
+  }
   if (!ps->done[PROC_F2F])
     add_next(items, &out, "import-f2f-record",
              _("The signed face-to-face record is not in this store: ask the AED for it and import it (rgs-enroll f2f import), so that the order proves the face-to-face."));
@@ -337,15 +344,42 @@ static size_t build_next(const rgs_order *o, const rgs_order_appointment *a,
   return out;
 }
 
+/* ---- the end of the installed certificate ---------------------------------- */
+
+/* An installed order's certificate: when it ends, in days. The store is
+ * only read: dates not recorded yet are read from the certificate kept
+ * with the order. e->known 0 for an order not installed. */
+static rgs_order_rc expiry_read(status_ctx *c, const rgs_order *o, rgs_expiry *e)
+{
+  memset(e, 0, sizeof(*e));
+  if (o->status != RGS_STATUS_INSTALLED)
+    return RGS_ORDER_OK;
+  return rgs_expiry_get(c->st, o, rgs_now(), 0, e);
+}
+
+static void print_certificate(status_ctx *c, const rgs_expiry *e)
+{
+  char text[256];
+
+  if (!e->known)
+    return;
+  if (c->io->json) {
+    rgs_expiry_json(c->j, "certificate", e);
+    return;
+  }
+  rgs_expiry_text(e, text, sizeof(text));
+  printf(_("  Certificate: %s\n"), text);
+}
+
 static void print_one(status_ctx *c, const rgs_order *o, const rgs_order_appointment *a,
-                      const rgs_order_doc *docs, const proc_state *ps)
+                      const rgs_order_doc *docs, const proc_state *ps, const rgs_expiry *e)
 {
   next_item next[MAX_NEXT];
   rgs_order_docnote notes[RGS_DOC_COUNT + 4];
   char line[1024], text[1024], today[11], when[128];
   size_t n, nn, i;
 
-  n = build_next(o, a, docs, ps, next);
+  n = build_next(o, a, docs, ps, e, next);
   rgs_order_date_of(rgs_now(), today, sizeof(today));
   nn = rgs_order_status_final(o->status) || o->status >= RGS_STATUS_DOCS_SENT
            ? 0
@@ -364,6 +398,7 @@ static void print_one(status_ctx *c, const rgs_order *o, const rgs_order_appoint
     printf(_("Order %lld: %s\n  Status: %s, since %s\n"), o->id, line,
            rgs_order_status_label(o->status), rgs_when(o->status_at, 0, when, sizeof(when)));
   }
+  print_certificate(c, e);
   print_procedure(c, ps);
   if (c->io->json)
     rgs_json_array(c->j, "next");
@@ -404,6 +439,7 @@ static int status_one(void *ud, const rgs_order *o)
   rgs_order_appointment a;
   rgs_order_doc docs[RGS_DOC_COUNT];
   proc_state ps;
+  rgs_expiry e;
   int found = 0;
 
   c->rc = rgs_order_appointment_get(c->st, o->id, &a, &found);
@@ -411,14 +447,18 @@ static int status_one(void *ud, const rgs_order *o)
     c->rc = rgs_order_docs_get(c->st, o->id, docs);
   if (c->rc == RGS_ORDER_OK)
     c->rc = proc_read(c->st, o, docs, &ps);
+  if (c->rc == RGS_ORDER_OK)
+    c->rc = expiry_read(c, o, &e);
   if (c->rc != RGS_ORDER_OK)
     return 1;
+  /* An installed order near its end is not closed for the person. */
   if (c->all && rgs_order_status_final(o->status) &&
-      (o->status != RGS_STATUS_INSTALLED || (ps.done[PROC_F2F] && ps.done[PROC_DOCS])))
+      (o->status != RGS_STATUS_INSTALLED ||
+       (ps.done[PROC_F2F] && ps.done[PROC_DOCS] && rgs_expiry_threshold(&e) < 0)))
     return 0;
   if (!c->io->json && c->shown > 0)
     printf("\n");
-  print_one(c, o, &a, docs, &ps);
+  print_one(c, o, &a, docs, &ps, &e);
   c->shown++;
   return 0;
 }
@@ -449,36 +489,193 @@ static int finish(status_ctx *c, long long id)
   return ret;
 }
 
-/* The order number, if any (*id 0: every open order); *help is set when
- * --help printed the usage. */
-static int parse(rgs_io *io, int argc, char **argv, long long *id, int *help)
+/* ---- status --expiring DAYS: every certificate that ends soon ---------------- */
+
+typedef struct {
+  long long id;
+  char summary[1024];
+  rgs_expiry e;
+} expiring_item;
+
+typedef struct {
+  rgs_order_store *st;
+  long within;
+  expiring_item *items;
+  size_t n, cap;
+  rgs_order_rc rc;
+} expiring_ctx;
+
+static int expiring_one(void *ud, const rgs_order *o)
+{
+  expiring_ctx *x = ud;
+  expiring_item *grown;
+  rgs_expiry e;
+
+  x->rc = rgs_expiry_get(x->st, o, rgs_now(), 0, &e);
+  if (x->rc != RGS_ORDER_OK)
+    return 1;
+  if (!e.known || e.days_left > x->within)
+    return 0;
+  if (x->n == x->cap) {
+    x->cap = x->cap != 0 ? x->cap * 2 : 8;
+    grown = realloc(x->items, x->cap * sizeof(*x->items));
+    if (grown == NULL) {
+      x->rc = RGS_ORDER_ERR_NOMEM;
+      return 1;
+    }
+    x->items = grown;
+  }
+  x->items[x->n].id = o->id;
+  rgs_orders_oneline(o, x->items[x->n].summary, sizeof(x->items[x->n].summary));
+  x->items[x->n].e = e;
+  x->n++;
+  return 0;
+}
+
+/* The soonest end first; the order number breaks a tie. */
+static int by_end(const void *a, const void *b)
+{
+  const expiring_item *x = a, *y = b;
+
+  if (x->e.not_after != y->e.not_after)
+    return x->e.not_after < y->e.not_after ? -1 : 1;
+  return x->id < y->id ? -1 : x->id > y->id;
+}
+
+static void expiring_print(const rgs_io *io, rgs_json *j, const expiring_ctx *x)
+{
+  char text[256], action[1024];
+  size_t i;
+
+  if (!io->json && x->n == 0)
+    printf(_("No installed certificate ends within %ld days.\n"), x->within);
+  else if (!io->json)
+    printf(_("Certificates that end within %ld days, the soonest first:\n"), x->within);
+  for (i = 0; i < x->n; i++) {
+    const expiring_item *it = &x->items[i];
+    rgs_expiry_action(&it->e, it->id, action, sizeof(action));
+    if (io->json) {
+      rgs_json_object(j, NULL);
+      rgs_json_int(j, "id", it->id);
+      rgs_json_str(j, "summary", it->summary);
+      rgs_expiry_json(j, "certificate", &it->e);
+      rgs_json_str(j, "action", action);
+      rgs_json_end(j);
+      continue;
+    }
+    rgs_expiry_text(&it->e, text, sizeof(text));
+    printf(_("  Order %lld: %s\n    %s\n    %s\n"), it->id, it->summary, text, action);
+  }
+}
+
+static int status_expiring(const rgs_io *io, long within)
+{
+  rgs_order_filter f;
+  rgs_order_rc lrc;
+  expiring_ctx x;
+  int ret;
+  rgs_json j;
+
+  memset(&x, 0, sizeof(x));
+  x.within = within;
+  ret = rgs_store_open_read(io, "status", &x.st);
+  if (ret != RGS_EXIT_OK)
+    return ret;
+  memset(&f, 0, sizeof(f));
+  f.status_set = 1;
+  f.status = RGS_STATUS_INSTALLED;
+  if (x.st != NULL) {
+    lrc = rgs_order_list(x.st, &f, expiring_one, &x, NULL);
+    if (x.rc == RGS_ORDER_OK)
+      x.rc = lrc;
+  }
+  if (x.rc != RGS_ORDER_OK) {
+    ret = rgs_fail_store(io, "status", x.rc, x.st);
+    goto cleanup;
+  }
+  if (x.n > 1)
+    qsort(x.items, x.n, sizeof(*x.items), by_end);
+  if (io->json) {
+    rgs_json_start(&j, stdout);
+    rgs_json_object(&j, NULL);
+    rgs_json_str(&j, "command", "status");
+    rgs_json_int(&j, "expiring_within", within);
+    rgs_json_array(&j, "certificates");
+  }
+  expiring_print(io, &j, &x);
+  if (io->json) {
+    rgs_json_end(&j);
+    rgs_json_int(&j, "count", (long long)x.n);
+    rgs_json_bool(&j, "ok", 1);
+    rgs_json_finish(&j);
+  }
+
+cleanup:
+  free(x.items);
+  rgs_order_store_close(x.st);
+  return ret;
+}
+
+/* ---- the command ---------------------------------------------------------------- */
+
+typedef struct {
+  long long id;            /* 0: every open order */
+  long expiring;           /* --expiring DAYS; -1 when absent */
+  int help;                /* --help printed the usage */
+} status_opts;
+
+static void usage(void)
+{
+  printf("%s\n", _("Usage: rgs-enroll status [ID]\n"
+                   "Where an order stands and the next thing to do; without ID, every order\n"
+                   "that is not closed (installed, cancelled or refused), and the installed\n"
+                   "ones that still lack the face-to-face record or the sending of the papers.\n"
+                   "Each step of the procedure is shown: ordered, key and request, face-to-face,\n"
+                   "documents sent, issued, installed. Ordering, payment and the CGU happen on\n"
+                   "the Certigna portal (and the upload of the request, where the CA accepts it);\n"
+                   "the token, the key, the request and the installation happen here."));
+  printf("%s\n", _("An installed certificate shows when it ends, in days; within 90 days of its\n"
+                   "end, status without ID shows it too.\n"
+                   "Usage: rgs-enroll status --expiring DAYS\n"
+                   "Every installed certificate of the store that ends within DAYS days (or has\n"
+                   "ended), the soonest first, with what to do: for whoever follows several\n"
+                   "holders."));
+}
+
+enum { OPT_EXPIRING = 1, OPT_HELP };
+
+static int parse(rgs_io *io, int argc, char **argv, status_opts *o)
 {
   static const struct option opts[] = {
-    { "help", no_argument, NULL, 'h' },
+    { "expiring", required_argument, NULL, OPT_EXPIRING },
+    { "help", no_argument, NULL, OPT_HELP },
     { NULL, 0, NULL, 0 },
   };
   int opt;
 
-  *id = 0;
-  *help = 0;
+  memset(o, 0, sizeof(*o));
+  o->expiring = -1;
   while ((opt = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-    if (opt != 'h')
+    switch (opt) {
+    case OPT_EXPIRING:
+      if (!rgs_parse_number(optarg, 0, 36600, &o->expiring))
+        return rgs_usage_error(io, "status", _("--expiring needs a number of days (0 to 36600), not '%s'"), optarg);
+      break;
+    case OPT_HELP:
+    case 'h':
+      usage();
+      o->help = 1;
+      return RGS_EXIT_OK;
+    default:
       return rgs_usage_error(io, "status", _("unknown option '%s'"), argv[optind - 1]);
-    printf("%s\n", _("Usage: rgs-enroll status [ID]\n"
-                     "Where an order stands and the next thing to do; without ID, every order\n"
-                     "that is not closed (installed, cancelled or refused), and the installed\n"
-                     "ones that still lack the face-to-face record or the sending of the papers.\n"
-                     "Each step of the procedure is shown: ordered, key and request, face-to-face,\n"
-                     "documents sent, issued, installed. Ordering, payment and the CGU happen on\n"
-                     "the Certigna portal (and the upload of the request, where the CA accepts it);\n"
-                     "the token, the key, the request and the installation happen here."));
-    *help = 1;
-    return RGS_EXIT_OK;
+    }
   }
   if (optind + 1 < argc)
     return rgs_usage_error(io, "status", _("unexpected argument '%s'"), argv[optind + 1]);
+  if (optind < argc && o->expiring >= 0)
+    return rgs_usage_error(io, "status", "%s", _("--expiring lists every order of the store: give no order number with it"));
   if (optind < argc)
-    return rgs_parse_order_id(io, "status", argv[optind], id);
+    return rgs_parse_order_id(io, "status", argv[optind], &o->id);
   return RGS_EXIT_OK;
 }
 
@@ -486,15 +683,19 @@ int cli_cmd_status(rgs_io *io, int argc, char **argv)
 {
   rgs_order_filter f;
   rgs_order_rc lrc;
+  status_opts so;
   status_ctx c;
   rgs_order o;
   long long id;
-  int ret, help;
+  int ret;
   rgs_json j;
 
-  ret = parse(io, argc, argv, &id, &help);
-  if (ret != RGS_EXIT_OK || help)
+  ret = parse(io, argc, argv, &so);
+  if (ret != RGS_EXIT_OK || so.help)
     return ret;
+  if (so.expiring >= 0)
+    return status_expiring(io, so.expiring);
+  id = so.id;
   memset(&c, 0, sizeof(c));
   ret = id != 0 ? rgs_store_open_read_for(io, "status", id, &c.st) : rgs_store_open_read(io, "status", &c.st);
   if (ret != RGS_EXIT_OK)

@@ -30,8 +30,9 @@ static void usage(void)
                    "                  [--wait] [--wait-max SECONDS] [--now] [--timeout SECONDS]\n"
                    "Hand the certificate request bound to order ID to the certification\n"
                    "authority; the order becomes submitted.\n"
-                   "Without --est: write the request (PEM) to FILE (default rgs-request-ID.csr)\n"
-                   "to upload on the CA's portal.\n"
+                   "Without --est: write the request (PEM) to FILE to upload on the CA's portal\n"
+                   "(default rgs-request-order-ID-REF.csr, REF the order's CA reference when\n"
+                   "known: the file start --order wrote, left as it is when it holds this request).\n"
                    "On the Certigna portal: ordering, payment, the CGU, and the upload of the\n"
                    "request where the CA accepts it. Here: the key and request on the token, the\n"
                    "request file or the EST exchange, then the installation. When Certigna posts\n"
@@ -223,8 +224,8 @@ static int to_file(const rgs_io *io, const submit_opts *o, submit_run *r)
 
   if (o->out != NULL)
     snprintf(path, sizeof(path), "%s", o->out);
-  else
-    snprintf(path, sizeof(path), "rgs-request-%lld.csr", o->id);
+  else if (!cli_order_file_name(path, sizeof(path), "rgs-request", o->id, r->order.ca_ref, ".csr"))
+    return rgs_usage_error(io, "submit", "%s", _("the default file name is too long here: name the file with --out"));
   /* The same request already there is fine: running submit again is harmless. */
   if (!same_file(path, r->binding.csr_pem))
     ret = rgs_csr_write(io, r->req, path, 0, o->force, "submit");

@@ -113,6 +113,7 @@ static int parse(const rgs_io *io, int argc, char **argv, watch_cli_opts *o)
       if (ret != RGS_EXIT_OK)
         return ret;
       break;
+    case 'h':
     case OPT_HELP:
       o->help = 1;
       return RGS_EXIT_OK;

@@ -30,6 +30,8 @@ const cli_command cli_commands[] = {
   { "pin", cli_cmd_pin, N_("change the PIN or the unblocking code; unblock a locked PIN") },
   { "f2f", HEAVY(cli_cmd_f2f), N_("the face-to-face with the AED: signed record, verification, printed form") },
   { "watch", HEAVY(cli_cmd_watch), N_("wait for the token to be plugged in and take the enrolment where it stands") },
+  { "browsers", HEAVY(cli_cmd_browsers), N_("register the token's module in Chromium and Firefox, or say whether they see its certificate") },
+  { "remind", HEAVY(cli_cmd_remind), N_("tell once, at 90, 30, 7 and 1 day(s), that an installed certificate ends, and what to do") },
 };
 const size_t cli_n_commands = RGS_ARRAY_LEN(cli_commands);
 
@@ -54,6 +56,18 @@ int cli_order_qr_entry(rgs_io *io, int argc, char **argv)
 int cli_order_check_qr_entry(rgs_io *io, int argc, char **argv)
 {
   return HEAVY(cli_cmd_order_check_qr)(io, argc, argv);
+}
+
+/* The revocation check needs libcurl: rgs-enroll-full only. The lean
+ * binary hands install and check --delivered over before it would be
+ * needed (unless --no-revocation-check). */
+rgs_rev_fn cli_revocation_fn(void)
+{
+#ifdef RGS_LEAN
+  return NULL;
+#else
+  return rgs_rev_check;
+#endif
 }
 
 int cli_is_lean(void)

@@ -18,6 +18,8 @@ int cli_cmd_renew(rgs_io *io, int argc, char **argv);
 int cli_cmd_f2f(rgs_io *io, int argc, char **argv);
 int cli_cmd_pin(rgs_io *io, int argc, char **argv);
 int cli_cmd_watch(rgs_io *io, int argc, char **argv);
+int cli_cmd_browsers(rgs_io *io, int argc, char **argv);
+int cli_cmd_remind(rgs_io *io, int argc, char **argv);
 
 /* order export / order import (cmd_dossier.c, rgs-enroll-full only), and
  * the entries `order` dispatches to (commands.c): the lean rgs-enroll
@@ -39,6 +41,9 @@ int cli_order_short_form(const rgs_order *o, const rgs_order_binding *b, char **
 
 /* 1 in the lean rgs-enroll, 0 in rgs-enroll-full. */
 int cli_is_lean(void);
+/* The revocation check (rgs_rev_check) in rgs-enroll-full; NULL in the
+ * lean binary, which hands the commands that use it over. */
+rgs_rev_fn cli_revocation_fn(void);
 /* Exec rgs-enroll-full with the same command line (lean binary only). */
 int cli_cmd_delegate(rgs_io *io, int argc, char **argv);
 

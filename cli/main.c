@@ -8,24 +8,6 @@
 #include "commands.h"
 #include "rgs_locale.h"
 
-enum { OPT_MODULE = 256, OPT_TOKEN, OPT_DB, OPT_JSON, OPT_PIN_FILE, OPT_PIN_FD, OPT_POLICY,
-       OPT_FINAL_TRY, OPT_HELP, OPT_VERSION, OPT_AED_TRUST };
-
-static const struct option global_options[] = {
-  { "module", required_argument, NULL, OPT_MODULE },
-  { "token", required_argument, NULL, OPT_TOKEN },
-  { "db", required_argument, NULL, OPT_DB },
-  { "json", no_argument, NULL, OPT_JSON },
-  { "pin-file", required_argument, NULL, OPT_PIN_FILE },
-  { "pin-fd", required_argument, NULL, OPT_PIN_FD },
-  { "policy", required_argument, NULL, OPT_POLICY },
-  { "final-try", no_argument, NULL, OPT_FINAL_TRY },
-  { "aed-trust", required_argument, NULL, OPT_AED_TRUST },
-  { "help", no_argument, NULL, OPT_HELP },
-  { "version", no_argument, NULL, OPT_VERSION },
-  { NULL, 0, NULL, 0 },
-};
-
 static void usage(FILE *out, const char *prog)
 {
   size_t i;
@@ -54,55 +36,30 @@ static void usage(FILE *out, const char *prog)
     "                   (repeatable)\n"
     "  --final-try      allow spending the PIN's last try (never done otherwise)\n"
     "PINs are never taken from the command line. See rgs-enroll(1)."));
+  fprintf(out, "%s\n", _("Global options may also follow the command and its subcommand, spelt out\n"
+                          "in full; write OPTION=VALUE for a command's value that starts with two dashes."));
 }
 
 static int parse_global(rgs_io *io, int argc, char **argv)
 {
-  long fd;
-  int c;
+  int c, ret;
 
   opterr = 0;
   /* "+": stop at the command name; the command parses the rest. */
-  while ((c = getopt_long(argc, argv, "+", global_options, NULL)) != -1) {
+  while ((c = getopt_long(argc, argv, "+", cli_global_options, NULL)) != -1) {
     switch (c) {
-    case OPT_MODULE: io->module = optarg; break;
-    case OPT_TOKEN: io->token = optarg; break;
-    case OPT_DB: io->db = optarg; break;
-    case OPT_JSON: io->json = 1; break;
-    case OPT_PIN_FILE: io->pin_file = optarg; break;
-    case OPT_FINAL_TRY: io->final_try = 1; break;
-    case OPT_PIN_FD:
-      if (!rgs_parse_number(optarg, 0, 1 << 20, &fd)) {
-        rgs_err(io, _("--pin-fd needs a file descriptor number, not '%s'"), optarg);
-        return RGS_EXIT_USAGE;
-      }
-      io->pin_fd = (int)fd;
-      break;
-    case OPT_POLICY:
-      if (io->n_policies >= RGS_ARRAY_LEN(io->policies)) {
-        rgs_err(io, "%s", _("too many --policy files"));
-        return RGS_EXIT_USAGE;
-      }
-      io->policies[io->n_policies++] = optarg;
-      break;
-    case OPT_AED_TRUST:
-      if (io->n_aed_trust >= RGS_ARRAY_LEN(io->aed_trust)) {
-        rgs_err(io, "%s", _("too many --aed-trust files"));
-        return RGS_EXIT_USAGE;
-      }
-      io->aed_trust[io->n_aed_trust++] = optarg;
-      break;
-    case OPT_HELP: usage(stdout, io->prog); exit(RGS_EXIT_OK);
-    case OPT_VERSION: printf("rgs-enroll %s\n", RGS_VERSION); exit(RGS_EXIT_OK);
-    default:
+    case CLI_G_HELP: usage(stdout, io->prog); exit(RGS_EXIT_OK);
+    case CLI_G_VERSION: printf("rgs-enroll %s\n", RGS_VERSION); exit(RGS_EXIT_OK);
+    case '?':
+    case ':':
       rgs_err(io, _("unknown global option '%s'"), argv[optind - 1]);
       usage(stderr, io->prog);
       return RGS_EXIT_USAGE;
+    default:
+      ret = cli_global_set(io, NULL, c, optarg);
+      if (ret != RGS_EXIT_OK)
+        return ret;
     }
-  }
-  if (io->pin_file != NULL && io->pin_fd >= 0) {
-    rgs_err(io, "%s", _("--pin-file and --pin-fd exclude each other"));
-    return RGS_EXIT_USAGE;
   }
   return RGS_EXIT_OK;
 }
@@ -121,7 +78,8 @@ int main(int argc, char **argv)
 {
   rgs_io io;
   const cli_command *cmd;
-  int ret;
+  char **cmd_argv = NULL;
+  int cmd_argc = 0, ret;
 
   /* A file size limit (ulimit -f) must not kill us mid-write without a
    * word: the write fails with EFBIG instead, and is reported like a full
@@ -152,8 +110,12 @@ int main(int argc, char **argv)
     usage(stderr, io.prog);
     return RGS_EXIT_USAGE;
   }
-  argc -= optind;
-  argv += optind;
+  /* Global options after the command too; the command parses the rest. */
+  ret = cli_global_after(&io, argc - optind, argv + optind, &cmd_argc, &cmd_argv);
+  if (ret != RGS_EXIT_OK)
+    return ret;
   optind = 0;      /* 0: getopt re-initialises for the command's own options */
-  return cmd->run(&io, argc, argv);
+  ret = cmd->run(&io, cmd_argc, cmd_argv);
+  free(cmd_argv);
+  return ret;
 }

@@ -4,6 +4,7 @@
  * works on a machine that has no fr_FR locale data (only C.UTF-8). */
 #include <stdio.h>
 #include <string.h>
+#include <openssl/asn1.h>
 #include "rgs_common.h"
 #include "common_internal.h"
 
@@ -21,15 +22,14 @@ static int days_in_month(long y, int m)
   return m == 2 && is_leap(y) ? 29 : days[m - 1];
 }
 
-/* Days since 1970-01-01 of a civil date (Howard Hinnant's days_from_civil). */
-static long civil_days(long y, int m, int d)
+long long rgsx_days_from_civil(long long y, int m, int d)
 {
-  long era, yoe, doy, doe;
+  long long era, yoe, doy, doe;
 
   y -= m <= 2;
   era = (y >= 0 ? y : y - 399) / 400;
   yoe = y - era * 400;
-  doy = (153L * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
+  doy = (153LL * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
   doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
   return era * 146097 + doe - 719468;
 }
@@ -109,7 +109,7 @@ static int iso_read(const char *text, iso_parts *t)
 
 static time_t iso_instant(const iso_parts *t)
 {
-  return (time_t)(civil_days(t->y, t->mo, t->d) * 86400L + t->h * 3600L + t->mi * 60L + t->s -
+  return (time_t)(rgsx_days_from_civil(t->y, t->mo, t->d) * 86400L + t->h * 3600L + t->mi * 60L + t->s -
                   t->offset);
 }
 
@@ -414,4 +414,14 @@ const char *rgsx_date_strerror(rgsx_date_rc rc)
   case RGSX_DATE_DAY_ONLY: return _("a day is expected here, without a time: 20/12/2026 or 2026-12-20");
   }
   return _("not a date");
+}
+
+time_t rgsx_asn1_time(const ASN1_TIME *t)
+{
+  struct tm tm;
+
+  memset(&tm, 0, sizeof(tm));
+  if (t == NULL || ASN1_TIME_to_tm(t, &tm) != 1)
+    return (time_t)-1;
+  return timegm(&tm);
 }

@@ -132,6 +132,13 @@ void rgsx_time_iso_local(time_t t, char *out, size_t outlen);
 /* text as rgsx_time_text reads it, with "Z" or an offset, as an instant:
  * 1 with *t set, 0 when it has no zone or is not such a time. */
 int rgsx_time_instant(const char *text, time_t *t);
+/* Days since 1970-01-01 of a proleptic Gregorian date, m 1 to 12 (Howard
+ * Hinnant's days_from_civil): the one copy for every layer. */
+long long rgsx_days_from_civil(long long y, int m, int d);
+/* An ASN.1 time (certificate, CRL, OCSP) as seconds since the epoch, UTC;
+ * (time_t)-1 when it does not read. */
+struct asn1_string_st;
+time_t rgsx_asn1_time(const struct asn1_string_st *t);
 
 /* What a person typed for a date, and why it is refused. */
 typedef enum {

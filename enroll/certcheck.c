@@ -359,19 +359,10 @@ char *rgs_cert_subject(X509 *cert)
 
 /* ---- judging ------------------------------------------------------------- */
 
-static time_t asn1_time_t(const ASN1_TIME *t)
-{
-  struct tm tm;
-
-  memset(&tm, 0, sizeof(tm));
-  if (t == NULL || ASN1_TIME_to_tm(t, &tm) != 1)
-    return (time_t)-1;
-  return timegm(&tm);
-}
 
 time_t rgs_cert_not_after(const X509 *cert)
 {
-  return asn1_time_t(X509_get0_notAfter(cert));
+  return rgsx_asn1_time(X509_get0_notAfter(cert));
 }
 
 static void day_text(time_t t, char *out, size_t len)
@@ -409,14 +400,65 @@ static const char *short_name(X509 *c, char *buf, size_t len)
   return buf;
 }
 
-/* One criterion into the report; only memory can make that fail. */
+/* What each criterion means for the holder, passed or failed, and what to
+ * do when it fails (the evidence keeps OpenSSL's words). */
+typedef struct {
+  const char *id, *pass, *fail, *advice;   /* N_() texts */
+} cert_words;
+
+static const cert_words words[] = {
+  { "cert.structure", N_("The certificate is correctly formed."),
+    N_("The certificate is malformed: it cannot be trusted."),
+    N_("Do not use it: ask the certification authority for the certificate again.") },
+  { "cert.chain", N_("The certificate comes from a certification authority this computer trusts."),
+    N_("The certificate's chain of trust does not hold."),
+    N_("Ask the certification authority for the complete chain of certificates.") },
+  { "cert.dates", N_("The certificate is valid today."), N_("The certificate is not valid today."),
+    N_("Check this computer's date; otherwise ask the certification authority for a new certificate.") },
+  { "cert.signature", N_("The certificate is signed with a strong hash (SHA-256 or better)."),
+    N_("The certificate is signed with a weak hash that RGS** does not accept."),
+    N_("Ask the certification authority for a certificate signed with SHA-256.") },
+  { "cert.usage", N_("The certificate may be used to sign and to prove who you are."),
+    N_("The certificate is not made to sign and to prove who you are."),
+    N_("Check that this is your certificate; otherwise ask the certification authority.") },
+  { "cert.key", N_("The certificate's key is of a kind and size RGS** accepts."),
+    N_("The certificate's key is of a kind or size RGS** does not accept."),
+    N_("Ask the certification authority: this certificate does not meet RGS**.") },
+  { "cert.subject", N_("The name on the certificate is the one of the order."),
+    N_("The name on the certificate is not the one of the order."),
+    N_("Check the holder and company of the order; otherwise contact the certification authority.") },
+  { "cert.validity", N_("The certificate lasts as long as what was ordered."),
+    N_("The certificate does not last as long as what was ordered."),
+    N_("Contact the certification authority.") },
+};
+
+/* One criterion into the report, in the holder's words (plain, advice;
+ * NULL: those of the table); only memory can make that fail. */
+static rgs_certs_rc add_said(rgs_p11_report **rep, const char *id, const char *title, int pass,
+                             const char *evidence, const char *plain, const char *advice)
+{
+  size_t i;
+
+  for (i = 0; i < RGS_ARRAY_LEN(words) && (plain == NULL || advice == NULL); i++) {
+    if (strcmp(words[i].id, id) != 0)
+      continue;
+    if (plain == NULL)
+      plain = _(pass ? words[i].pass : words[i].fail);
+    if (advice == NULL && !pass)
+      advice = _(words[i].advice);
+  }
+  if (rgs_p11_report_add(rep, id, title, pass ? RGS_CHECK_PASS : RGS_CHECK_FAIL, "%s",
+                         evidence) != RGS_P11_OK)
+    return RGS_CERTS_ERR_NOMEM;
+  if (plain != NULL)
+    rgs_p11_report_explain(*rep, plain, pass ? NULL : advice);
+  return RGS_CERTS_OK;
+}
+
 static rgs_certs_rc add(rgs_p11_report **rep, const char *id, const char *title, int pass,
                         const char *evidence)
 {
-  return rgs_p11_report_add(rep, id, title, pass ? RGS_CHECK_PASS : RGS_CHECK_FAIL, "%s",
-                            evidence) == RGS_P11_OK
-             ? RGS_CERTS_OK
-             : RGS_CERTS_ERR_NOMEM;
+  return add_said(rep, id, title, pass, evidence, NULL, NULL);
 }
 
 /* ---- structure: what OpenSSL 3.0 parses but RFC 5280 forbids ----------- */
@@ -529,6 +571,37 @@ static rgs_certs_rc check_structure(const rgs_certcheck_in *in, rgs_p11_report *
              _("version, serial number, extensions and public key as RFC 5280 wants them"));
 }
 
+/* A chain that does not verify, in words: an authority this computer does
+ * not know (the common case: a CA bundle missing), one it does not trust,
+ * a broken signature, or the rest. */
+static rgs_certs_rc chain_failed(rgs_p11_report **rep, const char *title, const char *ev, int err)
+{
+  const char *plain = NULL, *advice = NULL;
+
+  switch (err) {
+  case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT:
+  case X509_V_ERR_UNABLE_TO_GET_ISSUER_CERT_LOCALLY:
+  case X509_V_ERR_UNABLE_TO_VERIFY_LEAF_SIGNATURE:
+    plain = _("The authority that issued the certificate is not known to this computer.");
+    advice = _("Install the certification authority's certificates (Debian: package ca-certificates, which holds Certigna's), or give them with --ca-file.");
+    break;
+  case X509_V_ERR_DEPTH_ZERO_SELF_SIGNED_CERT:
+  case X509_V_ERR_SELF_SIGNED_CERT_IN_CHAIN:
+    plain = _("The certificate leads to an authority this computer does not trust.");
+    advice = _("Check that the certificate comes from your certification authority; if it does, give its certificates with --ca-file.");
+    break;
+  case X509_V_ERR_CERT_SIGNATURE_FAILURE:
+  case X509_V_ERR_UNABLE_TO_DECRYPT_CERT_SIGNATURE:
+  case X509_V_ERR_UNABLE_TO_DECODE_ISSUER_PUBLIC_KEY:
+    plain = _("A signature in the certificate's chain is wrong: the certificate may have been altered.");
+    advice = _("Do not use it: ask the certification authority for the certificate again.");
+    break;
+  default:
+    break;                      /* the table's words */
+  }
+  return add_said(rep, "cert.chain", title, 0, ev, plain, advice);
+}
+
 /* Trust: the system store or the given anchors, and the delivered
  * certificates as intermediates. Dates are judged apart (cert.dates), so
  * that an expired certificate is reported as expired, not as untrusted. */
@@ -540,7 +613,7 @@ static rgs_certs_rc check_chain(const rgs_certcheck_in *in, rgs_p11_report **rep
   const char *title = _("chain of trust");
   char ev[512], a[96], why[256];
   rgs_certs_rc rc = RGS_CERTS_ERR_NOMEM;
-  int i, verified;
+  int i, verified, err = X509_V_OK;
 
   if (store == NULL || ctx == NULL)
     goto cleanup;
@@ -548,7 +621,9 @@ static rgs_certs_rc check_chain(const rgs_certcheck_in *in, rgs_p11_report **rep
   if (in->ca_file != NULL) {
     if (!load_anchors(store, in->ca_file, why, sizeof(why))) {
       snprintf(ev, sizeof(ev), _("the CA file %s cannot be used: %s"), in->ca_file, why);
-      rc = add(rep, "cert.chain", title, 0, ev);
+      rc = add_said(rep, "cert.chain", title, 0, ev,
+                    _("The file of trusted authorities given with --ca-file cannot be used."),
+                    _("Give with --ca-file a file of PEM certificates of the certification authority."));
       goto cleanup;
     }
   } else if (X509_STORE_set_default_paths(store) != 1) {
@@ -577,11 +652,16 @@ static rgs_certs_rc check_chain(const rgs_certcheck_in *in, rgs_p11_report **rep
     else
       rgs_certs_free(built);
   } else {
-    snprintf(ev, sizeof(ev), _("%s (against %s)"),
-             X509_verify_cert_error_string(X509_STORE_CTX_get_error(ctx)),
-             in->ca_file != NULL ? in->ca_file : _("the system trust store"));
+    err = X509_STORE_CTX_get_error(ctx);
+    /* OpenSSL's English stays as evidence; the person reads chain_words. */
+    if (in->ca_file != NULL)
+      snprintf(ev, sizeof(ev), _("OpenSSL: %s (checked against %s)"),
+               X509_verify_cert_error_string(err), in->ca_file);
+    else
+      snprintf(ev, sizeof(ev), _("OpenSSL: %s (checked against the system's trusted authorities)"),
+               X509_verify_cert_error_string(err));
   }
-  rc = add(rep, "cert.chain", title, verified, ev);
+  rc = verified ? add(rep, "cert.chain", title, 1, ev) : chain_failed(rep, title, ev, err);
 
 cleanup:
   X509_STORE_CTX_free(ctx);
@@ -593,8 +673,8 @@ static rgs_certs_rc check_dates(const rgs_certcheck_in *in, STACK_OF(X509) *chai
                                 rgs_p11_report **rep)
 {
   const char *title = _("dates of validity");
-  time_t nb = asn1_time_t(X509_get0_notBefore(in->cert));
-  time_t na = asn1_time_t(X509_get0_notAfter(in->cert));
+  time_t nb = rgsx_asn1_time(X509_get0_notBefore(in->cert));
+  time_t na = rgsx_asn1_time(X509_get0_notAfter(in->cert));
   char from[16], to[16], ev[256], name[96];
   time_t now = in->now;
   int i;
@@ -602,14 +682,17 @@ static rgs_certs_rc check_dates(const rgs_certcheck_in *in, STACK_OF(X509) *chai
   day_text(nb, from, sizeof(from));
   day_text(na, to, sizeof(to));
   if (nb == (time_t)-1 || na == (time_t)-1)
-    return add(rep, "cert.dates", title, 0, _("dates not readable"));
+    return add_said(rep, "cert.dates", title, 0, _("dates not readable"),
+                    _("The certificate's dates cannot be read."), NULL);
   if (in->now < nb) {
     snprintf(ev, sizeof(ev), _("not valid before %s"), from);
-    return add(rep, "cert.dates", title, 0, ev);
+    return add_said(rep, "cert.dates", title, 0, ev, _("The certificate is not valid yet."),
+                    _("Check this computer's date and time; otherwise wait for the first day of validity."));
   }
   if (in->now > na) {
     snprintf(ev, sizeof(ev), _("expired on %s"), to);
-    return add(rep, "cert.dates", title, 0, ev);
+    return add_said(rep, "cert.dates", title, 0, ev, _("The certificate has expired."),
+                    _("Ask the certification authority for a new certificate (renewal)."));
   }
   for (i = 1; i < sk_X509_num(chain); i++) {
     X509 *ca = sk_X509_value(chain, i);
@@ -617,7 +700,8 @@ static rgs_certs_rc check_dates(const rgs_certcheck_in *in, STACK_OF(X509) *chai
         X509_cmp_time(X509_get0_notBefore(ca), &now) > 0) {
       snprintf(ev, sizeof(ev), _("the CA certificate \"%s\" is not valid today"),
                short_name(ca, name, sizeof(name)));
-      return add(rep, "cert.dates", title, 0, ev);
+      return add_said(rep, "cert.dates", title, 0, ev,
+                      _("A certificate of the authority, in the chain, is not valid today."), NULL);
     }
   }
   snprintf(ev, sizeof(ev), _("valid from %s to %s"), from, to);
@@ -661,7 +745,8 @@ static rgs_certs_rc check_usage(const rgs_certcheck_in *in, rgs_p11_report **rep
   size_t o = 0;
 
   if (X509_check_ca(in->cert) != 0)
-    return add(rep, "cert.usage", title, 0, _("this is a CA certificate, not the holder's"));
+    return add_said(rep, "cert.usage", title, 0, _("this is a CA certificate, not the holder's"),
+                    _("This is the certificate of an authority, not the holder's."), NULL);
   if (ku == UINT32_MAX)
     return add(rep, "cert.usage", title, 0, _("no key usage extension"));
   ev[0] = '\0';
@@ -685,7 +770,7 @@ static rgs_certs_rc check_key(const rgs_certcheck_in *in, rgs_p11_report **rep)
 {
   const char *title = _("key algorithm and size (RGS**)");
   EVP_PKEY *pub = X509_get0_pubkey(in->cert);
-  time_t na = asn1_time_t(X509_get0_notAfter(in->cert));
+  time_t na = rgsx_asn1_time(X509_get0_notAfter(in->cert));
   unsigned min_rsa = rgs_p11_min_rsa_bits(na), bits;
   char group[64] = "", ev[256];
   BIGNUM *e = NULL;
@@ -748,8 +833,8 @@ static rgs_certs_rc check_subject(const rgs_certcheck_in *in, rgs_p11_report **r
 static rgs_certs_rc check_validity(const rgs_certcheck_in *in, rgs_p11_report **rep)
 {
   const char *title = _("validity matches the ordered duration");
-  time_t nb = asn1_time_t(X509_get0_notBefore(in->cert));
-  time_t na = asn1_time_t(X509_get0_notAfter(in->cert));
+  time_t nb = rgsx_asn1_time(X509_get0_notBefore(in->cert));
+  time_t na = rgsx_asn1_time(X509_get0_notAfter(in->cert));
   time_t want = rgs_p11_validity_end(nb, in->validity_years);
   char ev[256];
   int pass = nb != (time_t)-1 && na != (time_t)-1 && na <= want + RGS_VALIDITY_SLACK_LONG &&

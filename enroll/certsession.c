@@ -53,6 +53,15 @@ static int key_on_token(rgs_session *s, X509 *cert, rgs_p11_key **key, rgs_p11_r
                          rc == RGS_P11_OK ? RGS_CHECK_PASS : RGS_CHECK_FAIL, "%s",
                          ev) != RGS_P11_OK)
     return rgs_fail(s->io, command, RGS_EXIT_INTERNAL, rgs_p11_strerror(RGS_P11_ERR_NOMEM), NULL);
+  if (rc == RGS_P11_OK)
+    rgs_p11_report_explain(*rep, _("The card holds the key of this certificate."), NULL);
+  else if (pub == NULL)
+    rgs_p11_report_explain(*rep, _("The certificate's public key cannot be read: the certificate is damaged."),
+                           _("Ask the certification authority for the certificate again."));
+  else
+    rgs_p11_report_explain(*rep,
+                           _("The card does not hold the key of this certificate: it was made for another card or another key."),
+                           _("Install the certificate on the card that made its request, and check that it is yours."));
   return RGS_EXIT_OK;
 }
 

@@ -15,6 +15,7 @@ typedef struct {
   const char *label;
   rgs_p11_key *key;
   rgs_p11_report *rep;
+  rgs_rev_result rev;          /* its revocation status */
 } pair;
 
 static void json_pairs(rgs_json *j, rgs_session *s, pair *p, size_t n)
@@ -31,10 +32,11 @@ static void json_pairs(rgs_json *j, rgs_session *s, pair *p, size_t n)
     rgs_json_str(j, "subject", subject);
     rgs_json_str(j, "sha256", fp);
     rgs_json_str(j, "label", rgsx_sanitize_buf(label, sizeof(label), p[i].label, strlen(p[i].label)));
-    rgs_json_bool(j, "ok", rgs_p11_report_passed(p[i].rep));
+    rgs_json_bool(j, "ok", rgs_p11_report_passed(p[i].rep) && p[i].rev.rc != RGS_REV_REVOKED);
     if (p[i].key != NULL)
       rgs_json_key(j, "key", s, p[i].key);
     rgs_json_report(j, p[i].rep);
+    rgs_rev_json(j, "revocation", &p[i].rev);
     rgs_json_end(j);
     OPENSSL_free(subject);
   }
@@ -44,17 +46,21 @@ static void json_pairs(rgs_json *j, rgs_session *s, pair *p, size_t n)
 /* Subjects come sanitised from rgs_cert_subject; labels are the token's. */
 static void print_pairs(const rgs_io *io, pair *p, size_t n)
 {
-  char fp[128], label[256];
+  char fp[128], label[256], revoc[1024];
   char *subject;
   size_t i;
 
   for (i = 0; i < n; i++) {
     subject = rgs_cert_subject(p[i].cert);
     rgs_cert_fingerprint(p[i].cert, fp, sizeof(fp));
-    printf(_("Certificate \"%s\": %s\n  SHA-256 %s\n"),
+    rgs_rev_sentence(&p[i].rev, revoc, sizeof(revoc));
+    printf(_("Certificate \"%s\": %s\n"),
            rgsx_sanitize_buf(label, sizeof(label), p[i].label, strlen(p[i].label)),
-           subject != NULL ? subject : "?", fp);
+           subject != NULL ? subject : "?");
+    if (io->details)     /* evidence, as the criteria's */
+      printf(_("  SHA-256 %s\n"), fp);
     rgs_print_report(io, p[i].rep);
+    printf(_("  Revocation: %s\n"), revoc);
     OPENSSL_free(subject);
   }
 }
@@ -78,12 +84,31 @@ static STACK_OF(X509) *token_cas(rgs_p11_cert *certs, size_t n)
   return cas;
 }
 
+/* The revocation status of a certificate whose chain verified (its issuer
+ * next in the chain), where the binary can ask (io->revocation). */
+static void revocation(const rgs_io *io, pair *p, STACK_OF(X509) *chain)
+{
+  rgs_rev_opts ro;
+
+  if (io->revocation == NULL) {
+    rgs_rev_set_not_checked(&p->rev, _("turned off with --no-revocation-check"));
+    return;
+  }
+  if (chain == NULL || sk_X509_num(chain) < 2) {
+    rgs_rev_set_not_checked(&p->rev, _("the certificate's chain did not verify: its issuer is not known"));
+    return;
+  }
+  rgs_rev_opts_init(&ro, rgs_now());
+  io->revocation(p->cert, sk_X509_value(chain, 1), &ro, &p->rev);
+}
+
 /* Each holder certificate with its key (see rgs_certcheck_pair); the CA
  * certificates of the token help build the chains. pairs has room for n. */
 static int judge_pairs(rgs_session *s, rgs_p11_cert *certs, size_t n, STACK_OF(X509) *cas,
                        const char *ca_file, int validity_years, pair *pairs, size_t *n_pairs)
 {
   rgs_certcheck_in in;
+  STACK_OF(X509) *chain = NULL;
   size_t i;
   int ret;
 
@@ -100,7 +125,11 @@ static int judge_pairs(rgs_session *s, rgs_p11_cert *certs, size_t n, STACK_OF(X
     in.ca_file = ca_file;
     in.now = rgs_now();
     in.validity_years = validity_years;
-    ret = rgs_certcheck_pair(s, &in, &p->key, &p->rep, NULL, "check");
+    ret = rgs_certcheck_pair(s, &in, &p->key, &p->rep, &chain, "check");
+    if (ret == RGS_EXIT_OK)
+      revocation(s->io, p, chain);
+    rgs_certs_free(chain);
+    chain = NULL;
     if (ret != RGS_EXIT_OK)
       return ret;
   }
@@ -166,7 +195,7 @@ int rgs_check_delivered(rgs_session *s, rgs_p11_report *token_rep, const char *c
     goto cleanup;
   all_ok = rgs_p11_report_passed(token_rep) && n_pairs > 0;
   for (i = 0; i < n_pairs; i++)
-    all_ok = all_ok && rgs_p11_report_passed(pairs[i].rep);
+    all_ok = all_ok && rgs_p11_report_passed(pairs[i].rep) && pairs[i].rev.rc != RGS_REV_REVOKED;
   ret = all_ok ? RGS_EXIT_OK : RGS_EXIT_CHECK;
   print_result(s, token_rep, pairs, n_pairs, all_ok, ret);
 

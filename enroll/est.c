@@ -242,24 +242,11 @@ static int leap(int y)
   return (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
 }
 
-/* Days from 1970-01-01 to y-m-d (proleptic Gregorian, m 1 to 12). */
-static long long days_from_civil(long long y, int m, int d)
-{
-  long long era, yoe, doy, doe;
-
-  y -= m <= 2;
-  era = (y >= 0 ? y : y - 399) / 400;
-  yoe = y - era * 400;
-  doy = (153 * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + doe - 719468;
-}
-
 /* Seconds since the epoch of a checked date: years 0 to 9999, so the
  * result is within +-3e11 and long long arithmetic cannot overflow. */
 static long long date_seconds(const http_date *d)
 {
-  return days_from_civil(d->year, d->month + 1, d->day) * 86400LL + d->hour * 3600LL +
+  return rgsx_days_from_civil(d->year, d->month + 1, d->day) * 86400LL + d->hour * 3600LL +
          d->minute * 60LL + d->second;
 }
 
@@ -653,6 +640,57 @@ static int setup(CURL *h, const rgs_est_conf *c, const char *url, char *errbuf,
   return ok;
 }
 
+/* What a libcurl failure means for the person, and its stable code: the
+ * rgs_est_rc classes are too coarse to say what to do (a name not found and
+ * a refused connection are both "could not be reached"). */
+static void curl_words(CURLcode cc, const char **reason, const char **code)
+{
+  switch (cc) {
+  case CURLE_COULDNT_RESOLVE_HOST:
+    *code = "name-not-found";
+    *reason = _("the certification authority's server was not found by its name: check the address, and that this computer is connected to the Internet");
+    return;
+  case CURLE_COULDNT_RESOLVE_PROXY:
+    *code = "proxy-not-found";
+    *reason = _("the proxy was not found by its name: check this computer's proxy settings");
+    return;
+  case CURLE_COULDNT_CONNECT:
+    *code = "cannot-connect";
+    *reason = _("the certification authority's server cannot be reached: check the address and the Internet connection, or try again later");
+    return;
+  case CURLE_SEND_ERROR:
+  case CURLE_RECV_ERROR:
+  case CURLE_GOT_NOTHING:
+    *code = "connection-lost";
+    *reason = _("the connection to the certification authority's server was cut: try again later");
+    return;
+  case CURLE_OPERATION_TIMEDOUT:
+    *code = "timeout";
+    *reason = _("the certification authority's server did not answer in time: check the Internet connection, or try again later");
+    return;
+  case CURLE_PEER_FAILED_VERIFICATION:
+    *code = "server-not-trusted";
+    *reason = _("the server's certificate is not trusted by this computer, or is not the certificate of this address: nothing was sent; check the address, or give the authority's certificate with --ca-file");
+    return;
+  case CURLE_SSL_CACERT_BADFILE:
+    *code = "ca-file-unusable";
+    *reason = _("the file of trusted authorities given with --ca-file cannot be used: it must hold PEM certificates");
+    return;
+  case CURLE_SSL_CERTPROBLEM:
+    *code = "client-certificate-unusable";
+    *reason = _("the certificate and key of the card could not be used to open the secure connection");
+    return;
+  case CURLE_SSL_CLIENTCERT:
+    *code = "client-certificate-refused";
+    *reason = _("the server refused the certificate of the card: check that the certificate on the card is valid");
+    return;
+  default:
+    break;
+  }
+  *code = "network-error";
+  *reason = NULL;               /* rgs_est_strerror of the class says it */
+}
+
 /* A transfer libcurl could not complete, with its words (sanitised: they
  * may quote the server, a TLS alert or a status line) in info->detail. */
 static rgs_est_rc transfer_failed(CURLcode cc, const buffer *resp, const char *url,
@@ -661,6 +699,7 @@ static rgs_est_rc transfer_failed(CURLcode cc, const buffer *resp, const char *u
   char said[251];              /* sanitised, whole characters */
   rgs_est_rc rc = from_curl(cc, resp);
 
+  curl_words(cc, &info->reason, &info->code);
   if (rc == RGS_EST_ERR_TOO_LARGE) {
     snprintf(info->detail, sizeof(info->detail), _("%.200s: over %d bytes"), url,
              RGS_EST_MAX_BODY);
@@ -783,6 +822,9 @@ rgs_est_rc rgs_est_enroll(const rgs_est_conf *conf, X509_REQ *req, int reenroll,
   if (conf == NULL || req == NULL || certs == NULL || info == NULL)
     return RGS_EST_ERR_INTERNAL;
   *certs = NULL;
+  /* Read by the caller on every failure, those before any exchange too. */
+  memset(info, 0, sizeof(*info));
+  info->retry_after = RGS_EST_RETRY_NONE;
   body = rgs_est_csr_body(req, &len);
   if (body == NULL)
     return RGS_EST_ERR_NOMEM;

@@ -53,6 +53,11 @@ typedef struct {
   long http_status;           /* 0 when no answer */
   long retry_after;           /* RGS_EST_PENDING: seconds, 0 to RGS_EST_RETRY_MAX */
   char detail[512];           /* libcurl's error, or the server's message (sanitised) */
+  /* When libcurl failed: what happened in the person's words (translated,
+   * static) and a stable code for JSON ("name-not-found", "timeout", ...);
+   * NULL otherwise. */
+  const char *reason;
+  const char *code;
 } rgs_est_info;
 
 /* Install allocators that wipe what libcurl frees (it copies the

@@ -17,6 +17,11 @@ int rgs_est_fail(const rgs_io *io, const char *command, rgs_est_rc rc,
                   : rc == RGS_EST_ERR_URL                               ? RGS_EXIT_USAGE
                                                                         : RGS_EXIT_NETWORK;
 
+  /* libcurl failed: its words are the detail of a sentence of ours. */
+  if (info->code != NULL)
+    return rgs_fail_detail_line(io, command, exit_code, info->code,
+                                info->reason != NULL ? info->reason : rgs_est_strerror(rc),
+                                info->detail, info->http_status);
   return rgs_fail_http(io, command, exit_code, rgs_est_strerror(rc), info->detail,
                        info->http_status);
 }

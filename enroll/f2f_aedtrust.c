@@ -694,6 +694,22 @@ static STACK_OF(X509) *chain_of(X509_STORE *st, X509 *cert, STACK_OF(X509) *cert
   return chain;
 }
 
+X509 *rgs_f2f_aed_trust_issuer(const rgs_f2f_aed_trust *t, X509 *cert, STACK_OF(X509) *certs,
+                               time_t when)
+{
+  char why[256];
+  STACK_OF(X509) *chain = t != NULL ? chain_of(t->anchors, cert, certs, when, why, sizeof(why))
+                                    : NULL;
+  X509 *issuer = NULL;
+
+  if (chain != NULL && sk_X509_num(chain) >= 2) {
+    issuer = sk_X509_value(chain, 1);
+    X509_up_ref(issuer);
+  }
+  sk_X509_pop_free(chain, X509_free);
+  return issuer;
+}
+
 static int has_policy(X509 *cert, const ASN1_OBJECT *oid)
 {
   CERTIFICATEPOLICIES *cp = X509_get_ext_d2i(cert, NID_certificate_policies, NULL, NULL);

@@ -483,6 +483,7 @@ void rgs_f2f_verified_clear(rgs_f2f_verified *v)
   free(v->content);
   rgs_cj_free(v->record);
   X509_free(v->signer);
+  X509_free(v->signer_issuer);
   memset(v, 0, sizeof(*v));
 }
 
@@ -601,6 +602,8 @@ static rgs_f2f_rc signer_is_aed(CMS_ContentInfo *cms, const rgs_f2f_aed_trust *a
     rgsx_errf(err, errlen, "%s", detail);
   else
     v->aed_listed = 1;
+  if (rc == RGS_F2F_OK)    /* for the revocation check of f2f verify */
+    v->signer_issuer = rgs_f2f_aed_trust_issuer(aeds, v->signer, certs, v->signing_time);
   sk_X509_pop_free(certs, X509_free);
   return rc;
 }

@@ -208,6 +208,12 @@ typedef struct {
  * every case. */
 rgs_f2f_rc rgs_f2f_aed_check(const rgs_f2f_aed_trust *t, X509 *signer, STACK_OF(X509) *certs,
                              time_t when, rgs_f2f_aed_verdict *out, char *err, size_t errlen);
+/* The certificate that issued cert in its chain to the anchors of t at
+ * time when (certs: untrusted intermediates, may be NULL), for the
+ * revocation check; NULL when cert does not chain or is its own anchor.
+ * Free with X509_free(). */
+X509 *rgs_f2f_aed_trust_issuer(const rgs_f2f_aed_trust *t, X509 *cert, STACK_OF(X509) *certs,
+                               time_t when);
 
 /* ---- verification ---------------------------------------------------------- */
 
@@ -216,6 +222,8 @@ typedef struct {
   size_t content_len;
   rgs_cj *record;                /* parsed content */
   X509 *signer;                  /* the signer's certificate */
+  X509 *signer_issuer;           /* its issuer in the chain to the AED anchors,
+                                    when the signer is a listed AED; may be NULL */
   time_t signing_time;
   unsigned char record_sha256[32];   /* SHA-256 of content */
   int signature_ok;              /* signature and digest verified */

@@ -52,17 +52,23 @@ void rgs_warn(const rgs_io *io, const char *fmt, ...)
  * with the error (and the check report when there is one). */
 /* The failure on stderr and, under --json, as the command's document; the
  * HTTP status (when >= 0) and the report's criteria go into it too. */
-static int fail_doc(const rgs_io *io, const char *command, int exit_code, const char *code,
-                    const char *message, const char *detail, const rgs_p11_report *rep,
-                    long http_status)
+/* detail_line: a library's own words (libcurl's English) go on a line of
+ * their own under the person's sentence, not inside it. */
+static int fail_doc_ex(const rgs_io *io, const char *command, int exit_code, const char *code,
+                       const char *message, const char *detail, const rgs_p11_report *rep,
+                       long http_status, int detail_line)
 {
   int has_detail = detail != NULL && detail[0] != '\0';
   rgs_json j;
 
-  if (has_detail)
-    rgs_err(io, "%s (%s)", message, detail);
-  else
+  if (has_detail && detail_line) {
     rgs_err(io, "%s", message);
+    fprintf(stderr, _("  detail: %s\n"), detail);
+  } else if (has_detail) {
+    rgs_err(io, "%s (%s)", message, detail);
+  } else {
+    rgs_err(io, "%s", message);
+  }
   if (io == NULL || !io->json)
     return exit_code;
   rgs_json_start(&j, stdout);
@@ -82,6 +88,19 @@ static int fail_doc(const rgs_io *io, const char *command, int exit_code, const 
     rgs_json_report(&j, rep);
   rgs_json_finish(&j);
   return exit_code;
+}
+
+static int fail_doc(const rgs_io *io, const char *command, int exit_code, const char *code,
+                    const char *message, const char *detail, const rgs_p11_report *rep,
+                    long http_status)
+{
+  return fail_doc_ex(io, command, exit_code, code, message, detail, rep, http_status, 0);
+}
+
+int rgs_fail_detail_line(const rgs_io *io, const char *command, int exit_code, const char *code,
+                         const char *message, const char *detail, long http_status)
+{
+  return fail_doc_ex(io, command, exit_code, code, message, detail, NULL, http_status, 1);
 }
 
 int rgs_fail(const rgs_io *io, const char *command, int exit_code, const char *message,
@@ -125,6 +144,7 @@ int rgs_exit_for_p11(rgs_p11_rc rc)
   case RGS_P11_ERR_MODULE_LOAD:
   case RGS_P11_ERR_MODULE_BAD:
   case RGS_P11_ERR_MODULE:
+  case RGS_P11_ERR_MODULE_INIT:
     return RGS_EXIT_MODULE;
   case RGS_P11_ERR_NO_TOKEN:
   case RGS_P11_ERR_MANY_TOKENS:
@@ -673,19 +693,40 @@ void rgs_print_padded(const char *s, size_t width)
     fputc(' ', stdout);
 }
 
+/* One criterion: the plain sentence, what to do when it fails (not for a
+ * failure a demo policy waives: the demo notice says it once), and the
+ * evidence read from the token under --details (or when the layer that
+ * made the criterion gave no sentence). */
+static void print_criterion(const rgs_io *io, const rgs_p11_criterion *c)
+{
+  int plain = c->plain[0] != '\0';
+
+  fputs("  [", stdout);
+  rgs_print_padded(verdict_label(c), 7);
+  fputs("] ", stdout);
+  if (!plain) {
+    rgs_print_padded(c->title, 32);
+    printf(" %s\n", c->evidence);
+  } else {
+    printf("%s\n", c->plain);
+  }
+  if (plain && io != NULL && io->details) {
+    /* "CKA_LOCAL = CK_TRUE" names itself; others get their title. */
+    if (strncmp(c->evidence, c->title, strlen(c->title)) == 0)
+      printf("%12s%s\n", "", c->evidence);
+    else
+      printf("%12s%s: %s\n", "", c->title, c->evidence);
+  }
+  if (c->verdict != RGS_CHECK_PASS && !c->waived && c->advice[0] != '\0')
+    printf("%12s%s %s\n", "", _("What to do:"), c->advice);
+}
+
 void rgs_print_report_from(const rgs_io *io, const rgs_p11_report *rep, size_t from)
 {
   size_t i, n = rgs_p11_report_count(rep);
 
-  (void)io;
-  for (i = from; i < n; i++) {
-    const rgs_p11_criterion *c = rgs_p11_report_get(rep, i);
-    fputs("  [", stdout);
-    rgs_print_padded(verdict_label(c), 7);
-    fputs("] ", stdout);
-    rgs_print_padded(c->title, 32);
-    printf(" %s\n", c->evidence);
-  }
+  for (i = from; i < n; i++)
+    print_criterion(io, rgs_p11_report_get(rep, i));
 }
 
 void rgs_json_report(rgs_json *j, const rgs_p11_report *rep)
@@ -701,6 +742,8 @@ void rgs_json_report(rgs_json *j, const rgs_p11_report *rep)
     rgs_json_str(j, "verdict", verdict_word(c->verdict));
     rgs_json_bool(j, "waived_by_demo_policy", c->waived);
     rgs_json_str(j, "evidence", c->evidence);
+    rgs_json_str(j, "plain", c->plain[0] != '\0' ? c->plain : NULL);
+    rgs_json_str(j, "advice", c->advice[0] != '\0' ? c->advice : NULL);
     rgs_json_end(j);
   }
   rgs_json_end(j);

@@ -9,6 +9,7 @@
 #include "rgs_p11.h"
 #include "rgs_order.h"
 #include "json.h"
+#include "revocation.h"
 
 #include "rgs_common.h"
 #include "rgsx_i18n.h"
@@ -27,11 +28,16 @@ typedef struct {
   const char *aed_trust[8];    /* --aed-trust, in order */
   size_t n_aed_trust;
   int json;                    /* --json */
+  int details;                 /* --details: the evidence under each plain sentence */
   int final_try;               /* --final-try */
   const char *pin_file;        /* --pin-file */
   int pin_fd;                  /* --pin-fd, -1 when absent */
   const char *prog;            /* name in messages */
   char **argv_all;             /* the whole command line, for cli_cmd_delegate */
+  /* The revocation check (revocation.h), where the binary links libcurl
+   * and the person did not turn it off (--no-revocation-check); NULL: not
+   * checked. */
+  rgs_rev_fn revocation;
 } rgs_io;
 
 /* ---- output ---- */
@@ -43,6 +49,11 @@ int rgs_fail(const rgs_io *io, const char *command, int exit_code, const char *m
 /* rgs_fail with the HTTP status of a server's answer in the JSON error. */
 int rgs_fail_http(const rgs_io *io, const char *command, int exit_code, const char *message,
                   const char *detail, long http_status);
+/* The same with a stable code (may be NULL) in the JSON error, and the
+ * detail (a library's own words) on a line of its own on stderr; an
+ * http_status below 0 is left out. */
+int rgs_fail_detail_line(const rgs_io *io, const char *command, int exit_code, const char *code,
+                         const char *message, const char *detail, long http_status);
 int rgs_exit_for_p11(rgs_p11_rc rc);
 /* Report a token-layer failure, with the module's detail; returns the exit. */
 int rgs_fail_p11(const rgs_io *io, const char *command, rgs_p11_rc rc,

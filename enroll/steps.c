@@ -188,15 +188,18 @@ void rgs_print_key(const rgs_io *io, rgs_session *s, const rgs_p11_key *key)
   const rgs_p11_key_attrs *a = rgs_p11_key_get_attrs(key);
   unsigned char spki[32];
   char spki_hex[65] = "";
-  char *uri = rgs_p11_key_uri(s->tok, key);
+  char *uri = NULL;
 
-  (void)io;
-  if (rgs_spki_sha256(rgs_p11_key_public(key), spki))
-    rgsx_hex(spki, sizeof(spki), spki_hex);
   if (a->type == RGS_KEY_RSA)
     printf(_("Key: RSA %u bits, label \"%s\"\n"), a->bits, rgs_p11_key_label(key));
   else
     printf(_("Key: EC %u bits, label \"%s\"\n"), a->bits, rgs_p11_key_label(key));
+  /* The URI and the hash are evidence for whoever checks: --details. */
+  if (!io->details)
+    return;
+  uri = rgs_p11_key_uri(s->tok, key);
+  if (rgs_spki_sha256(rgs_p11_key_public(key), spki))
+    rgsx_hex(spki, sizeof(spki), spki_hex);
   printf(_("  URI          : %s\n  SPKI SHA-256 : %s\n"), uri != NULL ? uri : "?", spki_hex);
   free(uri);
 }

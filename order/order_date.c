@@ -67,19 +67,6 @@ void rgs_order_date_of(time_t t, char *out, size_t outlen)
   snprintf(out, outlen, "%04d-%02d-%02d", tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday);
 }
 
-/* Days from the civil date (Howard Hinnant's days_from_civil). */
-static long civil_days(int y, int m, int d)
-{
-  long era, yoe, doy, doe;
-
-  y -= m <= 2;
-  era = (y >= 0 ? y : y - 399) / 400;
-  yoe = y - era * 400;
-  doy = (153L * (m + (m > 2 ? -3 : 9)) + 2) / 5 + d - 1;
-  doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-  return era * 146097 + doe - 719468;
-}
-
 static void civil_from_days(long z, int *y, int *m, int *d)
 {
   long era, doe, yoe, doy, mp;
@@ -100,7 +87,7 @@ long order_day_number(const char *date)
   int y = 1970, m = 1, d = 1;
 
   parse_day(date, &y, &m, &d);
-  return civil_days(y, m, d);
+  return (long)rgsx_days_from_civil(y, m, d);
 }
 
 long rgs_order_date_diff(const char *a, const char *b)
@@ -118,6 +105,6 @@ void rgs_order_date_last_day_under(const char *issued, int months, char *out, si
   m = total % 12 + 1;
   if (d > days_in_month(y, m))
     d = days_in_month(y, m);
-  civil_from_days(civil_days(y, m, d) - 1, &y, &m, &d);
+  civil_from_days((long)rgsx_days_from_civil(y, m, d) - 1, &y, &m, &d);
   snprintf(out, outlen, "%04d-%02d-%02d", y, m, d);
 }

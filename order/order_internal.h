@@ -95,6 +95,7 @@ int order_aed_valid(const rgs_order_aed *a, char *why, size_t whylen);
 /* Schema migrations defined beside the code that uses the tables. */
 extern const char order_sql_issuance[];
 extern const char order_sql_f2f[];
+extern const char order_sql_cert_dates[];
 
 /* The columns of an AED office, in the order order_aed_put_rows reads them. */
 #define ORDER_AED_COLUMNS "id, name, address, postal_code, city, dept, phone, email, source"

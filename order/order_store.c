@@ -129,6 +129,10 @@ static const char *const migrations[] = {
   "  order_id INTEGER PRIMARY KEY REFERENCES orders(id) ON DELETE CASCADE,"
   "  tz TEXT NOT NULL"
   ");",
+  /* 7: the dates of the installed certificate and the expiry reminders
+   * given (order_certdates.c); filled by enroll/ from the certificate kept
+   * with the order. */
+  order_sql_cert_dates,
 };
 
 int rgs_order_store_schema_version(void)

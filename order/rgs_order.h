@@ -823,6 +823,37 @@ rgs_order_rc rgs_order_est_next_try(rgs_order_store *s, long long id, time_t *ne
 rgs_order_rc rgs_order_cert_received(rgs_order_store *s, long long id, const char *cert_pem,
                                      const char *ca_pem, const char *source);
 
+/* ---- the installed certificate's dates (order_certdates.c) ------------- */
+
+/* What enroll/ read from the certificate installed for an order, and the
+ * last expiry reminder given for it. */
+typedef struct {
+  char serial[130];                        /* hex, as OpenSSL writes it */
+  char issuer[512];                        /* one line, UTF-8 */
+  char subject_cn[256];                    /* "" when the subject has no CN */
+  char not_before[RGS_ORDER_STAMP_MAX];    /* "YYYY-MM-DDTHH:MM:SSZ" */
+  char not_after[RGS_ORDER_STAMP_MAX];
+  char recorded_at[RGS_ORDER_STAMP_MAX];
+  int reminded;                            /* last threshold announced, in days before the
+                                            * end (90, 30, 7, 1; 0: after the end); -1 none */
+  char reminded_at[RGS_ORDER_STAMP_MAX];   /* "" when none */
+} rgs_order_cert_dates;
+
+/* *found 0 when no dates are recorded for order id (RGS_ORDER_ERR_NO_ORDER
+ * when the order does not exist). */
+rgs_order_rc rgs_order_cert_dates_get(rgs_order_store *s, long long id, rgs_order_cert_dates *out,
+                                      int *found);
+/* Record the dates of the certificate installed for order id (d->recorded_at
+ * and d->reminded are the store's). Another certificate than the one
+ * recorded (serial or issuer differ: a renewal) starts its reminders
+ * afresh; the same one keeps them. RGS_ORDER_ERR_DATE when a date is not a
+ * UTC stamp or the serial or issuer is empty. */
+rgs_order_rc rgs_order_cert_dates_set(rgs_order_store *s, long long id,
+                                      const rgs_order_cert_dates *d);
+/* The reminder of threshold `days` (90, 30, 7, 1, or 0 after the end) was
+ * given now. RGS_ORDER_ERR_NO_ORDER when no dates are recorded for id. */
+rgs_order_rc rgs_order_cert_reminded(rgs_order_store *s, long long id, int days);
+
 #ifdef __cplusplus
 }
 #endif

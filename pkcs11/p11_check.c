@@ -63,6 +63,44 @@ static rgs_p11_criterion *add(rgs_p11_report *rep, const char *id, const char *t
   return c;
 }
 
+/* The person's words for c: what the criterion means for them and, when
+ * it fails, what to do. c may be NULL (the report was full). */
+static void explain(rgs_p11_criterion *c, const char *plain, const char *advice)
+{
+  if (c == NULL)
+    return;
+  snprintf(c->plain, sizeof(c->plain), "%s", plain != NULL ? plain : "");
+  snprintf(c->advice, sizeof(c->advice), "%s", advice != NULL ? advice : "");
+}
+
+static void explainf(rgs_p11_criterion *c, const char *advice, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void explainf(rgs_p11_criterion *c, const char *advice, const char *fmt, ...)
+{
+  va_list ap;
+
+  if (c == NULL)
+    return;
+  va_start(ap, fmt);
+  vsnprintf(c->plain, sizeof(c->plain), fmt, ap);
+  va_end(ap);
+  snprintf(c->advice, sizeof(c->advice), "%s", advice != NULL ? advice : "");
+}
+
+/* A sentence chosen by the verdict; the advice goes with a failure only. */
+static void explain_verdict(rgs_p11_criterion *c, const char *pass, const char *fail,
+                            const char *unknown, const char *advice)
+{
+  if (c == NULL)
+    return;
+  switch (c->verdict) {
+  case RGS_CHECK_PASS: explain(c, pass, NULL); return;
+  case RGS_CHECK_FAIL: explain(c, fail, advice); return;
+  case RGS_CHECK_UNKNOWN: explain(c, unknown, advice); return;
+  }
+}
+
 static rgs_p11_rc report_get(rgs_p11_report **rep)
 {
   if (*rep == NULL)
@@ -88,20 +126,26 @@ static void check_device(rgs_p11_report *rep, const rgs_p11_slot_info *ti,
     e = rgs_p11_policy_match(pol, ti->manufacturer, ti->model, ti->label);
   rep->entry = e;
   if (e == NULL) {
-    add(rep, "device.policy", title, RGS_CHECK_FAIL,
-        _("manufacturer \"%s\", model \"%s\", label \"%s\": in no qualified-device policy"),
-        ti->manufacturer, ti->model, ti->label);
+    c = add(rep, "device.policy", title, RGS_CHECK_FAIL,
+            _("manufacturer \"%s\", model \"%s\", label \"%s\": in no qualified-device policy"),
+            ti->manufacturer, ti->model, ti->label);
+    explain(c, _("This card or key is not a model known to be qualified for RGS**."),
+            _("Use a qualified card or USB key (the one the certification authority supplies). "
+              "If this model is qualified, add it to a policy file given with --policy."));
     return;
   }
   if (!e->demo) {
-    add(rep, "device.policy", title, RGS_CHECK_PASS,
-        _("manufacturer \"%s\", model \"%s\": \"%s\" (%s)"), ti->manufacturer, ti->model,
-        e->name, e->file);
+    c = add(rep, "device.policy", title, RGS_CHECK_PASS,
+            _("manufacturer \"%s\", model \"%s\": \"%s\" (%s)"), ti->manufacturer, ti->model,
+            e->name, e->file);
+    explain(c, _("This card or key is a model qualified for RGS**."), NULL);
     return;
   }
   c = add(rep, "device.policy", title, RGS_CHECK_FAIL,
           _("DEMO device \"%s\" (%s), admitted for tests only: not a qualified device"),
           e->name, e->file);
+  explain(c, _("This is a test device, admitted for trials only: it is not qualified for RGS**."),
+          _("For a real certificate, use a qualified card or USB key."));
   if (c != NULL)
     c->waived = 1;
 }
@@ -114,11 +158,17 @@ static void check_slot(rgs_p11_report *rep, const rgs_p11_slot_info *ti)
   c = add(rep, "slot.hardware", _("hardware slot"), pass_if(ti->slot_flags & CKF_HW_SLOT),
           _("slot \"%s\": CKF_HW_SLOT %s"), ti->slot_description,
           (ti->slot_flags & CKF_HW_SLOT) ? _("set") : _("not set"));
+  explain_verdict(c, _("The card is in a real reader or USB key."),
+                  _("The card is not in a real reader: it looks like a software imitation."),
+                  NULL, _("Plug in the card or USB key itself: a software token cannot hold an RGS** key."));
   if (c != NULL && c->verdict == RGS_CHECK_FAIL)
     c->waived = waive;
   c = add(rep, "slot.removable", _("removable device"),
           pass_if(ti->slot_flags & CKF_REMOVABLE_DEVICE), _("CKF_REMOVABLE_DEVICE %s"),
           (ti->slot_flags & CKF_REMOVABLE_DEVICE) ? _("set") : _("not set"));
+  explain_verdict(c, _("The card or key can be unplugged and carried with you."),
+                  _("The device cannot be unplugged: it is built into this computer or imitated by software."),
+                  NULL, _("Plug in the card or USB key itself: a software token cannot hold an RGS** key."));
   if (c != NULL && c->verdict == RGS_CHECK_FAIL)
     c->waived = waive;
 }
@@ -152,12 +202,15 @@ static void keygen_failed(rgs_p11_report *rep, const char *title, unsigned min_r
                           const CK_MECHANISM_INFO *ec)
 {
   char rsa_txt[128], ec_txt[128];
+  rgs_p11_criterion *c;
 
   if (!rsa_gen && !ec_gen) {
     rep->keygen = RGS_P11_KEYGEN_NO_MECHANISM;
-    add(rep, "mech.keygen", title, RGS_CHECK_FAIL,
-        _("this module cannot generate a key pair on this token: neither "
-          "CKM_RSA_PKCS_KEY_PAIR_GEN nor CKM_EC_KEY_PAIR_GEN is offered"));
+    c = add(rep, "mech.keygen", title, RGS_CHECK_FAIL,
+            _("this module cannot generate a key pair on this token: neither "
+              "CKM_RSA_PKCS_KEY_PAIR_GEN nor CKM_EC_KEY_PAIR_GEN is offered"));
+    explain(c, _("The software used for this card (its PKCS#11 module) cannot make a key on it."),
+            _("Make the key with the card vendor's software (--module): the message below names it when it is known."));
     return;
   }
   rep->keygen = RGS_P11_KEYGEN_TOO_SMALL;
@@ -171,7 +224,9 @@ static void keygen_failed(rgs_p11_report *rep, const char *title, unsigned min_r
              (unsigned long)ec->ulMaxKeySize);
   else
     snprintf(ec_txt, sizeof(ec_txt), "%s", _("no EC key generation"));
-  add(rep, "mech.keygen", title, RGS_CHECK_FAIL, "%s; %s", rsa_txt, ec_txt);
+  c = add(rep, "mech.keygen", title, RGS_CHECK_FAIL, "%s; %s", rsa_txt, ec_txt);
+  explain(c, _("The card cannot make a key large enough for RGS** for a certificate valid this long."),
+          _("Choose a shorter validity (--validity-years), or use a card that makes RSA 3072-bit or EC keys."));
 }
 
 /* The policy says the module showing this device cannot generate keys on
@@ -179,15 +234,23 @@ static void keygen_failed(rgs_p11_report *rep, const char *title, unsigned min_r
 static int keygen_read_only(rgs_p11_report *rep, const char *title)
 {
   const rgs_p11_policy_entry *e = rep->entry;
+  rgs_p11_criterion *c;
 
   if (e == NULL || e->keygen != 0)
     return 0;
   rep->keygen = RGS_P11_KEYGEN_READ_ONLY;
-  add(rep, "mech.keygen", title, RGS_CHECK_FAIL,
+  c = add(rep, "mech.keygen", title, RGS_CHECK_FAIL,
       _("%s%s%s reads and signs on this device but cannot generate keys on it (policy \"%s\", %s)"),
       e->module != NULL ? e->module->name : _("this module"), e->module != NULL ? " / " : "",
       e->module != NULL ? e->module->file : "", e->name, e->file);
+  explain(c, _("The software used for this card (its PKCS#11 module) can read and sign on it but cannot make its key."),
+          _("Make the key with the card vendor's software (--module): the message below names it when it is known."));
   return 1;
+}
+
+static const char *keygen_ok_text(void)
+{
+  return _("The card can make the key pair itself, of a kind and size RGS** accepts.");
 }
 
 static rgs_p11_rc check_keygen(rgs_p11_report *rep, rgs_p11_token *tok, unsigned min_rsa,
@@ -209,9 +272,10 @@ static rgs_p11_rc check_keygen(rgs_p11_report *rep, rgs_p11_token *tok, unsigned
     if (probe_failed(rc_ec))
       return rc_ec;
     if (ok) {
-      add(rep, "mech.keygen", title, RGS_CHECK_PASS, _("CKM_EC_KEY_PAIR_GEN %lu-%lu bits%s"),
-          (unsigned long)ec.ulMinKeySize, (unsigned long)ec.ulMaxKeySize,
-          (ec.flags & CKF_HW) ? ", CKF_HW" : "");
+      explain(add(rep, "mech.keygen", title, RGS_CHECK_PASS, _("CKM_EC_KEY_PAIR_GEN %lu-%lu bits%s"),
+                  (unsigned long)ec.ulMinKeySize, (unsigned long)ec.ulMaxKeySize,
+                  (ec.flags & CKF_HW) ? ", CKF_HW" : ""),
+              keygen_ok_text(), NULL);
       return RGS_P11_OK;
     }
   }
@@ -219,10 +283,11 @@ static rgs_p11_rc check_keygen(rgs_p11_report *rep, rgs_p11_token *tok, unsigned
   if (probe_failed(rc_rsa))
     return rc_rsa;
   if (ok) {
-    add(rep, "mech.keygen", title, RGS_CHECK_PASS,
-        _("CKM_RSA_PKCS_KEY_PAIR_GEN %lu-%lu bits%s; %u bits required"),
-        (unsigned long)rsa.ulMinKeySize, (unsigned long)rsa.ulMaxKeySize,
-        (rsa.flags & CKF_HW) ? ", CKF_HW" : "", min_rsa);
+    explain(add(rep, "mech.keygen", title, RGS_CHECK_PASS,
+                _("CKM_RSA_PKCS_KEY_PAIR_GEN %lu-%lu bits%s; %u bits required"),
+                (unsigned long)rsa.ulMinKeySize, (unsigned long)rsa.ulMaxKeySize,
+                (rsa.flags & CKF_HW) ? ", CKF_HW" : "", min_rsa),
+            keygen_ok_text(), NULL);
     return RGS_P11_OK;
   }
   if (prefer != RGS_KEY_EC) {
@@ -230,9 +295,10 @@ static rgs_p11_rc check_keygen(rgs_p11_report *rep, rgs_p11_token *tok, unsigned
     if (probe_failed(rc_ec))
       return rc_ec;
     if (ok) {
-      add(rep, "mech.keygen", title, RGS_CHECK_PASS,
-          _("CKM_EC_KEY_PAIR_GEN %lu-%lu bits (RSA %u bits not available)"),
-          (unsigned long)ec.ulMinKeySize, (unsigned long)ec.ulMaxKeySize, min_rsa);
+      explain(add(rep, "mech.keygen", title, RGS_CHECK_PASS,
+                  _("CKM_EC_KEY_PAIR_GEN %lu-%lu bits (RSA %u bits not available)"),
+                  (unsigned long)ec.ulMinKeySize, (unsigned long)ec.ulMaxKeySize, min_rsa),
+              keygen_ok_text(), NULL);
       return RGS_P11_OK;
     }
   }
@@ -256,6 +322,7 @@ static void keygen_not_needed(rgs_p11_report *rep)
   c->verdict = RGS_CHECK_PASS;
   snprintf(c->evidence, sizeof(c->evidence),
            _("not needed: the token was delivered with its keys (%s)"), was);
+  explain(c, _("Not needed: the card came with its key already made on it."), NULL);
 }
 
 static rgs_p11_rc check_sign(rgs_p11_report *rep, rgs_p11_token *tok, rgs_p11_key_type prefer)
@@ -279,37 +346,64 @@ static rgs_p11_rc check_sign(rgs_p11_report *rep, rgs_p11_token *tok, rgs_p11_ke
       if (probe_failed(rc))
         return rc;
       if (rc == RGS_P11_OK && (mi.flags & CKF_SIGN)) {
-        add(rep, "mech.sign", _("SHA-256 signature"), RGS_CHECK_PASS, "%s", cands[i].name);
+        explain(add(rep, "mech.sign", _("SHA-256 signature"), RGS_CHECK_PASS, "%s", cands[i].name),
+                _("The card can sign with SHA-256, as RGS** requires."), NULL);
         return RGS_P11_OK;
       }
     }
   }
-  add(rep, "mech.sign", _("SHA-256 signature"), RGS_CHECK_FAIL,
-      _("no CKM_SHA256_RSA_PKCS, CKM_RSA_PKCS or CKM_ECDSA signing mechanism"));
+  explain(add(rep, "mech.sign", _("SHA-256 signature"), RGS_CHECK_FAIL,
+              _("no CKM_SHA256_RSA_PKCS, CKM_RSA_PKCS or CKM_ECDSA signing mechanism")),
+          _("The card cannot sign with SHA-256, which RGS** requires."),
+          _("Use a card or USB key qualified for RGS**."));
   return RGS_P11_OK;
+}
+
+/* The PIN counter in words: what the person must know before typing it. */
+static const char *pin_state_plain(CK_FLAGS f)
+{
+  if (f & CKF_USER_PIN_LOCKED)
+    return _("The PIN is blocked after too many wrong tries.");
+  if (f & CKF_USER_PIN_FINAL_TRY)
+    return _("The PIN is not blocked, but only one try is left: type it with care.");
+  if (f & CKF_USER_PIN_COUNT_LOW)
+    return _("The PIN is not blocked, but a wrong PIN was typed: fewer tries are left.");
+  return _("The PIN is not blocked.");
 }
 
 static void check_pin_state(rgs_p11_report *rep, const rgs_p11_slot_info *ti)
 {
   CK_FLAGS f = ti->token_flags;
   const char *state = _("normal");
+  rgs_p11_criterion *c;
 
-  add(rep, "token.initialized", _("token initialised"),
-      pass_if(f & CKF_TOKEN_INITIALIZED), "CKF_TOKEN_INITIALIZED %s",
-      (f & CKF_TOKEN_INITIALIZED) ? _("set") : _("not set"));
-  add(rep, "token.login-required", _("login required"), pass_if(f & CKF_LOGIN_REQUIRED),
-      "CKF_LOGIN_REQUIRED %s", (f & CKF_LOGIN_REQUIRED) ? _("set") : _("not set"));
-  add(rep, "pin.initialized", _("user PIN initialised"),
-      pass_if(f & CKF_USER_PIN_INITIALIZED), "CKF_USER_PIN_INITIALIZED %s",
-      (f & CKF_USER_PIN_INITIALIZED) ? _("set") : _("not set"));
+  c = add(rep, "token.initialized", _("token initialised"),
+          pass_if(f & CKF_TOKEN_INITIALIZED), "CKF_TOKEN_INITIALIZED %s",
+          (f & CKF_TOKEN_INITIALIZED) ? _("set") : _("not set"));
+  explain_verdict(c, _("The card has been prepared for use."), _("The card has never been prepared for use."),
+                  NULL, _("Ask the card's supplier or the certification authority to prepare it."));
+  c = add(rep, "token.login-required", _("login required"), pass_if(f & CKF_LOGIN_REQUIRED),
+          "CKF_LOGIN_REQUIRED %s", (f & CKF_LOGIN_REQUIRED) ? _("set") : _("not set"));
+  explain_verdict(c, _("The card asks for its PIN before its keys are used."),
+                  _("The card lets its keys be used without a PIN."), NULL,
+                  _("Use a card or USB key qualified for RGS**: they always ask for a PIN."));
+  c = add(rep, "pin.initialized", _("user PIN initialised"),
+          pass_if(f & CKF_USER_PIN_INITIALIZED), "CKF_USER_PIN_INITIALIZED %s",
+          (f & CKF_USER_PIN_INITIALIZED) ? _("set") : _("not set"));
+  explain_verdict(c, _("The card has a PIN."), _("The card has no PIN yet."), NULL,
+                  _("Set the PIN with the tool of the card's supplier, then run this again."));
   if (f & CKF_USER_PIN_LOCKED)
     state = _("LOCKED: the unblocking code (PUK) is needed");
   else if (f & CKF_USER_PIN_FINAL_TRY)
     state = _("one try left");
   else if (f & CKF_USER_PIN_COUNT_LOW)
     state = _("a wrong PIN was entered: fewer tries left");
-  add(rep, "pin.not-locked", _("user PIN not locked"), pass_if(!(f & CKF_USER_PIN_LOCKED)),
-      "%s", state);
+  c = add(rep, "pin.not-locked", _("user PIN not locked"), pass_if(!(f & CKF_USER_PIN_LOCKED)),
+          "%s", state);
+  explain(c, pin_state_plain(f),
+          (f & CKF_USER_PIN_LOCKED)
+              ? _("Unblock it with the unblocking code (PUK): rgs-enroll pin unblock. Without that code, contact the certification authority.")
+              : NULL);
 }
 
 rgs_p11_rc rgs_p11_check_token(rgs_p11_token *tok, const rgs_p11_requirements *req,
@@ -339,38 +433,88 @@ rgs_p11_rc rgs_p11_check_token(rgs_p11_token *tok, const rgs_p11_requirements *r
 
 /* ---- key criteria ---------------------------------------------------- */
 
-static void add_bool(rgs_p11_report *rep, const char *id, const char *attr, int value,
-                     int want)
-{
-  rgs_p11_verdict v = value == RGS_P11_UNKNOWN ? RGS_CHECK_UNKNOWN : pass_if(value == want);
+/* The key's attributes that say it was made on the card and stays there,
+ * each with what it means for the holder. */
+typedef struct {
+  const char *id, *attr;
+  int want;
+  const char *pass, *fail;     /* N_() texts */
+} key_flag;
 
-  add(rep, id, attr, v, "%s = %s", attr,
-      value == RGS_P11_UNKNOWN ? _("not readable") : (value ? "CK_TRUE" : "CK_FALSE"));
+static const key_flag key_flags[] = {
+  { "key.local", "CKA_LOCAL", 1, N_("The key was made inside the card."),
+    N_("The key was not made inside the card: it was brought in from elsewhere.") },
+  { "key.always-sensitive", "CKA_ALWAYS_SENSITIVE", 1,
+    N_("The secret part of the key has always been protected by the card."),
+    N_("The secret part of the key has not always been protected by the card.") },
+  { "key.never-extractable", "CKA_NEVER_EXTRACTABLE", 1,
+    N_("The secret part of the key has never been able to leave the card."),
+    N_("The secret part of the key may have left the card.") },
+  { "key.not-extractable", "CKA_EXTRACTABLE", 0,
+    N_("The secret part of the key cannot be copied out of the card."),
+    N_("The secret part of the key can be copied out of the card.") },
+  { "key.private", "CKA_PRIVATE", 1, N_("The key can only be used after the PIN is typed."),
+    N_("The key can be used without the PIN.") },
+  { "key.token", "CKA_TOKEN", 1, N_("The key is kept on the card for good."),
+    N_("The key is not kept on the card: it is lost when the card is unplugged.") },
+};
+
+static const char *new_key_advice(void)
+{
+  return _("This key cannot be used for RGS**: make a new key pair on the card (rgs-enroll keygen).");
+}
+
+static void add_bool(rgs_p11_report *rep, const key_flag *k, int value)
+{
+  rgs_p11_verdict v = value == RGS_P11_UNKNOWN ? RGS_CHECK_UNKNOWN : pass_if(value == k->want);
+
+  explain_verdict(add(rep, k->id, k->attr, v, "%s = %s", k->attr,
+                      value == RGS_P11_UNKNOWN ? _("not readable") : (value ? "CK_TRUE" : "CK_FALSE")),
+                  _(k->pass), _(k->fail),
+                  _("The card does not say how this key is protected, so it cannot be trusted for RGS**."),
+                  new_key_advice());
 }
 
 static void check_key_size(rgs_p11_report *rep, const rgs_p11_key_attrs *a, unsigned min_rsa)
 {
   const char *title = _("key algorithm and size");
 
+  rgs_p11_criterion *c;
+
   if (a->type == RGS_KEY_RSA) {
     if (a->bits == 0)
-      add(rep, "key.size", title, RGS_CHECK_UNKNOWN, _("RSA modulus not readable"));
+      c = add(rep, "key.size", title, RGS_CHECK_UNKNOWN, _("RSA modulus not readable"));
     else
-      add(rep, "key.size", title, pass_if(a->bits >= min_rsa),
-          _("RSA %u bits; %u required for this validity"), a->bits, min_rsa);
-    if (a->exponent == 0)
-      add(rep, "key.exponent", _("RSA public exponent"), RGS_CHECK_UNKNOWN,
-          _("public exponent not readable"));
+      c = add(rep, "key.size", title, pass_if(a->bits >= min_rsa),
+              _("RSA %u bits; %u required for this validity"), a->bits, min_rsa);
+    if (c != NULL && c->verdict == RGS_CHECK_PASS)
+      explainf(c, NULL, _("The key is large enough for a certificate valid this long (RSA %u bits)."),
+               a->bits);
+    else if (c != NULL && c->verdict == RGS_CHECK_FAIL)
+      explainf(c, new_key_advice(),
+               _("The key is too small for a certificate valid this long: RSA %u bits, %u needed."),
+               a->bits, min_rsa);
     else
-      add(rep, "key.exponent", _("RSA public exponent"),
-          pass_if(a->exponent > 65536 && (a->exponent & 1)),
-          _("e = %lu; above 2^16 required"), a->exponent);
+      explain(c, _("The size of the key cannot be read."), new_key_advice());
+    c = a->exponent == 0 ? add(rep, "key.exponent", _("RSA public exponent"), RGS_CHECK_UNKNOWN,
+                               _("public exponent not readable"))
+                         : add(rep, "key.exponent", _("RSA public exponent"),
+                               pass_if(a->exponent > 65536 && (a->exponent & 1)),
+                               _("e = %lu; above 2^16 required"), a->exponent);
+    explain_verdict(c, _("The key's public part is of a form RGS** accepts."),
+                    _("The key's public part is of a form RGS** refuses (exponent too small)."),
+                    _("The key's public part cannot be read."), new_key_advice());
   } else if (a->type == RGS_KEY_EC) {
-    add(rep, "key.size", title, pass_if(a->curve != RGS_CURVE_NONE),
-        a->curve != RGS_CURVE_NONE ? _("EC P-%u") : _("EC on a curve RGS** does not list (%u bits)"),
-        a->bits);
+    c = add(rep, "key.size", title, pass_if(a->curve != RGS_CURVE_NONE),
+            a->curve != RGS_CURVE_NONE ? _("EC P-%u") : _("EC on a curve RGS** does not list (%u bits)"),
+            a->bits);
+    explain_verdict(c, _("The key is an elliptic-curve key of a kind RGS** accepts."),
+                    _("The key is an elliptic-curve key of a kind RGS** does not accept."), NULL,
+                    new_key_advice());
   } else {
-    add(rep, "key.size", title, RGS_CHECK_FAIL, _("neither an RSA nor an EC key"));
+    explain(add(rep, "key.size", title, RGS_CHECK_FAIL, _("neither an RSA nor an EC key")),
+            _("The key is of a kind RGS** does not accept (neither RSA nor elliptic curve)."),
+            new_key_advice());
   }
 }
 
@@ -386,12 +530,12 @@ rgs_p11_rc rgs_p11_check_key(rgs_p11_token *tok, const rgs_p11_key *key,
   if (rc != RGS_P11_OK)
     return rc;
   a = rgs_p11_key_get_attrs(key);
-  add_bool(*rep, "key.local", "CKA_LOCAL", a->local, 1);
-  add_bool(*rep, "key.always-sensitive", "CKA_ALWAYS_SENSITIVE", a->always_sensitive, 1);
-  add_bool(*rep, "key.never-extractable", "CKA_NEVER_EXTRACTABLE", a->never_extractable, 1);
-  add_bool(*rep, "key.not-extractable", "CKA_EXTRACTABLE", a->extractable, 0);
-  add_bool(*rep, "key.private", "CKA_PRIVATE", a->private_, 1);
-  add_bool(*rep, "key.token", "CKA_TOKEN", a->token, 1);
+  add_bool(*rep, &key_flags[0], a->local);
+  add_bool(*rep, &key_flags[1], a->always_sensitive);
+  add_bool(*rep, &key_flags[2], a->never_extractable);
+  add_bool(*rep, &key_flags[3], a->extractable);
+  add_bool(*rep, &key_flags[4], a->private_);
+  add_bool(*rep, &key_flags[5], a->token);
   check_key_size(*rep, a, rgs_p11_min_rsa_bits(req->not_after));
   return RGS_P11_OK;
 }
@@ -527,5 +671,13 @@ rgs_p11_rc rgs_p11_report_add(rgs_p11_report **rep, const char *id, const char *
   va_start(ap, fmt);
   vsnprintf(c->evidence, sizeof(c->evidence), fmt, ap);
   va_end(ap);
+  return RGS_P11_OK;
+}
+
+rgs_p11_rc rgs_p11_report_explain(rgs_p11_report *rep, const char *plain, const char *advice)
+{
+  if (rep == NULL || rep->n == 0 || plain == NULL)
+    return RGS_P11_ERR_ARG;
+  explain(&rep->c[rep->n - 1], plain, advice);
   return RGS_P11_OK;
 }

@@ -11,9 +11,10 @@ const char *rgs_p11_strerror(rgs_p11_rc rc)
   case RGS_P11_ERR_NOMEM: return _("out of memory");
   case RGS_P11_ERR_ARG: return _("invalid argument");
   case RGS_P11_ERR_IO: return _("a file could not be read");
-  case RGS_P11_ERR_MODULE_LOAD: return _("the PKCS#11 module could not be loaded");
+  case RGS_P11_ERR_MODULE_LOAD: return _("the card's software (its PKCS#11 module) could not be loaded: check that it is installed, or the path given with --module");
   case RGS_P11_ERR_MODULE_BAD: return _("the PKCS#11 module is not usable: it is not a PKCS#11 module or it answered nonsense");
-  case RGS_P11_ERR_MODULE: return _("the PKCS#11 module reported a failure");
+  case RGS_P11_ERR_MODULE: return _("the card's software (its PKCS#11 module) reported an error: unplug the card or key, plug it back in and try again");
+  case RGS_P11_ERR_MODULE_INIT: return _("the card's software (its PKCS#11 module) could not start: unplug the card or key, plug it back in and try again; if it happens again, reinstall the card's software");
   case RGS_P11_ERR_NO_TOKEN: return _("no token found: plug the crypto key or insert the card");
   case RGS_P11_ERR_MANY_TOKENS: return _("several tokens are present: choose one with --token");
   case RGS_P11_ERR_TOKEN_REMOVED: return _("the token was removed during the operation");

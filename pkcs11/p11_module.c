@@ -80,8 +80,12 @@ static rgs_p11_rc ctx_initialize(rgs_p11_ctx *ctx)
     rv = ctx->f->C_Initialize(NULL);
   if (rv == CKR_CRYPTOKI_ALREADY_INITIALIZED)
     return RGS_P11_OK;        /* someone else in the process owns it */
-  if (rv != CKR_OK)
-    return rgs_p11_fail(ctx, "C_Initialize", rv);
+  if (rv != CKR_OK) {
+    /* Whatever the code, the module did not start: one sentence for the
+     * person, the module's code kept as detail. */
+    (void)rgs_p11_fail(ctx, "C_Initialize", rv);
+    return rv == CKR_HOST_MEMORY ? RGS_P11_ERR_NOMEM : RGS_P11_ERR_MODULE_INIT;
+  }
   ctx->we_initialized = 1;
   return RGS_P11_OK;
 }

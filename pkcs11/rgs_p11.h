@@ -67,6 +67,7 @@ typedef enum {
                                  generation: it cannot make the key RGS** asks for */
   RGS_P11_ERR_TOKEN_NOT_RECOGNIZED, /* a card is there, the module does not know it
                                        (CKR_TOKEN_NOT_RECOGNIZED) */
+  RGS_P11_ERR_MODULE_INIT,    /* the module loaded but C_Initialize failed */
 } rgs_p11_rc;
 
 /* A translated, user-facing sentence for rc. Never NULL; static storage. */
@@ -532,6 +533,9 @@ typedef struct {
   rgs_p11_verdict verdict;
   char evidence[256];       /* what was read from the token */
   int waived;               /* failed but waived by a demo policy entry */
+  char plain[256];          /* translated: what it means for the person, no
+                             * PKCS#11 names; empty when the layer gave none */
+  char advice[256];         /* translated: what to do when it fails; may be empty */
 } rgs_p11_criterion;
 
 typedef struct rgs_p11_report rgs_p11_report;
@@ -656,6 +660,9 @@ rgs_p11_rc rgs_p11_cert_remove_partial(rgs_p11_token *tok, const rgs_p11_key *ke
 rgs_p11_rc rgs_p11_report_add(rgs_p11_report **rep, const char *id, const char *title,
                               rgs_p11_verdict verdict, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
+/* The plain sentence and, for a failure, the advice (may be NULL) of the
+ * criterion last added to rep (see rgs_p11_criterion). */
+rgs_p11_rc rgs_p11_report_explain(rgs_p11_report *rep, const char *plain, const char *advice);
 
 /* ---- PIN change and unblocking (p11_pinmgmt.c) --------------------------- */
 

@@ -14,6 +14,7 @@ RGS_PACKAGES="
   libsystemd-dev systemd udev dbus-daemon umockdev libumockdev-dev bash-completion dpkg-dev strace
   lintian groff-base man-db file binutils iso-codes
   pcscd vsmartcard-vpcd libcacard-dev libpcsclite-dev libnss3-tools gnutls-bin
+  libnss3-dev p11-kit-modules
 "
 
 rgs_install_deps() {

@@ -149,7 +149,7 @@ static void test_check_read_only_module(void **state)
   rgs_run_result r;
 
   as_opensc_idprime(f);
-  run(f, &r, NULL, "check", NULL);
+  run(f, &r, NULL, "check", "--details", NULL);
   rgs_assert_status(&r, RGS_EXIT_TOKEN);
   assert_contains(r.err, "This token is visible through the PKCS#11 module OpenSC (");
   assert_contains(r.err, SAYS_READ_ONLY);
@@ -233,7 +233,7 @@ static void test_no_keygen_mechanism(void **state)
   rgs_run_result r;
 
   env_add(f, "RGS_FAULT_MECH_HIDE=CKM_RSA_PKCS_KEY_PAIR_GEN,CKM_EC_KEY_PAIR_GEN");
-  run(f, &r, f->demo_policy, "check", NULL);
+  run(f, &r, f->demo_policy, "check", "--details", NULL);
   rgs_assert_status(&r, RGS_EXIT_TOKEN);
   assert_contains(r.err, "which cannot generate a key pair on it (it offers no key pair "
                          "generation). Key generation needs the PKCS#11 module of the token's "
@@ -302,7 +302,7 @@ static void test_keys_too_small_is_a_verdict(void **state)
   env_add(f, "RGS_ENROLL_NOW=2029-01-01");
   env_add(f, "RGS_FAULT_RSA_MAX_BITS=2048");
   env_add(f, "RGS_FAULT_MECH_HIDE=CKM_EC_KEY_PAIR_GEN");
-  run(f, &r, f->demo_policy, "check", NULL);
+  run(f, &r, f->demo_policy, "check", "--details", NULL);
   rgs_assert_status(&r, RGS_EXIT_CHECK);
   assert_contains(r.out, "RSA key generation up to 2048 bits, 3072 required; no EC key generation");
   assert_not_contains(r.err, "cannot generate a key pair");

@@ -5,6 +5,9 @@
  * exchange can meet, then install from what EST brought back, and renew
  * with TLS client authentication through the token. */
 #include <errno.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <fcntl.h>
 #include <poll.h>
 #include <sys/ioctl.h>
@@ -415,8 +418,69 @@ static void test_est_untrusted_server(void **state)
 
   assert_int_equal(est_fixture_start(&f->est, "200\n", 1, NULL), 0);
   SUBMIT_EST(&r, f);
-  rgs_expect(&r, RGS_EXIT_NETWORK, "does not verify");
+  /* A sentence of ours; libcurl's words on the detail line. */
+  rgs_assert_says(&r, "  detail: https://127.0.0.1:");
+  rgs_expect(&r, RGS_EXIT_NETWORK, "is not trusted by this computer");
   assert_int_equal(est_fixture_logged(&f->est, "GET"), 0);
+}
+
+/* A port of 127.0.0.1 where nothing listens (bound then closed). */
+static int closed_port(void)
+{
+  struct sockaddr_in a;
+  socklen_t len = sizeof(a);
+  int fd = socket(AF_INET, SOCK_STREAM, 0), port;
+
+  assert_true(fd >= 0);
+  memset(&a, 0, sizeof(a));
+  a.sin_family = AF_INET;
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  assert_int_equal(bind(fd, (struct sockaddr *)&a, sizeof(a)), 0);
+  assert_int_equal(getsockname(fd, (struct sockaddr *)&a, &len), 0);
+  port = ntohs(a.sin_port);
+  close(fd);
+  return port;
+}
+
+/* libcurl's English is the detail under our sentence, never the sentence:
+ * the first line of stderr holds none of it, in English and in French. */
+static void test_est_unreachable_phrased(void **state)
+{
+  static const char *const fr[] = { "LANGUAGE=fr", "LC_ALL=C.UTF-8", NULL };
+  static const char *const en[] = { "LANGUAGE=", "LC_ALL=C.UTF-8", NULL };
+  const char *const *envs[] = { en, fr };
+  fixture *f = *state;
+  rgs_run_result r;
+  char url[128], *v, *nl;
+  size_t i;
+
+  snprintf(url, sizeof(url), "https://127.0.0.1:%d/", closed_port());
+  for (i = 0; i < 2; i++) {
+    rgs_enroll(&r, envs[i], NULL, "--db", f->db, "--policy", f->policy, "--pin-file",
+               f->hsm.pin_file, "submit", "1", "--est", url, "--ca-file", f->est.ca_file,
+               "--code-file", f->code, "--timeout", "5", NULL);
+    rgs_assert_status(&r, RGS_EXIT_NETWORK);
+    nl = strchr(r.err, '\n');
+    assert_non_null(nl);
+    *nl = '\0';
+    assert_not_contains(r.err, "Failed to connect");
+    assert_not_contains(r.err, "Couldn't connect");
+    if (envs[i] == en)
+      assert_contains(r.err, "the certification authority's server cannot be reached");
+    *nl = '\n';
+    assert_contains(nl, "127.0.0.1");      /* the detail line: libcurl's own words */
+    rgs_run_free(&r);
+  }
+  ENROLL(&r, f, NULL, "--json", "submit", "1", "--est", url, "--ca-file", f->est.ca_file,
+         "--code-file", f->code, "--timeout", "5");
+  rgs_assert_status(&r, RGS_EXIT_NETWORK);
+  v = json_of(&r, "error.code");
+  assert_string_equal(v, "cannot-connect");
+  free(v);
+  v = json_of(&r, "error.detail");
+  assert_contains(v, url);
+  free(v);
+  rgs_run_free(&r);
 }
 
 static void test_est_hanging_server(void **state)
@@ -1245,6 +1309,7 @@ static void test_est_hostile_test_setting(void **state)
 int main(void)
 {
   const struct CMUnitTest tests[] = {
+    cmocka_unit_test_setup_teardown(test_est_unreachable_phrased, setup, teardown),
     cmocka_unit_test_setup_teardown(test_submit_to_file, setup, teardown),
     cmocka_unit_test_setup_teardown(test_submit_needs_a_bound_request, setup, teardown),
     cmocka_unit_test_setup_teardown(test_est_200_then_install, setup, teardown),

@@ -338,11 +338,14 @@ static void test_refuses_unknown_issuer(void **state)
   rgs_enroll(&r, NULL, NULL, "--pin-file", f->hsm.pin_file, "--json", "install", "--ca-file",
              f->other_ca_file, "--cert", f->cert, NULL);
   assert_refused(&r, RGS_EXIT_CHECK, "cert.chain", "unable to get");
+  /* OpenSSL's words are the evidence; the person reads a sentence. */
+  assert_contains(r.out, "\"plain\":\"The authority that issued the certificate is not known to this computer.\"");
+  assert_contains(r.out, "\"advice\":\"Install the certification authority's certificates");
   rgs_run_free(&r);
   /* The system store does not know the test CA either. */
   rgs_enroll(&r, NULL, NULL, "--pin-file", f->hsm.pin_file, "--json", "install", "--cert",
              f->cert, NULL);
-  assert_refused(&r, RGS_EXIT_CHECK, "cert.chain", "system trust store");
+  assert_refused(&r, RGS_EXIT_CHECK, "cert.chain", "checked against the system's trusted authorities");
   rgs_run_free(&r);
   assert_int_equal(cert_objects(), 0);
   X509_free(leaf);

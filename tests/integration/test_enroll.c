@@ -144,7 +144,7 @@ static void test_check_without_demo_policy_is_not_admitted(void **state)
   rgs_run_result r;
 
   rgs_enroll(&r, NULL, NULL, "--module", rgs_env("SOFTHSM2_MODULE"), "--pin-file",
-             f->hsm.pin_file, "keygen", "--key-type", "ec:p256", NULL);
+             f->hsm.pin_file, "keygen", "--key-type", "ec:p256", "--details", NULL);
   rgs_assert_status(&r, RGS_EXIT_CHECK);
   assert_contains(r.out, "in no qualified-device policy");
   rgs_run_free(&r);

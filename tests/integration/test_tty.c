@@ -45,7 +45,8 @@ static void test_pin_prompt_does_not_echo(void **state)
 {
   fixture *f = *state;
   const char *argv[] = { rgs_env("RGS_ENROLL_BIN"), "--module", rgs_env("SOFTHSM2_MODULE"),
-                         "--policy", f->policy, "keygen", "--key-type", "ec:p256", NULL };
+                         "--policy", f->policy, "keygen", "--key-type", "ec:p256", "--details",
+                         NULL };
   rgs_term t;
 
   rgs_term_start(&t, argv, NULL);
