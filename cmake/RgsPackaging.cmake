@@ -66,6 +66,7 @@ set(CPACK_DEBIAN_PACKAGE_SUGGESTS "softhsm2")
 set(CPACK_PRE_BUILD_SCRIPTS "${PROJECT_SOURCE_DIR}/cmake/debian/prebuild.cmake")
 set(CPACK_POST_BUILD_SCRIPTS "${PROJECT_SOURCE_DIR}/cmake/debian/postbuild.cmake")
 set(CPACK_INSTALL_CMAKE_PROJECTS
-    "${PROJECT_BINARY_DIR};${PROJECT_NAME};ALL;/"
+    "${PROJECT_BINARY_DIR};${PROJECT_NAME};Unspecified;/"
+    "${PROJECT_BINARY_DIR};${PROJECT_NAME};man;/"
     "${PROJECT_BINARY_DIR};${PROJECT_NAME};debian;/")
 include(CPack)

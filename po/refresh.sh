@@ -6,7 +6,7 @@ set -eu
 cd "$(dirname "$0")/.."
 xgettext --from-code=UTF-8 --keyword=_ --keyword=N_ --add-comments=TRANSLATORS \
   --package-name=rgs-enroll -o po/rgs-enroll.pot \
-  $(git ls-files -co --exclude-standard -- 'common/*.c' 'pkcs11/*.c' 'order/*.c' 'enroll/*.c' 'enroll/*.h' 'cli/*.c' 'cli/*.h' |
+  $(git ls-files -co --exclude-standard -- 'common/*.c' 'pkcs11/*.c' 'order/*.c' 'enroll/*.c' 'enroll/*.h' 'cli/*.c' 'cli/*.h' 'gtk/*.c' 'gtk/*.h' |
     while read -r f; do [ -f "$f" ] && echo "$f"; done)
 msgmerge --quiet --update --backup=none po/fr.po po/rgs-enroll.pot
 msgattrib --no-obsolete -o po/fr.po po/fr.po

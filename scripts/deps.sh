@@ -15,6 +15,8 @@ RGS_PACKAGES="
   lintian groff-base man-db file binutils iso-codes
   pcscd vsmartcard-vpcd libcacard-dev libpcsclite-dev libnss3-tools gnutls-bin
   libnss3-dev p11-kit-modules
+  libgtk-4-dev libadwaita-1-dev libjson-glib-dev xvfb xauth x11-utils dbus-x11 at-spi2-core
+  python3-pyatspi appstream desktop-file-utils imagemagick gir1.2-gtk-4.0 gir1.2-adw-1
 "
 
 rgs_install_deps() {

@@ -26,6 +26,8 @@ static const layer layers[] = {
   { "order", "common order" },
   { "enroll", "common pkcs11 order enroll" },
   { "cli", "common pkcs11 order enroll cli" },
+  /* The window stands beside the command: it runs it, it includes none of it. */
+  { "gtk", "common gtk" },
 };
 
 /* The layer folder that holds header name, or NULL (a system header). */

@@ -1,0 +1,208 @@
+/* rgsg_child.c - rgs-enroll --json as an asynchronous child (rgsg_child.h). */
+#include <errno.h>
+#include <limits.h>
+#include <string.h>
+#include <unistd.h>
+#include <glib-unix.h>
+#include "rgsg_child.h"
+
+#ifndef RGSG_BINDIR
+#define RGSG_BINDIR "/usr/local/bin"
+#endif
+
+#define RGSG_PIN_FD 3
+
+typedef struct {
+  rgsg_done_fn done;
+  gpointer user;
+} run_state;
+
+char *rgsg_find_cli(void)
+{
+  static const char *const rel[] = { "../cli/rgs-enroll", "rgs-enroll" };
+  const char *env = g_getenv("RGS_ENROLL_GTK_CLI");
+  char *exe = NULL, *dir = NULL, *path = NULL;
+  size_t i;
+
+  if (env != NULL && env[0] != '\0')
+    return g_strdup(env);
+  exe = g_file_read_link("/proc/self/exe", NULL);
+  if (exe != NULL)
+    dir = g_path_get_dirname(exe);
+  for (i = 0; dir != NULL && i < G_N_ELEMENTS(rel); i++) {
+    path = g_build_filename(dir, rel[i], NULL);
+    if (g_file_test(path, G_FILE_TEST_IS_EXECUTABLE) && !g_file_test(path, G_FILE_TEST_IS_DIR))
+      goto cleanup;
+    g_clear_pointer(&path, g_free);
+  }
+  path = g_strdup(RGSG_BINDIR "/rgs-enroll");
+cleanup:
+  g_free(exe);
+  g_free(dir);
+  return path;
+}
+
+/* The whole argv: cli --json, the globals, --pin-fd and --final-try, args. */
+static GPtrArray *build_argv(const rgsg_ctx *ctx, const char *const *args, gboolean pin,
+                             gboolean final_try)
+{
+  GPtrArray *v = g_ptr_array_new_with_free_func(g_free);
+  size_t i;
+
+  g_ptr_array_add(v, g_strdup(ctx->cli));
+  g_ptr_array_add(v, g_strdup("--json"));
+  if (ctx->policy != NULL) {
+    g_ptr_array_add(v, g_strdup("--policy"));
+    g_ptr_array_add(v, g_strdup(ctx->policy));
+  }
+  if (ctx->module != NULL) {
+    g_ptr_array_add(v, g_strdup("--module"));
+    g_ptr_array_add(v, g_strdup(ctx->module));
+  }
+  if (ctx->db != NULL) {
+    g_ptr_array_add(v, g_strdup("--db"));
+    g_ptr_array_add(v, g_strdup(ctx->db));
+  }
+  if (pin) {
+    g_ptr_array_add(v, g_strdup("--pin-fd"));
+    g_ptr_array_add(v, g_strdup_printf("%d", RGSG_PIN_FD));
+  }
+  if (final_try)
+    g_ptr_array_add(v, g_strdup("--final-try"));
+  for (i = 0; args[i] != NULL; i++)
+    g_ptr_array_add(v, g_strdup(args[i]));
+  g_ptr_array_add(v, NULL);
+  return v;
+}
+
+/* A pipe whose read end is returned and whose write end already holds the
+ * PIN and a newline, closed: a PIN is far below the pipe's capacity, so the
+ * write never waits for the child. -1 on failure (errno set). */
+static int pin_pipe(const char *pin)
+{
+  int fds[2] = { -1, -1 };
+  size_t len = strlen(pin);
+  ssize_t n;
+
+  if (!g_unix_open_pipe(fds, FD_CLOEXEC, NULL))
+    return -1;
+  n = write(fds[1], pin, len);
+  if (n == (ssize_t)len)
+    n = write(fds[1], "\n", 1);
+  close(fds[1]);
+  if (n < 0) {
+    close(fds[0]);
+    return -1;
+  }
+  return fds[0];
+}
+
+static void on_exit_cb(GObject *src, GAsyncResult *res, gpointer data)
+{
+  GSubprocess *proc = G_SUBPROCESS(src);
+  run_state *st = data;
+  rgsg_result r = { 0 };
+  char *out = NULL;
+  JsonParser *parser = NULL;
+
+  g_subprocess_communicate_utf8_finish(proc, res, &out, &r.err_text, NULL);
+  if (g_subprocess_get_if_signaled(proc))
+    r.exit_status = 128 + g_subprocess_get_term_sig(proc);
+  else
+    r.exit_status = g_subprocess_get_exit_status(proc);
+  parser = json_parser_new();
+  if (out != NULL && json_parser_load_from_data(parser, out, -1, NULL) &&
+      json_parser_get_root(parser) != NULL)
+    r.root = json_node_copy(json_parser_get_root(parser));
+  st->done(&r, st->user);
+  if (r.root != NULL)
+    json_node_unref(r.root);
+  g_object_unref(parser);
+  g_free(out);
+  g_free(r.err_text);
+  g_free(st);
+  g_object_unref(proc);
+}
+
+gboolean rgsg_run(const rgsg_ctx *ctx, const char *const *args, const char *pin,
+                  gboolean final_try, rgsg_done_fn done, gpointer user, GError **error)
+{
+  GSubprocessLauncher *l = NULL;
+  GSubprocess *proc = NULL;
+  GPtrArray *argv = build_argv(ctx, args, pin != NULL, final_try);
+  run_state *st = NULL;
+  int fd;
+
+  l = g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE |
+                                G_SUBPROCESS_FLAGS_STDIN_INHERIT);
+  if (pin != NULL) {
+    fd = pin_pipe(pin);
+    if (fd < 0) {
+      g_set_error(error, G_IO_ERROR, g_io_error_from_errno(errno), "pipe: %s", g_strerror(errno));
+      goto cleanup;
+    }
+    g_subprocess_launcher_take_fd(l, fd, RGSG_PIN_FD);
+  }
+  proc = g_subprocess_launcher_spawnv(l, (const char *const *)argv->pdata, error);
+  if (proc == NULL)
+    goto cleanup;
+  st = g_new0(run_state, 1);
+  st->done = done;
+  st->user = user;
+  g_subprocess_communicate_utf8_async(proc, NULL, NULL, on_exit_cb, st);
+cleanup:
+  g_object_unref(l);
+  g_ptr_array_unref(argv);
+  return proc != NULL;
+}
+
+JsonNode *rgsg_get(JsonNode *node, const char *path)
+{
+  char **parts = g_strsplit(path, ".", -1);
+  char *end = NULL;
+  guint64 idx;
+  size_t i;
+
+  for (i = 0; node != NULL && parts[i] != NULL; i++) {
+    if (JSON_NODE_HOLDS_OBJECT(node)) {
+      node = json_object_get_member(json_node_get_object(node), parts[i]);
+    } else if (JSON_NODE_HOLDS_ARRAY(node)) {
+      idx = g_ascii_strtoull(parts[i], &end, 10);
+      node = (end != parts[i] && *end == '\0' &&
+              idx < json_array_get_length(json_node_get_array(node)))
+               ? json_array_get_element(json_node_get_array(node), (guint)idx)
+               : NULL;
+    } else {
+      node = NULL;
+    }
+  }
+  g_strfreev(parts);
+  return node;
+}
+
+const char *rgsg_str(JsonNode *node, const char *path)
+{
+  JsonNode *n = rgsg_get(node, path);
+
+  return n != NULL && JSON_NODE_HOLDS_VALUE(n) && json_node_get_value_type(n) == G_TYPE_STRING
+           ? json_node_get_string(n)
+           : NULL;
+}
+
+gint64 rgsg_int(JsonNode *node, const char *path, gint64 def)
+{
+  JsonNode *n = rgsg_get(node, path);
+
+  return n != NULL && JSON_NODE_HOLDS_VALUE(n) && json_node_get_value_type(n) == G_TYPE_INT64
+           ? json_node_get_int(n)
+           : def;
+}
+
+gboolean rgsg_bool(JsonNode *node, const char *path, gboolean def)
+{
+  JsonNode *n = rgsg_get(node, path);
+
+  return n != NULL && JSON_NODE_HOLDS_VALUE(n) && json_node_get_value_type(n) == G_TYPE_BOOLEAN
+           ? json_node_get_boolean(n)
+           : def;
+}

@@ -1,0 +1,51 @@
+/* rgsg_child.h - the window's one way to the token: rgs-enroll --json run as
+ * a child process (GSubprocess), asynchronously, its one JSON document read
+ * back. The window never loads a PKCS#11 module: a crashing module takes the
+ * child down, not the window, and the command line's PIN rules apply. */
+#ifndef RGSG_CHILD_H
+#define RGSG_CHILD_H
+
+#include <gio/gio.h>
+#include <json-glib/json-glib.h>
+
+/* What every child gets: the command, and the global options the window
+ * was given (NULL when absent). Strings are borrowed from the caller. */
+typedef struct {
+  const char *cli;      /* path of rgs-enroll */
+  const char *policy;   /* --policy FILE */
+  const char *module;   /* --module PATH|NAME */
+  const char *db;       /* --db PATH */
+} rgsg_ctx;
+
+typedef struct {
+  int exit_status;      /* the child's exit status; 128+N when killed by signal N */
+  JsonNode *root;       /* the JSON document, or NULL when stdout held none */
+  char *err_text;       /* what the child wrote on stderr (never a PIN) */
+} rgsg_result;
+
+typedef void (*rgsg_done_fn)(const rgsg_result *r, gpointer user);
+
+/* The path of rgs-enroll: $RGS_ENROLL_GTK_CLI, else beside this binary's
+ * build directory (../cli/rgs-enroll), else beside it (an installed bindir),
+ * else the configured bindir. Free with g_free(). */
+char *rgsg_find_cli(void);
+
+/* Run `rgs-enroll --json [globals] args...` without blocking the main loop;
+ * done(result, user) is called from it when the child has exited.
+ * pin: NULL, or a PIN handed to the child on a pipe as --pin-fd 3 (never
+ * argv, never the environment); the caller keeps and wipes its buffer, the
+ * copy written into the pipe lives only in the kernel's pipe buffer.
+ * final_try adds --final-try (the person confirmed spending the last try).
+ * Returns FALSE (and sets error) when the child could not be started; done
+ * is then not called. */
+gboolean rgsg_run(const rgsg_ctx *ctx, const char *const *args, const char *pin,
+                  gboolean final_try, rgsg_done_fn done, gpointer user, GError **error);
+
+/* Members of the result's document; NULL / def when absent or of another type. */
+const char *rgsg_str(JsonNode *node, const char *path);
+gint64 rgsg_int(JsonNode *node, const char *path, gint64 def);
+gboolean rgsg_bool(JsonNode *node, const char *path, gboolean def);
+/* A member by dotted path ("token.pin_state", "slots.0.uri"); NULL when absent. */
+JsonNode *rgsg_get(JsonNode *node, const char *path);
+
+#endif

@@ -1,0 +1,72 @@
+/* rgsg_internal.h - the window's state, shared by its page files. */
+#ifndef RGSG_INTERNAL_H
+#define RGSG_INTERNAL_H
+
+#include "rgsg_text.h"
+#include "rgsg_window.h"
+
+struct rgsg_win {
+  GtkWindow *win;
+  GtkStack *stack;
+  rgsg_ctx ctx;
+  char *out_dir;
+  /* the token chosen: its URI goes to every child as --token */
+  char *token_uri;
+  char *token_label;          /* sanitised */
+  rgsg_pin_state pin_state;
+  gint64 order_id;
+  char *out_path;
+  gboolean running;           /* a child is at work */
+  gboolean closed;            /* the window is gone; free when the child ends */
+  /* token page */
+  GtkWidget *token_busy;
+  GtkLabel *token_status;
+  GtkWidget *token_retry, *token_next;
+  /* check page */
+  GtkWidget *check_busy;
+  GtkListBox *check_list;
+  GtkLabel *check_summary;
+  GtkWidget *check_next;
+  /* order page */
+  GtkWidget *order_busy;
+  GtkListBox *order_list;
+  GtkLabel *order_status;
+  GtkCheckButton *order_group;
+  GtkWidget *order_next;
+  /* new order page */
+  GtkWidget *form_fields[6];  /* partner, first, last, e-mail, company, SIREN/SIRET */
+  GtkLabel *form_errors[6];
+  GtkCheckButton *form_cgu;
+  GtkDropDown *form_payment;
+  GtkWidget *form_save;
+  GtkLabel *form_status;
+  /* key page */
+  GtkWidget *key_busy;
+  GtkLabel *key_intro, *key_error, *key_tries;
+  GtkWidget *key_go;
+  /* done page */
+  GtkLabel *done_path;
+  GtkWidget *done_close;
+};
+
+enum { RGSG_F_PARTNER, RGSG_F_FIRST, RGSG_F_LAST, RGSG_F_EMAIL, RGSG_F_COMPANY, RGSG_F_ID };
+
+void rgsg_win_free(rgsg_win *w);
+/* Show page name, its main button as the window's default. */
+void rgsg_show(rgsg_win *w, const char *name, GtkWidget *default_button);
+/* Start a child with the token's --token; FALSE (message shown in
+ * status) when it could not start. */
+gboolean rgsg_win_run(rgsg_win *w, const char *const *args, const char *pin, gboolean final_try,
+                      rgsg_done_fn done, GtkLabel *status);
+/* The command's error message of a failed child, for a person (borrowed
+ * from r, or a fixed sentence). */
+const char *rgsg_error_text(const rgsg_result *r);
+
+GtkWidget *rgsg_order_page(rgsg_win *w);
+GtkWidget *rgsg_form_page(rgsg_win *w);
+void rgsg_order_enter(rgsg_win *w);
+GtkWidget *rgsg_key_page(rgsg_win *w);
+GtkWidget *rgsg_done_page(rgsg_win *w);
+void rgsg_key_enter(rgsg_win *w);
+
+#endif

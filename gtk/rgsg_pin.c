@@ -1,0 +1,148 @@
+/* rgsg_pin.c - the PIN dialog (rgsg_pin.h). */
+#include <string.h>
+#include <adwaita.h>
+#include "rgs_common.h"
+#include "rgsx_i18n.h"
+#include "rgsg_pin.h"
+
+typedef struct {
+  AdwMessageDialog *dialog;
+  GtkEditable *entry;
+  GtkCheckButton *confirm;   /* NULL unless this is the last try */
+  rgsg_pin_state state;
+  rgsg_pin_fn fn;
+  gpointer user;
+} pin_dialog;
+
+void rgsg_a11y_label(GtkWidget *w, const char *name)
+{
+  gtk_accessible_update_property(GTK_ACCESSIBLE(w), GTK_ACCESSIBLE_PROPERTY_LABEL, name, -1);
+}
+
+/* Continue only with a PIN typed and, on the last try, the box ticked. */
+static void update_ok(pin_dialog *p)
+{
+  const char *t = gtk_editable_get_text(p->entry);
+  gboolean ok = t != NULL && t[0] != '\0' && p->state != RGSG_PIN_LOCKED;
+
+  if (p->confirm != NULL && !gtk_check_button_get_active(p->confirm))
+    ok = FALSE;
+  adw_message_dialog_set_response_enabled(p->dialog, "ok", ok);
+}
+
+static void on_changed(GtkEditable *e, gpointer data)
+{
+  (void)e;
+  update_ok(data);
+}
+
+static void on_toggled(GtkCheckButton *b, gpointer data)
+{
+  (void)b;
+  update_ok(data);
+}
+
+static void on_activate(GtkWidget *w, gpointer data)
+{
+  pin_dialog *p = data;
+
+  (void)w;
+  if (adw_message_dialog_get_response_enabled(p->dialog, "ok"))
+    adw_message_dialog_response(p->dialog, "ok");
+}
+
+static void on_response(AdwMessageDialog *d, const char *response, gpointer data)
+{
+  pin_dialog *p = data;
+  char *pin = NULL;
+  size_t len;
+
+  /* Focus off the entry before the dialog goes: GTK 4.8's password entry
+   * otherwise warns about its caps-lock watch on the way out. */
+  gtk_window_set_focus(GTK_WINDOW(d), NULL);
+  if (strcmp(response, "ok") == 0) {
+    pin = g_strdup(gtk_editable_get_text(p->entry));
+    len = strlen(pin);
+    /* The entry's own buffer is GTK's secure password buffer: emptied here. */
+    gtk_editable_set_text(p->entry, "");
+    p->fn(pin, p->confirm != NULL, p->user);
+    rgsx_wipe(pin, len);
+    g_free(pin);
+  } else {
+    gtk_editable_set_text(p->entry, "");
+    p->fn(NULL, FALSE, p->user);
+  }
+  g_free(p);
+}
+
+static GtkWidget *label_new(const char *text, const char *css)
+{
+  GtkWidget *l = gtk_label_new(text);
+
+  gtk_label_set_wrap(GTK_LABEL(l), TRUE);
+  gtk_label_set_xalign(GTK_LABEL(l), 0);
+  gtk_label_set_max_width_chars(GTK_LABEL(l), 48);
+  if (css != NULL)
+    gtk_widget_add_css_class(l, css);
+  return l;
+}
+
+static GtkWidget *build_body(pin_dialog *p, const char *previous_error)
+{
+  GtkWidget *box = gtk_box_new(GTK_ORIENTATION_VERTICAL, 12);
+  GtkWidget *entry, *state, *confirm;
+
+  if (previous_error != NULL)
+    gtk_box_append(GTK_BOX(box), label_new(previous_error, "error"));
+  state = label_new(rgsg_pin_state_text(p->state),
+                    p->state == RGSG_PIN_OK ? "dim-label" : "warning");
+  gtk_widget_set_name(state, "pin-tries");
+  gtk_box_append(GTK_BOX(box), state);
+  if (p->state == RGSG_PIN_LOCKED)
+    return box;
+  entry = gtk_password_entry_new();
+  gtk_password_entry_set_show_peek_icon(GTK_PASSWORD_ENTRY(entry), FALSE);
+  rgsg_a11y_label(entry, _("PIN"));
+  p->entry = GTK_EDITABLE(entry);
+  g_signal_connect(entry, "changed", G_CALLBACK(on_changed), p);
+  g_signal_connect(entry, "activate", G_CALLBACK(on_activate), p);
+  gtk_box_append(GTK_BOX(box), entry);
+  if (p->state == RGSG_PIN_FINAL_TRY) {
+    confirm = gtk_check_button_new_with_label(
+      _("I understand: this is the last try, a wrong PIN locks the key."));
+    p->confirm = GTK_CHECK_BUTTON(confirm);
+    g_signal_connect(confirm, "toggled", G_CALLBACK(on_toggled), p);
+    gtk_box_append(GTK_BOX(box), confirm);
+  }
+  return box;
+}
+
+void rgsg_pin_ask(GtkWindow *parent, const char *label, rgsg_pin_state state,
+                  const char *previous_error, rgsg_pin_fn fn, gpointer user)
+{
+  pin_dialog *p = g_new0(pin_dialog, 1);
+  char *body = g_strdup_printf(_("Type the PIN of the key \"%s\"."), label);
+  GtkWidget *d = adw_message_dialog_new(parent, _("PIN of the key"), body);
+
+  p->dialog = ADW_MESSAGE_DIALOG(d);
+  p->state = state;
+  p->fn = fn;
+  p->user = user;
+  gtk_window_set_title(GTK_WINDOW(d), _("PIN of the key"));
+  adw_message_dialog_add_responses(p->dialog, "cancel", _("Cancel"), "ok", _("Continue"), NULL);
+  adw_message_dialog_set_response_appearance(p->dialog, "ok",
+    state == RGSG_PIN_FINAL_TRY ? ADW_RESPONSE_DESTRUCTIVE : ADW_RESPONSE_SUGGESTED);
+  adw_message_dialog_set_close_response(p->dialog, "cancel");
+  adw_message_dialog_set_extra_child(p->dialog, build_body(p, previous_error));
+  if (p->entry == NULL) {
+    /* Locked: nothing to type; a dummy entry keeps on_response simple. */
+    p->entry = GTK_EDITABLE(g_object_ref_sink(gtk_text_new()));
+    g_object_set_data_full(G_OBJECT(d), "rgsg-dummy", p->entry, g_object_unref);
+  }
+  update_ok(p);
+  g_signal_connect(d, "response", G_CALLBACK(on_response), p);
+  gtk_window_present(GTK_WINDOW(d));
+  if (state != RGSG_PIN_LOCKED)
+    gtk_widget_grab_focus(GTK_WIDGET(p->entry));
+  g_free(body);
+}

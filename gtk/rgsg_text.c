@@ -1,0 +1,92 @@
+/* rgsg_text.c - codes in plain words (rgsg_text.h). */
+#include <string.h>
+#include "rgsx_i18n.h"
+#include "rgsg_text.h"
+
+typedef struct {
+  const char *id;
+  const char *sentence;
+} criterion_text;
+
+static const criterion_text criteria[] = {
+  { "device.policy", N_("The key is a model qualified for RGS**.") },
+  { "slot.hardware", N_("The key is a real device, not software.") },
+  { "slot.removable", N_("The key can be unplugged and carried.") },
+  { "mech.keygen", N_("The key can make its own key pair, of the size RGS** asks.") },
+  { "mech.sign", N_("The key can sign with SHA-256.") },
+  { "token.initialized", N_("The key is set up.") },
+  { "token.login-required", N_("The key asks for a PIN before it signs.") },
+  { "pin.initialized", N_("The key has a PIN.") },
+  { "pin.not-locked", N_("The PIN is not locked.") },
+  { "key.local", N_("The key pair was made on the key itself.") },
+  { "key.always-sensitive", N_("The private key has always been protected.") },
+  { "key.never-extractable", N_("The private key has never been allowed out of the key.") },
+  { "key.not-extractable", N_("The private key cannot be copied out.") },
+  { "key.private", N_("The private key needs the PIN.") },
+  { "key.token", N_("The key pair is stored on the key.") },
+  { "key.size", N_("The key pair is strong enough for the certificate's whole life.") },
+  { "key.exponent", N_("The public key's exponent is the one RGS** asks.") },
+};
+
+const char *rgsg_criterion_sentence(const char *id)
+{
+  size_t i;
+
+  for (i = 0; id != NULL && i < RGS_ARRAY_LEN(criteria); i++)
+    if (strcmp(criteria[i].id, id) == 0)
+      return _(criteria[i].sentence);
+  return NULL;
+}
+
+rgsg_verdict rgsg_verdict_of(const char *verdict, int waived)
+{
+  if (verdict == NULL)
+    return RGSG_VERDICT_UNKNOWN;
+  if (strcmp(verdict, "pass") == 0)
+    return RGSG_VERDICT_PASS;
+  if (strcmp(verdict, "fail") == 0)
+    return waived ? RGSG_VERDICT_DEMO : RGSG_VERDICT_FAIL;
+  return RGSG_VERDICT_UNKNOWN;
+}
+
+const char *rgsg_verdict_text(rgsg_verdict v)
+{
+  switch (v) {
+  case RGSG_VERDICT_PASS: return _("Yes");
+  case RGSG_VERDICT_FAIL: return _("No");
+  case RGSG_VERDICT_DEMO: return _("No, accepted for the demo only");
+  case RGSG_VERDICT_UNKNOWN: return _("Not checked");
+  }
+  return "";
+}
+
+rgsg_pin_state rgsg_pin_state_of(const char *code)
+{
+  static const struct { const char *code; rgsg_pin_state s; } map[] = {
+    { "ok", RGSG_PIN_OK }, { "count-low", RGSG_PIN_COUNT_LOW },
+    { "final-try", RGSG_PIN_FINAL_TRY }, { "locked", RGSG_PIN_LOCKED },
+    { "not-initialized", RGSG_PIN_NOT_INITIALIZED },
+  };
+  size_t i;
+
+  for (i = 0; code != NULL && i < RGS_ARRAY_LEN(map); i++)
+    if (strcmp(map[i].code, code) == 0)
+      return map[i].s;
+  return RGSG_PIN_UNKNOWN;
+}
+
+const char *rgsg_pin_state_text(rgsg_pin_state s)
+{
+  switch (s) {
+  case RGSG_PIN_OK: return _("All tries are left.");
+  case RGSG_PIN_COUNT_LOW:
+    return _("Fewer tries are left: a wrong PIN was typed since the last correct one. Type it carefully.");
+  case RGSG_PIN_FINAL_TRY:
+    return _("Last try: if this PIN is wrong, the key locks and only the unblocking code (or the CA) can open it again.");
+  case RGSG_PIN_LOCKED:
+    return _("The PIN is locked: no try is left. Unlock it with the unblocking code, or contact the CA.");
+  case RGSG_PIN_NOT_INITIALIZED: return _("The key has no PIN yet.");
+  case RGSG_PIN_UNKNOWN: return _("The key does not say how many tries are left.");
+  }
+  return "";
+}

@@ -1,0 +1,21 @@
+/* rgsg_ui.h - small builders the pages share. */
+#ifndef RGSG_UI_H
+#define RGSG_UI_H
+
+#include <gtk/gtk.h>
+
+/* A wrapping, left-aligned label; css: a style class or NULL. */
+GtkWidget *rgsg_label(const char *text, const char *css);
+/* A page: a vertical box with a title, margins; append to it. */
+GtkWidget *rgsg_page(const char *title);
+/* A row of buttons, right-aligned, appended to page. */
+GtkWidget *rgsg_button_row(GtkWidget *page);
+/* A button with a label, appended to row; suggested: the main action. */
+GtkWidget *rgsg_button(GtkWidget *row, const char *label, gboolean suggested);
+/* A spinner with a label beside it, hidden; rgsg_busy shows or hides it. */
+GtkWidget *rgsg_busy_new(const char *text, GtkLabel **label_out);
+void rgsg_busy(GtkWidget *busy, gboolean on, const char *text);
+/* Remove every row of a list box. */
+void rgsg_list_clear(GtkListBox *list);
+
+#endif

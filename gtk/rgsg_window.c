@@ -1,0 +1,360 @@
+/* rgsg_window.c - the window, the token page and the check page. */
+#include <stdlib.h>
+#include <string.h>
+#include "rgs_common.h"
+#include "rgsx_i18n.h"
+#include "rgsg_internal.h"
+#include "rgsg_pin.h"
+#include "rgsg_ui.h"
+
+typedef struct {
+  rgsg_win *w;
+  rgsg_done_fn done;
+} run_ctx;
+
+/* Only the page shown is visible: the pages behind it stay out of the
+ * accessibility tree's visible state (GTK 4.8 sets no SHOWING state), so a
+ * screen reader or a test never meets a "Continue" of another page. */
+void rgsg_show(rgsg_win *w, const char *name, GtkWidget *default_button)
+{
+  GtkWidget *page = gtk_stack_get_child_by_name(w->stack, name);
+  GtkWidget *c;
+
+  gtk_widget_set_visible(page, TRUE);
+  gtk_stack_set_visible_child(w->stack, page);
+  for (c = gtk_widget_get_first_child(GTK_WIDGET(w->stack)); c != NULL;
+       c = gtk_widget_get_next_sibling(c))
+    gtk_widget_set_visible(c, c == page);
+  gtk_window_set_default_widget(w->win, default_button);
+  if (default_button != NULL && gtk_widget_get_sensitive(default_button))
+    gtk_widget_grab_focus(default_button);
+}
+
+const char *rgsg_error_text(const rgsg_result *r)
+{
+  const char *m = rgsg_str(r->root, "error.message");
+
+  if (m != NULL)
+    return m;
+  if (r->exit_status > 128)
+    return _("The command stopped abruptly (the token's software may have crashed). Unplug the key, plug it in again and retry.");
+  return _("The command failed without saying why.");
+}
+
+static void on_child_done(const rgsg_result *r, gpointer data)
+{
+  run_ctx *rc = data;
+
+  rc->w->running = FALSE;
+  if (rc->w->closed)
+    rgsg_win_free(rc->w);
+  else
+    rc->done(r, rc->w);
+  g_free(rc);
+}
+
+gboolean rgsg_win_run(rgsg_win *w, const char *const *args, const char *pin, gboolean final_try,
+                      rgsg_done_fn done, GtkLabel *status)
+{
+  GPtrArray *v = g_ptr_array_new();
+  GError *err = NULL;
+  run_ctx *rc = g_new0(run_ctx, 1);
+  gboolean ok;
+  size_t i;
+
+  if (w->token_uri != NULL) {
+    g_ptr_array_add(v, (gpointer) "--token");
+    g_ptr_array_add(v, w->token_uri);
+  }
+  for (i = 0; args[i] != NULL; i++)
+    g_ptr_array_add(v, (gpointer)args[i]);
+  g_ptr_array_add(v, NULL);
+  rc->w = w;
+  rc->done = done;
+  ok = rgsg_run(&w->ctx, (const char *const *)v->pdata, pin, final_try, on_child_done, rc, &err);
+  if (!ok) {
+    char *msg = g_strdup_printf(_("rgs-enroll could not be started: %s"), err->message);
+
+    gtk_label_set_text(status, msg);
+    g_free(msg);
+    g_error_free(err);
+    g_free(rc);
+  } else {
+    w->running = TRUE;
+  }
+  g_ptr_array_unref(v);
+  return ok;
+}
+
+/* ---- token page ------------------------------------------------------- */
+
+static char *clean(const char *s)
+{
+  char *c = rgsx_sanitize(s != NULL ? s : "", (size_t)-1);
+  char *g = g_strdup(c != NULL ? c : "");
+
+  free(c);
+  return g;
+}
+
+/* The first slot with an initialised token: SoftHSM, like readers with
+ * several slots, also lists an empty, uninitialised one. */
+static JsonNode *first_token(JsonNode *root)
+{
+  JsonNode *slots = rgsg_get(root, "slots"), *s;
+  guint i, n = slots != NULL && JSON_NODE_HOLDS_ARRAY(slots)
+                 ? json_array_get_length(json_node_get_array(slots)) : 0;
+  const char *ps;
+
+  for (i = 0; i < n; i++) {
+    s = json_array_get_element(json_node_get_array(slots), i);
+    ps = rgsg_str(s, "token.pin_state");
+    if (rgsg_bool(s, "token_present", FALSE) && rgsg_str(s, "uri") != NULL &&
+        (ps == NULL || strcmp(ps, "not-initialized") != 0))
+      return s;
+  }
+  return NULL;
+}
+
+static void on_tokens(const rgsg_result *r, gpointer data)
+{
+  rgsg_win *w = data;
+  JsonNode *s = r->exit_status == 0 ? first_token(r->root) : NULL;
+  char *label, *model, *text;
+
+  rgsg_busy(w->token_busy, FALSE, NULL);
+  gtk_widget_set_sensitive(w->token_retry, TRUE);
+  if (s == NULL) {
+    gtk_label_set_text(w->token_status,
+                       r->exit_status == 0 || r->exit_status == 4
+                         ? _("No key found. Plug in your key, then press Look again.")
+                         : rgsg_error_text(r));
+    gtk_widget_set_sensitive(w->token_next, FALSE);
+    rgsg_show(w, "token", w->token_retry);
+    return;
+  }
+  g_free(w->token_uri);
+  w->token_uri = g_strdup(rgsg_str(s, "uri"));
+  label = clean(rgsg_str(s, "token.label"));
+  model = g_strdup_printf("%s %s", rgsg_str(s, "token.manufacturer"), rgsg_str(s, "token.model"));
+  text = clean(model);
+  g_free(w->token_label);
+  w->token_label = label;
+  w->pin_state = rgsg_pin_state_of(rgsg_str(s, "token.pin_state"));
+  g_free(model);
+  model = g_strdup_printf(_("Key found: \"%s\" (%s)."), label, text);
+  gtk_label_set_text(w->token_status, model);
+  gtk_widget_set_sensitive(w->token_next, TRUE);
+  rgsg_show(w, "token", w->token_next);
+  g_free(model);
+  g_free(text);
+}
+
+static void token_look(rgsg_win *w)
+{
+  static const char *const args[] = { "tokens", NULL };
+  char *saved = w->token_uri;
+
+  if (w->running)
+    return;
+  gtk_widget_set_sensitive(w->token_retry, FALSE);
+  gtk_widget_set_sensitive(w->token_next, FALSE);
+  gtk_label_set_text(w->token_status, "");
+  rgsg_busy(w->token_busy, TRUE, _("Looking for your key…"));
+  w->token_uri = NULL;   /* tokens lists them all */
+  rgsg_win_run(w, args, NULL, FALSE, on_tokens, w->token_status);
+  w->token_uri = saved;
+}
+
+static void on_token_retry(GtkButton *b, gpointer data)
+{
+  (void)b;
+  token_look(data);
+}
+
+static void check_start(rgsg_win *w);
+
+static void on_token_next(GtkButton *b, gpointer data)
+{
+  (void)b;
+  check_start(data);
+}
+
+static GtkWidget *token_page(rgsg_win *w)
+{
+  GtkWidget *page = rgsg_page(_("Your key"));
+  GtkWidget *row;
+
+  gtk_box_append(GTK_BOX(page), rgsg_label(
+    _("Plug in the USB key (or insert the card) that will hold your RGS** certificate."), NULL));
+  w->token_busy = rgsg_busy_new("", NULL);
+  gtk_box_append(GTK_BOX(page), w->token_busy);
+  w->token_status = GTK_LABEL(rgsg_label("", "heading"));
+  gtk_box_append(GTK_BOX(page), GTK_WIDGET(w->token_status));
+  row = rgsg_button_row(page);
+  w->token_retry = rgsg_button(row, _("Look again"), FALSE);
+  w->token_next = rgsg_button(row, _("Check this key"), TRUE);
+  g_signal_connect(w->token_retry, "clicked", G_CALLBACK(on_token_retry), w);
+  g_signal_connect(w->token_next, "clicked", G_CALLBACK(on_token_next), w);
+  return page;
+}
+
+/* ---- check page ------------------------------------------------------- */
+
+static GtkWidget *criterion_row(JsonNode *c)
+{
+  const char *sentence = rgsg_criterion_sentence(rgsg_str(c, "id"));
+  rgsg_verdict v = rgsg_verdict_of(rgsg_str(c, "verdict"),
+                                   rgsg_bool(c, "waived_by_demo_policy", FALSE));
+  GtkWidget *row = adw_action_row_new();
+  GtkWidget *icon = gtk_image_new_from_icon_name(
+    v == RGSG_VERDICT_PASS ? "emblem-ok-symbolic"
+    : v == RGSG_VERDICT_DEMO ? "dialog-warning-symbolic" : "dialog-error-symbolic");
+  char *title = clean(sentence != NULL ? sentence : rgsg_str(c, "title"));
+
+  adw_preferences_row_set_title(ADW_PREFERENCES_ROW(row), title);
+  adw_preferences_row_set_use_markup(ADW_PREFERENCES_ROW(row), FALSE);
+  adw_action_row_set_subtitle(ADW_ACTION_ROW(row), rgsg_verdict_text(v));
+  rgsg_a11y_label(icon, rgsg_verdict_text(v));
+  adw_action_row_add_prefix(ADW_ACTION_ROW(row), icon);
+  g_free(title);
+  return row;
+}
+
+static void on_check(const rgsg_result *r, gpointer data)
+{
+  rgsg_win *w = data;
+  JsonNode *crit = rgsg_get(r->root, "criteria");
+  guint i, n = crit != NULL && JSON_NODE_HOLDS_ARRAY(crit)
+                 ? json_array_get_length(json_node_get_array(crit)) : 0;
+  gboolean go = FALSE;
+
+  rgsg_busy(w->check_busy, FALSE, NULL);
+  for (i = 0; i < n; i++)
+    gtk_list_box_append(w->check_list,
+                        criterion_row(json_array_get_element(json_node_get_array(crit), i)));
+  if (r->exit_status == 0) {
+    gtk_label_set_text(w->check_summary, _("This key meets RGS**: you can go on."));
+    go = TRUE;
+  } else if (r->exit_status == 1 && rgsg_bool(r->root, "admitted_by_demo_policy", FALSE)) {
+    gtk_label_set_text(w->check_summary,
+      _("A demonstration key: accepted for tests only, never for a real certificate."));
+    go = TRUE;
+  } else if (r->exit_status == 1) {
+    gtk_label_set_text(w->check_summary,
+      _("This key cannot hold an RGS** certificate: see the lines marked No. Use a qualified key."));
+  } else {
+    gtk_label_set_text(w->check_summary, rgsg_error_text(r));
+  }
+  gtk_widget_set_sensitive(w->check_next, go);
+  rgsg_show(w, "check", go ? w->check_next : NULL);
+}
+
+static void check_start(rgsg_win *w)
+{
+  static const char *const args[] = { "check", NULL };
+
+  if (w->running)
+    return;
+  rgsg_list_clear(w->check_list);
+  gtk_label_set_text(w->check_summary, "");
+  gtk_widget_set_sensitive(w->check_next, FALSE);
+  rgsg_show(w, "check", NULL);
+  rgsg_busy(w->check_busy, TRUE, _("Checking the key…"));
+  if (!rgsg_win_run(w, args, NULL, FALSE, on_check, w->check_summary))
+    rgsg_busy(w->check_busy, FALSE, NULL);
+}
+
+static void on_check_next(GtkButton *b, gpointer data)
+{
+  (void)b;
+  rgsg_order_enter(data);
+}
+
+static void on_check_back(GtkButton *b, gpointer data)
+{
+  (void)b;
+  token_look(data);
+}
+
+static GtkWidget *check_page(rgsg_win *w)
+{
+  GtkWidget *page = rgsg_page(_("Is this key fit for RGS**?"));
+  GtkWidget *row, *back, *scroll;
+
+  w->check_busy = rgsg_busy_new("", NULL);
+  gtk_box_append(GTK_BOX(page), w->check_busy);
+  w->check_summary = GTK_LABEL(rgsg_label("", "heading"));
+  gtk_box_append(GTK_BOX(page), GTK_WIDGET(w->check_summary));
+  w->check_list = GTK_LIST_BOX(gtk_list_box_new());
+  gtk_list_box_set_selection_mode(w->check_list, GTK_SELECTION_NONE);
+  gtk_widget_add_css_class(GTK_WIDGET(w->check_list), "boxed-list");
+  rgsg_a11y_label(GTK_WIDGET(w->check_list), _("Checks of the key"));
+  scroll = gtk_scrolled_window_new();
+  gtk_scrolled_window_set_child(GTK_SCROLLED_WINDOW(scroll), GTK_WIDGET(w->check_list));
+  gtk_scrolled_window_set_policy(GTK_SCROLLED_WINDOW(scroll), GTK_POLICY_NEVER,
+                                 GTK_POLICY_AUTOMATIC);
+  gtk_widget_set_vexpand(scroll, TRUE);
+  gtk_box_append(GTK_BOX(page), scroll);
+  row = rgsg_button_row(page);
+  gtk_widget_set_vexpand(row, FALSE);
+  back = rgsg_button(row, _("Back"), FALSE);
+  w->check_next = rgsg_button(row, _("Continue"), TRUE);
+  g_signal_connect(back, "clicked", G_CALLBACK(on_check_back), w);
+  g_signal_connect(w->check_next, "clicked", G_CALLBACK(on_check_next), w);
+  return page;
+}
+
+/* ---- the window ------------------------------------------------------- */
+
+void rgsg_win_free(rgsg_win *w)
+{
+  g_free(w->token_uri);
+  g_free(w->token_label);
+  g_free(w->out_path);
+  g_free(w->out_dir);
+  g_free(w);
+}
+
+/* A child still at work calls back later: the state waits for it. */
+static void on_destroy(GtkWidget *widget, gpointer data)
+{
+  rgsg_win *w = data;
+
+  (void)widget;
+  w->closed = TRUE;
+  if (!w->running)
+    rgsg_win_free(w);
+}
+
+rgsg_win *rgsg_win_new(GtkApplication *app, const rgsg_win_opts *opts)
+{
+  rgsg_win *w = g_new0(rgsg_win, 1);
+  GtkWidget *win = adw_application_window_new(app);
+  GtkWidget *box = gtk_box_new(GTK_ORIENTATION_VERTICAL, 0);
+  GtkWidget *header = adw_header_bar_new();
+  GtkWidget *stack = gtk_stack_new();
+
+  w->win = GTK_WINDOW(win);
+  w->ctx = opts->ctx;
+  w->out_dir = g_strdup(opts->out_dir);
+  w->stack = GTK_STACK(stack);
+  gtk_window_set_title(w->win, _("RGS** certificate"));
+  gtk_window_set_default_size(w->win, 640, 560);
+  gtk_stack_set_transition_type(w->stack, GTK_STACK_TRANSITION_TYPE_NONE);
+  gtk_stack_add_named(w->stack, token_page(w), "token");
+  gtk_stack_add_named(w->stack, check_page(w), "check");
+  gtk_stack_add_named(w->stack, rgsg_order_page(w), "order");
+  gtk_stack_add_named(w->stack, rgsg_form_page(w), "form");
+  gtk_stack_add_named(w->stack, rgsg_key_page(w), "key");
+  gtk_stack_add_named(w->stack, rgsg_done_page(w), "done");
+  rgsg_show(w, "token", NULL);
+  gtk_widget_set_vexpand(stack, TRUE);
+  gtk_box_append(GTK_BOX(box), header);
+  gtk_box_append(GTK_BOX(box), stack);
+  adw_application_window_set_content(ADW_APPLICATION_WINDOW(win), box);
+  g_signal_connect(win, "destroy", G_CALLBACK(on_destroy), w);
+  gtk_window_present(w->win);
+  token_look(w);
+  return w;
+}
