@@ -18,6 +18,8 @@ int cli_dispatch(rgs_io *io, const char *group, const cli_command *subs, size_t 
   size_t i;
 
   if (argc < 2) {
+    if (io->json)   /* the --json contract: a document for every failure */
+      rgs_fail_code(io, group, RGS_EXIT_USAGE, "usage", _("a subcommand is needed"), NULL, NULL);
     sub_usage(stderr, group, subs, n);
     return RGS_EXIT_USAGE;
   }
@@ -32,7 +34,13 @@ int cli_dispatch(rgs_io *io, const char *group, const cli_command *subs, size_t 
       return subs[i].run(io, argc - 1, argv + 1);
     }
   }
-  rgs_err(io, _("unknown %s command '%s'"), group, argv[1]);
+  {
+    char msg[256];
+
+    /* Same line on stderr as before; under --json, the error document. */
+    snprintf(msg, sizeof(msg), _("unknown %s command '%s'"), group, argv[1]);
+    rgs_fail_code(io, group, RGS_EXIT_USAGE, "usage", msg, NULL, NULL);
+  }
   sub_usage(stderr, group, subs, n);
   return RGS_EXIT_USAGE;
 }

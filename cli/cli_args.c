@@ -6,6 +6,7 @@
 #include <string.h>
 #include "rgs_common.h"
 #include "cli.h"
+#include "progress.h"
 
 const struct option cli_global_options[] = {
   { "module", required_argument, NULL, CLI_G_MODULE },
@@ -17,6 +18,7 @@ const struct option cli_global_options[] = {
   { "policy", required_argument, NULL, CLI_G_POLICY },
   { "final-try", no_argument, NULL, CLI_G_FINAL_TRY },
   { "aed-trust", required_argument, NULL, CLI_G_AED_TRUST },
+  { "progress-fd", required_argument, NULL, CLI_G_PROGRESS_FD },
   { "help", no_argument, NULL, CLI_G_HELP },
   { "version", no_argument, NULL, CLI_G_VERSION },
   { NULL, 0, NULL, 0 },
@@ -42,6 +44,26 @@ static int global_push(rgs_io *io, const char *command, const char **list, size_
   return RGS_EXIT_OK;
 }
 
+/* --progress-fd N: the sink made now (a later --progress-fd replaces it);
+ * the front end frees it with rgs_progress_free(). */
+static int global_progress(rgs_io *io, const char *command, const char *arg)
+{
+  char text[512];
+  long fd;
+
+  if (!rgs_parse_number(arg, 1, 1 << 20, &fd)) {
+    snprintf(text, sizeof(text), _("--progress-fd needs a file descriptor number, not '%s'"),
+             arg);
+    return global_error(io, command, text);
+  }
+  rgs_progress_free(io->progress);
+  io->progress = rgs_progress_new((int)fd);
+  if (io->progress != NULL)
+    return RGS_EXIT_OK;
+  rgs_err(io, "%s", _("out of memory"));
+  return RGS_EXIT_INTERNAL;
+}
+
 int cli_global_set(rgs_io *io, const char *command, int code, const char *arg)
 {
   char text[512];
@@ -61,6 +83,8 @@ int cli_global_set(rgs_io *io, const char *command, int code, const char *arg)
     }
     io->pin_fd = (int)fd;
     break;
+  case CLI_G_PROGRESS_FD:
+    return global_progress(io, command, arg);
   case CLI_G_POLICY:
     return global_push(io, command, io->policies, &io->n_policies,
                        RGS_ARRAY_LEN(io->policies), _("too many --policy files"), arg);

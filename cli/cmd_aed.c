@@ -28,6 +28,23 @@ static int parse_mode(const rgs_io *io, const char *command, const char *arg,
 
 /* ---- aed list ---------------------------------------------------------------- */
 
+/* Where an office was read: the shipped directory is named relative to the
+ * data directory ("shipped:aed/offices.csv:22"), never by the path of the
+ * build tree or of the installation; an imported file keeps the path it
+ * was imported from. */
+static void json_office_source(rgs_json *j, const rgs_order_aed *a)
+{
+  const char *dd = rgs_datadir();
+  size_t n = strlen(dd);
+  char buf[sizeof(a->source) + 16];
+  int shipped = n > 0 && strncmp(a->source, dd, n) == 0 && a->source[n] == '/';
+
+  if (shipped)
+    snprintf(buf, sizeof(buf), "shipped:%s", a->source + n + 1);
+  rgs_json_str(j, "source", shipped ? buf : a->source);
+  rgs_json_str(j, "source_origin", shipped ? "shipped" : "imported");
+}
+
 static void json_office(rgs_json *j, const rgs_order_aed *a)
 {
   rgs_json_object(j, NULL);
@@ -40,7 +57,7 @@ static void json_office(rgs_json *j, const rgs_order_aed *a)
   rgs_json_str(j, "phone", a->phone[0] != '\0' ? a->phone : NULL);
   rgs_json_str(j, "email", a->email[0] != '\0' ? a->email : NULL);
   rgs_json_str(j, "depts", a->served[0] != '\0' ? a->served : NULL);
-  rgs_json_str(j, "source", a->source);
+  json_office_source(j, a);
   rgs_json_end(j);
 }
 
@@ -402,6 +419,7 @@ static int report_book(const rgs_io *io, rgs_order_store *st, long long id)
     rgs_json_str(&j, "command", "aed book");
     rgs_json_bool(&j, "ok", 1);
     rgs_json_int(&j, "order", id);
+    rgs_json_int(&j, "order_id", id);
     /* Both with the offset: "at" had none before (contract change). */
     rgs_json_str(&j, "at", local);
     rgs_json_str(&j, "start", local);

@@ -400,6 +400,7 @@ static void json_db(rgs_json *j, const browsers_run *r, size_t i)
   }
   if (res->rc != RGS_BROWSERS_OK) {
     rgs_json_object(j, "error");
+    rgs_json_str(j, "code", "browsers");
     rgs_json_str(j, "message", rgs_browsers_strerror(res->rc));
     rgs_json_str(j, "detail", res->err);
     rgs_json_end(j);

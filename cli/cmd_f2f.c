@@ -475,14 +475,21 @@ static void print_record_text(const rgs_io *io, const char *file, const rgs_f2f_
   printf(_("  record        : SHA-256 %s\n"), hex);
 }
 
+/* The AED's certificate was revoked before it signed the record: the
+ * signature is not the AED's to trust, whatever the record says. */
+static int revoked_before_signing(const verify_found *f)
+{
+  return f->rev.rc == RGS_REV_REVOKED && f->rev.revoked_at <= f->v.signing_time;
+}
+
 /* The end of f2f verify's text for a record that verified. */
 static void print_verdict_text(const verify_found *f, int ret)
 {
-  char reason[512], revoc[1024];
+  char reason[512], revoc[1024], when[128];
 
   rgs_rev_sentence(&f->rev, revoc, sizeof(revoc));
   printf(_("  AED revocation: %s\n"), revoc);
-  if (f->rev.rc == RGS_REV_REVOKED && f->rev.revoked_at <= f->v.signing_time)
+  if (revoked_before_signing(f))
     printf("%s\n", _("  *** the AED's certificate was revoked BEFORE the record was signed"));
   if (strcmp(f->binding, "match") == 0)
     printf(_("  order store   : the record matches order %lld\n"), f->order_id);
@@ -495,7 +502,12 @@ static void print_verdict_text(const verify_found *f, int ret)
                                 : _("  id number     : does NOT match the recorded document"));
   if (rgs_cj_path_bool(f->v.record, "check.admitted_by_demo_policy") == 1)
     printf("%s\n", _("  *** DEMO DEVICE: the holder's token was admitted by a demo policy only"));
-  if (f->result != NULL && strcmp(f->result, "success") == 0)
+  if (revoked_before_signing(f)) {
+    rgsx_time_text_t(f->rev.revoked_at, 0, when, sizeof(when));
+    /* TRANSLATORS: %s is a date and time in words ("1 January 2026 at 12:00"). */
+    printf(_("Result: the record is NOT valid: the AED's certificate was revoked on %s, before the record was signed.\n"),
+           when);
+  } else if (f->result != NULL && strcmp(f->result, "success") == 0)
     printf("%s\n", ret == RGS_EXIT_OK ? _("Result: VALID record of a successful face-to-face.")
                                       : _("Result: the record is valid but does not match."));
   else
@@ -610,8 +622,7 @@ static int verify_status(const verify_found *f)
   if (f->why != NULL || (f->number_checked && !f->number_ok) || f->result == NULL ||
       strcmp(f->result, "success") != 0)
     return RGS_EXIT_CHECK;
-  /* Revoked before it signed: the signature is not the AED's to trust. */
-  if (f->rev.rc == RGS_REV_REVOKED && f->rev.revoked_at <= f->v.signing_time)
+  if (revoked_before_signing(f))
     return RGS_EXIT_CHECK;
   return RGS_EXIT_OK;
 }
@@ -653,6 +664,7 @@ static void verify_json(const verify_args *a, const verify_found *f, const char 
   rgs_json_str(&j, "record_sha256", v->content != NULL ? hex : NULL);
   if (v->record != NULL) {
     rgs_json_int(&j, "order", rgs_cj_path_int(v->record, "order.id", 0));
+    rgs_json_int(&j, "order_id", rgs_cj_path_int(v->record, "order.id", 0));
     rgs_json_str(&j, "result", f->result);
     rgs_json_str(&j, "reason", rgs_cj_path_str(v->record, "intervention.reason"));
     rgs_json_str(&j, "spki_sha256", rgs_cj_path_str(v->record, "key.spki_sha256"));
@@ -666,6 +678,7 @@ static void verify_json(const verify_args *a, const verify_found *f, const char 
     rgs_rev_json(&j, "revocation", &f->rev);
   if (f->frc != RGS_F2F_OK) {
     rgs_json_object(&j, "error");
+    rgs_json_str(&j, "code", "record-invalid");
     rgs_json_str(&j, "message", rgs_f2f_strerror(f->frc));
     rgs_json_str(&j, "detail", f->err[0] != '\0' ? f->err : NULL);
     rgs_json_end(&j);
@@ -846,6 +859,7 @@ static void print_report(const rgs_io *io, const char *out, const rgs_f2f_verifi
     rgs_json_str(&j, "command", print_cmd);
     rgs_json_bool(&j, "ok", 1);
     rgs_json_int(&j, "order", rgs_cj_path_int(v->record, "order.id", 0));
+    rgs_json_int(&j, "order_id", rgs_cj_path_int(v->record, "order.id", 0));
     rgs_json_str(&j, "file", out);
     rgs_json_str(&j, "record_sha256", hex);
     rgs_json_str(&j, "result", rgs_cj_path_str(v->record, "intervention.result"));

@@ -9,6 +9,7 @@
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 #include "certsession.h"
 #include "expiry.h"
@@ -525,6 +526,69 @@ static int record(const rgs_io *io, const install_opts *o, install_run *r)
   return RGS_EXIT_OK;
 }
 
+/* ---- the browsers, offered once the certificate is installed ------------- */
+
+static const char *browsers_hint(void)
+{
+  return _("To use the certificate in Firefox and Chromium: rgs-enroll browsers --add (close Firefox first).");
+}
+
+/* --json: the step named for programs, which never get the question. */
+static void json_next(rgs_json *j)
+{
+  rgs_json_array(j, "next");
+  rgs_json_object(j, NULL);
+  rgs_json_str(j, "step", "browsers");
+  rgs_json_str(j, "command", "browsers --add");
+  rgs_json_str(j, "text", browsers_hint());
+  rgs_json_end(j);
+  rgs_json_end(j);
+}
+
+/* The person said yes: "y", "yes", "o", "oui" or the translated "yes";
+ * anything else (an empty line, end of input) is the default, no. */
+static int said_yes(void)
+{
+  char line[32];
+
+  if (fgets(line, sizeof(line), stdin) == NULL)
+    return 0;
+  line[strcspn(line, "\r\n")] = '\0';
+  return strcasecmp(line, "y") == 0 || strcasecmp(line, "yes") == 0 ||
+         strcasecmp(line, "o") == 0 || strcasecmp(line, "oui") == 0 ||
+         strcasecmp(line, _("yes")) == 0;
+}
+
+/* After a successful install: ask a person at a terminal whether to
+ * register the token's module with the browsers now, and do it (browsers
+ * --add, in rgs-enroll-full only: it links NSS); otherwise say how. Run
+ * once the token session is closed: NSS loads the module its own way. The
+ * install's result stands whatever happens here. */
+static void offer_browsers(rgs_io *io)
+{
+  int (*browsers)(rgs_io *, int, char **) = cli_browsers_fn();
+  char *argv[] = { "browsers", "--add", NULL };
+  int ret;
+
+  if (io->json)
+    return;                    /* said by json_next */
+  if (browsers == NULL || !isatty(STDIN_FILENO) || !isatty(STDERR_FILENO)) {
+    printf("%s\n", browsers_hint());
+    return;
+  }
+  fflush(stdout);
+  /* TRANSLATORS: [y/N]: the answer "y" (or "o", "oui", "yes") means yes, anything else no. */
+  fprintf(stderr, "%s ", _("Make the certificate usable in Firefox and Chromium now? [y/N]"));
+  if (!said_yes()) {
+    printf("%s\n", browsers_hint());
+    return;
+  }
+  optind = 0;                  /* browsers parses its own options afresh */
+  ret = browsers(io, 2, argv);
+  if (ret != RGS_EXIT_OK)
+    rgs_warn(io, "%s", _("the certificate is installed, but the browsers could not all be set up: see above, then run rgs-enroll browsers --add again"));
+}
+
 /* ---- output ------------------------------------------------------------- */
 
 static void json_cert(rgs_json *j, const char *name, X509 *c)
@@ -582,8 +646,10 @@ static void print_done(const rgs_io *io, install_run *r)
     rgs_json_object(&j, NULL);
     rgs_json_str(&j, "command", "install");
     rgs_json_bool(&j, "ok", 1);
-    if (r->order.id > 0)
+    if (r->order.id > 0) {
       rgs_json_int(&j, "order", r->order.id);
+      rgs_json_int(&j, "order_id", r->order.id);
+    }
     rgs_json_bool(&j, "changed", changed);
     rgs_json_bool(&j, "certificate_written", r->wrote_cert);
     rgs_json_int(&j, "ca_certificates_written", r->ca_written);
@@ -596,6 +662,7 @@ static void print_done(const rgs_io *io, install_run *r)
     rgs_json_key(&j, "key", &r->s, r->key);
     rgs_json_token(&j, "token", rgs_p11_token_info(r->s.tok));
     rgs_json_report(&j, r->rep);
+    json_next(&j);
     rgs_json_finish(&j);
     return;
   }
@@ -766,5 +833,7 @@ int cli_cmd_install(rgs_io *io, int argc, char **argv)
   rgs_certs_free(r.anchors);
   rgs_session_close(&r.s);
   rgs_order_store_close(r.st);
+  if (ret == RGS_EXIT_OK)
+    offer_browsers(io);
   return ret;
 }

@@ -96,6 +96,7 @@ static int opt_errors_report(const rgs_io *io, const char *command, const opt_er
     rgs_json_bool(&j, "ok", 0);
     rgs_json_int(&j, "exit", RGS_EXIT_USAGE);
     rgs_json_object(&j, "error");
+    rgs_json_str(&j, "code", "usage");
     rgs_json_str(&j, "message", l->text[0]);
     rgs_json_str(&j, "detail", NULL);
     rgs_json_array(&j, "errors");
@@ -372,6 +373,7 @@ static int report_new(const rgs_io *io, const rgs_order *order)
     rgs_json_str(&j, "command", "order new");
     rgs_json_bool(&j, "ok", 1);
     rgs_json_bool(&j, "placed_here", 0);
+    rgs_json_int(&j, "order_id", o.id);
     rgs_json_order(&j, "order", &o);
     print_draft_reasons(io, &o, &j);
     rgs_json_finish(&j);
@@ -506,6 +508,7 @@ static int print_order_changed(const rgs_io *io, rgs_order_store *st, long long 
     rgs_json_object(&j, NULL);
     rgs_json_str(&j, "command", command);
     rgs_json_bool(&j, "ok", 1);
+    rgs_json_int(&j, "order_id", o.id);
     rgs_json_order(&j, "order", &o);
     rgs_json_finish(&j);
   } else {
@@ -879,6 +882,7 @@ static void show_json(rgs_io *io, const order_view *v, int qr)
   rgs_json_object(&j, NULL);
   rgs_json_str(&j, "command", "order show");
   rgs_json_bool(&j, "ok", 1);
+  rgs_json_int(&j, "order_id", v->o.id);
   rgs_json_order(&j, "order", &v->o);
   json_appointment(&j, &v->a, v->has_a);
   json_binding(&j, &v->b, v->has_b);
@@ -1039,6 +1043,7 @@ static int order_list(rgs_io *io, int argc, char **argv)
     rgs_json_bool(&j, "ok", 0);
     rgs_json_int(&j, "exit", ret);
     rgs_json_object(&j, "error");
+    rgs_json_str(&j, "code", rgs_exit_code_name(ret));
     rgs_json_str(&j, "message", rgs_order_strerror(rc));
     rgs_json_str(&j, "detail", rgs_order_store_last_error(st));
     rgs_json_finish(&j);
@@ -1107,6 +1112,7 @@ static int report_link(const rgs_io *io, rgs_order_store *st, long long id)
     rgs_json_object(&j, NULL);
     rgs_json_str(&j, "command", "order link");
     rgs_json_bool(&j, "ok", 1);
+    rgs_json_int(&j, "order_id", o.id);
     rgs_json_order(&j, "order", &o);
     json_binding(&j, &b, found);
     rgs_json_finish(&j);
@@ -1334,6 +1340,7 @@ static void docs_json(const order_view *v, const rgs_order_docnote *notes, size_
   rgs_json_str(&j, "command", "order docs");
   rgs_json_bool(&j, "ok", 1);
   rgs_json_int(&j, "order", v->o.id);
+  rgs_json_int(&j, "order_id", v->o.id);
   rgs_json_str(&j, "status", rgs_order_status_name(v->o.status));
   rgs_json_array(&j, "postal_address");
   for (i = 0; addr[i] != NULL; i++)

@@ -236,6 +236,7 @@ static void print_done(const rgs_io *io, renew_run *r)
     rgs_json_str(&j, "command", "renew");
     rgs_json_bool(&j, "ok", 1);
     rgs_json_int(&j, "order", r->order.id);
+    rgs_json_int(&j, "order_id", r->order.id);
     rgs_json_object(&j, "certificate");
     rgs_json_str(&j, "subject", shown);
     rgs_json_str(&j, "sha256", fp);

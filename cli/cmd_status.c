@@ -392,6 +392,8 @@ static void print_one(status_ctx *c, const rgs_order *o, const rgs_order_appoint
     rgs_json_int(c->j, "id", o->id);
     rgs_json_str(c->j, "status", rgs_order_status_name(o->status));
     rgs_json_str(c->j, "status_label", rgs_order_status_label(o->status));
+    /* status_at as in every order object; "since" kept for v1 clients. */
+    rgs_json_str(c->j, "status_at", o->status_at);
     rgs_json_str(c->j, "since", o->status_at);
     rgs_json_str(c->j, "summary", line);
   } else {
@@ -478,6 +480,7 @@ static int finish(status_ctx *c, long long id)
     if (ret != RGS_EXIT_OK) {
       rgs_json_int(c->j, "exit", ret);
       rgs_json_object(c->j, "error");
+      rgs_json_str(c->j, "code", rgs_exit_code_name(ret));
       rgs_json_str(c->j, "message", rgs_order_strerror(c->rc));
       rgs_json_str(c->j, "detail", rgs_order_store_last_error(c->st));
       rgs_json_end(c->j);

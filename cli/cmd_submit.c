@@ -241,6 +241,7 @@ static int to_file(const rgs_io *io, const submit_opts *o, submit_run *r)
     rgs_json_str(&j, "command", "submit");
     rgs_json_bool(&j, "ok", 1);
     rgs_json_int(&j, "order", o->id);
+    rgs_json_int(&j, "order_id", o->id);
     rgs_json_str(&j, "method", "file");
     rgs_json_str(&j, "file", path);
     rgs_json_str(&j, "spki_sha256", r->binding.spki_sha256);
@@ -326,6 +327,7 @@ static void est_json_head(rgs_json *j, const submit_opts *o, int pending, int se
   rgs_json_str(j, "command", "submit");
   rgs_json_bool(j, "ok", 1);
   rgs_json_int(j, "order", o->id);
+  rgs_json_int(j, "order_id", o->id);
   rgs_json_str(j, "method", "est");
   rgs_json_str(j, "url", o->est);
   rgs_json_bool(j, "pending", pending);

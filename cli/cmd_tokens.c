@@ -188,6 +188,7 @@ static void list_one_module(const rgs_io *io, rgs_json *j, const rgs_p11_registe
     print_slots(io, j, slots, n, m->name);
   } else if (io->json) {
     rgs_json_object(j, "error");
+    rgs_json_str(j, "code", rgs_p11_rc_code(rc));
     rgs_json_str(j, "message", rgs_p11_strerror(rc));
     rgs_json_str(j, "detail", err);
     rgs_json_end(j);
@@ -228,6 +229,31 @@ static int run_all_modules(const rgs_io *io)
   return RGS_EXIT_OK;
 }
 
+/* With --token, only the slots whose token matches the URI are listed (a
+ * client asking about one token gets that one); none: no-token. */
+static int keep_matching(rgs_io *io, rgs_p11_slot_info *slots, size_t *n)
+{
+  rgs_p11_uri *uri = NULL;
+  char err[512];
+  size_t i, kept = 0;
+  rgs_p11_rc rc;
+
+  if (io->token == NULL)
+    return RGS_EXIT_OK;
+  rc = rgs_p11_uri_parse(io->token, &uri, err, sizeof(err));
+  if (rc != RGS_P11_OK)
+    return rgs_fail(io, "tokens", rgs_exit_for_p11(rc), rgs_p11_strerror(rc), err);
+  for (i = 0; i < *n; i++)
+    if (slots[i].token_present && rgs_p11_uri_match_token(uri, &slots[i]))
+      slots[kept++] = slots[i];
+  rgs_p11_uri_free(uri);
+  *n = kept;
+  if (kept == 0)
+    return rgs_fail_code(io, "tokens", RGS_EXIT_TOKEN, "no-token",
+                         _("no token matches the one named with --token"), io->token, NULL);
+  return RGS_EXIT_OK;
+}
+
 int cli_cmd_tokens(rgs_io *io, int argc, char **argv)
 {
   rgs_p11_ctx *ctx = NULL;
@@ -242,6 +268,8 @@ int cli_cmd_tokens(rgs_io *io, int argc, char **argv)
   if (o.all_modules)
     return run_all_modules(io);
   ret = run(io, &ctx, &slots, &n);
+  if (ret == RGS_EXIT_OK)
+    ret = keep_matching(io, slots, &n);
   if (ret == RGS_EXIT_OK)
     print_done(io, ctx, slots, n);
   free(slots);

@@ -145,10 +145,13 @@ static void report_token(void *ud, const rgs_watch_outcome *o)
   rgs_json_str(&j, "event", rgs_p11_event_name(o->event->kind));
   rgs_json_token(&j, "token", &o->event->info);
   rgs_json_str(&j, "action", rgs_watch_action_name(p->action));
-  if (p->order_id > 0)
+  if (p->order_id > 0) {
     rgs_json_int(&j, "order", p->order_id);
-  else
+    rgs_json_int(&j, "order_id", p->order_id);
+  } else {
     rgs_json_str(&j, "order", NULL);
+    rgs_json_str(&j, "order_id", NULL);
+  }
   rgs_json_str(&j, "status", p->status_known ? rgs_order_status_name(p->status) : NULL);
   rgs_json_str(&j, "bound_by", p->how == 1 ? "serial" : p->how == 2 ? "key"
                                : p->how == 3 ? "chosen" : NULL);

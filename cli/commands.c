@@ -70,6 +70,15 @@ rgs_rev_fn cli_revocation_fn(void)
 #endif
 }
 
+int (*cli_browsers_fn(void))(rgs_io *io, int argc, char **argv)
+{
+#ifdef RGS_LEAN
+  return NULL;
+#else
+  return cli_cmd_browsers;
+#endif
+}
+
 int cli_is_lean(void)
 {
 #ifdef RGS_LEAN

@@ -44,6 +44,10 @@ int cli_is_lean(void);
 /* The revocation check (rgs_rev_check) in rgs-enroll-full; NULL in the
  * lean binary, which hands the commands that use it over. */
 rgs_rev_fn cli_revocation_fn(void);
+/* browsers --add for the step offered at the end of install: the browsers
+ * command in rgs-enroll-full; NULL in the lean binary, which never links
+ * NSS (install there prints how to do it instead). */
+int (*cli_browsers_fn(void))(rgs_io *io, int argc, char **argv);
 /* Exec rgs-enroll-full with the same command line (lean binary only). */
 int cli_cmd_delegate(rgs_io *io, int argc, char **argv);
 

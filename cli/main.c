@@ -6,6 +6,7 @@
 #include <string.h>
 #include <openssl/asn1.h>
 #include "commands.h"
+#include "progress.h"
 #include "rgs_locale.h"
 
 static void usage(FILE *out, const char *prog)
@@ -14,7 +15,7 @@ static void usage(FILE *out, const char *prog)
 
   fprintf(out, _("Usage: %s [--module PATH|NAME] [--token URI] [--db PATH] [--json]\n"
                  "       [--pin-file PATH | --pin-fd N] [--policy FILE] [--aed-trust FILE]\n"
-                 "       [--final-try] COMMAND ...\n\n"),
+                 "       [--final-try] [--progress-fd N] COMMAND ...\n\n"),
           prog);
   fprintf(out, "%s\n", _("Commands:"));
   for (i = 0; i < cli_n_commands; i++)
@@ -35,6 +36,8 @@ static void usage(FILE *out, const char *prog)
     "  --aed-trust FILE add an AED trust file: who may sign face-to-face records\n"
     "                   (repeatable)\n"
     "  --final-try      allow spending the PIN's last try (never done otherwise)\n"
+    "  --progress-fd N  write progress events of long steps (key generation,\n"
+    "                   waits) to file descriptor N, one JSON object per line\n"
     "PINs are never taken from the command line. See rgs-enroll(1)."));
   fprintf(out, "%s\n", _("Global options may also follow the command and its subcommand, spelt out\n"
                           "in full; write OPTION=VALUE for a command's value that starts with two dashes."));
@@ -99,23 +102,27 @@ int main(int argc, char **argv)
   io.argv_all = argv;
   ret = parse_global(&io, argc, argv);
   if (ret != RGS_EXIT_OK)
-    return ret;
+    goto cleanup;
+  ret = RGS_EXIT_USAGE;
   if (optind >= argc) {
     usage(stderr, io.prog);
-    return RGS_EXIT_USAGE;
+    goto cleanup;
   }
   cmd = find_command(argv[optind]);
   if (cmd == NULL) {
     rgs_err(&io, _("unknown command '%s'"), argv[optind]);
     usage(stderr, io.prog);
-    return RGS_EXIT_USAGE;
+    goto cleanup;
   }
   /* Global options after the command too; the command parses the rest. */
   ret = cli_global_after(&io, argc - optind, argv + optind, &cmd_argc, &cmd_argv);
   if (ret != RGS_EXIT_OK)
-    return ret;
+    goto cleanup;
   optind = 0;      /* 0: getopt re-initialises for the command's own options */
   ret = cmd->run(&io, cmd_argc, cmd_argv);
+
+cleanup:
   free(cmd_argv);
+  rgs_progress_free(io.progress);
   return ret;
 }

@@ -8,6 +8,7 @@
 #include <unistd.h>
 #include <openssl/pem.h>
 #include <openssl/x509v3.h>
+#include "progress.h"
 #include "steps.h"
 
 static int add_email_san(X509_REQ *req, const char *email)
@@ -77,6 +78,8 @@ cleanup:
 int rgs_csr_make(rgs_session *s, const rgs_p11_key *key, const X509_NAME *name,
                  const char *email, X509_REQ **out, const char *command)
 {
+  static const rgs_progress_step step = { "csr", NULL, 0, 0 };
+  rgs_progress_run *pr = rgs_progress_begin(s->io, &step);
   X509_REQ *req = NULL;
   int ret = RGS_EXIT_INTERNAL;
   rgs_p11_rc rc;
@@ -109,6 +112,7 @@ crypto_error:
   ret = rgs_fail(s->io, command, RGS_EXIT_INTERNAL, rgs_p11_strerror(RGS_P11_ERR_CRYPTO),
                  _("building the certificate request failed"));
 cleanup:
+  rgs_progress_end(pr, ret == RGS_EXIT_OK);
   X509_REQ_free(req);
   return ret;
 }

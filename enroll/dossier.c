@@ -496,6 +496,7 @@ static void print_exported(const rgs_io *io, const rgs_dossier_view *v, const ch
   rgs_json_str(&j, "command", CMD_EXPORT);
   rgs_json_bool(&j, "ok", 1);
   rgs_json_int(&j, "order", v->o.id);
+  rgs_json_int(&j, "order_id", v->o.id);
   rgs_json_str(&j, "ca_ref", v->o.ca_ref);
   rgs_json_str(&j, "file", out);
   rgs_json_str(&j, "format", RGS_DOSSIER_FORMAT);
@@ -1002,6 +1003,7 @@ static void print_imported(const rgs_io *io, const rgs_dossier *d, long long id,
   rgs_json_str(&j, "command", CMD_IMPORT);
   rgs_json_bool(&j, "ok", 1);
   rgs_json_int(&j, "order", id);
+  rgs_json_int(&j, "order_id", id);
   rgs_json_bool(&j, "already_imported", again);
   rgs_json_str(&j, "ca_ref", dstr(d, "order.ca_ref"));
   rgs_json_str(&j, "role", rgs_order_role_name(role));
@@ -1181,6 +1183,7 @@ static void print_record_imported(const rgs_io *io, long long id, const char *sh
   rgs_json_str(&j, "command", CMD_RECORD);
   rgs_json_bool(&j, "ok", 1);
   rgs_json_int(&j, "order", id);
+  rgs_json_int(&j, "order_id", id);
   rgs_json_bool(&j, "already_imported", again);
   rgs_json_str(&j, "record_sha256", sha_hex);
   rgs_json_str(&j, "aed_entry", v->aed != NULL ? v->aed->name : NULL);

@@ -108,6 +108,7 @@ static void print_qr_json(const rgs_dossier_view *v, const char *text, const cha
   rgs_json_str(&j, "command", CMD_QR);
   rgs_json_bool(&j, "ok", 1);
   rgs_json_int(&j, "order", v->o.id);
+  rgs_json_int(&j, "order_id", v->o.id);
   rgs_json_str(&j, "ca_ref", v->o.ca_ref);
   rgs_json_str(&j, "format", RGS_DOSSIER_SHORT_FORMAT);
   rgs_json_str(&j, "text", text);

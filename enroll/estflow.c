@@ -9,6 +9,7 @@
 #include "estflow.h"
 #include "rgs_common.h"
 #include "orders.h"
+#include "progress.h"
 
 int rgs_est_fail(const rgs_io *io, const char *command, rgs_est_rc rc,
                  const rgs_est_info *info)
@@ -203,6 +204,20 @@ static void pause_for(long seconds)
     ;
 }
 
+/* Wait for the next try, counted down on a terminal and told as the step
+ * "submit-wait" on the progress descriptor (io NULL: the terminal only). */
+static void wait_next_try(const rgs_io *io, long seconds)
+{
+  rgs_progress_step step = { "submit-wait", NULL, 0, 0 };
+  rgs_progress_run *pr;
+
+  step.tty_text = _("left before the CA is asked again.");
+  step.countdown_s = seconds;
+  pr = rgs_progress_begin(io, &step);
+  pause_for(seconds);
+  rgs_progress_end(pr, 1);
+}
+
 /* After a "not yet": 1 when the pace allows waiting delay and asking again. */
 static int may_ask_again(const rgs_est_pace *pace, const struct timespec *start, int tries,
                          long delay)
@@ -230,7 +245,7 @@ void rgs_est_pace_begin(rgs_est_pace *pace, long first_delay)
   clock_gettime(CLOCK_MONOTONIC, &pace->start);
   pace->begun = 1;
   if (first_delay > 0)
-    pause_for(first_delay);
+    wait_next_try(NULL, first_delay);
 }
 
 int rgs_est_poll(const rgs_io *io, const char *command, const rgs_est_conf *conf,
@@ -268,7 +283,7 @@ int rgs_est_poll(const rgs_io *io, const char *command, const rgs_est_conf *conf
     if (!may_ask_again(pace, &start, *tries, delay))
       return RGS_EXIT_OK;
     fprintf(stderr, _("Not issued yet (try %d): asking again in %ld s...\n"), *tries, delay);
-    pause_for(delay);
+    wait_next_try(io, delay);
   }
 }
 

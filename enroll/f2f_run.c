@@ -1045,6 +1045,7 @@ static void report(run *r, const made *m, int success, int ret)
   rgs_json_bool(&j, "ok", ret == RGS_EXIT_OK);
   rgs_json_int(&j, "exit", ret);
   rgs_json_int(&j, "order", r->id);
+  rgs_json_int(&j, "order_id", r->id);
   rgs_json_str(&j, "result", success ? "success" : "refused");
   rgs_json_str(&j, "reason", success ? NULL : r->f.reason);
   rgs_json_bool(&j, "verified", m->verified);

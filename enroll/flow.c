@@ -48,6 +48,86 @@ void rgs_warn(const rgs_io *io, const char *fmt, ...)
   va_end(ap);
 }
 
+/* ---- stable error codes (the --json contract, doc/json/v1) ---------- */
+
+const char *rgs_p11_rc_code(rgs_p11_rc rc)
+{
+  switch (rc) {
+  case RGS_P11_OK: return "ok";
+  case RGS_P11_ERR_NOMEM: return "out-of-memory";
+  case RGS_P11_ERR_ARG: return "usage";
+  case RGS_P11_ERR_IO: return "io";
+  case RGS_P11_ERR_MODULE_LOAD: return "module-not-loaded";
+  case RGS_P11_ERR_MODULE_BAD: return "module-bad";
+  case RGS_P11_ERR_MODULE: return "module-failed";
+  case RGS_P11_ERR_MODULE_INIT: return "module-init-failed";
+  case RGS_P11_ERR_NO_TOKEN: return "no-token";
+  case RGS_P11_ERR_MANY_TOKENS: return "several-tokens";
+  case RGS_P11_ERR_TOKEN_REMOVED: return "token-removed";
+  case RGS_P11_ERR_TOKEN_RO: return "token-read-only";
+  case RGS_P11_ERR_TOKEN_FULL: return "token-full";
+  case RGS_P11_ERR_TOKEN_NOT_RECOGNIZED: return "card-not-recognized";
+  case RGS_P11_ERR_URI: return "bad-uri";
+  case RGS_P11_ERR_PIN_INPUT: return "pin-unreadable";
+  case RGS_P11_ERR_PIN_INCORRECT: return "pin-incorrect";
+  case RGS_P11_ERR_PIN_LOCKED: return "pin-locked";
+  case RGS_P11_ERR_PIN_FINAL_TRY: return "pin-final-try-not-consented";
+  case RGS_P11_ERR_PIN_INVALID: return "pin-invalid";
+  case RGS_P11_ERR_PIN_CANCELLED: return "pin-cancelled";
+  case RGS_P11_ERR_PIN_LENGTH: return "pin-length";
+  case RGS_P11_ERR_PIN_EXPIRED: return "pin-expired";
+  case RGS_P11_ERR_PIN_TEXT: return "pin-not-text";
+  case RGS_P11_ERR_PIN_WEAK: return "pin-weak";
+  case RGS_P11_ERR_PIN_CONFIRM: return "pin-confirmation-differs";
+  case RGS_P11_ERR_SO_PIN_INCORRECT: return "puk-incorrect";
+  case RGS_P11_ERR_SO_PIN_LOCKED: return "puk-locked";
+  case RGS_P11_ERR_SO_PIN_FINAL_TRY: return "puk-final-try-not-consented";
+  case RGS_P11_ERR_MECHANISM: return "mechanism-unsupported";
+  case RGS_P11_ERR_KEY_TEMPLATE: return "key-template-refused";
+  case RGS_P11_ERR_KEY_NOT_FOUND: return "key-not-found";
+  case RGS_P11_ERR_KEY_AMBIGUOUS: return "key-ambiguous";
+  case RGS_P11_ERR_KEY_ATTRS: return "key-not-generated-on-card";
+  case RGS_P11_ERR_KEY_REFUSED: return "key-refused";
+  case RGS_P11_ERR_POLICY: return "policy-file";
+  case RGS_P11_ERR_NOT_QUALIFIED: return "not-qualified";
+  case RGS_P11_ERR_SIGNATURE: return "signature-invalid";
+  case RGS_P11_ERR_CRYPTO: return "crypto";
+  case RGS_P11_ERR_CERT_MISMATCH: return "cert-key-mismatch";
+  }
+  return "internal";
+}
+
+const char *rgs_exit_code_name(int exit_code)
+{
+  switch (exit_code) {
+  case RGS_EXIT_OK: return "ok";
+  case RGS_EXIT_CHECK: return "check-failed";
+  case RGS_EXIT_USAGE: return "usage";
+  case RGS_EXIT_MODULE: return "module";
+  case RGS_EXIT_TOKEN: return "token";
+  case RGS_EXIT_PIN: return "pin";
+  case RGS_EXIT_STORE: return "store";
+  case RGS_EXIT_NETWORK: return "network";
+  case RGS_EXIT_IO: return "io";
+  case RGS_EXIT_INTERNAL: return "internal";
+  }
+  return "internal";
+}
+
+/* A failure reported without a code: when its message is a token-layer
+ * sentence, that rc's code (many commands pass rgs_p11_strerror(rc) on);
+ * else the code of its exit class, so that every error document has one. */
+const char *rgs_error_code_for(int exit_code, const char *message)
+{
+  int rc;
+
+  for (rc = RGS_P11_ERR_NOMEM; message != NULL && rc <= RGS_P11_ERR_MODULE_INIT; rc++)
+    if (strcmp(message, rgs_p11_strerror((rgs_p11_rc)rc)) == 0 &&
+        rgs_exit_for_p11((rgs_p11_rc)rc) == exit_code)
+      return rgs_p11_rc_code((rgs_p11_rc)rc);
+  return rgs_exit_code_name(exit_code);
+}
+
 /* The one failure report: stderr always, and under --json one document
  * with the error (and the check report when there is one). */
 /* The failure on stderr and, under --json, as the command's document; the
@@ -77,8 +157,7 @@ static int fail_doc_ex(const rgs_io *io, const char *command, int exit_code, con
   rgs_json_bool(&j, "ok", 0);
   rgs_json_int(&j, "exit", exit_code);
   rgs_json_object(&j, "error");
-  if (code != NULL)
-    rgs_json_str(&j, "code", code);
+  rgs_json_str(&j, "code", code != NULL ? code : rgs_error_code_for(exit_code, message));
   rgs_json_str(&j, "message", message);
   rgs_json_str(&j, "detail", has_detail ? detail : NULL);
   if (http_status >= 0)
@@ -193,9 +272,7 @@ int rgs_fail_p11(const rgs_io *io, const char *command, rgs_p11_rc rc,
 {
   /* The codes of the same cases found before the session (rgs_fail_no_token,
    * several tokens through the registered modules). */
-  const char *code = rc == RGS_P11_ERR_TOKEN_NOT_RECOGNIZED ? "card-not-recognized"
-                     : rc == RGS_P11_ERR_MANY_TOKENS        ? "several-tokens"
-                                                            : NULL;
+  const char *code = rgs_p11_rc_code(rc);
 
   return fail_doc(io, command, rgs_exit_for_p11(rc), code, rgs_p11_strerror(rc),
                   ctx != NULL ? rgs_p11_last_error(ctx) : NULL, NULL, -1);
@@ -772,6 +849,42 @@ void rgs_json_module(rgs_json *j, const char *key, const rgs_p11_ctx *ctx)
   rgs_json_end(j);
 }
 
+/* The token flags by name, next to the number (kept for compatibility):
+ * a client should not have to know PKCS#11's bit values. */
+static void json_flag_names(rgs_json *j, CK_FLAGS f)
+{
+  static const struct {
+    CK_FLAGS bit;
+    const char *name;
+  } names[] = {
+    { CKF_RNG, "rng" },
+    { CKF_WRITE_PROTECTED, "write-protected" },
+    { CKF_LOGIN_REQUIRED, "login-required" },
+    { CKF_USER_PIN_INITIALIZED, "user-pin-initialized" },
+    { CKF_RESTORE_KEY_NOT_NEEDED, "restore-key-not-needed" },
+    { CKF_CLOCK_ON_TOKEN, "clock-on-token" },
+    { CKF_PROTECTED_AUTHENTICATION_PATH, "protected-authentication-path" },
+    { CKF_DUAL_CRYPTO_OPERATIONS, "dual-crypto-operations" },
+    { CKF_TOKEN_INITIALIZED, "token-initialized" },
+    { CKF_SECONDARY_AUTHENTICATION, "secondary-authentication" },
+    { CKF_USER_PIN_COUNT_LOW, "user-pin-count-low" },
+    { CKF_USER_PIN_FINAL_TRY, "user-pin-final-try" },
+    { CKF_USER_PIN_LOCKED, "user-pin-locked" },
+    { CKF_USER_PIN_TO_BE_CHANGED, "user-pin-to-be-changed" },
+    { CKF_SO_PIN_COUNT_LOW, "so-pin-count-low" },
+    { CKF_SO_PIN_FINAL_TRY, "so-pin-final-try" },
+    { CKF_SO_PIN_LOCKED, "so-pin-locked" },
+    { CKF_SO_PIN_TO_BE_CHANGED, "so-pin-to-be-changed" },
+  };
+  size_t i;
+
+  rgs_json_array(j, "flag_names");
+  for (i = 0; i < RGS_ARRAY_LEN(names); i++)
+    if ((f & names[i].bit) != 0)
+      rgs_json_str(j, NULL, names[i].name);
+  rgs_json_end(j);
+}
+
 void rgs_json_token(rgs_json *j, const char *key, const rgs_p11_slot_info *s)
 {
   rgs_json_object(j, key);
@@ -780,6 +893,7 @@ void rgs_json_token(rgs_json *j, const char *key, const rgs_p11_slot_info *s)
   rgs_json_str(j, "model", s->model);
   rgs_json_str(j, "serial", s->serial);
   rgs_json_int(j, "flags", (long long)s->token_flags);
+  json_flag_names(j, s->token_flags);
   rgs_json_str(j, "pin_state", rgs_pin_state_code(s->token_flags));
   rgs_json_bool(j, "pinpad", (s->token_flags & CKF_PROTECTED_AUTHENTICATION_PATH) != 0);
   rgs_json_int(j, "min_pin", (long long)s->min_pin);

@@ -16,6 +16,9 @@
 
 #include "rgs_exit.h"
 
+/* The sink of --progress-fd (progress.h). */
+typedef struct rgs_progress rgs_progress;
+
 /* The run: what the person chose (module, token, store, policies, PIN
  * source) and how results are shown (text, or JSON on stdout). A front end
  * fills it; the workflows read it and report through it. */
@@ -38,6 +41,9 @@ typedef struct {
    * and the person did not turn it off (--no-revocation-check); NULL: not
    * checked. */
   rgs_rev_fn revocation;
+  /* --progress-fd: JSON progress events (progress.h); NULL: none. Owned
+   * by the front end. */
+  rgs_progress *progress;
 } rgs_io;
 
 /* ---- output ---- */
@@ -55,6 +61,13 @@ int rgs_fail_http(const rgs_io *io, const char *command, int exit_code, const ch
 int rgs_fail_detail_line(const rgs_io *io, const char *command, int exit_code, const char *code,
                          const char *message, const char *detail, long http_status);
 int rgs_exit_for_p11(rgs_p11_rc rc);
+/* Stable codes of error documents (doc/json/v1/_error.schema.json): one per
+ * token-layer result ("pin-incorrect"), one per exit class ("usage",
+ * "module", "token", "pin", "store", "network", "io", "internal"); and the
+ * code given to a failure reported without one. Static strings. */
+const char *rgs_p11_rc_code(rgs_p11_rc rc);
+const char *rgs_exit_code_name(int exit_code);
+const char *rgs_error_code_for(int exit_code, const char *message);
 /* Report a token-layer failure, with the module's detail; returns the exit. */
 int rgs_fail_p11(const rgs_io *io, const char *command, rgs_p11_rc rc,
                  const rgs_p11_ctx *ctx);

@@ -649,9 +649,10 @@ void rgs_store_report_start(const rgs_io *io, rgs_json *j, rgs_order_store *st, 
 
   if (rgs_order_get(st, id, &o) != RGS_ORDER_OK)
     return;
-  if (io->json)
+  if (io->json) {
+    rgs_json_int(j, "order_id", o.id);
     rgs_json_order(j, "order", &o);
-  else
+  } else
     printf(_("Request bound to order %lld: %s. Where it stands: rgs-enroll status %lld\n"), id,
            rgs_order_status_label(o.status), id);
 }

@@ -126,6 +126,7 @@ static int report(const rgs_io *io, rgs_json *j, rgs_order_rc rc, rgs_order_stor
   if (ret != RGS_EXIT_OK) {
     rgs_json_int(j, "exit", ret);
     rgs_json_object(j, "error");
+    rgs_json_str(j, "code", rgs_exit_code_name(ret));
     rgs_json_str(j, "message", rgs_order_strerror(rc));
     rgs_json_str(j, "detail", rgs_order_store_last_error(st));
     rgs_json_end(j);

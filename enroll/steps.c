@@ -2,6 +2,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <openssl/sha.h>
+#include "progress.h"
 #include "steps.h"
 
 static void append_keygen_modules(char *buf, size_t len, const rgs_p11_report *rep);
@@ -19,8 +20,12 @@ void rgs_requirements(rgs_p11_requirements *req, const rgs_session *s, int years
 int rgs_step_check_token(rgs_session *s, const rgs_p11_requirements *req,
                          rgs_p11_report **rep, const char *command)
 {
+  static const rgs_progress_step step = { "check", NULL, 0, 0 };
+  rgs_progress_run *pr = rgs_progress_begin(s->io, &step);
   rgs_p11_rc rc = rgs_p11_check_token(s->tok, req, rep);
 
+  /* ok: the token could be read; the verdict is the command's answer. */
+  rgs_progress_end(pr, rc == RGS_P11_OK);
   if (rc != RGS_P11_OK)
     return rgs_fail_p11(s->io, command, rc, s->ctx);
   if (rgs_p11_report_passed(*rep) || rgs_p11_report_admitted(*rep))
@@ -101,13 +106,22 @@ int rgs_step_keygen_noted(rgs_session *s, const rgs_p11_keyspec *spec, const cha
                           rgs_p11_keygen_note note, void *ud, rgs_p11_key **key,
                           const char *command)
 {
-  rgs_p11_rc rc;
+  rgs_progress_step step = { "keygen", NULL, 0, 0 };
+  rgs_progress_run *pr;
+  rgs_p11_rc rc, crc = RGS_P11_OK;
 
   if (!s->io->json)
     printf(_("Generating a %s key pair on the card...\n"), rgs_p11_keyspec_name(spec));
   fflush(stdout);
   rgs_session_hold_signals(s);
+  /* After the hold: the ticker thread is made with every signal blocked,
+   * and is stopped below before anything else is done with the token. */
+  step.tty_text = _("Generating the key pair on the card: do not unplug the key.");
+  pr = rgs_progress_begin(s->io, &step);
   rc = rgs_p11_keygen_noted(s->tok, spec, label, note, ud, key);
+  if (rc == RGS_P11_OK)
+    crc = rgs_p11_check_key(s->tok, *key, req, rep);
+  rgs_progress_end(pr, rc == RGS_P11_OK && crc == RGS_P11_OK);
   if (rc == RGS_P11_ERR_KEY_TEMPLATE) {
     /* Never retried with a looser template: RGS** wants this key. */
     char msg[1536];
@@ -118,9 +132,8 @@ int rgs_step_keygen_noted(rgs_session *s, const rgs_p11_keyspec *spec, const cha
   }
   if (rc != RGS_P11_OK)
     return rgs_fail_p11(s->io, command, rc, s->ctx);
-  rc = rgs_p11_check_key(s->tok, *key, req, rep);
-  if (rc != RGS_P11_OK)
-    return rgs_fail_p11(s->io, command, rc, s->ctx);
+  if (crc != RGS_P11_OK)
+    return rgs_fail_p11(s->io, command, crc, s->ctx);
   return rgs_step_keep_or_discard(s, *key, command);
 }
 

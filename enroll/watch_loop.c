@@ -16,6 +16,7 @@
 #include <systemd/sd-device.h>
 #include <systemd/sd-event.h>
 #include "orders.h"
+#include "progress.h"
 #include "watch_internal.h"
 
 /* A module that fails every poll for that long ends the watch. A count
@@ -39,6 +40,7 @@ typedef struct {
   int exit_code;               /* outcome of the last token handled */
   int fatal;                   /* the module or the loop failed */
   uint64_t failing_since;      /* CLOCK_MONOTONIC us of the first failed poll in a row; 0 none */
+  rgs_progress_run *waiting;   /* the "wait-token" step while no token is handled */
 } watch_ctx;
 
 /* ---- small helpers ------------------------------------------------------- */
@@ -175,15 +177,40 @@ static int is_step(rgs_watch_action a)
   return a == RGS_WATCH_START || a == RGS_WATCH_INSTALL || a == RGS_WATCH_DELIVERED;
 }
 
-static void handle_appeared(watch_ctx *W, const rgs_p11_event *ev)
+/* The watcher waits for a token: said on stderr (the journal) in the
+ * person's language, and the "wait-token" step begun on --progress-fd
+ * (start and done only: a watcher may wait for days). */
+static void start_waiting(watch_ctx *W, int first)
+{
+  static const rgs_progress_step step = { "wait-token", NULL, 0, 1 };
+  const char *text;
+
+  if (W->waiting != NULL)
+    return;
+  if (!first)
+    text = _("Waiting for the next token to be plugged in...");
+  else if (W->opt->once)
+    text = _("Waiting for a token to be plugged in...");
+  else
+    text = _("Watching for tokens; stop with Ctrl-C.");
+  if (!W->env.io->json)
+    rgs_notify_log(W->env.note, RGS_NOTE_INFO, text);
+  W->waiting = rgs_progress_begin(W->env.io, &step);
+}
+
+static void stop_waiting(watch_ctx *W, int ok)
+{
+  rgs_progress_end(W->waiting, ok);
+  W->waiting = NULL;
+}
+
+static void handle_token(watch_ctx *W, const rgs_p11_event *ev)
 {
   rgs_watch_plan p;
   watch_result r;
   char words[256];
   int ret;
 
-  if (!(ev->info.token_flags & CKF_TOKEN_INITIALIZED))
-    return;                   /* a blank token (SoftHSM always shows one) */
   watch_trace(&W->env, "visible");
   memset(&r, 0, sizeof(r));
   watch_token_words(&ev->info, words, sizeof(words));
@@ -204,6 +231,16 @@ static void handle_appeared(watch_ctx *W, const rgs_p11_event *ev)
   }
   if (tell_next(W, words, &p, &r))
     token_done(W, ev, &p, &r);
+}
+
+static void handle_appeared(watch_ctx *W, const rgs_p11_event *ev)
+{
+  if (!(ev->info.token_flags & CKF_TOKEN_INITIALIZED))
+    return;                   /* a blank token (SoftHSM always shows one) */
+  stop_waiting(W, 1);
+  handle_token(W, ev);
+  if (!W->opt->once)
+    start_waiting(W, 0);
 }
 
 static void handle_removed(watch_ctx *W, const rgs_p11_event *ev)
@@ -456,6 +493,7 @@ static int start_loop(watch_ctx *W)
 
 static void teardown(watch_ctx *W)
 {
+  stop_waiting(W, 0);          /* no token came */
   sd_device_monitor_unref(W->mon);
   sd_event_source_unref(W->tick);
   sd_event_source_unref(W->deadline);
@@ -486,10 +524,7 @@ int rgs_watch_run(const rgs_io *io, const rgs_watch_opts *opts, rgs_watch_report
   if (ret == RGS_EXIT_OK)
     ret = start_loop(&W);
   if (ret == RGS_EXIT_OK) {
-    if (!io->json)
-      rgs_notify_log(W.env.note, RGS_NOTE_INFO,
-                     opts->once ? _("Waiting for a token to be plugged in...")
-                                : _("Watching for tokens; stop with Ctrl-C."));
+    start_waiting(&W, 1);
     sd_event_loop(W.ev);
     /* --once ends with the outcome of its token; a watcher that runs until
      * stopped fails only when the module or the loop did. */

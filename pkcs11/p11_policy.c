@@ -16,6 +16,7 @@
  *   keygen = no                  the module showing it so cannot generate keys
  *   module = OpenSC              [module] section of that module
  *   keygen-module = A, B         [module] sections of modules that can
+ *   name-fr = Texte              the entry's NAME when messages are French
  *
  *   [module "OpenSC"]            a PKCS#11 module, for the messages
  *   file = opensc-pkcs11.so      bare file name (required)
@@ -82,9 +83,10 @@ enum {
   KEY_PATH = 1u << 9,
   KEY_VENDOR = 1u << 10,
   KEY_URL = 1u << 11,
+  KEY_NAME_FR = 1u << 12,
 };
 #define DEVICE_KEYS (KEY_MANUFACTURER | KEY_MODEL | KEY_LABEL | KEY_DEMO | KEY_WAIVE | \
-                     KEY_KEYGEN | KEY_MODULE | KEY_KEYGEN_MODULE)
+                     KEY_KEYGEN | KEY_MODULE | KEY_KEYGEN_MODULE | KEY_NAME_FR)
 #define MODULE_KEYS (KEY_FILE | KEY_PATH | KEY_VENDOR | KEY_URL)
 #define POLICY_MAX_PATHS 8
 
@@ -97,6 +99,7 @@ typedef struct {
 typedef struct {
   rgs_p11_policy_entry entry;   /* handed out; its strings point into this rule */
   char *name;
+  char *name_fr;                /* name-fr =, or NULL */
   char *pattern[PAT_N];         /* NULL: the key was absent, i.e. "*" */
   module_ref module;            /* module = (name NULL when absent) */
   module_ref keygen_modules[RGS_P11_POLICY_MAX_KEYGEN_MODULES];
@@ -307,6 +310,7 @@ static void rule_free(policy_rule *r)
     free(r->keygen_modules[i].name);
   free(r->module.name);
   free(r->name);
+  free(r->name_fr);
   free(r);
 }
 
@@ -787,6 +791,39 @@ static rgs_p11_rc set_module_text(policy_parser *ps, unsigned bit, const char *v
   return RGS_P11_OK;
 }
 
+/* The messages are French: the catalogue in use says so in its header
+ * ("Language: fr"), so an entry's name follows the rest of the output
+ * whatever chose it (LANGUAGE, LC_ALL, LC_MESSAGES, a missing catalogue).
+ * dgettext, not _(): the empty msgid is the header, not a message. */
+static int messages_in_french(void)
+{
+  static const char header[] = "";   /* a variable: xgettext extracts no empty msgid */
+  const char *h = dgettext(RGS_TEXTDOMAIN, header);
+  const char *p = strstr(h, "Language: ");
+
+  return p != NULL && (p == h || p[-1] == '\n') && strncmp(p + 10, "fr", 2) == 0 &&
+         (p[12] == '\n' || p[12] == '_' || p[12] == '\0');
+}
+
+/* name-fr: the entry's name shown when the messages are French (the
+ * section's NAME otherwise, and in every case for what is not text for
+ * people). */
+static rgs_p11_rc set_name_fr(policy_parser *ps, const char *value)
+{
+  policy_rule *r = ps->cur;
+
+  if (value[0] == '\0') {
+    parse_error(ps, ps->line_no, _("empty value"));
+    return RGS_P11_ERR_POLICY;
+  }
+  r->name_fr = strdup(value);
+  if (r->name_fr == NULL)
+    return RGS_P11_ERR_NOMEM;
+  if (messages_in_french())
+    r->entry.name = r->name_fr;
+  return RGS_P11_OK;
+}
+
 static unsigned key_bit(const char *key)
 {
   static const struct { const char *name; unsigned bit; } keys[] = {
@@ -794,6 +831,7 @@ static unsigned key_bit(const char *key)
     { "demo", KEY_DEMO }, { "waive", KEY_WAIVE }, { "keygen", KEY_KEYGEN },
     { "module", KEY_MODULE }, { "keygen-module", KEY_KEYGEN_MODULE }, { "file", KEY_FILE },
     { "path", KEY_PATH }, { "vendor", KEY_VENDOR }, { "url", KEY_URL },
+    { "name-fr", KEY_NAME_FR },
   };
   size_t i;
 
@@ -834,6 +872,9 @@ static rgs_p11_rc apply_key(policy_parser *ps, unsigned bit, char *value, int qu
     break;
   case KEY_PATH:
     rc = set_paths(ps, value);
+    break;
+  case KEY_NAME_FR:
+    rc = set_name_fr(ps, value);
     break;
   default:
     rc = set_module_text(ps, bit, value);

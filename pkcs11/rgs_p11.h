@@ -293,7 +293,7 @@ typedef struct {
 #define RGS_P11_POLICY_MAX_KEYGEN_MODULES 4
 
 typedef struct {
-  const char *name;              /* entry name from the file */
+  const char *name;              /* entry name from the file; its name-fr when messages are French */
   const char *file;              /* file it came from */
   int demo;                      /* 1: a demo/test device, never qualified */
   int waive_hardware_slot;       /* demo entries may waive slot.hardware/removable */

@@ -160,7 +160,8 @@ static void test_options(void **state)
   expect_set("rgs-enroll --mod", "--module");
   expect_set("rgs-enroll pin change --new", "--new-pin-file --new-pin-fd");
   expect_set("rgs-enroll aed list --", "--dept --postal-code --module --token --db --json "
-                                      "--pin-file --pin-fd --policy --aed-trust --final-try");
+                                      "--pin-file --pin-fd --policy --aed-trust --final-try "
+                                      "--progress-fd");
   /* Global options after the command, options of the subcommand. */
   expect_has("rgs-enroll order set 1 --", "--status", 1);
   expect_has("rgs-enroll order set 1 --", "--db", 1);

@@ -37,8 +37,43 @@ static int add_ext(X509 *x, X509 *issuer, int nid, const char *value)
   return ok;
 }
 
+static X509 *leaf_with(rev_fixture *f, EVP_PKEY *pub, const char *serial, const char *ocsp_url,
+                       const char *crl_url, const char *policy);
+
+/* certificatePolicies with one OID (the text form needs a config database). */
+static int add_policy(X509 *x, const char *oid)
+{
+  CERTIFICATEPOLICIES *pols = sk_POLICYINFO_new_null();
+  POLICYINFO *pi = POLICYINFO_new();
+  int ok = pols != NULL && pi != NULL;
+
+  if (ok) {
+    ASN1_OBJECT_free(pi->policyid);
+    pi->policyid = OBJ_txt2obj(oid, 1);
+    ok = pi->policyid != NULL && sk_POLICYINFO_push(pols, pi) > 0;
+  }
+  if (ok)
+    pi = NULL;
+  ok = ok && X509_add1_ext_i2d(x, NID_certificate_policies, pols, 0, X509V3_ADD_DEFAULT) == 1;
+  POLICYINFO_free(pi);
+  CERTIFICATEPOLICIES_free(pols);
+  return ok;
+}
+
 X509 *rev_leaf(rev_fixture *f, EVP_PKEY *pub, const char *serial, const char *ocsp_url,
                const char *crl_url)
+{
+  return leaf_with(f, pub, serial, ocsp_url, crl_url, NULL);
+}
+
+X509 *rev_aed(rev_fixture *f, EVP_PKEY *pub, const char *serial, const char *ocsp_url,
+              const char *policy)
+{
+  return leaf_with(f, pub, serial, ocsp_url, NULL, policy);
+}
+
+static X509 *leaf_with(rev_fixture *f, EVP_PKEY *pub, const char *serial, const char *ocsp_url,
+                       const char *crl_url, const char *policy)
 {
   time_t now = time(NULL);
   tpki_leaf spec = { SUBJECT, now - TPKI_DAY, now - TPKI_DAY + 3 * YEAR, NULL, 0, 0, NULL, NULL, 0 };
@@ -63,6 +98,8 @@ X509 *rev_leaf(rev_fixture *f, EVP_PKEY *pub, const char *serial, const char *oc
     snprintf(v, sizeof(v), "URI:%s", crl_url);
     ok = add_ext(x, f->ca.cert, NID_crl_distribution_points, v);
   }
+  if (ok && policy != NULL)
+    ok = add_policy(x, policy);
   if (!ok || X509_sign(x, f->ca.key, EVP_sha256()) <= 0) {
     X509_free(x);
     return NULL;

@@ -76,6 +76,11 @@ void rev_http_set(rev_fixture *f, const char *path, int status, const void *body
 X509 *rev_leaf(rev_fixture *f, EVP_PKEY *pub, const char *serial, const char *ocsp_url,
                const char *crl_url);
 
+/* The same, for an AED: with the certificate policy OID policy (NULL:
+ * none) and no CRL distribution point. */
+X509 *rev_aed(rev_fixture *f, EVP_PKEY *pub, const char *serial, const char *ocsp_url,
+              const char *policy);
+
 /* A CRL of the issuing CA's name signed by signer's key, dated last and
  * next (next 0: none), revoking serial (decimal, NULL: none) at
  * REV_REVOKED_AT with reason (-1: none); DER or PEM. malloc'd. */

@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <setjmp.h>
 #include <fnmatch.h>
+#include <libintl.h>
 #include <locale.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -748,6 +749,78 @@ static void test_glob_agrees_with_fnmatch(void **state)
   }
 }
 
+/* The messages in French, as `LANGUAGE=fr LC_ALL=C.UTF-8 rgs-enroll` has
+ * them, with the catalogue the build made beside rgs-enroll (cli/locale). */
+static void messages_in(const char *language)
+{
+  const char *bin = getenv("RGS_ENROLL_BIN");
+  char dir[1024];
+  const char *slash = bin != NULL ? strrchr(bin, '/') : NULL;
+
+  if (slash == NULL) {
+    print_message("RGS_ENROLL_BIN is not set: skipped\n");
+    skip();
+  }
+  snprintf(dir, sizeof(dir), "%.*s/locale", (int)(slash - bin), bin);
+  bindtextdomain("rgs-enroll", dir);
+  if (language != NULL) {
+    setenv("LANGUAGE", language, 1);
+    assert_non_null(setlocale(LC_ALL, "C.UTF-8"));
+  } else {
+    unsetenv("LANGUAGE");
+    assert_non_null(setlocale(LC_ALL, "C"));
+  }
+}
+
+/* name-fr: the entry's name when the messages are French, the section's
+ * NAME otherwise; an empty or repeated one is an error. */
+static void test_name_in_french(void **state)
+{
+  static const char two[] = "[device \"A\"]\nname-fr = B\nname-fr = C\n";
+  static const char empty[] = "[device \"A\"]\nname-fr = \"\"\n";
+  static const char in_module[] = "[module \"M\"]\nfile = m.so\nname-fr = B\n";
+  rgs_p11_policy *pol = NULL;
+  const rgs_p11_policy_entry *e;
+  char err[512];
+
+  (void)state;
+  messages_in("fr");
+  pol = load_source(NULL, DEMO);
+  e = rgs_p11_policy_match(pol, "SoftHSM project", "SoftHSM v2", "x");
+  assert_non_null(e);
+  assert_string_equal(e->name, "SoftHSM v2 (d\xc3\xa9monstration, pas un dispositif qualifi\xc3\xa9)");
+  rgs_p11_policy_free(pol);
+  pol = load_source(NULL, SHIPPED);
+  e = rgs_p11_policy_match(pol, "Gemalto", "PKCS#15 emulated", "x");
+  assert_non_null(e);
+  assert_contains(e->name, "(pilote idprime d'OpenSC)");
+  rgs_p11_policy_free(pol);
+  pol = NULL;
+  assert_int_equal(rgs_p11_policy_load_mem(&pol, "t.conf", two, strlen(two), err, sizeof(err)),
+                   RGS_P11_ERR_POLICY);
+  assert_contains(err, "t.conf:3:");
+  assert_int_equal(rgs_p11_policy_load_mem(&pol, "t.conf", empty, strlen(empty), err, sizeof(err)),
+                   RGS_P11_ERR_POLICY);
+  assert_contains(err, "t.conf:2:");
+  assert_int_equal(rgs_p11_policy_load_mem(&pol, "t.conf", in_module, strlen(in_module), err,
+                                           sizeof(err)),
+                   RGS_P11_ERR_POLICY);
+  assert_contains(err, "t.conf:3:");
+  assert_null(pol);
+  /* English (and the C locale): the section's NAME. */
+  messages_in(NULL);
+  pol = load_source(NULL, DEMO);
+  e = rgs_p11_policy_match(pol, "SoftHSM project", "SoftHSM v2", "x");
+  assert_string_equal(e->name, "SoftHSM v2 (demo, not a qualified device)");
+  rgs_p11_policy_free(pol);
+  messages_in("en");
+  pol = load_source(NULL, DEMO);
+  e = rgs_p11_policy_match(pol, "SoftHSM project", "SoftHSM v2", "x");
+  assert_string_equal(e->name, "SoftHSM v2 (demo, not a qualified device)");
+  rgs_p11_policy_free(pol);
+  messages_in(NULL);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -770,6 +843,7 @@ int main(void)
     cmocka_unit_test(test_glob),
     cmocka_unit_test(test_glob_is_linear),
     cmocka_unit_test(test_glob_agrees_with_fnmatch),
+    cmocka_unit_test(test_name_in_french),
   };
 
   return cmocka_run_group_tests(tests, NULL, NULL);
