@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause
 # aed_import.sh - time `aed import` of a 100 000-row AED directory and
 # `aed list --dept 13` on the store it fills, beside SQLite's own CSV import
 # and a SELECT by département of the same rows (the anchor, same run).

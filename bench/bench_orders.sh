@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause
 # bench_orders.sh - time the order commands on a store of 100 000 orders.
 #
 # Usage: bench/bench_orders.sh [BUILD_DIR] [N]

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # bench_start.sh - `rgs-enroll start` (check + on-card keygen + CSR) against the
 # anchor tools doing the same work on the same kind of token:
 #   * OpenSC + libp11:  pkcs11-tool --keypairgen, then openssl req -engine pkcs11

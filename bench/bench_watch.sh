@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
 # bench_watch.sh - time from the token becoming visible to the first step
 # starting, with `rgs-enroll watch --once` on SoftHSM2 (issue 6; target:
 # under 200 ms, the card's own work excluded).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * gen_orders.c - fill an order store with N orders for the benchmark, through
  * the order library itself (the same checks and transactions as the

@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-3-Clause
 """Summarise a bench_start.sh results directory as Markdown (standard output).
 
 Reads OUT/results.tsv (one line per process run), OUT/machine.txt and the

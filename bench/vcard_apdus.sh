@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: BSD-3-Clause
 # vcard_apdus.sh - APDUs and PKCS#11 calls of rgs-enroll on a card through
 # OpenSC and pcscd, against pkcs11-tool (OpenSC) and p11tool (GnuTLS) doing
 # the same work in the same run. On a real card every APDU is a round trip

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* io.c - dispatch of the commands made of subcommands. */
 #include <string.h>
 #include "cli.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* io.h - the rgs-enroll command line: the dispatch table's entries, the
  * subcommand groups, and the options several commands parse alike. The
  * workflows below know nothing of it (flow.h). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* cli_args.c - options that several commands parse alike (keygen and
  * start: the key; submit and renew: EST), so no command calls another
  * command's file. */

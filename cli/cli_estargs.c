@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* cli_estargs.c - the EST arguments submit and renew share. */
 #include <getopt.h>
 #include "cli.h"

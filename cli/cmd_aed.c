@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* cmd_aed.c - rgs-enroll aed: the AED offices (the huissiers who hold the
  * face-to-face), the fee estimate and the appointment. */
 #include <getopt.h>

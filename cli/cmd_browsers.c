@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* cmd_browsers.c - rgs-enroll browsers [--add|--remove|--status]: the
  * token's module in the NSS databases of Chromium and every Firefox
  * profile (enroll/browsers.h). rgs-enroll-full only: it links NSS. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* cmd_check.c - rgs-enroll check: the RGS** report of a token and a key. */
 #include <getopt.h>
 #include <stdlib.h>

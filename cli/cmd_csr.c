@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* cmd_csr.c - rgs-enroll csr: a PKCS#10 request signed by a key on the token. */
 #include <getopt.h>
 #include <unistd.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* cmd_dossier.c - rgs-enroll order export / order import: the dossier that
  * travels from the holder's machine to the AED's laptop; order qr: its
  * short form as a QR code (libqrencode); order check-qr: the token brought

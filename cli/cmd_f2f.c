@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* cmd_f2f.c - rgs-enroll f2f run | verify | print: the face-to-face with the
  * AED, its signed record, and the printed fiche d'intervention. */
 #include <getopt.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* cmd_install.c - rgs-enroll install: put the issued certificate next to its
  * key on the token, after checking it, and prove the token signs with it.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* cmd_keygen.c - rgs-enroll keygen: an RGS** key pair made on the card. */
 #include <getopt.h>
 #include <string.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* cmd_order.c - rgs-enroll order: the Pack ID RGS** order, recorded as it
  * was placed on the Certigna portal, its documents and its binding to the
  * key and the certificate request. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* cmd_pin.c - rgs-enroll pin change | unblock: the holder's PIN and the
  * unblocking code (PUK / SO PIN), under the counter rules of the token
  * layer: read the counters first, never spend the last try unasked, one

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* cmd_remind.c - rgs-enroll remind: the daily expiry reminder that a
  * systemd user timer runs (udev/rgs-enroll-remind.timer). The workflow is
  * enroll/remind.h; this file parses the options and runs it. */

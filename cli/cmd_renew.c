@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* cmd_renew.c - rgs-enroll renew: a new certificate before the current one
  * ends, over EST /simplereenroll (RFC 7030 4.2.2).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* cmd_start.c - rgs-enroll start: check, keygen and CSR with one login. */
 #include <getopt.h>
 #include <stdlib.h>

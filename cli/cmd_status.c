@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* cmd_status.c - rgs-enroll status: where an order stands and what to do next. */
 #include <getopt.h>
 #include <stdlib.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* cmd_submit.c - rgs-enroll submit: hand the order's request to the CA.
  *
  * Without --est, the request is written to a file to upload on the CA's

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* cmd_tokens.c - rgs-enroll tokens: every slot and token with its URI. */
 #include <getopt.h>
 #include <stdio.h>

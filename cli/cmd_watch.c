@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* cmd_watch.c - rgs-enroll watch: the token is plugged in, the enrolment
  * goes on where it stands. The watcher itself (the event loop, the plan,
  * the lock, the step's process, the notifications) is the library of

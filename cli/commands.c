@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* commands.c - the dispatch table: name, function, one-line help.
  *
  * Compiled twice. In rgs-enroll (RGS_LEAN), the commands that need libcurl,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* commands.h - the subcommands of rgs-enroll, one file each. */
 #ifndef RGS_COMMANDS_H
 #define RGS_COMMANDS_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* delegate.c - the lean rgs-enroll hands the commands that need the heavy
  * libraries (libcurl, libp11, cairo, libsystemd) to rgs-enroll-full.
  *

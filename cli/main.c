@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* main.c - rgs-enroll: set up, parse the global options, dispatch, clean up. */
 #include <getopt.h>
 #include <locale.h>

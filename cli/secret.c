@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* secret.c - sources of secrets other than the PIN (see secret.h). */
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* secret.h - secrets other than the PIN (unblocking code, new PIN, EST
  * retrieval code): from --NAME-file PATH, --NAME-fd N or the terminal,
  * never from the command line, read with the PIN reader and wiped. */

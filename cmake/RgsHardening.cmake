@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 # Hardening, as Debian builds its packages (dpkg-buildflags): PIE, read-only
 # relocations bound at load (bindnow), and _FORTIFY_SOURCE=2, which needs
 # optimisation, so only in optimised builds without the sanitizers (ASan

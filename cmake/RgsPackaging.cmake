@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 # The Debian package: `cpack -G DEB` in a build directory (a RelWithDebInfo
 # build: -O2 -g, the debug symbols going to the -dbgsym package). What lintian
 # asks of a binary package is made here: the DEP-5 copyright file, the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* common_conf.c - the pieces every "[section] key = value" settings file
  * of the project reads alike (the qualified-device policy, the AED trust
  * file): lines, blanks, the split at '=', and what to say of text that is

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* common_error.c - results of the shared helpers and their meaning. */
 #include <libintl.h>
 #include <stdarg.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* common_file.c - opening files that must be regular files. */
 #include <errno.h>
 #include <fcntl.h>

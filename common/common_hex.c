@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* common_hex.c - reading hex digits back (rgsx_hex writes them). */
 #include "rgs_common.h"
 

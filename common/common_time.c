@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* common_time.c - dates and times for people: the stored ISO 8601 text
  * written as a person reads it, and what a person types read back into
  * ISO 8601. The words and patterns come from the catalogue, so French

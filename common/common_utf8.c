@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* common_utf8.c - UTF-8 checks and the sanitiser for untrusted strings. */
 #include <stdlib.h>
 #include <string.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* common_wipe.c - the one secret-wipe helper of the project, and hex. */
 #include <openssl/crypto.h>
 #include "rgs_common.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* rgs_common.h - helpers every layer shares (prefix rgsx_): UTF-8, the
  * sanitiser for strings that come from outside (a certificate, a token, a
  * server, a file), and opening files that must be regular files.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* rgsx_i18n.h - the message macros every layer of rgs-enroll uses (not a
  * public header of any library: include it from .c files and internal
  * headers only). One text domain; dgettext so that a library's messages

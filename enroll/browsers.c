@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* browsers.c - the module registered in, removed from, and looked for in a
  * browser's NSS database, through NSS itself (browsers.h).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* browsers.h - the token's PKCS#11 module registered in the NSS databases
  * that the person's browsers read: Chromium's ~/.pki/nssdb and every
  * Firefox profile of profiles.ini.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* browsers_find.c - where the browsers' NSS databases are, whether a browser
  * runs on them, and which module to register (browsers.h). No NSS here:
  * its pkcs11t.h and p11-kit's pkcs11.h do not go in one file. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* canon.c - canonical JSON: a small tree, its one serialisation, and a
  * parser that accepts that serialisation only (the rules are in canon.h). */
 #include <stdint.h>

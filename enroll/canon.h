@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * canon.h - canonical JSON (rgs_cj_*): a small tree, its one serialisation,
  * and a parser that accepts that serialisation only. The face-to-face

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* certcheck.c - read delivered certificates; judge one against its chain,
  * RGS** and the order. No token, no output: see certcheck.h. */
 #include <errno.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* certcheck.h - certificates as CAs deliver them: read them, and judge one
  * against its chain of trust, RGS** and the order it was issued for.
  *

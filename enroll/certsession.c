@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* certsession.c - a certificate against the token: its key on it, and the
  * proof that the token signs with it (see certsession.h). */
 #include <stdlib.h>

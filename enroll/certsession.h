@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* certsession.h - the certificate checks that need the token: the private
  * key of a certificate on it, and the proof that the token signs with the
  * certificate once installed. Workflows: failures are reported through

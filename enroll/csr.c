@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* csr.c - the PKCS#10 request, signed on the token, verified before it is written. */
 #include <errno.h>
 #include <fcntl.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* delivered.c - check --delivered: a token the CA posted with key and
  * certificate already on it. Each holder certificate must have its private
  * key on the token (same public key), the key must read back as generated

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* delivered.h - check --delivered: a token delivered by the CA with its key
  * and certificate already on it. */
 #ifndef RGS_DELIVERED_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* dossier.c - the holder's dossier that travels to the AED's laptop, and
  * the face-to-face record that travels back (see dossier.h). */
 #include <errno.h>

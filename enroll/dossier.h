@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* dossier.h - what travels between the holder's machine and the AED's
  * laptop: the holder's dossier (order export / order import) and the signed
  * face-to-face record coming back (f2f import).

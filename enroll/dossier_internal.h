@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* dossier_internal.h - what dossier.c (the signed dossier, the record
  * coming back) and dossier_qr.c (its short form on paper) share. */
 #ifndef RGS_DOSSIER_INTERNAL_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* dossier_qr.c - the dossier's short form on paper (see dossier.h): its
  * text, its QR code on the terminal and on an A4 sheet for the paper file,
  * and the check the AED runs at the face-to-face: does the token brought

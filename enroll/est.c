@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* est.c - the EST client (RFC 7030 as clarified by RFC 8951) over libcurl.
  *
  * HTTPS only, no redirects, the server's certificate always verified (the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* est.h - an EST client (RFC 7030, with the clarifications of RFC 8951)
  * over libcurl: /cacerts, /simpleenroll and /simplereenroll, HTTPS only,
  * the server always verified. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* estflow.c - the EST steps submit and renew share (see estflow.h). */
 #include <errno.h>
 #include <stdlib.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* estflow.h - what submit and renew share around the EST client: failures
  * in the holder's words, trusting the CA certificates of /cacerts, and the
  * polling that honours Retry-After. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* expiry.c - the end of an order's installed certificate: dates read from
  * the certificate, kept in the store, told in days and words. */
 #include <stdio.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* expiry.h - when the installed certificate of an order ends: its dates
  * read from the certificate and kept in the store, the days left, the
  * reminder threshold reached, and what to do, in words. `status` shows it,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* f2f.h - the face-to-face workflow (f2f_run.c, f2f_token.c, f2f_build.c):
  * the facts of a session, the record made of them, the AED's token, the
  * session itself. The record, the AED trust list and the printed form are

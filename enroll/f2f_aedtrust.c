@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* f2f_aedtrust.c - who counts as an AED: the AED trust files (format in
  * f2f_record.h) and the check of a record's signer against them.
  *

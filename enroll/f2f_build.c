@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* f2f_build.c - the intervention record made of the facts of a session. */
 #include <stdlib.h>
 #include <string.h>

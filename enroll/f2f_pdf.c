@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* f2f_pdf.c - the report of the face-to-face record (compte rendu du
  * face-à-face), not the fiche d'intervention that Certigna sends and that is
  * signed on paper and posted with the originals: one A4 page drawn

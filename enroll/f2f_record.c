@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* f2f_record.c - the intervention record: its steps and identity
  * document, its signature as CMS SignedData made with a key that stays on
  * a token, and its verification by anyone. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * f2f_record.h - the face-to-face library: the intervention record (its
  * content, its CMS signature and its verification), who counts as an AED

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* f2f_run.c - rgs-enroll f2f run: the face-to-face session on the AED's
  * laptop. The AED unlocks the AED's token first (the record is signed with
  * it whatever happens), then six steps; the first that fails ends the

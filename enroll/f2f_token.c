@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* f2f_token.c - the AED's token: the certificate whose key it holds, and
  * signatures made with that key. */
 #include <stdlib.h>

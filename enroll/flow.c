@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* flow.c - what the workflows share: messages, exit classes, paths, the token session. */
 #include <errno.h>
 #include <getopt.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* flow.h - what every workflow of rgs-enroll shares: the options of the run
  * and where its output goes (text or JSON), failures and their exit class,
  * data paths, and the token session. Nothing here parses a command line. */

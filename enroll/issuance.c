@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* issuance.c - the CA's answer for an order, as status shows it. */
 #include <string.h>
 #include "rgs_common.h"

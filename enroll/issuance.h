@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* issuance.h - what came back from the CA for an order, as status shows it. */
 #ifndef RGS_ISSUANCE_H
 #define RGS_ISSUANCE_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* json.c - JSON output. Strings are escaped and broken UTF-8 is replaced, so
  * that whatever a token or a user typed, the document stays valid. */
 #include <stdlib.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* json.h - a small streaming JSON writer for --json output (one document). */
 #ifndef RGS_JSON_H
 #define RGS_JSON_H

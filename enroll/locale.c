@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* locale.c - LANGUAGE alone selects the messages' language. */
 #include <locale.h>
 #include <stdlib.h>

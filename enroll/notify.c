@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* notify.c - desktop notification over sd-bus, and the journal line. */
 #include <errno.h>
 #include <stdint.h>

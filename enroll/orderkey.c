@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* orderkey.c - the key pair of an order for start --order (see orderkey.h). */
 #include <errno.h>
 #include <limits.h>

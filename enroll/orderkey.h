@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* orderkey.h - the key pair of an order for start --order: the order's
  * own key used again, the key an interrupted run left found and used, or a
  * new key made, one run at a time per order (orderlock.h).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* orderlock.c - one run at a time per order, and the journal of the key
  * pairs being made for it (see orderlock.h). */
 #include <errno.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* store.c - the order store for the commands: path, opening, failures,
  * orders in text and JSON, and the binding of a certificate request. */
 #include <errno.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* store.h - the order store as the commands use it: where it is, how its
  * failures are reported, how an order is shown, and the binding of a
  * certificate request that `order link` and `start --order` share. */

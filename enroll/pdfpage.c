@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* pdfpage.c - one A4 page with cairo (see pdfpage.h). */
 #include <errno.h>
 #include <stdio.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* pdfpage.h - one printed A4 page drawn with cairo: the face-to-face report
  * (f2f_pdf.c) and the dossier's paper sheet (dossier_qr.c) share its text
  * wrapping, its labelled fields and its QR code. Text is DejaVu through

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* progress.c - the terminal line and the JSON events of a long step (see
  * progress.h).
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* progress.h - how a long step goes, told while it runs: on a terminal a
  * line redrawn with the time (and what not to do), erased at the end; for
  * programs, JSON lines on the descriptor of --progress-fd:

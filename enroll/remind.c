@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* remind.c - the daily expiry reminder: every installed order's
  * certificate, the threshold it has reached, told once. */
 #include <errno.h>

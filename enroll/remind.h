@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* remind.h - `rgs-enroll remind`, run daily by a systemd user timer: at 90,
  * 30, 7 and 1 day(s) before an installed certificate ends, and once after
  * it has ended, a desktop notification and a journal line say what to do

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* revocation.c - the revocation status of a certificate: OCSP (RFC 6960)
  * from its AIA, else its CRL (RFC 5280), fetched with libcurl.
  *

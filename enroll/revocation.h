@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* revocation.h - is a certificate revoked? Asked of the OCSP responder its
  * Authority Information Access names, else read in the CRL of its
  * distribution points, over libcurl (http/https, timeouts, size limits).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* revocation_text.c - the words of the revocation check: messages, reason
  * names, the defaults, and the result as JSON and as a sentence. Apart
  * from the check itself (revocation.c, libcurl) so that the lean binary,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* rgs_exit.h - the exit statuses of rgs-enroll: the contract of
  * rgs-enroll(1), section EXIT STATUS (a test holds the two together). */
 #ifndef RGS_EXIT_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* rgs_locale.h - the messages' language at start-up. */
 #ifndef RGS_LOCALE_H
 #define RGS_LOCALE_H

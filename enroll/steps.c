@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* steps.c - check, choose the key type, generate: the steps keygen and start share. */
 #include <stdlib.h>
 #include <string.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* steps.h - the steps of an enrolment, shared by check, keygen, csr and start. */
 #ifndef RGS_STEPS_H
 #define RGS_STEPS_H

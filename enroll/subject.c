@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* subject.c - the certificate subject: C=FR, O=..., OU=0002 SIREN, CN=Prénom NOM. */
 #include <stdlib.h>
 #include <string.h>

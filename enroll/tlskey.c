@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* tlskey.c - a token-backed OpenSSL key through libp11 (see tlskey.h). */
 #include <stdlib.h>
 #include <string.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* tlskey.h - an OpenSSL key backed by the token, through libp11, for TLS
  * client authentication (renew: /simplereenroll with the current
  * certificate). The private key never leaves the card: OpenSSL's signing

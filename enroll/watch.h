@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* watch.h - the watcher of rgs-enroll, as a library: the USB devices udev
  * tells about (validated), the plan for a token (which step of the
  * enrolment comes next), the lock that keeps one step at a time, the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* watch_internal.h - what the watcher's files share; not a public header
  * (watch.h is). */
 #ifndef RGS_WATCH_INTERNAL_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* watch_lock.c - one enrolment step at a time per user: a lock file held
  * with flock while a step runs, holding the pid for the message of a
  * second watcher. */

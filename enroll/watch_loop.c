@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* watch_loop.c - the watcher: a token is plugged in, the enrolment goes on
  * where it stands.
  *

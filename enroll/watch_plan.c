@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* watch_plan.c - a token was plugged in: which step of the enrolment comes next.
  *
  * The token is found in the store by its serial number (the binding that

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* watch_step.c - the step a plan says, run as the rgs-enroll command
  * itself, executed directly (no shell) with an argv built from validated
  * values, under the lock that keeps one step at a time per user.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* watch_udev.c - the USB devices udev tells about, validated before use. */
 #include <ctype.h>
 #include <string.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* main.c - rgs-enroll-gtk: the holder's window over `rgs-enroll --json`. */
 #include <locale.h>
 #include <stdlib.h>

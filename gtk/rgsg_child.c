@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* rgsg_child.c - rgs-enroll --json as an asynchronous child (rgsg_child.h). */
 #include <errno.h>
 #include <limits.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* rgsg_child.h - the window's one way to the token: rgs-enroll --json run as
  * a child process (GSubprocess), asynchronously, its one JSON document read
  * back. The window never loads a PKCS#11 module: a crashing module takes the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* rgsg_form.c - the order form's checks (rgsg_form.h). */
 #include <string.h>
 #include <glib.h>

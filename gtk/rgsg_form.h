@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* rgsg_form.h - the order form's checks, as the person types: the same
  * rules as `rgs-enroll order new` (which checks again: the window only
  * spares a round trip). */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* rgsg_internal.h - the window's state, shared by its page files. */
 #ifndef RGSG_INTERNAL_H
 #define RGSG_INTERNAL_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* rgsg_key.c - the key pair made on the key and the request saved
  * (`rgs-enroll start --order N --out FILE`), then what to do with it. */
 #include <string.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* rgsg_order.c - the order: chosen from `order list`, or recorded with
  * `order new` through a form that checks as the person types. */
 #include <stdlib.h>

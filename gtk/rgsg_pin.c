@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* rgsg_pin.c - the PIN dialog (rgsg_pin.h). */
 #include <string.h>
 #include <adwaita.h>

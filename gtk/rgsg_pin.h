@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* rgsg_pin.h - the PIN dialog: masked entry, the tries counter in words, a
  * warning when tries are low, the last try only after an explicit
  * confirmation, nothing retried: every try is one press of Continue. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* rgsg_text.c - codes in plain words (rgsg_text.h). */
 #include <string.h>
 #include "rgsx_i18n.h"

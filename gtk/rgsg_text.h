@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* rgsg_text.h - the command's codes in plain words for the holder. The
  * JSON keeps codes (criterion ids, PIN states); the sentences live here,
  * translated in the rgs-enroll text domain. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* rgsg_ui.c - small builders the pages share (rgsg_ui.h). */
 #include "rgsx_i18n.h"
 #include "rgsg_pin.h"

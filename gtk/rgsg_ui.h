@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* rgsg_ui.h - small builders the pages share. */
 #ifndef RGSG_UI_H
 #define RGSG_UI_H

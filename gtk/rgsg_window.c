@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* rgsg_window.c - the window, the token page and the check page. */
 #include <stdlib.h>
 #include <string.h>

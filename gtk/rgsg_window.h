@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* rgsg_window.h - the holder's window: token, check, order, key pair and
  * request, each step a page; every token operation is a child rgs-enroll. */
 #ifndef RGSG_WINDOW_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* order_aed.c - the directory of AED offices: a CSV file users can edit. */
 #include <errno.h>
 #include <stdio.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* order_appt.c - the AED office of an order, the appointment, and the
  * directory offices imported into the store. */
 #include <stdio.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* order_bind.c - the key and its certificate request, bound to the order. */
 #include <stdio.h>
 #include <stdlib.h>

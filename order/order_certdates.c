@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* order_certdates.c - the dates of the certificate installed for an order,
  * and which expiry reminder was last given for it.
  *

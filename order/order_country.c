@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* order_country.c - the country of a subject: an ISO 3166-1 alpha-2 code. */
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* order_date.c - calendar days as ISO 8601 text, checked for real. */
 #include <stdio.h>
 #include <string.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* order_db.c - orders in the store: create, read, change, list, history. */
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* order_docs.c - the four paper originals and the rules on their dates. */
 #include <stdio.h>
 #include <string.h>

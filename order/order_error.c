@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* order_error.c - results of the order component and their meaning. */
 #include "order_internal.h"
 

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* order_f2f.c - the face-to-face intervention records kept with an order,
  * and the one way to face-to-face-done: a successful, verified record of
  * the key bound to the order. */

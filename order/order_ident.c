@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* order_ident.c - SIREN and SIRET, checked as INSEE defines them. */
 #include <string.h>
 #include "order_internal.h"

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* order_internal.h - shared between the files of order/, not installed. */
 #ifndef RGS_ORDER_INTERNAL_H
 #define RGS_ORDER_INTERNAL_H

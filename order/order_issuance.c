@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* order_issuance.c - what comes back from the CA: the EST exchange still
  * pending (and when to ask again), the certificate received and the CA
  * certificates the holder chose to trust for it.

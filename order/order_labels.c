@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* order_labels.c - the words people read and type for the values of an
  * order: a translated label for each status, payment method, operating
  * system and face-to-face mode, and one lookup per kind of value that

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* order_lookup.c - the orders a token is bound to, by its serial number. */
 #include <string.h>
 #include "order_internal.h"

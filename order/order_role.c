@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* order_role.c - whose copy an order is: the holder's, or the AED's made
  * from the holder's dossier; and the lookup by the CA's reference that
  * recognises a dossier imported twice. */

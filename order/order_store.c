@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* order_store.c - the SQLite file: checked before it is opened, created
  * whole or not at all, migrated by version, written in transactions. */
 #include <errno.h>

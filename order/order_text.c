@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* order_text.c - names as people write them: UTF-8, case and accents aside. */
 #include <stdint.h>
 #include <stdio.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* order_values.c - the values of an order, its statuses and the steps
  * between them, as tables. */
 #include <stdio.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * rgs_order.h - the order component of rgs-enroll: the Certigna "Pack ID RGS**"
  * order, its holder and company, the AED directory and appointment, the

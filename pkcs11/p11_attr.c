@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* p11_attr.c - attribute templates built without casts at every call site. */
 #include "p11_internal.h"
 

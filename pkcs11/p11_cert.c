@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* p11_cert.c - certificate objects: write next to their key, read back, list.
  *
  * A certificate is paired with its private key through CKA_ID, and only

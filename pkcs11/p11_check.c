@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* p11_check.c - the RGS** report: one criterion per line, with evidence. */
 #include <stdarg.h>
 #include <stdio.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* p11_error.c - results of the token layer and what they mean to a person. */
 #include <stdarg.h>
 #include <stdio.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* p11_events.c - slot events: tokens that appear and disappear.
  *
  * One generic loop serves every module:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* p11_internal.h - shared between the files of pkcs11/, not installed. */
 #ifndef RGS_P11_INTERNAL_H
 #define RGS_P11_INTERNAL_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* p11_key.c - key pairs on the token: generate, find, read back, sign. */
 #include <stdlib.h>
 #include <string.h>

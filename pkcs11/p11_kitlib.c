@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* p11_kitlib.c - p11-kit, loaded the first time it is needed (see
  * p11_kitlib.h). */
 #include <dlfcn.h>

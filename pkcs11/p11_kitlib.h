@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* p11_kitlib.h - p11-kit, loaded the first time it is needed (internal).
  *
  * Reading a pkcs11: URI (P11KitUri) and finding a module by its registered

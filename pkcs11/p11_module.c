@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* p11_module.c - load a PKCS#11 module, list its slots, open a token. */
 #include <dlfcn.h>
 #include <stdio.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* p11_pin.c - reading PINs and logging in without ever burning a try by ourselves.
  *
  * Rules: the PIN flags are read before every login; a locked PIN is explained,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* p11_pinmgmt.c - changing and unblocking PINs under the rules of p11_pin.c.
  *
  * The counters of the PIN about to be presented are read first; a locked

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * p11_policy.c - the qualified-device policy: which tokens count as RGS**
  * qualified devices, and which demo devices may stand in for one.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* p11_pubkeys.c - the public keys a token shows without a PIN, as the
  * SHA-256 of their SubjectPublicKeyInfo: how a token plugged in is matched
  * with the key an order is bound to, before anyone logs in. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * p11_registry.c - find the PKCS#11 module as Debian registers them: a path,
  * a file name in p11-kit's module directory, or a name registered with p11-kit

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * p11_uri.c - PKCS#11 URIs (RFC 7512) on p11-kit's P11KitUri: parse, format,
  * build from a token, match a token.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * rgs_p11.h - the token layer of rgs-enroll.
  *

@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause
 # demo.sh - build rgs-enroll and run a whole enrolment on a DEMO token.
 #
 # The token is SoftHSM2, a software token created here in build-demo/demo/: it is

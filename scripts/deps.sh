@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause
 # deps.sh - install what building, testing and the demo need, from Debian 12's
 # packages. Sourced by demo.sh and test.sh; safe to run again (installs only
 # what is missing). Uses sudo when not root.

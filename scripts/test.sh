@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause
 # test.sh - build and run every test: the normal build (-Wall -Wextra -Werror),
 # the same suite under AddressSanitizer + UndefinedBehaviorSanitizer, the
 # static analyser, and a short libFuzzer run of each parser.

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 # Run by cpack after the packages are made: the -dbgsym package of CMake 3.25
 # lists absolute build paths in its md5sums and has no documentation
 # directory. Rebuilt here as debhelper makes it: md5sums of its own files,

@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: BSD-3-Clause
 # Run by cpack on the staged tree, before the package is made: manual pages
 # and the changelog compressed as Debian policy wants (gzip -9n: no name, no
 # time stamp, so the package is reproducible).

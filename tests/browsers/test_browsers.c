@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* test_browsers.c - rgs-enroll browsers in a fake home: a SoftHSM2 token
  * holding a key and its certificate, Chromium's ~/.pki/nssdb (absent: made
  * by --add), a Firefox profile tree with two profiles, one locked as a

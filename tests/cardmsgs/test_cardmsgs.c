@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* test_cardmsgs.c - what rgs-enroll says when the card or its module cannot
  * do the step: a module that cannot make the key pair (policy data, or no
  * key pair generation mechanism), keys too small for the validity, a card

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * test_cli_global_after.c - every global option works after the command and
  * after its subcommand (issue 13, "Command line conventions"): each one is

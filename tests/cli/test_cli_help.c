@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* test_cli_help.c - every command and subcommand that `rgs-enroll --help`
  * and the commands' own help list answers -h as --help (its usage, exit 0),
  * and a bad option with a usage error (exit 2) whose last line sends the

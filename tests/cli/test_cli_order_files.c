@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * test_cli_order_files.c - default file names never collide between orders
  * (issue 13, "Command line conventions"): two orders enrolled in one

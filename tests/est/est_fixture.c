@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* est_fixture.c - start and stop the test EST responder (see est_fixture.h). */
 #include <errno.h>
 #include <signal.h>

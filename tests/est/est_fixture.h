@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* est_fixture.h - the test EST responder (est_server) run as a child
  * process on 127.0.0.1, with a test CA made by the test. Test code only. */
 #ifndef RGS_EST_FIXTURE_H

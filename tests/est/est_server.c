@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* est_server.c - a real TLS EST responder for the tests (RFC 7030 server
  * side, just enough): it listens on 127.0.0.1 on an ephemeral port, serves
  * /cacerts and signs /simpleenroll and /simplereenroll requests with a test

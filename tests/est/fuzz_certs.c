@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * fuzz_certs.c - fuzz target for what a CA or an EST server hands us: the
  * certificate loader of install (PEM, DER, PKCS#7, bare base64), the EST

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* test_est.c - the EST client of enroll/est.c against the real TLS test
  * responder on 127.0.0.1: every answer an EST server can give, and the
  * pieces (URLs, Retry-After, bodies) on their own. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* test_submit.c - the holder's second half of the journey through the
  * command: an order with its request bound (order new, start --order),
  * submit to a file or over EST to the real TLS test responder, the CA's

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* test_tlskey.c - TLS client authentication with a key on the token
  * (libp11 behind OpenSSL, libcurl in front): the EST responder asks for a
  * client certificate and sees the holder's. In-process, against SoftHSM2. */

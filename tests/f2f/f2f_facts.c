@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* f2f_facts.c - one face-to-face that passed (see f2f_facts.h). */
 #include <stdarg.h>
 #include <stddef.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* f2f_facts.h - the facts of one face-to-face that passed every step
  * (order 12, CMD-2026-0042, Frédéric Senez of BS AUTO, 10 March 2026,
  * Maître Jeanne DUPONT-LÉGER at Arles), shared by the tests that build,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* f2f_pki.c - the test PKI. */
 #include <stdio.h>
 #include <stdlib.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* f2f_pki.h - a test PKI made with OpenSSL: keys, a CA, certificates with
  * fixed dates (2020-01-01 to 2040-01-01 unless told), files. */
 #ifndef RGS_F2F_PKI_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * fuzz_aed_trust.c - fuzz target for the AED trust file parser
  * (enroll/f2f_aedtrust.c).

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* fuzz_canon.c - the canonical JSON parser of the intervention record:
  * whatever it accepts must serialise back to the very same bytes (one
  * spelling per document), and nothing may crash or leak. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * fuzz_dossier_short.c - fuzz target for the dossier's short form read back
  * from a scanned QR code (rgs_dossier_short_parse, enroll/dossier_qr.c).

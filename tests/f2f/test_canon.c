@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* test_canon.c - the canonical JSON library on its own (enroll/canon.h):
  * its header stands alone, and each failure has its own result, with a
  * message, where one -1 used to stand for all of them. */

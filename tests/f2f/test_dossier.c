@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* test_dossier.c - the dossier that travels and the record that comes back,
  * for real: the holder's store and the AED's store (two files), the
  * holder's SoftHSM token and the AED's (a certificate of a test CA for a key

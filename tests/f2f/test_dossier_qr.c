@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* test_dossier_qr.c - the dossier's short form (order qr): its text for an
  * order bound to a real request (fields, fingerprints computed here with
  * OpenSSL), a CA reference that tries to forge a field, an unreadable

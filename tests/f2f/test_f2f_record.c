@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* test_f2f_record.c - the intervention record in process: its canonical JSON
  * (one spelling, everything else refused), the identity number digest, the
  * CMS signature made through a callback, and verification that tells a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* test_f2f_report_pdf.c - issue 11: the PDF of f2f print is the report of
  * the face-to-face record ("compte rendu du face-à-face"), not a second
  * fiche d'intervention, and says so, in French too. The page is written in

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* test_f2f_session.c - the face-to-face for real: two SoftHSM tokens (the
  * holder's and the AED's, whose certificate a test CA issued for a key made
  * on it), an order whose request was made with `start --order`, the whole

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * rgsfaultp11: a fault-injecting PKCS#11 module for the tests of rgs-enroll.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * Tests of rgsfaultp11 (tests/faultmod/rgsfaultp11.c) against a real SoftHSM2
  * token in a temporary directory.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * fuzz_driver.c - a main() for the fuzz targets without libFuzzer: runs
  * LLVMFuzzerTestOneInput over every regular file of the directories (or the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * fuzz_pin_input.c - fuzz target for the secret reader of pkcs11/p11_pin.c
  * (PIN, unblocking code, new PIN, retrieval code from a file or a

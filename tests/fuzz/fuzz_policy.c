@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * fuzz_policy.c - fuzz target for the qualified-device policy parser and
  * its glob matcher.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * fuzz_uri.c - fuzz target for the PKCS#11 URI parser.
  *

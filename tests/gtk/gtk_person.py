@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# SPDX-License-Identifier: BSD-3-Clause
 """gtk_person.py - drive rgs-enroll-gtk as a person would, through the
 accessibility tree (AT-SPI, pyatspi), under Xvfb and a D-Bus session.
 

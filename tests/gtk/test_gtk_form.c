@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* test_gtk_form.c - the order form's checks as the window applies them
  * while the person types (gtk/rgsg_form.h), against `rgs-enroll order new`
  * as the oracle: the command accepts what the form accepts. */

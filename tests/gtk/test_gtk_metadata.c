@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* test_gtk_metadata.c - the window's desktop entry and AppStream metadata
  * as the desktop and the software centres judge them (desktop-file-validate,
  * appstreamcli validate --no-net), and `cmake --install --component gtk`

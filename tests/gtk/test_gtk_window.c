@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* test_gtk_window.c - rgs-enroll-gtk used as a person uses it: under Xvfb
  * (xvfb-run -a) and a D-Bus session (dbus-run-session), driven through the
  * accessibility tree by gtk_person.py (pyatspi), on a SoftHSM token behind

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* assert.c - assertions on text that say what they looked for and in what. */
 #include <stdio.h>
 #include <string.h>

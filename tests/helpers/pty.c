@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* pty.c - drive a command through a real pseudo-terminal, as a person would:
  * prompts read, answers typed, echo and exit status checked. */
 #include <poll.h>

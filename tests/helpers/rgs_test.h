@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* rgs_test.h - what the tests share: running commands, SoftHSM tokens, JSON. */
 #ifndef RGS_TEST_H
 #define RGS_TEST_H

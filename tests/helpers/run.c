@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* run.c - run a command for real and capture what it says. */
 #include <errno.h>
 #include <fcntl.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* softhsm.c - a real SoftHSM2 token per test, in a temporary directory. */
 #include <dirent.h>
 #include <stdio.h>

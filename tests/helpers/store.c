@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* store.c - what the tests of the order commands share: a store in a fresh
  * directory, rgs-enroll run on it, and a JSON member checked. */
 #include <stdarg.h>

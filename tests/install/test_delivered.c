@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* test_delivered.c - rgs-enroll check --delivered: a token "posted by the
  * CA" with key and certificate already on it, made here with keygen and
  * pkcs11-tool (as a CA's tools would), shown through the fault module as a

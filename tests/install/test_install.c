@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* test_install.c - rgs-enroll install against a real SoftHSM2 token, with
  * certificates made by the test's own CA: good ones in every format CAs
  * deliver, bad ones of every kind, repeats, replacement, and the token

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* test_install_crash.c - rgs-enroll install killed (kill -9) while it writes
  * the certificate object, then run again: the token must end with exactly
  * one certificate object for the key, holding the issued certificate, with

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* test_install_hostile.c - certificates and requests made by someone who
  * wants to be taken for the holder, or by a careless CA: NUL bytes,
  * repeated and multi-valued attributes, attributes naming someone else,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* test_pin.c - rgs-enroll pin change | unblock against a real SoftHSM2 token,
  * and through the fault module for the PIN counters SoftHSM does not keep:
  * a locked PIN or code is never tried, the last try is spent only with

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* test_pin_tty.c - pin change and unblock typed at a real terminal (a
  * pseudo-terminal): nothing echoed, the new PIN asked twice, two entries
  * that differ change nothing and spend no try. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* testpki.c - the tests' own certification authority (see testpki.h). */
 #include <stdio.h>
 #include <stdlib.h>

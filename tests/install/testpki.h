@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* testpki.h - a small certification authority made by the tests: roots,
  * intermediates, holder certificates good and bad, written in the formats
  * CAs deliver (PEM, DER, PKCS#7). Test code only. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* test_enroll.c - tokens, check, keygen, csr and start against a real SoftHSM2
  * token, each result read back by independent tools (pkcs11-tool, openssl). */
 #include <dlfcn.h>

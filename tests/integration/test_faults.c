@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* test_faults.c - every error path of check, keygen, csr and start, driven
  * through the fault-injecting module wrapped around a real SoftHSM2 token:
  * the message, the exit status, no orphan key, no PIN try spent unasked. */

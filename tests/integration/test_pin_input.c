@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* test_pin_input.c - a secret that is not plain text never reaches the token
  * (issue 9, items 5 and 13).
  *

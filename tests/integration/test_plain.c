@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* test_plain.c - check and keygen speak to the holder in plain sentences, in
  * English and in French, with the PKCS#11 evidence under --details and in
  * --json; a module that does not start is said in words. Real SoftHSM2. */

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* test_tty.c - the PIN typed at a real terminal (a pseudo-terminal): no echo,
  * consent asked on the terminal before the last try, Ctrl-C cancels. */
 #include <errno.h>

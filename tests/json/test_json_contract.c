@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* test_json_contract.c - the --json contract (issue 14): every command and
  * subcommand run with --json on a SoftHSM token and a store, successes and
  * failures, each document validated against doc/json/v1/<command>.schema.json

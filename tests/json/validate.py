@@ -1,4 +1,5 @@
 #!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-3-Clause
 """validate.py - the --json contract's checker (issue 14), run by test_json_contract.
 
   validate.py documents SCHEMA_DIR DOC_DIR MANIFEST

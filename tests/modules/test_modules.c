@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* test_modules.c - finding the PKCS#11 module without a path: registered
  * names, bare file names, paths, a URI's module-name / module-path, their
  * conflicts, `tokens --all-modules`, and, with no module named, the

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * fuzz_aed_csv.c - fuzz target for the AED directory reader (CSV,
  * rgs_order_aed_dir_load_mem).

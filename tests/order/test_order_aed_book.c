@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * test_order_aed_book.c - the appointment as the AED's office can take it
  * (issue 11, "The AED directory"): a date in the past, on a Sunday or a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * test_order_aed_dir.c - the AED directory file: the shipped one (the six
  * Bouches-du-Rhône offices of the seed), the CSV format, and errors that

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * test_order_aed_scale.c - the AED directory at 100 000 offices (issue 9,
  * item 12): the file is read whole, every office imported, a duplicate id

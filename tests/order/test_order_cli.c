@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * test_order_cli.c - the commands order, aed and status run for real:
  * every bad value gets its message and exit status, the documented JSON

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * test_order_crash.c - the store under failure and contention:
  *  - a process killed (SIGKILL) inside a write transaction loses nothing

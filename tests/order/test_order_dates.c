@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* test_order_dates.c - dates and words for people through the real
  * rgs-enroll (issue 13): prose shows local dates in words and labels in
  * the person's language, never an ISO stamp or a stored code; dates are

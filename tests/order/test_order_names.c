@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* test_order_names.c - one rule for the holder's name (order/order_text.c):
  * the last name in capitals, the first name as typed with the first letter
  * of each part of a compound name in capitals; accents, hyphens,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* test_order_new_errors.c - order new and order set name every wrong
  * option in one run (exit 2 once), --siren with --siret says "not both",
  * a run that fails leaves no order behind; the holder's name shown by one

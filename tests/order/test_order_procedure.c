@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * test_order_procedure.c - issue 11, "a status that follows the procedure"
  * and "two paths, said plainly": the real rgs-enroll on a SoftHSM2 token and

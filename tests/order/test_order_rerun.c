@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * test_order_rerun.c - start --order run again, run twice at once, or
  * killed just after the key pair was made, on a real SoftHSM2 token with

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * test_order_start.c - start --order on a real SoftHSM2 token: the subject
  * comes from the order, the order's validity decides the key size, the

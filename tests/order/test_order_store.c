@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * test_order_store.c - the order store through the library: creation,
  * migration, refusal of files that are not ours (left byte-identical),

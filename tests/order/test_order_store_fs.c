@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * test_order_store_fs.c - the store when the file system says no (issue 9,
  * items 14 and 15): the commands that only read work on a read-only file,

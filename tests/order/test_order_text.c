@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * test_order_text.c - names compared as people read them (case and accents
  * aside), upper-casing, and the subject of a request against the order.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * test_order_values.c - the values of an order, the table of status steps,
  * the AED fee estimate, calendar days, the rules on the documents and the

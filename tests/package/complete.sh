@@ -1,4 +1,5 @@
 #!/bin/bash
+# SPDX-License-Identifier: BSD-3-Clause
 # complete.sh COMPLETION LINE - print, one a line, what bash completion
 # offers for LINE (the cursor at its end), as an interactive bash would:
 # bash-completion's helpers loaded, LINE split into COMP_WORDS at blanks and

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * test_completion.c - the bash completion (data/bash-completion/rgs-enroll)
  * as bash runs it: bash-completion's helpers loaded, the line split into

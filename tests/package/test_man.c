@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * test_man.c - the manual pages, English (doc/rgs-enroll.1) and French
  * (doc/fr/rgs-enroll.1), as readers get them:

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * test_package.c - `cpack -G DEB` gives packages that lintian accepts:
  * the project is configured and built in a temporary directory as a package

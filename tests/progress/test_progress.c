@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* test_progress.c - progress of long steps, through the real rgs-enroll on
  * a SoftHSM2 token:
  *   - --progress-fd 3 into a pipe: start and done events of check, keygen

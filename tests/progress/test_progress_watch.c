@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* test_progress_watch.c - the watcher says it is waiting for a token: a
  * line on stderr (the journal) when it starts waiting and again after each
  * token it handled, and the "wait-token" step on --progress-fd (here the

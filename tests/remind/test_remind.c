@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * test_remind.c - the end of an installed certificate (issue 15, "Expiry"):
  *   - `remind` at 90, 30, 7 and 1 day(s) before the end and once after it,

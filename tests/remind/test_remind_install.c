@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* test_remind_install.c - `install` records the dates of the certificate it
  * installs (before any status or remind looks), and `status` shows them:
  * a real SoftHSM2 token, the real command, a certificate from the test's

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* rev_fixture.c - the test CA, the OCSP responders and the HTTP server of
  * the revocation tests (see rev_fixture.h). Test code only. */
 #include <arpa/inet.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* rev_fixture.h - what the revocation tests serve on 127.0.0.1: a test CA
  * (root, issuing CA), real OCSP responders (`openssl ocsp`, one per
  * signer), a tiny HTTP server in a thread for CRLs and for answers that lie,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* test_f2f_verify_revocation.c - f2f verify asks about the AED certificate
  * that signed the record, through the real rgs-enroll: the AED certificate
  * names an OCSP responder of the test CA (`openssl ocsp` on 127.0.0.1) and

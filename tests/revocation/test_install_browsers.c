@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* test_install_browsers.c - the browsers step offered at the end of install,
  * through the real rgs-enroll on a pseudo-terminal, in a fake home holding
  * Chromium's NSS database: "y" registers the token's module (NSS's modutil

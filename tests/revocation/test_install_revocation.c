@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* test_install_revocation.c - the revocation check through the real
  * rgs-enroll: install refuses a revoked certificate (nothing on the token,
  * the order store unchanged), says "unknown" offline and installs, installs

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* test_revocation.c - rgs_rev_check against real servers on 127.0.0.1:
  * `openssl ocsp` responders (the CA, a delegated responder, a responder
  * signed by another CA's key, one without id-kp-OCSPSigning), and a tiny

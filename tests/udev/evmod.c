@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* evmod.c - a PKCS#11 module for the tests of slot events: it wraps a real
  * module (RGS_EVMOD_REAL, SoftHSM2) and turns its slots into reader slots
  * (CKF_HW_SLOT | CKF_REMOVABLE_DEVICE) whose token is in or out as the file

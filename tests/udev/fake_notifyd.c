@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* fake_notifyd.c - a notification server for the tests: owns
  * org.freedesktop.Notifications on the session bus named by
  * DBUS_SESSION_BUS_ADDRESS and appends each Notify call to the file argv[1]

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * fuzz_udev_props.c - what udev hands the watcher is hostile: the
  * properties of a USB device (its strings are chosen by the device) go

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * test_p11_events.c - the slot events of the token layer (pkcs11/p11_events.c),
  * in-process:

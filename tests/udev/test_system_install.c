@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * test_system_install.c - what goes into the system:
  *   - the user unit passes `systemd-analyze verify`, in the system and the

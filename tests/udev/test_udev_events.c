@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * test_udev_events.c - udev events reach the watcher: umockdev simulates the
  * USB token (a testbed with the device's sysfs entry and udev properties,

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * test_udev_rules.c - the udev rule, read by a parser of its own, and what
  * the watcher takes from udev:

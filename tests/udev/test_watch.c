@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * test_watch.c - rgs-enroll watch driven by a real SoftHSM2 token that
  * appears and disappears, and by the fault module for a removal in the

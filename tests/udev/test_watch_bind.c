@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * test_watch_bind.c - the watcher binds nothing by guess (issue 11): a
  * token goes to an order only by the serial its binding records or by

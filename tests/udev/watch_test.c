@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* watch_test.c - background commands for the watcher tests. */
 #include <errno.h>
 #include <fcntl.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* watch_test.h - what the tests of tests/udev share: a command left running
  * in the background (the watcher) while the test plugs and pulls tokens. */
 #ifndef RGS_WATCH_TEST_H

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* test_common.c - the shared helpers: the sanitiser for untrusted strings,
  * the UTF-8 check, and opening only regular files. */
 #include <errno.h>

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* test_common_conf.c - the settings-file pieces of common/ (lines, trim,
  * key = value, what to say of a bad line) and reading hex back. */
 #include <setjmp.h>

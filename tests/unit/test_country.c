@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* test_country.c - the country of a subject (order/order_country.c): the
  * ISO 3166-1 alpha-2 table checked against Debian's iso-codes as an
  * independent oracle, the normalisation of what a person types, and the

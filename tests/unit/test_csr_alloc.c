@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* test_csr_alloc.c - every allocation on the CSR path failing in turn.
  *
  * Our own allocations are wrapped at link time (--wrap=malloc...), OpenSSL's

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* test_exit_doc.c - the exit statuses of rgs-enroll (rgs_exit.h) and the
  * EXIT STATUS section of rgs-enroll(1) say the same thing: every RGS_EXIT_*
  * value is documented there, and nothing else is; the same for the CODE DE

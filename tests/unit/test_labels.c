@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* test_labels.c - what people type for the values of an order, in either
  * language, and the stable codes that stay what the store and --json hold
  * (order_labels.c through the public parse functions). */

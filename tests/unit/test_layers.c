@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* test_layers.c - data flows one way: a layer includes headers of its own
  * layer and of the layers below it, never of a layer above. The layers, top
  * down: cli/ (the command), enroll/ (the workflows), pkcs11/ and order/

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* test_p11_module.c - loading a module that someone else already initialised,
  * and reading PINs from files and descriptors. */
 #include <dlfcn.h>

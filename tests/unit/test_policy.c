@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * test_policy.c - the qualified-device policy: the shipped files, the file
  * format and its errors, stacking, glob matching.

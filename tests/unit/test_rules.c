@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* test_rules.c - the RGS** rules and identifiers as data: key sizes by date,
  * key specs, SIREN/SIRET check digits. */
 #include <stdlib.h>

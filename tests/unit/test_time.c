@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* test_time.c - dates for people (rgsx_time_text) in English and French,
  * in Europe/Paris across both daylight-saving changes, and dates typed by
  * people (rgsx_date_input), hostile ones included. The French words come

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * test_uri.c - PKCS#11 URIs (RFC 7512): parsing, canonical formatting,
  * round trips, refusals, building from a token and matching a token.

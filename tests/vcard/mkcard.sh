@@ -1,4 +1,5 @@
 #!/bin/sh
+# SPDX-License-Identifier: BSD-3-Clause
 # mkcard.sh DIR PIN - the virtual card's content, made fresh: an NSS database
 # DIR/nssdb whose password is PIN (the card's PIN: libcacard hands the VERIFY
 # data to NSS), holding three RSA 2048 keys with their certificates, as on a

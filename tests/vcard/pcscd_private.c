@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* pcscd_private.c - a pcscd of the card's own: its socket, its reader.conf
  * directory, its vpcd port; never the system's /run/pcscd/pcscd.comm.
  *

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* pcscd_private.h - a private pcscd for the virtual card (see the .c). */
 #ifndef RGS_PCSCD_PRIVATE_H
 #define RGS_PCSCD_PRIVATE_H

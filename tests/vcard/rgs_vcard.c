@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* rgs_vcard.c - a virtual smart card for the tests: libcacard's CAC
  * emulation (keys and certificates in an NSS database) presented to pcscd
  * through the vpcd reader driver (vsmartcard-vpcd), the way OpenSC's CI

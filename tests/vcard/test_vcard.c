@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* test_vcard.c - OpenSC's module, the project's default, against a card
  * through pcscd: libcacard's CAC emulation behind the vpcd reader driver
  * (rgs_vcard.c), each test with its own card, pcscd and port. The real

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* vcard_test.c - see vcard_test.h. Each test has its own card, pcscd and
  * vpcd port (rgs-vcard --pcscd picks a free one), so tests run in
  * parallel (ctest -j, the normal and the ASan pass) without sharing a

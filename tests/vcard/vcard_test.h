@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
 /* vcard_test.h - the virtual card of the tests (rgs_vcard.c) with a pcscd
  * of its own, driven from a cmocka test: made, inserted, removed, asked
  * how many APDUs it answered and how many PIN tries it has left. */
