@@ -1,10 +1,16 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
-/* main.c - rgs-enroll-gtk: the holder's window over `rgs-enroll --json`. */
+/* main.c - rgs-enroll-gtk: the holder's window over `rgs-enroll --json`;
+ * with --askpass [PROMPT], the PIN dialog alone for the watcher (the PIN on
+ * stdout, exit 1 on cancel). */
+#include <errno.h>
 #include <locale.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <adwaita.h>
+#include "rgs_common.h"
 #include "rgsx_i18n.h"
+#include "rgsg_pin.h"
 #include "rgsg_window.h"
 
 #ifndef RGSG_LOCALEDIR
@@ -12,6 +18,10 @@
 #endif
 
 static char *opt_policy, *opt_module, *opt_db, *opt_out_dir;
+static gboolean opt_askpass;
+static char **opt_rest;
+/* The askpass role's exit status: 1 until a PIN was written. */
+static int askpass_status = 1;
 
 static const GOptionEntry entries[] = {
   { "policy", 0, 0, G_OPTION_ARG_FILENAME, &opt_policy,
@@ -21,6 +31,9 @@ static const GOptionEntry entries[] = {
   { "db", 0, 0, G_OPTION_ARG_FILENAME, &opt_db, "Order store handed to rgs-enroll (--db)", "PATH" },
   { "out-dir", 0, 0, G_OPTION_ARG_FILENAME, &opt_out_dir,
     "Folder for the certificate request (default: Documents)", "DIR" },
+  { "askpass", 0, 0, G_OPTION_ARG_NONE, &opt_askpass,
+    "Ask for a PIN and write it on stdout (the watcher's askpass program)", NULL },
+  { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_STRING_ARRAY, &opt_rest, NULL, "[PROMPT]" },
   { NULL, 0, 0, 0, NULL, NULL, NULL },
 };
 
@@ -62,6 +75,47 @@ static void locale_from_language(void)
     setlocale(LC_MESSAGES, "C.UTF-8");
 }
 
+/* write(2) the whole buffer; FALSE on failure. */
+static gboolean write_all(int fd, const char *buf, size_t len)
+{
+  ssize_t n;
+
+  while (len > 0) {
+    n = write(fd, buf, len);
+    if (n < 0 && errno == EINTR)
+      continue;
+    if (n <= 0)
+      return FALSE;
+    buf += n;
+    len -= (size_t)n;
+  }
+  return TRUE;
+}
+
+/* The PIN and a newline on stdout, for the watcher's pipe; nothing kept. */
+static void on_askpass_pin(const char *pin, gboolean final_try, gpointer data)
+{
+  GApplication *app = data;
+
+  (void)final_try;
+  if (pin != NULL && write_all(STDOUT_FILENO, pin, strlen(pin)) &&
+      write_all(STDOUT_FILENO, "\n", 1))
+    askpass_status = 0;
+  g_application_release(app);
+}
+
+/* The same PIN dialog, alone, for `watch --askpass PROGRAM`: the prompt
+ * (sanitised: it names the token) as its text. */
+static void askpass_run(GApplication *app)
+{
+  const char *prompt = opt_rest != NULL && opt_rest[0] != NULL ? opt_rest[0] : NULL;
+  char *clean = rgsx_sanitize(prompt != NULL ? prompt : _("Type the PIN of the key."), (size_t)-1);
+
+  g_application_hold(app);
+  rgsg_pin_ask_text(NULL, clean != NULL ? clean : "", RGSG_PIN_UNKNOWN, NULL, on_askpass_pin, app);
+  free(clean);
+}
+
 static void on_activate(GApplication *app, gpointer data)
 {
   rgsg_win_opts *o = data;
@@ -69,6 +123,10 @@ static void on_activate(GApplication *app, gpointer data)
 
   if (wins != NULL) {
     gtk_window_present(GTK_WINDOW(wins->data));
+    return;
+  }
+  if (opt_askpass) {
+    askpass_run(app);
     return;
   }
   /* The options are parsed by now; the policy may also come from the
@@ -102,11 +160,14 @@ int main(int argc, char **argv)
   g_signal_connect(app, "activate", G_CALLBACK(on_activate), &o);
   o.ctx.cli = cli;
   ret = g_application_run(G_APPLICATION(app), argc, argv);
+  if (ret == 0 && opt_askpass)
+    ret = askpass_status;
   g_object_unref(app);
   g_free(cli);
   g_free(opt_policy);
   g_free(opt_module);
   g_free(opt_db);
   g_free(opt_out_dir);
+  g_strfreev(opt_rest);
   return ret;
 }

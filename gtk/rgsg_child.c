@@ -5,6 +5,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <glib-unix.h>
+#include <gio/gunixinputstream.h>
 #include "rgsg_child.h"
 
 #ifndef RGSG_BINDIR
@@ -12,11 +13,25 @@
 #endif
 
 #define RGSG_PIN_FD 3
+#define RGSG_PROGRESS_FD 4
 
+/* Shared by the child's exit and its progress pipe: freed when both ended. */
 typedef struct {
   rgsg_done_fn done;
+  rgsg_progress_fn progress;
   gpointer user;
+  gboolean finished;          /* done was called: no progress after it */
+  int refs;
+  GDataInputStream *in;
 } run_state;
+
+static void state_unref(run_state *st)
+{
+  if (--st->refs > 0)
+    return;
+  g_clear_object(&st->in);
+  g_free(st);
+}
 
 char *rgsg_find_cli(void)
 {
@@ -45,7 +60,7 @@ cleanup:
 
 /* The whole argv: cli --json, the globals, --pin-fd and --final-try, args. */
 static GPtrArray *build_argv(const rgsg_ctx *ctx, const char *const *args, gboolean pin,
-                             gboolean final_try)
+                             gboolean final_try, gboolean progress)
 {
   GPtrArray *v = g_ptr_array_new_with_free_func(g_free);
   size_t i;
@@ -70,6 +85,10 @@ static GPtrArray *build_argv(const rgsg_ctx *ctx, const char *const *args, gbool
   }
   if (final_try)
     g_ptr_array_add(v, g_strdup("--final-try"));
+  if (progress) {
+    g_ptr_array_add(v, g_strdup("--progress-fd"));
+    g_ptr_array_add(v, g_strdup_printf("%d", RGSG_PROGRESS_FD));
+  }
   for (i = 0; args[i] != NULL; i++)
     g_ptr_array_add(v, g_strdup(args[i]));
   g_ptr_array_add(v, NULL);
@@ -121,18 +140,73 @@ static void on_exit_cb(GObject *src, GAsyncResult *res, gpointer data)
   g_object_unref(parser);
   g_free(out);
   g_free(r.err_text);
-  g_free(st);
+  st->finished = TRUE;
+  state_unref(st);
   g_object_unref(proc);
+}
+
+/* One event line; lines that are not an event object are skipped (the
+ * contract may grow members, never change these). */
+static void progress_line(run_state *st, const char *line)
+{
+  JsonParser *parser = json_parser_new();
+  JsonNode *root;
+  const char *event, *step;
+
+  if (json_parser_load_from_data(parser, line, -1, NULL)) {
+    root = json_parser_get_root(parser);
+    event = rgsg_str(root, "event");
+    step = rgsg_str(root, "step");
+    if (event != NULL && step != NULL)
+      st->progress(event, step, rgsg_int(root, "elapsed_ms", 0), st->user);
+  }
+  g_object_unref(parser);
+}
+
+static void on_progress_line(GObject *src, GAsyncResult *res, gpointer data)
+{
+  run_state *st = data;
+  char *line = g_data_input_stream_read_line_finish_utf8(G_DATA_INPUT_STREAM(src), res, NULL, NULL);
+
+  /* NULL: end of file (the child and its descendants closed the pipe). */
+  if (line == NULL) {
+    state_unref(st);
+    return;
+  }
+  if (!st->finished)
+    progress_line(st, line);
+  g_free(line);
+  g_data_input_stream_read_line_async(st->in, G_PRIORITY_DEFAULT, NULL, on_progress_line, st);
+}
+
+/* The progress pipe: its write end handed to the child as RGSG_PROGRESS_FD
+ * (the launcher closes the parent's copy), its read end returned; -1 on
+ * failure (errno set). */
+static int progress_pipe(GSubprocessLauncher *l)
+{
+  int fds[2] = { -1, -1 };
+
+  if (!g_unix_open_pipe(fds, FD_CLOEXEC, NULL))
+    return -1;
+  g_subprocess_launcher_take_fd(l, fds[1], RGSG_PROGRESS_FD);
+  return fds[0];
 }
 
 gboolean rgsg_run(const rgsg_ctx *ctx, const char *const *args, const char *pin,
                   gboolean final_try, rgsg_done_fn done, gpointer user, GError **error)
 {
+  return rgsg_run_progress(ctx, args, pin, final_try, NULL, done, user, error);
+}
+
+gboolean rgsg_run_progress(const rgsg_ctx *ctx, const char *const *args, const char *pin,
+                           gboolean final_try, rgsg_progress_fn progress, rgsg_done_fn done,
+                           gpointer user, GError **error)
+{
   GSubprocessLauncher *l = NULL;
   GSubprocess *proc = NULL;
-  GPtrArray *argv = build_argv(ctx, args, pin != NULL, final_try);
+  GPtrArray *argv = build_argv(ctx, args, pin != NULL, final_try, progress != NULL);
   run_state *st = NULL;
-  int fd;
+  int fd, pfd = -1;
 
   l = g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE |
                                 G_SUBPROCESS_FLAGS_STDIN_INHERIT);
@@ -144,14 +218,34 @@ gboolean rgsg_run(const rgsg_ctx *ctx, const char *const *args, const char *pin,
     }
     g_subprocess_launcher_take_fd(l, fd, RGSG_PIN_FD);
   }
+  if (progress != NULL) {
+    pfd = progress_pipe(l);
+    if (pfd < 0) {
+      g_set_error(error, G_IO_ERROR, g_io_error_from_errno(errno), "pipe: %s", g_strerror(errno));
+      goto cleanup;
+    }
+  }
   proc = g_subprocess_launcher_spawnv(l, (const char *const *)argv->pdata, error);
   if (proc == NULL)
     goto cleanup;
   st = g_new0(run_state, 1);
   st->done = done;
+  st->progress = progress;
   st->user = user;
+  st->refs = 1;
+  if (pfd >= 0) {
+    GInputStream *raw = g_unix_input_stream_new(pfd, TRUE);
+
+    pfd = -1;
+    st->in = g_data_input_stream_new(raw);
+    g_object_unref(raw);
+    st->refs++;
+    g_data_input_stream_read_line_async(st->in, G_PRIORITY_DEFAULT, NULL, on_progress_line, st);
+  }
   g_subprocess_communicate_utf8_async(proc, NULL, NULL, on_exit_cb, st);
 cleanup:
+  if (pfd >= 0)
+    close(pfd);
   g_object_unref(l);
   g_ptr_array_unref(argv);
   return proc != NULL;

@@ -42,6 +42,19 @@ char *rgsg_find_cli(void);
 gboolean rgsg_run(const rgsg_ctx *ctx, const char *const *args, const char *pin,
                   gboolean final_try, rgsg_done_fn done, gpointer user, GError **error);
 
+/* One JSON line of --progress-fd: event "start", "progress" or "done", the
+ * step code (check, keygen, csr...), elapsed_ms (0 for start). Strings are
+ * borrowed for the call. */
+typedef void (*rgsg_progress_fn)(const char *event, const char *step, gint64 elapsed_ms,
+                                 gpointer user);
+
+/* rgsg_run, and the child's --progress-fd on a pipe read in the main loop:
+ * progress(..., user) for each event until done is called (none after it).
+ * progress NULL: rgsg_run. */
+gboolean rgsg_run_progress(const rgsg_ctx *ctx, const char *const *args, const char *pin,
+                           gboolean final_try, rgsg_progress_fn progress, rgsg_done_fn done,
+                           gpointer user, GError **error);
+
 /* Members of the result's document; NULL / def when absent or of another type. */
 const char *rgsg_str(JsonNode *node, const char *path);
 gint64 rgsg_int(JsonNode *node, const char *path, gint64 def);

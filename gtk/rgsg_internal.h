@@ -59,6 +59,11 @@ void rgsg_show(rgsg_win *w, const char *name, GtkWidget *default_button);
  * status) when it could not start. */
 gboolean rgsg_win_run(rgsg_win *w, const char *const *args, const char *pin, gboolean final_try,
                       rgsg_done_fn done, GtkLabel *status);
+/* The same, with the child's --progress-fd events: progress(..., w) until
+ * done, never once the window is closed. */
+gboolean rgsg_win_run_progress(rgsg_win *w, const char *const *args, const char *pin,
+                               gboolean final_try, rgsg_progress_fn progress, rgsg_done_fn done,
+                               GtkLabel *status);
 /* The command's error message of a failed child, for a person (borrowed
  * from r, or a fixed sentence). */
 const char *rgsg_error_text(const rgsg_result *r);

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* rgsg_key.c - the key pair made on the key and the request saved
- * (`rgs-enroll start --order N --out FILE`), then what to do with it. */
+ * (`rgs-enroll start --order N --out FILE`), then what to do with it. The
+ * step and its elapsed time come from the child's --progress-fd events;
+ * PIN failures are told apart by error.code, never by the exit status. */
 #include <string.h>
 #include "rgsx_i18n.h"
 #include "rgsg_internal.h"
@@ -18,6 +20,20 @@ static void key_idle(rgsg_win *w)
 
 static void on_started(const rgsg_result *r, gpointer data);
 
+/* The step and its time from the child's events, in place of a bare
+ * spinner: the person sees the key is still at work. */
+static void on_progress(const char *event, const char *step, gint64 elapsed_ms, gpointer data)
+{
+  rgsg_win *w = data;
+  char *text;
+
+  if (strcmp(event, "done") == 0)
+    return;
+  text = rgsg_progress_text(step, elapsed_ms);
+  rgsg_busy(w->key_busy, TRUE, text);
+  g_free(text);
+}
+
 static void on_pin(const char *pin, gboolean final_try, gpointer data)
 {
   rgsg_win *w = data;
@@ -32,7 +48,7 @@ static void on_pin(const char *pin, gboolean final_try, gpointer data)
   gtk_label_set_text(w->key_error, "");
   rgsg_busy(w->key_busy, TRUE,
             _("Making the key pair on your key and saving the request. Do not unplug the key."));
-  if (!rgsg_win_run(w, args, pin, final_try, on_started, w->key_error))
+  if (!rgsg_win_run_progress(w, args, pin, final_try, on_progress, on_started, w->key_error))
     key_idle(w);
 }
 
@@ -100,11 +116,33 @@ static void on_tries_after(const rgsg_result *r, gpointer data)
   }
   gtk_button_set_label(GTK_BUTTON(w->key_go), _("Type the PIN again"));
   key_idle(w);
+  /* Locked: no PIN can help here, so nothing to press. */
+  if (w->pin_state == RGSG_PIN_LOCKED)
+    gtk_widget_set_sensitive(w->key_go, FALSE);
+}
+
+/* A failed start: PIN failures told apart by error.code, the counter read
+ * again when a try may have changed it; other failures in the command's words. */
+static void key_failed(rgsg_win *w, const rgsg_result *r)
+{
+  static const char *const args[] = { "tokens", NULL };
+  rgsg_pin_error e = rgsg_pin_error_of(rgsg_str(r->root, "error.code"));
+
+  gtk_label_set_text(w->key_error, e != RGSG_PIN_ERR_NONE ? rgsg_pin_error_text(e)
+                                                          : rgsg_error_text(r));
+  /* Expired: no try was spent and typing again cannot help. */
+  if (e != RGSG_PIN_ERR_NONE && e != RGSG_PIN_ERR_EXPIRED) {
+    rgsg_busy(w->key_busy, TRUE, _("Reading the key…"));
+    if (rgsg_win_run(w, args, NULL, FALSE, on_tries_after, w->key_error))
+      return;
+  }
+  key_idle(w);
+  if (e != RGSG_PIN_ERR_NONE && !rgsg_pin_error_retry(e))
+    gtk_widget_set_sensitive(w->key_go, FALSE);
 }
 
 static void on_started(const rgsg_result *r, gpointer data)
 {
-  static const char *const args[] = { "tokens", NULL };
   rgsg_win *w = data;
   char *text;
 
@@ -116,13 +154,7 @@ static void on_started(const rgsg_result *r, gpointer data)
     rgsg_show(w, "done", w->done_close);
     return;
   }
-  gtk_label_set_text(w->key_error, rgsg_error_text(r));
-  if (r->exit_status == 5) {
-    rgsg_busy(w->key_busy, TRUE, _("Reading the key…"));
-    if (rgsg_win_run(w, args, NULL, FALSE, on_tries_after, w->key_error))
-      return;
-  }
-  key_idle(w);
+  key_failed(w, r);
 }
 
 void rgsg_key_enter(rgsg_win *w)

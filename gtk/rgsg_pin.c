@@ -121,8 +121,16 @@ static GtkWidget *build_body(pin_dialog *p, const char *previous_error)
 void rgsg_pin_ask(GtkWindow *parent, const char *label, rgsg_pin_state state,
                   const char *previous_error, rgsg_pin_fn fn, gpointer user)
 {
-  pin_dialog *p = g_new0(pin_dialog, 1);
   char *body = g_strdup_printf(_("Type the PIN of the key \"%s\"."), label);
+
+  rgsg_pin_ask_text(parent, body, state, previous_error, fn, user);
+  g_free(body);
+}
+
+void rgsg_pin_ask_text(GtkWindow *parent, const char *body, rgsg_pin_state state,
+                       const char *previous_error, rgsg_pin_fn fn, gpointer user)
+{
+  pin_dialog *p = g_new0(pin_dialog, 1);
   GtkWidget *d = adw_message_dialog_new(parent, _("PIN of the key"), body);
 
   p->dialog = ADW_MESSAGE_DIALOG(d);
@@ -145,5 +153,4 @@ void rgsg_pin_ask(GtkWindow *parent, const char *label, rgsg_pin_state state,
   gtk_window_present(GTK_WINDOW(d));
   if (state != RGSG_PIN_LOCKED)
     gtk_widget_grab_focus(GTK_WIDGET(p->entry));
-  g_free(body);
 }

@@ -19,6 +19,10 @@ typedef void (*rgsg_pin_fn)(const char *pin, gboolean final_try, gpointer user);
 void rgsg_pin_ask(GtkWindow *parent, const char *label, rgsg_pin_state state,
                   const char *previous_error, rgsg_pin_fn fn, gpointer user);
 
+/* The same with the whole body text given (the askpass prompt). */
+void rgsg_pin_ask_text(GtkWindow *parent, const char *body, rgsg_pin_state state,
+                       const char *previous_error, rgsg_pin_fn fn, gpointer user);
+
 /* Set the accessible name of w (a control without a visible label of its own). */
 void rgsg_a11y_label(GtkWidget *w, const char *name);
 

@@ -91,3 +91,80 @@ const char *rgsg_pin_state_text(rgsg_pin_state s)
   }
   return "";
 }
+
+char *rgsg_progress_text(const char *step, gint64 elapsed_ms)
+{
+  char clock[32];
+  gint64 s = elapsed_ms > 0 ? elapsed_ms / 1000 : 0;
+
+  g_snprintf(clock, sizeof(clock), "%lld:%02lld", (long long)(s / 60), (long long)(s % 60));
+  if (strcmp(step, "keygen") == 0)
+    return g_strdup_printf(_("Making the key pair… %s — do not unplug the key"), clock);
+  if (strcmp(step, "csr") == 0)
+    return g_strdup_printf(_("Signing the request on the key… %s — do not unplug the key"), clock);
+  if (strcmp(step, "check") == 0)
+    return g_strdup_printf(_("Checking the key… %s"), clock);
+  return g_strdup_printf(_("Working… %s"), clock);
+}
+
+rgsg_pin_error rgsg_pin_error_of(const char *code)
+{
+  static const struct { const char *code; rgsg_pin_error e; } map[] = {
+    { "pin-incorrect", RGSG_PIN_ERR_INCORRECT },
+    { "pin-locked", RGSG_PIN_ERR_LOCKED },
+    { "pin-final-try-not-consented", RGSG_PIN_ERR_FINAL_TRY },
+    { "pin-length", RGSG_PIN_ERR_LENGTH },
+    { "pin-invalid", RGSG_PIN_ERR_INVALID },
+    { "pin-expired", RGSG_PIN_ERR_EXPIRED },
+    { "pin-unreadable", RGSG_PIN_ERR_UNREADABLE },
+    { "pin-cancelled", RGSG_PIN_ERR_CANCELLED },
+  };
+  size_t i;
+
+  for (i = 0; code != NULL && i < RGS_ARRAY_LEN(map); i++)
+    if (strcmp(map[i].code, code) == 0)
+      return map[i].e;
+  return RGSG_PIN_ERR_NONE;
+}
+
+const char *rgsg_pin_error_text(rgsg_pin_error e)
+{
+  switch (e) {
+  case RGSG_PIN_ERR_NONE: return NULL;
+  case RGSG_PIN_ERR_INCORRECT:
+    return _("The PIN is wrong: the key refused it and counted one try.");
+  case RGSG_PIN_ERR_LOCKED:
+    return _("The PIN is locked: the key refuses every PIN now. Unlock it with the unblocking code (PUK) that came with the key, or contact the CA.");
+  case RGSG_PIN_ERR_FINAL_TRY:
+    return _("Only one try is left now, and it was not spent: type the PIN again and tick the confirmation to use it.");
+  case RGSG_PIN_ERR_LENGTH:
+    return _("This PIN is too short or too long for this key: it was not sent, no try was used. Check it and type it again.");
+  case RGSG_PIN_ERR_INVALID:
+    return _("The key does not accept a PIN of this form. Check it and type it again.");
+  case RGSG_PIN_ERR_EXPIRED:
+    return _("The key asks for its PIN to be changed first. Change it with the key's software, then come back.");
+  case RGSG_PIN_ERR_UNREADABLE:
+    return _("The PIN did not reach the command: nothing was sent to the key. Type it again.");
+  case RGSG_PIN_ERR_CANCELLED:
+    return _("The PIN was not given: nothing was done.");
+  }
+  return NULL;
+}
+
+gboolean rgsg_pin_error_retry(rgsg_pin_error e)
+{
+  switch (e) {
+  case RGSG_PIN_ERR_INCORRECT:
+  case RGSG_PIN_ERR_FINAL_TRY:
+  case RGSG_PIN_ERR_LENGTH:
+  case RGSG_PIN_ERR_INVALID:
+  case RGSG_PIN_ERR_UNREADABLE:
+  case RGSG_PIN_ERR_CANCELLED:
+    return TRUE;
+  case RGSG_PIN_ERR_NONE:
+  case RGSG_PIN_ERR_LOCKED:
+  case RGSG_PIN_ERR_EXPIRED:
+    return FALSE;
+  }
+  return FALSE;
+}

@@ -11,6 +11,7 @@
 typedef struct {
   rgsg_win *w;
   rgsg_done_fn done;
+  rgsg_progress_fn progress;
 } run_ctx;
 
 /* Only the page shown is visible: the pages behind it stay out of the
@@ -54,8 +55,25 @@ static void on_child_done(const rgsg_result *r, gpointer data)
   g_free(rc);
 }
 
+/* The widgets may be gone (window closed, child still running). */
+static void on_child_progress(const char *event, const char *step, gint64 elapsed_ms,
+                              gpointer data)
+{
+  run_ctx *rc = data;
+
+  if (!rc->w->closed)
+    rc->progress(event, step, elapsed_ms, rc->w);
+}
+
 gboolean rgsg_win_run(rgsg_win *w, const char *const *args, const char *pin, gboolean final_try,
                       rgsg_done_fn done, GtkLabel *status)
+{
+  return rgsg_win_run_progress(w, args, pin, final_try, NULL, done, status);
+}
+
+gboolean rgsg_win_run_progress(rgsg_win *w, const char *const *args, const char *pin,
+                               gboolean final_try, rgsg_progress_fn progress, rgsg_done_fn done,
+                               GtkLabel *status)
 {
   GPtrArray *v = g_ptr_array_new();
   GError *err = NULL;
@@ -72,7 +90,9 @@ gboolean rgsg_win_run(rgsg_win *w, const char *const *args, const char *pin, gbo
   g_ptr_array_add(v, NULL);
   rc->w = w;
   rc->done = done;
-  ok = rgsg_run(&w->ctx, (const char *const *)v->pdata, pin, final_try, on_child_done, rc, &err);
+  rc->progress = progress;
+  ok = rgsg_run_progress(&w->ctx, (const char *const *)v->pdata, pin, final_try,
+                         progress != NULL ? on_child_progress : NULL, on_child_done, rc, &err);
   if (!ok) {
     char *msg = g_strdup_printf(_("rgs-enroll could not be started: %s"), err->message);
 

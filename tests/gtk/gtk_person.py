@@ -6,13 +6,15 @@ accessibility tree (AT-SPI, pyatspi), under Xvfb and a D-Bus session.
 Run by test_gtk_window (cmocka) as:
   gtk_person.py SCENARIO LANG WINDOW WORKDIR SHOTDIR
 SCENARIO: wrongpin (new order typed in the form, a wrong PIN, then the right
-one) or finaltry (an order chosen from the list, the last try confirmed).
+one), finaltry (an order chosen from the list, the last try confirmed) or
+askpass (WINDOW --askpass PROMPT as the watcher runs it: a PIN, a cancel).
 The environment (SoftHSM, fault module, store, policy) comes from the driver.
 Every wait is for an event: an accessible object showing up, a state
 changing, the window's child exiting; never a fixed sleep.
 """
 import gettext
 import os
+import select
 import subprocess
 import sys
 import time
@@ -261,7 +263,7 @@ def wrong_then_right():
     cont.queryAction().doAction(0)
     # The child's answer and the counter read again; nothing retried.
     wait_for(named("push button", _("Type the PIN again")), "the key page after the wrong PIN")
-    wait_for(named("label", _("PIN incorrect")), "the message 'PIN incorrect'")
+    wait_for(named("label", _("The PIN is wrong: the key refused it and counted one try.")), "the message of error.code pin-incorrect")
     wait_for(named("label", _("Fewer tries are left: a wrong PIN was typed since the last correct one. Type it carefully.")),
              "the lower counter")
     n = logins() - before
@@ -271,10 +273,40 @@ def wrong_then_right():
     shot("wrong-pin")
     click(_("Type the PIN again"))
     entry = pin_dialog()
-    wait_for(named("label", _("PIN incorrect")), "the previous error in the dialog")
+    wait_for(named("label", _("The PIN is wrong: the key refused it and counted one try.")), "the previous error in the dialog")
     shot("pin-again")
     type_into(entry, "123456")
     dialog_click_continue().queryAction().doAction(0)
+    if os.environ.get("RGS_FAULT_PAUSE_FIFO"):
+        keygen_progress(os.environ["RGS_FAULT_PAUSE_FIFO"])
+
+
+def keygen_progress(fifo):
+    """The fault module holds C_GenerateKeyPair (RGS_FAULT_KEYGEN_PAUSE): its
+    line on the FIFO is the event; while it holds, the elapsed time on the
+    key page must move (the child's --progress-fd read by the main loop),
+    then the module is let go."""
+    fd = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)
+    try:
+        if not select.select([fd], [], [], TIMEOUT)[0]:
+            fail("key generation never started (no line on %s)" % fifo)
+        line = os.read(fd, 200).decode().strip()
+    finally:
+        os.close(fd)
+    if not line.startswith("paused C_GenerateKeyPair"):
+        fail("unexpected pause line %r" % line)
+    prefix = _("Making the key pair… %s — do not unplug the key").split("%s")[0]
+    try:
+        first = wait_for(name_has("label", prefix), "the key generation's elapsed time").name
+        shot("keygen-progress")
+        later = wait_for(lambda o: name_has("label", prefix)(o) and o.name != first,
+                         "the elapsed time moving").name
+        print("keygen progress: %r then %r while the key generation was held" % (first, later),
+              flush=True)
+    finally:
+        # Let the module go on every path: a failed run leaves no child held.
+        with open(fifo + ".go", "w") as go:
+            go.write("g")
 
 
 def final_try():
@@ -321,8 +353,55 @@ def done():
     click(_("Close"))
 
 
+def askpass_once(answer):
+    """rgs-enroll-gtk --askpass PROMPT as the watcher runs it: the PIN typed
+    (or the dialog cancelled), what it writes on stdout and its status."""
+    prompt = "rgs-enroll: PIN of the token \"holder\" (SoftHSM)"
+    proc = subprocess.Popen([WINDOW, "--askpass", prompt], stdout=subprocess.PIPE,
+                            stdin=subprocess.DEVNULL)
+    try:
+        wait_for(named("label", prompt), "the askpass prompt")
+        entry = pin_dialog()
+        if answer is None:
+            shot("askpass")
+            dlg = wait_for(lambda o: o.getRoleName() in ("dialog", "frame", "alert")
+                           and o.name == _("PIN of the key"), "the PIN dialog")
+            names = (_("Cancel"), _("Cancel") + " " + _("Cancel"))
+            cancel = [o for o in walk(dlg) if o.getRoleName() == "push button"
+                      and o.name in names and showing(o)]
+            if not cancel:
+                fail("no Cancel in the askpass dialog")
+            cancel[0].queryAction().doAction(0)
+        else:
+            type_into(entry, answer)
+            cont = dialog_click_continue()
+            wait_for(lambda o: o is cont and sensitive(o), "Continue enabled")
+            cont.queryAction().doAction(0)
+        out, _err = proc.communicate(timeout=TIMEOUT)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    return proc.returncode, out
+
+
+def askpass():
+    rc, out = askpass_once("123456")
+    if rc != 0 or out != b"123456\n":
+        fail("askpass wrote %r with status %d, not the PIN and 0" % (out, rc))
+    print("askpass: the PIN on stdout, status 0", flush=True)
+    rc, out = askpass_once(None)
+    if rc != 1 or out != b"":
+        fail("askpass cancelled wrote %r with status %d, not nothing and 1" % (out, rc))
+    print("askpass cancelled: nothing on stdout, status 1", flush=True)
+
+
 def main():
     start = time.monotonic()
+    if SCENARIO == "askpass":
+        askpass()
+        print("%s %s: passed in %.1f s" % (SCENARIO, LANG, time.monotonic() - start), flush=True)
+        return
     win = subprocess.Popen([WINDOW])
     try:
         frame = wait_for(lambda o: o.getRoleName() == "frame" and o.name == _("RGS** certificate"),

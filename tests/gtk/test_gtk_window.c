@@ -14,15 +14,17 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/types.h>
 #include <unistd.h>
 #include <cmocka.h>
 #include "rgs_test.h"
 
 typedef struct {
-  const char *scenario;    /* wrongpin | finaltry */
+  const char *scenario;    /* wrongpin | finaltry | askpass */
   const char *lang;        /* en | fr */
   const char *pin_tries;   /* the fault module's counter at start, NULL: full */
   int with_order;          /* an order recorded beforehand (chosen from the list) */
+  int keygen_pause;        /* the fault module holds C_GenerateKeyPair (RGS_FAULT_KEYGEN_PAUSE) */
 } gtk_case;
 
 static int next_server;
@@ -46,8 +48,8 @@ static void run_case(const gtk_case *c)
   char home[600], data[700], pins[600], calls[600], policy[600], lang[32], shots[600];
   char server[32];
   char e_home[700], e_data[800], e_pins[700], e_calls[700], e_policy[700], e_real[700],
-    e_mod[700], e_loc[700];
-  const char *env[20];
+    e_mod[700], e_loc[700], fifo[600], fifo_go[610], e_fifo[700];
+  const char *env[24];
   const char *argv[16];
   rgs_run_result r;
   size_t n = 0;
@@ -75,6 +77,15 @@ static void run_case(const gtk_case *c)
   env[n++] = e_home; env[n++] = e_data; env[n++] = e_pins; env[n++] = e_calls;
   env[n++] = e_policy; env[n++] = e_real; env[n++] = e_mod; env[n++] = e_loc; env[n++] = lang;
   env[n++] = "LC_ALL=C.UTF-8";
+  if (c->keygen_pause) {
+    snprintf(fifo, sizeof(fifo), "%s/pause", t.dir);
+    snprintf(fifo_go, sizeof(fifo_go), "%s.go", fifo);
+    assert_int_equal(mkfifo(fifo, 0600), 0);
+    assert_int_equal(mkfifo(fifo_go, 0600), 0);
+    snprintf(e_fifo, sizeof(e_fifo), "RGS_FAULT_PAUSE_FIFO=%s", fifo);
+    env[n++] = e_fifo;
+    env[n++] = "RGS_FAULT_KEYGEN_PAUSE=before";
+  }
   /* The cairo renderer: no GL under Xvfb, and less CPU on two cores. */
   env[n++] = "GSK_RENDERER=cairo";
   /* Under ASan, GTK's own libraries (fontconfig, GL loaders dlclosed
@@ -113,16 +124,25 @@ static void run_case(const gtk_case *c)
   assert_contains(r.out, "passed in");
   if (strcmp(c->scenario, "wrongpin") == 0)
     assert_contains(r.out, "wrong PIN: exactly one C_Login");
-  assert_contains(r.out, "verify OK");
+  if (c->keygen_pause)
+    assert_contains(r.out, "while the key generation was held");
+  if (strcmp(c->scenario, "askpass") == 0) {
+    assert_contains(r.out, "askpass: the PIN on stdout, status 0");
+    assert_contains(r.out, "askpass cancelled: nothing on stdout, status 1");
+  } else {
+    assert_contains(r.out, "verify OK");
+  }
   rgs_run_free(&r);
   rgs_softhsm_cleanup(&t);
 }
 
 /* English: a new order typed in the form (with its checks as one types), a
- * wrong PIN (one C_Login, the message, the counter), then the right one. */
+ * wrong PIN (one C_Login, the message, the counter), then the right one;
+ * the key generation held by the fault module while the elapsed time on
+ * the key page moves. */
 static void test_wrong_pin_en(void **state)
 {
-  static const gtk_case c = { "wrongpin", "en", NULL, 0 };
+  static const gtk_case c = { "wrongpin", "en", NULL, 0, 1 };
 
   (void)state;
   run_case(&c);
@@ -132,7 +152,18 @@ static void test_wrong_pin_en(void **state)
  * once the person ticked the confirmation (then --final-try). */
 static void test_final_try_fr(void **state)
 {
-  static const gtk_case c = { "finaltry", "fr", "1\n", 1 };
+  static const gtk_case c = { "finaltry", "fr", "1\n", 1, 0 };
+
+  (void)state;
+  run_case(&c);
+}
+
+/* The watcher's askpass role: `rgs-enroll-gtk --askpass PROMPT` shows the
+ * PIN dialog, writes the PIN typed on stdout (status 0), or nothing and
+ * status 1 when cancelled. */
+static void test_askpass_en(void **state)
+{
+  static const gtk_case c = { "askpass", "en", NULL, 0, 0 };
 
   (void)state;
   run_case(&c);
@@ -160,6 +191,7 @@ int main(void)
   const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_wrong_pin_en),
     cmocka_unit_test(test_final_try_fr),
+    cmocka_unit_test(test_askpass_en),
   };
 
   if (!tools_present())
