@@ -168,7 +168,8 @@ void rgs_rev_sentence(const rgs_rev_result *r, char *buf, size_t len)
   case RGS_REV_ERR_NOMEM:
     break;
   }
-  if (r->detail[0] != '\0')
+  /* No source: the detail would say the sentence again (JSON keeps it). */
+  if (r->detail[0] != '\0' && r->rc != RGS_REV_NO_SOURCE)
     snprintf(buf, len, "%s (%s)", rgs_rev_strerror(r->rc), r->detail);
   else
     snprintf(buf, len, "%s", rgs_rev_strerror(r->rc));
