@@ -555,9 +555,7 @@ static int said_yes(void)
   if (fgets(line, sizeof(line), stdin) == NULL)
     return 0;
   line[strcspn(line, "\r\n")] = '\0';
-  return strcasecmp(line, "y") == 0 || strcasecmp(line, "yes") == 0 ||
-         strcasecmp(line, "o") == 0 || strcasecmp(line, "oui") == 0 ||
-         strcasecmp(line, _("yes")) == 0;
+  return rgs_answer_yes(line);
 }
 
 /* After a successful install: ask a person at a terminal whether to
@@ -618,17 +616,10 @@ static void json_cert(rgs_json *j, const char *name, X509 *c)
 static void print_validity(X509 *c)
 {
   char from[128], to[128];
-  struct tm tm;
-  time_t a, b;
+  time_t a = rgsx_asn1_time(X509_get0_notBefore(c)), b = rgsx_asn1_time(X509_get0_notAfter(c));
 
-  memset(&tm, 0, sizeof(tm));
-  if (ASN1_TIME_to_tm(X509_get0_notBefore(c), &tm) != 1)
+  if (a == (time_t)-1 || b == (time_t)-1)
     return;
-  a = timegm(&tm);
-  memset(&tm, 0, sizeof(tm));
-  if (ASN1_TIME_to_tm(X509_get0_notAfter(c), &tm) != 1)
-    return;
-  b = timegm(&tm);
   rgsx_time_text_t(a, 0, from, sizeof(from));
   rgsx_time_text_t(b, 0, to, sizeof(to));
   /* TRANSLATORS: "  Valide du %s au %s\n" in French (dates with their time). */

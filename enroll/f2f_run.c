@@ -201,12 +201,6 @@ static void pause_screen(const run *r)
   read_answer(buf, sizeof(buf));
 }
 
-static int is_yes(const char *a)
-{
-  return strcasecmp(a, "y") == 0 || strcasecmp(a, "yes") == 0 || strcasecmp(a, "o") == 0 ||
-         strcasecmp(a, "oui") == 0 || strcasecmp(a, _("yes")) == 0;
-}
-
 static int is_no(const char *a)
 {
   return strcasecmp(a, "n") == 0 || strcasecmp(a, "no") == 0 || strcasecmp(a, "non") == 0 ||
@@ -294,8 +288,8 @@ static int ask_yes_no(run *r, int given, const char *flag, const char *question,
     printf("%s [%s] ", question, _("y/n"));
     if (!read_answer(buf, sizeof(buf)))
       return rgs_usage_error(r->io, CMD, _("%s is needed (end of input)"), flag);
-    if (is_yes(buf) || is_no(buf)) {
-      *answer = is_yes(buf);
+    if (rgs_answer_yes(buf) || is_no(buf)) {
+      *answer = rgs_answer_yes(buf);
       return RGS_EXIT_OK;
     }
   }

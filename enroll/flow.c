@@ -6,6 +6,7 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 #include "flow.h"
 #include "json.h"
@@ -906,4 +907,10 @@ int rgs_fail_http(const rgs_io *io, const char *command, int exit_code, const ch
                   const char *detail, long http_status)
 {
   return fail_doc(io, command, exit_code, NULL, message, detail, NULL, http_status);
+}
+
+int rgs_answer_yes(const char *a)
+{
+  return strcasecmp(a, "y") == 0 || strcasecmp(a, "yes") == 0 || strcasecmp(a, "o") == 0 ||
+         strcasecmp(a, "oui") == 0 || strcasecmp(a, _("yes")) == 0;
 }

@@ -80,6 +80,9 @@ int rgs_fail_code(const rgs_io *io, const char *command, int exit_code, const ch
  * module does not recognise, or which reader is empty (codes
  * card-not-recognized, no-card, no-reader, no-token). Returns RGS_EXIT_TOKEN. */
 int rgs_fail_no_token(const rgs_io *io, const char *command, rgs_p11_ctx *ctx);
+/* 1 when a person's answer means yes: y, yes, o, oui or the translated
+ * "yes", in any case; anything else (an empty line included) is no. */
+int rgs_answer_yes(const char *answer);
 /* A usage error of a subcommand: message and hint; returns RGS_EXIT_USAGE. */
 int rgs_usage_error(const rgs_io *io, const char *command, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
