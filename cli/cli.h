@@ -27,7 +27,7 @@ int cli_dispatch(rgs_io *io, const char *group, const cli_command *subs, size_t 
 enum {
   CLI_G_MODULE = 256, CLI_G_TOKEN, CLI_G_DB, CLI_G_JSON, CLI_G_PIN_FILE, CLI_G_PIN_FD,
   CLI_G_POLICY, CLI_G_FINAL_TRY, CLI_G_AED_TRUST, CLI_G_HELP, CLI_G_VERSION,
-  CLI_G_PROGRESS_FD
+  CLI_G_PROGRESS_FD, CLI_G_DETAILS
 };
 extern const struct option cli_global_options[];
 

@@ -20,6 +20,10 @@ const struct option cli_global_options[] = {
   { "final-try", no_argument, NULL, CLI_G_FINAL_TRY },
   { "aed-trust", required_argument, NULL, CLI_G_AED_TRUST },
   { "progress-fd", required_argument, NULL, CLI_G_PROGRESS_FD },
+  /* The evidence under each plain sentence: the shared report printer reads
+   * it, so every command that prints a report takes it (check, keygen, start,
+   * install, check --delivered...). */
+  { "details", no_argument, NULL, CLI_G_DETAILS },
   { "help", no_argument, NULL, CLI_G_HELP },
   { "version", no_argument, NULL, CLI_G_VERSION },
   { NULL, 0, NULL, 0 },
@@ -77,6 +81,7 @@ int cli_global_set(rgs_io *io, const char *command, int code, const char *arg)
   case CLI_G_JSON: io->json = 1; break;
   case CLI_G_PIN_FILE: io->pin_file = arg; break;
   case CLI_G_FINAL_TRY: io->final_try = 1; break;
+  case CLI_G_DETAILS: io->details = 1; break;
   case CLI_G_PIN_FD:
     if (!rgs_parse_number(arg, 0, 1 << 20, &fd)) {
       snprintf(text, sizeof(text), _("--pin-fd needs a file descriptor number, not '%s'"), arg);

@@ -105,7 +105,6 @@ static int parse(rgs_io *io, int argc, char **argv, check_opts *o)
     { "delivered", no_argument, NULL, 'd' },
     { "ca-file", required_argument, NULL, 'a' },
     { "no-revocation-check", no_argument, NULL, 'R' },
-    { "details", no_argument, NULL, 'D' },
     { "help", no_argument, NULL, 'h' },
     { NULL, 0, NULL, 0 },
   };
@@ -124,7 +123,6 @@ static int parse(rgs_io *io, int argc, char **argv, check_opts *o)
     case 'd': o->delivered = 1; break;
     case 'a': o->ca_file = optarg; break;
     case 'R': o->no_revocation = 1; break;
-    case 'D': io->details = 1; break;
     case 'h': usage(); o->help = 1; return RGS_EXIT_OK;
     default: return rgs_usage_error(io, "check", _("unknown option '%s'"), argv[optind - 1]);
     }

@@ -79,7 +79,6 @@ static int parse(rgs_io *io, int argc, char **argv, install_opts *o)
     { "label", required_argument, NULL, 'l' },
     { "validity-years", required_argument, NULL, 'v' },
     { "no-revocation-check", no_argument, NULL, 'R' },
-    { "details", no_argument, NULL, 'D' },
     { "help", no_argument, NULL, 'h' },
     { NULL, 0, NULL, 0 },
   };
@@ -98,7 +97,6 @@ static int parse(rgs_io *io, int argc, char **argv, install_opts *o)
       if (!rgs_parse_number(optarg, 1, 3, &o->years))
         return rgs_usage_error(io, "install", "%s", _("--validity-years must be 1, 2 or 3"));
       break;
-    case 'D': io->details = 1; break;   /* the checks' evidence (see cmd_check.c) */
     case 'h': usage(); o->help = 1; return RGS_EXIT_OK;
     default: return rgs_usage_error(io, "install", _("unknown option '%s'"), argv[optind - 1]);
     }

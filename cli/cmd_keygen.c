@@ -24,7 +24,6 @@ int cli_cmd_keygen(rgs_io *io, int argc, char **argv)
     { "key-type", required_argument, NULL, 't' },
     { "label", required_argument, NULL, 'l' },
     { "validity-years", required_argument, NULL, 'v' },
-    { "details", no_argument, NULL, 'D' },
     { "help", no_argument, NULL, 'h' },
     { NULL, 0, NULL, 0 },
   };
@@ -40,10 +39,6 @@ int cli_cmd_keygen(rgs_io *io, int argc, char **argv)
     if (c == 'h') {
       usage();
       return RGS_EXIT_OK;
-    }
-    if (c == 'D') {
-      io->details = 1;
-      continue;
     }
     if (!cli_keygen_opt(io, "keygen", &o, c, optarg, &ret))
       return rgs_usage_error(io, "keygen", _("unknown option '%s'"), argv[optind - 1]);

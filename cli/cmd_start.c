@@ -101,7 +101,6 @@ static int parse_options(rgs_io *io, int argc, char **argv, start_opts *o)
     { "order", required_argument, NULL, 'O' },
     { "new-key", no_argument, NULL, 'N' },
     { "yes", no_argument, NULL, 'y' },
-    { "details", no_argument, NULL, 'D' },
     { "help", no_argument, NULL, 'h' },
     RGS_SUBJECT_LONGOPTS,
     { NULL, 0, NULL, 0 },
@@ -116,7 +115,6 @@ static int parse_options(rgs_io *io, int argc, char **argv, start_opts *o)
     case 'O': o->order_text = optarg; break;
     case 'N': o->new_key = 1; break;
     case 'y': o->yes = 1; break;
-    case 'D': io->details = 1; break;   /* the check's evidence (see cmd_check.c) */
     case 'h': usage(); o->help = 1; return RGS_EXIT_OK;
     default:
       if (rgs_subject_opt(&o->so, c, optarg))
