@@ -10,6 +10,7 @@
 #include <adwaita.h>
 #include "rgs_common.h"
 #include "rgsx_i18n.h"
+#include "rgsg_officer.h"
 #include "rgsg_pin.h"
 #include "rgsg_window.h"
 
@@ -17,8 +18,9 @@
 #define RGSG_LOCALEDIR "/usr/local/share/locale"
 #endif
 
-static char *opt_policy, *opt_module, *opt_db, *opt_out_dir;
-static gboolean opt_askpass;
+static char *opt_policy, *opt_module, *opt_db, *opt_out_dir, *opt_token;
+static gboolean opt_askpass, opt_officer;
+static gint64 opt_order;
 static char **opt_rest;
 /* The askpass role's exit status: 1 until a PIN was written. */
 static int askpass_status = 1;
@@ -31,6 +33,12 @@ static const GOptionEntry entries[] = {
   { "db", 0, 0, G_OPTION_ARG_FILENAME, &opt_db, "Order store handed to rgs-enroll (--db)", "PATH" },
   { "out-dir", 0, 0, G_OPTION_ARG_FILENAME, &opt_out_dir,
     "Folder for the certificate request (default: Documents)", "DIR" },
+  { "order", 0, 0, G_OPTION_ARG_INT64, &opt_order,
+    "Open at the step where this order stands (the watcher's notification)", "N" },
+  { "token", 0, 0, G_OPTION_ARG_STRING, &opt_token,
+    "Use this token (a pkcs11: URI), not the first one found", "URI" },
+  { "officer", 0, 0, G_OPTION_ARG_NONE, &opt_officer,
+    "The AED officer's window for the face-to-face", NULL },
   { "askpass", 0, 0, G_OPTION_ARG_NONE, &opt_askpass,
     "Ask for a PIN and write it on stdout (the watcher's askpass program)", NULL },
   { G_OPTION_REMAINING, 0, 0, G_OPTION_ARG_STRING_ARRAY, &opt_rest, NULL, "[PROMPT]" },
@@ -137,12 +145,17 @@ static void on_activate(GApplication *app, gpointer data)
   o->ctx.module = opt_module;
   o->ctx.db = opt_db;
   o->out_dir = opt_out_dir;
-  rgsg_win_new(GTK_APPLICATION(app), o);
+  o->order_id = opt_order > 0 ? opt_order : 0;
+  o->token_uri = opt_token;
+  if (opt_officer)
+    rgsg_officer_new(GTK_APPLICATION(app), o);
+  else
+    rgsg_win_new(GTK_APPLICATION(app), o);
 }
 
 int main(int argc, char **argv)
 {
-  rgsg_win_opts o = { { 0 }, NULL };
+  rgsg_win_opts o = { { 0 }, NULL, 0, NULL };
   AdwApplication *app;
   char *cli, *ldir;
   int ret;
@@ -168,6 +181,7 @@ int main(int argc, char **argv)
   g_free(opt_module);
   g_free(opt_db);
   g_free(opt_out_dir);
+  g_free(opt_token);
   g_strfreev(opt_rest);
   return ret;
 }

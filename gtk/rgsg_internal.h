@@ -14,6 +14,7 @@ struct rgsg_win {
   /* the token chosen: its URI goes to every child as --token */
   char *token_uri;
   char *token_label;          /* sanitised */
+  char *want_uri;             /* --token URI: only that token is taken */
   rgsg_pin_state pin_state;
   gint64 order_id;
   char *out_path;
@@ -47,7 +48,20 @@ struct rgsg_win {
   GtkWidget *key_go;
   /* done page */
   GtkLabel *done_path;
-  GtkWidget *done_close;
+  GtkWidget *done_close, *done_next;
+  /* --order N (the watcher's notification): open at that order's step */
+  gint64 start_order;
+  /* hub page: where the order stands, a way to every screen after the request */
+  GtkWidget *hub_busy;
+  GtkLabel *hub_title, *hub_status;
+  GtkListBox *hub_steps;
+  GtkWidget *hub_aed, *hub_docs, *hub_export, *hub_record, *hub_install, *hub_close;
+  /* pages kept in files of their own: their state is private to the file,
+   * allocated by its page builder and freed with the page widget */
+  struct rgsg_aed_ui *aed;
+  struct rgsg_docs_ui *docs;
+  struct rgsg_dossier_ui *dossier;
+  struct rgsg_install_ui *install;
 };
 
 enum { RGSG_F_PARTNER, RGSG_F_FIRST, RGSG_F_LAST, RGSG_F_EMAIL, RGSG_F_COMPANY, RGSG_F_ID };
@@ -74,5 +88,30 @@ void rgsg_order_enter(rgsg_win *w);
 GtkWidget *rgsg_key_page(rgsg_win *w);
 GtkWidget *rgsg_done_page(rgsg_win *w);
 void rgsg_key_enter(rgsg_win *w);
+
+/* The check page, started (the token chosen). */
+void rgsg_check_start(rgsg_win *w);
+/* The hub (rgsg_hub.c): `status ID` of w->order_id, its six steps and the
+ * screens after the request. rgsg_resume: the page where the order stands
+ * (the key pair to make: the check then the key page; a certificate to
+ * install: the install page; else the hub). */
+GtkWidget *rgsg_hub_page(rgsg_win *w);
+void rgsg_hub_enter(rgsg_win *w);
+void rgsg_resume(rgsg_win *w);
+/* The AED offices, the fee and the appointment (rgsg_aed.c, page "aed"). */
+GtkWidget *rgsg_aed_page(rgsg_win *w);
+void rgsg_aed_enter(rgsg_win *w);
+/* The documents checklist (rgsg_docs.c, page "docs"). */
+GtkWidget *rgsg_docs_page(rgsg_win *w);
+void rgsg_docs_enter(rgsg_win *w);
+/* The dossier exported for the AED (page "export") and the face-to-face
+ * record imported (page "record"), rgsg_dossier.c. */
+GtkWidget *rgsg_export_page(rgsg_win *w);
+void rgsg_export_enter(rgsg_win *w);
+GtkWidget *rgsg_record_page(rgsg_win *w);
+void rgsg_record_enter(rgsg_win *w);
+/* Installing the certificate (rgsg_install.c, page "install"). */
+GtkWidget *rgsg_install_page(rgsg_win *w);
+void rgsg_install_enter(rgsg_win *w);
 
 #endif

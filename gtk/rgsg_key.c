@@ -151,7 +151,7 @@ static void on_started(const rgsg_result *r, gpointer data)
     text = g_strdup_printf(_("Your request is saved in %s"), rgsg_str(r->root, "csr.file"));
     gtk_label_set_text(w->done_path, text);
     g_free(text);
-    rgsg_show(w, "done", w->done_close);
+    rgsg_show(w, "done", w->done_next);
     return;
   }
   key_failed(w, r);
@@ -227,7 +227,9 @@ GtkWidget *rgsg_done_page(rgsg_win *w)
   gtk_widget_set_halign(link, GTK_ALIGN_START);
   gtk_box_append(GTK_BOX(page), link);
   row = rgsg_button_row(page);
-  w->done_close = rgsg_button(row, _("Close"), TRUE);
+  w->done_close = rgsg_button(row, _("Close"), FALSE);
+  w->done_next = rgsg_button(row, _("Next steps"), TRUE);
   g_signal_connect(w->done_close, "clicked", G_CALLBACK(on_close), w);
+  g_signal_connect_swapped(w->done_next, "clicked", G_CALLBACK(rgsg_hub_enter), w);
   return page;
 }

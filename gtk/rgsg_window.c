@@ -120,18 +120,20 @@ static char *clean(const char *s)
 
 /* The first slot with an initialised token: SoftHSM, like readers with
  * several slots, also lists an empty, uninitialised one. */
-static JsonNode *first_token(JsonNode *root)
+static JsonNode *first_token(JsonNode *root, const char *want_uri)
 {
   JsonNode *slots = rgsg_get(root, "slots"), *s;
   guint i, n = slots != NULL && JSON_NODE_HOLDS_ARRAY(slots)
                  ? json_array_get_length(json_node_get_array(slots)) : 0;
-  const char *ps;
+  const char *ps, *uri;
 
   for (i = 0; i < n; i++) {
     s = json_array_get_element(json_node_get_array(slots), i);
     ps = rgsg_str(s, "token.pin_state");
-    if (rgsg_bool(s, "token_present", FALSE) && rgsg_str(s, "uri") != NULL &&
-        (ps == NULL || strcmp(ps, "not-initialized") != 0))
+    uri = rgsg_str(s, "uri");
+    if (rgsg_bool(s, "token_present", FALSE) && uri != NULL &&
+        (ps == NULL || strcmp(ps, "not-initialized") != 0) &&
+        (want_uri == NULL || strcmp(uri, want_uri) == 0))
       return s;
   }
   return NULL;
@@ -140,7 +142,7 @@ static JsonNode *first_token(JsonNode *root)
 static void on_tokens(const rgsg_result *r, gpointer data)
 {
   rgsg_win *w = data;
-  JsonNode *s = r->exit_status == 0 ? first_token(r->root) : NULL;
+  JsonNode *s = r->exit_status == 0 ? first_token(r->root, w->want_uri) : NULL;
   char *label, *model, *text;
 
   rgsg_busy(w->token_busy, FALSE, NULL);
@@ -169,6 +171,9 @@ static void on_tokens(const rgsg_result *r, gpointer data)
   rgsg_show(w, "token", w->token_next);
   g_free(model);
   g_free(text);
+  /* Opened for an order (the watcher's notification): straight to its step. */
+  if (w->start_order != 0)
+    rgsg_resume(w);
 }
 
 static void token_look(rgsg_win *w)
@@ -193,12 +198,15 @@ static void on_token_retry(GtkButton *b, gpointer data)
   token_look(data);
 }
 
-static void check_start(rgsg_win *w);
-
 static void on_token_next(GtkButton *b, gpointer data)
 {
+  rgsg_win *w = data;
+
   (void)b;
-  check_start(data);
+  if (w->start_order != 0)
+    rgsg_resume(w);
+  else
+    rgsg_check_start(w);
 }
 
 static GtkWidget *token_page(rgsg_win *w)
@@ -271,7 +279,7 @@ static void on_check(const rgsg_result *r, gpointer data)
   rgsg_show(w, "check", go ? w->check_next : NULL);
 }
 
-static void check_start(rgsg_win *w)
+void rgsg_check_start(rgsg_win *w)
 {
   static const char *const args[] = { "check", NULL };
 
@@ -288,8 +296,16 @@ static void check_start(rgsg_win *w)
 
 static void on_check_next(GtkButton *b, gpointer data)
 {
+  rgsg_win *w = data;
+
   (void)b;
-  rgsg_order_enter(data);
+  /* The order is known when the window was opened for it. */
+  if (w->start_order != 0) {
+    w->order_id = w->start_order;
+    rgsg_key_enter(w);
+  } else {
+    rgsg_order_enter(w);
+  }
 }
 
 static void on_check_back(GtkButton *b, gpointer data)
@@ -332,6 +348,7 @@ void rgsg_win_free(rgsg_win *w)
 {
   g_free(w->token_uri);
   g_free(w->token_label);
+  g_free(w->want_uri);
   g_free(w->out_path);
   g_free(w->out_dir);
   g_free(w);
@@ -359,6 +376,9 @@ rgsg_win *rgsg_win_new(GtkApplication *app, const rgsg_win_opts *opts)
   w->win = GTK_WINDOW(win);
   w->ctx = opts->ctx;
   w->out_dir = g_strdup(opts->out_dir);
+  w->start_order = opts->order_id;
+  w->order_id = opts->order_id;
+  w->want_uri = g_strdup(opts->token_uri);
   w->stack = GTK_STACK(stack);
   gtk_window_set_title(w->win, _("RGS** certificate"));
   gtk_window_set_default_size(w->win, 640, 560);
@@ -369,6 +389,12 @@ rgsg_win *rgsg_win_new(GtkApplication *app, const rgsg_win_opts *opts)
   gtk_stack_add_named(w->stack, rgsg_form_page(w), "form");
   gtk_stack_add_named(w->stack, rgsg_key_page(w), "key");
   gtk_stack_add_named(w->stack, rgsg_done_page(w), "done");
+  gtk_stack_add_named(w->stack, rgsg_hub_page(w), "hub");
+  gtk_stack_add_named(w->stack, rgsg_aed_page(w), "aed");
+  gtk_stack_add_named(w->stack, rgsg_docs_page(w), "docs");
+  gtk_stack_add_named(w->stack, rgsg_export_page(w), "export");
+  gtk_stack_add_named(w->stack, rgsg_record_page(w), "record");
+  gtk_stack_add_named(w->stack, rgsg_install_page(w), "install");
   rgsg_show(w, "token", NULL);
   gtk_widget_set_vexpand(stack, TRUE);
   gtk_box_append(GTK_BOX(box), header);

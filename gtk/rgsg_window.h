@@ -14,6 +14,8 @@ typedef struct rgsg_win rgsg_win;
 typedef struct {
   rgsg_ctx ctx;
   const char *out_dir;
+  gint64 order_id;         /* --order N: open at that order's step; 0: none */
+  const char *token_uri;   /* --token URI: that token, not the first found */
 } rgsg_win_opts;
 
 /* Build and present the window; it frees itself when closed. */
