@@ -8,7 +8,6 @@
  * -verify). Screenshots go to <build>/tests/gtk/screenshots.
  * Exit 77 (skipped) when a tool of the run is missing. */
 #include <setjmp.h>
-#include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,7 +16,7 @@
 #include <sys/types.h>
 #include <unistd.h>
 #include <cmocka.h>
-#include "rgs_test.h"
+#include "gtk_run.h"
 
 typedef struct {
   const char *scenario;    /* wrongpin | finaltry | askpass */
@@ -26,8 +25,6 @@ typedef struct {
   int with_order;          /* an order recorded beforehand (chosen from the list) */
   int keygen_pause;        /* the fault module holds C_GenerateKeyPair (RGS_FAULT_KEYGEN_PAUSE) */
 } gtk_case;
-
-static int next_server;
 
 static void record_order(const char *const *env)
 {
@@ -45,38 +42,19 @@ static void record_order(const char *const *env)
 static void run_case(const gtk_case *c)
 {
   rgs_softhsm t;
-  char home[600], data[700], pins[600], calls[600], policy[600], lang[32], shots[600];
-  char server[32];
-  char e_home[700], e_data[800], e_pins[700], e_calls[700], e_policy[700], e_real[700],
-    e_mod[700], e_loc[700], fifo[600], fifo_go[610], e_fifo[700];
+  rgs_gtk_envbuf eb;
+  char pins[600], fifo[600], fifo_go[610], e_fifo[700];
   const char *env[24];
-  const char *argv[16];
+  const char *args[8];
   rgs_run_result r;
-  size_t n = 0;
+  size_t n;
 
   assert_int_equal(rgs_softhsm_init(&t, "holder"), 0);
-  snprintf(home, sizeof(home), "%s/home", t.dir);
-  snprintf(data, sizeof(data), "%s/data", home);
+  mkdir(rgs_env("RGS_GTK_SHOTS"), 0755);
+  n = rgs_gtk_env(&eb, env, t.dir, c->lang);
   snprintf(pins, sizeof(pins), "%s/user-pin", t.dir);
-  snprintf(calls, sizeof(calls), "%s/calls", t.dir);
-  snprintf(policy, sizeof(policy), "%s/data/policy/demo-softhsm.conf", rgs_env("RGS_SOURCE_DIR"));
-  snprintf(shots, sizeof(shots), "%s", rgs_env("RGS_GTK_SHOTS"));
-  assert_int_equal(mkdir(home, 0700), 0);
-  mkdir(shots, 0755);
   if (c->pin_tries != NULL)
     assert_int_equal(rgs_write_file(pins, c->pin_tries), 0);
-  snprintf(e_home, sizeof(e_home), "HOME=%s", home);
-  snprintf(e_data, sizeof(e_data), "XDG_DATA_HOME=%s", data);
-  snprintf(e_pins, sizeof(e_pins), "RGS_FAULT_PIN_STATE=%s", pins);
-  snprintf(e_calls, sizeof(e_calls), "RGS_FAULT_COUNT_FILE=%s", calls);
-  snprintf(e_policy, sizeof(e_policy), "RGS_ENROLL_POLICY=%s", policy);
-  snprintf(e_real, sizeof(e_real), "RGS_FAULT_REAL=%s", rgs_env("SOFTHSM2_MODULE"));
-  snprintf(e_mod, sizeof(e_mod), "RGS_ENROLL_MODULE=%s", rgs_env("RGS_FAULT_MODULE"));
-  snprintf(e_loc, sizeof(e_loc), "RGS_ENROLL_LOCALEDIR=%s", rgs_env("RGS_GTK_LOCALEDIR"));
-  snprintf(lang, sizeof(lang), "LANGUAGE=%s", c->lang);
-  env[n++] = e_home; env[n++] = e_data; env[n++] = e_pins; env[n++] = e_calls;
-  env[n++] = e_policy; env[n++] = e_real; env[n++] = e_mod; env[n++] = e_loc; env[n++] = lang;
-  env[n++] = "LC_ALL=C.UTF-8";
   if (c->keygen_pause) {
     snprintf(fifo, sizeof(fifo), "%s/pause", t.dir);
     snprintf(fifo_go, sizeof(fifo_go), "%s.go", fifo);
@@ -85,41 +63,17 @@ static void run_case(const gtk_case *c)
     snprintf(e_fifo, sizeof(e_fifo), "RGS_FAULT_PAUSE_FIFO=%s", fifo);
     env[n++] = e_fifo;
     env[n++] = "RGS_FAULT_KEYGEN_PAUSE=before";
+    env[n] = NULL;
   }
-  /* The cairo renderer: no GL under Xvfb, and less CPU on two cores. */
-  env[n++] = "GSK_RENDERER=cairo";
-  /* Under ASan, GTK's own libraries (fontconfig, GL loaders dlclosed
-   * since) leave allocations LeakSanitizer cannot name or suppress:
-   * leaks are not checked in the window's run; ASan's other checks are. */
-  env[n++] = "ASAN_OPTIONS=detect_leaks=0:abort_on_error=0:detect_odr_violation=0";
-  env[n] = NULL;
   if (c->with_order)
     record_order(env);
-  n = 0;
-  argv[n++] = rgs_env("RGS_XVFB_RUN");
-  argv[n++] = "-a";
-  /* -a starts from this number: never the one the previous case's server
-   * has just left (xvfb-run would take it while that server still exits,
-   * and the window would meet the dying server). */
-  snprintf(server, sizeof(server), "--server-num=%d", 100 + (int)(getpid() % 300) + next_server++ * 7);
-  argv[n++] = server;
-  /* No server reset when the last client leaves (the display probe of
-   * gtk_person.py is one): Debian 12's Xvfb may exit on that reset. */
-  argv[n++] = "--server-args=-screen 0 1280x1024x24 -noreset";
-  argv[n++] = rgs_env("RGS_DBUS_RUN_SESSION");
-  argv[n++] = "--";
-  argv[n++] = rgs_env("RGS_GTK_PYTHON");
-  argv[n++] = rgs_env("RGS_GTK_SCRIPT");
-  argv[n++] = c->scenario;
-  argv[n++] = c->lang;
-  argv[n++] = rgs_env("RGS_GTK_WINDOW");
-  argv[n++] = t.dir;
-  argv[n++] = shots;
-  argv[n] = NULL;
-  assert_int_equal(rgs_run(argv, env, NULL, &r), 0);
-  printf("%s\n", r.out);
-  if (r.status != 0)
-    fprintf(stderr, "%s\n", r.err);
+  args[0] = c->scenario;
+  args[1] = c->lang;
+  args[2] = rgs_env("RGS_GTK_WINDOW");
+  args[3] = t.dir;
+  args[4] = rgs_env("RGS_GTK_SHOTS");
+  args[5] = NULL;
+  assert_int_equal(rgs_gtk_person(&r, env, "gtk_person.py", args), 0);
   assert_int_equal(r.status, 0);
   assert_contains(r.out, "passed in");
   if (strcmp(c->scenario, "wrongpin") == 0)
@@ -169,23 +123,6 @@ static void test_askpass_en(void **state)
   run_case(&c);
 }
 
-static int tools_present(void)
-{
-  static const char *const vars[] = { "RGS_XVFB_RUN", "RGS_DBUS_RUN_SESSION", "RGS_GTK_PYTHON",
-                                      "RGS_GTK_HAVE_PYATSPI", "RGS_GTK_IMPORT" };
-  size_t i;
-  const char *v;
-
-  for (i = 0; i < sizeof(vars) / sizeof(vars[0]); i++) {
-    v = getenv(vars[i]);
-    if (v == NULL || v[0] == '\0' || strstr(v, "NOTFOUND") != NULL) {
-      printf("skipped: %s not found (xvfb, dbus, python3-pyatspi, imagemagick)\n", vars[i]);
-      return 0;
-    }
-  }
-  return 1;
-}
-
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -194,7 +131,7 @@ int main(void)
     cmocka_unit_test(test_askpass_en),
   };
 
-  if (!tools_present())
+  if (rgs_gtk_tools() != 0)
     return 77;
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,205 @@
+#!/usr/bin/python3
+# SPDX-License-Identifier: BSD-3-Clause
+"""rgsg_person.py - what every window test does as a person: find the
+window's objects in the accessibility tree (AT-SPI, pyatspi) under Xvfb and
+a D-Bus session, wait for them, press, type, take screenshots.
+
+A script calls setup(LANG, SHOTS) first; every wait is for an event (an
+object showing up, a state changing), bounded by TIMEOUT, never a fixed
+sleep.
+"""
+import gettext
+import os
+import subprocess
+import sys
+import time
+
+
+def wait_display(timeout=30):
+    """xvfb-run may start the command before its server accepts clients
+    (seen on Debian 12): wait until a client connects, before pyatspi
+    starts the registry daemon, which needs the display too."""
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        if subprocess.run(["xdpyinfo"], stdout=subprocess.DEVNULL,
+                          stderr=subprocess.DEVNULL).returncode == 0:
+            return
+        time.sleep(0.05)
+    print("FAIL: the X server never accepted a client", flush=True)
+    sys.exit(1)
+
+
+
+wait_display()
+import pyatspi  # noqa: E402
+
+TIMEOUT = float(os.environ.get("RGS_GTK_TIMEOUT", "60"))
+LANG = "en"
+SHOTS = "."
+_ = str
+
+
+def setup(lang, shots):
+    """The language and the screenshot folder; returns the catalogue's
+    gettext (the window's own translations, rgs-enroll text domain)."""
+    global LANG, SHOTS, _
+    LANG, SHOTS = lang, shots
+    localedir = os.environ.get("RGS_ENROLL_LOCALEDIR")
+    _ = gettext.translation("rgs-enroll", localedir, languages=[lang],
+                            fallback=(lang == "en")).gettext
+    return _
+
+
+def fail(msg):
+    print("FAIL: " + msg, flush=True)
+    subprocess.run(["import", "-window", "root", os.path.join(SHOTS, "%s-failed.png" % LANG)])
+    sys.exit(1)
+
+
+def showing(o):
+    """GTK 4.8 sets no SHOWING state: an object shows when it and all its
+    ancestors are visible (the window hides the pages behind the current one)."""
+    try:
+        while o is not None and o.getRoleName() != "application":
+            if not o.getState().contains(pyatspi.STATE_VISIBLE):
+                return False
+            o = o.parent
+        return o is not None
+    except Exception:
+        return False
+
+
+def walk(o, depth=0):
+    if o is None or depth > 40:
+        return
+    yield o
+    try:
+        kids = list(o)
+    except Exception:
+        return
+    for c in kids:
+        yield from walk(c, depth + 1)
+
+
+def app():
+    desk = pyatspi.Registry.getDesktop(0)
+    for a in desk:
+        if a is not None and a.name == "rgs-enroll-gtk":
+            return a
+    return None
+
+
+def find(pred):
+    a = app()
+    if a is None:
+        return None
+    # GTK 4.8 does not announce every change of a label's text: read the
+    # tree afresh rather than from libatspi's cache.
+    a.clearCache()
+    for o in walk(a):
+        try:
+            if pred(o):
+                return o
+        except Exception:
+            continue
+    return None
+
+
+def wait_for(pred, what, timeout=TIMEOUT):
+    """Wait until pred(o) holds for a showing object; the tree is read again
+    whenever AT-SPI may have changed, bounded by timeout."""
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        o = find(lambda x: showing(x) and pred(x))
+        if o is not None:
+            return o
+        # A condition polled (the accessibility tree read again), bounded
+        # by the deadline: no step relies on a guessed delay.
+        time.sleep(0.05)
+    a = app()
+    for o in (walk(a) if a is not None else []):
+        try:
+            if o.getRoleName() in ("label", "push button", "text", "check box", "radio button"):
+                print("  seen: %s %r showing=%s" % (o.getRoleName(), o.name, showing(o)))
+        except Exception:
+            pass
+    fail("timed out waiting for " + what)
+
+
+def named(role, name):
+    return lambda o: o.getRoleName() == role and o.name == name
+
+
+def name_has(role, text):
+    return lambda o: o.getRoleName() == role and text in (o.name or "")
+
+
+def button(name):
+    return wait_for(lambda o: o.getRoleName() == "push button" and o.name == name
+                    and o.getState().contains(pyatspi.STATE_SENSITIVE),
+                    "button '%s' (sensitive)" % name)
+
+
+def click(name):
+    button(name).queryAction().doAction(0)
+
+
+def toggle(o):
+    """A check box or radio: GTK 4.8 gives it no AT-SPI action and no
+    grabFocus; click it with the pointer, as a person does. GTK 4 reports
+    window coordinates only: the window sits at the origin of the bare Xvfb
+    screen (no window manager places it)."""
+    was = o.getState().contains(pyatspi.STATE_CHECKED)
+    x, y, w, h = o.queryComponent().getExtents(pyatspi.WINDOW_COORDS)
+    pyatspi.Registry.generateMouseEvent(x + min(w // 2, 10), y + h // 2, "b1c")
+    wait_for(lambda x: x is o and x.getState().contains(pyatspi.STATE_CHECKED) != was,
+             "%s toggled" % o.name)
+
+
+def type_into(o, text):
+    o.queryEditableText().setTextContents(text)
+
+
+def sensitive(o):
+    return o.getState().contains(pyatspi.STATE_SENSITIVE)
+
+
+shot_n = [0]
+
+
+def shot(name):
+    """The window's screen as a PNG, checked not blank (more than a few colours)."""
+    shot_n[0] += 1
+    path = os.path.join(SHOTS, "%s-%02d-%s.png" % (LANG, shot_n[0], name))
+    subprocess.run(["import", "-window", "root", path], check=True)
+    colours = subprocess.run(["identify", "-format", "%k", path], check=True,
+                             capture_output=True, text=True).stdout.strip()
+    if int(colours) < 16:
+        fail("screenshot %s is blank (%s colours)" % (path, colours))
+    print("screenshot %s (%s colours)" % (path, colours), flush=True)
+
+
+def logins():
+    try:
+        with open(os.environ["RGS_FAULT_COUNT_FILE"]) as f:
+            return sum(1 for line in f if line.strip() == "C_Login")
+    except FileNotFoundError:
+        return 0
+
+
+def pin_dialog():
+    return wait_for(lambda o: o.getRoleName() == "password text", "the PIN entry")
+
+
+def dialog_click_continue(title=None):
+    dlg = wait_for(lambda o: o.getRoleName() in ("dialog", "frame", "alert") and o.name == (title or _("PIN of the key")),
+                   "the PIN dialog")
+    # libadwaita 1.2 names its response buttons "Continue Continue" (the
+    # label counted twice) and keeps a hidden copy of them for narrow screens.
+    names = (_("Continue"), _("Continue") + " " + _("Continue"))
+    for o in walk(dlg):
+        if o.getRoleName() == "push button" and o.name in names and showing(o):
+            return o
+    for o in walk(dlg):
+        print("  dialog: %s %r" % (o.getRoleName(), o.name))
+    fail("no Continue in the PIN dialog")
