@@ -5,6 +5,7 @@
 #include <getopt.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include "rgs_common.h"
 #include "cli.h"
 #include "progress.h"
@@ -35,8 +36,8 @@ static int global_error(const rgs_io *io, const char *command, const char *text)
 {
   if (command != NULL)
     return rgs_usage_error(io, command, "%s", text);
-  rgs_err(io, "%s", text);
-  return RGS_EXIT_USAGE;
+  /* Before the command: the JSON document still comes, named after the program. */
+  return rgs_fail(io, io->prog != NULL ? io->prog : "rgs-enroll", RGS_EXIT_USAGE, text, NULL);
 }
 
 /* Room in a repeatable option's list (--policy, --aed-trust). */
@@ -59,6 +60,13 @@ static int global_progress(rgs_io *io, const char *command, const char *arg)
   if (!rgs_parse_number(arg, 1, 1 << 20, &fd)) {
     snprintf(text, sizeof(text), _("--progress-fd needs a file descriptor number, not '%s'"),
              arg);
+    return global_error(io, command, text);
+  }
+  /* Standard output carries the result (the JSON document): events mixed
+   * into it would make it unreadable for the caller. */
+  if (fd == STDOUT_FILENO) {
+    snprintf(text, sizeof(text), "%s",
+             _("--progress-fd 1 would mix the events into the command's own output: give another descriptor"));
     return global_error(io, command, text);
   }
   rgs_progress_free(io->progress);

@@ -111,7 +111,11 @@ int main(int argc, char **argv)
   }
   cmd = find_command(argv[optind]);
   if (cmd == NULL) {
-    rgs_err(&io, _("unknown command '%s'"), argv[optind]);
+    char msg[256];
+
+    /* A client under --json gets its document too, not only a usage text. */
+    snprintf(msg, sizeof(msg), _("unknown command '%s'"), argv[optind]);
+    rgs_fail_code(&io, argv[optind], RGS_EXIT_USAGE, "unknown-command", msg, NULL, NULL);
     usage(stderr, io.prog);
     goto cleanup;
   }

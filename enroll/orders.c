@@ -57,8 +57,23 @@ int rgs_exit_for_order(rgs_order_rc rc)
   return RGS_EXIT_INTERNAL;
 }
 
+/* A client must tell "no such order" from a mistyped option: its own code. */
+static const char *order_rc_code(rgs_order_rc rc)
+{
+  switch (rc) {
+  case RGS_ORDER_ERR_NO_ORDER: return "order-not-found";
+  case RGS_ORDER_ERR_NO_AED: return "aed-not-found";
+  default: return NULL;
+  }
+}
+
 int rgs_fail_order(const rgs_io *io, const char *command, rgs_order_rc rc, const char *detail)
 {
+  const char *code = order_rc_code(rc);
+
+  if (code != NULL)
+    return rgs_fail_code(io, command, rgs_exit_for_order(rc), code, rgs_order_strerror(rc),
+                         detail, NULL);
   return rgs_fail(io, command, rgs_exit_for_order(rc), rgs_order_strerror(rc), detail);
 }
 
