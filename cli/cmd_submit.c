@@ -493,7 +493,7 @@ static int over_est(const rgs_io *io, const submit_opts *o, submit_run *r)
     return ret;
   /* The wait comes first, the PIN and the code after it: no secret is held
    * through it. */
-  rgs_est_pace_begin(&pace, first_delay);
+  rgs_est_pace_begin(&pace, io, first_delay);
   if (o->client_cert)
     ret = token_client(io, r, &s, &client, &tls, &conf);
   if (ret == RGS_EXIT_OK)

@@ -241,12 +241,12 @@ static int may_ask_again(const rgs_est_pace *pace, const struct timespec *start,
   return 1;
 }
 
-void rgs_est_pace_begin(rgs_est_pace *pace, long first_delay)
+void rgs_est_pace_begin(rgs_est_pace *pace, const rgs_io *io, long first_delay)
 {
   clock_gettime(CLOCK_MONOTONIC, &pace->start);
   pace->begun = 1;
   if (first_delay > 0)
-    wait_next_try(NULL, first_delay);
+    wait_next_try(io, first_delay);
 }
 
 int rgs_est_poll(const rgs_io *io, const char *command, const rgs_est_conf *conf,

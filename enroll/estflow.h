@@ -46,10 +46,10 @@ typedef struct {
 } rgs_est_pace;
 
 /* Start the --wait-max clock, then wait first_delay seconds (the next try
- * the order recorded; 0: none). Call it before any secret is read (the
- * retrieval code, the PIN of a token login), so that no secret is held
- * through that wait. */
-void rgs_est_pace_begin(rgs_est_pace *pace, long first_delay);
+ * the order recorded; 0: none), told on io's progress descriptor as every
+ * wait is. Call it before any secret is read (the retrieval code, the PIN
+ * of a token login), so that no secret is held through that wait. */
+void rgs_est_pace_begin(rgs_est_pace *pace, const rgs_io *io, long first_delay);
 
 /* Called after each "not yet" (202), with the delay before the next try. */
 typedef int (*rgs_est_pending_fn)(void *ud, long delay);

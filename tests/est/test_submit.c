@@ -1030,7 +1030,8 @@ static void test_est_second_run_honours_next_try(void **state)
 static void test_est_second_run_waits_for_next_try(void **state)
 {
   fixture *f = *state;
-  const char *const args[] = { "--wait", "--wait-max", "30", NULL };
+  /* The events of that first wait on stderr, as the window reads them. */
+  const char *const args[] = { "--wait", "--wait-max", "30", "--progress-fd", "2", NULL };
   rgs_run_result r;
   time_t t0;
 
@@ -1044,6 +1045,8 @@ static void test_est_second_run_waits_for_next_try(void **state)
   rgs_assert_status(&r, RGS_EXIT_OK);
   assert_contains(r.out, "\"pending\":false");
   assert_contains(r.err, "asking again at");
+  assert_contains(r.err, "{\"event\":\"start\",\"step\":\"submit-wait\"");
+  assert_contains(r.err, "{\"event\":\"done\",\"step\":\"submit-wait\",\"ok\":true");
   rgs_run_free(&r);
   assert_true(time(NULL) - t0 >= 1);
   assert_int_equal(est_fixture_logged(&f->est, "POST"), 2);
