@@ -180,8 +180,15 @@ static void on_date_changed(GtkEditable *e, gpointer data)
     rgsx_time_text(iso, 0, words, sizeof(words));
     gtk_label_set_text(hint, words);
   } else {
-    gtk_label_set_text(hint, rgsx_date_strerror(rgsx_date_input(
-      gtk_editable_get_text(e), want, iso, sizeof(iso))));
+    /* The reason is a clause of the command's messages: a sentence here. */
+    const char *why = rgsx_date_strerror(rgsx_date_input(gtk_editable_get_text(e), want, iso,
+                                                         sizeof(iso)));
+    char *first = g_utf8_strup(why, g_utf8_next_char(why) - why);
+    char *text = g_strdup_printf("%s%s.", first, g_utf8_next_char(why));
+
+    gtk_label_set_text(hint, text);
+    g_free(text);
+    g_free(first);
     gtk_widget_add_css_class(GTK_WIDGET(hint), "error");
     gtk_widget_add_css_class(GTK_WIDGET(e), "error");
   }

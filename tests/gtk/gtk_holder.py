@@ -95,8 +95,8 @@ def offices_and_fee():
     wait_for(lambda o: name_has("label", fee)(o) and money(20400) in o.name,
              "the fee when the AED travels 12 km (204 € TTC)")
     type_into(km, "40")
-    wait_for(name_has("label", _("Beyond 30 km the fee is not fixed: ask the AED for a quote before you book.")),
-             "beyond 30 km: ask the AED")
+    reveal(wait_for(name_has("label", _("Beyond 30 km the fee is not fixed: ask the AED for a quote before you book.")),
+                    "beyond 30 km: ask the AED"))
     shot("aed-travels")
     choose(wait_for(radio(_("I go to the AED's office")), "the holder travels"))
     wait_for(lambda o: name_has("label", fee)(o) and money(6000) in o.name, "the fee again")
@@ -113,8 +113,13 @@ def appointment():
     choose(wait_for(radio("SELARL Acthemis"), "the office at Arles"))
     date = wait_for(named("text", _("Day and time (French time)")), "the appointment's entry")
     type_into(date, "31/02/2026 10h00")
+    why = _("there is no such day in the calendar")
+    wait_for(named("label", why[0].upper() + why[1:] + "."), "the impossible day told as it is typed")
     if sensitive(wait_for(named("push button", _("Book")), "Book")):
         fail("an impossible day can be booked")
+    type_into(date, "13/12/2026 10h00")
+    wait_for(named("label", _("%s at %02d:%02d") % (day_words(13, 12, 2026), 10, 0)),
+             "the day typed, in words")
     book("13/12/2026 10h00")
     wait_for(name_has("label", _("The AED's offices are closed on that day: it is a Sunday or a public holiday.")),
              "the Sunday refused in words")
@@ -129,8 +134,9 @@ def appointment():
     wait_for(name_has("label", before(_("Appointment recorded: %s (French time), %s, %s, %s %s. Bring your key, a valid identity document and the signed face-to-face intervention form."))
                       + day_words(15, 12, 2026)), "the appointment shown")
     book("16/12/2026 14h30")
-    wait_for(name_has("label", before(_("Appointment recorded: %s (French time), %s, %s, %s %s. Bring your key, a valid identity document and the signed face-to-face intervention form."))
+    booked = wait_for(name_has("label", before(_("Appointment recorded: %s (French time), %s, %s, %s %s. Bring your key, a valid identity document and the signed face-to-face intervention form."))
                       + day_words(16, 12, 2026)), "the appointment moved")
+    reveal(booked)
     shot("aed-booked")
     click(_("Back"))
 
@@ -161,8 +167,8 @@ def documents():
     planned = wait_for(named("text", _("Day you plan to post them")), "the planned day")
     type_into(planned, "20/12/2026")
     click(_("Save the planned day"))
-    wait_for(named("label", _("You plan to post them on %s.") % day_words(20, 12, 2026)),
-             "the planned sending")
+    reveal(wait_for(named("label", _("You plan to post them on %s.") % day_words(20, 12, 2026)),
+                    "the planned sending"))
     shot("docs")
     click(_("Back"))
 
