@@ -33,20 +33,6 @@ static char **dept_codes(void)
   return (char **)g_ptr_array_free(v, FALSE);
 }
 
-static char *clean(const char *s)
-{
-  char *c = rgsx_sanitize(s != NULL ? s : "", (size_t)-1);
-  char *g = g_strdup(c != NULL ? c : "");
-
-  free(c);
-  return g;
-}
-
-static guint array_len(JsonNode *a)
-{
-  return a != NULL && JSON_NODE_HOLDS_ARRAY(a) ? json_array_get_length(json_node_get_array(a)) : 0;
-}
-
 const char *rgsg_aed_chosen(rgsg_aed_ui *a)
 {
   guint i;
@@ -90,7 +76,7 @@ static char *office_subtitle(JsonNode *o)
   if (mail != NULL && mail[0] != '\0')
     /* TRANSLATORS: an office's e-mail address after its address. */
     g_string_append_printf(s, _(" — e-mail %s"), mail);
-  c = clean(s->str);
+  c = rgsg_clean(s->str);
   g_string_free(s, TRUE);
   return c;
 }
@@ -110,7 +96,7 @@ static void offices_clear(rgsg_aed_ui *a)
 
 static void add_office(rgsg_aed_ui *a, JsonNode *o)
 {
-  char *name = clean(rgsg_str(o, "name")), *sub = office_subtitle(o);
+  char *name = rgsg_clean(rgsg_str(o, "name")), *sub = office_subtitle(o);
   GtkCheckButton *group = a->radios->len > 0 ? g_ptr_array_index(a->radios, 0) : NULL;
   GtkCheckButton *r = rgsg_choice_row(a->offices, group, name, sub);
   const char *id = rgsg_str(o, "id");
@@ -130,7 +116,7 @@ static void on_list(const rgsg_result *r, gpointer data)
 {
   rgsg_aed_ui *a = ((rgsg_win *)data)->aed;   /* rgsg_win_run calls back with the window */
   JsonNode *offices = rgsg_get(r->root, "offices");
-  guint i, n = array_len(offices);
+  guint i, n = rgsg_len(offices, NULL);
 
   rgsg_busy(a->busy, FALSE, NULL);
   gtk_widget_set_sensitive(a->show, TRUE);
@@ -171,7 +157,7 @@ static void aed_list(rgsg_aed_ui *a)
 
 static char *fee_text(JsonNode *q)
 {
-  char *ht, *vat, *ttc, *s, *note = clean(rgsg_str(q, "note"));
+  char *ht, *vat, *ttc, *s, *note = rgsg_clean(rgsg_str(q, "note"));
 
   if (!rgsg_bool(q, "priced", FALSE)) {
     s = g_strdup_printf("%s %s", _("Beyond 30 km the fee is not fixed: ask the AED for a quote before you book."), note);

@@ -12,15 +12,6 @@
 #include "rgsg_steps.h"
 #include "rgsg_ui.h"
 
-static char *clean(const char *s)
-{
-  char *c = rgsx_sanitize(s != NULL ? s : "", (size_t)-1);
-  char *g = g_strdup(c != NULL ? c : "");
-
-  free(c);
-  return g;
-}
-
 void rgsg_aed_update(rgsg_aed_ui *a)
 {
   char iso[32];
@@ -45,7 +36,7 @@ void rgsg_book_show(rgsg_aed_ui *a, JsonNode *appt)
   text = g_strdup_printf(_("Appointment recorded: %s (French time), %s, %s, %s %s. Bring your key, a valid identity document and the signed face-to-face intervention form."),
                          when, rgsg_str(appt, "aed.name"), rgsg_str(appt, "aed.address"),
                          rgsg_str(appt, "aed.postal_code"), rgsg_str(appt, "aed.city"));
-  shown = clean(text);
+  shown = rgsg_clean(text);
   gtk_label_set_text(a->booked, shown);
   gtk_button_set_label(GTK_BUTTON(a->book), _("Move the appointment"));
   g_free(shown);

@@ -31,25 +31,11 @@ struct rgsg_docs_ui {
 
 typedef struct rgsg_docs_ui rgsg_docs_ui;
 
-static char *clean(const char *s)
-{
-  char *c = rgsx_sanitize(s != NULL ? s : "", (size_t)-1);
-  char *g = g_strdup(c != NULL ? c : "");
-
-  free(c);
-  return g;
-}
-
-static guint array_len(JsonNode *a)
-{
-  return a != NULL && JSON_NODE_HOLDS_ARRAY(a) ? json_array_get_length(json_node_get_array(a)) : 0;
-}
-
 /* The document of kind in the last result, or NULL. */
 static JsonNode *doc_of(rgsg_docs_ui *d, const char *kind)
 {
   JsonNode *docs = d->shown != NULL ? rgsg_get(d->shown, "documents") : NULL, *it;
-  guint i, n = array_len(docs);
+  guint i, n = rgsg_len(docs, NULL);
 
   for (i = 0; i < n; i++) {
     it = json_array_get_element(json_node_get_array(docs), i);
@@ -92,7 +78,7 @@ static char *doc_subtitle(JsonNode *doc)
     g_string_append_printf(s, _(" — sent on %s"), day);
     g_free(day);
   }
-  c = clean(s->str);
+  c = rgsg_clean(s->str);
   g_string_free(s, TRUE);
   return c;
 }
@@ -134,7 +120,7 @@ static GtkWidget *note_row(const char *text)
 static void show_notes(rgsg_docs_ui *d)
 {
   JsonNode *notes = rgsg_get(d->shown, "notes"), *it;
-  guint i, n = array_len(notes);
+  guint i, n = rgsg_len(notes, NULL);
   const char *code;
   char *text;
 
@@ -146,7 +132,7 @@ static void show_notes(rgsg_docs_ui *d)
       continue;
     text = rgsg_doc_note_text(code, rgsg_str(it, "document"), rgsg_str(it, "date"));
     if (text == NULL)
-      text = clean(rgsg_str(it, "text"));
+      text = rgsg_clean(rgsg_str(it, "text"));
     gtk_list_box_append(d->notes, note_row(text));
     g_free(text);
   }
@@ -157,12 +143,12 @@ static void show_notes(rgsg_docs_ui *d)
 static void show_address(rgsg_docs_ui *d)
 {
   JsonNode *addr = rgsg_get(d->shown, "postal_address");
-  guint i, n = array_len(addr);
+  guint i, n = rgsg_len(addr, NULL);
   GString *s = g_string_new(_("Post the four originals together to:"));
   char *c;
 
   for (i = 0; i < n; i++) {
-    c = clean(json_array_get_string_element(json_node_get_array(addr), i));
+    c = rgsg_clean(json_array_get_string_element(json_node_get_array(addr), i));
     g_string_append_c(s, '\n');
     g_string_append(s, c);
     g_free(c);
@@ -266,7 +252,7 @@ static void on_docs(const rgsg_result *r, gpointer data)
     /* A rule refused (check-failed): its detail says which one. */
     text = g_strdup_printf("%s%s%s", rgsg_error_text(r), detail != NULL ? " — " : "",
                            detail != NULL ? detail : "");
-    c = clean(text);
+    c = rgsg_clean(text);
     gtk_label_set_text(d->status, c);
     g_free(c);
     g_free(text);

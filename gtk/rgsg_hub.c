@@ -23,15 +23,6 @@ static const char *step_icon(const char *state)
   return "content-loading-symbolic";
 }
 
-static char *clean(const char *s)
-{
-  char *c = rgsx_sanitize(s != NULL ? s : "", (size_t)-1);
-  char *g = g_strdup(c != NULL ? c : "");
-
-  free(c);
-  return g;
-}
-
 /* A step in the window's words: its title, its state and where it
  * happens ("Done — on the Certigna portal"); the command's text for a step
  * this window does not know. */
@@ -39,7 +30,7 @@ static GtkWidget *step_row(JsonNode *p)
 {
   const char *state = rgsg_str(p, "state"), *where = rgsg_where_text(rgsg_str(p, "where"));
   const char *known = rgsg_step_title(rgsg_str(p, "step"));
-  char *title = known != NULL ? g_strdup(known) : clean(rgsg_str(p, "text"));
+  char *title = known != NULL ? g_strdup(known) : rgsg_clean(rgsg_str(p, "text"));
   char *sub = where != NULL
     /* TRANSLATORS: a step's state, then where it happens ("Done — At the AED's, face to face"). */
     ? g_strdup_printf(_("%s — %s"), rgsg_step_state_text(state), where)
@@ -57,16 +48,11 @@ static GtkWidget *step_row(JsonNode *p)
   return row;
 }
 
-static guint array_len(JsonNode *a)
-{
-  return a != NULL && JSON_NODE_HOLDS_ARRAY(a) ? json_array_get_length(json_node_get_array(a)) : 0;
-}
-
 /* Whether the order's next steps (status --json, next[].step) name code. */
 static gboolean next_has(JsonNode *order, const char *code)
 {
   JsonNode *next = rgsg_get(order, "next");
-  guint i, n = array_len(next);
+  guint i, n = rgsg_len(next, NULL);
   const char *s;
 
   for (i = 0; i < n; i++) {
@@ -107,7 +93,7 @@ static GtkWidget *step_button(rgsg_win *w, const char *step)
 static GtkWidget *show_next(rgsg_win *w, JsonNode *o)
 {
   JsonNode *next = rgsg_get(o, "next"), *it;
-  guint i, n = array_len(next);
+  guint i, n = rgsg_len(next, NULL);
   GtkWidget *row, *first = NULL;
   const char *known;
   char *text;
@@ -115,7 +101,7 @@ static GtkWidget *show_next(rgsg_win *w, JsonNode *o)
   for (i = 0; i < n; i++) {
     it = json_array_get_element(json_node_get_array(next), i);
     known = rgsg_next_text(rgsg_str(it, "step"));
-    text = known != NULL ? g_strdup(known) : clean(rgsg_str(it, "text"));
+    text = known != NULL ? g_strdup(known) : rgsg_clean(rgsg_str(it, "text"));
     row = adw_action_row_new();
     adw_preferences_row_set_use_markup(ADW_PREFERENCES_ROW(row), FALSE);
     adw_preferences_row_set_title(ADW_PREFERENCES_ROW(row), text);
@@ -130,10 +116,10 @@ static GtkWidget *show_next(rgsg_win *w, JsonNode *o)
 static void show_order(rgsg_win *w, JsonNode *o)
 {
   JsonNode *proc = rgsg_get(o, "procedure");
-  guint i, n = array_len(proc);
+  guint i, n = rgsg_len(proc, NULL);
   char *title = g_strdup_printf(_("Order %lld: %s"), (long long)rgsg_int(o, "id", 0),
                                 rgsg_str(o, "summary") != NULL ? rgsg_str(o, "summary") : "");
-  char *text = clean(title);
+  char *text = rgsg_clean(title);
   gboolean open = !next_has(o, "cancelled") && !next_has(o, "refused");
   GtkWidget *buttons[] = { w->hub_aed, w->hub_docs, w->hub_export, w->hub_record, w->hub_install,
                            w->hub_key, w->hub_portal };
@@ -143,7 +129,7 @@ static void show_order(rgsg_win *w, JsonNode *o)
   g_free(text);
   for (i = 0; i < n; i++)
     gtk_list_box_append(w->hub_steps, step_row(json_array_get_element(json_node_get_array(proc), i)));
-  text = clean(rgsg_str(o, "status_label"));
+  text = rgsg_clean(rgsg_str(o, "status_label"));
   gtk_label_set_text(w->hub_status, text);
   g_free(text);
   /* The flow box's cell, not only the button: no empty cell left. */
