@@ -83,6 +83,16 @@ def offices_and_fee():
                  "SELARL SYNERGIE HUISSIERS 13", "SCP Gros-d'Haillecourt Chetboun Saitel"):
         wait_for(radio(name), "the office " + name)
     wait_for(named("label", "29 Chemin de Séverin, 13200 ARLES"), "an office's address")
+    # Another place by its postal code: Paris has no office in the shipped
+    # directory, said in words; then back to Arles's.
+    postal = wait_for(named("text", _("or postal code")), "the postal code")
+    type_into(postal, "75001")
+    click(_("Show the offices"))
+    wait_for(named("label", _("No AED office is known for this département. Choose a neighbouring one, or ask the Chambre de Métiers for the commissaires de justice near you.")),
+             "no office in Paris, in words")
+    type_into(postal, "13200")
+    click(_("Show the offices"))
+    wait_for(radio("SELARL Acthemis"), "the offices of 13200 again")
     fee = before(_("Estimated fee: %s excluding VAT, plus %s VAT (%lld %%), that is %s including VAT. %s"))
     wait_for(lambda o: name_has("label", fee)(o) and money(6000) in o.name,
              "the fee when the holder travels (60 € TTC)")
