@@ -21,8 +21,9 @@ void rgsg_aed_update(rgsg_aed_ui *a)
   gtk_widget_set_sensitive(a->book, ok && !a->w->running);
 }
 
-/* "Appointment: 15 December 2026 at 10:00, SELARL Acthemis, 29 Chemin de
- * Séverin, 13200 ARLES." (the office's clock time, French time). */
+/* "Appointment recorded: 15 December 2026 at 10:00, SELARL Acthemis, 29
+ * Chemin de Séverin, 13200 ARLES." The office's clock time: with its
+ * offset only where this computer's differs (overseas). */
 void rgsg_book_show(rgsg_aed_ui *a, JsonNode *appt)
 {
   char *when, *text, *shown;
@@ -33,7 +34,7 @@ void rgsg_book_show(rgsg_aed_ui *a, JsonNode *appt)
     return;
   }
   when = rgsg_when(rgsg_str(appt, "at"), TRUE);
-  text = g_strdup_printf(_("Appointment recorded: %s (French time), %s, %s, %s %s. Bring your key, a valid identity document and the signed face-to-face intervention form."),
+  text = g_strdup_printf(_("Appointment recorded: %s, %s, %s, %s %s. Bring your key, a valid identity document and the signed face-to-face intervention form."),
                          when, rgsg_str(appt, "aed.name"), rgsg_str(appt, "aed.address"),
                          rgsg_str(appt, "aed.postal_code"), rgsg_str(appt, "aed.city"));
   shown = rgsg_clean(text);

@@ -111,6 +111,8 @@ static void run_case(const char *lang)
   mkdir(rgs_env("RGS_GTK_SHOTS"), 0755);
   n = rgs_gtk_env(&eb, env, t.dir, lang);
   env[n++] = TODAY;
+  /* The holder is in France: the appointment's time is shown as it is. */
+  env[n++] = "TZ=Europe/Paris";
   env[n] = NULL;
   order_with_request(env, &t);
   token_uri(env, uri, sizeof(uri));
