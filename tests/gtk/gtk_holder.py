@@ -8,8 +8,8 @@ Run by test_gtk_holder (cmocka) as:
 The driver made the order (département 13) and its request, and fixed the
 clock (RGS_ENROLL_NOW=2026-12-07, a Monday). The window opens at the hub;
 then the AED page (the offices, the fee of both ways of meeting, a Sunday
-refused in words, booking it anyway cancelled at the confirmation, a weekday
-booked then moved), the hub again, the documents (an extract too old, then
+refused in words, booking it anyway cancelled at the confirmation then
+confirmed, moved to a weekday and again), the hub again, the documents (an extract too old, then
 a recent one, the planned sending). Every wait is for an event.
 """
 import subprocess
@@ -139,8 +139,14 @@ def appointment():
     cancel = dialog_button(_("Book this date anyway?"), _("Cancel"))
     shot("aed-anyway")
     cancel.queryAction().doAction(0)
+    # Cancelled: nothing recorded. Confirmed: the Sunday is booked (the AED
+    # agreed), then moved to a weekday (the driver reads both in the history).
+    wait_for(named("label", _("No appointment is recorded yet.")), "nothing booked once cancelled")
+    click(_("Book anyway…"))
+    dialog_button(_("Book this date anyway?"), _("Book anyway")).queryAction().doAction(0)
+    wait_for(name_has("label", before(_("Appointment recorded: %s, %s, %s, %s %s. Bring your key, a valid identity document and the signed face-to-face intervention form."))
+                      + day_words(13, 12, 2026)), "the Sunday booked once confirmed")
     book("15/12/2026 10h00")
-    wait_for(named("label", _("The appointment is recorded.")), "the weekday booked")
     wait_for(name_has("label", before(_("Appointment recorded: %s, %s, %s, %s %s. Bring your key, a valid identity document and the signed face-to-face intervention form."))
                       + day_words(15, 12, 2026)), "the appointment shown")
     book("16/12/2026 14h30")

@@ -3,7 +3,8 @@
  * person uses them (gtk_holder.py through the accessibility tree): an order
  * of the Bouches-du-Rhône whose request was made (`start --order 1` with a
  * PIN file), the window opened on it (--order 1 --token URI) at the hub,
- * the AED offices, the fee, a Sunday refused, a weekday booked then moved,
+ * the AED offices, the fee, a Sunday refused then booked once confirmed,
+ * moved to a weekday and moved again,
  * the documents with the extract's date rule and the planned sending. The
  * clock is fixed (RGS_ENROLL_NOW=2026-12-07, a Monday) so that the date
  * rules are the same every day. This driver checks the store afterwards
@@ -88,9 +89,11 @@ static void check_store(const char *const *env)
   enroll_ok(env, &r, "--json", "order", "show", "1", NULL);
   assert_contains(r.out, "\"appointment\":{\"aed\":{\"id\":\"acthemis-arles\"");
   assert_contains(r.out, "\"at\":\"2026-12-16T14:30:00+01:00\"");
+  /* The Sunday only once confirmed (the first try was cancelled), then
+   * moved twice. */
+  assert_contains(r.out, "appointment moved from 2026-12-13T10:00 to 2026-12-15T10:00");
   assert_contains(r.out, "appointment moved from 2026-12-15T10:00 to 2026-12-16T14:30");
-  /* Never the Sunday: the booking anyway was cancelled. */
-  assert_not_contains(r.out, "2026-12-13");
+  assert_not_contains(r.out, "to 2026-12-13T10:00");
   rgs_run_free(&r);
   enroll_ok(env, &r, "--json", "status", "1", NULL);
   assert_contains(r.out, "\"step\":\"meet-aed\"");
