@@ -2,6 +2,8 @@
 /* cmd_aed.c - rgs-enroll aed: the AED offices (the huissiers who hold the
  * face-to-face), the fee estimate and the appointment. */
 #include <getopt.h>
+#include <stdarg.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include "commands.h"
@@ -300,7 +302,23 @@ typedef struct {
   char when[17];               /* --date as typed (20/12/2026 10h00), in ISO form */
 } book_args;
 
-/* A date the AED's office cannot take is a refused value: usage (2). */
+/* A date the AED's office cannot take: a refused value, exit 2 like a
+ * usage error, with a code of its own so that a front end tells the
+ * refusals apart (appt-past, appt-closed-day, appt-outside-hours). */
+static int refuse_date(const rgs_io *io, const char *code, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static int refuse_date(const rgs_io *io, const char *code, const char *fmt, ...)
+{
+  char msg[512];
+  va_list ap;
+
+  va_start(ap, fmt);
+  vsnprintf(msg, sizeof(msg), fmt, ap);
+  va_end(ap);
+  return rgs_fail_code(io, "aed book", RGS_EXIT_USAGE, code, msg, NULL, NULL);
+}
+
 static int check_date(const rgs_io *io, const char *at)
 {
   char when[128];
@@ -311,13 +329,13 @@ static int check_date(const rgs_io *io, const char *at)
   case RGS_APPT_BAD_DATE:
     return rgs_usage_error(io, "aed book", _("--date: '%s' is not a day and time YYYY-MM-DDTHH:MM"), at);
   case RGS_APPT_PAST:
-    return rgs_usage_error(io, "aed book", _("--date: %s is in the past; --force to record it anyway"), when);
+    return refuse_date(io, "appt-past", _("--date: %s is in the past; --force to record it anyway"), when);
   case RGS_APPT_CLOSED_DAY:
-    return rgs_usage_error(io, "aed book", _("--date: %s is a Sunday or a public holiday (office hours: %s); --force if the AED agreed"),
-                           when, rgs_order_appt_hours_text());
+    return refuse_date(io, "appt-closed-day", _("--date: %s is a Sunday or a public holiday (office hours: %s); --force if the AED agreed"),
+                       when, rgs_order_appt_hours_text());
   case RGS_APPT_OUTSIDE_HOURS:
-    return rgs_usage_error(io, "aed book", _("--date: %s is outside office hours (%s); --force if the AED agreed"),
-                           when, rgs_order_appt_hours_text());
+    return refuse_date(io, "appt-outside-hours", _("--date: %s is outside office hours (%s); --force if the AED agreed"),
+                       when, rgs_order_appt_hours_text());
   }
   return RGS_EXIT_USAGE;
 }

@@ -1329,6 +1329,21 @@ static void docs_text(const order_view *v, const rgs_order_docnote *notes, size_
   }
 }
 
+/* The note's stable code for --json: a front end words it itself. */
+static const char *docnote_code(rgs_order_docnote_code c)
+{
+  switch (c) {
+  case RGS_DOCNOTE_MISSING: return "missing";
+  case RGS_DOCNOTE_EXTRACT_UNDATED: return "extract-undated";
+  case RGS_DOCNOTE_EXTRACT_TOO_OLD: return "extract-too-old";
+  case RGS_DOCNOTE_EXTRACT_EXPIRES: return "extract-expires";
+  case RGS_DOCNOTE_ID_UNDATED: return "id-undated";
+  case RGS_DOCNOTE_ID_EXPIRED_F2F: return "id-expired-f2f";
+  case RGS_DOCNOTE_ID_EXPIRED: return "id-expired";
+  }
+  return "?";
+}
+
 static void docs_json(const order_view *v, const rgs_order_docnote *notes, size_t n)
 {
   const char *const *addr = rgs_order_postal_address();
@@ -1354,6 +1369,7 @@ static void docs_json(const order_view *v, const rgs_order_docnote *notes, size_
     rgs_docnote_text(&notes[i], text, sizeof(text));
     rgs_json_object(&j, NULL);
     rgs_json_str(&j, "document", rgs_order_doc_kind_name(notes[i].kind));
+    rgs_json_str(&j, "code", docnote_code(notes[i].code));
     rgs_json_str(&j, "text", text);
     rgs_json_str(&j, "date", notes[i].date[0] != '\0' ? notes[i].date : NULL);
     rgs_json_end(&j);

@@ -301,3 +301,10 @@ gboolean rgsg_bool(JsonNode *node, const char *path, gboolean def)
            ? json_node_get_boolean(n)
            : def;
 }
+
+guint rgsg_len(JsonNode *node, const char *path)
+{
+  JsonNode *a = path != NULL ? rgsg_get(node, path) : node;
+
+  return a != NULL && JSON_NODE_HOLDS_ARRAY(a) ? json_array_get_length(json_node_get_array(a)) : 0;
+}

@@ -62,4 +62,8 @@ gboolean rgsg_bool(JsonNode *node, const char *path, gboolean def);
 /* A member by dotted path ("token.pin_state", "slots.0.uri"); NULL when absent. */
 JsonNode *rgsg_get(JsonNode *node, const char *path);
 
+/* The length of the array at path (NULL: node itself); 0 when absent or
+ * not an array. */
+guint rgsg_len(JsonNode *node, const char *path);
+
 #endif

@@ -9,7 +9,10 @@
 #include "rgsx_i18n.h"
 #include "rgsg_internal.h"
 #include "rgsg_pin.h"
+#include "rgsg_steps.h"
 #include "rgsg_ui.h"
+
+#define RGSG_HUB_PORTAL "https://www.certigna.fr"
 
 static const char *step_icon(const char *state)
 {
@@ -20,28 +23,28 @@ static const char *step_icon(const char *state)
   return "content-loading-symbolic";
 }
 
-static const char *step_state_text(const char *state)
-{
-  if (state != NULL && strcmp(state, "done") == 0)
-    return _("Done");
-  if (state != NULL && strcmp(state, "not-recorded") == 0)
-    return _("Not recorded");
-  return _("To do");
-}
-
+/* A step in the window's words: its title, its state and where it
+ * happens ("Done — on the Certigna portal"); the command's text for a step
+ * this window does not know. */
 static GtkWidget *step_row(JsonNode *p)
 {
-  const char *state = rgsg_str(p, "state");
-  char *title = rgsx_sanitize(rgsg_str(p, "text") != NULL ? rgsg_str(p, "text") : "", (size_t)-1);
+  const char *state = rgsg_str(p, "state"), *where = rgsg_where_text(rgsg_str(p, "where"));
+  const char *known = rgsg_step_title(rgsg_str(p, "step"));
+  char *title = known != NULL ? g_strdup(known) : rgsg_clean(rgsg_str(p, "text"));
+  char *sub = where != NULL
+    /* TRANSLATORS: a step's state, then where it happens ("Done — At the AED's, face to face"). */
+    ? g_strdup_printf(_("%s — %s"), rgsg_step_state_text(state), where)
+    : g_strdup(rgsg_step_state_text(state));
   GtkWidget *row = adw_action_row_new();
   GtkWidget *icon = gtk_image_new_from_icon_name(step_icon(state));
 
-  adw_preferences_row_set_title(ADW_PREFERENCES_ROW(row), title != NULL ? title : "");
   adw_preferences_row_set_use_markup(ADW_PREFERENCES_ROW(row), FALSE);
-  adw_action_row_set_subtitle(ADW_ACTION_ROW(row), step_state_text(state));
-  rgsg_a11y_label(icon, step_state_text(state));
+  adw_preferences_row_set_title(ADW_PREFERENCES_ROW(row), title);
+  adw_action_row_set_subtitle(ADW_ACTION_ROW(row), sub);
+  rgsg_a11y_label(icon, rgsg_step_state_text(state));
   adw_action_row_add_prefix(ADW_ACTION_ROW(row), icon);
-  free(title);
+  g_free(sub);
+  g_free(title);
   return row;
 }
 
@@ -49,8 +52,7 @@ static GtkWidget *step_row(JsonNode *p)
 static gboolean next_has(JsonNode *order, const char *code)
 {
   JsonNode *next = rgsg_get(order, "next");
-  guint i, n = next != NULL && JSON_NODE_HOLDS_ARRAY(next)
-                 ? json_array_get_length(json_node_get_array(next)) : 0;
+  guint i, n = rgsg_len(next, NULL);
   const char *s;
 
   for (i = 0; i < n; i++) {
@@ -61,27 +63,89 @@ static gboolean next_has(JsonNode *order, const char *code)
   return FALSE;
 }
 
+/* The screen's button for a next step, NULL when none does it here. */
+static GtkWidget *step_button(rgsg_win *w, const char *step)
+{
+  static const struct { const char *step; size_t off; } map[] = {
+    { "make-key", G_STRUCT_OFFSET(rgsg_win, hub_key) },
+    { "submit", G_STRUCT_OFFSET(rgsg_win, hub_portal) },
+    { "accept-cgu", G_STRUCT_OFFSET(rgsg_win, hub_portal) },
+    { "choose-payment", G_STRUCT_OFFSET(rgsg_win, hub_portal) },
+    { "choose-aed", G_STRUCT_OFFSET(rgsg_win, hub_aed) },
+    { "book-aed", G_STRUCT_OFFSET(rgsg_win, hub_aed) },
+    { "meet-aed", G_STRUCT_OFFSET(rgsg_win, hub_aed) },
+    { "prepare-documents", G_STRUCT_OFFSET(rgsg_win, hub_docs) },
+    { "send-documents", G_STRUCT_OFFSET(rgsg_win, hub_docs) },
+    { "import-f2f-record", G_STRUCT_OFFSET(rgsg_win, hub_record) },
+    { "install", G_STRUCT_OFFSET(rgsg_win, hub_install) },
+    { "install-refused", G_STRUCT_OFFSET(rgsg_win, hub_install) },
+  };
+  size_t i;
+
+  for (i = 0; step != NULL && i < RGS_ARRAY_LEN(map); i++)
+    if (strcmp(map[i].step, step) == 0)
+      return G_STRUCT_MEMBER(GtkWidget *, w, map[i].off);
+  return NULL;
+}
+
+/* What to do now, one row each; returns the button of the first step a
+ * screen of the window does (the one suggested), or NULL. */
+static GtkWidget *show_next(rgsg_win *w, JsonNode *o)
+{
+  JsonNode *next = rgsg_get(o, "next"), *it;
+  guint i, n = rgsg_len(next, NULL);
+  GtkWidget *row, *first = NULL;
+  const char *known;
+  char *text;
+
+  for (i = 0; i < n; i++) {
+    it = json_array_get_element(json_node_get_array(next), i);
+    known = rgsg_next_text(rgsg_str(it, "step"));
+    text = known != NULL ? g_strdup(known) : rgsg_clean(rgsg_str(it, "text"));
+    row = adw_action_row_new();
+    adw_preferences_row_set_use_markup(ADW_PREFERENCES_ROW(row), FALSE);
+    adw_preferences_row_set_title(ADW_PREFERENCES_ROW(row), text);
+    gtk_list_box_append(w->hub_next, row);
+    if (first == NULL)
+      first = step_button(w, rgsg_str(it, "step"));
+    g_free(text);
+  }
+  return first;
+}
+
 static void show_order(rgsg_win *w, JsonNode *o)
 {
   JsonNode *proc = rgsg_get(o, "procedure");
-  guint i, n = proc != NULL && JSON_NODE_HOLDS_ARRAY(proc)
-                 ? json_array_get_length(json_node_get_array(proc)) : 0;
+  guint i, n = rgsg_len(proc, NULL);
   char *title = g_strdup_printf(_("Order %lld: %s"), (long long)rgsg_int(o, "id", 0),
                                 rgsg_str(o, "summary") != NULL ? rgsg_str(o, "summary") : "");
-  char *clean = rgsx_sanitize(title, (size_t)-1);
+  char *text = rgsg_clean(title);
   gboolean open = !next_has(o, "cancelled") && !next_has(o, "refused");
+  GtkWidget *buttons[] = { w->hub_aed, w->hub_docs, w->hub_export, w->hub_record, w->hub_install,
+                           w->hub_key, w->hub_portal };
+  GtkWidget *suggested;
 
-  gtk_label_set_text(w->hub_title, clean != NULL ? clean : "");
+  gtk_label_set_text(w->hub_title, text);
+  g_free(text);
   for (i = 0; i < n; i++)
     gtk_list_box_append(w->hub_steps, step_row(json_array_get_element(json_node_get_array(proc), i)));
-  gtk_label_set_text(w->hub_status, rgsg_str(o, "status_label") != NULL
-                                      ? rgsg_str(o, "status_label") : "");
-  gtk_widget_set_sensitive(w->hub_aed, open);
-  gtk_widget_set_sensitive(w->hub_docs, open);
-  gtk_widget_set_sensitive(w->hub_export, open);
-  gtk_widget_set_sensitive(w->hub_record, open);
-  gtk_widget_set_sensitive(w->hub_install, open);
-  free(clean);
+  text = rgsg_clean(rgsg_str(o, "status_label"));
+  gtk_label_set_text(w->hub_status, text);
+  g_free(text);
+  /* The flow box's cell, not only the button: no empty cell left. */
+  gtk_widget_set_visible(gtk_widget_get_parent(w->hub_key), next_has(o, "make-key"));
+  gtk_widget_set_visible(gtk_widget_get_parent(w->hub_portal),
+                         next_has(o, "submit") || next_has(o, "accept-cgu") ||
+                           next_has(o, "choose-payment"));
+  suggested = show_next(w, o);
+  for (i = 0; i < RGS_ARRAY_LEN(buttons); i++) {
+    gtk_widget_set_sensitive(buttons[i], open);
+    if (buttons[i] == suggested)
+      gtk_widget_add_css_class(buttons[i], "suggested-action");
+    else
+      gtk_widget_remove_css_class(buttons[i], "suggested-action");
+  }
+  rgsg_show(w, "hub", suggested != NULL && open ? suggested : w->hub_close);
   g_free(title);
 }
 
@@ -106,6 +170,7 @@ static void on_status(const rgsg_result *r, gpointer data)
 static void hub_clear(rgsg_win *w)
 {
   rgsg_list_clear(w->hub_steps);
+  rgsg_list_clear(w->hub_next);
   gtk_label_set_text(w->hub_title, "");
   gtk_label_set_text(w->hub_status, "");
 }
@@ -143,7 +208,6 @@ static void on_resume_status(const rgsg_result *r, gpointer data)
   } else if (next_has(o, "install")) {
     rgsg_install_enter(w);
   } else {
-    rgsg_show(w, "hub", w->hub_close);
     show_order(w, o);
   }
 }
@@ -178,15 +242,39 @@ static GtkWidget *hub_button(GtkWidget *box, const char *label, GCallback enter,
   GtkWidget *b = gtk_button_new_with_label(label);
 
   gtk_widget_set_halign(b, GTK_ALIGN_START);
-  gtk_box_append(GTK_BOX(box), b);
+  gtk_flow_box_append(GTK_FLOW_BOX(box), b);
   g_signal_connect_swapped(b, "clicked", enter, w);
   return b;
+}
+
+/* The portal in the person's browser: the request is uploaded there. */
+static void on_portal(rgsg_win *w)
+{
+  gtk_show_uri(w->win, RGSG_HUB_PORTAL, GDK_CURRENT_TIME);
+}
+
+static GtkWidget *hub_actions(rgsg_win *w, GtkWidget *body)
+{
+  GtkWidget *actions = gtk_flow_box_new();
+
+  gtk_flow_box_set_selection_mode(GTK_FLOW_BOX(actions), GTK_SELECTION_NONE);
+  gtk_flow_box_set_max_children_per_line(GTK_FLOW_BOX(actions), 3);
+  gtk_box_append(GTK_BOX(body), actions);
+  w->hub_key = hub_button(actions, _("Make the key pair"), G_CALLBACK(rgsg_check_start), w);
+  w->hub_portal = hub_button(actions, _("Open the Certigna portal"), G_CALLBACK(on_portal), w);
+  w->hub_aed = hub_button(actions, _("AED and appointment"), G_CALLBACK(rgsg_aed_enter), w);
+  w->hub_docs = hub_button(actions, _("Documents to post"), G_CALLBACK(rgsg_docs_enter), w);
+  w->hub_export = hub_button(actions, _("Dossier for the AED"), G_CALLBACK(rgsg_export_enter), w);
+  w->hub_record = hub_button(actions, _("Face-to-face record"), G_CALLBACK(rgsg_record_enter), w);
+  w->hub_install = hub_button(actions, _("Install the certificate"),
+                              G_CALLBACK(rgsg_install_enter), w);
+  return actions;
 }
 
 GtkWidget *rgsg_hub_page(rgsg_win *w)
 {
   GtkWidget *page = rgsg_page(_("Your order"));
-  GtkWidget *row, *scroll, *actions;
+  GtkWidget *row, *body;
 
   w->hub_title = GTK_LABEL(rgsg_label("", "heading"));
   gtk_box_append(GTK_BOX(page), GTK_WIDGET(w->hub_title));
@@ -194,28 +282,15 @@ GtkWidget *rgsg_hub_page(rgsg_win *w)
   gtk_box_append(GTK_BOX(page), w->hub_busy);
   w->hub_status = GTK_LABEL(rgsg_label("", NULL));
   gtk_box_append(GTK_BOX(page), GTK_WIDGET(w->hub_status));
-  w->hub_steps = GTK_LIST_BOX(gtk_list_box_new());
-  gtk_list_box_set_selection_mode(w->hub_steps, GTK_SELECTION_NONE);
-  gtk_widget_add_css_class(GTK_WIDGET(w->hub_steps), "boxed-list");
-  rgsg_a11y_label(GTK_WIDGET(w->hub_steps), _("Steps of the order"));
-  scroll = gtk_scrolled_window_new();
-  gtk_scrolled_window_set_child(GTK_SCROLLED_WINDOW(scroll), GTK_WIDGET(w->hub_steps));
-  gtk_scrolled_window_set_policy(GTK_SCROLLED_WINDOW(scroll), GTK_POLICY_NEVER,
-                                 GTK_POLICY_AUTOMATIC);
-  gtk_widget_set_vexpand(scroll, TRUE);
-  gtk_box_append(GTK_BOX(page), scroll);
-  actions = gtk_flow_box_new();
-  gtk_flow_box_set_selection_mode(GTK_FLOW_BOX(actions), GTK_SELECTION_NONE);
-  gtk_box_append(GTK_BOX(page), actions);
-  w->hub_aed = hub_button(actions, _("AED and appointment"), G_CALLBACK(rgsg_aed_enter), w);
-  w->hub_docs = hub_button(actions, _("Documents to post"), G_CALLBACK(rgsg_docs_enter), w);
-  w->hub_export = hub_button(actions, _("Dossier for the AED"), G_CALLBACK(rgsg_export_enter), w);
-  w->hub_record = hub_button(actions, _("Face-to-face record"), G_CALLBACK(rgsg_record_enter), w);
-  w->hub_install = hub_button(actions, _("Install the certificate"),
-                              G_CALLBACK(rgsg_install_enter), w);
+  body = rgsg_scrolled_body(page);
+  gtk_box_append(GTK_BOX(body), rgsg_label(_("What to do now"), "heading"));
+  w->hub_next = rgsg_boxed_list(body, _("What to do now"));
+  hub_actions(w, body);
+  gtk_box_append(GTK_BOX(body), rgsg_label(_("The six steps"), "heading"));
+  w->hub_steps = rgsg_boxed_list(body, _("Steps of the order"));
   row = rgsg_button_row(page);
   gtk_widget_set_vexpand(row, FALSE);
-  w->hub_close = rgsg_button(row, _("Close"), TRUE);
+  w->hub_close = rgsg_button(row, _("Close"), FALSE);
   g_signal_connect(w->hub_close, "clicked", G_CALLBACK(on_hub_close), w);
   return page;
 }

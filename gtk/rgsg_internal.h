@@ -56,6 +56,8 @@ struct rgsg_win {
   GtkLabel *hub_title, *hub_status;
   GtkListBox *hub_steps;
   GtkWidget *hub_aed, *hub_docs, *hub_export, *hub_record, *hub_install, *hub_close;
+  GtkListBox *hub_next;        /* what to do now, in the window's words */
+  GtkWidget *hub_key, *hub_portal;   /* shown when the order needs them */
   /* pages kept in files of their own: their state is private to the file,
    * allocated by its page builder and freed with the page widget */
   struct rgsg_aed_ui *aed;

@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* rgsg_text.c - codes in plain words (rgsg_text.h). */
+#include <stdlib.h>
 #include <string.h>
+#include "rgs_common.h"
 #include "rgsx_i18n.h"
 #include "rgsg_text.h"
 
@@ -167,4 +169,13 @@ gboolean rgsg_pin_error_retry(rgsg_pin_error e)
     return FALSE;
   }
   return FALSE;
+}
+
+char *rgsg_clean(const char *s)
+{
+  char *c = rgsx_sanitize(s != NULL ? s : "", (size_t)-1);
+  char *g = g_strdup(c != NULL ? c : "");
+
+  free(c);
+  return g;
 }

@@ -60,4 +60,8 @@ gboolean rgsg_pin_error_retry(rgsg_pin_error e);
  * Translated; free with g_free(). */
 char *rgsg_progress_text(const char *step, gint64 elapsed_ms);
 
+/* Text from outside (a label, a name the command printed) made safe to
+ * show: rgsx_sanitize's copy, "" for NULL. Free with g_free(). */
+char *rgsg_clean(const char *s);
+
 #endif

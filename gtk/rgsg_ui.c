@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* rgsg_ui.c - small builders the pages share (rgsg_ui.h). */
+#include <adwaita.h>
+#include "rgs_common.h"
 #include "rgsx_i18n.h"
 #include "rgsg_pin.h"
 #include "rgsg_ui.h"
@@ -83,4 +85,125 @@ void rgsg_list_clear(GtkListBox *list)
 
   while ((child = gtk_widget_get_first_child(GTK_WIDGET(list))) != NULL)
     gtk_list_box_remove(list, child);
+}
+
+/* ---- for the screens after the request (hub, AED, documents) ---- */
+
+GtkWidget *rgsg_scrolled_body(GtkWidget *page)
+{
+  GtkWidget *scroll = gtk_scrolled_window_new();
+  GtkWidget *body = gtk_box_new(GTK_ORIENTATION_VERTICAL, 12);
+
+  gtk_scrolled_window_set_child(GTK_SCROLLED_WINDOW(scroll), body);
+  gtk_scrolled_window_set_policy(GTK_SCROLLED_WINDOW(scroll), GTK_POLICY_NEVER,
+                                 GTK_POLICY_AUTOMATIC);
+  gtk_widget_set_vexpand(scroll, TRUE);
+  gtk_box_append(GTK_BOX(page), scroll);
+  return body;
+}
+
+GtkListBox *rgsg_boxed_list(GtkWidget *box, const char *a11y)
+{
+  GtkWidget *list = gtk_list_box_new();
+
+  gtk_list_box_set_selection_mode(GTK_LIST_BOX(list), GTK_SELECTION_NONE);
+  gtk_widget_add_css_class(list, "boxed-list");
+  rgsg_a11y_label(list, a11y);
+  gtk_box_append(GTK_BOX(box), list);
+  return GTK_LIST_BOX(list);
+}
+
+GtkCheckButton *rgsg_choice_row(GtkListBox *list, GtkCheckButton *group, const char *title,
+                                const char *subtitle)
+{
+  GtkWidget *row = adw_action_row_new();
+  GtkWidget *radio = gtk_check_button_new();
+
+  if (group != NULL)
+    gtk_check_button_set_group(GTK_CHECK_BUTTON(radio), group);
+  gtk_widget_set_valign(radio, GTK_ALIGN_CENTER);
+  adw_preferences_row_set_use_markup(ADW_PREFERENCES_ROW(row), FALSE);
+  adw_preferences_row_set_title(ADW_PREFERENCES_ROW(row), title);
+  if (subtitle != NULL)
+    adw_action_row_set_subtitle(ADW_ACTION_ROW(row), subtitle);
+  adw_action_row_add_prefix(ADW_ACTION_ROW(row), radio);
+  adw_action_row_set_activatable_widget(ADW_ACTION_ROW(row), radio);
+  gtk_list_box_append(list, row);
+  return GTK_CHECK_BUTTON(radio);
+}
+
+GtkWidget *rgsg_labelled_entry(GtkWidget *box, const char *label)
+{
+  GtkWidget *line = gtk_box_new(GTK_ORIENTATION_HORIZONTAL, 12);
+  GtkWidget *l = rgsg_label(label, NULL);
+  GtkWidget *e = gtk_entry_new();
+
+  /* The label names the entry (labelled-by): its accessible name. */
+  gtk_label_set_mnemonic_widget(GTK_LABEL(l), e);
+  gtk_label_set_wrap(GTK_LABEL(l), FALSE);
+  gtk_widget_set_hexpand(e, TRUE);
+  gtk_box_append(GTK_BOX(line), l);
+  gtk_box_append(GTK_BOX(line), e);
+  gtk_box_append(GTK_BOX(box), line);
+  return e;
+}
+
+int rgsg_date_field_iso(GtkWidget *entry, char *iso, size_t n)
+{
+  const char *text = gtk_editable_get_text(GTK_EDITABLE(entry));
+  unsigned want = GPOINTER_TO_UINT(g_object_get_data(G_OBJECT(entry), "rgsg-want"));
+  const char *p = text;
+
+  iso[0] = '\0';
+  while (*p == ' ')
+    p++;
+  if (*p == '\0')
+    return 0;
+  return rgsx_date_input(text, want, iso, n) == RGSX_DATE_OK ? 1 : -1;
+}
+
+/* As typed: the date in words, or why it does not read yet. */
+static void on_date_changed(GtkEditable *e, gpointer data)
+{
+  GtkLabel *hint = data;
+  unsigned want = GPOINTER_TO_UINT(g_object_get_data(G_OBJECT(e), "rgsg-want"));
+  char iso[32], words[160];
+  int rc = rgsg_date_field_iso(GTK_WIDGET(e), iso, sizeof(iso));
+
+  gtk_widget_remove_css_class(GTK_WIDGET(hint), "error");
+  gtk_widget_remove_css_class(GTK_WIDGET(e), "error");
+  /* Hidden when empty: nothing to read out. */
+  gtk_widget_set_visible(GTK_WIDGET(hint), rc != 0);
+  if (rc == 0) {
+    gtk_label_set_text(hint, "");
+  } else if (rc > 0) {
+    rgsx_time_text(iso, 0, words, sizeof(words));
+    gtk_label_set_text(hint, words);
+  } else {
+    /* The reason is a clause of the command's messages: a sentence here. */
+    const char *why = rgsx_date_strerror(rgsx_date_input(gtk_editable_get_text(e), want, iso,
+                                                         sizeof(iso)));
+    char *first = g_utf8_strup(why, g_utf8_next_char(why) - why);
+    char *text = g_strdup_printf("%s%s.", first, g_utf8_next_char(why));
+
+    gtk_label_set_text(hint, text);
+    g_free(text);
+    g_free(first);
+    gtk_widget_add_css_class(GTK_WIDGET(hint), "error");
+    gtk_widget_add_css_class(GTK_WIDGET(e), "error");
+  }
+}
+
+GtkWidget *rgsg_date_field(GtkWidget *box, const char *label, unsigned want)
+{
+  GtkWidget *e = rgsg_labelled_entry(box, label);
+  GtkWidget *hint = rgsg_label("", "dim-label");
+
+  g_object_set_data(G_OBJECT(e), "rgsg-want", GUINT_TO_POINTER(want));
+  gtk_entry_set_placeholder_text(GTK_ENTRY(e), want == RGSX_DATE_WANT_TIME
+                                                 ? _("20/12/2026 10h00") : _("20/12/2026"));
+  g_signal_connect(e, "changed", G_CALLBACK(on_date_changed), hint);
+  gtk_widget_set_visible(hint, FALSE);
+  gtk_box_append(GTK_BOX(box), hint);
+  return e;
 }

@@ -19,4 +19,27 @@ void rgsg_busy(GtkWidget *busy, gboolean on, const char *text);
 /* Remove every row of a list box. */
 void rgsg_list_clear(GtkListBox *list);
 
+/* ---- for the screens after the request (hub, AED, documents) ---- */
+/* A page's body that scrolls: a vertical box in a scrolled window that
+ * takes the page's free height; append to the box returned. */
+GtkWidget *rgsg_scrolled_body(GtkWidget *page);
+/* A list box styled as a boxed list, named a11y, appended to box. */
+GtkListBox *rgsg_boxed_list(GtkWidget *box, const char *a11y);
+/* A row of list with a radio button (in group, or the first of one when
+ * group is NULL) named title: Space or Enter on the row chooses it.
+ * subtitle may be NULL. Returns the radio button. */
+GtkCheckButton *rgsg_choice_row(GtkListBox *list, GtkCheckButton *group, const char *title,
+                                const char *subtitle);
+/* A date typed by a person (20/12/2026 or 2026-12-20, with a time when
+ * want is RGSX_DATE_WANT_TIME), checked as it is typed: the label names
+ * the entry, a line under it says the date in words or why it does not
+ * read. Appended to box; returns the entry. */
+GtkWidget *rgsg_date_field(GtkWidget *box, const char *label, unsigned want);
+/* The entry's date in ISO form into iso (17 bytes): 1 when it reads, 0
+ * when it is empty, -1 when it does not read. */
+int rgsg_date_field_iso(GtkWidget *entry, char *iso, size_t n);
+/* A label and an entry on one line, the label naming the entry; appended
+ * to box; returns the entry. */
+GtkWidget *rgsg_labelled_entry(GtkWidget *box, const char *label);
+
 #endif

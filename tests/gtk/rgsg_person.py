@@ -203,3 +203,50 @@ def dialog_click_continue(title=None):
     for o in walk(dlg):
         print("  dialog: %s %r" % (o.getRoleName(), o.name))
     fail("no Continue in the PIN dialog")
+
+
+def _extents(o):
+    return o.queryComponent().getExtents(pyatspi.WINDOW_COORDS)
+
+
+def reveal(o):
+    """Scroll the page with the mouse wheel, as a person does, until o lies
+    inside its scrolled view: the view is the nearest ancestor shorter than
+    the child it holds. Each turn of the wheel waits for o to move."""
+    prev, p, view = o, o.parent, None
+    while p is not None and p.getRoleName() not in ("frame", "window", "application"):
+        if _extents(p)[3] + 1 < _extents(prev)[3]:
+            view = p
+            break
+        prev, p = p, p.parent
+    if view is None:
+        return
+    end = time.monotonic() + TIMEOUT
+    while time.monotonic() < end:
+        vx, vy, vw, vh = _extents(view)
+        x, y, w, h = _extents(o)
+        if y >= vy and y + h <= vy + vh:
+            return
+        pyatspi.Registry.generateMouseEvent(vx + vw // 2, vy + vh // 2,
+                                            "b5c" if y + h > vy + vh else "b4c")
+        moved = time.monotonic() + 2
+        while time.monotonic() < moved and _extents(o)[1] == y:
+            time.sleep(0.02)
+    fail("could not scroll to %r" % o.name)
+
+
+def choose(o):
+    """A radio or check box that may lie below the fold: scrolled to, clicked."""
+    reveal(o)
+    toggle(o)
+
+
+def dialog_button(title, label):
+    """The showing button label of the dialog title (libadwaita 1.2 names a
+    response button with its label counted twice)."""
+    dlg = wait_for(lambda o: o.getRoleName() in ("dialog", "frame", "alert") and o.name == title,
+                   "the dialog '%s'" % title)
+    for o in walk(dlg):
+        if o.getRoleName() == "push button" and o.name in (label, label + " " + label) and showing(o):
+            return o
+    fail("no button '%s' in the dialog '%s'" % (label, title))
