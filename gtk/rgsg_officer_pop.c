@@ -133,7 +133,7 @@ static void on_changed(gpointer data)
   update_next(data);
 }
 
-/* A labelled entry: the label names it for a screen reader too. */
+/* An entry with its label beside it, in the grid's row rowi. */
 static GtkEditable *field(rgsg_off *o, GtkWidget *grid, int rowi, const char *label,
                           gboolean secret)
 {
@@ -141,7 +141,7 @@ static GtkEditable *field(rgsg_off *o, GtkWidget *grid, int rowi, const char *la
   GtkWidget *e = secret ? gtk_password_entry_new() : gtk_entry_new();
 
   gtk_widget_set_hexpand(e, TRUE);
-  rgsg_a11y_label(e, label);
+  /* The label names the entry (labelled-by) for a screen reader. */
   gtk_label_set_mnemonic_widget(GTK_LABEL(l), e);
   gtk_grid_attach(GTK_GRID(grid), l, 0, rowi, 1, 1);
   gtk_grid_attach(GTK_GRID(grid), e, 1, rowi, 1, 1);

@@ -91,7 +91,7 @@ static void on_run(const rgsg_result *r, gpointer data)
     rgsg_off_report_enter(o);
     return;
   }
-  if (step != NULL && strcmp(step, "key") == 0 && r->exit_status == EXIT_PIN) {
+  if (step != NULL && strcmp(step, "key-match") == 0 && r->exit_status == EXIT_PIN) {
     holder_pin_refused(o, r);
     return;
   }
