@@ -144,7 +144,15 @@ static void start_run(rgsg_off *o, int aed_fd, gboolean aed_final)
   o->holder_pin_fd = -1;
   o->holder_final_try = FALSE;
   rgsg_busy(o->s_busy, TRUE, _("The face-to-face is being recorded and signed. Do not unplug the keys."));
-  if (fds[2].fd < 0 || !rgsg_off_run(o, args, fds, 3, on_run, o->s_status))
+  if (fds[2].fd < 0) {
+    /* No pipe for the number: the two PIN pipes go unused, closed here. */
+    close(fds[0].fd);
+    close(fds[1].fd);
+    gtk_label_set_text(o->s_status, _("The PIN could not be handed over (no pipe). Try again."));
+    sign_idle(o);
+    return;
+  }
+  if (!rgsg_off_run(o, args, fds, 3, on_run, o->s_status))
     sign_idle(o);
 }
 
