@@ -96,6 +96,7 @@ static void on_run(const rgsg_result *r, gpointer data)
     return;
   }
   sign_idle(o);
+  gtk_button_set_label(GTK_BUTTON(o->s_go), _("Try again: the holder types the PIN"));
   if (result != NULL) {
     reason = rgsg_off_clean(rgsg_str(r->root, "reason"));
     text = g_strdup_printf(_("The face-to-face was refused: %s. The refusal is signed and recorded; the order does not move on."), reason);
@@ -205,6 +206,13 @@ static void on_go(GtkButton *b, gpointer data)
   (void)b;
   if (o->running)
     return;
+  /* The last run spent the holder's PIN: a new try starts at step 3. */
+  if (o->holder_pin_fd < 0) {
+    g_free(o->pop_error);
+    o->pop_error = g_strdup(_("The record was not made: for a new try the holder types the PIN again."));
+    rgsg_off_pop_enter(o);
+    return;
+  }
   gtk_label_set_text(o->s_status, "");
   gtk_widget_set_sensitive(o->s_go, FALSE);
   rgsg_busy(o->s_busy, TRUE, _("Reading your AED key…"));
@@ -222,6 +230,7 @@ void rgsg_off_sign_enter(rgsg_off *o)
   gtk_label_set_text(o->s_intro, text);
   gtk_label_set_text(o->s_status, "");
   gtk_label_set_text(o->s_tries, "");
+  gtk_button_set_label(GTK_BUTTON(o->s_go), _("Sign with your AED key"));
   g_free(text);
   rgsg_off_show(o, "sign", o->s_go);
 }

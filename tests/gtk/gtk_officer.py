@@ -89,9 +89,17 @@ def press(o):
     o.queryAction().doAction(0)
 
 
-def open_dossier():
-    wait_for(named("label", _("1. The holder's dossier")), "the dossier page")
-    shot("dossier")
+def forged_copy():
+    """The dossier with one byte of its middle changed, as an altered file."""
+    data = bytearray(open(DOSSIER, "rb").read())
+    data[len(data) // 2] ^= 0x01
+    path = os.path.join(WORK, "dossier-altered.p7m")
+    with open(path, "wb") as f:
+        f.write(data)
+    return path
+
+
+def choose(path):
     click(_("Open the holder's dossier…"))
     dlg = dialog(_("The holder's dossier"))
     # A path typed opens the chooser's location entry (GTK names it after
@@ -100,10 +108,22 @@ def open_dossier():
     keys("/")
     entry = in_dialog(dlg, lambda o: o.getRoleName() == "text" and o.name == "GtkFileChooserEntry",
                       "the location entry")
-    type_into(entry, DOSSIER)
+    type_into(entry, path)
     shot("dossier-chooser")
     press(in_dialog(dlg, lambda o: o.getRoleName() == "push button"
                     and labelled(o, _("_Open")) and sensitive(o), "the Open button"))
+
+
+def open_dossier():
+    wait_for(named("label", _("1. The holder's dossier")), "the dossier page")
+    shot("dossier")
+    choose(forged_copy())
+    wait_for(name_has("label", _("This dossier was refused: it was altered, is incomplete, or was not signed with the key of its own request. Do not go on with it; ask the holder to export it again from their window.\n%s").split("%s")[0]),
+             "the altered dossier refused in words")
+    if sensitive(wait_for(named("push button", _("Continue")), "Continue")):
+        fail("an altered dossier lets the face-to-face go on")
+    shot("dossier-refused")
+    choose(DOSSIER)
     wait_for(named("label", _("The dossier is genuine: signed with the key of the holder's request.")),
              "the dossier accepted")
     wait_for(name_has("label", "Senez"), "the holder shown")
@@ -122,16 +142,17 @@ def tokens():
     click(_("Continue"))
 
 
-def holder_pin(pin, first):
+def holder_pin(pin, first, shots=True):
     wait_for(named("label", _("3. Proof of possession")), "the proof of possession page")
     wait_for(named("label", _("All tries are left.") if first else
                    _("Fewer tries are left: a wrong PIN was typed since the last correct one. Type it carefully.")),
              "the holder's counter before the try")
-    if not first:
+    if not first and shots:
         shot("pop-after-wrong-pin")
     click(_("The holder types the PIN") if first else _("Type the PIN again"))
     entry = pin_dialog()
-    shot("holder-pin" if first else "holder-pin-again")
+    if shots:
+        shot("holder-pin" if first else "holder-pin-again")
     type_into(entry, pin)
     cont = dialog_click_continue()
     wait_for(lambda o: o is cont and sensitive(o), "Continue enabled")
@@ -160,13 +181,13 @@ def identity(first):
     click(_("Continue"))
 
 
-def aed_sign():
+def aed_sign(pin="123456"):
     wait_for(named("label", _("6. Your signature")), "the signature page")
     shot("sign")
     click(_("Sign with your AED key"))
     entry = pin_dialog()
     shot("aed-pin")
-    type_into(entry, "123456")
+    type_into(entry, pin)
     press(dialog_click_continue())
 
 
@@ -187,6 +208,15 @@ def wrong_then_right():
         fail("the holder's wrong PIN made %d C_Login calls on the holder's key, not 1" % n)
     print("holder's wrong PIN: exactly one C_Login", flush=True)
     holder_pin("123456", False)
+    identity(False)
+    # The AED's PIN wrong: told by error.code, nothing recorded, and the
+    # holder's PIN (spent with the run) typed again for the new try.
+    aed_sign("654321")
+    wait_for(name_has("label", _("Your AED key refused its PIN: %s\n%s").split("%s")[0]),
+             "the AED's PIN refused", timeout=120)
+    shot("aed-pin-wrong")
+    click(_("Try again: the holder types the PIN"))
+    holder_pin("123456", False, shots=False)
     identity(False)
     aed_sign()
 
