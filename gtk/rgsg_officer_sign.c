@@ -53,18 +53,33 @@ static void holder_pin_refused(rgsg_off *o, const rgsg_result *r)
   rgsg_off_pop_enter(o);
 }
 
+/* After the AED's PIN was refused: its counter read again and shown. */
+static void on_tries_after(const rgsg_result *r, gpointer data)
+{
+  rgsg_off *o = data;
+  JsonNode *s = rgsg_off_slot(r->root, o->aed_uri);
+
+  if (s != NULL)
+    gtk_label_set_text(o->s_tries, rgsg_pin_state_text(rgsg_pin_state_of(
+                                     rgsg_str(s, "token.pin_state"))));
+  sign_idle(o);
+}
+
 /* A failure before the session (no record): the AED's key or PIN, an AED
  * not listed, a key unplugged, told by error.code. */
 static void run_failed(rgsg_off *o, const rgsg_result *r)
 {
+  static const char *const args[] = { "tokens", NULL };
   const char *code = rgsg_str(r->root, "error.code");
   rgsg_pin_error e = rgsg_pin_error_of(code);
   char *text;
 
-  if (e != RGSG_PIN_ERR_NONE)
-    text = g_strdup_printf(_("Your AED key refused its PIN: %s\n%s"), rgsg_pin_error_text(e),
-                           rgsg_error_text(r));
-  else if (code != NULL && (strcmp(code, "no-token") == 0 || strcmp(code, "token") == 0))
+  if (e != RGSG_PIN_ERR_NONE) {
+    text = g_strdup_printf(_("Your AED key refused its PIN: %s"), rgsg_pin_error_text(e));
+    /* The button waits for the counter: one child at a time. */
+    if (rgsg_off_run(o, args, NULL, 0, on_tries_after, o->s_status))
+      gtk_widget_set_sensitive(o->s_go, FALSE);
+  } else if (code != NULL && (strcmp(code, "no-token") == 0 || strcmp(code, "token") == 0))
     text = g_strdup_printf(_("A key was unplugged or cannot be read: plug both keys in and try again.\n%s"),
                            rgsg_error_text(r));
   else if (code != NULL && strcmp(code, "check-failed") == 0)

@@ -212,8 +212,9 @@ def wrong_then_right():
     # The AED's PIN wrong: told by error.code, nothing recorded, and the
     # holder's PIN (spent with the run) typed again for the new try.
     aed_sign("654321")
-    wait_for(name_has("label", _("Your AED key refused its PIN: %s\n%s").split("%s")[0]),
-             "the AED's PIN refused", timeout=120)
+    wait_for(named("label", _("Your AED key refused its PIN: %s")
+                   % _("The PIN is wrong: the key refused it and counted one try.")),
+             "the AED's PIN refused (error.code pin-incorrect)", timeout=120)
     shot("aed-pin-wrong")
     click(_("Try again: the holder types the PIN"))
     holder_pin("123456", False, shots=False)
