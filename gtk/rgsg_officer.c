@@ -31,6 +31,9 @@ static void off_free(rgsg_off *o)
   g_free(o->tmpdir);
   g_free(o->holder_name);
   g_free(o->serial);
+  g_free(o->short_form);
+  g_free(o->appt_office);
+  g_free(o->appt_place);
   g_free(o->holder_uri);
   g_free(o->holder_label);
   g_free(o->aed_uri);

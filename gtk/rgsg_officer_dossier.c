@@ -17,6 +17,28 @@ static void dossier_idle(rgsg_off *o)
   rgsg_busy(o->d_busy, FALSE, NULL);
 }
 
+/* The office and the place of the appointment booked with the order, as
+ * f2f run takes them by default; NULL when none was booked. */
+static void keep_appointment(rgsg_off *o, JsonNode *root)
+{
+  const char *name = rgsg_str(root, "appointment.aed.name");
+  char *office, *place;
+
+  g_clear_pointer(&o->appt_office, g_free);
+  g_clear_pointer(&o->appt_place, g_free);
+  if (name == NULL)
+    return;
+  office = g_strdup_printf("%s, %s %s %s", name, rgsg_str(root, "appointment.aed.address"),
+                           rgsg_str(root, "appointment.aed.postal_code"),
+                           rgsg_str(root, "appointment.aed.city"));
+  place = g_strdup_printf("%s %s", rgsg_str(root, "appointment.aed.postal_code"),
+                          rgsg_str(root, "appointment.aed.city"));
+  o->appt_office = rgsg_off_clean(office);
+  o->appt_place = rgsg_off_clean(place);
+  g_free(office);
+  g_free(place);
+}
+
 /* The order as the officer checks it against the person and the papers. */
 static void on_show(const rgsg_result *r, gpointer data)
 {
@@ -35,6 +57,9 @@ static void on_show(const rgsg_result *r, gpointer data)
   ref = rgsg_off_clean(rgsg_str(root, "order.ca_ref"));
   g_free(o->serial);
   o->serial = rgsg_off_clean(rgsg_str(root, "binding.token_serial"));
+  g_free(o->short_form);
+  o->short_form = g_strdup(rgsg_str(root, "short_form"));
+  keep_appointment(o, root);
   g_free(o->holder_name);
   o->holder_name = g_strdup_printf("%s %s", first, last);
   o->order_id = rgsg_int(root, "order_id", 0);

@@ -21,6 +21,8 @@ struct rgsg_off {
   gint64 order_id;
   char *holder_name;           /* sanitised */
   char *serial;                /* the holder's token serial named by the dossier */
+  char *short_form;            /* the dossier's short form, for order check-qr */
+  char *appt_office, *appt_place;  /* from the appointment booked, or NULL (sanitised) */
   /* the two tokens */
   char *holder_uri, *holder_label, *aed_uri, *aed_label;
   /* the holder's PIN, typed at step 3: only in a pipe until f2f run reads it */

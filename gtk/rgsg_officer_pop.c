@@ -158,6 +158,10 @@ void rgsg_off_identity_enter(rgsg_off *o)
     gtk_editable_set_text(o->i_name, text);
     g_free(text);
   }
+  if (gtk_editable_get_text(o->i_office)[0] == '\0' && o->appt_office != NULL)
+    gtk_editable_set_text(o->i_office, o->appt_office);
+  if (gtk_editable_get_text(o->i_place)[0] == '\0' && o->appt_place != NULL)
+    gtk_editable_set_text(o->i_place, o->appt_place);
   gtk_label_set_text(o->i_status, "");
   update_next(o);
   rgsg_off_show(o, "identity", o->i_next);

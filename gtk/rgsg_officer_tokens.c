@@ -15,6 +15,42 @@ static void tokens_idle(rgsg_off *o)
   rgsg_busy(o->t_busy, FALSE, NULL);
 }
 
+static void check_holder(rgsg_off *o);
+
+/* order check-qr on the holder's key: the key of the dossier is on it (a
+ * serial alone can be copied). Then the key is checked. */
+static void on_qr(const rgsg_result *r, gpointer data)
+{
+  rgsg_off *o = data;
+  char *text;
+
+  tokens_idle(o);
+  if (!rgsg_bool(r->root, "key_on_token", FALSE)) {
+    gtk_label_set_text(o->t_summary, rgsg_str(r->root, "error") != NULL
+      ? rgsg_error_text(r)
+      : _("This key does not hold the key named in the dossier: it is not the key of this order, or its key was replaced. Do not hold the face-to-face with it."));
+    return;
+  }
+  text = g_strdup_printf("%s\n%s", gtk_label_get_text(o->t_holder),
+                         _("It holds the key named in the dossier."));
+  gtk_label_set_text(o->t_holder, text);
+  g_free(text);
+  check_holder(o);
+}
+
+static void check_qr(rgsg_off *o)
+{
+  const char *args[] = { "--token", o->holder_uri, "order", "check-qr", o->short_form, NULL };
+
+  if (o->short_form == NULL) {
+    check_holder(o);
+    return;
+  }
+  rgsg_busy(o->t_busy, TRUE, _("Looking for the dossier's key on the holder's key…"));
+  if (!rgsg_off_run(o, args, NULL, 0, on_qr, o->t_summary))
+    tokens_idle(o);
+}
+
 static GtkWidget *criterion_row(JsonNode *c)
 {
   const char *sentence = rgsg_criterion_sentence(rgsg_str(c, "id"));
@@ -130,7 +166,7 @@ static void on_tokens(const rgsg_result *r, gpointer data)
   } else {
     take(&o->holder_uri, &o->holder_label, holder);
     desc = describe(holder);
-    text = g_strdup_printf(_("The holder's key: %s. It is the key named in the dossier."), desc);
+    text = g_strdup_printf(_("The holder's key: %s, the serial named in the dossier."), desc);
     gtk_label_set_text(o->t_holder, text);
     g_free(text);
     g_free(desc);
@@ -146,7 +182,7 @@ static void on_tokens(const rgsg_result *r, gpointer data)
     g_free(desc);
   }
   if (holder != NULL && aed != NULL)
-    check_holder(o);
+    check_qr(o);
 }
 
 static void look(rgsg_off *o)

@@ -132,8 +132,9 @@ def open_dossier():
 
 
 def tokens():
-    wait_for(name_has("label", _("The holder's key: %s. It is the key named in the dossier.").split("%s")[0]),
-             "the holder's key told")
+    wait_for(lambda o: name_has("label", _("The holder's key: %s, the serial named in the dossier.").split("%s")[0])(o)
+             and (o.name or "").endswith(_("It holds the key named in the dossier.")),
+             "the holder's key told, the dossier's key found on it (order check-qr)")
     wait_for(name_has("label", _("Your AED key: %s. It signs the record.").split("%s")[0]),
              "the AED's key told")
     wait_for(named("label", _("A demonstration key: accepted for tests only, never for a real certificate.")),
