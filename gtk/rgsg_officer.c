@@ -32,6 +32,9 @@ static void off_free(rgsg_off *o)
   g_free(o->holder_name);
   g_free(o->serial);
   g_free(o->short_form);
+  g_clear_pointer(&o->aed_uris, g_ptr_array_unref);
+  g_clear_pointer(&o->aed_labels, g_ptr_array_unref);
+  g_clear_pointer(&o->aed_texts, g_ptr_array_unref);
   g_free(o->appt_office);
   g_free(o->appt_place);
   g_free(o->holder_uri);

@@ -37,6 +37,8 @@ struct rgsg_off {
   /* step 2: the tokens */
   GtkWidget *t_busy, *t_next;
   GtkLabel *t_holder, *t_aed, *t_summary;
+  GtkDropDown *t_aed_pick;     /* shown when several keys could be the AED's */
+  GPtrArray *aed_uris, *aed_labels, *aed_texts;  /* the candidates (g_free'd) */
   GtkListBox *t_list;
   /* step 3: proof of possession */
   GtkWidget *p_busy, *p_go;

@@ -118,24 +118,15 @@ static char *describe(JsonNode *s)
   return text;
 }
 
-static void take(char **uri, char **label, JsonNode *s)
+/* The holder's token: the serial of the dossier; the AED's: the other
+ * tokens ready for use, kept in o->aed_* (the first one chosen). */
+static JsonNode *pick_tokens(rgsg_off *o, JsonNode *root)
 {
-  g_free(*uri);
-  g_free(*label);
-  *uri = g_strdup(rgsg_str(s, "uri"));
-  *label = rgsg_off_clean(rgsg_str(s, "token.label"));
-}
-
-/* The holder's token: the serial of the dossier; the AED's: the first
- * other token ready for use. */
-static void pick_tokens(rgsg_off *o, JsonNode *root, JsonNode **holder, JsonNode **aed)
-{
-  JsonNode *slots = rgsg_get(root, "slots"), *s;
+  JsonNode *slots = rgsg_get(root, "slots"), *s, *holder = NULL;
   guint i, n = slots != NULL && JSON_NODE_HOLDS_ARRAY(slots)
                  ? json_array_get_length(json_node_get_array(slots)) : 0;
   const char *serial, *ps;
 
-  *holder = *aed = NULL;
   for (i = 0; i < n; i++) {
     s = json_array_get_element(json_node_get_array(slots), i);
     serial = rgsg_str(s, "token.serial");
@@ -143,45 +134,95 @@ static void pick_tokens(rgsg_off *o, JsonNode *root, JsonNode **holder, JsonNode
     if (!rgsg_bool(s, "token_present", FALSE) || rgsg_str(s, "uri") == NULL || serial == NULL ||
         (ps != NULL && strcmp(ps, "not-initialized") == 0))
       continue;
-    if (*holder == NULL && o->serial != NULL && strcmp(serial, o->serial) == 0)
-      *holder = s;
-    else if (*aed == NULL)
-      *aed = s;
+    if (holder == NULL && o->serial != NULL && strcmp(serial, o->serial) == 0) {
+      holder = s;
+      continue;
+    }
+    g_ptr_array_add(o->aed_uris, g_strdup(rgsg_str(s, "uri")));
+    g_ptr_array_add(o->aed_labels, rgsg_off_clean(rgsg_str(s, "token.label")));
+    g_ptr_array_add(o->aed_texts, describe(s));
   }
+  return holder;
+}
+
+/* The AED's key: candidate i. */
+static void choose_aed(rgsg_off *o, guint i)
+{
+  char *text;
+
+  if (i >= o->aed_uris->len)
+    return;
+  g_free(o->aed_uri);
+  g_free(o->aed_label);
+  o->aed_uri = g_strdup(g_ptr_array_index(o->aed_uris, i));
+  o->aed_label = g_strdup(g_ptr_array_index(o->aed_labels, i));
+  text = g_strdup_printf(_("Your AED key: %s. It signs the record."),
+                         (const char *)g_ptr_array_index(o->aed_texts, i));
+  gtk_label_set_text(o->t_aed, text);
+  g_free(text);
+}
+
+static void on_aed_picked(GObject *dd, GParamSpec *ps, gpointer data)
+{
+  (void)ps;
+  choose_aed(data, gtk_drop_down_get_selected(GTK_DROP_DOWN(dd)));
+}
+
+/* Several keys besides the holder's: the officer says which is theirs. */
+static void offer_aeds(rgsg_off *o)
+{
+  GtkStringList *model = gtk_string_list_new(NULL);
+  guint i;
+
+  for (i = 0; i < o->aed_texts->len; i++)
+    gtk_string_list_append(model, g_ptr_array_index(o->aed_texts, i));
+  gtk_drop_down_set_model(o->t_aed_pick, G_LIST_MODEL(model));
+  g_object_unref(model);
+  gtk_drop_down_set_selected(o->t_aed_pick, 0);
+  gtk_widget_set_visible(GTK_WIDGET(o->t_aed_pick), o->aed_texts->len > 1);
+  choose_aed(o, 0);
+}
+
+static void reset_candidates(rgsg_off *o)
+{
+  g_clear_pointer(&o->aed_uris, g_ptr_array_unref);
+  g_clear_pointer(&o->aed_labels, g_ptr_array_unref);
+  g_clear_pointer(&o->aed_texts, g_ptr_array_unref);
+  o->aed_uris = g_ptr_array_new_with_free_func(g_free);
+  o->aed_labels = g_ptr_array_new_with_free_func(g_free);
+  o->aed_texts = g_ptr_array_new_with_free_func(g_free);
 }
 
 static void on_tokens(const rgsg_result *r, gpointer data)
 {
   rgsg_off *o = data;
-  JsonNode *holder, *aed;
+  JsonNode *holder;
   char *text, *desc;
 
   tokens_idle(o);
-  pick_tokens(o, r->exit_status == 0 ? r->root : NULL, &holder, &aed);
+  reset_candidates(o);
+  holder = pick_tokens(o, r->exit_status == 0 ? r->root : NULL);
   if (holder == NULL) {
     text = g_strdup_printf(_("The holder's key (serial %s, named in the dossier) is not plugged in. Plug it in, then press Look again."), o->serial);
     gtk_label_set_text(o->t_holder, r->exit_status == 0 || r->exit_status == 4 ? text
                                                                               : rgsg_error_text(r));
     g_free(text);
   } else {
-    take(&o->holder_uri, &o->holder_label, holder);
+    g_free(o->holder_uri);
+    g_free(o->holder_label);
+    o->holder_uri = g_strdup(rgsg_str(holder, "uri"));
+    o->holder_label = rgsg_off_clean(rgsg_str(holder, "token.label"));
     desc = describe(holder);
     text = g_strdup_printf(_("The holder's key: %s, the serial named in the dossier."), desc);
     gtk_label_set_text(o->t_holder, text);
     g_free(text);
     g_free(desc);
   }
-  if (aed == NULL) {
+  if (o->aed_uris->len == 0)
     gtk_label_set_text(o->t_aed, _("Your own AED key is not plugged in. Plug it in, then press Look again."));
-  } else {
-    take(&o->aed_uri, &o->aed_label, aed);
-    desc = describe(aed);
-    text = g_strdup_printf(_("Your AED key: %s. It signs the record."), desc);
-    gtk_label_set_text(o->t_aed, text);
-    g_free(text);
-    g_free(desc);
-  }
-  if (holder != NULL && aed != NULL)
+  else
+    offer_aeds(o);
+  if (holder != NULL && o->aed_uris->len > 0)
     check_qr(o);
 }
 
@@ -220,6 +261,11 @@ GtkWidget *rgsg_off_tokens_page(rgsg_off *o)
   gtk_box_append(GTK_BOX(page), GTK_WIDGET(o->t_holder));
   o->t_aed = GTK_LABEL(rgsg_label("", "heading"));
   gtk_box_append(GTK_BOX(page), GTK_WIDGET(o->t_aed));
+  o->t_aed_pick = GTK_DROP_DOWN(gtk_drop_down_new(NULL, NULL));
+  rgsg_a11y_label(GTK_WIDGET(o->t_aed_pick), _("Which key is yours"));
+  gtk_widget_set_visible(GTK_WIDGET(o->t_aed_pick), FALSE);
+  g_signal_connect(o->t_aed_pick, "notify::selected", G_CALLBACK(on_aed_picked), o);
+  gtk_box_append(GTK_BOX(page), GTK_WIDGET(o->t_aed_pick));
   o->t_summary = GTK_LABEL(rgsg_label("", NULL));
   gtk_box_append(GTK_BOX(page), GTK_WIDGET(o->t_summary));
   o->t_list = GTK_LIST_BOX(gtk_list_box_new());

@@ -8,6 +8,7 @@
  * AED's, empty: the window imports the dossier). Afterwards the record the
  * window saved is checked with the command line: `f2f verify` in the AED's
  * store and `f2f import` into the holder's. Exit 77 when a tool is missing. */
+#include <dirent.h>
 #include <setjmp.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -147,6 +148,27 @@ static void check_record(fixture *f)
   rgs_run_free(&r);
 }
 
+/* The screenshots of an earlier run in lang removed: what is left after a
+ * run is this run's. */
+static void clear_shots(const char *lang)
+{
+  const char *dir = rgs_env("RGS_GTK_SHOTS");
+  char path[900];
+  struct dirent *e;
+  DIR *d;
+
+  mkdir(dir, 0755);
+  d = opendir(dir);
+  assert_non_null(d);
+  while ((e = readdir(d)) != NULL) {
+    if (strncmp(e->d_name, lang, 2) != 0 || e->d_name[2] != '-')
+      continue;
+    snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+    unlink(path);
+  }
+  closedir(d);
+}
+
 static void run_case(const char *lang)
 {
   fixture *f = calloc(1, sizeof(*f));
@@ -159,7 +181,7 @@ static void run_case(const char *lang)
   assert_non_null(f);
   assert_int_equal(rgs_softhsm_init(&f->hsm, "Holder"), 0);
   assert_int_equal(rgs_softhsm_add_token(&f->hsm, "AED"), 0);
-  mkdir(rgs_env("RGS_GTK_SHOTS"), 0755);
+  clear_shots(lang);
   snprintf(f->ca, sizeof(f->ca), "%s/ca.pem", f->hsm.dir);
   snprintf(f->policy, sizeof(f->policy), "%s/data/policy/demo-softhsm.conf",
            rgs_env("RGS_SOURCE_DIR"));
