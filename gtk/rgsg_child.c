@@ -308,3 +308,35 @@ guint rgsg_len(JsonNode *node, const char *path)
 
   return a != NULL && JSON_NODE_HOLDS_ARRAY(a) ? json_array_get_length(json_node_get_array(a)) : 0;
 }
+
+int rgsg_secret_pipe(const char *secret)
+{
+  return pin_pipe(secret);
+}
+
+gboolean rgsg_run_fds(const rgsg_ctx *ctx, const char *const *args, const rgsg_child_fd *fds,
+                      size_t n_fds, rgsg_done_fn done, gpointer user, GError **error)
+{
+  GSubprocessLauncher *l = g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_STDOUT_PIPE |
+                                                     G_SUBPROCESS_FLAGS_STDERR_PIPE |
+                                                     G_SUBPROCESS_FLAGS_STDIN_INHERIT);
+  GPtrArray *argv = build_argv(ctx, args, FALSE, FALSE, FALSE);
+  GSubprocess *proc;
+  run_state *st;
+  size_t i;
+
+  /* The launcher owns them now and closes them once the child has them. */
+  for (i = 0; i < n_fds; i++)
+    g_subprocess_launcher_take_fd(l, fds[i].fd, fds[i].child_fd);
+  proc = g_subprocess_launcher_spawnv(l, (const char *const *)argv->pdata, error);
+  if (proc != NULL) {
+    st = g_new0(run_state, 1);
+    st->done = done;
+    st->user = user;
+    st->refs = 1;
+    g_subprocess_communicate_utf8_async(proc, NULL, NULL, on_exit_cb, st);
+  }
+  g_object_unref(l);
+  g_ptr_array_unref(argv);
+  return proc != NULL;
+}

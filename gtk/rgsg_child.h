@@ -66,4 +66,23 @@ JsonNode *rgsg_get(JsonNode *node, const char *path);
  * not an array. */
 guint rgsg_len(JsonNode *node, const char *path);
 
+/* A secret (a PIN, a document number) for a child: the read end of a pipe
+ * that already holds it and a newline, the write end closed, so the secret
+ * lives in the kernel's pipe buffer only and the caller wipes its own copy
+ * at once. -1 on failure (errno set). Close it, or hand it to rgsg_run_fds. */
+int rgsg_secret_pipe(const char *secret);
+
+/* A descriptor handed to a child: fd (owned by the call from then on) as
+ * the child's descriptor child_fd (3 and above). */
+typedef struct {
+  int fd;
+  int child_fd;
+} rgsg_child_fd;
+
+/* rgsg_run with descriptors of the caller's (secret pipes, each named by an
+ * option in args such as --pin-fd 3 --aed-pin-fd 5): every fd is closed in
+ * this process, on success and failure alike. No --pin-fd is added. */
+gboolean rgsg_run_fds(const rgsg_ctx *ctx, const char *const *args, const rgsg_child_fd *fds,
+                      size_t n_fds, rgsg_done_fn done, gpointer user, GError **error);
+
 #endif

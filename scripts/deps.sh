@@ -18,7 +18,7 @@ RGS_PACKAGES="
   libnss3-dev p11-kit-modules
   libgtk-4-dev libadwaita-1-dev libjson-glib-dev xvfb xauth x11-utils dbus-x11 at-spi2-core
   python3-pyatspi appstream desktop-file-utils imagemagick gir1.2-gtk-4.0 gir1.2-adw-1
-  python3-jsonschema
+  python3-jsonschema libpoppler-glib-dev
 "
 
 rgs_install_deps() {
