@@ -144,34 +144,9 @@ static GtkWidget *build_body(pin_dialog *p, const char *previous_error)
   return box;
 }
 
-static void ask(GtkWindow *parent, const char *body, rgsg_pin_state state, gboolean pinpad,
-                const char *previous_error, rgsg_pin_fn fn, gpointer user);
-
-void rgsg_pin_ask(GtkWindow *parent, const char *label, rgsg_pin_state state,
-                  const char *previous_error, rgsg_pin_fn fn, gpointer user)
-{
-  rgsg_pin_ask_pinpad(parent, label, state, FALSE, previous_error, fn, user);
-}
-
-void rgsg_pin_ask_pinpad(GtkWindow *parent, const char *label, rgsg_pin_state state,
-                         gboolean pinpad, const char *previous_error, rgsg_pin_fn fn,
-                         gpointer user)
-{
-  char *body = pinpad ? g_strdup_printf(_("Type your PIN on the reader's keypad for the key \"%s\"."), label)
-                      : g_strdup_printf(_("Type the PIN of the key \"%s\"."), label);
-
-  ask(parent, body, state, pinpad, previous_error, fn, user);
-  g_free(body);
-}
-
-void rgsg_pin_ask_text(GtkWindow *parent, const char *body, rgsg_pin_state state,
-                       const char *previous_error, rgsg_pin_fn fn, gpointer user)
-{
-  ask(parent, body, state, FALSE, previous_error, fn, user);
-}
-
-static void ask(GtkWindow *parent, const char *body, rgsg_pin_state state, gboolean pinpad,
-                const char *previous_error, rgsg_pin_fn fn, gpointer user)
+void rgsg_pin_ask_text_pinpad(GtkWindow *parent, const char *body, rgsg_pin_state state,
+                              gboolean pinpad, const char *previous_error, rgsg_pin_fn fn,
+                              gpointer user)
 {
   pin_dialog *p = g_new0(pin_dialog, 1);
   GtkWidget *d = adw_message_dialog_new(parent, _("PIN of the key"), body);
@@ -202,4 +177,27 @@ static void ask(GtkWindow *parent, const char *body, rgsg_pin_state state, gbool
     adw_message_dialog_set_default_response(p->dialog, "ok");
   else if (state != RGSG_PIN_LOCKED)
     gtk_widget_grab_focus(GTK_WIDGET(p->entry));
+}
+
+void rgsg_pin_ask(GtkWindow *parent, const char *label, rgsg_pin_state state,
+                  const char *previous_error, rgsg_pin_fn fn, gpointer user)
+{
+  rgsg_pin_ask_pinpad(parent, label, state, FALSE, previous_error, fn, user);
+}
+
+void rgsg_pin_ask_pinpad(GtkWindow *parent, const char *label, rgsg_pin_state state,
+                         gboolean pinpad, const char *previous_error, rgsg_pin_fn fn,
+                         gpointer user)
+{
+  char *body = pinpad ? g_strdup_printf(_("Type your PIN on the reader's keypad for the key \"%s\"."), label)
+                      : g_strdup_printf(_("Type the PIN of the key \"%s\"."), label);
+
+  rgsg_pin_ask_text_pinpad(parent, body, state, pinpad, previous_error, fn, user);
+  g_free(body);
+}
+
+void rgsg_pin_ask_text(GtkWindow *parent, const char *body, rgsg_pin_state state,
+                       const char *previous_error, rgsg_pin_fn fn, gpointer user)
+{
+  rgsg_pin_ask_text_pinpad(parent, body, state, FALSE, previous_error, fn, user);
 }

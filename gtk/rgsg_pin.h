@@ -33,14 +33,19 @@ void rgsg_pin_ask_pinpad(GtkWindow *parent, const char *label, rgsg_pin_state st
                          gboolean pinpad, const char *previous_error, rgsg_pin_fn fn,
                          gpointer user);
 
+/* The same with the whole body text given (the askpass prompt). */
+void rgsg_pin_ask_text(GtkWindow *parent, const char *body, rgsg_pin_state state,
+                       const char *previous_error, rgsg_pin_fn fn, gpointer user);
+
+/* The same for a token whose reader may have a keypad (as rgsg_pin_ask_pinpad). */
+void rgsg_pin_ask_text_pinpad(GtkWindow *parent, const char *body, rgsg_pin_state state,
+                              gboolean pinpad, const char *previous_error, rgsg_pin_fn fn,
+                              gpointer user);
+
 /* Whether Continue may be pressed: never when locked; a PIN typed unless
  * the reader has a keypad; on the last try, the box ticked. */
 gboolean rgsg_pin_can_continue(rgsg_pin_state state, gboolean pinpad, gboolean typed,
                                gboolean confirmed);
-
-/* The same with the whole body text given (the askpass prompt). */
-void rgsg_pin_ask_text(GtkWindow *parent, const char *body, rgsg_pin_state state,
-                       const char *previous_error, rgsg_pin_fn fn, gpointer user);
 
 /* Set the accessible name of w (a control without a visible label of its own). */
 void rgsg_a11y_label(GtkWidget *w, const char *name);
