@@ -406,11 +406,11 @@ def keygen_once(i):
             seen[0] = seen[0] or running
             return seen[0] and not running
         t0 = time.time()
-        own0 = threads_stat(proc.pid)[0]
+        own0 = threads_cpu_ns(proc.pid)
         cont.queryAction().doAction(0)
         busy = round_trips(frame, control, finished)
         child_ms = (time.time() - t0) * 1000
-        own_ms = (threads_stat(proc.pid)[0] - own0) / 1e6
+        own_ms = (threads_cpu_ns(proc.pid) - own0) / 1e6
         poll(in_app(proc.pid, label(_("Your request is saved in %s").split("%s")[0], prefix=True),
                     fresh=True), "the request saved")
     finally:
@@ -445,36 +445,48 @@ def cpu_ticks_ms(pid):
     return total + sum(cpu_ticks_ms(k) for k, _argv in children(pid))
 
 
-def threads_stat(pid):
-    """The live threads of pid: CPU ns (schedstat) and context switches
-    (each one a wakeup or a preemption), summed."""
-    ns = switches = 0
+def thread_switches(pid):
+    """Context switches (each a wakeup or a preemption) of each live thread
+    of pid: {tid: count}."""
+    out = {}
     try:
         tids = os.listdir("/proc/%d/task" % pid)
     except OSError:
-        return 0, 0
+        return out
     for t in tids:
+        try:
+            with open("/proc/%d/task/%s/status" % (pid, t)) as f:
+                out[t] = sum(int(line.split()[1]) for line in f if "ctxt_switches" in line)
+        except OSError:
+            continue
+    return out
+
+
+def threads_cpu_ns(pid):
+    """CPU time of the live threads of pid (schedstat, ns)."""
+    ns = 0
+    for t in thread_switches(pid):
         try:
             with open("/proc/%d/task/%s/schedstat" % (pid, t)) as f:
                 ns += int(f.read().split()[0])
-            with open("/proc/%d/task/%s/status" % (pid, t)) as f:
-                switches += sum(int(line.split()[1]) for line in f if "ctxt_switches" in line)
         except OSError:
             continue
-    return ns, switches
+    return ns
 
 
 def idle_cpu(proc, settle):
     time.sleep(settle)
-    c0, (_n0, w0), t0 = cpu_ticks_ms(proc.pid), threads_stat(proc.pid), time.monotonic()
+    c0, w0, t0 = cpu_ticks_ms(proc.pid), thread_switches(proc.pid), time.monotonic()
     kids = set()
     end = t0 + IDLE_S
     while time.monotonic() < end:
         kids.update(k for k, _a in children(proc.pid))
         time.sleep(0.05)
-    c1, (_n1, w1), t1 = cpu_ticks_ms(proc.pid), threads_stat(proc.pid), time.monotonic()
+    c1, w1, t1 = cpu_ticks_ms(proc.pid), thread_switches(proc.pid), time.monotonic()
+    # Threads alive at both reads (a GLib worker may exit meanwhile).
+    switches = sum(w1[t] - w0[t] for t in w0 if t in w1)
     return {"cpu_ms": c1 - c0, "seconds": t1 - t0, "percent": (c1 - c0) / ((t1 - t0) * 10),
-            "wakeups_per_s": (w1 - w0) / (t1 - t0), "children_seen": len(kids)}
+            "wakeups_per_s": switches / (t1 - t0), "children_seen": len(kids)}
 
 
 def bench_idle():
