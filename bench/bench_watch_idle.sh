@@ -21,6 +21,7 @@ ROOT=$(dirname "$HERE")
 BUILD=${BENCH_BUILD_DIR:-/tmp/bench-gtk-build}
 IDLE_S=${BENCH_IDLE_S:-30}
 OUT=${BENCH_OUT:-$(mktemp -d /tmp/rgs-bench-idle.XXXXXX)}
+mkdir -p "$OUT"
 PIN=123456
 
 say() { printf '>> %s\n' "$*" >&2; }
