@@ -204,13 +204,16 @@ gboolean rgsg_run_progress(const rgsg_ctx *ctx, const char *const *args, const c
 {
   GSubprocessLauncher *l = NULL;
   GSubprocess *proc = NULL;
-  GPtrArray *argv = build_argv(ctx, args, pin != NULL, final_try, progress != NULL);
+  /* An empty PIN is the pinpad's (RGSG_PIN_PINPAD): no --pin-fd, so the
+   * command logs in through the reader's keypad. */
+  gboolean send_pin = pin != NULL && pin[0] != '\0';
+  GPtrArray *argv = build_argv(ctx, args, send_pin, final_try, progress != NULL);
   run_state *st = NULL;
   int fd, pfd = -1;
 
   l = g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE |
                                 G_SUBPROCESS_FLAGS_STDIN_INHERIT);
-  if (pin != NULL) {
+  if (send_pin) {
     fd = pin_pipe(pin);
     if (fd < 0) {
       g_set_error(error, G_IO_ERROR, g_io_error_from_errno(errno), "pipe: %s", g_strerror(errno));

@@ -33,8 +33,10 @@ char *rgsg_find_cli(void);
 
 /* Run `rgs-enroll --json [globals] args...` without blocking the main loop;
  * done(result, user) is called from it when the child has exited.
- * pin: NULL, or a PIN handed to the child on a pipe as --pin-fd 3 (never
- * argv, never the environment); the caller keeps and wipes its buffer, the
+ * pin: NULL or "" (none: "" is the pinpad's, the command then logs in
+ * through the reader's keypad), or a PIN handed to the child on a pipe as
+ * --pin-fd 3 (never argv, never the environment); the caller keeps and
+ * wipes its buffer, the
  * copy written into the pipe lives only in the kernel's pipe buffer.
  * final_try adds --final-try (the person confirmed spending the last try).
  * Returns FALSE (and sets error) when the child could not be started; done

@@ -3,7 +3,7 @@
 # and the changelog compressed as Debian policy wants (gzip -9n: no name, no
 # time stamp, so the package is reproducible).
 file(GLOB_RECURSE _pages "${CPACK_TEMPORARY_INSTALL_DIRECTORY}/*/share/man/*.[0-9]")
-file(GLOB_RECURSE _logs "${CPACK_TEMPORARY_INSTALL_DIRECTORY}/*/share/doc/rgs-enroll/changelog.Debian")
+file(GLOB_RECURSE _logs "${CPACK_TEMPORARY_INSTALL_DIRECTORY}/*/share/doc/*/changelog.Debian")
 foreach(f IN LISTS _pages _logs)
   execute_process(COMMAND gzip -9nf "${f}" RESULT_VARIABLE rc)
   if(NOT rc EQUAL 0)

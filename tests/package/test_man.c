@@ -10,6 +10,8 @@
  *   - both pages name exactly the key types that the token layer accepts;
  *   - both have the same structure (sections, paragraphs, displays);
  *   - `cmake --install` puts the French page under share/man/fr/man1.
+ *   - the window's page (doc/rgs-enroll-gtk.1): no warning, no open tag,
+ *     every option of the window named.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -183,6 +185,28 @@ static void test_open_tag_is_seen(void **state)
   free(dir);
 }
 
+/* The window's page (rgs-enroll-gtk.1, English only): no warning, its
+ * option list closed before the text, its options all there. */
+static void test_window_page(void **state)
+{
+  static const char *const opts[] = { "--policy", "--module", "--db", "--out-dir", "--order",
+                                      "--token", "--officer", "--askpass" };
+  char path[1024], *w, *text;
+  size_t i;
+
+  (void)state;
+  page_path("doc/rgs-enroll-gtk.1", path, sizeof(path));
+  w = warnings(path);
+  if (w[0] != '\0')
+    fail_msg("doc/rgs-enroll-gtk.1:\n%s", w);
+  free(w);
+  text = render(path);
+  for (i = 0; i < sizeof(opts) / sizeof(opts[0]); i++)
+    assert_non_null(strstr(text, opts[i]));
+  assert_int_equal(open_tags(text, 0), 0);
+  free(text);
+}
+
 /* Every "rsa:..." and "ec:..." the page names is accepted by the token
  * layer, and every accepted one (of all plausible names) is named. */
 static const char *const key_candidates[] = {
@@ -339,6 +363,7 @@ int main(void)
     cmocka_unit_test(test_warnings_are_seen),
     cmocka_unit_test(test_tags_close_before_text),
     cmocka_unit_test(test_open_tag_is_seen),
+    cmocka_unit_test(test_window_page),
     cmocka_unit_test(test_key_types),
     cmocka_unit_test(test_french_page_follows_english),
     cmocka_unit_test(test_installed),

@@ -10,6 +10,9 @@
  * no catalogue for English (the source language), binaries stripped with a
  * link to their symbols, bound at load. And the check can fail: the same
  * package without its copyright file gets an error from lintian.
+ * The window's package (cpack --config CPackConfig-gtk.cmake, when the
+ * window is built) the same way: lintian-clean, its fields and files, and
+ * a warning from lintian once its manual page is taken out.
  */
 #include <stdarg.h>
 #include <stddef.h>
@@ -29,6 +32,8 @@ typedef struct {
   char *dir;
   char deb[900];
   char ddeb[900];
+  char gtk_deb[900];     /* the window's package: "" when the window is not built */
+  char gtk_ddeb[900];
 } fixture;
 
 static fixture fx;
@@ -55,6 +60,26 @@ static void generated(const char *out, const char *ending, char *path, size_t le
       snprintf(path, len, "%.*s", (int)(q - p), p);
     p = q;
   }
+}
+
+/* The window's package, from the same build (cpack --config
+ * CPackConfig-gtk.cmake), when the window was built. */
+static void gtk_package(const char *build, const char *out)
+{
+  char config[800];
+  const char *argv[] = { rgs_env("CPACK_COMMAND"), "-G", "DEB", "--config", config, "-B", out,
+                         NULL };
+  rgs_run_result r;
+
+  snprintf(config, sizeof(config), "%s/CPackConfig-gtk.cmake", build);
+  if (access(config, R_OK) != 0)
+    return;
+  run_ok(argv, &r);
+  generated(r.out, ".deb", fx.gtk_deb, sizeof(fx.gtk_deb));
+  generated(r.out, ".ddeb", fx.gtk_ddeb, sizeof(fx.gtk_ddeb));
+  rgs_run_free(&r);
+  assert_true(fx.gtk_deb[0] != '\0');
+  assert_true(fx.gtk_ddeb[0] != '\0');
 }
 
 static int setup(void **state)
@@ -92,6 +117,7 @@ static int setup(void **state)
   }
   assert_true(fx.deb[0] != '\0');
   assert_true(fx.ddeb[0] != '\0');
+  gtk_package(build, out);
   return 0;
 }
 
@@ -159,6 +185,29 @@ static void test_fields(void **state)
   rgs_run_free(&r);
 }
 
+/* The names of the files of a package, one a line ("./usr/bin/x\n"). */
+static void contents(const char *deb, char *list, size_t size)
+{
+  const char *argv[] = { "/usr/bin/dpkg-deb", "--contents", deb, NULL };
+  rgs_run_result r;
+  char *p;
+  size_t n = 0;
+
+  list[0] = '\0';
+  run_ok(argv, &r);
+  /* dpkg-deb -c prints ls -l lines: keep the names. */
+  for (p = r.out; p != NULL && *p != '\0';) {
+    char *nl = strchr(p, '\n'), *name;
+    if (nl != NULL)
+      *nl = '\0';
+    name = strstr(p, " ./");
+    if (name != NULL && n < size)
+      n += (size_t)snprintf(list + n, size - n, "%s\n", name + 1);
+    p = nl != NULL ? nl + 1 : NULL;
+  }
+  rgs_run_free(&r);
+}
+
 static void test_contents(void **state)
 {
   static const char *const wanted[] = {
@@ -171,26 +220,11 @@ static void test_contents(void **state)
     "./usr/share/locale/fr/LC_MESSAGES/rgs-enroll.mo\n",
     "./usr/share/bash-completion/completions/rgs-enroll\n",
   };
-  char list[8192], *p;
-  rgs_run_result r;
-  size_t i, n = 0;
+  char list[8192];
+  size_t i;
 
   (void)state;
-  {
-    const char *argv[] = { "/usr/bin/dpkg-deb", "--contents", fx.deb, NULL };
-    run_ok(argv, &r);
-  }
-  /* dpkg-deb -c prints ls -l lines: keep the names. */
-  for (p = r.out; p != NULL && *p != '\0';) {
-    char *nl = strchr(p, '\n'), *name;
-    if (nl != NULL)
-      *nl = '\0';
-    name = strstr(p, " ./");
-    if (name != NULL)
-      n += (size_t)snprintf(list + n, sizeof(list) - n, "%s\n", name + 1);
-    p = nl != NULL ? nl + 1 : NULL;
-  }
-  rgs_run_free(&r);
+  contents(fx.deb, list, sizeof(list));
   for (i = 0; i < sizeof(wanted) / sizeof(wanted[0]); i++)
     assert_contains(list, wanted[i]);
   assert_true(strstr(list, "/en/LC_MESSAGES") == NULL);  /* English is the source language */
@@ -229,29 +263,105 @@ static void test_binaries_stripped_and_hardened(void **state)
   free(text);
 }
 
-/* The same package without its copyright file: lintian says so. */
-static void test_lintian_sees_a_fault(void **state)
+/* lintian's E: and W: lines for deb rebuilt without the file at rel. */
+static char *lintian_without(const char *deb, const char *rel, const char *name)
 {
-  char root[800], bad[900], copyright[900], *lines;
+  char root[800], bad[900], gone[1000];
   rgs_run_result r;
 
-  (void)state;
-  snprintf(root, sizeof(root), "%s/broken", fx.dir);
-  snprintf(bad, sizeof(bad), "%s/broken.deb", fx.dir);
+  snprintf(root, sizeof(root), "%s/%s", fx.dir, name);
+  snprintf(bad, sizeof(bad), "%s/%s.deb", fx.dir, name);
   {
-    const char *argv[] = { "/usr/bin/dpkg-deb", "-R", fx.deb, root, NULL };
+    const char *argv[] = { "/usr/bin/dpkg-deb", "-R", deb, root, NULL };
     run_ok(argv, &r);
     rgs_run_free(&r);
   }
-  snprintf(copyright, sizeof(copyright), "%s/usr/share/doc/rgs-enroll/copyright", root);
-  assert_int_equal(unlink(copyright), 0);
+  snprintf(gone, sizeof(gone), "%s/%s", root, rel);
+  assert_int_equal(unlink(gone), 0);
   {
     const char *argv[] = { "/usr/bin/dpkg-deb", "--root-owner-group", "-b", root, bad, NULL };
     run_ok(argv, &r);
     rgs_run_free(&r);
   }
-  lines = lintian(bad);
+  return lintian(bad);
+}
+
+/* The same package without its copyright file: lintian says so. */
+static void test_lintian_sees_a_fault(void **state)
+{
+  char *lines;
+
+  (void)state;
+  lines = lintian_without(fx.deb, "usr/share/doc/rgs-enroll/copyright", "broken");
   assert_contains(lines, "E: rgs-enroll: no-copyright-file");
+  free(lines);
+}
+
+/* ---- the window's package, rgs-enroll-gtk ------------------------------ */
+
+static void test_gtk_lintian_clean(void **state)
+{
+  char *bad;
+
+  (void)state;
+  if (fx.gtk_deb[0] == '\0')
+    skip();
+  bad = lintian(fx.gtk_deb);
+  if (bad[0] != '\0')
+    fail_msg("lintian %s:\n%s", fx.gtk_deb, bad);
+  free(bad);
+  bad = lintian(fx.gtk_ddeb);
+  if (bad[0] != '\0')
+    fail_msg("lintian %s:\n%s", fx.gtk_ddeb, bad);
+  free(bad);
+}
+
+/* Its own name, the command line at the same version, the GTK libraries
+ * found by dpkg-shlibdeps; what a desktop needs, and nothing of the
+ * command line's package. */
+static void test_gtk_fields_and_contents(void **state)
+{
+  static const char *const wanted[] = {
+    "./usr/bin/rgs-enroll-gtk\n",
+    "./usr/share/man/man1/rgs-enroll-gtk.1.gz\n",
+    "./usr/share/doc/rgs-enroll-gtk/copyright\n",
+    "./usr/share/doc/rgs-enroll-gtk/changelog.Debian.gz\n",
+    "./usr/share/applications/fr.rgsenroll.Enroll.desktop\n",
+    "./usr/share/metainfo/fr.rgsenroll.Enroll.metainfo.xml\n",
+    "./usr/share/icons/hicolor/scalable/apps/fr.rgsenroll.Enroll.svg\n",
+  };
+  const char *argv[] = { "/usr/bin/dpkg-deb", "--field", fx.gtk_deb, NULL };
+  char list[4096];
+  rgs_run_result r;
+  size_t i;
+
+  (void)state;
+  if (fx.gtk_deb[0] == '\0')
+    skip();
+  run_ok(argv, &r);
+  assert_contains(r.out, "Package: rgs-enroll-gtk\n");
+  assert_contains(r.out, "rgs-enroll (= 0.1.0-1)");
+  assert_contains(r.out, "libgtk-4-1");
+  assert_contains(r.out, "libadwaita-1-0");
+  assert_true(strstr(r.out, "@localhost") == NULL);
+  rgs_run_free(&r);
+  contents(fx.gtk_deb, list, sizeof(list));
+  for (i = 0; i < sizeof(wanted) / sizeof(wanted[0]); i++)
+    assert_contains(list, wanted[i]);
+  assert_true(strstr(list, "./usr/bin/rgs-enroll\n") == NULL);
+  assert_true(strstr(list, ".1\n") == NULL);
+}
+
+/* The window's package without its manual page: lintian says so. */
+static void test_gtk_lintian_sees_a_fault(void **state)
+{
+  char *lines;
+
+  (void)state;
+  if (fx.gtk_deb[0] == '\0')
+    skip();
+  lines = lintian_without(fx.gtk_deb, "usr/share/man/man1/rgs-enroll-gtk.1.gz", "broken-gtk");
+  assert_contains(lines, "W: rgs-enroll-gtk: no-manual-page");
   free(lines);
 }
 
@@ -263,6 +373,9 @@ int main(void)
     cmocka_unit_test(test_contents),
     cmocka_unit_test(test_binaries_stripped_and_hardened),
     cmocka_unit_test(test_lintian_sees_a_fault),
+    cmocka_unit_test(test_gtk_lintian_clean),
+    cmocka_unit_test(test_gtk_fields_and_contents),
+    cmocka_unit_test(test_gtk_lintian_sees_a_fault),
   };
 
   if (access(LINTIAN, X_OK) != 0 || access("/usr/bin/dpkg-shlibdeps", X_OK) != 0 ||
