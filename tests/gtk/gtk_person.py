@@ -225,8 +225,80 @@ def askpass():
     print("askpass cancelled: nothing on stdout, status 1", flush=True)
 
 
+def move_tokens(src, dst):
+    """Each SoftHSM token directory in one rename: the token leaves (or
+    comes back to) its reader at once, as a USB key does."""
+    os.makedirs(dst, exist_ok=True)
+    for name in os.listdir(src):
+        os.rename(os.path.join(src, name), os.path.join(dst, name))
+
+
+def watch_children(pid):
+    """The window's `rgs-enroll ... watch` children (from /proc)."""
+    found = []
+    for d in os.listdir("/proc"):
+        if not d.isdigit():
+            continue
+        try:
+            with open("/proc/%s/stat" % d) as f:
+                ppid = int(f.read().rsplit(")", 1)[1].split()[1])
+            with open("/proc/%s/cmdline" % d, "rb") as f:
+                argv = f.read().split(b"\0")
+        except (OSError, ValueError, IndexError):
+            continue
+        if ppid == pid and b"watch" in argv:
+            found.append(int(d))
+    return found
+
+
+def wait_children(pid, n, what, not_=None):
+    """Until the window has n watch children (none of them in not_)."""
+    end = time.monotonic() + TIMEOUT
+    while time.monotonic() < end:
+        kids = watch_children(pid)
+        if len(kids) == n and not set(kids) & set(not_ or []):
+            return kids
+        time.sleep(0.05)
+    fail("timed out waiting for %s (%d watch children of the window)" % (what, len(watch_children(pid))))
+
+
+def wait_for_key(win):
+    """No key at first: the window waits for one by itself (a watch child),
+    Look again replaces that child, the key made appears without a press,
+    and no watch child is left once it is found."""
+    tokens, gone = os.path.join(WORK, "tokens"), os.path.join(WORK, "gone")
+    wait_for(named("label", _("No key found yet. Plug in your key: the window goes on by itself when it finds it.")),
+             "the window waiting for a key")
+    wait_for(named("label", _("Waiting for your key…")), "the waiting spinner's words")
+    first = wait_children(win.pid, 1, "the window's wait for a key")
+    shot("token-waiting")
+    click(_("Look again"))
+    wait_for(named("label", _("Waiting for your key…")), "the wait started again")
+    # The old wait stopped, one new wait (a wait kept would time out here).
+    wait_children(win.pid, 1, "one new wait after Look again", not_=first)
+    move_tokens(gone, tokens)
+    wait_for(name_has("label", _("Key found: \"%s\" (%s).").split("\"")[0]), "the key found by itself")
+    wait_children(win.pid, 0, "the wait ended once the key is found")
+    print("wait: the key found without a press, no watch child left", flush=True)
+    # Pulled out again and the window closed while it waits: the wait ends
+    # with it (SIGTERM when the window dies).
+    move_tokens(tokens, gone)
+    click(_("Look again"))
+    last = wait_children(win.pid, 1, "the wait for the key pulled out")
+    win.terminate()
+    win.wait(timeout=TIMEOUT)
+    end = time.monotonic() + TIMEOUT
+    while os.path.exists("/proc/%d" % last[0]) and time.monotonic() < end:
+        time.sleep(0.05)
+    if os.path.exists("/proc/%d" % last[0]):
+        fail("the wait outlived the window (pid %d)" % last[0])
+    print("wait: no orphan once the window is gone", flush=True)
+
+
 def main():
     start = time.monotonic()
+    if SCENARIO == "wait":
+        move_tokens(os.path.join(WORK, "tokens"), os.path.join(WORK, "gone"))
     if SCENARIO == "askpass":
         askpass()
         print("%s %s: passed in %.1f s" % (SCENARIO, LANG, time.monotonic() - start), flush=True)
@@ -238,6 +310,10 @@ def main():
         print("window shown after %.2f s" % (time.monotonic() - start), flush=True)
         if LANG == "fr" and frame.name == "RGS** certificate":
             fail("the window is not in French")
+        if SCENARIO == "wait":
+            wait_for_key(win)
+            print("%s %s: passed in %.1f s" % (SCENARIO, LANG, time.monotonic() - start), flush=True)
+            return
         token_and_check()
         if SCENARIO == "wrongpin":
             new_order()

@@ -19,7 +19,7 @@
 #include "gtk_run.h"
 
 typedef struct {
-  const char *scenario;    /* wrongpin | finaltry | askpass */
+  const char *scenario;    /* wrongpin | finaltry | askpass | wait */
   const char *lang;        /* en | fr */
   const char *pin_tries;   /* the fault module's counter at start, NULL: full */
   int with_order;          /* an order recorded beforehand (chosen from the list) */
@@ -80,7 +80,10 @@ static void run_case(const gtk_case *c)
     assert_contains(r.out, "wrong PIN: exactly one C_Login");
   if (c->keygen_pause)
     assert_contains(r.out, "while the key generation was held");
-  if (strcmp(c->scenario, "askpass") == 0) {
+  if (strcmp(c->scenario, "wait") == 0) {
+    assert_contains(r.out, "wait: the key found without a press, no watch child left");
+    assert_contains(r.out, "wait: no orphan once the window is gone");
+  } else if (strcmp(c->scenario, "askpass") == 0) {
     assert_contains(r.out, "askpass: the PIN on stdout, status 0");
     assert_contains(r.out, "askpass cancelled: nothing on stdout, status 1");
   } else {
@@ -123,12 +126,33 @@ static void test_askpass_en(void **state)
   run_case(&c);
 }
 
+/* No key at first: the window waits for one by itself (a `watch` child,
+ * replaced by Look again), finds the key made meanwhile without a press,
+ * and leaves no child behind, found or closed. English and French. */
+static void test_wait_for_key_en(void **state)
+{
+  static const gtk_case c = { "wait", "en", NULL, 0, 0 };
+
+  (void)state;
+  run_case(&c);
+}
+
+static void test_wait_for_key_fr(void **state)
+{
+  static const gtk_case c = { "wait", "fr", NULL, 0, 0 };
+
+  (void)state;
+  run_case(&c);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_wrong_pin_en),
     cmocka_unit_test(test_final_try_fr),
     cmocka_unit_test(test_askpass_en),
+    cmocka_unit_test(test_wait_for_key_en),
+    cmocka_unit_test(test_wait_for_key_fr),
   };
 
   if (rgs_gtk_tools() != 0)
