@@ -6,19 +6,22 @@ accessibility tree (AT-SPI, pyatspi), under Xvfb and a D-Bus session.
 Run by test_gtk_window (cmocka) as:
   gtk_person.py SCENARIO LANG WINDOW WORKDIR SHOTDIR
 SCENARIO: wrongpin (new order typed in the form, a wrong PIN, then the right
-one), finaltry (an order chosen from the list, the last try confirmed) or
-askpass (WINDOW --askpass PROMPT as the watcher runs it: a PIN, a cancel).
+one), finaltry (an order chosen from the list, the last try confirmed),
+askpass (WINDOW --askpass PROMPT as the watcher runs it: a PIN, a cancel),
+wait (no key at first: the window waits for one by itself) or unplug (the
+key pulled out during the key generation, then the retry).
 The environment (SoftHSM, fault module, store, policy) comes from the driver.
 Every wait is for an event: an accessible object showing up, a state
 changing, the window's child exiting; never a fixed sleep.
 """
+import json
 import os
 import select
 import subprocess
 import sys
 import time
 
-from rgsg_person import (app, click, dialog_click_continue, fail, find, logins, name_has,
+from rgsg_person import (app, button, click, dialog_click_continue, fail, find, logins, name_has,
                          named, pin_dialog, sensitive, setup, shot, showing, toggle, type_into,
                          wait_for, walk, TIMEOUT)
 
@@ -136,6 +139,69 @@ def keygen_progress(fifo):
         # Let the module go on every path: a failed run leaves no child held.
         with open(fifo + ".go", "w") as go:
             go.write("g")
+
+
+def fifo_line(fifo):
+    """The fault module's line: C_GenerateKeyPair held (an event)."""
+    fd = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)
+    try:
+        if not select.select([fd], [], [], TIMEOUT)[0]:
+            fail("key generation never started (no line on %s)" % fifo)
+        line = os.read(fd, 200).decode().strip()
+    finally:
+        os.close(fd)
+    if not line.startswith("paused C_GenerateKeyPair"):
+        fail("unexpected pause line %r" % line)
+
+
+def type_pin(pin):
+    entry = pin_dialog()
+    type_into(entry, pin)
+    cont = dialog_click_continue()
+    wait_for(lambda o: o is cont and sensitive(o), "Continue enabled")
+    cont.queryAction().doAction(0)
+
+
+def cli_json(*args):
+    r = subprocess.run([os.environ["RGS_ENROLL_BIN"], "--json"] + list(args), capture_output=True, text=True)
+    return r.returncode, r.stdout
+
+
+def private_keys():
+    r = subprocess.run([os.environ["PKCS11_TOOL"], "--module", os.environ["SOFTHSM2_MODULE"], "--login",
+                        "--pin", "123456", "--list-objects", "--type", "privkey"],
+                       capture_output=True, text=True)
+    if r.returncode != 0:
+        fail("pkcs11-tool cannot list the keys: %s" % r.stderr)
+    return r.stdout.count("Private Key Object")
+
+
+def unplugged():
+    """The key pulled out while the fault module holds C_GenerateKeyPair:
+    the window says so in words and offers to retry; the order and the
+    token are as before; plugged in again, the retry makes the request."""
+    fifo = os.environ["RGS_FAULT_PAUSE_FIFO"]
+    wait_for(named("push button", _("Make the key pair")), "the key page")
+    click(_("Make the key pair"))
+    type_pin("123456")
+    fifo_line(fifo)
+    with open(fifo + ".go", "w") as go:
+        go.write("r")
+    msg = _("The key was unplugged while the key pair was being made. Your order is unchanged and no half-made key pair is kept: whatever the interrupted run left on the key is cleared when you try again. Plug the key in again, then press Try again.")
+    wait_for(named("label", msg), "the words for a key pulled out")
+    button(_("Try again"))
+    shot("unplugged")
+    rc, out = cli_json("status", "1")
+    status = json.loads(out)["orders"][0].get("status") if rc == 0 else None
+    keys = private_keys()
+    if status != "ordered" or keys != 0:
+        fail("after the key was pulled out: order status %r, %d private keys" % (status, keys))
+    print("unplugged: order 1 still ordered, no key pair on the token", flush=True)
+    click(_("Try again"))
+    type_pin("123456")
+    fifo_line(fifo)
+    with open(fifo + ".go", "w") as go:
+        go.write("g")
 
 
 def final_try():
@@ -318,6 +384,9 @@ def main():
         if SCENARIO == "wrongpin":
             new_order()
             wrong_then_right()
+        elif SCENARIO == "unplug":
+            chosen_order()
+            unplugged()
         else:
             chosen_order()
             final_try()

@@ -19,7 +19,7 @@
 #include "gtk_run.h"
 
 typedef struct {
-  const char *scenario;    /* wrongpin | finaltry | askpass | wait */
+  const char *scenario;    /* wrongpin | finaltry | askpass | wait | unplug */
   const char *lang;        /* en | fr */
   const char *pin_tries;   /* the fault module's counter at start, NULL: full */
   int with_order;          /* an order recorded beforehand (chosen from the list) */
@@ -78,7 +78,9 @@ static void run_case(const gtk_case *c)
   assert_contains(r.out, "passed in");
   if (strcmp(c->scenario, "wrongpin") == 0)
     assert_contains(r.out, "wrong PIN: exactly one C_Login");
-  if (c->keygen_pause)
+  if (c->keygen_pause && strcmp(c->scenario, "unplug") == 0)
+    assert_contains(r.out, "unplugged: order 1 still ordered, no key pair on the token");
+  else if (c->keygen_pause)
     assert_contains(r.out, "while the key generation was held");
   if (strcmp(c->scenario, "wait") == 0) {
     assert_contains(r.out, "wait: the key found without a press, no watch child left");
@@ -145,6 +147,26 @@ static void test_wait_for_key_fr(void **state)
   run_case(&c);
 }
 
+/* The key pulled out while the fault module holds C_GenerateKeyPair: the
+ * window says it in words, the order and the token are unchanged (the
+ * command line says so), and the retry, key plugged in again, makes the
+ * request. English and French. */
+static void test_unplug_en(void **state)
+{
+  static const gtk_case c = { "unplug", "en", NULL, 1, 1 };
+
+  (void)state;
+  run_case(&c);
+}
+
+static void test_unplug_fr(void **state)
+{
+  static const gtk_case c = { "unplug", "fr", NULL, 1, 1 };
+
+  (void)state;
+  run_case(&c);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -153,6 +175,8 @@ int main(void)
     cmocka_unit_test(test_askpass_en),
     cmocka_unit_test(test_wait_for_key_en),
     cmocka_unit_test(test_wait_for_key_fr),
+    cmocka_unit_test(test_unplug_en),
+    cmocka_unit_test(test_unplug_fr),
   };
 
   if (rgs_gtk_tools() != 0)
