@@ -203,3 +203,34 @@ def dialog_click_continue(title=None):
     for o in walk(dlg):
         print("  dialog: %s %r" % (o.getRoleName(), o.name))
     fail("no Continue in the PIN dialog")
+
+
+# ---- the keyboard only (a person who does not use the mouse) -------------
+
+KEYSYMS = {"Tab": 0xff09, "Return": 0xff0d, "space": 0x20, "Down": 0xff54, "Up": 0xff52,
+           "Escape": 0xff1b}
+
+
+def press(name):
+    """One key pressed and released (X keysym, through XTest)."""
+    pyatspi.Registry.generateKeyboardEvent(KEYSYMS[name], None, pyatspi.KEY_SYM)
+
+
+def type_keys(text):
+    """Text typed key by key, as a person types it (not set at once)."""
+    for ch in text:
+        pyatspi.Registry.generateKeyboardEvent(0, ch, pyatspi.KEY_STRING)
+
+
+def focused_now():
+    return find(lambda o: showing(o) and o.getState().contains(pyatspi.STATE_FOCUSED))
+
+
+def wait_focus(pred, what):
+    """The keyboard focus on the object pred names, waited for; it must have
+    an accessible name (what a screen reader says on Tab)."""
+    o = wait_for(lambda x: x.getState().contains(pyatspi.STATE_FOCUSED) and pred(x),
+                 "the focus on " + what)
+    if not (o.name or "").strip():
+        fail("the focused %s has no accessible name" % o.getRoleName())
+    return o
