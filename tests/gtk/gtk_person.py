@@ -21,9 +21,10 @@ import subprocess
 import sys
 import time
 
-from rgsg_person import (app, button, click, dialog_click_continue, fail, find, logins, name_has,
+from rgsg_person import (app, button, click, focused_now, has_name, press, type_keys, wait_focus, dialog_click_continue, fail, find, logins, name_has,
                          named, pin_dialog, sensitive, setup, shot, showing, toggle, type_into,
                          wait_for, walk, TIMEOUT)
+import pyatspi  # noqa: E402  (after rgsg_person: it waits for the display)
 
 
 SCENARIO, LANG, WINDOW, WORK, SHOTS = sys.argv[1:6]
@@ -204,6 +205,86 @@ def unplugged():
         go.write("g")
 
 
+def check_request(label, prefix):
+    """The request file the window names verifies, with the holder's name."""
+    csr = label.name[len(prefix):]
+    if not csr.startswith(os.environ["HOME"] + "/") or not os.path.isfile(csr):
+        fail("no request written where the window says: %r" % csr)
+    r = subprocess.run([os.environ.get("OPENSSL_BIN", "openssl"), "req", "-in", csr, "-noout",
+                        "-verify", "-subject"], capture_output=True, text=True)
+    print(r.stdout + r.stderr, flush=True)
+    if r.returncode != 0 or "Jean DUPONT" not in r.stdout:
+        fail("the request does not verify or has another subject")
+
+
+def entry_text(o):
+    t = o.queryText()
+    return t.getText(0, t.characterCount)
+
+
+def tab_to(role, name, what, most=12):
+    """Tab until the focus is on (role, name), every control passed named."""
+    for _i in range(most):
+        o = focused_now()
+        if o is not None and o.getRoleName() == role and o.name == name:
+            return wait_focus(named(role, name), what)
+        if o is not None and not has_name(o):
+            fail("Tab passed a %s with no accessible name (%r)" % (o.getRoleName(), o.name))
+        if o is not None:
+            print("  Tab: %s %r" % (o.getRoleName(), o.name), flush=True)
+        before = o
+        press("Tab")
+        wait_for(lambda x: x.getState().contains(pyatspi.STATE_FOCUSED) and x is not before,
+                 "the focus moving on from %s" % (before.name if before is not None else "nothing"))
+    fail("%s never got the focus by Tab" % what)
+
+
+def keyboard():
+    """The whole enrolment with the keyboard only: Return, space, Tab and
+    typed text; the focus where a person expects it at each screen."""
+    # The pointer over the window: without a window manager, X gives the
+    # keyboard to the window under the pointer.
+    pyatspi.Registry.generateMouseEvent(200, 200, "abs")
+    wait_for(name_has("label", _("Key found: \"%s\" (%s).").split("\"")[0]), "the key found")
+    wait_focus(named("push button", _("Check this key")), "Check this key, the default button")
+    press("Return")
+    wait_for(named("label", _("A demonstration key: accepted for tests only, never for a real certificate.")),
+             "the check's verdict")
+    wait_focus(named("push button", _("Continue")), "Continue after the check")
+    press("space")
+    wait_for(named("label", _("No order is recorded yet: record the one you placed on the Certigna portal.")),
+             "the empty order list")
+    wait_focus(named("push button", _("Record a new order")), "Record a new order (no order to choose)")
+    press("Return")
+    wait_focus(named("text", _("Holder's first name")), "the first field of the form")
+    for label, text in ((_("Holder's first name"), "Jean"), (_("Holder's last name"), "Dupont"),
+                        (_("E-mail address"), "jean@example.fr"), (_("Company name"), "Boulangerie Dupont"),
+                        (_("SIREN or SIRET"), "732829320")):
+        tab_to("text", label, "the field " + label)
+        type_keys(text)
+        # The tree read afresh (find clears libatspi's cache) until the
+        # field holds what was typed.
+        wait_for(lambda o, label=label, text=text: named("text", label)(o)
+                 and entry_text(o) == text, "%r typed in %s" % (text, label))
+    cgu = tab_to("check box", _("I accepted Certigna's terms of use (CGU) on the portal"), "the CGU box")
+    press("space")
+    wait_for(lambda o: o is cgu and o.getState().contains(pyatspi.STATE_CHECKED), "the CGU box ticked")
+    tab_to("push button", _("Record the order"), "Record the order")
+    shot("keyboard-form")
+    press("Return")
+    wait_focus(named("push button", _("Make the key pair")), "Make the key pair")
+    press("Return")
+    wait_focus(lambda o: o.getRoleName() == "password text", "the PIN entry")
+    type_keys("123456")
+    press("Return")
+    prefix = _("Your request is saved in %s").split("%s")[0]
+    saved = wait_for(name_has("label", prefix), "the request saved", timeout=180)
+    wait_focus(named("push button", _("Next steps")), "Next steps")
+    shot("keyboard-done")
+    check_request(saved, prefix)
+    print("keyboard: the enrolment done with keys only, the focus where expected", flush=True)
+
+
 def final_try():
     wait_for(named("push button", _("Make the key pair")), "the key page")
     click(_("Make the key pair"))
@@ -237,14 +318,7 @@ def done():
     wait_for(named("link", _("Open the Certigna portal")), "the portal link")
     shot("done")
     # The file the window names, as the person reads it.
-    csr = saved.name[len(prefix):]
-    if not csr.startswith(os.environ["HOME"] + "/") or not os.path.isfile(csr):
-        fail("no request written where the window says: %r" % csr)
-    r = subprocess.run([os.environ.get("OPENSSL_BIN", "openssl"), "req", "-in", csr, "-noout",
-                        "-verify", "-subject"], capture_output=True, text=True)
-    print(r.stdout + r.stderr, flush=True)
-    if r.returncode != 0 or "Jean DUPONT" not in r.stdout:
-        fail("the request does not verify or has another subject")
+    check_request(saved, prefix)
     click(_("Close"))
 
 
@@ -376,6 +450,12 @@ def main():
         print("window shown after %.2f s" % (time.monotonic() - start), flush=True)
         if LANG == "fr" and frame.name == "RGS** certificate":
             fail("the window is not in French")
+        if SCENARIO == "keyboard":
+            keyboard()
+            win.terminate()
+            win.wait(timeout=TIMEOUT)
+            print("%s %s: passed in %.1f s" % (SCENARIO, LANG, time.monotonic() - start), flush=True)
+            return
         if SCENARIO == "wait":
             wait_for_key(win)
             print("%s %s: passed in %.1f s" % (SCENARIO, LANG, time.monotonic() - start), flush=True)

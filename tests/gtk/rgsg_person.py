@@ -219,7 +219,9 @@ def press(name):
 def type_keys(text):
     """Text typed key by key, as a person types it (not set at once)."""
     for ch in text:
-        pyatspi.Registry.generateKeyboardEvent(0, ch, pyatspi.KEY_STRING)
+        # An X keysym is the code point for printable Latin-1; at-spi's
+        # KEY_STRING types nothing on Debian 12, KEY_SYM adds the Shift.
+        pyatspi.Registry.generateKeyboardEvent(ord(ch), None, pyatspi.KEY_SYM)
 
 
 def focused_now():
@@ -231,6 +233,12 @@ def wait_focus(pred, what):
     an accessible name (what a screen reader says on Tab)."""
     o = wait_for(lambda x: x.getState().contains(pyatspi.STATE_FOCUSED) and pred(x),
                  "the focus on " + what)
-    if not (o.name or "").strip():
-        fail("the focused %s has no accessible name" % o.getRoleName())
+    if not has_name(o):
+        fail("the focused %s has no accessible name (%r)" % (o.getRoleName(), o.name))
     return o
+
+
+def has_name(o):
+    """A name for people: not empty, not GTK's fallback (the class name)."""
+    name = (o.name or "").strip()
+    return name != "" and not (name.startswith("Gtk") and name[3:4].isupper() and " " not in name)

@@ -19,7 +19,7 @@
 #include "gtk_run.h"
 
 typedef struct {
-  const char *scenario;    /* wrongpin | finaltry | askpass | wait | unplug */
+  const char *scenario;    /* wrongpin | finaltry | askpass | wait | unplug | keyboard */
   const char *lang;        /* en | fr */
   const char *pin_tries;   /* the fault module's counter at start, NULL: full */
   int with_order;          /* an order recorded beforehand (chosen from the list) */
@@ -82,7 +82,10 @@ static void run_case(const gtk_case *c)
     assert_contains(r.out, "unplugged: order 1 still ordered, no key pair on the token");
   else if (c->keygen_pause)
     assert_contains(r.out, "while the key generation was held");
-  if (strcmp(c->scenario, "wait") == 0) {
+  if (strcmp(c->scenario, "keyboard") == 0) {
+    assert_contains(r.out, "keyboard: the enrolment done with keys only, the focus where expected");
+    assert_contains(r.out, "verify OK");
+  } else if (strcmp(c->scenario, "wait") == 0) {
     assert_contains(r.out, "wait: the key found without a press, no watch child left");
     assert_contains(r.out, "wait: no orphan once the window is gone");
   } else if (strcmp(c->scenario, "askpass") == 0) {
@@ -167,6 +170,17 @@ static void test_unplug_fr(void **state)
   run_case(&c);
 }
 
+/* The whole holder enrolment with the keyboard only (Tab, Return, space,
+ * typed text): the focus on the default button, the first field, the PIN
+ * entry; every control passed has an accessible name. */
+static void test_keyboard_en(void **state)
+{
+  static const gtk_case c = { "keyboard", "en", NULL, 0, 0 };
+
+  (void)state;
+  run_case(&c);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -177,9 +191,13 @@ int main(void)
     cmocka_unit_test(test_wait_for_key_fr),
     cmocka_unit_test(test_unplug_en),
     cmocka_unit_test(test_unplug_fr),
+    cmocka_unit_test(test_keyboard_en),
   };
 
   if (rgs_gtk_tools() != 0)
     return 77;
+  /* RGS_GTK_ONLY=test_keyboard_en: one case, when working on it. */
+  if (getenv("RGS_GTK_ONLY") != NULL)
+    cmocka_set_test_filter(getenv("RGS_GTK_ONLY"));
   return cmocka_run_group_tests(tests, NULL, NULL);
 }
