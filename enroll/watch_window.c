@@ -92,7 +92,8 @@ int watch_window_offer(watch_env *e, rgs_note_level level, const char *summary, 
   size_t i, slot = 0;
   int ok = 0;
 
-  /* The oldest offer gives way when all places are taken. */
+  /* All places taken (a watcher running for days, notifications never
+   * answered): the first place gives way. */
   for (i = 0; i < WATCH_OFFERS_MAX; i++)
     if (e->offers[i].id == 0) {
       slot = i;
