@@ -119,15 +119,7 @@ def keygen_progress(fifo):
     line on the FIFO is the event; while it holds, the elapsed time on the
     key page must move (the child's --progress-fd read by the main loop),
     then the module is let go."""
-    fd = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)
-    try:
-        if not select.select([fd], [], [], TIMEOUT)[0]:
-            fail("key generation never started (no line on %s)" % fifo)
-        line = os.read(fd, 200).decode().strip()
-    finally:
-        os.close(fd)
-    if not line.startswith("paused C_GenerateKeyPair"):
-        fail("unexpected pause line %r" % line)
+    fifo_line(fifo)
     prefix = _("Making the key pair… %s — do not unplug the key").split("%s")[0]
     try:
         first = wait_for(name_has("label", prefix), "the key generation's elapsed time").name
