@@ -184,6 +184,8 @@ static void on_waited(const rgsg_result *r, gpointer data)
   rgsg_busy(w->token_busy, FALSE, NULL);
   if (r->exit_status == 0 && rgsg_str(r->root, "event") != NULL)
     token_look(w, FALSE);
+  else                        /* the wait failed: no promise of going on alone */
+    gtk_label_set_text(w->token_status, _("No key found. Plug in your key, then press Look again."));
 }
 
 /* No key yet: `watch --once --dry-run` waits for one (the module's slot
