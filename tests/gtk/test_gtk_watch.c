@@ -22,36 +22,25 @@ typedef struct {
   const char *lang;        /* en | fr */
 } watch_case;
 
-static void run_ok(const char *const *env, const char *const *args)
-{
-  rgs_run_result r;
-
-  assert_int_equal(rgs_enroll_v(&r, env, NULL, args), 0);
-  if (r.status != 0)
-    fail_msg("%s failed: %s%s", args[1], r.out, r.err);
-  rgs_run_free(&r);
-}
-
 /* The order, and for "hub" its request made on the token (which binds
  * the token to the order by its serial). */
 static void make_order(const watch_case *c, const char *const *env, const rgs_softhsm *t)
 {
-  static const char *const order[] = {
-    "--json", "order", "new", "--partner", "cma", "--holder-first-name", "Jean",
-    "--holder-last-name", "Dupont", "--email", "jean@example.fr", "--company",
-    "Boulangerie Dupont", "--siren", "732829320", "--payment", "carte", "--accept-cgu", NULL
-  };
   char csr[700], policy[700];
+  rgs_run_result r;
   const char *start[] = { "--json", "--pin-file", t->pin_file, "--policy", policy, "start",
                           "--order", "1", "--out", csr, NULL };
 
-  run_ok(env, order);
+  rgs_gtk_record_order(env);
   if (strcmp(c->scenario, "hub") != 0)
     return;
   snprintf(csr, sizeof(csr), "%s/order-1.csr", t->dir);
   /* The demo policy the window's environment names (RGS_ENROLL_POLICY). */
   snprintf(policy, sizeof(policy), "%s/data/policy/demo-softhsm.conf", rgs_env("RGS_SOURCE_DIR"));
-  run_ok(env, start);
+  assert_int_equal(rgs_enroll_v(&r, env, NULL, start), 0);
+  if (r.status != 0)
+    fail_msg("start failed: %s%s", r.out, r.err);
+  rgs_run_free(&r);
 }
 
 static void run_case(const watch_case *c)

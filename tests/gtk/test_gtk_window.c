@@ -26,19 +26,6 @@ typedef struct {
   int keygen_pause;        /* the fault module holds C_GenerateKeyPair (RGS_FAULT_KEYGEN_PAUSE) */
 } gtk_case;
 
-static void record_order(const char *const *env)
-{
-  rgs_run_result r;
-
-  assert_int_equal(rgs_enroll(&r, env, NULL, "--json", "order", "new", "--partner", "cma",
-                              "--holder-first-name", "Jean", "--holder-last-name", "Dupont",
-                              "--email", "jean@example.fr", "--company", "Boulangerie Dupont",
-                              "--siren", "732829320", "--payment", "carte", "--accept-cgu", NULL),
-                   0);
-  assert_int_equal(r.status, 0);
-  rgs_run_free(&r);
-}
-
 static void run_case(const gtk_case *c)
 {
   rgs_softhsm t;
@@ -66,7 +53,7 @@ static void run_case(const gtk_case *c)
     env[n] = NULL;
   }
   if (c->with_order)
-    record_order(env);
+    rgs_gtk_record_order(env);
   args[0] = c->scenario;
   args[1] = c->lang;
   args[2] = rgs_env("RGS_GTK_WINDOW");
