@@ -15,6 +15,7 @@ static void usage(void)
 {
   printf("%s\n", _("Usage: rgs-enroll watch [--once] [--timeout SECONDS] [--dry-run] [--no-notify]\n"
                    "                        [--no-udev] [--askpass PROGRAM] [--poll-max MS] [--order N]\n"
+                   "                        [--window PROGRAM]\n"
                    "Wait for a token to be plugged in and take the enrolment where it stands.\n"
                    "A token belongs to an order by the serial recorded with the order's request\n"
                    "or by the request's key: its issued certificate is installed (install), or\n"
@@ -32,6 +33,8 @@ static void usage(void)
                    "  --askpass PROGRAM  ask the PIN with PROGRAM when there is no terminal\n"
                    "                     (default: $RGS_ENROLL_ASKPASS, else $SSH_ASKPASS)\n"
                    "  --poll-max MS      longest pause between two polls of the module (default 150)\n"
+                   "  --window PROGRAM   the window the notification opens at the order's step\n"
+                   "                     (default: rgs-enroll-gtk beside rgs-enroll, else in PATH)\n"
                    "One step runs at a time: a second watcher leaves the token to the first."));
 }
 
@@ -41,7 +44,7 @@ typedef struct {
 } watch_cli_opts;
 
 enum { OPT_ONCE = 1, OPT_TIMEOUT, OPT_DRY_RUN, OPT_NO_NOTIFY, OPT_NO_UDEV, OPT_ASKPASS,
-       OPT_POLL_MAX, OPT_TRACE, OPT_ORDER, OPT_HELP };
+       OPT_POLL_MAX, OPT_TRACE, OPT_ORDER, OPT_WINDOW, OPT_HELP };
 
 /* One option that takes a value; RGS_EXIT_OK or a usage error. */
 static int parse_value(const rgs_io *io, int c, const char *value, rgs_watch_opts *w)
@@ -67,6 +70,11 @@ static int parse_value(const rgs_io *io, int c, const char *value, rgs_watch_opt
       return rgs_usage_error(io, "watch", _("--order needs an order number, not '%s'"), value);
     w->order = n;
     break;
+  case OPT_WINDOW:
+    if (!rgs_watch_askpass_ok(value))
+      return rgs_usage_error(io, "watch", _("--window needs the absolute path of a program, not '%s'"), value);
+    w->window = value;
+    break;
   case OPT_TRACE:
     if (!rgs_watch_path_ok(value))
       return rgs_usage_error(io, "watch", _("bad path '%s'"), value);
@@ -90,6 +98,7 @@ static int parse(const rgs_io *io, int argc, char **argv, watch_cli_opts *o)
     { "poll-max", required_argument, NULL, OPT_POLL_MAX },
     { "trace", required_argument, NULL, OPT_TRACE },   /* bench/: timestamps */
     { "order", required_argument, NULL, OPT_ORDER },
+    { "window", required_argument, NULL, OPT_WINDOW },
     { "help", no_argument, NULL, OPT_HELP },
     { NULL, 0, NULL, 0 },
   };
@@ -110,6 +119,7 @@ static int parse(const rgs_io *io, int argc, char **argv, watch_cli_opts *o)
     case OPT_ASKPASS:
     case OPT_TRACE:
     case OPT_ORDER:
+    case OPT_WINDOW:
       ret = parse_value(io, c, optarg, &o->w);
       if (ret != RGS_EXIT_OK)
         return ret;
@@ -158,6 +168,7 @@ static void report_token(void *ud, const rgs_watch_outcome *o)
                                : p->how == 3 ? "chosen" : NULL);
   rgs_json_str(&j, "command", p->action == RGS_WATCH_PROPOSE ? p->command : NULL);
   rgs_json_str(&j, "outcome", o->outcome);
+  rgs_json_bool(&j, "window_offered", o->window);
   rgs_json_int(&j, "exit", o->exit_code);
   rgs_json_str(&j, "message", o->message);
   rgs_json_finish(&j);

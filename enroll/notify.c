@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 #include <systemd/sd-bus.h>
 #include <systemd/sd-daemon.h>
+#include <systemd/sd-event.h>
 #include "rgs_common.h"
 #include "flow.h"
 #include "watch.h"
@@ -22,6 +23,11 @@ struct rgs_notifier {
   int journal;               /* stderr is connected to the journal */
   sd_bus *bus;
   uint32_t last_id;
+  int caps_known;            /* GetCapabilities asked */
+  int can_act;               /* the server shows actions */
+  sd_event *ev;              /* rgs_notifier_listen: the loop the bus joins */
+  rgs_note_event_fn on_event;
+  void *on_event_ud;
 };
 
 /* JOURNAL_STREAM=dev:ino names the stream systemd connected; it is only
@@ -136,43 +142,162 @@ static void give_up_desktop(rgs_notifier *n, const char *why)
   }
 }
 
-static int send_desktop(rgs_notifier *n, rgs_note_level level, int replace,
-                        const char *summary, const char *body)
+/* The server's answers to what the person did: the action clicked
+ * (ActionInvoked, "default" is a click on the notification itself), or
+ * the notification gone (NotificationClosed). */
+static int on_action_invoked(sd_bus_message *m, void *ud, sd_bus_error *err)
+{
+  rgs_notifier *n = ud;
+  const char *key = NULL;
+  uint32_t id = 0;
+
+  (void)err;
+  if (sd_bus_message_read(m, "us", &id, &key) < 0 || n->on_event == NULL)
+    return 0;
+  if (strcmp(key, RGS_NOTE_ACTION_OPEN) == 0 || strcmp(key, "default") == 0)
+    n->on_event(n->on_event_ud, id, RGS_NOTE_INVOKED);
+  return 0;
+}
+
+static int on_closed(sd_bus_message *m, void *ud, sd_bus_error *err)
+{
+  rgs_notifier *n = ud;
+  uint32_t id = 0, reason = 0;
+
+  (void)err;
+  if (sd_bus_message_read(m, "uu", &id, &reason) >= 0 && n->on_event != NULL)
+    n->on_event(n->on_event_ud, id, RGS_NOTE_CLOSED);
+  return 0;
+}
+
+/* The bus joins the loop: its fd in the loop's poll set, no polling. A
+ * failure costs the actions only, said once. */
+static void listen_bus(rgs_notifier *n)
+{
+  int r;
+
+  r = sd_bus_match_signal(n->bus, NULL, NOTIFY_BUS_NAME, NOTIFY_PATH, NOTIFY_BUS_NAME,
+                          "ActionInvoked", on_action_invoked, n);
+  if (r >= 0)
+    r = sd_bus_match_signal(n->bus, NULL, NOTIFY_BUS_NAME, NOTIFY_PATH, NOTIFY_BUS_NAME,
+                            "NotificationClosed", on_closed, n);
+  if (r >= 0)
+    r = sd_bus_attach_event(n->bus, n->ev, SD_EVENT_PRIORITY_NORMAL);
+  if (r < 0) {
+    n->caps_known = 1;
+    n->can_act = 0;
+    fprintf(stderr, "%srgs-enroll: %s (%s)\n", n->journal ? SD_NOTICE : "",
+            _("the notifications carry no action"), strerror(-r));
+  }
+}
+
+static int open_bus(rgs_notifier *n)
+{
+  int r;
+
+  if (n->bus != NULL)
+    return 1;
+  r = sd_bus_open_user(&n->bus);
+  if (r < 0) {
+    n->bus = NULL;
+    give_up_desktop(n, strerror(-r));
+    return 0;
+  }
+  if (n->ev != NULL)
+    listen_bus(n);
+  return 1;
+}
+
+/* GetCapabilities: whether the server shows actions (asked once). */
+static void ask_caps(rgs_notifier *n)
+{
+  sd_bus_error error = SD_BUS_ERROR_NULL;
+  sd_bus_message *reply = NULL;
+  const char *cap;
+
+  n->caps_known = 1;
+  if (sd_bus_call_method(n->bus, NOTIFY_BUS_NAME, NOTIFY_PATH, NOTIFY_BUS_NAME, "GetCapabilities",
+                         &error, &reply, "") < 0)
+    goto cleanup;
+  if (sd_bus_message_enter_container(reply, 'a', "s") < 0)
+    goto cleanup;
+  while (sd_bus_message_read(reply, "s", &cap) > 0)
+    if (strcmp(cap, "actions") == 0)
+      n->can_act = 1;
+
+cleanup:
+  sd_bus_error_free(&error);
+  sd_bus_message_unref(reply);
+}
+
+int rgs_notifier_can_act(rgs_notifier *n)
+{
+  if (n == NULL || !n->desktop || n->ev == NULL || !open_bus(n))
+    return 0;
+  if (!n->caps_known)
+    ask_caps(n);
+  return n->can_act;
+}
+
+void rgs_notifier_listen(rgs_notifier *n, struct sd_event *ev, rgs_note_event_fn fn, void *ud)
+{
+  if (n == NULL)
+    return;
+  n->ev = ev;
+  n->on_event = fn;
+  n->on_event_ud = ud;
+  if (n->bus != NULL)
+    listen_bus(n);
+}
+
+/* The Notify call's arguments; action: the label of "open", or NULL. */
+static int append_notify(sd_bus_message *m, const rgs_notifier *n, rgs_note_level level,
+                         int replace, const char *s, const char *b, const char *action)
+{
+  uint8_t urgency = level == RGS_NOTE_ERROR ? 2 : 1;
+  int r;
+
+  r = sd_bus_message_append(m, "susss", "rgs-enroll", replace ? n->last_id : (uint32_t)0,
+                            level == RGS_NOTE_INFO ? "dialog-information"
+                            : level == RGS_NOTE_WARNING ? "dialog-warning"
+                                                        : "dialog-error",
+                            s, b);
+  if (r >= 0 && action != NULL)
+    r = sd_bus_message_append(m, "as", 4, "default", action, RGS_NOTE_ACTION_OPEN, action);
+  else if (r >= 0)
+    r = sd_bus_message_append(m, "as", 0);
+  if (r >= 0)
+    r = sd_bus_message_append(m, "a{sv}i", 2, "urgency", "y", urgency, "desktop-entry", "s",
+                              "rgs-enroll", (int32_t)-1);
+  return r;
+}
+
+/* The notification's id, 0 when none was shown. */
+static uint32_t send_desktop(rgs_notifier *n, rgs_note_level level, int replace,
+                             const char *summary, const char *body, const char *action)
 {
   sd_bus_error error = SD_BUS_ERROR_NULL;
   sd_bus_message *m = NULL, *reply = NULL;
-  char s[NOTIFY_TEXT_MAX], b[NOTIFY_TEXT_MAX];
-  uint8_t urgency = level == RGS_NOTE_ERROR ? 2 : 1;
-  uint32_t id = 0;
-  int r, shown = 0;
+  char s[NOTIFY_TEXT_MAX], b[NOTIFY_TEXT_MAX], a[NOTIFY_TEXT_MAX];
+  uint32_t id = 0, shown = 0;
+  int r;
 
-  if (n->bus == NULL) {
-    r = sd_bus_open_user(&n->bus);
-    if (r < 0) {
-      n->bus = NULL;
-      give_up_desktop(n, strerror(-r));
-      return 0;
-    }
-  }
+  if (!open_bus(n))
+    return 0;
   /* The summary is plain text in the specification, the body may carry
    * markup: escape both, the servers differ. */
   rgs_notify_clean(summary, s, sizeof(s), 1);
   rgs_notify_clean(body, b, sizeof(b), 1);
+  rgs_notify_clean(action, a, sizeof(a), 0);
   r = sd_bus_message_new_method_call(n->bus, &m, NOTIFY_BUS_NAME, NOTIFY_PATH, NOTIFY_BUS_NAME,
                                      "Notify");
   if (r >= 0)
-    r = sd_bus_message_append(m, "susssasa{sv}i", "rgs-enroll",
-                              replace ? n->last_id : (uint32_t)0,
-                              level == RGS_NOTE_INFO ? "dialog-information"
-                              : level == RGS_NOTE_WARNING ? "dialog-warning"
-                                                          : "dialog-error",
-                              s, b, 0, 2, "urgency", "y", urgency, "desktop-entry", "s",
-                              "rgs-enroll", (int32_t)-1);
+    r = append_notify(m, n, level, replace, s, b, action != NULL ? a : NULL);
   if (r >= 0)
     r = sd_bus_call(n->bus, m, NOTIFY_CALL_TIMEOUT_USEC, &error, &reply);
   if (r >= 0 && sd_bus_message_read(reply, "u", &id) >= 0) {
     n->last_id = id;
-    shown = 1;
+    shown = id != 0 ? id : 1;
   } else if (r < 0) {
     give_up_desktop(n, error.message != NULL ? error.message : strerror(-r));
   }
@@ -196,5 +321,16 @@ int rgs_notify(rgs_notifier *n, rgs_note_level level, int replace, const char *s
   log_line(n, level, summary, body);
   if (!n->desktop)
     return 0;
-  return send_desktop(n, level, replace, summary, body);
+  return send_desktop(n, level, replace, summary, body, NULL) != 0;
+}
+
+uint32_t rgs_notify_action(rgs_notifier *n, rgs_note_level level, const char *summary,
+                           const char *body, const char *action)
+{
+  if (n == NULL || summary == NULL || action == NULL)
+    return 0;
+  log_line(n, level, summary, body);
+  if (!rgs_notifier_can_act(n))
+    return 0;
+  return send_desktop(n, level, 0, summary, body, action);
 }

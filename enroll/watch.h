@@ -9,6 +9,7 @@
 #define RGS_WATCH_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include "flow.h"
 
 /* ---- telling the person (notify.c) --------------------------------------
@@ -43,6 +44,33 @@ int rgs_notify(rgs_notifier *n, rgs_note_level level, int replace, const char *s
 /* The line on stderr / the journal only, no desktop notification (for what
  * a person need not be interrupted by). */
 void rgs_notify_log(rgs_notifier *n, rgs_note_level level, const char *text);
+
+/* The action a notification may carry (freedesktop Notifications: the
+ * "open" key, and "default" for a click on the notification itself). */
+#define RGS_NOTE_ACTION_OPEN "open"
+
+typedef enum {
+  RGS_NOTE_INVOKED = 0,    /* the person clicked the action (or the notification) */
+  RGS_NOTE_CLOSED,         /* the notification is gone (dismissed, expired) */
+} rgs_note_event;
+
+typedef void (*rgs_note_event_fn)(void *ud, uint32_t id, rgs_note_event what);
+
+struct sd_event;
+/* What the person does with the notifications reaches fn(ud, id, what)
+ * from the loop ev: the session bus joins it (its fd in the loop's poll
+ * set) once open. Call before the first notification. */
+void rgs_notifier_listen(rgs_notifier *n, struct sd_event *ev, rgs_note_event_fn fn, void *ud);
+/* 1 when a notification can carry an action: desktop notifications on,
+ * listened to, and the server names "actions" in GetCapabilities. Opens
+ * the bus and asks the server once. */
+int rgs_notifier_can_act(rgs_notifier *n);
+/* rgs_notify (never replacing) with the action RGS_NOTE_ACTION_OPEN
+ * labelled action (translated). Returns the notification's id, 0 when no
+ * notification with its action was shown (the line on stderr is always
+ * written). */
+uint32_t rgs_notify_action(rgs_notifier *n, rgs_note_level level, const char *summary,
+                           const char *body, const char *action);
 
 /* Copy text into out (size outlen, NUL-terminated), keeping printable
  * UTF-8: control characters and broken UTF-8 become spaces (newlines are
@@ -177,6 +205,8 @@ typedef struct {
   const char *askpass;         /* askpass program chosen by the person, or NULL
                                 * ($RGS_ENROLL_ASKPASS, else $SSH_ASKPASS) */
   const char *trace;           /* file for timestamps (bench/, tests), or NULL */
+  const char *window;          /* --window: the window program, or NULL (rgs-enroll-gtk
+                                * beside this program, else in PATH) */
 } rgs_watch_opts;
 
 /* What became of one token plugged in, for the front end to report. The
@@ -186,6 +216,7 @@ typedef struct {
   const rgs_watch_plan *plan;
   const char *outcome;         /* stable word: done, removed, failed, busy,
                                 * pin-needed, dry-run, told, proposed */
+  int window;                  /* the notification offers to open the window */
   int exit_code;               /* the step's, or the watcher's */
   const char *message;         /* what the person was told */
 } rgs_watch_outcome;

@@ -7,6 +7,16 @@
 #include <limits.h>
 #include "watch.h"
 
+/* A notification whose action opens the window, until the person clicks
+ * it or it closes. */
+typedef struct {
+  uint32_t id;                 /* the notification's id, 0: a free place */
+  long long order_id;
+  char uri[1024];              /* the token's pkcs11: URI */
+} watch_offer;
+
+#define WATCH_OFFERS_MAX 8
+
 /* What a step needs of the watcher: the run, the token module, the
  * notifier and the paths the step is given. */
 typedef struct {
@@ -23,12 +33,19 @@ typedef struct {
   char self[PATH_MAX];         /* this very program, run for the step */
   char csr[PATH_MAX];          /* the request file of the last start */
   int pin_fd_used;             /* --pin-fd went to a step: a descriptor is read once */
+  char window[PATH_MAX];       /* the window program, "" when none */
+  watch_offer offers[WATCH_OFFERS_MAX];
+  int windows;                 /* windows started and still open */
+  int end_when_idle;           /* --once, its token handled: end once no offer or
+                                * window is left */
+  struct sd_event *ev;
 } watch_env;
 
 /* What became of one token (see rgs_watch_outcome). */
 typedef struct {
   const char *outcome;
   int exit_code;
+  int window;                  /* the notification offers to open the window */
   char message[3072];          /* room for a proposed command (rgs_watch_plan) */
 } watch_result;
 
@@ -46,5 +63,25 @@ void watch_token_words(const rgs_p11_slot_info *i, char *buf, size_t len);
  * of ev, under the lock, telling the person how it goes (watch_step.c). */
 watch_step_rc watch_step_run(watch_env *e, const rgs_p11_event *ev, rgs_watch_plan *p,
                              watch_result *r);
+
+/* ---- the window (watch_window.c) ---- */
+
+/* The window program into e->window: given (checked), else rgs-enroll-gtk
+ * beside e->self, else in PATH, else "". RGS_EXIT_OK or a usage error. */
+int watch_window_find(watch_env *e, const char *given);
+/* 1 when a notification for plan p can offer to open the window: a window
+ * program, an order, a server that shows actions. */
+int watch_window_can_offer(watch_env *e, const rgs_watch_plan *p);
+/* The notification (summary, body) with the action that opens the window
+ * for order p->order_id on the token of info; the offer kept until the
+ * person answers. 1 when shown with its action. */
+int watch_window_offer(watch_env *e, rgs_note_level level, const char *summary, const char *body,
+                       const rgs_watch_plan *p, const rgs_p11_slot_info *info);
+/* Offers still open, or windows still running (a --once watcher waits). */
+int watch_window_pending(const watch_env *e);
+/* The offers dropped (their wait is over); a --once watcher may end. */
+void watch_window_forget(watch_env *e);
+/* What the person did with notification id (rgs_note_event_fn). */
+void watch_window_event(void *ud, uint32_t id, rgs_note_event what);
 
 #endif

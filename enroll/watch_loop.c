@@ -25,6 +25,9 @@
  * restarting, or SoftHSM2's token directory being replaced, fails a
  * few polls in a row. */
 #define WATCH_FAILING_MAX_MS 30000
+/* How long a --once watcher keeps its offer to open the window once its
+ * token is handled (a window opened is waited for until it closes). */
+#define WATCH_OFFER_WAIT_S 600
 
 typedef struct {
   watch_env env;               /* what a step needs */
@@ -97,6 +100,7 @@ static void token_done(watch_ctx *W, const rgs_p11_event *ev, const rgs_watch_pl
     o.outcome = r->outcome;
     o.exit_code = r->exit_code;
     o.message = r->message;
+    o.window = r->window;
     W->report(W->report_ud, &o);
   }
   W->exit_code = r->exit_code;
@@ -121,9 +125,31 @@ static void not_awaiting_text(const char *words, const rgs_watch_plan *p, char *
            words, p->order_id, rgs_order_status_label(p->status), next);
 }
 
+/* A token bound to an order, or an order proposed for it: with a window
+ * program and a server that shows actions, the notification opens the
+ * window at the order's step instead of naming a command to type. */
+static void tell_or_offer(watch_ctx *W, rgs_note_level level, const char *words,
+                         const rgs_watch_plan *p, const rgs_p11_slot_info *info, watch_result *r)
+{
+  int bound = p->action == RGS_WATCH_TELL || p->action == RGS_WATCH_DONE;
+
+  if ((bound || p->action == RGS_WATCH_PROPOSE) && watch_window_can_offer(&W->env, p)) {
+    if (p->action == RGS_WATCH_PROPOSE)
+      /* TRANSLATORS: the token, the order number. */
+      snprintf(r->message, sizeof(r->message),
+               _("Token %s plugged in: it belongs to no order, so nothing was done. Order %lld awaits its key pair; if this token is meant for it, open the window."),
+               words, p->order_id);
+    r->window = watch_window_offer(&W->env, level, _("Enrolment"), r->message, p, info);
+    if (r->window)
+      return;
+  }
+  rgs_notify(W->env.note, level, 0, _("Enrolment"), r->message);
+}
+
 /* No step to run (or the order moved on under the lock): say what comes
  * next. 0 when there is nothing to say (a token to ignore). */
-static int tell_next(watch_ctx *W, const char *words, const rgs_watch_plan *p, watch_result *r)
+static int tell_next(watch_ctx *W, const char *words, const rgs_watch_plan *p,
+                     const rgs_p11_slot_info *info, watch_result *r)
 {
   char next[512];
   rgs_note_level level = RGS_NOTE_INFO;
@@ -169,7 +195,7 @@ static int tell_next(watch_ctx *W, const char *words, const rgs_watch_plan *p, w
   case RGS_WATCH_IGNORE:
     return 0;
   }
-  rgs_notify(W->env.note, level, 0, _("Enrolment"), r->message);
+  tell_or_offer(W, level, words, p, info, r);
   return 1;
 }
 
@@ -230,7 +256,7 @@ static void handle_token(watch_ctx *W, const rgs_p11_event *ev)
     token_done(W, ev, &p, &r);
     return;
   }
-  if (tell_next(W, words, &p, &r))
+  if (tell_next(W, words, &p, &ev->info, &r))
     token_done(W, ev, &p, &r);
 }
 
@@ -288,6 +314,26 @@ static int poll_failed(watch_ctx *W, rgs_p11_rc rc)
   return 1;
 }
 
+static int on_offer_wait(sd_event_source *s, uint64_t usec, void *ud)
+{
+  watch_ctx *W = ud;
+
+  (void)s;
+  (void)usec;
+  watch_window_forget(&W->env);
+  return 0;
+}
+
+/* --once, its token handled, an offer out: no more polls, the answer (or
+ * WATCH_OFFER_WAIT_S) ends the watch. */
+static void wait_for_offer(watch_ctx *W)
+{
+  if (sd_event_add_time_relative(W->ev, NULL, CLOCK_MONOTONIC,
+                                 (uint64_t)WATCH_OFFER_WAIT_S * 1000000ULL, 1000000,
+                                 on_offer_wait, W) < 0)
+    watch_window_forget(&W->env);
+}
+
 static int on_tick(sd_event_source *s, uint64_t usec, void *ud)
 {
   watch_ctx *W = ud;
@@ -323,8 +369,14 @@ static int on_tick(sd_event_source *s, uint64_t usec, void *ud)
     else
       handle_removed(W, &ev);
   }
-  if (W->opt->once && W->handled)
-    return sd_event_exit(W->ev, 0);
+  if (W->opt->once && W->handled) {
+    /* An offer to open the window waits for the person's answer. */
+    W->env.end_when_idle = 1;
+    if (!watch_window_pending(&W->env))
+      return sd_event_exit(W->ev, 0);
+    wait_for_offer(W);
+    return 0;
+  }
   rearm(W);
   return 0;
 }
@@ -346,6 +398,8 @@ static int on_device(sd_device_monitor *m, sd_device *dev, void *ud)
   char msg[512];
 
   (void)m;
+  if (W->env.end_when_idle)
+    return 0;                 /* --once: its token is handled */
   if (sd_device_get_action(dev, &action) < 0)
     return 0;
   if (action != SD_DEVICE_ADD && action != SD_DEVICE_REMOVE)
@@ -380,6 +434,8 @@ static int on_deadline(sd_event_source *s, uint64_t usec, void *ud)
     W->exit_code = rgs_fail(W->env.io, "watch", RGS_EXIT_TOKEN,
                             rgs_p11_strerror(RGS_P11_ERR_NO_TOKEN),
                             _("no initialised token appeared before the timeout"));
+  else if (W->env.end_when_idle)
+    return 0;                  /* the token came: its offer waits (WATCH_OFFER_WAIT_S) */
   return sd_event_exit(W->ev, 0);
 }
 
@@ -433,7 +489,7 @@ static int find_paths(watch_ctx *W)
   snprintf(e->module, sizeof(e->module), "%s", rgs_p11_default_module(e->io->module));
   if (!rgs_watch_path_ok(e->module))
     return rgs_usage_error(e->io, "watch", "%s", _("bad module path"));
-  return RGS_EXIT_OK;
+  return watch_window_find(e, W->opt->window);
 }
 
 /* The notifier, the module and its watch. */
@@ -470,6 +526,7 @@ static int start_loop(watch_ctx *W)
   sigaddset(&mask, SIGINT);
   sigaddset(&mask, SIGTERM);
   sigaddset(&mask, SIGHUP);
+  sigaddset(&mask, SIGCHLD);  /* the windows opened are reaped by the loop */
   sigprocmask(SIG_BLOCK, &mask, NULL);
   r = sd_event_new(&W->ev);
   if (r >= 0)
@@ -486,6 +543,8 @@ static int start_loop(watch_ctx *W)
   if (r < 0)
     return rgs_fail(W->env.io, "watch", RGS_EXIT_INTERNAL, _("cannot set up the event loop"),
                     strerror(-r));
+  W->env.ev = W->ev;
+  rgs_notifier_listen(W->env.note, W->ev, watch_window_event, &W->env);
   if (W->opt->use_udev)
     start_udev(W);
   watch_trace(&W->env, "ready");

@@ -458,8 +458,8 @@ static int still_present(const watch_env *e, const rgs_p11_slot_info *info)
 
 /* Before the lock: a dry run, or a step that cannot get the PIN, ends
  * here. 1 when it did (r filled). */
-static int ends_before_lock(watch_env *e, const rgs_p11_slot_info *info, step_texts *t,
-                            watch_result *r)
+static int ends_before_lock(watch_env *e, const rgs_p11_slot_info *info,
+                            const rgs_watch_plan *p, step_texts *t, watch_result *r)
 {
   if (e->dry_run) {
     set_result(r, "dry-run", RGS_EXIT_OK, _("Token %s: would run: %s"), t->words, t->hint);
@@ -469,6 +469,15 @@ static int ends_before_lock(watch_env *e, const rgs_p11_slot_info *info, step_te
   t->pin = choose_pin(e, info);
   if (t->pin != PIN_UNAVAILABLE)
     return 0;
+  /* No PIN to be had here: the window asks for it, at this very step. */
+  if (watch_window_can_offer(e, p)) {
+    set_result(r, "pin-needed", RGS_EXIT_OK,
+               _("Token %s: the next step needs the token's PIN. Open the window to go on."),
+               t->words);
+    r->window = watch_window_offer(e, RGS_NOTE_WARNING, t->summary, r->message, p, info);
+    if (r->window)
+      return 1;
+  }
   set_result(r, "pin-needed", RGS_EXIT_OK,
              _("Token %s: the next step needs the token's PIN. Open a terminal and run: %s"),
              t->words, t->hint);
@@ -615,7 +624,7 @@ watch_step_rc watch_step_run(watch_env *e, const rgs_p11_event *ev, rgs_watch_pl
   watch_step_rc rc = WATCH_STEP_DONE;
 
   step_texts_make(ev, p, &t);
-  if (ends_before_lock(e, &ev->info, &t, r) || !take_lock(e, &t, r, &lock))
+  if (ends_before_lock(e, &ev->info, p, &t, r) || !take_lock(e, &t, r, &lock))
     return WATCH_STEP_DONE;
   if (replanned(e, ev, p))
     rc = WATCH_STEP_REPLANNED;

@@ -2,7 +2,9 @@
 /* rgsg_child.c - rgs-enroll --json as an asynchronous child (rgsg_child.h). */
 #include <errno.h>
 #include <limits.h>
+#include <signal.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 #include <glib-unix.h>
 #include <gio/gunixinputstream.h>
@@ -198,9 +200,35 @@ gboolean rgsg_run(const rgsg_ctx *ctx, const char *const *args, const char *pin,
   return rgsg_run_progress(ctx, args, pin, final_try, NULL, done, user, error);
 }
 
+static GSubprocess *spawn(const rgsg_ctx *ctx, const char *const *args, const char *pin,
+                          gboolean final_try, rgsg_progress_fn progress, rgsg_done_fn done,
+                          gpointer user, gboolean stoppable, GError **error);
+
 gboolean rgsg_run_progress(const rgsg_ctx *ctx, const char *const *args, const char *pin,
                            gboolean final_try, rgsg_progress_fn progress, rgsg_done_fn done,
                            gpointer user, GError **error)
+{
+  GSubprocess *proc = spawn(ctx, args, pin, final_try, progress, done, user, FALSE, error);
+
+  if (proc == NULL)
+    return FALSE;
+  g_object_unref(proc);
+  return TRUE;
+}
+
+/* The process that spawned a stoppable child is its parent for good: the
+ * child gets SIGTERM when the window dies, stopped or crashed. */
+static void die_with_parent(gpointer data)
+{
+  (void)data;
+  prctl(PR_SET_PDEATHSIG, SIGTERM);
+}
+
+/* The child, its exit handed to done; a new reference returned (the wait
+ * holds its own). */
+static GSubprocess *spawn(const rgsg_ctx *ctx, const char *const *args, const char *pin,
+                          gboolean final_try, rgsg_progress_fn progress, rgsg_done_fn done,
+                          gpointer user, gboolean stoppable, GError **error)
 {
   GSubprocessLauncher *l = NULL;
   GSubprocess *proc = NULL;
@@ -213,6 +241,8 @@ gboolean rgsg_run_progress(const rgsg_ctx *ctx, const char *const *args, const c
 
   l = g_subprocess_launcher_new(G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE |
                                 G_SUBPROCESS_FLAGS_STDIN_INHERIT);
+  if (stoppable)
+    g_subprocess_launcher_set_child_setup(l, die_with_parent, NULL, NULL);
   if (send_pin) {
     fd = pin_pipe(pin);
     if (fd < 0) {
@@ -245,13 +275,13 @@ gboolean rgsg_run_progress(const rgsg_ctx *ctx, const char *const *args, const c
     st->refs++;
     g_data_input_stream_read_line_async(st->in, G_PRIORITY_DEFAULT, NULL, on_progress_line, st);
   }
-  g_subprocess_communicate_utf8_async(proc, NULL, NULL, on_exit_cb, st);
+  g_subprocess_communicate_utf8_async(g_object_ref(proc), NULL, NULL, on_exit_cb, st);
 cleanup:
   if (pfd >= 0)
     close(pfd);
   g_object_unref(l);
   g_ptr_array_unref(argv);
-  return proc != NULL;
+  return proc;
 }
 
 JsonNode *rgsg_get(JsonNode *node, const char *path)
@@ -342,4 +372,16 @@ gboolean rgsg_run_fds(const rgsg_ctx *ctx, const char *const *args, const rgsg_c
   g_object_unref(l);
   g_ptr_array_unref(argv);
   return proc != NULL;
+}
+
+GSubprocess *rgsg_run_stoppable(const rgsg_ctx *ctx, const char *const *args, rgsg_done_fn done,
+                                gpointer user, GError **error)
+{
+  return spawn(ctx, args, NULL, FALSE, NULL, done, user, TRUE, error);
+}
+
+void rgsg_stop(GSubprocess *proc)
+{
+  if (proc != NULL && g_subprocess_get_identifier(proc) != NULL)
+    g_subprocess_send_signal(proc, SIGTERM);
 }

@@ -87,4 +87,13 @@ typedef struct {
 gboolean rgsg_run_fds(const rgsg_ctx *ctx, const char *const *args, const rgsg_child_fd *fds,
                       size_t n_fds, rgsg_done_fn done, gpointer user, GError **error);
 
+/* A child that runs until it ends or is stopped (a watch for a key): rgsg_run
+ * without a PIN, the process returned (g_object_unref it; NULL and error
+ * set when it could not start). done is called when it exits, stopped or
+ * not. It gets SIGTERM when this process dies: never an orphan. */
+GSubprocess *rgsg_run_stoppable(const rgsg_ctx *ctx, const char *const *args, rgsg_done_fn done,
+                                gpointer user, GError **error);
+/* Stop it (SIGTERM) if it still runs. */
+void rgsg_stop(GSubprocess *proc);
+
 #endif

@@ -24,6 +24,9 @@ struct rgsg_win {
   GtkWidget *token_busy;
   GtkLabel *token_status;
   GtkWidget *token_retry, *token_next;
+  GSubprocess *token_waiter;  /* `watch --once` while no key is found, or NULL */
+  int waiters;                /* waiting children not ended yet (their callbacks hold w) */
+  gboolean may_wait;          /* the look in progress may start a wait */
   /* check page */
   GtkWidget *check_busy;
   GtkListBox *check_list;

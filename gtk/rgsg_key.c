@@ -128,6 +128,16 @@ static void key_failed(rgsg_win *w, const rgsg_result *r)
   static const char *const args[] = { "tokens", NULL };
   rgsg_pin_error e = rgsg_pin_error_of(rgsg_str(r->root, "error.code"));
 
+  /* Pulled out mid-way: start keeps the order as it was and clears what
+   * it made (or the next run does), so plugging in again is all it takes. */
+  if (g_strcmp0(rgsg_str(r->root, "error.code"), "token-removed") == 0) {
+    gtk_label_set_text(w->key_error,
+      _("The key was unplugged while the key pair was being made. Your order is unchanged and no half-made key pair is kept: whatever the interrupted run left on the key is cleared when you try again. Plug the key in again, then press Try again."));
+    gtk_button_set_label(GTK_BUTTON(w->key_go), _("Try again"));
+    key_idle(w);
+    return;
+  }
+
   gtk_label_set_text(w->key_error, e != RGSG_PIN_ERR_NONE ? rgsg_pin_error_text(e)
                                                           : rgsg_error_text(r));
   /* Expired: no try was spent and typing again cannot help. */

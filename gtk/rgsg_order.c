@@ -262,6 +262,10 @@ GtkWidget *rgsg_form_page(rgsg_win *w)
   pay_l = rgsg_label(_("Payment"), NULL);
   pay = gtk_drop_down_new_from_strings(pay_names);
   rgsg_a11y_label(pay, _("Payment"));
+  /* The drop-down's focus goes to its inner button, which GTK 4.8 names
+   * after its class: a screen reader on Tab must say "Payment". */
+  if (gtk_widget_get_first_child(pay) != NULL)
+    rgsg_a11y_label(gtk_widget_get_first_child(pay), _("Payment"));
   w->form_payment = GTK_DROP_DOWN(pay);
   gtk_grid_attach(GTK_GRID(grid), pay_l, 0, 12, 1, 1);
   gtk_grid_attach(GTK_GRID(grid), pay, 1, 12, 1, 1);

@@ -43,15 +43,21 @@ const char *rgsg_error_text(const rgsg_result *r)
   return _("The command failed without saying why.");
 }
 
+/* The window closed, its state goes once no child can call back. */
+static gboolean can_free(const rgsg_win *w)
+{
+  return w->closed && !w->running && w->waiters == 0;
+}
+
 static void on_child_done(const rgsg_result *r, gpointer data)
 {
   run_ctx *rc = data;
 
   rc->w->running = FALSE;
-  if (rc->w->closed)
-    rgsg_win_free(rc->w);
-  else
+  if (!rc->w->closed)
     rc->done(r, rc->w);
+  else if (can_free(rc->w))
+    rgsg_win_free(rc->w);     /* else the last waiter to end frees it */
   g_free(rc);
 }
 
@@ -139,21 +145,86 @@ static JsonNode *first_token(JsonNode *root, const char *want_uri)
   return NULL;
 }
 
+static void token_look(rgsg_win *w, gboolean may_wait);
+
+/* Stop waiting for a key (the window moves on, looks again, or closes). */
+static void waiter_stop(rgsg_win *w)
+{
+  if (w->token_waiter == NULL)
+    return;
+  rgsg_stop(w->token_waiter);
+  g_clear_object(&w->token_waiter);
+}
+
+typedef struct {
+  rgsg_win *w;
+  GSubprocess *proc;
+} waiter_ctx;
+
+/* The watch ended: a key plugged in (its one document names the token),
+ * or stopped. A key found this way is looked for once; if `tokens` does
+ * not take it (another key than --token's), no new wait starts by itself:
+ * it would find that key again at once. */
+static void on_waited(const rgsg_result *r, gpointer data)
+{
+  waiter_ctx *wc = data;
+  rgsg_win *w = wc->w;
+  gboolean current = wc->proc == w->token_waiter;
+
+  w->waiters--;
+  g_object_unref(wc->proc);
+  g_free(wc);
+  if (can_free(w)) {
+    rgsg_win_free(w);
+    return;
+  }
+  if (!current || w->closed)
+    return;
+  g_clear_object(&w->token_waiter);
+  rgsg_busy(w->token_busy, FALSE, NULL);
+  if (r->exit_status == 0 && rgsg_str(r->root, "event") != NULL)
+    token_look(w, FALSE);
+  else                        /* the wait failed: no promise of going on alone */
+    gtk_label_set_text(w->token_status, _("No key found. Plug in your key, then press Look again."));
+}
+
+/* No key yet: `watch --once --dry-run` waits for one (the module's slot
+ * events, or its polls with backoff; udev as a hint), without the person
+ * pressing anything. It only says which token came: nothing is done. */
+static void waiter_start(rgsg_win *w)
+{
+  static const char *const args[] = { "watch", "--once", "--dry-run", "--no-notify", NULL };
+  waiter_ctx *wc = g_new0(waiter_ctx, 1);
+
+  wc->w = w;
+  wc->proc = rgsg_run_stoppable(&w->ctx, args, on_waited, wc, NULL);
+  if (wc->proc == NULL) {
+    g_free(wc);               /* "Look again" still works */
+    return;
+  }
+  w->token_waiter = g_object_ref(wc->proc);
+  w->waiters++;
+  rgsg_busy(w->token_busy, TRUE, _("Waiting for your key…"));
+}
+
 static void on_tokens(const rgsg_result *r, gpointer data)
 {
   rgsg_win *w = data;
   JsonNode *s = r->exit_status == 0 ? first_token(r->root, w->want_uri) : NULL;
   char *label, *model, *text;
+  gboolean none = r->exit_status == 0 || r->exit_status == 4;
 
   rgsg_busy(w->token_busy, FALSE, NULL);
   gtk_widget_set_sensitive(w->token_retry, TRUE);
   if (s == NULL) {
     gtk_label_set_text(w->token_status,
-                       r->exit_status == 0 || r->exit_status == 4
-                         ? _("No key found. Plug in your key, then press Look again.")
-                         : rgsg_error_text(r));
+                       !none ? rgsg_error_text(r)
+                       : w->may_wait ? _("No key found yet. Plug in your key: the window goes on by itself when it finds it.")
+                                     : _("No key found. Plug in your key, then press Look again."));
     gtk_widget_set_sensitive(w->token_next, FALSE);
     rgsg_show(w, "token", w->token_retry);
+    if (none && w->may_wait)
+      waiter_start(w);
     return;
   }
   g_free(w->token_uri);
@@ -176,13 +247,17 @@ static void on_tokens(const rgsg_result *r, gpointer data)
     rgsg_resume(w);
 }
 
-static void token_look(rgsg_win *w)
+/* `tokens`; may_wait: when no key is there, wait for one (not after a
+ * wait that found a key `tokens` did not take). */
+static void token_look(rgsg_win *w, gboolean may_wait)
 {
   static const char *const args[] = { "tokens", NULL };
   char *saved = w->token_uri;
 
   if (w->running)
     return;
+  waiter_stop(w);
+  w->may_wait = may_wait;
   gtk_widget_set_sensitive(w->token_retry, FALSE);
   gtk_widget_set_sensitive(w->token_next, FALSE);
   gtk_label_set_text(w->token_status, "");
@@ -195,7 +270,7 @@ static void token_look(rgsg_win *w)
 static void on_token_retry(GtkButton *b, gpointer data)
 {
   (void)b;
-  token_look(data);
+  token_look(data, TRUE);
 }
 
 static void on_token_next(GtkButton *b, gpointer data)
@@ -311,7 +386,7 @@ static void on_check_next(GtkButton *b, gpointer data)
 static void on_check_back(GtkButton *b, gpointer data)
 {
   (void)b;
-  token_look(data);
+  token_look(data, TRUE);
 }
 
 static GtkWidget *check_page(rgsg_win *w)
@@ -361,7 +436,8 @@ static void on_destroy(GtkWidget *widget, gpointer data)
 
   (void)widget;
   w->closed = TRUE;
-  if (!w->running)
+  waiter_stop(w);
+  if (can_free(w))
     rgsg_win_free(w);
 }
 
@@ -402,6 +478,6 @@ rgsg_win *rgsg_win_new(GtkApplication *app, const rgsg_win_opts *opts)
   adw_application_window_set_content(ADW_APPLICATION_WINDOW(win), box);
   g_signal_connect(win, "destroy", G_CALLBACK(on_destroy), w);
   gtk_window_present(w->win);
-  token_look(w);
+  token_look(w, TRUE);
   return w;
 }

@@ -1764,14 +1764,16 @@ static bool env_keygen_pause(struct config *cfg)
     return true;
 }
 
-static void keygen_pause(int when)
+/* Returns the byte the test wrote to PATH.go ('r': the token is pulled
+ * out while the call is held), 0 when there was no pause. */
+static char keygen_pause(int when)
 {
     static bool done;
     char line[96], go[PATH_MAX + 4];
     int fd, len;
 
     if (g.cfg.keygen_pause != when || done)
-        return;
+        return 0;
     done = true;
     len = snprintf(line, sizeof line, "paused %s %s %ld\n",
                    when == KEYGEN_PAUSE_SETID ? "C_SetAttributeValue" : "C_GenerateKeyPair",
@@ -1782,11 +1784,27 @@ static void keygen_pause(int when)
     if (fd >= 0)
         close(fd);
     snprintf(go, sizeof go, "%s.go", g.cfg.pause_fifo);
+    line[0] = 0;
     fd = open(go, O_RDONLY | O_CLOEXEC);
     if (fd < 0 || read(fd, line, 1) != 1)
         complain("cannot read %s: %s", go, strerror(errno));
     if (fd >= 0)
         close(fd);
+    return line[0];
+}
+
+/* 'r' on PATH.go: the token leaves its reader while the call is held; the
+ * call (and every later call of the process to the token) answers as a
+ * removed token does. */
+static bool pulled_out(struct call *c, char byte)
+{
+    if (byte != 'r')
+        return false;
+    pthread_mutex_lock(&g.lock);
+    g.removed = true;
+    pthread_mutex_unlock(&g.lock);
+    call_skip(c, CKR_DEVICE_REMOVED, "token pulled out during the pause");
+    return true;
 }
 
 static CK_RV fault_C_GenerateKeyPair(SH s, CK_MECHANISM_PTR m, CK_ATTRIBUTE_PTR pub,
@@ -1804,9 +1822,10 @@ static CK_RV fault_C_GenerateKeyPair(SH s, CK_MECHANISM_PTR m, CK_ATTRIBUTE_PTR 
         } else {
             if (pub != NULL && priv != NULL)
                 tamper(&t, &pub, &npub, &priv, &npriv);
-            keygen_pause(KEYGEN_PAUSE_BEFORE);
-            rv = c.real->C_GenerateKeyPair(s, m, pub, npub, priv, npriv, hpub, hpriv);
-            keygen_pause(KEYGEN_PAUSE_AFTER);
+            if (!pulled_out(&c, keygen_pause(KEYGEN_PAUSE_BEFORE))) {
+                rv = c.real->C_GenerateKeyPair(s, m, pub, npub, priv, npriv, hpub, hpriv);
+                pulled_out(&c, keygen_pause(KEYGEN_PAUSE_AFTER));
+            }
         }
     }
     return call_end(&c, rv);

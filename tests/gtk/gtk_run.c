@@ -91,3 +91,17 @@ int rgs_gtk_person(rgs_run_result *r, const char *const *env, const char *script
   }
   return rc;
 }
+
+void rgs_gtk_record_order(const char *const *env)
+{
+  rgs_run_result r;
+
+  assert_int_equal(rgs_enroll(&r, env, NULL, "--json", "order", "new", "--partner", "cma",
+                              "--holder-first-name", "Jean", "--holder-last-name", "Dupont",
+                              "--email", "jean@example.fr", "--company", "Boulangerie Dupont",
+                              "--siren", "732829320", "--payment", "carte", "--accept-cgu", NULL),
+                   0);
+  if (r.status != 0)
+    fail_msg("order new failed: %s%s", r.out, r.err);
+  rgs_run_free(&r);
+}

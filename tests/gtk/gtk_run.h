@@ -29,4 +29,9 @@ size_t rgs_gtk_env(rgs_gtk_envbuf *buf, const char **env, const char *tokdir, co
 int rgs_gtk_person(rgs_run_result *r, const char *const *env, const char *script,
                    const char *const *args);
 
+/* Order 1 of the window tests recorded with the command line (Jean Dupont,
+ * Boulangerie Dupont, SIREN 732829320) in env's store; fails the test
+ * when it cannot. */
+void rgs_gtk_record_order(const char *const *env);
+
 #endif

@@ -250,3 +250,42 @@ def dialog_button(title, label):
         if o.getRoleName() == "push button" and o.name in (label, label + " " + label) and showing(o):
             return o
     fail("no button '%s' in the dialog '%s'" % (label, title))
+
+
+# ---- the keyboard only (a person who does not use the mouse) -------------
+
+KEYSYMS = {"Tab": 0xff09, "Return": 0xff0d, "space": 0x20, "Down": 0xff54, "Up": 0xff52,
+           "Escape": 0xff1b}
+
+
+def press(name):
+    """One key pressed and released (X keysym, through XTest)."""
+    pyatspi.Registry.generateKeyboardEvent(KEYSYMS[name], None, pyatspi.KEY_SYM)
+
+
+def type_keys(text):
+    """Text typed key by key, as a person types it (not set at once)."""
+    for ch in text:
+        # An X keysym is the code point for printable Latin-1; at-spi's
+        # KEY_STRING types nothing on Debian 12, KEY_SYM adds the Shift.
+        pyatspi.Registry.generateKeyboardEvent(ord(ch), None, pyatspi.KEY_SYM)
+
+
+def focused_now():
+    return find(lambda o: showing(o) and o.getState().contains(pyatspi.STATE_FOCUSED))
+
+
+def wait_focus(pred, what):
+    """The keyboard focus on the object pred names, waited for; it must have
+    an accessible name (what a screen reader says on Tab)."""
+    o = wait_for(lambda x: x.getState().contains(pyatspi.STATE_FOCUSED) and pred(x),
+                 "the focus on " + what)
+    if not has_name(o):
+        fail("the focused %s has no accessible name (%r)" % (o.getRoleName(), o.name))
+    return o
+
+
+def has_name(o):
+    """A name for people: not empty, not GTK's fallback (the class name)."""
+    name = (o.name or "").strip()
+    return name != "" and not (name.startswith("Gtk") and name[3:4].isupper() and " " not in name)

@@ -19,25 +19,12 @@
 #include "gtk_run.h"
 
 typedef struct {
-  const char *scenario;    /* wrongpin | finaltry | askpass */
+  const char *scenario;    /* wrongpin | finaltry | askpass | wait | unplug | keyboard */
   const char *lang;        /* en | fr */
   const char *pin_tries;   /* the fault module's counter at start, NULL: full */
   int with_order;          /* an order recorded beforehand (chosen from the list) */
   int keygen_pause;        /* the fault module holds C_GenerateKeyPair (RGS_FAULT_KEYGEN_PAUSE) */
 } gtk_case;
-
-static void record_order(const char *const *env)
-{
-  rgs_run_result r;
-
-  assert_int_equal(rgs_enroll(&r, env, NULL, "--json", "order", "new", "--partner", "cma",
-                              "--holder-first-name", "Jean", "--holder-last-name", "Dupont",
-                              "--email", "jean@example.fr", "--company", "Boulangerie Dupont",
-                              "--siren", "732829320", "--payment", "carte", "--accept-cgu", NULL),
-                   0);
-  assert_int_equal(r.status, 0);
-  rgs_run_free(&r);
-}
 
 static void run_case(const gtk_case *c)
 {
@@ -66,7 +53,7 @@ static void run_case(const gtk_case *c)
     env[n] = NULL;
   }
   if (c->with_order)
-    record_order(env);
+    rgs_gtk_record_order(env);
   args[0] = c->scenario;
   args[1] = c->lang;
   args[2] = rgs_env("RGS_GTK_WINDOW");
@@ -78,9 +65,17 @@ static void run_case(const gtk_case *c)
   assert_contains(r.out, "passed in");
   if (strcmp(c->scenario, "wrongpin") == 0)
     assert_contains(r.out, "wrong PIN: exactly one C_Login");
-  if (c->keygen_pause)
+  if (c->keygen_pause && strcmp(c->scenario, "unplug") == 0)
+    assert_contains(r.out, "unplugged: order 1 still ordered, no key pair on the token");
+  else if (c->keygen_pause)
     assert_contains(r.out, "while the key generation was held");
-  if (strcmp(c->scenario, "askpass") == 0) {
+  if (strcmp(c->scenario, "keyboard") == 0) {
+    assert_contains(r.out, "keyboard: the enrolment done with keys only, the focus where expected");
+    assert_contains(r.out, "verify OK");
+  } else if (strcmp(c->scenario, "wait") == 0) {
+    assert_contains(r.out, "wait: the key found without a press, no watch child left");
+    assert_contains(r.out, "wait: no orphan once the window is gone");
+  } else if (strcmp(c->scenario, "askpass") == 0) {
     assert_contains(r.out, "askpass: the PIN on stdout, status 0");
     assert_contains(r.out, "askpass cancelled: nothing on stdout, status 1");
   } else {
@@ -123,15 +118,73 @@ static void test_askpass_en(void **state)
   run_case(&c);
 }
 
+/* No key at first: the window waits for one by itself (a `watch` child,
+ * replaced by Look again), finds the key made meanwhile without a press,
+ * and leaves no child behind, found or closed. English and French. */
+static void test_wait_for_key_en(void **state)
+{
+  static const gtk_case c = { "wait", "en", NULL, 0, 0 };
+
+  (void)state;
+  run_case(&c);
+}
+
+static void test_wait_for_key_fr(void **state)
+{
+  static const gtk_case c = { "wait", "fr", NULL, 0, 0 };
+
+  (void)state;
+  run_case(&c);
+}
+
+/* The key pulled out while the fault module holds C_GenerateKeyPair: the
+ * window says it in words, the order and the token are unchanged (the
+ * command line says so), and the retry, key plugged in again, makes the
+ * request. English and French. */
+static void test_unplug_en(void **state)
+{
+  static const gtk_case c = { "unplug", "en", NULL, 1, 1 };
+
+  (void)state;
+  run_case(&c);
+}
+
+static void test_unplug_fr(void **state)
+{
+  static const gtk_case c = { "unplug", "fr", NULL, 1, 1 };
+
+  (void)state;
+  run_case(&c);
+}
+
+/* The whole holder enrolment with the keyboard only (Tab, Return, space,
+ * typed text): the focus on the default button, the first field, the PIN
+ * entry; every control passed has an accessible name. */
+static void test_keyboard_en(void **state)
+{
+  static const gtk_case c = { "keyboard", "en", NULL, 0, 0 };
+
+  (void)state;
+  run_case(&c);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
     cmocka_unit_test(test_wrong_pin_en),
     cmocka_unit_test(test_final_try_fr),
     cmocka_unit_test(test_askpass_en),
+    cmocka_unit_test(test_wait_for_key_en),
+    cmocka_unit_test(test_wait_for_key_fr),
+    cmocka_unit_test(test_unplug_en),
+    cmocka_unit_test(test_unplug_fr),
+    cmocka_unit_test(test_keyboard_en),
   };
 
   if (rgs_gtk_tools() != 0)
     return 77;
+  /* RGS_GTK_ONLY=test_keyboard_en: one case, when working on it. */
+  if (getenv("RGS_GTK_ONLY") != NULL)
+    cmocka_set_test_filter(getenv("RGS_GTK_ONLY"));
   return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -685,6 +685,110 @@ static void test_desktop_notification(void **state)
   rgs_run_free(&r);
 }
 
+/* ---- the notification's action opens the window -------------------------- */
+
+/* A window program that writes its arguments, one a line, to <dir>/window.args. */
+static void fake_window(rgs_watch_fixture *f, char *prog, size_t len, char *args, size_t alen)
+{
+  char script[1600];
+
+  snprintf(prog, len, "%s/window", f->hsm.dir);
+  snprintf(args, alen, "%s/window.args", f->hsm.dir);
+  snprintf(script, sizeof(script), "#!/bin/sh\nfor a in \"$@\"; do printf '%%s\\n' \"$a\"; done > '%s.tmp'\nmv '%s.tmp' '%s'\n",
+           args, args, args);
+  assert_int_equal(rgs_write_file(prog, script), 0);
+  assert_int_equal(chmod(prog, 0700), 0);
+}
+
+/* One order awaits its key, the token is bound to none: the command is
+ * proposed with the action "Open the window"; the --once watcher waits
+ * for the person's answer. answer: SIGUSR1 (clicked) or SIGUSR2 (closed). */
+static void window_offer(rgs_watch_fixture *f, int answer, rgs_run_result *r, char *args, size_t alen)
+{
+  char log[700], prog[700];
+  session_bus s;
+  rgs_bg b;
+
+  memset(&s, 0, sizeof(s));
+  new_order(f);
+  fake_window(f, prog, sizeof(prog), args, alen);
+  snprintf(log, sizeof(log), "%s/notifications", f->hsm.dir);
+  bus_start(f, &s, 1, log);
+  start_bg(f, &b, NULL, NULL, 0, "--json", "watch", "--once", "--timeout", "300", "--no-udev",
+           "--window", prog, NULL);
+  assert_true(rgs_wait_for_text(log, "|default,Open the window,open,Open the window", RGS_WAIT_SAFETY_MS));
+  kill(s.server.pid, answer);
+  rgs_bg_wait(&b, RGS_WAIT_SAFETY_MS, r);
+  bus_stop(&s);
+}
+
+static void test_window_action_opens_the_window(void **state)
+{
+  rgs_watch_fixture *f = *state;
+  char args[700], *doc, *text;
+  rgs_run_result r;
+
+  window_offer(f, SIGUSR1, &r, args, sizeof(args));
+  rgs_assert_status(&r, RGS_EXIT_OK);
+  doc = nth_doc(r.out, 0);
+  assert_member(doc, "outcome", "proposed");
+  assert_contains(doc, "\"window_offered\":true");
+  assert_contains(doc, "open the window");
+  free(doc);
+  rgs_run_free(&r);
+  /* The watcher ended after the window did: its arguments are written. */
+  text = rgs_read_file(args, NULL);
+  assert_non_null(text);
+  assert_contains(text, "--order\n1\n--token\npkcs11:");
+  assert_contains(text, "--db\n");
+  assert_contains(text, "--module\n");
+  free(text);
+  assert_int_equal(private_keys(), 0);
+}
+
+static void test_window_action_closed(void **state)
+{
+  rgs_watch_fixture *f = *state;
+  char args[700];
+  rgs_run_result r;
+
+  window_offer(f, SIGUSR2, &r, args, sizeof(args));
+  rgs_assert_status(&r, RGS_EXIT_OK);
+  assert_contains(r.out, "\"window_offered\":true");
+  rgs_run_free(&r);
+  /* Dismissed: no window, and the watcher did not wait for the timeout. */
+  assert_int_equal(access(args, F_OK), -1);
+}
+
+/* A server without "actions": the old sentence, no window, no waiting. */
+static void test_window_no_actions_capability(void **state)
+{
+  rgs_watch_fixture *f = *state;
+  const char *env[] = { "RGS_FAKE_NOTIFYD_NO_ACTIONS=1", NULL };
+  char log[700], prog[700], args[700], *doc;
+  session_bus s;
+  rgs_run_result r;
+
+  memset(&s, 0, sizeof(s));
+  new_order(f);
+  fake_window(f, prog, sizeof(prog), args, sizeof(args));
+  snprintf(log, sizeof(log), "%s/notifications", f->hsm.dir);
+  putenv((char *)env[0]);
+  bus_start(f, &s, 1, log);
+  unsetenv("RGS_FAKE_NOTIFYD_NO_ACTIONS");
+  rgs_watch_run(f, &r, NULL, 0, "--json", "watch", "--once", "--timeout", "300", "--no-udev",
+                "--window", prog, NULL);
+  bus_stop(&s);
+  rgs_assert_status(&r, RGS_EXIT_OK);
+  doc = nth_doc(r.out, 0);
+  assert_member(doc, "outcome", "proposed");
+  assert_contains(doc, "\"window_offered\":false");
+  assert_contains(doc, "run in a terminal: rgs-enroll");
+  free(doc);
+  rgs_run_free(&r);
+  assert_int_equal(access(args, F_OK), -1);
+}
+
 static void test_no_notification_server(void **state)
 {
   rgs_watch_fixture *f = *state;
@@ -748,6 +852,9 @@ int main(void)
     cmocka_unit_test_setup_teardown(test_askpass, rgs_watch_setup, rgs_watch_teardown),
     cmocka_unit_test_setup_teardown(test_desktop_notification, rgs_watch_setup, rgs_watch_teardown),
     cmocka_unit_test_setup_teardown(test_no_notification_server, rgs_watch_setup, rgs_watch_teardown),
+    cmocka_unit_test_setup_teardown(test_window_action_opens_the_window, rgs_watch_setup, rgs_watch_teardown),
+    cmocka_unit_test_setup_teardown(test_window_action_closed, rgs_watch_setup, rgs_watch_teardown),
+    cmocka_unit_test_setup_teardown(test_window_no_actions_capability, rgs_watch_setup, rgs_watch_teardown),
     cmocka_unit_test_setup_teardown(test_usage, rgs_watch_setup, rgs_watch_teardown),
   };
 
