@@ -1,5 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* rgsg_ui.c - small builders the pages share (rgsg_ui.h). */
+#include <stdlib.h>
+#include "rgs_common.h"
 #include "rgsx_i18n.h"
 #include "rgsg_pin.h"
 #include "rgsg_ui.h"
@@ -83,4 +85,28 @@ void rgsg_list_clear(GtkListBox *list)
 
   while ((child = gtk_widget_get_first_child(GTK_WIDGET(list))) != NULL)
     gtk_list_box_remove(list, child);
+}
+
+/* ---- text from outside, dates ------------------------------------------ */
+
+char *rgsg_clean(const char *s)
+{
+  char *c = rgsx_sanitize(s != NULL ? s : "", (size_t)-1);
+  char *g = g_strdup(c != NULL ? c : "");
+
+  free(c);
+  return g;
+}
+
+char *rgsg_date_text(const char *iso)
+{
+  GDateTime *t = iso != NULL ? g_date_time_new_from_iso8601(iso, NULL) : NULL;
+  GDateTime *l = t != NULL ? g_date_time_to_local(t) : NULL;
+  char *text = l != NULL ? g_date_time_format(l, "%x %H:%M") : rgsg_clean(iso);
+
+  if (l != NULL)
+    g_date_time_unref(l);
+  if (t != NULL)
+    g_date_time_unref(t);
+  return text;
 }

@@ -19,4 +19,12 @@ void rgsg_busy(GtkWidget *busy, gboolean on, const char *text);
 /* Remove every row of a list box. */
 void rgsg_list_clear(GtkListBox *list);
 
+/* Text that came from outside (a label, a name), sanitised for showing;
+ * "" for NULL. Free with g_free(). */
+char *rgsg_clean(const char *s);
+/* An ISO 8601 time of the command in the person's local time and
+ * language ("07/12/2026 09:30"), else the text as given (sanitised).
+ * Free with g_free(). */
+char *rgsg_date_text(const char *iso);
+
 #endif
