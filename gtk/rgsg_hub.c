@@ -178,7 +178,8 @@ static GtkWidget *hub_button(GtkWidget *box, const char *label, GCallback enter,
   GtkWidget *b = gtk_button_new_with_label(label);
 
   gtk_widget_set_halign(b, GTK_ALIGN_START);
-  gtk_box_append(GTK_BOX(box), b);
+  /* box is the hub's GtkFlowBox: a GtkBox cast drops every button. */
+  gtk_flow_box_append(GTK_FLOW_BOX(box), b);
   g_signal_connect_swapped(b, "clicked", enter, w);
   return b;
 }
