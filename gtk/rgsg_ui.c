@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* rgsg_ui.c - small builders the pages share (rgsg_ui.h). */
 #include <stdlib.h>
+#include <string.h>
 #include "rgs_common.h"
 #include "rgsx_i18n.h"
 #include "rgsg_pin.h"
@@ -109,4 +110,20 @@ char *rgsg_date_text(const char *iso)
   if (t != NULL)
     g_date_time_unref(t);
   return text;
+}
+
+char *rgsg_dn_name(const char *subject)
+{
+  const char *cn = subject != NULL ? g_strrstr(subject, "CN = ") : NULL;
+  const char *end;
+  char *name, *clean;
+
+  if (cn == NULL)
+    return rgsg_clean(subject);
+  cn += 5;
+  end = strstr(cn, ", ");
+  name = g_strndup(cn, end != NULL ? (gsize)(end - cn) : strlen(cn));
+  clean = rgsg_clean(name);
+  g_free(name);
+  return clean;
 }

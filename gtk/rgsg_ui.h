@@ -26,5 +26,9 @@ char *rgsg_clean(const char *s);
  * language ("07/12/2026 09:30"), else the text as given (sanitised).
  * Free with g_free(). */
 char *rgsg_date_text(const char *iso);
+/* The name in a certificate's subject as the command prints it ("C = FR,
+ * O = ..., CN = Jean DUPONT"): its CN, else the whole subject; sanitised.
+ * Free with g_free(). */
+char *rgsg_dn_name(const char *subject);
 
 #endif
