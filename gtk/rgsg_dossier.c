@@ -73,6 +73,7 @@ static void on_sheet(const rgsg_result *r, gpointer data)
                            "2. Print the paper sheet and bring it to the face-to-face with this key, your identity document and the company's registration extract: the AED checks with its QR code that your key holds the key named on the paper."),
                          u->out, u->pdf);
   gtk_label_set_text(u->done, text);
+  gtk_label_set_text(u->tries, "");
   g_free(text);
   rgsg_show(w, "export", u->go);
 }

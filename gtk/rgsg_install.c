@@ -119,13 +119,16 @@ static void replace_agreed(rgsg_win *w)
 static void show_installed(rgsg_win *w, JsonNode *root)
 {
   struct rgsg_install_ui *u = w->install;
-  char *name = rgsg_clean(rgsg_str(root, "certificate.subject"));
+  char *name = rgsg_dn_name(rgsg_str(root, "certificate.subject"));
   char *from = rgsg_date_text(rgsg_str(root, "certificate.not_before"));
   char *to = rgsg_date_text(rgsg_str(root, "certificate.not_after"));
   char *text = g_strdup_printf(_("Your certificate is installed on your key.\nIn the name of: %s\nValid from %s to %s."),
                                name, from, to);
 
   gtk_label_set_text(u->summary, text);
+  gtk_label_set_text(u->tries, "");
+  /* The next step is the browsers: the one main button. */
+  gtk_widget_remove_css_class(u->choose, "suggested-action");
   gtk_widget_set_visible(u->browsers, TRUE);
   rgsg_show(w, "install", u->browsers);
   g_free(text);
@@ -247,6 +250,8 @@ static GtkWidget *checks_list(struct rgsg_install_ui *u)
   gtk_scrolled_window_set_policy(GTK_SCROLLED_WINDOW(scroll), GTK_POLICY_NEVER,
                                  GTK_POLICY_AUTOMATIC);
   gtk_widget_set_vexpand(scroll, TRUE);
+  /* Room for a few checks at once: the window grows to show them. */
+  gtk_scrolled_window_set_min_content_height(GTK_SCROLLED_WINDOW(scroll), 220);
   return scroll;
 }
 
@@ -297,6 +302,7 @@ void rgsg_install_enter(rgsg_win *w)
   rgsg_list_clear(u->checks);
   gtk_widget_set_visible(GTK_WIDGET(u->checks), FALSE);
   gtk_widget_set_visible(u->browsers, FALSE);
+  gtk_widget_add_css_class(u->choose, "suggested-action");
   gtk_widget_set_sensitive(u->choose, TRUE);
   rgsg_show(w, "install", u->choose);
 }

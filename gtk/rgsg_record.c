@@ -53,7 +53,7 @@ static void on_verified(const rgsg_result *r, gpointer data)
 {
   rgsg_win *w = data;
   struct rgsg_record_ui *u = w->record;
-  char id[32], *signer = rgsg_clean(rgsg_str(r->root, "signer"));
+  char id[32], *signer = rgsg_dn_name(rgsg_str(r->root, "signer"));
   char *when = rgsg_date_text(rgsg_str(r->root, "signed_at"));
   const char *args[] = { "status", id, NULL };
 
