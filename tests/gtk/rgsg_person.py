@@ -203,3 +203,56 @@ def dialog_click_continue(title=None):
     for o in walk(dlg):
         print("  dialog: %s %r" % (o.getRoleName(), o.name))
     fail("no Continue in the PIN dialog")
+
+
+def dialog_button(title, label, what):
+    """The button label of the dialog titled title (libadwaita 1.2 names
+    its response buttons "Label Label" and keeps hidden copies)."""
+    dlg = wait_for(lambda o: o.getRoleName() in ("dialog", "frame", "alert") and o.name == title,
+                   "the dialog '%s'" % title)
+    shot(what)
+    names = (label, label + " " + label)
+    for o in walk(dlg):
+        if o.getRoleName() == "push button" and o.name in names and showing(o):
+            return o
+    fail("no %s in the dialog '%s'" % (label, title))
+
+
+def wait_in(top, pred, what, timeout=TIMEOUT, depth=40):
+    """wait_for within top's subtree only: a file chooser's own tree, not
+    the whole application's (its file lists make a full walk slow)."""
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        top.clearCache()
+        for o in walk(top, 40 - depth):
+            try:
+                if showing(o) and pred(o):
+                    return o
+            except Exception:
+                continue
+        # Polled (the tree read again), bounded by the deadline.
+        time.sleep(0.05)
+    fail("timed out waiting for " + what)
+
+
+def choose_file(title, path):
+    """GTK's file chooser titled title (GtkFileChooserNative without a
+    portal): '/' typed opens its location entry, as a person does, the
+    path goes in, then Open. The window manager-less Xvfb gives the
+    keyboard to the window under the pointer: the pointer goes over the
+    chooser first (mapped last, on top at the origin)."""
+    # GTK 4.8 gives the chooser dialog the role "filler".
+    dlg = wait_in(app(), lambda o: o.getRoleName() in ("dialog", "filler", "file chooser")
+                  and o.name == title and o.parent == app(), "the file chooser '%s'" % title,
+                  depth=1)
+    pyatspi.Registry.generateMouseEvent(200, 200, "abs")
+    pyatspi.Registry.generateKeyboardEvent(0x2f, None, pyatspi.KEY_SYM)
+    # GTK 4.8 names the location entry by its class; the other text of the
+    # dialog ("Connect to Server") is hidden in the Other Locations view.
+    entry = wait_in(dlg, lambda o: o.getRoleName() == "text" and o.name == "GtkFileChooserEntry",
+                    "the chooser's location entry")
+    type_into(entry, path)
+    names = (_("Open"), _("Open") + " " + _("Open"))
+    ok = wait_in(dlg, lambda o: o.getRoleName() == "push button" and o.name in names
+                 and sensitive(o), "the chooser's Open button")
+    ok.queryAction().doAction(0)
