@@ -61,8 +61,11 @@ static void on_sheet(const rgsg_result *r, gpointer data)
   gtk_widget_set_sensitive(u->go, TRUE);
   gtk_widget_set_sensitive(u->choose, TRUE);
   if (r->exit_status != 0) {
-    text = g_strdup_printf(_("The dossier is saved in %s, but its paper sheet could not be made: %s"),
-                           u->out, rgsg_error_text(r));
+    char *why = rgsg_sentence(rgsg_error_text(r));
+
+    text = g_strdup_printf(_("The dossier is saved in %s, but its paper sheet could not be made. %s"),
+                           u->out, why);
+    g_free(why);
     gtk_label_set_text(u->error, text);
     g_free(text);
     return;
@@ -98,12 +101,9 @@ static void on_exported(const rgsg_result *r, gpointer data)
   struct rgsg_dossier_ui *u = w->dossier;
   char *id = id_text(w), *text;
   const char *args[] = { "order", "qr", id, "--pdf", u->pdf, u->force ? "--force" : NULL, NULL };
-  const char *advice;
 
   if (r->exit_status != 0) {
-    advice = export_advice(r);
-    text = g_strdup_printf(advice != NULL ? "%s\n%s" : "%s%s", rgsg_error_text(r),
-                           advice != NULL ? advice : "");
+    text = rgsg_failure_text(rgsg_error_text(r), export_advice(r));
     gtk_label_set_text(u->error, text);
     g_free(text);
     g_free(id);

@@ -96,13 +96,19 @@ static GtkWidget *revocation_row(JsonNode *rev)
 static void show_checks(rgsg_win *w, JsonNode *root)
 {
   JsonNode *crit = rgsg_get(root, "criteria"), *rev = rgsg_get(root, "revocation");
-  guint i, n = crit != NULL && JSON_NODE_HOLDS_ARRAY(crit)
-                 ? json_array_get_length(json_node_get_array(crit)) : 0;
+  guint i, pass, n = crit != NULL && JSON_NODE_HOLDS_ARRAY(crit)
+                       ? json_array_get_length(json_node_get_array(crit)) : 0;
 
   rgsg_list_clear(w->install->checks);
-  for (i = 0; i < n; i++)
-    gtk_list_box_append(w->install->checks,
-                        criterion_row(json_array_get_element(json_node_get_array(crit), i)));
+  /* What failed first, where the person looks. */
+  for (pass = 0; pass < 2; pass++)
+    for (i = 0; i < n; i++) {
+      JsonNode *c = json_array_get_element(json_node_get_array(crit), i);
+      gboolean ok = g_strcmp0(rgsg_str(c, "verdict"), "pass") == 0;
+
+      if (ok == (pass == 1))
+        gtk_list_box_append(w->install->checks, criterion_row(c));
+    }
   if (rev != NULL && JSON_NODE_HOLDS_OBJECT(rev))
     gtk_list_box_append(w->install->checks, revocation_row(rev));
   gtk_widget_set_visible(GTK_WIDGET(w->install->checks), n > 0 || rev != NULL);
@@ -149,14 +155,17 @@ static void on_installed(const rgsg_result *r, gpointer data)
     return;
   }
   if (g_strcmp0(rgsg_str(r->root, "error.code"), "certificate-other-installed") == 0) {
-    gtk_label_set_text(u->summary, rgsg_error_text(r));
+    text = rgsg_sentence(rgsg_error_text(r));
+    gtk_label_set_text(u->summary, text);
+    g_free(text);
     rgsg_ask(w, _("Replace the certificate?"),
              _("Another certificate for the same key pair is already on your key. Replace it with this one? The old one is removed only once the new one is written and read back."),
              _("Replace"), replace_agreed);
     return;
   }
-  text = g_strdup_printf(_("The certificate was not installed: %s\nSee the lines marked No below. If the file is the one Certigna sent for this order, contact Certigna with these details."),
-                         rgsg_error_text(r));
+  text = rgsg_failure_text(rgsg_error_text(r), rgsg_get(r->root, "criteria") != NULL
+    ? _("See the lines marked No below. If the file is the one Certigna sent for this order, contact Certigna with these details.")
+    : NULL);
   gtk_label_set_text(u->summary, text);
   g_free(text);
 }
@@ -213,9 +222,8 @@ static void on_browsers_done(const rgsg_result *r, gpointer data)
       _("Firefox and Chromium can now use your certificate. If one of them is open, close it and open it again."));
     return;
   }
-  text = g_strdup_printf(r->exit_status == 8
-                           ? _("%s\nClose Firefox and Chromium, then press the button again.")
-                           : "%s", rgsg_error_text(r));
+  text = rgsg_failure_text(rgsg_error_text(r), r->exit_status == 8
+    ? _("Close Firefox and Chromium, then press the button again.") : NULL);
   gtk_label_set_text(u->browsers_done, text);
   g_free(text);
 }

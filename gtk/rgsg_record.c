@@ -82,13 +82,10 @@ static void on_imported(const rgsg_result *r, gpointer data)
   struct rgsg_record_ui *u = w->record;
   char id[32], *text;
   const char *args[] = { "f2f", "verify", u->file, "--order", id, NULL };
-  const char *advice;
 
   if (r->exit_status != 0) {
     record_idle(w);
-    advice = record_advice(r);
-    text = g_strdup_printf(advice != NULL ? "%s\n%s" : "%s%s", rgsg_error_text(r),
-                           advice != NULL ? advice : "");
+    text = rgsg_failure_text(rgsg_error_text(r), record_advice(r));
     gtk_label_set_text(u->error, text);
     g_free(text);
     return;

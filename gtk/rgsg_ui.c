@@ -127,3 +127,28 @@ char *rgsg_dn_name(const char *subject)
   g_free(name);
   return clean;
 }
+
+char *rgsg_sentence(const char *text)
+{
+  char *clean = rgsg_clean(text), *rest, *first, *out;
+  size_t len = strlen(clean);
+  gboolean stop = len > 0 && strchr(".!?", clean[len - 1]) != NULL;
+
+  if (len == 0)
+    return clean;
+  rest = g_utf8_next_char(clean);
+  first = g_utf8_strup(clean, rest - clean);
+  out = g_strconcat(first, rest, stop ? "" : ".", NULL);
+  g_free(first);
+  g_free(clean);
+  return out;
+}
+
+char *rgsg_failure_text(const char *message, const char *advice)
+{
+  char *sentence = rgsg_sentence(message);
+  char *text = advice != NULL ? g_strconcat(sentence, "\n", advice, NULL) : g_strdup(sentence);
+
+  g_free(sentence);
+  return text;
+}

@@ -30,5 +30,12 @@ char *rgsg_date_text(const char *iso);
  * O = ..., CN = Jean DUPONT"): its CN, else the whole subject; sanitised.
  * Free with g_free(). */
 char *rgsg_dn_name(const char *subject);
+/* The command's message (lower case, no full stop, as it follows
+ * "rgs-enroll: " in a terminal) as a sentence on its own: a capital and a
+ * full stop; sanitised. Free with g_free(). */
+char *rgsg_sentence(const char *text);
+/* A failure for the person: the command's message as a sentence, then
+ * what to do (advice, or NULL) on a line of its own. Free with g_free(). */
+char *rgsg_failure_text(const char *message, const char *advice);
 
 #endif

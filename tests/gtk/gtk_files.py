@@ -55,7 +55,7 @@ def export():
     click(_("Dossier for the AED"))
     wait_label(prefix("The dossier will be saved as %s, and its paper sheet with the QR code as %s."),
                "the dossier's place")
-    shot("export")
+    shot("files-export")
     click(_("Save the dossier"))
     type_pin()
     wait_label(prefix("Your dossier is saved in %s and its paper sheet in %s.\n\n"
@@ -63,7 +63,7 @@ def export():
                       "1. Send the dossier file to the AED (the huissier) before the appointment, by e-mail, or bring it on a USB stick.\n"
                       "2. Print the paper sheet and bring it to the face-to-face with this key, your identity document and the company's registration extract: the AED checks with its QR code that your key holds the key named on the paper."),
                "the dossier saved")
-    shot("export-done")
+    shot("files-export-done")
     dossier = os.path.join(HOME, "rgs-dossier-order-1.p7m")
     sheet = os.path.join(HOME, "rgs-dossier-order-1-sheet.pdf")
     if not os.path.isfile(sheet) or not open(sheet, "rb").read(5) == b"%PDF-":
@@ -75,7 +75,7 @@ def export():
     print("dossier verified by order import", flush=True)
     # The same place again: replaced only after a question; Cancel keeps it.
     click(_("Save the dossier"))
-    dialog_button(_("Replace the files?"), _("Cancel"), "replace").queryAction().doAction(0)
+    dialog_button(_("Replace the files?"), _("Cancel"), "files-replace").queryAction().doAction(0)
     wait_for(lambda o: named("push button", _("Save the dossier"))(o) and sensitive(o),
              "the export page again")
     click(_("Back"))
@@ -84,12 +84,12 @@ def export():
 def record():
     click(_("Face-to-face record"))
     wait_for(named("label", _("Drop the record file here.")), "the record page")
-    shot("record")
+    shot("files-record")
     click(_("Choose the record file…"))
     choose_file(_("The face-to-face record"), os.path.join(WORK, "record-other.p7m"))
     wait_for(name_has("label", _("Check that this is the record of this order, from the AED who met you. If it is, ask the AED to send it again.")),
              "the other order's record refused")
-    shot("record-refused")
+    shot("files-record-refused")
     print("record for another order refused: %r" % [l for l in labels() if _("Check that") in l],
           flush=True)
     click(_("Choose the record file…"))
@@ -99,7 +99,7 @@ def record():
     stands = _("%s\nWhere your order stands now: %s").split("%s")[1].strip()
     if "Maître Jeanne DUPONT-LÉGER" not in done.name or stands not in done.name:
         fail("the record's facts are missing: %r" % done.name)
-    shot("record-done")
+    shot("files-record-done")
     print("record imported: %r" % done.name, flush=True)
     click(_("Back"))
 
@@ -107,17 +107,17 @@ def record():
 def install():
     click(_("Install the certificate"))
     wait_for(named("label", _("Drop the certificate file here.")), "the install page")
-    shot("install")
+    shot("files-install")
     # A certificate that does not last as long as ordered: refused in words,
     # the line marked No among the checks.
     click(_("Choose the certificate file…"))
     choose_file(_("Your certificate"), os.path.join(WORK, "certificate-short.pem"))
     type_pin()
-    refused = wait_label(prefix("The certificate was not installed: %s\nSee the lines marked No below. If the file is the one Certigna sent for this order, contact Certigna with these details."),
-                         "the short certificate refused", timeout=120)
+    refused = wait_for(name_has("label", _("See the lines marked No below. If the file is the one Certigna sent for this order, contact Certigna with these details.")),
+                       "the short certificate refused", timeout=120)
     wait_for(lambda o: o.getRoleName() == "label" and (o.name or "").startswith(_("No")),
              "a check marked No")
-    shot("install-refused")
+    shot("files-install-refused")
     print("short certificate refused: %r" % refused.name, flush=True)
     click(_("Choose the certificate file…"))
     choose_file(_("Your certificate"), os.path.join(WORK, "certificate.pem"))
@@ -128,13 +128,13 @@ def install():
     rows = [c for c in checks if showing(c)]
     if len(rows) < 5:
         fail("only %d checks listed" % len(rows))
-    shot("install-done")
+    shot("files-install-done")
     print("certificate installed: %r, %d checks" % (done.name, len(rows)), flush=True)
     b = button(_("Use it in Firefox and Chromium"))
     b.queryAction().doAction(0)
     said = wait_for(named("label", _("Firefox and Chromium can now use your certificate. If one of them is open, close it and open it again.")),
                     "the browsers' answer", timeout=120)
-    shot("browsers")
+    shot("files-browsers")
     print("browsers: %r" % said.name, flush=True)
     click(_("Back"))
 
