@@ -7,12 +7,15 @@ Run by test_gtk_files (cmocka) as:
   gtk_files.py LANG WINDOW WORKDIR SHOTDIR TOKEN_URI
 WORKDIR holds what the driver made: record-1.p7m (the face-to-face record of
 order 1), record-other.p7m (order 2's), certificate-short.pem (for order
-1's key, shorter than ordered: refused) and certificate.pem (the right one). The window is opened for order 1 on the holder's token; the
-script exports the dossier (PIN in the dialog) and checks it with `order
-import` into a store of its own, imports the other order's record (refused)
-then order 1's through the file chooser, installs the certificate. Every
-wait is for an event (an object showing up, a state change, a process
-exit), never a fixed sleep.
+1's key, shorter than ordered) and certificate.pem (the right one). The
+window is opened for order 1 on the holder's token; the script exports the
+dossier (PIN in the dialog) and checks it with `order import` into a store
+of its own, imports the other order's record (refused) then order 1's
+through the file chooser, drags the short certificate onto the install page
+from gtk_drag.py (a file-manager-like drag source: refused, its check
+marked No), installs the right one through the file chooser, then the
+browsers. Every wait is for an event (an object showing up, a state change,
+a line of the drag source, a process exit), never a fixed sleep.
 """
 import os
 import subprocess
@@ -20,8 +23,8 @@ import sys
 import time
 
 from rgsg_person import (app, button, choose_file, click, dialog_button, dialog_click_continue,
-                         fail, name_has, named, pin_dialog, sensitive, setup, shot, showing,
-                         type_into, wait_for, walk, TIMEOUT)
+                         drag_file, fail, name_has, named, pin_dialog, sensitive, setup, shot,
+                         showing, type_into, wait_for, walk, TIMEOUT)
 
 LANG, WINDOW, WORK, SHOTS, URI = sys.argv[1:6]
 _ = setup(LANG, SHOTS)
@@ -108,10 +111,11 @@ def install():
     click(_("Install the certificate"))
     wait_for(named("label", _("Drop the certificate file here.")), "the install page")
     shot("files-install")
-    # A certificate that does not last as long as ordered: refused in words,
-    # the line marked No among the checks.
-    click(_("Choose the certificate file…"))
-    choose_file(_("Your certificate"), os.path.join(WORK, "certificate-short.pem"))
+    # A certificate that does not last as long as ordered, dragged from a
+    # file manager onto the page: refused in words, the line marked No
+    # among the checks.
+    drag_file(os.path.join(WORK, "certificate-short.pem"), 400, 300)
+    print("certificate dropped on the page", flush=True)
     type_pin()
     refused = wait_for(name_has("label", _("See the lines marked No below. If the file is the one Certigna sent for this order, contact Certigna with these details.")),
                        "the short certificate refused", timeout=120)

@@ -10,6 +10,7 @@ sleep.
 """
 import gettext
 import os
+import select
 import subprocess
 import sys
 import time
@@ -256,3 +257,59 @@ def choose_file(title, path):
     ok = wait_in(dlg, lambda o: o.getRoleName() == "push button" and o.name in names
                  and sensitive(o), "the chooser's Open button")
     ok.queryAction().doAction(0)
+
+
+def _pointer_until(src, want, where, what):
+    """Move the pointer to where(k) for k = 0, 1, ... until the drag source
+    says a line starting with want, bounded by TIMEOUT: the X server's
+    and the XDND messages' pace, not a guessed delay."""
+    end, k = time.monotonic() + TIMEOUT, 0
+    while time.monotonic() < end:
+        pyatspi.Registry.generateMouseEvent(*where(k), "abs")
+        k += 1
+        if select.select([src.stdout], [], [], 0.1)[0]:
+            line = src.stdout.readline()
+            if not line:
+                break
+            if line.startswith(want):
+                return line.strip()
+    fail("timed out waiting for the drag source: " + what)
+
+
+def _line(proc, want, what):
+    """The next line of proc that starts with want, within TIMEOUT."""
+    end = time.monotonic() + TIMEOUT
+    while time.monotonic() < end:
+        ready = select.select([proc.stdout], [], [], max(0.0, end - time.monotonic()))[0]
+        if not ready:
+            break
+        line = proc.stdout.readline()
+        if not line:
+            break
+        if line.startswith(want):
+            return line.strip()
+    fail("timed out waiting for the drag source: " + what)
+
+
+def drag_file(path, x, y):
+    """Drag path from a file-manager-like source (gtk_drag.py, a GTK 4
+    window at the origin, 160x80) and drop it at (x, y) of the screen, the
+    pointer moved as a hand does (XTest); each step waits for the source's
+    word: the pointer over it, the drag begun, the target accepting (action
+    1: copy), the drag ended."""
+    src = subprocess.Popen([sys.executable, os.path.join(os.path.dirname(__file__), "gtk_drag.py"),
+                            path], stdout=subprocess.PIPE, text=True)
+    try:
+        _line(src, "ready", "its window")
+        # GTK says "mapped" before the X server shows the window: the
+        # pointer goes over it until it says the pointer entered.
+        _pointer_until(src, "enter", lambda k: (80 + k % 2, 40), "the pointer over it")
+        pyatspi.Registry.generateMouseEvent(80, 40, "b1p")
+        _pointer_until(src, "begin", lambda k: (80 + min(k, 10) * (x - 80) // 10,
+                                                40 + min(k, 10) * (y - 40) // 10), "the drag begun")
+        _pointer_until(src, "action 1", lambda k: (x + k % 3, y), "the window accepting the drop")
+        pyatspi.Registry.generateMouseEvent(x, y, "b1r")
+        _line(src, "end", "the drop")
+    finally:
+        src.kill()
+        src.wait()
