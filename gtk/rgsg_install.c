@@ -135,6 +135,7 @@ static void show_installed(rgsg_win *w, JsonNode *root)
   gtk_label_set_text(u->tries, "");
   /* The next step is the browsers: the one main button. */
   gtk_widget_remove_css_class(u->choose, "suggested-action");
+  gtk_widget_set_sensitive(u->choose, TRUE);
   gtk_widget_set_visible(u->browsers, TRUE);
   rgsg_show(w, "install", u->browsers);
   g_free(text);

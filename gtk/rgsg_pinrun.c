@@ -85,7 +85,11 @@ static void on_done(const rgsg_result *r, gpointer data)
                                          : rgsg_pin_error_of(rgsg_str(r->root, "error.code"));
 
   if (e == RGSG_PIN_ERR_NONE) {
-    idle(p);
+    /* A success moves on: go stays off until the page says otherwise. */
+    if (r->exit_status == 0)
+      rgsg_busy(p->spec.busy, FALSE, NULL);
+    else
+      idle(p);
     p->spec.done(r, w);
     return;
   }

@@ -17,7 +17,8 @@ typedef struct {
   const char *again;          /* go's label after a wrong PIN, or NULL */
   const char *const *args;    /* the child's arguments */
   rgsg_progress_fn progress;  /* the child's --progress-fd events, or NULL */
-  rgsg_done_fn done;          /* (r, w): success, or a failure not the PIN's */
+  rgsg_done_fn done;          /* (r, w): success (go left off), or a failure
+                               * not the PIN's (go usable again) */
 } rgsg_pinrun_spec;
 
 /* Start the flow for w (the spec and its strings are copied; one flow per
