@@ -156,9 +156,9 @@ static void on_installed(const rgsg_result *r, gpointer data)
     return;
   }
   if (g_strcmp0(rgsg_str(r->root, "error.code"), "certificate-other-installed") == 0) {
-    text = rgsg_sentence(rgsg_error_text(r));
-    gtk_label_set_text(u->summary, text);
-    g_free(text);
+    /* The command's words name its option: the question says it for people. */
+    gtk_label_set_text(u->summary,
+      _("Another certificate for this key pair is already on your key: nothing was changed."));
     rgsg_ask(w, _("Replace the certificate?"),
              _("Another certificate for the same key pair is already on your key. Replace it with this one? The old one is removed only once the new one is written and read back."),
              _("Replace"), replace_agreed);

@@ -7,14 +7,15 @@ Run by test_gtk_files (cmocka) as:
   gtk_files.py LANG WINDOW WORKDIR SHOTDIR TOKEN_URI
 WORKDIR holds what the driver made: record-1.p7m (the face-to-face record of
 order 1), record-other.p7m (order 2's), certificate-short.pem (for order
-1's key, shorter than ordered) and certificate.pem (the right one). The
+1's key, shorter than ordered), certificate.pem (the right one) and
+certificate-new.pem (a second issue, replacing it after the question). The
 window is opened for order 1 on the holder's token; the script exports the
 dossier (PIN in the dialog) and checks it with `order import` into a store
 of its own, imports the other order's record (refused) then order 1's
 through the file chooser, drags the short certificate onto the install page
 from gtk_drag.py (a file-manager-like drag source: refused, its check
-marked No), installs the right one through the file chooser, then the
-browsers. Every wait is for an event (an object showing up, a state change,
+marked No), installs the right one through the file chooser, the
+browsers, then drops the second issue: replaced after the question. Every wait is for an event (an object showing up, a state change,
 a line of the drag source, a process exit), never a fixed sleep.
 """
 import os
@@ -140,6 +141,16 @@ def install():
                     "the browsers' answer", timeout=120)
     shot("files-browsers")
     print("browsers: %r" % said.name, flush=True)
+    # A second certificate for the same key: installed only after the
+    # question, with --replace (the PIN asked again).
+    drag_file(os.path.join(WORK, "certificate-new.pem"), 400, 300)
+    type_pin()
+    dialog_button(_("Replace the certificate?"), _("Replace"),
+                  "files-install-replace").queryAction().doAction(0)
+    type_pin()
+    done = wait_label(_("Your certificate is installed on your key.\nIn the name of: %s\nValid from %s to %s.").split("\n")[0],
+                      "the new certificate installed", timeout=120)
+    print("certificate replaced: %r" % done.name, flush=True)
     click(_("Back"))
 
 

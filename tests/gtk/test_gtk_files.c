@@ -177,8 +177,9 @@ static void issue_one(files_fx *f, const tpki_ca *inter, long days, const char *
 }
 
 /* The CA's answers for order 1 (three years ordered): a certificate of
- * 1000 days, refused, and the right one; the root is the trust store of
- * the run. */
+ * 1000 days, refused, the right one, and another right one (a second
+ * issue, which replaces the first only after the question); the root is
+ * the trust store of the run. */
 static void issue(files_fx *f)
 {
   tpki_ca root, inter;
@@ -188,6 +189,7 @@ static void issue(files_fx *f)
   assert_int_equal(tpki_ca_new(&inter, "Test Issuing CA", &root, 3000), 0);
   issue_one(f, &inter, 1000, "certificate-short.pem");
   issue_one(f, &inter, 3 * 365 + 1, "certificate.pem");
+  issue_one(f, &inter, 3 * 365 + 1, "certificate-new.pem");
   anchors[0] = root.cert;
   assert_int_equal(tpki_write_pem(in_dir(f, "root.pem"), anchors), 0);
   add_env(f, "SSL_CERT_FILE", in_dir(f, "root.pem"));
@@ -250,6 +252,7 @@ static void run_case(const char *lang)
   assert_contains(r.out, "record imported");
   assert_contains(r.out, "short certificate refused");
   assert_contains(r.out, "certificate installed");
+  assert_contains(r.out, "certificate replaced");
   assert_contains(r.out, "passed in");
   rgs_run_free(&r);
   /* The command line agrees: the order is installed. */
