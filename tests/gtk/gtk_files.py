@@ -55,6 +55,15 @@ def wait_label(start, what, timeout=TIMEOUT):
                     what, timeout=timeout)
 
 
+def verify(dossier):
+    """The dossier as the AED's laptop takes it: `order import` into a
+    store of its own (the same dossier again is recognised, exit 0)."""
+    r = subprocess.run([CLI, "--db", os.path.join(WORK, "verify.db"), "--json", "order", "import",
+                        dossier], capture_output=True, text=True)
+    if r.returncode != 0 or '"ok":true' not in r.stdout.replace(" ", ""):
+        fail("the dossier %s does not verify: %s %s" % (dossier, r.stdout, r.stderr))
+
+
 def export():
     click(_("Dossier for the AED"))
     wait_label(prefix("The dossier will be saved as %s, and its paper sheet with the QR code as %s."),
@@ -72,11 +81,25 @@ def export():
     sheet = os.path.join(HOME, "rgs-dossier-order-1-sheet.pdf")
     if not os.path.isfile(sheet) or not open(sheet, "rb").read(5) == b"%PDF-":
         fail("no paper sheet at %s" % sheet)
-    r = subprocess.run([CLI, "--db", os.path.join(WORK, "verify.db"), "--json", "order", "import",
-                        dossier], capture_output=True, text=True)
-    if r.returncode != 0 or '"ok":true' not in r.stdout.replace(" ", ""):
-        fail("the dossier does not verify: %s %s" % (r.stdout, r.stderr))
+    verify(dossier)
     print("dossier verified by order import", flush=True)
+    # Another place, named in the save chooser; the sheet goes beside it.
+    click(_("Choose another place…"))
+    chosen = os.path.join(WORK, "chosen", "my-dossier.p7m")
+    os.mkdir(os.path.dirname(chosen))
+    choose_file(_("Where to save the dossier"), chosen, _("Save"))
+    wait_label(prefix("The dossier will be saved as %s, and its paper sheet with the QR code as %s.") + chosen,
+               "the chosen place")
+    click(_("Save the dossier"))
+    type_pin()
+    wait_label(prefix("Your dossier is saved in %s and its paper sheet in %s.\n\n") + chosen,
+               "the dossier saved in the chosen place")
+    if not os.path.isfile(os.path.join(WORK, "chosen", "my-dossier-sheet.pdf")):
+        fail("no paper sheet beside the chosen place")
+    verify(chosen)
+    print("dossier saved in the chosen place", flush=True)
+    click(_("Back"))
+    click(_("Dossier for the AED"))
     # The same place again: replaced only after a question; Cancel keeps it.
     click(_("Save the dossier"))
     dialog_button(_("Replace the files?"), _("Cancel"), "files-replace").queryAction().doAction(0)

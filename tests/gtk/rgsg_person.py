@@ -233,13 +233,17 @@ def wait_in(top, pred, what, timeout=TIMEOUT, depth=40):
                 continue
         # Polled (the tree read again), bounded by the deadline.
         time.sleep(0.05)
+    for o in walk(top):
+        if o.getRoleName() in ("text", "push button", "label") and showing(o):
+            print("  seen: %s %r" % (o.getRoleName(), o.name))
     fail("timed out waiting for " + what)
 
 
-def choose_file(title, path):
+def choose_file(title, path, accept=None):
     """GTK's file chooser titled title (GtkFileChooserNative without a
-    portal): '/' typed opens its location entry, as a person does, the
-    path goes in, then Open. The window manager-less Xvfb gives the
+    portal): '/' typed opens its location entry, as a person does (in save
+    mode the name entry is that entry), the path goes in, then Open (or
+    accept, the chooser's button). The window manager-less Xvfb gives the
     keyboard to the window under the pointer: the pointer goes over the
     chooser first (mapped last, on top at the origin)."""
     # GTK 4.8 gives the chooser dialog the role "filler".
@@ -248,12 +252,15 @@ def choose_file(title, path):
                   depth=1)
     pyatspi.Registry.generateMouseEvent(200, 200, "abs")
     pyatspi.Registry.generateKeyboardEvent(0x2f, None, pyatspi.KEY_SYM)
-    # GTK 4.8 names the location entry by its class; the other text of the
-    # dialog ("Connect to Server") is hidden in the Other Locations view.
-    entry = wait_in(dlg, lambda o: o.getRoleName() == "text" and o.name == "GtkFileChooserEntry",
+    # GTK 4.8 names the location entry by its class, the save mode's by its
+    # label ("Name:", translated by GTK); the other text of the dialog
+    # ("Connect to Server") is hidden in the Other Locations view.
+    entry = wait_in(dlg, lambda o: o.getRoleName() == "text"
+                    and o.name not in ("Connect to Server", "Se connecter au serveur"),
                     "the chooser's location entry")
     type_into(entry, path)
-    names = (_("Open"), _("Open") + " " + _("Open"))
+    accept = accept or _("Open")
+    names = (accept, accept + " " + accept)
     ok = wait_in(dlg, lambda o: o.getRoleName() == "push button" and o.name in names
                  and sensitive(o), "the chooser's Open button")
     ok.queryAction().doAction(0)

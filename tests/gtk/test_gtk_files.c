@@ -248,6 +248,7 @@ static void run_case(const char *lang)
   assert_int_equal(rgs_gtk_person(&r, f.env, "gtk_files.py", args), 0);
   assert_int_equal(r.status, 0);
   assert_contains(r.out, "dossier verified by order import");
+  assert_contains(r.out, "dossier saved in the chosen place");
   assert_contains(r.out, "record for another order refused");
   assert_contains(r.out, "record imported");
   assert_contains(r.out, "short certificate refused");
