@@ -58,8 +58,13 @@ static void on_verified(const rgsg_result *r, gpointer data)
   const char *args[] = { "status", id, NULL };
 
   g_free(u->facts);
-  u->facts = g_strdup_printf(_("The record is verified and kept with your order.\nAED: %s\nSigned on: %s"),
-                             signer, when);
+  /* The import has checked and kept it; verify only reads its facts back:
+   * without them (no answer from a revocation service...) it is still kept. */
+  if (rgsg_str(r->root, "signer") != NULL && rgsg_str(r->root, "signed_at") != NULL)
+    u->facts = g_strdup_printf(_("The record is verified and kept with your order.\nAED: %s\nSigned on: %s"),
+                               signer, when);
+  else
+    u->facts = g_strdup(_("The record is verified and kept with your order."));
   g_free(signer);
   g_free(when);
   g_snprintf(id, sizeof(id), "%lld", (long long)w->order_id);
