@@ -355,9 +355,10 @@ static int survey_token(const rgs_io *io, const install_opts *o, install_run *r)
   }
   snprintf(detail, sizeof(detail), _("%d other certificate(s) for this key; nothing was written"),
            others);
-  return rgs_fail(io, "install", RGS_EXIT_CHECK,
-                  _("a different certificate is already installed for this key: use --replace to replace it"),
-                  detail);
+  /* A code of its own: the window asks before it runs again with --replace. */
+  return rgs_fail_code(io, "install", RGS_EXIT_CHECK, "certificate-other-installed",
+                       _("a different certificate is already installed for this key: use --replace to replace it"),
+                       detail, NULL);
 }
 
 static int on_token(const install_run *r, X509 *c)

@@ -67,6 +67,9 @@ struct rgsg_win {
   struct rgsg_docs_ui *docs;
   struct rgsg_dossier_ui *dossier;
   struct rgsg_install_ui *install;
+  struct rgsg_record_ui *record;
+  /* the PIN flow of the page at work (rgsg_pinrun.c), freed with w */
+  struct rgsg_pinrun *pinrun;
 };
 
 enum { RGSG_F_PARTNER, RGSG_F_FIRST, RGSG_F_LAST, RGSG_F_EMAIL, RGSG_F_COMPANY, RGSG_F_ID };

@@ -1,6 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* rgsg_ui.c - small builders the pages share (rgsg_ui.h). */
 #include <adwaita.h>
+
+#include <stdlib.h>
+#include <string.h>
 #include "rgs_common.h"
 #include "rgsx_i18n.h"
 #include "rgsg_pin.h"
@@ -206,4 +209,60 @@ GtkWidget *rgsg_date_field(GtkWidget *box, const char *label, unsigned want)
   gtk_widget_set_visible(hint, FALSE);
   gtk_box_append(GTK_BOX(box), hint);
   return e;
+}
+
+/* ---- text from outside, dates ------------------------------------------ */
+
+char *rgsg_date_text(const char *iso)
+{
+  GDateTime *t = iso != NULL ? g_date_time_new_from_iso8601(iso, NULL) : NULL;
+  GDateTime *l = t != NULL ? g_date_time_to_local(t) : NULL;
+  char *text = l != NULL ? g_date_time_format(l, "%x %H:%M") : rgsg_clean(iso);
+
+  if (l != NULL)
+    g_date_time_unref(l);
+  if (t != NULL)
+    g_date_time_unref(t);
+  return text;
+}
+
+char *rgsg_dn_name(const char *subject)
+{
+  const char *cn = subject != NULL ? g_strrstr(subject, "CN = ") : NULL;
+  const char *end;
+  char *name, *clean;
+
+  if (cn == NULL)
+    return rgsg_clean(subject);
+  cn += 5;
+  end = strstr(cn, ", ");
+  name = g_strndup(cn, end != NULL ? (gsize)(end - cn) : strlen(cn));
+  clean = rgsg_clean(name);
+  g_free(name);
+  return clean;
+}
+
+char *rgsg_sentence(const char *text)
+{
+  char *clean = rgsg_clean(text), *rest, *first, *out;
+  size_t len = strlen(clean);
+  gboolean stop = len > 0 && strchr(".!?", clean[len - 1]) != NULL;
+
+  if (len == 0)
+    return clean;
+  rest = g_utf8_next_char(clean);
+  first = g_utf8_strup(clean, rest - clean);
+  out = g_strconcat(first, rest, stop ? "" : ".", NULL);
+  g_free(first);
+  g_free(clean);
+  return out;
+}
+
+char *rgsg_failure_text(const char *message, const char *advice)
+{
+  char *sentence = rgsg_sentence(message);
+  char *text = advice != NULL ? g_strconcat(sentence, "\n", advice, NULL) : g_strdup(sentence);
+
+  g_free(sentence);
+  return text;
 }

@@ -42,4 +42,20 @@ int rgsg_date_field_iso(GtkWidget *entry, char *iso, size_t n);
  * to box; returns the entry. */
 GtkWidget *rgsg_labelled_entry(GtkWidget *box, const char *label);
 
+/* An ISO 8601 time of the command in the person's local time and
+ * language ("07/12/2026 09:30"), else the text as given (sanitised).
+ * Free with g_free(). */
+char *rgsg_date_text(const char *iso);
+/* The name in a certificate's subject as the command prints it ("C = FR,
+ * O = ..., CN = Jean DUPONT"): its CN, else the whole subject; sanitised.
+ * Free with g_free(). */
+char *rgsg_dn_name(const char *subject);
+/* The command's message (lower case, no full stop, as it follows
+ * "rgs-enroll: " in a terminal) as a sentence on its own: a capital and a
+ * full stop; sanitised. Free with g_free(). */
+char *rgsg_sentence(const char *text);
+/* A failure for the person: the command's message as a sentence, then
+ * what to do (advice, or NULL) on a line of its own. Free with g_free(). */
+char *rgsg_failure_text(const char *message, const char *advice);
+
 #endif

@@ -6,6 +6,7 @@
 #include "rgsx_i18n.h"
 #include "rgsg_internal.h"
 #include "rgsg_pin.h"
+#include "rgsg_pinrun.h"
 #include "rgsg_ui.h"
 
 typedef struct {
@@ -421,6 +422,7 @@ static GtkWidget *check_page(rgsg_win *w)
 
 void rgsg_win_free(rgsg_win *w)
 {
+  rgsg_pinrun_free(w->pinrun);
   g_free(w->token_uri);
   g_free(w->token_label);
   g_free(w->want_uri);

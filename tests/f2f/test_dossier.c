@@ -15,6 +15,7 @@
 #include <string.h>
 #include <time.h>
 #include "rgs_test.h"
+#include "f2f_aedtoken.h"
 #include "f2f_pki.h"
 #include "f2f_record.h"
 #include <openssl/cms.h>
@@ -180,33 +181,7 @@ static void assert_order_status(const char *db, const char *id, const char *want
 
 static void make_aed_token(void)
 {
-  const char *m = rgs_env("SOFTHSM2_MODULE");
-  const char *pub = path_in("aed-pub.der"), *der = path_in("aed.der");
-  EVP_PKEY *ca_key = pki_key("ec"), *aed_pub;
-  X509 *ca, *aed;
-  const char *gen[] = { rgs_env("PKCS11_TOOL"), "--module", m, "--token-label", "AED", "--login",
-                        "--pin", RGS_TEST_PIN, "--keypairgen", "--key-type", "rsa:2048", "--id",
-                        "a1", "--label", "aed-key", NULL };
-  const char *read[] = { rgs_env("PKCS11_TOOL"), "--module", m, "--token-label", "AED",
-                         "--read-object", "--type", "pubkey", "--id", "a1", "-o", pub, NULL };
-  const char *write[] = { rgs_env("PKCS11_TOOL"), "--module", m, "--token-label", "AED",
-                          "--login", "--pin", RGS_TEST_PIN, "--write-object", der, "--type",
-                          "cert", "--id", "a1", "--label", "aed-cert", NULL };
-
-  run_ok(gen);
-  run_ok(read);
-  aed_pub = pki_read_pubkey_der(pub);
-  assert_non_null(aed_pub);
-  ca = pki_cert("Autorité de test des AED", ca_key, NULL, ca_key, 1, NULL, NULL);
-  aed = pki_cert("Maître Jeanne DUPONT-LÉGER", aed_pub, ca, ca_key, 0, NULL, NULL);
-  assert_non_null(aed);
-  assert_int_equal(pki_write_pem(F->ca, ca), 0);
-  assert_int_equal(pki_write_der(der, aed), 0);
-  run_ok(write);
-  X509_free(aed);
-  X509_free(ca);
-  EVP_PKEY_free(aed_pub);
-  EVP_PKEY_free(ca_key);
+  f2f_aed_token(F->hsm.dir, F->ca);
 }
 
 /* Order 1 of db with the CA reference ref, its key made on the holder's

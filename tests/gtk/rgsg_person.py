@@ -10,6 +10,7 @@ sleep.
 """
 import gettext
 import os
+import select
 import subprocess
 import sys
 import time
@@ -192,17 +193,7 @@ def pin_dialog():
 
 
 def dialog_click_continue(title=None):
-    dlg = wait_for(lambda o: o.getRoleName() in ("dialog", "frame", "alert") and o.name == (title or _("PIN of the key")),
-                   "the PIN dialog")
-    # libadwaita 1.2 names its response buttons "Continue Continue" (the
-    # label counted twice) and keeps a hidden copy of them for narrow screens.
-    names = (_("Continue"), _("Continue") + " " + _("Continue"))
-    for o in walk(dlg):
-        if o.getRoleName() == "push button" and o.name in names and showing(o):
-            return o
-    for o in walk(dlg):
-        print("  dialog: %s %r" % (o.getRoleName(), o.name))
-    fail("no Continue in the PIN dialog")
+    return dialog_button(title or _("PIN of the key"), _("Continue"))
 
 
 def _extents(o):
@@ -239,17 +230,6 @@ def choose(o):
     """A radio or check box that may lie below the fold: scrolled to, clicked."""
     reveal(o)
     toggle(o)
-
-
-def dialog_button(title, label):
-    """The showing button label of the dialog title (libadwaita 1.2 names a
-    response button with its label counted twice)."""
-    dlg = wait_for(lambda o: o.getRoleName() in ("dialog", "frame", "alert") and o.name == title,
-                   "the dialog '%s'" % title)
-    for o in walk(dlg):
-        if o.getRoleName() == "push button" and o.name in (label, label + " " + label) and showing(o):
-            return o
-    fail("no button '%s' in the dialog '%s'" % (label, title))
 
 
 # ---- the keyboard only (a person who does not use the mouse) -------------
@@ -289,3 +269,122 @@ def has_name(o):
     """A name for people: not empty, not GTK's fallback (the class name)."""
     name = (o.name or "").strip()
     return name != "" and not (name.startswith("Gtk") and name[3:4].isupper() and " " not in name)
+
+
+
+def dialog_button(title, label, what=None):
+    """The button label of the dialog titled title (libadwaita 1.2 names
+    its response buttons "Label Label" and keeps hidden copies); what: a
+    screenshot's name, taken once the dialog shows."""
+    dlg = wait_for(lambda o: o.getRoleName() in ("dialog", "frame", "alert") and o.name == title,
+                   "the dialog '%s'" % title)
+    if what is not None:
+        shot(what)
+    names = (label, label + " " + label)
+    for o in walk(dlg):
+        if o.getRoleName() == "push button" and o.name in names and showing(o):
+            return o
+    fail("no %s in the dialog '%s'" % (label, title))
+
+
+def wait_in(top, pred, what, timeout=TIMEOUT, depth=40):
+    """wait_for within top's subtree only: a file chooser's own tree, not
+    the whole application's (its file lists make a full walk slow)."""
+    end = time.monotonic() + timeout
+    while time.monotonic() < end:
+        top.clearCache()
+        for o in walk(top, 40 - depth):
+            try:
+                if showing(o) and pred(o):
+                    return o
+            except Exception:
+                continue
+        # Polled (the tree read again), bounded by the deadline.
+        time.sleep(0.05)
+    for o in walk(top):
+        if o.getRoleName() in ("text", "push button", "label") and showing(o):
+            print("  seen: %s %r" % (o.getRoleName(), o.name))
+    fail("timed out waiting for " + what)
+
+
+def choose_file(title, path, accept=None):
+    """GTK's file chooser titled title (GtkFileChooserNative without a
+    portal): '/' typed opens its location entry, as a person does (in save
+    mode the name entry is that entry), the path goes in, then Open (or
+    accept, the chooser's button). The window manager-less Xvfb gives the
+    keyboard to the window under the pointer: the pointer goes over the
+    chooser first (mapped last, on top at the origin)."""
+    # GTK 4.8 gives the chooser dialog the role "filler".
+    dlg = wait_in(app(), lambda o: o.getRoleName() in ("dialog", "filler", "file chooser")
+                  and o.name == title and o.parent == app(), "the file chooser '%s'" % title,
+                  depth=1)
+    pyatspi.Registry.generateMouseEvent(200, 200, "abs")
+    pyatspi.Registry.generateKeyboardEvent(0x2f, None, pyatspi.KEY_SYM)
+    # GTK 4.8 names the location entry by its class, the save mode's by its
+    # label ("Name:", translated by GTK); the other text of the dialog
+    # ("Connect to Server") is hidden in the Other Locations view.
+    entry = wait_in(dlg, lambda o: o.getRoleName() == "text"
+                    and o.name not in ("Connect to Server", "Se connecter au serveur"),
+                    "the chooser's location entry")
+    type_into(entry, path)
+    accept = accept or _("Open")
+    names = (accept, accept + " " + accept)
+    ok = wait_in(dlg, lambda o: o.getRoleName() == "push button" and o.name in names
+                 and sensitive(o), "the chooser's Open button")
+    ok.queryAction().doAction(0)
+
+
+def _pointer_until(src, want, where, what):
+    """Move the pointer to where(k) for k = 0, 1, ... until the drag source
+    says a line starting with want, bounded by TIMEOUT: the X server's
+    and the XDND messages' pace, not a guessed delay."""
+    end, k = time.monotonic() + TIMEOUT, 0
+    while time.monotonic() < end:
+        pyatspi.Registry.generateMouseEvent(*where(k), "abs")
+        k += 1
+        if select.select([src.stdout], [], [], 0.1)[0]:
+            line = src.stdout.readline()
+            if not line:
+                break
+            if line.startswith(want):
+                return line.strip()
+    fail("timed out waiting for the drag source: " + what)
+
+
+def _line(proc, want, what):
+    """The next line of proc that starts with want, within TIMEOUT."""
+    end = time.monotonic() + TIMEOUT
+    while time.monotonic() < end:
+        ready = select.select([proc.stdout], [], [], max(0.0, end - time.monotonic()))[0]
+        if not ready:
+            break
+        line = proc.stdout.readline()
+        if not line:
+            break
+        if line.startswith(want):
+            return line.strip()
+    fail("timed out waiting for the drag source: " + what)
+
+
+def drag_file(path, x, y):
+    """Drag path from a file-manager-like source (gtk_drag.py, a GTK 4
+    window at the origin, 160x80) and drop it at (x, y) of the screen, the
+    pointer moved as a hand does (XTest); each step waits for the source's
+    word: the pointer over it, the drag begun, the target accepting (action
+    1: copy), the drag ended."""
+    src = subprocess.Popen([sys.executable, os.path.join(os.path.dirname(__file__), "gtk_drag.py"),
+                            path], stdout=subprocess.PIPE, text=True)
+    try:
+        _line(src, "ready", "its window")
+        # GTK says "mapped" before the X server shows the window: the
+        # pointer goes over it until it says the pointer entered.
+        _pointer_until(src, "enter", lambda k: (80 + k % 2, 40), "the pointer over it")
+        pyatspi.Registry.generateMouseEvent(80, 40, "b1p")
+        _pointer_until(src, "begin", lambda k: (80 + min(k, 10) * (x - 80) // 10,
+                                                40 + min(k, 10) * (y - 40) // 10), "the drag begun")
+        _pointer_until(src, "action 1", lambda k: (x + k % 3, y), "the window accepting the drop")
+        pyatspi.Registry.generateMouseEvent(x, y, "b1r")
+        _line(src, "end", "the drop")
+    finally:
+        src.kill()
+        src.wait()
