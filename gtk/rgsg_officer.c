@@ -55,30 +55,9 @@ void rgsg_off_drop_pin(rgsg_off *o)
   o->holder_final_try = FALSE;
 }
 
-/* As the holder's window: only the page shown is visible, so a screen
- * reader never meets a button of another page. */
 void rgsg_off_show(rgsg_off *o, const char *name, GtkWidget *default_button)
 {
-  GtkWidget *page = gtk_stack_get_child_by_name(o->stack, name);
-  GtkWidget *c;
-
-  gtk_widget_set_visible(page, TRUE);
-  gtk_stack_set_visible_child(o->stack, page);
-  for (c = gtk_widget_get_first_child(GTK_WIDGET(o->stack)); c != NULL;
-       c = gtk_widget_get_next_sibling(c))
-    gtk_widget_set_visible(c, c == page);
-  gtk_window_set_default_widget(o->win, default_button);
-  if (default_button != NULL && gtk_widget_get_sensitive(default_button))
-    gtk_widget_grab_focus(default_button);
-}
-
-char *rgsg_off_clean(const char *s)
-{
-  char *c = rgsx_sanitize(s != NULL ? s : "", (size_t)-1);
-  char *g = g_strdup(c != NULL ? c : "");
-
-  free(c);
-  return g;
+  rgsg_stack_show(o->win, o->stack, name, default_button);
 }
 
 JsonNode *rgsg_off_slot(JsonNode *root, const char *uri)

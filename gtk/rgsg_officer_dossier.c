@@ -33,8 +33,8 @@ static void keep_appointment(rgsg_off *o, JsonNode *root)
                            rgsg_str(root, "appointment.aed.city"));
   place = g_strdup_printf("%s %s", rgsg_str(root, "appointment.aed.postal_code"),
                           rgsg_str(root, "appointment.aed.city"));
-  o->appt_office = rgsg_off_clean(office);
-  o->appt_place = rgsg_off_clean(place);
+  o->appt_office = rgsg_clean(office);
+  o->appt_place = rgsg_clean(place);
   g_free(office);
   g_free(place);
 }
@@ -51,12 +51,12 @@ static void on_show(const rgsg_result *r, gpointer data)
     gtk_label_set_text(o->d_status, rgsg_error_text(r));
     return;
   }
-  first = rgsg_off_clean(rgsg_str(root, "order.holder.first_name"));
-  last = rgsg_off_clean(rgsg_str(root, "order.holder.last_name"));
-  company = rgsg_off_clean(rgsg_str(root, "order.company.name"));
-  ref = rgsg_off_clean(rgsg_str(root, "order.ca_ref"));
+  first = rgsg_clean(rgsg_str(root, "order.holder.first_name"));
+  last = rgsg_clean(rgsg_str(root, "order.holder.last_name"));
+  company = rgsg_clean(rgsg_str(root, "order.company.name"));
+  ref = rgsg_clean(rgsg_str(root, "order.ca_ref"));
   g_free(o->serial);
-  o->serial = rgsg_off_clean(rgsg_str(root, "binding.token_serial"));
+  o->serial = rgsg_clean(rgsg_str(root, "binding.token_serial"));
   g_free(o->short_form);
   o->short_form = g_strdup(rgsg_str(root, "short_form"));
   keep_appointment(o, root);
@@ -178,9 +178,9 @@ static void on_pick(GtkButton *b, gpointer data)
 
 static GtkWidget *order_row(rgsg_off *o, JsonNode *ord)
 {
-  char *first = rgsg_off_clean(rgsg_str(ord, "holder.first_name"));
-  char *last = rgsg_off_clean(rgsg_str(ord, "holder.last_name"));
-  char *company = rgsg_off_clean(rgsg_str(ord, "company.name"));
+  char *first = rgsg_clean(rgsg_str(ord, "holder.first_name"));
+  char *last = rgsg_clean(rgsg_str(ord, "holder.last_name"));
+  char *company = rgsg_clean(rgsg_str(ord, "company.name"));
   gint64 id = rgsg_int(ord, "id", 0);
   char *text = g_strdup_printf(_("Order %lld: %s %s, %s"), (long long)id, first, last, company);
   GtkWidget *b = gtk_button_new_with_label(text);

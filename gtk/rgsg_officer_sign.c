@@ -44,7 +44,7 @@ static JsonNode *failed_step(JsonNode *root)
  * step 3, where the counter is read again. */
 static void holder_pin_refused(rgsg_off *o, const rgsg_result *r)
 {
-  char *reason = rgsg_off_clean(rgsg_str(failed_step(r->root), "detail"));
+  char *reason = rgsg_clean(rgsg_str(failed_step(r->root), "detail"));
 
   g_free(o->pop_error);
   o->pop_error = g_strdup_printf(_("The holder's PIN was refused by their key: %s. The refusal is recorded; the holder may type the PIN again."), reason);
@@ -113,7 +113,7 @@ static void on_run(const rgsg_result *r, gpointer data)
   sign_idle(o);
   gtk_button_set_label(GTK_BUTTON(o->s_go), _("Try again: the holder types the PIN"));
   if (result != NULL) {
-    reason = rgsg_off_clean(rgsg_str(r->root, "reason"));
+    reason = rgsg_clean(rgsg_str(r->root, "reason"));
     text = g_strdup_printf(_("The face-to-face was refused: %s. The refusal is signed and recorded; the order does not move on."), reason);
     gtk_label_set_text(o->s_status, text);
     g_free(text);

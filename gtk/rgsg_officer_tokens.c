@@ -51,21 +51,6 @@ static void check_qr(rgsg_off *o)
     tokens_idle(o);
 }
 
-static GtkWidget *criterion_row(JsonNode *c)
-{
-  const char *sentence = rgsg_criterion_sentence(rgsg_str(c, "id"));
-  rgsg_verdict v = rgsg_verdict_of(rgsg_str(c, "verdict"),
-                                   rgsg_bool(c, "waived_by_demo_policy", FALSE));
-  GtkWidget *row = adw_action_row_new();
-  char *title = rgsg_off_clean(sentence != NULL ? sentence : rgsg_str(c, "title"));
-
-  adw_preferences_row_set_title(ADW_PREFERENCES_ROW(row), title);
-  adw_preferences_row_set_use_markup(ADW_PREFERENCES_ROW(row), FALSE);
-  adw_action_row_set_subtitle(ADW_ACTION_ROW(row), rgsg_verdict_text(v));
-  g_free(title);
-  return row;
-}
-
 static void on_check(const rgsg_result *r, gpointer data)
 {
   rgsg_off *o = data;
@@ -78,7 +63,7 @@ static void on_check(const rgsg_result *r, gpointer data)
   tokens_idle(o);
   for (i = 0; i < n; i++)
     gtk_list_box_append(o->t_list,
-                        criterion_row(json_array_get_element(json_node_get_array(crit), i)));
+                        rgsg_criterion_row(json_array_get_element(json_node_get_array(crit), i)));
   if (r->exit_status == 0)
     gtk_label_set_text(o->t_summary, _("The holder's key meets RGS**."));
   else if (go)
@@ -105,10 +90,10 @@ static void check_holder(rgsg_off *o)
 /* "label" (manufacturer model, serial S), sanitised. */
 static char *describe(JsonNode *s)
 {
-  char *label = rgsg_off_clean(rgsg_str(s, "token.label"));
-  char *maker = rgsg_off_clean(rgsg_str(s, "token.manufacturer"));
-  char *model = rgsg_off_clean(rgsg_str(s, "token.model"));
-  char *serial = rgsg_off_clean(rgsg_str(s, "token.serial"));
+  char *label = rgsg_clean(rgsg_str(s, "token.label"));
+  char *maker = rgsg_clean(rgsg_str(s, "token.manufacturer"));
+  char *model = rgsg_clean(rgsg_str(s, "token.model"));
+  char *serial = rgsg_clean(rgsg_str(s, "token.serial"));
   char *text = g_strdup_printf(_("\"%s\" (%s %s, serial %s)"), label, maker, model, serial);
 
   g_free(label);
@@ -139,7 +124,7 @@ static JsonNode *pick_tokens(rgsg_off *o, JsonNode *root)
       continue;
     }
     g_ptr_array_add(o->aed_uris, g_strdup(rgsg_str(s, "uri")));
-    g_ptr_array_add(o->aed_labels, rgsg_off_clean(rgsg_str(s, "token.label")));
+    g_ptr_array_add(o->aed_labels, rgsg_clean(rgsg_str(s, "token.label")));
     g_ptr_array_add(o->aed_texts, describe(s));
   }
   return holder;
@@ -211,7 +196,7 @@ static void on_tokens(const rgsg_result *r, gpointer data)
     g_free(o->holder_uri);
     g_free(o->holder_label);
     o->holder_uri = g_strdup(rgsg_str(holder, "uri"));
-    o->holder_label = rgsg_off_clean(rgsg_str(holder, "token.label"));
+    o->holder_label = rgsg_clean(rgsg_str(holder, "token.label"));
     desc = describe(holder);
     text = g_strdup_printf(_("The holder's key: %s, the serial named in the dossier."), desc);
     gtk_label_set_text(o->t_holder, text);
@@ -251,7 +236,7 @@ void rgsg_off_tokens_enter(rgsg_off *o)
 GtkWidget *rgsg_off_tokens_page(rgsg_off *o)
 {
   GtkWidget *page = rgsg_page(_("2. The two keys"));
-  GtkWidget *row, *back, *again, *scroll;
+  GtkWidget *row, *back, *again;
 
   gtk_box_append(GTK_BOX(page), rgsg_label(
     _("Plug in the holder's key and your own AED key. The holder's key is checked first."), NULL));
@@ -268,16 +253,7 @@ GtkWidget *rgsg_off_tokens_page(rgsg_off *o)
   gtk_box_append(GTK_BOX(page), GTK_WIDGET(o->t_aed_pick));
   o->t_summary = GTK_LABEL(rgsg_label("", NULL));
   gtk_box_append(GTK_BOX(page), GTK_WIDGET(o->t_summary));
-  o->t_list = GTK_LIST_BOX(gtk_list_box_new());
-  gtk_list_box_set_selection_mode(o->t_list, GTK_SELECTION_NONE);
-  gtk_widget_add_css_class(GTK_WIDGET(o->t_list), "boxed-list");
-  rgsg_a11y_label(GTK_WIDGET(o->t_list), _("Checks of the holder's key"));
-  scroll = gtk_scrolled_window_new();
-  gtk_scrolled_window_set_child(GTK_SCROLLED_WINDOW(scroll), GTK_WIDGET(o->t_list));
-  gtk_scrolled_window_set_policy(GTK_SCROLLED_WINDOW(scroll), GTK_POLICY_NEVER,
-                                 GTK_POLICY_AUTOMATIC);
-  gtk_widget_set_vexpand(scroll, TRUE);
-  gtk_box_append(GTK_BOX(page), scroll);
+  o->t_list = rgsg_boxed_list(rgsg_scrolled_body(page), _("Checks of the holder's key"));
   row = rgsg_button_row(page);
   gtk_widget_set_vexpand(row, FALSE);
   back = rgsg_button(row, _("Back"), FALSE);

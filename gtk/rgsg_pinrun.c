@@ -115,7 +115,9 @@ static void on_pin(const char *pin, gboolean final_try, gpointer data)
     return;
   }
   gtk_label_set_text(p->spec.error, "");
-  rgsg_busy(p->spec.busy, TRUE, p->working);
+  /* The pinpad's "PIN": the reader waits for it while the command logs in. */
+  rgsg_busy(p->spec.busy, TRUE,
+            pin[0] == '\0' ? _("Enter the PIN on the reader's keypad.") : p->working);
   if (!rgsg_win_run_progress(w, (const char *const *)p->args, pin, final_try, p->spec.progress,
                              on_done, p->spec.error))
     idle(p);
@@ -137,7 +139,9 @@ static void on_pin_state(const rgsg_result *r, gpointer data)
     w->pin_state = rgsg_pin_state_of(rgsg_str(s, "token.pin_state"));
     show_tries(w);
     rgsg_busy(p->spec.busy, FALSE, NULL);
-    rgsg_pin_ask(w->win, w->token_label, w->pin_state, prev_copy, on_pin, w);
+    /* A reader with a keypad: the PIN is typed there, never here. */
+    rgsg_pin_ask_pinpad(w->win, w->token_label, w->pin_state,
+                        rgsg_bool(s, "token.pinpad", FALSE), prev_copy, on_pin, w);
   }
   g_free(prev_copy);
 }

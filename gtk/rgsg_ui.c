@@ -6,6 +6,7 @@
 #include <string.h>
 #include "rgs_common.h"
 #include "rgsx_i18n.h"
+#include "rgsg_child.h"
 #include "rgsg_pin.h"
 #include "rgsg_ui.h"
 
@@ -265,4 +266,45 @@ char *rgsg_failure_text(const char *message, const char *advice)
 
   g_free(sentence);
   return text;
+}
+
+/* ---- shared by the holder's and the officer's windows ------------------- */
+
+/* Only the page shown is visible: the pages behind it stay out of the
+ * accessibility tree's visible state (GTK 4.8 sets no SHOWING state), so a
+ * screen reader or a test never meets a "Continue" of another page. */
+void rgsg_stack_show(GtkWindow *win, GtkStack *stack, const char *name,
+                     GtkWidget *default_button)
+{
+  GtkWidget *page = gtk_stack_get_child_by_name(stack, name);
+  GtkWidget *c;
+
+  gtk_widget_set_visible(page, TRUE);
+  gtk_stack_set_visible_child(stack, page);
+  for (c = gtk_widget_get_first_child(GTK_WIDGET(stack)); c != NULL;
+       c = gtk_widget_get_next_sibling(c))
+    gtk_widget_set_visible(c, c == page);
+  gtk_window_set_default_widget(win, default_button);
+  if (default_button != NULL && gtk_widget_get_sensitive(default_button))
+    gtk_widget_grab_focus(default_button);
+}
+
+GtkWidget *rgsg_criterion_row(JsonNode *c)
+{
+  const char *sentence = rgsg_criterion_sentence(rgsg_str(c, "id"));
+  rgsg_verdict v = rgsg_verdict_of(rgsg_str(c, "verdict"),
+                                   rgsg_bool(c, "waived_by_demo_policy", FALSE));
+  GtkWidget *row = adw_action_row_new();
+  GtkWidget *icon = gtk_image_new_from_icon_name(
+    v == RGSG_VERDICT_PASS ? "emblem-ok-symbolic"
+    : v == RGSG_VERDICT_DEMO ? "dialog-warning-symbolic" : "dialog-error-symbolic");
+  char *title = rgsg_clean(sentence != NULL ? sentence : rgsg_str(c, "title"));
+
+  adw_preferences_row_set_title(ADW_PREFERENCES_ROW(row), title);
+  adw_preferences_row_set_use_markup(ADW_PREFERENCES_ROW(row), FALSE);
+  adw_action_row_set_subtitle(ADW_ACTION_ROW(row), rgsg_verdict_text(v));
+  rgsg_a11y_label(icon, rgsg_verdict_text(v));
+  adw_action_row_add_prefix(ADW_ACTION_ROW(row), icon);
+  g_free(title);
+  return row;
 }

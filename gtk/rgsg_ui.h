@@ -4,6 +4,7 @@
 #define RGSG_UI_H
 
 #include <gtk/gtk.h>
+#include <json-glib/json-glib.h>
 
 /* A wrapping, left-aligned label; css: a style class or NULL. */
 GtkWidget *rgsg_label(const char *text, const char *css);
@@ -57,5 +58,13 @@ char *rgsg_sentence(const char *text);
 /* A failure for the person: the command's message as a sentence, then
  * what to do (advice, or NULL) on a line of its own. Free with g_free(). */
 char *rgsg_failure_text(const char *message, const char *advice);
+
+/* Show the page name of stack (the others hidden) with default_button as
+ * win's default, focused when it can be pressed. */
+void rgsg_stack_show(GtkWindow *win, GtkStack *stack, const char *name,
+                     GtkWidget *default_button);
+/* One criterion of `check --json` (criteria[]): its sentence for a person
+ * and its verdict, with an icon named for screen readers. */
+GtkWidget *rgsg_criterion_row(JsonNode *c);
 
 #endif

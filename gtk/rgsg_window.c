@@ -15,22 +15,9 @@ typedef struct {
   rgsg_progress_fn progress;
 } run_ctx;
 
-/* Only the page shown is visible: the pages behind it stay out of the
- * accessibility tree's visible state (GTK 4.8 sets no SHOWING state), so a
- * screen reader or a test never meets a "Continue" of another page. */
 void rgsg_show(rgsg_win *w, const char *name, GtkWidget *default_button)
 {
-  GtkWidget *page = gtk_stack_get_child_by_name(w->stack, name);
-  GtkWidget *c;
-
-  gtk_widget_set_visible(page, TRUE);
-  gtk_stack_set_visible_child(w->stack, page);
-  for (c = gtk_widget_get_first_child(GTK_WIDGET(w->stack)); c != NULL;
-       c = gtk_widget_get_next_sibling(c))
-    gtk_widget_set_visible(c, c == page);
-  gtk_window_set_default_widget(w->win, default_button);
-  if (default_button != NULL && gtk_widget_get_sensitive(default_button))
-    gtk_widget_grab_focus(default_button);
+  rgsg_stack_show(w->win, w->stack, name, default_button);
 }
 
 const char *rgsg_error_text(const rgsg_result *r)
@@ -115,15 +102,6 @@ gboolean rgsg_win_run_progress(rgsg_win *w, const char *const *args, const char 
 }
 
 /* ---- token page ------------------------------------------------------- */
-
-static char *clean(const char *s)
-{
-  char *c = rgsx_sanitize(s != NULL ? s : "", (size_t)-1);
-  char *g = g_strdup(c != NULL ? c : "");
-
-  free(c);
-  return g;
-}
 
 /* The first slot with an initialised token: SoftHSM, like readers with
  * several slots, also lists an empty, uninitialised one. */
@@ -230,9 +208,9 @@ static void on_tokens(const rgsg_result *r, gpointer data)
   }
   g_free(w->token_uri);
   w->token_uri = g_strdup(rgsg_str(s, "uri"));
-  label = clean(rgsg_str(s, "token.label"));
+  label = rgsg_clean(rgsg_str(s, "token.label"));
   model = g_strdup_printf("%s %s", rgsg_str(s, "token.manufacturer"), rgsg_str(s, "token.model"));
-  text = clean(model);
+  text = rgsg_clean(model);
   g_free(w->token_label);
   w->token_label = label;
   w->pin_state = rgsg_pin_state_of(rgsg_str(s, "token.pin_state"));
@@ -306,26 +284,6 @@ static GtkWidget *token_page(rgsg_win *w)
 
 /* ---- check page ------------------------------------------------------- */
 
-static GtkWidget *criterion_row(JsonNode *c)
-{
-  const char *sentence = rgsg_criterion_sentence(rgsg_str(c, "id"));
-  rgsg_verdict v = rgsg_verdict_of(rgsg_str(c, "verdict"),
-                                   rgsg_bool(c, "waived_by_demo_policy", FALSE));
-  GtkWidget *row = adw_action_row_new();
-  GtkWidget *icon = gtk_image_new_from_icon_name(
-    v == RGSG_VERDICT_PASS ? "emblem-ok-symbolic"
-    : v == RGSG_VERDICT_DEMO ? "dialog-warning-symbolic" : "dialog-error-symbolic");
-  char *title = clean(sentence != NULL ? sentence : rgsg_str(c, "title"));
-
-  adw_preferences_row_set_title(ADW_PREFERENCES_ROW(row), title);
-  adw_preferences_row_set_use_markup(ADW_PREFERENCES_ROW(row), FALSE);
-  adw_action_row_set_subtitle(ADW_ACTION_ROW(row), rgsg_verdict_text(v));
-  rgsg_a11y_label(icon, rgsg_verdict_text(v));
-  adw_action_row_add_prefix(ADW_ACTION_ROW(row), icon);
-  g_free(title);
-  return row;
-}
-
 static void on_check(const rgsg_result *r, gpointer data)
 {
   rgsg_win *w = data;
@@ -337,7 +295,7 @@ static void on_check(const rgsg_result *r, gpointer data)
   rgsg_busy(w->check_busy, FALSE, NULL);
   for (i = 0; i < n; i++)
     gtk_list_box_append(w->check_list,
-                        criterion_row(json_array_get_element(json_node_get_array(crit), i)));
+                        rgsg_criterion_row(json_array_get_element(json_node_get_array(crit), i)));
   if (r->exit_status == 0) {
     gtk_label_set_text(w->check_summary, _("This key meets RGS**: you can go on."));
     go = TRUE;
@@ -393,22 +351,13 @@ static void on_check_back(GtkButton *b, gpointer data)
 static GtkWidget *check_page(rgsg_win *w)
 {
   GtkWidget *page = rgsg_page(_("Is this key fit for RGS**?"));
-  GtkWidget *row, *back, *scroll;
+  GtkWidget *row, *back;
 
   w->check_busy = rgsg_busy_new("", NULL);
   gtk_box_append(GTK_BOX(page), w->check_busy);
   w->check_summary = GTK_LABEL(rgsg_label("", "heading"));
   gtk_box_append(GTK_BOX(page), GTK_WIDGET(w->check_summary));
-  w->check_list = GTK_LIST_BOX(gtk_list_box_new());
-  gtk_list_box_set_selection_mode(w->check_list, GTK_SELECTION_NONE);
-  gtk_widget_add_css_class(GTK_WIDGET(w->check_list), "boxed-list");
-  rgsg_a11y_label(GTK_WIDGET(w->check_list), _("Checks of the key"));
-  scroll = gtk_scrolled_window_new();
-  gtk_scrolled_window_set_child(GTK_SCROLLED_WINDOW(scroll), GTK_WIDGET(w->check_list));
-  gtk_scrolled_window_set_policy(GTK_SCROLLED_WINDOW(scroll), GTK_POLICY_NEVER,
-                                 GTK_POLICY_AUTOMATIC);
-  gtk_widget_set_vexpand(scroll, TRUE);
-  gtk_box_append(GTK_BOX(page), scroll);
+  w->check_list = rgsg_boxed_list(rgsg_scrolled_body(page), _("Checks of the key"));
   row = rgsg_button_row(page);
   gtk_widget_set_vexpand(row, FALSE);
   back = rgsg_button(row, _("Back"), FALSE);

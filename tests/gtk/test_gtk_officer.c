@@ -18,6 +18,7 @@
 #include <unistd.h>
 #include <cmocka.h>
 #include "gtk_run.h"
+#include "f2f_aedtoken.h"
 #include "f2f_pki.h"
 
 typedef struct {
@@ -25,51 +26,6 @@ typedef struct {
   char ca[600], data[600], policy[600], holder_db[600], aed_db[600], dossier[600], record[600];
   const char *env[32];
 } fixture;
-
-static void run_ok(const char *const *argv)
-{
-  rgs_run_result r;
-
-  assert_int_equal(rgs_run(argv, NULL, NULL, &r), 0);
-  if (r.status != 0)
-    fail_msg("%s failed (%d): %s%s", argv[0], r.status, r.out, r.err);
-  rgs_run_free(&r);
-}
-
-/* The AED's key made on its token, its certificate issued by a test CA
- * (written to f->ca) and stored beside it. */
-static void aed_token(fixture *f)
-{
-  const char *m = rgs_env("SOFTHSM2_MODULE"), *tool = rgs_env("PKCS11_TOOL");
-  char pub[640], der[640];
-  EVP_PKEY *ca_key = pki_key("ec"), *aed_pub;
-  X509 *ca, *aed;
-  const char *gen[] = { tool, "--module", m, "--token-label", "AED", "--login", "--pin",
-                        RGS_TEST_PIN, "--keypairgen", "--key-type", "rsa:2048", "--id", "a1",
-                        "--label", "aed-key", NULL };
-  const char *read[] = { tool, "--module", m, "--token-label", "AED", "--read-object", "--type",
-                         "pubkey", "--id", "a1", "-o", pub, NULL };
-  const char *write[] = { tool, "--module", m, "--token-label", "AED", "--login", "--pin",
-                          RGS_TEST_PIN, "--write-object", der, "--type", "cert", "--id", "a1",
-                          "--label", "aed-cert", NULL };
-
-  snprintf(pub, sizeof(pub), "%s/aed-pub.der", f->hsm.dir);
-  snprintf(der, sizeof(der), "%s/aed.der", f->hsm.dir);
-  run_ok(gen);
-  run_ok(read);
-  aed_pub = pki_read_pubkey_der(pub);
-  assert_non_null(aed_pub);
-  ca = pki_cert("Autorité de test des AED", ca_key, NULL, ca_key, 1, NULL, NULL);
-  aed = pki_cert("Maître Jeanne DUPONT-LÉGER", aed_pub, ca, ca_key, 0, NULL, NULL);
-  assert_non_null(aed);
-  assert_int_equal(pki_write_pem(f->ca, ca), 0);
-  assert_int_equal(pki_write_der(der, aed), 0);
-  run_ok(write);
-  X509_free(aed);
-  X509_free(ca);
-  EVP_PKEY_free(aed_pub);
-  EVP_PKEY_free(ca_key);
-}
 
 /* A data folder (RGS_ENROLL_DATADIR) whose shipped AED trust file lists
  * the test CA: the window passes no --aed-trust or --ca-file, as on an
@@ -192,7 +148,7 @@ static void run_case(const char *lang)
   snprintf(f->dossier, sizeof(f->dossier), "%s/dossier-senez.p7m", f->hsm.dir);
   snprintf(f->record, sizeof(f->record), "%s/record-for-the-holder.p7m", f->hsm.dir);
   n = rgs_gtk_env(&eb, f->env, f->hsm.dir, lang);
-  aed_token(f);
+  f2f_aed_token(f->hsm.dir, f->ca);
   data_dir(f);
   snprintf(e_data, sizeof(e_data), "RGS_ENROLL_DATADIR=%s", f->data);
   /* The holder's token through the fault module (its PIN counter and
