@@ -33,6 +33,16 @@ CLI = os.environ["RGS_ENROLL_BIN"]
 HOME = os.environ["HOME"]
 
 
+# The whole message of the export page (a translation is found by its whole msgid).
+SAVED = ("Your dossier is saved in %s and its paper sheet in %s.\n\n"
+         "What to do now:\n"
+         "1. Send the dossier file to the AED (the huissier) before the appointment, by e-mail, "
+         "or bring it on a USB stick.\n"
+         "2. Print the paper sheet and bring it to the face-to-face with this key, your identity "
+         "document and the company's registration extract: the AED checks with its QR code that "
+         "your key holds the key named on the paper.")
+
+
 def prefix(msgid):
     """The fixed start of a translated message with a %s."""
     return _(msgid).split("%s")[0]
@@ -92,7 +102,7 @@ def export():
                "the chosen place")
     click(_("Save the dossier"))
     type_pin()
-    wait_label(prefix("Your dossier is saved in %s and its paper sheet in %s.\n\n") + chosen,
+    wait_label(prefix(SAVED) + chosen,
                "the dossier saved in the chosen place")
     if not os.path.isfile(os.path.join(WORK, "chosen", "my-dossier-sheet.pdf")):
         fail("no paper sheet beside the chosen place")
