@@ -177,6 +177,8 @@ static void open_window(watch_env *e, const watch_offer *o)
   posix_spawn_file_actions_addopen(&fa, STDIN_FILENO, "/dev/null", O_RDONLY, 0);
   posix_spawn_file_actions_addopen(&fa, STDOUT_FILENO, "/dev/null", O_WRONLY, 0);
   posix_spawn_file_actions_adddup2(&fa, STDOUT_FILENO, STDERR_FILENO);
+  /* Nothing else of the watcher's: its --pin-fd, the bus, the udev monitor. */
+  posix_spawn_file_actions_addclosefrom_np(&fa, STDERR_FILENO + 1);
   err = posix_spawn(&pid, e->window, &fa, &at, (char *const *)argv, environ);
   posix_spawn_file_actions_destroy(&fa);
   posix_spawnattr_destroy(&at);

@@ -18,7 +18,8 @@
 #define RGSG_LOCALEDIR "/usr/local/share/locale"
 #endif
 
-static char *opt_policy, *opt_module, *opt_db, *opt_out_dir, *opt_token;
+static char **opt_policies;
+static char *opt_module, *opt_db, *opt_out_dir, *opt_token;
 static gboolean opt_askpass, opt_officer;
 static gint64 opt_order;
 static char **opt_rest;
@@ -26,8 +27,8 @@ static char **opt_rest;
 static int askpass_status = 1;
 
 static const GOptionEntry entries[] = {
-  { "policy", 0, 0, G_OPTION_ARG_FILENAME, &opt_policy,
-    "Qualified-device policy file handed to rgs-enroll (--policy)", "FILE" },
+  { "policy", 0, 0, G_OPTION_ARG_FILENAME_ARRAY, &opt_policies,
+    "Qualified-device policy file handed to rgs-enroll (--policy; repeatable)", "FILE" },
   { "module", 0, 0, G_OPTION_ARG_STRING, &opt_module,
     "PKCS#11 module handed to rgs-enroll (--module)", "PATH|NAME" },
   { "db", 0, 0, G_OPTION_ARG_FILENAME, &opt_db, "Order store handed to rgs-enroll (--db)", "PATH" },
@@ -139,7 +140,9 @@ static void on_activate(GApplication *app, gpointer data)
   }
   /* The options are parsed by now; the policy may also come from the
    * environment, as a demo or a test hands it to the window. */
-  o->ctx.policy = opt_policy != NULL ? opt_policy : g_getenv("RGS_ENROLL_POLICY");
+  /* Every --policy the watcher had is handed on, in its order. */
+  o->ctx.policies = (const char *const *)opt_policies;
+  o->ctx.policy = opt_policies != NULL ? NULL : g_getenv("RGS_ENROLL_POLICY");
   if (o->ctx.policy != NULL && o->ctx.policy[0] == '\0')
     o->ctx.policy = NULL;
   o->ctx.module = opt_module;
@@ -177,7 +180,7 @@ int main(int argc, char **argv)
     ret = askpass_status;
   g_object_unref(app);
   g_free(cli);
-  g_free(opt_policy);
+  g_strfreev(opt_policies);
   g_free(opt_module);
   g_free(opt_db);
   g_free(opt_out_dir);

@@ -68,8 +68,8 @@ static char *office_subtitle(JsonNode *o)
   const char *phone = rgsg_str(o, "phone"), *mail = rgsg_str(o, "email");
   char *c;
 
-  g_string_append_printf(s, "%s, %s %s", rgsg_str(o, "address") != NULL ? rgsg_str(o, "address") : "",
-                         rgsg_str(o, "postal_code"), rgsg_str(o, "city"));
+  g_string_append_printf(s, "%s, %s %s", rgsg_str0(o, "address"), rgsg_str0(o, "postal_code"),
+                         rgsg_str0(o, "city"));
   if (phone != NULL && phone[0] != '\0')
     /* TRANSLATORS: an office's telephone number after its address. */
     g_string_append_printf(s, _(" — telephone %s"), phone);

@@ -35,8 +35,8 @@ void rgsg_book_show(rgsg_aed_ui *a, JsonNode *appt)
   }
   when = rgsg_when(rgsg_str(appt, "at"), TRUE);
   text = g_strdup_printf(_("Appointment recorded: %s, %s, %s, %s %s. Bring your key, a valid identity document and the signed face-to-face intervention form."),
-                         when, rgsg_str(appt, "aed.name"), rgsg_str(appt, "aed.address"),
-                         rgsg_str(appt, "aed.postal_code"), rgsg_str(appt, "aed.city"));
+                         when, rgsg_str0(appt, "aed.name"), rgsg_str0(appt, "aed.address"),
+                         rgsg_str0(appt, "aed.postal_code"), rgsg_str0(appt, "aed.city"));
   shown = rgsg_clean(text);
   gtk_label_set_text(a->booked, shown);
   gtk_button_set_label(GTK_BUTTON(a->book), _("Move the appointment"));

@@ -2,12 +2,14 @@
 /* rgsg_child.c - rgs-enroll --json as an asynchronous child (rgsg_child.h). */
 #include <errno.h>
 #include <limits.h>
+#include <stdlib.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <unistd.h>
 #include <glib-unix.h>
 #include <gio/gunixinputstream.h>
+#include "rgs_common.h"
 #include "rgsg_child.h"
 
 #ifndef RGSG_BINDIR
@@ -73,6 +75,10 @@ static GPtrArray *build_argv(const rgsg_ctx *ctx, const char *const *args, gbool
     g_ptr_array_add(v, g_strdup("--policy"));
     g_ptr_array_add(v, g_strdup(ctx->policy));
   }
+  for (i = 0; ctx->policies != NULL && ctx->policies[i] != NULL; i++) {
+    g_ptr_array_add(v, g_strdup("--policy"));
+    g_ptr_array_add(v, g_strdup(ctx->policies[i]));
+  }
   if (ctx->module != NULL) {
     g_ptr_array_add(v, g_strdup("--module"));
     g_ptr_array_add(v, g_strdup(ctx->module));
@@ -109,14 +115,50 @@ static int pin_pipe(const char *pin)
   if (!g_unix_open_pipe(fds, FD_CLOEXEC, NULL))
     return -1;
   n = write(fds[1], pin, len);
-  if (n == (ssize_t)len)
-    n = write(fds[1], "\n", 1);
+  /* A secret cut short is never handed on as if whole. */
+  n = n == (ssize_t)len ? write(fds[1], "\n", 1) : -1;
   close(fds[1]);
-  if (n < 0) {
+  if (n != 1) {
     close(fds[0]);
     return -1;
   }
   return fds[0];
+}
+
+/* The member name of obj (a string) made printable line by line: the
+ * command's words may quote what came from outside (a label, a server). */
+static void sanitize_member(JsonObject *obj, const char *name)
+{
+  const char *text = json_object_has_member(obj, name)
+                       ? json_node_get_string(json_object_get_member(obj, name)) : NULL;
+  char **lines, *joined;
+  size_t i;
+
+  if (text == NULL)
+    return;
+  lines = g_strsplit(text, "\n", -1);
+  for (i = 0; lines[i] != NULL; i++) {
+    char *c = rgsx_sanitize(lines[i], (size_t)-1);
+
+    g_free(lines[i]);
+    lines[i] = g_strdup(c != NULL ? c : "");
+    free(c);
+  }
+  joined = g_strjoinv("\n", lines);
+  json_object_set_string_member(obj, name, joined);
+  g_free(joined);
+  g_strfreev(lines);
+}
+
+/* error.message and error.detail, shown as they are by every page. */
+static void sanitize_error(JsonNode *root)
+{
+  JsonNode *err = rgsg_get(root, "error");
+
+  if (err == NULL || !JSON_NODE_HOLDS_OBJECT(err))
+    return;
+  sanitize_member(json_node_get_object(err), "message");
+  sanitize_member(json_node_get_object(err), "detail");
 }
 
 static void on_exit_cb(GObject *src, GAsyncResult *res, gpointer data)
@@ -136,6 +178,8 @@ static void on_exit_cb(GObject *src, GAsyncResult *res, gpointer data)
   if (out != NULL && json_parser_load_from_data(parser, out, -1, NULL) &&
       json_parser_get_root(parser) != NULL)
     r.root = json_node_copy(json_parser_get_root(parser));
+  if (r.root != NULL)
+    sanitize_error(r.root);
   st->done(&r, st->user);
   if (r.root != NULL)
     json_node_unref(r.root);
@@ -315,6 +359,13 @@ const char *rgsg_str(JsonNode *node, const char *path)
   return n != NULL && JSON_NODE_HOLDS_VALUE(n) && json_node_get_value_type(n) == G_TYPE_STRING
            ? json_node_get_string(n)
            : NULL;
+}
+
+const char *rgsg_str0(JsonNode *node, const char *path)
+{
+  const char *s = rgsg_str(node, path);
+
+  return s != NULL ? s : "";
 }
 
 gint64 rgsg_int(JsonNode *node, const char *path, gint64 def)

@@ -14,6 +14,7 @@
 typedef struct {
   const char *cli;      /* path of rgs-enroll */
   const char *policy;   /* --policy FILE */
+  const char *const *policies;  /* more --policy FILEs, NULL-terminated, or NULL */
   const char *module;   /* --module PATH|NAME */
   const char *db;       /* --db PATH */
 } rgsg_ctx;
@@ -60,6 +61,8 @@ gboolean rgsg_run_progress(const rgsg_ctx *ctx, const char *const *args, const c
 /* Members of the result's document; NULL / def when absent or of another type. */
 const char *rgsg_str(JsonNode *node, const char *path);
 gint64 rgsg_int(JsonNode *node, const char *path, gint64 def);
+/* rgsg_str, or "" when absent: for text put together for a person. */
+const char *rgsg_str0(JsonNode *node, const char *path);
 gboolean rgsg_bool(JsonNode *node, const char *path, gboolean def);
 /* A member by dotted path ("token.pin_state", "slots.0.uri"); NULL when absent. */
 JsonNode *rgsg_get(JsonNode *node, const char *path);

@@ -36,12 +36,15 @@ static void on_chosen(GtkNativeDialog *d, int response, gpointer data)
   if (f != NULL)
     path = g_file_get_path(f);
   /* A file without a local path (a remote place) cannot go to the command. */
+  cb->w->choosers--;
   if (path != NULL && !cb->w->closed)
     cb->fn(cb->w, path);
   g_free(path);
   if (f != NULL)
     g_object_unref(f);
   g_object_unref(d);
+  /* A native chooser outlives its parent window: the state waited for it. */
+  rgsg_win_release(cb->w);
   g_free(cb);
 }
 
@@ -64,6 +67,7 @@ void rgsg_choose_file(rgsg_win *w, const char *title, gboolean save, const char 
   if (save && base != NULL)
     gtk_file_chooser_set_current_name(GTK_FILE_CHOOSER(d), base);
   g_signal_connect(d, "response", G_CALLBACK(on_chosen), cb);
+  w->choosers++;
   gtk_native_dialog_show(GTK_NATIVE_DIALOG(d));
   g_free(base);
   if (dir != NULL)
@@ -129,7 +133,6 @@ static void on_answer(AdwMessageDialog *d, const char *response, gpointer data)
   (void)d;
   if (g_strcmp0(response, "yes") == 0 && !cb->w->closed)
     cb->fn(cb->w);
-  g_free(cb);
 }
 
 void rgsg_ask(rgsg_win *w, const char *heading, const char *body, const char *yes,
@@ -147,6 +150,8 @@ void rgsg_ask(rgsg_win *w, const char *heading, const char *body, const char *ye
   /* Cancel is what Enter and Escape do: nothing replaced by a slip. */
   adw_message_dialog_set_default_response(m, "cancel");
   adw_message_dialog_set_close_response(m, "cancel");
+  /* The dialog goes with its parent, without a response: cb goes with it. */
+  g_object_set_data_full(G_OBJECT(d), "rgsg-yes", cb, g_free);
   g_signal_connect(d, "response", G_CALLBACK(on_answer), cb);
   gtk_window_present(GTK_WINDOW(d));
 }

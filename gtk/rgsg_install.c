@@ -242,8 +242,12 @@ static void on_browsers(GtkButton *b, gpointer data)
   gtk_widget_set_sensitive(u->browsers, FALSE);
   gtk_widget_set_sensitive(u->choose, FALSE);
   rgsg_busy(u->busy, TRUE, _("Adding your key to Firefox and Chromium…"));
-  if (!rgsg_win_run(w, args, NULL, FALSE, on_browsers_done, u->browsers_done))
-    on_browsers_done(&(rgsg_result){ .exit_status = 1 }, w);
+  /* Not started: the reason is already in browsers_done; the buttons back. */
+  if (!rgsg_win_run(w, args, NULL, FALSE, on_browsers_done, u->browsers_done)) {
+    rgsg_busy(u->busy, FALSE, NULL);
+    gtk_widget_set_sensitive(u->browsers, TRUE);
+    gtk_widget_set_sensitive(u->choose, TRUE);
+  }
 }
 
 static GtkWidget *checks_list(struct rgsg_install_ui *u)

@@ -26,6 +26,7 @@ struct rgsg_win {
   GtkWidget *token_retry, *token_next;
   GSubprocess *token_waiter;  /* `watch --once` while no key is found, or NULL */
   int waiters;                /* waiting children not ended yet (their callbacks hold w) */
+  int choosers;               /* file choosers open (their callbacks hold w) */
   gboolean may_wait;          /* the look in progress may start a wait */
   /* check page */
   GtkWidget *check_busy;
@@ -75,6 +76,8 @@ struct rgsg_win {
 enum { RGSG_F_PARTNER, RGSG_F_FIRST, RGSG_F_LAST, RGSG_F_EMAIL, RGSG_F_COMPANY, RGSG_F_ID };
 
 void rgsg_win_free(rgsg_win *w);
+/* Free w when its window is closed and nothing can call back any more. */
+void rgsg_win_release(rgsg_win *w);
 /* Show page name, its main button as the window's default. */
 void rgsg_show(rgsg_win *w, const char *name, GtkWidget *default_button);
 /* Start a child with the token's --token; FALSE (message shown in

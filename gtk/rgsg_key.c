@@ -28,7 +28,7 @@ static void on_progress(const char *event, const char *step, gint64 elapsed_ms, 
 static void on_started(const rgsg_result *r, gpointer data)
 {
   rgsg_win *w = data;
-  char *text;
+  char *text, *path;
 
   /* Pulled out mid-way: start keeps the order as it was and clears what
    * it made (or the next run does), so plugging in again is all it takes. */
@@ -42,7 +42,9 @@ static void on_started(const rgsg_result *r, gpointer data)
     gtk_label_set_text(w->key_error, rgsg_error_text(r));
     return;
   }
-  text = g_strdup_printf(_("Your request is saved in %s"), rgsg_str(r->root, "csr.file"));
+  path = rgsg_clean(rgsg_str(r->root, "csr.file"));
+  text = g_strdup_printf(_("Your request is saved in %s"), path);
+  g_free(path);
   gtk_label_set_text(w->done_path, text);
   g_free(text);
   rgsg_show(w, "done", w->done_next);

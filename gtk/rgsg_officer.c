@@ -76,13 +76,19 @@ JsonNode *rgsg_off_slot(JsonNode *root, const char *uri)
   return NULL;
 }
 
+void rgsg_off_release(rgsg_off *o)
+{
+  if (o->closed && !o->running && o->choosers == 0)
+    off_free(o);
+}
+
 static void on_child_done(const rgsg_result *r, gpointer data)
 {
   run_ctx *rc = data;
 
   rc->o->running = FALSE;
   if (rc->o->closed)
-    off_free(rc->o);
+    rgsg_off_release(rc->o);
   else
     rc->done(r, rc->o);
   g_free(rc);
@@ -116,8 +122,7 @@ static void on_destroy(GtkWidget *widget, gpointer data)
 
   (void)widget;
   o->closed = TRUE;
-  if (!o->running)
-    off_free(o);
+  rgsg_off_release(o);
 }
 
 void rgsg_officer_new(GtkApplication *app, const rgsg_win_opts *opts)

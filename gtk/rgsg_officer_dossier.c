@@ -22,21 +22,23 @@ static void dossier_idle(rgsg_off *o)
 static void keep_appointment(rgsg_off *o, JsonNode *root)
 {
   const char *name = rgsg_str(root, "appointment.aed.name");
-  char *office, *place;
+  char *office, *addr, *pc, *city;
 
   g_clear_pointer(&o->appt_office, g_free);
   g_clear_pointer(&o->appt_place, g_free);
   if (name == NULL)
     return;
-  office = g_strdup_printf("%s, %s %s %s", name, rgsg_str(root, "appointment.aed.address"),
-                           rgsg_str(root, "appointment.aed.postal_code"),
-                           rgsg_str(root, "appointment.aed.city"));
-  place = g_strdup_printf("%s %s", rgsg_str(root, "appointment.aed.postal_code"),
-                          rgsg_str(root, "appointment.aed.city"));
-  o->appt_office = rgsg_clean(office);
-  o->appt_place = rgsg_clean(place);
+  /* A member missing is "" (never "(null)" in the signed record). */
+  addr = rgsg_clean(rgsg_str(root, "appointment.aed.address"));
+  pc = rgsg_clean(rgsg_str(root, "appointment.aed.postal_code"));
+  city = rgsg_clean(rgsg_str(root, "appointment.aed.city"));
+  office = rgsg_clean(name);
+  o->appt_office = g_strdup_printf("%s, %s %s %s", office, addr, pc, city);
+  o->appt_place = g_strdup_printf("%s %s", pc, city);
   g_free(office);
-  g_free(place);
+  g_free(addr);
+  g_free(pc);
+  g_free(city);
 }
 
 /* The order as the officer checks it against the person and the papers. */
@@ -44,9 +46,11 @@ static void on_show(const rgsg_result *r, gpointer data)
 {
   rgsg_off *o = data;
   JsonNode *root = r->root;
-  char *first, *last, *company, *ref, *text;
+  char *first, *last, *company, *ref, *siren, *spki, *text;
 
   dossier_idle(o);
+  /* Another order: the identity page starts empty for its holder. */
+  rgsg_off_identity_reset(o);
   if (r->exit_status != 0) {
     gtk_label_set_text(o->d_status, rgsg_error_text(r));
     return;
@@ -55,6 +59,8 @@ static void on_show(const rgsg_result *r, gpointer data)
   last = rgsg_clean(rgsg_str(root, "order.holder.last_name"));
   company = rgsg_clean(rgsg_str(root, "order.company.name"));
   ref = rgsg_clean(rgsg_str(root, "order.ca_ref"));
+  siren = rgsg_clean(rgsg_str(root, "order.company.siren"));
+  spki = rgsg_clean(rgsg_str(root, "binding.spki_sha256"));
   g_free(o->serial);
   o->serial = rgsg_clean(rgsg_str(root, "binding.token_serial"));
   g_free(o->short_form);
@@ -65,8 +71,7 @@ static void on_show(const rgsg_result *r, gpointer data)
   o->order_id = rgsg_int(root, "order_id", 0);
   text = g_strdup_printf(_("Order %lld\nHolder: %s\nCompany: %s (SIREN %s)\nCA reference: %s\nHolder's key: serial %s\nKey fingerprint (SHA-256): %s"),
                          (long long)o->order_id, o->holder_name, company,
-                         rgsg_str(root, "order.company.siren"), ref, o->serial,
-                         rgsg_str(root, "binding.spki_sha256"));
+                         siren, ref, o->serial, spki);
   gtk_label_set_text(o->d_order, text);
   gtk_widget_set_sensitive(o->d_next, TRUE);
   rgsg_off_show(o, "dossier", o->d_next);
@@ -75,6 +80,8 @@ static void on_show(const rgsg_result *r, gpointer data)
   g_free(last);
   g_free(company);
   g_free(ref);
+  g_free(siren);
+  g_free(spki);
 }
 
 static void show_order(rgsg_off *o, gint64 id)
@@ -131,15 +138,19 @@ static void import_file(rgsg_off *o, GFile *file)
 
 static void on_chosen(GtkNativeDialog *d, int response, gpointer data)
 {
+  rgsg_off *o = data;
   GFile *file = NULL;
 
-  if (response == GTK_RESPONSE_ACCEPT)
+  o->choosers--;
+  if (response == GTK_RESPONSE_ACCEPT && !o->closed)
     file = gtk_file_chooser_get_file(GTK_FILE_CHOOSER(d));
   if (file != NULL) {
-    import_file(data, file);
+    import_file(o, file);
     g_object_unref(file);
   }
   g_object_unref(d);
+  /* A native chooser outlives its parent window: the state waited for it. */
+  rgsg_off_release(o);
 }
 
 static void on_open(GtkButton *b, gpointer data)
@@ -151,6 +162,7 @@ static void on_open(GtkButton *b, gpointer data)
   (void)b;
   gtk_native_dialog_set_modal(GTK_NATIVE_DIALOG(d), TRUE);
   g_signal_connect(d, "response", G_CALLBACK(on_chosen), o);
+  o->choosers++;
   gtk_native_dialog_show(GTK_NATIVE_DIALOG(d));
 }
 
@@ -214,6 +226,7 @@ void rgsg_off_dossier_enter(rgsg_off *o)
   static const char *const args[] = { "order", "list", NULL };
 
   rgsg_off_drop_pin(o);
+  rgsg_off_identity_reset(o);
   rgsg_off_show(o, "dossier", gtk_widget_get_sensitive(o->d_next) ? o->d_next : NULL);
   rgsg_busy(o->d_busy, TRUE, _("Reading the orders already imported…"));
   if (!rgsg_off_run(o, args, NULL, 0, on_list, o->d_status))

@@ -16,6 +16,7 @@ struct rgsg_off {
   rgsg_ctx ctx;
   gboolean running;            /* a child is at work */
   gboolean closed;             /* the window is gone; free when the child ends */
+  int choosers;                /* file choosers open (their callbacks hold o) */
   char *tmpdir;                /* the record and the report before they are saved */
   /* the order imported or chosen */
   gint64 order_id;
@@ -59,6 +60,8 @@ struct rgsg_off {
   GObject *pdf;                /* the PopplerDocument shown and printed */
 };
 
+/* Free o when its window is closed and nothing can call back any more. */
+void rgsg_off_release(rgsg_off *o);
 /* Show page name, its main button as the window's default. */
 void rgsg_off_show(rgsg_off *o, const char *name, GtkWidget *default_button);
 /* Start `rgs-enroll --json args` with the descriptors fds (owned by the
@@ -79,6 +82,9 @@ GtkWidget *rgsg_off_pop_page(rgsg_off *o);
 void rgsg_off_pop_enter(rgsg_off *o);
 GtkWidget *rgsg_off_identity_page(rgsg_off *o);
 void rgsg_off_identity_enter(rgsg_off *o);
+/* Empty the identity page (name, dates, document number, the box "checked
+ * against the person"): nothing of one holder reaches the next one. */
+void rgsg_off_identity_reset(rgsg_off *o);
 GtkWidget *rgsg_off_sign_page(rgsg_off *o);
 void rgsg_off_sign_enter(rgsg_off *o);
 GtkWidget *rgsg_off_report_page(rgsg_off *o);

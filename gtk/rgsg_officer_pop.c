@@ -149,6 +149,18 @@ static GtkEditable *field(rgsg_off *o, GtkWidget *grid, int rowi, const char *la
   return GTK_EDITABLE(e);
 }
 
+void rgsg_off_identity_reset(rgsg_off *o)
+{
+  GtkEditable *const fields[] = { o->i_name, o->i_expires, o->i_number, o->i_extract,
+                                  o->i_office, o->i_place };
+  size_t i;
+
+  /* The number's entry is a password entry: its secure buffer is emptied. */
+  for (i = 0; i < G_N_ELEMENTS(fields); i++)
+    gtk_editable_set_text(fields[i], "");
+  gtk_check_button_set_active(o->i_checked, FALSE);
+}
+
 void rgsg_off_identity_enter(rgsg_off *o)
 {
   char *text;

@@ -170,12 +170,18 @@ static void on_print(GtkButton *b, gpointer data)
 static void on_save_chosen(GtkNativeDialog *d, int response, gpointer data)
 {
   rgsg_off *o = data;
-  GFile *dest = response == GTK_RESPONSE_ACCEPT ? gtk_file_chooser_get_file(GTK_FILE_CHOOSER(d))
-                                                : NULL;
-  GFile *src = g_file_new_for_path(o->record_path);
+  GFile *dest, *src;
   GError *err = NULL;
   char *path, *text;
 
+  o->choosers--;
+  if (o->closed) {
+    g_object_unref(d);
+    rgsg_off_release(o);    /* the window went while the chooser was open */
+    return;
+  }
+  dest = response == GTK_RESPONSE_ACCEPT ? gtk_file_chooser_get_file(GTK_FILE_CHOOSER(d)) : NULL;
+  src = g_file_new_for_path(o->record_path);
   if (dest != NULL && g_file_copy(src, dest, G_FILE_COPY_OVERWRITE, NULL, NULL, NULL, &err)) {
     path = g_file_get_path(dest);
     text = g_strdup_printf(_("The record is saved as %s.\nGive it to the holder: in their window, under \"Face-to-face record\", they import it; their order then moves on to the certificate."), path);
@@ -205,6 +211,7 @@ static void on_save(GtkButton *b, gpointer data)
   gtk_native_dialog_set_modal(GTK_NATIVE_DIALOG(d), TRUE);
   gtk_file_chooser_set_current_name(GTK_FILE_CHOOSER(d), name);
   g_signal_connect(d, "response", G_CALLBACK(on_save_chosen), o);
+  o->choosers++;
   gtk_native_dialog_show(GTK_NATIVE_DIALOG(d));
   g_free(name);
 }

@@ -42,8 +42,11 @@ static void check_qr(rgsg_off *o)
 {
   const char *args[] = { "--token", o->holder_uri, "order", "check-qr", o->short_form, NULL };
 
+  /* Without the dossier's key nothing ties this key to the order: refused,
+   * never checked by its serial alone. */
   if (o->short_form == NULL) {
-    check_holder(o);
+    gtk_label_set_text(o->t_summary, _("The dossier does not name the key of the order: the holder's key cannot be told apart from a copy. Ask the holder to export the dossier again from their window."));
+    gtk_widget_set_sensitive(o->t_next, FALSE);
     return;
   }
   rgsg_busy(o->t_busy, TRUE, _("Looking for the dossier's key on the holder's key…"));

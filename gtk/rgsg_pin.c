@@ -84,7 +84,6 @@ static void on_response(AdwMessageDialog *d, const char *response, gpointer data
     gtk_editable_set_text(p->entry, "");
     p->fn(NULL, FALSE, p->user);
   }
-  g_free(p);
 }
 
 static GtkWidget *label_new(const char *text, const char *css)
@@ -168,6 +167,8 @@ void rgsg_pin_ask_text_pinpad(GtkWindow *parent, const char *body, rgsg_pin_stat
     g_object_set_data_full(G_OBJECT(d), "rgsg-dummy", p->entry, g_object_unref);
   }
   update_ok(p);
+  /* Freed with the dialog: also when it goes with its parent, unanswered. */
+  g_object_set_data_full(G_OBJECT(d), "rgsg-pin", p, g_free);
   g_signal_connect(d, "response", G_CALLBACK(on_response), p);
   gtk_window_present(GTK_WINDOW(d));
   /* Enter continues on a keypad (nothing to type), the box first on the last try. */

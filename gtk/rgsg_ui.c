@@ -80,7 +80,17 @@ void rgsg_busy(GtkWidget *busy, gboolean on, const char *text)
   if (text != NULL)
     gtk_label_set_text(l, text);
   gtk_spinner_set_spinning(spin, on);
+  gtk_widget_set_visible(GTK_WIDGET(spin), on);
   gtk_widget_set_visible(busy, on);
+}
+
+void rgsg_busy_still(GtkWidget *busy, const char *text)
+{
+  GtkWidget *spin = g_object_get_data(G_OBJECT(busy), "spinner");
+
+  rgsg_busy(busy, TRUE, text);
+  gtk_spinner_set_spinning(GTK_SPINNER(spin), FALSE);
+  gtk_widget_set_visible(spin, FALSE);
 }
 
 void rgsg_list_clear(GtkListBox *list)

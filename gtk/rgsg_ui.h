@@ -17,6 +17,9 @@ GtkWidget *rgsg_button(GtkWidget *row, const char *label, gboolean suggested);
 /* A spinner with a label beside it, hidden; rgsg_busy shows or hides it. */
 GtkWidget *rgsg_busy_new(const char *text, GtkLabel **label_out);
 void rgsg_busy(GtkWidget *busy, gboolean on, const char *text);
+/* The same line shown without the spinner turning: a wait of unknown length
+ * (for a key to be plugged in) costs no redraw while nothing happens. */
+void rgsg_busy_still(GtkWidget *busy, const char *text);
 /* Remove every row of a list box. */
 void rgsg_list_clear(GtkListBox *list);
 

@@ -34,7 +34,13 @@ const char *rgsg_error_text(const rgsg_result *r)
 /* The window closed, its state goes once no child can call back. */
 static gboolean can_free(const rgsg_win *w)
 {
-  return w->closed && !w->running && w->waiters == 0;
+  return w->closed && !w->running && w->waiters == 0 && w->choosers == 0;
+}
+
+void rgsg_win_release(rgsg_win *w)
+{
+  if (can_free(w))
+    rgsg_win_free(w);
 }
 
 static void on_child_done(const rgsg_result *r, gpointer data)
@@ -183,7 +189,8 @@ static void waiter_start(rgsg_win *w)
   }
   w->token_waiter = g_object_ref(wc->proc);
   w->waiters++;
-  rgsg_busy(w->token_busy, TRUE, _("Waiting for your key…"));
+  /* No spinner turning for as long as no key comes: no busy redraw. */
+  rgsg_busy_still(w->token_busy, _("Waiting for your key…"));
 }
 
 static void on_tokens(const rgsg_result *r, gpointer data)
@@ -209,7 +216,7 @@ static void on_tokens(const rgsg_result *r, gpointer data)
   g_free(w->token_uri);
   w->token_uri = g_strdup(rgsg_str(s, "uri"));
   label = rgsg_clean(rgsg_str(s, "token.label"));
-  model = g_strdup_printf("%s %s", rgsg_str(s, "token.manufacturer"), rgsg_str(s, "token.model"));
+  model = g_strdup_printf("%s %s", rgsg_str0(s, "token.manufacturer"), rgsg_str0(s, "token.model"));
   text = rgsg_clean(model);
   g_free(w->token_label);
   w->token_label = label;
