@@ -20,18 +20,22 @@
  * A failed poll is retried on the backoff too, never at once: a failure
  * that lasts a moment must not burn the caller's patience in a busy loop.
  *
- * C_WaitForSlotEvent is never called in blocking mode: a blocked call can
- * only be interrupted by C_Finalize from another thread, cannot honour a
- * timeout or a signal, and would keep a thread inside the module while the
- * enrolment step uses it. Non-blocking calls on a backoff give the same
- * latency (the cap of the backoff) with none of those problems.
+ * Non-blocking C_WaitForSlotEvent on a backoff is the default: a blocked
+ * call can only be interrupted by C_Finalize from another thread and cannot
+ * honour a timeout or a signal. But through OpenSC and pcsc-lite each
+ * non-blocking call is a burst of requests to pcscd, so a caller that can
+ * poll a descriptor asks for opts.blocking: a thread of its own
+ * (p11_waiter.c) then blocks in C_WaitForSlotEvent(0) and the watch only
+ * rescans when it reports an event. The module is then never
+ * re-initialised (C_Finalize would end the wait), and rgs_p11_watch_free
+ * ends the thread with C_Finalize and initialises the module again.
  *
  * Changes are found by comparing snapshots of the present tokens, by
  * identity (manufacturer, model, serial, label; slot for tokens without a
  * serial), so that a module that renumbers its slots at C_Initialize does
  * not produce false events.
  */
-#include <errno.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -44,6 +48,7 @@
 #define WATCH_KICK_BURST_MS 3000      /* after a kick: re-initialise at every poll */
 #define WATCH_MAX_TOKENS 256
 #define WATCH_QUEUE 64
+#define WATCH_WAITER_END_MS 2000      /* C_Finalize ends a blocked wait in far less */
 
 struct rgs_p11_watch {
   rgs_p11_ctx *ctx;
@@ -63,6 +68,8 @@ struct rgs_p11_watch {
   size_t n_known;
   rgs_p11_event queue[WATCH_QUEUE];
   size_t q_head, q_len;
+  p11_waiter *waiter;            /* opts.blocking: the thread in C_WaitForSlotEvent(0) */
+  int woken;                     /* the waiter reported: rescan at the next poll */
 };
 
 static long long now_ms(void)
@@ -238,7 +245,8 @@ static int module_event(rgs_p11_watch *w)
 
 static int want_reinit(const rgs_p11_watch *w, long long t)
 {
-  if (!w->ctx->we_initialized || w->opts.reinit == RGS_P11_REINIT_NEVER)
+  if (!w->ctx->we_initialized || w->opts.reinit == RGS_P11_REINIT_NEVER ||
+      p11_waiter_running(w->waiter))
     return 0;
   if (w->opts.reinit == RGS_P11_REINIT_ALWAYS)
     return 1;
@@ -281,14 +289,41 @@ rgs_p11_rc rgs_p11_watch_new(rgs_p11_ctx *ctx, const rgs_p11_watch_opts *opts,
   if (rv == CKR_OK)
     module_event(w);
   w->last_reinit = w->last_rescan = now_ms();
+  /* Only a module we initialised: C_Finalize is how the thread ends. */
+  if (w->opts.blocking && w->events_supported && ctx->we_initialized)
+    w->waiter = p11_waiter_start(ctx->f);
   *out = w;
   return RGS_P11_OK;
+}
+
+/* End the waiter: C_Finalize ends its blocked wait, then the module is
+ * initialised again for the ctx's other users. A thread that does not come
+ * back keeps the module loaded (it may still be inside). */
+static void stop_waiter(rgs_p11_watch *w)
+{
+  rgs_p11_ctx *ctx = w->ctx;
+  int running = p11_waiter_running(w->waiter);
+
+  if (w->waiter == NULL)
+    return;
+  p11_waiter_stop_begin(w->waiter);
+  if (running && ctx->we_initialized) {
+    ctx->f->C_Finalize(NULL);
+    ctx->we_initialized = 0;
+  }
+  if (!p11_waiter_end(w->waiter, WATCH_WAITER_END_MS)) {
+    ctx->keep_loaded = 1;
+    return;
+  }
+  if (running)
+    initialize_again(w);
 }
 
 void rgs_p11_watch_free(rgs_p11_watch *w)
 {
   if (w == NULL)
     return;
+  stop_waiter(w);
   free(w->known);
   free(w);
 }
@@ -305,6 +340,18 @@ void rgs_p11_watch_kick(rgs_p11_watch *w)
   w->burst_until = t + WATCH_KICK_BURST_MS;
 }
 
+/* The waiter watches the module and nothing else is due: no timer. */
+static int waiting_quietly(const rgs_p11_watch *w)
+{
+  return p11_waiter_running(w->waiter) && w->primed && !w->woken && !w->failing &&
+         !w->need_init && now_ms() >= w->burst_until;
+}
+
+int rgs_p11_watch_fd(const rgs_p11_watch *w)
+{
+  return w != NULL ? p11_waiter_fd(w->waiter) : -1;
+}
+
 int rgs_p11_watch_next_ms(const rgs_p11_watch *w)
 {
   long long d;
@@ -313,6 +360,8 @@ int rgs_p11_watch_next_ms(const rgs_p11_watch *w)
     return RGS_P11_WAIT_FOREVER;
   if (w->q_len > 0)
     return 0;
+  if (waiting_quietly(w))
+    return RGS_P11_WAIT_FOREVER;
   d = w->next_poll - now_ms();
   if (d < 0)
     return 0;
@@ -353,8 +402,9 @@ static rgs_p11_rc look(rgs_p11_watch *w, long long t)
       return rc;
     rescan = 1;
   } else {
-    rescan = !w->primed || module_event(w) || !w->events_seen || t < w->burst_until ||
-             t - w->last_rescan >= WATCH_SAFETY_RESCAN_MS;
+    rescan = !w->primed || w->woken || t < w->burst_until ||
+             (!p11_waiter_running(w->waiter) &&
+              (module_event(w) || !w->events_seen || t - w->last_rescan >= WATCH_SAFETY_RESCAN_MS));
     if (rescan && w->primed && want_reinit(w, t)) {
       rc = reinitialize(w);
       if (rc != RGS_P11_OK)
@@ -368,7 +418,24 @@ static rgs_p11_rc look(rgs_p11_watch *w, long long t)
     return rc;
   diff_and_keep(w, cur, n);
   w->primed = 1;
+  w->woken = 0;
   return RGS_P11_OK;
+}
+
+/* What the waiter said: an event, or its wait failed (the module cannot
+ * block after all, or pcscd went away): either way look now; without the
+ * thread the watch polls as for any module. */
+static void take_waiter(rgs_p11_watch *w)
+{
+  CK_RV rv = CKR_OK;
+  int r = p11_waiter_take(w->waiter, &rv);
+
+  if (r == 0)
+    return;
+  if (r > 0)
+    w->events_seen = 1;
+  w->woken = 1;
+  w->next_poll = 0;
 }
 
 rgs_p11_rc rgs_p11_watch_poll(rgs_p11_watch *w, rgs_p11_event *ev)
@@ -379,6 +446,7 @@ rgs_p11_rc rgs_p11_watch_poll(rgs_p11_watch *w, rgs_p11_event *ev)
     return RGS_P11_ERR_ARG;
   memset(ev, 0, sizeof(*ev));
   ev->kind = RGS_P11_EVENT_NONE;
+  take_waiter(w);
   if (queue_pop(w, ev))
     return RGS_P11_OK;
   if (now_ms() < w->next_poll)
@@ -399,8 +467,8 @@ rgs_p11_rc rgs_p11_watch_poll(rgs_p11_watch *w, rgs_p11_event *ev)
 
 rgs_p11_rc rgs_p11_wait_token(rgs_p11_watch *w, int timeout_ms, rgs_p11_event *ev)
 {
+  struct pollfd pfd;
   long long deadline, t;
-  struct timespec ts;
   int wait_ms;
   rgs_p11_rc rc;
 
@@ -415,14 +483,16 @@ rgs_p11_rc rgs_p11_wait_token(rgs_p11_watch *w, int timeout_ms, rgs_p11_event *e
     if (deadline >= 0 && t >= deadline)
       return RGS_P11_OK;
     wait_ms = rgs_p11_watch_next_ms(w);
-    if (deadline >= 0 && t + wait_ms > deadline)
+    if (deadline >= 0 && (wait_ms < 0 || t + wait_ms > deadline))
       wait_ms = (int)(deadline - t);
-    if (wait_ms <= 0)
+    if (wait_ms == 0)
       continue;
-    ts.tv_sec = wait_ms / 1000;
-    ts.tv_nsec = (long)(wait_ms % 1000) * 1000000L;
-    while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-      ;
+    /* The waiter's descriptor (-1: none, poll then only sleeps); EINTR
+     * only brings the next look forward. */
+    pfd.fd = rgs_p11_watch_fd(w);
+    pfd.events = POLLIN;
+    pfd.revents = 0;
+    poll(&pfd, 1, wait_ms);
   }
 }
 

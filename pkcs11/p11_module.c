@@ -30,7 +30,7 @@ static void ctx_release(rgs_p11_ctx *ctx)
 {
   if (ctx->f != NULL && ctx->we_initialized)
     ctx->f->C_Finalize(NULL);
-  if (ctx->dl != NULL)
+  if (ctx->dl != NULL && !ctx->keep_loaded)
     dlclose(ctx->dl);
   free(ctx->path);
   free(ctx->name);
