@@ -402,9 +402,13 @@ static rgs_p11_rc look(rgs_p11_watch *w, long long t)
       return rc;
     rescan = 1;
   } else {
-    rescan = !w->primed || w->woken || t < w->burst_until ||
-             (!p11_waiter_running(w->waiter) &&
-              (module_event(w) || !w->events_seen || t - w->last_rescan >= WATCH_SAFETY_RESCAN_MS));
+    /* With the waiter, a failed rescan is tried again until it works:
+     * there is no safety rescan to catch what it missed. */
+    if (p11_waiter_running(w->waiter))
+      rescan = !w->primed || w->woken || w->failing || t < w->burst_until;
+    else
+      rescan = !w->primed || module_event(w) || !w->events_seen || t < w->burst_until ||
+               t - w->last_rescan >= WATCH_SAFETY_RESCAN_MS;
     if (rescan && w->primed && want_reinit(w, t)) {
       rc = reinitialize(w);
       if (rc != RGS_P11_OK)
