@@ -28,7 +28,8 @@
  * (p11_waiter.c) then blocks in C_WaitForSlotEvent(0) and the watch only
  * rescans when it reports an event. The module is then never
  * re-initialised (C_Finalize would end the wait), and rgs_p11_watch_free
- * ends the thread with C_Finalize and initialises the module again.
+ * leaves a thread blocked in the module there, the module initialised and
+ * loaded (p11_waiter.c says why).
  *
  * Changes are found by comparing snapshots of the present tokens, by
  * identity (manufacturer, model, serial, label; slot for tokens without a
@@ -48,7 +49,6 @@
 #define WATCH_KICK_BURST_MS 3000      /* after a kick: re-initialise at every poll */
 #define WATCH_MAX_TOKENS 256
 #define WATCH_QUEUE 64
-#define WATCH_WAITER_END_MS 2000      /* C_Finalize ends a blocked wait in far less */
 
 struct rgs_p11_watch {
   rgs_p11_ctx *ctx;
@@ -296,27 +296,14 @@ rgs_p11_rc rgs_p11_watch_new(rgs_p11_ctx *ctx, const rgs_p11_watch_opts *opts,
   return RGS_P11_OK;
 }
 
-/* End the waiter: C_Finalize ends its blocked wait, then the module is
- * initialised again for the ctx's other users. A thread that does not come
- * back keeps the module loaded (it may still be inside). */
+/* End the waiter. One left inside the module keeps the module initialised
+ * and loaded (p11_waiter.c): the ctx stays usable, rgs_p11_ctx_free then
+ * neither finalises nor unloads it. */
 static void stop_waiter(rgs_p11_watch *w)
 {
-  rgs_p11_ctx *ctx = w->ctx;
-  int running = p11_waiter_running(w->waiter);
-
-  if (w->waiter == NULL)
-    return;
-  p11_waiter_stop_begin(w->waiter);
-  if (running && ctx->we_initialized) {
-    ctx->f->C_Finalize(NULL);
-    ctx->we_initialized = 0;
-  }
-  if (!p11_waiter_end(w->waiter, WATCH_WAITER_END_MS)) {
-    ctx->keep_loaded = 1;
-    return;
-  }
-  if (running)
-    initialize_again(w);
+  if (w->waiter != NULL && !p11_waiter_end(w->waiter))
+    w->ctx->keep_loaded = 1;
+  w->waiter = NULL;
 }
 
 void rgs_p11_watch_free(rgs_p11_watch *w)
@@ -442,6 +429,15 @@ static void take_waiter(rgs_p11_watch *w)
   w->next_poll = 0;
 }
 
+/* The waiter may wait again once the module has been scanned since its
+ * event and every change has been handed out: the caller's own calls for
+ * those changes (its plan) do not run beside the start of the wait. */
+static void release_waiter(rgs_p11_watch *w)
+{
+  if (w->primed && !w->woken && w->q_len == 0)
+    p11_waiter_release(w->waiter);
+}
+
 rgs_p11_rc rgs_p11_watch_poll(rgs_p11_watch *w, rgs_p11_event *ev)
 {
   rgs_p11_rc rc;
@@ -453,8 +449,10 @@ rgs_p11_rc rgs_p11_watch_poll(rgs_p11_watch *w, rgs_p11_event *ev)
   take_waiter(w);
   if (queue_pop(w, ev))
     return RGS_P11_OK;
-  if (now_ms() < w->next_poll)
+  if (now_ms() < w->next_poll) {
+    release_waiter(w);
     return RGS_P11_OK;
+  }
   rc = look(w, now_ms());
   w->failing = rc != RGS_P11_OK;
   /* Backoff: fast again after a change, slower while nothing happens or
@@ -465,7 +463,8 @@ rgs_p11_rc rgs_p11_watch_poll(rgs_p11_watch *w, rgs_p11_event *ev)
     w->interval_ms = w->interval_ms * 2 > w->opts.max_interval_ms ? w->opts.max_interval_ms
                                                                  : w->interval_ms * 2;
   w->next_poll = now_ms() + w->interval_ms;
-  queue_pop(w, ev);
+  if (!queue_pop(w, ev))
+    release_waiter(w);
   return rc;
 }
 

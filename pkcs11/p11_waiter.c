@@ -5,18 +5,26 @@
  * CKF_DONT_BLOCK on a timer makes pcsc-lite busy-wait.
  *
  * The thread tells the owner through an eventfd (readable: call
- * p11_waiter_take) and waits for the owner to take each event before it
- * waits again: one rescan answers it, and a module that answers at once
- * cannot make the thread spin. Only C_Finalize ends a blocked wait; the
- * owner calls it after p11_waiter_stop_begin, then p11_waiter_end joins. A
- * thread that does not come back in time is left behind (it frees its own
- * state) and the module must then stay loaded. */
+ * p11_waiter_take) and waits again only once the owner has rescanned and
+ * handled what changed (p11_waiter_release): one rescan answers the event,
+ * a module that answers at once cannot make the thread spin, and the
+ * owner's calls do not run beside the start of the next wait (pcsc-lite
+ * 1.9.9 keeps the reader states of all its contexts in one array, written
+ * without a common lock: ThreadSanitizer shows that race otherwise). It
+ * starts parked: the owner releases it after its first scan.
+ *
+ * Ending it: a parked thread ends at once. A thread inside the module is
+ * left there, never woken by C_Finalize: OpenSC 0.23's C_Finalize frees
+ * its readers and pcsc-lite 1.9.9's SCardReleaseContext destroys the
+ * context's mutex while the cancelled wait still uses them (ThreadSanitizer
+ * shows both). The module then stays initialised and loaded; the thread
+ * frees its own state when the module returns, if ever (at the next reader
+ * or card event, or never: the process ends). */
 #include <errno.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdint.h>
 #include <stdlib.h>
-#include <time.h>
 #include <unistd.h>
 #include <sys/eventfd.h>
 #include "p11_internal.h"
@@ -27,9 +35,10 @@ struct p11_waiter {
   pthread_mutex_t mu;
   pthread_cond_t cv;
   int fd;                      /* eventfd: readable when there is news */
-  int pending;                 /* an event not taken yet */
+  int pending;                 /* 1 an event not taken, 2 taken, not released */
   int ended;                   /* the wait failed: end_rv says why */
   CK_RV end_rv;
+  int inside;                  /* in C_WaitForSlotEvent */
   int stop, exited, abandoned, joined;
 };
 
@@ -50,8 +59,8 @@ static void wake(p11_waiter *wt)
     return;
 }
 
-/* One answer of the module: say it, and after an event wait until the
- * owner has taken it. 1 when the thread must end. Under wt->mu. */
+/* One answer of the module: say it. 1 when the thread must end. Under
+ * wt->mu. */
 static int waiter_report(p11_waiter *wt, CK_RV rv)
 {
   if (wt->stop)
@@ -64,9 +73,21 @@ static int waiter_report(p11_waiter *wt, CK_RV rv)
   }
   wt->pending = 1;
   wake(wt);
+  return 0;
+}
+
+/* Parked until the owner releases the thread: 1 when it must end. */
+static int waiter_park(p11_waiter *wt)
+{
+  int stop;
+
+  pthread_mutex_lock(&wt->mu);
   while (wt->pending && !wt->stop)
     pthread_cond_wait(&wt->cv, &wt->mu);
-  return wt->stop;
+  stop = wt->stop;
+  wt->inside = !stop;
+  pthread_mutex_unlock(&wt->mu);
+  return stop;
 }
 
 static void *waiter_main(void *arg)
@@ -76,12 +97,15 @@ static void *waiter_main(void *arg)
   CK_RV rv;
   int end, abandoned;
 
-  do {
+  while (!waiter_park(wt)) {
     rv = wt->f->C_WaitForSlotEvent(0, &slot, NULL);
     pthread_mutex_lock(&wt->mu);
+    wt->inside = 0;
     end = waiter_report(wt, rv);
     pthread_mutex_unlock(&wt->mu);
-  } while (!end);
+    if (end)
+      break;
+  }
   pthread_mutex_lock(&wt->mu);
   wt->exited = 1;
   abandoned = wt->abandoned;
@@ -102,6 +126,7 @@ p11_waiter *p11_waiter_start(CK_FUNCTION_LIST_PTR f)
   if (wt == NULL)
     return NULL;
   wt->f = f;
+  wt->pending = 2;             /* parked until the owner's first scan */
   wt->fd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
   if (wt->fd < 0) {
     free(wt);
@@ -136,10 +161,9 @@ int p11_waiter_take(p11_waiter *wt, CK_RV *end_rv)
   if (read(wt->fd, &n, sizeof(n)) < 0 && errno != EAGAIN)
     return 0;
   pthread_mutex_lock(&wt->mu);
-  if (wt->pending) {
-    wt->pending = 0;
+  if (wt->pending == 1) {
+    wt->pending = 2;
     ret = 1;
-    pthread_cond_broadcast(&wt->cv);
   } else if (wt->ended) {
     *end_rv = wt->end_rv;
     ret = -1;
@@ -152,26 +176,26 @@ int p11_waiter_take(p11_waiter *wt, CK_RV *end_rv)
   return ret;
 }
 
+void p11_waiter_release(p11_waiter *wt)
+{
+  if (wt == NULL)
+    return;
+  pthread_mutex_lock(&wt->mu);
+  if (wt->pending == 2) {
+    wt->pending = 0;
+    pthread_cond_broadcast(&wt->cv);
+  }
+  pthread_mutex_unlock(&wt->mu);
+}
+
 int p11_waiter_running(const p11_waiter *wt)
 {
   return wt != NULL && !wt->joined;
 }
 
-void p11_waiter_stop_begin(p11_waiter *wt)
+int p11_waiter_end(p11_waiter *wt)
 {
-  if (wt == NULL)
-    return;
-  pthread_mutex_lock(&wt->mu);
-  wt->stop = 1;
-  pthread_cond_broadcast(&wt->cv);
-  pthread_mutex_unlock(&wt->mu);
-}
-
-/* Wait up to timeout_ms for the thread (woken by C_Finalize) to end. */
-int p11_waiter_end(p11_waiter *wt, int timeout_ms)
-{
-  struct timespec dl;
-  int r = 0, exited;
+  int left;
 
   if (wt == NULL)
     return 1;
@@ -179,24 +203,17 @@ int p11_waiter_end(p11_waiter *wt, int timeout_ms)
     waiter_free(wt);
     return 1;
   }
-  clock_gettime(CLOCK_REALTIME, &dl);
-  dl.tv_sec += timeout_ms / 1000;
-  dl.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
-  if (dl.tv_nsec >= 1000000000L) {
-    dl.tv_sec++;
-    dl.tv_nsec -= 1000000000L;
-  }
   pthread_mutex_lock(&wt->mu);
-  while (!wt->exited && r != ETIMEDOUT)
-    r = pthread_cond_timedwait(&wt->cv, &wt->mu, &dl);
-  exited = wt->exited;
-  wt->abandoned = !exited;
+  wt->stop = 1;
+  pthread_cond_broadcast(&wt->cv);
+  left = wt->inside;
+  wt->abandoned = left;
   pthread_mutex_unlock(&wt->mu);
-  if (!exited) {
-    pthread_detach(wt->thread);         /* it frees wt when it comes back */
+  if (left) {
+    pthread_detach(wt->thread);         /* it frees wt if the module returns */
     return 0;
   }
-  pthread_join(wt->thread, NULL);
+  pthread_join(wt->thread, NULL);       /* parked or leaving: at once */
   waiter_free(wt);
   return 1;
 }

@@ -746,7 +746,10 @@ typedef struct rgs_p11_watch rgs_p11_watch;
 
 /* Watch the tokens of ctx's module. opts may be NULL (defaults). The first
  * poll reports every token already present as APPEARED. Free with
- * rgs_p11_watch_free() before ctx. */
+ * rgs_p11_watch_free() before ctx; with opts.blocking, a thread still
+ * blocked in the module is left there and the module is then never
+ * finalised nor unloaded (finalising under a blocked wait is unsafe in
+ * OpenSC 0.23 with pcsc-lite 1.9.9). */
 rgs_p11_rc rgs_p11_watch_new(rgs_p11_ctx *ctx, const rgs_p11_watch_opts *opts,
                              rgs_p11_watch **out);
 void rgs_p11_watch_free(rgs_p11_watch *w);

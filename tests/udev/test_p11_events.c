@@ -11,7 +11,7 @@
  *     without any re-initialisation;
  *   - the same module waited on by a thread of the watch (opts.blocking):
  *     no rescan while nothing happens, woken by the module's events, the
- *     thread ended at once by rgs_p11_watch_free;
+ *     thread left in the module by rgs_p11_watch_free, the module usable;
  *   - the backoff grows while nothing happens, a kick makes the next poll
  *     due at once;
  *   - a re-initialisation that fails (SoftHSM2 without its token
@@ -165,8 +165,8 @@ static long long mono_ms(void)
 
 /* opts.blocking: a thread blocked in the module's C_WaitForSlotEvent wakes
  * the watch through its descriptor; nothing is rescanned and no timer is
- * due while nothing happens, and freeing the watch ends the thread through
- * C_Finalize at once (not after its 2 s safety wait), the module usable. */
+ * due while nothing happens; freeing the watch does not wait for the
+ * thread, and leaves the module initialised and usable. */
 static void test_blocking_wait(void **state)
 {
   fixture *f = *state;
@@ -206,8 +206,11 @@ static void test_blocking_wait(void **state)
   assert_int_equal(reinits, 0);
   t0 = mono_ms();
   rgs_p11_watch_free(w);
-  assert_true(mono_ms() - t0 < 1500);
+  assert_true(mono_ms() - t0 < 1000);
   assert_int_equal(rgs_p11_functions(ctx)->C_GetSlotList(CK_FALSE, NULL, &n), CKR_OK);
+  /* evmod, unlike OpenSC, can be finalised under a blocked wait: SoftHSM2
+   * finalised for the next tests; the thread then leaves by itself. */
+  assert_int_equal(rgs_p11_functions(ctx)->C_Finalize(NULL), CKR_OK);
   rgs_p11_ctx_free(ctx);
   unsetenv("RGS_EVMOD_STATE");
 }
