@@ -289,7 +289,8 @@ rgs_p11_rc rgs_p11_watch_new(rgs_p11_ctx *ctx, const rgs_p11_watch_opts *opts,
   if (rv == CKR_OK)
     module_event(w);
   w->last_reinit = w->last_rescan = now_ms();
-  /* Only a module we initialised: C_Finalize is how the thread ends. */
+  /* Only a module we initialised: nobody else may finalise it under the
+   * blocked wait (p11_waiter.c). */
   if (w->opts.blocking && w->events_supported && ctx->we_initialized)
     w->waiter = p11_waiter_start(ctx->f);
   *out = w;
