@@ -4,7 +4,8 @@
  *
  * One sd-event loop waits on three things: the PKCS#11 module (polled with
  * backoff through rgs_p11_watch, which uses the module's slot events when
- * it has them), udev (USB smart-card devices added or removed: a hint to
+ * it has them; a module whose C_WaitForSlotEvent can block is waited on by
+ * a thread of rgs_p11_watch that wakes the loop: no timer then), udev (USB smart-card devices added or removed: a hint to
  * poll at once, never a source of truth) and signals. When a token
  * appears, the plan (watch_plan.c) says which step comes next, and the
  * step runs as a process of its own (watch_step.c). */
@@ -36,6 +37,7 @@ typedef struct {
   void *report_ud;
   sd_event *ev;
   sd_event_source *tick, *deadline;
+  sd_event_source *wake;       /* the watch's slot-event thread has news */
   sd_device_monitor *mon;
   rgs_p11_watch *w;
   int handled;
@@ -289,6 +291,11 @@ static void rearm(watch_ctx *W)
   uint64_t now = 0;
   int ms = rgs_p11_watch_next_ms(W->w);
 
+  if (ms == RGS_P11_WAIT_FOREVER) {
+    /* The module's own wait wakes us (on_wake): no timer to spin on. */
+    sd_event_source_set_enabled(W->tick, SD_EVENT_OFF);
+    return;
+  }
   sd_event_now(W->ev, CLOCK_MONOTONIC, &now);
   sd_event_source_set_time(W->tick, now + (uint64_t)(ms < 0 ? 0 : ms) * 1000ULL);
   sd_event_source_set_enabled(W->tick, SD_EVENT_ONESHOT);
@@ -334,18 +341,12 @@ static void wait_for_offer(watch_ctx *W)
     watch_window_forget(&W->env);
 }
 
-static int on_tick(sd_event_source *s, uint64_t usec, void *ud)
+/* Poll the module until it has nothing more to say, then rearm. */
+static int look(watch_ctx *W)
 {
-  watch_ctx *W = ud;
   rgs_p11_event ev;
   rgs_p11_rc rc;
 
-  (void)s;
-  (void)usec;
-  /* For --trace readers: which ticks the backoff made and which a udev
-   * event made. */
-  watch_trace(&W->env, W->kicked ? "tick-kick" : "tick-timer");
-  W->kicked = 0;
   for (;;) {
     rc = rgs_p11_watch_poll(W->w, &ev);
     if (!W->polled) {
@@ -379,6 +380,34 @@ static int on_tick(sd_event_source *s, uint64_t usec, void *ud)
   }
   rearm(W);
   return 0;
+}
+
+static int on_tick(sd_event_source *s, uint64_t usec, void *ud)
+{
+  watch_ctx *W = ud;
+
+  (void)s;
+  (void)usec;
+  /* For --trace readers: which ticks the backoff made and which a udev
+   * event made. */
+  watch_trace(&W->env, W->kicked ? "tick-kick" : "tick-timer");
+  W->kicked = 0;
+  return look(W);
+}
+
+static int on_wake(sd_event_source *s, int fd, uint32_t revents, void *ud)
+{
+  watch_ctx *W = ud;
+
+  (void)fd;
+  (void)revents;
+  if (W->env.end_when_idle) {
+    /* --once, its token handled: the descriptor would stay readable. */
+    sd_event_source_set_enabled(s, SD_EVENT_OFF);
+    return 0;
+  }
+  watch_trace(&W->env, "tick-event");
+  return look(W);
 }
 
 static const char *dev_prop(void *ud, const char *key)
@@ -510,6 +539,7 @@ static int open_module(watch_ctx *W)
   }
   memset(&wo, 0, sizeof(wo));
   wo.max_interval_ms = (int)W->opt->poll_max_ms;
+  wo.blocking = 1;
   rc = rgs_p11_watch_new(e->ctx, &wo, &W->w);
   if (rc != RGS_P11_OK)
     return rgs_fail_p11(e->io, "watch", rc, e->ctx);
@@ -537,6 +567,8 @@ static int start_loop(watch_ctx *W)
     r = sd_event_add_signal(W->ev, NULL, SIGHUP, on_signal, W);
   if (r >= 0)
     r = sd_event_add_time_relative(W->ev, &W->tick, CLOCK_MONOTONIC, 0, 1000, on_tick, W);
+  if (r >= 0 && rgs_p11_watch_fd(W->w) >= 0)
+    r = sd_event_add_io(W->ev, &W->wake, rgs_p11_watch_fd(W->w), EPOLLIN, on_wake, W);
   if (r >= 0 && W->opt->timeout_s > 0)
     r = sd_event_add_time_relative(W->ev, &W->deadline, CLOCK_MONOTONIC,
                                    (uint64_t)W->opt->timeout_s * 1000000ULL, 10000, on_deadline, W);
@@ -557,6 +589,7 @@ static void teardown(watch_ctx *W)
   sd_device_monitor_unref(W->mon);
   sd_event_source_unref(W->tick);
   sd_event_source_unref(W->deadline);
+  sd_event_source_unref(W->wake);    /* before the watch closes its descriptor */
   sd_event_unref(W->ev);
   rgs_p11_watch_free(W->w);
   rgs_p11_ctx_free(W->env.ctx);

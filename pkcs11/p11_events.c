@@ -20,18 +20,23 @@
  * A failed poll is retried on the backoff too, never at once: a failure
  * that lasts a moment must not burn the caller's patience in a busy loop.
  *
- * C_WaitForSlotEvent is never called in blocking mode: a blocked call can
- * only be interrupted by C_Finalize from another thread, cannot honour a
- * timeout or a signal, and would keep a thread inside the module while the
- * enrolment step uses it. Non-blocking calls on a backoff give the same
- * latency (the cap of the backoff) with none of those problems.
+ * Non-blocking C_WaitForSlotEvent on a backoff is the default: a blocked
+ * call can only be interrupted by C_Finalize from another thread and cannot
+ * honour a timeout or a signal. But through OpenSC and pcsc-lite each
+ * non-blocking call is a burst of requests to pcscd, so a caller that can
+ * poll a descriptor asks for opts.blocking: a thread of its own
+ * (p11_waiter.c) then blocks in C_WaitForSlotEvent(0) and the watch only
+ * rescans when it reports an event. The module is then never
+ * re-initialised (C_Finalize would end the wait), and rgs_p11_watch_free
+ * leaves a thread blocked in the module there, the module initialised and
+ * loaded (p11_waiter.c says why).
  *
  * Changes are found by comparing snapshots of the present tokens, by
  * identity (manufacturer, model, serial, label; slot for tokens without a
  * serial), so that a module that renumbers its slots at C_Initialize does
  * not produce false events.
  */
-#include <errno.h>
+#include <poll.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -63,6 +68,8 @@ struct rgs_p11_watch {
   size_t n_known;
   rgs_p11_event queue[WATCH_QUEUE];
   size_t q_head, q_len;
+  p11_waiter *waiter;            /* opts.blocking: the thread in C_WaitForSlotEvent(0) */
+  int woken;                     /* the waiter reported: rescan at the next poll */
 };
 
 static long long now_ms(void)
@@ -238,7 +245,8 @@ static int module_event(rgs_p11_watch *w)
 
 static int want_reinit(const rgs_p11_watch *w, long long t)
 {
-  if (!w->ctx->we_initialized || w->opts.reinit == RGS_P11_REINIT_NEVER)
+  if (!w->ctx->we_initialized || w->opts.reinit == RGS_P11_REINIT_NEVER ||
+      p11_waiter_running(w->waiter))
     return 0;
   if (w->opts.reinit == RGS_P11_REINIT_ALWAYS)
     return 1;
@@ -281,14 +289,29 @@ rgs_p11_rc rgs_p11_watch_new(rgs_p11_ctx *ctx, const rgs_p11_watch_opts *opts,
   if (rv == CKR_OK)
     module_event(w);
   w->last_reinit = w->last_rescan = now_ms();
+  /* Only a module we initialised: nobody else may finalise it under the
+   * blocked wait (p11_waiter.c). */
+  if (w->opts.blocking && w->events_supported && ctx->we_initialized)
+    w->waiter = p11_waiter_start(ctx->f);
   *out = w;
   return RGS_P11_OK;
+}
+
+/* End the waiter. One left inside the module keeps the module initialised
+ * and loaded (p11_waiter.c): the ctx stays usable, rgs_p11_ctx_free then
+ * neither finalises nor unloads it. */
+static void stop_waiter(rgs_p11_watch *w)
+{
+  if (w->waiter != NULL && !p11_waiter_end(w->waiter))
+    w->ctx->keep_loaded = 1;
+  w->waiter = NULL;
 }
 
 void rgs_p11_watch_free(rgs_p11_watch *w)
 {
   if (w == NULL)
     return;
+  stop_waiter(w);
   free(w->known);
   free(w);
 }
@@ -305,6 +328,18 @@ void rgs_p11_watch_kick(rgs_p11_watch *w)
   w->burst_until = t + WATCH_KICK_BURST_MS;
 }
 
+/* The waiter watches the module and nothing else is due: no timer. */
+static int waiting_quietly(const rgs_p11_watch *w)
+{
+  return p11_waiter_running(w->waiter) && w->primed && !w->woken && !w->failing &&
+         !w->need_init && now_ms() >= w->burst_until;
+}
+
+int rgs_p11_watch_fd(const rgs_p11_watch *w)
+{
+  return w != NULL ? p11_waiter_fd(w->waiter) : -1;
+}
+
 int rgs_p11_watch_next_ms(const rgs_p11_watch *w)
 {
   long long d;
@@ -313,6 +348,8 @@ int rgs_p11_watch_next_ms(const rgs_p11_watch *w)
     return RGS_P11_WAIT_FOREVER;
   if (w->q_len > 0)
     return 0;
+  if (waiting_quietly(w))
+    return RGS_P11_WAIT_FOREVER;
   d = w->next_poll - now_ms();
   if (d < 0)
     return 0;
@@ -353,8 +390,13 @@ static rgs_p11_rc look(rgs_p11_watch *w, long long t)
       return rc;
     rescan = 1;
   } else {
-    rescan = !w->primed || module_event(w) || !w->events_seen || t < w->burst_until ||
-             t - w->last_rescan >= WATCH_SAFETY_RESCAN_MS;
+    /* With the waiter, a failed rescan is tried again until it works:
+     * there is no safety rescan to catch what it missed. */
+    if (p11_waiter_running(w->waiter))
+      rescan = !w->primed || w->woken || w->failing || t < w->burst_until;
+    else
+      rescan = !w->primed || module_event(w) || !w->events_seen || t < w->burst_until ||
+               t - w->last_rescan >= WATCH_SAFETY_RESCAN_MS;
     if (rescan && w->primed && want_reinit(w, t)) {
       rc = reinitialize(w);
       if (rc != RGS_P11_OK)
@@ -368,7 +410,33 @@ static rgs_p11_rc look(rgs_p11_watch *w, long long t)
     return rc;
   diff_and_keep(w, cur, n);
   w->primed = 1;
+  w->woken = 0;
   return RGS_P11_OK;
+}
+
+/* What the waiter said: an event, or its wait failed (the module cannot
+ * block after all, or pcscd went away): either way look now; without the
+ * thread the watch polls as for any module. */
+static void take_waiter(rgs_p11_watch *w)
+{
+  CK_RV rv = CKR_OK;
+  int r = p11_waiter_take(w->waiter, &rv);
+
+  if (r == 0)
+    return;
+  if (r > 0)
+    w->events_seen = 1;
+  w->woken = 1;
+  w->next_poll = 0;
+}
+
+/* The waiter may wait again once the module has been scanned since its
+ * event and every change has been handed out: the caller's own calls for
+ * those changes (its plan) do not run beside the start of the wait. */
+static void release_waiter(rgs_p11_watch *w)
+{
+  if (w->primed && !w->woken && w->q_len == 0)
+    p11_waiter_release(w->waiter);
 }
 
 rgs_p11_rc rgs_p11_watch_poll(rgs_p11_watch *w, rgs_p11_event *ev)
@@ -379,10 +447,13 @@ rgs_p11_rc rgs_p11_watch_poll(rgs_p11_watch *w, rgs_p11_event *ev)
     return RGS_P11_ERR_ARG;
   memset(ev, 0, sizeof(*ev));
   ev->kind = RGS_P11_EVENT_NONE;
+  take_waiter(w);
   if (queue_pop(w, ev))
     return RGS_P11_OK;
-  if (now_ms() < w->next_poll)
+  if (now_ms() < w->next_poll) {
+    release_waiter(w);
     return RGS_P11_OK;
+  }
   rc = look(w, now_ms());
   w->failing = rc != RGS_P11_OK;
   /* Backoff: fast again after a change, slower while nothing happens or
@@ -393,14 +464,15 @@ rgs_p11_rc rgs_p11_watch_poll(rgs_p11_watch *w, rgs_p11_event *ev)
     w->interval_ms = w->interval_ms * 2 > w->opts.max_interval_ms ? w->opts.max_interval_ms
                                                                  : w->interval_ms * 2;
   w->next_poll = now_ms() + w->interval_ms;
-  queue_pop(w, ev);
+  if (!queue_pop(w, ev))
+    release_waiter(w);
   return rc;
 }
 
 rgs_p11_rc rgs_p11_wait_token(rgs_p11_watch *w, int timeout_ms, rgs_p11_event *ev)
 {
+  struct pollfd pfd;
   long long deadline, t;
-  struct timespec ts;
   int wait_ms;
   rgs_p11_rc rc;
 
@@ -415,14 +487,16 @@ rgs_p11_rc rgs_p11_wait_token(rgs_p11_watch *w, int timeout_ms, rgs_p11_event *e
     if (deadline >= 0 && t >= deadline)
       return RGS_P11_OK;
     wait_ms = rgs_p11_watch_next_ms(w);
-    if (deadline >= 0 && t + wait_ms > deadline)
+    if (deadline >= 0 && (wait_ms < 0 || t + wait_ms > deadline))
       wait_ms = (int)(deadline - t);
-    if (wait_ms <= 0)
+    if (wait_ms == 0)
       continue;
-    ts.tv_sec = wait_ms / 1000;
-    ts.tv_nsec = (long)(wait_ms % 1000) * 1000000L;
-    while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-      ;
+    /* The waiter's descriptor (-1: none, poll then only sleeps); EINTR
+     * only brings the next look forward. */
+    pfd.fd = rgs_p11_watch_fd(w);
+    pfd.events = POLLIN;
+    pfd.revents = 0;
+    poll(&pfd, 1, wait_ms);
   }
 }
 

@@ -11,6 +11,7 @@ struct rgs_p11_ctx {
   void *dl;
   CK_FUNCTION_LIST_PTR f;
   int we_initialized;        /* finalize only what we initialised */
+  int keep_loaded;           /* a thread may still be inside: never finalise nor dlclose */
   char *path;
   char *name;                /* registered p11-kit name, NULL when not known */
   rgs_p11_module_origin origin;
@@ -68,5 +69,24 @@ void rgs_p11_tmpl_bytes(rgs_p11_tmpl *t, CK_ATTRIBUTE_TYPE type, void *p, size_t
 /* Up to max handles of the objects matching the template. */
 rgs_p11_rc rgs_p11_find_objects(rgs_p11_token *tok, rgs_p11_tmpl *t, CK_OBJECT_HANDLE *h,
                                 CK_ULONG max, CK_ULONG *n);
+
+/* ---- a thread blocked in C_WaitForSlotEvent(0) (p11_waiter.c) ---- */
+typedef struct p11_waiter p11_waiter;
+/* Start the thread on module f (initialised by us), parked until the
+ * first p11_waiter_release; NULL when it cannot. */
+p11_waiter *p11_waiter_start(CK_FUNCTION_LIST_PTR f);
+/* The eventfd that becomes readable when p11_waiter_take has news. */
+int p11_waiter_fd(const p11_waiter *wt);
+/* 1 an event (the thread waits again once released), 0 nothing, -1 the
+ * wait failed (*end_rv says how; the thread has ended). */
+int p11_waiter_take(p11_waiter *wt, CK_RV *end_rv);
+/* The owner has scanned the slots: the thread may wait again. */
+void p11_waiter_release(p11_waiter *wt);
+/* The thread is still waiting on the module. */
+int p11_waiter_running(const p11_waiter *wt);
+/* End the thread and free wt: 1 done; 0 the thread is inside the module
+ * and was left there (it frees wt itself): never finalise nor unload the
+ * module then (p11_waiter.c says why). */
+int p11_waiter_end(p11_waiter *wt);
 
 #endif

@@ -28,9 +28,9 @@ const char *rgs_p11_default_module(const char *explicit_path)
 
 static void ctx_release(rgs_p11_ctx *ctx)
 {
-  if (ctx->f != NULL && ctx->we_initialized)
+  if (ctx->f != NULL && ctx->we_initialized && !ctx->keep_loaded)
     ctx->f->C_Finalize(NULL);
-  if (ctx->dl != NULL)
+  if (ctx->dl != NULL && !ctx->keep_loaded)
     dlclose(ctx->dl);
   free(ctx->path);
   free(ctx->name);

@@ -737,13 +737,19 @@ typedef struct {
   int min_interval_ms;        /* poll interval right after a change; 0: 25 */
   int max_interval_ms;        /* cap of the backoff, so the worst latency; 0: 150 */
   rgs_p11_reinit reinit;
+  int blocking;               /* a module with slot events is waited on by a thread
+                               * of its own (blocking C_WaitForSlotEvent) instead of
+                               * polled: the caller polls rgs_p11_watch_fd too */
 } rgs_p11_watch_opts;
 
 typedef struct rgs_p11_watch rgs_p11_watch;
 
 /* Watch the tokens of ctx's module. opts may be NULL (defaults). The first
  * poll reports every token already present as APPEARED. Free with
- * rgs_p11_watch_free() before ctx. */
+ * rgs_p11_watch_free() before ctx; with opts.blocking, a thread still
+ * blocked in the module is left there and the module is then never
+ * finalised nor unloaded (finalising under a blocked wait is unsafe in
+ * OpenSC 0.23 with pcsc-lite 1.9.9). */
 rgs_p11_rc rgs_p11_watch_new(rgs_p11_ctx *ctx, const rgs_p11_watch_opts *opts,
                              rgs_p11_watch **out);
 void rgs_p11_watch_free(rgs_p11_watch *w);
@@ -762,6 +768,10 @@ rgs_p11_rc rgs_p11_watch_poll(rgs_p11_watch *w, rgs_p11_event *ev);
 enum { RGS_P11_WAIT_FOREVER = -1 };
 /* Milliseconds until the next poll is due (0: now); for poll(2) loops. */
 int rgs_p11_watch_next_ms(const rgs_p11_watch *w);
+/* With opts.blocking and a module whose blocking wait works: a descriptor
+ * that becomes readable when rgs_p11_watch_poll has news (next_ms is then
+ * RGS_P11_WAIT_FOREVER while nothing is due). -1 otherwise. */
+int rgs_p11_watch_fd(const rgs_p11_watch *w);
 /* Something outside the module (a USB device added or removed) says the
  * token set may change: poll at the fastest rate again and, for modules
  * without slot events, re-initialise at each poll for a few seconds. */

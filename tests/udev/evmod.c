@@ -16,6 +16,7 @@
 static CK_FUNCTION_LIST mine;
 static CK_FUNCTION_LIST_PTR real;
 static int reported_in = -1;
+static int alive;              /* C_Finalize ends a blocked wait, as in OpenSC */
 
 static int token_in(void)
 {
@@ -35,8 +36,10 @@ static CK_RV ev_initialize(CK_VOID_PTR args)
 {
   CK_RV rv = real->C_Initialize(args);
 
-  if (rv == CKR_OK)
+  if (rv == CKR_OK) {
     reported_in = token_in();
+    __atomic_store_n(&alive, 1, __ATOMIC_SEQ_CST);
+  }
   return rv;
 }
 
@@ -72,6 +75,12 @@ static CK_RV ev_open_session(CK_SLOT_ID id, CK_FLAGS flags, CK_VOID_PTR app, CK_
   return token_in() ? real->C_OpenSession(id, flags, app, notify, s) : CKR_TOKEN_NOT_PRESENT;
 }
 
+static CK_RV ev_finalize(CK_VOID_PTR reserved)
+{
+  __atomic_store_n(&alive, 0, __ATOMIC_SEQ_CST);
+  return real->C_Finalize(reserved);
+}
+
 static CK_RV ev_wait(CK_FLAGS flags, CK_SLOT_ID_PTR slot, CK_VOID_PTR reserved)
 {
   struct timespec ts = { 0, 10000000L };
@@ -90,6 +99,8 @@ static CK_RV ev_wait(CK_FLAGS flags, CK_SLOT_ID_PTR slot, CK_VOID_PTR reserved)
     }
     if (flags & CKF_DONT_BLOCK)
       return CKR_NO_EVENT;
+    if (!__atomic_load_n(&alive, __ATOMIC_SEQ_CST))
+      return CKR_CRYPTOKI_NOT_INITIALIZED;
     nanosleep(&ts, NULL);
   }
 }
@@ -112,6 +123,7 @@ CK_RV C_GetFunctionList(CK_FUNCTION_LIST_PTR_PTR out)
       return CKR_GENERAL_ERROR;
     mine = *real;
     mine.C_Initialize = ev_initialize;
+    mine.C_Finalize = ev_finalize;
     mine.C_GetSlotList = ev_get_slot_list;
     mine.C_GetSlotInfo = ev_get_slot_info;
     mine.C_GetTokenInfo = ev_get_token_info;

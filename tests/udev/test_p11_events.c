@@ -9,6 +9,9 @@
  *   - a module with slot events and reader slots (tests/udev/evmod.c over
  *     SoftHSM2): pulled and put back are seen through C_WaitForSlotEvent,
  *     without any re-initialisation;
+ *   - the same module waited on by a thread of the watch (opts.blocking):
+ *     no rescan while nothing happens, woken by the module's events, the
+ *     thread left in the module by rgs_p11_watch_free, the module usable;
  *   - the backoff grows while nothing happens, a kick makes the next poll
  *     due at once;
  *   - a re-initialisation that fails (SoftHSM2 without its token
@@ -25,6 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include <cmocka.h>
 #include <openssl/sha.h>
@@ -108,7 +112,7 @@ static void test_reinit_never(void **state)
 {
   fixture *f = *state;
   rgs_p11_ctx *ctx = open_module(rgs_env("SOFTHSM2_MODULE"));
-  rgs_p11_watch_opts o = { 0, 0, RGS_P11_REINIT_NEVER };
+  rgs_p11_watch_opts o = { 0, 0, RGS_P11_REINIT_NEVER, 0 };
   rgs_p11_watch *w = NULL;
   unsigned long reinits = 1;
 
@@ -151,6 +155,66 @@ static void test_module_with_slot_events(void **state)
   unsetenv("RGS_EVMOD_STATE");
 }
 
+static long long mono_ms(void)
+{
+  struct timespec ts;
+
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* opts.blocking: a thread blocked in the module's C_WaitForSlotEvent wakes
+ * the watch through its descriptor; nothing is rescanned and no timer is
+ * due while nothing happens; freeing the watch does not wait for the
+ * thread, and leaves the module initialised and usable. */
+static void test_blocking_wait(void **state)
+{
+  fixture *f = *state;
+  char statef[700], real[700], st[760];
+  rgs_p11_watch_opts o = { 0, 0, RGS_P11_REINIT_AUTO, 1 };
+  rgs_p11_ctx *ctx;
+  rgs_p11_watch *w = NULL;
+  rgs_p11_event ev;
+  unsigned long before = 0, rescans = 0, reinits = 1;
+  CK_ULONG n = 0;
+  long long t0;
+
+  snprintf(statef, sizeof(statef), "%s/evmod.state", f->hsm.dir);
+  assert_int_equal(rgs_write_file(statef, "in\n"), 0);
+  snprintf(real, sizeof(real), "%s", rgs_env("SOFTHSM2_MODULE"));
+  setenv("RGS_EVMOD_REAL", real, 1);
+  snprintf(st, sizeof(st), "%s", statef);
+  setenv("RGS_EVMOD_STATE", st, 1);
+  ctx = open_module(rgs_env("RGS_EVMOD"));
+  assert_int_equal(rgs_p11_watch_new(ctx, &o, &w), RGS_P11_OK);
+  assert_true(rgs_p11_watch_fd(w) >= 0);
+  assert_true(wait_for(w, RGS_P11_EVENT_APPEARED, "first", 2000));
+  do                           /* SoftHSM2's blank token too */
+    assert_int_equal(rgs_p11_watch_poll(w, &ev), RGS_P11_OK);
+  while (ev.kind != RGS_P11_EVENT_NONE);
+  assert_int_equal(rgs_p11_watch_next_ms(w), RGS_P11_WAIT_FOREVER);
+  rgs_p11_watch_stats(w, &before, NULL);
+  assert_int_equal(rgs_p11_wait_token(w, 300, &ev), RGS_P11_OK);
+  assert_int_equal(ev.kind, RGS_P11_EVENT_NONE);
+  rgs_p11_watch_stats(w, &rescans, NULL);
+  assert_int_equal(rescans, before);
+  assert_int_equal(rgs_write_file(statef, "out\n"), 0);
+  assert_true(wait_for(w, RGS_P11_EVENT_REMOVED, "first", 3000));
+  assert_int_equal(rgs_write_file(statef, "in\n"), 0);
+  assert_true(wait_for(w, RGS_P11_EVENT_APPEARED, "first", 3000));
+  rgs_p11_watch_stats(w, NULL, &reinits);
+  assert_int_equal(reinits, 0);
+  t0 = mono_ms();
+  rgs_p11_watch_free(w);
+  assert_true(mono_ms() - t0 < 1000);
+  assert_int_equal(rgs_p11_functions(ctx)->C_GetSlotList(CK_FALSE, NULL, &n), CKR_OK);
+  /* evmod, unlike OpenSC, can be finalised under a blocked wait: SoftHSM2
+   * finalised for the next tests; the thread then leaves by itself. */
+  assert_int_equal(rgs_p11_functions(ctx)->C_Finalize(NULL), CKR_OK);
+  rgs_p11_ctx_free(ctx);
+  unsetenv("RGS_EVMOD_STATE");
+}
+
 static void test_reinit_fails_then_recovers(void **state)
 {
   fixture *f = *state;
@@ -184,7 +248,7 @@ static void test_reinit_fails_then_recovers(void **state)
 static void test_backoff_and_kick(void **state)
 {
   rgs_p11_ctx *ctx = open_module(rgs_env("SOFTHSM2_MODULE"));
-  rgs_p11_watch_opts o = { 10, 400, RGS_P11_REINIT_AUTO };
+  rgs_p11_watch_opts o = { 10, 400, RGS_P11_REINIT_AUTO, 0 };
   rgs_p11_watch *w = NULL;
   rgs_p11_event ev;
   int i, prev = 0, grew = 0;
@@ -260,6 +324,7 @@ int main(void)
     cmocka_unit_test_setup_teardown(test_softhsm_appears_and_goes, setup, teardown),
     cmocka_unit_test_setup_teardown(test_reinit_never, setup, teardown),
     cmocka_unit_test_setup_teardown(test_module_with_slot_events, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_blocking_wait, setup, teardown),
     cmocka_unit_test_setup_teardown(test_reinit_fails_then_recovers, setup, teardown),
     cmocka_unit_test_setup_teardown(test_backoff_and_kick, setup, teardown),
     cmocka_unit_test_setup_teardown(test_public_key_hashes, setup, teardown),

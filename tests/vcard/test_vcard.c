@@ -4,11 +4,13 @@
  * (rgs_vcard.c), each test with its own card, pcscd and port. The real
  * rgs-enroll binary runs with no --module (the default is OpenSC) unless a
  * test counts PKCS#11 calls through the fault module wrapped around it. */
+#include <dirent.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "vcard_test.h"
 #include "watch_test.h"
@@ -204,27 +206,36 @@ static void test_wrong_pin(void **state)
   expect_pin(c, 1, 2);
 }
 
-/* watch sees pcscd's reader events: the card connected to vpcd appears,
- * disconnected is removed, connected again appears again. */
-static void test_watch(void **state)
+/* The watcher of these tests, started in the background: watch --json
+ * --dry-run --no-notify --no-udev on the default module (OpenSC), its store,
+ * runtime and --trace file (into trace) in c->dir. */
+static void start_watch(rgs_vcard *c, rgs_bg *b, char *trace, size_t len)
 {
-  rgs_vcard *c = *state;
-  char db[700], trace[700], run_env[800], data_env[800], run[700];
+  char db[700], run_env[800], data_env[800], run[700];
   const char *env[] = { run_env, data_env, "LC_ALL=C.UTF-8", NULL };
   const char *argv[] = { rgs_env("RGS_ENROLL_BIN"), "--db", db, "--json", "watch", "--timeout",
                          "600", "--dry-run", "--no-notify", "--no-udev", "--trace", trace, NULL };
-  rgs_run_result r;
-  rgs_bg b;
 
   snprintf(db, sizeof(db), "%s/orders.db", c->dir);
-  snprintf(trace, sizeof(trace), "%s/trace", c->dir);
+  snprintf(trace, len, "%s/trace", c->dir);
   snprintf(run, sizeof(run), "%s/run", c->dir);
   assert_int_equal(mkdir(run, 0700), 0);
   snprintf(run_env, sizeof(run_env), "XDG_RUNTIME_DIR=%s", run);
   snprintf(data_env, sizeof(data_env), "XDG_DATA_HOME=%s/data", c->dir);
   unsetenv("DBUS_SESSION_BUS_ADDRESS");
+  rgs_bg_start(b, c->dir, argv, env);
+}
 
-  rgs_bg_start(&b, c->dir, argv, env);
+/* watch sees pcscd's reader events: the card connected to vpcd appears,
+ * disconnected is removed, connected again appears again. */
+static void test_watch(void **state)
+{
+  rgs_vcard *c = *state;
+  char trace[700];
+  rgs_run_result r;
+  rgs_bg b;
+
+  start_watch(c, &b, trace, sizeof(trace));
   rgs_bg_expect(&b, trace, "polled", 1);
   rgs_vcard_insert(c);
   rgs_bg_expect(&b, b.out_path, "\"event\":\"appeared\"", 1);
@@ -241,6 +252,107 @@ static void test_watch(void **state)
   expect_pin(c, 3, 0);
 }
 
+/* Context switches of one thread (/proc/PID/task/TID/status). */
+static long task_switches(const char *status)
+{
+  char line[256];
+  long n = 0, v;
+  FILE *f = fopen(status, "r");
+
+  if (f == NULL)
+    return 0;                  /* the thread just ended */
+  while (fgets(line, sizeof(line), f) != NULL)
+    if (sscanf(line, "voluntary_ctxt_switches: %ld", &v) == 1 ||
+        sscanf(line, "nonvoluntary_ctxt_switches: %ld", &v) == 1)
+      n += v;
+  fclose(f);
+  return n;
+}
+
+/* Context switches of every live thread of pid (a thread that ended
+ * meanwhile takes its count with it: a bound from below, enough here). */
+static long proc_switches(pid_t pid)
+{
+  char path[600];
+  struct dirent *d;
+  long n = 0;
+  DIR *dir;
+
+  snprintf(path, sizeof(path), "/proc/%d/task", (int)pid);
+  dir = opendir(path);
+  assert_non_null(dir);
+  while ((d = readdir(dir)) != NULL) {
+    if (d->d_name[0] == '.')
+      continue;
+    snprintf(path, sizeof(path), "/proc/%d/task/%s/status", (int)pid, d->d_name);
+    n += task_switches(path);
+  }
+  closedir(dir);
+  return n;
+}
+
+static long long mono_ms(void)
+{
+  struct timespec ts;
+
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* utime + stime of pid, in clock ticks. */
+static long proc_ticks(pid_t pid)
+{
+  char path[64], buf[1024], *p;
+  unsigned long ut = 0, st = 0;
+  FILE *f;
+
+  snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+  f = fopen(path, "r");
+  assert_non_null(f);
+  assert_non_null(fgets(buf, sizeof(buf), f));
+  fclose(f);
+  p = strrchr(buf, ')');
+  assert_non_null(p);
+  assert_int_equal(sscanf(p + 2, "%*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &ut, &st), 2);
+  return (long)(ut + st);
+}
+
+/* Issue 14, CPU while waiting for a token: waiting with no card, the
+ * watcher sleeps in OpenSC's blocking wait (it used to ask OpenSC about 7
+ * times a second, about 400 wakeups a second through pcsc-lite), and a card
+ * put in is still seen at once. The sample is a measurement, not a wait for
+ * anything: it starts once the watcher has looked at the module. */
+static void test_watch_idle(void **state)
+{
+  rgs_vcard *c = *state;
+  char trace[700];
+  long sw0, cpu0, sw, cpu;
+  long long t0;
+  rgs_run_result r;
+  rgs_bg b;
+
+  start_watch(c, &b, trace, sizeof(trace));
+  rgs_bg_expect(&b, trace, "polled", 1);
+  sw0 = proc_switches(b.pid);
+  cpu0 = proc_ticks(b.pid);
+  rgs_sleep_ms(2000);
+  sw = proc_switches(b.pid) - sw0;
+  cpu = proc_ticks(b.pid) - cpu0;
+  print_message("watch waiting 2 s: %ld context switches, %ld clock ticks of CPU\n", sw, cpu);
+  assert_true(sw < 40);
+  assert_true(cpu <= 5);
+  rgs_vcard_insert(c);
+  t0 = mono_ms();
+  rgs_bg_expect(&b, b.out_path, "\"event\":\"appeared\"", 1);
+  /* Woken by the module, not by a timer: well under a second. */
+  assert_true(mono_ms() - t0 < 5000);
+  t0 = mono_ms();
+  rgs_bg_stop(&b, SIGTERM, RGS_WAIT_SAFETY_MS, &r);
+  print_message("watch stopped in %lld ms\n", mono_ms() - t0);
+  rgs_assert_status(&r, RGS_EXIT_OK);
+  rgs_run_free(&r);
+}
+
 int main(void)
 {
   const struct CMUnitTest tests[] = {
@@ -250,6 +362,7 @@ int main(void)
     cmocka_unit_test_setup_teardown(test_sign, rgs_vcard_setup, rgs_vcard_teardown),
     cmocka_unit_test_setup_teardown(test_wrong_pin, rgs_vcard_setup, rgs_vcard_teardown),
     cmocka_unit_test_setup_teardown(test_watch, rgs_vcard_setup, rgs_vcard_teardown),
+    cmocka_unit_test_setup_teardown(test_watch_idle, rgs_vcard_setup, rgs_vcard_teardown),
   };
   return cmocka_run_group_tests(tests, rgs_vcard_content_setup, rgs_vcard_content_teardown);
 }
