@@ -388,3 +388,12 @@ def drag_file(path, x, y):
     finally:
         src.kill()
         src.wait()
+
+
+def holder_window(what="the window"):
+    """The holder's window on screen, in the language of the run."""
+    frame = wait_for(lambda o: o.getRoleName() == "frame" and o.name == _("RGS** certificate"),
+                     what)
+    if LANG == "fr" and frame.name == "RGS** certificate":
+        fail("the window is not in French")
+    return frame
