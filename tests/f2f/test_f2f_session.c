@@ -30,6 +30,8 @@ typedef struct {
   char id_file[600], other_id_file[600], short_id_file[600];
   const char *env[8];
   const char *holder_token;       /* --token for f2f_run; NULL: the one there */
+  const char *global_opt;         /* one more option before f2f (--final-try), or NULL */
+  int aed_keypad;                 /* f2f_run gives no --aed-pin-file: a keypad's PIN */
 } fixture;
 
 /* ---- helpers ------------------------------------------------------------------- */
@@ -49,17 +51,32 @@ static void run_ok(const char *const *argv)
   rgs_enroll((r), (f)->env, NULL, "--db", (f)->db, "--policy", (f)->policy, "--aed-trust", \
              (f)->aed_trust, __VA_ARGS__, NULL)
 
+/* Leave out option (and its value) from args[0..n): the PIN of a token
+ * whose reader has a keypad is typed there. The new count. */
+static size_t drop_option(const char **args, size_t n, const char *option)
+{
+  size_t i, j = 0;
+
+  for (i = 0; i < n; i++) {
+    if (strcmp(args[i], option) == 0)
+      i++;
+    else
+      args[j++] = args[i];
+  }
+  return j;
+}
+
 /* The scripted session; extra arguments (then NULL) override or add. With
  * input, the document number is read from it (--id-number-fd 0), else from
- * f->id_file. */
+ * f->id_file. pin_file NULL: no --pin-file (a keypad's PIN). */
 static void f2f_run_input(fixture *f, rgs_run_result *r, const char *module,
                           const char *pin_file, const char *const *extra, const char *input)
 {
   const char *args[64] = {
     "--db", f->db, "--policy", f->policy, "--aed-trust", f->aed_trust, "--module", module,
-    "--pin-file", pin_file, "--json", "f2f", "run", "1", "--aed-token", "pkcs11:token=AED",
-    "--aed-module", rgs_env("SOFTHSM2_MODULE"), "--aed-pin-file", f->hsm.pin_file,
-    "--out", f->rec, "--force", "--ca-file", f->ca, "--batch",
+    "--pin-file", pin_file != NULL ? pin_file : "", "--json", "f2f", "run", "1", "--aed-token",
+    "pkcs11:token=AED", "--aed-module", rgs_env("SOFTHSM2_MODULE"), "--aed-pin-file",
+    f->hsm.pin_file, "--out", f->rec, "--force", "--ca-file", f->ca, "--batch",
   };
   size_t n = 0, i;
   /* The answers; a later copy of an option wins (getopt). */
@@ -72,11 +89,20 @@ static void f2f_run_input(fixture *f, rgs_run_result *r, const char *module,
 
   while (args[n] != NULL)
     n++;
+  if (pin_file == NULL)
+    n = drop_option(args, n, "--pin-file");
+  if (f->aed_keypad)
+    n = drop_option(args, n, "--aed-pin-file");
   if (f->holder_token != NULL) {
     memmove(args + 2, args, n * sizeof(args[0]));
     args[0] = "--token";
     args[1] = f->holder_token;
     n += 2;
+  }
+  if (f->global_opt != NULL) {
+    memmove(args + 1, args, n * sizeof(args[0]));
+    args[0] = f->global_opt;
+    n++;
   }
   for (i = 0; i < sizeof(answers) / sizeof(answers[0]); i++)
     args[n++] = answers[i];
@@ -498,6 +524,65 @@ static void test_wrong_pin_respects_the_counters(void **state)
   rgs_run_free(&r);
   assert_int_equal(rgs_count_lines(f->count_path, "C_Login"), 2);
   assert_status(f, "face-to-face-done");
+}
+
+/* ---- tokens whose reader has a keypad ------------------------------------------ */
+
+/* One f2f run where a keypad's PIN is asked: no PIN on any descriptor or
+ * file, so the command logs in with a NULL PIN, which SoftHSM refuses. The
+ * refusal is said (why; NULL: step 2, the holder's key, failed), the
+ * number of C_Login made so far is logins. */
+static void expect_keypad_login(fixture *f, const char *module, const char *const *extra,
+                                const char *why, int logins)
+{
+  rgs_run_result r;
+
+  unlink(f->rec);
+  f2f_run(f, &r, module, f->aed_keypad ? f->hsm.pin_file : NULL, extra);
+  if (r.status == RGS_EXIT_OK ||
+      (why != NULL && strstr(r.out, why) == NULL && strstr(r.err, why) == NULL))
+    fail_msg("exit %d, '%s' not said: %s%s", r.status, why != NULL ? why : "", r.out, r.err);
+  /* The holder's key refused: a signed refusal; the AED's: no session. */
+  if (why == NULL)
+    assert_field(r.out, "steps.1.result", "fail");
+  assert_int_equal(access(f->rec, F_OK) == 0, !f->aed_keypad);
+  /* Never the terminal's prompt: there is none to read, and none is read. */
+  assert_not_contains(r.err, "no terminal");
+  rgs_run_free(&r);
+  assert_int_equal(rgs_count_lines(f->count_path, "C_Login"), logins);
+  assert_status(f, "submitted");
+}
+
+/* --batch without --pin-fd / --aed-pin-fd for a token with a protected
+ * authentication path (the fault module's flag over SoftHSM): the login is
+ * made once with a NULL PIN, the reader's keypad asks; the counters are
+ * read first, the last try only with --final-try / --aed-final-try. */
+static void test_keypad_tokens_log_in_without_a_pin(void **state)
+{
+  fixture *f = *state;
+  const char *aed_fault[] = { "--aed-module", rgs_env("RGS_FAULT_MODULE"), NULL };
+  const char *aed_final[] = { "--aed-module", rgs_env("RGS_FAULT_MODULE"), "--aed-final-try",
+                              NULL };
+
+  f->env[4] = "RGS_FAULT_TOKEN_FLAGS_SET=CKF_PROTECTED_AUTHENTICATION_PATH";
+  f->env[5] = NULL;
+  /* The holder's token, every try left: one C_Login, refused at step 2. */
+  expect_keypad_login(f, rgs_env("RGS_FAULT_MODULE"), NULL, NULL, 1);
+  assert_int_equal(rgs_write_file(f->state_path, "1\n"), 0);
+  expect_keypad_login(f, rgs_env("RGS_FAULT_MODULE"), NULL, "only one PIN try is left", 1);
+  f->global_opt = "--final-try";
+  expect_keypad_login(f, rgs_env("RGS_FAULT_MODULE"), NULL, NULL, 2);
+  f->global_opt = NULL;
+
+  /* The AED's token, its own counter: before the holder's is touched. */
+  assert_int_equal(rgs_write_file(f->state_path, "3\n"), 0);
+  f->aed_keypad = 1;
+  expect_keypad_login(f, rgs_env("SOFTHSM2_MODULE"), aed_fault, "the AED's token", 3);
+  assert_int_equal(rgs_write_file(f->state_path, "1\n"), 0);
+  expect_keypad_login(f, rgs_env("SOFTHSM2_MODULE"), aed_fault, "only one PIN try is left", 3);
+  expect_keypad_login(f, rgs_env("SOFTHSM2_MODULE"), aed_final, "the AED's token", 4);
+  f->aed_keypad = 0;
+  f->env[4] = NULL;
 }
 
 /* A refusal of the identity or company step: exit 1, stored, status kept. */
@@ -1144,6 +1229,7 @@ int main(void)
     cmocka_unit_test_setup_teardown(test_appointment_gives_office_and_place, setup, teardown),
     cmocka_unit_test_setup_teardown(test_key_not_the_requests_is_refused, setup, teardown),
     cmocka_unit_test_setup_teardown(test_wrong_pin_respects_the_counters, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_keypad_tokens_log_in_without_a_pin, setup, teardown),
     cmocka_unit_test_setup_teardown(test_identity_and_company_refusals, setup, teardown),
     cmocka_unit_test_setup_teardown(test_tampered_and_untrusted_records, setup, teardown),
     cmocka_unit_test_setup_teardown(test_untrusted_aed_stops_before_the_holder, setup, teardown),
