@@ -587,7 +587,9 @@ static int open_aed(run *r, const rgs_p11_uri *aed_uri)
   r->aed_pin.path = r->o->aed_pin_file;
   r->aed_pin.fd = r->o->aed_pin_fd;
   r->aed_pin.allow_final_try = r->o->aed_final_try;
-  r->aed_pin.confirm_final_try = r->aed_pin.from == RGS_PIN_FROM_TTY ? aed_confirm : NULL;
+  /* --batch never asks: the last try only with --aed-final-try. */
+  r->aed_pin.confirm_final_try =
+      r->aed_pin.from == RGS_PIN_FROM_TTY && !r->o->batch ? aed_confirm : NULL;
   r->aed_pin.warn = warn_cb;
   r->aed_pin.ud = r->io;
   snprintf(r->aed_prompt, sizeof(r->aed_prompt), _("AED: PIN of your token \"%s\": "),
@@ -1119,6 +1121,9 @@ static int open_tokens(run *r, const rgs_p11_uri *aed_uri)
   if (ret != RGS_EXIT_OK)
     return ret;
   r->s_open = 1;
+  /* --batch never asks, not even a keypad's last try: --final-try only. */
+  if (r->o->batch)
+    r->s.pin.confirm_final_try = NULL;
   screen(r, _("Face-to-face: the AED's token"), 0);
   out(r, _("Order %lld: %s, %s (SIREN %s), status %s\n"), r->id, r->holder_name,
       r->order.company, r->order.siren, rgs_order_status_name(r->order.status));

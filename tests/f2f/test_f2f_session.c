@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <poll.h>
 #include <pty.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -583,6 +584,40 @@ static void test_keypad_tokens_log_in_without_a_pin(void **state)
   expect_keypad_login(f, rgs_env("SOFTHSM2_MODULE"), aed_final, "the AED's token", 4);
   f->aed_keypad = 0;
   f->env[4] = NULL;
+}
+
+/* --batch on a terminal, the holder's keypad token on its last try and no
+ * --final-try: refused at once, the terminal never asked for consent (a
+ * window's child started from a terminal would wait on it unseen). */
+static void test_batch_never_asks_the_last_try_on_a_terminal(void **state)
+{
+  fixture *f = *state;
+  char conf[700];
+  const char *argv[] = { rgs_env("RGS_ENROLL_BIN"), "--db", f->db, "--policy", f->policy,
+                         "--aed-trust", f->aed_trust, "--module", rgs_env("RGS_FAULT_MODULE"),
+                         "--json", "f2f", "run", "1", "--batch", "--aed-token", "pkcs11:token=AED",
+                         "--aed-module", rgs_env("SOFTHSM2_MODULE"), "--aed-pin-file",
+                         f->hsm.pin_file, "--ca-file", f->ca, "--out", f->rec, "--force",
+                         "--id-document", "id-card", "--id-name", "SENEZ Frédéric",
+                         "--id-expires", "2031-05-31", "--id-number-file", f->id_file,
+                         "--id-verified", "yes", "--extract-date", "2026-02-15",
+                         "--office", "Étude", "--place", "Arles", NULL };
+  const char *env[] = { f->now_env, conf, f->fault_real, f->fault_state, f->fault_count,
+                        "RGS_FAULT_TOKEN_FLAGS_SET=CKF_PROTECTED_AUTHENTICATION_PATH", NULL };
+  rgs_term t;
+  int said;
+
+  snprintf(conf, sizeof(conf), "SOFTHSM2_CONF=%s", f->hsm.conf);
+  assert_int_equal(rgs_write_file(f->state_path, "1\n"), 0);
+  rgs_term_start(&t, argv, env);
+  said = rgs_term_expect(&t, "only one PIN try is left");
+  if (!said)
+    kill(t.pid, SIGKILL);               /* waiting on the terminal: ended here */
+  assert_int_equal(rgs_term_wait(&t), said ? RGS_EXIT_PIN : 128 + SIGKILL);
+  assert_not_contains(t.seen, "Type YES");
+  assert_true(said);
+  assert_int_equal(rgs_count_lines(f->count_path, "C_Login"), 0);
+  assert_status(f, "submitted");
 }
 
 /* A refusal of the identity or company step: exit 1, stored, status kept. */
@@ -1230,6 +1265,8 @@ int main(void)
     cmocka_unit_test_setup_teardown(test_key_not_the_requests_is_refused, setup, teardown),
     cmocka_unit_test_setup_teardown(test_wrong_pin_respects_the_counters, setup, teardown),
     cmocka_unit_test_setup_teardown(test_keypad_tokens_log_in_without_a_pin, setup, teardown),
+    cmocka_unit_test_setup_teardown(test_batch_never_asks_the_last_try_on_a_terminal, setup,
+                                    teardown),
     cmocka_unit_test_setup_teardown(test_identity_and_company_refusals, setup, teardown),
     cmocka_unit_test_setup_teardown(test_tampered_and_untrusted_records, setup, teardown),
     cmocka_unit_test_setup_teardown(test_untrusted_aed_stops_before_the_holder, setup, teardown),
