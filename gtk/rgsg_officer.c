@@ -53,6 +53,7 @@ void rgsg_off_drop_pin(rgsg_off *o)
     close(o->holder_pin_fd);
   o->holder_pin_fd = -1;
   o->holder_final_try = FALSE;
+  o->holder_pinpad = FALSE;
 }
 
 void rgsg_off_show(rgsg_off *o, const char *name, GtkWidget *default_button)

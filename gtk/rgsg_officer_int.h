@@ -29,6 +29,7 @@ struct rgsg_off {
   /* the holder's PIN, typed at step 3: only in a pipe until f2f run reads it */
   int holder_pin_fd;
   gboolean holder_final_try;
+  gboolean holder_pinpad;      /* typed on the reader's keypad during the run: no pipe */
   char *pop_error;             /* the last run's word on the holder's PIN */
   char *record_path, *pdf_path;
   /* step 1: the dossier */

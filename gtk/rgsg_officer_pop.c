@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /* rgsg_officer_pop.c - steps 3 to 5 of the officer's window: the holder's
  * PIN (the tries counter read with `tokens` before, the last try only once
- * confirmed), held in a pipe only until f2f run reads it; the identity
+ * confirmed), held in a pipe only until f2f run reads it, or typed on
+ * the reader's keypad during the run when it has one; the identity
  * document and the registration extract, the document number kept in a
  * password entry and handed to the child on a pipe, never in argv. */
 #include <string.h>
@@ -27,8 +28,12 @@ static void on_pin(const char *pin, gboolean final_try, gpointer data)
   if (pin == NULL)
     return;
   rgsg_off_drop_pin(o);
-  o->holder_pin_fd = rgsg_secret_pipe(pin);
-  if (o->holder_pin_fd < 0) {
+  /* A keypad: the holder types the PIN there while f2f run logs in. */
+  if (pin[0] == '\0')
+    o->holder_pinpad = TRUE;
+  else
+    o->holder_pin_fd = rgsg_secret_pipe(pin);
+  if (o->holder_pin_fd < 0 && !o->holder_pinpad) {
     gtk_label_set_text(o->p_error, _("The PIN could not be handed over (no pipe). Try again."));
     return;
   }
@@ -56,7 +61,8 @@ static void on_state(const rgsg_result *r, gpointer data)
     return;
   }
   rgsg_busy(o->p_busy, FALSE, NULL);
-  rgsg_pin_ask(o->win, o->holder_label, st, o->pop_error, on_pin, o);
+  rgsg_pin_ask_pinpad(o->win, o->holder_label, st, rgsg_bool(s, "token.pinpad", FALSE),
+                      o->pop_error, on_pin, o);
 }
 
 static void read_state(rgsg_off *o, gboolean ask)

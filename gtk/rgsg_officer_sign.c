@@ -2,7 +2,8 @@
 /* rgsg_officer_sign.c - step 6 of the officer's window: the AED's PIN (its
  * counter read before), then one `f2f run ID --batch` with the holder's
  * PIN, the AED's PIN and the document number each on a pipe of its own
- * (--pin-fd 3, --aed-pin-fd 5, --id-number-fd 6); its outcome told by the
+ * (--pin-fd 3, --aed-pin-fd 5, --id-number-fd 6), a PIN typed on a
+ * reader's keypad on none; its outcome told by the
  * refused step or error.code. Nothing is retried: every try is a press. */
 #include <string.h>
 #include <unistd.h>
@@ -134,20 +135,34 @@ static int number_pipe(rgsg_off *o)
   return fd;
 }
 
+/* The holder's PIN pipe and its options (global ones, before f2f); a key
+ * with a keypad gets no pipe: its PIN is typed on the reader when f2f run
+ * logs in (rgs-enroll(1)). The AED's likewise in start_run. */
+static size_t holder_pin_args(rgsg_off *o, const char **args, size_t n, rgsg_child_fd *fds,
+                              size_t *n_fds)
+{
+  if (!o->holder_pinpad) {
+    args[n++] = "--pin-fd";
+    args[n++] = "3";
+    fds[(*n_fds)++] = (rgsg_child_fd){ o->holder_pin_fd, FD_HOLDER_PIN };
+  }
+  if (o->holder_final_try)
+    args[n++] = "--final-try";
+  return n;
+}
+
 static void start_run(rgsg_off *o, int aed_fd, gboolean aed_final)
 {
   char num[32];
   const char *kind = gtk_drop_down_get_selected(o->i_kind) == 1 ? "passport" : "id-card";
-  const char *args[40] = { "--token", o->holder_uri, "--pin-fd", "3" };
-  rgsg_child_fd fds[3] = { { o->holder_pin_fd, FD_HOLDER_PIN }, { aed_fd, FD_AED_PIN },
-                           { number_pipe(o), FD_ID_NUMBER } };
-  size_t n = 4;
+  const char *args[40] = { "--token", o->holder_uri };
+  rgsg_child_fd fds[3] = { { number_pipe(o), FD_ID_NUMBER } };
+  size_t n_fds = 1, n = holder_pin_args(o, args, 2, fds, &n_fds);
+  gboolean keypad = o->holder_pinpad || aed_fd < 0;
 
   g_snprintf(num, sizeof(num), "%lld", (long long)o->order_id);
-  if (o->holder_final_try)
-    args[n++] = "--final-try";
   const char *const rest[] = {
-    "f2f", "run", num, "--batch", "--aed-token", o->aed_uri, "--aed-pin-fd", "5",
+    "f2f", "run", num, "--batch", "--aed-token", o->aed_uri,
     "--id-document", kind, "--id-name", gtk_editable_get_text(o->i_name),
     "--id-expires", gtk_editable_get_text(o->i_expires), "--id-number-fd", "6",
     "--id-verified", "yes", "--extract-date", gtk_editable_get_text(o->i_extract),
@@ -155,20 +170,28 @@ static void start_run(rgsg_off *o, int aed_fd, gboolean aed_final)
     "--out", o->record_path, "--force", aed_final ? "--aed-final-try" : NULL, NULL };
   for (size_t i = 0; rest[i] != NULL; i++)
     args[n++] = rest[i];
+  if (aed_fd >= 0) {
+    args[n++] = "--aed-pin-fd";
+    args[n++] = "5";
+    fds[n_fds++] = (rgsg_child_fd){ aed_fd, FD_AED_PIN };
+  }
   args[n] = NULL;
   /* The holder's PIN is spent with this run: a new try is typed again. */
   o->holder_pin_fd = -1;
   o->holder_final_try = FALSE;
-  rgsg_busy(o->s_busy, TRUE, _("The face-to-face is being recorded and signed. Do not unplug the keys."));
-  if (fds[2].fd < 0) {
-    /* No pipe for the number: the two PIN pipes go unused, closed here. */
-    close(fds[0].fd);
-    close(fds[1].fd);
+  o->holder_pinpad = FALSE;
+  rgsg_busy(o->s_busy, TRUE, keypad
+    ? _("The face-to-face is being recorded and signed. Type the PIN on the reader's keypad when it asks for it; do not unplug the keys.")
+    : _("The face-to-face is being recorded and signed. Do not unplug the keys."));
+  if (fds[0].fd < 0) {
+    /* No pipe for the number: the PIN pipes go unused, closed here. */
+    for (size_t i = 1; i < n_fds; i++)
+      close(fds[i].fd);
     gtk_label_set_text(o->s_status, _("The PIN could not be handed over (no pipe). Try again."));
     sign_idle(o);
     return;
   }
-  if (!rgsg_off_run(o, args, fds, 3, on_run, o->s_status))
+  if (!rgsg_off_run(o, args, fds, n_fds, on_run, o->s_status))
     sign_idle(o);
 }
 
@@ -181,8 +204,9 @@ static void on_aed_pin(const char *pin, gboolean final_try, gpointer data)
     sign_idle(o);
     return;
   }
-  fd = rgsg_secret_pipe(pin);
-  if (fd < 0 || o->holder_pin_fd < 0) {
+  /* A keypad (RGSG_PIN_PINPAD): no pipe, the AED types it on the reader. */
+  fd = pin[0] != '\0' ? rgsg_secret_pipe(pin) : -1;
+  if ((fd < 0 && pin[0] != '\0') || (o->holder_pin_fd < 0 && !o->holder_pinpad)) {
     if (fd >= 0)
       close(fd);
     gtk_label_set_text(o->s_status, _("The holder's PIN is no longer held: go back and let the holder type it again."));
@@ -197,6 +221,7 @@ static void on_state(const rgsg_result *r, gpointer data)
   rgsg_off *o = data;
   JsonNode *s = rgsg_off_slot(r->root, o->aed_uri);
   rgsg_pin_state st;
+  gboolean pinpad;
   char *body;
 
   if (s == NULL) {
@@ -207,9 +232,12 @@ static void on_state(const rgsg_result *r, gpointer data)
   st = rgsg_pin_state_of(rgsg_str(s, "token.pin_state"));
   gtk_label_set_text(o->s_tries, rgsg_pin_state_text(st));
   rgsg_busy(o->s_busy, FALSE, NULL);
-  body = g_strdup_printf(_("AED: type the PIN of your key \"%s\". It signs the record."),
-                         o->aed_label);
-  rgsg_pin_ask_text(o->win, body, st, NULL, on_aed_pin, o);
+  pinpad = rgsg_bool(s, "token.pinpad", FALSE);
+  body = pinpad ? g_strdup_printf(_("AED: type the PIN of your key \"%s\" on the reader's keypad. It signs the record."),
+                                  o->aed_label)
+                : g_strdup_printf(_("AED: type the PIN of your key \"%s\". It signs the record."),
+                                  o->aed_label);
+  rgsg_pin_ask_text_pinpad(o->win, body, st, pinpad, NULL, on_aed_pin, o);
   g_free(body);
 }
 
@@ -222,7 +250,7 @@ static void on_go(GtkButton *b, gpointer data)
   if (o->running)
     return;
   /* The last run spent the holder's PIN: a new try starts at step 3. */
-  if (o->holder_pin_fd < 0) {
+  if (o->holder_pin_fd < 0 && !o->holder_pinpad) {
     g_free(o->pop_error);
     o->pop_error = g_strdup(_("The record was not made: for a new try the holder types the PIN again."));
     rgsg_off_pop_enter(o);
