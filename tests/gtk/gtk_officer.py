@@ -5,13 +5,19 @@ through the accessibility tree (AT-SPI, pyatspi), under Xvfb and a D-Bus
 session, for the face-to-face of the holder's order.
 
 Run by test_gtk_officer (cmocka) as:
-  gtk_officer.py LANG WINDOW WORKDIR SHOTDIR AED_DB DOSSIER RECORD
+  gtk_officer.py LANG WINDOW WORKDIR SHOTDIR AED_DB DOSSIER RECORD KEYPAD_DB CLI
 The dossier is opened through the file chooser (its path typed in the
 location entry), the two keys told apart, the holder's PIN typed wrong once
 (one C_Login on the holder's key, the counter shown) then right, the identity
 document and the extract filled in, the AED's PIN typed, the report shown,
 printed to a file through the print dialog (pdftotext finds the holder's
-name in it) and the record saved as RECORD. Every wait is for an event.
+name in it) and the record saved as RECORD. Then, in KEYPAD_DB (the dossier
+already imported), both keys behind readers with a keypad (the fault
+module's protected authentication path): the two PIN dialogs say so and
+have no entry, and f2f run (through a wrapper of CLI that records its argv
+and descriptors) gets no PIN option and no PIN descriptor; it logs in once
+(the AED's key first), which SoftHSM refuses for its NULL PIN. Every wait is
+for an event.
 """
 import datetime
 import gettext
@@ -26,7 +32,7 @@ from rgsg_person import (app, click, dialog_click_continue, fail, find, logins, 
                          named, pin_dialog, sensitive, setup, shot, showing, toggle, type_into,
                          wait_for, walk, TIMEOUT)
 
-LANG, WINDOW, WORK, SHOTS, DB, DOSSIER, RECORD = sys.argv[1:8]
+LANG, WINDOW, WORK, SHOTS, DB, DOSSIER, RECORD, KEYPAD_DB, CLI = sys.argv[1:10]
 _ = setup(LANG, SHOTS)
 # GTK's own dialogs (file chooser, print) speak GTK's catalogue.
 _gtk = gettext.translation("gtk40", languages=[LANG], fallback=True).gettext
@@ -160,7 +166,7 @@ def holder_pin(pin, first, shots=True):
     press(cont)
 
 
-def identity(first):
+def identity(first, shots=True):
     wait_for(named("label", _("4. Identity document and 5. registration extract")), "the identity page")
     if first:
         type_into(wait_for(named("text", _("Name as printed on the document")), "the name entry"),
@@ -178,7 +184,8 @@ def identity(first):
             fail("the identity can go on without the document checked")
         toggle(wait_for(named("check box", _("I checked the document against the person present: it is genuine and its photo is theirs.")),
                         "the document checked box"))
-        shot("identity")
+        if shots:
+            shot("identity")
     click(_("Continue"))
 
 
@@ -279,6 +286,68 @@ def save_record():
     shot("record-saved")
 
 
+def keypad_dialog(sentence, what):
+    """The keypad's PIN dialog: its sentence, no entry; Enter continues."""
+    wait_for(named("label", sentence), what)
+    wait_for(named("label", _("Press Continue, then type your PIN on the reader's keypad. It is never typed on the computer.")),
+             "the keypad's instruction")
+    if find(lambda o: showing(o) and o.getRoleName() == "password text") is not None:
+        fail("a PIN entry in the dialog of a keypad reader")
+    shot(what.replace(" ", "-"))
+    cont = dialog_click_continue()
+    wait_for(lambda o: o is cont and sensitive(o), "Continue enabled")
+    press(cont)
+
+
+def keypad_run():
+    """Both keys behind keypad readers: no PIN on the computer, none handed on."""
+    log = os.path.join(WORK, "f2f-run-argv")
+    wrapper = os.path.join(WORK, "cli-wrapper.sh")
+    with open(wrapper, "w") as f:
+        f.write("#!/bin/sh\n"
+                "case \" $* \" in *' f2f run '*) { printf '%%s\\n' \"$*\"; "
+                "for n in 3 5; do [ -e /proc/$$/fd/$n ] && echo fd$n-open; done; } > '%s';; esac\n"
+                "exec '%s' \"$@\"\n" % (log, CLI))
+    os.chmod(wrapper, 0o755)
+    env = dict(os.environ, RGS_ENROLL_GTK_CLI=wrapper,
+               RGS_FAULT_TOKEN_FLAGS_SET="CKF_PROTECTED_AUTHENTICATION_PATH",
+               RGS_ENROLL_AED_MODULE=os.environ["RGS_ENROLL_MODULE"])
+    win = subprocess.Popen([WINDOW, "--officer", "--db", KEYPAD_DB], env=env)
+    try:
+        click(_("Order %lld: %s %s, %s").replace("%lld", "%d") % (1, "Frédéric", "Senez", "BS AUTO"))
+        wait_for(name_has("label", _("Order %lld\nHolder: %s\nCompany: %s (SIREN %s)\nCA reference: %s\nHolder's key: serial %s\nKey fingerprint (SHA-256): %s").split("%lld")[0] + "1\n"),
+                 "the imported order shown")
+        click(_("Continue"))
+        wait_for(name_has("label", _("Your AED key: %s. It signs the record.").split("%s")[0]),
+                 "the AED's key told")
+        click(_("Continue"))
+        wait_for(named("label", _("All tries are left.")), "the holder's counter")
+        click(_("The holder types the PIN"))
+        keypad_dialog(_("Type your PIN on the reader's keypad for the key \"%s\".") % "Holder",
+                      "holder keypad")
+        identity(True, shots=False)
+        wait_for(named("label", _("6. Your signature")), "the signature page")
+        before = logins()
+        click(_("Sign with your AED key"))
+        keypad_dialog(_("AED: type the PIN of your key \"%s\" on the reader's keypad. It signs the record.") % "AED",
+                      "aed keypad")
+        # The run ended (refused: SoftHSM takes no NULL PIN), the button
+        # offers a new try once any counter is read again.
+        wait_for(lambda o: named("push button", _("Try again: the holder types the PIN"))(o)
+                 and sensitive(o), "the run's end", timeout=120)
+        shot("keypad-refused")
+    finally:
+        if win.poll() is None:
+            win.terminate()
+            win.wait(timeout=TIMEOUT)
+    seen = open(log).read()
+    if "--pin-fd" in seen or "--aed-pin-fd" in seen or "fd3-open" in seen or "fd5-open" in seen:
+        fail("a PIN option or descriptor reached f2f run for keypad readers: %r" % seen)
+    if logins() - before != 1:
+        fail("keypad readers: %d C_Login calls, not 1" % (logins() - before))
+    print("keypad readers: no PIN option, no PIN descriptor, one C_Login", flush=True)
+
+
 def main():
     start = time.monotonic()
     win = subprocess.Popen([WINDOW, "--officer", "--db", DB])
@@ -300,6 +369,9 @@ def main():
             win.terminate()
             win.wait(timeout=TIMEOUT)
     print("officer %s: passed in %.1f s" % (LANG, time.monotonic() - start), flush=True)
+    start = time.monotonic()
+    keypad_run()
+    print("officer keypad %s: passed in %.1f s" % (LANG, time.monotonic() - start), flush=True)
 
 
 main()

@@ -7,7 +7,9 @@
  * (the holder's, with the order, its request and the exported dossier; the
  * AED's, empty: the window imports the dossier). Afterwards the record the
  * window saved is checked with the command line: `f2f verify` in the AED's
- * store and `f2f import` into the holder's. Exit 77 when a tool is missing. */
+ * store and `f2f import` into the holder's. Then both keys as keypad readers
+ * in a second AED store: no PIN typed or handed on. Exit 77 when a tool is
+ * missing. */
 #include <dirent.h>
 #include <setjmp.h>
 #include <stddef.h>
@@ -24,6 +26,7 @@
 typedef struct {
   rgs_softhsm hsm;
   char ca[600], data[600], policy[600], holder_db[600], aed_db[600], dossier[600], record[600];
+  char keypad_db[600];
   const char *env[32];
 } fixture;
 
@@ -130,7 +133,7 @@ static void run_case(const char *lang)
   fixture *f = calloc(1, sizeof(*f));
   rgs_gtk_envbuf eb;
   char e_data[700], e_aed_module[700], aed_dir[500];
-  const char *args[10];
+  const char *args[12];
   rgs_run_result r;
   size_t n;
 
@@ -159,6 +162,12 @@ static void run_case(const char *lang)
   f->env[n++] = e_aed_module;
   f->env[n] = NULL;
   holder_dossier(f);
+  /* A second AED store, the dossier imported: the keypad run starts there. */
+  snprintf(f->keypad_db, sizeof(f->keypad_db), "%s/keypad.db", aed_dir);
+  assert_int_equal(rgs_enroll(&r, f->env, NULL, "--db", f->keypad_db, "order", "import",
+                              f->dossier, NULL), 0);
+  rgs_assert_status(&r, 0);
+  rgs_run_free(&r);
   args[0] = lang;
   args[1] = rgs_env("RGS_GTK_WINDOW");
   args[2] = f->hsm.dir;
@@ -166,12 +175,15 @@ static void run_case(const char *lang)
   args[4] = f->aed_db;
   args[5] = f->dossier;
   args[6] = f->record;
-  args[7] = NULL;
+  args[7] = f->keypad_db;
+  args[8] = rgs_env("RGS_ENROLL_BIN");
+  args[9] = NULL;
   assert_int_equal(rgs_gtk_person(&r, f->env, "gtk_officer.py", args), 0);
   assert_int_equal(r.status, 0);
   assert_contains(r.out, "passed in");
   assert_contains(r.out, "holder's wrong PIN: exactly one C_Login");
   assert_contains(r.out, "printed to a file with the holder's name");
+  assert_contains(r.out, "keypad readers: no PIN option, no PIN descriptor, one C_Login");
   rgs_run_free(&r);
   check_record(f);
   rgs_softhsm_cleanup(&f->hsm);
