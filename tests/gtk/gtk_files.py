@@ -23,9 +23,10 @@ import subprocess
 import sys
 import time
 
-from rgsg_person import (holder_window, app, button, choose_file, click, dialog_button, dialog_click_continue,
-                         drag_file, fail, name_has, named, pin_dialog, sensitive, setup, shot,
-                         showing, type_into, wait_for, walk, TIMEOUT)
+from rgsg_person import (holder_window, button, choose_file, click, dialog_button, drag_file, fail,
+                         import_record, install_chosen, name_has, named, prefix, save_dossier,
+                         sensitive, setup, shot, type_pin, wait_for, wait_label, walk, app,
+                         showing, EXPORT_PLACE, EXPORT_SAVED, TIMEOUT)
 
 LANG, WINDOW, WORK, SHOTS, URI = sys.argv[1:6]
 _ = setup(LANG, SHOTS)
@@ -33,36 +34,8 @@ CLI = os.environ["RGS_ENROLL_BIN"]
 HOME = os.environ["HOME"]
 
 
-# The whole message of the export page (a translation is found by its whole msgid).
-SAVED = ("Your dossier is saved in %s and its paper sheet in %s.\n\n"
-         "What to do now:\n"
-         "1. Send the dossier file to the AED (the huissier) before the appointment, by e-mail, "
-         "or bring it on a USB stick.\n"
-         "2. Print the paper sheet and bring it to the face-to-face with this key, your identity "
-         "document and the company's registration extract: the AED checks with its QR code that "
-         "your key holds the key named on the paper.")
-
-
-def prefix(msgid):
-    """The fixed start of a translated message with a %s."""
-    return _(msgid).split("%s")[0]
-
-
-def type_pin():
-    entry = pin_dialog()
-    type_into(entry, "123456")
-    cont = dialog_click_continue()
-    wait_for(lambda o: o is cont and sensitive(o), "Continue enabled")
-    cont.queryAction().doAction(0)
-
-
 def labels():
     return [o.name for o in walk(app()) if o.getRoleName() == "label" and showing(o) and o.name]
-
-
-def wait_label(start, what, timeout=TIMEOUT):
-    return wait_for(lambda o: o.getRoleName() == "label" and (o.name or "").startswith(start),
-                    what, timeout=timeout)
 
 
 def verify(dossier):
@@ -75,22 +48,7 @@ def verify(dossier):
 
 
 def export():
-    click(_("Dossier for the AED"))
-    wait_label(prefix("The dossier will be saved as %s, and its paper sheet with the QR code as %s."),
-               "the dossier's place")
-    shot("files-export")
-    click(_("Save the dossier"))
-    type_pin()
-    wait_label(prefix("Your dossier is saved in %s and its paper sheet in %s.\n\n"
-                      "What to do now:\n"
-                      "1. Send the dossier file to the AED (the huissier) before the appointment, by e-mail, or bring it on a USB stick.\n"
-                      "2. Print the paper sheet and bring it to the face-to-face with this key, your identity document and the company's registration extract: the AED checks with its QR code that your key holds the key named on the paper."),
-               "the dossier saved")
-    shot("files-export-done")
-    dossier = os.path.join(HOME, "rgs-dossier-order-1.p7m")
-    sheet = os.path.join(HOME, "rgs-dossier-order-1-sheet.pdf")
-    if not os.path.isfile(sheet) or not open(sheet, "rb").read(5) == b"%PDF-":
-        fail("no paper sheet at %s" % sheet)
+    dossier = save_dossier(("files-export", "files-export-done"))
     verify(dossier)
     print("dossier verified by order import", flush=True)
     # Another place, named in the save chooser; the sheet goes beside it.
@@ -98,11 +56,11 @@ def export():
     chosen = os.path.join(WORK, "chosen", "my-dossier.p7m")
     os.mkdir(os.path.dirname(chosen))
     choose_file(_("Where to save the dossier"), chosen, _("Save"))
-    wait_label(prefix("The dossier will be saved as %s, and its paper sheet with the QR code as %s.") + chosen,
+    wait_label(prefix(EXPORT_PLACE) + chosen,
                "the chosen place")
     click(_("Save the dossier"))
     type_pin()
-    wait_label(prefix(SAVED) + chosen,
+    wait_label(prefix(EXPORT_SAVED) + chosen,
                "the dossier saved in the chosen place")
     if not os.path.isfile(os.path.join(WORK, "chosen", "my-dossier-sheet.pdf")):
         fail("no paper sheet beside the chosen place")
@@ -129,13 +87,7 @@ def record():
     shot("files-record-refused")
     print("record for another order refused: %r" % [l for l in labels() if _("Check that") in l],
           flush=True)
-    click(_("Choose the record file…"))
-    choose_file(_("The face-to-face record"), os.path.join(WORK, "record-1.p7m"))
-    done = wait_label(_("The record is verified and kept with your order.\nAED: %s\nSigned on: %s").split("\n")[0],
-                      "the record imported")
-    stands = _("%s\nWhere your order stands now: %s").split("%s")[1].strip()
-    if "Maître Jeanne DUPONT-LÉGER" not in done.name or stands not in done.name:
-        fail("the record's facts are missing: %r" % done.name)
+    done = import_record(os.path.join(WORK, "record-1.p7m"))
     shot("files-record-done")
     print("record imported: %r" % done.name, flush=True)
     click(_("Back"))
@@ -157,17 +109,9 @@ def install():
              "a check marked No")
     shot("files-install-refused")
     print("short certificate refused: %r" % refused.name, flush=True)
-    click(_("Choose the certificate file…"))
-    choose_file(_("Your certificate"), os.path.join(WORK, "certificate.pem"))
-    type_pin()
-    done = wait_label(_("Your certificate is installed on your key.\nIn the name of: %s\nValid from %s to %s.").split("\n")[0],
-                      "the certificate installed", timeout=120)
-    checks = wait_for(named("list", _("Checks of the certificate")), "the list of checks")
-    rows = [c for c in checks if showing(c)]
-    if len(rows) < 5:
-        fail("only %d checks listed" % len(rows))
+    done, n = install_chosen(os.path.join(WORK, "certificate.pem"))
     shot("files-install-done")
-    print("certificate installed: %r, %d checks" % (done.name, len(rows)), flush=True)
+    print("certificate installed: %r, %d checks" % (done.name, n), flush=True)
     b = button(_("Use it in Firefox and Chromium"))
     b.queryAction().doAction(0)
     said = wait_for(named("label", _("Firefox and Chromium can now use your certificate. If one of them is open, close it and open it again.")),

@@ -21,7 +21,7 @@ import subprocess
 import sys
 import time
 
-from rgsg_person import (holder_window, app, button, click, focused_now, has_name, press, type_keys, wait_focus, dialog_click_continue, fail, find, logins, name_has,
+from rgsg_person import (holder_window, button, move_tokens, check_request, click, request_saved, type_pin, focused_now, has_name, press, type_keys, wait_focus, dialog_click_continue, fail, find, logins, name_has,
                          named, pin_dialog, sensitive, setup, shot, showing, toggle, type_into,
                          wait_for, walk, TIMEOUT)
 import pyatspi  # noqa: E402  (after rgsg_person: it waits for the display)
@@ -147,14 +147,6 @@ def fifo_line(fifo):
         fail("unexpected pause line %r" % line)
 
 
-def type_pin(pin):
-    entry = pin_dialog()
-    type_into(entry, pin)
-    cont = dialog_click_continue()
-    wait_for(lambda o: o is cont and sensitive(o), "Continue enabled")
-    cont.queryAction().doAction(0)
-
-
 def cli_json(*args):
     r = subprocess.run([os.environ["RGS_ENROLL_BIN"], "--json"] + list(args), capture_output=True, text=True)
     return r.returncode, r.stdout
@@ -195,18 +187,6 @@ def unplugged():
     fifo_line(fifo)
     with open(fifo + ".go", "w") as go:
         go.write("g")
-
-
-def check_request(label, prefix):
-    """The request file the window names verifies, with the holder's name."""
-    csr = label.name[len(prefix):]
-    if not csr.startswith(os.environ["HOME"] + "/") or not os.path.isfile(csr):
-        fail("no request written where the window says: %r" % csr)
-    r = subprocess.run([os.environ.get("OPENSSL_BIN", "openssl"), "req", "-in", csr, "-noout",
-                        "-verify", "-subject"], capture_output=True, text=True)
-    print(r.stdout + r.stderr, flush=True)
-    if r.returncode != 0 or "Jean DUPONT" not in r.stdout:
-        fail("the request does not verify or has another subject")
 
 
 def entry_text(o):
@@ -297,20 +277,11 @@ def final_try():
 
 
 def done():
-    prefix = _("Your request is saved in %s").split("%s")[0]
-    again = _("Type the PIN again")
-    # The request saved, or the key page back with an error: whichever
-    # comes first (a failure shows at once, not after the timeout).
-    saved = wait_for(lambda o: name_has("label", prefix)(o)
-                     or (named("push button", again)(o) and sensitive(o)),
-                     "the request saved", timeout=180)
-    if saved.getRoleName() == "push button":
-        fail("the key pair was refused: %s" % [o.name for o in walk(app())
-                                               if o.getRoleName() == "label" and showing(o)])
+    saved, start = request_saved()
     wait_for(named("link", _("Open the Certigna portal")), "the portal link")
     shot("done")
     # The file the window names, as the person reads it.
-    check_request(saved, prefix)
+    check_request(saved, start)
     click(_("Close"))
 
 
@@ -355,14 +326,6 @@ def askpass():
     if rc != 1 or out != b"":
         fail("askpass cancelled wrote %r with status %d, not nothing and 1" % (out, rc))
     print("askpass cancelled: nothing on stdout, status 1", flush=True)
-
-
-def move_tokens(src, dst):
-    """Each SoftHSM token directory in one rename: the token leaves (or
-    comes back to) its reader at once, as a USB key does."""
-    os.makedirs(dst, exist_ok=True)
-    for name in os.listdir(src):
-        os.rename(os.path.join(src, name), os.path.join(dst, name))
 
 
 def watch_children(pid):

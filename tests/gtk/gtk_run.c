@@ -105,3 +105,25 @@ void rgs_gtk_record_order(const char *const *env)
     fail_msg("order new failed: %s%s", r.out, r.err);
   rgs_run_free(&r);
 }
+
+void rgs_gtk_aed_datadir(const char *dir, const char *aed_ca, char *out, size_t n)
+{
+  static const char *const subs[] = { "policy", "aed" };
+  char conf[1600], link[700], target[700], path[700];
+  size_t i;
+
+  snprintf(out, n, "%s/data", dir);
+  mkdir(out, 0755);
+  snprintf(path, sizeof(path), "%s/aed-trust", out);
+  mkdir(path, 0755);
+  for (i = 0; i < 2; i++) {
+    snprintf(link, sizeof(link), "%s/%s", out, subs[i]);
+    snprintf(target, sizeof(target), "%s/data/%s", rgs_env("RGS_SOURCE_DIR"), subs[i]);
+    assert_int_equal(symlink(target, link), 0);
+  }
+  snprintf(conf, sizeof(conf),
+           "[aed \"DEMO: the test AED office\"]\nissuer-file = %s\npolicy = %s\ndemo = yes\n",
+           aed_ca, "2.25.274948067526918018299264828686314218659");
+  snprintf(path, sizeof(path), "%s/aed-trust/aed-trust.conf", out);
+  assert_int_equal(rgs_write_file(path, conf), 0);
+}

@@ -34,4 +34,10 @@ int rgs_gtk_person(rgs_run_result *r, const char *const *env, const char *script
  * when it cannot. */
 void rgs_gtk_record_order(const char *const *env);
 
+/* A data directory of the test's own in dir/data (made): the source's policy
+ * and aed folders linked, and an AED trust file listing the CA aed_ca (the
+ * test AED's, tests/f2f/f2f_aedtoken.c) with the demo AED policy; its path
+ * (for RGS_ENROLL_DATADIR) written to out. Fails the test when it cannot. */
+void rgs_gtk_aed_datadir(const char *dir, const char *aed_ca, char *out, size_t n);
+
 #endif

@@ -11,6 +11,7 @@ sleep.
 import gettext
 import os
 import select
+import signal
 import subprocess
 import sys
 import time
@@ -397,3 +398,200 @@ def holder_window(what="the window"):
     if LANG == "fr" and frame.name == "RGS** certificate":
         fail("the window is not in French")
     return frame
+
+
+# ---- steps several scripts share (the holder's enrolment) ----------------
+
+def type_pin(pin="123456"):
+    """The PIN typed in the dialog, Continue pressed once it is enabled."""
+    entry = pin_dialog()
+    type_into(entry, pin)
+    cont = dialog_click_continue()
+    wait_for(lambda o: o is cont and sensitive(o), "Continue enabled")
+    cont.queryAction().doAction(0)
+
+
+def prefix(msgid):
+    """The fixed start of a translated message with a %s."""
+    return _(msgid).split("%s")[0]
+
+
+def wait_label(start, what, timeout=TIMEOUT):
+    return wait_for(lambda o: o.getRoleName() == "label" and (o.name or "").startswith(start),
+                    what, timeout=timeout)
+
+
+def check_request(label, start):
+    """The request file the window names (label's text after start)
+    verifies, with the holder's name."""
+    csr = label.name[len(start):]
+    if not csr.startswith(os.environ["HOME"] + "/") or not os.path.isfile(csr):
+        fail("no request written where the window says: %r" % csr)
+    r = subprocess.run([os.environ.get("OPENSSL_BIN", "openssl"), "req", "-in", csr, "-noout",
+                        "-verify", "-subject"], capture_output=True, text=True)
+    print(r.stdout + r.stderr, flush=True)
+    if r.returncode != 0 or "Jean DUPONT" not in r.stdout:
+        fail("the request does not verify or has another subject")
+    return csr
+
+
+def wait_line(log, pred, what):
+    """The first line of the file log for which pred holds, waited for (the
+    file grows as its writer goes on), bounded by TIMEOUT."""
+    end = time.monotonic() + TIMEOUT
+    while time.monotonic() < end:
+        try:
+            with open(log) as f:
+                for line in f:
+                    if pred(line.rstrip("\n")):
+                        return line.rstrip("\n")
+        except FileNotFoundError:
+            pass
+        time.sleep(0.05)
+    fail("timed out waiting for %s in %s" % (what, log))
+
+
+def start_watcher(window, order=None):
+    """`rgs-enroll watch --once` as the user unit runs it: no terminal (a
+    session of its own), no askpass; the window program named."""
+    env = dict(os.environ)
+    env.pop("RGS_ENROLL_ASKPASS", None)
+    env.pop("SSH_ASKPASS", None)
+    args = [os.environ["RGS_ENROLL_BIN"], "--json", "watch", "--once", "--timeout", "60",
+            "--no-udev", "--window", window]
+    if order is not None:
+        args += ["--order", order]
+    return subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                            start_new_session=True, env=env)
+
+
+def close_window():
+    """The person closes the window: its process (AT-SPI names it) ends."""
+    a = app()
+    pid = a.get_process_id() if a is not None else 0
+    if pid <= 0:
+        fail("no process for the window")
+    os.kill(pid, signal.SIGTERM)
+
+
+def notified(log, watcher_args, what):
+    """A notification server of the test (RGS_FAKE_NOTIFYD, logging to log),
+    the watcher started (start_watcher(*watcher_args)), its notification
+    waited for: returns (server, watcher, the notification's log line)."""
+    server = subprocess.Popen([os.environ["RGS_FAKE_NOTIFYD"], log])
+    watcher = None
+    try:
+        wait_line(log, lambda l: l == "ready", "the notification server")
+        watcher = start_watcher(*watcher_args)
+        line = wait_line(log, lambda l: "|rgs-enroll|" in l, what)
+        fields = line.split("|")
+        if len(fields) < 6 or "open," + _("Open the window") not in fields[5] \
+                or not fields[5].startswith("default,"):
+            fail("the notification carries no \"open\" action: %r" % line)
+    except SystemExit:
+        stop_notified(server, watcher)
+        raise
+    return server, watcher, line
+
+
+def stop_notified(server, watcher):
+    """Neither process of notified() outlives the run, nor the window the
+    watcher started (in the watcher's session and process group): a window
+    left would hold the run's output open."""
+    if watcher is not None and watcher.poll() is None:
+        os.killpg(watcher.pid, signal.SIGKILL)
+        watcher.wait()
+    if server is not None and server.poll() is None:
+        server.kill()
+        server.wait()
+
+
+def key_page_after_check():
+    """The window opened for a key: the check's verdict, Continue, the key
+    page of the order."""
+    wait_for(named("label", _("A demonstration key: accepted for tests only, never for a real certificate.")),
+             "the check's verdict")
+    click(_("Continue"))
+    wait_for(named("push button", _("Make the key pair")), "the key page")
+    intro = _("The key pair will be made on your key \"%s\" for order %lld, and the request saved as %s.")
+    wait_for(name_has("label", intro.split("%lld")[0].split("\"")[0]), "the key page's intro")
+
+
+def request_saved():
+    """The request saved, or the key page back with an error: whichever
+    comes first (a failure shows at once); returns the label and the
+    start of its text before the file name."""
+    start = _("Your request is saved in %s").split("%s")[0]
+    again = _("Type the PIN again")
+    saved = wait_for(lambda o: name_has("label", start)(o)
+                     or (named("push button", again)(o) and sensitive(o)),
+                     "the request saved", timeout=180)
+    if saved.getRoleName() == "push button":
+        fail("the key pair was refused: %s" % [o.name for o in walk(app())
+                                               if o.getRoleName() == "label" and showing(o)])
+    return saved, start
+
+
+EXPORT_PLACE = "The dossier will be saved as %s, and its paper sheet with the QR code as %s."
+EXPORT_SAVED = ("Your dossier is saved in %s and its paper sheet in %s.\n\n"
+                "What to do now:\n"
+                "1. Send the dossier file to the AED (the huissier) before the appointment, by e-mail, "
+                "or bring it on a USB stick.\n"
+                "2. Print the paper sheet and bring it to the face-to-face with this key, your identity "
+                "document and the company's registration extract: the AED checks with its QR code that "
+                "your key holds the key named on the paper.")
+
+
+def save_dossier(shots):
+    """From the hub: the dossier for the AED saved at its proposed place,
+    signed on the key (PIN typed); shots: the names of the two screenshots.
+    Returns the dossier's path (checked: its paper sheet is a PDF)."""
+    click(_("Dossier for the AED"))
+    wait_label(prefix(EXPORT_PLACE), "the dossier's place")
+    shot(shots[0])
+    click(_("Save the dossier"))
+    type_pin()
+    wait_label(prefix(EXPORT_SAVED), "the dossier saved")
+    shot(shots[1])
+    home = os.environ["HOME"]
+    sheet = os.path.join(home, "rgs-dossier-order-1-sheet.pdf")
+    if not os.path.isfile(sheet) or not open(sheet, "rb").read(5) == b"%PDF-":
+        fail("no paper sheet at %s" % sheet)
+    return os.path.join(home, "rgs-dossier-order-1.p7m")
+
+
+def import_record(path):
+    """On the record page: the record file chosen, verified and kept; its
+    facts (the AED, where the order stands) checked. Returns the label."""
+    click(_("Choose the record file…"))
+    choose_file(_("The face-to-face record"), path)
+    done = wait_label(_("The record is verified and kept with your order.\nAED: %s\nSigned on: %s").split("\n")[0],
+                      "the record imported")
+    stands = _("%s\nWhere your order stands now: %s").split("%s")[1].strip()
+    if "Maître Jeanne DUPONT-LÉGER" not in done.name or stands not in done.name:
+        fail("the record's facts are missing: %r" % done.name)
+    return done
+
+
+def install_chosen(path):
+    """On the install page: the certificate file chosen, the PIN typed,
+    installed with every check listed (at least five). Returns the label
+    and the number of checks."""
+    click(_("Choose the certificate file…"))
+    choose_file(_("Your certificate"), path)
+    type_pin()
+    done = wait_label(_("Your certificate is installed on your key.\nIn the name of: %s\nValid from %s to %s.").split("\n")[0],
+                      "the certificate installed", timeout=120)
+    checks = wait_for(named("list", _("Checks of the certificate")), "the list of checks")
+    rows = [c for c in checks if showing(c)]
+    if len(rows) < 5:
+        fail("only %d checks listed" % len(rows))
+    return done, len(rows)
+
+
+def move_tokens(src, dst):
+    """Each SoftHSM token directory in one rename: the token leaves (or
+    comes back to) its reader at once, as a USB key does."""
+    os.makedirs(dst, exist_ok=True)
+    for name in os.listdir(src):
+        os.rename(os.path.join(src, name), os.path.join(dst, name))

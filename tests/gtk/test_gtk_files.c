@@ -81,26 +81,13 @@ static char *cli_ok(files_fx *f, const char *input, const char *const *args)
   return out;
 }
 
-/* A data directory of the test's own: the real one, but an AED trust file
- * that lists the test AED's CA (issuer-file) with the demo AED policy. */
+/* A data directory of the test's own (rgs_gtk_aed_datadir). */
 static void data_dir(files_fx *f)
 {
-  char conf[1600], link[700], target[700];
-  static const char *const subs[] = { "policy", "aed" };
-  size_t i;
+  char data[700];
 
-  mkdir(in_dir(f, "data"), 0755);
-  mkdir(in_dir(f, "data/aed-trust"), 0755);
-  for (i = 0; i < 2; i++) {
-    snprintf(link, sizeof(link), "%s/data/%s", f->t.dir, subs[i]);
-    snprintf(target, sizeof(target), "%s/data/%s", rgs_env("RGS_SOURCE_DIR"), subs[i]);
-    assert_int_equal(symlink(target, link), 0);
-  }
-  snprintf(conf, sizeof(conf),
-           "[aed \"DEMO: the test AED office\"]\nissuer-file = %s\npolicy = %s\ndemo = yes\n",
-           in_dir(f, "aed-ca.pem"), "2.25.274948067526918018299264828686314218659");
-  assert_int_equal(rgs_write_file(in_dir(f, "data/aed-trust/aed-trust.conf"), conf), 0);
-  add_env(f, "RGS_ENROLL_DATADIR", in_dir(f, "data"));
+  rgs_gtk_aed_datadir(f->t.dir, in_dir(f, "aed-ca.pem"), data, sizeof(data));
+  add_env(f, "RGS_ENROLL_DATADIR", data);
 }
 
 /* Order id with CA reference ref, its key made on the holder's token,
