@@ -361,6 +361,21 @@ const char *rgsg_str(JsonNode *node, const char *path)
            : NULL;
 }
 
+JsonNode *rgsg_slot_by_uri(JsonNode *root, const char *uri)
+{
+  JsonNode *slots = rgsg_get(root, "slots"), *s;
+  guint i, n = rgsg_len(slots, NULL);
+  const char *u;
+
+  for (i = 0; i < n && uri != NULL; i++) {
+    s = json_array_get_element(json_node_get_array(slots), i);
+    u = rgsg_str(s, "uri");
+    if (u != NULL && strcmp(u, uri) == 0)
+      return s;
+  }
+  return NULL;
+}
+
 const char *rgsg_str0(JsonNode *node, const char *path)
 {
   const char *s = rgsg_str(node, path);

@@ -64,6 +64,9 @@ gint64 rgsg_int(JsonNode *node, const char *path, gint64 def);
 /* rgsg_str, or "" when absent: for text put together for a person. */
 const char *rgsg_str0(JsonNode *node, const char *path);
 gboolean rgsg_bool(JsonNode *node, const char *path, gboolean def);
+/* The slot of a `tokens` document whose uri is uri; NULL when absent or
+ * uri is NULL. */
+JsonNode *rgsg_slot_by_uri(JsonNode *root, const char *uri);
 /* A member by dotted path ("token.pin_state", "slots.0.uri"); NULL when absent. */
 JsonNode *rgsg_get(JsonNode *node, const char *path);
 

@@ -96,8 +96,7 @@ static GtkWidget *revocation_row(JsonNode *rev)
 static void show_checks(rgsg_win *w, JsonNode *root)
 {
   JsonNode *crit = rgsg_get(root, "criteria"), *rev = rgsg_get(root, "revocation");
-  guint i, pass, n = crit != NULL && JSON_NODE_HOLDS_ARRAY(crit)
-                       ? json_array_get_length(json_node_get_array(crit)) : 0;
+  guint i, pass, n = rgsg_len(crit, NULL);
 
   rgsg_list_clear(w->install->checks);
   /* What failed first, where the person looks. */

@@ -61,22 +61,6 @@ void rgsg_off_show(rgsg_off *o, const char *name, GtkWidget *default_button)
   rgsg_stack_show(o->win, o->stack, name, default_button);
 }
 
-JsonNode *rgsg_off_slot(JsonNode *root, const char *uri)
-{
-  JsonNode *slots = rgsg_get(root, "slots"), *s;
-  guint i, n = slots != NULL && JSON_NODE_HOLDS_ARRAY(slots)
-                 ? json_array_get_length(json_node_get_array(slots)) : 0;
-  const char *u;
-
-  for (i = 0; i < n && uri != NULL; i++) {
-    s = json_array_get_element(json_node_get_array(slots), i);
-    u = rgsg_str(s, "uri");
-    if (u != NULL && strcmp(u, uri) == 0)
-      return s;
-  }
-  return NULL;
-}
-
 void rgsg_off_release(rgsg_off *o)
 {
   if (o->closed && !o->running && o->choosers == 0)
@@ -100,7 +84,6 @@ gboolean rgsg_off_run(rgsg_off *o, const char *const *args, const rgsg_child_fd 
 {
   run_ctx *rc = g_new0(run_ctx, 1);
   GError *err = NULL;
-  char *msg;
 
   rc->o = o;
   rc->done = done;
@@ -108,10 +91,7 @@ gboolean rgsg_off_run(rgsg_off *o, const char *const *args, const rgsg_child_fd 
     o->running = TRUE;
     return TRUE;
   }
-  msg = g_strdup_printf(_("rgs-enroll could not be started: %s"), err->message);
-  gtk_label_set_text(status, msg);
-  g_free(msg);
-  g_error_free(err);
+  rgsg_start_failed(status, err);
   g_free(rc);
   return FALSE;
 }

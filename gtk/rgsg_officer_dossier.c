@@ -210,8 +210,7 @@ static void on_list(const rgsg_result *r, gpointer data)
 {
   rgsg_off *o = data;
   JsonNode *orders = rgsg_get(r->root, "orders");
-  guint i, n = orders != NULL && JSON_NODE_HOLDS_ARRAY(orders)
-                 ? json_array_get_length(json_node_get_array(orders)) : 0;
+  guint i, n = rgsg_len(orders, NULL);
 
   dossier_idle(o);
   rgsg_list_clear(o->d_list);

@@ -70,8 +70,6 @@ void rgsg_off_show(rgsg_off *o, const char *name, GtkWidget *default_button);
  * when it could not start. */
 gboolean rgsg_off_run(rgsg_off *o, const char *const *args, const rgsg_child_fd *fds,
                       size_t n_fds, rgsg_done_fn done, GtkLabel *status);
-/* The slot of `tokens` whose uri is uri; NULL when absent. */
-JsonNode *rgsg_off_slot(JsonNode *root, const char *uri);
 /* The holder's PIN pipe closed, if one is held. */
 void rgsg_off_drop_pin(rgsg_off *o);
 

@@ -45,7 +45,7 @@ static void on_pin(const char *pin, gboolean final_try, gpointer data)
 static void on_state(const rgsg_result *r, gpointer data)
 {
   rgsg_off *o = data;
-  JsonNode *s = rgsg_off_slot(r->root, o->holder_uri);
+  JsonNode *s = rgsg_slot_by_uri(r->root, o->holder_uri);
   rgsg_pin_state st;
 
   if (s == NULL) {

@@ -28,8 +28,7 @@ static void sign_idle(rgsg_off *o)
 static JsonNode *failed_step(JsonNode *root)
 {
   JsonNode *steps = rgsg_get(root, "steps"), *s;
-  guint i, n = steps != NULL && JSON_NODE_HOLDS_ARRAY(steps)
-                 ? json_array_get_length(json_node_get_array(steps)) : 0;
+  guint i, n = rgsg_len(steps, NULL);
   const char *res;
 
   for (i = 0; i < n; i++) {
@@ -58,7 +57,7 @@ static void holder_pin_refused(rgsg_off *o, const rgsg_result *r)
 static void on_tries_after(const rgsg_result *r, gpointer data)
 {
   rgsg_off *o = data;
-  JsonNode *s = rgsg_off_slot(r->root, o->aed_uri);
+  JsonNode *s = rgsg_slot_by_uri(r->root, o->aed_uri);
 
   if (s != NULL)
     gtk_label_set_text(o->s_tries, rgsg_pin_state_text(rgsg_pin_state_of(
@@ -219,7 +218,7 @@ static void on_aed_pin(const char *pin, gboolean final_try, gpointer data)
 static void on_state(const rgsg_result *r, gpointer data)
 {
   rgsg_off *o = data;
-  JsonNode *s = rgsg_off_slot(r->root, o->aed_uri);
+  JsonNode *s = rgsg_slot_by_uri(r->root, o->aed_uri);
   rgsg_pin_state st;
   gboolean pinpad;
   char *body;

@@ -58,8 +58,7 @@ static void on_check(const rgsg_result *r, gpointer data)
 {
   rgsg_off *o = data;
   JsonNode *crit = rgsg_get(r->root, "criteria");
-  guint i, n = crit != NULL && JSON_NODE_HOLDS_ARRAY(crit)
-                 ? json_array_get_length(json_node_get_array(crit)) : 0;
+  guint i, n = rgsg_len(crit, NULL);
   gboolean go = r->exit_status == 0 ||
                 (r->exit_status == 1 && rgsg_bool(r->root, "admitted_by_demo_policy", FALSE));
 
@@ -111,8 +110,7 @@ static char *describe(JsonNode *s)
 static JsonNode *pick_tokens(rgsg_off *o, JsonNode *root)
 {
   JsonNode *slots = rgsg_get(root, "slots"), *s, *holder = NULL;
-  guint i, n = slots != NULL && JSON_NODE_HOLDS_ARRAY(slots)
-                 ? json_array_get_length(json_node_get_array(slots)) : 0;
+  guint i, n = rgsg_len(slots, NULL);
   const char *serial, *ps;
 
   for (i = 0; i < n; i++) {

@@ -46,8 +46,7 @@ static void on_orders(const rgsg_result *r, gpointer data)
 {
   rgsg_win *w = data;
   JsonNode *orders = rgsg_get(r->root, "orders");
-  guint i, n = orders != NULL && JSON_NODE_HOLDS_ARRAY(orders)
-                 ? json_array_get_length(json_node_get_array(orders)) : 0;
+  guint i, n = rgsg_len(orders, NULL);
 
   rgsg_busy(w->order_busy, FALSE, NULL);
   if (r->exit_status != 0) {

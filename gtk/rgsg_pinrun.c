@@ -39,29 +39,12 @@ static void show_tries(rgsg_win *w)
     gtk_label_set_text(w->pinrun->spec.tries, rgsg_pin_state_text(w->pin_state));
 }
 
-/* The slot of the chosen token in `tokens` (it lists every slot). */
-static JsonNode *chosen_slot(rgsg_win *w, JsonNode *root)
-{
-  JsonNode *slots = rgsg_get(root, "slots"), *s;
-  guint i, n = slots != NULL && JSON_NODE_HOLDS_ARRAY(slots)
-                 ? json_array_get_length(json_node_get_array(slots)) : 0;
-  const char *uri;
-
-  for (i = 0; i < n; i++) {
-    s = json_array_get_element(json_node_get_array(slots), i);
-    uri = rgsg_str(s, "uri");
-    if (uri != NULL && w->token_uri != NULL && strcmp(uri, w->token_uri) == 0)
-      return s;
-  }
-  return NULL;
-}
-
 /* After a wrong PIN: the counter read again, shown, and nothing else. */
 static void on_tries_after(const rgsg_result *r, gpointer data)
 {
   rgsg_win *w = data;
   struct rgsg_pinrun *p = w->pinrun;
-  JsonNode *s = chosen_slot(w, r->root);
+  JsonNode *s = rgsg_slot_by_uri(r->root, w->token_uri);
 
   if (s != NULL) {
     w->pin_state = rgsg_pin_state_of(rgsg_str(s, "token.pin_state"));
@@ -128,7 +111,7 @@ static void on_pin_state(const rgsg_result *r, gpointer data)
 {
   rgsg_win *w = data;
   struct rgsg_pinrun *p = w->pinrun;
-  JsonNode *s = chosen_slot(w, r->root);
+  JsonNode *s = rgsg_slot_by_uri(r->root, w->token_uri);
   const char *prev = gtk_label_get_text(p->spec.error);
   char *prev_copy = g_strdup(prev != NULL && prev[0] != '\0' ? prev : NULL);
 

@@ -93,6 +93,15 @@ void rgsg_busy_still(GtkWidget *busy, const char *text)
   gtk_widget_set_visible(spin, FALSE);
 }
 
+void rgsg_start_failed(GtkLabel *status, GError *err)
+{
+  char *msg = g_strdup_printf(_("rgs-enroll could not be started: %s"), err->message);
+
+  gtk_label_set_text(status, msg);
+  g_free(msg);
+  g_error_free(err);
+}
+
 void rgsg_list_clear(GtkListBox *list)
 {
   GtkWidget *child;

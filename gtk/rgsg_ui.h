@@ -20,6 +20,8 @@ void rgsg_busy(GtkWidget *busy, gboolean on, const char *text);
 /* The same line shown without the spinner turning: a wait of unknown length
  * (for a key to be plugged in) costs no redraw while nothing happens. */
 void rgsg_busy_still(GtkWidget *busy, const char *text);
+/* A child that could not be started, said in status (err is freed). */
+void rgsg_start_failed(GtkLabel *status, GError *err);
 /* Remove every row of a list box. */
 void rgsg_list_clear(GtkListBox *list);
 

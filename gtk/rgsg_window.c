@@ -94,11 +94,7 @@ gboolean rgsg_win_run_progress(rgsg_win *w, const char *const *args, const char 
   ok = rgsg_run_progress(&w->ctx, (const char *const *)v->pdata, pin, final_try,
                          progress != NULL ? on_child_progress : NULL, on_child_done, rc, &err);
   if (!ok) {
-    char *msg = g_strdup_printf(_("rgs-enroll could not be started: %s"), err->message);
-
-    gtk_label_set_text(status, msg);
-    g_free(msg);
-    g_error_free(err);
+    rgsg_start_failed(status, err);
     g_free(rc);
   } else {
     w->running = TRUE;
@@ -114,8 +110,7 @@ gboolean rgsg_win_run_progress(rgsg_win *w, const char *const *args, const char 
 static JsonNode *first_token(JsonNode *root, const char *want_uri)
 {
   JsonNode *slots = rgsg_get(root, "slots"), *s;
-  guint i, n = slots != NULL && JSON_NODE_HOLDS_ARRAY(slots)
-                 ? json_array_get_length(json_node_get_array(slots)) : 0;
+  guint i, n = rgsg_len(slots, NULL);
   const char *ps, *uri;
 
   for (i = 0; i < n; i++) {
@@ -295,8 +290,7 @@ static void on_check(const rgsg_result *r, gpointer data)
 {
   rgsg_win *w = data;
   JsonNode *crit = rgsg_get(r->root, "criteria");
-  guint i, n = crit != NULL && JSON_NODE_HOLDS_ARRAY(crit)
-                 ? json_array_get_length(json_node_get_array(crit)) : 0;
+  guint i, n = rgsg_len(crit, NULL);
   gboolean go = FALSE;
 
   rgsg_busy(w->check_busy, FALSE, NULL);
