@@ -9,6 +9,7 @@
 #include "rgsg_files.h"
 #include "rgsg_pin.h"
 #include "rgsg_pinrun.h"
+#include "rgsg_steps.h"
 #include "rgsg_ui.h"
 
 struct rgsg_install_ui {
@@ -125,8 +126,8 @@ static void show_installed(rgsg_win *w, JsonNode *root)
 {
   struct rgsg_install_ui *u = w->install;
   char *name = rgsg_dn_name(rgsg_str(root, "certificate.subject"));
-  char *from = rgsg_date_text(rgsg_str(root, "certificate.not_before"));
-  char *to = rgsg_date_text(rgsg_str(root, "certificate.not_after"));
+  char *from = rgsg_when(rgsg_str(root, "certificate.not_before"), FALSE);
+  char *to = rgsg_when(rgsg_str(root, "certificate.not_after"), FALSE);
   char *text = g_strdup_printf(_("Your certificate is installed on your key.\nIn the name of: %s\nValid from %s to %s."),
                                name, from, to);
 

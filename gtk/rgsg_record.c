@@ -5,6 +5,7 @@
  * date) and `status N` the order's new step, in the command's words. */
 #include "rgsx_i18n.h"
 #include "rgsg_files.h"
+#include "rgsg_steps.h"
 #include "rgsg_ui.h"
 
 struct rgsg_record_ui {
@@ -54,7 +55,7 @@ static void on_verified(const rgsg_result *r, gpointer data)
   rgsg_win *w = data;
   struct rgsg_record_ui *u = w->record;
   char id[32], *signer = rgsg_dn_name(rgsg_str(r->root, "signer"));
-  char *when = rgsg_date_text(rgsg_str(r->root, "signed_at"));
+  char *when = rgsg_when(rgsg_str(r->root, "signed_at"), FALSE);
   const char *args[] = { "status", id, NULL };
 
   g_free(u->facts);

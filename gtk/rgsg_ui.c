@@ -233,19 +233,6 @@ GtkWidget *rgsg_date_field(GtkWidget *box, const char *label, unsigned want)
 
 /* ---- text from outside, dates ------------------------------------------ */
 
-char *rgsg_date_text(const char *iso)
-{
-  GDateTime *t = iso != NULL ? g_date_time_new_from_iso8601(iso, NULL) : NULL;
-  GDateTime *l = t != NULL ? g_date_time_to_local(t) : NULL;
-  char *text = l != NULL ? g_date_time_format(l, "%x %H:%M") : rgsg_clean(iso);
-
-  if (l != NULL)
-    g_date_time_unref(l);
-  if (t != NULL)
-    g_date_time_unref(t);
-  return text;
-}
-
 char *rgsg_dn_name(const char *subject)
 {
   const char *cn = subject != NULL ? g_strrstr(subject, "CN = ") : NULL;

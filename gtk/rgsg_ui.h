@@ -48,10 +48,6 @@ int rgsg_date_field_iso(GtkWidget *entry, char *iso, size_t n);
  * to box; returns the entry. */
 GtkWidget *rgsg_labelled_entry(GtkWidget *box, const char *label);
 
-/* An ISO 8601 time of the command in the person's local time and
- * language ("07/12/2026 09:30"), else the text as given (sanitised).
- * Free with g_free(). */
-char *rgsg_date_text(const char *iso);
 /* The name in a certificate's subject as the command prints it ("C = FR,
  * O = ..., CN = Jean DUPONT"): its CN, else the whole subject; sanitised.
  * Free with g_free(). */
